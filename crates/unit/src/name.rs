@@ -1,0 +1,391 @@
+//! Unit names: validation, types, templates and instances, escaping.
+//!
+//! A unit name is `PREFIX[@INSTANCE].TYPE` (`systemd.unit(5)`,
+//! "Description"): at most 255 bytes, made of ASCII letters, digits and
+//! `:-_.\`, with at most one `@`. `foo@.service` is a *template*,
+//! `foo@bar.service` an *instance* of it; `foo.service` is plain.
+//!
+//! [`UnitName`] is the parsed, validated form. It is cheap to query (the
+//! positions of `@` and of the type suffix are remembered) because the loader
+//! and the engine ask "what type?", "which template?" for every unit.
+//!
+//! Escaping follows `systemd-escape(1)`: `/` becomes `-`, bytes outside the
+//! allowed set (and a leading `.`) become `\xNN`; path escaping first
+//! normalises the path (duplicate and trailing slashes removed, `/` alone is
+//! `-`).
+
+use std::fmt;
+
+use thiserror::Error;
+
+/// `UNIT_NAME_MAX` in systemd: the longest valid name is 255 bytes.
+pub const UNIT_NAME_MAX: usize = 255;
+
+/// The unit types of `systemd.unit(5)`, in systemd's order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UnitType {
+    Service,
+    Mount,
+    Swap,
+    Socket,
+    Target,
+    Device,
+    Automount,
+    Timer,
+    Path,
+    Slice,
+    Scope,
+}
+
+impl UnitType {
+    pub const ALL: [UnitType; 11] = [
+        UnitType::Service,
+        UnitType::Mount,
+        UnitType::Swap,
+        UnitType::Socket,
+        UnitType::Target,
+        UnitType::Device,
+        UnitType::Automount,
+        UnitType::Timer,
+        UnitType::Path,
+        UnitType::Slice,
+        UnitType::Scope,
+    ];
+
+    /// The suffix without the dot: `service`, `socket`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitType::Service => "service",
+            UnitType::Mount => "mount",
+            UnitType::Swap => "swap",
+            UnitType::Socket => "socket",
+            UnitType::Target => "target",
+            UnitType::Device => "device",
+            UnitType::Automount => "automount",
+            UnitType::Timer => "timer",
+            UnitType::Path => "path",
+            UnitType::Slice => "slice",
+            UnitType::Scope => "scope",
+        }
+    }
+
+    pub fn from_str(s: &str) -> Option<UnitType> {
+        UnitType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Whether unit files of this type may be templates (`systemd.unit(5)`:
+    /// slices and scopes cannot; devices are never loaded from files).
+    pub fn can_be_template(self) -> bool {
+        !matches!(self, UnitType::Slice | UnitType::Scope | UnitType::Device)
+    }
+}
+
+impl fmt::Display for UnitType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum NameError {
+    #[error("unit name is empty")]
+    Empty,
+    #[error("unit name \"{0}\" is longer than {UNIT_NAME_MAX} bytes")]
+    TooLong(String),
+    #[error("unit name \"{0}\" has no valid type suffix")]
+    NoType(String),
+    #[error("unit name \"{0}\" contains invalid character {1:?}")]
+    BadChar(String, char),
+    #[error("unit name \"{0}\" has an empty prefix")]
+    EmptyPrefix(String),
+    #[error("unit name \"{0}\" has more than one '@'")]
+    TwoAts(String),
+    #[error("unit type {1} of \"{0}\" cannot be a template or instance")]
+    NoTemplates(String, UnitType),
+    #[error("\"{0}\" is not a template name")]
+    NotTemplate(String),
+    #[error("instance \"{0}\" is not valid in a unit name")]
+    BadInstance(String),
+}
+
+/// What kind of name it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameKind {
+    Plain,
+    Template,
+    Instance,
+}
+
+/// A validated unit name.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UnitName {
+    name: String,
+    /// Byte index of `@`, if any.
+    at: Option<usize>,
+    /// Byte index of the `.` before the type suffix.
+    dot: usize,
+    ty: UnitType,
+}
+
+fn valid_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.' | '\\' | '@')
+}
+
+impl UnitName {
+    pub fn parse(name: &str) -> Result<UnitName, NameError> {
+        if name.is_empty() {
+            return Err(NameError::Empty);
+        }
+        if name.len() > UNIT_NAME_MAX {
+            return Err(NameError::TooLong(name.to_string()));
+        }
+        if let Some(c) = name.chars().find(|c| !valid_char(*c)) {
+            return Err(NameError::BadChar(name.to_string(), c));
+        }
+        let dot = name.rfind('.').ok_or_else(|| NameError::NoType(name.to_string()))?;
+        let ty = UnitType::from_str(&name[dot + 1..])
+            .ok_or_else(|| NameError::NoType(name.to_string()))?;
+        let at = name[..dot].find('@');
+        if let Some(at) = at {
+            if name[at + 1..dot].contains('@') {
+                return Err(NameError::TwoAts(name.to_string()));
+            }
+            if !ty.can_be_template() {
+                return Err(NameError::NoTemplates(name.to_string(), ty));
+            }
+        }
+        let prefix_end = at.unwrap_or(dot);
+        if prefix_end == 0 {
+            return Err(NameError::EmptyPrefix(name.to_string()));
+        }
+        Ok(UnitName { name: name.to_string(), at, dot, ty })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.name
+    }
+
+    pub fn unit_type(&self) -> UnitType {
+        self.ty
+    }
+
+    pub fn kind(&self) -> NameKind {
+        match self.at {
+            None => NameKind::Plain,
+            Some(at) if at + 1 == self.dot => NameKind::Template,
+            Some(_) => NameKind::Instance,
+        }
+    }
+
+    pub fn is_template(&self) -> bool {
+        self.kind() == NameKind::Template
+    }
+
+    pub fn is_instance(&self) -> bool {
+        self.kind() == NameKind::Instance
+    }
+
+    /// The part before `@` (or before the suffix for plain names): `%p`.
+    pub fn prefix(&self) -> &str {
+        &self.name[..self.at.unwrap_or(self.dot)]
+    }
+
+    /// The instance string as written (still escaped): `%i`. Empty for
+    /// templates, `None` for plain names.
+    pub fn instance(&self) -> Option<&str> {
+        self.at.map(|at| &self.name[at + 1..self.dot])
+    }
+
+    /// The name without the type suffix: `foo@bar` for `foo@bar.service`.
+    pub fn stem(&self) -> &str {
+        &self.name[..self.dot]
+    }
+
+    /// `foo@.service` for `foo@bar.service`; `None` for plain names.
+    pub fn template(&self) -> Option<UnitName> {
+        let at = self.at?;
+        let t = format!("{}@{}", &self.name[..at], &self.name[self.dot..]);
+        UnitName::parse(&t).ok()
+    }
+
+    /// `foo@INSTANCE.service` from the template `foo@.service`.
+    pub fn with_instance(&self, instance: &str) -> Result<UnitName, NameError> {
+        if !self.is_template() {
+            return Err(NameError::NotTemplate(self.name.clone()));
+        }
+        if instance.is_empty() || instance.contains('@') || !instance.chars().all(valid_char) {
+            return Err(NameError::BadInstance(instance.to_string()));
+        }
+        UnitName::parse(&format!("{}@{}{}", self.prefix(), instance, &self.name[self.dot..]))
+    }
+
+    /// Names of the prefix drop-in directories for this unit, most general
+    /// first: for `foo-bar-baz.service` that is `foo-.service`,
+    /// `foo-bar-.service` (`systemd.unit(5)`, "Description": "…drop-ins for
+    /// foo-bar-baz.service are also searched in foo-.service.d/ and
+    /// foo-bar-.service.d/"). For instances the dashes of the prefix (before
+    /// `@`) count, with the `@` kept: `a-b@x.service` → `a-.service`.
+    pub fn dash_prefixes(&self) -> Vec<String> {
+        let prefix = self.prefix();
+        let suffix = &self.name[self.dot..];
+        let mut out = Vec::new();
+        for (i, c) in prefix.char_indices() {
+            // A dash at position 0 or at the end does not make a prefix.
+            if c == '-' && i > 0 && i + 1 < prefix.len() {
+                out.push(format!("{}-{}", &prefix[..i], suffix));
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for UnitName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+impl fmt::Debug for UnitName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "UnitName({})", self.name)
+    }
+}
+
+impl AsRef<str> for UnitName {
+    fn as_ref(&self) -> &str {
+        &self.name
+    }
+}
+
+/// `systemd-escape STRING`: `/` → `-`, disallowed bytes and a leading `.`
+/// → `\xNN`.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'/' => out.push('-'),
+            b'.' if i == 0 => out.push_str("\\x2e"),
+            b if b.is_ascii_alphanumeric() || matches!(b, b':' | b'_' | b'.') => {
+                out.push(b as char)
+            }
+            b => out.push_str(&format!("\\x{b:02x}")),
+        }
+    }
+    out
+}
+
+/// `systemd-escape --path PATH`: normalise, drop the leading and trailing
+/// `/`, then escape; the root directory is `-`.
+pub fn escape_path(path: &str) -> String {
+    let parts: Vec<&str> = path.split('/').filter(|p| !p.is_empty() && *p != ".").collect();
+    if parts.is_empty() {
+        return "-".to_string();
+    }
+    escape(&parts.join("/"))
+}
+
+/// `systemd-escape --unescape`: `-` → `/`, `\xNN` → byte. Invalid escapes
+/// are kept literally (systemd's `unit_name_unescape` would fail; callers
+/// that need strictness validate the name first).
+pub fn unescape(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'-' => {
+                out.push(b'/');
+                i += 1;
+            }
+            b'\\' if i + 3 < bytes.len() && bytes[i + 1] == b'x' => {
+                let hex = std::str::from_utf8(&bytes[i + 2..i + 4]).ok();
+                match hex.and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                    Some(b) => {
+                        out.push(b);
+                        i += 4;
+                    }
+                    None => {
+                        out.push(b'\\');
+                        i += 1;
+                    }
+                }
+            }
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// `systemd-escape --unescape --path`: unescape and make absolute.
+pub fn unescape_path(s: &str) -> String {
+    if s == "-" {
+        return "/".to_string();
+    }
+    let u = unescape(s);
+    if u.starts_with('/') {
+        u
+    } else {
+        format!("/{u}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_kinds() {
+        let n = UnitName::parse("foo.service").unwrap();
+        assert_eq!((n.kind(), n.prefix(), n.instance()), (NameKind::Plain, "foo", None));
+        let t = UnitName::parse("getty@.service").unwrap();
+        assert_eq!((t.kind(), t.prefix(), t.instance()), (NameKind::Template, "getty", Some("")));
+        let i = UnitName::parse("getty@tty1.service").unwrap();
+        assert_eq!(i.kind(), NameKind::Instance);
+        assert_eq!(i.instance(), Some("tty1"));
+        assert_eq!(i.template().unwrap().as_str(), "getty@.service");
+        assert_eq!(t.with_instance("tty2").unwrap().as_str(), "getty@tty2.service");
+        assert_eq!(i.unit_type(), UnitType::Service);
+        assert_eq!(i.stem(), "getty@tty1");
+    }
+
+    #[test]
+    fn invalid_names() {
+        assert_eq!(UnitName::parse(""), Err(NameError::Empty));
+        assert!(matches!(UnitName::parse("foo"), Err(NameError::NoType(_))));
+        assert!(matches!(UnitName::parse("foo.bar"), Err(NameError::NoType(_))));
+        assert!(matches!(UnitName::parse(".service"), Err(NameError::EmptyPrefix(_))));
+        assert!(matches!(UnitName::parse("@x.service"), Err(NameError::EmptyPrefix(_))));
+        assert!(matches!(UnitName::parse("a@b@c.service"), Err(NameError::TwoAts(_))));
+        assert!(matches!(UnitName::parse("a b.service"), Err(NameError::BadChar(_, ' '))));
+        assert!(matches!(UnitName::parse("a@.slice"), Err(NameError::NoTemplates(..))));
+        let long = format!("{}.service", "a".repeat(250));
+        assert!(matches!(UnitName::parse(&long), Err(NameError::TooLong(_))));
+        assert!(UnitName::parse("systemd-fsck@dev-disk-by\\x2duuid-1.service").is_ok());
+    }
+
+    #[test]
+    fn dash_prefixes() {
+        let n = UnitName::parse("foo-bar-baz.service").unwrap();
+        assert_eq!(n.dash_prefixes(), vec!["foo-.service", "foo-bar-.service"]);
+        let n = UnitName::parse("a-b@x-y.service").unwrap();
+        assert_eq!(n.dash_prefixes(), vec!["a-.service"]);
+        assert!(UnitName::parse("-.slice").unwrap().dash_prefixes().is_empty());
+        assert!(UnitName::parse("plain.service").unwrap().dash_prefixes().is_empty());
+    }
+
+    #[test]
+    fn escaping_matches_systemd_escape() {
+        assert_eq!(escape("foo/bar baz"), "foo-bar\\x20baz");
+        assert_eq!(escape(".hidden"), "\\x2ehidden");
+        assert_eq!(escape("a-b"), "a\\x2db");
+        assert_eq!(escape_path("/dev/sda1"), "dev-sda1");
+        assert_eq!(escape_path("/"), "-");
+        assert_eq!(escape_path("//var//lib/"), "var-lib");
+        assert_eq!(unescape("foo-bar\\x20baz"), "foo/bar baz");
+        assert_eq!(unescape_path("dev-sda1"), "/dev/sda1");
+        assert_eq!(unescape_path("-"), "/");
+    }
+}

@@ -194,6 +194,8 @@ impl LookupPaths {
             dirs: vec![
                 d("/etc/systemd/user", Config),
                 d("/run/systemd/user", Runtime),
+                d("/usr/local/share/systemd/user", Vendor),
+                d("/usr/share/systemd/user", Vendor),
                 d("/usr/local/lib/systemd/user", Vendor),
                 d("/usr/lib/systemd/user", Vendor),
             ],

@@ -1,4 +1,30 @@
-//! vigil: one binary, many personalities (see DESIGN.md "Fixed interface").
-fn main() {
-    println!("vigil {}", env!("CARGO_PKG_VERSION"));
+//! vigil: one binary, many personalities.
+//!
+//! The name the binary is started under picks what it is (DESIGN.md, "Fixed
+//! interface"): `systemctl`, `journalctl`, `service`, `systemd-analyze`,
+//! `vigild`, `halt`/`poweroff`/`reboot`/`shutdown`. Started as `vigil`, the
+//! first word that is not an option picks the personality (`vigil analyze
+//! …`, `vigil verify …`), and any other word is a `systemctl` verb, so
+//! `vigil --root=DIR list-unit-files` works like
+//! `systemctl --root=DIR list-unit-files`.
+//!
+//! Each personality module returns an exit code; errors are printed by the
+//! personality itself in the shape the real tool prints them, because
+//! scripts parse those messages.
+
+mod analyze;
+mod personality;
+
+use std::process::ExitCode;
+
+use personality::Personality;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    let (personality, rest) = personality::pick(&args);
+    let code = match personality {
+        Personality::Analyze => analyze::main(rest),
+        Personality::Vigil => personality::vigil_help(rest),
+    };
+    ExitCode::from(code)
 }

@@ -1,0 +1,92 @@
+//! Which tool are we? Decided from `argv[0]` and, for `vigil`, the first
+//! non-option word.
+
+use std::path::Path;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Personality {
+    /// `systemd-analyze`, `vigil analyze`, `vigil verify` (as `analyze verify`).
+    Analyze,
+    /// Plain `vigil` with no verb, `--help` or `--version`.
+    Vigil,
+}
+
+/// Options of the `systemctl`/`vigil` grammar that take their value as the
+/// next argument, so that `vigil --root DIR verify x` finds `verify`.
+const VALUE_OPTS: &[&str] = &[
+    "--root", "-p", "--property", "-t", "--type", "--state", "-o", "--output", "-n", "--lines",
+    "-s", "--signal", "--kill-whom", "-H", "--host", "-M", "--machine", "--job-mode", "--unit",
+    "--man", "--generators",
+];
+
+/// Returns the personality and the argument vector it should parse, whose
+/// first element is the program name to show in messages.
+pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
+    let argv0 = args.first().map(String::as_str).unwrap_or("vigil");
+    let base = Path::new(argv0).file_name().and_then(|s| s.to_str()).unwrap_or("vigil");
+    match base {
+        "systemd-analyze" => return (Personality::Analyze, args.to_vec()),
+        _ => {}
+    }
+    // `vigil …`: find the first word that is not an option or an option's value.
+    let mut i = 1;
+    while i < args.len() {
+        let a = args[i].as_str();
+        if a == "--" {
+            break;
+        }
+        if a.starts_with('-') {
+            if VALUE_OPTS.contains(&a) {
+                i += 1;
+            }
+            i += 1;
+            continue;
+        }
+        let rest = |name: &str| {
+            let mut v = vec![name.to_string()];
+            v.extend(args[1..i].iter().cloned());
+            v.extend(args[i + 1..].iter().cloned());
+            v
+        };
+        return match a {
+            "analyze" => (Personality::Analyze, rest("vigil analyze")),
+            "verify" => {
+                let mut v = rest("vigil");
+                v.insert(1, "verify".to_string());
+                (Personality::Analyze, v)
+            }
+            _ => (Personality::Vigil, args.to_vec()),
+        };
+    }
+    (Personality::Vigil, args.to_vec())
+}
+
+/// `vigil` alone, `vigil --help`, `vigil --version`, or an unknown word.
+pub fn vigil_help(args: Vec<String>) -> u8 {
+    let version = format!("vigil {}", env!("CARGO_PKG_VERSION"));
+    if args.iter().any(|a| a == "--version" || a == "-V") {
+        println!("{version}");
+        return 0;
+    }
+    let unknown = args.iter().skip(1).find(|a| !a.starts_with('-'));
+    let help = format!(
+        "{version}\n\
+         A systemd-compatible service manager.\n\n\
+         Usage: vigil [--root=DIR] COMMAND [ARGS…]\n\n\
+         Commands:\n  \
+           analyze VERB …   systemd-analyze: unit-paths\n\
+         \n\
+         Installed under another name (a symlink), vigil acts as that tool:\n  \
+           systemd-analyze\n"
+    );
+    match unknown {
+        Some(word) => {
+            eprintln!("vigil: unknown command '{word}'\n\n{help}");
+            1
+        }
+        None => {
+            print!("{help}");
+            0
+        }
+    }
+}

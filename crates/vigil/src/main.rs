@@ -13,7 +13,10 @@
 //! scripts parse those messages.
 
 mod analyze;
+mod ctl;
+mod daemon;
 mod personality;
+mod rundir;
 
 use std::process::ExitCode;
 
@@ -24,6 +27,8 @@ fn main() -> ExitCode {
     let (personality, rest) = personality::pick(&args);
     let code = match personality {
         Personality::Analyze => analyze::main(rest),
+        Personality::Ctl => ctl::main(rest),
+        Personality::Daemon => daemon::main(rest),
         Personality::Vigil => personality::vigil_help(rest),
     };
     ExitCode::from(code)

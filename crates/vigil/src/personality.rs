@@ -5,6 +5,10 @@ use std::path::Path;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Personality {
+    /// `systemctl`, `vigil ctl …`, `vigil <verb>`.
+    Ctl,
+    /// `vigild`, `vigil daemon`: the manager in the foreground.
+    Daemon,
     /// `systemd-analyze`, `vigil analyze`, `vigil verify` (as `analyze verify`).
     Analyze,
     /// Plain `vigil` with no verb, `--help` or `--version`.
@@ -26,6 +30,8 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
     let base = Path::new(argv0).file_name().and_then(|s| s.to_str()).unwrap_or("vigil");
     match base {
         "systemd-analyze" => return (Personality::Analyze, args.to_vec()),
+        "systemctl" => return (Personality::Ctl, args.to_vec()),
+        "vigild" => return (Personality::Daemon, args.to_vec()),
         _ => {}
     }
     // `vigil …`: find the first word that is not an option or an option's value.
@@ -50,43 +56,47 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
         };
         return match a {
             "analyze" => (Personality::Analyze, rest("vigil analyze")),
+            "daemon" => (Personality::Daemon, rest("vigild")),
+            "ctl" => (Personality::Ctl, rest("systemctl")),
             "verify" => {
                 let mut v = rest("vigil");
                 v.insert(1, "verify".to_string());
                 (Personality::Analyze, v)
             }
-            _ => (Personality::Vigil, args.to_vec()),
+            _ => {
+                let mut v = args.to_vec();
+                v[0] = "systemctl".to_string();
+                (Personality::Ctl, v)
+            }
         };
     }
-    (Personality::Vigil, args.to_vec())
+    // No verb: `vigil --help`, `vigil --version`, or options only.
+    if args.iter().skip(1).any(|a| a == "--help" || a == "-h" || a == "--version" || a == "-V") || args.len() == 1 {
+        return (Personality::Vigil, args.to_vec());
+    }
+    let mut v = args.to_vec();
+    v[0] = "systemctl".to_string();
+    (Personality::Ctl, v)
 }
 
-/// `vigil` alone, `vigil --help`, `vigil --version`, or an unknown word.
+/// `vigil` alone, `vigil --help`, `vigil --version`.
 pub fn vigil_help(args: Vec<String>) -> u8 {
     let version = format!("vigil {}", env!("CARGO_PKG_VERSION"));
     if args.iter().any(|a| a == "--version" || a == "-V") {
         println!("{version}");
         return 0;
     }
-    let unknown = args.iter().skip(1).find(|a| !a.starts_with('-'));
-    let help = format!(
+    print!(
         "{version}\n\
          A systemd-compatible service manager.\n\n\
          Usage: vigil [--root=DIR] COMMAND [ARGS…]\n\n\
          Commands:\n  \
-           analyze VERB …   systemd-analyze: unit-paths\n\
+           daemon           run the manager in the foreground (also: vigild)\n  \
+           analyze VERB …   systemd-analyze: unit-paths\n  \
+           VERB …           a systemctl verb: exit, is-system-running\n\
          \n\
          Installed under another name (a symlink), vigil acts as that tool:\n  \
-           systemd-analyze\n"
+           systemctl, systemd-analyze, vigild\n"
     );
-    match unknown {
-        Some(word) => {
-            eprintln!("vigil: unknown command '{word}'\n\n{help}");
-            1
-        }
-        None => {
-            print!("{help}");
-            0
-        }
-    }
+    0
 }

@@ -1,0 +1,203 @@
+//! Control connections: bytes in, requests handled, responses out.
+//!
+//! Each connection is a small state machine — `greeted` false until a
+//! compatible `Hello`, then requests in order — over a non-blocking
+//! socket. Anything a peer sends that we cannot use (bad framing, an
+//! oversized frame, JSON that is not a request, a request before `Hello`)
+//! gets an `Error` reply naming the problem and the connection is closed;
+//! the manager itself never notices beyond that.
+//!
+//! Authorisation (`SO_PEERCRED`, taken once at accept): root and the
+//! manager's own user may do everything; anybody else may only read
+//! (`Hello`, `Ping`, `Show`, `ListUnits`, `ListJobs`, `ShowEnvironment`,
+//! `IsSystemRunning`) and gets "Access denied" for the rest, as systemd's
+//! polkit-less default answers.
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::Duration;
+
+use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
+use proto::frame::{decode, encode, Decoder};
+use proto::msg::ShutdownKind;
+use proto::{ErrorKind, ProtoError, Request, Response, PROTOCOL_VERSION};
+
+use super::event_loop::EventLoop;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    Continue,
+    Close,
+}
+
+pub struct Conn {
+    pub stream: UnixStream,
+    dec: Decoder,
+    out: Vec<u8>,
+    peer_uid: u32,
+    greeted: bool,
+}
+
+impl Conn {
+    pub fn new(stream: UnixStream) -> std::io::Result<Conn> {
+        stream.set_nonblocking(true)?;
+        let cred = getsockopt(&stream, PeerCredentials).map_err(std::io::Error::from)?;
+        Ok(Conn { stream, dec: Decoder::new(), out: Vec::new(), peer_uid: cred.uid(), greeted: false })
+    }
+
+    pub fn wants_write(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    fn queue(&mut self, resp: &Response) {
+        match encode(resp) {
+            Ok(bytes) => self.out.extend_from_slice(&bytes),
+            // Only an over-limit reply can fail to encode; say so instead.
+            Err(e) => {
+                let err = Response::Error { kind: ErrorKind::Internal, message: e.to_string() };
+                if let Ok(bytes) = encode(&err) {
+                    self.out.extend_from_slice(&bytes);
+                }
+            }
+        }
+    }
+
+    /// Write as much of the queue as the socket takes now.
+    pub fn flush(&mut self) -> Flow {
+        while !self.out.is_empty() {
+            match self.stream.write(&self.out) {
+                Ok(0) => return Flow::Close,
+                Ok(n) => {
+                    self.out.drain(..n);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return Flow::Close,
+            }
+        }
+        Flow::Continue
+    }
+
+    /// Last words before closing: give a slow reader a short grace period.
+    pub fn flush_blocking(&mut self) {
+        if self.out.is_empty() {
+            return;
+        }
+        let _ = self.stream.set_nonblocking(false);
+        let _ = self.stream.set_write_timeout(Some(Duration::from_millis(200)));
+        let _ = self.stream.write_all(&self.out);
+        self.out.clear();
+    }
+
+    pub fn read_and_handle(&mut self, el: &mut EventLoop) -> Flow {
+        let mut buf = [0u8; 8192];
+        let mut eof = false;
+        loop {
+            match self.stream.read(&mut buf) {
+                Ok(0) => {
+                    eof = true;
+                    break;
+                }
+                Ok(n) => self.dec.push(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(_) => return Flow::Close,
+            }
+        }
+        loop {
+            let payload = match self.dec.next_frame() {
+                Ok(Some(p)) => p,
+                Ok(None) => break,
+                Err(e) => return self.fail(ErrorKind::InvalidRequest, e),
+            };
+            let req: Request = match decode(&payload) {
+                Ok(r) => r,
+                Err(e) => return self.fail(ErrorKind::InvalidRequest, e),
+            };
+            if self.handle(req, el) == Flow::Close {
+                return Flow::Close;
+            }
+        }
+        if eof {
+            return Flow::Close;
+        }
+        self.flush()
+    }
+
+    fn fail(&mut self, kind: ErrorKind, e: ProtoError) -> Flow {
+        self.queue(&Response::Error { kind, message: e.to_string() });
+        Flow::Close
+    }
+
+    fn may_modify(&self) -> bool {
+        self.peer_uid == 0 || self.peer_uid == nix::unistd::getuid().as_raw()
+    }
+
+    fn handle(&mut self, req: Request, el: &mut EventLoop) -> Flow {
+        if !self.greeted {
+            return match req {
+                Request::Hello { version, .. } => {
+                    self.queue(&Response::Hello {
+                        version: PROTOCOL_VERSION,
+                        server: format!("vigil {}", env!("CARGO_PKG_VERSION")),
+                        pid: std::process::id(),
+                    });
+                    if version == PROTOCOL_VERSION {
+                        self.greeted = true;
+                        Flow::Continue
+                    } else {
+                        Flow::Close
+                    }
+                }
+                _ => {
+                    self.queue(&Response::Error {
+                        kind: ErrorKind::Version,
+                        message: "the first message must be Hello".into(),
+                    });
+                    Flow::Close
+                }
+            };
+        }
+        let read_only = matches!(
+            req,
+            Request::Hello { .. }
+                | Request::Ping
+                | Request::Show { .. }
+                | Request::ListUnits { .. }
+                | Request::ListJobs
+                | Request::ShowEnvironment
+                | Request::IsSystemRunning
+        );
+        if !read_only && !self.may_modify() {
+            self.queue(&Response::Error {
+                kind: ErrorKind::AccessDenied,
+                message: "Access denied".into(),
+            });
+            return Flow::Continue;
+        }
+        match req {
+            Request::Hello { .. } => {
+                self.queue(&Response::Error {
+                    kind: ErrorKind::InvalidRequest,
+                    message: "Hello was already received".into(),
+                });
+            }
+            Request::Ping => self.queue(&Response::Pong),
+            Request::IsSystemRunning => {
+                let state = if el.exit.is_some() { "stopping" } else { "running" };
+                self.queue(&Response::SystemState { state: state.into() });
+            }
+            Request::Shutdown { kind: ShutdownKind::Exit, code } => {
+                el.exit = Some(code);
+                self.queue(&Response::Ok);
+            }
+            other => {
+                self.queue(&Response::Error {
+                    kind: ErrorKind::InvalidRequest,
+                    message: format!("request not handled by this manager version: {other:?}"),
+                });
+            }
+        }
+        Flow::Continue
+    }
+}

@@ -1,0 +1,157 @@
+//! `vigil daemon` / `vigild`: the manager process.
+//!
+//! Start-up, in order, each step failing loudly with what it tried:
+//!
+//! 1. work out the state directory ([`crate::rundir`]) and create it;
+//! 2. take the manager lock (`flock` on `lock`): exactly one manager per
+//!    root and scope, so a second `vigil daemon` — or two CLIs auto-starting
+//!    at once — fails cleanly instead of stealing the control socket;
+//! 3. bind the control socket (mode 0666: anyone may connect and read
+//!    state; what a peer may change is decided per request from its
+//!    `SO_PEERCRED`);
+//! 4. become a child subreaper (`PR_SET_CHILD_SUBREAPER`) unless we are
+//!    PID 1, so double-forking daemons stay our children to reap;
+//! 5. block the signals we handle and read them through a signalfd in the
+//!    one-threaded event loop ([`event_loop`]).
+
+mod control;
+mod event_loop;
+
+use std::fs::{File, OpenOptions};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+use clap::Parser;
+
+use crate::rundir::RunDir;
+
+#[derive(Parser, Debug)]
+#[command(name = "vigild", about = "The vigil service manager (runs in the foreground)")]
+struct Args {
+    /// Manage the units of this root directory; all state lives under it.
+    #[arg(long, value_name = "DIR")]
+    root: Option<PathBuf>,
+    /// Run as a user's manager.
+    #[arg(long, conflicts_with = "system")]
+    user: bool,
+    /// Run as the system manager (default).
+    #[arg(long)]
+    system: bool,
+    /// Write "READY" (or the start-up error) to this inherited descriptor
+    /// once the control socket accepts connections, then close it. Used by
+    /// the CLI's auto-start.
+    #[arg(long, value_name = "FD", hide = true)]
+    ready_fd: Option<i32>,
+}
+
+pub fn main(args: Vec<String>) -> u8 {
+    let args = match Args::try_parse_from(&args) {
+        Ok(a) => a,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { 2 } else { 0 };
+        }
+    };
+    let mut ready = args.ready_fd.and_then(ReadyPipe::adopt);
+    match run(&args, &mut ready) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("vigild: {e:#}");
+            if let Some(r) = ready.take() {
+                r.tell(&format!("{e:#}"));
+            }
+            1
+        }
+    }
+}
+
+/// The auto-starting CLI's end of our start-up: told once, then closed.
+struct ReadyPipe(File);
+
+impl ReadyPipe {
+    fn adopt(fd: i32) -> Option<ReadyPipe> {
+        use std::os::fd::FromRawFd;
+        // Only take descriptors that are really open; mark it close-on-exec
+        // so services never inherit it.
+        // SAFETY: fcntl on an integer fd; ownership is taken only if valid.
+        if fd < 3 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
+            return None;
+        }
+        // SAFETY: the fd is open (fcntl succeeded) and handed to us by our
+        // parent for exactly this purpose.
+        Some(ReadyPipe(unsafe { File::from_raw_fd(fd) }))
+    }
+
+    fn tell(mut self, msg: &str) {
+        use std::io::Write;
+        let _ = writeln!(self.0, "{}", msg.replace('\n', " "));
+    }
+}
+
+fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
+    let rundir = RunDir::new(args.root.as_deref(), args.user)?;
+    std::fs::create_dir_all(&rundir.dir)
+        .with_context(|| format!("creating state directory {}", rundir.dir.display()))?;
+    let lock = take_lock(&rundir)?;
+    let listener = bind_control(&rundir)?;
+    if std::process::id() != 1 {
+        // SAFETY: plain prctl with integer arguments.
+        let r = unsafe { libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) };
+        if r != 0 {
+            bail!("PR_SET_CHILD_SUBREAPER: {}", std::io::Error::last_os_error());
+        }
+    }
+    let mut el = event_loop::EventLoop::new(listener)?;
+    if let Some(r) = ready.take() {
+        r.tell("READY");
+    }
+    let code = el.run()?;
+    let _ = std::fs::remove_file(rundir.control());
+    drop(lock);
+    Ok(code)
+}
+
+/// Hold an exclusive `flock` on the lock file for the manager's lifetime;
+/// our pid is written into it for the error message of the next one.
+fn take_lock(rundir: &RunDir) -> Result<File> {
+    use std::io::{Read, Seek, Write};
+    let path = rundir.lock();
+    let mut f = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    // SAFETY: flock on a file descriptor we own.
+    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        let mut other = String::new();
+        let _ = f.read_to_string(&mut other);
+        bail!(
+            "a manager is already running for {} (pid {})",
+            rundir.root.display(),
+            other.trim()
+        );
+    }
+    f.set_len(0)?;
+    f.rewind()?;
+    writeln!(f, "{}", std::process::id())?;
+    Ok(f)
+}
+
+fn bind_control(rundir: &RunDir) -> Result<UnixListener> {
+    let path = rundir.control();
+    // We hold the lock: a socket file left here belongs to a dead manager.
+    match std::fs::remove_file(&path) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("removing stale {}", path.display())),
+    }
+    let l = UnixListener::bind(&path).with_context(|| format!("binding {}", path.display()))?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666))?;
+    l.set_nonblocking(true)?;
+    Ok(l)
+}

@@ -1,0 +1,147 @@
+//! The manager's control socket end to end: auto-start, the handshake,
+//! `exit` with a code, one manager per root, authorisation, and hostile
+//! input that must never take the manager down.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::process::Command;
+use std::time::Duration;
+
+use common::*;
+
+#[test]
+fn autostart_answers_and_exit_stops_the_manager() {
+    let r = TestRoot::new("autostart");
+    let o = r.vigil(&["is-system-running"]);
+    assert_eq!(stdout(&o), "running\n", "stderr: {}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0));
+    let pid = r.manager_pid().expect("manager wrote its pid");
+    assert!(pid_alive(pid));
+
+    // A second command reaches the same manager.
+    let o = r.vigil(&["--no-autostart", "is-system-running"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(r.manager_pid(), Some(pid));
+
+    let o = r.vigil(&["exit", "3"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert!(wait_until(Duration::from_secs(5), || !pid_alive(pid)), "manager did not exit");
+    assert!(!r.control().exists(), "control socket left behind");
+}
+
+#[test]
+fn no_autostart_fails_without_a_manager() {
+    let r = TestRoot::new("noauto");
+    let o = r.vigil(&["--no-autostart", "is-system-running"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--no-autostart"), "stderr: {}", stderr(&o));
+    assert!(r.manager_pid().is_none());
+}
+
+#[test]
+fn foreground_daemon_exit_code_and_single_manager_per_root() {
+    let r = TestRoot::new("fg");
+    let mut child = Command::new(vigil()).args(["daemon", &r.root_arg()]).spawn().unwrap();
+    assert!(wait_until(Duration::from_secs(5), || r.control().exists()));
+    // A second manager for the same root refuses to start.
+    let o = Command::new(vigil()).args(["daemon", &r.root_arg()]).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("already running"), "stderr: {}", stderr(&o));
+    // `exit 7` makes the manager exit with 7 (a container's exit code).
+    let o = r.vigil(&["--no-autostart", "exit", "7"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(child.wait().unwrap().code(), Some(7));
+}
+
+fn frame(payload: &[u8]) -> Vec<u8> {
+    let mut v = (payload.len() as u32).to_le_bytes().to_vec();
+    v.extend_from_slice(payload);
+    v
+}
+
+/// Read one framed reply (length-prefixed JSON) as a string.
+fn reply(s: &mut UnixStream) -> Option<String> {
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let mut len = [0u8; 4];
+    s.read_exact(&mut len).ok()?;
+    let mut body = vec![0u8; u32::from_le_bytes(len) as usize];
+    s.read_exact(&mut body).ok()?;
+    Some(String::from_utf8_lossy(&body).into_owned())
+}
+
+#[test]
+fn hostile_frames_get_errors_and_never_kill_the_manager() {
+    let r = TestRoot::new("fuzz");
+    assert_eq!(r.vigil(&["is-system-running"]).status.code(), Some(0));
+    let pid = r.manager_pid().unwrap();
+
+    // A request before Hello.
+    let mut s = UnixStream::connect(r.control()).unwrap();
+    s.write_all(&frame(br#"{"type":"ping"}"#)).unwrap();
+    let rep = reply(&mut s).expect("an error reply");
+    assert!(rep.contains("\"error\"") && rep.contains("Hello"), "{rep}");
+
+    // Not JSON at all.
+    let mut s = UnixStream::connect(r.control()).unwrap();
+    s.write_all(&frame(b"\xff\xfe garbage")).unwrap();
+    let rep = reply(&mut s).expect("an error reply");
+    assert!(rep.contains("invalid-request"), "{rep}");
+
+    // An announced 4 GiB frame.
+    let mut s = UnixStream::connect(r.control()).unwrap();
+    s.write_all(&u32::MAX.to_le_bytes()).unwrap();
+    let rep = reply(&mut s).expect("an error reply");
+    assert!(rep.contains("exceeds the limit"), "{rep}");
+
+    // Pseudo-random byte soup, many connections, some half-closed mid-frame.
+    let mut x: u32 = 0x1234_5678;
+    for i in 0..200 {
+        let mut s = UnixStream::connect(r.control()).unwrap();
+        let n = (i * 37) % 300;
+        let bytes: Vec<u8> = (0..n)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 17;
+                x ^= x << 5;
+                x as u8
+            })
+            .collect();
+        let _ = s.write_all(&bytes);
+    }
+    // A wrong protocol version is answered, then the connection closed.
+    let mut s = UnixStream::connect(r.control()).unwrap();
+    s.write_all(&frame(br#"{"type":"hello","version":999,"client":"x"}"#)).unwrap();
+    let rep = reply(&mut s).expect("a hello reply");
+    assert!(rep.contains("\"version\":1"), "{rep}");
+
+    assert!(pid_alive(pid), "manager died");
+    let o = r.vigil(&["--no-autostart", "is-system-running"]);
+    assert_eq!(stdout(&o), "running\n");
+}
+
+#[test]
+fn unprivileged_users_may_read_but_not_control() {
+    if !is_root() {
+        eprintln!("skipped: needs root to run a client as another user");
+        return;
+    }
+    let r = TestRoot::new("auth");
+    assert_eq!(r.vigil(&["is-system-running"]).status.code(), Some(0));
+    // The test root must be traversable by nobody.
+    Command::new("chmod").args(["-R", "a+rX", r.path.to_str().unwrap()]).status().unwrap();
+    let as_nobody = |args: &[&str]| {
+        Command::new("setpriv")
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", vigil(), &r.root_arg(), "--no-autostart"])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = as_nobody(&["is-system-running"]);
+    assert_eq!(stdout(&o), "running\n", "stderr: {}", stderr(&o));
+    let o = as_nobody(&["exit", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("Access denied"), "stderr: {}", stderr(&o));
+    assert!(r.manager_pid().map(pid_alive).unwrap_or(false));
+}

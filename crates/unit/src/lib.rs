@@ -20,6 +20,7 @@ pub use diag::{Diagnostic, Severity, Span};
 pub mod directive;
 pub mod name;
 pub mod paths;
+pub mod host;
 pub mod specifier;
 
 pub use name::{UnitName, UnitType};

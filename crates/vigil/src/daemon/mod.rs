@@ -16,6 +16,8 @@
 
 mod control;
 mod event_loop;
+#[allow(dead_code)] // wired into the loop with the service engine
+mod notify;
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;

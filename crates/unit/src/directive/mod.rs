@@ -9,7 +9,7 @@
 //! - [`SectionKind`]: the `[Section]` names of unit files. Besides the
 //!   eleven sections that carry directives there are `[Target]` and
 //!   `[Device]`: systemd accepts them in `.target`/`.device` files (an
-//!   unknown key there gets "Unknown key 'Foo' in section [Target]"), but
+//!   unknown key there gets `Unknown key 'Foo' in section [Target]`), but
 //!   no directive lives in them. Any other section is "Unknown section
 //!   'X'. Ignoring." — verified with `systemd --test`.
 //! - [`UnitType`]: the unit suffixes, and through [`UnitType::sections`]
@@ -320,8 +320,9 @@ pub enum Support {
     /// systemd 252 ignores it and logs `message` (verbatim).
     Obsolete { message: &'static str },
     /// An old spelling of another directive: assigning it is assigning
-    /// `of` in `section` (the alias's own section when `None`), sharing
-    /// its value and merge behaviour.
+    /// `of` in `section` (the alias's own section when `None`). The alias
+    /// entry carries its target's kind, merge rule, security flag and
+    /// property.
     Alias { of: &'static str, section: Option<SectionKind> },
 }
 
@@ -372,7 +373,8 @@ impl Directive {
 
 static TABLE: LazyLock<Vec<Directive>> = LazyLock::new(table::build);
 
-/// The whole table, sorted by section, then name.
+/// The whole table, sorted by section (in [`SectionKind`] declaration
+/// order), then name.
 pub fn all() -> &'static [Directive] {
     &TABLE
 }

@@ -16,7 +16,10 @@
 //! Defaults: [`Merge::Override`], not security-relevant, property equal to
 //! the name, no deprecation warning. The first word is the support level;
 //! flipping `planned` to `implemented` is the whole edit when the manager
-//! learns a directive.
+//! learns a directive. `alias("BindTo", "BindsTo")` entries take kind,
+//! merge rule, security flag and property from their target when the
+//! table is built; `removed!("NetClass")` entries carry systemd's
+//! "Support for option NetClass= has been removed and it is ignored".
 
 mod cgroup;
 mod exec;

@@ -1,6 +1,397 @@
-//! The directive table: every key systemd 252 knows, with its section, value
-//! kind and whether vigil acts on it.
+//! The directive table: every key systemd 252 knows, in every section it
+//! may appear in, with its value [`Kind`], how repeated assignments
+//! [`Merge`], whether vigil acts on it ([`Support`]), whether ignoring it
+//! would weaken a service's confinement, and the D-Bus property systemd
+//! shows it as.
+//!
+//! # Main types
+//!
+//! - [`SectionKind`]: the `[Section]` names of unit files. Besides the
+//!   eleven sections that carry directives there are `[Target]` and
+//!   `[Device]`: systemd accepts them in `.target`/`.device` files (an
+//!   unknown key there gets `Unknown key 'Foo' in section [Target]`), but
+//!   no directive lives in them. Any other section is "Unknown section
+//!   'X'. Ignoring." — verified with `systemd --test`.
+//! - [`UnitType`]: the unit suffixes, and through [`UnitType::sections`]
+//!   which sections a file of that type may contain: always `[Unit]`, the
+//!   type's own section, and `[Install]`, as each systemd unit vtable
+//!   declares.
+//! - [`Directive`]: one row of the table, keyed by (section, name). Names
+//!   are case-sensitive, as systemd's lookup is.
+//! - [`Merge`]: what a second assignment of the same key does. systemd 252
+//!   is not uniform here, and the differences matter when drop-ins are
+//!   layered over a vendor unit:
+//!   - [`Merge::Override`]: the last assignment wins (`Type=`,
+//!     `Description=`); an empty value restores the default.
+//!   - [`Merge::First`]: the first assignment wins and later ones are
+//!     ignored with "Multiple units to trigger specified, ignoring"
+//!     (`Unit=` of timers and paths).
+//!   - [`Merge::List`]: values accumulate, an empty assignment clears what
+//!     came before (`ExecStart=`, `Environment=`, `Documentation=`,
+//!     `WantedBy=`). This is the common case for lists.
+//!   - [`Merge::ListNoReset`]: values accumulate and an empty assignment
+//!     does nothing. All dependency directives (`After=`, `Wants=`, …),
+//!     `RequiresMountsFor=`, `Sockets=` and `[Install] Also=` behave like
+//!     this: `After=a.service`, `After=`, `After=b.service` leaves both
+//!     `a` and `b` in the `systemd --test` dump.
+//!   - [`Merge::Shared`]: values accumulate into a list shared by several
+//!     directives, and an empty assignment of *any* of them clears the whole
+//!     shared list ([`ResetGroup`]). `ConditionPathExists=` (empty) drops a
+//!     `ConditionHost=` assigned before it but leaves `Assert*=` alone;
+//!     `ListenDatagram=` (empty) drops every `Listen*=`; `OnBootSec=` (empty)
+//!     drops `OnCalendar=`; the same holds for path specs, stdin data and
+//!     credentials.
+//! - [`Support`]: [`Support::Implemented`] (vigil acts on it),
+//!   [`Support::Planned`] (parsed and kept, reported as unsupported by
+//!   `verify` and at load time), [`Support::Obsolete`] (systemd ignores it
+//!   with the stored warning), [`Support::Alias`] (an old spelling systemd
+//!   maps onto another directive, see [`Directive::canonical`]).
+//!
+//! # Deprecations
+//!
+//! Independent of support, [`Directive::deprecated`] holds the warning
+//! systemd 252 logs, verbatim, every time the directive is used — e.g.
+//! `MemoryLimit=` ("Unit uses MemoryLimit=; please use MemoryMax= instead.
+//! Support for MemoryLimit= will be removed soon.") or the
+//! `RequiresOverridable=` alias ("Unit dependency type RequiresOverridable=
+//! is obsolete, replacing by Requires=, please update your unit file"). The
+//! texts were taken from `systemd --test` runs on this machine.
+//!
+//! # Completeness
+//!
+//! The table holds exactly the (section, name) pairs systemd 252 prints
+//! with `--dump-configuration-items` (the test suite compares against that
+//! dump), plus the handful of [`Support::Obsolete`] directives it still
+//! recognises only to warn that their support "has been removed"
+//! (`Capabilities=`, `NetClass=`, `SysVStartPriority=`, `BusPolicy=`,
+//! `IgnoreOnSnapshot=`); the dump omits those, but a unit using them gets
+//! that warning, not "Unknown key".
+//!
+//! # Layout
+//!
+//! The data lives in `table/`, one file per family. Families that systemd
+//! repeats in several sections — the execution context (`systemd.exec(5)`),
+//! the kill context (`systemd.kill(5)`) and the resource-control context
+//! (`systemd.resource-control(5)`) — are defined once and registered for
+//! each section that includes them. [`all`] builds the flat table once,
+//! sorted by (section, name), so [`lookup`] is a binary search.
+//!
+//! To switch a directive on once the manager acts on it, change the word
+//! `planned(` at the start of its entry to `implemented(`.
 
 pub mod kind;
+mod table;
+#[cfg(test)]
+mod tests;
+
+use std::sync::LazyLock;
 
 pub use kind::{Kind, LimitUnit};
+
+/// A `[Section]` of a unit file that systemd knows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SectionKind {
+    Unit,
+    Install,
+    Service,
+    Socket,
+    Mount,
+    Automount,
+    Swap,
+    Timer,
+    Path,
+    Slice,
+    Scope,
+    /// Accepted in `.target` files; holds no directives.
+    Target,
+    /// Accepted in `.device` files; holds no directives.
+    Device,
+}
+
+impl SectionKind {
+    /// Every section, in declaration order.
+    pub const ALL: [SectionKind; 13] = [
+        SectionKind::Unit,
+        SectionKind::Install,
+        SectionKind::Service,
+        SectionKind::Socket,
+        SectionKind::Mount,
+        SectionKind::Automount,
+        SectionKind::Swap,
+        SectionKind::Timer,
+        SectionKind::Path,
+        SectionKind::Slice,
+        SectionKind::Scope,
+        SectionKind::Target,
+        SectionKind::Device,
+    ];
+
+    /// The name between the brackets.
+    pub fn name(self) -> &'static str {
+        match self {
+            SectionKind::Unit => "Unit",
+            SectionKind::Install => "Install",
+            SectionKind::Service => "Service",
+            SectionKind::Socket => "Socket",
+            SectionKind::Mount => "Mount",
+            SectionKind::Automount => "Automount",
+            SectionKind::Swap => "Swap",
+            SectionKind::Timer => "Timer",
+            SectionKind::Path => "Path",
+            SectionKind::Slice => "Slice",
+            SectionKind::Scope => "Scope",
+            SectionKind::Target => "Target",
+            SectionKind::Device => "Device",
+        }
+    }
+
+    /// The section called `name` (case-sensitive, without brackets).
+    pub fn from_name(name: &str) -> Option<SectionKind> {
+        SectionKind::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// The type of a unit, given by the suffix of its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum UnitType {
+    Service,
+    Socket,
+    Target,
+    Device,
+    Mount,
+    Automount,
+    Swap,
+    Timer,
+    Path,
+    Slice,
+    Scope,
+}
+
+impl UnitType {
+    /// Every unit type, in systemd's order.
+    pub const ALL: [UnitType; 11] = [
+        UnitType::Service,
+        UnitType::Socket,
+        UnitType::Target,
+        UnitType::Device,
+        UnitType::Mount,
+        UnitType::Automount,
+        UnitType::Swap,
+        UnitType::Timer,
+        UnitType::Path,
+        UnitType::Slice,
+        UnitType::Scope,
+    ];
+
+    /// The suffix with its dot: `".service"`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            UnitType::Service => ".service",
+            UnitType::Socket => ".socket",
+            UnitType::Target => ".target",
+            UnitType::Device => ".device",
+            UnitType::Mount => ".mount",
+            UnitType::Automount => ".automount",
+            UnitType::Swap => ".swap",
+            UnitType::Timer => ".timer",
+            UnitType::Path => ".path",
+            UnitType::Slice => ".slice",
+            UnitType::Scope => ".scope",
+        }
+    }
+
+    /// The type whose suffix is exactly `suffix` (with the dot).
+    pub fn from_suffix(suffix: &str) -> Option<UnitType> {
+        UnitType::ALL.into_iter().find(|t| t.suffix() == suffix)
+    }
+
+    /// The type of a unit name such as `foo@bar.service`: whatever follows
+    /// the last dot.
+    pub fn from_unit_name(name: &str) -> Option<UnitType> {
+        let dot = name.rfind('.')?;
+        UnitType::from_suffix(name.get(dot..)?)
+    }
+
+    /// The section named after the type (`[Service]` for services).
+    pub fn own_section(self) -> SectionKind {
+        match self {
+            UnitType::Service => SectionKind::Service,
+            UnitType::Socket => SectionKind::Socket,
+            UnitType::Target => SectionKind::Target,
+            UnitType::Device => SectionKind::Device,
+            UnitType::Mount => SectionKind::Mount,
+            UnitType::Automount => SectionKind::Automount,
+            UnitType::Swap => SectionKind::Swap,
+            UnitType::Timer => SectionKind::Timer,
+            UnitType::Path => SectionKind::Path,
+            UnitType::Slice => SectionKind::Slice,
+            UnitType::Scope => SectionKind::Scope,
+        }
+    }
+
+    /// The sections a unit file of this type may contain: `[Unit]`, its
+    /// own section and `[Install]` (systemd's per-type `sections` lists).
+    /// Other sections are warned about and skipped, `X-` ones kept.
+    pub fn sections(self) -> &'static [SectionKind] {
+        use SectionKind as S;
+        match self {
+            UnitType::Service => &[S::Unit, S::Service, S::Install],
+            UnitType::Socket => &[S::Unit, S::Socket, S::Install],
+            UnitType::Target => &[S::Unit, S::Target, S::Install],
+            UnitType::Device => &[S::Unit, S::Device, S::Install],
+            UnitType::Mount => &[S::Unit, S::Mount, S::Install],
+            UnitType::Automount => &[S::Unit, S::Automount, S::Install],
+            UnitType::Swap => &[S::Unit, S::Swap, S::Install],
+            UnitType::Timer => &[S::Unit, S::Timer, S::Install],
+            UnitType::Path => &[S::Unit, S::Path, S::Install],
+            UnitType::Slice => &[S::Unit, S::Slice, S::Install],
+            UnitType::Scope => &[S::Unit, S::Scope, S::Install],
+        }
+    }
+
+    /// [`UnitType::sections`] as names, the shape
+    /// [`crate::syntax::Sections::Only`] takes.
+    pub fn section_names(self) -> &'static [&'static str] {
+        match self {
+            UnitType::Service => &["Unit", "Service", "Install"],
+            UnitType::Socket => &["Unit", "Socket", "Install"],
+            UnitType::Target => &["Unit", "Target", "Install"],
+            UnitType::Device => &["Unit", "Device", "Install"],
+            UnitType::Mount => &["Unit", "Mount", "Install"],
+            UnitType::Automount => &["Unit", "Automount", "Install"],
+            UnitType::Swap => &["Unit", "Swap", "Install"],
+            UnitType::Timer => &["Unit", "Timer", "Install"],
+            UnitType::Path => &["Unit", "Path", "Install"],
+            UnitType::Slice => &["Unit", "Slice", "Install"],
+            UnitType::Scope => &["Unit", "Scope", "Install"],
+        }
+    }
+}
+
+/// What assigning a directive again does (see the module essay).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Merge {
+    /// The last assignment wins; an empty one restores the default.
+    Override,
+    /// The first assignment wins; systemd warns about and ignores later ones.
+    First,
+    /// Assignments accumulate; an empty assignment clears the list.
+    List,
+    /// Assignments accumulate; an empty assignment is a no-op.
+    ListNoReset,
+    /// Assignments accumulate into a list shared with the other directives
+    /// of the group; an empty assignment of any of them clears it all.
+    Shared(ResetGroup),
+}
+
+/// Directives that feed one list in systemd, so that an empty assignment
+/// of one clears what the others added.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ResetGroup {
+    /// `Condition*=` (`systemd.unit(5)`, "Conditions and Asserts").
+    Conditions,
+    /// `Assert*=`, separate from the conditions.
+    Asserts,
+    /// `[Socket] Listen*=`.
+    Listen,
+    /// `[Timer] OnCalendar=`, `OnActiveSec=`, `OnBootSec=`, …
+    Timers,
+    /// `[Path] PathExists=`, `PathChanged=`, …
+    PathSpecs,
+    /// `StandardInputText=` and `StandardInputData=`, one stdin buffer.
+    StdinData,
+    /// `SetCredential=` and `SetCredentialEncrypted=`.
+    SetCredentials,
+    /// `LoadCredential=` and `LoadCredentialEncrypted=`.
+    LoadCredentials,
+    /// `BlockIOReadBandwidth=` and `BlockIOWriteBandwidth=`: an empty
+    /// assignment of either resets both limits of every device.
+    BlockIoBandwidth,
+}
+
+/// How far vigil goes with a directive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Support {
+    /// vigil acts on it.
+    Implemented,
+    /// Parsed and kept, but vigil does not act on it yet: `verify` and the
+    /// loader report it as unsupported.
+    Planned,
+    /// systemd 252 ignores it and logs `message` (verbatim).
+    Obsolete { message: &'static str },
+    /// An old spelling of another directive: assigning it is assigning
+    /// `of` in `section` (the alias's own section when `None`). The alias
+    /// entry carries its target's kind, merge rule, security flag and
+    /// property.
+    Alias { of: &'static str, section: Option<SectionKind> },
+}
+
+/// One known key of one section.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Directive {
+    /// The key, case-sensitive (`ExecStart`).
+    pub name: &'static str,
+    pub section: SectionKind,
+    /// The value syntax.
+    pub kind: Kind,
+    pub merge: Merge,
+    pub support: Support,
+    /// True when ignoring the directive would let the process do more than
+    /// the unit allows: identity (`User=`), privileges and capabilities,
+    /// sandboxing and namespaces, system call and network filters, device
+    /// access, and the modes and owners of what the manager creates
+    /// (`UMask=`, `SocketMode=`, `StateDirectoryMode=`).
+    pub security: bool,
+    /// The D-Bus (`systemctl show`) property systemd exposes the setting
+    /// as, per `org.freedesktop.systemd1(5)`: `TimeoutStartSec` →
+    /// `TimeoutStartUSec`, conditions → `Conditions`. Empty when none does
+    /// (`[Install]` keys, `PermissionsStartOnly=`, and `[Service]
+    /// TimeoutSec=`, which sets both `TimeoutStartUSec` and
+    /// `TimeoutStopUSec`). Aliases name their target's property.
+    pub property: &'static str,
+    /// The warning systemd 252 logs whenever the directive is used, if any.
+    pub deprecated: Option<&'static str>,
+}
+
+impl Directive {
+    /// The directive an alias stands for; any other directive is its own
+    /// canonical form.
+    pub fn canonical(&'static self) -> &'static Directive {
+        match self.support {
+            Support::Alias { of, section } => {
+                lookup(section.unwrap_or(self.section), of).unwrap_or(self)
+            }
+            _ => self,
+        }
+    }
+
+    /// Whether vigil acts on this directive (through its alias target).
+    pub fn is_implemented(&'static self) -> bool {
+        self.canonical().support == Support::Implemented
+    }
+}
+
+static TABLE: LazyLock<Vec<Directive>> = LazyLock::new(table::build);
+
+/// The whole table, sorted by section (in [`SectionKind`] declaration
+/// order), then name.
+pub fn all() -> &'static [Directive] {
+    &TABLE
+}
+
+/// The directive `key` of `section`, if systemd knows it there.
+pub fn lookup(section: SectionKind, key: &str) -> Option<&'static Directive> {
+    let table = all();
+    table
+        .binary_search_by(|d| d.section.cmp(&section).then_with(|| d.name.cmp(key)))
+        .ok()
+        .and_then(|i| table.get(i))
+}
+
+/// The directives of one section, sorted by name.
+pub fn in_section(section: SectionKind) -> impl Iterator<Item = &'static Directive> {
+    let table = all();
+    let start = table.partition_point(|d| d.section < section);
+    let end = table.partition_point(|d| d.section <= section);
+    table.get(start..end).unwrap_or(&[]).iter()
+}

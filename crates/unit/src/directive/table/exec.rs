@@ -1,0 +1,190 @@
+//! The execution context (`systemd.exec(5)`), shared by `[Service]`,
+//! `[Socket]`, `[Mount]` and `[Swap]`: how processes are spawned —
+//! identity, environment, I/O, limits, scheduling and sandboxing.
+//!
+//! Most list settings here clear on an empty assignment. Two quirks
+//! verified with `systemd --test`: `SecureBits=` does *not* accumulate
+//! (the last assignment wins, although the manual says the bits are
+//! ORed), and `CPUAffinity=`, `NUMAMask=`, `CoredumpFilter=` do
+//! accumulate. The `…Directories=` spellings of the namespace path lists
+//! are aliases of the `…Paths=` ones and share their list.
+//!
+//! `security` marks what confines the process: ignoring `User=` runs it as
+//! root, ignoring `ProtectSystem=` lets it write `/usr`, ignoring a mode
+//! leaves a directory world-readable. Resource limits are not counted as
+//! security: ignoring them changes capacity, not privilege.
+
+use super::words::{
+    KEYRING_MODES, MOUNT_PROPAGATION, NUMA_POLICIES, PROC_SUBSETS, PROTECT_PROC, UTMP_MODES,
+};
+use super::{alias, planned, removed, Def};
+use crate::directive::{Kind as K, LimitUnit as L, ResetGroup as G};
+
+pub(in crate::directive) const EXEC: &[Def] = &[
+    // "-" prefix (missing is fine) and "~" (home) make this more than a path.
+    planned("WorkingDirectory", K::Raw),
+    planned("RootDirectory", K::Path).security(),
+    planned("RootImage", K::Path).security(),
+    planned("RootImageOptions", K::Raw).list().security(),
+    planned("RootHash", K::Raw).security(),
+    planned("RootHashSignature", K::Raw).security(),
+    planned("RootVerity", K::Path).security(),
+    planned("ExtensionDirectories", K::Paths).list(),
+    planned("ExtensionImages", K::Raw).list(),
+    planned("MountImages", K::Raw).list(),
+    planned("User", K::String).security(),
+    planned("Group", K::String).security(),
+    planned("SupplementaryGroups", K::Strings).list().security(),
+    planned("Nice", K::Nice),
+    planned("OOMScoreAdjust", K::OomScoreAdjust),
+    planned("CoredumpFilter", K::Raw).list(),
+    // A class name or its number 0…3.
+    planned("IOSchedulingClass", K::Raw),
+    // 0…7.
+    planned("IOSchedulingPriority", K::Raw),
+    // other|batch|idle|fifo|rr or a policy number.
+    planned("CPUSchedulingPolicy", K::Raw),
+    // 0…99, the valid range depending on the policy.
+    planned("CPUSchedulingPriority", K::Raw),
+    planned("CPUSchedulingResetOnFork", K::Bool),
+    // A CPU set, or "numa" to follow NUMAMask=.
+    planned("CPUAffinity", K::Raw).list(),
+    planned("NUMAPolicy", K::Enum(NUMA_POLICIES)),
+    // A node set, or "all".
+    planned("NUMAMask", K::Raw).list(),
+    planned("UMask", K::Mode).security(),
+    planned("Environment", K::Environment).list(),
+    planned("EnvironmentFile", K::EnvironmentFile).list().property("EnvironmentFiles"),
+    planned("PassEnvironment", K::EnvNames).list(),
+    planned("UnsetEnvironment", K::EnvNames).list(),
+    planned("DynamicUser", K::Bool).security(),
+    planned("RemoveIPC", K::Bool).security(),
+    planned("StandardInput", K::Input),
+    planned("StandardOutput", K::Output),
+    planned("StandardError", K::Output),
+    // C-escaped text, one line per assignment.
+    planned("StandardInputText", K::Raw).shared(G::StdinData).property("StandardInputData"),
+    // Base64.
+    planned("StandardInputData", K::Raw).shared(G::StdinData),
+    planned("TTYPath", K::Path),
+    planned("TTYReset", K::Bool),
+    planned("TTYVHangup", K::Bool),
+    planned("TTYVTDisallocate", K::Bool),
+    planned("TTYRows", K::Unsigned),
+    planned("TTYColumns", K::Unsigned),
+    planned("SyslogIdentifier", K::String),
+    planned("SyslogFacility", K::SyslogFacility),
+    planned("SyslogLevel", K::SyslogLevel),
+    planned("SyslogLevelPrefix", K::Bool),
+    planned("LogLevelMax", K::SyslogLevel),
+    planned("LogRateLimitIntervalSec", K::Seconds).property("LogRateLimitIntervalUSec"),
+    planned("LogRateLimitBurst", K::Unsigned),
+    // FIELD=value words, each a journal field.
+    planned("LogExtraFields", K::Raw).list(),
+    removed!("Capabilities"),
+    // Last assignment wins in 252 (see the module essay).
+    planned("SecureBits", K::SecureBits).security(),
+    planned("CapabilityBoundingSet", K::Capabilities).list().security(),
+    planned("AmbientCapabilities", K::Capabilities).list().security(),
+    planned("TimerSlackNSec", K::Nsec),
+    planned("NoNewPrivileges", K::Bool).security(),
+    planned("KeyringMode", K::Enum(KEYRING_MODES)).security(),
+    planned("ProtectProc", K::Enum(PROTECT_PROC)).security(),
+    planned("ProcSubset", K::Enum(PROC_SUBSETS)).security(),
+    // Syscall names, @groups, optional "~" and ":errno".
+    planned("SystemCallFilter", K::Raw).list().security(),
+    planned("SystemCallArchitectures", K::Strings).list().security(),
+    // An errno name or number, or "kill".
+    planned("SystemCallErrorNumber", K::Raw).security(),
+    planned("SystemCallLog", K::Raw).list(),
+    planned("MemoryDenyWriteExecute", K::Bool).security(),
+    // A boolean, or namespace type names with optional "~".
+    planned("RestrictNamespaces", K::Raw).list().security(),
+    planned("RestrictRealtime", K::Bool).security(),
+    planned("RestrictSUIDSGID", K::Bool).security(),
+    // Family names with optional "~", or "none".
+    planned("RestrictAddressFamilies", K::Raw).list().security(),
+    planned("LockPersonality", K::Bool).security(),
+    planned("RestrictFileSystems", K::Raw).list().security(),
+    // `systemd.exec(5)`, "Process Properties": the rlimit table.
+    planned("LimitCPU", K::Limit(L::Seconds)),
+    planned("LimitFSIZE", K::Limit(L::Bytes)),
+    planned("LimitDATA", K::Limit(L::Bytes)),
+    planned("LimitSTACK", K::Limit(L::Bytes)),
+    planned("LimitCORE", K::Limit(L::Bytes)),
+    planned("LimitRSS", K::Limit(L::Bytes)),
+    planned("LimitNOFILE", K::Limit(L::Count)),
+    planned("LimitAS", K::Limit(L::Bytes)),
+    planned("LimitNPROC", K::Limit(L::Count)),
+    planned("LimitMEMLOCK", K::Limit(L::Bytes)),
+    planned("LimitLOCKS", K::Limit(L::Count)),
+    planned("LimitSIGPENDING", K::Limit(L::Count)),
+    planned("LimitMSGQUEUE", K::Limit(L::Bytes)),
+    planned("LimitNICE", K::Limit(L::Nice)),
+    planned("LimitRTPRIO", K::Limit(L::Count)),
+    planned("LimitRTTIME", K::Limit(L::Usec)),
+    alias("ReadWriteDirectories", "ReadWritePaths"),
+    alias("ReadOnlyDirectories", "ReadOnlyPaths"),
+    alias("InaccessibleDirectories", "InaccessiblePaths"),
+    planned("ReadWritePaths", K::Paths).list().security(),
+    planned("ReadOnlyPaths", K::Paths).list().security(),
+    planned("InaccessiblePaths", K::Paths).list().security(),
+    planned("ExecPaths", K::Paths).list().security(),
+    planned("NoExecPaths", K::Paths).list().security(),
+    // Colon-separated, accumulating.
+    planned("ExecSearchPath", K::Raw).list(),
+    // SRC[:DEST[:OPTIONS]] words, "-" prefix allowed.
+    planned("BindPaths", K::Raw).list().security(),
+    planned("BindReadOnlyPaths", K::Raw).list().security(),
+    // PATH[:OPTIONS] words.
+    planned("TemporaryFileSystem", K::Raw).list().security(),
+    planned("PrivateTmp", K::Bool).security(),
+    planned("PrivateDevices", K::Bool).security(),
+    planned("ProtectKernelTunables", K::Bool).security(),
+    planned("ProtectKernelModules", K::Bool).security(),
+    planned("ProtectKernelLogs", K::Bool).security(),
+    planned("ProtectClock", K::Bool).security(),
+    planned("ProtectControlGroups", K::Bool).security(),
+    planned("NetworkNamespacePath", K::Path).security(),
+    planned("IPCNamespacePath", K::Path).security(),
+    planned("LogNamespace", K::String),
+    planned("PrivateNetwork", K::Bool).security(),
+    planned("PrivateUsers", K::Bool).security(),
+    planned("PrivateMounts", K::Bool).security(),
+    planned("PrivateIPC", K::Bool).security(),
+    // A boolean, "full" or "strict".
+    planned("ProtectSystem", K::Raw).security(),
+    // A boolean, "read-only" or "tmpfs".
+    planned("ProtectHome", K::Raw).security(),
+    planned("MountFlags", K::Enum(MOUNT_PROPAGATION)),
+    planned("MountAPIVFS", K::Bool),
+    // Architecture names valid for this machine's personality.
+    planned("Personality", K::Raw),
+    // A boolean or "restart".
+    planned("RuntimeDirectoryPreserve", K::Raw),
+    planned("RuntimeDirectoryMode", K::Mode).security(),
+    planned("RuntimeDirectory", K::Strings).list(),
+    planned("StateDirectoryMode", K::Mode).security(),
+    planned("StateDirectory", K::Strings).list(),
+    planned("CacheDirectoryMode", K::Mode).security(),
+    planned("CacheDirectory", K::Strings).list(),
+    planned("LogsDirectoryMode", K::Mode).security(),
+    planned("LogsDirectory", K::Strings).list(),
+    planned("ConfigurationDirectoryMode", K::Mode).security(),
+    planned("ConfigurationDirectory", K::Strings).list(),
+    // ID:DATA / ID[:PATH]; the encrypted spellings share the plain lists.
+    planned("SetCredential", K::Raw).shared(G::SetCredentials),
+    planned("SetCredentialEncrypted", K::Raw).shared(G::SetCredentials),
+    planned("LoadCredential", K::Raw).shared(G::LoadCredentials),
+    planned("LoadCredentialEncrypted", K::Raw).shared(G::LoadCredentials),
+    planned("TimeoutCleanSec", K::Seconds).property("TimeoutCleanUSec"),
+    planned("PAMName", K::String),
+    planned("IgnoreSIGPIPE", K::Bool),
+    planned("UtmpIdentifier", K::String),
+    planned("UtmpMode", K::Enum(UTMP_MODES)),
+    // Labels with an optional "-" prefix (ignore failure).
+    planned("SELinuxContext", K::String).security(),
+    planned("AppArmorProfile", K::String).security(),
+    planned("SmackProcessLabel", K::String).security(),
+    planned("ProtectHostname", K::Bool).security(),
+];

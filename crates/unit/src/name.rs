@@ -73,6 +73,34 @@ impl UnitType {
         UnitType::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
+    /// The suffix with its dot: `".service"`.
+    pub fn suffix(self) -> &'static str {
+        match self {
+            UnitType::Service => ".service",
+            UnitType::Mount => ".mount",
+            UnitType::Swap => ".swap",
+            UnitType::Socket => ".socket",
+            UnitType::Target => ".target",
+            UnitType::Device => ".device",
+            UnitType::Automount => ".automount",
+            UnitType::Timer => ".timer",
+            UnitType::Path => ".path",
+            UnitType::Slice => ".slice",
+            UnitType::Scope => ".scope",
+        }
+    }
+
+    /// The type whose suffix is exactly `suffix` (with the dot).
+    pub fn from_suffix(suffix: &str) -> Option<UnitType> {
+        UnitType::from_str(suffix.strip_prefix('.')?)
+    }
+
+    /// The type of a unit name such as `foo@bar.service`: whatever follows
+    /// the last dot.
+    pub fn from_unit_name(name: &str) -> Option<UnitType> {
+        UnitType::from_str(&name[name.rfind('.')? + 1..])
+    }
+
     /// Whether unit files of this type may be templates (`systemd.unit(5)`:
     /// slices and scopes cannot; devices are never loaded from files).
     pub fn can_be_template(self) -> bool {

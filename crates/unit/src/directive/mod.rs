@@ -151,67 +151,10 @@ impl SectionKind {
     }
 }
 
-/// The type of a unit, given by the suffix of its name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum UnitType {
-    Service,
-    Socket,
-    Target,
-    Device,
-    Mount,
-    Automount,
-    Swap,
-    Timer,
-    Path,
-    Slice,
-    Scope,
-}
+pub use crate::name::UnitType;
 
+/// What the directive table knows about each unit type.
 impl UnitType {
-    /// Every unit type, in systemd's order.
-    pub const ALL: [UnitType; 11] = [
-        UnitType::Service,
-        UnitType::Socket,
-        UnitType::Target,
-        UnitType::Device,
-        UnitType::Mount,
-        UnitType::Automount,
-        UnitType::Swap,
-        UnitType::Timer,
-        UnitType::Path,
-        UnitType::Slice,
-        UnitType::Scope,
-    ];
-
-    /// The suffix with its dot: `".service"`.
-    pub fn suffix(self) -> &'static str {
-        match self {
-            UnitType::Service => ".service",
-            UnitType::Socket => ".socket",
-            UnitType::Target => ".target",
-            UnitType::Device => ".device",
-            UnitType::Mount => ".mount",
-            UnitType::Automount => ".automount",
-            UnitType::Swap => ".swap",
-            UnitType::Timer => ".timer",
-            UnitType::Path => ".path",
-            UnitType::Slice => ".slice",
-            UnitType::Scope => ".scope",
-        }
-    }
-
-    /// The type whose suffix is exactly `suffix` (with the dot).
-    pub fn from_suffix(suffix: &str) -> Option<UnitType> {
-        UnitType::ALL.into_iter().find(|t| t.suffix() == suffix)
-    }
-
-    /// The type of a unit name such as `foo@bar.service`: whatever follows
-    /// the last dot.
-    pub fn from_unit_name(name: &str) -> Option<UnitType> {
-        let dot = name.rfind('.')?;
-        UnitType::from_suffix(name.get(dot..)?)
-    }
-
     /// The section named after the type (`[Service]` for services).
     pub fn own_section(self) -> SectionKind {
         match self {

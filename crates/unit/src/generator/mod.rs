@@ -40,6 +40,7 @@
 //! Main types: [`GenOptions`], [`GenReport`], [`GenError`].
 
 pub mod sysv;
+pub mod xinetd;
 
 mod fsutil;
 mod names;
@@ -51,6 +52,7 @@ use std::sync::Arc;
 use crate::diag::{Diagnostic, Span};
 
 pub use sysv::run_sysv;
+pub use xinetd::run_xinetd;
 
 /// How a generator runs.
 #[derive(Clone, Debug, Default)]

@@ -92,7 +92,7 @@ fn native_unit_exists(root: &Path, dirs: &[PathBuf], name: &str) -> Result<bool,
                 }
             }
             Ok(Lookup::DevNull) | Ok(Lookup::TooManyLinks) => return Ok(true),
-            Ok(Lookup::Found(_, meta)) => {
+            Ok(Lookup::Found(meta)) => {
                 if meta.is_dir() {
                     return Err(format!("{} is a directory", host.display()));
                 }
@@ -120,7 +120,7 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
     for entry in entries {
         let path = initd_in_root.join(&entry);
         let meta = match fsutil::follow(root, &path) {
-            Ok(Lookup::Found(_, m)) => m,
+            Ok(Lookup::Found(m)) => m,
             Ok(_) => continue,
             Err(e) => {
                 report.diagnostics.push(Diagnostic::warning(

@@ -23,8 +23,8 @@ pub enum Lookup {
     Missing,
     /// A symlink chain ending in `/dev/null`: a mask.
     DevNull,
-    /// The final, non-symlink file's metadata.
-    Found(Metadata),
+    /// The final, non-symlink file: its host path and metadata.
+    Found(PathBuf, Metadata),
     TooManyLinks,
 }
 
@@ -60,7 +60,7 @@ pub fn follow(root: &Path, in_root: &Path) -> io::Result<Lookup> {
             Err(e) => return Err(e),
         };
         if !meta.file_type().is_symlink() {
-            return Ok(Lookup::Found(meta));
+            return Ok(Lookup::Found(host, meta));
         }
         let target = std::fs::read_link(&host)?;
         if target == Path::new("/dev/null") {

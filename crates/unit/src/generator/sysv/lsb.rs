@@ -215,7 +215,7 @@ fn translate_facility(word: &str, own_name: &str) -> Facility {
     if bare == own_name.strip_suffix(".sh").unwrap_or(own_name) {
         return Facility::Nothing;
     }
-    match names::mangle(bare) {
+    match unit_name_for_script(bare) {
         Some(n) => Facility::Unit(n),
         None => Facility::Invalid,
     }

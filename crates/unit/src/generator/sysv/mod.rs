@@ -64,6 +64,8 @@ const RC_TARGETS: &[(&str, &str)] = &[
 struct Stub {
     /// Path inside the root: `/etc/init.d/foo`.
     path: PathBuf,
+    /// The file to read, symlinks resolved inside the root.
+    host: PathBuf,
     /// Highest `S??` number among its runlevel links.
     priority: Option<u8>,
     /// Targets from runlevel links, in [`RC_TARGETS`] order, duplicates kept.
@@ -92,7 +94,7 @@ fn native_unit_exists(root: &Path, dirs: &[PathBuf], name: &str) -> Result<bool,
                 }
             }
             Ok(Lookup::DevNull) | Ok(Lookup::TooManyLinks) => return Ok(true),
-            Ok(Lookup::Found(meta)) => {
+            Ok(Lookup::Found(_, meta)) => {
                 if meta.is_dir() {
                     return Err(format!("{} is a directory", host.display()));
                 }
@@ -119,8 +121,8 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
     let mut stubs: BTreeMap<String, Stub> = BTreeMap::new();
     for entry in entries {
         let path = initd_in_root.join(&entry);
-        let meta = match fsutil::follow(root, &path) {
-            Ok(Lookup::Found(m)) => m,
+        let (host, meta) = match fsutil::follow(root, &path) {
+            Ok(Lookup::Found(h, m)) => (h, m),
             Ok(_) => continue,
             Err(e) => {
                 report.diagnostics.push(Diagnostic::warning(
@@ -172,7 +174,7 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
         ));
         stubs.insert(
             name,
-            Stub { path, priority: None, runlevel_targets: Vec::new(), info: ScriptInfo::default(), loaded: false },
+            Stub { path, host, priority: None, runlevel_targets: Vec::new(), info: ScriptInfo::default(), loaded: false },
         );
     }
 
@@ -199,8 +201,7 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
     // 3. Headers and aliases.
     let output = Output { dir: out };
     for (name, stub) in stubs.iter_mut() {
-        let host = fsutil::host_path(root, &stub.path);
-        let bytes = match std::fs::read(&host) {
+        let bytes = match std::fs::read(&stub.host) {
             Ok(b) => b,
             Err(e) => {
                 report.diagnostics.push(Diagnostic::error(

@@ -126,7 +126,7 @@ impl Env for RootEnv<'_> {
             return false;
         }
         matches!(fsutil::follow(self.root, Path::new(path)),
-            Ok(Lookup::Found(m)) if m.is_file() && m.permissions().mode() & 0o111 != 0)
+            Ok(Lookup::Found(_, m)) if m.is_file() && m.permissions().mode() & 0o111 != 0)
     }
 }
 
@@ -189,8 +189,8 @@ impl Reader<'_> {
     /// Read and feed one file (path inside the root). Missing files are
     /// silent only for the top-level `xinetd.conf`.
     fn file(&mut self, path: &Path, depth: usize, report: &mut GenReport) {
-        let meta = match fsutil::follow(self.root, path) {
-            Ok(Lookup::Found(m)) => m,
+        let (host, meta) = match fsutil::follow(self.root, path) {
+            Ok(Lookup::Found(h, m)) => (h, m),
             Ok(Lookup::Missing) if depth == 0 => return,
             Ok(_) | Err(_) => {
                 report.diagnostics.push(Diagnostic::error(
@@ -208,7 +208,7 @@ impl Reader<'_> {
             report.diagnostics.push(Diagnostic::error(file_span(path), format!("refusing, {why}")));
             return;
         }
-        let text = match std::fs::read(fsutil::host_path(self.root, path)) {
+        let text = match std::fs::read(&host) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {
                 report.diagnostics.push(Diagnostic::error(file_span(path), format!("cannot read: {e}")));

@@ -74,7 +74,9 @@ fn description_priority_and_continuations() {
     assert_eq!(info("# description: old\n").description.as_deref(), Some("SYSV: old"));
     assert_eq!(info("#!/bin/sh\nexit 0\n").description, None);
     // Keys are case-insensitive, an empty value means none.
-    let i = info("### BEGIN INIT INFO\n# short-description:\n# DESCRIPTION: Upper\n### END INIT INFO\n");
+    let i = info(
+        "### BEGIN INIT INFO\n# short-description:\n# DESCRIPTION: Upper\n### END INIT INFO\n",
+    );
     assert_eq!(i.description.as_deref(), Some("LSB: Upper"));
 }
 
@@ -96,14 +98,20 @@ fn reload_detection() {
     assert!(info("echo \"usage: x start|reload\"\n").reload);
     assert!(!info("echo \"usage: x {start|stop|force-reload}\"\n").reload);
     assert!(!info("# usage: x {start|reload}\n").reload, "comments do not count");
-    assert!(info("echo \"Usage: x \\\n  {start|stop|reload|status}\"\n").reload, "continued usage line");
+    assert!(
+        info("echo \"Usage: x \\\n  {start|stop|reload|status}\"\n").reload,
+        "continued usage line"
+    );
     assert!(!info("echo \"Usage: x\"\necho {start|reload}\n").reload, "not continued");
 }
 
 #[test]
 fn words_unquote_like_systemd() {
     let i = info("### BEGIN INIT INFO\n# Should-Start: \"a b\" 'c d' e\\ f \"unterminated g\n### END INIT INFO\n");
-    assert_eq!(i.after, ["a\\x20b.service", "c\\x20d.service", "e\\x20f.service", "unterminated\\x20g.service"]);
+    assert_eq!(
+        i.after,
+        ["a\\x20b.service", "c\\x20d.service", "e\\x20f.service", "unterminated\\x20g.service"]
+    );
 }
 
 #[test]
@@ -144,7 +152,11 @@ fn script(root: &Path, name: &str, mode: u32) {
 }
 
 fn opts(root: &Path) -> GenOptions {
-    GenOptions { system_mode: true, unit_search_path: vec![root.join("units")], also_trust_uid: Some(my_uid(root)) }
+    GenOptions {
+        system_mode: true,
+        unit_search_path: vec![root.join("units")],
+        also_trust_uid: Some(my_uid(root)),
+    }
 }
 
 #[test]
@@ -192,7 +204,12 @@ fn scripts_not_owned_by_root_are_refused() {
     let strict = GenOptions { also_trust_uid: None, ..opts(&root) };
     let report = run_sysv(&root, &t.path().join("out"), &strict).expect("run");
     assert!(report.units.is_empty());
-    let msg = report.diagnostics.iter().find(|d| d.severity == Severity::Error).expect("an error").to_string();
+    let msg = report
+        .diagnostics
+        .iter()
+        .find(|d| d.severity == Severity::Error)
+        .expect("an error")
+        .to_string();
     assert_eq!(msg, format!("/etc/init.d/theirs:0: refusing, owned by uid {owner} (not root)"));
 }
 
@@ -224,11 +241,21 @@ fn first_of_foo_and_foo_sh_wins_and_aliases_yield_to_real_scripts() {
     assert_eq!(report.units, ["alpha.service", "beta.service", "foo.service"]);
     let snap = snapshot(&out);
     assert_eq!(snap.get(Path::new("gamma.service")), Some(&Out::Link("alpha.service".into())));
-    assert!(matches!(snap.get(Path::new("beta.service")), Some(Out::File(t)) if t.contains("SourcePath=/etc/init.d/beta\n")));
-    assert!(matches!(snap.get(Path::new("foo.service")), Some(Out::File(t)) if t.contains("SourcePath=/etc/init.d/foo\n")));
+    assert!(
+        matches!(snap.get(Path::new("beta.service")), Some(Out::File(t)) if t.contains("SourcePath=/etc/init.d/beta\n"))
+    );
+    assert!(
+        matches!(snap.get(Path::new("foo.service")), Some(Out::File(t)) if t.contains("SourcePath=/etc/init.d/foo\n"))
+    );
     assert_eq!(report.links, [("gamma.service".into(), "alpha.service".into())]);
-    assert!(report.diagnostics.iter().any(|d| d.message.contains("foo.service is already generated from /etc/init.d/foo")));
-    assert!(report.diagnostics.iter().any(|d| d.message.contains("Overwriting existing symlink beta.service")));
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("foo.service is already generated from /etc/init.d/foo")));
+    assert!(report
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("Overwriting existing symlink beta.service")));
 }
 
 #[test]
@@ -246,11 +273,14 @@ fn symlinks_resolve_inside_the_root() {
     script(&root, "shadow", 0o755);
     std::fs::create_dir_all(root.join("units")).expect("mkdir");
     std::fs::create_dir_all(root.join("lib/real")).expect("mkdir");
-    std::fs::write(root.join("lib/real/shadow.service"), "[Service]\nExecStart=/bin/true\n").expect("write");
-    std::os::unix::fs::symlink("/lib/real/shadow.service", root.join("units/shadow.service")).expect("symlink");
+    std::fs::write(root.join("lib/real/shadow.service"), "[Service]\nExecStart=/bin/true\n")
+        .expect("write");
+    std::os::unix::fs::symlink("/lib/real/shadow.service", root.join("units/shadow.service"))
+        .expect("symlink");
     // A dangling one does not shadow `ghost`.
     script(&root, "ghost", 0o755);
-    std::os::unix::fs::symlink("/nowhere/ghost.service", root.join("units/ghost.service")).expect("symlink");
+    std::os::unix::fs::symlink("/nowhere/ghost.service", root.join("units/ghost.service"))
+        .expect("symlink");
     let report = run_sysv(&root, &t.path().join("out"), &opts(&root)).expect("run");
     assert_eq!(report.units, ["ghost.service", "svc.service"]);
 }

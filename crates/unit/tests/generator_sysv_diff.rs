@@ -145,7 +145,9 @@ fn start_priorities_match_systemd_as_sets() {
     assert!(real.len() >= 4, "legacy fixture produced too little: {real:?}");
     assert_same(&sorted(&real), &sorted(&mine));
     // And our own order is the deterministic one we document: sorted by name.
-    let Some(Out::File(early)) = mine.get(Path::new("early.service")) else { panic!("no early.service") };
+    let Some(Out::File(early)) = mine.get(Path::new("early.service")) else {
+        panic!("no early.service")
+    };
     let before: Vec<&str> = early.lines().filter(|l| l.starts_with("Before=")).collect();
     assert_eq!(
         before,

@@ -13,7 +13,8 @@ use unit::generator::xinetd::{units_from_text, UnitFile};
 use unit::generator::{run_xinetd, GenOptions};
 use unit::{Diagnostic, Severity};
 
-const SERVICES: &str = "echo 7/tcp\necho 7/udp\ntelnet 23/tcp\ntftp 69/udp\ngit 9418/tcp git-daemon\n";
+const SERVICES: &str =
+    "echo 7/tcp\necho 7/udp\ntelnet 23/tcp\ntftp 69/udp\ngit 9418/tcp git-daemon\n";
 
 fn gen(text: &str) -> (Vec<UnitFile>, Vec<Diagnostic>) {
     units_from_text(Path::new("/etc/xinetd.d/t"), text, SERVICES)
@@ -47,7 +48,10 @@ fn stream_nowait_becomes_accepting_socket_and_template() {
          ExecStart=/usr/sbin/in.telnetd -h $$X 5%%\nStandardInput=socket\nStandardError=journal\nUser=telnetd\nGroup=tty\n\
          Nice=-20\nUMask=0027\n"
     );
-    assert_eq!(messages(&diags, Severity::Warning), ["/etc/xinetd.d/t:12: nice = -30 is outside -20…19, using -20"]);
+    assert_eq!(
+        messages(&diags, Severity::Warning),
+        ["/etc/xinetd.d/t:12: nice = -30 is outside -20…19, using -20"]
+    );
 }
 
 #[test]
@@ -70,7 +74,10 @@ fn ipv4_flag_binds_any_ipv4_address_and_flags_map() {
         "service telnet\n{\n socket_type = stream\n wait = no\n user = root\n server = /bin/t\n flags = IPv4 NODELAY KEEPALIVE REUSE\n}\n",
     );
     let sock = unit(&units, "telnet.socket");
-    assert!(sock.contains("\nListenStream=0.0.0.0:23\nAccept=yes\nNoDelay=yes\nKeepAlive=yes\n"), "{sock}");
+    assert!(
+        sock.contains("\nListenStream=0.0.0.0:23\nAccept=yes\nNoDelay=yes\nKeepAlive=yes\n"),
+        "{sock}"
+    );
     assert!(!sock.contains("BindIPv6Only"));
 }
 
@@ -79,7 +86,9 @@ fn nameinargs_uses_the_argv0_prefix() {
     let (units, _) = gen(
         "service git\n{\n type = UNLISTED\n port = 9999\n protocol = tcp\n wait = no\n user = nobody\n flags = NAMEINARGS\n server = /usr/sbin/tcpd\n server_args = git-daemon --inetd\n}\n",
     );
-    assert!(unit(&units, "git@.service").contains("\nExecStart=@/usr/sbin/tcpd git-daemon --inetd\n"));
+    assert!(
+        unit(&units, "git@.service").contains("\nExecStart=@/usr/sbin/tcpd git-daemon --inetd\n")
+    );
     assert!(unit(&units, "git.socket").contains("\nListenStream=9999\n"));
 }
 
@@ -99,7 +108,9 @@ fn port_comes_from_services_by_name_and_protocol_and_must_agree() {
     // Disagreeing port.
     let (units, diags) = gen(&format!("service telnet\n{{\n port = 2323\n {base}}}\n"));
     assert!(units.is_empty());
-    assert!(messages(&diags, Severity::Error)[0].contains("Service telnet expects port 23, not 2323"));
+    assert!(
+        messages(&diags, Severity::Error)[0].contains("Service telnet expects port 23, not 2323")
+    );
     // UNLISTED needs a port.
     let (_, diags) = gen(&format!("service x\n{{\n type = UNLISTED\n {base}}}\n"));
     assert!(messages(&diags, Severity::Error)[0].contains("unlisted service must have a port"));
@@ -152,7 +163,10 @@ fn bad_values_disable_the_service() {
         let (units, diags) = gen(&text);
         assert!(units.is_empty(), "{line}: still generated");
         let errs = messages(&diags, Severity::Error);
-        assert!(errs.len() == 1 && errs[0].contains(msg) && errs[0].contains(":3:"), "{line}: {errs:?}");
+        assert!(
+            errs.len() == 1 && errs[0].contains(msg) && errs[0].contains(":3:"),
+            "{line}: {errs:?}"
+        );
     }
 }
 
@@ -175,7 +189,10 @@ fn defaults_lists_apply_at_entry_start_and_enabled_disabled_select() {
     let sock = unit(&units, "telnet.socket");
     // `=` accumulates in defaults.
     assert!(sock.contains("MaxConnections=7\n"));
-    assert!(sock.contains("X-Xinetd-OnlyFrom=10.0.0.0 127.0.0.1\nX-Xinetd-NoAccess=10.0.0.9\n"), "{sock}");
+    assert!(
+        sock.contains("X-Xinetd-OnlyFrom=10.0.0.0 127.0.0.1\nX-Xinetd-NoAccess=10.0.0.9\n"),
+        "{sock}"
+    );
 
     let (units, _) = gen(&text.replace("disabled = tftp", "enabled = tftp"));
     let names: Vec<&str> = units.iter().map(|u| u.name.as_str()).collect();
@@ -188,7 +205,10 @@ fn bad_defaults_stop_everything() {
     assert!(units.is_empty());
     assert!(messages(&diags, Severity::Error)[0].contains("xinetd would not start"));
     let (_, diags) = gen("defaults\n{\n server = /bin/x\n}\n");
-    assert_eq!(messages(&diags, Severity::Warning), ["/etc/xinetd.d/t:3: attribute: server should not be in default section"]);
+    assert_eq!(
+        messages(&diags, Severity::Warning),
+        ["/etc/xinetd.d/t:3: attribute: server should not be in default section"]
+    );
 }
 
 #[test]
@@ -204,9 +224,14 @@ fn unsupported_services_are_refused_not_faked() {
         let (units, diags) = gen(&format!("service echo\n{{\n{base}{extra}}}\n"));
         assert!(units.is_empty(), "{extra}");
         let errs = messages(&diags, Severity::Error);
-        assert!(errs.len() == 1 && errs[0].contains(msg) && errs[0].contains("not generated"), "{extra}: {errs:?}");
+        assert!(
+            errs.len() == 1 && errs[0].contains(msg) && errs[0].contains("not generated"),
+            "{extra}: {errs:?}"
+        );
     }
-    let (units, diags) = gen("service echo\n{\n socket_type = dgram\n wait = no\n user = root\n server = /bin/x\n}\n");
+    let (units, diags) = gen(
+        "service echo\n{\n socket_type = dgram\n wait = no\n user = root\n server = /bin/x\n}\n",
+    );
     assert!(units.is_empty());
     let errs = messages(&diags, Severity::Error);
     assert!(errs.len() == 1 && errs[0].contains("wait = no on a datagram socket"), "{errs:?}");
@@ -223,16 +248,30 @@ fn ignored_attributes_get_notices_with_lines() {
     assert_eq!(units.len(), 2);
     let notices = messages(&diags, Severity::Notice);
     let lines: Vec<&str> = notices.iter().map(|m| m.split(": ").next().unwrap_or("")).collect();
-    assert_eq!(lines, ["/etc/xinetd.d/t:7", "/etc/xinetd.d/t:8", "/etc/xinetd.d/t:9", "/etc/xinetd.d/t:10", "/etc/xinetd.d/t:11"]);
+    assert_eq!(
+        lines,
+        [
+            "/etc/xinetd.d/t:7",
+            "/etc/xinetd.d/t:8",
+            "/etc/xinetd.d/t:9",
+            "/etc/xinetd.d/t:10",
+            "/etc/xinetd.d/t:11"
+        ]
+    );
 }
 
 #[test]
 fn duplicate_ids_clash() {
     let svc = "socket_type = stream\n wait = no\n user = root\n server = /bin/x\n";
-    let (units, diags) = gen(&format!("service telnet\n{{\n {svc}}}\nservice telnet\n{{\n {svc} port = 23\n}}\n"));
+    let (units, diags) =
+        gen(&format!("service telnet\n{{\n {svc}}}\nservice telnet\n{{\n {svc} port = 23\n}}\n"));
     assert_eq!(units.len(), 2);
     let errs = messages(&diags, Severity::Error);
-    assert!(errs.len() == 1 && errs[0].starts_with("/etc/xinetd.d/t:8: service: telnet id: telnet clashes"), "{errs:?}");
+    assert!(
+        errs.len() == 1
+            && errs[0].starts_with("/etc/xinetd.d/t:8: service: telnet id: telnet clashes"),
+        "{errs:?}"
+    );
 }
 
 // ---- a configuration tree in a temporary root ----
@@ -240,7 +279,13 @@ fn duplicate_ids_clash() {
 fn build_root(t: &TempDir) -> std::path::PathBuf {
     let root = t.path().join("root");
     root_from_fixture("xinetd", &root);
-    for server in ["usr/sbin/in.telnetd", "usr/sbin/in.tftpd", "usr/lib/git-core/git-daemon", "usr/bin/cvs", "usr/bin/rsync"] {
+    for server in [
+        "usr/sbin/in.telnetd",
+        "usr/sbin/in.tftpd",
+        "usr/lib/git-core/git-daemon",
+        "usr/bin/cvs",
+        "usr/bin/rsync",
+    ] {
         let p = root.join(server);
         std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
         std::fs::write(&p, "#!/bin/sh\n").expect("write");
@@ -250,7 +295,11 @@ fn build_root(t: &TempDir) -> std::path::PathBuf {
 }
 
 fn opts(root: &Path) -> GenOptions {
-    GenOptions { system_mode: true, unit_search_path: Vec::new(), also_trust_uid: Some(my_uid(root)) }
+    GenOptions {
+        system_mode: true,
+        unit_search_path: Vec::new(),
+        also_trust_uid: Some(my_uid(root)),
+    }
 }
 
 #[test]
@@ -261,7 +310,14 @@ fn realistic_tree() {
     let report = run_xinetd(&root, &out, &opts(&root)).expect("run");
     assert_eq!(
         report.units,
-        ["git.socket", "git@.service", "telnet.socket", "telnet@.service", "tftp.socket", "tftp.service"]
+        [
+            "git.socket",
+            "git@.service",
+            "telnet.socket",
+            "telnet@.service",
+            "tftp.socket",
+            "tftp.service"
+        ]
     );
     let snap = snapshot(&out);
     let file = |n: &str| match snap.get(Path::new(n)) {
@@ -294,7 +350,9 @@ fn realistic_tree() {
          ExecStart=/usr/sbin/in.tftpd -s /srv/tftp\nStandardInput=socket\nStandardError=journal\nUser=root\nGroup=nogroup\n\
          Environment=TFTP_OPTIONS=secure LANG=C\nPassEnvironment=TZ\nNice=10\nUMask=0022\nLimitAS=infinity\nLimitNOFILE=1024\n"
     );
-    assert!(file("tftp.socket").contains("\nListenDatagram=192.0.2.10:69\nAccept=no\nX-Xinetd-OnlyFrom=10.0.0.0/8 127.0.0.1\n"));
+    assert!(file("tftp.socket").contains(
+        "\nListenDatagram=192.0.2.10:69\nAccept=no\nX-Xinetd-OnlyFrom=10.0.0.0/8 127.0.0.1\n"
+    ));
     let git = file("git.socket");
     assert!(git.contains("\nListenStream=9418\nBindIPv6Only=ipv6-only\nAccept=yes\nMaxConnectionsPerSource=10\nX-Xinetd-OnlyFrom=\n"), "{git}");
     assert!(file("git@.service").contains("\nExecStart=@/usr/lib/git-core/git-daemon git-daemon --inetd --export-all --base-path=/srv/git\n"));
@@ -309,9 +367,11 @@ fn realistic_tree() {
         ]
     );
     // The skipped files were not read at all.
-    assert!(!report.diagnostics.iter().any(|d| d.span.file.to_string_lossy().contains("rpmsave") || d.span.file.to_string_lossy().ends_with('~')));
+    assert!(!report.diagnostics.iter().any(|d| d.span.file.to_string_lossy().contains("rpmsave")
+        || d.span.file.to_string_lossy().ends_with('~')));
     // log_on_failure set in the service itself is noted; inherited log_type is not repeated per service.
-    assert!(report.diagnostics.iter().any(|d| d.to_string() == "/etc/xinetd.d/telnet:14: log_on_failure ignored: output goes to the journal"));
+    assert!(report.diagnostics.iter().any(|d| d.to_string()
+        == "/etc/xinetd.d/telnet:14: log_on_failure ignored: output goes to the journal"));
     assert!(!report.diagnostics.iter().any(|d| d.message.starts_with("log_type")));
 }
 
@@ -324,8 +384,9 @@ fn insecure_config_files_are_refused() {
     let report = run_xinetd(&root, &t.path().join("out"), &opts(&root)).expect("run");
     assert!(!report.units.iter().any(|u| u.starts_with("tftp")));
     assert!(report.units.iter().any(|u| u == "telnet.socket"));
-    assert!(messages(&report.diagnostics, Severity::Error)
-        .contains(&"/etc/xinetd.d/tftp:0: refusing, mode 0666 is writable by group or others".to_string()));
+    assert!(messages(&report.diagnostics, Severity::Error).contains(
+        &"/etc/xinetd.d/tftp:0: refusing, mode 0666 is writable by group or others".to_string()
+    ));
 
     // xinetd.conf itself not owned by root: nothing at all is read.
     let conf = root.join("etc/xinetd.conf");
@@ -383,6 +444,11 @@ fn systemd_accepts_the_generated_units() {
             .output()
             .expect("run systemd-analyze");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(out.status.success() && stderr.trim().is_empty(), "{}: {}\n{stderr}", u.name, out.status);
+        assert!(
+            out.status.success() && stderr.trim().is_empty(),
+            "{}: {}\n{stderr}",
+            u.name,
+            out.status
+        );
     }
 }

@@ -11,8 +11,17 @@
 const UNIT_NAME_MAX: usize = 256;
 
 const UNIT_TYPES: &[&str] = &[
-    "service", "mount", "swap", "socket", "target", "device", "automount", "timer", "path",
-    "slice", "scope",
+    "service",
+    "mount",
+    "swap",
+    "socket",
+    "target",
+    "device",
+    "automount",
+    "timer",
+    "path",
+    "slice",
+    "scope",
 ];
 
 /// Characters allowed in a unit name prefix (`VALID_CHARS`).
@@ -37,7 +46,9 @@ pub fn is_valid(name: &str) -> bool {
     if name.is_empty() || name.len() >= UNIT_NAME_MAX {
         return false;
     }
-    let Some(dot) = name.rfind('.') else { return false };
+    let Some(dot) = name.rfind('.') else {
+        return false;
+    };
     if dot == 0 || !UNIT_TYPES.contains(&&name[dot + 1..]) {
         return false;
     }
@@ -102,7 +113,7 @@ pub fn mangle(name: &str) -> Option<String> {
 /// `unit_name_from_path()`: `/var/lib/x` → `var-lib-x.mount`.
 fn from_path(path: &str, suffix: &str) -> Option<String> {
     let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
-    if comps.iter().any(|c| *c == "..") {
+    if comps.contains(&"..") {
         return None;
     }
     let mut s = String::new();
@@ -114,7 +125,11 @@ fn from_path(path: &str, suffix: &str) -> Option<String> {
             let c = char::from(b);
             if b == b'/' {
                 s.push('-');
-            } else if (i == 0 && b == b'.') || b == b'-' || b == b'\\' || !(b.is_ascii() && valid_char(c)) {
+            } else if (i == 0 && b == b'.')
+                || b == b'-'
+                || b == b'\\'
+                || !(b.is_ascii() && valid_char(c))
+            {
                 push_hex_escape(&mut s, b);
             } else {
                 s.push(c);
@@ -162,7 +177,10 @@ mod tests {
 
     #[test]
     fn building_and_escaping() {
-        assert_eq!(build("x-display-manager", ".target").as_deref(), Some("x-display-manager.target"));
+        assert_eq!(
+            build("x-display-manager", ".target").as_deref(),
+            Some("x-display-manager.target")
+        );
         assert_eq!(build("a@b", ".target"), None);
         assert_eq!(build("", ".target"), None);
         assert_eq!(escape_specifiers("50% /x%i"), "50%% /x%%i");

@@ -37,7 +37,8 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
-    let mut entries: Vec<_> = std::fs::read_dir(from).expect("read fixture dir").map(|e| e.expect("entry")).collect();
+    let mut entries: Vec<_> =
+        std::fs::read_dir(from).expect("read fixture dir").map(|e| e.expect("entry")).collect();
     entries.sort_by_key(|e| e.file_name());
     for e in entries {
         let src = e.path();
@@ -64,15 +65,20 @@ pub fn root_from_fixture(name: &str, into: &Path) {
     if let Ok(modes) = std::fs::read_to_string(fx.join("modes.txt")) {
         for line in modes.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let mut it = line.split_whitespace();
-            let (Some(p), Some(m)) = (it.next(), it.next()) else { panic!("bad modes.txt line {line}") };
+            let (Some(p), Some(m)) = (it.next(), it.next()) else {
+                panic!("bad modes.txt line {line}")
+            };
             let mode = u32::from_str_radix(m, 8).expect("octal mode");
-            std::fs::set_permissions(into.join(p), std::fs::Permissions::from_mode(mode)).expect("chmod");
+            std::fs::set_permissions(into.join(p), std::fs::Permissions::from_mode(mode))
+                .expect("chmod");
         }
     }
     if let Ok(links) = std::fs::read_to_string(fx.join("links.txt")) {
         for line in links.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
             let mut it = line.split_whitespace();
-            let (Some(p), Some(t)) = (it.next(), it.next()) else { panic!("bad links.txt line {line}") };
+            let (Some(p), Some(t)) = (it.next(), it.next()) else {
+                panic!("bad links.txt line {line}")
+            };
             let at = into.join(p);
             std::fs::create_dir_all(at.parent().expect("parent")).expect("mkdir");
             std::os::unix::fs::symlink(t, &at).expect("symlink");
@@ -89,7 +95,8 @@ fn set_default_modes(root: &Path, dir: &Path) {
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).expect("chmod");
             set_default_modes(root, &p);
         } else if ft.is_file() {
-            let exec = p.starts_with(root.join("etc/init.d")) || p.starts_with(root.join("usr/sbin"));
+            let exec =
+                p.starts_with(root.join("etc/init.d")) || p.starts_with(root.join("usr/sbin"));
             let mode = if exec { 0o755 } else { 0o644 };
             std::fs::set_permissions(&p, std::fs::Permissions::from_mode(mode)).expect("chmod");
         }
@@ -111,7 +118,9 @@ pub fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Out> {
 }
 
 fn walk(base: &Path, dir: &Path, m: &mut BTreeMap<PathBuf, Out>) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd {
         let e = e.expect("entry");
         let p = e.path();

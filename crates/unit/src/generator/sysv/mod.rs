@@ -42,9 +42,9 @@
 
 pub mod lsb;
 
+use crate::diag::Diagnostic;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use crate::diag::Diagnostic;
 
 use super::fsutil::{self, Lookup};
 use super::{file_span, GenError, GenOptions, GenReport, Output};
@@ -114,8 +114,7 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
     }
     let initd_in_root = Path::new("/etc/init.d");
     let initd = fsutil::host_path(root, initd_in_root);
-    let entries =
-        fsutil::sorted_entries(&initd).map_err(|e| GenError::io("reading", &initd, e))?;
+    let entries = fsutil::sorted_entries(&initd).map_err(|e| GenError::io("reading", &initd, e))?;
 
     // 1. Enumerate.
     let mut stubs: BTreeMap<String, Stub> = BTreeMap::new();
@@ -162,7 +161,9 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
             }
         }
         if let Some(why) = fsutil::untrusted_reason(&meta, opts) {
-            report.diagnostics.push(Diagnostic::error(file_span(&path), format!("refusing, {why}")));
+            report
+                .diagnostics
+                .push(Diagnostic::error(file_span(&path), format!("refusing, {why}")));
             continue;
         }
         report.diagnostics.push(Diagnostic::warning(
@@ -174,7 +175,14 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
         ));
         stubs.insert(
             name,
-            Stub { path, host, priority: None, runlevel_targets: Vec::new(), info: ScriptInfo::default(), loaded: false },
+            Stub {
+                path,
+                host,
+                priority: None,
+                runlevel_targets: Vec::new(),
+                info: ScriptInfo::default(),
+                loaded: false,
+            },
         );
     }
 
@@ -189,8 +197,12 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
                 continue;
             }
             let prio = (b[1] - b'0') * 10 + (b[2] - b'0');
-            let Some(name) = unit_name_for_script(&link[3..]) else { continue };
-            let Some(stub) = stubs.get_mut(&name) else { continue };
+            let Some(name) = unit_name_for_script(&link[3..]) else {
+                continue;
+            };
+            let Some(stub) = stubs.get_mut(&name) else {
+                continue;
+            };
             stub.priority = Some(stub.priority.map_or(prio, |p| p.max(prio)));
             if seen_here.insert(name) {
                 stub.runlevel_targets.push(target);
@@ -204,10 +216,9 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
         let bytes = match std::fs::read(&stub.host) {
             Ok(b) => b,
             Err(e) => {
-                report.diagnostics.push(Diagnostic::error(
-                    file_span(&stub.path),
-                    format!("Failed to read: {e}"),
-                ));
+                report
+                    .diagnostics
+                    .push(Diagnostic::error(file_span(&stub.path), format!("Failed to read: {e}")));
                 continue;
             }
         };
@@ -232,7 +243,8 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
         if !stub.loaded {
             continue;
         }
-        let mut before: Vec<String> = stub.runlevel_targets.iter().map(|t| (*t).to_string()).collect();
+        let mut before: Vec<String> =
+            stub.runlevel_targets.iter().map(|t| (*t).to_string()).collect();
         before.extend(stub.info.before.iter().cloned());
         let mut after = stub.info.after.clone();
         if let Some(mine) = stub.priority {
@@ -257,7 +269,10 @@ pub fn run_sysv(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenReport,
         if !output.write_unit(name, &text, &mut report)? {
             report.diagnostics.push(Diagnostic::error(
                 file_span(&stub.path),
-                format!("Failed to create unit file {}: already exists", output.path(Path::new(name)).display()),
+                format!(
+                    "Failed to create unit file {}: already exists",
+                    output.path(Path::new(name)).display()
+                ),
             ));
             continue;
         }

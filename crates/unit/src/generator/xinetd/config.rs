@@ -121,18 +121,40 @@ const DEFAULT_ATTRS: &[(&str, Count)] = &[
 ];
 
 /// List attributes copied from `defaults` when a service entry starts.
-const INHERITED_LISTS: &[&str] = &["log_on_success", "log_on_failure", "only_from", "no_access", "passenv"];
+const INHERITED_LISTS: &[&str] =
+    &["log_on_success", "log_on_failure", "only_from", "no_access", "passenv"];
 /// Single attributes filled in from `defaults` at the end. (`access_times`
 /// and the banners are inherited too, but disable or are ignored anyway.)
 const INHERITED_SINGLES: &[&str] = &[
-    "instances", "umask", "per_source", "groups", "cps", "bind", "v6only", "max_load",
-    "log_type", "banner", "banner_success", "banner_fail", "leaky_bucket",
+    "instances",
+    "umask",
+    "per_source",
+    "groups",
+    "cps",
+    "bind",
+    "v6only",
+    "max_load",
+    "log_type",
+    "banner",
+    "banner_success",
+    "banner_fail",
+    "leaky_bucket",
 ];
 
 const SERVICE_TYPES: &[&str] = &["RPC", "INTERNAL", "UNLISTED", "SPECIAL", "TCPMUX", "TCPMUXPLUS"];
 pub const FLAGS: &[&str] = &[
-    "REUSE", "INTERCEPT", "NORETRY", "IDONLY", "NAMEINARGS", "NODELAY", "KEEPALIVE", "NOLIBWRAP",
-    "SENSOR", "IPv4", "IPv6", "LABELED",
+    "REUSE",
+    "INTERCEPT",
+    "NORETRY",
+    "IDONLY",
+    "NAMEINARGS",
+    "NODELAY",
+    "KEEPALIVE",
+    "NOLIBWRAP",
+    "SENSOR",
+    "IPv4",
+    "IPv6",
+    "LABELED",
 ];
 
 /// A set attribute: its values and where it was (last) set.
@@ -274,10 +296,13 @@ fn check_value(name: &str, op: Op, values: &[String], env: &dyn Env) -> Result<(
                 None => Ok(()),
             }
         }
-        "rlimit_as" | "rlimit_cpu" | "rlimit_data" | "rlimit_files" | "rlimit_rss" | "rlimit_stack" => {
+        "rlimit_as" | "rlimit_cpu" | "rlimit_data" | "rlimit_files" | "rlimit_rss"
+        | "rlimit_stack" => {
             let num = v0.strip_suffix(['k', 'K', 'm', 'M']).unwrap_or(v0);
             let files_or_cpu_unlimited = name != "rlimit_files" && v0 == "UNLIMITED";
-            if files_or_cpu_unlimited || (!num.is_empty() && num.bytes().all(|b| b.is_ascii_digit())) {
+            if files_or_cpu_unlimited
+                || (!num.is_empty() && num.bytes().all(|b| b.is_ascii_digit()))
+            {
                 Ok(())
             } else {
                 Err(format!("Error parsing {name}: {v0}"))
@@ -364,7 +389,11 @@ fn apply_attrs(
             if a.values.len() != n {
                 diags.push(Diagnostic::warning(
                     a.span.clone(),
-                    format!("attribute {} expects {n} values and {} values were specified", a.name, a.values.len()),
+                    format!(
+                        "attribute {} expects {n} values and {} values were specified",
+                        a.name,
+                        a.values.len()
+                    ),
                 ));
                 continue;
             }
@@ -385,7 +414,10 @@ fn apply_attrs(
             apply_list(set, a, op);
         } else {
             specified.insert(key);
-            set.map.insert(key.to_string(), Setting { values: a.values.clone(), span: a.span.clone() });
+            set.map.insert(
+                key.to_string(),
+                Setting { values: a.values.clone(), span: a.span.clone() },
+            );
         }
         if key == "disable" && a.values.first().map(String::as_str) == Some("yes") {
             return Applied::Disabled;
@@ -441,7 +473,8 @@ impl Collector {
             return (Vec::new(), diags);
         }
         let enabled: Option<Vec<String>> = self.defaults.get("enabled").map(|s| s.values.clone());
-        let disabled: Vec<String> = self.defaults.get("disabled").map(|s| s.values.clone()).unwrap_or_default();
+        let disabled: Vec<String> =
+            self.defaults.get("disabled").map(|s| s.values.clone()).unwrap_or_default();
         let mut out: Vec<Service> = Vec::new();
         for (entry, mut set, mut from_defaults) in std::mem::take(&mut self.pending) {
             for name in INHERITED_SINGLES {
@@ -452,8 +485,11 @@ impl Collector {
                     }
                 }
             }
-            let Some(svc) = complete(&entry, set, from_defaults, env, &mut diags) else { continue };
-            if enabled.as_ref().is_some_and(|e| !e.contains(&svc.id)) || disabled.contains(&svc.id) {
+            let Some(svc) = complete(&entry, set, from_defaults, env, &mut diags) else {
+                continue;
+            };
+            if enabled.as_ref().is_some_and(|e| !e.contains(&svc.id)) || disabled.contains(&svc.id)
+            {
                 continue;
             }
             if let Some(other) = out.iter().find(|o| {
@@ -488,7 +524,10 @@ fn complete(
     let name = entry.name.clone();
     let span = entry.span.clone();
     let fail = |diags: &mut Vec<Diagnostic>, msg: String| {
-        diags.push(Diagnostic::error(span.clone(), format!("service {name}: {msg} - service disabled")));
+        diags.push(Diagnostic::error(
+            span.clone(),
+            format!("service {name}: {msg} - service disabled"),
+        ));
     };
     let types: BTreeSet<String> =
         attrs.get("type").map(|s| s.values.iter().cloned().collect()).unwrap_or_default();
@@ -532,7 +571,12 @@ fn complete(
         match env.service_port(&name, proto) {
             Some(p) => port = Some(p),
             None => {
-                fail(diags, format!("Port not specified and can't find service {name}/{proto} in /etc/services"));
+                fail(
+                    diags,
+                    format!(
+                        "Port not specified and can't find service {name}/{proto} in /etc/services"
+                    ),
+                );
                 return None;
             }
         }
@@ -571,7 +615,10 @@ fn complete(
         };
         match env.service_port(&name, proto) {
             None => {
-                fail(diags, format!("service/protocol combination not in /etc/services: {name}/{proto}"));
+                fail(
+                    diags,
+                    format!("service/protocol combination not in /etc/services: {name}/{proto}"),
+                );
                 return None;
             }
             Some(p) if port.is_some_and(|mine| mine != p) => {

@@ -96,8 +96,12 @@ pub fn services_port(services: &str, name: &str, protocol: &str) -> Option<u16> 
     for line in services.lines() {
         let line = line.split('#').next().unwrap_or("");
         let mut w = line.split_whitespace();
-        let (Some(n), Some(pp)) = (w.next(), w.next()) else { continue };
-        let Some((port, proto)) = pp.split_once('/') else { continue };
+        let (Some(n), Some(pp)) = (w.next(), w.next()) else {
+            continue;
+        };
+        let Some((port, proto)) = pp.split_once('/') else {
+            continue;
+        };
         if proto != protocol {
             continue;
         }
@@ -153,7 +157,10 @@ fn feed(items: &[Item], file: &Path, c: &mut Collector, env: &dyn Env) {
             Item::Include { span, .. } | Item::IncludeDir { span, .. } => {
                 c.diagnostics.push(Diagnostic::warning(
                     span.clone(),
-                    format!("includes are not followed when generating from text ({})", file.display()),
+                    format!(
+                        "includes are not followed when generating from text ({})",
+                        file.display()
+                    ),
                 ));
             }
         }
@@ -162,7 +169,11 @@ fn feed(items: &[Item], file: &Path, c: &mut Collector, env: &dyn Env) {
 
 /// Pure entry point: one configuration text (no includes followed) and
 /// the text of `/etc/services` → the units, in order.
-pub fn units_from_text(path: &Path, text: &str, services: &str) -> (Vec<UnitFile>, Vec<Diagnostic>) {
+pub fn units_from_text(
+    path: &Path,
+    text: &str,
+    services: &str,
+) -> (Vec<UnitFile>, Vec<Diagnostic>) {
     let env = TextEnv { services };
     let parsed = parse_config(path, text);
     let mut c = Collector::default();
@@ -201,7 +212,9 @@ impl Reader<'_> {
             }
         };
         if !meta.is_file() {
-            report.diagnostics.push(Diagnostic::error(file_span(path), "not a regular file, skipped"));
+            report
+                .diagnostics
+                .push(Diagnostic::error(file_span(path), "not a regular file, skipped"));
             return;
         }
         if let Some(why) = fsutil::untrusted_reason(&meta, self.opts) {
@@ -211,7 +224,9 @@ impl Reader<'_> {
         let text = match std::fs::read(&host) {
             Ok(b) => String::from_utf8_lossy(&b).into_owned(),
             Err(e) => {
-                report.diagnostics.push(Diagnostic::error(file_span(path), format!("cannot read: {e}")));
+                report
+                    .diagnostics
+                    .push(Diagnostic::error(file_span(path), format!("cannot read: {e}")));
                 return;
             }
         };
@@ -223,12 +238,18 @@ impl Reader<'_> {
                 Item::Service(e) => self.collector.service(e, &self.env),
                 Item::Include { path: inc, span } | Item::IncludeDir { path: inc, span } => {
                     if depth >= MAX_INCLUDE_DEPTH {
-                        report.diagnostics.push(Diagnostic::error(span.clone(), "includes nested too deeply, ignored"));
+                        report.diagnostics.push(Diagnostic::error(
+                            span.clone(),
+                            "includes nested too deeply, ignored",
+                        ));
                         continue;
                     }
                     let inc = Path::new(inc);
                     if !inc.is_absolute() {
-                        report.diagnostics.push(Diagnostic::error(span.clone(), format!("{}: not an absolute path, ignored", inc.display())));
+                        report.diagnostics.push(Diagnostic::error(
+                            span.clone(),
+                            format!("{}: not an absolute path, ignored", inc.display()),
+                        ));
                         continue;
                     }
                     if matches!(item, Item::Include { .. }) {
@@ -246,7 +267,9 @@ impl Reader<'_> {
         let names = match fsutil::sorted_entries(&host) {
             Ok(n) if host.is_dir() => n,
             _ => {
-                report.diagnostics.push(Diagnostic::error(file_span(dir), "Unable to read included directory"));
+                report
+                    .diagnostics
+                    .push(Diagnostic::error(file_span(dir), "Unable to read included directory"));
                 return;
             }
         };
@@ -269,12 +292,8 @@ pub fn run_xinetd(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenRepor
     let services = std::fs::read(fsutil::host_path(root, Path::new("/etc/services")))
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default();
-    let mut reader = Reader {
-        root,
-        opts,
-        env: RootEnv { root, services },
-        collector: Collector::default(),
-    };
+    let mut reader =
+        Reader { root, opts, env: RootEnv { root, services }, collector: Collector::default() };
     reader.file(Path::new("/etc/xinetd.conf"), 0, &mut report);
     let Reader { collector, env, .. } = reader;
     let (services, diags) = collector.finish(&env);
@@ -285,7 +304,9 @@ pub fn run_xinetd(root: &Path, out: &Path, opts: &GenOptions) -> Result<GenRepor
         // The entry's span names the file it came from.
         let r = render(svc, &svc.span.file);
         report.diagnostics.extend(r.diagnostics);
-        let Some(socket) = r.units.first().map(|u| u.name.clone()) else { continue };
+        let Some(socket) = r.units.first().map(|u| u.name.clone()) else {
+            continue;
+        };
         let mut written = true;
         for u in &r.units {
             if !output.write_unit(&u.name, &u.text, &mut report)? {

@@ -117,7 +117,12 @@ fn parse_attr(line: &str, span: Span) -> Result<Attr, String> {
     } else {
         return Err(format!("Bad operator for attribute: {name}"));
     };
-    Ok(Attr { name: name.to_string(), op, values: words(values).map(str::to_string).collect(), span })
+    Ok(Attr {
+        name: name.to_string(),
+        op,
+        values: words(values).map(str::to_string).collect(),
+        span,
+    })
 }
 
 /// Parse one configuration file.
@@ -158,7 +163,8 @@ pub fn parse_config(path: &Path, text: &str) -> ParsedConfig {
             "defaults" => false,
             "include" | "includedir" => {
                 let Some(p) = arg else {
-                    out.diagnostics.push(Diagnostic::error(span(n), format!("{keyword}: name missing")));
+                    out.diagnostics
+                        .push(Diagnostic::error(span(n), format!("{keyword}: name missing")));
                     continue;
                 };
                 let (path, span) = (p.to_string(), span(n));
@@ -209,7 +215,8 @@ pub fn parse_config(path: &Path, text: &str) -> ParsedConfig {
             match parse_attr(l, span(m)) {
                 Ok(a) => entry.attrs.push(a),
                 Err(msg) => {
-                    out.diagnostics.push(Diagnostic::error(span(m), format!("{msg}; entry ignored")));
+                    out.diagnostics
+                        .push(Diagnostic::error(span(m), format!("{msg}; entry ignored")));
                     skip_entry(&mut i, &mut out);
                     broken = true;
                     break;
@@ -220,7 +227,8 @@ pub fn parse_config(path: &Path, text: &str) -> ParsedConfig {
             continue;
         }
         if !complete {
-            out.diagnostics.push(Diagnostic::error(entry.span.clone(), "incomplete entry (no closing })"));
+            out.diagnostics
+                .push(Diagnostic::error(entry.span.clone(), "incomplete entry (no closing })"));
             continue;
         }
         out.items.push(if is_service { Item::Service(entry) } else { Item::Defaults(entry) });
@@ -245,7 +253,9 @@ mod tests {
         let got: Vec<(&str, Op, Vec<&str>, u32)> = e
             .attrs
             .iter()
-            .map(|a| (a.name.as_str(), a.op, a.values.iter().map(String::as_str).collect(), a.span.line))
+            .map(|a| {
+                (a.name.as_str(), a.op, a.values.iter().map(String::as_str).collect(), a.span.line)
+            })
             .collect();
         assert_eq!(
             got,

@@ -32,7 +32,8 @@ fn exec_word(w: &str) -> String {
     let lit = w.replace('%', "%%").replace('$', "$$");
     let plain = !w.is_empty()
         && w != ";"
-        && w.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.,:=+@%$^~#[]{}()!&*?<>|".contains(c));
+        && w.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-_.,:=+@%$^~#[]{}()!&*?<>|".contains(c));
     if plain {
         lit
     } else {
@@ -116,9 +117,11 @@ pub fn render(svc: &Service, source: &Path) -> Rendered {
     let mut r = Rendered::default();
     let span = svc.span.clone();
     let refuse = |r: &mut Rendered, span: Span, msg: String| {
-        r.diagnostics.push(Diagnostic::error(span, format!("service {}: {msg}; not generated", svc.name)));
+        r.diagnostics
+            .push(Diagnostic::error(span, format!("service {}: {msg}; not generated", svc.name)));
     };
-    let attr_span = |name: &str| svc.attrs.get(name).map_or_else(|| span.clone(), |s| s.span.clone());
+    let attr_span =
+        |name: &str| svc.attrs.get(name).map_or_else(|| span.clone(), |s| s.span.clone());
 
     // Things that cannot be mapped at all.
     for t in ["INTERNAL", "RPC", "TCPMUX", "TCPMUXPLUS", "SPECIAL"] {
@@ -141,7 +144,11 @@ pub fn render(svc: &Service, source: &Path) -> Rendered {
         return r;
     }
     if svc.attrs.has("access_times") {
-        refuse(&mut r, attr_span("access_times"), "access_times cannot be enforced, refusing rather than serving outside them".into());
+        refuse(
+            &mut r,
+            attr_span("access_times"),
+            "access_times cannot be enforced, refusing rather than serving outside them".into(),
+        );
         return r;
     }
     let listen_key = match (svc.socket_type.as_str(), svc.protocol.as_str()) {
@@ -180,14 +187,20 @@ pub fn render(svc: &Service, source: &Path) -> Rendered {
             Ok(IpAddr::V4(a)) => (format!("{a}:{}", svc.port), false),
             Ok(IpAddr::V6(a)) => (format!("[{a}]:{}", svc.port), true),
             Err(_) => {
-                refuse(&mut r, attr_span("bind"), format!("bind = {b}: only numeric addresses are supported"));
+                refuse(
+                    &mut r,
+                    attr_span("bind"),
+                    format!("bind = {b}: only numeric addresses are supported"),
+                );
                 return r;
             }
         },
         None if ipv4_only => (format!("0.0.0.0:{}", svc.port), false),
         None => (svc.port.to_string(), true),
     };
-    let Some(base) = names::build(&names_safe(&svc.id), ".socket").map(|n| n.trim_end_matches(".socket").to_string()) else {
+    let Some(base) = names::build(&names_safe(&svc.id), ".socket")
+        .map(|n| n.trim_end_matches(".socket").to_string())
+    else {
         refuse(&mut r, span, format!("id {} cannot be made into a unit name", svc.id));
         return r;
     };
@@ -196,13 +209,17 @@ pub fn render(svc: &Service, source: &Path) -> Rendered {
     for (attr, why) in IGNORED {
         if let Some(s) = svc.attrs.get(attr) {
             if !svc.from_defaults.contains(*attr) {
-                r.diagnostics.push(Diagnostic::notice(s.span.clone(), format!("{attr} ignored: {why}")));
+                r.diagnostics
+                    .push(Diagnostic::notice(s.span.clone(), format!("{attr} ignored: {why}")));
             }
         }
     }
     for flag in ["INTERCEPT", "NORETRY", "LABELED"] {
         if svc.flags.contains(flag) {
-            r.diagnostics.push(Diagnostic::notice(attr_span("flags"), format!("flag {flag} is not supported, ignored")));
+            r.diagnostics.push(Diagnostic::notice(
+                attr_span("flags"),
+                format!("flag {flag} is not supported, ignored"),
+            ));
         }
     }
     if svc.attrs.first("groups") == Some("no") && !svc.from_defaults.contains("groups") {
@@ -247,7 +264,8 @@ pub fn render(svc: &Service, source: &Path) -> Rendered {
     let mut s = String::new();
     header(&mut s, svc, source);
     s.push_str("\n[Service]\n");
-    let args: Vec<String> = svc.attrs.get("server_args").map(|a| a.values.clone()).unwrap_or_default();
+    let args: Vec<String> =
+        svc.attrs.get("server_args").map(|a| a.values.clone()).unwrap_or_default();
     let mut exec = String::new();
     if svc.flags.contains("NAMEINARGS") {
         // server_args begins with argv[0]: systemd's `@` prefix.
@@ -315,7 +333,9 @@ fn names_safe(id: &str) -> String {
     let mut out = String::new();
     for b in id.bytes() {
         let c = char::from(b);
-        if b.is_ascii_alphanumeric() || matches!(c, ':' | '_' | '.' | '-') && !(out.is_empty() && c == '.') {
+        if b.is_ascii_alphanumeric()
+            || matches!(c, ':' | '_' | '.' | '-') && !(out.is_empty() && c == '.')
+        {
             out.push(c);
         } else {
             let _ = write!(out, "\\x{b:02x}");

@@ -10,18 +10,21 @@
 //!   instances, `systemd-escape`.
 //! - [`paths`]: the search path ([`LookupPaths`]) per [`Scope`], under a
 //!   root; [`paths::chase`] resolves symlinks inside that root.
-//! - [`specifier`]: `%n`, `%i`, `%H`… expansion with a [`specifier::Host`].
+//! - [`specifier`]: `%n`, `%i`, `%H`… expansion with a [`specifier::Host`]
+//!   that [`host`] reads from a root.
 //! - [`directive`]: the one table of every directive systemd knows.
+//! - [`generator`]: SysV init scripts and xinetd services → unit files,
+//!   written into a generator output directory.
 
 pub mod diag;
+pub mod directive;
+pub mod generator;
+pub mod host;
+pub mod name;
+pub mod paths;
+pub mod specifier;
 pub mod syntax;
 
 pub use diag::{Diagnostic, Severity, Span};
-pub mod directive;
-pub mod name;
-pub mod paths;
-pub mod host;
-pub mod specifier;
-
 pub use name::{UnitName, UnitType};
 pub use paths::{LookupPaths, Scope};

@@ -126,8 +126,6 @@ pub enum NameError {
     BadChar(String, char),
     #[error("unit name \"{0}\" has an empty prefix")]
     EmptyPrefix(String),
-    #[error("unit name \"{0}\" has more than one '@'")]
-    TwoAts(String),
     #[error("unit type {1} of \"{0}\" cannot be a template or instance")]
     NoTemplates(String, UnitType),
     #[error("\"{0}\" is not a template name")]
@@ -174,10 +172,7 @@ impl UnitName {
         let ty = UnitType::from_str(&name[dot + 1..])
             .ok_or_else(|| NameError::NoType(name.to_string()))?;
         let at = name[..dot].find('@');
-        if let Some(at) = at {
-            if name[at + 1..dot].contains('@') {
-                return Err(NameError::TwoAts(name.to_string()));
-            }
+        if at.is_some() {
             if !ty.can_be_template() {
                 return Err(NameError::NoTemplates(name.to_string(), ty));
             }
@@ -360,6 +355,90 @@ pub fn unescape_path(s: &str) -> String {
     }
 }
 
+/// `unit_name_build(prefix, NULL, suffix)`: `prefix` may not contain `@`.
+pub fn build(prefix: &str, suffix: &str) -> Option<String> {
+    if prefix.is_empty() || !prefix.chars().all(|c| valid_char(c) && c != '@') {
+        return None;
+    }
+    let s = format!("{prefix}{suffix}");
+    UnitName::parse(&s).is_ok().then_some(s)
+}
+
+fn push_hex_escape(out: &mut String, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push('\\');
+    out.push('x');
+    out.push(char::from(HEX[usize::from(b >> 4)]));
+    out.push(char::from(HEX[usize::from(b & 15)]));
+}
+
+/// `unit_name_mangle(name, 0)`: make `name` a valid unit name, appending
+/// `.service` when it has no unit suffix. `None` when no valid name can be
+/// made (empty, or too long after escaping).
+pub fn mangle(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return None;
+    }
+    if UnitName::parse(name).is_ok() {
+        return Some(name.to_string());
+    }
+    if name.starts_with("/dev/") || name.starts_with("/sys/") {
+        if let Some(n) = from_path(name, ".device") {
+            return Some(n);
+        }
+    }
+    if name.starts_with('/') {
+        if let Some(n) = from_path(name, ".mount") {
+            return Some(n);
+        }
+    }
+    let mut s = String::with_capacity(name.len() + 8);
+    for b in name.bytes() {
+        let c = char::from(b);
+        if b == b'/' {
+            s.push('-');
+        } else if b.is_ascii() && valid_char(c) {
+            s.push(c);
+        } else {
+            push_hex_escape(&mut s, b);
+        }
+    }
+    if UnitType::from_unit_name(&s).is_none() {
+        s.push_str(".service");
+    }
+    UnitName::parse(&s).is_ok().then_some(s)
+}
+
+/// `unit_name_from_path()`: `/var/lib/x` → `var-lib-x.mount`.
+pub fn from_path(path: &str, suffix: &str) -> Option<String> {
+    let comps: Vec<&str> = path.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
+    if comps.contains(&"..") {
+        return None;
+    }
+    let mut s = String::new();
+    if comps.is_empty() {
+        s.push('-');
+    } else {
+        let joined = comps.join("/");
+        for (i, b) in joined.bytes().enumerate() {
+            let c = char::from(b);
+            if b == b'/' {
+                s.push('-');
+            } else if (i == 0 && b == b'.')
+                || b == b'-'
+                || b == b'\\'
+                || !(b.is_ascii() && valid_char(c) && c != '@')
+            {
+                push_hex_escape(&mut s, b);
+            } else {
+                s.push(c);
+            }
+        }
+    }
+    s.push_str(suffix);
+    UnitName::parse(&s).is_ok().then_some(s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -386,7 +465,8 @@ mod tests {
         assert!(matches!(UnitName::parse("foo.bar"), Err(NameError::NoType(_))));
         assert!(matches!(UnitName::parse(".service"), Err(NameError::EmptyPrefix(_))));
         assert!(matches!(UnitName::parse("@x.service"), Err(NameError::EmptyPrefix(_))));
-        assert!(matches!(UnitName::parse("a@b@c.service"), Err(NameError::TwoAts(_))));
+        // The instance may itself contain '@' (systemd's unit_instance_is_valid).
+        assert_eq!(UnitName::parse("a@b@c.service").unwrap().instance(), Some("b@c"));
         assert!(matches!(UnitName::parse("a b.service"), Err(NameError::BadChar(_, ' '))));
         assert!(matches!(UnitName::parse("a@.slice"), Err(NameError::NoTemplates(..))));
         let long = format!("{}.service", "a".repeat(250));
@@ -402,6 +482,26 @@ mod tests {
         assert_eq!(n.dash_prefixes(), vec!["a-.service"]);
         assert!(UnitName::parse("-.slice").unwrap().dash_prefixes().is_empty());
         assert!(UnitName::parse("plain.service").unwrap().dash_prefixes().is_empty());
+    }
+
+    #[test]
+    fn mangling_matches_systemd() {
+        assert_eq!(mangle("apache2").as_deref(), Some("apache2.service"));
+        assert_eq!(mangle("foo.socket").as_deref(), Some("foo.socket"));
+        assert_eq!(mangle("a b").as_deref(), Some("a\\x20b.service"));
+        assert_eq!(mangle("foo@").as_deref(), Some("foo@.service"));
+        assert_eq!(mangle("x+y").as_deref(), Some("x\\x2by.service"));
+        assert_eq!(mangle("/var/lib-x").as_deref(), Some("var-lib\\x2dx.mount"));
+        assert_eq!(mangle("/dev/sda").as_deref(), Some("dev-sda.device"));
+        assert_eq!(mangle(""), None);
+        assert_eq!(mangle(&"a".repeat(300)), None);
+    }
+
+    #[test]
+    fn building() {
+        assert_eq!(build("x-display-manager", ".target").as_deref(), Some("x-display-manager.target"));
+        assert_eq!(build("a@b", ".target"), None);
+        assert_eq!(build("", ".target"), None);
     }
 
     #[test]

@@ -156,6 +156,12 @@ fn last_dash_component(prefix: &str) -> &str {
     prefix.rsplit_once('-').map(|(_, tail)| tail).unwrap_or(prefix)
 }
 
+/// `specifier_escape()`: double every `%` so the loader reads a generated
+/// value literally.
+pub fn escape(s: &str) -> String {
+    s.replace('%', "%%")
+}
+
 /// Replace every `%X` in `s`.
 pub fn expand(s: &str, ctx: &Context<'_>) -> Result<String, SpecifierError> {
     if !s.contains('%') {

@@ -43,7 +43,6 @@ pub mod sysv;
 pub mod xinetd;
 
 mod fsutil;
-mod names;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -12,12 +12,15 @@
 //!   root; [`paths::chase`] resolves symlinks inside that root.
 //! - [`specifier`]: `%n`, `%i`, `%H`… expansion with a [`specifier::Host`].
 //! - [`directive`]: the one table of every directive systemd knows.
+//! - [`load`]: the search-path scan ([`load::UnitIndex`]) and the assembly
+//!   of one unit from its fragment, aliases, drop-ins and `.wants/` links.
 
 pub mod diag;
 pub mod syntax;
 
 pub use diag::{Diagnostic, Severity, Span};
 pub mod directive;
+pub mod load;
 pub mod name;
 pub mod paths;
 pub mod specifier;

@@ -75,13 +75,16 @@ impl UnitIndex {
             Err(_) => None,
         };
 
+        let mut fragment = fragment;
         let (mut load_state, fragment_file) = match &fragment {
             None => (LoadState::NotFound, None),
             Some(p) => match self.read_file(p, sections, &mut diags) {
                 Read::Masked => (LoadState::Masked, None),
-                // systemd fails before setting the load state: not-found.
+                // systemd fails before recording the fragment path and
+                // setting the load state: not-found, no fragment.
                 Read::Failed(d) => {
                     diags.push(d);
+                    fragment = None;
                     (LoadState::NotFound, None)
                 }
                 Read::Refused(d) => {

@@ -176,7 +176,9 @@ pub struct LoadedSource {
     pub names: Vec<UnitName>,
     /// The fragment as the search path names it (in-root, not
     /// canonicalised: `/lib/systemd/system/ssh.service` on Debian; for a
-    /// linked unit file or mask, the symlink itself).
+    /// linked unit file or mask, the symlink itself). `None` when there is
+    /// none or it could not be opened (systemd records the path only after
+    /// opening it; the diagnostic names it).
     pub fragment: Option<PathBuf>,
     /// The parsed fragment; `None` when there is none, it is masked or it
     /// could not be read.

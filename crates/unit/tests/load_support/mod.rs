@@ -315,3 +315,41 @@ impl Tree {
         (copy, dump)
     }
 }
+
+/// Compare our load of `name` with the oracle's unit carrying that name:
+/// id, names, load state, fragment, drop-ins, and (if `deps`) the
+/// file-originated Wants/Requires, which for units without such lines in
+/// their files are exactly the `.wants/`/`.requires/` links.
+pub fn assert_same(
+    index: &unit::load::UnitIndex,
+    copy: &Path,
+    dump: &HashMap<String, DumpUnit>,
+    name: &str,
+    deps: bool,
+) -> unit::load::LoadedSource {
+    let src = index.load(&unit::UnitName::parse(name).unwrap());
+    let u = find_unit(dump, name).unwrap_or_else(|| panic!("oracle lost {name}"));
+    assert_eq!(src.name.as_str(), u.id, "id of {name}");
+    let ours: BTreeSet<String> = src.names.iter().map(|n| n.to_string()).collect();
+    assert_eq!(ours, u.names(), "names of {name}");
+    assert_eq!(src.load_state.as_str(), u.load_state, "load state of {name}");
+    let frag = u.fragment.as_deref().map(|f| in_root(copy, f));
+    assert_eq!(src.fragment.as_ref().map(|p| p.display().to_string()), frag, "fragment of {name}");
+    let theirs: Vec<String> = u.dropins.iter().map(|d| in_root(copy, d)).collect();
+    let ours: Vec<String> = src.dropin_paths.iter().map(|p| p.display().to_string()).collect();
+    assert_eq!(ours, theirs, "drop-ins of {name}");
+    if deps {
+        let mut w: Vec<String> = src.wants.iter().map(|d| d.name.to_string()).collect();
+        w.sort();
+        assert_eq!(w, u.file_deps("Wants"), "Wants of {name}");
+        let mut r: Vec<String> = src.requires.iter().map(|d| d.name.to_string()).collect();
+        r.sort();
+        assert_eq!(r, u.file_deps("Requires"), "Requires of {name}");
+    }
+    src
+}
+
+/// In-root paths as strings, for compact assertions.
+pub fn paths(v: &[PathBuf]) -> Vec<String> {
+    v.iter().map(|p| p.display().to_string()).collect()
+}

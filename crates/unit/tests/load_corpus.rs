@@ -77,7 +77,10 @@ fn corpus_matches_systemd() {
     let get = |n: &str| &loaded.iter().find(|(x, _)| x.as_str() == n).unwrap().1;
     let sshd = get("sshd.service");
     assert_eq!(sshd.name.as_str(), "ssh.service");
-    assert_eq!(sshd.fragment.as_deref(), Some(std::path::Path::new("/lib/systemd/system/ssh.service")));
+    assert_eq!(
+        sshd.fragment.as_deref(),
+        Some(std::path::Path::new("/lib/systemd/system/ssh.service"))
+    );
     let names: Vec<&str> = sshd.names.iter().map(|n| n.as_str()).collect();
     assert_eq!(names, ["ssh.service", "sshd.service"]);
     assert_eq!(get("cryptdisks.service").load_state, LoadState::Masked);
@@ -129,9 +132,14 @@ fn corpus_matches_systemd() {
             assert_eq!(ours, u.names(), "names of {name}");
             assert_eq!(src.load_state.as_str(), u.load_state, "load state of {name}");
             let frag = u.fragment.as_deref().map(|f| in_root(&copy, f));
-            assert_eq!(src.fragment.as_ref().map(|p| p.display().to_string()), frag, "fragment of {name}");
+            assert_eq!(
+                src.fragment.as_ref().map(|p| p.display().to_string()),
+                frag,
+                "fragment of {name}"
+            );
             let dropins: Vec<String> = u.dropins.iter().map(|d| in_root(&copy, d)).collect();
-            let ours: Vec<String> = src.dropin_paths.iter().map(|p| p.display().to_string()).collect();
+            let ours: Vec<String> =
+                src.dropin_paths.iter().map(|p| p.display().to_string()).collect();
             assert_eq!(ours, dropins, "drop-ins of {name}");
             // The manager's file-originated Wants= are those of the
             // `.wants/` directories plus the Wants= lines, all by unit id.
@@ -139,7 +147,8 @@ fn corpus_matches_systemd() {
                 Ok(n) => index.unit_names(&n)[0].to_string(),
                 Err(_) => n.to_string(),
             };
-            let mut want: BTreeSet<String> = src.wants.iter().map(|d| canon(d.name.as_str())).collect();
+            let mut want: BTreeSet<String> =
+                src.wants.iter().map(|d| canon(d.name.as_str())).collect();
             for f in src.fragment_file.iter().chain(src.dropins.iter()) {
                 // `Sockets=` of a service implies Wants= on them.
                 let lines = f

@@ -43,7 +43,8 @@ fn template_and_instance_precedence() {
         .file(&format!("{E}/g@.service"), &svc("template g"))
         .file(&format!("{U}/g@bar.service"), &svc("instance g"));
     let idx = UnitIndex::build(&t.lookup());
-    let (copy, dump) = t.oracle(&["foo@bar.service", "foo@baz.service", "g@bar.service", "g@x.service"]);
+    let (copy, dump) =
+        t.oracle(&["foo@bar.service", "foo@baz.service", "g@bar.service", "g@x.service"]);
     let a = assert_same(&idx, &copy, &dump, "foo@bar.service", false);
     assert_eq!(a.fragment, p("/etc/systemd/system/foo@bar.service"));
     assert_eq!(descriptions(&a), ["instance"]);
@@ -78,7 +79,8 @@ fn aliases_by_symlink() {
         .link(&format!("{E}/t.socket"), "/usr/lib/systemd/system/ssh.service");
     let idx = UnitIndex::build(&t.lookup());
 
-    let (copy, dump) = t.oracle(&["sshd.service", "ali@x.service", "foo@one.service", "m-a.mount", "t.socket"]);
+    let (copy, dump) =
+        t.oracle(&["sshd.service", "ali@x.service", "foo@one.service", "m-a.mount", "t.socket"]);
     let s = assert_same(&idx, &copy, &dump, "sshd.service", false);
     assert_eq!(s.name.as_str(), "ssh.service");
     let names: Vec<&str> = s.names.iter().map(|n| n.as_str()).collect();
@@ -119,7 +121,8 @@ fn masks_by_dev_null_and_empty_file() {
         .link(&format!("{E}/al.service"), "masked.service")
         .file(&format!("{U}/service.d/10.conf"), "[Unit]\nDocumentation=man:x(1)\n");
     let idx = UnitIndex::build(&t.lookup());
-    let (copy, dump) = t.oracle(&["nulled.service", "empty.service", "shadow.service", "al.service"]);
+    let (copy, dump) =
+        t.oracle(&["nulled.service", "empty.service", "shadow.service", "al.service"]);
     for name in ["nulled.service", "empty.service", "shadow.service"] {
         let s = assert_same(&idx, &copy, &dump, name, false);
         assert_eq!(s.load_state, LoadState::Masked, "{name}");
@@ -212,10 +215,21 @@ fn dash_prefix_and_type_wide_directories() {
         ]
     );
     let d = assert_same(&idx, &copy, &dump, "da-b@x.service", false);
-    let names: Vec<_> = d.dropin_paths.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
+    let names: Vec<_> =
+        d.dropin_paths.iter().map(|p| p.file_name().unwrap().to_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["20.conf", "50.conf", "60.conf", "common.conf", "da-.conf", "da-@.conf", "da-@x.conf", "da-b@.conf", "da-b@x.conf"]
+        [
+            "20.conf",
+            "50.conf",
+            "60.conf",
+            "common.conf",
+            "da-.conf",
+            "da-@.conf",
+            "da-@x.conf",
+            "da-b@.conf",
+            "da-b@x.conf"
+        ]
     );
     assert_eq!(d.dropin_paths[3], Path::new("/etc/systemd/system/da-b@x.service.d/common.conf"));
 
@@ -235,23 +249,34 @@ fn dash_prefix_and_type_wide_directories() {
 fn wants_and_requires_directories_of_template_and_instance() {
     let t = Tree::new("wants");
     let tgt = |d: &str| format!("[Unit]\nDescription={d}\nDefaultDependencies=no\n");
-    t.file(&format!("{U}/w@.target"), &tgt("w"))
-        .file(&format!("{U}/p.target"), &tgt("p"));
+    t.file(&format!("{U}/w@.target"), &tgt("w")).file(&format!("{U}/p.target"), &tgt("p"));
     for d in ["dep1", "dep2", "dep4", "dep5", "dep6"] {
         t.file(&format!("{U}/{d}.service"), &svc(d));
     }
     t.file(&format!("{U}/dep3@.service"), &svc("dep3"))
-        .link(&format!("{E}/w@.target.wants/dep1.service"), "../../../../usr/lib/systemd/system/dep1.service")
+        .link(
+            &format!("{E}/w@.target.wants/dep1.service"),
+            "../../../../usr/lib/systemd/system/dep1.service",
+        )
         .link(&format!("{E}/w@i.target.wants/dep2.service"), "/usr/lib/systemd/system/dep2.service")
-        .link(&format!("{E}/w@.target.wants/dep3@.service"), "/usr/lib/systemd/system/dep3@.service")
+        .link(
+            &format!("{E}/w@.target.wants/dep3@.service"),
+            "/usr/lib/systemd/system/dep3@.service",
+        )
         .link(&format!("{U}/w@i.target.requires/dep4.service"), "../dep4.service")
         .link(&format!("{E}/w@i.target.wants/dep1.service"), "/dev/null")
         .file(&format!("{E}/w@i.target.wants/notlink.service"), "x\n")
         .link(&format!("{E}/w@i.target.wants/not-a-unit"), "/usr/lib/systemd/system/dep1.service")
         // systemd 252 does not read .upholds/ directories.
-        .link(&format!("{E}/w@.target.upholds/dep5.service"), "/usr/lib/systemd/system/dep5.service")
+        .link(
+            &format!("{E}/w@.target.upholds/dep5.service"),
+            "/usr/lib/systemd/system/dep5.service",
+        )
         .link(&format!("{E}/target.wants/dep6.service"), "/usr/lib/systemd/system/dep6.service")
-        .link(&format!("{E}/p.target.wants/dep3@.service"), "/usr/lib/systemd/system/dep3@.service");
+        .link(
+            &format!("{E}/p.target.wants/dep3@.service"),
+            "/usr/lib/systemd/system/dep3@.service",
+        );
     let idx = UnitIndex::build(&t.lookup());
     let (copy, dump) = t.oracle(&["w@i.target", "w@j.target", "p.target"]);
     let dep_names = |v: &[unit::load::DirDependency]| -> Vec<String> {
@@ -286,7 +311,10 @@ fn linked_unit_files_outside_the_search_path() {
     assert_eq!(o.name.as_str(), "other.service");
     let g = assert_same(&idx, &copy, &dump, "gone.service", false);
     assert_eq!(g.load_state, LoadState::NotFound);
-    assert!(g.diagnostics.iter().any(|d| d.severity == Severity::Error && d.message.contains("Failed to open")));
+    assert!(g
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error && d.message.contains("Failed to open")));
     let e = idx.entry("lnk.service").unwrap();
     assert_eq!((e.kind, e.masked), (EntryKind::Linked, false));
 }
@@ -314,14 +342,23 @@ fn symlink_chains_and_loops() {
 #[test]
 fn fatal_syntax_in_fragment_and_dropin() {
     let t = Tree::new("syntax");
-    t.file(&format!("{U}/badhdr.service"), "[Unit]\nDescription=bad\n[Service\nExecStart=/bin/true\n")
-        .bytes(&format!("{U}/latin1value.service"), b"[Unit]\nDescription=caf\xe9\n")
-        .bytes(&format!("{U}/latin1comment.service"), b"[Unit]\n# caf\xe9\nDescription=ok\n[Service]\nExecStart=/bin/true\n")
-        .file(&format!("{U}/dbad.service"), &svc("orig"))
-        .file(&format!("{U}/dbad.service.d/a.conf"), "[Unit]\nDescription=before\n[Broken\n[Unit]\nDescription=after\n")
-        .file(&format!("{U}/dbad.service.d/b.conf"), "[Unit]\nDescription=next file\n")
-        .file(&format!("{U}/ww.service"), &svc("world-writable"))
-        .chmod(&format!("{U}/ww.service"), 0o777);
+    t.file(
+        &format!("{U}/badhdr.service"),
+        "[Unit]\nDescription=bad\n[Service\nExecStart=/bin/true\n",
+    )
+    .bytes(&format!("{U}/latin1value.service"), b"[Unit]\nDescription=caf\xe9\n")
+    .bytes(
+        &format!("{U}/latin1comment.service"),
+        b"[Unit]\n# caf\xe9\nDescription=ok\n[Service]\nExecStart=/bin/true\n",
+    )
+    .file(&format!("{U}/dbad.service"), &svc("orig"))
+    .file(
+        &format!("{U}/dbad.service.d/a.conf"),
+        "[Unit]\nDescription=before\n[Broken\n[Unit]\nDescription=after\n",
+    )
+    .file(&format!("{U}/dbad.service.d/b.conf"), "[Unit]\nDescription=next file\n")
+    .file(&format!("{U}/ww.service"), &svc("world-writable"))
+    .chmod(&format!("{U}/ww.service"), 0o777);
     let idx = UnitIndex::build(&t.lookup());
     let (copy, dump) = t.oracle(&[
         "badhdr.service",
@@ -368,7 +405,10 @@ fn ownership_check_refuses_writable_or_foreign_files() {
     // Off by default for a --root tree, on for the real system root.
     assert!(!LoadOptions::for_lookup(&lookup).check_ownership);
     assert!(LoadOptions::for_lookup(&LookupPaths::system("/")).check_ownership);
-    let user = LookupPaths::user("/", &unit::paths::UserEnv { home: "/root".into(), ..Default::default() });
+    let user = LookupPaths::user(
+        "/",
+        &unit::paths::UserEnv { home: "/root".into(), ..Default::default() },
+    );
     assert!(!LoadOptions::for_lookup(&user).check_ownership);
 
     let lax = UnitIndex::build(&lookup);
@@ -383,7 +423,10 @@ fn ownership_check_refuses_writable_or_foreign_files() {
     assert!(err.message.contains("0664"), "{err}");
     let dw = strict.load(&n("dw.service"));
     assert_eq!(dw.load_state, LoadState::Error);
-    assert!(dw.diagnostics.iter().any(|d| d.message.contains("dw.service.d/x.conf") && d.message.contains("0646")));
+    assert!(dw
+        .diagnostics
+        .iter()
+        .any(|d| d.message.contains("dw.service.d/x.conf") && d.message.contains("0646")));
 
     // Ownership: a file not owned by root is refused. As root, hand the
     // file to nobody; otherwise every file of the tree is already foreign.

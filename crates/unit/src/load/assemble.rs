@@ -9,7 +9,7 @@ use crate::diag::{Diagnostic, Severity, Span};
 use crate::name::UnitName;
 use crate::syntax::{self, ParsedFile, Sections};
 
-use super::index::{Unresolved, UnitIndex};
+use super::index::{UnitIndex, Unresolved};
 use super::read::{truncate_at_fatal, Read};
 use super::{sections_for, LoadState, LoadedSource};
 

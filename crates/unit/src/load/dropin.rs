@@ -133,6 +133,33 @@ impl UnitIndex {
             .collect()
     }
 
+    /// The candidates that exist, in the same order as [`Self::candidates`],
+    /// found through the path cache without building every candidate.
+    fn present_candidates(&self, names: &[UnitName], suffix: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let Some(first) = names.first() else { return out };
+        for n in names {
+            let mut expanded = Vec::new();
+            expand_name(n, &mut expanded);
+            let mut found: Vec<(usize, usize, String)> = Vec::new();
+            for (ei, e) in expanded.into_iter().enumerate() {
+                let key = e + suffix;
+                if let Some(dirs) = self.dropin_dirs.get(key.as_str()) {
+                    for &di in dirs {
+                        found.push((di, ei, key.clone()));
+                    }
+                }
+            }
+            found.sort();
+            out.extend(found.into_iter().map(|(di, _, k)| (di, k)));
+        }
+        let key = format!("{}{suffix}", first.unit_type());
+        if let Some(dirs) = self.dropin_dirs.get(key.as_str()) {
+            out.extend(dirs.iter().map(|&di| (di, key.clone())));
+        }
+        out
+    }
+
     /// The existing directories among the candidates, canonicalised
     /// inside the root (systemd chases each drop-in directory).
     fn present_dirs(
@@ -142,11 +169,7 @@ impl UnitIndex {
         diags: &mut Vec<Diagnostic>,
     ) -> Vec<PathBuf> {
         let mut out = Vec::new();
-        for (di, entry) in self.candidates(names, suffix) {
-            let present = self.dropin_dirs.get(entry.as_str()).is_some_and(|v| v.contains(&di));
-            if !present {
-                continue;
-            }
+        for (di, entry) in self.present_candidates(names, suffix) {
             let Some(sd) = self.lookup.dirs.get(di) else { continue };
             let dir = sd.path.join(&entry);
             match chase(&self.lookup.root, &dir) {
@@ -259,7 +282,10 @@ impl UnitIndex {
             let target = match fs::read_link(&host) {
                 Ok(t) => t,
                 Err(e) => {
-                    diags.push(warn(format!("readlink(\"{}\") failed, ignoring: {e}", f.path.display())));
+                    diags.push(warn(format!(
+                        "readlink(\"{}\") failed, ignoring: {e}",
+                        f.path.display()
+                    )));
                     continue;
                 }
             };
@@ -326,12 +352,18 @@ mod tests {
 
     #[test]
     fn expansion_matches_systemd_order() {
-        assert_eq!(expand("foo-bar-baz.service"), ["foo-bar-baz.service", "foo-bar-.service", "foo-.service"]);
+        assert_eq!(
+            expand("foo-bar-baz.service"),
+            ["foo-bar-baz.service", "foo-bar-.service", "foo-.service"]
+        );
         assert_eq!(
             expand("a-b@x.service"),
             ["a-b@x.service", "a-b@.service", "a-.service", "a-@x.service", "a-@.service"]
         );
-        assert_eq!(expand("foo--bar.service"), ["foo--bar.service", "foo--.service", "foo-.service"]);
+        assert_eq!(
+            expand("foo--bar.service"),
+            ["foo--bar.service", "foo--.service", "foo-.service"]
+        );
         assert_eq!(expand("-.slice"), ["-.slice"]);
         assert_eq!(expand("-foo.service"), ["-foo.service"]);
         assert_eq!(expand("user-1000.slice"), ["user-1000.slice", "user-.slice"]);
@@ -349,8 +381,14 @@ mod tests {
     #[test]
     fn template_dependencies() {
         let n = |s: &str| UnitName::parse(s).unwrap();
-        assert_eq!(resolve_template(&n("w@i.service"), &n("d@.service")).unwrap(), n("d@i.service"));
-        assert_eq!(resolve_template(&n("foo.service"), &n("d@.service")).unwrap(), n("d@foo.service"));
+        assert_eq!(
+            resolve_template(&n("w@i.service"), &n("d@.service")).unwrap(),
+            n("d@i.service")
+        );
+        assert_eq!(
+            resolve_template(&n("foo.service"), &n("d@.service")).unwrap(),
+            n("d@foo.service")
+        );
         assert_eq!(resolve_template(&n("foo.service"), &n("d.service")).unwrap(), n("d.service"));
         assert!(symlink_name_compatible(&n("a.service"), "a.service", false));
         assert!(symlink_name_compatible(&n("a@x.service"), "a@.service", false));

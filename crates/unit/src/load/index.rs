@@ -142,10 +142,7 @@ fn validate_alias(src: &UnitName, dst: &str) -> Result<(), String> {
         return Err("symlinks are not allowed for units of this type, rejecting.".into());
     }
     if src.kind() != NameKind::Plain && !may_template(src.unit_type()) {
-        return Err(format!(
-            "templates not allowed for {} units, rejecting.",
-            src.unit_type()
-        ));
+        return Err(format!("templates not allowed for {} units, rejecting.", src.unit_type()));
     }
     let dst = UnitName::parse(dst)
         .map_err(|_| format!("points to \"{dst}\" which is not a valid unit name"))?;

@@ -138,7 +138,8 @@ fn first_bad_line(bytes: &[u8]) -> Option<(u32, String)> {
         if std::str::from_utf8(raw).is_ok() {
             continue;
         }
-        let start = raw.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\r')).unwrap_or(raw.len());
+        let start =
+            raw.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\r')).unwrap_or(raw.len());
         if matches!(raw.get(start), Some(b'#' | b';')) {
             continue;
         }
@@ -154,12 +155,8 @@ fn first_bad_line(bytes: &[u8]) -> Option<(u32, String)> {
 /// still loads. Everything from the fatal line on is dropped, and the
 /// error becomes a warning saying so.
 pub(super) fn truncate_at_fatal(f: &mut ParsedFile) {
-    let Some(fatal) = f
-        .diagnostics
-        .iter()
-        .filter(|d| d.severity == Severity::Error)
-        .map(|d| d.span.line)
-        .min()
+    let Some(fatal) =
+        f.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| d.span.line).min()
     else {
         return;
     };

@@ -153,7 +153,11 @@ fn run_as_nobody(scratch: &Path, cmd: &str) -> Command {
 
 /// Run `systemd --test --system` over `dirs` with a target that wants
 /// every name in `names`; return the dumped units by id.
-pub fn manager_dump(scratch: &Path, dirs: &[PathBuf], names: &[String]) -> HashMap<String, DumpUnit> {
+pub fn manager_dump(
+    scratch: &Path,
+    dirs: &[PathBuf],
+    names: &[String],
+) -> HashMap<String, DumpUnit> {
     let extra = scratch.join(format!("oracle-extra-{}", COUNTER.fetch_add(1, Ordering::SeqCst)));
     fs::create_dir_all(&extra).unwrap();
     fs::set_permissions(&extra, fs::Permissions::from_mode(0o755)).unwrap();

@@ -66,8 +66,9 @@ impl UnitIndex {
         let fragment = match found {
             Ok((p, _)) => Some(p.to_path_buf()),
             Err(Unresolved::Loop) => {
+                let at = self.entry(name.as_str()).map(|e| e.path).unwrap_or_default();
                 diags.push(Diagnostic::error(
-                    Span::new(Arc::from(Path::new(name.as_str())), 0, 0),
+                    Span::new(Arc::from(at.as_path()), 0, 0),
                     format!("Cannot load unit {name}: too many levels of symbolic links"),
                 ));
                 None

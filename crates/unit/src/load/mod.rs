@@ -37,7 +37,8 @@
 //! - Masked means the fragment is `/dev/null` (any character device) *or an
 //!   empty regular file*. Drop-ins are still collected for masked units.
 //! - Drop-in directories are searched, for the primary name first and then
-//!   for every alias: in each search directory, `NAME.d/`, then (for
+//!   for every alias (in byte order here; systemd walks a hash set, so its
+//!   order among aliases is unspecified): in each search directory, `NAME.d/`, then (for
 //!   instances) the template's `TEMPLATE.d/` and its dash prefixes, then the
 //!   name's dash prefixes (`foo-bar-baz.service` → `foo-bar-.service`,
 //!   `foo-.service`; an instance keeps its instance: `a-b@x.service` →
@@ -103,7 +104,8 @@ pub use index::{EntryKind, UnitFileEntry, UnitIndex};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct LoadOptions {
     /// Refuse unit files and drop-ins not owned by root or writable by
-    /// group/others. Only meaningful for the system manager.
+    /// group/others. Applies to the system manager's search path only;
+    /// ignored for user and global scopes.
     pub check_ownership: bool,
 }
 

@@ -15,6 +15,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Severity, Span};
+use crate::paths::Scope;
 use crate::syntax::{self, ParsedFile, Sections};
 
 use super::index::UnitIndex;
@@ -87,7 +88,8 @@ impl UnitIndex {
                     ),
                 ));
             }
-            if self.options.check_ownership && (meta.uid() != 0 || mode & 0o022 != 0) {
+            let checked = self.options.check_ownership && self.lookup.scope == Scope::System;
+            if checked && (meta.uid() != 0 || mode & 0o022 != 0) {
                 return Read::Refused(Diagnostic::error(
                     span(path),
                     format!(

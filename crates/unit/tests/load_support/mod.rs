@@ -158,6 +158,16 @@ pub fn manager_dump(
     dirs: &[PathBuf],
     names: &[String],
 ) -> HashMap<String, DumpUnit> {
+    manager_dump_scope(scratch, dirs, names, false)
+}
+
+/// [`manager_dump`] for the system manager or (`user`) a user manager.
+pub fn manager_dump_scope(
+    scratch: &Path,
+    dirs: &[PathBuf],
+    names: &[String],
+    user: bool,
+) -> HashMap<String, DumpUnit> {
     let extra = scratch.join(format!("oracle-extra-{}", COUNTER.fetch_add(1, Ordering::SeqCst)));
     fs::create_dir_all(&extra).unwrap();
     fs::set_permissions(&extra, fs::Permissions::from_mode(0o755)).unwrap();
@@ -173,9 +183,16 @@ pub fn manager_dump(
     .unwrap();
     let mut path: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
     path.push(extra.display().to_string());
+    // A user manager wants a runtime directory of its own.
+    let home = scratch.join("oracle-home");
+    fs::create_dir_all(&home).unwrap();
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o777)).unwrap();
     let out = run_as_nobody(scratch, "/lib/systemd/systemd")
-        .args(["--test", "--system", "--no-pager", "--unit=vigil-oracle-all.target"])
+        .args(["--test", if user { "--user" } else { "--system" }, "--no-pager"])
+        .arg("--unit=vigil-oracle-all.target")
         .env("SYSTEMD_UNIT_PATH", path.join(":"))
+        .env("XDG_RUNTIME_DIR", &home)
+        .env("HOME", &home)
         .output()
         .expect("the systemd 252 oracle (/lib/systemd/systemd, setpriv) must be installed");
     let text = String::from_utf8_lossy(&out.stdout);

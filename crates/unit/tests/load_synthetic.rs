@@ -358,7 +358,12 @@ fn fatal_syntax_in_fragment_and_dropin() {
     )
     .file(&format!("{U}/dbad.service.d/b.conf"), "[Unit]\nDescription=next file\n")
     .file(&format!("{U}/ww.service"), &svc("world-writable"))
-    .chmod(&format!("{U}/ww.service"), 0o777);
+    .chmod(&format!("{U}/ww.service"), 0o777)
+    .dir(&format!("{U}/dirunit.service"))
+    .dir("opt/somedir")
+    .link(&format!("{E}/dirlink.service"), "/opt/somedir")
+    .file(&format!("{U}/ddir.service"), &svc("dir drop-in"))
+    .dir(&format!("{U}/ddir.service.d/odd.conf"));
     let idx = UnitIndex::build(&t.lookup());
     let (copy, dump) = t.oracle(&[
         "badhdr.service",
@@ -366,6 +371,9 @@ fn fatal_syntax_in_fragment_and_dropin() {
         "latin1comment.service",
         "dbad.service",
         "ww.service",
+        "dirunit.service",
+        "dirlink.service",
+        "ddir.service",
     ]);
     for (name, st) in [
         ("badhdr.service", LoadState::Error),
@@ -373,6 +381,11 @@ fn fatal_syntax_in_fragment_and_dropin() {
         ("latin1comment.service", LoadState::Loaded),
         ("dbad.service", LoadState::Loaded),
         ("ww.service", LoadState::Loaded),
+        // A directory is no unit file; a symlink to one is, but reading
+        // it fails after it was taken as the fragment.
+        ("dirunit.service", LoadState::NotFound),
+        ("dirlink.service", LoadState::Error),
+        ("ddir.service", LoadState::Loaded),
     ] {
         let s = assert_same(&idx, &copy, &dump, name, false);
         assert_eq!(s.load_state, st, "{name}");
@@ -453,6 +466,7 @@ fn index_ignores_invalid_names_and_lists_everything() {
     t.file(&format!("{U}/a.service"), &svc("a"))
         .file(&format!("{U}/not a unit.service"), &svc("bad"))
         .file(&format!("{U}/README"), "hello\n")
+        .dir(&format!("{U}/adir.service"))
         .file(&format!("{U}/a.service.bak"), &svc("backup"))
         .file(&format!("{E}/a.service"), &svc("override"))
         .link(&format!("{E}/b.service"), "a.service")

@@ -254,8 +254,13 @@ impl UnitIndex {
                 continue;
             }
             let path = dir.join(fname);
-            let is_link = ent.file_type().map(|t| t.is_symlink()).unwrap_or(false);
-            let target = if is_link {
+            let Ok(ft) = ent.file_type() else { continue };
+            // Only regular files and symlinks are unit files; systemd 252
+            // does not list a directory or fifo named like a unit.
+            if !ft.is_file() && !ft.is_symlink() {
+                continue;
+            }
+            let target = if ft.is_symlink() {
                 match self.resolve_symlink(&unit, &dir, &host_dir, &path, parents) {
                     Some(t) => t,
                     None => continue,

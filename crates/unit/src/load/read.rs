@@ -10,6 +10,7 @@
 //! non-comment line with invalid bytes as such an error.
 
 use std::fs;
+use std::io::Read as _;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::Arc;
@@ -101,15 +102,27 @@ impl UnitIndex {
                 ));
             }
         }
-        let bytes = match fs::read(&host) {
-            Ok(b) => b,
+        let mut file = match fs::File::open(&host) {
+            Ok(f) => f,
             Err(e) => {
                 return Read::Failed(Diagnostic::error(
                     span(path),
-                    format!("Failed to read {}: {e}", path.display()),
+                    format!("Failed to open {}: {e}", path.display()),
                 ))
             }
         };
+        let mut bytes = Vec::new();
+        if let Err(e) = file.read_to_end(&mut bytes) {
+            // Opened but unreadable (a directory): systemd has already
+            // taken the file as the fragment, and the failed parse makes
+            // the unit `error`, not `not-found`.
+            let mut f = parse_bytes(path, b"", sections);
+            f.diagnostics.push(Diagnostic::error(
+                span(path),
+                format!("Failed to read configuration file {}: {e}", path.display()),
+            ));
+            return Read::Parsed(f);
+        }
         Read::Parsed(parse_bytes(path, &bytes, sections))
     }
 }

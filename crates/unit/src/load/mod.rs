@@ -9,7 +9,8 @@
 //! 1. [`UnitIndex::build`] reads the *top level* of every search directory
 //!    once (linear in the number of entries; the daemon calls it at start
 //!    and on `daemon-reload`). Per unit name the first directory wins. A
-//!    regular file is a unit file. A symlink whose target (made absolute
+//!    regular file is a unit file (a directory or fifo named like a unit
+//!    is not). A symlink whose target (made absolute
 //!    against its directory, `..` removed, every component but the last
 //!    followed, absolute targets resolved *inside* the root) lies inside a
 //!    search directory is an **alias** of the target's *name*; otherwise it
@@ -61,9 +62,11 @@
 //!   masks lower entries of that name. systemd 252 ignores `.upholds/`
 //!   directories (its path cache only records `.wants`, `.requires` and
 //!   `.d`), so do we.
-//! - A file that cannot be opened leaves the unit `not-found` (systemd sets
-//!   the load state only after opening). A fatal syntax error (bad section
-//!   header, a non-comment line that is not UTF-8) puts it in `error`. In a
+//! - A fragment that cannot be opened leaves the unit `not-found`, with no
+//!   fragment path (systemd records both only after opening). One that
+//!   opens but cannot be read (a symlink to a directory), or has a fatal
+//!   syntax error (bad section header, a non-comment line that is not
+//!   UTF-8), puts it in `error`. In a
 //!   drop-in, the same errors only stop the reading of that file: what came
 //!   before stays applied and the unit loads.
 //! - Unit files that are executable or world-writable get systemd's

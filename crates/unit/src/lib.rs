@@ -13,6 +13,8 @@
 //! - [`specifier`]: `%n`, `%i`, `%H`… expansion with a [`specifier::Host`]
 //!   that [`host`] reads from a root.
 //! - [`directive`]: the one table of every directive systemd knows.
+//! - [`load`]: the search-path scan ([`load::UnitIndex`]) and the assembly
+//!   of one unit from its fragment, aliases, drop-ins and `.wants/` links.
 //! - [`generator`]: SysV init scripts and xinetd services → unit files,
 //!   written into a generator output directory.
 
@@ -20,6 +22,7 @@ pub mod diag;
 pub mod directive;
 pub mod generator;
 pub mod host;
+pub mod load;
 pub mod name;
 pub mod paths;
 pub mod specifier;

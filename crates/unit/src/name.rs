@@ -246,16 +246,24 @@ impl UnitName {
     /// first: for `foo-bar-baz.service` that is `foo-.service`,
     /// `foo-bar-.service` (`systemd.unit(5)`, "Description": "…drop-ins for
     /// foo-bar-baz.service are also searched in foo-.service.d/ and
-    /// foo-bar-.service.d/"). For instances the dashes of the prefix (before
-    /// `@`) count, with the `@` kept: `a-b@x.service` → `a-.service`.
+    /// foo-bar-.service.d/"). Only the dashes of the prefix (before `@`)
+    /// count, and an instance keeps its instance: `a-b@x.service` →
+    /// `a-@x.service`, as systemd 252's `unit_file_find_dirs()` builds it
+    /// (checked with `systemd --test`); a template gives plain names
+    /// (`a-b@.service` → `a-.service`). The template's own prefixes
+    /// (`a-@.service`, reached through `a-b@.service`) are not included:
+    /// `load` walks the full expansion.
     pub fn dash_prefixes(&self) -> Vec<String> {
         let prefix = self.prefix();
-        let suffix = &self.name[self.dot..];
+        let tail = match self.kind() {
+            NameKind::Instance => &self.name[prefix.len()..],
+            _ => &self.name[self.dot..],
+        };
         let mut out = Vec::new();
         for (i, c) in prefix.char_indices() {
             // A dash at position 0 or at the end does not make a prefix.
             if c == '-' && i > 0 && i + 1 < prefix.len() {
-                out.push(format!("{}-{}", &prefix[..i], suffix));
+                out.push(format!("{}-{}", &prefix[..i], tail));
             }
         }
         out
@@ -479,6 +487,8 @@ mod tests {
         let n = UnitName::parse("foo-bar-baz.service").unwrap();
         assert_eq!(n.dash_prefixes(), vec!["foo-.service", "foo-bar-.service"]);
         let n = UnitName::parse("a-b@x-y.service").unwrap();
+        assert_eq!(n.dash_prefixes(), vec!["a-@x-y.service"]);
+        let n = UnitName::parse("a-b@.service").unwrap();
         assert_eq!(n.dash_prefixes(), vec!["a-.service"]);
         assert!(UnitName::parse("-.slice").unwrap().dash_prefixes().is_empty());
         assert!(UnitName::parse("plain.service").unwrap().dash_prefixes().is_empty());

@@ -1,0 +1,220 @@
+//! Reading one unit file or drop-in: masks, permissions, ownership,
+//! UTF-8, then the line syntax.
+//!
+//! systemd reads the raw bytes and checks each *logical* line for UTF-8
+//! after skipping comments, so a Latin-1 author name in a comment is
+//! harmless while one in `Description=` stops the parse ("String is not
+//! UTF-8 clean, ignoring assignment", and the unit fails to load). We
+//! decode lossily — the replaced bytes only ever sit in comments or in a
+//! line that makes the file fatal anyway — and report the first
+//! non-comment line with invalid bytes as such an error.
+
+use std::fs;
+use std::io::Read as _;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::diag::{Diagnostic, Severity, Span};
+use crate::paths::Scope;
+use crate::syntax::{self, ParsedFile, Sections};
+
+use super::index::UnitIndex;
+
+/// What reading a file gave.
+pub(super) enum Read {
+    Parsed(ParsedFile),
+    /// `/dev/null`, a character device or an empty file.
+    Masked,
+    /// Could not be opened or read.
+    Failed(Diagnostic),
+    /// Refused by the ownership check.
+    Refused(Diagnostic),
+}
+
+fn span(path: &Path) -> Span {
+    Span::new(Arc::from(path), 0, 0)
+}
+
+impl UnitIndex {
+    /// Read the in-root `path`; permission warnings go to `warnings`.
+    pub(super) fn read_file(
+        &self,
+        path: &Path,
+        sections: &[&str],
+        warnings: &mut Vec<Diagnostic>,
+    ) -> Read {
+        use std::os::unix::fs::FileTypeExt;
+        let host = match self.host_path(path) {
+            Ok(None) => return Read::Masked,
+            Ok(Some(h)) => h,
+            Err(e) => {
+                return Read::Failed(Diagnostic::error(
+                    span(path),
+                    format!("Failed to open {}: {e}", path.display()),
+                ))
+            }
+        };
+        let meta = match fs::metadata(&host) {
+            Ok(m) => m,
+            Err(e) => {
+                return Read::Failed(Diagnostic::error(
+                    span(path),
+                    format!("Failed to open {}: {e}", path.display()),
+                ))
+            }
+        };
+        let ft = meta.file_type();
+        if ft.is_char_device() || (ft.is_file() && meta.len() == 0) {
+            return Read::Masked;
+        }
+        let mode = meta.mode() & 0o7777;
+        if ft.is_file() {
+            // `stat_warn_permissions()`: systemd proceeds anyway.
+            if mode & 0o111 != 0 {
+                warnings.push(Diagnostic::warning(
+                    span(path),
+                    format!(
+                        "Configuration file {} is marked executable. Please remove executable permission bits. Proceeding anyway.",
+                        path.display()
+                    ),
+                ));
+            }
+            if mode & 0o002 != 0 {
+                warnings.push(Diagnostic::warning(
+                    span(path),
+                    format!(
+                        "Configuration file {} is marked world-writable. Please remove world writability permission bits. Proceeding anyway.",
+                        path.display()
+                    ),
+                ));
+            }
+            let checked = self.options.check_ownership && self.lookup.scope == Scope::System;
+            if checked && (meta.uid() != 0 || mode & 0o022 != 0) {
+                return Read::Refused(Diagnostic::error(
+                    span(path),
+                    format!(
+                        "Refusing {}: owned by uid {} with mode {:04o}; unit files of the system manager must be owned by root and not writable by group or others.",
+                        path.display(),
+                        meta.uid(),
+                        mode
+                    ),
+                ));
+            }
+        }
+        let mut file = match fs::File::open(&host) {
+            Ok(f) => f,
+            Err(e) => {
+                return Read::Failed(Diagnostic::error(
+                    span(path),
+                    format!("Failed to open {}: {e}", path.display()),
+                ))
+            }
+        };
+        let mut bytes = Vec::new();
+        if let Err(e) = file.read_to_end(&mut bytes) {
+            // Opened but unreadable (a directory): systemd has already
+            // taken the file as the fragment, and the failed parse makes
+            // the unit `error`, not `not-found`.
+            let mut f = parse_bytes(path, b"", sections);
+            f.diagnostics.push(Diagnostic::error(
+                span(path),
+                format!("Failed to read configuration file {}: {e}", path.display()),
+            ));
+            return Read::Parsed(f);
+        }
+        Read::Parsed(parse_bytes(path, &bytes, sections))
+    }
+}
+
+/// Parse raw file content, reporting the first non-comment line that is
+/// not UTF-8 as systemd's fatal "not UTF-8 clean" error.
+pub(super) fn parse_bytes(path: &Path, bytes: &[u8], sections: &[&str]) -> ParsedFile {
+    let path: Arc<Path> = Arc::from(path);
+    match std::str::from_utf8(bytes) {
+        Ok(text) => syntax::parse(path, text, Sections::Only(sections)),
+        Err(_) => {
+            let text = String::from_utf8_lossy(bytes);
+            let mut f = syntax::parse(path.clone(), &text, Sections::Only(sections));
+            if let Some((line, lossy)) = first_bad_line(bytes) {
+                f.diagnostics.push(Diagnostic::error(
+                    Span::new(path, line, 1),
+                    format!("String is not UTF-8 clean, ignoring assignment: {lossy}"),
+                ));
+                f.diagnostics.sort_by_key(|d| d.span.line);
+            }
+            f
+        }
+    }
+}
+
+fn first_bad_line(bytes: &[u8]) -> Option<(u32, String)> {
+    for (i, raw) in bytes.split(|b| *b == b'\n').enumerate() {
+        if std::str::from_utf8(raw).is_ok() {
+            continue;
+        }
+        let start =
+            raw.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\r')).unwrap_or(raw.len());
+        if matches!(raw.get(start), Some(b'#' | b';')) {
+            continue;
+        }
+        let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let lossy = String::from_utf8_lossy(raw).trim().to_string();
+        return Some((line, lossy));
+    }
+    None
+}
+
+/// A drop-in with a fatal error is read only up to that line: systemd
+/// stops parsing there but keeps what was already applied, and the unit
+/// still loads. Everything from the fatal line on is dropped, and the
+/// error becomes a warning saying so.
+pub(super) fn truncate_at_fatal(f: &mut ParsedFile) {
+    let Some(fatal) =
+        f.diagnostics.iter().filter(|d| d.severity == Severity::Error).map(|d| d.span.line).min()
+    else {
+        return;
+    };
+    f.sections.retain(|s| s.span.line < fatal);
+    for s in &mut f.sections {
+        s.entries.retain(|e| e.span.line < fatal);
+    }
+    f.diagnostics.retain(|d| d.span.line <= fatal);
+    for d in &mut f.diagnostics {
+        if d.severity == Severity::Error {
+            d.severity = Severity::Warning;
+            d.message.push_str(" (the rest of this drop-in is ignored)");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: &[&str] = &["Unit", "Service", "Install"];
+
+    #[test]
+    fn latin1_in_comment_is_fine_in_value_is_fatal() {
+        let f = parse_bytes(Path::new("/x.service"), b"[Unit]\n# caf\xe9\nDescription=ok\n", S);
+        assert!(!f.has_errors());
+        assert_eq!(f.entries("Unit").count(), 1);
+        let f = parse_bytes(Path::new("/x.service"), b"[Unit]\nDescription=caf\xe9\n", S);
+        let d: Vec<_> = f.diagnostics.iter().map(|d| (d.span.line, d.severity)).collect();
+        assert_eq!(d, vec![(2, Severity::Error)]);
+    }
+
+    #[test]
+    fn dropin_truncated_at_fatal_line() {
+        let mut f = parse_bytes(
+            Path::new("/x.conf"),
+            b"[Unit]\nDescription=before\n[Broken\n[Unit]\nDescription=after\n",
+            S,
+        );
+        truncate_at_fatal(&mut f);
+        let vals: Vec<_> = f.entries("Unit").map(|e| e.value.as_str()).collect();
+        assert_eq!(vals, vec!["before"]);
+        assert!(!f.has_errors());
+        assert_eq!(f.diagnostics.len(), 1);
+    }
+}

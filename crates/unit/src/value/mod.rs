@@ -1,6 +1,11 @@
 pub mod boolean;
 pub mod error;
+pub mod exec;
+pub mod exit_status;
+pub mod mode;
 pub mod number;
+pub mod path;
+pub mod signal;
 pub mod size;
 pub mod time;
 pub mod words;

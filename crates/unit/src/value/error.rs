@@ -82,6 +82,9 @@ pub enum ValueError {
     Input(String),
     #[error("Failed to parse output specifier: {0}")]
     Output(String),
+    /// `syslog`/`syslog+console` outputs; systemd maps them and warns.
+    #[error("Standard output type {old} is obsolete, automatically updating to {new}")]
+    ObsoleteOutput { old: String, new: &'static str },
     #[error("Invalid file descriptor name: {0}")]
     FdName(String),
     #[error("Failed to parse address value '{0}'")]

@@ -17,6 +17,9 @@
 //!   of one unit from its fragment, aliases, drop-ins and `.wants/` links.
 //! - [`generator`]: SysV init scripts and xinetd services → unit files,
 //!   written into a generator output directory.
+//! - [`value`]: typed parsers for the value of one assignment (time spans,
+//!   sizes, command lines, environment, …), dispatched by
+//!   [`directive::Kind`].
 
 pub mod diag;
 pub mod directive;
@@ -27,6 +30,7 @@ pub mod name;
 pub mod paths;
 pub mod specifier;
 pub mod syntax;
+pub mod value;
 
 pub use diag::{Diagnostic, Severity, Span};
 pub use name::{UnitName, UnitType};

@@ -154,6 +154,20 @@ fn systemd_test(name: &str, content: &str) -> Dump {
     Dump { lines, all }
 }
 
+/// Run `systemd_test` for several units, a few at a time (each run is
+/// mostly process start-up).
+fn systemd_test_all(units: &[(String, String)]) -> Vec<Dump> {
+    let mut out = Vec::with_capacity(units.len());
+    for chunk in units.chunks(4) {
+        let dumps: Vec<Dump> = std::thread::scope(|s| {
+            let handles: Vec<_> = chunk.iter().map(|(n, c)| s.spawn(move || systemd_test(n, c))).collect();
+            handles.into_iter().map(|h| h.join().expect("systemd --test thread")).collect()
+        });
+        out.extend(dumps);
+    }
+    out
+}
+
 /// Specifiers as the test units use them: `%n` and `%%` only.
 fn spec_for(name: &str) -> impl FnMut(&str) -> Result<String, String> {
     let name = name.to_string();
@@ -303,11 +317,15 @@ fn command_lines_match_systemd() {
     let theirs: Vec<Vec<String>> = dump.all_of("Command Line").iter().map(|l| decode_command_line(l)).collect();
     assert_eq!(expected, theirs);
 
-    for (i, raw) in EXEC_FATAL.iter().enumerate() {
-        let name = ["exec-fatal-", &i.to_string(), ".service"].concat();
-        let dump = systemd_test(&name, &format!("[Service]\nType=oneshot\nExecStart={raw}\n"));
+    let units: Vec<(String, String)> = EXEC_FATAL
+        .iter()
+        .enumerate()
+        .map(|(i, raw)| (format!("exec-fatal-{i}.service"), format!("[Service]\nType=oneshot\nExecStart={raw}\n")))
+        .collect();
+    let dumps = systemd_test_all(&units);
+    for ((raw, (name, _)), dump) in EXEC_FATAL.iter().zip(&units).zip(dumps) {
         let mut w = Vec::new();
-        let ours = parse_exec(raw, &mut spec_for(&name), &mut w);
+        let ours = parse_exec(raw, &mut spec_for(name), &mut w);
         assert!(dump.bad_setting(), "{raw:?}: systemd accepted it:\n{}", dump.all);
         assert!(matches!(&ours, Err(e) if e.is_fatal()), "{raw:?}: systemd refuses the unit, we return {ours:?}");
     }
@@ -438,9 +456,10 @@ const SCALARS: &[(&str, Render, &[&str])] = &[
 #[test]
 fn scalar_directives_match_systemd() {
     let rows = SCALARS.iter().map(|(_, _, v)| v.len()).max().unwrap_or(0);
-    let mut failures = Vec::new();
+    let mut units = Vec::new();
+    let mut all_checks = Vec::new();
     for row in 0..rows {
-        let name = ["scalars-", &row.to_string(), ".service"].concat();
+        let name = format!("scalars-{row}.service");
         let mut unit = String::from("[Service]\nType=oneshot\nExecStart=/bin/true\n");
         let mut checks = Vec::new();
         let mut line = 3;
@@ -450,9 +469,14 @@ fn scalar_directives_match_systemd() {
             unit.push_str(&format!("{key}={v}\n"));
             checks.push((line, *key, *v, render(v)));
         }
-        let dump = systemd_test(&name, &unit);
+        units.push((name, unit));
+        all_checks.push(checks);
+    }
+    let dumps = systemd_test_all(&units);
+    let mut failures = Vec::new();
+    for (((name, _), checks), dump) in units.iter().zip(all_checks).zip(dumps) {
         for (line, key, v, ours) in checks {
-            let logged = dump.logged_line(&name, line);
+            let logged = dump.logged_line(name, line);
             match ours {
                 None if !logged => failures.push(format!("{key}={v}: systemd accepts it silently, we reject it")),
                 None => {}

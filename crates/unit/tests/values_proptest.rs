@@ -147,7 +147,7 @@ fn every_parser(s: &str) {
     if let Ok(cmds) = exec::parse_exec(s, &mut expand_ok, &mut Vec::new()) {
         for c in cmds {
             assert!(!c.argv.is_empty());
-            let _ = exec::expand_argv(&c, |n: &str| (n.len() % 2 == 0).then(|| s.to_string()));
+            let _ = exec::expand_argv(&c, |n: &str| n.len().is_multiple_of(2).then(|| s.to_string()));
         }
     }
 }

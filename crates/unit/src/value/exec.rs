@@ -485,7 +485,6 @@ mod tests {
         }
         let v = parse_exec("-/bin/echo %q", &mut expand, &mut w).unwrap();
         assert!(v.is_empty() && w.len() == 1);
-        drop(expand);
         assert_eq!(seen[..3], ["%n", "%n x", "${A}"], "prefixes stripped first, `\\;` not expanded");
     }
 

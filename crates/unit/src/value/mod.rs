@@ -241,8 +241,11 @@ fn next_or_warn(words: &mut Words<'_>, warnings: &mut Vec<ValueError>) -> Option
     }
 }
 
-/// `config_parse_unit_strv_printf()`: quoted words, no C escapes, each
-/// specifier-expanded. A specifier failure drops the rest of the line.
+/// Quoted words, no C escapes (a backslash makes the next character
+/// literal), each specifier-expanded; a specifier failure drops the rest of
+/// the line. This is how systemd 252 splits `SupplementaryGroups=` and most
+/// string lists; `Documentation=` differs only in keeping backslashes,
+/// which URLs do not contain.
 fn parse_strings(raw: &str, expand: &mut Expand<'_>, warnings: &mut Vec<ValueError>) -> Result<Vec<String>, ValueError> {
     let mut out = Vec::new();
     let mut words = Words::new(raw, WHITESPACE, ExtractFlags::UNQUOTE);

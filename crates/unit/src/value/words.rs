@@ -122,7 +122,9 @@ impl<'a> Words<'a> {
     /// The next word, `Ok(None)` at the end. Errors are
     /// [`ValueError::UnbalancedQuoting`], [`ValueError::InvalidEscape`] or
     /// [`ValueError::InvalidUtf8`], each carrying the whole input (as
-    /// systemd's messages do). On error the cursor does not move.
+    /// systemd's messages do). On a quoting or escape error the cursor does
+    /// not move; a word that is not UTF-8 has been consumed, so the caller
+    /// may skip it and go on.
     pub fn next_word(&mut self) -> Result<Option<String>, ValueError> {
         let saved = self.rest;
         match self.extract(self.flags) {

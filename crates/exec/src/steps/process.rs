@@ -22,10 +22,17 @@ pub(super) fn reset_signals(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
         if sig == libc::SIGKILL || sig == libc::SIGSTOP {
             continue;
         }
-        // glibc refuses the two signals it reserves for itself (EINVAL);
-        // it manages those, so the error is expected and harmless.
         // SAFETY: valid sigaction pointer, no old-action pointer.
-        unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) };
+        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } < 0 && sys::errno() == libc::EINVAL {
+            // glibc refuses the signals it reserves for threads (32, 33),
+            // but an inherited SIG_IGN on them would survive exec, so ask
+            // the kernel directly. An all-zero kernel sigaction is SIG_DFL
+            // with no flags and an empty mask in every architecture's
+            // layout; 32 bytes cover the largest of them.
+            let zero = [0u64; 4];
+            // SAFETY: the kernel reads at most 32 bytes from `zero`.
+            unsafe { libc::syscall(libc::SYS_rt_sigaction, sig, zero.as_ptr(), std::ptr::null_mut::<u64>(), 8usize) };
+        }
     }
     if ctx.plan.ignore_sigpipe {
         sa.sa_sigaction = libc::SIG_IGN;

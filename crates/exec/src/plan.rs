@@ -80,7 +80,9 @@ pub struct ExecPlan {
     /// the child joins before anything else runs in it.
     pub cgroup: Option<PathBuf>,
     /// `prctl(PR_SET_PDEATHSIG)`: signal the child gets when the manager
-    /// dies. Not a systemd setting; useful for helper processes.
+    /// dies (strictly: when the thread that forked it exits, which in a
+    /// single-threaded manager is the process). Not a systemd setting;
+    /// useful for helper processes.
     pub parent_death_signal: Option<i32>,
 }
 

@@ -105,7 +105,10 @@ pub fn resolve_user(name: &str) -> Result<UserInfo, CredError> {
             unsafe { libc::getpwuid_r(uid as uid_t, pw, buf, len, out) }
         })?,
         None => {
-            let cname = CString::new(name).map_err(|_| CredError::Nul { what: "user", name: name.into() })?;
+            let cname = CString::new(name).map_err(|_| CredError::Nul {
+                what: "user",
+                name: name.into(),
+            })?;
             passwd_lookup(name, |pw, buf, len, out| {
                 // SAFETY: all pointers are valid for the call; see passwd_lookup.
                 unsafe { libc::getpwnam_r(cname.as_ptr(), pw, buf, len, out) }
@@ -118,10 +121,16 @@ pub fn resolve_user(name: &str) -> Result<UserInfo, CredError> {
 /// Resolves `Group=` or one `SupplementaryGroups=` entry.
 pub fn resolve_group(name: &str) -> Result<GroupInfo, CredError> {
     if name == "root" || name == "0" {
-        return Ok(GroupInfo { name: "root".into(), gid: 0 });
+        return Ok(GroupInfo {
+            name: "root".into(),
+            gid: 0,
+        });
     }
     if name == "nogroup" || name == "65534" {
-        return Ok(GroupInfo { name: "nogroup".into(), gid: NOBODY_ID });
+        return Ok(GroupInfo {
+            name: "nogroup".into(),
+            gid: NOBODY_ID,
+        });
     }
     let found = match parse_id(name) {
         Some(gid) => group_lookup(name, |gr, buf, len, out| {
@@ -129,7 +138,10 @@ pub fn resolve_group(name: &str) -> Result<GroupInfo, CredError> {
             unsafe { libc::getgrgid_r(gid as gid_t, gr, buf, len, out) }
         })?,
         None => {
-            let cname = CString::new(name).map_err(|_| CredError::Nul { what: "group", name: name.into() })?;
+            let cname = CString::new(name).map_err(|_| CredError::Nul {
+                what: "group",
+                name: name.into(),
+            })?;
             group_lookup(name, |gr, buf, len, out| {
                 // SAFETY: all pointers are valid for the call; see group_lookup.
                 unsafe { libc::getgrnam_r(cname.as_ptr(), gr, buf, len, out) }
@@ -142,13 +154,18 @@ pub fn resolve_group(name: &str) -> Result<GroupInfo, CredError> {
 /// The groups `initgroups(user, gid)` would set: `gid` plus every group
 /// listing `user` as a member.
 pub fn user_groups(user: &str, gid: u32) -> Result<Vec<u32>, CredError> {
-    let cname = CString::new(user).map_err(|_| CredError::Nul { what: "user", name: user.into() })?;
+    let cname = CString::new(user).map_err(|_| CredError::Nul {
+        what: "user",
+        name: user.into(),
+    })?;
     let mut groups: Vec<gid_t> = vec![0; 32];
     // Grow until getgrouplist fits; it reports the needed count in `n`.
     for _ in 0..16 {
         let mut n = c_int::try_from(groups.len()).unwrap_or(c_int::MAX);
         // SAFETY: `groups` has room for `n` entries; `cname` is NUL-terminated.
-        let r = unsafe { libc::getgrouplist(cname.as_ptr(), gid as gid_t, groups.as_mut_ptr(), &mut n) };
+        let r = unsafe {
+            libc::getgrouplist(cname.as_ptr(), gid as gid_t, groups.as_mut_ptr(), &mut n)
+        };
         let n = usize::try_from(n).unwrap_or(0);
         if r >= 0 {
             groups.truncate(n);
@@ -202,7 +219,10 @@ fn cstr_path(p: *const c_char) -> PathBuf {
     PathBuf::from(OsStr::from_bytes(unsafe { CStr::from_ptr(p) }.to_bytes()))
 }
 
-fn passwd_lookup(name: &str, mut call: impl FnMut(*mut libc::passwd, *mut c_char, usize, *mut *mut libc::passwd) -> c_int) -> Result<Option<UserInfo>, CredError> {
+fn passwd_lookup(
+    name: &str,
+    mut call: impl FnMut(*mut libc::passwd, *mut c_char, usize, *mut *mut libc::passwd) -> c_int,
+) -> Result<Option<UserInfo>, CredError> {
     let mut buf: Vec<c_char> = vec![0; NSS_BUF];
     loop {
         // SAFETY: passwd is plain old data; zeroed is a valid value.
@@ -218,7 +238,11 @@ fn passwd_lookup(name: &str, mut call: impl FnMut(*mut libc::passwd, *mut c_char
             if matches!(r, libc::ENOENT | libc::ESRCH | libc::EBADF | libc::EPERM) {
                 return Ok(None);
             }
-            return Err(CredError::Lookup { what: "user", name: name.into(), source: std::io::Error::from_raw_os_error(r) });
+            return Err(CredError::Lookup {
+                what: "user",
+                name: name.into(),
+                source: std::io::Error::from_raw_os_error(r),
+            });
         }
         if out.is_null() {
             return Ok(None);
@@ -233,7 +257,10 @@ fn passwd_lookup(name: &str, mut call: impl FnMut(*mut libc::passwd, *mut c_char
     }
 }
 
-fn group_lookup(name: &str, mut call: impl FnMut(*mut libc::group, *mut c_char, usize, *mut *mut libc::group) -> c_int) -> Result<Option<GroupInfo>, CredError> {
+fn group_lookup(
+    name: &str,
+    mut call: impl FnMut(*mut libc::group, *mut c_char, usize, *mut *mut libc::group) -> c_int,
+) -> Result<Option<GroupInfo>, CredError> {
     let mut buf: Vec<c_char> = vec![0; NSS_BUF];
     loop {
         // SAFETY: group is plain old data; zeroed is a valid value.
@@ -248,12 +275,19 @@ fn group_lookup(name: &str, mut call: impl FnMut(*mut libc::group, *mut c_char, 
             if matches!(r, libc::ENOENT | libc::ESRCH | libc::EBADF | libc::EPERM) {
                 return Ok(None);
             }
-            return Err(CredError::Lookup { what: "group", name: name.into(), source: std::io::Error::from_raw_os_error(r) });
+            return Err(CredError::Lookup {
+                what: "group",
+                name: name.into(),
+                source: std::io::Error::from_raw_os_error(r),
+            });
         }
         if out.is_null() {
             return Ok(None);
         }
-        return Ok(Some(GroupInfo { name: cstr_string(gr.gr_name), gid: gr.gr_gid }));
+        return Ok(Some(GroupInfo {
+            name: cstr_string(gr.gr_name),
+            gid: gr.gr_gid,
+        }));
     }
 }
 
@@ -276,7 +310,10 @@ mod tests {
     #[test]
     fn root_and_nobody_are_synthesized() {
         let root = resolve_user("0").expect("root");
-        assert_eq!((root.uid, root.gid, root.home.to_str()), (0, 0, Some("/root")));
+        assert_eq!(
+            (root.uid, root.gid, root.home.to_str()),
+            (0, 0, Some("/root"))
+        );
         let nobody = resolve_user("nobody").expect("nobody");
         assert_eq!((nobody.uid, nobody.gid), (65534, 65534));
         assert_eq!(resolve_group("nogroup").expect("nogroup").gid, 65534);
@@ -285,7 +322,10 @@ mod tests {
     #[test]
     fn database_lookups_match_getent() {
         // `daemon` exists on every Debian system (uid 1, group 1).
-        let out = std::process::Command::new("getent").args(["passwd", "daemon"]).output().expect("getent must be installed");
+        let out = std::process::Command::new("getent")
+            .args(["passwd", "daemon"])
+            .output()
+            .expect("getent must be installed");
         let line = String::from_utf8_lossy(&out.stdout);
         let fields: Vec<&str> = line.trim().split(':').collect();
         assert!(fields.len() == 7, "unexpected getent output {line:?}");
@@ -297,15 +337,30 @@ mod tests {
         assert_eq!(by_id.name, "daemon");
         let g = resolve_group("daemon").expect("daemon group");
         assert_eq!(g.gid.to_string(), fields[3]);
-        assert!(matches!(resolve_user("no-such-user-vigil"), Err(CredError::UserNotFound(_))));
-        assert!(matches!(resolve_group("no-such-group-vigil"), Err(CredError::GroupNotFound(_))));
-        assert!(matches!(resolve_user("4000000"), Err(CredError::UserNotFound(_))));
+        assert!(matches!(
+            resolve_user("no-such-user-vigil"),
+            Err(CredError::UserNotFound(_))
+        ));
+        assert!(matches!(
+            resolve_group("no-such-group-vigil"),
+            Err(CredError::GroupNotFound(_))
+        ));
+        assert!(matches!(
+            resolve_user("4000000"),
+            Err(CredError::UserNotFound(_))
+        ));
     }
 
     #[test]
     fn user_groups_includes_primary_and_memberships() {
-        let out = std::process::Command::new("id").args(["-G", "daemon"]).output().expect("id must be installed");
-        let mut expected: Vec<u32> = String::from_utf8_lossy(&out.stdout).split_whitespace().filter_map(|s| s.parse().ok()).collect();
+        let out = std::process::Command::new("id")
+            .args(["-G", "daemon"])
+            .output()
+            .expect("id must be installed");
+        let mut expected: Vec<u32> = String::from_utf8_lossy(&out.stdout)
+            .split_whitespace()
+            .filter_map(|s| s.parse().ok())
+            .collect();
         let u = resolve_user("daemon").expect("daemon user");
         let mut got = user_groups("daemon", u.gid).expect("groups");
         expected.sort_unstable();

@@ -126,5 +126,8 @@ pub const EXIT_CODES: &[(u8, &str, ExitClass)] = &[
 
 /// Name and class of an exit code, e.g. `203 → ("EXEC", Systemd)`.
 pub fn exit_code_name(code: i32) -> Option<(&'static str, ExitClass)> {
-    EXIT_CODES.iter().find(|(c, _, _)| i32::from(*c) == code).map(|(_, n, k)| (*n, *k))
+    EXIT_CODES
+        .iter()
+        .find(|(c, _, _)| i32::from(*c) == code)
+        .map(|(_, n, k)| (*n, *k))
 }

@@ -17,9 +17,9 @@
 //!    of small setup steps (signals, cgroup, session, descriptors, OOM
 //!    score, nice, limits, umask, groups, capabilities, chroot, user,
 //!    working directory, securebits, no_new_privs) and `execve`s. The
-//!    order and the reason for each position are documented on the steps
-//!    module (see `src/steps/mod.rs`); each step maps to
-//!    its `systemd.exec(5)` "PROCESS EXIT CODES" value ([`Step::exit_code`]).
+//!    order and the reason for each position are documented in [`steps`];
+//!    each step maps to its `systemd.exec(5)` "PROCESS EXIT CODES" value
+//!    ([`Step::exit_code`]).
 //!    A close-on-exec pipe tells the parent whether exec happened or which
 //!    step failed with which errno ([`SpawnError::Setup`]).
 //!
@@ -43,13 +43,17 @@ pub mod plan;
 pub mod prepare;
 mod reap;
 mod spawn;
-mod steps;
+pub mod steps;
 mod sys;
 
 pub use creds::{resolve_group, resolve_user, user_groups, CredError, GroupInfo, UserInfo};
 pub use exit_status::{exit_code_name, ExitClass};
-pub use plan::{ExecPlan, FileMode, ListenFd, Resource, Rlimit, Stdio, WorkDirPath, WorkingDirectory};
+pub use plan::{
+    ExecPlan, FileMode, ListenFd, Resource, Rlimit, Stdio, WorkDirPath, WorkingDirectory,
+};
 pub use prepare::{PrepareError, PreparedPlan};
 pub use reap::{reap_all, try_reap, ExitStatus};
-pub use spawn::{set_child_subreaper, spawn, spawn_nowait, Child, SignalError, SpawnError, Spawning};
+pub use spawn::{
+    set_child_subreaper, spawn, spawn_nowait, Child, SignalError, SpawnError, Spawning,
+};
 pub use steps::Step;

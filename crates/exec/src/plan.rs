@@ -107,7 +107,10 @@ pub enum WorkDirPath {
 
 impl Default for WorkingDirectory {
     fn default() -> Self {
-        WorkingDirectory { path: WorkDirPath::Path(PathBuf::from("/")), missing_ok: false }
+        WorkingDirectory {
+            path: WorkDirPath::Path(PathBuf::from("/")),
+            missing_ok: false,
+        }
     }
 }
 
@@ -129,8 +132,10 @@ pub enum Stdio {
     /// stdout was inherited the same way.
     Inherit,
     /// A terminal device. For stdin the child also makes it its controlling
-    /// terminal (`TIOCSCTTY`) and fails if it cannot (systemd's
-    /// `tty-fail`); outputs just open it.
+    /// terminal (`TIOCSCTTY`, which needs [`ExecPlan::new_session`]) and
+    /// fails if it cannot (systemd's `tty-fail`; the waiting `tty` and the
+    /// stealing `tty-force` variants are not implemented); outputs just
+    /// open it.
     Tty(PathBuf),
     /// A descriptor the caller holds (a pipe, a journal stream); it is
     /// duplicated onto the stream, the caller keeps its copy.

@@ -34,7 +34,10 @@ pub enum PrepareError {
     #[error("StandardInput= cannot be inherit (pass the manager's descriptor 0 as Fd(0) instead)")]
     StdinInherit,
     #[error("{stream}: file mode {mode:?} is not valid for this stream")]
-    FileMode { stream: &'static str, mode: FileMode },
+    FileMode {
+        stream: &'static str,
+        mode: FileMode,
+    },
     #[error("FileDescriptorName= {0:?} is invalid (must be 1-255 printable ASCII characters without ':')")]
     ListenFdName(String),
     #[error("environment entry {0:?} is not of the form KEY=VALUE")]
@@ -88,7 +91,11 @@ pub(crate) enum PStdio {
     /// A terminal device.
     Tty(CString),
     /// A file (or `AF_UNIX` stream socket) path with `open(2)` flags.
-    File { path: CString, flags: c_int, mode: mode_t },
+    File {
+        path: CString,
+        flags: c_int,
+        mode: mode_t,
+    },
 }
 
 /// A plan ready for [`spawn`](crate::spawn): plain bytes and numbers only.
@@ -145,7 +152,10 @@ impl PreparedPlan {
 }
 
 fn cstring(what: &'static str, bytes: &[u8]) -> Result<CString, PrepareError> {
-    CString::new(bytes).map_err(|_| PrepareError::Nul { what, value: String::from_utf8_lossy(bytes).into_owned() })
+    CString::new(bytes).map_err(|_| PrepareError::Nul {
+        what,
+        value: String::from_utf8_lossy(bytes).into_owned(),
+    })
 }
 
 fn path_cstring(what: &'static str, p: &Path) -> Result<CString, PrepareError> {
@@ -154,7 +164,9 @@ fn path_cstring(what: &'static str, p: &Path) -> Result<CString, PrepareError> {
 
 /// `fdname_is_valid()` in systemd: printable ASCII, no `:`, 1..=255 bytes.
 fn fd_name_valid(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 255 && name.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b':')
+    !name.is_empty()
+        && name.len() <= 255
+        && name.bytes().all(|b| (0x20..0x7f).contains(&b) && b != b':')
 }
 
 const LISTEN_KEYS: [&[u8]; 3] = [b"LISTEN_PID=", b"LISTEN_FDS=", b"LISTEN_FDNAMES="];
@@ -181,7 +193,16 @@ fn file_flags(mode: FileMode) -> c_int {
 fn resolve_stdio(plan: &ExecPlan, manager_is_pid1: bool) -> Result<[PStdio; 3], PrepareError> {
     let file_mode = 0o666 & !(plan.umask as mode_t) & 0o777;
     let same_file_as_stdin = |s: &Stdio| match (&plan.stdin, s) {
-        (Stdio::File { path: a, mode: FileMode::Read }, Stdio::File { path: b, mode: FileMode::Write }) => a == b,
+        (
+            Stdio::File {
+                path: a,
+                mode: FileMode::Read,
+            },
+            Stdio::File {
+                path: b,
+                mode: FileMode::Write,
+            },
+        ) => a == b,
         (Stdio::Tty(a), Stdio::Tty(b)) => a == b,
         _ => false,
     };
@@ -192,10 +213,28 @@ fn resolve_stdio(plan: &ExecPlan, manager_is_pid1: bool) -> Result<[PStdio; 3], 
             Stdio::Inherit => PStdio::Keep,
             _ if same_file_as_stdin(s) => PStdio::DupStdin,
             Stdio::Tty(p) => PStdio::Tty(path_cstring("TTYPath=", p)?),
-            Stdio::Fd(fd) => PStdio::Fd { fd: *fd, socket: false },
-            Stdio::Socket(fd) => PStdio::Fd { fd: *fd, socket: true },
-            Stdio::File { mode: FileMode::Read, .. } => return Err(PrepareError::FileMode { stream, mode: FileMode::Read }),
-            Stdio::File { path, mode } => PStdio::File { path: path_cstring(stream, path)?, flags: file_flags(*mode), mode: file_mode },
+            Stdio::Fd(fd) => PStdio::Fd {
+                fd: *fd,
+                socket: false,
+            },
+            Stdio::Socket(fd) => PStdio::Fd {
+                fd: *fd,
+                socket: true,
+            },
+            Stdio::File {
+                mode: FileMode::Read,
+                ..
+            } => {
+                return Err(PrepareError::FileMode {
+                    stream,
+                    mode: FileMode::Read,
+                })
+            }
+            Stdio::File { path, mode } => PStdio::File {
+                path: path_cstring(stream, path)?,
+                flags: file_flags(*mode),
+                mode: file_mode,
+            },
         })
     };
 
@@ -203,18 +242,38 @@ fn resolve_stdio(plan: &ExecPlan, manager_is_pid1: bool) -> Result<[PStdio; 3], 
         Stdio::Null => PStdio::Null,
         Stdio::Inherit => return Err(PrepareError::StdinInherit),
         Stdio::Tty(p) => PStdio::Tty(path_cstring("TTYPath=", p)?),
-        Stdio::Fd(fd) => PStdio::Fd { fd: *fd, socket: false },
-        Stdio::Socket(fd) => PStdio::Fd { fd: *fd, socket: true },
-        Stdio::File { path, mode: FileMode::Read } => {
-            let shared = [&plan.stdout, &plan.stderr].iter().any(|s| same_file_as_stdin(s));
+        Stdio::Fd(fd) => PStdio::Fd {
+            fd: *fd,
+            socket: false,
+        },
+        Stdio::Socket(fd) => PStdio::Fd {
+            fd: *fd,
+            socket: true,
+        },
+        Stdio::File {
+            path,
+            mode: FileMode::Read,
+        } => {
+            let shared = [&plan.stdout, &plan.stderr]
+                .iter()
+                .any(|s| same_file_as_stdin(s));
             let flags = if shared {
                 libc::O_NOCTTY | libc::O_CLOEXEC | libc::O_RDWR | libc::O_CREAT
             } else {
                 file_flags(FileMode::Read)
             };
-            PStdio::File { path: path_cstring("StandardInput=", path)?, flags, mode: file_mode }
+            PStdio::File {
+                path: path_cstring("StandardInput=", path)?,
+                flags,
+                mode: file_mode,
+            }
         }
-        Stdio::File { mode, .. } => return Err(PrepareError::FileMode { stream: "StandardInput=", mode: *mode }),
+        Stdio::File { mode, .. } => {
+            return Err(PrepareError::FileMode {
+                stream: "StandardInput=",
+                mode: *mode,
+            })
+        }
     };
 
     // A null stdin has nothing worth copying: the output keeps the
@@ -228,7 +287,9 @@ fn resolve_stdio(plan: &ExecPlan, manager_is_pid1: bool) -> Result<[PStdio; 3], 
         s => output("StandardOutput=", s)?,
     };
     let stderr = match &plan.stderr {
-        Stdio::Inherit if plan.stdout == Stdio::Inherit && stdin_is_null && !manager_is_pid1 => PStdio::Keep,
+        Stdio::Inherit if plan.stdout == Stdio::Inherit && stdin_is_null && !manager_is_pid1 => {
+            PStdio::Keep
+        }
         Stdio::Inherit => PStdio::DupStdout,
         s if *s == plan.stdout => PStdio::DupStdout,
         s => output("StandardError=", s)?,
@@ -271,31 +332,58 @@ impl ExecPlan {
             env.push(cstring("environment entry", bytes)?);
         }
         if !self.listen_fds.is_empty() {
-            env.push(cstring("LISTEN_FDS", format!("LISTEN_FDS={}", self.listen_fds.len()).as_bytes())?);
+            env.push(cstring(
+                "LISTEN_FDS",
+                format!("LISTEN_FDS={}", self.listen_fds.len()).as_bytes(),
+            )?);
             let names: Vec<&str> = self.listen_fds.iter().map(|l| l.name.as_str()).collect();
-            env.push(cstring("LISTEN_FDNAMES", format!("LISTEN_FDNAMES={}", names.join(":")).as_bytes())?);
+            env.push(cstring(
+                "LISTEN_FDNAMES",
+                format!("LISTEN_FDNAMES={}", names.join(":")).as_bytes(),
+            )?);
         }
 
         let user = match &self.user {
-            Some(name) => Some(creds::resolve_user(name).map_err(|source| PrepareError::User { name: name.clone(), source })?),
+            Some(name) => Some(
+                creds::resolve_user(name).map_err(|source| PrepareError::User {
+                    name: name.clone(),
+                    source,
+                })?,
+            ),
             None => None,
         };
         let group = match &self.group {
-            Some(name) => Some(creds::resolve_group(name).map_err(|source| PrepareError::Group { name: name.clone(), source })?),
+            Some(name) => {
+                Some(
+                    creds::resolve_group(name).map_err(|source| PrepareError::Group {
+                        name: name.clone(),
+                        source,
+                    })?,
+                )
+            }
             None => None,
         };
         let uid = user.as_ref().map(|u| u.uid);
-        let gid = group.as_ref().map(|g| g.gid).or(user.as_ref().map(|u| u.gid));
+        let gid = group
+            .as_ref()
+            .map(|g| g.gid)
+            .or(user.as_ref().map(|u| u.gid));
         let mut groups: Option<Vec<gid_t>> = None;
         if let (Some(u), Some(g)) = (&user, gid) {
             // systemd skips the database for gid 0 (root keeps its groups).
             if g != 0 {
-                let list = creds::user_groups(&u.name, g).map_err(|source| PrepareError::User { name: u.name.clone(), source })?;
+                let list = creds::user_groups(&u.name, g).map_err(|source| PrepareError::User {
+                    name: u.name.clone(),
+                    source,
+                })?;
                 groups = Some(list);
             }
         }
         for name in &self.supplementary_groups {
-            let g = creds::resolve_group(name).map_err(|source| PrepareError::Group { name: name.clone(), source })?;
+            let g = creds::resolve_group(name).map_err(|source| PrepareError::Group {
+                name: name.clone(),
+                source,
+            })?;
             groups.get_or_insert_with(Vec::new).push(g.gid);
         }
         if groups.as_ref().is_some_and(|g| g.is_empty()) {
@@ -347,7 +435,15 @@ impl ExecPlan {
             rlimits: self
                 .rlimits
                 .iter()
-                .map(|r| (r.resource.as_raw(), libc::rlimit { rlim_cur: r.soft as libc::rlim_t, rlim_max: r.hard as libc::rlim_t }))
+                .map(|r| {
+                    (
+                        r.resource.as_raw(),
+                        libc::rlimit {
+                            rlim_cur: r.soft as libc::rlim_t,
+                            rlim_max: r.hard as libc::rlim_t,
+                        },
+                    )
+                })
                 .collect(),
             ignore_sigpipe: self.ignore_sigpipe,
             no_new_privileges: self.no_new_privileges,
@@ -374,29 +470,62 @@ mod tests {
     #[test]
     fn inherit_rules_follow_systemd() {
         let p = plan();
-        assert_eq!(resolve_stdio(&p, false).unwrap(), [PStdio::Null, PStdio::Keep, PStdio::Keep]);
-        assert_eq!(resolve_stdio(&p, true).unwrap(), [PStdio::Null, PStdio::Null, PStdio::DupStdout]);
+        assert_eq!(
+            resolve_stdio(&p, false).unwrap(),
+            [PStdio::Null, PStdio::Keep, PStdio::Keep]
+        );
+        assert_eq!(
+            resolve_stdio(&p, true).unwrap(),
+            [PStdio::Null, PStdio::Null, PStdio::DupStdout]
+        );
         let mut p = plan();
         p.stdin = Stdio::Socket(7);
-        assert_eq!(resolve_stdio(&p, false).unwrap(), [PStdio::Fd { fd: 7, socket: true }, PStdio::DupStdin, PStdio::DupStdout]);
+        assert_eq!(
+            resolve_stdio(&p, false).unwrap(),
+            [
+                PStdio::Fd {
+                    fd: 7,
+                    socket: true
+                },
+                PStdio::DupStdin,
+                PStdio::DupStdout
+            ]
+        );
         let mut p = plan();
         p.stdout = Stdio::Fd(9);
         assert_eq!(resolve_stdio(&p, false).unwrap()[2], PStdio::DupStdout);
         p.stderr = Stdio::Fd(9);
         assert_eq!(resolve_stdio(&p, false).unwrap()[2], PStdio::DupStdout);
         p.stderr = Stdio::Fd(10);
-        assert_eq!(resolve_stdio(&p, false).unwrap()[2], PStdio::Fd { fd: 10, socket: false });
+        assert_eq!(
+            resolve_stdio(&p, false).unwrap()[2],
+            PStdio::Fd {
+                fd: 10,
+                socket: false
+            }
+        );
     }
 
     #[test]
     fn shared_file_is_opened_once_read_write() {
         let mut p = plan();
         let f = std::path::PathBuf::from("/tmp/x");
-        p.stdin = Stdio::File { path: f.clone(), mode: FileMode::Read };
-        p.stdout = Stdio::File { path: f.clone(), mode: FileMode::Write };
-        p.stderr = Stdio::File { path: f, mode: FileMode::Write };
+        p.stdin = Stdio::File {
+            path: f.clone(),
+            mode: FileMode::Read,
+        };
+        p.stdout = Stdio::File {
+            path: f.clone(),
+            mode: FileMode::Write,
+        };
+        p.stderr = Stdio::File {
+            path: f,
+            mode: FileMode::Write,
+        };
         let s = resolve_stdio(&p, false).unwrap();
-        assert!(matches!(&s[0], PStdio::File { flags, .. } if flags & libc::O_ACCMODE == libc::O_RDWR));
+        assert!(
+            matches!(&s[0], PStdio::File { flags, .. } if flags & libc::O_ACCMODE == libc::O_RDWR)
+        );
         assert_eq!(s[1], PStdio::DupStdin);
         assert_eq!(s[2], PStdio::DupStdout);
     }
@@ -407,14 +536,23 @@ mod tests {
         p.stdin = Stdio::Inherit;
         assert!(matches!(p.prepare(), Err(PrepareError::StdinInherit)));
         let mut p = plan();
-        p.stdout = Stdio::File { path: "/tmp/x".into(), mode: FileMode::Read };
+        p.stdout = Stdio::File {
+            path: "/tmp/x".into(),
+            mode: FileMode::Read,
+        };
         assert!(matches!(p.prepare(), Err(PrepareError::FileMode { .. })));
-        assert!(matches!(ExecPlan::new("bin/true").prepare(), Err(PrepareError::RelativePath(_))));
+        assert!(matches!(
+            ExecPlan::new("bin/true").prepare(),
+            Err(PrepareError::RelativePath(_))
+        ));
         let mut p = plan();
         p.environment = vec!["NOEQUALS".into()];
         assert!(matches!(p.prepare(), Err(PrepareError::Environment(_))));
         let mut p = plan();
-        p.listen_fds = vec![ListenFd { fd: 3, name: "a:b".into() }];
+        p.listen_fds = vec![ListenFd {
+            fd: 3,
+            name: "a:b".into(),
+        }];
         assert!(matches!(p.prepare(), Err(PrepareError::ListenFdName(_))));
         let mut p = plan();
         p.user = Some("no-such-user-vigil".into());
@@ -427,10 +565,22 @@ mod tests {
     fn listen_env_replaces_caller_entries() {
         let mut p = plan();
         p.environment = vec!["A=1".into(), "LISTEN_FDS=9".into(), "LISTEN_PID=1".into()];
-        p.listen_fds = vec![ListenFd { fd: 5, name: "web".into() }, ListenFd { fd: 6, name: "admin".into() }];
+        p.listen_fds = vec![
+            ListenFd {
+                fd: 5,
+                name: "web".into(),
+            },
+            ListenFd {
+                fd: 6,
+                name: "admin".into(),
+            },
+        ];
         let prepared = p.prepare().unwrap();
         let env: Vec<&[u8]> = prepared.env.iter().map(|c| c.as_bytes()).collect();
-        assert_eq!(env, vec![&b"A=1"[..], b"LISTEN_FDS=2", b"LISTEN_FDNAMES=web:admin"]);
+        assert_eq!(
+            env,
+            vec![&b"A=1"[..], b"LISTEN_FDS=2", b"LISTEN_FDNAMES=web:admin"]
+        );
     }
 
     #[test]

@@ -37,7 +37,13 @@ impl ExitStatus {
 
     /// Whether a core was dumped.
     pub fn core_dumped(self) -> bool {
-        matches!(self, ExitStatus::Killed { core_dumped: true, .. })
+        matches!(
+            self,
+            ExitStatus::Killed {
+                core_dumped: true,
+                ..
+            }
+        )
     }
 
     /// Exit code 0.
@@ -52,8 +58,14 @@ impl ExitStatus {
         let status = unsafe { info.si_status() };
         match info.si_code {
             libc::CLD_EXITED => Some(ExitStatus::Exited(status)),
-            libc::CLD_KILLED => Some(ExitStatus::Killed { signal: status, core_dumped: false }),
-            libc::CLD_DUMPED => Some(ExitStatus::Killed { signal: status, core_dumped: true }),
+            libc::CLD_KILLED => Some(ExitStatus::Killed {
+                signal: status,
+                core_dumped: false,
+            }),
+            libc::CLD_DUMPED => Some(ExitStatus::Killed {
+                signal: status,
+                core_dumped: true,
+            }),
             _ => None,
         }
     }

@@ -66,7 +66,12 @@ pub enum SpawnError {
     },
     /// A setup step failed in the child, which exits with `exit_code`.
     #[error("child {pid}: {step} failed: {} (exit code {exit_code})", io::Error::from_raw_os_error(*errno))]
-    Setup { pid: i32, step: Step, errno: i32, exit_code: u8 },
+    Setup {
+        pid: i32,
+        step: Step,
+        errno: i32,
+        exit_code: u8,
+    },
 }
 
 impl SpawnError {
@@ -102,7 +107,11 @@ impl Child {
     /// Sends `signal` through the pidfd (no PID-reuse race), or with
     /// `kill(2)` where pidfds are unavailable.
     pub fn signal(&self, signal: i32) -> Result<(), SignalError> {
-        let err = |e: c_int| SignalError { pid: self.pid, signal, source: io::Error::from_raw_os_error(e) };
+        let err = |e: c_int| SignalError {
+            pid: self.pid,
+            signal,
+            source: io::Error::from_raw_os_error(e),
+        };
         if let Some(fd) = &self.pidfd {
             match sys::pidfd_send_signal(fd.as_raw_fd(), signal) {
                 Ok(()) => return Ok(()),
@@ -145,13 +154,22 @@ impl Spawning {
         while got < REPORT_LEN {
             let rest = buf.get_mut(got..).unwrap_or(&mut []);
             // SAFETY: reading into the unfilled part of our buffer.
-            let n = unsafe { libc::read(self.report.as_raw_fd(), rest.as_mut_ptr().cast(), rest.len()) };
+            let n = unsafe {
+                libc::read(
+                    self.report.as_raw_fd(),
+                    rest.as_mut_ptr().cast(),
+                    rest.len(),
+                )
+            };
             if n < 0 {
                 let e = io::Error::last_os_error();
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
-                return Err(SpawnError::Report { pid: self.pid, source: e });
+                return Err(SpawnError::Report {
+                    pid: self.pid,
+                    source: e,
+                });
             }
             if n == 0 {
                 break;
@@ -159,22 +177,36 @@ impl Spawning {
             got += n as usize;
         }
         match got {
-            0 => Ok(Child { pid: self.pid, pidfd: self.pidfd }),
+            0 => Ok(Child {
+                pid: self.pid,
+                pidfd: self.pidfd,
+            }),
             REPORT_LEN => {
                 let (a, b) = buf.split_at(4);
                 let index = u32::from_ne_bytes(a.try_into().unwrap_or([0xff; 4]));
                 let errno = i32::from_ne_bytes(b.try_into().unwrap_or([0; 4]));
                 match Step::from_index(index) {
-                    Some(step) => Err(SpawnError::Setup { pid: self.pid, step, errno, exit_code: step.exit_code() }),
+                    Some(step) => Err(SpawnError::Setup {
+                        pid: self.pid,
+                        step,
+                        errno,
+                        exit_code: step.exit_code(),
+                    }),
                     None => Err(SpawnError::Report {
                         pid: self.pid,
-                        source: io::Error::new(io::ErrorKind::InvalidData, format!("unknown step index {index}")),
+                        source: io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("unknown step index {index}"),
+                        ),
                     }),
                 }
             }
             n => Err(SpawnError::Report {
                 pid: self.pid,
-                source: io::Error::new(io::ErrorKind::UnexpectedEof, format!("truncated report ({n} bytes)")),
+                source: io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("truncated report ({n} bytes)"),
+                ),
             }),
         }
     }
@@ -229,7 +261,11 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
             report_fd: write_end,
             parent_pid,
             lifted: &mut lifted,
-            listen_pid: if plan.listen_fds.is_empty() { std::ptr::null_mut() } else { listen_pid_ptr },
+            listen_pid: if plan.listen_fds.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                listen_pid_ptr
+            },
             listen_pid_cap: LISTEN_PID_CAP,
             ambient: 0,
             argv: argv.as_ptr(),
@@ -250,6 +286,7 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
 /// orphans of services (double-forking daemons) are reparented to it
 /// instead of PID 1, so it can track and reap them. PID 1 needs no call.
 pub fn set_child_subreaper() -> io::Result<()> {
-    sys::prctl(sys::PR_SET_CHILD_SUBREAPER, 1).map(|_| ()).map_err(io::Error::from_raw_os_error)
+    sys::prctl(sys::PR_SET_CHILD_SUBREAPER, 1)
+        .map(|_| ())
+        .map_err(io::Error::from_raw_os_error)
 }
-

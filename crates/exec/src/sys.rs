@@ -119,10 +119,19 @@ pub(crate) struct CapSets {
 
 /// `capget(2)` for the calling thread.
 pub(crate) fn capget() -> Result<CapSets, c_int> {
-    let mut hdr = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
     let mut data = [CapData::default(); 2];
     // SAFETY: header and a two-element data array, as version 3 requires.
-    let r = unsafe { libc::syscall(libc::SYS_capget, &mut hdr as *mut CapHeader, data.as_mut_ptr()) };
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_capget,
+            &mut hdr as *mut CapHeader,
+            data.as_mut_ptr(),
+        )
+    };
     check_long(r)?;
     let [lo, hi] = data;
     Ok(CapSets {
@@ -134,7 +143,10 @@ pub(crate) fn capget() -> Result<CapSets, c_int> {
 
 /// `capset(2)` for the calling thread.
 pub(crate) fn capset(sets: CapSets) -> Result<(), c_int> {
-    let mut hdr = CapHeader { version: LINUX_CAPABILITY_VERSION_3, pid: 0 };
+    let mut hdr = CapHeader {
+        version: LINUX_CAPABILITY_VERSION_3,
+        pid: 0,
+    };
     // Truncating casts are the point: each word carries 32 capabilities.
     let data = [
         CapData {
@@ -243,7 +255,8 @@ mod tests {
 
     #[test]
     fn cap_last_cap_matches_proc() {
-        let text = std::fs::read_to_string("/proc/sys/kernel/cap_last_cap").expect("read cap_last_cap");
+        let text =
+            std::fs::read_to_string("/proc/sys/kernel/cap_last_cap").expect("read cap_last_cap");
         assert_eq!(cap_last_cap().to_string(), text.trim());
     }
 

@@ -23,7 +23,11 @@ fn cgroup2_mount() -> Option<PathBuf> {
 
 /// Our own cgroup v2 path ("0::/path").
 fn own_cgroup() -> String {
-    std::fs::read_to_string("/proc/self/cgroup").unwrap().lines().find_map(|l| l.strip_prefix("0::").map(str::to_string)).expect("no cgroup v2 entry in /proc/self/cgroup")
+    std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("0::").map(str::to_string))
+        .expect("no cgroup v2 entry in /proc/self/cgroup")
 }
 
 #[test]
@@ -33,9 +37,14 @@ fn child_joins_the_cgroup_before_exec() {
     }
     let mount = cgroup2_mount().expect("this test needs a cgroup2 mount");
     let own = own_cgroup();
-    let rel = format!("{}/vigil-exec-test-{}", own.trim_end_matches('/'), std::process::id());
+    let rel = format!(
+        "{}/vigil-exec-test-{}",
+        own.trim_end_matches('/'),
+        std::process::id()
+    );
     let dir = mount.join(rel.trim_start_matches('/'));
-    std::fs::create_dir(&dir).unwrap_or_else(|e| panic!("cannot create cgroup {}: {e}", dir.display()));
+    std::fs::create_dir(&dir)
+        .unwrap_or_else(|e| panic!("cannot create cgroup {}: {e}", dir.display()));
 
     let mut plan = ExecPlan::new("/bin/cat").args(["/proc/self/cgroup"]);
     plan.cgroup = Some(dir.clone());
@@ -46,7 +55,15 @@ fn child_joins_the_cgroup_before_exec() {
     let mut plan = ExecPlan::new("/bin/true");
     plan.cgroup = Some(dir.join("missing"));
     let err = spawn(&plan.prepare().unwrap()).unwrap_err();
-    let SpawnError::Setup { pid, step, errno, exit_code } = err else { panic!("unexpected error {err}") };
+    let SpawnError::Setup {
+        pid,
+        step,
+        errno,
+        exit_code,
+    } = err
+    else {
+        panic!("unexpected error {err}")
+    };
     assert_eq!((step, errno, exit_code), (Step::Cgroup, libc::ENOENT, 219));
     assert_eq!(wait_exit(pid), ExitStatus::Exited(219));
 

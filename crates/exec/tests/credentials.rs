@@ -23,7 +23,11 @@ fn status_of(plan: ExecPlan) -> String {
 }
 
 fn hex(status: &str, field: &str) -> u64 {
-    u64::from_str_radix(status_field(status, field).unwrap_or_else(|| panic!("no {field} in {status}")), 16).unwrap()
+    u64::from_str_radix(
+        status_field(status, field).unwrap_or_else(|| panic!("no {field} in {status}")),
+        16,
+    )
+    .unwrap()
 }
 
 #[test]
@@ -36,7 +40,10 @@ fn runs_as_nobody_with_initgroups() {
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
     // Compare with what id(1) says about the user in the database.
-    let expected = std::process::Command::new("id").arg("nobody").output().unwrap();
+    let expected = std::process::Command::new("id")
+        .arg("nobody")
+        .output()
+        .unwrap();
     assert_eq!(out, String::from_utf8_lossy(&expected.stdout));
     assert!(out.starts_with("uid=65534(nobody) gid=65534("), "{out}");
 }
@@ -53,9 +60,19 @@ fn group_and_supplementary_groups() {
     plan.group = Some("daemon".into());
     plan.supplementary_groups = vec!["adm".into()];
     let status = status_of(plan);
-    assert_eq!(status_field(&status, "Uid"), Some("65534\t65534\t65534\t65534"));
-    assert_eq!(status_field(&status, "Gid"), Some(format!("{daemon}\t{daemon}\t{daemon}\t{daemon}").as_str()));
-    let mut groups: Vec<u32> = status_field(&status, "Groups").unwrap().split_whitespace().map(|g| g.parse().unwrap()).collect();
+    assert_eq!(
+        status_field(&status, "Uid"),
+        Some("65534\t65534\t65534\t65534")
+    );
+    assert_eq!(
+        status_field(&status, "Gid"),
+        Some(format!("{daemon}\t{daemon}\t{daemon}\t{daemon}").as_str())
+    );
+    let mut groups: Vec<u32> = status_field(&status, "Groups")
+        .unwrap()
+        .split_whitespace()
+        .map(|g| g.parse().unwrap())
+        .collect();
     groups.sort_unstable();
     let mut want = exec::user_groups("nobody", daemon).unwrap();
     want.push(adm);
@@ -72,7 +89,10 @@ fn no_new_privileges_is_set() {
     let mut plan = ExecPlan::new("/bin/true");
     plan.no_new_privileges = true;
     assert_eq!(status_field(&status_of(plan), "NoNewPrivs"), Some("1"));
-    assert_eq!(status_field(&status_of(ExecPlan::new("/bin/true")), "NoNewPrivs"), Some("0"));
+    assert_eq!(
+        status_field(&status_of(ExecPlan::new("/bin/true")), "NoNewPrivs"),
+        Some("0")
+    );
 }
 
 #[test]
@@ -99,7 +119,10 @@ fn ambient_capabilities_reach_a_non_root_user() {
     plan.user = Some("nobody".into());
     plan.ambient_capabilities = amb;
     let status = status_of(plan);
-    assert_eq!(status_field(&status, "Uid"), Some("65534\t65534\t65534\t65534"));
+    assert_eq!(
+        status_field(&status, "Uid"),
+        Some("65534\t65534\t65534\t65534")
+    );
     assert_eq!(hex(&status, "CapAmb"), amb);
     assert_eq!(hex(&status, "CapPrm"), amb);
     assert_eq!(hex(&status, "CapEff"), amb);
@@ -109,7 +132,14 @@ fn ambient_capabilities_reach_a_non_root_user() {
     let mut plan = ExecPlan::new("/bin/true");
     plan.user = Some("nobody".into());
     let status = status_of(plan);
-    assert_eq!((hex(&status, "CapPrm"), hex(&status, "CapEff"), hex(&status, "CapAmb")), (0, 0, 0));
+    assert_eq!(
+        (
+            hex(&status, "CapPrm"),
+            hex(&status, "CapEff"),
+            hex(&status, "CapAmb")
+        ),
+        (0, 0, 0)
+    );
 }
 
 #[test]
@@ -142,7 +172,10 @@ fn securebits_and_parent_death_signal_are_set() {
         Some("Securebits: noroot,noroot_locked"),
         "{out}"
     );
-    assert!(out.lines().any(|l| l == "Parent death signal: TERM"), "{out}");
+    assert!(
+        out.lines().any(|l| l == "Parent death signal: TERM"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -154,10 +187,24 @@ fn working_directory_is_entered_as_the_service_user() {
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let mut plan = ExecPlan::new("/bin/pwd");
     plan.user = Some("nobody".into());
-    plan.working_directory = WorkingDirectory { path: WorkDirPath::Path(dir.path().into()), missing_ok: false };
+    plan.working_directory = WorkingDirectory {
+        path: WorkDirPath::Path(dir.path().into()),
+        missing_ok: false,
+    };
     let err = spawn(&plan.prepare().unwrap()).unwrap_err();
-    let SpawnError::Setup { pid, step, errno, exit_code } = err else { panic!("unexpected error {err}") };
-    assert_eq!((step, errno, exit_code), (Step::WorkingDirectory, libc::EACCES, 200));
+    let SpawnError::Setup {
+        pid,
+        step,
+        errno,
+        exit_code,
+    } = err
+    else {
+        panic!("unexpected error {err}")
+    };
+    assert_eq!(
+        (step, errno, exit_code),
+        (Step::WorkingDirectory, libc::EACCES, 200)
+    );
     assert_eq!(wait_exit(pid), ExitStatus::Exited(200));
 }
 
@@ -172,7 +219,10 @@ fn unknown_user_fails_before_fork_with_217() {
 
 /// Copies `bin` and the libraries `ldd` lists into `root`.
 fn populate_chroot(root: &std::path::Path, bin: &str) {
-    let out = std::process::Command::new("ldd").arg(bin).output().expect("ldd must be installed");
+    let out = std::process::Command::new("ldd")
+        .arg(bin)
+        .output()
+        .expect("ldd must be installed");
     let mut files = vec![bin.to_string()];
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         if let Some(p) = line.split_whitespace().find(|w| w.starts_with('/')) {
@@ -197,17 +247,26 @@ fn root_directory_chroots_and_cwd_is_inside_it() {
     std::fs::create_dir(root.path().join("sub")).unwrap();
     let mut plan = ExecPlan::new("/bin/sh").args(["-c", "echo \"$PWD\" > /marker; pwd"]);
     plan.root_directory = Some(root.path().into());
-    plan.working_directory = WorkingDirectory { path: WorkDirPath::Path("/sub".into()), missing_ok: false };
+    plan.working_directory = WorkingDirectory {
+        path: WorkDirPath::Path("/sub".into()),
+        missing_ok: false,
+    };
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0), "{out}");
     assert_eq!(out, "/sub\n");
-    assert_eq!(std::fs::read_to_string(root.path().join("marker")).unwrap(), "/sub\n");
+    assert_eq!(
+        std::fs::read_to_string(root.path().join("marker")).unwrap(),
+        "/sub\n"
+    );
 
     // A tolerated missing directory leaves the service at the new root,
     // never outside it.
     let mut plan = ExecPlan::new("/bin/sh").args(["-c", "pwd"]);
     plan.root_directory = Some(root.path().into());
-    plan.working_directory = WorkingDirectory { path: WorkDirPath::Path("/missing".into()), missing_ok: true };
+    plan.working_directory = WorkingDirectory {
+        path: WorkDirPath::Path("/missing".into()),
+        missing_ok: true,
+    };
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
     assert_eq!(out, "/\n");

@@ -13,7 +13,9 @@ use common::*;
 use exec::{spawn, ExecPlan, ExitStatus, ListenFd, Stdio};
 
 fn socket_inode(fd: &impl AsRawFd) -> u64 {
-    std::fs::metadata(format!("/proc/self/fd/{}", fd.as_raw_fd())).unwrap().ino()
+    std::fs::metadata(format!("/proc/self/fd/{}", fd.as_raw_fd()))
+        .unwrap()
+        .ino()
 }
 
 #[test]
@@ -27,7 +29,16 @@ fn listen_fds_are_placed_at_3_with_listen_env() {
                   [ -e /proc/$$/fd/5 ] && echo leaked-5; true";
     let mut plan = sh(script);
     plan.environment = vec!["PATH=/usr/bin:/bin".into(), "LISTEN_FDS=7".into()];
-    plan.listen_fds = vec![ListenFd { fd: a.as_raw_fd(), name: "web".into() }, ListenFd { fd: b.as_raw_fd(), name: "admin".into() }];
+    plan.listen_fds = vec![
+        ListenFd {
+            fd: a.as_raw_fd(),
+            name: "web".into(),
+        },
+        ListenFd {
+            fd: b.as_raw_fd(),
+            name: "admin".into(),
+        },
+    ];
     let (r, w) = pipe();
     plan.stdout = Stdio::Fd(w.as_raw_fd());
     let child = spawn(&plan.prepare().unwrap()).unwrap();
@@ -41,7 +52,10 @@ fn listen_fds_are_placed_at_3_with_listen_env() {
     assert_eq!(lines[2], socket_inode(&b).to_string());
     // NonBlocking=no (the default) clears O_NONBLOCK on the shared description.
     // SAFETY: F_GETFL only queries.
-    assert_eq!(unsafe { libc::fcntl(a.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK, 0);
+    assert_eq!(
+        unsafe { libc::fcntl(a.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK,
+        0
+    );
 }
 
 #[test]
@@ -49,17 +63,26 @@ fn non_blocking_sets_o_nonblock_on_listen_fds() {
     let dir = TempDir::new("nb");
     let a = UnixListener::bind(dir.path().join("a")).unwrap();
     let mut plan = ExecPlan::new("/bin/true");
-    plan.listen_fds = vec![ListenFd { fd: a.as_raw_fd(), name: "a".into() }];
+    plan.listen_fds = vec![ListenFd {
+        fd: a.as_raw_fd(),
+        name: "a".into(),
+    }];
     plan.non_blocking = true;
     let child = spawn(&plan.prepare().unwrap()).unwrap();
     assert_eq!(wait_exit(child.pid), ExitStatus::Exited(0));
     // SAFETY: F_GETFL only queries.
-    assert_ne!(unsafe { libc::fcntl(a.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK, 0);
+    assert_ne!(
+        unsafe { libc::fcntl(a.as_raw_fd(), libc::F_GETFL) } & libc::O_NONBLOCK,
+        0
+    );
 }
 
 fn open_fds(pid: i32) -> BTreeSet<i32> {
     std::fs::read_dir(format!("/proc/{pid}/fd"))
-        .map(|d| d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok()).collect())
+        .map(|d| {
+            d.filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -74,7 +97,10 @@ fn child_sees_only_stdio_and_listen_fds_and_pidfd_signals_it() {
     let mut plan = ExecPlan::new("/bin/sleep").args(["1000"]);
     plan.stdout = Stdio::Null;
     plan.stderr = Stdio::Null;
-    plan.listen_fds = vec![ListenFd { fd: sock.as_raw_fd(), name: "s".into() }];
+    plan.listen_fds = vec![ListenFd {
+        fd: sock.as_raw_fd(),
+        name: "s".into(),
+    }];
     let child = spawn(&plan.prepare().unwrap()).unwrap();
     assert!(child.pidfd.is_some(), "pidfd_open must work on this kernel");
     let want: BTreeSet<i32> = [0, 1, 2, 3].into();
@@ -89,7 +115,13 @@ fn child_sees_only_stdio_and_listen_fds_and_pidfd_signals_it() {
     assert_eq!(seen, want);
 
     child.signal(libc::SIGTERM).unwrap();
-    assert_eq!(wait_exit(child.pid), ExitStatus::Killed { signal: libc::SIGTERM, core_dumped: false });
+    assert_eq!(
+        wait_exit(child.pid),
+        ExitStatus::Killed {
+            signal: libc::SIGTERM,
+            core_dumped: false
+        }
+    );
     // The process is gone and reaped: the pidfd now refuses signals.
     let err = child.signal(libc::SIGTERM).unwrap_err();
     assert_eq!(err.source.raw_os_error(), Some(libc::ESRCH));
@@ -114,7 +146,16 @@ fn stdio_fd_given_as_a_low_number_survives_the_shuffle() {
     plan.stderr = Stdio::Fd(w.as_raw_fd());
     // Listen fds in reverse numeric order, so placing #0 at 3 must not
     // clobber #1 if that happened to be 3.
-    plan.listen_fds = vec![ListenFd { fd: l2.as_raw_fd(), name: "two".into() }, ListenFd { fd: l1.as_raw_fd(), name: "one".into() }];
+    plan.listen_fds = vec![
+        ListenFd {
+            fd: l2.as_raw_fd(),
+            name: "two".into(),
+        },
+        ListenFd {
+            fd: l1.as_raw_fd(),
+            name: "one".into(),
+        },
+    ];
     let child = spawn(&plan.prepare().unwrap()).unwrap();
     drop(w);
     assert_eq!(read_to_end(r), "from-input\nsockets-ok\n");

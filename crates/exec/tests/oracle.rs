@@ -9,7 +9,11 @@ fn exit_code_table_matches_systemd_analyze() {
         .args(["exit-status", "--no-pager"])
         .output()
         .expect("systemd-analyze must be installed (it is the oracle)");
-    assert!(out.status.success(), "systemd-analyze failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "systemd-analyze failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let theirs: Vec<(u8, String, String)> = text
         .lines()
@@ -21,10 +25,16 @@ fn exit_code_table_matches_systemd_analyze() {
             (f[1].parse().unwrap(), f[0].to_string(), f[2].to_string())
         })
         .collect();
-    let ours: Vec<(u8, String, String)> = EXIT_CODES.iter().map(|(c, n, k)| (*c, n.to_string(), k.as_str().to_string())).collect();
+    let ours: Vec<(u8, String, String)> = EXIT_CODES
+        .iter()
+        .map(|(c, n, k)| (*c, n.to_string(), k.as_str().to_string()))
+        .collect();
     assert_eq!(ours, theirs);
     for (code, name, _) in &theirs {
-        assert_eq!(exec::exit_code_name(i32::from(*code)).map(|(n, _)| n), Some(name.as_str()));
+        assert_eq!(
+            exec::exit_code_name(i32::from(*code)).map(|(n, _)| n),
+            Some(name.as_str())
+        );
     }
     assert_eq!(exec::exit_code_name(100), None);
 }

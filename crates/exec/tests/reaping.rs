@@ -25,13 +25,22 @@ fn reap_all_collects_children_and_orphaned_grandchildren() {
         Err(SpawnError::Setup { pid, .. }) => pid,
         other => panic!("expected a setup failure, got {other:?}"),
     };
-    let killed = spawn(&ExecPlan::new("/bin/sleep").args(["1000"]).prepare().unwrap()).unwrap();
+    let killed = spawn(
+        &ExecPlan::new("/bin/sleep")
+            .args(["1000"])
+            .prepare()
+            .unwrap(),
+    )
+    .unwrap();
     killed.signal(libc::SIGKILL).unwrap();
 
     let mut seen: HashMap<i32, ExitStatus> = HashMap::new();
     let start = Instant::now();
     // First the three direct children.
-    while !(seen.contains_key(&child.pid) && seen.contains_key(&failed) && seen.contains_key(&killed.pid)) {
+    while !(seen.contains_key(&child.pid)
+        && seen.contains_key(&failed)
+        && seen.contains_key(&killed.pid))
+    {
         assert!(start.elapsed() < DEADLINE, "children not reaped: {seen:?}");
         reap_all(|pid, status| {
             seen.insert(pid, status);
@@ -41,7 +50,13 @@ fn reap_all_collects_children_and_orphaned_grandchildren() {
     }
     assert_eq!(seen[&child.pid], ExitStatus::Exited(3));
     assert_eq!(seen[&failed], ExitStatus::Exited(203));
-    assert_eq!(seen[&killed.pid], ExitStatus::Killed { signal: libc::SIGKILL, core_dumped: false });
+    assert_eq!(
+        seen[&killed.pid],
+        ExitStatus::Killed {
+            signal: libc::SIGKILL,
+            core_dumped: false
+        }
+    );
     assert_eq!(seen[&killed.pid].signal(), Some(libc::SIGKILL));
     assert_eq!(seen[&child.pid].code(), Some(3));
 
@@ -56,7 +71,10 @@ fn reap_all_collects_children_and_orphaned_grandchildren() {
         .unwrap();
         std::thread::sleep(Duration::from_millis(2));
     }
-    let orphan: Vec<_> = seen.iter().filter(|(pid, _)| ![child.pid, failed, killed.pid].contains(pid)).collect();
+    let orphan: Vec<_> = seen
+        .iter()
+        .filter(|(pid, _)| ![child.pid, failed, killed.pid].contains(pid))
+        .collect();
     assert_eq!(orphan.len(), 1, "{seen:?}");
     assert_eq!(*orphan[0].1, ExitStatus::Exited(5));
 

@@ -19,7 +19,13 @@ fn child_status(ignore_sigpipe: bool) -> String {
     // spawn returned after exec, so the status reflects the new image.
     let status = std::fs::read_to_string(format!("/proc/{}/status", child.pid)).unwrap();
     child.signal(libc::SIGKILL).unwrap();
-    assert_eq!(wait_exit(child.pid), ExitStatus::Killed { signal: libc::SIGKILL, core_dumped: false });
+    assert_eq!(
+        wait_exit(child.pid),
+        ExitStatus::Killed {
+            signal: libc::SIGKILL,
+            core_dumped: false
+        }
+    );
     status
 }
 
@@ -33,18 +39,28 @@ fn mask_and_dispositions_are_reset() {
         libc::sigaddset(&mut set, libc::SIGTERM);
         libc::sigaddset(&mut set, libc::SIGCHLD);
         libc::sigaddset(&mut set, libc::SIGUSR1);
-        assert_eq!(libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()), 0);
+        assert_eq!(
+            libc::pthread_sigmask(libc::SIG_BLOCK, &set, std::ptr::null_mut()),
+            0
+        );
         libc::signal(libc::SIGHUP, libc::SIG_IGN);
         libc::signal(libc::SIGUSR2, libc::SIG_IGN);
     }
     let own = std::fs::read_to_string("/proc/thread-self/status").unwrap();
-    assert_ne!(u64::from_str_radix(status_field(&own, "SigBlk").unwrap(), 16).unwrap(), 0);
+    assert_ne!(
+        u64::from_str_radix(status_field(&own, "SigBlk").unwrap(), 16).unwrap(),
+        0
+    );
 
     let status = child_status(true);
     let blocked = u64::from_str_radix(status_field(&status, "SigBlk").unwrap(), 16).unwrap();
     let ignored = u64::from_str_radix(status_field(&status, "SigIgn").unwrap(), 16).unwrap();
     assert_eq!(blocked, 0, "{status}");
-    assert_eq!(ignored, sig_mask(libc::SIGPIPE), "IgnoreSIGPIPE=yes leaves only SIGPIPE ignored");
+    assert_eq!(
+        ignored,
+        sig_mask(libc::SIGPIPE),
+        "IgnoreSIGPIPE=yes leaves only SIGPIPE ignored"
+    );
 
     // The Rust runtime ignores SIGPIPE in this process; IgnoreSIGPIPE=no
     // must still give the service the default action.

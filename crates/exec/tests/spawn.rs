@@ -11,7 +11,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 
 use common::*;
-use exec::{spawn, ExecPlan, ExitStatus, FileMode, Resource, Rlimit, SpawnError, Step, Stdio, WorkDirPath, WorkingDirectory};
+use exec::{
+    spawn, ExecPlan, ExitStatus, FileMode, Resource, Rlimit, SpawnError, Stdio, Step, WorkDirPath,
+    WorkingDirectory,
+};
 
 #[test]
 fn argv0_and_arguments_are_exact() {
@@ -21,7 +24,14 @@ fn argv0_and_arguments_are_exact() {
     assert_eq!(status, ExitStatus::Exited(0));
     assert_eq!(out, "custom name\0/proc/self/cmdline\0");
 
-    let (status, out) = run_capture(ExecPlan::new("/bin/sh").args(["-c", "printf '[%s]' \"$0\" \"$@\"", "zero", "a b", "", "c"]));
+    let (status, out) = run_capture(ExecPlan::new("/bin/sh").args([
+        "-c",
+        "printf '[%s]' \"$0\" \"$@\"",
+        "zero",
+        "a b",
+        "",
+        "c",
+    ]));
     assert_eq!(status, ExitStatus::Exited(0));
     assert_eq!(out, "[zero][a b][][c]");
 }
@@ -29,7 +39,12 @@ fn argv0_and_arguments_are_exact() {
 #[test]
 fn environment_is_exactly_the_given_list() {
     let mut plan = ExecPlan::new("/usr/bin/env").args(["-0"]);
-    plan.environment = vec!["A=1".into(), "EMPTY=".into(), "WITH SPACE=x y".into(), "PATH=/nowhere".into()];
+    plan.environment = vec![
+        "A=1".into(),
+        "EMPTY=".into(),
+        "WITH SPACE=x y".into(),
+        "PATH=/nowhere".into(),
+    ];
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
     assert_eq!(out, "A=1\0EMPTY=\0WITH SPACE=x y\0PATH=/nowhere\0");
@@ -62,7 +77,10 @@ fn run_to_file(mode: FileMode, initial: Option<&str>, script: &str) -> String {
         std::fs::write(&path, s).unwrap();
     }
     let mut plan = sh(script);
-    plan.stdout = Stdio::File { path: path.clone(), mode };
+    plan.stdout = Stdio::File {
+        path: path.clone(),
+        mode,
+    };
     plan.stderr = Stdio::Inherit;
     let child = spawn(&plan.prepare().unwrap()).unwrap();
     assert_eq!(wait_exit(child.pid), ExitStatus::Exited(0));
@@ -71,17 +89,30 @@ fn run_to_file(mode: FileMode, initial: Option<&str>, script: &str) -> String {
 
 #[test]
 fn stdout_file_write_overwrites_without_truncating() {
-    assert_eq!(run_to_file(FileMode::Write, Some("XXXXXXXXXX"), "printf ab"), "abXXXXXXXX");
+    assert_eq!(
+        run_to_file(FileMode::Write, Some("XXXXXXXXXX"), "printf ab"),
+        "abXXXXXXXX"
+    );
 }
 
 #[test]
 fn stdout_file_append_appends() {
-    assert_eq!(run_to_file(FileMode::Append, Some("one\n"), "echo two; echo three >&2"), "one\ntwo\nthree\n");
+    assert_eq!(
+        run_to_file(FileMode::Append, Some("one\n"), "echo two; echo three >&2"),
+        "one\ntwo\nthree\n"
+    );
 }
 
 #[test]
 fn stdout_file_truncate_truncates() {
-    assert_eq!(run_to_file(FileMode::Truncate, Some("a much longer old content\n"), "echo new"), "new\n");
+    assert_eq!(
+        run_to_file(
+            FileMode::Truncate,
+            Some("a much longer old content\n"),
+            "echo new"
+        ),
+        "new\n"
+    );
 }
 
 #[test]
@@ -90,10 +121,16 @@ fn stdout_file_is_created_with_umask_mode() {
     let path = dir.path().join("created");
     let mut plan = sh("echo x");
     plan.umask = 0o077;
-    plan.stdout = Stdio::File { path: path.clone(), mode: FileMode::Write };
+    plan.stdout = Stdio::File {
+        path: path.clone(),
+        mode: FileMode::Write,
+    };
     let child = spawn(&plan.prepare().unwrap()).unwrap();
     assert_eq!(wait_exit(child.pid), ExitStatus::Exited(0));
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]
@@ -102,7 +139,10 @@ fn stdin_file_is_read() {
     let path = dir.path().join("input");
     std::fs::write(&path, "line one\nline two\n").unwrap();
     let mut plan = ExecPlan::new("/bin/cat");
-    plan.stdin = Stdio::File { path, mode: FileMode::Read };
+    plan.stdin = Stdio::File {
+        path,
+        mode: FileMode::Read,
+    };
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
     assert_eq!(out, "line one\nline two\n");
@@ -114,7 +154,10 @@ fn stdout_file_path_that_is_a_unix_socket_is_connected() {
     let path = dir.path().join("log.sock");
     let listener = UnixListener::bind(&path).unwrap();
     let mut plan = sh("echo via-socket");
-    plan.stdout = Stdio::File { path: path.clone(), mode: FileMode::Append };
+    plan.stdout = Stdio::File {
+        path: path.clone(),
+        mode: FileMode::Append,
+    };
     let child = spawn(&plan.prepare().unwrap()).unwrap();
     let (mut conn, _) = listener.accept().unwrap();
     let mut got = String::new();
@@ -149,7 +192,10 @@ fn socket_stdin_is_blocking_and_inherited_by_stdout() {
 fn working_directory_is_applied() {
     let dir = TempDir::new("cwd");
     let mut plan = ExecPlan::new("/bin/pwd");
-    plan.working_directory = WorkingDirectory { path: WorkDirPath::Path(dir.path().to_path_buf()), missing_ok: false };
+    plan.working_directory = WorkingDirectory {
+        path: WorkDirPath::Path(dir.path().to_path_buf()),
+        missing_ok: false,
+    };
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
     assert_eq!(out.trim_end(), dir.path().to_str().unwrap());
@@ -160,7 +206,10 @@ fn working_directory_default_is_root_and_home_is_resolved() {
     let (_, out) = run_capture(ExecPlan::new("/bin/pwd"));
     assert_eq!(out, "/\n");
     let mut plan = ExecPlan::new("/bin/pwd");
-    plan.working_directory = WorkingDirectory { path: WorkDirPath::Home, missing_ok: false };
+    plan.working_directory = WorkingDirectory {
+        path: WorkDirPath::Home,
+        missing_ok: false,
+    };
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
     let home = exec::creds::own_home().unwrap();
@@ -170,17 +219,34 @@ fn working_directory_default_is_root_and_home_is_resolved() {
 #[test]
 fn missing_working_directory_fails_with_200_unless_missing_ok() {
     let mut plan = ExecPlan::new("/bin/pwd");
-    plan.working_directory = WorkingDirectory { path: WorkDirPath::Path("/nonexistent/vigil".into()), missing_ok: false };
+    plan.working_directory = WorkingDirectory {
+        path: WorkDirPath::Path("/nonexistent/vigil".into()),
+        missing_ok: false,
+    };
     let err = spawn(&plan.prepare().unwrap()).unwrap_err();
-    let SpawnError::Setup { pid, step, errno, exit_code } = err else { panic!("unexpected error {err}") };
-    assert_eq!((step, errno, exit_code), (Step::WorkingDirectory, libc::ENOENT, 200));
+    let SpawnError::Setup {
+        pid,
+        step,
+        errno,
+        exit_code,
+    } = err
+    else {
+        panic!("unexpected error {err}")
+    };
+    assert_eq!(
+        (step, errno, exit_code),
+        (Step::WorkingDirectory, libc::ENOENT, 200)
+    );
     assert_eq!(wait_exit(pid), ExitStatus::Exited(200));
 
     plan.working_directory.missing_ok = true;
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
     // The failed chdir leaves the child where fork left it: the test's cwd.
-    assert_eq!(out.trim_end(), std::env::current_dir().unwrap().to_str().unwrap());
+    assert_eq!(
+        out.trim_end(),
+        std::env::current_dir().unwrap().to_str().unwrap()
+    );
 }
 
 #[test]
@@ -188,7 +254,15 @@ fn missing_executable_fails_with_203_enoent() {
     let plan = ExecPlan::new("/nonexistent/vigil-binary");
     let err = spawn(&plan.prepare().unwrap()).unwrap_err();
     assert!(err.to_string().contains("execve"), "{err}");
-    let SpawnError::Setup { pid, step, errno, exit_code } = err else { panic!("unexpected error") };
+    let SpawnError::Setup {
+        pid,
+        step,
+        errno,
+        exit_code,
+    } = err
+    else {
+        panic!("unexpected error")
+    };
     assert_eq!((step, errno, exit_code), (Step::Exec, libc::ENOENT, 203));
     assert_eq!(wait_exit(pid), ExitStatus::Exited(203));
 }
@@ -196,9 +270,20 @@ fn missing_executable_fails_with_203_enoent() {
 #[test]
 fn bad_stdin_file_fails_with_208() {
     let mut plan = ExecPlan::new("/bin/true");
-    plan.stdin = Stdio::File { path: "/nonexistent/input".into(), mode: FileMode::Read };
+    plan.stdin = Stdio::File {
+        path: "/nonexistent/input".into(),
+        mode: FileMode::Read,
+    };
     let err = spawn(&plan.prepare().unwrap()).unwrap_err();
-    let SpawnError::Setup { pid, step, exit_code, .. } = err else { panic!("unexpected error {err}") };
+    let SpawnError::Setup {
+        pid,
+        step,
+        exit_code,
+        ..
+    } = err
+    else {
+        panic!("unexpected error {err}")
+    };
     assert_eq!((step, exit_code), (Step::Stdin, 208));
     assert_eq!(wait_exit(pid), ExitStatus::Exited(208));
 }
@@ -225,8 +310,16 @@ fn nice_is_applied() {
 fn rlimits_are_applied() {
     let mut plan = sh("ulimit -Sn; ulimit -Hn; ulimit -Sc");
     plan.rlimits = vec![
-        Rlimit { resource: Resource::Nofile, soft: 100, hard: 200 },
-        Rlimit { resource: Resource::Core, soft: 0, hard: 0 },
+        Rlimit {
+            resource: Resource::Nofile,
+            soft: 100,
+            hard: 200,
+        },
+        Rlimit {
+            resource: Resource::Core,
+            soft: 0,
+            hard: 0,
+        },
     ];
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
@@ -236,9 +329,21 @@ fn rlimits_are_applied() {
 #[test]
 fn invalid_rlimit_fails_with_205() {
     let mut plan = ExecPlan::new("/bin/true");
-    plan.rlimits = vec![Rlimit { resource: Resource::Nofile, soft: 300, hard: 200 }];
+    plan.rlimits = vec![Rlimit {
+        resource: Resource::Nofile,
+        soft: 300,
+        hard: 200,
+    }];
     let err = spawn(&plan.prepare().unwrap()).unwrap_err();
-    let SpawnError::Setup { pid, step, errno, exit_code } = err else { panic!("unexpected error {err}") };
+    let SpawnError::Setup {
+        pid,
+        step,
+        errno,
+        exit_code,
+    } = err
+    else {
+        panic!("unexpected error {err}")
+    };
     assert_eq!((step, errno, exit_code), (Step::Rlimits, libc::EINVAL, 205));
     assert_eq!(wait_exit(pid), ExitStatus::Exited(205));
 }
@@ -257,7 +362,12 @@ fn pid_and_sid(stat: &str) -> (i64, i64) {
     let pid: i64 = stat.split_whitespace().next().unwrap().parse().unwrap();
     let after_comm = &stat[stat.rfind(')').unwrap() + 2..];
     // Fields after comm: state ppid pgrp session …
-    let sid: i64 = after_comm.split_whitespace().nth(3).unwrap().parse().unwrap();
+    let sid: i64 = after_comm
+        .split_whitespace()
+        .nth(3)
+        .unwrap()
+        .parse()
+        .unwrap();
     (pid, sid)
 }
 

@@ -37,7 +37,12 @@ pub(super) fn lift_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
             *slot = dup_above(*fd, floor)?;
         }
     }
-    for (slot, fd) in ctx.lifted.iter_mut().skip(3).zip(ctx.plan.listen_fds.iter()) {
+    for (slot, fd) in ctx
+        .lifted
+        .iter_mut()
+        .skip(3)
+        .zip(ctx.plan.listen_fds.iter())
+    {
         *slot = dup_above(*fd, floor)?;
     }
     Ok(())
@@ -59,7 +64,11 @@ fn move_to(fd: c_int, target: c_int) -> Result<(), c_int> {
 fn set_nonblock(fd: c_int, on: bool) -> Result<(), c_int> {
     // SAFETY: plain fcntl calls.
     let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
-    let want = if on { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+    let want = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
     if want != flags {
         // SAFETY: as above.
         check(unsafe { libc::fcntl(fd, libc::F_SETFL, want) })?;
@@ -82,15 +91,26 @@ fn connect_unix(path: &CStr, accmode: c_int) -> Result<c_int, c_int> {
         *dst = *src as libc::c_char;
     }
     // SAFETY: plain socket call.
-    let fd = check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })?;
+    let fd =
+        check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })?;
     let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
     // SAFETY: addr is a valid sockaddr_un of at least `len` bytes.
-    let r = unsafe { libc::connect(fd, (&addr as *const libc::sockaddr_un).cast(), len as libc::socklen_t) };
+    let r = unsafe {
+        libc::connect(
+            fd,
+            (&addr as *const libc::sockaddr_un).cast(),
+            len as libc::socklen_t,
+        )
+    };
     if r < 0 {
         let e = sys::errno();
         sys::close(fd);
         // Not a socket after all: report the original error.
-        return Err(if e == libc::ENOTSOCK || e == libc::EINVAL { libc::ENXIO } else { e });
+        return Err(if e == libc::ENOTSOCK || e == libc::EINVAL {
+            libc::ENXIO
+        } else {
+            e
+        });
     }
     let how = match accmode {
         libc::O_RDONLY => Some(libc::SHUT_WR),
@@ -109,15 +129,27 @@ fn connect_unix(path: &CStr, accmode: c_int) -> Result<c_int, c_int> {
 }
 
 fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
-    let Some(stdio) = usize::try_from(target).ok().and_then(|i| ctx.plan.stdio.get(i)) else {
+    let Some(stdio) = usize::try_from(target)
+        .ok()
+        .and_then(|i| ctx.plan.stdio.get(i))
+    else {
         return Err(libc::EBADF);
     };
-    let output_mode = if target == 0 { libc::O_RDONLY } else { libc::O_WRONLY };
+    let output_mode = if target == 0 {
+        libc::O_RDONLY
+    } else {
+        libc::O_WRONLY
+    };
     match stdio {
         PStdio::Keep => Ok(()),
         PStdio::Null => {
             // SAFETY: static NUL-terminated path.
-            let fd = check(unsafe { libc::open(c"/dev/null".as_ptr(), output_mode | libc::O_NOCTTY | libc::O_CLOEXEC) })?;
+            let fd = check(unsafe {
+                libc::open(
+                    c"/dev/null".as_ptr(),
+                    output_mode | libc::O_NOCTTY | libc::O_CLOEXEC,
+                )
+            })?;
             move_to(fd, target)
         }
         PStdio::DupStdin => {
@@ -141,9 +173,15 @@ fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
             check(unsafe { libc::dup2(src, target) }).map(|_| ())
         }
         PStdio::Tty(path) => {
-            let mode = if target == 0 { libc::O_RDWR } else { libc::O_WRONLY };
+            let mode = if target == 0 {
+                libc::O_RDWR
+            } else {
+                libc::O_WRONLY
+            };
             // SAFETY: NUL-terminated path prepared before fork.
-            let fd = check(unsafe { libc::open(path.as_ptr(), mode | libc::O_NOCTTY | libc::O_CLOEXEC) })?;
+            let fd = check(unsafe {
+                libc::open(path.as_ptr(), mode | libc::O_NOCTTY | libc::O_CLOEXEC)
+            })?;
             move_to(fd, target)?;
             if target == 0 {
                 // Become the terminal's controlling process (we are a
@@ -205,12 +243,18 @@ pub(super) fn close_other_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 /// Closes all descriptors `>= floor` except `keep` (which is `>= floor`).
 fn close_from(floor: c_int, keep: c_int) -> Result<(), c_int> {
     let (first, keep) = (floor as libc::c_uint, keep as libc::c_uint);
-    let r = if keep > first { sys::close_range(first, keep - 1) } else { Ok(()) }
-        .and_then(|()| sys::close_range(keep + 1, libc::c_uint::MAX));
+    let r = if keep > first {
+        sys::close_range(first, keep - 1)
+    } else {
+        Ok(())
+    }
+    .and_then(|()| sys::close_range(keep + 1, libc::c_uint::MAX));
     match r {
         Ok(()) => Ok(()),
         // Kernels before 5.9 have no close_range.
-        Err(libc::ENOSYS) => close_via_proc(floor, keep as c_int).or_else(|_| close_brute(floor, keep as c_int)),
+        Err(libc::ENOSYS) => {
+            close_via_proc(floor, keep as c_int).or_else(|_| close_brute(floor, keep as c_int))
+        }
         Err(e) => Err(e),
     }
 }
@@ -235,7 +279,10 @@ fn parse_fd(name: &[u8]) -> Option<c_int> {
 pub(super) fn close_via_proc(floor: c_int, keep: c_int) -> Result<(), c_int> {
     // SAFETY: static NUL-terminated path.
     let dir = check(unsafe {
-        libc::open(c"/proc/self/fd".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC)
+        libc::open(
+            c"/proc/self/fd".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
     })?;
     let mut buf = [0u8; 2048];
     loop {
@@ -313,7 +360,9 @@ mod tests {
     fn proc_fallback_closes_all_but_kept() {
         // Open a few descriptors before fork; the child closes them through
         // the /proc walk and checks what is left.
-        let files: Vec<std::fs::File> = (0..4).map(|_| std::fs::File::open("/dev/null").expect("open")).collect();
+        let files: Vec<std::fs::File> = (0..4)
+            .map(|_| std::fs::File::open("/dev/null").expect("open"))
+            .collect();
         let raw: Vec<c_int> = files.iter().map(std::os::fd::AsRawFd::as_raw_fd).collect();
         let keep = *raw.iter().max().expect("fds");
         let floor = *raw.iter().min().expect("fds");
@@ -328,7 +377,9 @@ mod tests {
 
     #[test]
     fn brute_fallback_closes_all_but_kept() {
-        let files: Vec<std::fs::File> = (0..3).map(|_| std::fs::File::open("/dev/null").expect("open")).collect();
+        let files: Vec<std::fs::File> = (0..3)
+            .map(|_| std::fs::File::open("/dev/null").expect("open"))
+            .collect();
         let raw: Vec<c_int> = files.iter().map(std::os::fd::AsRawFd::as_raw_fd).collect();
         let keep = *raw.iter().min().expect("fds");
         let ok = in_child(|| {

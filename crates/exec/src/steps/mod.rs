@@ -1,6 +1,6 @@
 //! The setup steps the child runs between `fork(2)` and `execve(2)`, in
-//! order. Each step is a small function over a [`Ctx`], testable alone; the
-//! order is the [`STEPS`] table and it matters. It follows systemd's
+//! order. Each step is a small function over a context (`Ctx`), testable alone; the
+//! order is the `STEPS` table and it matters. It follows systemd's
 //! `exec_child()` (src/core/execute.c) wherever both do the same thing.
 //!
 //! # Rules for code in this module
@@ -171,7 +171,10 @@ impl Step {
     }
 
     pub(crate) fn index(self) -> u32 {
-        Step::ALL.iter().position(|s| *s == self).map_or(u32::MAX, |i| i as u32)
+        Step::ALL
+            .iter()
+            .position(|s| *s == self)
+            .map_or(u32::MAX, |i| i as u32)
     }
 
     pub(crate) fn from_index(i: u32) -> Option<Step> {
@@ -261,6 +264,16 @@ fn fail(report_fd: c_int, step: Step, errno: c_int) -> ! {
     let (a, b) = msg.split_at_mut(4);
     a.copy_from_slice(&step.index().to_ne_bytes());
     b.copy_from_slice(&errno.to_ne_bytes());
+    // If the parent dropped its read end, the write must fail with EPIPE
+    // rather than kill us with SIGPIPE (step 1 may have restored the
+    // default action): the exit code is the report that still counts.
+    // SAFETY: sigset_t is plain old data, initialised by sigemptyset.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGPIPE);
+        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+    }
     // Nothing useful can be done if the parent went away.
     let _ = sys::write_all(report_fd, &msg);
     // SAFETY: _exit is async-signal-safe and skips atexit handlers and
@@ -287,7 +300,10 @@ mod tests {
     #[test]
     fn exit_codes_have_systemd_names() {
         for s in Step::ALL {
-            assert!(crate::exit_status::exit_code_name(i32::from(s.exit_code())).is_some(), "{s:?}");
+            assert!(
+                crate::exit_status::exit_code_name(i32::from(s.exit_code())).is_some(),
+                "{s:?}"
+            );
         }
     }
 }

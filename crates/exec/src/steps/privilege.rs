@@ -26,7 +26,10 @@ fn all_caps(last: u32) -> u64 {
 fn with_setpcap() -> Result<CapSets, c_int> {
     let caps = sys::capget()?;
     if caps.effective & bit(sys::CAP_SETPCAP) == 0 && caps.permitted & bit(sys::CAP_SETPCAP) != 0 {
-        sys::capset(CapSets { effective: caps.effective | bit(sys::CAP_SETPCAP), ..caps })?;
+        sys::capset(CapSets {
+            effective: caps.effective | bit(sys::CAP_SETPCAP),
+            ..caps
+        })?;
     }
     Ok(caps)
 }
@@ -72,7 +75,10 @@ pub(super) fn bounding_set(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     }
     // Restores the effective set we started with and applies the trimmed
     // inheritable set.
-    sys::capset(CapSets { inheritable, ..before })
+    sys::capset(CapSets {
+        inheritable,
+        ..before
+    })
 }
 
 /// Step 16: the ambient set before the user change. Requested capabilities
@@ -83,7 +89,9 @@ pub(super) fn bounding_set(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 pub(super) fn ambient_prepare(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     let mut ambient = ctx.plan.ambient & all_caps(ctx.plan.cap_last_cap);
     for cap in 0..=ctx.plan.cap_last_cap {
-        if ambient & bit(cap) != 0 && sys::prctl(sys::PR_CAPBSET_READ, libc::c_ulong::from(cap)) != Ok(1) {
+        if ambient & bit(cap) != 0
+            && sys::prctl(sys::PR_CAPBSET_READ, libc::c_ulong::from(cap)) != Ok(1)
+        {
             ambient &= !bit(cap);
         }
     }
@@ -91,9 +99,15 @@ pub(super) fn ambient_prepare(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 
     let caps = sys::capget()?;
     if caps.inheritable != ambient {
-        sys::capset(CapSets { inheritable: ambient, ..caps })?;
+        sys::capset(CapSets {
+            inheritable: ambient,
+            ..caps
+        })?;
     }
-    match sys::prctl(sys::PR_CAP_AMBIENT, sys::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong) {
+    match sys::prctl(
+        sys::PR_CAP_AMBIENT,
+        sys::PR_CAP_AMBIENT_CLEAR_ALL as libc::c_ulong,
+    ) {
         // A kernel without ambient capabilities (< 4.3) has nothing to clear.
         Err(libc::EINVAL) if ambient == 0 => {}
         Err(e) => return Err(e),
@@ -111,7 +125,11 @@ pub(super) fn ambient_prepare(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 fn raise_ambient(ambient: u64) -> Result<(), c_int> {
     for cap in 0..64u32 {
         if ambient & bit(cap) != 0 {
-            sys::prctl3(sys::PR_CAP_AMBIENT, sys::PR_CAP_AMBIENT_RAISE as libc::c_ulong, libc::c_ulong::from(cap))?;
+            sys::prctl3(
+                sys::PR_CAP_AMBIENT,
+                sys::PR_CAP_AMBIENT_RAISE as libc::c_ulong,
+                libc::c_ulong::from(cap),
+            )?;
         }
     }
     Ok(())
@@ -189,7 +207,12 @@ pub(super) fn exec(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
         if total + 1 > ctx.listen_pid_cap {
             return Err(libc::E2BIG);
         }
-        for (i, b) in prefix.iter().chain(pid.iter()).chain(std::iter::once(&0u8)).enumerate() {
+        for (i, b) in prefix
+            .iter()
+            .chain(pid.iter())
+            .chain(std::iter::once(&0u8))
+            .enumerate()
+        {
             // SAFETY: i < total + 1 <= capacity of the parent-allocated slot.
             unsafe { ctx.listen_pid.add(i).write(*b) };
         }

@@ -23,7 +23,9 @@ pub(super) fn reset_signals(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
             continue;
         }
         // SAFETY: valid sigaction pointer, no old-action pointer.
-        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } < 0 && sys::errno() == libc::EINVAL {
+        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } < 0
+            && sys::errno() == libc::EINVAL
+        {
             // glibc refuses the signals it reserves for threads (32, 33),
             // but an inherited SIG_IGN on them would survive exec, so ask
             // the kernel directly. An all-zero kernel sigaction is SIG_DFL
@@ -31,7 +33,15 @@ pub(super) fn reset_signals(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
             // layout; 32 bytes cover the largest of them.
             let zero = [0u64; 4];
             // SAFETY: the kernel reads at most 32 bytes from `zero`.
-            unsafe { libc::syscall(libc::SYS_rt_sigaction, sig, zero.as_ptr(), std::ptr::null_mut::<u64>(), 8usize) };
+            unsafe {
+                libc::syscall(
+                    libc::SYS_rt_sigaction,
+                    sig,
+                    zero.as_ptr(),
+                    std::ptr::null_mut::<u64>(),
+                    8usize,
+                )
+            };
         }
     }
     if ctx.plan.ignore_sigpipe {
@@ -80,7 +90,12 @@ pub(super) fn oom_score_adjust(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
         return Ok(());
     };
     // SAFETY: static NUL-terminated path.
-    let fd = unsafe { libc::open(c"/proc/self/oom_score_adj".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) };
+    let fd = unsafe {
+        libc::open(
+            c"/proc/self/oom_score_adj".as_ptr(),
+            libc::O_WRONLY | libc::O_CLOEXEC,
+        )
+    };
     let r = if fd < 0 {
         Err(sys::errno())
     } else {
@@ -148,7 +163,10 @@ pub(super) fn nice(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 
 /// systemd's `setrlimit_closest()`: on `EPERM` clamp both values to the
 /// current hard limit rather than fail.
-pub(crate) fn setrlimit_closest(resource: libc::__rlimit_resource_t, want: &libc::rlimit) -> Result<(), c_int> {
+pub(crate) fn setrlimit_closest(
+    resource: libc::__rlimit_resource_t,
+    want: &libc::rlimit,
+) -> Result<(), c_int> {
     // SAFETY: valid pointer.
     if unsafe { libc::setrlimit(resource, want) } == 0 {
         return Ok(());
@@ -221,7 +239,11 @@ mod tests {
     #[test]
     fn rlimits_step_alone() {
         let mut plan = ExecPlan::new("/bin/true");
-        plan.rlimits = vec![Rlimit { resource: Resource::Nofile, soft: 100, hard: 200 }];
+        plan.rlimits = vec![Rlimit {
+            resource: Resource::Nofile,
+            soft: 100,
+            hard: 200,
+        }];
         let prepared = plan.prepare().expect("prepare");
         let ok = with_ctx(&prepared, -1, |ctx| {
             in_child(|| {
@@ -240,19 +262,27 @@ mod tests {
     #[test]
     fn setrlimit_closest_clamps_to_hard_limit() {
         let ok = in_child(|| {
-            let lower = libc::rlimit { rlim_cur: 64, rlim_max: 128 };
+            let lower = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 128,
+            };
             // SAFETY: valid pointer.
             if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lower) } != 0 {
                 return false;
             }
             // Without CAP_SYS_RESOURCE the raise past the hard limit is
             // refused; systemd then settles for the hard limit.
-            let Ok(mut caps) = sys::capget() else { return false };
+            let Ok(mut caps) = sys::capget() else {
+                return false;
+            };
             caps.effective &= !(1u64 << 24);
             if sys::capset(caps).is_err() {
                 return false;
             }
-            let want = libc::rlimit { rlim_cur: 1000, rlim_max: 2000 };
+            let want = libc::rlimit {
+                rlim_cur: 1000,
+                rlim_max: 2000,
+            };
             if setrlimit_closest(libc::RLIMIT_NOFILE, &want).is_err() {
                 return false;
             }

@@ -27,7 +27,11 @@ pub(crate) fn in_child(f: impl FnOnce() -> bool) -> bool {
 }
 
 /// Runs `f` with a context for `plan` whose report pipe is `report_fd`.
-pub(crate) fn with_ctx<R>(plan: &PreparedPlan, report_fd: c_int, f: impl FnOnce(&mut Ctx<'_>) -> R) -> R {
+pub(crate) fn with_ctx<R>(
+    plan: &PreparedPlan,
+    report_fd: c_int,
+    f: impl FnOnce(&mut Ctx<'_>) -> R,
+) -> R {
     let mut lifted = vec![-1; 3 + plan.listen_fds.len()];
     let mut ctx = Ctx {
         plan,

@@ -18,7 +18,11 @@ pub const DEADLINE: Duration = Duration::from_secs(20);
 pub fn pipe() -> (OwnedFd, OwnedFd) {
     let mut fds = [0; 2];
     // SAFETY: fds has room for two descriptors.
-    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
+    assert_eq!(
+        unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) },
+        0,
+        "pipe2"
+    );
     // SAFETY: freshly created, owned here.
     unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) }
 }
@@ -30,7 +34,10 @@ pub fn wait_exit(pid: i32) -> ExitStatus {
         if let Some(status) = try_reap(pid).expect("waitid") {
             return status;
         }
-        assert!(start.elapsed() < DEADLINE, "child {pid} did not exit within {DEADLINE:?}");
+        assert!(
+            start.elapsed() < DEADLINE,
+            "child {pid} did not exit within {DEADLINE:?}"
+        );
         std::thread::sleep(Duration::from_millis(2));
     }
 }
@@ -41,9 +48,17 @@ pub fn read_to_end(fd: OwnedFd) -> String {
     let mut out = Vec::new();
     let mut file = std::fs::File::from(fd);
     loop {
-        let mut pfd = libc::pollfd { fd: file.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        let mut pfd = libc::pollfd {
+            fd: file.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
         let left = DEADLINE.saturating_sub(start.elapsed());
-        assert!(!left.is_zero(), "no end-of-file within {DEADLINE:?}; got {:?}", String::from_utf8_lossy(&out));
+        assert!(
+            !left.is_zero(),
+            "no end-of-file within {DEADLINE:?}; got {:?}",
+            String::from_utf8_lossy(&out)
+        );
         // SAFETY: one valid pollfd.
         let r = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(1000) as i32) };
         if r <= 0 {
@@ -96,7 +111,11 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     pub fn new(tag: &str) -> TempDir {
         static N: AtomicU32 = AtomicU32::new(0);
-        let p = std::env::temp_dir().join(format!("vigil-exec-{tag}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed)));
+        let p = std::env::temp_dir().join(format!(
+            "vigil-exec-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
         std::fs::create_dir_all(&p).expect("create temp dir");
         TempDir(p)
     }
@@ -114,5 +133,8 @@ impl Drop for TempDir {
 
 /// One field of `/proc/<pid>/status`-style text, e.g. `status_field(s, "CapAmb")`.
 pub fn status_field<'a>(status: &'a str, name: &str) -> Option<&'a str> {
-    status.lines().find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':'))).map(str::trim)
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+        .map(str::trim)
 }

@@ -1,0 +1,292 @@
+//! Fork, run the setup steps in the child, learn whether exec succeeded.
+//!
+//! # The handshake
+//!
+//! Before forking, the parent creates a pipe with `O_CLOEXEC` on both ends.
+//! The child keeps the write end through every step (it is lifted out of
+//! the way of the stdio and listen targets and spared by the close step).
+//! Then either:
+//!
+//! - `execve(2)` succeeds: close-on-exec closes the write end, the parent
+//!   reads end-of-file and returns a [`Child`];
+//! - a step fails: the child writes `(step, errno)` and `_exit`s with the
+//!   step's `systemd.exec(5)` exit code; the parent reads the report and
+//!   returns [`SpawnError::Setup`].
+//!
+//! A child killed by a signal before exec (nothing else can interrupt it)
+//! also closes the pipe without a report; the parent cannot tell that from
+//! success and returns a [`Child`] whose death the manager then observes.
+//!
+//! # Who reaps
+//!
+//! Nobody here. The manager reaps every child through `waitid(P_ALL)` in
+//! its loop ([`crate::reap_all`]); a `waitpid` here would race it. After
+//! [`SpawnError::Setup`] the child has exited (or is about to) with
+//! `exit_code`; its PID is in the error so the manager can recognise the
+//! exit status when its loop reaps it. No pidfd is kept for a failed child.
+//!
+//! # Blocking
+//!
+//! [`spawn`] blocks until the child has exec'd or failed. Every step is
+//! quick except opening a FIFO as output (blocks until a reader appears)
+//! or a terminal that waits for carrier. A manager that must never block
+//! uses [`spawn_nowait`], polls [`Spawning::report_fd`] for readability
+//! (it becomes readable at exec or failure) and then calls
+//! [`Spawning::finish`].
+//!
+//! # Why fork
+//!
+//! The manager is single-threaded, so `fork(2)` is safe and the child can
+//! run arbitrary (async-signal-safe) setup. `posix_spawn` cannot express
+//! these steps. If the manager ever grows a second thread this must become
+//! an exec helper, as systemd 255's `systemd-executor` is.
+
+use std::ffi::c_char;
+use std::io;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+
+use libc::{c_int, pid_t};
+
+use crate::prepare::PreparedPlan;
+use crate::steps::{self, Ctx, Step, REPORT_LEN};
+use crate::sys;
+
+/// Why a spawn failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SpawnError {
+    #[error("creating the exec report pipe failed: {0}")]
+    Pipe(#[source] io::Error),
+    #[error("fork failed: {0}")]
+    Fork(#[source] io::Error),
+    #[error("reading the exec report of child {pid} failed: {source}")]
+    Report {
+        pid: i32,
+        #[source]
+        source: io::Error,
+    },
+    /// A setup step failed in the child, which exits with `exit_code`.
+    #[error("child {pid}: {step} failed: {} (exit code {exit_code})", io::Error::from_raw_os_error(*errno))]
+    Setup {
+        pid: i32,
+        step: Step,
+        errno: i32,
+        exit_code: u8,
+    },
+}
+
+impl SpawnError {
+    /// The child's PID when a child exists (it must still be reaped).
+    pub fn pid(&self) -> Option<i32> {
+        match self {
+            SpawnError::Setup { pid, .. } | SpawnError::Report { pid, .. } => Some(*pid),
+            SpawnError::Pipe(_) | SpawnError::Fork(_) => None,
+        }
+    }
+}
+
+/// A started process. Dropping it closes the pidfd; it neither kills nor
+/// reaps the process.
+#[derive(Debug)]
+pub struct Child {
+    pub pid: i32,
+    /// A pidfd (`pidfd_open(2)`), `None` on kernels before 5.3.
+    pub pidfd: Option<OwnedFd>,
+}
+
+/// Why a signal could not be sent.
+#[derive(Debug, thiserror::Error)]
+#[error("sending signal {signal} to process {pid} failed: {source}")]
+pub struct SignalError {
+    pub pid: i32,
+    pub signal: i32,
+    #[source]
+    pub source: io::Error,
+}
+
+impl Child {
+    /// Sends `signal` through the pidfd (no PID-reuse race), or with
+    /// `kill(2)` where pidfds are unavailable.
+    pub fn signal(&self, signal: i32) -> Result<(), SignalError> {
+        let err = |e: c_int| SignalError {
+            pid: self.pid,
+            signal,
+            source: io::Error::from_raw_os_error(e),
+        };
+        if let Some(fd) = &self.pidfd {
+            match sys::pidfd_send_signal(fd.as_raw_fd(), signal) {
+                Ok(()) => return Ok(()),
+                Err(libc::ENOSYS) => {}
+                Err(e) => return Err(err(e)),
+            }
+        }
+        // SAFETY: plain system call.
+        if unsafe { libc::kill(self.pid, signal) } < 0 {
+            return Err(err(sys::errno()));
+        }
+        Ok(())
+    }
+}
+
+/// A child between fork and exec; see [`spawn_nowait`].
+#[derive(Debug)]
+pub struct Spawning {
+    pid: i32,
+    pidfd: Option<OwnedFd>,
+    report: OwnedFd,
+}
+
+impl Spawning {
+    /// The child's PID.
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Becomes readable (end-of-file or a report) once the child has
+    /// exec'd or failed; register it with the event loop.
+    pub fn report_fd(&self) -> BorrowedFd<'_> {
+        self.report.as_fd()
+    }
+
+    /// Reads the outcome; blocks until the child has exec'd or failed.
+    pub fn finish(self) -> Result<Child, SpawnError> {
+        let mut buf = [0u8; REPORT_LEN];
+        let mut got = 0usize;
+        while got < REPORT_LEN {
+            let rest = buf.get_mut(got..).unwrap_or(&mut []);
+            // SAFETY: reading into the unfilled part of our buffer.
+            let n = unsafe {
+                libc::read(
+                    self.report.as_raw_fd(),
+                    rest.as_mut_ptr().cast(),
+                    rest.len(),
+                )
+            };
+            if n < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(SpawnError::Report {
+                    pid: self.pid,
+                    source: e,
+                });
+            }
+            if n == 0 {
+                break;
+            }
+            got += n as usize;
+        }
+        match got {
+            0 => Ok(Child {
+                pid: self.pid,
+                pidfd: self.pidfd,
+            }),
+            REPORT_LEN => {
+                let (a, b) = buf.split_at(4);
+                let index = u32::from_ne_bytes(a.try_into().unwrap_or([0xff; 4]));
+                let errno = i32::from_ne_bytes(b.try_into().unwrap_or([0; 4]));
+                match Step::from_index(index) {
+                    Some(step) => Err(SpawnError::Setup {
+                        pid: self.pid,
+                        step,
+                        errno,
+                        exit_code: step.exit_code(),
+                    }),
+                    None => Err(SpawnError::Report {
+                        pid: self.pid,
+                        source: io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            format!("unknown step index {index}"),
+                        ),
+                    }),
+                }
+            }
+            n => Err(SpawnError::Report {
+                pid: self.pid,
+                source: io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    format!("truncated report ({n} bytes)"),
+                ),
+            }),
+        }
+    }
+}
+
+/// Starts `plan` and waits until it has exec'd ([`Child`]) or a setup step
+/// failed ([`SpawnError::Setup`]). Does not reap; see the module docs.
+pub fn spawn(plan: &PreparedPlan) -> Result<Child, SpawnError> {
+    spawn_nowait(plan)?.finish()
+}
+
+/// Size of the `LISTEN_PID=` slot: the prefix, any PID, the NUL.
+const LISTEN_PID_CAP: usize = 40;
+
+/// Forks and starts the setup steps, returning without waiting for exec.
+pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
+    // Everything the child touches is allocated here, before fork.
+    let mut argv: Vec<*const c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
+    argv.push(std::ptr::null());
+    let mut listen_pid = vec![0u8; LISTEN_PID_CAP];
+    let listen_pid_ptr = listen_pid.as_mut_ptr();
+    let mut envp: Vec<*const c_char> = Vec::with_capacity(plan.env.len() + 2);
+    if !plan.listen_fds.is_empty() {
+        envp.push(listen_pid_ptr.cast_const().cast());
+    }
+    envp.extend(plan.env.iter().map(|e| e.as_ptr()));
+    envp.push(std::ptr::null());
+    let mut lifted: Vec<c_int> = vec![-1; 3 + plan.listen_fds.len()];
+
+    let mut fds = [0 as c_int; 2];
+    // SAFETY: fds has room for the two descriptors.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+        return Err(SpawnError::Pipe(io::Error::last_os_error()));
+    }
+    let [read_end, write_end] = fds;
+    // SAFETY: both descriptors were just created and are owned only here.
+    let report = unsafe { OwnedFd::from_raw_fd(read_end) };
+    // SAFETY: getpid cannot fail.
+    let parent_pid: pid_t = unsafe { libc::getpid() };
+
+    // SAFETY: the child runs only async-signal-safe code over memory
+    // prepared above, and ends in execve or _exit.
+    let pid = unsafe { libc::fork() };
+    if pid < 0 {
+        let e = io::Error::last_os_error();
+        sys::close(write_end);
+        return Err(SpawnError::Fork(e));
+    }
+    if pid == 0 {
+        let mut ctx = Ctx {
+            plan,
+            report_fd: write_end,
+            parent_pid,
+            lifted: &mut lifted,
+            listen_pid: if plan.listen_fds.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                listen_pid_ptr
+            },
+            listen_pid_cap: LISTEN_PID_CAP,
+            ambient: 0,
+            argv: argv.as_ptr(),
+            envp: envp.as_ptr(),
+        };
+        steps::run_child(&mut ctx);
+    }
+    // The parent must drop its write end, or it would never see EOF.
+    sys::close(write_end);
+    // The child may already be a zombie; pidfd_open still works then.
+    let pidfd = sys::pidfd_open(pid).ok();
+    // Keep the buffers alive until here (the child has its own copies).
+    drop((argv, envp, listen_pid, lifted));
+    Ok(Spawning { pid, pidfd, report })
+}
+
+/// Marks the manager as a child subreaper (`PR_SET_CHILD_SUBREAPER`):
+/// orphans of services (double-forking daemons) are reparented to it
+/// instead of PID 1, so it can track and reap them. PID 1 needs no call.
+pub fn set_child_subreaper() -> io::Result<()> {
+    sys::prctl(sys::PR_SET_CHILD_SUBREAPER, 1)
+        .map(|_| ())
+        .map_err(io::Error::from_raw_os_error)
+}

@@ -1,0 +1,393 @@
+//! Descriptor steps: lift, standard streams, listen fds, close the rest.
+//! Child-side code: async-signal-safe only (see the parent module).
+//!
+//! The invariant that makes the `dup2` dance safe: after [`lift_fds`] every
+//! source descriptor lives at or above `3 + n_listen`, so writing targets
+//! 0..3+n can never destroy a source that a later step still reads.
+
+use std::ffi::CStr;
+
+use libc::c_int;
+
+use super::Ctx;
+use crate::prepare::PStdio;
+use crate::sys::{self, check};
+
+fn target_floor(ctx: &Ctx<'_>) -> c_int {
+    3 + c_int::try_from(ctx.plan.listen_fds.len()).unwrap_or(c_int::MAX - 3)
+}
+
+fn dup_above(fd: c_int, floor: c_int) -> Result<c_int, c_int> {
+    // SAFETY: plain fcntl on a descriptor number.
+    check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor) })
+}
+
+/// Step 4: duplicate the report pipe and every caller descriptor to
+/// `>= 3 + n_listen` (close-on-exec copies; the step that consumes each
+/// copy `dup2`s it into place, and [`close_other_fds`] drops the copies).
+pub(super) fn lift_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    let floor = target_floor(ctx);
+    if ctx.report_fd < floor {
+        let old = ctx.report_fd;
+        ctx.report_fd = dup_above(old, floor)?;
+        sys::close(old);
+    }
+    for (slot, stdio) in ctx.lifted.iter_mut().zip(ctx.plan.stdio.iter()) {
+        if let PStdio::Fd { fd, .. } = stdio {
+            *slot = dup_above(*fd, floor)?;
+        }
+    }
+    for (slot, fd) in ctx
+        .lifted
+        .iter_mut()
+        .skip(3)
+        .zip(ctx.plan.listen_fds.iter())
+    {
+        *slot = dup_above(*fd, floor)?;
+    }
+    Ok(())
+}
+
+/// Puts `fd` at `target` without close-on-exec and closes the original.
+fn move_to(fd: c_int, target: c_int) -> Result<(), c_int> {
+    if fd == target {
+        // SAFETY: plain fcntl; clears FD_CLOEXEC so the service inherits it.
+        check(unsafe { libc::fcntl(fd, libc::F_SETFD, 0) })?;
+        return Ok(());
+    }
+    // SAFETY: plain dup2; the new descriptor never has FD_CLOEXEC.
+    let r = check(unsafe { libc::dup2(fd, target) });
+    sys::close(fd);
+    r.map(|_| ())
+}
+
+fn set_nonblock(fd: c_int, on: bool) -> Result<(), c_int> {
+    // SAFETY: plain fcntl calls.
+    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    let want = if on {
+        flags | libc::O_NONBLOCK
+    } else {
+        flags & !libc::O_NONBLOCK
+    };
+    if want != flags {
+        // SAFETY: as above.
+        check(unsafe { libc::fcntl(fd, libc::F_SETFL, want) })?;
+    }
+    Ok(())
+}
+
+/// systemd's `acquire_path()` fallback: `open(2)` of an `AF_UNIX` socket
+/// fails with `ENXIO`; connect to it instead, shutting down the direction
+/// the stream does not use.
+fn connect_unix(path: &CStr, accmode: c_int) -> Result<c_int, c_int> {
+    // SAFETY: sockaddr_un is plain old data.
+    let mut addr: libc::sockaddr_un = unsafe { std::mem::zeroed() };
+    addr.sun_family = libc::AF_UNIX as libc::sa_family_t;
+    let bytes = path.to_bytes();
+    if bytes.len() >= addr.sun_path.len() {
+        return Err(libc::ENXIO);
+    }
+    for (dst, src) in addr.sun_path.iter_mut().zip(bytes.iter()) {
+        *dst = *src as libc::c_char;
+    }
+    // SAFETY: plain socket call.
+    let fd =
+        check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })?;
+    let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
+    // SAFETY: addr is a valid sockaddr_un of at least `len` bytes.
+    let r = unsafe {
+        libc::connect(
+            fd,
+            (&addr as *const libc::sockaddr_un).cast(),
+            len as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        let e = sys::errno();
+        sys::close(fd);
+        // Not a socket after all: report the original error.
+        return Err(if e == libc::ENOTSOCK || e == libc::EINVAL {
+            libc::ENXIO
+        } else {
+            e
+        });
+    }
+    let how = match accmode {
+        libc::O_RDONLY => Some(libc::SHUT_WR),
+        libc::O_WRONLY => Some(libc::SHUT_RD),
+        _ => None,
+    };
+    if let Some(how) = how {
+        // SAFETY: plain shutdown on our socket.
+        if unsafe { libc::shutdown(fd, how) } < 0 {
+            let e = sys::errno();
+            sys::close(fd);
+            return Err(e);
+        }
+    }
+    Ok(fd)
+}
+
+fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
+    let Some(stdio) = usize::try_from(target)
+        .ok()
+        .and_then(|i| ctx.plan.stdio.get(i))
+    else {
+        return Err(libc::EBADF);
+    };
+    let output_mode = if target == 0 {
+        libc::O_RDONLY
+    } else {
+        libc::O_WRONLY
+    };
+    match stdio {
+        PStdio::Keep => Ok(()),
+        PStdio::Null => {
+            // SAFETY: static NUL-terminated path.
+            let fd = check(unsafe {
+                libc::open(
+                    c"/dev/null".as_ptr(),
+                    output_mode | libc::O_NOCTTY | libc::O_CLOEXEC,
+                )
+            })?;
+            move_to(fd, target)
+        }
+        PStdio::DupStdin => {
+            // SAFETY: plain dup2.
+            check(unsafe { libc::dup2(0, target) }).map(|_| ())
+        }
+        PStdio::DupStdout => {
+            // SAFETY: plain dup2.
+            check(unsafe { libc::dup2(1, target) }).map(|_| ())
+        }
+        PStdio::Fd { socket, .. } => {
+            let Some(&src) = usize::try_from(target).ok().and_then(|i| ctx.lifted.get(i)) else {
+                return Err(libc::EBADF);
+            };
+            if *socket {
+                // A socket handed over as a stream must block, as programs
+                // written for inetd expect (systemd does the same).
+                set_nonblock(src, false)?;
+            }
+            // SAFETY: plain dup2 from the lifted copy.
+            check(unsafe { libc::dup2(src, target) }).map(|_| ())
+        }
+        PStdio::Tty(path) => {
+            let mode = if target == 0 {
+                libc::O_RDWR
+            } else {
+                libc::O_WRONLY
+            };
+            // SAFETY: NUL-terminated path prepared before fork.
+            let fd = check(unsafe {
+                libc::open(path.as_ptr(), mode | libc::O_NOCTTY | libc::O_CLOEXEC)
+            })?;
+            move_to(fd, target)?;
+            if target == 0 {
+                // Become the terminal's controlling process (we are a
+                // session leader after setsid); fail like `tty-fail`.
+                // SAFETY: plain ioctl with an integer argument.
+                check(unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0 as c_int) })?;
+            }
+            Ok(())
+        }
+        PStdio::File { path, flags, mode } => {
+            // SAFETY: NUL-terminated path prepared before fork.
+            let fd = unsafe { libc::open(path.as_ptr(), *flags, libc::c_uint::from(*mode)) };
+            let fd = if fd >= 0 {
+                fd
+            } else {
+                match sys::errno() {
+                    libc::ENXIO => connect_unix(path, *flags & libc::O_ACCMODE)?,
+                    e => return Err(e),
+                }
+            };
+            move_to(fd, target)
+        }
+    }
+}
+
+/// Step 5.
+pub(super) fn setup_stdin(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    setup_stream(ctx, 0)
+}
+
+/// Step 6.
+pub(super) fn setup_stdout(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    setup_stream(ctx, 1)
+}
+
+/// Step 7.
+pub(super) fn setup_stderr(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    setup_stream(ctx, 2)
+}
+
+/// Step 8: listen fds to 3, 4, …, with `O_NONBLOCK` per `NonBlocking=`.
+pub(super) fn place_listen_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    let non_blocking = ctx.plan.non_blocking;
+    for (i, src) in ctx.lifted.iter().skip(3).enumerate() {
+        let target = 3 + c_int::try_from(i).map_err(|_| libc::EBADF)?;
+        set_nonblock(*src, non_blocking)?;
+        // SAFETY: plain dup2 from the lifted copy.
+        check(unsafe { libc::dup2(*src, target) })?;
+    }
+    Ok(())
+}
+
+/// Step 9: close every descriptor `>= 3 + n_listen` except the report pipe.
+pub(super) fn close_other_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    let floor = target_floor(ctx);
+    close_from(floor, ctx.report_fd)
+}
+
+/// Closes all descriptors `>= floor` except `keep` (which is `>= floor`).
+fn close_from(floor: c_int, keep: c_int) -> Result<(), c_int> {
+    let (first, keep) = (floor as libc::c_uint, keep as libc::c_uint);
+    let r = if keep > first {
+        sys::close_range(first, keep - 1)
+    } else {
+        Ok(())
+    }
+    .and_then(|()| sys::close_range(keep + 1, libc::c_uint::MAX));
+    match r {
+        Ok(()) => Ok(()),
+        // Kernels before 5.9 have no close_range.
+        Err(libc::ENOSYS) => {
+            close_via_proc(floor, keep as c_int).or_else(|_| close_brute(floor, keep as c_int))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Parses a decimal descriptor number from a directory entry name.
+fn parse_fd(name: &[u8]) -> Option<c_int> {
+    if name.is_empty() || name.len() > 9 {
+        return None;
+    }
+    let mut v: c_int = 0;
+    for &b in name {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + c_int::from(b - b'0');
+    }
+    Some(v)
+}
+
+/// Fallback: walk `/proc/self/fd` with raw `getdents64` into a stack
+/// buffer (`opendir` would allocate).
+pub(super) fn close_via_proc(floor: c_int, keep: c_int) -> Result<(), c_int> {
+    // SAFETY: static NUL-terminated path.
+    let dir = check(unsafe {
+        libc::open(
+            c"/proc/self/fd".as_ptr(),
+            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
+        )
+    })?;
+    let mut buf = [0u8; 2048];
+    loop {
+        // SAFETY: the kernel writes at most buf.len() bytes into buf.
+        let n = unsafe { libc::syscall(libc::SYS_getdents64, dir, buf.as_mut_ptr(), buf.len()) };
+        if n < 0 {
+            let e = sys::errno();
+            sys::close(dir);
+            return Err(e);
+        }
+        if n == 0 {
+            break;
+        }
+        let mut off = 0usize;
+        let end = n as usize;
+        // linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name.
+        while off + 19 < end {
+            let Some(rec) = buf.get(off..end) else { break };
+            let reclen = match (rec.get(16), rec.get(17)) {
+                (Some(&a), Some(&b)) => usize::from(u16::from_ne_bytes([a, b])),
+                _ => break,
+            };
+            if reclen == 0 {
+                break;
+            }
+            let name = rec.get(19..reclen.min(rec.len())).unwrap_or(&[]);
+            let name_len = name.iter().position(|&b| b == 0).unwrap_or(name.len());
+            if let Some(fd) = parse_fd(name.get(..name_len).unwrap_or(&[])) {
+                if fd >= floor && fd != keep && fd != dir {
+                    sys::close(fd);
+                }
+            }
+            off += reclen;
+        }
+    }
+    sys::close(dir);
+    Ok(())
+}
+
+/// Last resort without `/proc`: close every number up to the soft
+/// `RLIMIT_NOFILE`, capped so that a huge limit cannot stall the spawn.
+fn close_brute(floor: c_int, keep: c_int) -> Result<(), c_int> {
+    // SAFETY: plain old data and a valid pointer.
+    let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: as above.
+    check(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) })?;
+    let max = rl.rlim_cur.min(65_536) as c_int;
+    for fd in floor..max {
+        if fd != keep {
+            sys::close(fd);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::in_child;
+    use super::*;
+
+    #[test]
+    fn parse_fd_rejects_dots_and_garbage() {
+        assert_eq!(parse_fd(b"17"), Some(17));
+        assert_eq!(parse_fd(b"."), None);
+        assert_eq!(parse_fd(b".."), None);
+        assert_eq!(parse_fd(b""), None);
+    }
+
+    fn fd_open(fd: c_int) -> bool {
+        // SAFETY: F_GETFD only queries.
+        unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+    }
+
+    #[test]
+    fn proc_fallback_closes_all_but_kept() {
+        // Open a few descriptors before fork; the child closes them through
+        // the /proc walk and checks what is left.
+        let files: Vec<std::fs::File> = (0..4)
+            .map(|_| std::fs::File::open("/dev/null").expect("open"))
+            .collect();
+        let raw: Vec<c_int> = files.iter().map(std::os::fd::AsRawFd::as_raw_fd).collect();
+        let keep = *raw.iter().max().expect("fds");
+        let floor = *raw.iter().min().expect("fds");
+        let ok = in_child(|| {
+            if close_via_proc(floor, keep).is_err() {
+                return false;
+            }
+            raw.iter().all(|&fd| fd_open(fd) == (fd == keep)) && fd_open(0)
+        });
+        assert!(ok);
+    }
+
+    #[test]
+    fn brute_fallback_closes_all_but_kept() {
+        let files: Vec<std::fs::File> = (0..3)
+            .map(|_| std::fs::File::open("/dev/null").expect("open"))
+            .collect();
+        let raw: Vec<c_int> = files.iter().map(std::os::fd::AsRawFd::as_raw_fd).collect();
+        let keep = *raw.iter().min().expect("fds");
+        let ok = in_child(|| {
+            if close_brute(keep, keep).is_err() {
+                return false;
+            }
+            raw.iter().all(|&fd| fd_open(fd) == (fd == keep))
+        });
+        assert!(ok);
+    }
+}

@@ -1,0 +1,329 @@
+//! Process-wide steps: signals, cgroup, session, OOM score, nice level,
+//! resource limits, umask and the parent-death signal. Child-side code:
+//! async-signal-safe only (see the parent module).
+
+use libc::c_int;
+
+use super::Ctx;
+use crate::sys::{self, check};
+
+/// Highest signal number on Linux (`_NSIG - 1`).
+const SIG_MAX: c_int = 64;
+
+/// Step 1: every disposition back to `SIG_DFL` (execve keeps ignored
+/// signals ignored), `SIGPIPE` ignored when `IgnoreSIGPIPE=yes`, then an
+/// empty signal mask (execve keeps the mask, and the manager blocks the
+/// signals it reads through signalfd).
+pub(super) fn reset_signals(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    // SAFETY: sigaction is plain old data; zeroed means no flags, empty mask.
+    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
+    sa.sa_sigaction = libc::SIG_DFL;
+    for sig in 1..=SIG_MAX {
+        if sig == libc::SIGKILL || sig == libc::SIGSTOP {
+            continue;
+        }
+        // SAFETY: valid sigaction pointer, no old-action pointer.
+        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } < 0
+            && sys::errno() == libc::EINVAL
+        {
+            // glibc refuses the signals it reserves for threads (32, 33),
+            // but an inherited SIG_IGN on them would survive exec, so ask
+            // the kernel directly. An all-zero kernel sigaction is SIG_DFL
+            // with no flags and an empty mask in every architecture's
+            // layout; 32 bytes cover the largest of them.
+            let zero = [0u64; 4];
+            // SAFETY: the kernel reads at most 32 bytes from `zero`.
+            unsafe {
+                libc::syscall(
+                    libc::SYS_rt_sigaction,
+                    sig,
+                    zero.as_ptr(),
+                    std::ptr::null_mut::<u64>(),
+                    8usize,
+                )
+            };
+        }
+    }
+    if ctx.plan.ignore_sigpipe {
+        sa.sa_sigaction = libc::SIG_IGN;
+        // SAFETY: as above.
+        check(unsafe { libc::sigaction(libc::SIGPIPE, &sa, std::ptr::null_mut()) })?;
+    }
+    // SAFETY: sigset_t is plain old data; sigemptyset initialises it.
+    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointers to our own stack variables.
+    unsafe { libc::sigemptyset(&mut set) };
+    // SAFETY: as above.
+    check(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) })?;
+    Ok(())
+}
+
+/// Step 2: write our PID into `<cgroup>/cgroup.procs`.
+pub(super) fn join_cgroup(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    let Some(path) = &ctx.plan.cgroup_procs else {
+        return Ok(());
+    };
+    // SAFETY: NUL-terminated path prepared before fork.
+    let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) })?;
+    let mut buf = [0u8; 24];
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { libc::getpid() };
+    let r = sys::write_all(fd, sys::format_i64(i64::from(pid), &mut buf));
+    sys::close(fd);
+    r
+}
+
+/// Step 3: `setsid(2)` when the plan asks for a new session.
+pub(super) fn new_session(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    if ctx.plan.new_session {
+        // SAFETY: plain system call.
+        check(unsafe { libc::setsid() })?;
+    }
+    Ok(())
+}
+
+/// Step 10: `/proc/self/oom_score_adj`. Privilege errors are tolerated as
+/// systemd does (`OOMScoreAdjust=` in `systemd.exec(5)`; in a user
+/// namespace the file is not writable even for root).
+pub(super) fn oom_score_adjust(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    let Some(text) = &ctx.plan.oom_score_adjust else {
+        return Ok(());
+    };
+    // SAFETY: static NUL-terminated path.
+    let fd = unsafe {
+        libc::open(
+            c"/proc/self/oom_score_adj".as_ptr(),
+            libc::O_WRONLY | libc::O_CLOEXEC,
+        )
+    };
+    let r = if fd < 0 {
+        Err(sys::errno())
+    } else {
+        let r = sys::write_all(fd, text);
+        sys::close(fd);
+        r
+    };
+    match r {
+        Err(libc::EPERM | libc::EACCES) => Ok(()),
+        other => other,
+    }
+}
+
+/// `rlimit_to_nice()`: the lowest nice level `RLIMIT_NICE` allows.
+fn rlimit_to_nice(limit: libc::rlim_t) -> c_int {
+    if limit <= 1 {
+        19
+    } else if limit >= 40 {
+        -20
+    } else {
+        20 - limit as c_int
+    }
+}
+
+/// Step 11: `Nice=`, with systemd's `setpriority_closest()` fallback: when
+/// lowering the nice level is not permitted, go as low as `RLIMIT_NICE`
+/// allows instead of failing.
+pub(super) fn nice(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    let Some(want) = ctx.plan.nice else {
+        return Ok(());
+    };
+    // SAFETY: plain system call.
+    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, want) } == 0 {
+        return Ok(());
+    }
+    let err = sys::errno();
+    if err != libc::EPERM && err != libc::EACCES {
+        return Err(err);
+    }
+    // getpriority may legitimately return -1, so errno tells failure.
+    // SAFETY: writing our own errno.
+    unsafe { *libc::__errno_location() = 0 };
+    // SAFETY: plain system call.
+    let current = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+    if sys::errno() != 0 {
+        return Err(sys::errno());
+    }
+    if want == current {
+        return Ok(());
+    }
+    if want > current {
+        return Err(err);
+    }
+    // SAFETY: rlimit is plain old data.
+    let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointer.
+    check(unsafe { libc::getrlimit(libc::RLIMIT_NICE, &mut rl) })?;
+    let limit = rlimit_to_nice(rl.rlim_cur);
+    if current < limit {
+        return Ok(());
+    }
+    // SAFETY: plain system call.
+    check(unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, limit) }).map(|_| ())
+}
+
+/// systemd's `setrlimit_closest()`: on `EPERM` clamp both values to the
+/// current hard limit rather than fail.
+pub(crate) fn setrlimit_closest(
+    resource: libc::__rlimit_resource_t,
+    want: &libc::rlimit,
+) -> Result<(), c_int> {
+    // SAFETY: valid pointer.
+    if unsafe { libc::setrlimit(resource, want) } == 0 {
+        return Ok(());
+    }
+    let err = sys::errno();
+    if err != libc::EPERM {
+        return Err(err);
+    }
+    // SAFETY: rlimit is plain old data.
+    let mut highest: libc::rlimit = unsafe { std::mem::zeroed() };
+    // SAFETY: valid pointer.
+    check(unsafe { libc::getrlimit(resource, &mut highest) })?;
+    if highest.rlim_max == libc::RLIM_INFINITY {
+        return Err(libc::EPERM);
+    }
+    let fixed = libc::rlimit {
+        rlim_cur: want.rlim_cur.min(highest.rlim_max),
+        rlim_max: want.rlim_max.min(highest.rlim_max),
+    };
+    if fixed.rlim_cur == highest.rlim_cur && fixed.rlim_max == highest.rlim_max {
+        return Ok(());
+    }
+    // SAFETY: valid pointer.
+    check(unsafe { libc::setrlimit(resource, &fixed) }).map(|_| ())
+}
+
+/// Step 12: every `Limit*=`.
+pub(super) fn rlimits(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    for (resource, limit) in &ctx.plan.rlimits {
+        setrlimit_closest(*resource, limit)?;
+    }
+    Ok(())
+}
+
+/// Step 13: `UMask=`.
+pub(super) fn umask(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    // SAFETY: umask cannot fail.
+    unsafe { libc::umask(ctx.plan.umask) };
+    Ok(())
+}
+
+/// Step 20: `PR_SET_PDEATHSIG`, then the race check: if the manager died
+/// before the prctl, we were reparented and would never get the signal.
+pub(super) fn parent_death_signal(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    let Some(sig) = ctx.plan.pdeathsig else {
+        return Ok(());
+    };
+    sys::prctl(sys::PR_SET_PDEATHSIG, sig as libc::c_ulong)?;
+    // SAFETY: getppid cannot fail.
+    if unsafe { libc::getppid() } != ctx.parent_pid {
+        return Err(libc::ESRCH);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{in_child, with_ctx};
+    use super::*;
+    use crate::plan::{ExecPlan, Resource, Rlimit};
+
+    #[test]
+    fn nice_limit_mapping() {
+        assert_eq!(rlimit_to_nice(0), 19);
+        assert_eq!(rlimit_to_nice(20), 0);
+        assert_eq!(rlimit_to_nice(40), -20);
+        assert_eq!(rlimit_to_nice(libc::RLIM_INFINITY), -20);
+    }
+
+    #[test]
+    fn rlimits_step_alone() {
+        let mut plan = ExecPlan::new("/bin/true");
+        plan.rlimits = vec![Rlimit {
+            resource: Resource::Nofile,
+            soft: 100,
+            hard: 200,
+        }];
+        let prepared = plan.prepare().expect("prepare");
+        let ok = with_ctx(&prepared, -1, |ctx| {
+            in_child(|| {
+                if rlimits(ctx).is_err() {
+                    return false;
+                }
+                // SAFETY: plain old data and a valid pointer.
+                let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
+                unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) };
+                rl.rlim_cur == 100 && rl.rlim_max == 200
+            })
+        });
+        assert!(ok);
+    }
+
+    #[test]
+    fn setrlimit_closest_clamps_to_hard_limit() {
+        let ok = in_child(|| {
+            let lower = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 128,
+            };
+            // SAFETY: valid pointer.
+            if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lower) } != 0 {
+                return false;
+            }
+            // Without CAP_SYS_RESOURCE the raise past the hard limit is
+            // refused; systemd then settles for the hard limit.
+            let Ok(mut caps) = sys::capget() else {
+                return false;
+            };
+            caps.effective &= !(1u64 << 24);
+            if sys::capset(caps).is_err() {
+                return false;
+            }
+            let want = libc::rlimit {
+                rlim_cur: 1000,
+                rlim_max: 2000,
+            };
+            if setrlimit_closest(libc::RLIMIT_NOFILE, &want).is_err() {
+                return false;
+            }
+            // SAFETY: plain old data and a valid pointer.
+            let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) };
+            rl.rlim_cur == 128 && rl.rlim_max == 128
+        });
+        assert!(ok);
+    }
+
+    #[test]
+    fn signals_step_alone() {
+        let plan = ExecPlan::new("/bin/true").prepare().expect("prepare");
+        let ok = with_ctx(&plan, -1, |ctx| {
+            in_child(|| {
+                // SAFETY: test setup in the child only.
+                unsafe {
+                    libc::signal(libc::SIGHUP, libc::SIG_IGN);
+                    let mut set: libc::sigset_t = std::mem::zeroed();
+                    libc::sigemptyset(&mut set);
+                    libc::sigaddset(&mut set, libc::SIGTERM);
+                    libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
+                }
+                if reset_signals(ctx).is_err() {
+                    return false;
+                }
+                // SAFETY: querying our own state.
+                unsafe {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut old);
+                    let mut pipe_old: libc::sigaction = std::mem::zeroed();
+                    libc::sigaction(libc::SIGPIPE, std::ptr::null(), &mut pipe_old);
+                    let mut mask: libc::sigset_t = std::mem::zeroed();
+                    libc::sigprocmask(libc::SIG_SETMASK, std::ptr::null(), &mut mask);
+                    old.sa_sigaction == libc::SIG_DFL
+                        && pipe_old.sa_sigaction == libc::SIG_IGN
+                        && libc::sigismember(&mask, libc::SIGTERM) == 0
+                }
+            })
+        });
+        assert!(ok);
+    }
+}

@@ -1,0 +1,227 @@
+//! Units as the manager sees them: files found by [`crate::load`], every
+//! assignment parsed by the directive table's [`Kind`] and merged into
+//! [`Settings`], dependencies (explicit, implicit and default) computed.
+//!
+//! [`Loader`] owns what is shared by all units of one manager — the index
+//! of the search path, the host facts for specifiers, the scope — and
+//! turns a name into a [`UnitConfig`]. Loading never fails as a whole:
+//! every problem becomes a [`Diagnostic`] with file:line, the way systemd
+//! logs and carries on, and the unit's [`LoadState`] says whether it can be
+//! used:
+//!
+//! - an unknown key: "Unknown key 'Foo' in section [Unit], ignoring."
+//!   (`X-` keys are silently kept out);
+//! - a value that does not parse: the assignment is skipped with a
+//!   warning, except where systemd refuses the unit (a command line
+//!   without `-` whose executable is not absolute…), which makes the unit
+//!   `bad-setting`;
+//! - a directive systemd knows but vigil does not act on yet
+//!   ([`Support::Planned`]) is applied and kept like any other, and listed
+//!   in [`UnitConfig::unsupported`] so that `verify`, `status` and the
+//!   load-time journal message can say so — never silently dropped.
+//!
+//! `TimeoutSec=` is the one directive that sets two others
+//! (`systemd.service(5)`: "a shorthand for configuring both
+//! TimeoutStartSec= and TimeoutStopSec="); it is expanded here.
+
+pub mod deps;
+mod settings;
+
+use std::path::{Path, PathBuf};
+
+pub use settings::{Applied, Assignment, Settings};
+
+use crate::diag::{Diagnostic, Severity, Span};
+use crate::directive::{self, Directive, SectionKind, Support};
+use crate::load::{DirDependency, LoadOptions, LoadState, LoadedSource, UnitIndex};
+use crate::name::UnitName;
+use crate::paths::LookupPaths;
+use crate::specifier::{self, Context, Host};
+use crate::syntax::ParsedFile;
+use crate::value::{self, Value, ValueError};
+
+/// One unit, fully read.
+#[derive(Clone, Debug)]
+pub struct UnitConfig {
+    /// The unit's id (the fragment's name).
+    pub id: UnitName,
+    /// All names, the id first.
+    pub names: Vec<UnitName>,
+    pub load_state: LoadState,
+    pub fragment: Option<PathBuf>,
+    pub dropin_paths: Vec<PathBuf>,
+    pub settings: Settings,
+    /// From `.wants/` and `.requires/` directories.
+    pub dir_wants: Vec<DirDependency>,
+    pub dir_requires: Vec<DirDependency>,
+    /// Directives used by this unit that vigil does not act on yet, with
+    /// where they were set.
+    pub unsupported: Vec<(&'static Directive, Span)>,
+    /// Everything worth saying about the unit's files, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl UnitConfig {
+    /// The value of a single-valued directive, if set.
+    pub fn value(&self, section: SectionKind, name: &str) -> Option<&Value> {
+        self.settings.value(section, name)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// A boolean directive, or its default.
+    pub fn bool_or(&self, section: SectionKind, name: &str, default: bool) -> bool {
+        match self.value(section, name) {
+            Some(Value::Bool(b)) => *b,
+            _ => default,
+        }
+    }
+
+    /// A string-like directive (`Kind::String`, `Unit`, `Path`, `Raw`).
+    pub fn string(&self, section: SectionKind, name: &str) -> Option<&str> {
+        match self.value(section, name) {
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Enum(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// All words of a list directive (`Kind::Strings`, `Units`), in order.
+    pub fn strings(&self, section: SectionKind, name: &str) -> Vec<&str> {
+        self.settings
+            .get(section, name)
+            .iter()
+            .flat_map(|a| match &a.value {
+                Value::Strings(v) => v.iter().map(String::as_str).collect::<Vec<_>>(),
+                Value::String(s) => vec![s.as_str()],
+                _ => Vec::new(),
+            })
+            .collect()
+    }
+}
+
+/// Loads units for one manager.
+pub struct Loader {
+    pub lookup: LookupPaths,
+    pub index: UnitIndex,
+    pub host: Host,
+}
+
+impl Loader {
+    pub fn new(lookup: LookupPaths, host: Host) -> Loader {
+        let index = UnitIndex::build(&lookup);
+        Loader { lookup, index, host }
+    }
+
+    pub fn with_options(lookup: LookupPaths, host: Host, options: LoadOptions) -> Loader {
+        let index = UnitIndex::build_with(&lookup, options);
+        Loader { lookup, index, host }
+    }
+
+    /// Re-scan the search path (`daemon-reload`).
+    pub fn reindex(&mut self) {
+        self.index = UnitIndex::build_with(&self.lookup, self.index.options());
+    }
+
+    pub fn load(&self, name: &UnitName) -> UnitConfig {
+        let src = self.index.load(name);
+        self.assemble(src)
+    }
+
+    fn assemble(&self, src: LoadedSource) -> UnitConfig {
+        let mut cfg = UnitConfig {
+            id: src.name.clone(),
+            names: src.names.clone(),
+            load_state: src.load_state,
+            fragment: src.fragment.clone(),
+            dropin_paths: src.dropin_paths.clone(),
+            settings: Settings::default(),
+            dir_wants: src.wants.clone(),
+            dir_requires: src.requires.clone(),
+            unsupported: Vec::new(),
+            diagnostics: src.all_diagnostics().cloned().collect(),
+        };
+        if cfg.load_state != LoadState::Loaded {
+            return cfg;
+        }
+        let fragment = src.fragment.as_deref();
+        let files = src.fragment_file.iter().chain(src.dropins.iter());
+        for file in files {
+            self.apply_file(&mut cfg, file, fragment);
+        }
+        cfg
+    }
+
+    fn apply_file(&self, cfg: &mut UnitConfig, file: &ParsedFile, fragment: Option<&Path>) {
+        let id = cfg.id.clone();
+        let ctx = Context { unit: &id, fragment, scope: self.lookup.scope, host: &self.host };
+        for section in &file.sections {
+            let Some(kind) = SectionKind::from_name(&section.name) else {
+                // `X-` sections: kept by the parser for tools, nothing to apply.
+                continue;
+            };
+            for entry in &section.entries {
+                apply_entry(cfg, kind, &entry.key, &entry.value, &entry.span, &ctx);
+            }
+        }
+    }
+}
+
+fn apply_entry(cfg: &mut UnitConfig, section: SectionKind, key: &str, raw: &str, span: &Span, ctx: &Context<'_>) {
+    let Some(d) = directive::lookup(section, key) else {
+        if !key.starts_with("X-") {
+            cfg.diagnostics.push(Diagnostic::warning(
+                span.clone(),
+                format!("Unknown key '{key}' in section [{}], ignoring.", section.name()),
+            ));
+        }
+        return;
+    };
+    if let Support::Obsolete { message } = d.support {
+        cfg.diagnostics.push(Diagnostic::warning(span.clone(), message));
+        return;
+    }
+    if let Some(msg) = d.deprecated {
+        cfg.diagnostics.push(Diagnostic::warning(span.clone(), msg));
+    }
+    let d = d.canonical();
+    let mut expand = |s: &str| specifier::expand(s, ctx).map_err(|e| e.to_string());
+    let mut warnings: Vec<ValueError> = Vec::new();
+    let parsed = value::parse_with_warnings(d.kind, raw, &mut expand, &mut warnings);
+    for w in warnings {
+        cfg.diagnostics.push(Diagnostic::warning(span.clone(), format!("{key}=: {w}")));
+    }
+    let v = match parsed {
+        Ok(v) => v,
+        Err(e) if e.is_fatal() => {
+            cfg.diagnostics.push(Diagnostic::error(span.clone(), format!("{key}={raw}: {e}")));
+            cfg.load_state = LoadState::BadSetting;
+            return;
+        }
+        Err(e) => {
+            cfg.diagnostics
+                .push(Diagnostic::warning(span.clone(), format!("Failed to parse {key}= value, ignoring: {raw} ({e})")));
+            return;
+        }
+    };
+    if d.support == Support::Planned && !matches!(v, Value::Empty) {
+        cfg.unsupported.push((d, span.clone()));
+    }
+    // systemd.service(5): TimeoutSec= sets TimeoutStartSec= and TimeoutStopSec=.
+    if d.section == SectionKind::Service && d.name == "TimeoutSec" {
+        for target in ["TimeoutStartSec", "TimeoutStopSec"] {
+            if let Some(t) = directive::lookup(SectionKind::Service, target) {
+                cfg.settings.apply(t, v.clone(), span.clone());
+            }
+        }
+        return;
+    }
+    if cfg.settings.apply(d, v, span.clone()) == Applied::IgnoredAlreadySet {
+        cfg.diagnostics.push(Diagnostic::warning(
+            span.clone(),
+            format!("{key}= was already set, ignoring this assignment."),
+        ));
+    }
+}

@@ -15,12 +15,15 @@
 //! - [`directive`]: the one table of every directive systemd knows.
 //! - [`load`]: the search-path scan ([`load::UnitIndex`]) and the assembly
 //!   of one unit from its fragment, aliases, drop-ins and `.wants/` links.
+//! - [`config`]: a unit fully read — every assignment parsed and merged,
+//!   dependencies (explicit, implicit, default) computed.
 //! - [`generator`]: SysV init scripts and xinetd services → unit files,
 //!   written into a generator output directory.
 //! - [`value`]: typed parsers for the value of one assignment (time spans,
 //!   sizes, command lines, environment, …), dispatched by
 //!   [`directive::Kind`].
 
+pub mod config;
 pub mod diag;
 pub mod directive;
 pub mod generator;

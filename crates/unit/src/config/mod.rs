@@ -25,6 +25,7 @@
 //! TimeoutStartSec= and TimeoutStopSec="); it is expanded here.
 
 pub mod deps;
+pub mod graph;
 mod settings;
 
 use std::path::{Path, PathBuf};

@@ -136,14 +136,3 @@ pub fn systemd_dump(root: &Path, units: &[String]) -> Option<BTreeMap<String, Un
     Some(parse_dump(&String::from_utf8_lossy(&out.stdout)))
 }
 
-#[test]
-fn parse_dump_sample() {
-    let text = "-> By units:\n\t-> Unit a.service:\n\t\tDescription: A thing\n\t\tRequires: sysinit.target (origin-default)\n\t\tAfter: b.service (origin-file destination-implicit)\n\t\tType: simple\n\t\t-> ExecStart:\n\t\t\tCommand Line: /bin/a \"x y\"\n\t\t\tCommand Line: /bin/b\n\t\tCapabilityBoundingSet: \n\t-> Unit b.service:\n\t\tDescription: B\n";
-    let d = parse_dump(text);
-    let a = &d["a.service"];
-    assert_eq!(a.prop("Type"), Some("simple"));
-    assert_eq!(a.prop("CapabilityBoundingSet"), Some(""));
-    assert!(a.deps.contains(&("After".into(), "b.service".into(), "origin-file destination-implicit".into())));
-    assert_eq!(a.exec, vec![("ExecStart".to_string(), vec!["/bin/a \"x y\"".to_string(), "/bin/b".to_string()])]);
-    assert_eq!(d["b.service"].prop("Description"), Some("B"));
-}

@@ -1,0 +1,402 @@
+//! Dependencies: what a unit file says, what its type implies, and the
+//! default dependencies of `DefaultDependencies=yes`.
+//!
+//! Every edge carries its [`Origin`], as `systemd --test` prints it
+//! (`origin-file`, `origin-implicit`, `origin-default`,
+//! `origin-slice-property`), because the rules differ in what they may
+//! override and because the oracle tests compare them one by one.
+//!
+//! Per unit ([`unit_deps`]), from `systemd.unit(5)` "Implicit
+//! Dependencies"/"Default Dependencies" and the per-type man pages:
+//!
+//! - the `[Unit]` dependency directives and `.wants/`/`.requires/` links
+//!   (file);
+//! - services, sockets, mounts, swaps and scopes live in a slice:
+//!   `Slice=` or the default (`system.slice`; for instances of templates
+//!   `system-PREFIX.slice` in the system manager, `app.slice`/`app-PREFIX.slice`
+//!   for users), with `Requires=` + `After=` on it (file, as systemd labels
+//!   them) and `InSlice` (slice-property); a slice requires and orders
+//!   after its parent (`a-b.slice` → `a.slice` → `-.slice`, implicit);
+//! - system services whose output or error goes to the journal, syslog or
+//!   kmsg (the default) order after `systemd-journald.socket` (file);
+//!   `PrivateTmp=yes` wants and orders after `tmp.mount` and
+//!   `systemd-tmpfiles-setup.service` (file);
+//! - a socket triggers and orders before its service (`Service=` or the
+//!   same name; none for `Accept=yes`), a timer or path unit its `Unit=` or
+//!   same-name service (implicit); `Sockets=` of a service wants and orders
+//!   after those sockets (file);
+//! - default dependencies (system manager; the user manager leaves out
+//!   `sysinit.target`):
+//!   - service: `Requires=` + `After=sysinit.target`, `After=basic.target`,
+//!     `Conflicts=` + `Before=shutdown.target`;
+//!   - socket: the same minus `basic.target`, plus `Before=sockets.target`;
+//!   - timer: like socket with `timers.target`, plus `After=time-set.target
+//!     time-sync.target` when it has an `OnCalendar=`;
+//!   - path: like socket with `paths.target`;
+//!   - target and slice: `Conflicts=` + `Before=shutdown.target`.
+//!
+//! One rule needs the other unit ([`target_default_after`]): a target with
+//! default dependencies orders after every unit it requires or wants that
+//! itself has default dependencies, unless the target is ordered before
+//! it.
+
+use crate::config::UnitConfig;
+use crate::directive::SectionKind as S;
+use crate::name::{escape, UnitName, UnitType};
+use crate::paths::Scope;
+use crate::value::{StdOutput, Value};
+
+/// Forward dependency kinds (`systemd.unit(5)`, "[Unit] Section Options").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DepKind {
+    Requires,
+    Requisite,
+    Wants,
+    BindsTo,
+    PartOf,
+    Upholds,
+    Conflicts,
+    Before,
+    After,
+    OnSuccess,
+    OnFailure,
+    Triggers,
+    PropagatesReloadTo,
+    ReloadPropagatedFrom,
+    PropagatesStopTo,
+    StopPropagatedFrom,
+    JoinsNamespaceOf,
+    InSlice,
+}
+
+impl DepKind {
+    /// The `[Unit]` directive that declares this kind in a unit file.
+    pub fn directive(self) -> Option<&'static str> {
+        Some(match self {
+            DepKind::Requires => "Requires",
+            DepKind::Requisite => "Requisite",
+            DepKind::Wants => "Wants",
+            DepKind::BindsTo => "BindsTo",
+            DepKind::PartOf => "PartOf",
+            DepKind::Upholds => "Upholds",
+            DepKind::Conflicts => "Conflicts",
+            DepKind::Before => "Before",
+            DepKind::After => "After",
+            DepKind::OnSuccess => "OnSuccess",
+            DepKind::OnFailure => "OnFailure",
+            DepKind::PropagatesReloadTo => "PropagatesReloadTo",
+            DepKind::ReloadPropagatedFrom => "ReloadPropagatedFrom",
+            DepKind::PropagatesStopTo => "PropagatesStopTo",
+            DepKind::StopPropagatedFrom => "StopPropagatedFrom",
+            DepKind::JoinsNamespaceOf => "JoinsNamespaceOf",
+            DepKind::Triggers | DepKind::InSlice => return None,
+        })
+    }
+
+    /// The name `systemd --test` and `systemctl show` use for the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepKind::Triggers => "Triggers",
+            DepKind::InSlice => "InSlice",
+            other => other.directive().unwrap_or(""),
+        }
+    }
+
+    /// The name of the inverse edge as seen from the other unit.
+    pub fn inverse(self) -> &'static str {
+        match self {
+            DepKind::Requires => "RequiredBy",
+            DepKind::Requisite => "RequisiteOf",
+            DepKind::Wants => "WantedBy",
+            DepKind::BindsTo => "BoundBy",
+            DepKind::PartOf => "ConsistsOf",
+            DepKind::Upholds => "UpheldBy",
+            DepKind::Conflicts => "ConflictedBy",
+            DepKind::Before => "After",
+            DepKind::After => "Before",
+            DepKind::OnSuccess => "OnSuccessOf",
+            DepKind::OnFailure => "OnFailureOf",
+            DepKind::Triggers => "TriggeredBy",
+            DepKind::PropagatesReloadTo => "ReloadPropagatedFrom",
+            DepKind::ReloadPropagatedFrom => "PropagatesReloadTo",
+            DepKind::PropagatesStopTo => "StopPropagatedFrom",
+            DepKind::StopPropagatedFrom => "PropagatesStopTo",
+            DepKind::JoinsNamespaceOf => "JoinsNamespaceOf",
+            DepKind::InSlice => "SliceOf",
+        }
+    }
+
+    const FILE_KINDS: [DepKind; 16] = [
+        DepKind::Requires,
+        DepKind::Requisite,
+        DepKind::Wants,
+        DepKind::BindsTo,
+        DepKind::PartOf,
+        DepKind::Upholds,
+        DepKind::Conflicts,
+        DepKind::Before,
+        DepKind::After,
+        DepKind::OnSuccess,
+        DepKind::OnFailure,
+        DepKind::PropagatesReloadTo,
+        DepKind::ReloadPropagatedFrom,
+        DepKind::PropagatesStopTo,
+        DepKind::StopPropagatedFrom,
+        DepKind::JoinsNamespaceOf,
+    ];
+}
+
+/// Why an edge exists (`systemd --test`'s `origin-…` words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Origin {
+    File,
+    Implicit,
+    Default,
+    SliceProperty,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::File => "file",
+            Origin::Implicit => "implicit",
+            Origin::Default => "default",
+            Origin::SliceProperty => "slice-property",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Dep {
+    pub kind: DepKind,
+    pub other: String,
+    pub origin: Origin,
+}
+
+fn push(out: &mut Vec<Dep>, me: &str, kind: DepKind, other: &str, origin: Origin) {
+    // systemd drops dependencies of a unit on itself.
+    if other != me {
+        out.push(Dep { kind, other: other.to_string(), origin });
+    }
+}
+
+/// Whether `DefaultDependencies=` is on (the default).
+pub fn default_dependencies(cfg: &UnitConfig) -> bool {
+    cfg.bool_or(S::Unit, "DefaultDependencies", true)
+}
+
+/// The slice a unit is placed in (`Slice=` or systemd's default), for the
+/// types that live in slices.
+pub fn slice_of(cfg: &UnitConfig, scope: Scope) -> Option<String> {
+    let ty = cfg.id.unit_type();
+    let own = match ty {
+        UnitType::Service => S::Service,
+        UnitType::Socket => S::Socket,
+        UnitType::Mount => S::Mount,
+        UnitType::Swap => S::Swap,
+        UnitType::Scope => S::Scope,
+        UnitType::Slice => return parent_slice(cfg.id.as_str()),
+        _ => return None,
+    };
+    if let Some(s) = cfg.string(own, "Slice") {
+        return Some(s.to_string());
+    }
+    let base = if scope == Scope::System { "system" } else { "app" };
+    Some(match (ty, cfg.id.instance()) {
+        // systemd 252 unit_set_default_slice(): instances of templates get
+        // a slice of their own per template.
+        (UnitType::Service | UnitType::Socket, Some(_)) => {
+            format!("{base}-{}.slice", escape(cfg.id.prefix()))
+        }
+        _ => format!("{base}.slice"),
+    })
+}
+
+/// `a-b.slice` → `a.slice` → `-.slice` → none.
+pub fn parent_slice(slice: &str) -> Option<String> {
+    let stem = slice.strip_suffix(".slice")?;
+    if stem == "-" {
+        return None;
+    }
+    Some(match stem.rfind('-') {
+        Some(i) if i > 0 => format!("{}.slice", &stem[..i]),
+        _ => "-.slice".to_string(),
+    })
+}
+
+/// The service a socket, timer or path unit activates.
+pub fn triggered_unit(cfg: &UnitConfig) -> Option<String> {
+    let ty = cfg.id.unit_type();
+    let explicit = match ty {
+        UnitType::Socket => {
+            if cfg.bool_or(S::Socket, "Accept", false) {
+                return None;
+            }
+            cfg.string(S::Socket, "Service")
+        }
+        UnitType::Timer => cfg.string(S::Timer, "Unit"),
+        UnitType::Path => cfg.string(S::Path, "Unit"),
+        _ => return None,
+    };
+    Some(match explicit {
+        Some(u) => u.to_string(),
+        None => format!("{}.service", cfg.id.stem()),
+    })
+}
+
+fn output_uses_journal(v: Option<&Value>, default_journal: bool) -> bool {
+    match v {
+        Some(Value::Output(o)) => matches!(
+            o,
+            StdOutput::Journal | StdOutput::JournalConsole | StdOutput::Kmsg | StdOutput::KmsgConsole
+        ),
+        _ => default_journal,
+    }
+}
+
+/// The edges one unit has on its own account.
+pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
+    let me = cfg.id.as_str();
+    let mut out = Vec::new();
+    let ty = cfg.id.unit_type();
+    for kind in DepKind::FILE_KINDS {
+        if let Some(d) = kind.directive() {
+            for other in cfg.strings(S::Unit, d) {
+                push(&mut out, me, kind, other, Origin::File);
+            }
+        }
+    }
+    for w in &cfg.dir_wants {
+        push(&mut out, me, DepKind::Wants, w.name.as_str(), Origin::File);
+    }
+    for r in &cfg.dir_requires {
+        push(&mut out, me, DepKind::Requires, r.name.as_str(), Origin::File);
+    }
+
+    // Slices.
+    if let Some(slice) = slice_of(cfg, scope) {
+        let origin = if ty == UnitType::Slice { Origin::Implicit } else { Origin::File };
+        push(&mut out, me, DepKind::Requires, &slice, origin);
+        push(&mut out, me, DepKind::After, &slice, origin);
+        let in_origin = if ty == UnitType::Slice { Origin::Implicit } else { Origin::SliceProperty };
+        push(&mut out, me, DepKind::InSlice, &slice, in_origin);
+    }
+
+    // Execution context (system manager only, as systemd's
+    // unit_add_exec_dependencies()).
+    let exec_section = match ty {
+        UnitType::Service => Some(S::Service),
+        UnitType::Socket => Some(S::Socket),
+        UnitType::Mount => Some(S::Mount),
+        UnitType::Swap => Some(S::Swap),
+        _ => None,
+    };
+    if let (Some(sec), Scope::System) = (exec_section, scope) {
+        let stdout_journal = output_uses_journal(cfg.value(sec, "StandardOutput"), true);
+        let stderr_journal = output_uses_journal(cfg.value(sec, "StandardError"), stdout_journal);
+        if ty == UnitType::Service && (stdout_journal || stderr_journal) {
+            push(&mut out, me, DepKind::After, "systemd-journald.socket", Origin::File);
+        }
+        if cfg.bool_or(sec, "PrivateTmp", false) {
+            push(&mut out, me, DepKind::Wants, "tmp.mount", Origin::File);
+            push(&mut out, me, DepKind::After, "tmp.mount", Origin::File);
+            push(&mut out, me, DepKind::After, "systemd-tmpfiles-setup.service", Origin::File);
+        }
+    }
+
+    // Activation: socket/timer/path → service.
+    if let Some(target) = triggered_unit(cfg) {
+        push(&mut out, me, DepKind::Before, &target, Origin::Implicit);
+        push(&mut out, me, DepKind::Triggers, &target, Origin::Implicit);
+    }
+    if ty == UnitType::Service {
+        for s in cfg.strings(S::Service, "Sockets") {
+            push(&mut out, me, DepKind::Wants, s, Origin::File);
+            push(&mut out, me, DepKind::After, s, Origin::File);
+        }
+    }
+
+    if default_dependencies(cfg) {
+        let system = scope == Scope::System;
+        let sysinit = |out: &mut Vec<Dep>| {
+            if system {
+                push(out, me, DepKind::Requires, "sysinit.target", Origin::Default);
+                push(out, me, DepKind::After, "sysinit.target", Origin::Default);
+            }
+        };
+        let shutdown = |out: &mut Vec<Dep>| {
+            push(out, me, DepKind::Conflicts, "shutdown.target", Origin::Default);
+            push(out, me, DepKind::Before, "shutdown.target", Origin::Default);
+        };
+        match ty {
+            UnitType::Service => {
+                sysinit(&mut out);
+                push(&mut out, me, DepKind::After, "basic.target", Origin::Default);
+                shutdown(&mut out);
+            }
+            UnitType::Socket => {
+                sysinit(&mut out);
+                push(&mut out, me, DepKind::Before, "sockets.target", Origin::Default);
+                shutdown(&mut out);
+            }
+            UnitType::Timer => {
+                sysinit(&mut out);
+                push(&mut out, me, DepKind::Before, "timers.target", Origin::Default);
+                if !cfg.settings.get(S::Timer, "OnCalendar").is_empty() {
+                    push(&mut out, me, DepKind::After, "time-set.target", Origin::Default);
+                    push(&mut out, me, DepKind::After, "time-sync.target", Origin::Default);
+                }
+                shutdown(&mut out);
+            }
+            UnitType::Path => {
+                sysinit(&mut out);
+                push(&mut out, me, DepKind::Before, "paths.target", Origin::Default);
+                shutdown(&mut out);
+            }
+            UnitType::Target | UnitType::Slice => shutdown(&mut out),
+            // Mounts, swaps, automounts, devices and scopes get their
+            // defaults from fstab/udev/runtime rules not modelled yet.
+            UnitType::Mount
+            | UnitType::Swap
+            | UnitType::Automount
+            | UnitType::Device
+            | UnitType::Scope => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The cross-unit default: `target` (with default dependencies) orders
+/// after `other` when it requires/wants it and `other` has default
+/// dependencies itself, unless `target` is already ordered before it
+/// (systemd's `unit_add_default_target_dependency()`).
+pub fn target_default_after(target: &UnitConfig, target_deps: &[Dep], other: &UnitConfig) -> bool {
+    target.id.unit_type() == UnitType::Target
+        && default_dependencies(target)
+        && default_dependencies(other)
+        && target_deps.iter().any(|d| {
+            d.other == other.id.as_str()
+                && matches!(d.kind, DepKind::Requires | DepKind::Requisite | DepKind::Wants | DepKind::BindsTo)
+        })
+        && !target_deps.iter().any(|d| d.kind == DepKind::Before && d.other == other.id.as_str())
+}
+
+/// Parse a unit name the way dependency lists hold them.
+pub fn dep_name(d: &Dep) -> Option<UnitName> {
+    UnitName::parse(&d.other).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parent_slices() {
+        assert_eq!(parent_slice("system-getty.slice").as_deref(), Some("system.slice"));
+        assert_eq!(parent_slice("system.slice").as_deref(), Some("-.slice"));
+        assert_eq!(parent_slice("-.slice"), None);
+        assert_eq!(parent_slice("a-b-c.slice").as_deref(), Some("a-b.slice"));
+    }
+}

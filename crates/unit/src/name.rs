@@ -98,8 +98,6 @@ pub enum NameError {
     BadChar(String, char),
     #[error("unit name \"{0}\" has an empty prefix")]
     EmptyPrefix(String),
-    #[error("unit name \"{0}\" has more than one '@'")]
-    TwoAts(String),
     #[error("unit type {1} of \"{0}\" cannot be a template or instance")]
     NoTemplates(String, UnitType),
     #[error("\"{0}\" is not a template name")]
@@ -145,11 +143,12 @@ impl UnitName {
         let dot = name.rfind('.').ok_or_else(|| NameError::NoType(name.to_string()))?;
         let ty = UnitType::from_str(&name[dot + 1..])
             .ok_or_else(|| NameError::NoType(name.to_string()))?;
+        // The first `@` splits prefix and instance; systemd's
+        // `unit_name_is_valid()` accepts further `@` inside the instance
+        // (`unit_instance_is_valid()`: "We allow additional @ in the
+        // instance string, we do not allow them in the prefix!").
         let at = name[..dot].find('@');
-        if let Some(at) = at {
-            if name[at + 1..dot].contains('@') {
-                return Err(NameError::TwoAts(name.to_string()));
-            }
+        if let Some(_at) = at {
             if !ty.can_be_template() {
                 return Err(NameError::NoTemplates(name.to_string(), ty));
             }
@@ -213,7 +212,7 @@ impl UnitName {
         if !self.is_template() {
             return Err(NameError::NotTemplate(self.name.clone()));
         }
-        if instance.is_empty() || instance.contains('@') || !instance.chars().all(valid_char) {
+        if instance.is_empty() || !instance.chars().all(valid_char) {
             return Err(NameError::BadInstance(instance.to_string()));
         }
         UnitName::parse(&format!("{}@{}{}", self.prefix(), instance, &self.name[self.dot..]))
@@ -358,7 +357,10 @@ mod tests {
         assert!(matches!(UnitName::parse("foo.bar"), Err(NameError::NoType(_))));
         assert!(matches!(UnitName::parse(".service"), Err(NameError::EmptyPrefix(_))));
         assert!(matches!(UnitName::parse("@x.service"), Err(NameError::EmptyPrefix(_))));
-        assert!(matches!(UnitName::parse("a@b@c.service"), Err(NameError::TwoAts(_))));
+        // Extra '@' belong to the instance, as in systemd.
+        let n = UnitName::parse("a@b@c.service").unwrap();
+        assert_eq!((n.prefix(), n.instance()), ("a", Some("b@c")));
+        assert!(UnitName::parse("a@.service").unwrap().with_instance("x@y").is_ok());
         assert!(matches!(UnitName::parse("a b.service"), Err(NameError::BadChar(_, ' '))));
         assert!(matches!(UnitName::parse("a@.slice"), Err(NameError::NoTemplates(..))));
         let long = format!("{}.service", "a".repeat(250));

@@ -12,12 +12,15 @@
 //!   root; [`paths::chase`] resolves symlinks inside that root.
 //! - [`specifier`]: `%n`, `%i`, `%H`… expansion with a [`specifier::Host`].
 //! - [`directive`]: the one table of every directive systemd knows.
+//! - [`install`]: the `[Install]` logic of `systemctl enable`, `disable`,
+//!   `mask`, `preset`, `is-enabled`, `list-unit-files`… on unit files.
 
 pub mod diag;
 pub mod syntax;
 
 pub use diag::{Diagnostic, Severity, Span};
 pub mod directive;
+pub mod install;
 pub mod name;
 pub mod paths;
 pub mod specifier;

@@ -49,6 +49,7 @@
 //! /path/unit.service`) are in-root absolute paths.
 
 mod apply;
+pub mod args;
 mod discover;
 pub mod errno;
 mod fsutil;

@@ -193,13 +193,18 @@ impl Installer {
                 if let Some(e) = bad {
                     return Err(run.fail(e, f.to_string(), None));
                 }
-                let parent = p.parent().unwrap_or(Path::new("/"));
-                if run.inst.lp.search.iter().any(|d| super::fsutil::path_eq(d, parent)) {
-                    // Already in the search path: a silent no-op.
-                    continue;
-                }
-                if run.inst.lp.search.iter().any(|d| p.starts_with(d)) {
-                    return Err(run.fail(Errno::ETXTBSY, f.to_string(), None));
+                // systemd compares the argument with the *host* search
+                // path here, so under a root nothing is ever "already in
+                // the search path" and every file gets linked.
+                if !run.root().is_set() {
+                    let parent = p.parent().unwrap_or(Path::new("/"));
+                    if run.inst.lp.search.iter().any(|d| super::fsutil::path_eq(d, parent)) {
+                        // Already in the search path: a silent no-op.
+                        continue;
+                    }
+                    if run.inst.lp.search.iter().any(|d| p.starts_with(d)) {
+                        return Err(run.fail(Errno::ETXTBSY, f.to_string(), None));
+                    }
                 }
                 todo.push(f.to_string());
             }

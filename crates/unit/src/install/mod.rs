@@ -61,12 +61,14 @@ mod preset;
 mod printf;
 mod state;
 mod symlinks;
+mod sysv;
 
 use std::path::{Path, PathBuf};
 
 pub use errno::Errno;
 pub use printf::Facts;
 pub use state::{PresetState, UnitFileEntry, UnitFileState};
+pub use sysv::SysvScript;
 
 use crate::paths::{DirKind, LookupPaths, Scope};
 use fsutil::Root;

@@ -207,6 +207,43 @@ pub fn is_enabled(results: &[(String, Outcome<UnitFileState>)], style: Style) ->
     p
 }
 
+/// The SysV step before `enable`/`disable`/`is-enabled`: its log, and on
+/// failure the message that aborts the command (exit 1). For each script
+/// found, [`sysv_redirect`] says what to print before running the helper.
+pub fn sysv_check(outcome: &Outcome<Vec<super::SysvScript>>) -> Printed {
+    let mut p = Printed::default();
+    p.log(&outcome.log);
+    if let Err(e) = &outcome.result {
+        p.err_line(&format!("Failed to look up unit file state: {e}"));
+        p.exit_code = 1;
+    }
+    p
+}
+
+/// What systemctl prints when handing `script` to `systemd-sysv-install`
+/// (nothing when quiet), and the command line it runs.
+pub fn sysv_redirect(script: &super::SysvScript, verb: &str, root: Option<&str>, style: Style) -> (Printed, Vec<String>) {
+    let mut argv = vec!["/lib/systemd/systemd-sysv-install".to_string()];
+    if let Some(r) = root {
+        argv.push(format!("--root={r}"));
+    }
+    argv.push(verb.to_string());
+    argv.push(script.script.clone());
+    let mut p = Printed::default();
+    if !style.quiet {
+        if script.native {
+            p.err_line(&format!(
+                "Synchronizing state of {} with SysV service script with /lib/systemd/systemd-sysv-install.",
+                script.unit
+            ));
+        } else {
+            p.err_line(&format!("{} is not a native service, redirecting to systemd-sysv-install.", script.unit));
+        }
+        p.err_line(&format!("Executing: {}", argv.join(" ")));
+    }
+    (p, argv)
+}
+
 /// `systemctl get-default`.
 pub fn get_default(outcome: &Outcome<String>) -> Printed {
     let mut p = Printed::default();

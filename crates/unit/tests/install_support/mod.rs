@@ -153,9 +153,51 @@ pub fn ours(root: &Path, args: &[&str]) -> Printed {
         },
         None => words.iter().map(|w| w.to_string()).collect(),
     };
+    // The SysV step of enable/disable/is-enabled, running the real helper
+    // for scripts it finds.
+    let mut mangled = mangled;
+    let mut sysv_enabled = false;
+    if !global && matches!(*verb, "enable" | "disable" | "is-enabled") {
+        let o = inst.sysv_check(verb, &mangled);
+        let p = output::sysv_check(&o);
+        pre.stderr.push_str(&p.stderr);
+        if p.exit_code != 0 {
+            pre.exit_code = p.exit_code;
+            return pre;
+        }
+        for script in o.result.expect("checked above") {
+            let (p, argv) = output::sysv_redirect(&script, verb, Some(&root.display().to_string()), style);
+            pre.stderr.push_str(&p.stderr);
+            let st = Command::new(&argv[0]).args(&argv[1..]).output().expect("run systemd-sysv-install");
+            pre.stdout.push_str(&String::from_utf8_lossy(&st.stdout));
+            pre.stderr.push_str(&String::from_utf8_lossy(&st.stderr));
+            if *verb == "is-enabled" {
+                let ok = st.status.success();
+                sysv_enabled |= ok;
+                if !style.quiet {
+                    pre.stdout.push_str(if ok { "enabled\n" } else { "disabled\n" });
+                }
+            } else if !st.status.success() {
+                pre.exit_code = 1;
+                return pre;
+            }
+            if !script.native {
+                mangled.retain(|n| *n != script.unit);
+            }
+        }
+    }
     let names: Vec<&str> = mangled.iter().map(String::as_str).collect();
     let names = names.as_slice();
-    let mut p = dispatch(&inst, verb, names, flags, mode, &types, &states, style);
+    let mut p = if names.is_empty() && operation.is_some() {
+        // Everything was handled by the SysV helper.
+        Printed { exit_code: if *verb == "is-enabled" && !sysv_enabled { 1 } else { 0 }, ..Printed::default() }
+    } else {
+        dispatch(&inst, verb, names, flags, mode, &types, &states, style)
+    };
+    if *verb == "is-enabled" && sysv_enabled {
+        p.exit_code = 0;
+    }
+    p.stdout.insert_str(0, &pre.stdout);
     p.stderr.insert_str(0, &pre.stderr);
     p
 }

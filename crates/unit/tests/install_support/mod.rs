@@ -93,11 +93,106 @@ pub fn systemctl(root: &Path, args: &[&str]) -> Printed {
     }
 }
 
+/// `systemctl --user` for a user whose home is `home` (and runtime
+/// directory `home/rt`), without a running manager: client-side, on this
+/// machine's own unit directories.
+pub fn systemctl_user(home: &Path, args: &[&str]) -> Printed {
+    let out = Command::new("systemctl")
+        .arg("--user")
+        .args(args)
+        .env_remove("SYSTEMD_LOG_LEVEL")
+        .env_remove("SYSTEMD_UTF8")
+        .env("XDG_RUNTIME_DIR", home.join("rt"))
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("XDG_DATA_HOME")
+        .env_remove("XDG_CONFIG_DIRS")
+        .env_remove("XDG_DATA_DIRS")
+        .env_remove("SYSTEMD_UNIT_PATH")
+        .env("HOME", home)
+        .env("LANG", "C.UTF-8")
+        .env("SYSTEMD_PAGER", "cat")
+        .output()
+        .expect("systemctl must be installed for the differential tests");
+    Printed {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        exit_code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// Our side of [`systemctl_user`].
+pub fn ours_user(home: &Path, args: &[&str]) -> Printed {
+    let env = unit::paths::UserEnv {
+        home: home.to_path_buf(),
+        runtime_dir: Some(home.join("rt")),
+        ..unit::paths::UserEnv::default()
+    };
+    ours_with(LookupPaths::user("/", &env), args)
+}
+
+/// Compare `systemctl --user` with HOME=`ha` and ours with HOME=`hb`, and
+/// the two homes afterwards.
+pub fn compare_user(ha: &Path, hb: &Path, args: &[&str]) -> Result<Printed, String> {
+    let want = systemctl_user(ha, args);
+    let got = ours_user(hb, args);
+    let norm = |s: &str, h: &Path| s.replace(&h.display().to_string(), "<HOME>");
+    let (ws, gs) = (norm(&want.stdout, ha), norm(&got.stdout, hb));
+    let (we, ge) = (norm(&want.stderr, ha), norm(&got.stderr, hb));
+    let cmd = format!("systemctl --user {}", args.join(" "));
+    if gs != ws {
+        return Err(format!("stdout differs for `{cmd}`\n--- systemctl:\n{ws}--- ours:\n{gs}"));
+    }
+    if ge != we {
+        return Err(format!("stderr differs for `{cmd}`\n--- systemctl:\n{we}--- ours:\n{ge}"));
+    }
+    if got.exit_code != want.exit_code {
+        return Err(format!("exit status differs for `{cmd}`: systemctl {} ours {}\n{we}", want.exit_code, got.exit_code));
+    }
+    let (ta, tb) = (home_tree(ha), home_tree(hb));
+    if ta != tb {
+        let only_a: Vec<_> = ta.difference(&tb).collect();
+        let only_b: Vec<_> = tb.difference(&ta).collect();
+        return Err(format!("homes differ after `{cmd}`\nonly with systemctl: {only_a:#?}\nonly with ours: {only_b:#?}"));
+    }
+    Ok(Printed { stdout: ws, stderr: we, exit_code: want.exit_code })
+}
+
+fn home_tree(home: &Path) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeSet<String>) {
+        let Ok(rd) = fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            let rel = p.strip_prefix(root).unwrap_or(&p).display().to_string();
+            let ft = e.file_type().expect("file type");
+            if ft.is_symlink() {
+                let t = fs::read_link(&p).expect("readlink").display().to_string();
+                out.insert(format!("L {rel} -> {}", t.replace(&root.display().to_string(), "<HOME>")));
+            } else if ft.is_dir() {
+                out.insert(format!("D {rel}"));
+                walk(root, &p, out);
+            } else {
+                out.insert(format!("F {rel}"));
+            }
+        }
+    }
+    walk(home, home, &mut out);
+    out
+}
+
 /// The same command line done with our library: a minimal systemctl.
 pub fn ours(root: &Path, args: &[&str]) -> Printed {
+    let global = args.contains(&"--global");
+    let paths = if global { LookupPaths::global(root) } else { LookupPaths::system(root) };
+    ours_with(paths, args)
+}
+
+/// [`ours`] for explicit search paths.
+pub fn ours_with(paths: LookupPaths, args: &[&str]) -> Printed {
+    let root = paths.root.clone();
+    let root = root.as_path();
     let mut flags = Flags::default();
     let mut style = Style::default();
-    let mut global = false;
     let mut mode = PresetMode::Full;
     let mut types: Vec<UnitType> = Vec::new();
     let mut states: Vec<UnitFileState> = Vec::new();
@@ -106,7 +201,7 @@ pub fn ours(root: &Path, args: &[&str]) -> Printed {
         match *a {
             "--runtime" => flags.runtime = true,
             "--force" | "-f" => flags.force = true,
-            "--global" => global = true,
+            "--global" => {}
             "--quiet" | "-q" => style.quiet = true,
             "--no-legend" => style.legend = false,
             a if a.starts_with("--preset-mode=") => {
@@ -121,8 +216,8 @@ pub fn ours(root: &Path, args: &[&str]) -> Printed {
             a => rest.push(a),
         }
     }
-    let paths = if global { LookupPaths::global(root) } else { LookupPaths::system(root) };
     let inst = Installer::new(&paths);
+    let system = paths.scope == unit::paths::Scope::System;
     let (verb, words) = rest.split_first().expect("a verb");
     // systemctl mangles the words of these verbs before anything else.
     let mut pre = Printed::default();
@@ -157,7 +252,7 @@ pub fn ours(root: &Path, args: &[&str]) -> Printed {
     // for scripts it finds.
     let mut mangled = mangled;
     let mut sysv_enabled = false;
-    if !global && matches!(*verb, "enable" | "disable" | "is-enabled") {
+    if system && matches!(*verb, "enable" | "disable" | "is-enabled") {
         let o = inst.sysv_check(verb, &mangled);
         let p = output::sysv_check(&o);
         pre.stderr.push_str(&p.stderr);
@@ -166,7 +261,8 @@ pub fn ours(root: &Path, args: &[&str]) -> Printed {
             return pre;
         }
         for script in o.result.expect("checked above") {
-            let (p, argv) = output::sysv_redirect(&script, verb, Some(&root.display().to_string()), style);
+            let shown_root = (root != Path::new("/")).then(|| root.display().to_string());
+            let (p, argv) = output::sysv_redirect(&script, verb, shown_root.as_deref(), style);
             pre.stderr.push_str(&p.stderr);
             let st = Command::new(&argv[0]).args(&argv[1..]).output().expect("run systemd-sysv-install");
             pre.stdout.push_str(&String::from_utf8_lossy(&st.stdout));

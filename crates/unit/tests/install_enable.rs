@@ -78,6 +78,11 @@ fn enable_aliases_linked_files_and_errors() {
         vec!["disable", "nginx.service"],
         vec!["enable", "ssh.socket"],
         vec!["disable", "ssh.service"],
+        vec!["disable", "/lib/systemd/system/cron.service", "rsyslog"],
+        vec!["link", "nginx.service"],
+        vec!["enable", "bad name", "ssh*"],
+        vec!["is-enabled", "ssh", "/dev/sda1", "/home"],
+        vec!["set-default", "multi-user"],
     ] {
         f.check(&a, &b, &args);
     }

@@ -116,6 +116,52 @@ pub fn mangle_names<S: AsRef<str>>(operation: &str, words: &[S], cwd: &Path) -> 
     Ok((names, notices))
 }
 
+/// systemctl's `normalize_names()` for `disable`: a path stands for its
+/// file name, with a warning.
+pub fn disable_names<S: AsRef<str>>(words: &[S]) -> (Vec<String>, Option<String>) {
+    let mut was_path = false;
+    let names = words
+        .iter()
+        .map(|w| {
+            let w = w.as_ref();
+            if w.contains('/') {
+                was_path = true;
+                super::fsutil::basename(w).to_string()
+            } else {
+                w.to_string()
+            }
+        })
+        .collect();
+    let warning =
+        was_path.then(|| "Warning: Can't execute disable on the unit file path. Proceeding with the unit name.".to_string());
+    (names, warning)
+}
+
+/// systemctl's `normalize_filenames()` for `link`: every argument must be
+/// an absolute path (under `--root`), or at least contain a `/`. On
+/// failure, the message systemctl prints.
+pub fn link_paths<S: AsRef<str>>(words: &[S], root_set: bool, cwd: &Path) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for w in words {
+        let w = w.as_ref();
+        if w.starts_with('/') {
+            out.push(w.to_string());
+            continue;
+        }
+        if root_set {
+            return Err(format!("Non-absolute paths are not allowed when --root is used: {w}"));
+        }
+        if !w.contains('/') {
+            return Err(format!(
+                "Link argument must contain at least one directory separator.\n\
+                 If you intended to link a file in the current directory, try ./{w} instead."
+            ));
+        }
+        out.push(cwd.join(w).to_string_lossy().into_owned());
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +181,17 @@ mod tests {
         assert_eq!(g.notices[0], "Glob pattern passed to enable, but globs are not supported for this.");
         assert_eq!(mangle("ssh*", "", ".service", true).unwrap().name, "ssh*");
         assert!(mangle("", "", ".service", false).is_err());
+    }
+
+    #[test]
+    fn disable_and_link_arguments() {
+        let (n, w) = disable_names(&["/etc/systemd/system/a.service", "b.service"]);
+        assert_eq!(n, ["a.service", "b.service"]);
+        assert!(w.is_some());
+        assert_eq!(disable_names(&["b.service"]).1, None);
+        assert_eq!(link_paths(&["/opt/a.service"], true, Path::new("/x")).unwrap(), ["/opt/a.service"]);
+        assert!(link_paths(&["a.service"], true, Path::new("/x")).unwrap_err().starts_with("Non-absolute"));
+        assert!(link_paths(&["a.service"], false, Path::new("/x")).unwrap_err().starts_with("Link argument"));
+        assert_eq!(link_paths(&["./a.service"], false, Path::new("/x")).unwrap(), ["/x/./a.service"]);
     }
 }

@@ -421,7 +421,7 @@ impl Run<'_> {
                         found = Some(r);
                         break;
                     }
-                    Err(e) if matches!(e, Errno::ENOENT | Errno::ENOTDIR | Errno::EACCES) => {}
+                    Err(Errno::ENOENT | Errno::ENOTDIR | Errno::EACCES) => {}
                     Err(e) => return Err(e),
                 }
             }

@@ -68,7 +68,7 @@ impl Root {
     /// everything above it is resolved.
     pub(crate) fn chase(&self, p: &Path, nofollow: bool) -> Result<PathBuf, Errno> {
         if nofollow {
-            if let (Some(parent), Some(Component::Normal(last))) = (p.parent(), p.components().last()) {
+            if let (Some(parent), Some(Component::Normal(last))) = (p.parent(), p.components().next_back()) {
                 let parent = crate::paths::chase(self.path(), parent).map_err(|e| Errno::from(&e))?;
                 return Ok(parent.join(last));
             }

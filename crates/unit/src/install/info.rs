@@ -145,8 +145,7 @@ pub(crate) fn extract_word(s: &str, how: Split) -> Result<Option<(String, Option
     let mut word = String::new();
     let mut quote: Option<char> = None;
     let mut backslash = false;
-    let mut iter = rest.char_indices();
-    while let Some((i, c)) = iter.next() {
+    for (i, c) in rest.char_indices() {
         if backslash {
             word.push(c);
             backslash = false;

@@ -32,6 +32,9 @@
 //!   `not-found` state: `is-enabled` of a missing unit is an error
 //!   ("No such file or directory"), and so it is here.
 //! - [`output`]: the exact text `systemctl` prints for all of this.
+//! - [`args`]: how systemctl turns command-line words into names first
+//!   (`nginx` → `nginx.service`, escaping, paths), and `sysv`: its SysV
+//!   init script check before `enable`/`disable`/`is-enabled`.
 //!
 //! # What a caller gets
 //!
@@ -92,7 +95,7 @@ pub enum PresetMode {
 }
 
 impl PresetMode {
-    pub fn from_str(s: &str) -> Option<PresetMode> {
+    pub fn parse(s: &str) -> Option<PresetMode> {
         match s {
             "full" => Some(PresetMode::Full),
             "enable-only" => Some(PresetMode::EnableOnly),

@@ -158,8 +158,11 @@ impl Run<'_> {
     }
 }
 
+/// A preset pattern and its instance list.
+type Pattern = (String, Option<Vec<String>>);
+
 /// `split_pattern_into_name_and_instances()`.
-fn split_pattern(param: &str) -> Result<Option<(String, Option<Vec<String>>)>, Errno> {
+fn split_pattern(param: &str) -> Result<Option<Pattern>, Errno> {
     let Some((name, rest)) = extract_word(param, Split::RetainEscape)? else {
         return Ok(None);
     };

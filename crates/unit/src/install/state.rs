@@ -86,7 +86,7 @@ impl UnitFileState {
         }
     }
 
-    pub fn from_str(s: &str) -> Option<UnitFileState> {
+    pub fn parse(s: &str) -> Option<UnitFileState> {
         UnitFileState::ALL.into_iter().find(|x| x.as_str() == s)
     }
 
@@ -205,10 +205,8 @@ impl Run<'_> {
             let same = found_path && found_dest && super::fsutil::path_eq(&dir.join(&name), &config.join(&info.name));
             if same {
                 *same_name_link = true;
-            } else if found_path || found_dest {
-                if !match_name || known_name(info, &name) {
-                    return Ok(true);
-                }
+            } else if (found_path || found_dest) && (!match_name || known_name(info, &name)) {
+                return Ok(true);
             }
         }
         r

@@ -56,7 +56,7 @@ impl Installer {
                 }
                 let native = match run.unit_exists(n) {
                     Ok(found) => found,
-                    Err(e) if matches!(e, Errno::ELOOP | Errno::ERFKILL | Errno::EADDRNOTAVAIL) => true,
+                    Err(Errno::ELOOP | Errno::ERFKILL | Errno::EADDRNOTAVAIL) => true,
                     Err(e) => return Err(e),
                 };
                 if native && verb == "is-enabled" {

@@ -205,13 +205,13 @@ pub fn ours_with(paths: LookupPaths, args: &[&str]) -> Printed {
             "--quiet" | "-q" => style.quiet = true,
             "--no-legend" => style.legend = false,
             a if a.starts_with("--preset-mode=") => {
-                mode = PresetMode::from_str(&a["--preset-mode=".len()..]).expect("preset mode")
+                mode = PresetMode::parse(&a["--preset-mode=".len()..]).expect("preset mode")
             }
             a if a.starts_with("--type=") => {
                 types.extend(a["--type=".len()..].split(',').map(|t| UnitType::from_str(t).expect("type")))
             }
             a if a.starts_with("--state=") => {
-                states.extend(a["--state=".len()..].split(',').map(|t| UnitFileState::from_str(t).expect("state")))
+                states.extend(a["--state=".len()..].split(',').map(|t| UnitFileState::parse(t).expect("state")))
             }
             a => rest.push(a),
         }
@@ -279,6 +279,25 @@ pub fn ours_with(paths: LookupPaths, args: &[&str]) -> Printed {
             }
             if !script.native {
                 mangled.retain(|n| *n != script.unit);
+            }
+        }
+    }
+    if *verb == "disable" {
+        let (n, warning) = args::disable_names(&mangled);
+        mangled = n;
+        if let Some(w) = warning {
+            pre.stderr.push_str(&w);
+            pre.stderr.push('\n');
+        }
+    }
+    if *verb == "link" {
+        match args::link_paths(&mangled, root != Path::new("/"), Path::new("/")) {
+            Ok(p) => mangled = p,
+            Err(msg) => {
+                pre.stderr.push_str(&msg);
+                pre.stderr.push('\n');
+                pre.exit_code = 1;
+                return pre;
             }
         }
     }

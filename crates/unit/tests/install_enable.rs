@@ -259,6 +259,13 @@ fn install_sections_with_specifiers_and_odd_values() {
     write_both(&a, &b, &format!("{lib}/slice-alias.slice"), "[Install]\nAlias=x.slice\nWantedBy=multi-user.target\n");
     write_both(&a, &b, &format!("{lib}/tmpl-only@.service"), "[Install]\nWantedBy=multi-user.target\n");
     write_both(&a, &b, &format!("{lib}/wantsalias.service"), "[Install]\nAlias=multi-user.target.wants/wantsalias.service\nAlias=foo/wantsalias.service\n");
+    write_both(&a, &b, &format!("{lib}/cont.service"), "[Install]\nWantedBy=multi-user.target \\\n# comment\n  graphical.target\nFoo=bar \\\n baz\n[Bogus]\nx\n");
+    write_both(&a, &b, &format!("{lib}/badheader.service"), "[Install]\nWantedBy=multi-user.target\n[Broken\nFoo=1\n");
+    write_both(&a, &b, &format!("{lib}/badalso.service"), "[Install]\nWantedBy=multi-user.target\nAlso=not-a-unit\n");
+    write_both(&a, &b, &format!("{lib}/baddi@.service"), "[Install]\nWantedBy=multi-user.target\nDefaultInstance=a/b\n");
+    write_both(&a, &b, &format!("{lib}/plaindi.service"), "[Install]\nWantedBy=multi-user.target\nDefaultInstance=x\nnoequals\n=novalue\n");
+    write_both(&a, &b, &format!("{lib}/emptydi@.service"), "[Install]\nWantedBy=multi-user.target\nDefaultInstance=\n");
+    write_both(&a, &b, &format!("{lib}/tmpl.slice"), "[Install]\nWantedBy=multi-user.target\n");
     write_both(&a, &b, &format!("{lib}/dropin.service"), "[Install]\nWantedBy=multi-user.target\n");
     write_both(&a, &b, &format!("{lib}/dropin.service.d/50-install.conf"), "[Install]\nWantedBy=\nWantedBy=graphical.target\nAlias=dropin-alias.service\n");
     write_both(&a, &b, "etc/systemd/system/dropin.service.d/60-more.conf", "[Install]\nRequiredBy=rescue.target\n");
@@ -277,6 +284,14 @@ fn install_sections_with_specifiers_and_odd_values() {
         vec!["enable", "tmpl-only@.service"],
         vec!["enable", "tmpl-only@a.service"],
         vec!["enable", "wantsalias.service"],
+        vec!["enable", "cont.service"],
+        vec!["enable", "badheader.service"],
+        vec!["enable", "badalso.service"],
+        vec!["enable", "baddi@.service"],
+        vec!["enable", "plaindi.service"],
+        vec!["enable", "emptydi@.service"],
+        vec!["enable", "tmpl@x.slice"],
+        vec!["is-enabled", "badheader.service"],
         vec!["enable", "dropin.service"],
         vec!["is-enabled", "dropin.service"],
         vec!["disable", "dropin.service"],

@@ -50,6 +50,27 @@ fn io_err(e: io::Error) -> Errno {
     Errno::from(&e)
 }
 
+/// The last physical line (1-based) of the logical line starting at
+/// `first`: continuation lines end in an odd number of backslashes, and
+/// comment lines inside a continuation are skipped.
+fn last_line(lines: &[&str], first: u32) -> u32 {
+    let mut n = first as usize;
+    let mut cur = first as usize;
+    while let Some(l) = cur.checked_sub(1).and_then(|i| lines.get(i)) {
+        let is_comment = cur != first as usize && l.trim_start_matches([' ', '\t', '\n', '\r']).starts_with(['#', ';']);
+        if !is_comment {
+            n = cur;
+            let l = l.strip_suffix('\r').unwrap_or(l);
+            let trailing = l.len() - l.trim_end_matches('\\').len();
+            if trailing % 2 == 0 {
+                break;
+            }
+        }
+        cur += 1;
+    }
+    n as u32
+}
+
 impl Run<'_> {
     /// `unit_file_load()`: classify (and with [`LOAD`] parse) one file.
     /// Returns the number of `Alias=`/`WantedBy=`/`RequiredBy=` values.
@@ -123,13 +144,15 @@ impl Run<'_> {
             Diag(&'a crate::Diagnostic),
             Entry(&'a syntax::Entry),
         }
+        // systemd reports a continued line by its last physical line.
+        let lines: Vec<&str> = text.lines().collect();
         let mut events: Vec<(u32, usize, Ev<'_>)> = Vec::new();
         for (n, d) in parsed.diagnostics.iter().enumerate() {
-            events.push((d.span.line, n, Ev::Diag(d)));
+            events.push((last_line(&lines, d.span.line), n, Ev::Diag(d)));
         }
         let base = parsed.diagnostics.len();
         for (n, e) in parsed.entries("Install").enumerate() {
-            events.push((e.span.line, base + n, Ev::Entry(e)));
+            events.push((last_line(&lines, e.span.line), base + n, Ev::Entry(e)));
         }
         events.sort_by_key(|(line, n, _)| (*line, *n));
 

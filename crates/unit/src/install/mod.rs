@@ -54,7 +54,7 @@
 mod apply;
 pub mod args;
 mod discover;
-pub mod errno;
+mod errno;
 mod fsutil;
 mod info;
 mod names;
@@ -205,10 +205,6 @@ impl Lp {
                 .map(|d| d.path.clone()),
             _ => nth(DirKind::Runtime, 0),
         };
-        // Control dirs: persistent under /etc or ~/.config, runtime under /run.
-        let control: Vec<&PathBuf> =
-            paths.dirs.iter().filter(|d| d.kind == DirKind::Control).map(|d| &d.path).collect();
-        let is_run = |p: &PathBuf| p.starts_with("/run");
         Lp {
             search,
             persistent_config: nth(DirKind::Config, 0),
@@ -217,8 +213,10 @@ impl Lp {
             generator_early: nth(DirKind::GeneratorEarly, 0),
             generator_late: nth(DirKind::GeneratorLate, 0),
             transient: nth(DirKind::Transient, 0),
-            persistent_control: control.iter().find(|p| !is_run(p)).map(|p| (*p).clone()),
-            runtime_control: control.iter().find(|p| is_run(p)).map(|p| (*p).clone()),
+            // The search path lists the persistent control dir first, then
+            // the runtime one (absent for a user without $XDG_RUNTIME_DIR).
+            persistent_control: nth(DirKind::Control, 0),
+            runtime_control: nth(DirKind::Control, 1),
         }
     }
 

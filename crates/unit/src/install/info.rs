@@ -12,7 +12,7 @@
 //! way systemd hands back a pointer.
 //!
 //! The `[Install]` parser here is systemd's `unit_file_load()` table: five
-//! keys (`systemd.unit(5)`, "[Install] Section Options": `Alias=`,
+//! keys (`systemd.unit(5)`, "\[Install\] Section Options": `Alias=`,
 //! `WantedBy=`, `RequiredBy=`, `Also=`, `DefaultInstance=`) — `UpheldBy=`
 //! does not exist in systemd 252 and is reported as an unknown key. Other
 //! known sections are skipped silently; unknown ones and unknown keys are

@@ -10,27 +10,30 @@
 //! This is a faithful port of systemd 252's `src/shared/install.c`, and
 //! keeps its shape because its observable behaviour lives in the details:
 //!
-//! - [`discover`]: a name is looked up along the search path
+//! - `discover`: a name is looked up along the search path
 //!   ([`crate::paths::LookupPaths`]); its file is classified (regular,
 //!   masked, alias, linked) and its `[Install]` section read
-//!   (`systemd.unit(5)`, "[Install] Section Options"), with drop-ins.
+//!   (`systemd.unit(5)`, "\[Install\] Section Options"), with drop-ins.
 //!   Aliases and links are followed to the real file.
-//! - [`symlinks`]: creating symlinks (idempotently: a link that already
+//! - `symlinks`: creating symlinks (idempotently: a link that already
 //!   points to an equivalent file is left alone; a different one is an
 //!   error unless forced) and removing every symlink in the configuration
 //!   directory that points to — or is named like — a unit being disabled.
-//! - [`ops`]: the operations, each processing a set of names in order,
+//! - `ops`: the operations, each processing a set of names in order,
 //!   pulling in `Also=` units as it goes.
-//! - [`preset`]: `*.preset` files (`systemd.preset(5)`): the first rule
+//! - `preset`: `*.preset` files (`systemd.preset(5)`): the first rule
 //!   matching a name decides, files ordered by name across
 //!   `/etc`, `/run`, `/usr/local/lib`, `/usr/lib` (and `/lib` on Debian),
 //!   a file in an earlier directory hiding one of the same name.
-//! - [`state`]: the unit file state of `systemctl(1)` "is-enabled"
+//! - `state`: the unit file state of `systemctl(1)` "is-enabled"
 //!   (enabled, enabled-runtime, linked, linked-runtime, alias, masked,
 //!   masked-runtime, static, indirect, disabled, generated, transient,
 //!   bad), and the `list-unit-files` listing. systemd 252 has no
 //!   `not-found` state: `is-enabled` of a missing unit is an error
 //!   ("No such file or directory"), and so it is here.
+//! - `apply`: `[Install]` rules turned into symlinks (`Alias=`,
+//!   `WantedBy=`, `RequiredBy=`, `DefaultInstance=`), units into removal
+//!   marks.
 //! - [`output`]: the exact text `systemctl` prints for all of this.
 //! - [`args`]: how systemctl turns command-line words into names first
 //!   (`nginx` → `nginx.service`, escaping, paths), and `sysv`: its SysV
@@ -50,6 +53,18 @@
 //!
 //! Paths the caller passes (`link /opt/foo.service`, `enable
 //! /path/unit.service`) are in-root absolute paths.
+//!
+//! # systemd's quirks, kept on purpose
+//!
+//! Differential tests hold this module to the real `systemctl`, so some
+//! odd behaviours of systemd 252 are reproduced rather than fixed, each
+//! noted where it happens: under `--root`, `link` links files even from
+//! inside the search path, `disable` removes links by name only (never by
+//! resolved path), and only links to `/dev/null` count as masks; a unit
+//! alias in `/etc` cannot be enabled by that name. Where systemd crashes
+//! instead (a preset line reading just `enable`; `revert` for a user
+//! without `$XDG_RUNTIME_DIR`), we do the sensible thing: ignore the line
+//! with a warning, skip the missing directory.
 
 mod apply;
 pub mod args;

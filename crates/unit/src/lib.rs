@@ -22,12 +22,15 @@
 //! - [`value`]: typed parsers for the value of one assignment (time spans,
 //!   sizes, command lines, environment, …), dispatched by
 //!   [`directive::Kind`].
+//! - [`install`]: the `[Install]` logic of `systemctl enable`, `disable`,
+//!   `mask`, `preset`, `is-enabled`, `list-unit-files`… on unit files.
 
 pub mod config;
 pub mod diag;
 pub mod directive;
 pub mod generator;
 pub mod host;
+pub mod install;
 pub mod load;
 pub mod name;
 pub mod paths;

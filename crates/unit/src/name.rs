@@ -171,6 +171,10 @@ impl UnitName {
         let dot = name.rfind('.').ok_or_else(|| NameError::NoType(name.to_string()))?;
         let ty = UnitType::from_str(&name[dot + 1..])
             .ok_or_else(|| NameError::NoType(name.to_string()))?;
+        // The first `@` splits prefix and instance; systemd's
+        // `unit_name_is_valid()` accepts further `@` inside the instance
+        // (`unit_instance_is_valid()`: "We allow additional @ in the
+        // instance string, we do not allow them in the prefix!").
         let at = name[..dot].find('@');
         if at.is_some() {
             if !ty.can_be_template() {
@@ -236,7 +240,7 @@ impl UnitName {
         if !self.is_template() {
             return Err(NameError::NotTemplate(self.name.clone()));
         }
-        if instance.is_empty() || instance.contains('@') || !instance.chars().all(valid_char) {
+        if instance.is_empty() || !instance.chars().all(valid_char) {
             return Err(NameError::BadInstance(instance.to_string()));
         }
         UnitName::parse(&format!("{}@{}{}", self.prefix(), instance, &self.name[self.dot..]))
@@ -473,8 +477,10 @@ mod tests {
         assert!(matches!(UnitName::parse("foo.bar"), Err(NameError::NoType(_))));
         assert!(matches!(UnitName::parse(".service"), Err(NameError::EmptyPrefix(_))));
         assert!(matches!(UnitName::parse("@x.service"), Err(NameError::EmptyPrefix(_))));
-        // The instance may itself contain '@' (systemd's unit_instance_is_valid).
-        assert_eq!(UnitName::parse("a@b@c.service").unwrap().instance(), Some("b@c"));
+        // Extra '@' belong to the instance, as in systemd.
+        let n = UnitName::parse("a@b@c.service").unwrap();
+        assert_eq!((n.prefix(), n.instance()), ("a", Some("b@c")));
+        assert!(UnitName::parse("a@.service").unwrap().with_instance("x@y").is_ok());
         assert!(matches!(UnitName::parse("a b.service"), Err(NameError::BadChar(_, ' '))));
         assert!(matches!(UnitName::parse("a@.slice"), Err(NameError::NoTemplates(..))));
         let long = format!("{}.service", "a".repeat(250));

@@ -191,6 +191,8 @@ impl LookupPaths {
         LookupPaths {
             scope: Scope::Global,
             root: root.into(),
+            // `systemd-analyze --global unit-paths`: the XDG data dirs come
+            // before the lib dirs, as for a user manager.
             dirs: vec![
                 d("/etc/systemd/user", Config),
                 d("/run/systemd/user", Runtime),
@@ -232,6 +234,9 @@ pub fn in_root(root: &Path, path: &Path) -> PathBuf {
 /// Most symlinks followed before giving up (`ELOOP`), as the kernel does.
 const MAX_FOLLOW: usize = 40;
 
+/// `ELOOP` on Linux.
+const ELOOP: i32 = 40;
+
 /// Resolve `path` (absolute, in-root) inside `root`, following symlinks the
 /// way `chase_symlinks(…, CHASE_PREFIX_ROOT)` does: an absolute link target
 /// restarts at the root, `..` never climbs above it. Returns the resolved
@@ -253,10 +258,9 @@ pub fn chase(root: &Path, path: &Path) -> io::Result<PathBuf> {
             Ok(m) if m.file_type().is_symlink() => {
                 follows += 1;
                 if follows > MAX_FOLLOW {
-                    return Err(io::Error::new(
-                        io::ErrorKind::Other,
-                        format!("too many levels of symbolic links: {}", path.display()),
-                    ));
+                    // ELOOP, so callers can report it the way systemd does
+                    // ("Too many levels of symbolic links").
+                    return Err(io::Error::from_raw_os_error(ELOOP));
                 }
                 let target = std::fs::read_link(in_root(root, &next))?;
                 if target.is_absolute() {
@@ -356,7 +360,7 @@ mod tests {
         assert_eq!(c("/etc/systemd/system/up.service"), Path::new("/x"));
         symlink("loop2", t.join("loop1")).unwrap();
         symlink("loop1", t.join("loop2")).unwrap();
-        assert!(chase(&t, Path::new("/loop1")).is_err());
+        assert_eq!(chase(&t, Path::new("/loop1")).unwrap_err().raw_os_error(), Some(ELOOP));
         std::fs::remove_dir_all(&t).unwrap();
     }
 }

@@ -465,6 +465,8 @@ pub enum Action {
     ReadPidFile,
     /// Watch `PIDFile=` for modifications and answer every change with
     /// `PidFileRead`/`PidFileMissing`, until [`Action::UnwatchPidFile`].
+    /// Right after setting the watch, read once more and answer: the file
+    /// may have appeared between the last read and the watch.
     WatchPidFile,
     UnwatchPidFile,
     /// Remove `PIDFile=` if it still exists: it is out of date.

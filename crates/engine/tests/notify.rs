@@ -98,7 +98,9 @@ fn notify_access_rules() {
     let a = w.notify(other, |n| n.lifecycle = Some(NotifyLifecycle::Ready));
     assert!(has_log(
         &a,
-        &format!("Got notification message from PID {other}, but reception only permitted for main PID {main}")
+        &format!(
+            "Got notification message from PID {other}, but reception only permitted for main PID {main}"
+        )
     ));
     assert_eq!(w.state(), S::Start);
 

@@ -5,8 +5,8 @@ mod common;
 use common::*;
 
 use engine::service::{
-    Action, EmergencyAction, Event, ExitStatusSet, JobKind, JobResult, NotifyAccess,
-    RestartPolicy, ServiceParams, ServiceResult, ServiceState as S, ServiceType, StartLimit,
+    Action, EmergencyAction, Event, ExitStatusSet, JobKind, JobResult, NotifyAccess, RestartPolicy,
+    ServiceParams, ServiceResult, ServiceState as S, ServiceType, StartLimit,
 };
 
 /// `systemd.service(5)`, "Table 2. Exit causes and the effect of the
@@ -123,7 +123,8 @@ fn restart_table_of_the_man_page() {
             for cause in causes(row) {
                 let w = run_into(base(policy), cause);
                 assert_eq!(w.svc.result(), expected_result(cause), "{policy_name} × {cause:?}: result");
-                let ended = if expected_result(cause) == ServiceResult::Success { S::Dead } else { S::Failed };
+                let ended =
+                    if expected_result(cause) == ServiceResult::Success { S::Dead } else { S::Failed };
                 let auto = w.state() == S::AutoRestart;
                 assert_eq!(auto, restarts, "Restart={policy_name} × {cause:?} (row {row})");
                 let entered_end = w.trace.iter().any(|a| {
@@ -389,7 +390,10 @@ fn start_during_auto_restart_waits_for_the_restart() {
     // merge the two before they reach the unit).
     let a = w.send(Event::Restart);
     assert_eq!(path(&a), vec![S::AutoRestart, S::Dead, S::Running]);
-    assert_eq!(jobs_done(&a), vec![(JobKind::Start, JobResult::Canceled), (JobKind::Restart, JobResult::Done)]);
+    assert_eq!(
+        jobs_done(&a),
+        vec![(JobKind::Start, JobResult::Canceled), (JobKind::Restart, JobResult::Done)]
+    );
 }
 
 #[test]

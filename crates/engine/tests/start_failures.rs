@@ -6,8 +6,8 @@ mod common;
 use common::*;
 
 use engine::service::{
-    CommandParams, Event, JobKind, JobResult, KillTarget, Phase, Role, ServiceParams,
-    ServiceResult, ServiceState as S, ServiceType, TimeoutFailureMode, TimerKind,
+    CommandParams, Event, JobKind, JobResult, KillTarget, Phase, Role, ServiceParams, ServiceResult,
+    ServiceState as S, ServiceType, TimeoutFailureMode, TimerKind,
 };
 
 fn with_pre(pre: Vec<CommandParams>) -> ServiceParams {
@@ -78,8 +78,7 @@ fn exec_condition_outcomes() {
     ];
     for (status, dash, state, result) in cases {
         let mut p = ServiceParams::default();
-        p.commands.condition =
-            vec![if dash { CommandParams::IGNORE_FAILURE } else { CommandParams::PLAIN }];
+        p.commands.condition = vec![if dash { CommandParams::IGNORE_FAILURE } else { CommandParams::PLAIN }];
         p.commands.stop_post = vec![CommandParams::PLAIN];
         let mut w = World::new(p);
         let a = w.send(Event::Start);

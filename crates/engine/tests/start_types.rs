@@ -5,8 +5,8 @@ mod common;
 use common::*;
 
 use engine::service::{
-    Action, ActiveState, CommandParams, Commands, Event, JobKind, JobResult, NotifyAccess,
-    NotifyLifecycle, Phase, Role, ServiceParams, ServiceResult, ServiceState as S, ServiceType,
+    Action, ActiveState, CommandParams, Commands, Event, JobKind, JobResult, NotifyAccess, NotifyLifecycle,
+    Phase, Role, ServiceParams, ServiceResult, ServiceState as S, ServiceType,
 };
 
 fn params(ty: ServiceType) -> ServiceParams {
@@ -366,7 +366,10 @@ fn dbus_waits_for_its_bus_name() {
     let main = w.main_pid();
     assert_eq!(
         kills(&a),
-        vec![(engine::service::KillTarget::Main(main), SIGTERM), (engine::service::KillTarget::Group, SIGTERM)]
+        vec![
+            (engine::service::KillTarget::Main(main), SIGTERM),
+            (engine::service::KillTarget::Group, SIGTERM)
+        ]
     );
 }
 

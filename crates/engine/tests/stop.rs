@@ -5,8 +5,8 @@ mod common;
 use common::*;
 
 use engine::service::{
-    Action, CommandParams, Event, JobKind, JobResult, KillMode, KillTarget, Phase, Role,
-    ServiceParams, ServiceResult, ServiceState as S, ServiceType, TimeoutFailureMode, TimerKind,
+    Action, CommandParams, Event, JobKind, JobResult, KillMode, KillTarget, Phase, Role, ServiceParams,
+    ServiceResult, ServiceState as S, ServiceType, TimeoutFailureMode, TimerKind,
 };
 
 fn simple() -> ServiceParams {
@@ -41,10 +41,7 @@ fn stop_runs_exec_stop_then_kill_signal_then_exec_stop_post() {
     assert_eq!(w.state(), S::Dead);
     assert!(has_log(&a, "Deactivated successfully."));
     assert_eq!(jobs_done(&a), vec![(JobKind::Stop, JobResult::Done)]);
-    assert_eq!(
-        path(&w.trace),
-        vec![S::Dead, S::Running, S::Stop, S::StopSigterm, S::StopPost, S::Dead]
-    );
+    assert_eq!(path(&w.trace), vec![S::Dead, S::Running, S::Stop, S::StopSigterm, S::StopPost, S::Dead]);
 }
 
 #[test]

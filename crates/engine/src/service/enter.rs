@@ -9,10 +9,34 @@ use super::params::{signal, KillMode, ServiceType, TimeoutFailureMode};
 use super::restart;
 use super::status::{describe_exit, is_clean_exit};
 use super::types::{
-    Action, ExitStatus, JobKind, KillTarget, LogLevel, NotifyLifecycle, Phase, Role,
-    ServiceResult, ServiceState, TimerKind, TimerToken, Usec,
+    Action, ExitStatus, JobKind, KillTarget, LogLevel, NotifyLifecycle, Phase, Role, ServiceResult,
+    ServiceState, TimerKind, TimerToken, Usec,
 };
 use super::{Armed, ControlProc, MainProc, Service};
+
+/// The states that signal the unit's processes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum KillState {
+    StopWatchdog,
+    StopSigterm,
+    StopSigkill,
+    FinalWatchdog,
+    FinalSigterm,
+    FinalSigkill,
+}
+
+impl KillState {
+    pub(super) fn state(self) -> ServiceState {
+        match self {
+            KillState::StopWatchdog => ServiceState::StopWatchdog,
+            KillState::StopSigterm => ServiceState::StopSigterm,
+            KillState::StopSigkill => ServiceState::StopSigkill,
+            KillState::FinalWatchdog => ServiceState::FinalWatchdog,
+            KillState::FinalSigterm => ServiceState::FinalSigterm,
+            KillState::FinalSigkill => ServiceState::FinalSigkill,
+        }
+    }
+}
 
 /// What a kill state sends (systemd's `KillOperation`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -331,23 +355,21 @@ impl Service {
             self.spawn_control(Phase::StopPost, 0, self.params.timeout_stop);
             self.set_state(ServiceState::StopPost);
         } else {
-            self.enter_signal(ServiceState::FinalSigterm, ServiceResult::Success);
+            self.enter_signal(KillState::FinalSigterm, ServiceResult::Success);
         }
     }
 
-    fn kill_op_for(&self, state: ServiceState) -> KillOp {
-        use ServiceState as S;
+    fn kill_op_for(&self, state: KillState) -> KillOp {
         match state {
-            S::StopWatchdog | S::FinalWatchdog => KillOp::Watchdog,
-            S::StopSigterm if self.job.map(|j| j.kind) == Some(JobKind::Restart) => KillOp::Restart,
-            S::StopSigkill | S::FinalSigkill => KillOp::Kill,
-            _ => KillOp::Terminate,
+            KillState::StopWatchdog | KillState::FinalWatchdog => KillOp::Watchdog,
+            KillState::StopSigterm if self.job.map(|j| j.kind) == Some(JobKind::Restart) => KillOp::Restart,
+            KillState::StopSigterm | KillState::FinalSigterm => KillOp::Terminate,
+            KillState::StopSigkill | KillState::FinalSigkill => KillOp::Kill,
         }
     }
 
     /// One of the kill states; skips ahead when nothing was there to kill.
-    pub(super) fn enter_signal(&mut self, state: ServiceState, f: ServiceResult) {
-        use ServiceState as S;
+    pub(super) fn enter_signal(&mut self, state: KillState, f: ServiceResult) {
         self.note_result(f);
         let op = self.kill_op_for(state);
         if self.kill_context(op) {
@@ -357,21 +379,23 @@ impl Service {
                 self.params.timeout_stop
             };
             self.arm(TimerKind::State, add(self.now, timeout));
-            self.set_state(state);
+            self.set_state(state.state());
             return;
         }
         let sigkill = self.params.kill.send_sigkill;
         match state {
-            S::StopWatchdog | S::StopSigterm if sigkill => {
-                self.enter_signal(S::StopSigkill, ServiceResult::Success)
+            KillState::StopWatchdog | KillState::StopSigterm if sigkill => {
+                self.enter_signal(KillState::StopSigkill, ServiceResult::Success)
             }
-            S::StopWatchdog | S::StopSigterm | S::StopSigkill => {
+            KillState::StopWatchdog | KillState::StopSigterm | KillState::StopSigkill => {
                 self.enter_stop_post(ServiceResult::Success)
             }
-            S::FinalWatchdog | S::FinalSigterm if sigkill => {
-                self.enter_signal(S::FinalSigkill, ServiceResult::Success)
+            KillState::FinalWatchdog | KillState::FinalSigterm if sigkill => {
+                self.enter_signal(KillState::FinalSigkill, ServiceResult::Success)
             }
-            _ => self.enter_dead(ServiceResult::Success, true),
+            KillState::FinalWatchdog | KillState::FinalSigterm | KillState::FinalSigkill => {
+                self.enter_dead(ServiceResult::Success, true)
+            }
         }
     }
 
@@ -389,7 +413,7 @@ impl Service {
             self.spawn_control(Phase::Stop, 0, self.params.timeout_stop);
             self.set_state(ServiceState::Stop);
         } else {
-            self.enter_signal(ServiceState::StopSigterm, ServiceResult::Success);
+            self.enter_signal(KillState::StopSigterm, ServiceResult::Success);
         }
     }
 
@@ -400,7 +424,7 @@ impl Service {
         self.note_result(f);
         self.control = None;
         if self.result != ServiceResult::Success {
-            self.enter_signal(ServiceState::StopSigterm, f);
+            self.enter_signal(KillState::StopSigterm, f);
         } else if self.service_good() {
             // Notifications that arrived while we were busy act now.
             match self.notify_state {
@@ -435,7 +459,7 @@ impl Service {
         self.forget_main_pid();
         if self.leftovers_forbid_start() {
             self.log(LogLevel::Warning, "Failed to run 'start' task: Device or resource busy");
-            self.enter_signal(ServiceState::StopSigterm, ServiceResult::Resources);
+            self.enter_signal(KillState::StopSigterm, ServiceResult::Resources);
             return;
         }
         let ty = self.params.service_type;
@@ -443,7 +467,7 @@ impl Service {
             if ty != ServiceType::Oneshot {
                 self.log(LogLevel::Error, "There's no 'start' task anymore we could start.");
                 self.log(LogLevel::Warning, "Failed to run 'start' task: No such device or address");
-                self.enter_signal(ServiceState::StopSigterm, ServiceResult::Resources);
+                self.enter_signal(KillState::StopSigterm, ServiceResult::Resources);
                 return;
             }
             // A oneshot with nothing to run still passes through "start",
@@ -556,7 +580,18 @@ impl Service {
             S::Condition | S::StartPre | S::Start | S::StartPost | S::Running | S::Reload => {
                 self.params.timeout_start
             }
-            _ => self.params.timeout_stop,
+            S::Dead
+            | S::Exited
+            | S::Stop
+            | S::StopWatchdog
+            | S::StopSigterm
+            | S::StopSigkill
+            | S::StopPost
+            | S::FinalWatchdog
+            | S::FinalSigterm
+            | S::FinalSigkill
+            | S::Failed
+            | S::AutoRestart => self.params.timeout_stop,
         };
         self.spawn_control(phase, index.saturating_add(1), timeout);
     }
@@ -625,9 +660,9 @@ impl Service {
         &mut self,
         mode: TimeoutFailureMode,
         what: &str,
-        sigterm: ServiceState,
-        watchdog: ServiceState,
-        sigkill: ServiceState,
+        sigterm: KillState,
+        watchdog: KillState,
+        sigkill: KillState,
     ) {
         match mode {
             TimeoutFailureMode::Terminate => {
@@ -649,8 +684,8 @@ impl Service {
     }
 
     /// `SendSIGKILL=no`: instead of the kill, give up on the processes.
-    pub(super) fn skip_sigkill(&mut self, what: &str, sigkill: ServiceState) {
-        if sigkill == ServiceState::FinalSigkill {
+    pub(super) fn skip_sigkill(&mut self, what: &str, sigkill: KillState) {
+        if sigkill == KillState::FinalSigkill {
             self.log(LogLevel::Warning, format!("{what} timed out. Skipping SIGKILL. Entering failed mode."));
             self.enter_dead(ServiceResult::Timeout, false);
         } else {

@@ -22,6 +22,7 @@
 //! `burst` starts in the window fails with `start-limit-hit` and is not
 //! restarted. `reset-failed` clears the count.
 
+use super::enter::KillState;
 use super::params::ServiceType;
 use super::types::{Action, ActiveState, JobKind, JobResult, LogLevel, ServiceResult, ServiceState};
 use super::{Job, RateLimit, Service};
@@ -136,7 +137,7 @@ impl Service {
             // straight to the kill, ExecStop= is for services that came up.
             S::Condition | S::StartPre | S::Start | S::StartPost | S::Reload | S::StopWatchdog => {
                 self.begin_stop();
-                self.enter_signal(S::StopSigterm, ServiceResult::Success);
+                self.enter_signal(KillState::StopSigterm, ServiceResult::Success);
             }
             S::Running | S::Exited => {
                 self.begin_stop();

@@ -4,65 +4,11 @@
 //! matter, an explicit arm says so and why. The state groups are macros so
 //! the compiler still checks that every state is covered for every input.
 
-use super::params::{NotifyAccess, OomPolicy, ServiceType, TimeoutFailureMode};
+use super::enter::KillState;
+use super::params::{OomPolicy, ServiceType, TimeoutFailureMode};
 use super::status::format_timespan;
-use super::types::{
-    Action, ExitStatus, KillTarget, LogLevel, Notify, NotifyLifecycle, Phase, Pid, Role,
-    ServiceResult, ServiceState, WatchdogNotify,
-};
-use super::{Input, Lookup, MainProc, Service};
-
-// State groups, usable as patterns.
-macro_rules! inactive {
-    () => {
-        ServiceState::Dead | ServiceState::Failed
-    };
-}
-macro_rules! starting {
-    () => {
-        ServiceState::Condition | ServiceState::StartPre | ServiceState::Start | ServiceState::StartPost
-    };
-}
-macro_rules! up {
-    () => {
-        ServiceState::Running | ServiceState::Exited | ServiceState::Reload
-    };
-}
-macro_rules! kill_states {
-    () => {
-        ServiceState::StopWatchdog | ServiceState::StopSigterm | ServiceState::StopSigkill
-    };
-}
-macro_rules! finalizing {
-    () => {
-        ServiceState::FinalWatchdog | ServiceState::FinalSigterm | ServiceState::FinalSigkill
-    };
-}
-macro_rules! every_state {
-    () => {
-        inactive!()
-            | starting!()
-            | up!()
-            | ServiceState::Stop
-            | kill_states!()
-            | ServiceState::StopPost
-            | finalizing!()
-            | ServiceState::AutoRestart
-    };
-}
-/// States in which a main process is tracked (systemd's keep-list).
-macro_rules! main_tracked {
-    () => {
-        ServiceState::Start
-            | ServiceState::StartPost
-            | ServiceState::Running
-            | ServiceState::Reload
-            | ServiceState::Stop
-            | kill_states!()
-            | ServiceState::StopPost
-            | finalizing!()
-    };
-}
+use super::types::{Action, KillTarget, LogLevel, Phase, ServiceResult, ServiceState};
+use super::{Input, Lookup, Service};
 
 impl Service {
     pub(super) fn dispatch(&mut self, input: Input) {
@@ -74,9 +20,10 @@ impl Service {
 
             // ---- spawn bookkeeping
             (every_state!(), Input::Spawned { role, pid }) => self.record_spawn(role, pid),
-            (starting!() | up!() | S::Stop | kill_states!() | S::StopPost | finalizing!(), Input::SpawnFailed { role, error }) => {
-                self.spawn_failed(role, &error)
-            }
+            (
+                starting!() | up!() | S::Stop | kill_states!() | S::StopPost | finalizing!(),
+                Input::SpawnFailed { role, error },
+            ) => self.spawn_failed(role, &error),
             // Nothing is spawned in these states, so nothing can fail.
             (inactive!() | S::AutoRestart, Input::SpawnFailed { .. }) => {}
 
@@ -87,7 +34,19 @@ impl Service {
                 }
             }
             // Only `start` waits for execve(); later reports are moot.
-            (inactive!() | S::Condition | S::StartPre | S::StartPost | up!() | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart, Input::ExecSucceeded) => {}
+            (
+                inactive!()
+                | S::Condition
+                | S::StartPre
+                | S::StartPost
+                | up!()
+                | S::Stop
+                | kill_states!()
+                | S::StopPost
+                | finalizing!()
+                | S::AutoRestart,
+                Input::ExecSucceeded,
+            ) => {}
 
             // ---- the main process exited
             (S::StartPost | S::Reload, Input::MainExited(st)) => {
@@ -122,7 +81,7 @@ impl Service {
             (S::StopPost, Input::MainExited(st)) => {
                 if let Some(f) = self.main_exit_common(st) {
                     if !self.control_running() {
-                        self.enter_signal(S::FinalSigterm, f);
+                        self.enter_signal(KillState::FinalSigterm, f);
                     }
                 }
             }
@@ -135,12 +94,16 @@ impl Service {
             }
             // Entering these states forgets the main pid, so its exit
             // cannot be attributed here.
-            (inactive!() | S::Condition | S::StartPre | S::Exited | S::AutoRestart, Input::MainExited(_)) => {}
+            (inactive!() | S::Condition | S::StartPre | S::Exited | S::AutoRestart, Input::MainExited(_)) => {
+            }
             // Waiting for the PID file to tell whether the daemon moved.
             (every_state!(), Input::MainExitDeferred) => {}
             (main_tracked!(), Input::MainPidMoved(pid)) => self.set_main_pid(pid),
             // The question died with the state it was asked in.
-            (inactive!() | S::Condition | S::StartPre | S::Exited | S::AutoRestart, Input::MainPidMoved(_)) => {}
+            (
+                inactive!() | S::Condition | S::StartPre | S::Exited | S::AutoRestart,
+                Input::MainPidMoved(_),
+            ) => {}
 
             // ---- a control process exited
             (S::Condition, Input::ControlExited(st)) => {
@@ -148,7 +111,7 @@ impl Service {
                     if f == ServiceResult::Success {
                         self.enter_start_pre();
                     } else {
-                        self.enter_signal(S::StopSigterm, f);
+                        self.enter_signal(KillState::StopSigterm, f);
                     }
                 }
             }
@@ -157,7 +120,7 @@ impl Service {
                     if f == ServiceResult::Success {
                         self.enter_start();
                     } else {
-                        self.enter_signal(S::StopSigterm, f);
+                        self.enter_signal(KillState::StopSigterm, f);
                     }
                 }
             }
@@ -169,7 +132,7 @@ impl Service {
             (S::StartPost, Input::ControlExited(st)) => {
                 if let Some(f) = self.control_exit_common(st) {
                     if f != ServiceResult::Success {
-                        self.enter_signal(S::StopSigterm, f);
+                        self.enter_signal(KillState::StopSigterm, f);
                     } else if self.params.pid_file {
                         self.ask(Lookup::PidFileAfterStartPost, Action::ReadPidFile);
                     } else if !self.guess(Lookup::GuessAfterStartPost) {
@@ -190,7 +153,7 @@ impl Service {
             }
             (S::Stop, Input::ControlExited(st)) => {
                 if let Some(f) = self.control_exit_common(st) {
-                    self.enter_signal(S::StopSigterm, f);
+                    self.enter_signal(KillState::StopSigterm, f);
                 }
             }
             (kill_states!(), Input::ControlExited(st)) => {
@@ -203,7 +166,7 @@ impl Service {
             (S::StopPost, Input::ControlExited(st)) => {
                 if let Some(f) = self.control_exit_common(st) {
                     if self.main_pid_good() != Some(true) {
-                        self.enter_signal(S::FinalSigterm, f);
+                        self.enter_signal(KillState::FinalSigterm, f);
                     }
                 }
             }
@@ -236,7 +199,7 @@ impl Service {
             (S::Start, Input::PidFileAfterStart { pid: None, has_start_post: false }) => {
                 self.watch_pid_file();
                 if !self.cgroup_populated {
-                    self.enter_signal(S::StopSigterm, ServiceResult::Protocol);
+                    self.enter_signal(KillState::StopSigterm, ServiceResult::Protocol);
                 }
             }
             (S::StartPost, Input::PidFileAfterStartPost(Some(pid))) => {
@@ -285,11 +248,57 @@ impl Service {
             (S::Start | S::StartPost, Input::PidFileChanged(None)) => {}
             // Lookups and watches are dropped on every state change, so
             // these answers belong to a state we already left.
-            (inactive!() | S::Condition | S::StartPre | S::StartPost | up!() | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart, Input::PidFileAfterStart { .. }) => {}
-            (inactive!() | starting!() | S::Running | S::Exited | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart, Input::PidFileAfterReload(_)) => {}
-            (inactive!() | S::Condition | S::StartPre | S::Start | up!() | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart, Input::PidFileAfterStartPost(_)) => {}
+            (
+                inactive!()
+                | S::Condition
+                | S::StartPre
+                | S::StartPost
+                | up!()
+                | S::Stop
+                | kill_states!()
+                | S::StopPost
+                | finalizing!()
+                | S::AutoRestart,
+                Input::PidFileAfterStart { .. },
+            ) => {}
+            (
+                inactive!()
+                | starting!()
+                | S::Running
+                | S::Exited
+                | S::Stop
+                | kill_states!()
+                | S::StopPost
+                | finalizing!()
+                | S::AutoRestart,
+                Input::PidFileAfterReload(_),
+            ) => {}
+            (
+                inactive!()
+                | S::Condition
+                | S::StartPre
+                | S::Start
+                | up!()
+                | S::Stop
+                | kill_states!()
+                | S::StopPost
+                | finalizing!()
+                | S::AutoRestart,
+                Input::PidFileAfterStartPost(_),
+            ) => {}
             (every_state!(), Input::Guessed { .. }) => {}
-            (inactive!() | S::Condition | S::StartPre | up!() | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart, Input::PidFileChanged(_)) => {}
+            (
+                inactive!()
+                | S::Condition
+                | S::StartPre
+                | up!()
+                | S::Stop
+                | kill_states!()
+                | S::StopPost
+                | finalizing!()
+                | S::AutoRestart,
+                Input::PidFileChanged(_),
+            ) => {}
             (every_state!(), Input::StaleAnswer) => {}
 
             // ---- Type=dbus: the bus name is the readiness signal.
@@ -305,7 +314,18 @@ impl Service {
                 }
             }
             // Recorded (for service_good) but acts nowhere else.
-            (inactive!() | starting!() | S::Exited | S::Reload | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart, Input::BusName(_)) => {}
+            (
+                inactive!()
+                | starting!()
+                | S::Exited
+                | S::Reload
+                | S::Stop
+                | kill_states!()
+                | S::StopPost
+                | finalizing!()
+                | S::AutoRestart,
+                Input::BusName(_),
+            ) => {}
 
             // ---- the state timer
             (starting!(), Input::StateTimeout) => {
@@ -313,9 +333,9 @@ impl Service {
                 self.timeout_escalate(
                     self.params.timeout_start_failure_mode,
                     &what,
-                    S::StopSigterm,
-                    S::StopWatchdog,
-                    S::StopSigkill,
+                    KillState::StopSigterm,
+                    KillState::StopWatchdog,
+                    KillState::StopSigkill,
                 );
             }
             (S::Running, Input::StateTimeout) => {
@@ -338,20 +358,20 @@ impl Service {
                 self.timeout_escalate(
                     self.params.timeout_stop_failure_mode,
                     "Stopping",
-                    S::StopSigterm,
-                    S::StopWatchdog,
-                    S::StopSigkill,
+                    KillState::StopSigterm,
+                    KillState::StopWatchdog,
+                    KillState::StopSigkill,
                 );
             }
             (S::StopWatchdog, Input::StateTimeout) => {
-                self.kill_or_skip("State 'stop-watchdog'", S::StopSigkill);
+                self.kill_or_skip("State 'stop-watchdog'", KillState::StopSigkill);
             }
             (S::StopSigterm, Input::StateTimeout) => {
                 if self.params.timeout_stop_failure_mode == TimeoutFailureMode::Abort {
                     self.log(LogLevel::Warning, "State 'stop-sigterm' timed out. Aborting.");
-                    self.enter_signal(S::StopWatchdog, ServiceResult::Timeout);
+                    self.enter_signal(KillState::StopWatchdog, ServiceResult::Timeout);
                 } else {
-                    self.kill_or_skip("State 'stop-sigterm'", S::StopSigkill);
+                    self.kill_or_skip("State 'stop-sigterm'", KillState::StopSigkill);
                 }
             }
             (S::StopSigkill, Input::StateTimeout) => {
@@ -363,20 +383,20 @@ impl Service {
                 self.timeout_escalate(
                     self.params.timeout_stop_failure_mode,
                     "State 'stop-post'",
-                    S::FinalSigterm,
-                    S::FinalWatchdog,
-                    S::FinalSigkill,
+                    KillState::FinalSigterm,
+                    KillState::FinalWatchdog,
+                    KillState::FinalSigkill,
                 );
             }
             (S::FinalWatchdog, Input::StateTimeout) => {
-                self.kill_or_skip("State 'final-watchdog'", S::FinalSigkill);
+                self.kill_or_skip("State 'final-watchdog'", KillState::FinalSigkill);
             }
             (S::FinalSigterm, Input::StateTimeout) => {
                 if self.params.timeout_stop_failure_mode == TimeoutFailureMode::Abort {
                     self.log(LogLevel::Warning, "State 'final-sigterm' timed out. Aborting.");
-                    self.enter_signal(S::FinalWatchdog, ServiceResult::Timeout);
+                    self.enter_signal(KillState::FinalWatchdog, ServiceResult::Timeout);
                 } else {
-                    self.kill_or_skip("State 'final-sigterm'", S::FinalSigkill);
+                    self.kill_or_skip("State 'final-sigterm'", KillState::FinalSigkill);
                 }
             }
             (S::FinalSigkill, Input::StateTimeout) => {
@@ -405,10 +425,22 @@ impl Service {
             (S::StartPost | S::Running | S::Reload, Input::WatchdogTimeout) => {
                 let limit = format_timespan(self.watchdog_usec(), 1);
                 self.log(LogLevel::Error, format!("Watchdog timeout (limit {limit})!"));
-                self.enter_signal(S::StopWatchdog, ServiceResult::Watchdog);
+                self.enter_signal(KillState::StopWatchdog, ServiceResult::Watchdog);
             }
             // The watchdog only runs in the three states above.
-            (inactive!() | S::Condition | S::StartPre | S::Start | S::Exited | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart, Input::WatchdogTimeout) => {}
+            (
+                inactive!()
+                | S::Condition
+                | S::StartPre
+                | S::Start
+                | S::Exited
+                | S::Stop
+                | kill_states!()
+                | S::StopPost
+                | finalizing!()
+                | S::AutoRestart,
+                Input::WatchdogTimeout,
+            ) => {}
             (every_state!(), Input::StaleTimer) => {}
 
             // ---- the unit has no processes left
@@ -435,14 +467,17 @@ impl Service {
             }
             // Here the exit of the main or control process is the more
             // informative event (it carries a status); wait for it.
-            (inactive!() | S::Condition | S::StartPre | S::Exited | S::Reload | S::Stop | S::AutoRestart, Input::CgroupEmpty) => {}
+            (
+                inactive!() | S::Condition | S::StartPre | S::Exited | S::Reload | S::Stop | S::AutoRestart,
+                Input::CgroupEmpty,
+            ) => {}
 
             // ---- the OOM killer struck (OOMPolicy=)
             (starting!() | S::Stop, Input::Oom) => {
                 if let Some(policy) = self.oom_logged() {
                     match policy {
-                        OomPolicy::Stop => self.enter_signal(S::StopSigterm, ServiceResult::OomKill),
-                        OomPolicy::Kill => self.enter_signal(S::StopSigkill, ServiceResult::OomKill),
+                        OomPolicy::Stop => self.enter_signal(KillState::StopSigterm, ServiceResult::OomKill),
+                        OomPolicy::Kill => self.enter_signal(KillState::StopSigkill, ServiceResult::OomKill),
                         OomPolicy::Continue => {}
                     }
                 }
@@ -451,14 +486,14 @@ impl Service {
                 if let Some(policy) = self.oom_logged() {
                     match policy {
                         OomPolicy::Stop => self.enter_stop(ServiceResult::OomKill),
-                        OomPolicy::Kill => self.enter_signal(S::StopSigkill, ServiceResult::OomKill),
+                        OomPolicy::Kill => self.enter_signal(KillState::StopSigkill, ServiceResult::OomKill),
                         OomPolicy::Continue => {}
                     }
                 }
             }
             (S::StopWatchdog | S::StopSigterm, Input::Oom) => {
                 if self.oom_logged().is_some() {
-                    self.enter_signal(S::StopSigkill, ServiceResult::OomKill);
+                    self.enter_signal(KillState::StopSigkill, ServiceResult::OomKill);
                 }
             }
             (S::StopSigkill | S::FinalSigkill, Input::Oom) => {
@@ -468,7 +503,7 @@ impl Service {
             }
             (S::StopPost | S::FinalSigterm, Input::Oom) => {
                 if self.oom_logged().is_some() {
-                    self.enter_signal(S::FinalSigkill, ServiceResult::OomKill);
+                    self.enter_signal(KillState::FinalSigkill, ServiceResult::OomKill);
                 }
             }
             // systemd takes no action in these states.
@@ -478,331 +513,6 @@ impl Service {
 
             // ---- systemctl reset-failed
             (every_state!(), Input::ResetFailed) => self.reset_failed(),
-        }
-    }
-
-    // ---- helpers of the table -------------------------------------------
-
-    fn record_spawn(&mut self, role: Role, pid: Pid) {
-        match role {
-            Role::Main => {
-                if self.main == MainProc::Running(None) {
-                    self.main = MainProc::Running(Some(pid));
-                }
-            }
-            Role::Control => {
-                if let Some(c) = self.control.as_mut().filter(|c| c.pid.is_none()) {
-                    c.pid = Some(pid);
-                }
-            }
-        }
-    }
-
-    /// fork() failed: the spawning step's failure path (systemd's
-    /// `goto fail` in each `service_enter_*()` and `service_run_next_*()`).
-    fn spawn_failed(&mut self, role: Role, error: &str) {
-        use ServiceState as S;
-        self.cgroup_populated = self.populated_before_spawn;
-        match role {
-            Role::Main => {
-                if self.main != MainProc::Running(None) {
-                    return;
-                }
-                self.main = MainProc::Gone;
-                if self.main_command.unwrap_or(0) == 0 {
-                    self.log(LogLevel::Warning, format!("Failed to run 'start' task: {error}"));
-                    self.enter_signal(S::StopSigterm, ServiceResult::Resources);
-                } else {
-                    self.log(LogLevel::Warning, format!("Failed to run next main task: {error}"));
-                    self.enter_stop(ServiceResult::Resources);
-                }
-            }
-            Role::Control => {
-                let Some(c) = self.control.filter(|c| c.pid.is_none()) else { return };
-                self.control = None;
-                if c.index == 0 {
-                    self.log(LogLevel::Warning, format!("Failed to run '{}' task: {error}", c.phase.task()));
-                    match c.phase {
-                        Phase::Condition | Phase::StartPre => self.enter_dead(ServiceResult::Resources, true),
-                        Phase::Start | Phase::Stop => self.enter_signal(S::StopSigterm, ServiceResult::Resources),
-                        Phase::StartPost => self.enter_stop(ServiceResult::Resources),
-                        Phase::Reload => self.finish_reload(ServiceResult::Resources),
-                        Phase::StopPost => self.enter_signal(S::FinalSigterm, ServiceResult::Resources),
-                    }
-                } else {
-                    self.log(LogLevel::Warning, format!("Failed to run next control task: {error}"));
-                    match self.state {
-                        S::Condition | S::StartPre | S::StartPost | S::Stop => {
-                            self.enter_signal(S::StopSigterm, ServiceResult::Resources)
-                        }
-                        S::StopPost => self.enter_dead(ServiceResult::Resources, true),
-                        S::Reload => self.finish_reload(ServiceResult::Resources),
-                        inactive!() | S::Start | S::Running | S::Exited | kill_states!() | finalizing!() | S::AutoRestart => {
-                            self.enter_stop(ServiceResult::Resources)
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    /// Record and judge a main exit; start the next oneshot command if
-    /// there is one (then `None`: nothing else to do).
-    fn main_exit_common(&mut self, status: ExitStatus) -> Option<ServiceResult> {
-        let index = self.main_command;
-        let f = self.judge_main_exit(status);
-        self.note_result(f);
-        match index {
-            Some(i)
-                if self.params.service_type == ServiceType::Oneshot
-                    && f == ServiceResult::Success
-                    && self.has_next_command(Phase::Start, i) =>
-            {
-                self.run_next_main(i);
-                None
-            }
-            Some(_) | None => {
-                self.main_command = None;
-                Some(f)
-            }
-        }
-    }
-
-    /// Record and judge a control exit; run the phase's next command if
-    /// there is one and this one succeeded (then `None`).
-    fn control_exit_common(&mut self, status: ExitStatus) -> Option<ServiceResult> {
-        let c = self.control.take()?;
-        let f = self.judge_control_exit(c, status);
-        // A failed reload does not make the service failed.
-        if self.state != ServiceState::Reload {
-            self.note_result(f);
-        }
-        if f == ServiceResult::Success && self.has_next_command(c.phase, c.index) {
-            self.run_next_control(c.phase, c.index);
-            return None;
-        }
-        Some(f)
-    }
-
-    /// The main process of a service in `start` is gone.
-    fn main_exited_in_start(&mut self, f: ServiceResult) {
-        use ServiceState as S;
-        match self.params.service_type {
-            ServiceType::Oneshot => {
-                if f == ServiceResult::Success {
-                    self.enter_start_post();
-                } else {
-                    self.enter_signal(S::StopSigterm, f);
-                }
-            }
-            ServiceType::Notify => {
-                // `start` means "no READY=1 yet"; only a notification ends it.
-                if f != ServiceResult::Success {
-                    self.enter_signal(S::StopSigterm, f);
-                } else if !self.params.remain_after_exit || self.params.notify_access == NotifyAccess::Main {
-                    // It never was, and now never will be, ready.
-                    self.enter_signal(S::StopSigterm, ServiceResult::Protocol);
-                }
-            }
-            ServiceType::Simple
-            | ServiceType::Idle
-            | ServiceType::Exec
-            | ServiceType::Dbus
-            | ServiceType::Forking => self.enter_running(f),
-        }
-    }
-
-    /// `Type=forking`: the `ExecStart=` parent exited.
-    fn forking_parent_exited(&mut self, f: ServiceResult) {
-        if self.params.service_type != ServiceType::Forking {
-            // The type changed under a reload; nothing to do with it.
-            return;
-        }
-        if f != ServiceResult::Success {
-            self.enter_signal(ServiceState::StopSigterm, f);
-        } else if self.params.pid_file {
-            let has_start_post = !self.params.commands.start_post.is_empty();
-            self.ask(Lookup::PidFileAfterStart { has_start_post }, Action::ReadPidFile);
-        } else if !self.guess(Lookup::GuessAfterStart) {
-            self.enter_start_post();
-        }
-    }
-
-    fn ask(&mut self, lookup: Lookup, action: Action) {
-        self.lookup = Some(lookup);
-        self.out.push(action);
-    }
-
-    /// `GuessMainPID=`: only when the main pid is not known at all.
-    fn guess(&mut self, lookup: Lookup) -> bool {
-        if self.params.guess_main_pid && self.main == MainProc::Unknown {
-            self.ask(lookup, Action::GuessMainPid);
-            true
-        } else {
-            false
-        }
-    }
-
-    fn watch_pid_file(&mut self) {
-        if !self.pid_file_watched {
-            self.pid_file_watched = true;
-            self.out.push(Action::WatchPidFile);
-        }
-    }
-
-    /// The PID file never came and the known main and control processes
-    /// are gone: stop waiting for it.
-    fn pid_file_hope_lost(&mut self) {
-        if self.pid_file_watched && self.main_pid_good() == Some(false) && !self.control_running() {
-            self.log(LogLevel::Warning, "Daemon never wrote its PID file. Failing.");
-            if self.state == ServiceState::Start {
-                self.enter_stop_post(ServiceResult::Protocol);
-            } else {
-                self.enter_stop(ServiceResult::Protocol);
-            }
-        }
-    }
-
-    fn finish_reload(&mut self, f: ServiceResult) {
-        self.reload_result = f;
-        self.enter_running(ServiceResult::Success);
-    }
-
-    /// A timed-out kill state escalates to `sigkill`, or gives up on the
-    /// processes with `SendSIGKILL=no`.
-    fn kill_or_skip(&mut self, what: &str, sigkill: ServiceState) {
-        if self.params.kill.send_sigkill {
-            self.log(LogLevel::Warning, format!("{what} timed out. Killing."));
-            self.enter_signal(sigkill, ServiceResult::Timeout);
-        } else {
-            self.skip_sigkill(what, sigkill);
-        }
-    }
-
-    /// Log the OOM kill; the policy to apply, unless it is `continue`.
-    fn oom_logged(&mut self) -> Option<OomPolicy> {
-        self.log(LogLevel::Notice, "A process of this unit has been killed by the OOM killer.");
-        Some(self.params.oom_policy).filter(|p| *p != OomPolicy::Continue)
-    }
-
-    // ---- sd_notify() ----------------------------------------------------
-
-    fn notify_authorized(&mut self, pid: Pid) -> bool {
-        let main = self.main_pid();
-        let control = self.control_pid();
-        let refusal = match self.params.notify_access {
-            NotifyAccess::All => return true,
-            NotifyAccess::None => {
-                format!("Got notification message from PID {pid}, but reception is disabled.")
-            }
-            NotifyAccess::Main if main == Some(pid) => return true,
-            NotifyAccess::Main => match main {
-                Some(m) => format!(
-                    "Got notification message from PID {pid}, but reception only permitted for main PID {m}"
-                ),
-                None => format!(
-                    "Got notification message from PID {pid}, but reception only permitted for main PID which is currently not known"
-                ),
-            },
-            NotifyAccess::Exec if main == Some(pid) || control == Some(pid) => return true,
-            NotifyAccess::Exec => match (main, control) {
-                (Some(m), Some(c)) => format!(
-                    "Got notification message from PID {pid}, but reception only permitted for main PID {m} and control PID {c}"
-                ),
-                (Some(m), None) => format!(
-                    "Got notification message from PID {pid}, but reception only permitted for main PID {m}"
-                ),
-                (None, Some(c)) => format!(
-                    "Got notification message from PID {pid}, but reception only permitted for control PID {c}"
-                ),
-                (None, None) => format!(
-                    "Got notification message from PID {pid}, but reception only permitted for main PID and control PID which are currently not known"
-                ),
-            },
-        };
-        self.log(LogLevel::Warning, refusal);
-        false
-    }
-
-    fn on_notify(&mut self, n: Notify) {
-        use ServiceState as S;
-        if !self.notify_authorized(n.pid) {
-            return;
-        }
-        if let Some(pid) = n.main_pid {
-            match self.state {
-                S::Start | S::StartPost | S::Running | S::Reload => self.notify_main_pid(pid),
-                // MAINPID= only means something while the service runs.
-                inactive!() | S::Condition | S::StartPre | S::Exited | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart => {}
-            }
-        }
-        if let Some(lifecycle) = n.lifecycle {
-            self.notify_state = Some(lifecycle);
-            match (lifecycle, self.state) {
-                (NotifyLifecycle::Ready, S::Start) => {
-                    if self.params.service_type == ServiceType::Notify {
-                        self.enter_start_post();
-                    }
-                }
-                // READY=1 after RELOADING=1 ends the reload.
-                (NotifyLifecycle::Ready, S::Reload) => {
-                    if !self.control_running() {
-                        self.enter_running(ServiceResult::Success);
-                    }
-                }
-                (NotifyLifecycle::Reloading, S::Running) => self.enter_reload_by_notify(),
-                (NotifyLifecycle::Stopping, S::Running) => self.enter_stop_by_notify(),
-                // Remembered in notify_state; enter_running() acts on a
-                // RELOADING=1/STOPPING=1 that came while it was busy.
-                (NotifyLifecycle::Ready, inactive!() | S::Condition | S::StartPre | S::StartPost | S::Running | S::Exited | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart)
-                | (NotifyLifecycle::Reloading | NotifyLifecycle::Stopping, inactive!() | starting!() | S::Exited | S::Reload | S::Stop | kill_states!() | S::StopPost | finalizing!() | S::AutoRestart) => {}
-            }
-        }
-        if let Some(text) = n.status {
-            // systemd's STATUS_TEXT_MAX.
-            if text.len() > 16 * 1024 {
-                self.log(
-                    LogLevel::Warning,
-                    format!("Status message overly long ({} > 16384), ignoring.", text.len()),
-                );
-            } else {
-                self.status_text = Some(text).filter(|t| !t.is_empty());
-            }
-        }
-        if let Some(errno) = n.errno {
-            self.status_errno = errno;
-        }
-        if let Some(extend) = n.extend_timeout_usec.filter(|&u| u > 0 && u != u64::MAX) {
-            self.extend_timeouts(extend);
-        }
-        let watchdog_live = matches!(self.state, S::StartPost | S::Running | S::Reload);
-        match n.watchdog {
-            Some(WatchdogNotify::Ping) if watchdog_live => self.reset_watchdog(),
-            Some(WatchdogNotify::Trigger) if matches!(self.state, starting!() | up!()) => {
-                let last = self.status_text.clone().unwrap_or_else(|| "<unset>".to_string());
-                self.log(LogLevel::Error, format!("Watchdog request (last status: {last})!"));
-                self.enter_signal(S::StopWatchdog, ServiceResult::Watchdog);
-            }
-            Some(WatchdogNotify::Ping | WatchdogNotify::Trigger) | None => {}
-        }
-        if let Some(usec) = n.watchdog_usec {
-            self.watchdog_override = Some(usec);
-            if matches!(self.state, S::StartPost | S::Running | S::Reload) {
-                self.reset_watchdog();
-            }
-        }
-    }
-
-    fn notify_main_pid(&mut self, pid: Pid) {
-        if self.main_pid() == Some(pid) {
-            return;
-        }
-        if pid <= 1 {
-            self.log(LogLevel::Warning, format!("New main PID {pid} is the manager, refusing."));
-        } else if self.control_pid() == Some(pid) {
-            self.log(LogLevel::Warning, format!("New main PID {pid} is the control process, refusing."));
-        } else {
-            self.set_main_pid(pid);
         }
     }
 }

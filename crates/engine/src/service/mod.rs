@@ -110,18 +110,22 @@
 //! the start limit once, when it finally starts, where systemd counts each
 //! retry.
 
+#[macro_use]
+mod groups;
 mod enter;
 mod jobs;
 mod machine;
+mod notify;
 pub mod params;
+mod react;
 pub mod restart;
 pub mod status;
 mod types;
 
 pub use params::{
-    signal, CommandParams, Commands, EmergencyAction, ExitStatusSet, KillMode, KillParams,
-    NotifyAccess, OomPolicy, ParseError, RestartPolicy, ServiceParams, ServiceType, StartLimit,
-    TimeoutFailureMode, USEC_PER_MSEC, USEC_PER_SEC,
+    signal, CommandParams, Commands, EmergencyAction, ExitStatusSet, KillMode, KillParams, NotifyAccess,
+    OomPolicy, ParseError, RestartPolicy, ServiceParams, ServiceType, StartLimit, TimeoutFailureMode,
+    USEC_PER_MSEC, USEC_PER_SEC,
 };
 pub use types::{
     Action, ActiveState, Event, ExitStatus, JobKind, JobResult, KillTarget, LogLevel, Notify,
@@ -163,7 +167,9 @@ struct Armed {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lookup {
     /// The forking parent exited: read the PID file.
-    PidFileAfterStart { has_start_post: bool },
+    PidFileAfterStart {
+        has_start_post: bool,
+    },
     /// The forking parent exited without `PIDFile=`: guess.
     GuessAfterStart,
     /// `ExecStartPost=` finished: read the PID file.
@@ -175,7 +181,9 @@ enum Lookup {
     /// The main process exited; if the PID file names another live
     /// process, the daemon moved to it and the exit does not count
     /// (`systemd.service(5)`, "PIDFile=").
-    MainExit { status: ExitStatus },
+    MainExit {
+        status: ExitStatus,
+    },
 }
 
 /// `StartLimitIntervalSec=`/`StartLimitBurst=` accounting (systemd's
@@ -247,8 +255,14 @@ pub struct Service {
 #[derive(Debug)]
 enum Input {
     Job(JobKind),
-    Spawned { role: Role, pid: Pid },
-    SpawnFailed { role: Role, error: String },
+    Spawned {
+        role: Role,
+        pid: Pid,
+    },
+    SpawnFailed {
+        role: Role,
+        error: String,
+    },
     ExecSucceeded,
     MainExited(ExitStatus),
     /// The main process exited but the PID file must be consulted first.
@@ -258,10 +272,16 @@ enum Input {
     /// old main process after a hand-over).
     StrayExited,
     Notify(Notify),
-    PidFileAfterStart { pid: Option<Pid>, has_start_post: bool },
+    PidFileAfterStart {
+        pid: Option<Pid>,
+        has_start_post: bool,
+    },
     PidFileAfterStartPost(Option<Pid>),
     PidFileAfterReload(Option<Pid>),
-    Guessed { pid: Option<Pid>, after: Phase },
+    Guessed {
+        pid: Option<Pid>,
+        after: Phase,
+    },
     /// The daemon moved to the pid in its PID file before its old main
     /// process exited.
     MainPidMoved(Pid),

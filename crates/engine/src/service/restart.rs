@@ -61,9 +61,7 @@ pub fn decide(
         RestartPolicy::Always => result != R::SkipCondition,
         RestartPolicy::OnSuccess => result == R::Success,
         RestartPolicy::OnFailure => !matches!(result, R::Success | R::SkipCondition),
-        RestartPolicy::OnAbnormal => {
-            !matches!(result, R::Success | R::ExitCode | R::SkipCondition)
-        }
+        RestartPolicy::OnAbnormal => !matches!(result, R::Success | R::ExitCode | R::SkipCondition),
         RestartPolicy::OnWatchdog => result == R::Watchdog,
         RestartPolicy::OnAbort => matches!(result, R::Signal | R::CoreDump),
     };

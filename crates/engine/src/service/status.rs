@@ -99,9 +99,9 @@ const SIGRTMAX: i32 = 64;
 /// The signal's name without `SIG`, as systemd's `signal_to_string()`.
 pub fn signal_name(sig: i32) -> String {
     const NAMES: [&str; 31] = [
-        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-        "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
-        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
+        "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
+        "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ",
+        "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS",
     ];
     let named = usize::try_from(sig).ok().and_then(|i| i.checked_sub(1)).and_then(|i| NAMES.get(i));
     match named {
@@ -119,8 +119,7 @@ pub fn is_clean_exit(status: ExitStatus, daemon: bool, success: &ExitStatusSet) 
     match status {
         ExitStatus::Exited(code) => code == 0 || success.contains_code(code),
         ExitStatus::Killed { signal: sig, core_dumped: false } => {
-            (daemon
-                && matches!(sig, signal::SIGHUP | signal::SIGINT | signal::SIGTERM | signal::SIGPIPE))
+            (daemon && matches!(sig, signal::SIGHUP | signal::SIGINT | signal::SIGTERM | signal::SIGPIPE))
                 || success.contains_signal(sig)
         }
         ExitStatus::Killed { core_dumped: true, .. } => false,

@@ -449,17 +449,31 @@ pub enum Action {
     /// Start command `index` of `phase` as the `role` process. The daemon
     /// builds the ExecPlan, forks, and answers with [`Event::Spawned`] or
     /// [`Event::SpawnFailed`] before feeding any other event.
-    Spawn { phase: Phase, index: usize, role: Role },
+    Spawn {
+        phase: Phase,
+        index: usize,
+        role: Role,
+    },
     /// Send `signal`. With `cont`, follow it with `SIGCONT` so stopped
     /// processes can act on it (systemd's `kill_and_sigcont()`). With
     /// `notice`, the daemon logs "Killing process N (comm) with signal
     /// SIGx." at notice level, as systemd does for SIGKILL and watchdog
     /// signals.
-    Kill { target: KillTarget, signal: i32, cont: bool, notice: bool },
+    Kill {
+        target: KillTarget,
+        signal: i32,
+        cont: bool,
+        notice: bool,
+    },
     /// Fire [`Event::TimerFired`] with `token` at monotonic time `at`,
     /// replacing any timer of the same kind.
-    ArmTimer { token: TimerToken, at: Usec },
-    DisarmTimer { kind: TimerKind },
+    ArmTimer {
+        token: TimerToken,
+        at: Usec,
+    },
+    DisarmTimer {
+        kind: TimerKind,
+    },
     /// Read `PIDFile=` now and answer with [`Event::PidFileRead`] or
     /// [`Event::PidFileMissing`] before feeding any other event.
     ReadPidFile,
@@ -478,13 +492,23 @@ pub enum Action {
     SetMainPid(Pid),
     /// A journal line for this unit (the daemon prefixes the unit name:
     /// "foo.service: Main process exited, …").
-    Log { level: LogLevel, message: String },
+    Log {
+        level: LogLevel,
+        message: String,
+    },
     /// The job the service held finished.
-    JobDone { job: JobKind, result: JobResult },
+    JobDone {
+        job: JobKind,
+        result: JobResult,
+    },
     /// The service changed state. `auto_restart` is set on the entry into
     /// `failed`/`dead` that will be followed by `auto-restart` (systemd
     /// does not trigger `OnFailure=` then).
-    Transition { from: ServiceState, to: ServiceState, auto_restart: bool },
+    Transition {
+        from: ServiceState,
+        to: ServiceState,
+        auto_restart: bool,
+    },
     /// `RestartSec=` elapsed: enqueue a restart job for this unit (and what
     /// it propagates to), then feed [`Event::Restart`].
     RequestRestartJob,

@@ -13,8 +13,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use engine::service::{
-    Action, Event, ExitStatus, JobKind, JobResult, KillTarget, LogLevel, Notify, Phase, Pid, Role,
-    Service, ServiceParams, ServiceState, TimerKind, TimerToken, Usec,
+    Action, Event, ExitStatus, JobKind, JobResult, KillTarget, LogLevel, Notify, Phase, Pid, Role, Service,
+    ServiceParams, ServiceState, TimerKind, TimerToken, Usec,
 };
 
 pub const SEC: Usec = 1_000_000;
@@ -220,12 +220,7 @@ impl World {
         let target = self.now + delta;
         let mut out = Vec::new();
         loop {
-            let due = self
-                .timers
-                .values()
-                .filter(|(_, at)| *at <= target)
-                .min_by_key(|(_, at)| *at)
-                .copied();
+            let due = self.timers.values().filter(|(_, at)| *at <= target).min_by_key(|(_, at)| *at).copied();
             let Some((token, at)) = due else { break };
             self.timers.remove(&token.kind);
             self.now = self.now.max(at);

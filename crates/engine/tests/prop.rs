@@ -133,6 +133,8 @@ enum Op {
     SpuriousPidFile(bool),
     SpuriousGuess,
     FailNextSpawn,
+    /// daemon-reload: switch to the other configuration.
+    Reconfigure,
 }
 
 fn status() -> impl Strategy<Value = ExitStatus> {
@@ -181,10 +183,11 @@ fn op() -> impl Strategy<Value = Op> {
         1 => any::<bool>().prop_map(Op::SpuriousPidFile),
         1 => Just(Op::SpuriousGuess),
         1 => Just(Op::FailNextSpawn),
+        1 => Just(Op::Reconfigure),
     ]
 }
 
-fn apply(w: &mut World, op: &Op) {
+fn apply(w: &mut World, op: &Op, configs: &mut [ServiceParams; 2]) {
     match op {
         Op::Start => {
             w.send(Event::Start);
@@ -268,6 +271,10 @@ fn apply(w: &mut World, op: &Op) {
         Op::FailNextSpawn => {
             w.fail_next_spawn = Some("Cannot allocate memory".into());
         }
+        Op::Reconfigure => {
+            configs.swap(0, 1);
+            w.svc.set_params(configs[0].clone());
+        }
     }
 }
 
@@ -298,14 +305,19 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn random_events_keep_the_machine_consistent(p in params(), ops in prop::collection::vec(op(), 0..80)) {
+    fn random_events_keep_the_machine_consistent(
+        p in params(),
+        alt in params(),
+        ops in prop::collection::vec(op(), 0..80),
+    ) {
+        let mut configs = [p.clone(), alt];
         let mut w = World::new(p);
         let mut job_events = 0;
         for op in &ops {
             if matches!(op, Op::Start | Op::Stop | Op::Reload | Op::Restart) {
                 job_events += 1;
             }
-            apply(&mut w, op);
+            apply(&mut w, op, &mut configs);
             check_trace(&w, job_events);
         }
 

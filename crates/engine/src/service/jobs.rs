@@ -29,11 +29,14 @@ use super::{Job, RateLimit, Service};
 
 impl Service {
     /// A job event arrived. One of the same kind joins the job already
-    /// held (one `JobDone` answers both); a start also joins a restart.
-    /// Anything else replaces it.
+    /// held (one `JobDone` answers both); a restart also absorbs a start or
+    /// a reload, since it ends with the service freshly started (systemd's
+    /// job merge table folds these into one restart job). Anything else
+    /// replaces the held job, which ends as canceled.
     pub(super) fn install_job(&mut self, kind: JobKind) {
         if let Some(old) = self.job {
-            let joins = old.origin == kind || (kind == JobKind::Start && old.origin == JobKind::Restart);
+            let joins = old.origin == kind
+                || (old.origin == JobKind::Restart && matches!(kind, JobKind::Start | JobKind::Reload));
             if joins {
                 return;
             }

@@ -102,13 +102,21 @@
 //!
 //! `cleaning` (`systemctl clean`), `ExitType=cgroup`,
 //! `RuntimeRandomizedExtraSec=`, the file-descriptor store, socket
-//! activation hand-over, and `service_watchdogs=no`. systemd arms the
-//! watchdog on `WATCHDOG=1` in any state; we only honour watchdog pings
-//! while the watchdog is supposed to run (start-post, running, reload),
-//! so a ping during a stop cannot restart a dead watchdog and abort the
-//! stop. A start job that waits for a stop to finish is counted against
-//! the start limit once, when it finally starts, where systemd counts each
-//! retry.
+//! activation hand-over, and `service_watchdogs=no`.
+//!
+//! # Deliberate deviations
+//!
+//! - systemd arms the watchdog on `WATCHDOG=1` and acts on
+//!   `WATCHDOG=trigger` in any state; we honour pings only while the
+//!   watchdog is supposed to run (start-post, running, reload) and
+//!   triggers only while the service is starting or up, so that a message
+//!   arriving during a stop cannot revive a dead watchdog and abort the
+//!   stop half-way.
+//! - A start job that waits for a stop to finish is counted against the
+//!   start limit once, when it finally starts; systemd counts each retry.
+//! - Jobs: a new job of another kind cancels the held one (see `jobs.rs`
+//!   for the merges we do); the cross-unit transaction logic is the job
+//!   engine's.
 
 #[macro_use]
 mod groups;

@@ -81,12 +81,34 @@
 //! # Jobs
 //!
 //! Start, Stop, Reload and Restart events are jobs. A service holds one
-//! at a time (a new one cancels the old, as `--job-mode=replace` would);
+//! at a time (a new one cancels the old, as `--job-mode=replace` would,
+//! except that a restart absorbs a start or reload);
 //! a job that cannot run yet (start while stopping) waits and is retried
 //! after every state change; it finishes with [`Action::JobDone`] by
 //! systemd's rules: a start is done when the unit becomes active, failed
 //! when it becomes failed; a stop when inactive; a restart is a stop that
 //! turns into a start.
+//!
+//! # One step
+//!
+//! [`Service::handle`] first settles a main-process exit still waiting
+//! for its PID-file check, then classifies the event (whose pid is it,
+//! is the timer token current, which question does the answer belong to),
+//! runs it through the transition table (`machine.rs`, one exhaustive
+//! `match (state, input)`), lets a waiting job retry, and returns the
+//! actions.
+//!
+//! ```
+//! use engine::service::{Action, Event, Phase, Role, Service, ServiceParams, ServiceState};
+//!
+//! let mut svc = Service::new(ServiceParams::default()); // Type=simple
+//! let actions = svc.handle(1_000_000, Event::Start);
+//! assert!(actions.contains(&Action::Spawn { phase: Phase::Start, index: 0, role: Role::Main }));
+//! // The daemon forked the process and reports its pid at once.
+//! svc.handle(1_000_050, Event::Spawned { role: Role::Main, pid: 4242 });
+//! assert_eq!(svc.state(), ServiceState::Running);
+//! assert_eq!(svc.main_pid(), Some(4242));
+//! ```
 //!
 //! # What the daemon owes the machine
 //!

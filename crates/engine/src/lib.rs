@@ -1,0 +1,14 @@
+//! vigil's engine: the pure state machines of the service manager.
+//!
+//! Nothing in this crate performs I/O, reads a clock, starts a process or a
+//! thread. Each machine consumes events (with the current monotonic time in
+//! microseconds) and returns actions for the daemon to carry out; the
+//! daemon feeds the outcomes back as events. That keeps every decision
+//! testable on a fake clock, and the daemon a thin executor.
+//!
+//! - [`service`]: one service's lifecycle as systemd 252 runs it
+//!   (`systemd.service(5)`, `systemd.kill(5)`): [`service::Service`] driven by
+//!   [`service::Event`]s, emitting [`service::Action`]s, configured by
+//!   [`service::ServiceParams`].
+
+pub mod service;

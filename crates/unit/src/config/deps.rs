@@ -67,6 +67,9 @@ pub enum DepKind {
     StopPropagatedFrom,
     JoinsNamespaceOf,
     InSlice,
+    /// The inverse of `Triggers`, declared from the triggered side
+    /// (a service's `Sockets=`).
+    TriggeredBy,
 }
 
 impl DepKind {
@@ -89,7 +92,7 @@ impl DepKind {
             DepKind::PropagatesStopTo => "PropagatesStopTo",
             DepKind::StopPropagatedFrom => "StopPropagatedFrom",
             DepKind::JoinsNamespaceOf => "JoinsNamespaceOf",
-            DepKind::Triggers | DepKind::InSlice => return None,
+            DepKind::Triggers | DepKind::InSlice | DepKind::TriggeredBy => return None,
         })
     }
 
@@ -97,6 +100,7 @@ impl DepKind {
     pub fn as_str(self) -> &'static str {
         match self {
             DepKind::Triggers => "Triggers",
+            DepKind::TriggeredBy => "TriggeredBy",
             DepKind::InSlice => "InSlice",
             other => other.directive().unwrap_or(""),
         }
@@ -123,6 +127,7 @@ impl DepKind {
             DepKind::StopPropagatedFrom => "PropagatesStopTo",
             DepKind::JoinsNamespaceOf => "JoinsNamespaceOf",
             DepKind::InSlice => "SliceOf",
+            DepKind::TriggeredBy => "Triggers",
         }
     }
 
@@ -180,9 +185,10 @@ fn push(out: &mut Vec<Dep>, me: &str, kind: DepKind, other: &str, origin: Origin
     }
 }
 
-/// Whether `DefaultDependencies=` is on (the default).
+/// Whether `DefaultDependencies=` is on (the default; never for the
+/// manager's perpetual units).
 pub fn default_dependencies(cfg: &UnitConfig) -> bool {
-    cfg.bool_or(S::Unit, "DefaultDependencies", true)
+    !cfg.perpetual && cfg.bool_or(S::Unit, "DefaultDependencies", true)
 }
 
 /// The slice a unit is placed in (`Slice=` or systemd's default), for the
@@ -244,14 +250,37 @@ pub fn triggered_unit(cfg: &UnitConfig) -> Option<String> {
     })
 }
 
-fn output_uses_journal(v: Option<&Value>, default_journal: bool) -> bool {
-    match v {
-        Some(Value::Output(o)) => matches!(
-            o,
-            StdOutput::Journal | StdOutput::JournalConsole | StdOutput::Kmsg | StdOutput::KmsgConsole
-        ),
-        _ => default_journal,
-    }
+fn output_uses_journal(o: &StdOutput) -> bool {
+    matches!(o, StdOutput::Journal | StdOutput::JournalConsole | StdOutput::Kmsg | StdOutput::KmsgConsole)
+}
+
+/// `StandardOutput=` and `StandardError=` in effect (`systemd.exec(5)`):
+/// output defaults to the journal, except that a service reading from a
+/// TTY writes to it (`inherit`); error defaults to `inherit`, i.e. the
+/// same as output.
+pub fn effective_output(cfg: &UnitConfig, sec: crate::directive::SectionKind) -> (StdOutput, StdOutput) {
+    use crate::value::StdInput;
+    let tty_in = matches!(
+        cfg.value(sec, "StandardInput"),
+        Some(Value::Input(StdInput::Tty | StdInput::TtyForce | StdInput::TtyFail))
+    );
+    let out = match cfg.value(sec, "StandardOutput") {
+        Some(Value::Output(StdOutput::Inherit)) | None if tty_in => StdOutput::Tty,
+        Some(Value::Output(o)) => o.clone(),
+        _ => StdOutput::Journal,
+    };
+    let err = match cfg.value(sec, "StandardError") {
+        Some(Value::Output(StdOutput::Inherit)) | None => out.clone(),
+        Some(Value::Output(o)) => o.clone(),
+        _ => out.clone(),
+    };
+    (out, err)
+}
+
+/// The manager's "perpetual" units, which exist without a file and have no
+/// default dependencies: the root slice and the system slice.
+pub fn is_perpetual(name: &str, scope: Scope) -> bool {
+    name == "-.slice" || (scope == Scope::System && name == "system.slice")
 }
 
 /// The edges one unit has on its own account.
@@ -259,6 +288,11 @@ pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
     let me = cfg.id.as_str();
     let mut out = Vec::new();
     let ty = cfg.id.unit_type();
+    // Units that did not load (not found, masked, bad) have no
+    // dependencies of their own; others may still point at them.
+    if cfg.load_state != crate::load::LoadState::Loaded {
+        return out;
+    }
     for kind in DepKind::FILE_KINDS {
         if let Some(d) = kind.directive() {
             for other in cfg.strings(S::Unit, d) {
@@ -275,10 +309,13 @@ pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
 
     // Slices.
     if let Some(slice) = slice_of(cfg, scope) {
-        let origin = if ty == UnitType::Slice { Origin::Implicit } else { Origin::File };
+        // A slice's link to its parent is implicit; other units' link to
+        // their slice counts as coming from the file (systemd's labels).
+        let implicit = ty == UnitType::Slice;
+        let origin = if implicit { Origin::Implicit } else { Origin::File };
         push(&mut out, me, DepKind::Requires, &slice, origin);
         push(&mut out, me, DepKind::After, &slice, origin);
-        let in_origin = if ty == UnitType::Slice { Origin::Implicit } else { Origin::SliceProperty };
+        let in_origin = if implicit { Origin::Implicit } else { Origin::SliceProperty };
         push(&mut out, me, DepKind::InSlice, &slice, in_origin);
     }
 
@@ -292,10 +329,16 @@ pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
         _ => None,
     };
     if let (Some(sec), Scope::System) = (exec_section, scope) {
-        let stdout_journal = output_uses_journal(cfg.value(sec, "StandardOutput"), true);
-        let stderr_journal = output_uses_journal(cfg.value(sec, "StandardError"), stdout_journal);
-        if ty == UnitType::Service && (stdout_journal || stderr_journal) {
+        let (o, e) = effective_output(cfg, sec);
+        if ty == UnitType::Service && (output_uses_journal(&o) || output_uses_journal(&e)) {
             push(&mut out, me, DepKind::After, "systemd-journald.socket", Origin::File);
+        }
+        // State, cache and logs directories need a writable /var.
+        if ["StateDirectory", "CacheDirectory", "LogsDirectory"]
+            .iter()
+            .any(|d| !cfg.settings.get(sec, d).is_empty())
+        {
+            push(&mut out, me, DepKind::After, "systemd-remount-fs.service", Origin::File);
         }
         if cfg.bool_or(sec, "PrivateTmp", false) {
             push(&mut out, me, DepKind::Wants, "tmp.mount", Origin::File);
@@ -313,6 +356,13 @@ pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
         for s in cfg.strings(S::Service, "Sockets") {
             push(&mut out, me, DepKind::Wants, s, Origin::File);
             push(&mut out, me, DepKind::After, s, Origin::File);
+            push(&mut out, me, DepKind::TriggeredBy, s, Origin::File);
+        }
+        // A service that owns a bus name needs the bus (unless it opted
+        // out of default dependencies, as early-boot services do).
+        if cfg.string(S::Service, "BusName").is_some() && default_dependencies(cfg) {
+            push(&mut out, me, DepKind::Requires, "dbus.socket", Origin::File);
+            push(&mut out, me, DepKind::After, "dbus.socket", Origin::File);
         }
     }
 
@@ -370,10 +420,12 @@ pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
 
 /// The cross-unit default: `target` (with default dependencies) orders
 /// after `other` when it requires/wants it and `other` has default
-/// dependencies itself, unless `target` is already ordered before it
-/// (systemd's `unit_add_default_target_dependency()`).
-pub fn target_default_after(target: &UnitConfig, target_deps: &[Dep], other: &UnitConfig) -> bool {
+/// dependencies itself, unless the two are already ordered the other way
+/// round — `Before=other` on the target or `After=target` on the other —
+/// which would make a loop (systemd's `unit_add_default_target_dependency()`).
+pub fn target_default_after(target: &UnitConfig, target_deps: &[Dep], other: &UnitConfig, other_deps: &[Dep]) -> bool {
     target.id.unit_type() == UnitType::Target
+        && other.load_state == crate::load::LoadState::Loaded
         && default_dependencies(target)
         && default_dependencies(other)
         && target_deps.iter().any(|d| {
@@ -381,6 +433,7 @@ pub fn target_default_after(target: &UnitConfig, target_deps: &[Dep], other: &Un
                 && matches!(d.kind, DepKind::Requires | DepKind::Requisite | DepKind::Wants | DepKind::BindsTo)
         })
         && !target_deps.iter().any(|d| d.kind == DepKind::Before && d.other == other.id.as_str())
+        && !other_deps.iter().any(|d| d.kind == DepKind::After && d.other == target.id.as_str())
 }
 
 /// Parse a unit name the way dependency lists hold them.

@@ -71,7 +71,8 @@ impl Graph {
             let Some(list) = g.deps.get(id) else { continue };
             for d in list {
                 if let Some(other) = g.units.get(&d.other) {
-                    if deps::target_default_after(cfg, list, other) {
+                    let other_deps = g.deps.get(&d.other).map(Vec::as_slice).unwrap_or(&[]);
+                    if deps::target_default_after(cfg, list, other, other_deps) {
                         extra.push((
                             id.clone(),
                             Dep { kind: DepKind::After, other: d.other.clone(), origin: Origin::Default },

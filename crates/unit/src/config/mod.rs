@@ -60,6 +60,9 @@ pub struct UnitConfig {
     pub unsupported: Vec<(&'static Directive, Span)>,
     /// Everything worth saying about the unit's files, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// One of the manager's perpetual units (`-.slice`, `system.slice`),
+    /// which exist without a file and have no default dependencies.
+    pub perpetual: bool,
 }
 
 impl UnitConfig {
@@ -143,7 +146,14 @@ impl Loader {
             dir_requires: src.requires.clone(),
             unsupported: Vec::new(),
             diagnostics: src.all_diagnostics().cloned().collect(),
+            perpetual: false,
         };
+        // Slices need no file (systemd loads them with the fragment
+        // optional); the root and system slices are the manager's own.
+        if cfg.load_state == LoadState::NotFound && cfg.id.unit_type() == crate::UnitType::Slice {
+            cfg.load_state = LoadState::Loaded;
+            cfg.perpetual = deps::is_perpetual(cfg.id.as_str(), self.lookup.scope);
+        }
         if cfg.load_state != LoadState::Loaded {
             return cfg;
         }

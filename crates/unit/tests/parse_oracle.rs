@@ -133,3 +133,106 @@ fn parse_dump_sample() {
     assert_eq!(a.exec, vec![("ExecStart".to_string(), vec!["/bin/a \"x y\"".to_string(), "/bin/b".to_string()])]);
     assert_eq!(d["b.service"].prop("Description"), Some("B"));
 }
+
+/// What `systemd --test` prints for a service's settings, built from our
+/// `ServiceView` in the same words and formats.
+fn our_service_fields(cfg: &unit::config::UnitConfig) -> Vec<(String, String)> {
+    use unit::config::service::{quote_command_line, ServiceView, EXEC_PHASES};
+    use unit::value::time::format_timespan;
+    let s = ServiceView::new(cfg);
+    let yn = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let ts = |u: unit::value::Usec| format_timespan(u.0, 1);
+    let mut f = vec![
+        ("Type".to_string(), s.service_type().to_string()),
+        ("Restart".into(), s.restart().to_string()),
+        ("RestartSec".into(), ts(s.restart_sec())),
+        ("TimeoutStartSec".into(), ts(s.timeout_start())),
+        ("TimeoutStopSec".into(), ts(s.timeout_stop())),
+        ("RuntimeMaxSec".into(), ts(s.runtime_max())),
+        ("WatchdogSec".into(), ts(s.watchdog())),
+        ("RemainAfterExit".into(), yn(s.remain_after_exit())),
+        ("GuessMainPID".into(), yn(s.guess_main_pid())),
+        ("NotifyAccess".into(), s.notify_access().to_string()),
+        ("KillMode".into(), s.kill_mode().to_string()),
+        ("KillSignal".into(), unit::value::signal::name_of(s.signal("KillSignal", 15))),
+    ];
+    if let Some(p) = s.pid_file() {
+        f.push(("PIDFile".into(), p.to_string()));
+    }
+    if let Some(u) = s.user() {
+        f.push(("User".into(), u.to_string()));
+    }
+    if let Some(g) = s.group() {
+        f.push(("Group".into(), g.to_string()));
+    }
+    for (k, v) in s.environment() {
+        f.push(("Environment".into(), format!("{k}={v}")));
+    }
+    for (p, optional) in s.environment_files() {
+        f.push(("EnvironmentFile".into(), format!("{}{p}", if optional { "-" } else { "" })));
+    }
+    for phase in EXEC_PHASES {
+        for c in s.exec(phase) {
+            f.push((phase.to_string(), quote_command_line(&c.argv)));
+        }
+    }
+    f
+}
+
+fn their_service_fields(d: &UnitDump) -> Vec<(String, String)> {
+    const KEYS: &[&str] = &[
+        "Type", "Restart", "RestartSec", "TimeoutStartSec", "TimeoutStopSec", "RuntimeMaxSec", "WatchdogSec",
+        "RemainAfterExit", "GuessMainPID", "NotifyAccess", "KillMode", "KillSignal", "PIDFile", "User", "Group",
+        "Environment", "EnvironmentFile",
+    ];
+    let mut f: Vec<(String, String)> = Vec::new();
+    for k in KEYS {
+        for v in d.props_named(k) {
+            f.push((k.to_string(), v.to_string()));
+        }
+    }
+    for (phase, cmds) in &d.exec {
+        for c in cmds {
+            f.push((phase.clone(), c.clone()));
+        }
+    }
+    f
+}
+
+#[test]
+fn corpus_service_settings_match_systemd() {
+    let root = tmp("parse-oracle-fields");
+    corpus_root(&root);
+    let units: Vec<String> = corpus_units(&root).into_iter().filter(|u| u.ends_with(".service")).collect();
+    let Some(dump) = systemd_dump(&root, &units) else {
+        panic!("the systemd oracle needs root (a private mount namespace); CI runs as root");
+    };
+    let host = Host::detect(&root, Scope::System, 0, 0);
+    let loader = Loader::new(LookupPaths::system(&root), host);
+    let mut failures = Vec::new();
+    let mut compared = 0;
+    for u in &units {
+        let cfg = loader.load(&UnitName::parse(u).unwrap());
+        let Some(d) = dump.get(cfg.id.as_str()) else { continue };
+        if d.prop("Unit Load State") != Some("loaded") {
+            continue;
+        }
+        compared += 1;
+        let mut ours = our_service_fields(&cfg);
+        let mut theirs = their_service_fields(d);
+        ours.sort();
+        theirs.sort();
+        if ours != theirs {
+            let o: BTreeSet<_> = ours.iter().collect();
+            let t: BTreeSet<_> = theirs.iter().collect();
+            failures.push(format!(
+                "{u}:\n  systemd only {:?}\n  vigil only   {:?}",
+                t.difference(&o).collect::<Vec<_>>(),
+                o.difference(&t).collect::<Vec<_>>()
+            ));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&root);
+    assert!(compared > 60, "only {compared} services compared");
+    assert!(failures.is_empty(), "{} of {compared} services differ:\n{}", failures.len(), failures.join("\n"));
+}

@@ -26,6 +26,7 @@
 
 pub mod deps;
 pub mod graph;
+pub mod service;
 mod settings;
 
 use std::path::{Path, PathBuf};

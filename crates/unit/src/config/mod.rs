@@ -149,9 +149,12 @@ impl Loader {
             diagnostics: src.all_diagnostics().cloned().collect(),
             perpetual: false,
         };
-        // Slices need no file (systemd loads them with the fragment
-        // optional); the root and system slices are the manager's own.
-        if cfg.load_state == LoadState::NotFound && cfg.id.unit_type() == crate::UnitType::Slice {
+        // Slices and devices need no file (systemd loads them with the
+        // fragment optional); the root and system slices are the manager's
+        // own.
+        if cfg.load_state == LoadState::NotFound
+            && matches!(cfg.id.unit_type(), crate::UnitType::Slice | crate::UnitType::Device)
+        {
             cfg.load_state = LoadState::Loaded;
             cfg.perpetual = deps::is_perpetual(cfg.id.as_str(), self.lookup.scope);
         }

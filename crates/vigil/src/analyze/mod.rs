@@ -1,7 +1,9 @@
-//! The `systemd-analyze` personality (`vigil analyze`).
+//! The `systemd-analyze` personality (`vigil analyze`, and `vigil verify`).
 //!
 //! Verbs are added here as they are implemented; each prints what
 //! `systemd-analyze` prints and exits as it does.
+
+mod verify;
 
 use std::path::PathBuf;
 
@@ -31,6 +33,25 @@ struct Analyze {
 enum Verb {
     /// List the directories unit files are loaded from, highest priority first.
     UnitPaths,
+    /// Check unit files for errors; exits non-zero when systemd-analyze
+    /// verify would (missing executables, unknown required units, masked
+    /// units, bad syntax).
+    Verify {
+        /// Unit names, or paths of unit files.
+        #[arg(required = true, value_name = "UNIT|FILE")]
+        units: Vec<String>,
+        /// Accepted for compatibility; man pages are never looked up.
+        #[arg(long, value_name = "BOOL", default_value = "no")]
+        man: String,
+        /// Accepted for compatibility; generators are not run by verify.
+        #[arg(long, value_name = "BOOL", default_value = "no")]
+        generators: String,
+    },
+    /// Parse time spans and print them normalized.
+    Timespan {
+        #[arg(required = true, value_name = "SPAN")]
+        spans: Vec<String>,
+    },
 }
 
 pub fn main(args: Vec<String>) -> u8 {
@@ -42,7 +63,19 @@ pub fn main(args: Vec<String>) -> u8 {
         }
     };
     let root = cli.root.clone().unwrap_or_else(|| PathBuf::from("/"));
+    let root = std::path::absolute(&root).unwrap_or(root);
     match cli.verb {
+        Verb::Verify { units, .. } => {
+            let scope = if cli.user {
+                unit::Scope::User
+            } else if cli.global {
+                unit::Scope::Global
+            } else {
+                unit::Scope::System
+            };
+            verify::run(&verify::VerifyArgs { root, scope, units })
+        }
+        Verb::Timespan { spans } => timespan(&spans),
         Verb::UnitPaths => {
             let lp = if cli.user {
                 LookupPaths::user(&root, &UserEnv::from_env())
@@ -58,4 +91,27 @@ pub fn main(args: Vec<String>) -> u8 {
             0
         }
     }
+}
+
+/// `systemd-analyze timespan`: each span as written, in microseconds, and
+/// normalized; a blank line between spans; exit 1 at the first bad one.
+fn timespan(spans: &[String]) -> u8 {
+    use unit::value::time::{format_timespan, parse_sec};
+    for (i, s) in spans.iter().enumerate() {
+        match parse_sec(s) {
+            Ok(u) => {
+                if i > 0 {
+                    println!();
+                }
+                println!("Original: {s}");
+                println!("      μs: {}", u.0);
+                println!("   Human: {}", format_timespan(u.0, 1));
+            }
+            Err(_) => {
+                eprintln!("Failed to parse time span '{s}': Invalid argument");
+                return 1;
+            }
+        }
+    }
+    0
 }

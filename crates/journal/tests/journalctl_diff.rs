@@ -283,8 +283,9 @@ fn rotation_continues_seqnums_and_directory_reads_like_journalctl_d() {
 
 use journal::JournalWriter;
 
+/// About 16 s in a debug build on two shared cores, under the 30 s bar for
+/// being ignored.
 #[test]
-#[ignore = "100k entries: run with --ignored (takes longer than the 20k CI variant)"]
 fn hundred_thousand_entries_agree_with_journalctl() {
     let dir = tempfile::tempdir().unwrap();
     let path = write_file(dir.path(), 100_000);

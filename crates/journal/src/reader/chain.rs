@@ -183,20 +183,29 @@ impl Chain {
     }
 
     /// Forward: the first item ≥ `p`. Backward: the last item ≤ `p`.
+    ///
+    /// On an unsorted (damaged) list bisection can land on an item on the
+    /// wrong side of `p`; that is reported as corruption, so that every
+    /// caller's position moves strictly in its direction and no loop over
+    /// seeks can cycle.
     pub(crate) fn seek(&mut self, core: &mut Core, p: u64, forward: bool) -> Result<Option<u64>> {
-        if forward {
+        let found = if forward {
             let i = self.partition_point(core, |_, v| Ok(v >= p))?;
-            if i < self.len {
-                return self.item(core, i).map(Some);
+            if i >= self.len {
+                return Ok(None);
             }
-            Ok(None)
+            self.item(core, i)?
         } else {
             let i = self.partition_point(core, |_, v| Ok(v > p))?;
             if i == 0 {
                 return Ok(None);
             }
             self.hint = i - 1;
-            self.item(core, i - 1).map(Some)
+            self.item(core, i - 1)?
+        };
+        if (forward && found < p) || (!forward && found > p) {
+            return Err(core.corrupt(found, "entry list is not sorted by offset"));
         }
+        Ok(Some(found))
     }
 }

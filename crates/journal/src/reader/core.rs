@@ -95,6 +95,11 @@ impl Core {
         self.layout
     }
 
+    /// The file's size when the header was last read.
+    pub(crate) fn file_size(&self) -> u64 {
+        self.file_size
+    }
+
     pub(crate) fn visits(&self) -> u64 {
         self.visits
     }

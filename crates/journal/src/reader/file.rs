@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::cursor::Cursor;
 use crate::error::{Error, Result};
-use crate::format::Header;
+use crate::format::{self, Header};
 use crate::id128::Id128;
 
 use super::chain::Chain;
@@ -116,8 +116,16 @@ impl JournalFile {
     pub fn entry_at(&mut self, offset: u64) -> Result<Entry> {
         let (eh, items) = self.core.entry_items(offset)?;
         let mut data = Vec::with_capacity(items.len());
+        // Distinct DATA objects cannot hold more bytes than the file; an
+        // entry naming one huge object many times is damage, not data.
+        let mut total = 0u64;
         for item in items {
-            data.push(self.core.data_payload(item)?);
+            let payload = self.core.data_payload(item)?;
+            total += payload.len() as u64;
+            if total > self.core.file_size() {
+                return Err(self.core.corrupt(offset, "entry items repeat data objects"));
+            }
+            data.push(payload);
         }
         Ok(Entry {
             offset,
@@ -145,9 +153,9 @@ impl JournalFile {
         };
         let mut values = Vec::new();
         let mut p = field.head_data_offset;
-        // Every step visits a distinct object in a sound file, so more
-        // steps than objects means the list loops.
-        let limit = self.core.header().n_objects;
+        // Every step visits a distinct DATA object (at least 64 bytes) in a
+        // sound file, so more steps than that means the list loops.
+        let limit = self.core.file_size() / format::DATA_PAYLOAD_OFFSET;
         let mut steps = 0u64;
         while p != 0 {
             steps += 1;

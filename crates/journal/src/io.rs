@@ -16,8 +16,9 @@
 //!   returns, in the order we issue them — which is all the crash-ordering
 //!   argument in `writer` needs.
 //!
-//! The cache holds fixed-size blocks, evicts the least recently used one
-//! when full, and is write-through: [`BlockCache::write`] issues the
+//! The cache holds fixed-size blocks (small for the writer's scattered
+//! reads, larger for readers that mostly move forward), evicts roughly the
+//! least recently used one when full, and is write-through: [`BlockCache::write`] issues the
 //! `pwrite` first and then patches any cached copy, so the cache never
 //! holds bytes the file does not. Large reads bypass it.
 
@@ -26,10 +27,6 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-/// Bytes per cached block.
-const BLOCK_SIZE: u64 = 32 * 1024;
-/// Reads longer than this skip the cache.
-const DIRECT_READ_MIN: usize = 4 * BLOCK_SIZE as usize;
 
 struct Block {
     data: Vec<u8>,
@@ -41,16 +38,20 @@ pub(crate) struct BlockCache {
     file: File,
     blocks: HashMap<u64, Block>,
     max_blocks: usize,
+    block_size: u64,
     clock: u64,
 }
 
 impl BlockCache {
-    /// Wraps `file`, caching at most `max_bytes` of it.
-    pub(crate) fn new(file: File, max_bytes: usize) -> BlockCache {
+    /// Wraps `file`, caching at most `max_bytes` of it in blocks of
+    /// `block_size` bytes.
+    pub(crate) fn new(file: File, max_bytes: usize, block_size: usize) -> BlockCache {
+        let block_size = block_size.max(512);
         BlockCache {
             file,
             blocks: HashMap::new(),
-            max_blocks: (max_bytes / BLOCK_SIZE as usize).max(2),
+            max_blocks: (max_bytes / block_size).max(2),
+            block_size: block_size as u64,
             clock: 0,
         }
     }
@@ -67,7 +68,8 @@ impl BlockCache {
     /// Fills `buf` from offset `off`; reading past end of file is an
     /// `UnexpectedEof` error.
     pub(crate) fn read(&mut self, off: u64, buf: &mut [u8]) -> io::Result<()> {
-        if buf.len() >= DIRECT_READ_MIN {
+        // Reads spanning several blocks gain nothing from the cache.
+        if buf.len() as u64 >= 4 * self.block_size {
             return self.file.read_exact_at(buf, off);
         }
         let mut done = 0usize;
@@ -75,8 +77,8 @@ impl BlockCache {
             let pos = off
                 .checked_add(done as u64)
                 .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "offset overflow"))?;
-            let index = pos / BLOCK_SIZE;
-            let within = (pos % BLOCK_SIZE) as usize;
+            let index = pos / self.block_size;
+            let within = (pos % self.block_size) as usize;
             let block = self.block(index)?;
             let available = block.len().saturating_sub(within);
             if available == 0 {
@@ -100,15 +102,15 @@ impl BlockCache {
     pub(crate) fn write(&mut self, off: u64, data: &[u8]) -> io::Result<()> {
         self.file.write_all_at(data, off)?;
         let end = off + data.len() as u64;
-        let first = off / BLOCK_SIZE;
-        let last = end.saturating_sub(1) / BLOCK_SIZE;
+        let first = off / self.block_size;
+        let last = end.saturating_sub(1) / self.block_size;
         for index in first..=last {
             let Some(block) = self.blocks.get_mut(&index) else {
                 continue;
             };
-            let block_start = index * BLOCK_SIZE;
+            let block_start = index * self.block_size;
             let from = off.max(block_start);
-            let to = end.min(block_start + BLOCK_SIZE);
+            let to = end.min(block_start + self.block_size);
             let src = &data[(from - off) as usize..(to - off) as usize];
             let dst_from = (from - block_start) as usize;
             let dst_to = (to - block_start) as usize;
@@ -125,7 +127,8 @@ impl BlockCache {
     /// Drops cached blocks shorter than a full block, which the file may
     /// have outgrown (after `set_len`/`fallocate`).
     pub(crate) fn forget_partial_blocks(&mut self) {
-        self.blocks.retain(|_, b| b.data.len() as u64 == BLOCK_SIZE);
+        let full = self.block_size as usize;
+        self.blocks.retain(|_, b| b.data.len() == full);
     }
 
     fn block(&mut self, index: u64) -> io::Result<&[u8]> {
@@ -133,7 +136,10 @@ impl BlockCache {
         let clock = self.clock;
         if !self.blocks.contains_key(&index) {
             if self.blocks.len() >= self.max_blocks {
-                if let Some(victim) = self.blocks.iter().min_by_key(|(_, b)| b.last_used).map(|(k, _)| *k) {
+                // Sampled LRU: the least recently used of a few blocks,
+                // O(1) per miss instead of a scan of the whole cache.
+                let victim = self.blocks.iter().take(8).min_by_key(|(_, b)| b.last_used).map(|(k, _)| *k);
+                if let Some(victim) = victim {
                     self.blocks.remove(&victim);
                 }
             }
@@ -150,9 +156,9 @@ impl BlockCache {
     }
 
     fn read_block(&self, index: u64) -> io::Result<Vec<u8>> {
-        let mut data = vec![0u8; BLOCK_SIZE as usize];
+        let mut data = vec![0u8; self.block_size as usize];
         let mut filled = 0usize;
-        let start = index * BLOCK_SIZE;
+        let start = index * self.block_size;
         while filled < data.len() {
             match self.file.read_at(&mut data[filled..], start + filled as u64) {
                 Ok(0) => break,
@@ -170,21 +176,23 @@ impl BlockCache {
 mod tests {
     use super::*;
 
+    const BLOCK: u64 = 4096;
+
     #[test]
     fn write_through_and_read_back_across_blocks() {
         let file = tempfile::tempfile().unwrap();
-        file.set_len(3 * BLOCK_SIZE).unwrap();
-        let mut cache = BlockCache::new(file, 2 * BLOCK_SIZE as usize);
+        file.set_len(3 * BLOCK).unwrap();
+        let mut cache = BlockCache::new(file, 2 * BLOCK as usize, BLOCK as usize);
         let mut probe = [0u8; 4];
-        cache.read(BLOCK_SIZE - 2, &mut probe).unwrap();
+        cache.read(BLOCK - 2, &mut probe).unwrap();
         assert_eq!(probe, [0; 4]);
-        cache.write(BLOCK_SIZE - 2, &[1, 2, 3, 4]).unwrap();
-        cache.read(BLOCK_SIZE - 2, &mut probe).unwrap();
+        cache.write(BLOCK - 2, &[1, 2, 3, 4]).unwrap();
+        cache.read(BLOCK - 2, &mut probe).unwrap();
         assert_eq!(probe, [1, 2, 3, 4]);
         // Evict everything and read from disk again.
         cache.invalidate();
-        cache.read(BLOCK_SIZE - 2, &mut probe).unwrap();
+        cache.read(BLOCK - 2, &mut probe).unwrap();
         assert_eq!(probe, [1, 2, 3, 4]);
-        assert!(cache.read(3 * BLOCK_SIZE - 1, &mut probe).is_err());
+        assert!(cache.read(3 * BLOCK - 1, &mut probe).is_err());
     }
 }

@@ -87,14 +87,14 @@ fn every_write_boundary_leaves_a_readable_file() {
         );
         // The header is the last write of an append: once the new entry is
         // visible the file must pass journalctl --verify, even ONLINE.
-        if n == st.committed + 1 && st.committed % 10 == 0 {
+        if n == st.committed + 1 && st.committed.is_multiple_of(10) {
             let verify = journalctl(&["--file", st.snapshot.to_str().unwrap(), "--verify"]);
             assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
         }
         // Every 12th state, and all states of the appends that first create
         // per-data entry arrays (entry 2) and a second global array (entry
         // 5), also go through the real journalctl.
-        if st.writes % 12 == 0 || st.committed == 1 || st.committed == 4 {
+        if st.writes.is_multiple_of(12) || st.committed == 1 || st.committed == 4 {
             let ours = export_entries(&entries);
             let theirs = journalctl_export(&st.snapshot, &[]);
             assert!(ours == theirs, "write {}: {}", st.writes, first_difference(&ours, &theirs));

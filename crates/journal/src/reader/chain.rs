@@ -43,6 +43,8 @@ pub(crate) struct Chain {
     item_size: u64,
     /// Index of the last item a seek returned, where the next one starts.
     hint: u64,
+    /// The last item read, (index, value): seeks re-read their answer.
+    last_read: std::cell::Cell<Option<(u64, u64)>>,
 }
 
 impl Chain {
@@ -92,6 +94,7 @@ impl Chain {
             len,
             item_size,
             hint: 0,
+            last_read: std::cell::Cell::new(None),
         })
     }
 
@@ -102,6 +105,17 @@ impl Chain {
 
     /// The entry offset at list index `index` (< `len`).
     pub(crate) fn item(&self, core: &mut Core, index: u64) -> Result<u64> {
+        if let Some((i, v)) = self.last_read.get() {
+            if i == index {
+                return Ok(v);
+            }
+        }
+        let value = self.read_item(core, index)?;
+        self.last_read.set(Some((index, value)));
+        Ok(value)
+    }
+
+    fn read_item(&self, core: &mut Core, index: u64) -> Result<u64> {
         let index = match self.inline_first {
             Some(first) if index == 0 => return Ok(first),
             Some(_) => index - 1,

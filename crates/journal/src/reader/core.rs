@@ -23,6 +23,8 @@ use crate::io::BlockCache;
 
 /// Block cache budget of a reader, per file.
 const READER_CACHE_BYTES: usize = 4 * 1024 * 1024;
+/// Readers mostly move forward through the file: larger blocks.
+const READER_BLOCK_SIZE: usize = 32 * 1024;
 
 /// An open journal file: header, cache, visit counter.
 pub(crate) struct Core {
@@ -39,7 +41,7 @@ impl Core {
         let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
         let mut core = Core {
             path: path.to_path_buf(),
-            io: BlockCache::new(file, READER_CACHE_BYTES),
+            io: BlockCache::new(file, READER_CACHE_BYTES, READER_BLOCK_SIZE),
             header: Header::default(),
             layout: Layout { compact: false },
             file_size: 0,

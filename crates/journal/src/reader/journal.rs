@@ -62,8 +62,8 @@ struct Slot {
     file: JournalFile,
     /// Compiled matches; `None` until compiled or when there are none.
     node: Option<Node>,
-    /// Candidate offset and the direction it was found in.
-    pos: Option<(bool, u64)>,
+    /// Candidate and the direction it was found in.
+    pos: Option<(bool, EntryMeta)>,
     /// No more entries in this direction.
     exhausted: Option<bool>,
     broken: bool,
@@ -361,13 +361,16 @@ impl Journal {
         if self.slots[i].exhausted == Some(forward) {
             return Ok(None);
         }
-        let mut offset = match self.slots[i].pos {
-            Some((dir, off)) if dir == forward => Some(off),
-            _ => self.find_location(i, forward)?,
+        let (mut offset, mut known) = match self.slots[i].pos {
+            Some((dir, meta)) if dir == forward => (Some(meta.offset), Some(meta)),
+            _ => (self.find_location(i, forward)?, None),
         };
         while let Some(off) = offset {
             let slot = &mut self.slots[i];
-            let meta = slot.file.meta(off)?;
+            let meta = match known.take() {
+                Some(meta) => meta,
+                None => slot.file.meta(off)?,
+            };
             let beyond = match &self.location {
                 Location::Entry { key, .. } => {
                     let ord = compare_with_key(slot.file.header().seqnum_id, &meta, key);
@@ -380,7 +383,7 @@ impl Journal {
                 _ => true,
             };
             if beyond {
-                slot.pos = Some((forward, off));
+                slot.pos = Some((forward, meta));
                 return Ok(Some(meta));
             }
             offset = match (forward, off.checked_add(1), off.checked_sub(1)) {

@@ -38,17 +38,18 @@
 
 use std::collections::HashMap;
 
-use super::{ArrayTail, EntryFields, JournalWriter};
+use super::index::{DataMeta, FieldMeta};
+use super::{advance, ArrayTail, EntryFields, JournalWriter};
 use crate::error::{Error, Result};
 use crate::format::{
-    self, align8, object_offset as oo, DataHeader, FieldHeader, ObjectType, DATA_PAYLOAD_OFFSET,
+    self, object_offset as oo, ObjectType, DATA_PAYLOAD_OFFSET,
     ENTRY_ARRAY_ITEMS_OFFSET, ENTRY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET, HASH_ITEM_SIZE, TIMESTAMP_LIMIT,
 };
 use crate::hash::{jenkins_hash64, siphash24};
 
 /// How an entry gets recorded in a DATA object's (or the file's) list.
 #[derive(Clone, Copy, Debug)]
-enum Backlink {
+pub(super) enum Backlink {
     /// The DATA object has no entries yet: store in `entry_offset`.
     First,
     /// Write into slot `index` of the existing array at `array`.
@@ -65,8 +66,10 @@ struct Item {
     hash: u64,
     offset: u64,
     /// `Some` for a DATA object already in the file.
-    existing: Option<DataHeader>,
+    existing: Option<DataMeta>,
     backlink: Backlink,
+    /// Its entry-array chain tail after this append.
+    tail_after: Option<ArrayTail>,
     /// For new DATA objects: index of its FIELD in `Plan::fields`.
     field: usize,
 }
@@ -141,6 +144,7 @@ impl JournalWriter {
                 offset: existing.map_or(0, |(off, _)| off),
                 existing: existing.map(|(_, h)| h),
                 backlink: Backlink::First,
+                tail_after: None,
                 field: 0,
             });
         }
@@ -166,12 +170,12 @@ impl JournalWriter {
             let (found, depth) = self.find_field(hash, name)?;
             field_depth = field_depth.max(depth);
             let plan = match found {
-                Some((offset, fh)) => FieldPlan {
+                Some(field) => FieldPlan {
                     name: name.to_vec(),
-                    offset,
+                    offset: field.offset,
                     is_new: false,
                     hash,
-                    old_head: fh.head_data_offset,
+                    old_head: field.head,
                 },
                 None => {
                     let offset = pos;
@@ -204,7 +208,7 @@ impl JournalWriter {
         let mut new_arrays = 0u64;
         for item in items.iter_mut() {
             let Some(data) = item.existing else { continue };
-            item.backlink = self.data_backlink(item.offset, &data, &mut pos)?;
+            (item.backlink, item.tail_after) = self.data_backlink(item.offset, &data, &mut pos)?;
             if let Backlink::NewArray { offset, .. } = item.backlink {
                 new_arrays += 1;
                 last_object = offset;
@@ -256,105 +260,6 @@ impl JournalWriter {
         })
     }
 
-    /// Decides where the next entry of an existing DATA object goes,
-    /// reserving space for a new array if its chain is full.
-    fn data_backlink(&mut self, data_offset: u64, data: &DataHeader, pos: &mut u64) -> Result<Backlink> {
-        if data.n_entries == 0 {
-            return Ok(Backlink::First);
-        }
-        let mut remaining = data.n_entries - 1;
-        let mut prev = None;
-        let mut array = data.entry_array_offset;
-        let mut capacity = 0;
-        while array != 0 {
-            if prev.is_some_and(|p| array <= p) {
-                return Err(Error::corrupt(&self.path, data_offset, "entry array chain loops"));
-            }
-            let (cap, next) = self.read_array_header(array)?;
-            if remaining < cap {
-                return Ok(Backlink::Slot {
-                    array,
-                    index: remaining,
-                });
-            }
-            remaining -= cap;
-            capacity = cap;
-            prev = Some(array);
-            array = next;
-        }
-        if remaining != 0 {
-            return Err(Error::corrupt(
-                &self.path,
-                data_offset,
-                "entry array chain shorter than n_entries",
-            ));
-        }
-        let capacity = (capacity * 2).max(4);
-        let offset = *pos;
-        *pos = advance(&self.path, *pos, ENTRY_ARRAY_ITEMS_OFFSET + 8 * capacity)?;
-        Ok(Backlink::NewArray { prev, offset, capacity })
-    }
-
-    fn read_array_header(&mut self, offset: u64) -> Result<(u64, u64)> {
-        let buf = self.read(offset, ENTRY_ARRAY_ITEMS_OFFSET as usize)?;
-        let oh = format::ObjectHeader::decode(&buf)
-            .filter(|h| h.object_type == ObjectType::EntryArray as u8 && h.size > ENTRY_ARRAY_ITEMS_OFFSET)
-            .ok_or_else(|| Error::corrupt(&self.path, offset, "expected an entry array"))?;
-        Ok(((oh.size - ENTRY_ARRAY_ITEMS_OFFSET) / 8, format::le64(&buf, 16)))
-    }
-
-    /// Finds a DATA object by payload. Returns it (if any) and the chain
-    /// depth walked, for the header's `data_hash_chain_depth`.
-    fn find_data(&mut self, hash: u64, payload: &[u8]) -> Result<(Option<(u64, DataHeader)>, u64)> {
-        let buckets = self.header.data_hash_table_size / HASH_ITEM_SIZE;
-        let bucket_at = self.header.data_hash_table_offset + (hash % buckets) * HASH_ITEM_SIZE;
-        let mut p = format::le64(&self.read(bucket_at, 8)?, 0);
-        let mut depth = 0;
-        while p != 0 {
-            let buf = self.read(p, DATA_PAYLOAD_OFFSET as usize)?;
-            let dh = DataHeader::decode(&buf)
-                .filter(|d| buf[0] == ObjectType::Data as u8 && d.size >= DATA_PAYLOAD_OFFSET)
-                .ok_or_else(|| Error::corrupt(&self.path, p, "expected a data object in hash chain"))?;
-            if dh.hash == hash && dh.size - DATA_PAYLOAD_OFFSET == payload.len() as u64 {
-                let stored = self.read(p + DATA_PAYLOAD_OFFSET, payload.len())?;
-                if stored == payload {
-                    return Ok((Some((p, dh)), depth));
-                }
-            }
-            if dh.next_hash_offset != 0 && dh.next_hash_offset <= p {
-                return Err(Error::corrupt(&self.path, p, "data hash chain loops"));
-            }
-            p = dh.next_hash_offset;
-            depth += 1;
-        }
-        Ok((None, depth))
-    }
-
-    fn find_field(&mut self, hash: u64, name: &[u8]) -> Result<(Option<(u64, FieldHeader)>, u64)> {
-        let buckets = self.header.field_hash_table_size / HASH_ITEM_SIZE;
-        let bucket_at = self.header.field_hash_table_offset + (hash % buckets) * HASH_ITEM_SIZE;
-        let mut p = format::le64(&self.read(bucket_at, 8)?, 0);
-        let mut depth = 0;
-        while p != 0 {
-            let buf = self.read(p, FIELD_PAYLOAD_OFFSET as usize)?;
-            let fh = FieldHeader::decode(&buf)
-                .filter(|f| buf[0] == ObjectType::Field as u8 && f.size >= FIELD_PAYLOAD_OFFSET)
-                .ok_or_else(|| Error::corrupt(&self.path, p, "expected a field object in hash chain"))?;
-            if fh.hash == hash && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64 {
-                let stored = self.read(p + FIELD_PAYLOAD_OFFSET, name.len())?;
-                if stored == name {
-                    return Ok((Some((p, fh)), depth));
-                }
-            }
-            if fh.next_hash_offset != 0 && fh.next_hash_offset <= p {
-                return Err(Error::corrupt(&self.path, p, "field hash chain loops"));
-            }
-            p = fh.next_hash_offset;
-            depth += 1;
-        }
-        Ok((None, depth))
-    }
-
     fn execute(&mut self, entry: &EntryFields<'_>, plan: Plan) -> Result<u64> {
         self.ensure_allocated(plan.end)?;
         if !self.online {
@@ -368,6 +273,7 @@ impl JournalWriter {
 
         // New DATA objects, chained into their hash buckets.
         let mut data_buckets: Buckets = HashMap::new();
+        let mut relinked: Vec<(u64, u64)> = Vec::new();
         let n_data_buckets = self.header.data_hash_table_size / HASH_ITEM_SIZE;
         let data_table = self.header.data_hash_table_offset;
         for item in plan.items.iter().filter(|i| i.existing.is_none()) {
@@ -380,7 +286,7 @@ impl JournalWriter {
             obj[DATA_PAYLOAD_OFFSET as usize..DATA_PAYLOAD_OFFSET as usize + item.payload.len()]
                 .copy_from_slice(&item.payload);
             let bucket = item.hash % n_data_buckets;
-            self.chain_into(
+            if let Some(old) = self.chain_into(
                 &mut data_buckets,
                 data_table,
                 bucket,
@@ -389,10 +295,13 @@ impl JournalWriter {
                 base,
                 &mut tail,
                 &mut links,
-            )?;
+            ) {
+                relinked.push((old, item.offset));
+            }
         }
-        for (bucket, (head, tail_off)) in sorted(data_buckets) {
-            links.push((data_table + bucket * HASH_ITEM_SIZE, pair(head, tail_off)));
+        let data_updates = sorted(data_buckets);
+        for (bucket, (head, tail_off)) in &data_updates {
+            links.push((data_table + bucket * HASH_ITEM_SIZE, pair(*head, *tail_off)));
         }
 
         // Field lists: each new DATA object goes to the head of its field's
@@ -400,6 +309,7 @@ impl JournalWriter {
         let mut field_buckets: Buckets = HashMap::new();
         let n_field_buckets = self.header.field_hash_table_size / HASH_ITEM_SIZE;
         let field_table = self.header.field_hash_table_offset;
+        let mut field_heads = Vec::with_capacity(plan.fields.len());
         for (index, field) in plan.fields.iter().enumerate() {
             let mut head = field.old_head;
             for item in plan.items.iter().filter(|i| i.existing.is_none() && i.field == index) {
@@ -416,7 +326,8 @@ impl JournalWriter {
                 format::put64(obj, oo::FIELD_HEAD_DATA as usize, head);
                 obj[FIELD_PAYLOAD_OFFSET as usize..FIELD_PAYLOAD_OFFSET as usize + name.len()].copy_from_slice(name);
                 let bucket = field.hash % n_field_buckets;
-                self.chain_into(
+                // Field objects are not cached by offset; nothing to relink.
+                let _ = self.chain_into(
                     &mut field_buckets,
                     field_table,
                     bucket,
@@ -425,13 +336,15 @@ impl JournalWriter {
                     base,
                     &mut tail,
                     &mut links,
-                )?;
+                );
             } else {
                 links.push((field.offset + oo::FIELD_HEAD_DATA, head.to_le_bytes().to_vec()));
             }
+            field_heads.push(head);
         }
-        for (bucket, (head, tail_off)) in sorted(field_buckets) {
-            links.push((field_table + bucket * HASH_ITEM_SIZE, pair(head, tail_off)));
+        let field_updates = sorted(field_buckets);
+        for (bucket, (head, tail_off)) in &field_updates {
+            links.push((field_table + bucket * HASH_ITEM_SIZE, pair(*head, *tail_off)));
         }
 
         // The entry object.
@@ -545,16 +458,61 @@ impl JournalWriter {
         self.header = header;
         self.global_tail = global_tail;
         self.append_pos = plan.end;
+
+        // Everything is on disk; bring the in-memory index up to date.
+        for (bucket, state) in data_updates {
+            self.index.data_buckets[bucket as usize] = state;
+        }
+        for (bucket, state) in field_updates {
+            self.index.field_buckets[bucket as usize] = state;
+        }
+        for (old, new) in relinked {
+            self.index.update_data(old, |m| m.next_hash = new);
+        }
+        for item in &plan.items {
+            if item.existing.is_some() {
+                self.index.update_data(item.offset, |m| {
+                    m.n_entries += 1;
+                    m.tail = Some(item.tail_after);
+                    if let Backlink::NewArray { prev: None, offset, .. } = item.backlink {
+                        m.entry_array_offset = offset;
+                    }
+                });
+            } else {
+                let next_hash = format::le64(&tail, (item.offset - base + oo::DATA_NEXT_HASH) as usize);
+                self.index.remember_data(
+                    item.offset,
+                    DataMeta {
+                        hash: item.hash,
+                        next_hash,
+                        payload_len: item.payload.len() as u64,
+                        n_entries: 1,
+                        entry_array_offset: 0,
+                        tail: Some(None),
+                    },
+                );
+            }
+        }
+        for (field, head) in plan.fields.iter().zip(field_heads) {
+            self.index.remember_field(
+                &field.name,
+                FieldMeta {
+                    offset: field.offset,
+                    head,
+                },
+            );
+        }
         Ok(seqnum)
     }
 
     /// Appends `offset` to hash bucket `bucket`'s chain: the bucket's
     /// current tail (a new object in `tail`, or an old one via a link
     /// write) gets its next pointer set, and `pending` records the new
-    /// (head, tail) for the bucket write.
+    /// (head, tail) for the bucket write. Returns the old object relinked,
+    /// if one was.
     #[allow(clippy::too_many_arguments)]
     fn chain_into(
-        &mut self,
+        &self,
         pending: &mut Buckets,
         table: u64,
         bucket: u64,
@@ -563,14 +521,17 @@ impl JournalWriter {
         base: u64,
         tail: &mut [u8],
         links: &mut Vec<(u64, Vec<u8>)>,
-    ) -> Result<()> {
+    ) -> Option<u64> {
+        let mirror = if table == self.header.data_hash_table_offset {
+            &self.index.data_buckets
+        } else {
+            &self.index.field_buckets
+        };
         let (head, old_tail) = match pending.get(&bucket) {
             Some(state) => *state,
-            None => {
-                let buf = self.read(table + bucket * HASH_ITEM_SIZE, HASH_ITEM_SIZE as usize)?;
-                (format::le64(&buf, 0), format::le64(&buf, 8))
-            }
+            None => mirror.get(bucket as usize).copied().unwrap_or((0, 0)),
         };
+        let mut relinked = None;
         let head = if old_tail == 0 {
             offset
         } else {
@@ -578,11 +539,12 @@ impl JournalWriter {
                 format::put64(tail, (old_tail - base + next_field) as usize, offset);
             } else {
                 links.push((old_tail + next_field, offset.to_le_bytes().to_vec()));
+                relinked = Some(old_tail);
             }
             head
         };
         pending.insert(bucket, (head, offset));
-        Ok(())
+        relinked
     }
 }
 
@@ -636,15 +598,6 @@ fn next_seqnum(last: u64) -> u64 {
     } else {
         1
     }
-}
-
-/// The aligned position after an object of `size` bytes at `pos`.
-fn advance(path: &std::path::Path, pos: u64, size: u64) -> Result<u64> {
-    pos.checked_add(size).and_then(align8).ok_or_else(|| Error::Full {
-        path: path.to_path_buf(),
-        needed: u64::MAX,
-        limit: u64::MAX,
-    })
 }
 
 fn array_slot(array: u64, index: u64) -> u64 {

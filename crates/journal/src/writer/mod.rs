@@ -35,6 +35,7 @@
 //! damaged files.
 
 mod append;
+mod index;
 
 use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -46,6 +47,8 @@ use crate::format::{
 };
 use crate::id128::Id128;
 use crate::io::BlockCache;
+
+use index::Index;
 
 /// Default size limit of one file, systemd's upper default for `SystemMaxFileSize=`.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 128 * 1024 * 1024;
@@ -60,7 +63,9 @@ const FIELD_HASH_BUCKETS: u64 = 333;
 /// systemd's `HASH_CHAIN_DEPTH_MAX`: deeper chains suggest rotation.
 const HASH_CHAIN_DEPTH_MAX: u64 = 100;
 /// Block cache budget of a writer.
-const WRITER_CACHE_BYTES: usize = 8 * 1024 * 1024;
+const WRITER_CACHE_BYTES: usize = 4 * 1024 * 1024;
+/// A writer reads small objects scattered over the file: small blocks.
+const WRITER_BLOCK_SIZE: usize = 4096;
 
 /// Tunables for a new file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,6 +130,8 @@ pub struct JournalWriter {
     /// Current file length (what `fallocate` reserved).
     allocated: u64,
     global_tail: Option<ArrayTail>,
+    /// Hash table mirrors and metadata caches (see `index.rs`).
+    index: Index,
     /// Whether the on-disk state byte currently says ONLINE.
     online: bool,
     /// Set after an I/O failure in the middle of an append.
@@ -196,12 +203,13 @@ impl JournalWriter {
 
         let mut writer = JournalWriter {
             path: path.to_path_buf(),
-            io: BlockCache::new(file, WRITER_CACHE_BYTES),
+            io: BlockCache::new(file, WRITER_CACHE_BYTES, WRITER_BLOCK_SIZE),
             header,
             max_file_size,
             append_pos,
             allocated: 0,
             global_tail: None,
+            index: Index::new(data_buckets, FIELD_HASH_BUCKETS),
             online: true,
             poisoned: false,
             closed: false,
@@ -393,6 +401,15 @@ impl Drop for JournalWriter {
             let _ = self.flush();
         }
     }
+}
+
+/// The aligned position after an object of `size` bytes at `pos`.
+fn advance(path: &Path, pos: u64, size: u64) -> Result<u64> {
+    pos.checked_add(size).and_then(align8).ok_or_else(|| Error::Full {
+        path: path.to_path_buf(),
+        needed: u64::MAX,
+        limit: u64::MAX,
+    })
 }
 
 /// `posix_fallocate`, so that later writes cannot fail for lack of space in

@@ -44,10 +44,10 @@ pub fn service_entry(i: u64) -> OwnedEntry {
     let unit = i % 50;
     let priority = (i * 7 + unit) % 8;
     let mut message = format!("unit {unit} says hello number {i}");
-    if i % 97 == 0 {
+    if i.is_multiple_of(97) {
         message = format!("multi\nline message {i}");
     }
-    if i % 131 == 0 {
+    if i.is_multiple_of(131) {
         message = format!("binary \0 nul {i}");
     }
     if i % 10 == 3 {

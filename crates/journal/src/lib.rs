@@ -18,7 +18,7 @@
 //!   lists rather than a scan ([`reader`]).
 //! - [`JournalFile`] is one file opened for reading, [`Entry`] one entry.
 //! - [`export`] prints entries exactly as `journalctl -o export` does.
-//! - [`Id128`] formats and parses machine/boot ids; [`format`] holds the
+//! - [`Id128`] formats and parses machine/boot ids; [`format`](mod@format) holds the
 //!   on-disk structures; [`hash`] the two hash functions.
 //!
 //! What is not here: compression (we write none, and report compressed

@@ -318,3 +318,60 @@ fn writer_rejects_bad_input_without_touching_the_file() {
     // Still usable afterwards.
     assert_eq!(service_entry(2).append_to(&mut w).unwrap(), 2);
 }
+
+#[test]
+fn a_reader_follows_a_live_writer_after_refresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.journal");
+    let mut w = create(&path, &WriterOptions::default());
+    for i in 0..10 {
+        service_entry(i).append_to(&mut w).unwrap();
+    }
+    let mut j = Journal::open_file(&path).unwrap();
+    j.add_match(b"_HOSTNAME=testhost").unwrap();
+    let seen: Vec<u64> = std::iter::from_fn(|| j.next().unwrap()).map(|e| e.seqnum).collect();
+    assert_eq!(seen, (1..=10).collect::<Vec<_>>());
+    for i in 10..25 {
+        service_entry(i).append_to(&mut w).unwrap();
+    }
+    // Without refresh the reader keeps its snapshot of the header.
+    assert!(j.next().unwrap().is_none());
+    j.refresh().unwrap();
+    let seen: Vec<u64> = std::iter::from_fn(|| j.next().unwrap()).map(|e| e.seqnum).collect();
+    assert_eq!(seen, (11..=25).collect::<Vec<_>>());
+    // The file is ONLINE while the writer has it, OFFLINE after close.
+    assert_eq!(JournalFile::open(&path).unwrap().header().state, 1);
+    w.close().unwrap();
+    assert_eq!(JournalFile::open(&path).unwrap().header().state, 0);
+}
+
+#[test]
+fn thousands_of_distinct_field_names() {
+    // More fields than the writer caches and than the field hash table is
+    // sized for: chains get deep, rotation is suggested, data stays right.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("fields.journal");
+    let mut w = create(&path, &WriterOptions::default());
+    for i in 0..5000u64 {
+        let e = OwnedEntry {
+            realtime: 1_700_000_000_000_000 + i,
+            monotonic: 1 + i,
+            boot_id: id(BOOT),
+            fields: vec![(format!("FIELD_{i}"), b"x".to_vec()), ("FIELD_0".into(), i.to_string().into_bytes())],
+        };
+        e.append_to(&mut w).unwrap();
+    }
+    assert!(w.rotate_suggested());
+    assert!(w.header().field_hash_chain_depth > 5);
+    w.close().unwrap();
+    let mut j = Journal::open_file(&path).unwrap();
+    j.add_match(b"FIELD_4321=x").unwrap();
+    let e = j.next().unwrap().unwrap();
+    assert_eq!(e.seqnum, 4322);
+    assert_eq!(e.field("FIELD_0"), Some(&b"4321"[..]));
+    assert!(j.next().unwrap().is_none());
+    let verify = journalctl(&["--file", path.to_str().unwrap(), "--verify"]);
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    let mut f = JournalFile::open(&path).unwrap();
+    assert_eq!(f.unique_values("FIELD_0").unwrap().len(), 5001);
+}

@@ -1,4 +1,15 @@
 //! One journal file opened for reading: [`JournalFile`] and [`Entry`].
+//!
+//! An [`Entry`] is what `sd_journal_enumerate_data(3)` would hand out: the
+//! ENTRY object's timestamps and ids plus every `NAME=value` payload in
+//! stored order (systemd sorts an entry's items by object offset when it
+//! writes them, and `journalctl -o export` prints them in that order). The
+//! same field may appear more than once with different values.
+//!
+//! [`JournalFile`] offers direct access by offset, the file's entry
+//! offsets in order, and the values of a field (`journalctl -F`) from the
+//! FIELD object's DATA list. Iteration with matches and seeking lives in
+//! [`Journal`](super::Journal), which also reads single files.
 
 use std::path::Path;
 

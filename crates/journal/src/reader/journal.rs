@@ -1,7 +1,10 @@
 //! [`Journal`]: one stream of entries over one or many files.
 //!
 //! This is the equivalent of an `sd_journal` handle (`sd-journal(3)`),
-//! and of `journalctl --file=…`/`-D DIR`. It keeps a *location* — head,
+//! and of `journalctl --file=…`/`-D DIR`: [`Journal::open_file`],
+//! [`Journal::open_files`], and [`Journal::open_directory`] (which is the
+//! "Directory" reader: every `*.journal`/`*.journal~` in a directory and in
+//! its machine-id subdirectories, interleaved). It keeps a *location* — head,
 //! tail, a seek target (time, sequence number, cursor), or the entry it
 //! last returned — and [`next`](Journal::next)/[`previous`](Journal::previous)
 //! move it.

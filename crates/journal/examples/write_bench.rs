@@ -12,12 +12,21 @@ use journal::{EntryFields, Error, Id128, JournalWriter, WriterOptions};
 fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
     let n: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(200_000);
-    let dir = args.next().map(std::path::PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let dir = args
+        .next()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     let path = dir.join(format!("write-bench-{}.journal", std::process::id()));
     let machine = Id128::random()?;
     let boot = Id128::random()?;
     let (boot_hex, machine_hex) = (boot.to_hex(), machine.to_hex());
-    let mut w = JournalWriter::create(&path, machine, boot, Id128::random()?, &WriterOptions::default())?;
+    let mut w = JournalWriter::create(
+        &path,
+        machine,
+        boot,
+        Id128::random()?,
+        &WriterOptions::default(),
+    )?;
     let mut rotations = 0;
     let mut bytes = 0u64;
     let start = Instant::now();

@@ -43,7 +43,10 @@ pub fn write_entry(entry: &Entry, out: &mut impl Write) -> io::Result<()> {
             continue;
         }
         let Some(eq) = payload.iter().position(|&b| b == b'=') else {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "journal field without '='"));
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "journal field without '='",
+            ));
         };
         let (name, value) = (&payload[..eq], &payload[eq + 1..]);
         if check_field_name(name).is_err() {
@@ -128,7 +131,10 @@ fn encoded_len(ch: u32) -> usize {
 }
 
 fn is_valid_char(ch: u32) -> bool {
-    ch < 0x11_0000 && ch & 0xffff_f800 != 0xd800 && !(0xfdd0..=0xfdef).contains(&ch) && ch & 0xfffe != 0xfffe
+    ch < 0x11_0000
+        && ch & 0xffff_f800 != 0xd800
+        && !(0xfdd0..=0xfdef).contains(&ch)
+        && ch & 0xfffe != 0xfffe
 }
 
 /// C0 controls except TAB and newline, DEL, and the C1 range.

@@ -56,7 +56,8 @@ pub mod incompatible {
     pub const COMPRESSED_ZSTD: u32 = 1 << 3;
     pub const COMPACT: u32 = 1 << 4;
     /// Everything a reader here understands.
-    pub const SUPPORTED: u32 = COMPRESSED_XZ | COMPRESSED_LZ4 | KEYED_HASH | COMPRESSED_ZSTD | COMPACT;
+    pub const SUPPORTED: u32 =
+        COMPRESSED_XZ | COMPRESSED_LZ4 | KEYED_HASH | COMPRESSED_ZSTD | COMPACT;
 }
 
 /// Compatible header flags (`compatible_flags`).
@@ -225,14 +226,30 @@ impl Header {
         }
         let header_size = le64(buf, ho::HEADER_SIZE);
         if header_size < HEADER_SIZE_MIN {
-            return Err(format!("header_size {header_size} below minimum {HEADER_SIZE_MIN}"));
+            return Err(format!(
+                "header_size {header_size} below minimum {HEADER_SIZE_MIN}"
+            ));
         }
         // Fields past header_size belong to a newer format revision and
         // are treated as absent, i.e. zero.
-        let limit = usize::try_from(header_size).unwrap_or(usize::MAX).min(buf.len());
+        let limit = usize::try_from(header_size)
+            .unwrap_or(usize::MAX)
+            .min(buf.len());
         let visible = &buf[..limit];
-        let u64_at = |off: usize| if off + 8 <= visible.len() { le64(visible, off) } else { 0 };
-        let u32_at = |off: usize| if off + 4 <= visible.len() { le32(visible, off) } else { 0 };
+        let u64_at = |off: usize| {
+            if off + 8 <= visible.len() {
+                le64(visible, off)
+            } else {
+                0
+            }
+        };
+        let u32_at = |off: usize| {
+            if off + 4 <= visible.len() {
+                le32(visible, off)
+            } else {
+                0
+            }
+        };
         Ok(Header {
             compatible_flags: le32(buf, ho::COMPATIBLE_FLAGS),
             incompatible_flags: le32(buf, ho::INCOMPATIBLE_FLAGS),
@@ -282,10 +299,22 @@ impl Header {
         put_id(&mut b, ho::SEQNUM_ID, &self.seqnum_id);
         put64(&mut b, ho::HEADER_SIZE, self.header_size);
         put64(&mut b, ho::ARENA_SIZE, self.arena_size);
-        put64(&mut b, ho::DATA_HASH_TABLE_OFFSET, self.data_hash_table_offset);
+        put64(
+            &mut b,
+            ho::DATA_HASH_TABLE_OFFSET,
+            self.data_hash_table_offset,
+        );
         put64(&mut b, ho::DATA_HASH_TABLE_SIZE, self.data_hash_table_size);
-        put64(&mut b, ho::FIELD_HASH_TABLE_OFFSET, self.field_hash_table_offset);
-        put64(&mut b, ho::FIELD_HASH_TABLE_SIZE, self.field_hash_table_size);
+        put64(
+            &mut b,
+            ho::FIELD_HASH_TABLE_OFFSET,
+            self.field_hash_table_offset,
+        );
+        put64(
+            &mut b,
+            ho::FIELD_HASH_TABLE_SIZE,
+            self.field_hash_table_size,
+        );
         put64(&mut b, ho::TAIL_OBJECT_OFFSET, self.tail_object_offset);
         put64(&mut b, ho::N_OBJECTS, self.n_objects);
         put64(&mut b, ho::N_ENTRIES, self.n_entries);
@@ -299,10 +328,26 @@ impl Header {
         put64(&mut b, ho::N_FIELDS, self.n_fields);
         put64(&mut b, ho::N_TAGS, self.n_tags);
         put64(&mut b, ho::N_ENTRY_ARRAYS, self.n_entry_arrays);
-        put64(&mut b, ho::DATA_HASH_CHAIN_DEPTH, self.data_hash_chain_depth);
-        put64(&mut b, ho::FIELD_HASH_CHAIN_DEPTH, self.field_hash_chain_depth);
-        put32(&mut b, ho::TAIL_ENTRY_ARRAY_OFFSET, self.tail_entry_array_offset);
-        put32(&mut b, ho::TAIL_ENTRY_ARRAY_N_ENTRIES, self.tail_entry_array_n_entries);
+        put64(
+            &mut b,
+            ho::DATA_HASH_CHAIN_DEPTH,
+            self.data_hash_chain_depth,
+        );
+        put64(
+            &mut b,
+            ho::FIELD_HASH_CHAIN_DEPTH,
+            self.field_hash_chain_depth,
+        );
+        put32(
+            &mut b,
+            ho::TAIL_ENTRY_ARRAY_OFFSET,
+            self.tail_entry_array_offset,
+        );
+        put32(
+            &mut b,
+            ho::TAIL_ENTRY_ARRAY_N_ENTRIES,
+            self.tail_entry_array_n_entries,
+        );
         b
     }
 
@@ -346,24 +391,45 @@ impl Header {
                 ))
             }
         };
-        let offset_ok = |off: u64| off == 0 || (off.is_multiple_of(8) && off >= self.header_size && off < end);
+        let offset_ok =
+            |off: u64| off == 0 || (off.is_multiple_of(8) && off >= self.header_size && off < end);
         if !offset_ok(self.tail_object_offset) {
-            return bad(format!("tail_object_offset {} out of range", self.tail_object_offset));
+            return bad(format!(
+                "tail_object_offset {} out of range",
+                self.tail_object_offset
+            ));
         }
         if !offset_ok(self.entry_array_offset) {
-            return bad(format!("entry_array_offset {} out of range", self.entry_array_offset));
+            return bad(format!(
+                "entry_array_offset {} out of range",
+                self.entry_array_offset
+            ));
         }
         for (what, off, size) in [
-            ("data", self.data_hash_table_offset, self.data_hash_table_size),
-            ("field", self.field_hash_table_offset, self.field_hash_table_size),
+            (
+                "data",
+                self.data_hash_table_offset,
+                self.data_hash_table_size,
+            ),
+            (
+                "field",
+                self.field_hash_table_offset,
+                self.field_hash_table_size,
+            ),
         ] {
             let fits = off.checked_add(size).is_some_and(|e| e <= end);
-            if (off == 0) != (size == 0) || (off != 0 && (!fits || off % 8 != 0 || size % 16 != 0)) {
-                return bad(format!("{what} hash table at {off} size {size} out of range"));
+            if (off == 0) != (size == 0) || (off != 0 && (!fits || off % 8 != 0 || size % 16 != 0))
+            {
+                return bad(format!(
+                    "{what} hash table at {off} size {size} out of range"
+                ));
             }
         }
         if self.n_entries > self.n_objects {
-            return bad(format!("n_entries {} > n_objects {}", self.n_entries, self.n_objects));
+            return bad(format!(
+                "n_entries {} > n_objects {}",
+                self.n_entries, self.n_objects
+            ));
         }
         Ok(())
     }
@@ -582,7 +648,10 @@ pub fn check_field_name(name: &[u8]) -> Result<(), &'static str> {
     if name.len() > 64 {
         return Err("longer than 64 characters");
     }
-    if !name.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_') {
+    if !name
+        .iter()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == b'_')
+    {
         return Err("only A-Z, 0-9 and _ are allowed");
     }
     Ok(())

@@ -90,8 +90,8 @@ impl Id128 {
     }
 
     fn read_from(path: &Path) -> Result<Id128> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| Error::io(path, "read", source))?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| Error::io(path, "read", source))?;
         Id128::parse(text.trim())
     }
 }
@@ -137,7 +137,10 @@ mod tests {
         assert_eq!(id.to_hex(), "70982930a27148b3acccf2f66abe9482");
         let dashed = Id128::parse("70982930-a271-48b3-accc-f2f66abe9482").unwrap();
         assert_eq!(id, dashed);
-        assert_eq!(Id128::parse("70982930A27148B3ACCCF2F66ABE9482").unwrap(), id);
+        assert_eq!(
+            Id128::parse("70982930A27148B3ACCCF2F66ABE9482").unwrap(),
+            id
+        );
     }
 
     #[test]

@@ -27,7 +27,6 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 
-
 struct Block {
     data: Vec<u8>,
     last_used: u64,
@@ -82,7 +81,10 @@ impl BlockCache {
             let block = self.block(index)?;
             let available = block.len().saturating_sub(within);
             if available == 0 {
-                return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "read past end of file"));
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "read past end of file",
+                ));
             }
             let n = available.min(buf.len() - done);
             buf[done..done + n].copy_from_slice(&block[within..within + n]);
@@ -138,20 +140,33 @@ impl BlockCache {
             if self.blocks.len() >= self.max_blocks {
                 // Sampled LRU: the least recently used of a few blocks,
                 // O(1) per miss instead of a scan of the whole cache.
-                let victim = self.blocks.iter().take(8).min_by_key(|(_, b)| b.last_used).map(|(k, _)| *k);
+                let victim = self
+                    .blocks
+                    .iter()
+                    .take(8)
+                    .min_by_key(|(_, b)| b.last_used)
+                    .map(|(k, _)| *k);
                 if let Some(victim) = victim {
                     self.blocks.remove(&victim);
                 }
             }
             let data = self.read_block(index)?;
-            self.blocks.insert(index, Block { data, last_used: clock });
+            self.blocks.insert(
+                index,
+                Block {
+                    data,
+                    last_used: clock,
+                },
+            );
         }
         match self.blocks.get_mut(&index) {
             Some(block) => {
                 block.last_used = clock;
                 Ok(&block.data)
             }
-            None => Err(io::Error::other("block cache lost a block it just inserted")),
+            None => Err(io::Error::other(
+                "block cache lost a block it just inserted",
+            )),
         }
     }
 
@@ -160,7 +175,10 @@ impl BlockCache {
         let mut filled = 0usize;
         let start = index * self.block_size;
         while filled < data.len() {
-            match self.file.read_at(&mut data[filled..], start + filled as u64) {
+            match self
+                .file
+                .read_at(&mut data[filled..], start + filled as u64)
+            {
                 Ok(0) => break,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,

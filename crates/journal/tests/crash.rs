@@ -34,7 +34,13 @@ fn read_and_check(path: &Path) -> Vec<Entry> {
 }
 
 fn journalctl_export(path: &Path, extra: &[&str]) -> Vec<u8> {
-    let mut args = vec!["--file", path.to_str().unwrap(), "-o", "export", "--no-pager"];
+    let mut args = vec![
+        "--file",
+        path.to_str().unwrap(),
+        "-o",
+        "export",
+        "--no-pager",
+    ];
     args.extend_from_slice(extra);
     let out = journalctl(&args);
     assert!(
@@ -89,7 +95,11 @@ fn every_write_boundary_leaves_a_readable_file() {
         // visible the file must pass journalctl --verify, even ONLINE.
         if n == st.committed + 1 && st.committed.is_multiple_of(10) {
             let verify = journalctl(&["--file", st.snapshot.to_str().unwrap(), "--verify"]);
-            assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+            assert!(
+                verify.status.success(),
+                "{}",
+                String::from_utf8_lossy(&verify.stderr)
+            );
         }
         // Every 12th state, and all states of the appends that first create
         // per-data entry arrays (entry 2) and a second global array (entry
@@ -97,7 +107,12 @@ fn every_write_boundary_leaves_a_readable_file() {
         if st.writes.is_multiple_of(12) || st.committed == 1 || st.committed == 4 {
             let ours = export_entries(&entries);
             let theirs = journalctl_export(&st.snapshot, &[]);
-            assert!(ours == theirs, "write {}: {}", st.writes, first_difference(&ours, &theirs));
+            assert!(
+                ours == theirs,
+                "write {}: {}",
+                st.writes,
+                first_difference(&ours, &theirs)
+            );
             // A field match may also surface the complete entry being
             // appended through an updated back-link; both readers follow
             // the same links, so they must still agree.
@@ -106,7 +121,12 @@ fn every_write_boundary_leaves_a_readable_file() {
             j.add_match(unit.as_bytes()).unwrap();
             let ours = export_forward(&mut j);
             let theirs = journalctl_export(&st.snapshot, &[&unit]);
-            assert!(ours == theirs, "write {} match: {}", st.writes, first_difference(&ours, &theirs));
+            assert!(
+                ours == theirs,
+                "write {} match: {}",
+                st.writes,
+                first_difference(&ours, &theirs)
+            );
             st.checked_with_journalctl += 1;
         }
     }));
@@ -119,7 +139,10 @@ fn every_write_boundary_leaves_a_readable_file() {
     let st = state.borrow();
     assert!(st.writes > 120 * 10, "only {} writes observed", st.writes);
     assert!(st.checked_with_journalctl > 150);
-    eprintln!("{} crash points checked, {} with journalctl", st.writes, st.checked_with_journalctl);
+    eprintln!(
+        "{} crash points checked, {} with journalctl",
+        st.writes, st.checked_with_journalctl
+    );
 }
 
 #[test]
@@ -136,7 +159,8 @@ fn garbage_after_the_tail_object_is_ignored() {
     // state left ONLINE, as after a crash mid-append.
     let f = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
     f.write_all_at(&[0xa5; 3000], used).unwrap();
-    f.write_all_at(&[journal::format::FileState::Online as u8], 16).unwrap();
+    f.write_all_at(&[journal::format::FileState::Online as u8], 16)
+        .unwrap();
     drop(f);
     assert_eq!(read_and_check(&path).len(), 50);
     let theirs = journalctl_export(&path, &[]);
@@ -162,7 +186,12 @@ fn kill_dash_nine_mid_write() {
     for round in 0..8u64 {
         let path = dir.path().join(format!("killed-{round}.journal"));
         let mut child = std::process::Command::new(&exe)
-            .args(["--exact", "kill_dash_nine_mid_write", "--nocapture", "--test-threads=1"])
+            .args([
+                "--exact",
+                "kill_dash_nine_mid_write",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_ENV, &path)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -172,7 +201,9 @@ fn kill_dash_nine_mid_write() {
         // extra delay so the kill lands at different points.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
-            let n = JournalFile::open(&path).map(|f| f.header().n_entries).unwrap_or(0);
+            let n = JournalFile::open(&path)
+                .map(|f| f.header().n_entries)
+                .unwrap_or(0);
             if n >= 10 || std::time::Instant::now() > deadline {
                 break;
             }
@@ -183,16 +214,31 @@ fn kill_dash_nine_mid_write() {
         child.wait().unwrap();
 
         let file = JournalFile::open(&path).unwrap();
-        assert_eq!(file.header().state, journal::format::FileState::Online as u8);
+        assert_eq!(
+            file.header().state,
+            journal::format::FileState::Online as u8
+        );
         let entries = read_and_check(&path);
-        assert!(entries.len() >= 10, "round {round}: only {} entries", entries.len());
+        assert!(
+            entries.len() >= 10,
+            "round {round}: only {} entries",
+            entries.len()
+        );
         assert_eq!(entries.len() as u64, file.header().n_entries);
         let theirs = journalctl_export(&path, &[]);
         let ours = export_entries(&entries);
-        assert!(ours == theirs, "round {round}: {}", first_difference(&ours, &theirs));
+        assert!(
+            ours == theirs,
+            "round {round}: {}",
+            first_difference(&ours, &theirs)
+        );
         let mut j = Journal::open_file(&path).unwrap();
         j.add_match(b"_SYSTEMD_UNIT=u3.service").unwrap();
         let ours = export_forward(&mut j);
-        assert_eq!(ours, journalctl_export(&path, &["_SYSTEMD_UNIT=u3.service"]), "round {round}");
+        assert_eq!(
+            ours,
+            journalctl_export(&path, &["_SYSTEMD_UNIT=u3.service"]),
+            "round {round}"
+        );
     }
 }

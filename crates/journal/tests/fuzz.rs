@@ -44,7 +44,11 @@ fn exercise(path: &Path) {
         ..Cursor::default()
     });
     let _ = j.next();
-    for m in ["_SYSTEMD_UNIT=u3.service", "PRIORITY=2", "_HOSTNAME=testhost"] {
+    for m in [
+        "_SYSTEMD_UNIT=u3.service",
+        "PRIORITY=2",
+        "_HOSTNAME=testhost",
+    ] {
         let _ = j.add_match(m.as_bytes());
     }
     j.seek_head();
@@ -106,7 +110,10 @@ fn object_offsets() -> &'static [u64] {
 /// Cases per property: 300 by default, more for a long local campaign
 /// (`VIGIL_JOURNAL_FUZZ_CASES=20000 cargo test -p vigil-journal --test fuzz`).
 fn fuzz_cases() -> u32 {
-    std::env::var("VIGIL_JOURNAL_FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(300)
+    std::env::var("VIGIL_JOURNAL_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(300)
 }
 
 fn run_on(bytes: &[u8]) {

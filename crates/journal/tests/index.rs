@@ -46,17 +46,24 @@ fn unit_query_visits_o_of_matches() {
     assert_eq!(n, N / 50);
     // Per match: the entry (header + full read), its data, a couple of
     // entry-list slots; plus the lookup and the list's arrays once.
-    assert!(visits <= n * (per_entry + 4) + 100, "{visits} visits for {n} matches");
+    assert!(
+        visits <= n * (per_entry + 4) + 100,
+        "{visits} visits for {n} matches"
+    );
     assert!(visits < N, "a scan would visit at least {N}");
 
     j.seek_tail();
     let (n_back, visits) = visits_for(&mut j, false);
     assert_eq!(n_back, n);
-    assert!(visits <= n * (per_entry + 4) + 100, "backwards: {visits} visits for {n} matches");
+    assert!(
+        visits <= n * (per_entry + 4) + 100,
+        "backwards: {visits} visits for {n} matches"
+    );
 
     // A rare value: a handful of visits, independent of the file size.
     let mut j = Journal::open_file(&path).unwrap();
-    j.add_match(b"MESSAGE=unit 7 says hello number 10007").unwrap();
+    j.add_match(b"MESSAGE=unit 7 says hello number 10007")
+        .unwrap();
     let (n, visits) = visits_for(&mut j, true);
     assert_eq!(n, 1);
     assert!(visits <= 40, "{visits} visits for one match");
@@ -74,8 +81,14 @@ fn conjunction_visits_o_of_the_smaller_list() {
     assert!(n > 0 && n < 400);
     let priority_2 = (0..N).filter(|i| (i * 7 + i % 50) % 8 == 2).count() as u64;
     assert!(priority_2 > 2000);
-    assert!(visits <= 400 * 30 + n * 12, "{visits} visits for {n} matches");
-    assert!(visits < priority_2, "{visits} visits: no better than walking PRIORITY=2");
+    assert!(
+        visits <= 400 * 30 + n * 12,
+        "{visits} visits for {n} matches"
+    );
+    assert!(
+        visits < priority_2,
+        "{visits} visits: no better than walking PRIORITY=2"
+    );
 }
 
 #[test]
@@ -97,4 +110,3 @@ fn seeks_visit_o_of_log_n() {
     }
     assert!(j.objects_visited() - before < 100);
 }
-

@@ -49,7 +49,13 @@ fn write_file(dir: &Path, n: u64) -> PathBuf {
 }
 
 fn run(path: &Path, extra: &[&str]) -> Vec<u8> {
-    let mut args = vec!["--file", path.to_str().unwrap(), "-o", "export", "--no-pager"];
+    let mut args = vec![
+        "--file",
+        path.to_str().unwrap(),
+        "-o",
+        "export",
+        "--no-pager",
+    ];
     args.extend_from_slice(extra);
     let out = journalctl(&args);
     assert!(
@@ -72,7 +78,11 @@ fn twenty_thousand_entries_agree_with_journalctl() {
     eprintln!("wrote {N} entries in {:?}", started.elapsed());
 
     let verify = journalctl(&["--file", path.to_str().unwrap(), "--verify"]);
-    assert!(verify.status.success(), "verify: {}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "verify: {}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 
     // Everything, forwards and backwards.
     let mut j = Journal::open_file(&path).unwrap();
@@ -82,22 +92,46 @@ fn twenty_thousand_entries_agree_with_journalctl() {
     assert_same(&export_entries(&all), &theirs, "full export");
     let mut reversed = all.clone();
     reversed.reverse();
-    assert_same(&export_entries(&reversed), &run(&path, &["-r"]), "reverse export");
+    assert_same(
+        &export_entries(&reversed),
+        &run(&path, &["-r"]),
+        "reverse export",
+    );
 
     // One unit, through the index.
     let mut j = Journal::open_file(&path).unwrap();
     j.add_match(b"_SYSTEMD_UNIT=u7.service").unwrap();
     let ours = export_forward(&mut j);
-    assert_same(&ours, &run(&path, &["_SYSTEMD_UNIT=u7.service"]), "unit match");
-    assert_eq!(ours.split(|&c| c == b'\n').filter(|l| l.starts_with(b"__CURSOR=")).count(), 400);
+    assert_same(
+        &ours,
+        &run(&path, &["_SYSTEMD_UNIT=u7.service"]),
+        "unit match",
+    );
+    assert_eq!(
+        ours.split(|&c| c == b'\n')
+            .filter(|l| l.starts_with(b"__CURSOR="))
+            .count(),
+        400
+    );
 
     // Two units OR'ed, AND'ed with a priority; and a disjunction.
     let mut j = Journal::open_file(&path).unwrap();
-    for m in ["_SYSTEMD_UNIT=u7.service", "_SYSTEMD_UNIT=u8.service", "PRIORITY=2"] {
+    for m in [
+        "_SYSTEMD_UNIT=u7.service",
+        "_SYSTEMD_UNIT=u8.service",
+        "PRIORITY=2",
+    ] {
         j.add_match(m.as_bytes()).unwrap();
     }
     let ours = export_forward(&mut j);
-    let theirs = run(&path, &["_SYSTEMD_UNIT=u7.service", "_SYSTEMD_UNIT=u8.service", "PRIORITY=2"]);
+    let theirs = run(
+        &path,
+        &[
+            "_SYSTEMD_UNIT=u7.service",
+            "_SYSTEMD_UNIT=u8.service",
+            "PRIORITY=2",
+        ],
+    );
     assert!(!ours.is_empty());
     assert_same(&ours, &theirs, "OR+AND match");
     let mut j = Journal::open_file(&path).unwrap();
@@ -106,17 +140,33 @@ fn twenty_thousand_entries_agree_with_journalctl() {
     j.add_disjunction();
     j.add_match(b"SYSLOG_IDENTIFIER=u4").unwrap();
     let ours = export_forward(&mut j);
-    let theirs = run(&path, &["_SYSTEMD_UNIT=u3.service", "PRIORITY=2", "+", "SYSLOG_IDENTIFIER=u4"]);
+    let theirs = run(
+        &path,
+        &[
+            "_SYSTEMD_UNIT=u3.service",
+            "PRIORITY=2",
+            "+",
+            "SYSLOG_IDENTIFIER=u4",
+        ],
+    );
     assert_same(&ours, &theirs, "disjunction");
 
     // The last five, newest first (-n 5 -r) and oldest first (-n 5).
     let mut j = Journal::open_file(&path).unwrap();
     j.seek_tail();
     let last5: Vec<Entry> = (0..5).map(|_| j.previous().unwrap().unwrap()).collect();
-    assert_same(&export_entries(&last5), &run(&path, &["-n", "5", "-r"]), "-n 5 -r");
+    assert_same(
+        &export_entries(&last5),
+        &run(&path, &["-n", "5", "-r"]),
+        "-n 5 -r",
+    );
     let mut in_order = last5.clone();
     in_order.reverse();
-    assert_same(&export_entries(&in_order), &run(&path, &["-n", "5"]), "-n 5");
+    assert_same(
+        &export_entries(&in_order),
+        &run(&path, &["-n", "5"]),
+        "-n 5",
+    );
 
     // -n 3 with a match, newest first.
     let mut j = Journal::open_file(&path).unwrap();
@@ -142,7 +192,10 @@ fn twenty_thousand_entries_agree_with_journalctl() {
         window.push(e);
     }
     assert_eq!(window.len(), 2001);
-    let theirs = run(&path, &[&format!("--since=@{since}"), &format!("--until=@{until}")]);
+    let theirs = run(
+        &path,
+        &[&format!("--since=@{since}"), &format!("--until=@{until}")],
+    );
     assert_same(&export_entries(&window), &theirs, "time window");
 
     // --after-cursor: seek to the cursor, skip the entry itself.
@@ -158,7 +211,11 @@ fn twenty_thousand_entries_agree_with_journalctl() {
 
     // -F lists each value once.
     let out = journalctl(&["--file", path.to_str().unwrap(), "-F", "_SYSTEMD_UNIT"]);
-    let mut theirs: Vec<&[u8]> = out.stdout.split(|&c| c == b'\n').filter(|l| !l.is_empty()).collect();
+    let mut theirs: Vec<&[u8]> = out
+        .stdout
+        .split(|&c| c == b'\n')
+        .filter(|l| !l.is_empty())
+        .collect();
     theirs.sort();
     let mut f = JournalFile::open(&path).unwrap();
     let ours_values = f.unique_values("_SYSTEMD_UNIT").unwrap();
@@ -244,12 +301,18 @@ fn rotation_continues_seqnums_and_directory_reads_like_journalctl_d() {
     // The same entries twice (a copy of an archived file) appear once.
     std::fs::copy(&archived[0], root.join("copy.journal~")).unwrap();
 
-    for name in archived.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()) {
+    for name in archived
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+    {
         assert!(name.starts_with(&format!("system@{SEQNUM_ID}-")), "{name}");
         assert!(name.ends_with(".journal"));
     }
     let first = JournalFile::open(&archived[1]).unwrap();
-    assert_eq!(first.header().state, journal::format::FileState::Archived as u8);
+    assert_eq!(
+        first.header().state,
+        journal::format::FileState::Archived as u8
+    );
 
     let d = root.to_str().unwrap();
     let mut j = Journal::open_directory(root).unwrap();
@@ -271,7 +334,14 @@ fn rotation_continues_seqnums_and_directory_reads_like_journalctl_d() {
     let mut j = Journal::open_directory(root).unwrap();
     j.add_match(b"_SYSTEMD_UNIT=u14.service").unwrap();
     let ours = export_forward(&mut j);
-    let theirs = journalctl(&["-D", d, "-o", "export", "--no-pager", "_SYSTEMD_UNIT=u14.service"]);
+    let theirs = journalctl(&[
+        "-D",
+        d,
+        "-o",
+        "export",
+        "--no-pager",
+        "_SYSTEMD_UNIT=u14.service",
+    ]);
     assert_same(&ours, &theirs.stdout, "-D with match");
 
     for p in &archived {
@@ -295,5 +365,78 @@ fn hundred_thousand_entries_agree_with_journalctl() {
     assert_same(&export_forward(&mut j), &run(&path, &[]), "100k export");
     let mut j = Journal::open_file(&path).unwrap();
     j.add_match(b"_SYSTEMD_UNIT=u7.service").unwrap();
-    assert_same(&export_forward(&mut j), &run(&path, &["_SYSTEMD_UNIT=u7.service"]), "100k match");
+    assert_same(
+        &export_forward(&mut j),
+        &run(&path, &["_SYSTEMD_UNIT=u7.service"]),
+        "100k match",
+    );
+}
+
+#[test]
+fn restart_moves_old_files_aside_like_journald() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("system.journal");
+    // A clean previous run.
+    let (mut w, moved) = JournalWriter::create_replacing(
+        &path,
+        id(MACHINE),
+        id(BOOT),
+        id(SEQNUM_ID),
+        &WriterOptions::default(),
+    )
+    .unwrap();
+    assert!(moved.is_none());
+    for i in 0..10 {
+        service_entry(i).append_to(&mut w).unwrap();
+    }
+    w.close().unwrap();
+    // A second run: the clean file is archived, seqnums continue.
+    let (mut w, moved) = JournalWriter::create_replacing(
+        &path,
+        id(MACHINE),
+        id(BOOT),
+        id(SEQNUM_ID),
+        &WriterOptions::default(),
+    )
+    .unwrap();
+    let archived = moved.unwrap();
+    assert!(archived
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with(&format!("system@{SEQNUM_ID}-0000000000000001-")));
+    assert_eq!(
+        JournalFile::open(&archived).unwrap().header().state,
+        journal::format::FileState::Archived as u8
+    );
+    for i in 10..20 {
+        assert_eq!(service_entry(i).append_to(&mut w).unwrap(), i + 1);
+    }
+    // This run dies without closing: the file stays ONLINE.
+    std::mem::forget(w);
+    let (mut w, moved) = JournalWriter::create_replacing(
+        &path,
+        id(MACHINE),
+        id(BOOT),
+        id(SEQNUM_ID),
+        &WriterOptions::default(),
+    )
+    .unwrap();
+    let disposed = moved.unwrap();
+    assert!(disposed.to_string_lossy().ends_with(".journal~"));
+    for i in 20..30 {
+        assert_eq!(service_entry(i).append_to(&mut w).unwrap(), i + 1);
+    }
+    w.close().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let mut j = Journal::open_directory(dir.path()).unwrap();
+    let ours = export_forward(&mut j);
+    let theirs = journalctl(&["-D", d, "-o", "export", "--no-pager"]);
+    assert_same(&ours, &theirs.stdout, "after restarts");
+    assert_eq!(
+        ours.split(|&c| c == b'\n')
+            .filter(|l| l.starts_with(b"__CURSOR="))
+            .count(),
+        30
+    );
 }

@@ -9,7 +9,9 @@ use common::*;
 use journal::{export, Error, Journal, JournalFile};
 
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// Splits an export stream into per-entry chunks (each starts with __CURSOR=).
@@ -24,7 +26,10 @@ fn chunks(export: &[u8]) -> Vec<Vec<u8>> {
         i += 1;
     }
     starts.push(text.len());
-    starts.windows(2).map(|w| text[w[0]..w[1]].to_vec()).collect()
+    starts
+        .windows(2)
+        .map(|w| text[w[0]..w[1]].to_vec())
+        .collect()
 }
 
 #[test]
@@ -44,7 +49,13 @@ fn classic_jenkins_file_reads_exactly_like_journalctl() {
     assert_eq!(ours, expected, "{}", first_difference(&ours, &expected));
 
     // A match goes through the Jenkins-hashed data hash table.
-    let live = journalctl(&["--file", path.to_str().unwrap(), "-o", "export", "SYSLOG_IDENTIFIER=fixture"]);
+    let live = journalctl(&[
+        "--file",
+        path.to_str().unwrap(),
+        "-o",
+        "export",
+        "SYSLOG_IDENTIFIER=fixture",
+    ]);
     let mut j = Journal::open_file(&path).unwrap();
     j.add_match(b"SYSLOG_IDENTIFIER=fixture").unwrap();
     let ours = export_forward(&mut j);
@@ -70,10 +81,17 @@ fn compact_zstd_file_reads_with_clear_error_for_compressed_data() {
         match j.next() {
             Ok(Some(entry)) => {
                 let ours = export::entry_to_vec(&entry);
-                assert_eq!(ours, expected[index], "{}", first_difference(&ours, &expected[index]));
+                assert_eq!(
+                    ours,
+                    expected[index],
+                    "{}",
+                    first_difference(&ours, &expected[index])
+                );
             }
             Ok(None) => break,
-            Err(Error::Compressed { algorithm, offset, .. }) => {
+            Err(Error::Compressed {
+                algorithm, offset, ..
+            }) => {
                 assert_eq!(algorithm, "ZSTD");
                 assert!(offset > 0);
                 assert!(String::from_utf8_lossy(&expected[index]).contains("long message xxx"));
@@ -88,7 +106,14 @@ fn compact_zstd_file_reads_with_clear_error_for_compressed_data() {
 
     // Keyed-hash lookups on a file we did not write; the compressed entry is
     // among the matches and is still reported, not skipped silently.
-    let live = journalctl(&["--file", path.to_str().unwrap(), "-o", "export", "-r", "SYSLOG_IDENTIFIER=fixture"]);
+    let live = journalctl(&[
+        "--file",
+        path.to_str().unwrap(),
+        "-o",
+        "export",
+        "-r",
+        "SYSLOG_IDENTIFIER=fixture",
+    ]);
     let live = chunks(&live.stdout);
     assert_eq!(live.len(), 4);
     let mut j = Journal::open_file(&path).unwrap();
@@ -119,7 +144,10 @@ fn cursor_xor_hash_matches_journald_for_every_entry() {
     let mut j = Journal::open_file(&path).unwrap();
     let mut n = 0;
     while let Some(e) = j.next().unwrap() {
-        let recomputed = e.data.iter().fold(0, |x, d| x ^ journal::hash::jenkins_hash64(d));
+        let recomputed = e
+            .data
+            .iter()
+            .fold(0, |x, d| x ^ journal::hash::jenkins_hash64(d));
         assert_eq!(recomputed, e.xor_hash);
         n += 1;
     }

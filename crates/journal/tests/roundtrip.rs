@@ -41,8 +41,14 @@ fn generate(n: u64) -> Vec<OwnedEntry> {
         .map(|i| {
             let mut fields = vec![
                 ("MESSAGE".to_string(), random_value(&mut rng)),
-                ("_SYSTEMD_UNIT".to_string(), format!("unit{}.service", rng.below(200)).into_bytes()),
-                ("PRIORITY".to_string(), rng.below(8).to_string().into_bytes()),
+                (
+                    "_SYSTEMD_UNIT".to_string(),
+                    format!("unit{}.service", rng.below(200)).into_bytes(),
+                ),
+                (
+                    "PRIORITY".to_string(),
+                    rng.below(8).to_string().into_bytes(),
+                ),
             ];
             for _ in 0..rng.below(18) {
                 let name = format!("F{}", rng.below(30));
@@ -97,7 +103,10 @@ fn check(entry: &Entry, expected: &OwnedEntry, seqnum: u64) {
     let mut got = entry.data.clone();
     got.sort();
     assert_eq!(got, expected_payloads(expected), "entry {seqnum}");
-    let xor = entry.data.iter().fold(0, |x, d| x ^ journal::hash::jenkins_hash64(d));
+    let xor = entry
+        .data
+        .iter()
+        .fold(0, |x, d| x ^ journal::hash::jenkins_hash64(d));
     // Duplicates cancel in systemd's xor hash; with them removed the xor of
     // the stored items differs exactly by the duplicates' hashes.
     let dup_xor = expected
@@ -217,7 +226,9 @@ fn brute(entries: &[OwnedEntry], levels: &[Vec<Vec<&[u8]>>]) -> Vec<u64> {
                 level.iter().any(|group| {
                     let mut fields: Vec<Vec<u8>> = group.iter().map(|m| field(m)).collect();
                     fields.dedup();
-                    fields.iter().all(|f| group.iter().filter(|m| field(m) == *f).any(|m| has(e, m)))
+                    fields
+                        .iter()
+                        .all(|f| group.iter().filter(|m| field(m) == *f).any(|m| has(e, m)))
                 })
             })
         })
@@ -230,11 +241,24 @@ fn matches_agree_with_brute_force() {
     let (_dir, path, entries) = written();
     let cases: Vec<Vec<Vec<&[u8]>>> = vec![
         vec![vec![b"_SYSTEMD_UNIT=unit7.service"]],
-        vec![vec![b"_SYSTEMD_UNIT=unit7.service", b"_SYSTEMD_UNIT=unit8.service"]],
-        vec![vec![b"_SYSTEMD_UNIT=unit7.service", b"_SYSTEMD_UNIT=unit8.service", b"PRIORITY=3"]],
-        vec![vec![b"PRIORITY=3", b"F3=v5"], vec![b"_SYSTEMD_UNIT=second.service"]],
+        vec![vec![
+            b"_SYSTEMD_UNIT=unit7.service",
+            b"_SYSTEMD_UNIT=unit8.service",
+        ]],
+        vec![vec![
+            b"_SYSTEMD_UNIT=unit7.service",
+            b"_SYSTEMD_UNIT=unit8.service",
+            b"PRIORITY=3",
+        ]],
+        vec![
+            vec![b"PRIORITY=3", b"F3=v5"],
+            vec![b"_SYSTEMD_UNIT=second.service"],
+        ],
         vec![vec![b"PRIORITY=1"]],
-        vec![vec![b"PRIORITY=1", b"_SYSTEMD_UNIT=unit9.service"], vec![b"F1=v1", b"F2=v2"]],
+        vec![
+            vec![b"PRIORITY=1", b"_SYSTEMD_UNIT=unit9.service"],
+            vec![b"F1=v1", b"F2=v2"],
+        ],
         vec![vec![b"MESSAGE=line one\nline two\0after nul\n"]],
         vec![vec![b"NOPE=absent"]],
         vec![vec![b"PRIORITY=2", b"NOPE=absent"]],
@@ -245,7 +269,12 @@ fn matches_agree_with_brute_force() {
         // The case as one conjunction level, and again AND'ed with PRIORITY<4.
         let mut with_level = vec![groups.clone()];
         let plain = brute(&entries, &with_level);
-        with_level.push(vec![vec![b"PRIORITY=0", b"PRIORITY=1", b"PRIORITY=2", b"PRIORITY=3"]]);
+        with_level.push(vec![vec![
+            b"PRIORITY=0",
+            b"PRIORITY=1",
+            b"PRIORITY=2",
+            b"PRIORITY=3",
+        ]]);
         let leveled = brute(&entries, &with_level);
         for (expected, add_level) in [(plain, false), (leveled, true)] {
             let mut m = Matches::new();
@@ -265,10 +294,14 @@ fn matches_agree_with_brute_force() {
             }
             j.set_matches(m);
             j.seek_head();
-            let fwd: Vec<u64> = std::iter::from_fn(|| j.next().unwrap()).map(|e| e.seqnum).collect();
+            let fwd: Vec<u64> = std::iter::from_fn(|| j.next().unwrap())
+                .map(|e| e.seqnum)
+                .collect();
             assert_eq!(fwd, expected, "case {c} level {add_level}");
             j.seek_tail();
-            let mut back: Vec<u64> = std::iter::from_fn(|| j.previous().unwrap()).map(|e| e.seqnum).collect();
+            let mut back: Vec<u64> = std::iter::from_fn(|| j.previous().unwrap())
+                .map(|e| e.seqnum)
+                .collect();
             back.reverse();
             assert_eq!(back, expected, "case {c} level {add_level} backwards");
         }
@@ -283,7 +316,12 @@ fn unique_values_and_entry_offsets() {
     units.sort();
     let mut expected: Vec<Vec<u8>> = entries
         .iter()
-        .flat_map(|e| e.fields.iter().filter(|(n, _)| n == "_SYSTEMD_UNIT").map(|(_, v)| v.clone()))
+        .flat_map(|e| {
+            e.fields
+                .iter()
+                .filter(|(n, _)| n == "_SYSTEMD_UNIT")
+                .map(|(_, v)| v.clone())
+        })
         .collect::<HashSet<_>>()
         .into_iter()
         .collect();
@@ -307,13 +345,22 @@ fn writer_rejects_bad_input_without_touching_the_file() {
     let before = std::fs::read(&path).unwrap();
     let mut bad = ok.clone();
     bad.fields.push(("lowercase".into(), b"x".to_vec()));
-    assert!(matches!(bad.append_to(&mut w), Err(journal::Error::InvalidField { .. })));
+    assert!(matches!(
+        bad.append_to(&mut w),
+        Err(journal::Error::InvalidField { .. })
+    ));
     let mut bad = ok.clone();
     bad.fields.clear();
-    assert!(matches!(bad.append_to(&mut w), Err(journal::Error::EmptyEntry)));
+    assert!(matches!(
+        bad.append_to(&mut w),
+        Err(journal::Error::EmptyEntry)
+    ));
     let mut bad = ok.clone();
     bad.realtime = 0;
-    assert!(matches!(bad.append_to(&mut w), Err(journal::Error::InvalidTimestamp { .. })));
+    assert!(matches!(
+        bad.append_to(&mut w),
+        Err(journal::Error::InvalidTimestamp { .. })
+    ));
     assert_eq!(std::fs::read(&path).unwrap(), before);
     // Still usable afterwards.
     assert_eq!(service_entry(2).append_to(&mut w).unwrap(), 2);
@@ -329,7 +376,9 @@ fn a_reader_follows_a_live_writer_after_refresh() {
     }
     let mut j = Journal::open_file(&path).unwrap();
     j.add_match(b"_HOSTNAME=testhost").unwrap();
-    let seen: Vec<u64> = std::iter::from_fn(|| j.next().unwrap()).map(|e| e.seqnum).collect();
+    let seen: Vec<u64> = std::iter::from_fn(|| j.next().unwrap())
+        .map(|e| e.seqnum)
+        .collect();
     assert_eq!(seen, (1..=10).collect::<Vec<_>>());
     for i in 10..25 {
         service_entry(i).append_to(&mut w).unwrap();
@@ -337,7 +386,9 @@ fn a_reader_follows_a_live_writer_after_refresh() {
     // Without refresh the reader keeps its snapshot of the header.
     assert!(j.next().unwrap().is_none());
     j.refresh().unwrap();
-    let seen: Vec<u64> = std::iter::from_fn(|| j.next().unwrap()).map(|e| e.seqnum).collect();
+    let seen: Vec<u64> = std::iter::from_fn(|| j.next().unwrap())
+        .map(|e| e.seqnum)
+        .collect();
     assert_eq!(seen, (11..=25).collect::<Vec<_>>());
     // The file is ONLINE while the writer has it, OFFLINE after close.
     assert_eq!(JournalFile::open(&path).unwrap().header().state, 1);
@@ -357,7 +408,10 @@ fn thousands_of_distinct_field_names() {
             realtime: 1_700_000_000_000_000 + i,
             monotonic: 1 + i,
             boot_id: id(BOOT),
-            fields: vec![(format!("FIELD_{i}"), b"x".to_vec()), ("FIELD_0".into(), i.to_string().into_bytes())],
+            fields: vec![
+                (format!("FIELD_{i}"), b"x".to_vec()),
+                ("FIELD_0".into(), i.to_string().into_bytes()),
+            ],
         };
         e.append_to(&mut w).unwrap();
     }
@@ -371,7 +425,11 @@ fn thousands_of_distinct_field_names() {
     assert_eq!(e.field("FIELD_0"), Some(&b"4321"[..]));
     assert!(j.next().unwrap().is_none());
     let verify = journalctl(&["--file", path.to_str().unwrap(), "--verify"]);
-    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stderr));
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
     let mut f = JournalFile::open(&path).unwrap();
     assert_eq!(f.unique_values("FIELD_0").unwrap().len(), 5001);
 }

@@ -60,16 +60,30 @@ impl Chain {
         if data.n_entries == 0 || data.entry_offset == 0 {
             return Chain::build(core, None, 0, 0);
         }
-        Chain::build(core, Some(data.entry_offset), data.entry_array_offset, data.n_entries - 1)
+        Chain::build(
+            core,
+            Some(data.entry_offset),
+            data.entry_array_offset,
+            data.n_entries - 1,
+        )
     }
 
-    fn build(core: &mut Core, inline_first: Option<u64>, first_array: u64, count: u64) -> Result<Chain> {
+    fn build(
+        core: &mut Core,
+        inline_first: Option<u64>,
+        first_array: u64,
+        count: u64,
+    ) -> Result<Chain> {
         let item_size = core.layout().entry_array_item_size();
         let mut arrays = Vec::new();
         let mut covered = 0u64;
         let mut offset = first_array;
         while covered < count && offset != 0 {
-            let Ok(buf) = core.object_prefix(offset, ObjectType::EntryArray, ENTRY_ARRAY_ITEMS_OFFSET as usize) else {
+            let Ok(buf) = core.object_prefix(
+                offset,
+                ObjectType::EntryArray,
+                ENTRY_ARRAY_ITEMS_OFFSET as usize,
+            ) else {
                 break;
             };
             let size = format::le64(&buf, 8);
@@ -121,7 +135,10 @@ impl Chain {
             Some(_) => index - 1,
             None => index,
         };
-        let slot = self.arrays.partition_point(|a| a.start <= index).saturating_sub(1);
+        let slot = self
+            .arrays
+            .partition_point(|a| a.start <= index)
+            .saturating_sub(1);
         let array = self
             .arrays
             .get(slot)

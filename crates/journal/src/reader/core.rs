@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::format::{
-    self, object_flags, DataHeader, EntryHeader, FieldHeader, Header, HeaderProblem, Layout, ObjectHeader,
-    ObjectType, ENTRY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET, HASH_ITEM_SIZE, HEADER_SIZE_KNOWN, OBJECT_HEADER_SIZE,
+    self, object_flags, DataHeader, EntryHeader, FieldHeader, Header, HeaderProblem, Layout,
+    ObjectHeader, ObjectType, ENTRY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET, HASH_ITEM_SIZE,
+    HEADER_SIZE_KNOWN, OBJECT_HEADER_SIZE,
 };
 use crate::hash::{jenkins_hash64, siphash24};
 use crate::io::BlockCache;
@@ -55,7 +56,11 @@ impl Core {
     /// writer appended since.
     pub(crate) fn load_header(&mut self) -> Result<()> {
         self.io.invalidate();
-        let meta = self.io.file().metadata().map_err(|e| Error::io(&self.path, "stat", e))?;
+        let meta = self
+            .io
+            .file()
+            .metadata()
+            .map_err(|e| Error::io(&self.path, "stat", e))?;
         if !meta.is_file() {
             return Err(Error::BadHeader {
                 path: self.path.clone(),
@@ -65,21 +70,25 @@ impl Core {
         self.file_size = meta.len();
         let want = (self.file_size as usize).min(HEADER_SIZE_KNOWN);
         let mut buf = vec![0u8; want];
-        self.io.read(0, &mut buf).map_err(|e| Error::io(&self.path, "read header of", e))?;
+        self.io
+            .read(0, &mut buf)
+            .map_err(|e| Error::io(&self.path, "read header of", e))?;
         let header = Header::decode(&buf).map_err(|reason| Error::BadHeader {
             path: self.path.clone(),
             reason,
         })?;
-        header.check(self.file_size).map_err(|problem| match problem {
-            HeaderProblem::Bad(reason) => Error::BadHeader {
-                path: self.path.clone(),
-                reason,
-            },
-            HeaderProblem::Unsupported(what) => Error::Unsupported {
-                path: self.path.clone(),
-                what,
-            },
-        })?;
+        header
+            .check(self.file_size)
+            .map_err(|problem| match problem {
+                HeaderProblem::Bad(reason) => Error::BadHeader {
+                    path: self.path.clone(),
+                    reason,
+                },
+                HeaderProblem::Unsupported(what) => Error::Unsupported {
+                    path: self.path.clone(),
+                    what,
+                },
+            })?;
         self.layout = header.layout();
         self.header = header;
         Ok(())
@@ -111,7 +120,9 @@ impl Core {
     }
 
     fn raw(&mut self, offset: u64, len: usize) -> Result<Vec<u8>> {
-        self.io.read_vec(offset, len).map_err(|e| Error::io(&self.path, "read", e))
+        self.io
+            .read_vec(offset, len)
+            .map_err(|e| Error::io(&self.path, "read", e))
     }
 
     /// Validates the object header at `offset` and returns it.
@@ -119,24 +130,44 @@ impl Core {
         if !offset.is_multiple_of(8) || offset < self.header.header_size {
             return Err(self.corrupt(offset, format!("invalid {} offset", expected.name())));
         }
-        if offset.checked_add(OBJECT_HEADER_SIZE).is_none_or(|end| end > self.file_size) {
-            return Err(self.corrupt(offset, format!("{} offset beyond end of file", expected.name())));
+        if offset
+            .checked_add(OBJECT_HEADER_SIZE)
+            .is_none_or(|end| end > self.file_size)
+        {
+            return Err(self.corrupt(
+                offset,
+                format!("{} offset beyond end of file", expected.name()),
+            ));
         }
         self.visits += 1;
         let buf = self.raw(offset, OBJECT_HEADER_SIZE as usize)?;
-        let oh = ObjectHeader::decode(&buf).ok_or_else(|| self.corrupt(offset, "short object header"))?;
+        let oh = ObjectHeader::decode(&buf)
+            .ok_or_else(|| self.corrupt(offset, "short object header"))?;
         if oh.object_type != expected as u8 {
             let found = ObjectType::from_u8(oh.object_type).map_or("unknown", ObjectType::name);
             return Err(self.corrupt(
                 offset,
-                format!("expected {} object, found {found} (type {})", expected.name(), oh.object_type),
+                format!(
+                    "expected {} object, found {found} (type {})",
+                    expected.name(),
+                    oh.object_type
+                ),
             ));
         }
         if oh.size < ObjectHeader::min_size(expected, self.layout) {
-            return Err(self.corrupt(offset, format!("{} object too small ({} bytes)", expected.name(), oh.size)));
+            return Err(self.corrupt(
+                offset,
+                format!("{} object too small ({} bytes)", expected.name(), oh.size),
+            ));
         }
-        if offset.checked_add(oh.size).is_none_or(|end| end > self.file_size) {
-            return Err(self.corrupt(offset, format!("{} object runs past end of file", expected.name())));
+        if offset
+            .checked_add(oh.size)
+            .is_none_or(|end| end > self.file_size)
+        {
+            return Err(self.corrupt(
+                offset,
+                format!("{} object runs past end of file", expected.name()),
+            ));
         }
         if oh.flags & object_flags::COMPRESSED_MASK != 0 {
             if expected != ObjectType::Data {
@@ -158,7 +189,12 @@ impl Core {
     }
 
     /// The first `len` bytes of a validated object (`len` ≤ its minimum size).
-    pub(crate) fn object_prefix(&mut self, offset: u64, expected: ObjectType, len: usize) -> Result<Vec<u8>> {
+    pub(crate) fn object_prefix(
+        &mut self,
+        offset: u64,
+        expected: ObjectType,
+        len: usize,
+    ) -> Result<Vec<u8>> {
         self.object_header(offset, expected)?;
         self.raw(offset, len)
     }
@@ -189,7 +225,11 @@ impl Core {
     }
 
     fn data_prefix(&mut self, offset: u64) -> Result<Vec<u8>> {
-        match self.object_prefix(offset, ObjectType::Data, format::DATA_PAYLOAD_OFFSET as usize) {
+        match self.object_prefix(
+            offset,
+            ObjectType::Data,
+            format::DATA_PAYLOAD_OFFSET as usize,
+        ) {
             Err(Error::Compressed { .. }) => self.raw(offset, format::DATA_PAYLOAD_OFFSET as usize),
             other => other,
         }
@@ -211,7 +251,8 @@ impl Core {
     /// An ENTRY object's header and its DATA offsets, in stored order.
     pub(crate) fn entry_items(&mut self, offset: u64) -> Result<(EntryHeader, Vec<u64>)> {
         let buf = self.object(offset, ObjectType::Entry)?;
-        let eh = EntryHeader::decode(&buf).ok_or_else(|| self.corrupt(offset, "short entry object"))?;
+        let eh =
+            EntryHeader::decode(&buf).ok_or_else(|| self.corrupt(offset, "short entry object"))?;
         let item_size = self.layout.entry_item_size() as usize;
         let items = buf.get(ENTRY_ITEMS_OFFSET as usize..).unwrap_or(&[]);
         if items.len() % item_size != 0 {
@@ -219,7 +260,13 @@ impl Core {
         }
         let offsets = items
             .chunks_exact(item_size)
-            .map(|c| if item_size == 4 { u64::from(format::le32(c, 0)) } else { format::le64(c, 0) })
+            .map(|c| {
+                if item_size == 4 {
+                    u64::from(format::le32(c, 0))
+                } else {
+                    format::le64(c, 0)
+                }
+            })
             .collect();
         Ok((eh, offsets))
     }
@@ -236,7 +283,10 @@ impl Core {
     /// Looks a DATA payload up through the data hash table.
     pub(crate) fn find_data(&mut self, payload: &[u8]) -> Result<Option<u64>> {
         let hash = self.hash(payload);
-        let (table, size) = (self.header.data_hash_table_offset, self.header.data_hash_table_size);
+        let (table, size) = (
+            self.header.data_hash_table_offset,
+            self.header.data_hash_table_size,
+        );
         let mut p = self.bucket_head(table, size, hash)?;
         while p != 0 {
             let dh = self.data_header(p)?;
@@ -262,11 +312,15 @@ impl Core {
     /// Looks a FIELD name up through the field hash table.
     pub(crate) fn find_field(&mut self, name: &[u8]) -> Result<Option<FieldHeader>> {
         let hash = self.hash(name);
-        let (table, size) = (self.header.field_hash_table_offset, self.header.field_hash_table_size);
+        let (table, size) = (
+            self.header.field_hash_table_offset,
+            self.header.field_hash_table_size,
+        );
         let mut p = self.bucket_head(table, size, hash)?;
         while p != 0 {
             let buf = self.object(p, ObjectType::Field)?;
-            let fh = FieldHeader::decode(&buf).ok_or_else(|| self.corrupt(p, "short field object"))?;
+            let fh =
+                FieldHeader::decode(&buf).ok_or_else(|| self.corrupt(p, "short field object"))?;
             if fh.hash == hash && buf.get(FIELD_PAYLOAD_OFFSET as usize..) == Some(name) {
                 return Ok(Some(fh));
             }

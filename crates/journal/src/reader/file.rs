@@ -60,7 +60,9 @@ impl Entry {
 
     /// The first value of field `name`, if present.
     pub fn field(&self, name: &str) -> Option<&[u8]> {
-        self.fields().find(|(n, _)| *n == name.as_bytes()).map(|(_, v)| v)
+        self.fields()
+            .find(|(n, _)| *n == name.as_bytes())
+            .map(|(_, v)| v)
     }
 }
 
@@ -153,7 +155,9 @@ impl JournalFile {
     /// Offsets of all entries in file order, from the global entry list.
     pub fn entry_offsets(&mut self) -> Result<Vec<u64>> {
         let chain = Chain::global(&mut self.core)?;
-        (0..chain.len()).map(|i| chain.item(&mut self.core, i)).collect()
+        (0..chain.len())
+            .map(|i| chain.item(&mut self.core, i))
+            .collect()
     }
 
     /// Every value field `name` takes in this file (`journalctl -F`), from
@@ -175,7 +179,10 @@ impl JournalFile {
             }
             let dh = self.core.data_header(p)?;
             let payload = self.core.data_payload(p)?;
-            if let Some(value) = payload.strip_prefix(name.as_bytes()).and_then(|rest| rest.strip_prefix(b"=")) {
+            if let Some(value) = payload
+                .strip_prefix(name.as_bytes())
+                .and_then(|rest| rest.strip_prefix(b"="))
+            {
                 values.push(value.to_vec());
             }
             p = dh.next_field_offset;
@@ -202,7 +209,11 @@ impl JournalFile {
         }
         match self.global.as_mut() {
             Some(chain) => Ok((&mut self.core, chain)),
-            None => Err(Error::corrupt(self.core.path(), 0, "global entry list unavailable")),
+            None => Err(Error::corrupt(
+                self.core.path(),
+                0,
+                "global entry list unavailable",
+            )),
         }
     }
 }

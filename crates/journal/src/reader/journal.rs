@@ -49,7 +49,11 @@ enum Location {
     /// going backwards).
     Seek(Key),
     /// The last returned entry, from file `slot` at `offset`.
-    Entry { key: Key, slot: usize, offset: u64 },
+    Entry {
+        key: Key,
+        slot: usize,
+        offset: u64,
+    },
 }
 
 /// Whatever is known about a position.
@@ -85,7 +89,10 @@ pub struct Journal {
 impl Journal {
     /// Reads one file (`journalctl --file=PATH`).
     pub fn open_file(path: &Path) -> Result<Journal> {
-        Ok(Journal::from_files(vec![JournalFile::open(path)?], Vec::new()))
+        Ok(Journal::from_files(
+            vec![JournalFile::open(path)?],
+            Vec::new(),
+        ))
     }
 
     /// Reads several files as one stream. Every file must open.
@@ -503,7 +510,11 @@ fn locate(file: &mut JournalFile, key: &Key, forward: bool) -> Result<Option<u64
             let mut chain = super::chain::Chain::for_data(&mut file.core, data)?;
             let i = chain.partition_point(&mut file.core, |core, off| {
                 let eh = core.entry_header(off)?;
-                Ok(if forward { eh.monotonic >= mono } else { eh.monotonic > mono })
+                Ok(if forward {
+                    eh.monotonic >= mono
+                } else {
+                    eh.monotonic > mono
+                })
             })?;
             let index = if forward { Some(i) } else { i.checked_sub(1) };
             return match index.filter(|&i| i < chain.len()) {
@@ -531,7 +542,11 @@ fn bisect_global(
     let (core, chain) = file.global()?;
     let i = chain.partition_point(core, |core, off| {
         let eh = core.entry_header(off)?;
-        Ok(if forward { field(&eh) >= target } else { field(&eh) > target })
+        Ok(if forward {
+            field(&eh) >= target
+        } else {
+            field(&eh) > target
+        })
     })?;
     let index = if forward { Some(i) } else { i.checked_sub(1) };
     match index.filter(|&i| i < chain.len()) {
@@ -568,7 +583,11 @@ fn clone_error(e: &Error) -> Error {
             op,
             source: std::io::Error::new(source.kind(), source.to_string()),
         },
-        Error::Corrupt { path, offset, reason } => Error::Corrupt {
+        Error::Corrupt {
+            path,
+            offset,
+            reason,
+        } => Error::Corrupt {
             path: path.clone(),
             offset: *offset,
             reason: reason.clone(),

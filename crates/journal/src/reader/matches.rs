@@ -238,7 +238,10 @@ mod tests {
         assert_eq!(
             m.levels,
             vec![vec![vec![
-                vec![b"_SYSTEMD_UNIT=a.service".to_vec(), b"_SYSTEMD_UNIT=b.service".to_vec()],
+                vec![
+                    b"_SYSTEMD_UNIT=a.service".to_vec(),
+                    b"_SYSTEMD_UNIT=b.service".to_vec()
+                ],
                 vec![b"PRIORITY=3".to_vec()],
             ]]]
         );

@@ -42,8 +42,8 @@ use super::index::{DataMeta, FieldMeta};
 use super::{advance, ArrayTail, EntryFields, JournalWriter};
 use crate::error::{Error, Result};
 use crate::format::{
-    self, object_offset as oo, ObjectType, DATA_PAYLOAD_OFFSET,
-    ENTRY_ARRAY_ITEMS_OFFSET, ENTRY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET, HASH_ITEM_SIZE, TIMESTAMP_LIMIT,
+    self, object_offset as oo, ObjectType, DATA_PAYLOAD_OFFSET, ENTRY_ARRAY_ITEMS_OFFSET,
+    ENTRY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET, HASH_ITEM_SIZE, TIMESTAMP_LIMIT,
 };
 use crate::hash::{jenkins_hash64, siphash24};
 
@@ -56,7 +56,11 @@ pub(super) enum Backlink {
     Slot { array: u64, index: u64 },
     /// Append a new array (planned at `offset`, `capacity` slots), linked
     /// from `prev`'s next pointer, or from the list head when `None`.
-    NewArray { prev: Option<u64>, offset: u64, capacity: u64 },
+    NewArray {
+        prev: Option<u64>,
+        offset: u64,
+        capacity: u64,
+    },
 }
 
 /// One unique DATA payload of the entry.
@@ -158,7 +162,11 @@ impl JournalWriter {
         let mut new_fields = 0u64;
         for item in items.iter_mut().filter(|i| i.existing.is_none()) {
             item.offset = pos;
-            pos = advance(&self.path, pos, DATA_PAYLOAD_OFFSET + item.payload.len() as u64)?;
+            pos = advance(
+                &self.path,
+                pos,
+                DATA_PAYLOAD_OFFSET + item.payload.len() as u64,
+            )?;
             new_objects += 1;
             new_data += 1;
             let name = &item.payload[..item.name_len];
@@ -279,7 +287,11 @@ impl JournalWriter {
         for item in plan.items.iter().filter(|i| i.existing.is_none()) {
             let at = (item.offset - base) as usize;
             let obj = &mut tail[at..];
-            format::put_object_header(obj, ObjectType::Data, DATA_PAYLOAD_OFFSET + item.payload.len() as u64);
+            format::put_object_header(
+                obj,
+                ObjectType::Data,
+                DATA_PAYLOAD_OFFSET + item.payload.len() as u64,
+            );
             format::put64(obj, oo::DATA_HASH as usize, item.hash);
             format::put64(obj, oo::DATA_ENTRY_OFFSET as usize, plan.entry_offset);
             format::put64(obj, oo::DATA_N_ENTRIES as usize, 1);
@@ -312,7 +324,11 @@ impl JournalWriter {
         let mut field_heads = Vec::with_capacity(plan.fields.len());
         for (index, field) in plan.fields.iter().enumerate() {
             let mut head = field.old_head;
-            for item in plan.items.iter().filter(|i| i.existing.is_none() && i.field == index) {
+            for item in plan
+                .items
+                .iter()
+                .filter(|i| i.existing.is_none() && i.field == index)
+            {
                 let at = (item.offset - base) as usize + oo::DATA_NEXT_FIELD as usize;
                 format::put64(&mut tail, at, head);
                 head = item.offset;
@@ -321,10 +337,15 @@ impl JournalWriter {
                 let name = &field.name;
                 let at = (field.offset - base) as usize;
                 let obj = &mut tail[at..];
-                format::put_object_header(obj, ObjectType::Field, FIELD_PAYLOAD_OFFSET + name.len() as u64);
+                format::put_object_header(
+                    obj,
+                    ObjectType::Field,
+                    FIELD_PAYLOAD_OFFSET + name.len() as u64,
+                );
                 format::put64(obj, 16, field.hash);
                 format::put64(obj, oo::FIELD_HEAD_DATA as usize, head);
-                obj[FIELD_PAYLOAD_OFFSET as usize..FIELD_PAYLOAD_OFFSET as usize + name.len()].copy_from_slice(name);
+                obj[FIELD_PAYLOAD_OFFSET as usize..FIELD_PAYLOAD_OFFSET as usize + name.len()]
+                    .copy_from_slice(name);
                 let bucket = field.hash % n_field_buckets;
                 // Field objects are not cached by offset; nothing to relink.
                 let _ = self.chain_into(
@@ -338,13 +359,19 @@ impl JournalWriter {
                     &mut links,
                 );
             } else {
-                links.push((field.offset + oo::FIELD_HEAD_DATA, head.to_le_bytes().to_vec()));
+                links.push((
+                    field.offset + oo::FIELD_HEAD_DATA,
+                    head.to_le_bytes().to_vec(),
+                ));
             }
             field_heads.push(head);
         }
         let field_updates = sorted(field_buckets);
         for (bucket, (head, tail_off)) in &field_updates {
-            links.push((field_table + bucket * HASH_ITEM_SIZE, pair(*head, *tail_off)));
+            links.push((
+                field_table + bucket * HASH_ITEM_SIZE,
+                pair(*head, *tail_off),
+            ));
         }
 
         // The entry object.
@@ -379,10 +406,17 @@ impl JournalWriter {
                     links.push((item.offset + oo::DATA_ENTRY_OFFSET, bytes));
                 }
                 Backlink::Slot { array, index } => {
-                    links.push((array_slot(array, index), plan.entry_offset.to_le_bytes().to_vec()));
+                    links.push((
+                        array_slot(array, index),
+                        plan.entry_offset.to_le_bytes().to_vec(),
+                    ));
                     links.push((n_entries_at, count));
                 }
-                Backlink::NewArray { prev, offset, capacity } => {
+                Backlink::NewArray {
+                    prev,
+                    offset,
+                    capacity,
+                } => {
                     write_new_array(&mut tail, base, offset, capacity, plan.entry_offset);
                     match prev {
                         None => {
@@ -391,7 +425,8 @@ impl JournalWriter {
                             links.push((item.offset + oo::DATA_ENTRY_ARRAY, bytes));
                         }
                         Some(prev) => {
-                            links.push((prev + oo::ENTRY_ARRAY_NEXT, offset.to_le_bytes().to_vec()));
+                            links
+                                .push((prev + oo::ENTRY_ARRAY_NEXT, offset.to_le_bytes().to_vec()));
                             links.push((n_entries_at, count));
                         }
                     }
@@ -403,14 +438,26 @@ impl JournalWriter {
         let mut header = self.header.clone();
         let global_tail = match plan.global {
             Backlink::Slot { array, index } => {
-                links.push((array_slot(array, index), plan.entry_offset.to_le_bytes().to_vec()));
-                self.global_tail.map(|t| ArrayTail { used: index + 1, ..t })
+                links.push((
+                    array_slot(array, index),
+                    plan.entry_offset.to_le_bytes().to_vec(),
+                ));
+                self.global_tail.map(|t| ArrayTail {
+                    used: index + 1,
+                    ..t
+                })
             }
-            Backlink::NewArray { prev, offset, capacity } => {
+            Backlink::NewArray {
+                prev,
+                offset,
+                capacity,
+            } => {
                 write_new_array(&mut tail, base, offset, capacity, plan.entry_offset);
                 match prev {
                     None => header.entry_array_offset = offset,
-                    Some(prev) => links.push((prev + oo::ENTRY_ARRAY_NEXT, offset.to_le_bytes().to_vec())),
+                    Some(prev) => {
+                        links.push((prev + oo::ENTRY_ARRAY_NEXT, offset.to_le_bytes().to_vec()))
+                    }
                 }
                 Some(ArrayTail {
                     offset,
@@ -474,12 +521,16 @@ impl JournalWriter {
                 self.index.update_data(item.offset, |m| {
                     m.n_entries += 1;
                     m.tail = Some(item.tail_after);
-                    if let Backlink::NewArray { prev: None, offset, .. } = item.backlink {
+                    if let Backlink::NewArray {
+                        prev: None, offset, ..
+                    } = item.backlink
+                    {
                         m.entry_array_offset = offset;
                     }
                 });
             } else {
-                let next_hash = format::le64(&tail, (item.offset - base + oo::DATA_NEXT_HASH) as usize);
+                let next_hash =
+                    format::le64(&tail, (item.offset - base + oo::DATA_NEXT_HASH) as usize);
                 self.index.remember_data(
                     item.offset,
                     DataMeta {
@@ -607,7 +658,11 @@ fn array_slot(array: u64, index: u64) -> u64 {
 fn write_new_array(tail: &mut [u8], base: u64, offset: u64, capacity: u64, first: u64) {
     let at = (offset - base) as usize;
     let obj = &mut tail[at..];
-    format::put_object_header(obj, ObjectType::EntryArray, ENTRY_ARRAY_ITEMS_OFFSET + 8 * capacity);
+    format::put_object_header(
+        obj,
+        ObjectType::EntryArray,
+        ENTRY_ARRAY_ITEMS_OFFSET + 8 * capacity,
+    );
     format::put64(obj, ENTRY_ARRAY_ITEMS_OFFSET as usize, first);
 }
 

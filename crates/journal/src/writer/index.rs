@@ -23,8 +23,8 @@ use super::append::Backlink;
 use super::{advance, ArrayTail, JournalWriter};
 use crate::error::{Error, Result};
 use crate::format::{
-    self, DataHeader, FieldHeader, ObjectHeader, ObjectType, DATA_PAYLOAD_OFFSET, ENTRY_ARRAY_ITEMS_OFFSET,
-    FIELD_PAYLOAD_OFFSET,
+    self, DataHeader, FieldHeader, ObjectHeader, ObjectType, DATA_PAYLOAD_OFFSET,
+    ENTRY_ARRAY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET,
 };
 
 /// Cached DATA objects before the cache is emptied.
@@ -103,14 +103,20 @@ impl JournalWriter {
         let buf = self.read(offset, DATA_PAYLOAD_OFFSET as usize)?;
         let dh = DataHeader::decode(&buf)
             .filter(|d| buf[0] == ObjectType::Data as u8 && d.size >= DATA_PAYLOAD_OFFSET)
-            .ok_or_else(|| Error::corrupt(&self.path, offset, "expected a data object in hash chain"))?;
+            .ok_or_else(|| {
+                Error::corrupt(&self.path, offset, "expected a data object in hash chain")
+            })?;
         let meta = DataMeta {
             hash: dh.hash,
             next_hash: dh.next_hash_offset,
             payload_len: dh.size - DATA_PAYLOAD_OFFSET,
             n_entries: dh.n_entries,
             entry_array_offset: dh.entry_array_offset,
-            tail: if dh.n_entries <= 1 && dh.entry_array_offset == 0 { Some(None) } else { None },
+            tail: if dh.n_entries <= 1 && dh.entry_array_offset == 0 {
+                Some(None)
+            } else {
+                None
+            },
         };
         self.index.remember_data(offset, meta);
         Ok(meta)
@@ -118,7 +124,11 @@ impl JournalWriter {
 
     /// Finds a DATA object by payload. Returns it (if any) and the chain
     /// depth walked, for the header's `data_hash_chain_depth`.
-    pub(super) fn find_data(&mut self, hash: u64, payload: &[u8]) -> Result<(Option<(u64, DataMeta)>, u64)> {
+    pub(super) fn find_data(
+        &mut self,
+        hash: u64,
+        payload: &[u8],
+    ) -> Result<(Option<(u64, DataMeta)>, u64)> {
         let buckets = self.index.data_buckets.len() as u64;
         let mut p = self.index.data_buckets[(hash % buckets) as usize].0;
         let mut depth = 0;
@@ -140,7 +150,11 @@ impl JournalWriter {
     }
 
     /// Finds a FIELD object by name, with the chain depth walked.
-    pub(super) fn find_field(&mut self, hash: u64, name: &[u8]) -> Result<(Option<FieldMeta>, u64)> {
+    pub(super) fn find_field(
+        &mut self,
+        hash: u64,
+        name: &[u8],
+    ) -> Result<(Option<FieldMeta>, u64)> {
         if let Some(meta) = self.index.fields.get(name) {
             return Ok((Some(*meta), 0));
         }
@@ -151,7 +165,9 @@ impl JournalWriter {
             let buf = self.read(p, FIELD_PAYLOAD_OFFSET as usize)?;
             let fh = FieldHeader::decode(&buf)
                 .filter(|f| buf[0] == ObjectType::Field as u8 && f.size >= FIELD_PAYLOAD_OFFSET)
-                .ok_or_else(|| Error::corrupt(&self.path, p, "expected a field object in hash chain"))?;
+                .ok_or_else(|| {
+                    Error::corrupt(&self.path, p, "expected a field object in hash chain")
+                })?;
             if fh.hash == hash && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64 {
                 let stored = self.read(p + FIELD_PAYLOAD_OFFSET, name.len())?;
                 if stored == name {
@@ -194,7 +210,10 @@ impl JournalWriter {
                     array: t.offset,
                     index: t.used,
                 },
-                Some(ArrayTail { used: t.used + 1, ..t }),
+                Some(ArrayTail {
+                    used: t.used + 1,
+                    ..t
+                }),
             )),
             _ => {
                 let capacity = tail.map_or(4, |t| (t.capacity * 2).max(4));
@@ -223,11 +242,18 @@ impl JournalWriter {
         let mut tail = None;
         while array != 0 {
             if tail.is_some_and(|t: ArrayTail| array <= t.offset) {
-                return Err(Error::corrupt(&self.path, data_offset, "entry array chain loops"));
+                return Err(Error::corrupt(
+                    &self.path,
+                    data_offset,
+                    "entry array chain loops",
+                ));
             }
             let buf = self.read(array, ENTRY_ARRAY_ITEMS_OFFSET as usize)?;
             let oh = ObjectHeader::decode(&buf)
-                .filter(|h| h.object_type == ObjectType::EntryArray as u8 && h.size > ENTRY_ARRAY_ITEMS_OFFSET)
+                .filter(|h| {
+                    h.object_type == ObjectType::EntryArray as u8
+                        && h.size > ENTRY_ARRAY_ITEMS_OFFSET
+                })
                 .ok_or_else(|| Error::corrupt(&self.path, array, "expected an entry array"))?;
             let capacity = (oh.size - ENTRY_ARRAY_ITEMS_OFFSET) / 8;
             let used = remaining.min(capacity);

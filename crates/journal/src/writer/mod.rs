@@ -5,7 +5,9 @@
 //! 1. [`JournalWriter::create`] makes a new file: a 264-byte header, the
 //!    FIELD_HASH_TABLE and the DATA_HASH_TABLE objects (in that order, as
 //!    systemd does), space preallocated with `posix_fallocate` in 8 MiB
-//!    steps, state ONLINE.
+//!    steps, state ONLINE. [`JournalWriter::create_replacing`] first moves
+//!    aside a file a previous run left at the path, as journald does at
+//!    start-up (archived if clean, `.journal~` if it was left ONLINE).
 //! 2. [`JournalWriter::append`] adds one entry (see `append.rs` for the
 //!    write ordering that makes a `kill -9` at any instant harmless).
 //! 3. [`JournalWriter::flush`] makes the file OFFLINE (with `fdatasync`
@@ -49,8 +51,8 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 use crate::format::{
-    self, align8, incompatible, FileState, Header, ObjectType, HASH_ITEM_SIZE, HASH_TABLE_ITEMS_OFFSET,
-    HEADER_SIZE,
+    self, align8, incompatible, FileState, Header, ObjectType, HASH_ITEM_SIZE,
+    HASH_TABLE_ITEMS_OFFSET, HEADER_SIZE,
 };
 use crate::id128::Id128;
 use crate::io::BlockCache;
@@ -231,7 +233,13 @@ impl JournalWriter {
         Ok(writer)
     }
 
-    fn initialise(&mut self, field_table: u64, field_size: u64, data_table: u64, data_size: u64) -> Result<()> {
+    fn initialise(
+        &mut self,
+        field_table: u64,
+        field_size: u64,
+        data_table: u64,
+        data_size: u64,
+    ) -> Result<()> {
         self.ensure_allocated(self.append_pos)?;
         let mut object = [0u8; 16];
         format::put_object_header(&mut object, ObjectType::FieldHashTable, field_size);
@@ -347,16 +355,37 @@ impl JournalWriter {
     }
 
     fn dispose(&mut self) -> Result<PathBuf> {
-        let stem = journal_stem(&self.path);
-        let random = Id128::random()?;
-        let name = format!(
-            "{stem}@{:016x}-{}.journal~",
-            self.header.tail_entry_realtime,
-            &random.to_hex()[..16]
-        );
-        let target = self.path.with_file_name(name);
+        let target = disposed_path(&self.path, self.header.tail_entry_realtime)?;
         std::fs::rename(&self.path, &target).map_err(|e| Error::io(&self.path, "rename", e))?;
         Ok(target)
+    }
+
+    /// Creates a new file at `path` like [`create`](Self::create), first
+    /// moving aside whatever file a previous run left there, the way
+    /// journald does at start-up:
+    ///
+    /// - a file closed cleanly (OFFLINE) is marked ARCHIVED and renamed to
+    ///   the archived name (`<stem>@<seqnum_id>-<seqnum>-<time>.journal`);
+    /// - a file left ONLINE (the writer died) or unreadable is renamed to
+    ///   `<stem>@<time>-<random>.journal~`, which readers still include.
+    ///
+    /// If the old file shares `seqnum_id`, sequence numbers continue after
+    /// its last entry. Returns the writer and where the old file went.
+    pub fn create_replacing(
+        path: &Path,
+        machine_id: Id128,
+        boot_id: Id128,
+        seqnum_id: Id128,
+        options: &WriterOptions,
+    ) -> Result<(JournalWriter, Option<PathBuf>)> {
+        let mut options = options.clone();
+        let moved = match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(path, "stat", e)),
+            Ok(_) => Some(move_aside(path, seqnum_id, &mut options)?),
+        };
+        let writer = JournalWriter::create(path, machine_id, boot_id, seqnum_id, &options)?;
+        Ok((writer, moved))
     }
 
     fn set_state(&mut self, state: FileState) -> Result<()> {
@@ -369,7 +398,10 @@ impl JournalWriter {
     }
 
     fn sync(&self) -> Result<()> {
-        self.io.file().sync_data().map_err(|e| Error::io(&self.path, "fdatasync", e))
+        self.io
+            .file()
+            .sync_data()
+            .map_err(|e| Error::io(&self.path, "fdatasync", e))
     }
 
     /// Grows the file so that `end` bytes exist, in 8 MiB steps, never past
@@ -388,7 +420,9 @@ impl JournalWriter {
     }
 
     fn write(&mut self, off: u64, bytes: &[u8]) -> Result<()> {
-        self.io.write(off, bytes).map_err(|e| Error::io(&self.path, "write", e))?;
+        self.io
+            .write(off, bytes)
+            .map_err(|e| Error::io(&self.path, "write", e))?;
         if let Some(observer) = self.observer.as_mut() {
             observer(self.io.file());
         }
@@ -396,7 +430,9 @@ impl JournalWriter {
     }
 
     fn read(&mut self, off: u64, len: usize) -> Result<Vec<u8>> {
-        self.io.read_vec(off, len).map_err(|e| Error::io(&self.path, "read", e))
+        self.io
+            .read_vec(off, len)
+            .map_err(|e| Error::io(&self.path, "read", e))
     }
 }
 
@@ -412,11 +448,13 @@ impl Drop for JournalWriter {
 
 /// The aligned position after an object of `size` bytes at `pos`.
 fn advance(path: &Path, pos: u64, size: u64) -> Result<u64> {
-    pos.checked_add(size).and_then(align8).ok_or_else(|| Error::Full {
-        path: path.to_path_buf(),
-        needed: u64::MAX,
-        limit: u64::MAX,
-    })
+    pos.checked_add(size)
+        .and_then(align8)
+        .ok_or_else(|| Error::Full {
+            path: path.to_path_buf(),
+            needed: u64::MAX,
+            limit: u64::MAX,
+        })
 }
 
 /// `posix_fallocate`, so that later writes cannot fail for lack of space in
@@ -440,11 +478,64 @@ fn allocate(file: &File, offset: u64, len: u64) -> std::io::Result<()> {
 
 /// The part of the file name before `.journal` (e.g. `system`).
 fn journal_stem(path: &Path) -> String {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     match name.strip_suffix(".journal") {
         Some(stem) => stem.to_string(),
         None => name,
     }
+}
+
+/// Archives or disposes of an existing file at `path` (see
+/// [`JournalWriter::create_replacing`]), raising `options.last_seqnum` to
+/// its tail sequence number when the seqnum ids agree.
+fn move_aside(path: &Path, seqnum_id: Id128, options: &mut WriterOptions) -> Result<PathBuf> {
+    let header = crate::reader::JournalFile::open(path)
+        .ok()
+        .map(|f| f.header().clone());
+    let clean = header.as_ref().is_some_and(|h| {
+        h.state == FileState::Offline as u8 || h.state == FileState::Archived as u8
+    });
+    let target = match &header {
+        Some(h) if clean => {
+            if h.state == FileState::Offline as u8 {
+                let file = OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|e| Error::io(path, "open", e))?;
+                use std::os::unix::fs::FileExt;
+                file.write_all_at(
+                    &[FileState::Archived as u8],
+                    format::header_offset::STATE as u64,
+                )
+                .and_then(|()| file.sync_data())
+                .map_err(|e| Error::io(path, "mark archived", e))?;
+            }
+            archived_path(path, h)
+        }
+        Some(h) => disposed_path(path, h.tail_entry_realtime)?,
+        None => disposed_path(path, 0)?,
+    };
+    if let Some(h) = &header {
+        if h.seqnum_id == seqnum_id {
+            options.last_seqnum = options.last_seqnum.max(h.tail_entry_seqnum);
+        }
+    }
+    std::fs::rename(path, &target).map_err(|e| Error::io(path, "rename", e))?;
+    Ok(target)
+}
+
+/// journald's name for a damaged or unclean file it sets aside.
+fn disposed_path(path: &Path, realtime: u64) -> Result<PathBuf> {
+    let random = Id128::random()?.to_hex();
+    let name = format!(
+        "{}@{realtime:016x}-{}.journal~",
+        journal_stem(path),
+        &random[..16]
+    );
+    Ok(path.with_file_name(name))
 }
 
 /// journald's name for an archived file.

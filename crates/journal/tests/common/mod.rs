@@ -25,7 +25,11 @@ pub struct OwnedEntry {
 
 impl OwnedEntry {
     pub fn append_to(&self, w: &mut JournalWriter) -> journal::Result<u64> {
-        let fields: Vec<(&str, &[u8])> = self.fields.iter().map(|(n, v)| (n.as_str(), v.as_slice())).collect();
+        let fields: Vec<(&str, &[u8])> = self
+            .fields
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_slice()))
+            .collect();
         w.append(&EntryFields {
             realtime_usec: self.realtime,
             monotonic_usec: self.monotonic,
@@ -60,9 +64,15 @@ pub fn service_entry(i: u64) -> OwnedEntry {
         fields: vec![
             ("MESSAGE".into(), message.into_bytes()),
             ("PRIORITY".into(), priority.to_string().into_bytes()),
-            ("_SYSTEMD_UNIT".into(), format!("u{unit}.service").into_bytes()),
+            (
+                "_SYSTEMD_UNIT".into(),
+                format!("u{unit}.service").into_bytes(),
+            ),
             ("SYSLOG_IDENTIFIER".into(), format!("u{unit}").into_bytes()),
-            ("_PID".into(), (1000 + unit * 3 + (i / 5000)).to_string().into_bytes()),
+            (
+                "_PID".into(),
+                (1000 + unit * 3 + (i / 5000)).to_string().into_bytes(),
+            ),
             ("_BOOT_ID".into(), BOOT.as_bytes().to_vec()),
             ("_MACHINE_ID".into(), MACHINE.as_bytes().to_vec()),
             ("_HOSTNAME".into(), b"testhost".to_vec()),

@@ -23,7 +23,7 @@ use crate::hash::{jenkins_hash64, siphash24};
 use crate::io::BlockCache;
 
 /// Block cache budget of a reader, per file.
-const READER_CACHE_BYTES: usize = 4 * 1024 * 1024;
+const READER_CACHE_BYTES: usize = 1024 * 1024;
 /// Readers mostly move forward through the file: larger blocks.
 const READER_BLOCK_SIZE: usize = 32 * 1024;
 

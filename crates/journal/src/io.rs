@@ -1,0 +1,216 @@
+//! Positional file I/O through a small block cache.
+//!
+//! systemd maps journal files with `mmap()`. We use `pread()`/`pwrite()`
+//! instead, behind [`BlockCache`], for three reasons:
+//!
+//! - **No SIGBUS.** A mapped file that shrinks underneath us (another
+//!   process truncating it) or a write into a sparse region on a full disk
+//!   kills the process with SIGBUS; systemd installs a signal handler to
+//!   survive that. With positional I/O the same events are ordinary
+//!   `io::Error`s (`UnexpectedEof`, `ENOSPC`) that the caller can act on —
+//!   rotate, or skip a damaged file.
+//! - **No `unsafe`.** A mapping shared with other processes cannot be
+//!   soundly exposed as a Rust slice.
+//! - **Coherence is free.** `pwrite` goes to the same page cache the real
+//!   `journalctl` maps, so readers see our writes as soon as the syscall
+//!   returns, in the order we issue them — which is all the crash-ordering
+//!   argument in `writer` needs.
+//!
+//! The cache holds fixed-size blocks (small for the writer's scattered
+//! reads, larger for readers that mostly move forward), evicts roughly the
+//! least recently used one when full, and is write-through: [`BlockCache::write`] issues the
+//! `pwrite` first and then patches any cached copy, so the cache never
+//! holds bytes the file does not. Large reads bypass it.
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+
+struct Block {
+    data: Vec<u8>,
+    last_used: u64,
+}
+
+/// A file plus a bounded LRU cache of its blocks.
+pub(crate) struct BlockCache {
+    file: File,
+    blocks: HashMap<u64, Block>,
+    max_blocks: usize,
+    block_size: u64,
+    clock: u64,
+}
+
+impl BlockCache {
+    /// Wraps `file`, caching at most `max_bytes` of it in blocks of
+    /// `block_size` bytes.
+    pub(crate) fn new(file: File, max_bytes: usize, block_size: usize) -> BlockCache {
+        let block_size = block_size.max(512);
+        BlockCache {
+            file,
+            blocks: HashMap::new(),
+            max_blocks: (max_bytes / block_size).max(2),
+            block_size: block_size as u64,
+            clock: 0,
+        }
+    }
+
+    pub(crate) fn file(&self) -> &File {
+        &self.file
+    }
+
+    /// Forgets everything cached (another process may have written).
+    pub(crate) fn invalidate(&mut self) {
+        self.blocks.clear();
+    }
+
+    /// Fills `buf` from offset `off`; reading past end of file is an
+    /// `UnexpectedEof` error.
+    pub(crate) fn read(&mut self, off: u64, buf: &mut [u8]) -> io::Result<()> {
+        // Reads spanning several blocks gain nothing from the cache.
+        if buf.len() as u64 >= 4 * self.block_size {
+            return self.file.read_exact_at(buf, off);
+        }
+        let mut done = 0usize;
+        while done < buf.len() {
+            let pos = off
+                .checked_add(done as u64)
+                .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "offset overflow"))?;
+            let index = pos / self.block_size;
+            let within = (pos % self.block_size) as usize;
+            let block = self.block(index)?;
+            let available = block.len().saturating_sub(within);
+            if available == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "read past end of file",
+                ));
+            }
+            let n = available.min(buf.len() - done);
+            buf[done..done + n].copy_from_slice(&block[within..within + n]);
+            done += n;
+        }
+        Ok(())
+    }
+
+    /// Reads `len` bytes at `off` into a fresh vector.
+    pub(crate) fn read_vec(&mut self, off: u64, len: usize) -> io::Result<Vec<u8>> {
+        let mut v = vec![0u8; len];
+        self.read(off, &mut v)?;
+        Ok(v)
+    }
+
+    /// Writes through to the file, then updates cached copies.
+    pub(crate) fn write(&mut self, off: u64, data: &[u8]) -> io::Result<()> {
+        self.file.write_all_at(data, off)?;
+        let end = off + data.len() as u64;
+        let first = off / self.block_size;
+        let last = end.saturating_sub(1) / self.block_size;
+        for index in first..=last {
+            let Some(block) = self.blocks.get_mut(&index) else {
+                continue;
+            };
+            let block_start = index * self.block_size;
+            let from = off.max(block_start);
+            let to = end.min(block_start + self.block_size);
+            let src = &data[(from - off) as usize..(to - off) as usize];
+            let dst_from = (from - block_start) as usize;
+            let dst_to = (to - block_start) as usize;
+            if block.data.len() < dst_to {
+                // The block was cached when the file was shorter; holes
+                // between its old end and this write read as zeros.
+                block.data.resize(dst_to, 0);
+            }
+            block.data[dst_from..dst_to].copy_from_slice(src);
+        }
+        Ok(())
+    }
+
+    /// Drops cached blocks shorter than a full block, which the file may
+    /// have outgrown (after `set_len`/`fallocate`).
+    pub(crate) fn forget_partial_blocks(&mut self) {
+        let full = self.block_size as usize;
+        self.blocks.retain(|_, b| b.data.len() == full);
+    }
+
+    fn block(&mut self, index: u64) -> io::Result<&[u8]> {
+        self.clock += 1;
+        let clock = self.clock;
+        if !self.blocks.contains_key(&index) {
+            if self.blocks.len() >= self.max_blocks {
+                // Sampled LRU: the least recently used of a few blocks,
+                // O(1) per miss instead of a scan of the whole cache.
+                let victim = self
+                    .blocks
+                    .iter()
+                    .take(8)
+                    .min_by_key(|(_, b)| b.last_used)
+                    .map(|(k, _)| *k);
+                if let Some(victim) = victim {
+                    self.blocks.remove(&victim);
+                }
+            }
+            let data = self.read_block(index)?;
+            self.blocks.insert(
+                index,
+                Block {
+                    data,
+                    last_used: clock,
+                },
+            );
+        }
+        match self.blocks.get_mut(&index) {
+            Some(block) => {
+                block.last_used = clock;
+                Ok(&block.data)
+            }
+            None => Err(io::Error::other(
+                "block cache lost a block it just inserted",
+            )),
+        }
+    }
+
+    fn read_block(&self, index: u64) -> io::Result<Vec<u8>> {
+        let mut data = vec![0u8; self.block_size as usize];
+        let mut filled = 0usize;
+        let start = index * self.block_size;
+        while filled < data.len() {
+            match self
+                .file
+                .read_at(&mut data[filled..], start + filled as u64)
+            {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        data.truncate(filled);
+        Ok(data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BLOCK: u64 = 4096;
+
+    #[test]
+    fn write_through_and_read_back_across_blocks() {
+        let file = tempfile::tempfile().unwrap();
+        file.set_len(3 * BLOCK).unwrap();
+        let mut cache = BlockCache::new(file, 2 * BLOCK as usize, BLOCK as usize);
+        let mut probe = [0u8; 4];
+        cache.read(BLOCK - 2, &mut probe).unwrap();
+        assert_eq!(probe, [0; 4]);
+        cache.write(BLOCK - 2, &[1, 2, 3, 4]).unwrap();
+        cache.read(BLOCK - 2, &mut probe).unwrap();
+        assert_eq!(probe, [1, 2, 3, 4]);
+        // Evict everything and read from disk again.
+        cache.invalidate();
+        cache.read(BLOCK - 2, &mut probe).unwrap();
+        assert_eq!(probe, [1, 2, 3, 4]);
+        assert!(cache.read(3 * BLOCK - 1, &mut probe).is_err());
+    }
+}

@@ -1,0 +1,280 @@
+//! The writer's in-memory index of its own file.
+//!
+//! Every append looks up each `NAME=value` in the DATA hash table and, for
+//! values already present, finds the tail of that DATA object's entry-array
+//! chain. Reading those from the file for every field of every entry costs
+//! a random read into a multi-megabyte hash table plus a walk over
+//! O(log n) arrays. Since the writer is the file's only writer, it can keep
+//! what it learns:
+//!
+//! - mirrors of both hash tables' buckets (exact, updated after every
+//!   append; 16 bytes per bucket, the same memory systemd maps);
+//! - a bounded cache of per-DATA state (hash, next in chain, payload
+//!   length, entry count, chain tail), and of FIELD objects by name. When
+//!   a cache is full it is simply emptied: everything in it can be read
+//!   back from the file, which stays the source of truth.
+//!
+//! Payloads are still compared byte for byte before a DATA object is
+//! reused; only the metadata is cached.
+
+use std::collections::HashMap;
+
+use super::append::Backlink;
+use super::{advance, ArrayTail, JournalWriter};
+use crate::error::{Error, Result};
+use crate::format::{
+    self, DataHeader, FieldHeader, ObjectHeader, ObjectType, DATA_PAYLOAD_OFFSET,
+    ENTRY_ARRAY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET,
+};
+
+/// Cached DATA objects before the cache is emptied.
+const MAX_CACHED_DATA: usize = 1 << 16;
+/// Cached FIELD objects before the cache is emptied.
+const MAX_CACHED_FIELDS: usize = 4096;
+
+/// What the writer knows about one DATA object.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct DataMeta {
+    pub(super) hash: u64,
+    pub(super) next_hash: u64,
+    pub(super) payload_len: u64,
+    pub(super) n_entries: u64,
+    pub(super) entry_array_offset: u64,
+    /// Tail of its entry-array chain: `None` while unknown (read from the
+    /// file on demand), `Some(None)` when it has no arrays.
+    pub(super) tail: Option<Option<ArrayTail>>,
+}
+
+/// A FIELD object: where it is and the head of its DATA list.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct FieldMeta {
+    pub(super) offset: u64,
+    pub(super) head: u64,
+}
+
+/// Hash table mirrors and metadata caches.
+pub(super) struct Index {
+    pub(super) data_buckets: Vec<(u64, u64)>,
+    pub(super) field_buckets: Vec<(u64, u64)>,
+    data: HashMap<u64, DataMeta>,
+    fields: HashMap<Vec<u8>, FieldMeta>,
+}
+
+impl Index {
+    /// An index for a new, empty file.
+    pub(super) fn new(data_buckets: u64, field_buckets: u64) -> Index {
+        Index {
+            data_buckets: vec![(0, 0); data_buckets as usize],
+            field_buckets: vec![(0, 0); field_buckets as usize],
+            data: HashMap::new(),
+            fields: HashMap::new(),
+        }
+    }
+
+    pub(super) fn remember_data(&mut self, offset: u64, meta: DataMeta) {
+        if self.data.len() >= MAX_CACHED_DATA && !self.data.contains_key(&offset) {
+            self.data.clear();
+        }
+        self.data.insert(offset, meta);
+    }
+
+    /// Applies `f` to a cached DATA object (uncached ones are read afresh
+    /// when next needed, so nothing is lost).
+    pub(super) fn update_data(&mut self, offset: u64, f: impl FnOnce(&mut DataMeta)) {
+        if let Some(meta) = self.data.get_mut(&offset) {
+            f(meta);
+        }
+    }
+
+    pub(super) fn remember_field(&mut self, name: &[u8], meta: FieldMeta) {
+        if self.fields.len() >= MAX_CACHED_FIELDS && !self.fields.contains_key(name) {
+            self.fields.clear();
+        }
+        self.fields.insert(name.to_vec(), meta);
+    }
+}
+
+impl JournalWriter {
+    /// The metadata of the DATA object at `offset`, from the cache or the file.
+    fn data_meta(&mut self, offset: u64) -> Result<DataMeta> {
+        if let Some(meta) = self.index.data.get(&offset) {
+            return Ok(*meta);
+        }
+        let buf = self.read(offset, DATA_PAYLOAD_OFFSET as usize)?;
+        let dh = DataHeader::decode(&buf)
+            .filter(|d| buf[0] == ObjectType::Data as u8 && d.size >= DATA_PAYLOAD_OFFSET)
+            .ok_or_else(|| {
+                Error::corrupt(&self.path, offset, "expected a data object in hash chain")
+            })?;
+        let meta = DataMeta {
+            hash: dh.hash,
+            next_hash: dh.next_hash_offset,
+            payload_len: dh.size - DATA_PAYLOAD_OFFSET,
+            n_entries: dh.n_entries,
+            entry_array_offset: dh.entry_array_offset,
+            tail: if dh.n_entries <= 1 && dh.entry_array_offset == 0 {
+                Some(None)
+            } else {
+                None
+            },
+        };
+        self.index.remember_data(offset, meta);
+        Ok(meta)
+    }
+
+    /// Finds a DATA object by payload. Returns it (if any) and the chain
+    /// depth walked, for the header's `data_hash_chain_depth`.
+    pub(super) fn find_data(
+        &mut self,
+        hash: u64,
+        payload: &[u8],
+    ) -> Result<(Option<(u64, DataMeta)>, u64)> {
+        let buckets = self.index.data_buckets.len() as u64;
+        let mut p = self.index.data_buckets[(hash % buckets) as usize].0;
+        let mut depth = 0;
+        while p != 0 {
+            let meta = self.data_meta(p)?;
+            if meta.hash == hash && meta.payload_len == payload.len() as u64 {
+                let stored = self.read(p + DATA_PAYLOAD_OFFSET, payload.len())?;
+                if stored == payload {
+                    return Ok((Some((p, meta)), depth));
+                }
+            }
+            if meta.next_hash != 0 && meta.next_hash <= p {
+                return Err(Error::corrupt(&self.path, p, "data hash chain loops"));
+            }
+            p = meta.next_hash;
+            depth += 1;
+        }
+        Ok((None, depth))
+    }
+
+    /// Finds a FIELD object by name, with the chain depth walked.
+    pub(super) fn find_field(
+        &mut self,
+        hash: u64,
+        name: &[u8],
+    ) -> Result<(Option<FieldMeta>, u64)> {
+        if let Some(meta) = self.index.fields.get(name) {
+            return Ok((Some(*meta), 0));
+        }
+        let buckets = self.index.field_buckets.len() as u64;
+        let mut p = self.index.field_buckets[(hash % buckets) as usize].0;
+        let mut depth = 0;
+        while p != 0 {
+            let buf = self.read(p, FIELD_PAYLOAD_OFFSET as usize)?;
+            let fh = FieldHeader::decode(&buf)
+                .filter(|f| buf[0] == ObjectType::Field as u8 && f.size >= FIELD_PAYLOAD_OFFSET)
+                .ok_or_else(|| {
+                    Error::corrupt(&self.path, p, "expected a field object in hash chain")
+                })?;
+            if fh.hash == hash && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64 {
+                let stored = self.read(p + FIELD_PAYLOAD_OFFSET, name.len())?;
+                if stored == name {
+                    let meta = FieldMeta {
+                        offset: p,
+                        head: fh.head_data_offset,
+                    };
+                    self.index.remember_field(name, meta);
+                    return Ok((Some(meta), depth));
+                }
+            }
+            if fh.next_hash_offset != 0 && fh.next_hash_offset <= p {
+                return Err(Error::corrupt(&self.path, p, "field hash chain loops"));
+            }
+            p = fh.next_hash_offset;
+            depth += 1;
+        }
+        Ok((None, depth))
+    }
+
+    /// Decides where the next entry of an existing DATA object goes,
+    /// reserving space at `pos` for a new array if its chain is full.
+    /// Returns the back-link and the chain's tail afterwards.
+    pub(super) fn data_backlink(
+        &mut self,
+        data_offset: u64,
+        meta: &DataMeta,
+        pos: &mut u64,
+    ) -> Result<(Backlink, Option<ArrayTail>)> {
+        if meta.n_entries == 0 {
+            return Ok((Backlink::First, None));
+        }
+        let tail = match meta.tail {
+            Some(tail) => tail,
+            None => self.walk_chain(data_offset, meta)?,
+        };
+        match tail {
+            Some(t) if t.used < t.capacity => Ok((
+                Backlink::Slot {
+                    array: t.offset,
+                    index: t.used,
+                },
+                Some(ArrayTail {
+                    used: t.used + 1,
+                    ..t
+                }),
+            )),
+            _ => {
+                let capacity = tail.map_or(4, |t| (t.capacity * 2).max(4));
+                let offset = *pos;
+                *pos = advance(&self.path, *pos, ENTRY_ARRAY_ITEMS_OFFSET + 8 * capacity)?;
+                Ok((
+                    Backlink::NewArray {
+                        prev: tail.map(|t| t.offset),
+                        offset,
+                        capacity,
+                    },
+                    Some(ArrayTail {
+                        offset,
+                        capacity,
+                        used: 1,
+                    }),
+                ))
+            }
+        }
+    }
+
+    /// Reads a DATA object's entry-array chain to find its tail.
+    fn walk_chain(&mut self, data_offset: u64, meta: &DataMeta) -> Result<Option<ArrayTail>> {
+        let mut remaining = meta.n_entries.saturating_sub(1);
+        let mut array = meta.entry_array_offset;
+        let mut tail = None;
+        while array != 0 {
+            if tail.is_some_and(|t: ArrayTail| array <= t.offset) {
+                return Err(Error::corrupt(
+                    &self.path,
+                    data_offset,
+                    "entry array chain loops",
+                ));
+            }
+            let buf = self.read(array, ENTRY_ARRAY_ITEMS_OFFSET as usize)?;
+            let oh = ObjectHeader::decode(&buf)
+                .filter(|h| {
+                    h.object_type == ObjectType::EntryArray as u8
+                        && h.size > ENTRY_ARRAY_ITEMS_OFFSET
+                })
+                .ok_or_else(|| Error::corrupt(&self.path, array, "expected an entry array"))?;
+            let capacity = (oh.size - ENTRY_ARRAY_ITEMS_OFFSET) / 8;
+            let used = remaining.min(capacity);
+            remaining -= used;
+            tail = Some(ArrayTail {
+                offset: array,
+                capacity,
+                used,
+            });
+            if remaining == 0 {
+                break;
+            }
+            array = format::le64(&buf, 16);
+        }
+        if remaining != 0 {
+            return Err(Error::corrupt(
+                &self.path,
+                data_offset,
+                "entry array chain shorter than n_entries",
+            ));
+        }
+        Ok(tail)
+    }
+}

@@ -14,9 +14,10 @@
 //! 5. block the signals we handle and read them through a signalfd in the
 //!    one-threaded event loop ([`event_loop`]).
 
+mod cgroup;
 mod control;
 mod event_loop;
-#[allow(dead_code)] // wired into the loop with the service engine
+mod manager;
 mod notify;
 
 use std::fs::{File, OpenOptions};
@@ -106,12 +107,36 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
             bail!("PR_SET_CHILD_SUBREAPER: {}", std::io::Error::last_os_error());
         }
     }
-    let mut el = event_loop::EventLoop::new(listener)?;
+    let notify_path = rundir.dir.join("notify");
+    let _ = std::fs::remove_file(&notify_path);
+    let notify = std::os::unix::net::UnixDatagram::bind(&notify_path)
+        .with_context(|| format!("binding {}", notify_path.display()))?;
+    nix::sys::socket::setsockopt(&notify, nix::sys::socket::sockopt::PassCred, &true)?;
+    notify.set_nonblocking(true)?;
+    std::fs::set_permissions(&notify_path, std::fs::Permissions::from_mode(0o666))?;
+    let scope = if rundir.user { unit::Scope::User } else { unit::Scope::System };
+    let lookup = match scope {
+        unit::Scope::User => unit::LookupPaths::user(&rundir.root, &unit::paths::UserEnv::from_env()),
+        _ => unit::LookupPaths::system(&rundir.root),
+    };
+    let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+    let host = unit::specifier::Host::detect(&rundir.root, scope, uid, gid);
+    let loader = unit::config::Loader::new(lookup, host);
+    // VIGIL_CGROUPS=off forces the process-tree fallback (tests of hosts
+    // without a writable cgroup v2 hierarchy).
+    let cgroups = if std::env::var("VIGIL_CGROUPS").as_deref() == Ok("off") {
+        cgroup::Cgroups::disabled()
+    } else {
+        cgroup::Cgroups::detect()
+    };
+    let manager = manager::Manager::new(loader, notify_path.clone(), cgroups);
+    let mut el = event_loop::EventLoop::new(listener, notify, manager)?;
     if let Some(r) = ready.take() {
         r.tell("READY");
     }
     let code = el.run()?;
     let _ = std::fs::remove_file(rundir.control());
+    let _ = std::fs::remove_file(&notify_path);
     drop(lock);
     Ok(code)
 }

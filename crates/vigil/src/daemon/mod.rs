@@ -121,7 +121,8 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     };
     let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
     let host = unit::specifier::Host::detect(&rundir.root, scope, uid, gid);
-    let loader = unit::config::Loader::new(lookup, host);
+    let mut loader = unit::config::Loader::new(lookup, host);
+    loader.builtin_targets = true;
     // VIGIL_CGROUPS=off forces the process-tree fallback (tests of hosts
     // without a writable cgroup v2 hierarchy).
     let cgroups = if std::env::var("VIGIL_CGROUPS").as_deref() == Ok("off") {

@@ -22,6 +22,7 @@
 //! yet: they are active once started and inactive once stopped.
 
 mod exec_plan;
+mod jobs;
 mod params;
 pub mod props;
 
@@ -99,6 +100,9 @@ pub struct Manager {
     epoch: Instant,
     notify_socket: PathBuf,
     next_job: u32,
+    /// Pending and running transaction jobs, one per unit.
+    jobs: HashMap<String, jobs::Job>,
+    edges: jobs::Edges,
     pub finished: Vec<FinishedJob>,
     pub environment: Vec<(String, String)>,
     /// Set by `StartLimitAction=exit` and friends.
@@ -108,7 +112,7 @@ pub struct Manager {
 /// How often a watched `PIDFile=` is re-read while the service starts.
 const PID_FILE_POLL_USEC: u64 = 20_000;
 
-fn invocation_id() -> String {
+pub(super) fn invocation_id() -> String {
     let mut b = [0u8; 16];
     if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
         use std::io::Read;
@@ -130,6 +134,8 @@ impl Manager {
             epoch: Instant::now(),
             notify_socket,
             next_job: 1,
+            jobs: HashMap::new(),
+            edges: jobs::Edges::default(),
             finished: Vec::new(),
             environment: Vec::new(),
             exit_request: None,
@@ -177,6 +183,7 @@ impl Manager {
                 pid_file_watch: false,
             },
         );
+        self.index_edges(&id);
         Ok(id)
     }
 
@@ -200,7 +207,7 @@ impl Manager {
         eprintln!("{unit}: {message}");
     }
 
-    fn console(&self, message: &str) {
+    pub(super) fn console(&self, message: &str) {
         eprintln!("{message}");
     }
 
@@ -221,6 +228,14 @@ impl Manager {
                     proto::ErrorKind::InvalidRequest,
                     format!("Unit {id} has a bad unit file setting."),
                 ))
+            }
+            _ => {}
+        }
+        match verb {
+            JobVerb::Start => return self.transaction_start(&id).map(|j| (j, id)),
+            JobVerb::Stop => {
+                let j = self.transaction_stop(&id);
+                return Ok((j, id));
             }
             _ => {}
         }
@@ -266,7 +281,7 @@ impl Manager {
 
     /// Feed one event to a unit's machine and carry out the actions, and
     /// the actions those cause, until the machine is quiet.
-    fn feed(&mut self, id: &str, now: u64, event: Event) {
+    pub(super) fn feed(&mut self, id: &str, now: u64, event: Event) {
         let mut queue: VecDeque<Event> = VecDeque::from([event]);
         while let Some(ev) = queue.pop_front() {
             let actions = match self.units.get_mut(id).and_then(|u| u.svc.as_mut()) {
@@ -374,7 +389,9 @@ impl Manager {
                 self.release(id);
             }
             ServiceState::Failed => {
-                if !was_active && !matches!(from, ServiceState::StopPost | ServiceState::FinalSigterm | ServiceState::FinalSigkill | ServiceState::Stop | ServiceState::StopSigterm | ServiceState::StopSigkill) {
+                // "Failed to start" is said when a start job fails, not when a
+                // running service dies.
+                if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
                     self.console(&format!("Failed to start {desc}."));
                 }
                 self.release(id);
@@ -396,7 +413,10 @@ impl Manager {
 
     fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
         let Some(u) = self.units.get_mut(id) else { return };
-        if let Some((job_id, verb)) = u.job.take() {
+        let Some((job_id, verb)) = u.job.take() else { return };
+        if self.jobs.get(id).is_some_and(|j| j.id == job_id) {
+            self.complete(id, result.as_str());
+        } else {
             self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result: result.as_str() });
         }
     }

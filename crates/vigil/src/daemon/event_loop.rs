@@ -44,13 +44,29 @@ pub struct EventLoop {
     pub(super) exit: Option<u8>,
 }
 
-/// The signals the manager handles itself (`systemd(1)`, "Signals").
+/// `SIGRTMIN+n` as the kernel numbers it (glibc reserves the first two).
+fn rtmin(n: i32) -> i32 {
+    libc::SIGRTMIN() + n
+}
+
+/// The signals the manager handles itself (`systemd(1)`, "Signals"):
+/// SIGCHLD (reap), SIGTERM/SIGINT (stop everything and exit — for a
+/// container's PID 1 that is `docker stop`), SIGRTMIN+3/+4/+5 (halt,
+/// poweroff, reboot: the same in a container), SIGPWR, SIGHUP (reserved
+/// for daemon-reload), SIGPIPE (a vanished client must not kill us).
 fn handled_signals() -> SigSet {
-    let mut s = SigSet::empty();
-    for sig in [Signal::SIGCHLD, Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP, Signal::SIGPIPE] {
-        s.add(sig);
+    // SAFETY: sigemptyset/sigaddset on a local, initialised set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGPIPE, libc::SIGPWR, libc::SIGUSR1, libc::SIGUSR2] {
+            libc::sigaddset(&mut set, sig);
+        }
+        for n in [3, 4, 5] {
+            libc::sigaddset(&mut set, rtmin(n));
+        }
+        SigSet::from_sigset_t_unchecked(set)
     }
-    s
 }
 
 impl EventLoop {
@@ -74,6 +90,14 @@ impl EventLoop {
             next_token: FIRST_CONN,
             exit: None,
         })
+    }
+
+    /// Start the boot unit (`default.target`) and what it pulls in.
+    pub fn boot(&mut self, unit: &str) {
+        if let Err((_, e)) = self.manager.job(unit, proto::msg::JobVerb::Start) {
+            eprintln!("Failed to start {unit}: {e}");
+        }
+        self.deliver_finished_jobs();
     }
 
     /// Run until asked to exit; returns the exit code.
@@ -128,17 +152,23 @@ impl EventLoop {
     fn on_signals(&mut self) {
         loop {
             match self.sigfd.read_signal() {
-                Ok(Some(info)) => match Signal::try_from(info.ssi_signo as i32) {
-                    Ok(Signal::SIGCHLD) => self.reap(),
-                    Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) => {
-                        // A manager that is not PID 1 exits on these like
-                        // `systemd --user` does, after stopping its units.
-                        self.exit.get_or_insert(0);
+                Ok(Some(info)) => {
+                    let signo = info.ssi_signo as i32;
+                    match Signal::try_from(signo) {
+                        Ok(Signal::SIGCHLD) => self.reap(),
+                        Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) | Ok(Signal::SIGPWR) => {
+                            // Stop every unit in reverse order, then exit
+                            // (halt in a container, as `systemctl exit`).
+                            self.exit.get_or_insert(0);
+                        }
+                        _ if [rtmin(3), rtmin(4), rtmin(5)].contains(&signo) => {
+                            self.exit.get_or_insert(0);
+                        }
+                        // SIGHUP will mean daemon-reload; SIGUSR1/2 and
+                        // SIGPIPE are only kept from killing us.
+                        _ => {}
                     }
-                    // SIGHUP will mean daemon-reload; SIGPIPE is only
-                    // blocked so a vanished client cannot kill us.
-                    _ => {}
-                },
+                }
                 Ok(None) => break,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(_) => break,

@@ -138,6 +138,7 @@ impl Manager {
                 queue.push_back((w, false));
             }
         }
+        self.add_target_default_edges(&members);
         // 2. Jobs for the members that are not up (the anchor always gets
         //    one so the client has something to wait for).
         let mut anchor_job = 0;
@@ -165,6 +166,40 @@ impl Manager {
             self.try_run(&id);
         }
         Ok(anchor_job)
+    }
+
+    /// The cross-unit default dependency (`systemd.target(5)`): a target
+    /// with default dependencies is ordered after the units it requires or
+    /// wants that have default dependencies themselves — unless that would
+    /// invert an ordering already there. Needs both units loaded, so it is
+    /// added when a transaction has loaded its members.
+    fn add_target_default_edges(&mut self, members: &[String]) {
+        let mut add = Vec::new();
+        for t in members {
+            let Some(tu) = self.units.get(t) else { continue };
+            if tu.cfg.id.unit_type() != unit::UnitType::Target || !deps::default_dependencies(&tu.cfg) {
+                continue;
+            }
+            let pulled = self.edges.requires.get(t).into_iter().chain(self.edges.wants.get(t)).flatten();
+            for w in pulled {
+                let w = self.resolve(w);
+                let Some(wu) = self.units.get(&w) else { continue };
+                if wu.cfg.load_state != LoadState::Loaded || !deps::default_dependencies(&wu.cfg) {
+                    continue;
+                }
+                let t_names = self.names_of(t);
+                let inverted = self.edges.after.get(&w).is_some_and(|a| a.iter().any(|x| t_names.contains(x)))
+                    || self.names_of(&w).iter().any(|n| self.edges.after.get(n).is_some_and(|a| a.iter().any(|x| t_names.contains(x))));
+                let present = self.edges.after.get(t).is_some_and(|a| a.contains(&w));
+                if !inverted && !present {
+                    add.push((t.clone(), w));
+                }
+            }
+        }
+        for (t, w) in add {
+            self.edges.after.entry(t.clone()).or_default().push(w.clone());
+            self.edges.before_of.entry(w).or_default().push(t);
+        }
     }
 
     /// Stop `anchor` and the units that cannot run without it.

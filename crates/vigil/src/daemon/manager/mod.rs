@@ -674,26 +674,36 @@ impl Manager {
         }
     }
 
-    /// Stop every running unit (manager shutdown); returns once all are
-    /// told to stop — the event loop keeps running until they are down.
+    /// Stop every unit that is up (manager shutdown), as stop jobs so the
+    /// order is the reverse of the start order; the event loop keeps
+    /// running until all are down.
     pub fn stop_all(&mut self) {
-        let running: Vec<String> = self
+        let up: Vec<String> = self
             .units
             .iter()
-            .filter(|(_, u)| u.svc.as_ref().is_some_and(|s| s.active_state() != ActiveState::Inactive && s.active_state() != ActiveState::Failed))
+            .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
             .map(|(id, _)| id.clone())
             .collect();
-        let now = self.now();
-        for id in running {
-            self.feed(&id, now, Event::Stop);
+        let mut new = Vec::new();
+        for id in up {
+            let job_id = self.next_job;
+            self.next_job += 1;
+            if let Some(old) = self.jobs.insert(id.clone(), jobs::Job { id: job_id, verb: JobVerb::Stop, running: false }) {
+                self.finished.push(FinishedJob { id: old.id, unit: id.clone(), verb: old.verb, result: "canceled" });
+            }
+            new.push(id);
+        }
+        for id in new {
+            self.try_run(&id);
         }
     }
 
     /// True when no unit has processes or pending work.
     pub fn all_down(&self) -> bool {
-        self.units.values().all(|u| {
-            u.svc.as_ref().is_none_or(|s| matches!(s.active_state(), ActiveState::Inactive | ActiveState::Failed))
-        })
+        self.jobs.is_empty()
+            && self.units.values().all(|u| {
+                u.svc.as_ref().is_none_or(|s| matches!(s.active_state(), ActiveState::Inactive | ActiveState::Failed))
+            })
     }
 
     pub fn cleanup(&self) {

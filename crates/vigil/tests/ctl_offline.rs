@@ -305,3 +305,91 @@ fn sysv_init_scripts_like_systemctl() {
     d.check_env(&a, &b, &["enable", "cron"], &[("SYSTEMCTL_SKIP_SYSV", "yes")]);
     d.assert_none();
 }
+
+/// `--user` without a root: the calling user's unit files under `$HOME`
+/// (no user manager runs, so systemctl works on the files too).
+#[test]
+fn user_scope_in_a_home_like_systemctl() {
+    let s = Scratch::new("user");
+    let homes = [s.path("ha"), s.path("hb")];
+    for h in &homes {
+        write_in(&[h], ".config/systemd/user/foo.service", "[Service]\nExecStart=/bin/true\n[Install]\nWantedBy=default.target\n");
+        write_in(&[h], ".config/systemd/user/bar.service", "[Service]\nExecStart=/bin/true\n");
+        std::fs::create_dir_all(h.join("rt")).expect("mkdir rt");
+    }
+    let cmds: &[&[&str]] = &[
+        &["--user", "is-enabled", "foo", "bar"],
+        &["--user", "enable", "foo"],
+        &["--user", "is-enabled", "foo"],
+        &["--user", "enable", "bar"],
+        &["--user", "list-unit-files", "foo*", "bar*"],
+        &["--user", "--runtime", "mask", "bar"],
+        &["--user", "is-enabled", "bar"],
+        &["--user", "disable", "foo"],
+        &["--user", "mask", "foo"],
+        &["--user", "unmask", "foo"],
+        &["--user", "get-default"],
+    ];
+    let mut found = Vec::new();
+    for c in cmds {
+        let runs: Vec<(Run, String)> = homes
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let home = h.display().to_string();
+                let rt = h.join("rt").display().to_string();
+                let env = [
+                    ("HOME", home.as_str()),
+                    ("XDG_RUNTIME_DIR", rt.as_str()),
+                    ("XDG_CONFIG_HOME", ""),
+                    ("XDG_DATA_HOME", ""),
+                    ("XDG_CONFIG_DIRS", ""),
+                    ("XDG_DATA_DIRS", ""),
+                    ("SYSTEMD_UNIT_PATH", ""),
+                ];
+                let r = if i == 0 { systemctl(None, c, &env) } else { ours(None, c, &env) };
+                (r, home)
+            })
+            .collect();
+        let norm = |(r, home): &(Run, String)| {
+            (r.stdout.replace(home.as_str(), "<HOME>"), r.stderr.replace(home.as_str(), "<HOME>"), r.code)
+        };
+        let (want, got) = (norm(&runs[0]), norm(&runs[1]));
+        if want != got {
+            found.push(format!("`systemctl {}`\n--- systemctl:\n{want:?}\n--- vigil:\n{got:?}", c.join(" ")));
+        }
+        let trees: Vec<_> = homes
+            .iter()
+            .map(|h| {
+                let mut t = std::collections::BTreeSet::new();
+                for e in walkdir(h) {
+                    t.insert(e.replace(&h.display().to_string(), "<HOME>"));
+                }
+                t
+            })
+            .collect();
+        if trees[0] != trees[1] {
+            found.push(format!("homes differ after `{}`: {:#?} vs {:#?}", c.join(" "), trees[0], trees[1]));
+        }
+    }
+    assert!(found.is_empty(), "{}", found.join("\n\n"));
+}
+
+/// Every path under `dir`, symlinks with their targets.
+fn walkdir(dir: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    for e in rd.flatten() {
+        let p = e.path();
+        let ft = e.file_type().expect("file type");
+        if ft.is_symlink() {
+            out.push(format!("L {} -> {}", p.display(), std::fs::read_link(&p).expect("readlink").display()));
+        } else if ft.is_dir() {
+            out.push(format!("D {}", p.display()));
+            out.extend(walkdir(&p));
+        } else {
+            out.push(format!("F {}", p.display()));
+        }
+    }
+    out
+}

@@ -26,10 +26,12 @@
 //! - `--root=DIR` works (systemctl refuses `cat` there): paths are looked
 //!   up and symlinks followed inside DIR.
 //! - There is no manager to ask which units are loaded, so everything
-//!   comes from the unit files ([`UnitIndex`]): glob patterns match unit
-//!   file names (not aliases), and a unit that has drop-ins but no
-//!   fragment shows its drop-ins — what systemctl itself does when it
-//!   works without a manager (`unit_find_paths()`, client side).
+//!   comes from the unit files ([`UnitIndex`]), glob patterns match unit
+//!   file names (not aliases), and whether a unit without a fragment
+//!   exists is decided as the manager would: services, sockets, targets,
+//!   timers, paths and automounts need one ("No files found"), other
+//!   types show their drop-ins; templates, which systemctl always looks
+//!   up itself, show whatever files they have.
 //! - Lines are printed with colour (the header blue, notes magenta) only
 //!   on a terminal, never with `NO_COLOR` or `TERM=dumb`; there is no
 //!   pager and no hyperlinking of paths.
@@ -40,7 +42,7 @@ use std::path::{Path, PathBuf};
 use unit::install::{args, Errno};
 use unit::load::{LoadState, UnitIndex};
 use unit::paths::{chase, in_root};
-use unit::UnitName;
+use unit::{UnitName, UnitType};
 
 use super::context::{env_bool, err_line, out, Context};
 
@@ -121,21 +123,33 @@ fn host_path(root: &Path, p: &Path) -> Result<Option<PathBuf>, Errno> {
     Ok(Some(in_root(root, &resolved)))
 }
 
-/// `cat_file()`: the header, then the lines. The header is only printed
-/// once the file opened.
+/// `cat_file()`: the header once the file is open, then its lines. A
+/// file that opens but cannot be read (a directory) gets its header and
+/// then systemd's two messages.
 fn cat_file(root: &Path, p: &Path, newline: bool, color: bool) -> Result<(), String> {
-    let fail = |e: Errno| format!("Failed to cat {}: {e}", p.display());
-    let data = match host_path(root, p).map_err(fail)? {
-        None => Vec::new(),
-        Some(h) => std::fs::read(&h).map_err(|e| fail(Errno::from(&e)))?,
+    use std::io::Read;
+    let fail = |e: &dyn std::fmt::Display| format!("Failed to cat {}: {e}", p.display());
+    let file = match host_path(root, p).map_err(|e| fail(&e))? {
+        None => None,
+        Some(h) => Some(std::fs::File::open(&h).map_err(|e| fail(&Errno::from(&e)))?),
     };
     let (blue, normal) = if color { (BLUE, NORMAL) } else { ("", "") };
-    let mut buf: Vec<u8> = Vec::with_capacity(data.len() + 64);
+    let mut header = Vec::new();
     if newline {
-        buf.push(b'\n');
+        header.push(b'\n');
     }
-    buf.extend_from_slice(format!("{blue}# {}{normal}\n", p.display()).as_bytes());
+    header.extend_from_slice(format!("{blue}# {}{normal}\n", p.display()).as_bytes());
+    out_bytes(&header);
+    let mut data = Vec::new();
+    if let Some(mut f) = file {
+        if let Err(e) = f.read_to_end(&mut data) {
+            let e = Errno::from(&e);
+            err_line(&format!("Failed to read \"{}\": {e}", p.display()));
+            return Err(fail(&e));
+        }
+    }
     let (lines, too_long) = split_lines(&data);
+    let mut buf: Vec<u8> = Vec::with_capacity(data.len() + lines.len());
     for l in lines {
         buf.extend_from_slice(l);
         buf.push(b'\n');
@@ -144,7 +158,7 @@ fn cat_file(root: &Path, p: &Path, newline: bool, color: bool) -> Result<(), Str
     if too_long {
         // systemd reports the read error itself, then cat_files() warns.
         err_line(&format!("Failed to read \"{}\": {ENOBUFS_MESSAGE}", p.display()));
-        return Err(format!("Failed to cat {}: {ENOBUFS_MESSAGE}", p.display()));
+        return Err(fail(&ENOBUFS_MESSAGE));
     }
     Ok(())
 }
@@ -154,6 +168,17 @@ fn out_bytes(b: &[u8]) {
     let mut o = std::io::stdout().lock();
     let _ = o.write_all(b);
     let _ = o.flush();
+}
+
+/// Whether the manager refuses to load a unit of this type without a
+/// fragment (its `unit_load_fragment_and_dropin(u, true)`): then the
+/// unit is `not-found` and systemctl shows none of its drop-ins. Slices,
+/// devices, mounts, swaps and scopes may exist without a unit file.
+fn fragment_required(t: UnitType) -> bool {
+    matches!(
+        t,
+        UnitType::Service | UnitType::Socket | UnitType::Target | UnitType::Timer | UnitType::Path | UnitType::Automount
+    )
 }
 
 /// `fnmatch(pattern, name, FNM_NOESCAPE)`, as systemctl matches unit
@@ -233,7 +258,8 @@ pub fn cat(cx: &Context, words: &[String]) -> u8 {
             }
             _ => {}
         }
-        if src.fragment.is_none() && src.dropin_paths.is_empty() {
+        let without_fragment_ok = name.is_template() || !fragment_required(name.unit_type());
+        if src.fragment.is_none() && (src.dropin_paths.is_empty() || !without_fragment_ok) {
             err_line(&format!("No files found for {n}."));
             code = 1;
             continue;
@@ -276,7 +302,7 @@ mod tests {
     #[test]
     fn overlong_line_is_an_error_after_the_lines_before() {
         let mut data = b"ok\n".to_vec();
-        data.extend(std::iter::repeat(b'x').take(LONG_LINE_MAX));
+        data.extend(std::iter::repeat_n(b'x', LONG_LINE_MAX));
         let (l, too_long) = split_lines(&data);
         assert_eq!(l.len(), 1);
         assert!(too_long);

@@ -103,25 +103,40 @@ pub fn clean_env(c: &mut Command) -> &mut Command {
         .env("SYSTEMD_PAGER", "cat")
 }
 
-/// `systemctl --root=ROOT ARGS…` (or `systemctl ARGS…` for `None`).
+/// Add `env` to a command; an empty value removes the variable instead.
+fn set_env(c: &mut Command, env: &[(&str, &str)]) {
+    for (k, v) in env {
+        if v.is_empty() {
+            c.env_remove(k);
+        } else {
+            c.env(k, v);
+        }
+    }
+}
+
+/// `systemctl --root=ROOT ARGS…` (or `systemctl ARGS…` for `None`), with
+/// extra environment ([`set_env`]).
 pub fn systemctl(root: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut c = Command::new("systemctl");
     clean_env(&mut c);
     if let Some(r) = root {
         c.arg(format!("--root={}", r.display()));
     }
-    c.args(args).envs(env.iter().copied());
+    c.args(args);
+    set_env(&mut c, env);
     Run::from(c.output().expect("systemctl must be installed for the differential tests"))
 }
 
-/// `vigil --root=ROOT ARGS…` (or `vigil ARGS…` for `None`).
+/// `vigil --root=ROOT ARGS…` (or `vigil ARGS…` for `None`), with extra
+/// environment ([`set_env`]).
 pub fn ours(root: Option<&Path>, args: &[&str], env: &[(&str, &str)]) -> Run {
     let mut c = Command::new(vigil());
     clean_env(&mut c);
     if let Some(r) = root {
         c.arg(format!("--root={}", r.display()));
     }
-    c.args(args).envs(env.iter().copied());
+    c.args(args);
+    set_env(&mut c, env);
     Run::from(c.output().expect("run vigil"))
 }
 
@@ -191,7 +206,10 @@ impl Diffs {
                 "trees differ after `{cmd}`\nonly with systemctl: {only_a:#?}\nonly with vigil: {only_b:#?}"
             ));
         }
-        if std::env::var_os("CTL_SHOW").is_some() { eprintln!("$ {cmd}  [{}]\n{ws}{we}", want.code); }
+        // CTL_SHOW=1 prints what systemctl answered, to see what a test covers.
+        if std::env::var_os("CTL_SHOW").is_some() {
+            eprintln!("$ {cmd}  [{}]\n{ws}{we}", want.code);
+        }
         Run { stdout: ws, stderr: we, code: want.code }
     }
 

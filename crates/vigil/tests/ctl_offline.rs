@@ -88,6 +88,7 @@ fn mask_unmask_link_revert_like_systemctl() {
             &["link", "/opt/foo.service"],
             &["is-enabled", "foo"],
             &["enable", "foo.service"],
+            &["reenable", "/opt/foo.service"],
             &["disable", "foo"],
             &["link", "relative.service"],
             &["link", "/opt/missing.service"],
@@ -112,6 +113,7 @@ fn presets_defaults_and_dependencies_like_systemctl() {
             &["preset", "--preset-mode=enable-only", "cron", "memcached"],
             &["preset", "foo@.service"],
             &["preset", "nonexistent"],
+            &["preset", "--runtime", "ssh.socket", "rsync"],
             &["--preset-mode=enable-only", "preset-all"],
             &["preset-all", "--preset-mode=disable-only"],
             &["preset-all"],
@@ -127,6 +129,23 @@ fn presets_defaults_and_dependencies_like_systemctl() {
             &["get-default"],
             &["set-default", "nonexistent.target"],
             &["set-default", "cron.service"],
+        ],
+    );
+}
+
+/// A generator's `default.target` overrides what `set-default` writes:
+/// systemctl says so.
+#[test]
+fn runtime_default_override_note_like_systemctl() {
+    sequence(
+        "default",
+        |roots| symlink_in(roots, "run/systemd/generator.early/default.target", "/lib/systemd/system/rescue.target"),
+        &[
+            &["get-default"],
+            &["set-default", "multi-user.target"],
+            &["-q", "set-default", "graphical"],
+            &["get-default"],
+            &["set-default", "bad name"],
         ],
     );
 }

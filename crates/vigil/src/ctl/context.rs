@@ -17,9 +17,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use unit::install::output::{Printed, Style};
-use unit::install::{Errno, Installer, Outcome};
+use unit::install::{Errno, Installer, Outcome, PresetMode};
 use unit::paths::{LookupPaths, UserEnv};
-use unit::Scope;
+use unit::{Scope, UnitType};
 
 use super::cli::{Opts, Resolved};
 
@@ -32,19 +32,24 @@ pub struct Context {
     pub legend: bool,
     pub runtime: bool,
     pub force: bool,
-    pub resolved: Resolved,
+    pub preset_mode: PresetMode,
+    pub types: Vec<UnitType>,
+    /// `--state=` values as typed (systemctl compares them as strings).
+    pub states: Vec<String>,
 }
 
 impl Context {
     pub fn new(opts: &Opts, resolved: Resolved) -> Context {
         Context {
             scope: resolved.scope,
-            root: resolved.root.clone(),
+            root: resolved.root,
             quiet: opts.quiet,
             legend: !opts.no_legend,
             runtime: opts.runtime,
             force: opts.force,
-            resolved,
+            preset_mode: resolved.preset_mode,
+            types: resolved.types,
+            states: resolved.states,
         }
     }
 

@@ -19,8 +19,8 @@
 //!    symlink …", "Removed …", the per-unit errors — with exit 1 on
 //!    failure.
 
-use unit::install::output::{self, Printed};
-use unit::install::{args, Dependency, Installer, Outcome};
+use unit::install::output;
+use unit::install::{args, Dependency, Errno};
 
 use super::context::{emit, err_line, failed, Context};
 use super::sysv;
@@ -120,7 +120,7 @@ pub fn run(cx: &Context, op: Op, words: &[String]) -> u8 {
         Op::Disable => inst.disable(&names, flags),
         Op::Reenable => inst.reenable(&names, flags),
         Op::Link => inst.link(&names, flags),
-        Op::Preset => inst.preset(&names, cx.resolved.preset_mode, flags),
+        Op::Preset => inst.preset(&names, cx.preset_mode, flags),
         Op::Mask => inst.mask(&names, flags),
         Op::Unmask => inst.unmask(&names, flags),
         Op::Revert => inst.revert(&names),
@@ -132,7 +132,7 @@ pub fn run(cx: &Context, op: Op, words: &[String]) -> u8 {
 pub fn preset_all(cx: &Context) -> u8 {
     let style = cx.style(true);
     let outcome = match cx.installer() {
-        Ok(inst) => inst.preset_all(cx.resolved.preset_mode, cx.flags()),
+        Ok(inst) => inst.preset_all(cx.preset_mode, cx.flags()),
         Err(e) => failed(e),
     };
     emit(&output::install_verb("preset", &outcome, style))
@@ -191,16 +191,12 @@ pub fn set_default(cx: &Context, word: &str) -> u8 {
         }
     }
     let style = cx.style(true);
-    let inst: Result<Installer, _> = cx.installer();
-    let (outcome, after): (Outcome<usize>, Outcome<String>) = match &inst {
-        Ok(inst) => {
-            let o = inst.set_default(&m.name);
-            // systemctl asks for the new default only to print the note.
-            let after = if o.result.is_ok() && !cx.quiet { inst.get_default() } else { failed(unit::install::Errno::ENOENT) };
-            (o, after)
-        }
-        Err(e) => (failed(*e), failed(*e)),
+    let inst = match cx.installer() {
+        Ok(i) => i,
+        Err(e) => return emit(&output::set_default(&m.name, &failed(e), &failed(e), style)),
     };
-    let p: Printed = output::set_default(&m.name, &outcome, &after, style);
-    emit(&p)
+    let outcome = inst.set_default(&m.name);
+    // systemctl asks for the new default only to print its note.
+    let after = if outcome.result.is_ok() && !cx.quiet { inst.get_default() } else { failed(Errno::ENOENT) };
+    emit(&output::set_default(&m.name, &outcome, &after, style))
 }

@@ -68,11 +68,11 @@ pub fn is_enabled(cx: &Context, words: &[String]) -> u8 {
 /// `systemctl list-unit-files [PATTERN…]`.
 pub fn list_unit_files(cx: &Context, patterns: &[String]) -> u8 {
     let style = cx.style(false);
-    let wanted = &cx.resolved.states;
+    let wanted = &cx.states;
     let known: Vec<UnitFileState> = wanted.iter().filter_map(|s| UnitFileState::parse(s)).collect();
     let outcome: Outcome<Vec<UnitFileEntry>> = match cx.installer() {
         Ok(inst) => {
-            let mut o = inst.list_unit_files(patterns, &known, &cx.resolved.types);
+            let mut o = inst.list_unit_files(patterns, &known, &cx.types);
             // Only unknown states asked for: the library would read that
             // as "no filter", systemctl lists nothing.
             if known.is_empty() && !wanted.is_empty() {

@@ -61,7 +61,8 @@ pub fn step(cx: &Context, inst: &Installer, verb: &str, names: &mut Vec<String>)
     }
     err(&p.stderr);
     let Ok(scripts) = checked.result else { return Err(1) };
-    let style = cx.style(true);
+    // Only `quiet` matters to these messages: no glyphs, no locale.
+    let style = cx.style(false);
     let shown_root = cx.root.as_ref().map(|r| r.display().to_string());
     let mut enabled = false;
     let mut removed: Vec<String> = Vec::new();

@@ -103,7 +103,13 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
            daemon           run the manager in the foreground (also: vigild)\n  \
            init             run as init: early boot, then default.target\n  \
            analyze VERB …   systemd-analyze: unit-paths\n  \
-           VERB …           a systemctl verb: exit, is-system-running\n\
+           VERB …           a systemctl verb (also: vigil ctl VERB …):\n    \
+             unit files, offline on / or --root=DIR:\n      \
+               enable disable reenable preset preset-all is-enabled mask unmask\n      \
+               link revert add-wants add-requires get-default set-default\n      \
+               list-unit-files cat\n    \
+             the manager: exit is-system-running\n  \
+           ctl --help       the systemctl options and verbs\n\
          \n\
          Installed under another name (a symlink), vigil acts as that tool:\n  \
            systemctl, systemd-analyze, vigild\n"

@@ -44,7 +44,7 @@ fn no_autostart_fails_without_a_manager() {
 fn foreground_daemon_exit_code_and_single_manager_per_root() {
     let r = TestRoot::new("fg");
     let mut child = Command::new(vigil()).args(["daemon", &r.root_arg()]).spawn().unwrap();
-    assert!(wait_until(Duration::from_secs(5), || r.control().exists()));
+    assert!(wait_until(Duration::from_secs(5), || std::os::unix::net::UnixStream::connect(r.control()).is_ok()));
     // A second manager for the same root refuses to start.
     let o = Command::new(vigil()).args(["daemon", &r.root_arg()]).output().unwrap();
     assert_eq!(o.status.code(), Some(1));

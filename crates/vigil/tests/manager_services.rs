@@ -22,8 +22,25 @@ struct Mgr {
 }
 
 impl Mgr {
-    fn new(name: &str, units: &[(&str, &str)]) -> Mgr {
+    /// `units` go to etc/systemd/system; `scripts` (shell scripts, made
+    /// executable) to the root itself, so unit files need no shell quoting.
+    /// `@ROOT@` in either is replaced by the root's path.
+    fn with_scripts(name: &str, units: &[(&str, &str)], scripts: &[(&str, &str)]) -> Mgr {
         let root = TestRoot::new(name);
+        let r = root.path.display().to_string();
+        for (n, text) in scripts {
+            let p = root.path.join(n);
+            std::fs::write(&p, format!("#!/bin/sh\n{}", text.replace("@ROOT@", &r))).unwrap();
+            Command::new("chmod").arg("755").arg(&p).status().unwrap();
+        }
+        Self::start(root, units)
+    }
+
+    fn new(name: &str, units: &[(&str, &str)]) -> Mgr {
+        Self::with_scripts(name, units, &[])
+    }
+
+    fn start(root: TestRoot, units: &[(&str, &str)]) -> Mgr {
         let dir = root.path.join("etc/systemd/system");
         std::fs::create_dir_all(&dir).unwrap();
         for (n, text) in units {
@@ -34,7 +51,12 @@ impl Mgr {
             .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
             .spawn()
             .unwrap();
-        assert!(wait_until(Duration::from_secs(5), || root.control().exists()), "manager did not start");
+        // The socket file appears at bind(), before listen(): wait until
+        // a connection succeeds.
+        assert!(
+            wait_until(Duration::from_secs(5), || Client::connect(&root.control(), "test").is_ok()),
+            "manager did not start"
+        );
         Mgr { root, child: Some(child) }
     }
 
@@ -86,10 +108,13 @@ impl Drop for Mgr {
             let pid = child.id() as i32;
             let exited = wait_until(Duration::from_secs(20), || matches!(child.try_wait(), Ok(Some(_))));
             if !exited {
+                // SAFETY: signal the manager to dump its state.
+                unsafe { libc::kill(pid, libc::SIGUSR1) };
+                let _ = wait_until(Duration::from_secs(1), || self.console().contains("state dump"));
                 let _ = child.kill();
                 let _ = child.wait();
                 if !std::thread::panicking() {
-                    panic!("manager {pid} did not exit");
+                    panic!("manager {pid} did not exit; console:\n{}", self.console());
                 }
             }
         }
@@ -111,7 +136,11 @@ fn no_process_with(invocation: &str) -> bool {
 
 #[test]
 fn simple_service_runs_and_stops() {
-    let m = Mgr::new("simple", &[("s.service", "[Service]\nExecStart=/bin/sh -c 'echo $$ > @ROOT@/pid; exec sleep 300'\n")]);
+    let m = Mgr::with_scripts(
+        "simple",
+        &[("s.service", "[Service]\nExecStart=@ROOT@/s.sh\n")],
+        &[("s.sh", "echo $$ > @ROOT@/pid\nexec sleep 300\n")],
+    );
     assert_eq!(m.job(JobVerb::Start, "s"), "done");
     assert_eq!(m.prop("s.service", "ActiveState"), "active");
     assert!(wait_until(Duration::from_secs(5), || read_pid(&m.path("pid")).is_some()));
@@ -130,9 +159,9 @@ fn oneshot_remain_after_exit_and_exec_start_pre_failure() {
     let m = Mgr::new(
         "oneshot",
         &[
-            ("o.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStart=/bin/sh -c 'echo second > @ROOT@/o'\n"),
+            ("o.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStart=/bin/sh -c \"echo second > @ROOT@/o\"\n"),
             ("pre.service", "[Service]\nExecStartPre=/bin/false\nExecStart=/bin/sleep 300\n"),
-            ("dash.service", "[Service]\nType=oneshot\nExecStartPre=-/bin/false\nExecStart=/bin/sh -c 'echo ran > @ROOT@/dash'\n"),
+            ("dash.service", "[Service]\nType=oneshot\nExecStartPre=-/bin/false\nExecStart=/bin/sh -c \"echo ran > @ROOT@/dash\"\n"),
         ],
     );
     assert_eq!(m.job(JobVerb::Start, "o"), "done");
@@ -149,9 +178,10 @@ fn oneshot_remain_after_exit_and_exec_start_pre_failure() {
 
 #[test]
 fn restart_on_failure_until_the_start_limit() {
-    let m = Mgr::new(
+    let m = Mgr::with_scripts(
         "restart",
-        &[("r.service", "[Unit]\nStartLimitIntervalSec=10s\nStartLimitBurst=3\n[Service]\nExecStart=/bin/sh -c 'echo x >> @ROOT@/runs; exit 7'\nRestart=on-failure\nRestartSec=10ms\n")],
+        &[("r.service", "[Unit]\nStartLimitIntervalSec=10s\nStartLimitBurst=3\n[Service]\nExecStart=@ROOT@/r.sh\nRestart=on-failure\nRestartSec=10ms\n")],
+        &[("r.sh", "echo x >> @ROOT@/runs\nexit 7\n")],
     );
     m.job(JobVerb::Start, "r");
     assert!(m.wait_prop("r.service", "ActiveState", "failed"));
@@ -178,9 +208,10 @@ fn restart_always_after_sigkill_of_the_main_process() {
 
 #[test]
 fn stop_timeout_escalates_to_sigkill() {
-    let m = Mgr::new(
+    let m = Mgr::with_scripts(
         "sigkill",
-        &[("t.service", "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; echo $$ > @ROOT@/pid; while :; do sleep 0.05; done'\nTimeoutStopSec=300ms\n")],
+        &[("t.service", "[Service]\nExecStart=@ROOT@/t.sh\nTimeoutStopSec=300ms\n")],
+        &[("t.sh", "trap '' TERM\necho $$ > @ROOT@/pid\nwhile :; do sleep 0.05; done\n")],
     );
     assert_eq!(m.job(JobVerb::Start, "t"), "done");
     assert!(wait_until(Duration::from_secs(5), || read_pid(&m.path("pid")).is_some()));
@@ -194,12 +225,13 @@ fn stop_timeout_escalates_to_sigkill() {
 fn forking_with_a_late_pid_file_and_control_group_kill() {
     // The parent exits at once; the daemon writes its PID file 200 ms
     // later and double-forks a grandchild that must be killed on stop.
-    let m = Mgr::new(
+    let m = Mgr::with_scripts(
         "forking",
-        &[(
-            "f.service",
-            "[Service]\nType=forking\nPIDFile=@ROOT@/f.pid\nExecStart=/bin/sh -c '( setsid sh -c \"sleep 300 & echo \\$! > @ROOT@/grandchild; sleep 0.2; echo \\$\\$ > @ROOT@/f.pid; exec sleep 300\" & ) ; exit 0'\n",
-        )],
+        &[("f.service", "[Service]\nType=forking\nPIDFile=@ROOT@/f.pid\nExecStart=@ROOT@/f.sh\n")],
+        &[
+            ("f.sh", "setsid @ROOT@/daemon.sh &\nexit 0\n"),
+            ("daemon.sh", "sleep 300 &\necho $! > @ROOT@/grandchild\nsleep 0.2\necho $$ > @ROOT@/f.pid\nexec sleep 300\n"),
+        ],
     );
     assert_eq!(m.job(JobVerb::Start, "f"), "done", "{}", m.console());
     let main = read_pid(&m.path("f.pid")).expect("pid file");
@@ -214,12 +246,14 @@ fn forking_with_a_late_pid_file_and_control_group_kill() {
 fn notify_ready_and_mainpid_handover() {
     // The started process forks the real daemon, tells the manager its pid
     // with MAINPID= and READY=1, then exits.
-    let script = "#!/bin/sh\nsleep 300 &\nchild=$!\necho $child > @ROOT@/child\nsystemd-notify --pid=$$ \"MAINPID=$child\" READY=1 STATUS=handed-over\nsleep 0.1\n";
-    let m = Mgr::new(
+    let m = Mgr::with_scripts(
         "notify",
-        &[("n.service", "[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh @ROOT@/n.sh\n")],
+        &[("n.service", "[Service]\nType=notify\nNotifyAccess=all\nExecStart=@ROOT@/n.sh\n")],
+        &[(
+            "n.sh",
+            "sleep 300 &\nchild=$!\necho $child > @ROOT@/child\nsystemd-notify --pid=$$ \"MAINPID=$child\" READY=1 STATUS=handed-over\nsleep 0.1\n",
+        )],
     );
-    std::fs::write(m.path("n.sh"), script.replace("@ROOT@", &m.root.path.display().to_string())).unwrap();
     assert_eq!(m.job(JobVerb::Start, "n"), "done", "{}", m.console());
     let child = read_pid(&m.path("child")).unwrap();
     assert!(wait_until(Duration::from_secs(5), || m.prop("n.service", "MainPID") == child.to_string()), "{}", m.console());
@@ -229,17 +263,19 @@ fn notify_ready_and_mainpid_handover() {
 
 #[test]
 fn dependencies_start_in_order_and_failures_propagate() {
-    let m = Mgr::new(
+    let m = Mgr::with_scripts(
         "deps",
         &[
-            ("a.service", "[Unit]\nRequires=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/sh -c 'date +%%s%%N > @ROOT@/a; exec sleep 300'\n"),
-            ("b.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'sleep 0.2; date +%%s%%N > @ROOT@/b'\n"),
+            ("a.service", "[Unit]\nRequires=b.service\nAfter=b.service\n[Service]\nExecStart=@ROOT@/a.sh\n"),
+            ("b.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=@ROOT@/b.sh\n"),
             ("c.service", "[Unit]\nRequires=bad.service\nAfter=bad.service\n[Service]\nExecStart=/bin/sleep 300\n"),
             ("bad.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n"),
             ("d.service", "[Unit]\nRequires=missing.service\n[Service]\nExecStart=/bin/sleep 300\n"),
         ],
+        &[("a.sh", "date +%s%N > @ROOT@/a\nexec sleep 300\n"), ("b.sh", "sleep 0.2\ndate +%s%N > @ROOT@/b\n")],
     );
     assert_eq!(m.job(JobVerb::Start, "a"), "done");
+    assert!(wait_until(Duration::from_secs(5), || m.path("a").exists() && std::fs::metadata(m.path("a")).map(|x| x.len() > 0).unwrap_or(false)));
     let t = |f: &str| std::fs::read_to_string(m.path(f)).unwrap().trim().parse::<u128>().unwrap();
     assert!(t("b") <= t("a"), "b must finish before a starts");
     assert_eq!(m.job(JobVerb::Start, "c"), "dependency");
@@ -252,9 +288,10 @@ fn dependencies_start_in_order_and_failures_propagate() {
 
 #[test]
 fn no_zombies_and_nothing_left_after_the_manager_exits() {
-    let m = Mgr::new(
+    let m = Mgr::with_scripts(
         "zombies",
-        &[("z.service", "[Service]\nExecStart=/bin/sh -c 'for i in $(seq 50); do (sleep 0.01 &) ; done; exec sleep 300'\n")],
+        &[("z.service", "[Service]\nExecStart=@ROOT@/z.sh\n")],
+        &[("z.sh", "for i in $(seq 50); do (sleep 0.01 &) ; done\nexec sleep 300\n")],
     );
     assert_eq!(m.job(JobVerb::Start, "z"), "done");
     let inv = m.prop("z.service", "InvocationID");

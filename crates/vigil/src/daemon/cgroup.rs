@@ -18,6 +18,11 @@ use std::path::{Path, PathBuf};
 
 pub struct Cgroups {
     base: Option<PathBuf>,
+    /// inotify on each unit's `cgroup.events`: the kernel touches it when
+    /// `populated` changes, which is how we learn that a unit's last
+    /// process is gone even when that process was not our child.
+    inotify: Option<std::os::fd::OwnedFd>,
+    watches: std::collections::HashMap<i32, String>,
 }
 
 /// Unit names may contain `\` (escapes) and `@`: both are fine in a
@@ -28,12 +33,53 @@ fn dir_name(unit: &str) -> &str {
 
 impl Cgroups {
     pub fn detect() -> Cgroups {
-        Cgroups { base: Self::find().and_then(|b| std::fs::create_dir_all(&b).ok().map(|_| b)) }
+        let base = Self::find().and_then(|b| std::fs::create_dir_all(&b).ok().map(|_| b));
+        // SAFETY: inotify_init1 with flags; the fd is owned right away.
+        let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
+        let inotify = (fd >= 0 && base.is_some()).then(|| {
+            // SAFETY: fd is a fresh, valid descriptor we own.
+            unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
+        });
+        Cgroups { base, inotify, watches: std::collections::HashMap::new() }
     }
 
     /// Without cgroups (tests of the fallback, or a read-only hierarchy).
     pub fn disabled() -> Cgroups {
-        Cgroups { base: None }
+        Cgroups { base: None, inotify: None, watches: std::collections::HashMap::new() }
+    }
+
+    /// The inotify descriptor to poll, if cgroups are in use.
+    pub fn events_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.inotify.as_ref().map(|f| f.as_fd())
+    }
+
+    /// Drain the inotify queue; the units whose `cgroup.events` changed.
+    pub fn changed_units(&mut self) -> Vec<String> {
+        use std::os::fd::AsRawFd;
+        let Some(fd) = &self.inotify else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            // SAFETY: read into a local buffer of the given size.
+            let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n <= 0 {
+                break;
+            }
+            let mut off = 0usize;
+            let hdr = std::mem::size_of::<libc::inotify_event>();
+            while off + hdr <= n as usize {
+                // SAFETY: the kernel wrote whole inotify_event records.
+                let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf.as_ptr().add(off).cast()) };
+                if let Some(u) = self.watches.get(&ev.wd) {
+                    if !out.contains(u) {
+                        out.push(u.clone());
+                    }
+                }
+                off += hdr + ev.len as usize;
+            }
+        }
+        out
     }
 
     fn find() -> Option<PathBuf> {
@@ -57,10 +103,18 @@ impl Cgroups {
         self.base.as_deref()
     }
 
-    /// The unit's group, created if needed.
-    pub fn create(&self, unit: &str) -> Option<PathBuf> {
+    /// The unit's group, created if needed, with its events watched.
+    pub fn create(&mut self, unit: &str) -> Option<PathBuf> {
+        use std::os::fd::AsRawFd;
         let p = self.base.as_ref()?.join(dir_name(unit));
         std::fs::create_dir_all(&p).ok()?;
+        if let (Some(fd), Ok(events)) = (&self.inotify, std::ffi::CString::new(p.join("cgroup.events").as_os_str().as_encoded_bytes())) {
+            // SAFETY: valid fd and NUL-terminated path.
+            let wd = unsafe { libc::inotify_add_watch(fd.as_raw_fd(), events.as_ptr(), libc::IN_MODIFY) };
+            if wd >= 0 {
+                self.watches.insert(wd, unit.to_string());
+            }
+        }
         Some(p)
     }
 
@@ -98,8 +152,10 @@ impl Cgroups {
     }
 
     /// Remove an empty unit group (after the unit stopped).
-    pub fn remove(&self, unit: &str) {
+    pub fn remove(&mut self, unit: &str) {
         if let Some(p) = self.path(unit) {
+            // The watch goes away with the directory (IN_IGNORED).
+            self.watches.retain(|_, u| u != unit);
             let _ = std::fs::remove_dir(p);
         }
     }

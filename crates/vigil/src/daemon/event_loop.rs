@@ -27,6 +27,7 @@ use super::manager::Manager;
 const SIGNAL: u64 = 0;
 const LISTEN: u64 = 1;
 const NOTIFY: u64 = 2;
+const CGROUPS: u64 = 3;
 const FIRST_CONN: u64 = 16;
 
 pub struct EventLoop {
@@ -79,6 +80,9 @@ impl EventLoop {
         epoll.add(sigfd.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL))?;
         epoll.add(listener.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, LISTEN))?;
         epoll.add(notify.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, NOTIFY))?;
+        if let Some(fd) = manager.cgroup_events_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, CGROUPS))?;
+        }
         Ok(EventLoop {
             notify,
             manager,
@@ -130,11 +134,21 @@ impl EventLoop {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e).context("epoll_wait"),
             };
+            // Notifications before child exits: a service that sends
+            // READY=1 or MAINPID= and exits right after must be seen as
+            // having said so first (systemd gives its notify source a
+            // higher priority than SIGCHLD for the same reason).
+            events[..n].sort_by_key(|ev| match ev.data() {
+                NOTIFY => 0,
+                SIGNAL => 2,
+                _ => 1,
+            });
             for ev in &events[..n] {
                 match ev.data() {
                     SIGNAL => self.on_signals(),
                     LISTEN => self.on_accept(),
                     NOTIFY => self.on_notify(),
+                    CGROUPS => self.manager.cgroup_events(),
                     token => self.on_conn(token, ev.events()),
                 }
             }
@@ -161,6 +175,7 @@ impl EventLoop {
                             // (halt in a container, as `systemctl exit`).
                             self.exit.get_or_insert(0);
                         }
+                        Ok(Signal::SIGUSR1) => self.manager.dump(),
                         _ if [rtmin(3), rtmin(4), rtmin(5)].contains(&signo) => {
                             self.exit.get_or_insert(0);
                         }

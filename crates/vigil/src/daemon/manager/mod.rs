@@ -302,7 +302,9 @@ impl Manager {
             Action::Spawn { phase, index, role } => Some(self.spawn(id, phase, index, role)),
             Action::Kill { target, signal, cont, notice } => {
                 self.kill(id, target, signal, cont, notice);
-                None
+                // Signalling an empty unit: tell the machine at once that
+                // nothing is left, or it would wait for its stop timeout.
+                (target == KillTarget::Group && self.unit_is_empty(id)).then_some(Event::AllProcessesGone)
             }
             Action::ArmTimer { token, at } => {
                 self.timers.retain(|_, o| !matches!(o, TimerOwner::Engine(u, t) if u == id && t.kind == token.kind));
@@ -527,6 +529,15 @@ impl Manager {
         }
     }
 
+    /// No process of the unit is left (cgroup empty, or without cgroups
+    /// no tracked pid).
+    fn unit_is_empty(&self, id: &str) -> bool {
+        match self.cgroups.populated(id) {
+            Some(p) => !p,
+            None => !self.pids.values().any(|u| u == id),
+        }
+    }
+
     fn read_pid_file(&self, id: &str) -> Event {
         let Some(path) = self.units.get(id).and_then(|u| ServiceView::new(&u.cfg).pid_file().map(PathBuf::from)) else {
             return Event::PidFileMissing;
@@ -574,9 +585,50 @@ impl Manager {
         };
         self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
         if self.cgroups.populated(&id) == Some(false) {
-            self.feed(&id, now, Event::AllProcessesGone);
+            self.unit_emptied(&id, now);
         }
         self.check_empty_units(now);
+    }
+
+    /// The unit has no process left. Tracked pids that vanished without
+    /// being reaped by us (a main process handed over with `MAINPID=` and
+    /// reaped by its own parent) are reported as gone first — their status
+    /// is unknown, so as killed by SIGTERM while stopping and as a clean
+    /// exit otherwise — then the machine hears that the unit is empty.
+    fn unit_emptied(&mut self, id: &str, now: u64) {
+        let lost: Vec<u32> = self
+            .pids
+            .iter()
+            .filter(|(p, u)| u.as_str() == id && !Path::new(&format!("/proc/{p}")).exists())
+            .map(|(p, _)| *p)
+            .collect();
+        for pid in lost {
+            self.pids.remove(&pid);
+            let stopping = self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.active_state() == ActiveState::Deactivating);
+            let status = if stopping {
+                EngineExit::Killed { signal: libc::SIGTERM, core_dumped: false }
+            } else {
+                EngineExit::Exited(0)
+            };
+            self.feed(id, now, Event::ChildExited { pid, status });
+        }
+        self.feed(id, now, Event::AllProcessesGone);
+    }
+
+    /// The inotify descriptor reporting cgroup changes, for the event loop.
+    pub fn cgroup_events_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.cgroups.events_fd()
+    }
+
+    /// `cgroup.events` of some units changed: those that emptied are told.
+    pub fn cgroup_events(&mut self) {
+        let now = self.now();
+        for id in self.cgroups.changed_units() {
+            let running = self.units.get(&id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.active_state() != ActiveState::Inactive);
+            if running && self.cgroups.populated(&id) == Some(false) {
+                self.unit_emptied(&id, now);
+            }
+        }
     }
 
     /// Units whose cgroup emptied (a daemon's last grandchild exited).
@@ -589,7 +641,7 @@ impl Manager {
             .map(|(id, _)| id.clone())
             .collect();
         for id in empty {
-            self.feed(&id, now, Event::AllProcessesGone);
+            self.unit_emptied(&id, now);
         }
     }
 
@@ -704,6 +756,34 @@ impl Manager {
             && self.units.values().all(|u| {
                 u.svc.as_ref().is_none_or(|s| matches!(s.active_state(), ActiveState::Inactive | ActiveState::Failed))
             })
+    }
+
+    /// A snapshot of the manager's state on the console (SIGUSR1), for
+    /// debugging a stuck boot or stop: units, jobs, tracked pids, timers.
+    pub fn dump(&self) {
+        let mut out = String::from("-> vigil state dump\n");
+        let mut ids: Vec<&String> = self.units.keys().collect();
+        ids.sort();
+        for id in ids {
+            let u = &self.units[id];
+            out.push_str(&format!(
+                "\t{id}: {} {} job={:?} main={:?} control={:?}\n",
+                u.active_state(),
+                u.sub_state(),
+                self.jobs.get(id),
+                u.svc.as_ref().and_then(|s| s.main_pid()),
+                u.svc.as_ref().and_then(|s| s.control_pid())
+            ));
+        }
+        for (pid, unit) in &self.pids {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_else(|_| "gone".into());
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let sig: Vec<&str> = status.lines().filter(|l| l.starts_with("Sig")).collect();
+            out.push_str(&format!("\tpid {pid} ({unit}): {} {:?} cgroup={:?}\n", stat.trim(), sig, std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default().trim()));
+        }
+        out.push_str(&format!("\tcgroup pids: {:?}\n", self.units.keys().map(|k| (k, self.cgroups.pids(k))).filter(|(_, p)| !p.is_empty()).collect::<Vec<_>>()));
+        out.push_str(&format!("\ttimers: {:?} now={}\n", self.timers, self.now()));
+        eprint!("{out}");
     }
 
     pub fn cleanup(&self) {

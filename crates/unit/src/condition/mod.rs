@@ -45,6 +45,7 @@ use std::path::{Path, PathBuf};
 
 use crate::paths::Scope;
 use crate::specifier::Host;
+use crate::value::path::absolute_path;
 use crate::value::Condition;
 
 /// A check's raw verdict before negation: `Err` is "could not evaluate".
@@ -209,9 +210,6 @@ pub const KINDS: &[&str] = &[
 ];
 
 fn run(kind: &str, arg: &str, env: &CheckEnv) -> Verdict {
-    if PATH_KINDS.contains(&kind) && !arg.starts_with('/') {
-        return Err(format!("path '{arg}' is not absolute"));
-    }
     match kind {
         "PathExists" => files::path_exists(env, arg),
         "PathExistsGlob" => files::path_exists_glob(env, arg),
@@ -267,13 +265,30 @@ fn split_kind(kind: &str) -> (&str, &str) {
 /// accepted too and only changes the wording of the messages.
 pub fn evaluate(kind: &str, cond: &Condition, env: &CheckEnv) -> Outcome {
     let (prefix, bare) = split_kind(kind);
+    // The argument as systemd holds it: paths simplified when the unit is
+    // loaded (relative or `..` paths are refused there; a caller that did
+    // not check gets an error here), CPU features lower-cased in place by
+    // the check itself, which shows in its message.
+    let (arg, refused) = if PATH_KINDS.contains(&bare) {
+        match absolute_path(&cond.arg) {
+            Ok(p) => (p, None),
+            Err(e) => (cond.arg.clone(), Some(e.to_string())),
+        }
+    } else if bare == "CPUFeature" {
+        (cond.arg.to_ascii_lowercase(), None)
+    } else {
+        (cond.arg.clone(), None)
+    };
     let assignment = format!(
-        "{prefix}{bare}={}{}{}",
+        "{prefix}{bare}={}{}{arg}",
         if cond.trigger { "|" } else { "" },
         if cond.negate { "!" } else { "" },
-        cond.arg
     );
-    match run(bare, &cond.arg, env) {
+    let verdict = match refused {
+        Some(reason) => Err(reason),
+        None => run(bare, &arg, env),
+    };
+    match verdict {
         Ok(raw) => {
             let met = raw != cond.negate;
             let word = if met { "succeeded" } else { "failed" };

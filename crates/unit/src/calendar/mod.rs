@@ -93,7 +93,7 @@ pub enum SpecZone {
     /// ` UTC`.
     Utc,
     /// An IANA zone named in the spec.
-    Named(TimeZone),
+    Named(Box<TimeZone>),
 }
 
 /// A parsed calendar event. An empty field list means `*`.

@@ -396,7 +396,7 @@ fn find_next(spec: &CalendarSpec, clock: &Clock<'_>, tm: &mut Tm, usec: &mut i64
         }
 
         let not_after = match tm.key().cmp(&c.key()) {
-            std::cmp::Ordering::Equal => *usec >= tm_usec + 1,
+            std::cmp::Ordering::Equal => *usec > tm_usec,
             o => o == std::cmp::Ordering::Greater,
         };
         if not_after {
@@ -420,7 +420,7 @@ pub(super) fn next_usec(spec: &CalendarSpec, after: u64, local: &TimeZone) -> Op
     }
     let zone = match &spec.zone {
         SpecZone::Utc => None,
-        SpecZone::Named(z) => Some(z),
+        SpecZone::Named(z) => Some(&**z),
         SpecZone::Local { .. } => Some(local),
     };
     let clock = Clock { zone, offset_guess: Cell::new(0) };

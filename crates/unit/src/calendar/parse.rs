@@ -53,7 +53,7 @@ struct Draft {
     end_of_month: bool,
     utc: bool,
     dst: Option<(bool, String)>,
-    named: Option<TimeZone>,
+    named: Option<Box<TimeZone>>,
     year: Vec<Component>,
     month: Vec<Component>,
     day: Vec<Component>,
@@ -98,7 +98,7 @@ pub(super) fn parse(text: &str, local: &TimeZone, zoneinfo: &Path) -> R<Calendar
             p = &p[..cut - 1];
         } else if let Some(space) = p.rfind(' ') {
             if let Ok(z) = TimeZone::named(&p[space + 1..], zoneinfo) {
-                d.named = Some(z);
+                d.named = Some(Box::new(z));
                 p = &p[..space];
             }
         }

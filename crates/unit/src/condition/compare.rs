@@ -36,9 +36,13 @@ pub struct OpFlags {
 /// The characters operators are made of (`COMPARE_OPERATOR_WITH_FNMATCH_CHARS`).
 pub const OPERATOR_CHARS: &[char] = &['!', '<', '=', '>', '$'];
 
+/// A pattern operator (`$=`, `!$=`) where none is allowed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PatternNotAllowed;
+
 /// `parse_compare_operator()`: the operator at the start of `s` and the
-/// rest. `Err(())` when a pattern operator appears where none is allowed.
-pub fn parse_operator(s: &str, flags: OpFlags) -> Result<Option<(Op, &str)>, ()> {
+/// rest.
+pub fn parse_operator(s: &str, flags: OpFlags) -> Result<Option<(Op, &str)>, PatternNotAllowed> {
     const TABLE: [(Op, &str, u8); 12] = [
         (Op::FnmatchEqual, "$=", 1),
         (Op::FnmatchUnequal, "!$=", 1),
@@ -59,7 +63,7 @@ pub fn parse_operator(s: &str, flags: OpFlags) -> Result<Option<(Op, &str)>, ()>
         }
         if let Some(rest) = s.strip_prefix(text) {
             if need == 1 && !flags.fnmatch {
-                return Err(());
+                return Err(PatternNotAllowed);
             }
             return Ok(Some((op, rest)));
         }
@@ -409,7 +413,7 @@ mod tests {
         assert_eq!(parse_operator("!$=x*", f), Ok(Some((Op::FnmatchUnequal, "x*"))));
         assert_eq!(parse_operator("=5", f), Ok(Some((Op::StringEqual, "5"))));
         assert_eq!(parse_operator("=5", OpFlags::default()), Ok(Some((Op::Equal, "5"))));
-        assert_eq!(parse_operator("$=5", OpFlags::default()), Err(()));
+        assert_eq!(parse_operator("$=5", OpFlags::default()), Err(PatternNotAllowed));
         assert_eq!(parse_operator("5", f), Ok(None));
         assert!(version_or_fnmatch(Op::Greater, "6.1.0-18-amd64", "5.10"));
         assert!(version_or_fnmatch(Op::FnmatchEqual, "6.1.0-18-amd64", "6.*"));

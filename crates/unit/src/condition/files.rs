@@ -207,8 +207,7 @@ fn read_only_fs(env: &CheckEnv, arg: &str) -> Option<bool> {
     // Stacked mounts on the same point: the last listed one is on top.
     let top = mounts
         .iter()
-        .filter(|m| path.starts_with(&m.mount_point) && Some(m.mount_point.components().count()) == depth)
-        .last();
+        .rfind(|m| path.starts_with(&m.mount_point) && Some(m.mount_point.components().count()) == depth);
     Some(top.is_some_and(|m| m.read_only))
 }
 
@@ -224,7 +223,7 @@ fn major_minor(dev: u64) -> (u64, u64) {
     (major, minor)
 }
 
-fn block_is_encrypted(env: &CheckEnv, dir: &Path, depth: usize) -> bool {
+fn block_is_encrypted(dir: &Path, depth: usize) -> bool {
     if depth > 16 {
         return false;
     }
@@ -233,7 +232,7 @@ fn block_is_encrypted(env: &CheckEnv, dir: &Path, depth: usize) -> bool {
         return true;
     }
     let Ok(slaves) = std::fs::read_dir(dir.join("slaves")) else { return false };
-    slaves.flatten().any(|s| block_is_encrypted(env, &s.path(), depth + 1))
+    slaves.flatten().any(|s| block_is_encrypted(&s.path(), depth + 1))
 }
 
 pub(super) fn path_is_encrypted(env: &CheckEnv, arg: &str) -> Verdict {
@@ -243,7 +242,7 @@ pub(super) fn path_is_encrypted(env: &CheckEnv, arg: &str) -> Verdict {
         return Ok(false);
     }
     let dir = env.system_path(&format!("/sys/dev/block/{major}:{minor}"));
-    Ok(block_is_encrypted(env, &dir, 0))
+    Ok(block_is_encrypted(&dir, 0))
 }
 
 /// `ConditionNeedsUpdate=`: is `/usr` newer than `ARG/.updated`?

@@ -98,7 +98,7 @@ pub(super) fn kernel_version(env: &CheckEnv, arg: &str) -> Verdict {
         let (op, rest) = match parse_operator(s, CMP_STRINGS) {
             Ok(Some((op, rest))) => (op, rest),
             Ok(None) => (Op::FnmatchEqual, s),
-            Err(()) => return Err(format!("Invalid operator in \"{arg}\"")),
+            Err(_) => return Err(format!("Invalid operator in \"{arg}\"")),
         };
         let rest = rest.trim_start_matches([' ', '\t', '\n', '\r']);
         let value = if rest.is_empty() {
@@ -186,7 +186,7 @@ fn comparison(arg: &str) -> Result<(Op, &str), String> {
     match parse_operator(arg, OpFlags::default()) {
         Ok(Some(x)) => Ok(x),
         Ok(None) => Ok((Op::GreaterOrEqual, arg)),
-        Err(()) => Err(format!("invalid operator in '{arg}'")),
+        Err(_) => Err(format!("invalid operator in '{arg}'")),
     }
 }
 
@@ -580,7 +580,7 @@ pub(super) fn first_boot(env: &CheckEnv, arg: &str) -> Verdict {
 /// A PSI average in the kernel's fixed point (11 fractional bits), from
 /// `INT.FRAC` with two decimals.
 fn loadavg_fixed(int: u64, frac: u64) -> Option<u64> {
-    let f = ((frac << 11) + 99) / 100;
+    let f = (frac << 11).div_ceil(100);
     (f < (1 << 11)).then_some((int << 11) | f)
 }
 

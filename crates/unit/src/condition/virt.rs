@@ -111,7 +111,7 @@ pub fn detect_container(env: &CheckEnv) -> Option<&'static str> {
     }
     if env.pid1 {
         match env.env_value("container") {
-            Some(v) if v.is_empty() => return None,
+            Some("") => return None,
             Some(v) => return Some(translate(env, v)),
             None => {}
         }

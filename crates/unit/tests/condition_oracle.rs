@@ -187,7 +187,7 @@ const SINGLE: &[&str] = &[
     "ConditionOSRelease=foo",
     "ConditionOSRelease=ID= debian",
     "ConditionMemoryPressure=100%",
-    "ConditionMemoryPressure=0%",
+    "ConditionMemoryPressure=!100%",
     "ConditionMemoryPressure=50%/10sec",
     "ConditionCPUPressure=100%/1min",
     "ConditionIOPressure=90%/5min",

@@ -24,7 +24,13 @@
 //!   [`directive::Kind`].
 //! - [`install`]: the `[Install]` logic of `systemctl enable`, `disable`,
 //!   `mask`, `preset`, `is-enabled`, `list-unit-files`… on unit files.
+//! - [`condition`]: evaluating `Condition…=`/`Assert…=` checks against a
+//!   root, the host and the manager's credentials and environment.
+//! - [`calendar`]: calendar events (`OnCalendar=`): parsing, normalized
+//!   form, next elapse, and the time-zone code (TZif, POSIX rules) they need.
 
+pub mod calendar;
+pub mod condition;
 pub mod config;
 pub mod diag;
 pub mod directive;

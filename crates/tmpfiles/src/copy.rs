@@ -89,10 +89,8 @@ impl Copier<'_> {
                     return Ok(true);
                 }
                 let input = sys::reopen(src.raw(), libc::O_RDONLY | libc::O_NOCTTY)?;
-                let out = {
-                    let _u = sys::Umask::set(0);
-                    sys::openat(d, name, libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_WRONLY, st.st_mode & 0o7777)?
-                };
+                let out =
+                    sys::openat(d, name, libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_WRONLY, st.st_mode & 0o7777)?;
                 let mut reader = std::fs::File::from(input.try_clone()?);
                 let mut writer = std::fs::File::from(out.try_clone()?);
                 io::copy(&mut reader, &mut writer)?;
@@ -115,10 +113,7 @@ impl Copier<'_> {
                 if self.try_hardlink(&st, d, name)? {
                     return Ok(true);
                 }
-                {
-                    let _u = sys::Umask::set(0);
-                    sys::mknodat(d, name, st.st_mode & (libc::S_IFMT | 0o7777), st.st_rdev)?;
-                }
+                sys::mknodat(d, name, st.st_mode & (libc::S_IFMT | 0o7777), st.st_rdev)?;
                 let fd = sys::open_path(d, name)?;
                 sys::fchown_fd(fd.as_raw_fd(), Some(uid), Some(gid))?;
                 sys::fchmod_opath(fd.as_raw_fd(), st.st_mode & 0o7777)?;
@@ -132,13 +127,11 @@ impl Copier<'_> {
     fn copy_dir(&mut self, src: &Node, dir: &std::rc::Rc<OwnedFd>, name: &OsStr) -> io::Result<bool> {
         let st = src.st;
         let d = dir.as_raw_fd();
-        let created = {
-            let _u = sys::Umask::set(0);
-            match sys::mkdirat(d, name, st.st_mode & 0o7777) {
-                Ok(()) => true,
-                Err(e) if e.raw_os_error() == Some(libc::EEXIST) => false,
-                Err(e) => return Err(e),
-            }
+        // The final mode is set once the contents are in.
+        let created = match sys::mkdirat(d, name, st.st_mode & 0o7777) {
+            Ok(()) => true,
+            Err(e) if e.raw_os_error() == Some(libc::EEXIST) => false,
+            Err(e) => return Err(e),
         };
         let target = sys::openat(d, name, libc::O_PATH | libc::O_NOFOLLOW | libc::O_DIRECTORY, 0)
             .map_err(|e| if e.raw_os_error() == Some(libc::ENOTDIR) { io::Error::from_raw_os_error(libc::EEXIST) } else { e })?;

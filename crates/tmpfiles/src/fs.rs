@@ -210,8 +210,7 @@ impl Root {
                 Ok(_) => return Err(err(libc::ENOTDIR)),
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
                     let dir = self.chase(&parent, false, false)?;
-                    let _u = sys::Umask::set(0);
-                    match sys::mkdirat(dir.raw(), c, 0o755) {
+                    match sys::mkdirat_exact(dir.raw(), c, 0o755) {
                         Ok(()) => {}
                         Err(e) if e.raw_os_error() == Some(libc::EEXIST) => {}
                         Err(e) => return Err(e),
@@ -249,10 +248,7 @@ impl Root {
             match self.chase(&next_path, false, false) {
                 Ok(nx) => dir = nx,
                 Err(e) if e.raw_os_error() == Some(libc::ENOENT) => {
-                    {
-                        let _u = sys::Umask::set(0);
-                        sys::mkdirat(dir.raw(), c, 0o755)?;
-                    }
+                    sys::mkdirat_exact(dir.raw(), c, 0o755)?;
                     dir = self.chase(&next_path, false, false)?;
                 }
                 Err(e) => return Err(e),

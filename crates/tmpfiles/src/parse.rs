@@ -19,6 +19,12 @@
 //! - *skipped* ([`Severity::Skipped`]): an unresolvable specifier (`%m`
 //!   with no machine id yet), a `^` line whose credential is not passed.
 //!   Dropped on purpose, not an error;
+//! - *failed* ([`Severity::Failed`]): the line cannot be used (a bad
+//!   credential name, base64 that does not decode) and is dropped, but
+//!   systemd does not count it as invalid configuration. (Given such a
+//!   line in a file named on its command line, 252 aborts the whole run
+//!   with status 1; we keep applying the other lines, as it does for the
+//!   files it finds in the configuration directories.)
 //! - *warnings* ([`Severity::Warning`]): part of the line is ignored (an
 //!   argument on a type that takes none, an unparsable ACL or xattr).
 //!
@@ -44,9 +50,19 @@ use crate::users::{LookupError, UserDb};
 /// How bad a diagnostic is; see the module documentation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Severity {
+    /// Invalid configuration: the line is dropped and the run's exit
+    /// status becomes 65.
     Error,
+    /// The line cannot be used (a bad credential name, undecodable
+    /// base64) and is dropped, but systemd does not count it as invalid
+    /// configuration.
+    Failed,
+    /// Part of the line is ignored.
     Warning,
+    /// The line is dropped on purpose (unresolvable specifier, credential
+    /// not passed, …).
     Skipped,
+    /// For information (`/var/run` rewritten, duplicate line).
     Notice,
 }
 
@@ -565,10 +581,10 @@ pub fn parse_line(ctx: &mut ParseContext<'_>, origin: &Origin, line: &str) -> Pa
 
     if cred {
         let Some(name) = item.argument.clone() else {
-            return out.fail(Severity::Error, LineError::NoCredentialName);
+            return out.fail(Severity::Failed, LineError::NoCredentialName);
         };
         if !credential_name_valid(&name) {
-            return out.fail(Severity::Error, LineError::CredentialName(name));
+            return out.fail(Severity::Failed, LineError::CredentialName(name));
         }
         let Some(dir) = ctx.credentials else {
             return out.fail(Severity::Skipped, LineError::CredentialMissing(name));
@@ -578,7 +594,7 @@ pub fn parse_line(ctx: &mut ParseContext<'_>, origin: &Origin, line: &str) -> Pa
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return out.fail(Severity::Skipped, LineError::CredentialMissing(name));
             }
-            Err(e) => return out.fail(Severity::Error, LineError::Credential(name, e)),
+            Err(e) => return out.fail(Severity::Failed, LineError::Credential(name, e)),
         }
     }
 
@@ -591,7 +607,7 @@ pub fn parse_line(ctx: &mut ParseContext<'_>, origin: &Origin, line: &str) -> Pa
         if let Some(s) = source {
             match base64_decode(&s) {
                 Some(d) => item.content = Some(d),
-                None => return out.fail(Severity::Error, LineError::Base64(s)),
+                None => return out.fail(Severity::Failed, LineError::Base64(s)),
             }
         }
     }

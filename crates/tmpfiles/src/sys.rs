@@ -68,8 +68,8 @@ pub fn lstatat(dir: RawFd, name: &OsStr) -> io::Result<Stat> {
     Ok(unsafe { st.assume_init() })
 }
 
-/// `mkdirat(dir, name, mode)` (the caller sets the umask to 0 first when
-/// the mode must be exact; see [`Umask`]).
+/// `mkdirat(dir, name, mode)`, subject to the umask (see
+/// [`mkdirat_exact`]).
 pub fn mkdirat(dir: RawFd, name: &OsStr, mode: u32) -> io::Result<()> {
     let c = cstr(name)?;
     // SAFETY: valid string.
@@ -361,21 +361,33 @@ pub fn open_dir_for_read(fd: RawFd) -> io::Result<OwnedFd> {
     openat(fd, OsStr::new("."), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NONBLOCK, 0)
 }
 
-/// The process umask, set for the lifetime of the guard.
-pub struct Umask(libc::mode_t);
-
-impl Umask {
-    pub fn set(mask: u32) -> Umask {
-        // SAFETY: umask cannot fail.
-        Umask(unsafe { libc::umask(mask as libc::mode_t) })
+/// Give a just-created object the permission bits the umask took away.
+///
+/// systemd clears the umask around creation; the umask is per process,
+/// and a library must not change it under its callers' threads. So we
+/// create with the wanted mode and then restore the bits (`0777` only:
+/// the umask never touches set-id or sticky bits, and a set-group-id bit
+/// inherited from the parent directory stays, as with a zero umask).
+pub fn undo_umask(fd: RawFd, mode: u32) -> io::Result<()> {
+    let st = fstat(fd)?;
+    if is_lnk(&st) || (st.st_mode & 0o777) == (mode & 0o777) {
+        return Ok(());
     }
+    fchmod_opath(fd, (st.st_mode & 0o7000) | (mode & 0o777))
 }
 
-impl Drop for Umask {
-    fn drop(&mut self) {
-        // SAFETY: restoring the previous value.
-        unsafe { libc::umask(self.0) };
-    }
+/// `mkdirat()` as if the umask were 0.
+pub fn mkdirat_exact(dir: RawFd, name: &OsStr, mode: u32) -> io::Result<()> {
+    mkdirat(dir, name, mode)?;
+    let fd = openat(dir, name, libc::O_PATH | libc::O_NOFOLLOW | libc::O_DIRECTORY, 0)?;
+    undo_umask(fd.as_raw_fd(), mode)
+}
+
+/// `mknodat()` as if the umask were 0.
+pub fn mknodat_exact(dir: RawFd, name: &OsStr, mode: u32, dev: libc::dev_t) -> io::Result<()> {
+    mknodat(dir, name, mode, dev)?;
+    let fd = open_path(dir, name)?;
+    undo_umask(fd.as_raw_fd(), mode)
 }
 
 /// `makedev(major, minor)`.

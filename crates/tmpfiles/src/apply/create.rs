@@ -168,17 +168,15 @@ impl Run<'_> {
     /// existing file.
     fn create_file(&mut self, item: &Item) -> Result<(), OpError> {
         let (dir, name) = self.open_parent(&item.path)?;
-        let created = {
-            let _u = sys::Umask::set(0);
-            sys::openat(
-                dir.raw(),
-                &name,
-                libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_WRONLY | libc::O_NOCTTY,
-                item.mode,
-            )
-        };
+        let created = sys::openat(
+            dir.raw(),
+            &name,
+            libc::O_CREAT | libc::O_EXCL | libc::O_NOFOLLOW | libc::O_NONBLOCK | libc::O_WRONLY | libc::O_NOCTTY,
+            item.mode,
+        );
         let creation = match created {
             Ok(fd) => {
+                sys::undo_umask(fd.as_raw_fd(), item.mode).map_err(|e| OpError::io("fchmod", &item.path, e))?;
                 self.did(item, &item.path, What::CreatedFile);
                 self.write_data(item, fd.as_raw_fd(), &item.path)?;
                 Creation::Normal
@@ -201,12 +199,14 @@ impl Run<'_> {
         let opened = match sys::openat(dir.raw(), &name, flags, item.mode) {
             Err(e) if errno(&e) == libc::ENOENT => {
                 creation = Creation::Normal;
-                let _u = sys::Umask::set(0);
                 sys::openat(dir.raw(), &name, flags | libc::O_CREAT, item.mode)
             }
             other => other,
         };
         let fd = opened.map_err(|e| OpError::io("open/create file", &item.path, e))?;
+        if creation == Creation::Normal {
+            sys::undo_umask(fd.as_raw_fd(), item.mode).map_err(|e| OpError::io("fchmod", &item.path, e))?;
+        }
         let st = sys::fstat(fd.as_raw_fd()).map_err(|e| OpError::io("stat", &item.path, e))?;
         if !sys::is_reg(&st) {
             return Err(OpError::NotRegular(item.path.clone()));
@@ -243,10 +243,7 @@ impl Run<'_> {
     /// systemd makes them unless the root itself is a btrfs subvolume.
     fn create_directory(&mut self, item: &Item) -> Result<(), OpError> {
         let (dir, name) = self.open_parent(&item.path)?;
-        let made = {
-            let _u = sys::Umask::set(0);
-            sys::mkdirat(dir.raw(), &name, item.mode)
-        };
+        let made = sys::mkdirat_exact(dir.raw(), &name, item.mode);
         let creation = if made.is_ok() { Creation::Normal } else { Creation::Existing };
         let opened = sys::openat(dir.raw(), &name, libc::O_NOFOLLOW | libc::O_DIRECTORY | libc::O_PATH, 0);
         let fd = match opened {
@@ -286,10 +283,7 @@ impl Run<'_> {
         let (dir, name) = self.open_parent(&item.path)?;
         let what = if file_type == libc::S_IFIFO { "FIFO" } else { "device node" };
         let mode = item.mode | file_type;
-        let make = |d: RawFd, n: &OsStr| -> io::Result<()> {
-            let _u = sys::Umask::set(0);
-            sys::mknodat(d, n, mode, dev)
-        };
+        let make = |d: RawFd, n: &OsStr| -> io::Result<()> { sys::mknodat_exact(d, n, mode, dev) };
         let made = make(dir.raw(), &name);
         let mut creation = if made.is_ok() { Creation::Normal } else { Creation::Existing };
         let privileged = |e: &io::Error| matches!(errno(e), libc::EPERM | libc::EACCES);

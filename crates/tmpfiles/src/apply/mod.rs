@@ -253,7 +253,10 @@ impl<'a> Run<'a> {
     fn process_item(&mut self, item: &Item, op: u8) {
         if op & CREATE != 0 {
             if let Err(error) = self.create_item(item) {
-                self.fail(item, item.path.clone(), error, item.allow_failure);
+                // 252 logs a `d` line meeting a non-directory as an error
+                // but lets the run succeed.
+                let lenient = matches!(error, OpError::NotDirectory(_));
+                self.fail(item, item.path.clone(), error, item.allow_failure || lenient);
             }
         }
         if op & REMOVE != 0 {

@@ -70,8 +70,9 @@ pub struct Failure {
     pub origin: Origin,
     pub path: PathBuf,
     pub error: OpError,
-    /// The line has the `-` modifier and failed while creating: reported,
-    /// but not counted against the exit status.
+    /// Reported, but not counted against the exit status: the line has
+    /// the `-` modifier and failed while creating, or systemd itself only
+    /// logs this failure (`d` over an existing non-directory).
     pub tolerated: bool,
 }
 
@@ -79,7 +80,7 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.origin, self.error)?;
         if self.tolerated {
-            write!(f, " (ignored: line has the '-' modifier)")?;
+            write!(f, " (not counted as a failure)")?;
         }
         Ok(())
     }

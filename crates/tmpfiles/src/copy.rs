@@ -1,14 +1,13 @@
 //! Recursive copy for `C` lines (systemd's `copy_tree_at()` with
-//! `COPY_MERGE_EMPTY` — or `COPY_MERGE` for `C+` — and `COPY_HARDLINKS`).
+//! `COPY_MERGE_EMPTY` and `COPY_HARDLINKS`).
 //!
 //! The copy keeps what the source has: file types (symlinks are copied as
 //! symlinks, never followed; FIFOs and device nodes are re-created),
 //! permission bits including set-id bits, owners (unless the line names a
 //! user or group, which then overrides), extended attributes, access and
 //! modification times, and hard links between copied files. An existing
-//! target stops the copy with `EEXIST`, except a directory that is empty
-//! (or any directory, for `C+`), which is filled in; an existing directory
-//! keeps its own mode and owner.
+//! target stops the copy with `EEXIST`, except a directory that is empty,
+//! which is filled in and keeps its own mode and owner.
 //!
 //! Main function: [`copy_tree`].
 
@@ -20,12 +19,10 @@ use std::os::fd::{AsRawFd, OwnedFd, RawFd};
 use crate::fs::Node;
 use crate::sys::{self, Stat};
 
-/// Owner overrides and merge behaviour.
+/// Owner overrides.
 pub struct CopyOptions {
     pub uid: Option<u32>,
     pub gid: Option<u32>,
-    /// `C+`: merge into existing directories, not only empty ones.
-    pub merge: bool,
 }
 
 struct Copier<'a> {
@@ -137,7 +134,7 @@ impl Copier<'_> {
             .map_err(|e| if e.raw_os_error() == Some(libc::ENOTDIR) { io::Error::from_raw_os_error(libc::EEXIST) } else { e })?;
         if !created {
             let entries = sys::read_dir(sys::open_dir_for_read(target.as_raw_fd())?)?;
-            if !self.opts.merge && !entries.is_empty() {
+            if !entries.is_empty() {
                 return Err(io::Error::from_raw_os_error(libc::EEXIST));
             }
         }
@@ -156,12 +153,8 @@ impl Copier<'_> {
                     continue;
                 }
             };
-            match self.copy_node(&child, &target, &n) {
-                Ok(_) => {}
-                Err(e) if e.raw_os_error() == Some(libc::EEXIST) && self.opts.merge => {}
-                Err(e) => {
-                    first.get_or_insert(e);
-                }
+            if let Err(e) = self.copy_node(&child, &target, &n) {
+                first.get_or_insert(e);
             }
         }
         if created {

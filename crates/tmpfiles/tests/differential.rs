@@ -339,3 +339,111 @@ fn unsafe_transitions_are_refused() {
          f /home/user/own/f - - - - y\n",
     );
 }
+
+#[test]
+fn dotdot_paths_are_refused() {
+    check(
+        "dotdot",
+        "dir /a/b",
+        "d /../escape 0755\n\
+         d /a/../dotdot 0755\n\
+         d /a/./dot 0755\n\
+         f /a/b/../file - - - - x\n\
+         z /a/../a 0700\n\
+         d /x/y/../z 0700\n",
+    );
+}
+
+#[test]
+fn symlinks_as_objects() {
+    check(
+        "symlinkobj",
+        "dir /t/tree\nfile /t/tree/f 0600 0 0\nlink /t/tree/l f\nlink /t/tree/out /etc\ndir /t/real\nlink /t/lnk real\nlink /t/dangling nowhere\nlink /t/rl real2\ndir /t/real2/c\nfile /t/real2/c/f 0644 0 0",
+        "L /t/linkown - daemon daemon - target\n\
+         z /t/linkown2 0700 daemon daemon\n\
+         L /t/linkown2 - - - - target2\n\
+         Z /t/tree 0711 bar bar\n\
+         d /t/lnk/sub 0700 - - -\n\
+         f /t/lnk/f - - - - via relative link\n\
+         d= /t/dangling/q 0700 - - -\n\
+         R /t/rl\n\
+         a /t/linkown - - - - u:1:r--\n",
+    );
+}
+
+#[test]
+fn boot_only_lines_do_not_shadow_without_boot() {
+    let conf = "d! /bx 0700 - - -\nd /bx 0755 - - -\nf! /bf - - - - boot\nf /bf - - - - always\n";
+    check_ops("shadow-noboot", "", conf, Ops { create: true, remove: false, clean: false, boot: false });
+    check_ops("shadow-boot", "", conf, Ops { create: true, remove: false, clean: false, boot: true });
+}
+
+#[test]
+fn replacing_and_merging() {
+    check(
+        "replacing",
+        "dir /tmp/gd1/x\ndir /tmp/gd2/y\nfile /tmp/gd2/y/f 0644 0 0\ndir /m/target\nfile /m/target/old 0644 0 0 old\ndir /m/src/sub\nfile /m/src/new 0600 0 0 new\nfile /m/src/sub/s 0644 0 0 s\nfile /m/src/old 0644 0 0 replaced?\ndir /p/dir/inner\nfile /p/dir/inner/f 0644 0 0\nfile /p/file 0644 0 0\nfifo /p/fifo\nfile /p/colon 0600 0 0 c",
+        "D /tmp/gd* 0755 - - -\n\
+         C+ /m/target - - - - /m/src\n\
+         p+ /p/dir 0600 - - -\n\
+         L+ /p/file - - - - /somewhere\n\
+         c+ /p/fifo 0600 - - - 1:3\n\
+         f /p/colon :0644 :foo :foog - x\n\
+         f /p/colon2 :0604 :foo :foog - y\n\
+         w /p/fifo2 - - - - x\n\
+         h /p/fifo - - - - +d\n",
+    );
+}
+
+#[test]
+fn fifo_writes_fail_alike() {
+    check("fifowrite", "fifo /p/fifo", "w /p/fifo - - - - x\nd /p/after 0700 - - -\n");
+}
+
+#[test]
+fn acl_details() {
+    check(
+        "acldetails",
+        "dir /acl/tree/sub\nfile /acl/tree/f 0755 0 0\nfile /acl/tree/sub/g 0600 0 0\nfile /acl/file 0640 0 0",
+        "A /acl/tree - - - - u:1001:rwx,d:g:1002:r-x,m::r-x\n\
+         a /acl/file - - - - d:u:1001:rwx,g::rw-\n\
+         a /acl/file - - - - o::r--\n\
+         a+ /acl/file - - - - u:1003:-w-,u:1001:r--\n\
+         a /acl/tree/sub/g - - - - user::rw-,group::r--,other::---,user:1001:rw-,mask::rw-\n",
+    );
+}
+
+#[test]
+fn cleaning_by_age() {
+    let setup = "dir /c/old\nfile /c/old/f 0644 0 0\nage /c/old/f 7200\nage /c/old 7200\n\
+                 file /c/new 0644 0 0\nage /c/new 60\nfile /c/oldfile 0644 0 0\nage /c/oldfile 7200\n\
+                 file /c/sticky 1644 0 0\nage /c/sticky 7200\nfile /c/keep 0644 0 0\nage /c/keep 7200\n\
+                 dir /c/xdir\nfile /c/xdir/f 0644 0 0\nage /c/xdir/f 7200\n\
+                 dir /k/first\nfile /k/first/f 0644 0 0\nage /k/first/f 7200\nfile /k/top 0644 0 0\nage /k/top 7200\nage /k/first 7200\n\
+                 dir /z\nfile /z/f 0644 0 0\ndir /z/d\n\
+                 dir /dflt\nfile /dflt/f 0644 0 0\nage /dflt/f 7200";
+    let conf = "d /c - - - amAM:1h\nx /c/keep\nx /c/xdir\nd /k - - - ~amAM:1h\ne /z - - - 0\nd /dflt - - - 1h\n";
+    check_ops("clean", setup, conf, Ops { create: false, remove: false, clean: true, boot: false });
+}
+
+#[test]
+fn runtime_directory_specifiers_are_prefixed_with_the_root() {
+    // systemd 252 resolves %t/%S/%C/%L to the root-prefixed directory,
+    // and then prefixes the line's path with the root again.
+    let s = Scratch::new("tquirk");
+    let conf = s.0.join("t.conf");
+    std::fs::write(&conf, "d %t/x 0700 - - -\nd %S/y - - - -\n").unwrap();
+    for (side, root) in [("systemd", s.0.join("a")), ("ours", s.0.join("b"))] {
+        common::prepare(&root, "");
+        let confs = [conf.clone()];
+        let out = if side == "systemd" {
+            common::run_systemd(&root, &confs, CREATE_REMOVE_BOOT, None)
+        } else {
+            common::run_ours(&root, &confs, CREATE_REMOVE_BOOT, None)
+        };
+        let rel = root.strip_prefix("/").unwrap();
+        assert!(out.tree.contains_key(&rel.join("run/x")), "{side}: {:?}", out.tree.keys().collect::<Vec<_>>());
+        assert!(out.tree.contains_key(&rel.join("var/lib/y")), "{side}");
+        assert_eq!(out.exit, 0, "{side}: {}", out.log);
+    }
+}

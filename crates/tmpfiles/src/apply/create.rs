@@ -27,6 +27,12 @@ use crate::sys;
 use super::perms::Creation;
 use super::{OpError, Run, What};
 
+/// No `..` component (`path_is_normalized()`; `.` and `//` are already
+/// gone after parsing).
+fn normalized(p: &Path) -> bool {
+    !p.components().any(|c| c == std::path::Component::ParentDir)
+}
+
 fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(0)
 }
@@ -134,6 +140,10 @@ impl Run<'_> {
     /// `mkdir_parents_item()`: errors are deliberately dropped, the
     /// creation that follows reports what is wrong.
     fn parents(&mut self, item: &Item, child_type: u32) {
+        // A path with `..` fails later; systemd creates no parents for it.
+        if !normalized(&item.path) {
+            return;
+        }
         if item.try_replace {
             let _ = self.root.mkdir_parents_replacing(&item.path, child_type);
         } else {
@@ -141,7 +151,12 @@ impl Run<'_> {
         }
     }
 
+    /// `path_open_parent_safe()`: refuses `..` (systemd: "path not
+    /// normalized"), then resolves the parent safely.
     fn open_parent(&self, path: &Path) -> Result<(Node, OsString), OpError> {
+        if !normalized(path) {
+            return Err(OpError::NotNormalized(path.to_path_buf()));
+        }
         self.root.open_parent(path).map_err(|e| OpError::OpenPath {
             path: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             source: e,
@@ -225,7 +240,14 @@ impl Run<'_> {
     /// `w`/`w+`: write into an existing file; follows symlinks (inside the
     /// root); a missing file is not an error.
     fn write_file(&mut self, item: &Item, path: &Path) -> Result<(), OpError> {
-        let mut node = match self.root.chase(path, false, true) {
+        // As systemd: the parent must be reached safely, the final
+        // component is followed wherever it points (inside the root).
+        match self.open_parent(path) {
+            Ok(_) => {}
+            Err(OpError::OpenPath { source, .. }) if errno(&source) == libc::ENOENT => return Ok(()),
+            Err(e) => return Err(e),
+        }
+        let mut node = match self.root.chase(path, false, false) {
             Ok(n) => n,
             Err(e) if errno(&e) == libc::ENOENT => return Ok(()),
             Err(e) => return Err(OpError::OpenPath { path: path.to_path_buf(), source: e }),
@@ -367,9 +389,9 @@ impl Run<'_> {
         self.set_perms(item, &mut node, creation)
     }
 
-    /// `C`, `C+`: copy a tree from inside the root, unless the target
-    /// exists (an empty target directory is filled; `+` merges into a
-    /// non-empty one).
+    /// `C`: copy a tree from inside the root, unless the target exists (an
+    /// empty target directory is filled). 252 knows no `C+`: the `+` is
+    /// accepted and ignored.
     fn copy_files(&mut self, item: &Item) -> Result<(), OpError> {
         let source_path = PathBuf::from(item.argument.clone().unwrap_or_default());
         let source = match self.root.chase(&source_path, true, false) {
@@ -381,7 +403,7 @@ impl Run<'_> {
             Err(e) => return Err(OpError::io("open copy source", &source_path, e)),
         };
         let (dir, name) = self.open_parent(&item.path)?;
-        let opts = copy::CopyOptions { uid: item.uid, gid: item.gid, merge: item.append_or_force };
+        let opts = copy::CopyOptions { uid: item.uid, gid: item.gid };
         let copied = copy::copy_tree(&source, &dir, &name, &opts);
         let mut node = match self.node_at(&dir, &name) {
             Ok(n) => n,
@@ -415,6 +437,10 @@ impl Run<'_> {
         action: &dyn Fn(&mut Run<'_>, &Item, &mut Node) -> Result<(), OpError>,
     ) -> Result<(), OpError> {
         for p in self.expand(item) {
+            if !normalized(&p) {
+                self.fail(item, p.clone(), OpError::NotNormalized(p), item.allow_failure);
+                continue;
+            }
             let mut node = match self.root.chase(&p, true, true) {
                 Ok(n) => n,
                 Err(e) => {

@@ -1,6 +1,7 @@
 //! The remove phase (`--remove`): `r`, `R` and the contents of `D`.
 //!
-//! systemd 252 expands the path of all three as a glob, then:
+//! systemd 252 expands the paths of `r` and `R` as globs (the `D` path is
+//! taken literally), then:
 //!
 //! - `r` removes a file, symlink or *empty* directory (`remove(3)`); a
 //!   non-empty directory is an error;
@@ -30,7 +31,8 @@ impl Run<'_> {
         if !matches!(item.kind, Kind::RemovePath | Kind::RecursiveRemovePath | Kind::TruncateDirectory) {
             return;
         }
-        for p in self.expand(item) {
+        let paths = if item.kind == Kind::TruncateDirectory { vec![item.path.clone()] } else { self.expand(item) };
+        for p in paths {
             let r = match item.kind {
                 Kind::RemovePath => self.remove_one(item, &p),
                 Kind::RecursiveRemovePath => self.remove_tree(item, &p, true),

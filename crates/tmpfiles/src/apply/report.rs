@@ -46,6 +46,8 @@ pub struct Action {
 pub enum OpError {
     #[error("Failed to open path '{path}': {source}")]
     OpenPath { path: PathBuf, source: io::Error },
+    #[error("Failed to open parent of '{0}': path not normalized.")]
+    NotNormalized(PathBuf),
     #[error("\"{0}\" already exists and is not a directory.")]
     NotDirectory(PathBuf),
     #[error("{0} exists and is not a regular file.")]

@@ -72,6 +72,7 @@ fn chown(p: &Path, uid: u32, gid: u32) {
 /// link PATH TARGET
 /// fifo PATH
 /// xattr PATH NAME VALUE
+/// age PATH SECONDS                      (atime and mtime that long ago)
 /// ```
 pub fn prepare(root: &Path, script: &str) {
     std::fs::create_dir_all(root.join("etc")).unwrap();
@@ -107,6 +108,15 @@ pub fn prepare(root: &Path, script: &str) {
                 let n = CString::new(f[2]).unwrap();
                 // SAFETY: valid strings.
                 let r = unsafe { libc::lsetxattr(c.as_ptr(), n.as_ptr(), f[3].as_ptr().cast(), f[3].len(), 0) };
+                assert_eq!(r, 0);
+            }
+            "age" => {
+                let ago: i64 = f[2].parse().unwrap();
+                let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+                let t = libc::timespec { tv_sec: now - ago, tv_nsec: 0 };
+                let c = CString::new(p.as_os_str().as_bytes()).unwrap();
+                // SAFETY: valid path, two timespecs.
+                let r = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), [t, t].as_ptr(), libc::AT_SYMLINK_NOFOLLOW) };
                 assert_eq!(r, 0);
             }
             other => panic!("unknown setup command {other}"),
@@ -205,6 +215,26 @@ pub fn snapshot(root: &Path) -> BTreeMap<PathBuf, Entry> {
     out
 }
 
+fn show(e: &Entry) -> String {
+    let mut s = format!("{} {:04o} {}:{}", e.kind, e.mode, e.uid, e.gid);
+    if let Some(c) = &e.content {
+        s.push_str(&format!(" content={:?}", String::from_utf8_lossy(c)));
+    }
+    if let Some(t) = &e.target {
+        s.push_str(&format!(" -> {}", t.display()));
+    }
+    if e.rdev != 0 {
+        s.push_str(&format!(" rdev={:x}", e.rdev));
+    }
+    if !e.xattrs.is_empty() {
+        s.push_str(&format!(" xattrs={:?}", e.xattrs));
+    }
+    if let Some(f) = e.flags {
+        s.push_str(&format!(" flags={f:x}"));
+    }
+    s
+}
+
 /// Human-readable differences between two snapshots.
 pub fn diff(a: &BTreeMap<PathBuf, Entry>, b: &BTreeMap<PathBuf, Entry>) -> Vec<String> {
     let keys: BTreeSet<&PathBuf> = a.keys().chain(b.keys()).collect();
@@ -212,9 +242,9 @@ pub fn diff(a: &BTreeMap<PathBuf, Entry>, b: &BTreeMap<PathBuf, Entry>) -> Vec<S
     for k in keys {
         match (a.get(k), b.get(k)) {
             (Some(x), Some(y)) if x == y => {}
-            (Some(x), Some(y)) => out.push(format!("{}: systemd {:?}\n        ours    {:?}", k.display(), x, y)),
-            (Some(x), None) => out.push(format!("{}: only systemd has it: {:?}", k.display(), x)),
-            (None, Some(y)) => out.push(format!("{}: only ours has it: {:?}", k.display(), y)),
+            (Some(x), Some(y)) => out.push(format!("{}: systemd {}\n        ours    {}", k.display(), show(x), show(y))),
+            (Some(x), None) => out.push(format!("{}: only systemd has it: {}", k.display(), show(x))),
+            (None, Some(y)) => out.push(format!("{}: only ours has it: {}", k.display(), show(y))),
             (None, None) => {}
         }
     }

@@ -181,7 +181,7 @@ pub fn parse(
 /// Decode the kernel's xattr representation.
 pub fn decode(raw: &[u8]) -> Option<Vec<Entry>> {
     let version = u32::from_le_bytes(raw.get(0..4)?.try_into().ok()?);
-    if version != XATTR_VERSION || (raw.len() - 4) % 8 != 0 {
+    if version != XATTR_VERSION || !(raw.len() - 4).is_multiple_of(8) {
         return None;
     }
     raw.get(4..)?

@@ -96,7 +96,7 @@ fn statx(dir: RawFd, name: &OsStr) -> io::Result<Entry> {
     let sx = unsafe { sx.assume_init() };
     let has = |bit: u32| sx.stx_mask & bit != 0;
     let mount_root = (sx.stx_attributes_mask & libc::STATX_ATTR_MOUNT_ROOT as u64 != 0)
-        .then(|| sx.stx_attributes & libc::STATX_ATTR_MOUNT_ROOT as u64 != 0);
+        .then_some(sx.stx_attributes & libc::STATX_ATTR_MOUNT_ROOT as u64 != 0);
     Ok(Entry {
         mode: sx.stx_mode as u32,
         uid: sx.stx_uid,
@@ -124,8 +124,21 @@ fn live_sockets() -> Vec<PathBuf> {
         .collect()
 }
 
+/// Where the walk is: one directory level.
+struct Level<'p> {
+    path: &'p Path,
+    /// The directory is the top of a mount (only for the first level).
+    mountpoint: bool,
+    depth: u32,
+    keep: bool,
+    /// Its own timestamps, restored after deleting in it.
+    own: Times,
+}
+
 struct Cleaner<'a> {
     root: &'a Root,
+    /// The file system being cleaned; others are never entered.
+    dev: u64,
     opts: &'a CleanOptions,
     cutoff_ns: u64,
     excluded: &'a dyn Fn(&Path) -> bool,
@@ -137,14 +150,16 @@ struct Cleaner<'a> {
 impl Cleaner<'_> {
     fn socket_alive(&mut self, p: &Path) -> bool {
         let host = self.root.display(p);
-        self.sockets.get_or_insert_with(live_sockets).iter().any(|s| *s == host)
+        self.sockets.get_or_insert_with(live_sockets).contains(&host)
     }
 
     fn error(&mut self, e: io::Error) {
         self.first_error.get_or_insert(e);
     }
 
-    fn walk(&mut self, dir: RawFd, path: &Path, dev: u64, mountpoint: bool, depth: u32, keep_level: bool, own: Times) {
+    fn walk(&mut self, dir: RawFd, level: Level<'_>) {
+        let Level { path, mountpoint, depth, keep, own } = level;
+        let dev = self.dev;
         let names = match sys::open_dir_for_read(dir).and_then(sys::read_dir) {
             Ok(n) => n,
             Err(e) => return self.error(e),
@@ -182,9 +197,10 @@ impl Cleaner<'_> {
                         Ok(true) => {}
                         _ => continue,
                     }
-                    self.walk(child.as_raw_fd(), &sub, dev, false, depth - 1, false, e.times);
+                    let next = Level { path: &sub, mountpoint: false, depth: depth - 1, keep: false, own: e.times };
+                    self.walk(child.as_raw_fd(), next);
                 }
-                if keep_level || !is_old(&e.times, self.cutoff_ns, self.opts.age_by_dir) {
+                if keep || !is_old(&e.times, self.cutoff_ns, self.opts.age_by_dir) {
                     continue;
                 }
                 match sys::unlinkat(dir, &name, true) {
@@ -209,7 +225,7 @@ impl Cleaner<'_> {
                 if kind == libc::S_IFCHR || kind == libc::S_IFBLK {
                     continue;
                 }
-                if keep_level || !is_old(&e.times, self.cutoff_ns, self.opts.age_by_file) {
+                if keep || !is_old(&e.times, self.cutoff_ns, self.opts.age_by_file) {
                     continue;
                 }
                 // Hold a lock while unlinking so a user of the file can
@@ -269,6 +285,7 @@ pub fn clean_directory(
     let mountpoint = own.mount_root.unwrap_or(parent_dev != own.dev);
     let mut c = Cleaner {
         root,
+        dev: own.dev,
         opts,
         cutoff_ns,
         excluded,
@@ -276,7 +293,8 @@ pub fn clean_directory(
         removed: Vec::new(),
         first_error: None,
     };
-    c.walk(dir.as_raw_fd(), &node.path, own.dev, mountpoint, MAX_DEPTH, opts.keep_first_level, own.times);
+    let top = Level { path: &node.path, mountpoint, depth: MAX_DEPTH, keep: opts.keep_first_level, own: own.times };
+    c.walk(dir.as_raw_fd(), top);
     match c.first_error {
         Some(e) if c.removed.is_empty() => Err(e),
         _ => Ok(c.removed),

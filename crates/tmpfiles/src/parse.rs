@@ -147,6 +147,17 @@ pub enum LineError {
     Duplicate(String),
     #[error("Failed to read configuration file: {0}")]
     File(std::io::Error),
+    // What applying says about a line, beside failures.
+    #[error("We lack CAP_MKNOD, skipping creation of device node {0}.")]
+    NoMknod(PathBuf),
+    #[error("\"{0}\" already exists and is not a {1}.")]
+    OtherType(PathBuf, &'static str),
+    #[error("Copy source path '{0}' does not exist, skipping line.")]
+    CopySourceMissing(PathBuf),
+    #[error("ACLs are not supported by the file system at {0}, ignoring.")]
+    AclUnsupported(PathBuf),
+    #[error("Cannot set file attribute for '{0}', value=0x{1:08x}, mask=0x{2:08x}, ignoring: {3}")]
+    Attribute(PathBuf, u32, u32, std::io::Error),
 }
 
 /// What parsing needs besides the line.

@@ -447,3 +447,55 @@ fn runtime_directory_specifiers_are_prefixed_with_the_root() {
         assert_eq!(out.exit, 0, "{side}: {}", out.log);
     }
 }
+
+/// The files `systemd-tmpfiles --cat-config` lists, in order.
+fn cat_config(root: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let out = std::process::Command::new(common::ORACLE)
+        .arg(format!("--root={}", root.display()))
+        .arg("--cat-config")
+        .arg("--no-pager")
+        .output()
+        .expect("the oracle must be installed");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| l.starts_with(&*root.to_string_lossy()))
+        .map(|l| std::path::PathBuf::from(l.strip_prefix(&*root.to_string_lossy()).unwrap()))
+        .collect()
+}
+
+#[test]
+fn configuration_files_are_found_like_cat_config() {
+    let s = Scratch::new("catconfig");
+    let root = s.0.join("r");
+    let mut setup = String::new();
+    for d in ["/etc", "/run", "/usr/local/lib", "/usr/lib", "/lib"] {
+        let tag = d.trim_start_matches('/').replace('/', "_");
+        setup.push_str(&format!("file {d}/tmpfiles.d/{tag}.conf 0644 0 0 d /from-{tag}\n"));
+        setup.push_str(&format!("file {d}/tmpfiles.d/shared.conf 0644 0 0 d /shared-{tag}\n"));
+        setup.push_str(&format!("file {d}/tmpfiles.d/.hidden-{tag}.conf 0644 0 0 d /hidden\n"));
+        setup.push_str(&format!("file {d}/tmpfiles.d/{tag}.conf~ 0644 0 0 d /backup\n"));
+        setup.push_str(&format!("file {d}/tmpfiles.d/{tag}.notconf 0644 0 0 d /other\n"));
+    }
+    setup.push_str("link /etc/tmpfiles.d/usr_lib.conf /dev/null\nfile /run/tmpfiles.d/lib.conf 0644 0 0\n");
+    setup.push_str("file /usr/lib/tmpfiles.d/a-first.conf 0644 0 0 d /a\nfile /lib/tmpfiles.d/zz.conf 0644 0 0 d /zz\n");
+    setup.push_str("file /usr/lib/tmpfiles.d/x.dpkg-old 0644 0 0 d /x\nfile /usr/lib/tmpfiles.d/y.conf.dpkg-dist 0644 0 0\n");
+    common::prepare(&root, &setup);
+    let expected = cat_config(&root);
+    assert!(expected.len() >= 6, "{expected:?}");
+    let r = tmpfiles::fs::Root::open(&root).unwrap();
+    let dirs: Vec<std::path::PathBuf> = tmpfiles::config::SYSTEM_DIRS.iter().map(std::path::PathBuf::from).collect();
+    assert_eq!(tmpfiles::config::config_files(&r, &dirs), expected);
+}
+
+#[test]
+fn configuration_directories_applied_like_systemd() {
+    // Lines that only fail (bad credential name, bad base64) do not make
+    // the configuration invalid when read from the directories.
+    let setup = "file /etc/tmpfiles.d/a.conf 0644 0 0 f^ /z - - - - bad/name\\nf~ /y - - - - %%%\\nd /w 0700 - - -\\n\n\
+                 file /usr/lib/tmpfiles.d/a.conf 0644 0 0 d /shadowed\\n\n\
+                 file /usr/lib/tmpfiles.d/b.conf 0644 0 0 d /b 0711 foo - -\\nL /b/l - - - - ../w\\n\n\
+                 file /run/tmpfiles.d/c.conf 0644 0 0 d /c/%m - - - -\\nd /c2 - nouser - -\\n";
+    let p = common::differential_dirs("dirs", setup, CREATE_REMOVE_BOOT);
+    assert!(p.is_empty(), "{}", p.join("\n"));
+}

@@ -112,7 +112,7 @@ impl Run<'_> {
             }
             CreateCharDevice | CreateBlockDevice => {
                 if !self.have_mknod {
-                    self.note(item, Severity::Skipped, LineError::Syntax("we lack CAP_MKNOD, skipping creation of device node".into()));
+                    self.note(item, Severity::Skipped, LineError::NoMknod(item.path.clone()));
                     return Ok(());
                 }
                 let t = if item.kind == CreateBlockDevice { libc::S_IFBLK } else { libc::S_IFCHR };
@@ -294,7 +294,7 @@ impl Run<'_> {
             Err(e) => return Err(OpError::OpenPath { path: path.to_path_buf(), source: e }),
         };
         if !sys::is_dir(&node.st) {
-            self.note(item, Severity::Warning, LineError::Syntax(format!("'{}' already exists and is not a directory.", path.display())));
+            self.note(item, Severity::Warning, LineError::OtherType(path.to_path_buf(), "directory"));
             return Ok(());
         }
         self.set_perms(item, &mut node, Creation::Existing)
@@ -324,7 +324,7 @@ impl Run<'_> {
         }
         if sys::file_type(&node.st) != file_type {
             if !item.append_or_force {
-                self.note(item, Severity::Warning, LineError::Syntax(format!("\"{}\" already exists and is not a {what}.", item.path.display())));
+                self.note(item, Severity::Warning, LineError::OtherType(item.path.clone(), what));
                 return Ok(());
             }
             match replace_atomic(dir.raw(), &name, &make) {
@@ -397,7 +397,7 @@ impl Run<'_> {
         let source = match self.root.chase(&source_path, true, false) {
             Ok(n) => n,
             Err(e) if errno(&e) == libc::ENOENT => {
-                self.note(item, Severity::Skipped, LineError::Syntax(format!("Copy source path '{}' does not exist, skipping line.", source_path.display())));
+                self.note(item, Severity::Skipped, LineError::CopySourceMissing(source_path));
                 return Ok(());
             }
             Err(e) => return Err(OpError::io("open copy source", &source_path, e)),

@@ -146,6 +146,9 @@ impl Run<'_> {
         }
         if supported {
             self.did(item, &node.path, What::SetAcl);
+        } else {
+            // systemd says this only at debug level; we never skip silently.
+            self.note(item, Severity::Warning, LineError::AclUnsupported(node.path.clone()));
         }
         Ok(())
     }
@@ -180,17 +183,7 @@ impl Run<'_> {
         match result {
             Ok(Some(new)) => self.did(item, &node.path, What::SetAttributes(new)),
             Ok(None) => {}
-            Err(e) => self.note(
-                item,
-                Severity::Warning,
-                LineError::File(std::io::Error::new(
-                    e.kind(),
-                    format!(
-                        "Cannot set file attribute for '{}', value=0x{value:08x}, mask=0x{mask:08x}, ignoring: {e}",
-                        node.path.display()
-                    ),
-                )),
-            ),
+            Err(e) => self.note(item, Severity::Warning, LineError::Attribute(node.path.clone(), value, mask, e)),
         }
         Ok(())
     }
@@ -206,6 +199,6 @@ mod tests {
         assert_eq!(mask_perms(0o2750, libc::S_IFREG | 0o640), 0o640);
         assert_eq!(mask_perms(0o2750, libc::S_IFDIR | 0o755), 0o2750);
         assert_eq!(mask_perms(0o777, libc::S_IFREG | 0o500), 0o555);
-        assert_eq!(mask_perms(0o777, libc::S_IFREG | 0o000), 0);
+        assert_eq!(mask_perms(0o777, libc::S_IFREG), 0);
     }
 }

@@ -379,4 +379,37 @@ pub fn differential_with(name: &str, setup: &str, conf: &str, ops: Ops, creds: O
     problems
 }
 
+/// Like [`differential`], with the configuration inside the roots'
+/// directories (as a booting system finds it) instead of named files.
+pub fn differential_dirs(name: &str, setup: &str, ops: Ops) -> Vec<String> {
+    let s = Scratch::new(name);
+    let a = s.0.join("a");
+    let b = s.0.join("b");
+    prepare(&a, setup);
+    prepare(&b, setup);
+    let sys = run_systemd(&a, &[], ops, None);
+    let ours = run_ours_dirs(&b, ops);
+    let mut problems: Vec<String> = diff(&sys.tree, &ours.tree).into_iter().map(|d| format!("[{name}] tree: {d}")).collect();
+    if sys.exit != ours.exit {
+        problems.push(format!("[{name}] exit status: systemd {} ours {}", sys.exit, ours.exit));
+    }
+    if !problems.is_empty() {
+        problems.push(format!("[{name}] systemd log:\n{}\n[{name}] our log:\n{}", sys.log, ours.log));
+    }
+    problems
+}
+
+/// Our side, reading the root's configuration directories.
+pub fn run_ours_dirs(root: &Path, ops: Ops) -> Outcome {
+    let mut host = config::detect_host(root, Scope::System);
+    host.credentials_dir = None;
+    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: None };
+    let (cfg, diags) = Config::load_with(&opts, None).expect("load");
+    let report = apply(&cfg, root, ops);
+    let mut log: String = diags.iter().map(|d| format!("{d}\n")).collect();
+    log.extend(report.failures.iter().map(|f| format!("{f}\n")));
+    let exit = report.exit_status(&diags, ops.boot);
+    Outcome { tree: snapshot(root), exit, bad_lines: BTreeSet::new(), log }
+}
+
 pub const CREATE_REMOVE_BOOT: Ops = Ops { create: true, remove: true, clean: false, boot: true };

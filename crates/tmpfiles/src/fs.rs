@@ -185,13 +185,13 @@ impl Root {
     }
 
     /// The directory `path` lives in, resolved safely, and the last
-    /// component (systemd's `path_open_parent_safe()`).
+    /// component (systemd's `path_open_parent_safe()`). Like systemd, a
+    /// parent that exists but is not a directory is returned as is: the
+    /// `*at()` call made on it fails with `ENOTDIR`, and how that failure
+    /// counts depends on the line type.
     pub fn open_parent(&self, path: &Path) -> io::Result<(Node, OsString)> {
         let (parent, name) = split_last(path).ok_or_else(|| err(libc::EISDIR))?;
         let dir = self.chase(&parent, false, true)?;
-        if !sys::is_dir(&dir.st) {
-            return Err(err(libc::ENOTDIR));
-        }
         Ok((dir, name))
     }
 

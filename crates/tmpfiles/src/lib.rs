@@ -19,7 +19,8 @@
 //!    with its file:line, every note (duplicates, lines skipped).
 //!
 //! Every type of tmpfiles.d(5) is implemented: `f f+ F w w+ d D e v q Q p
-//! p+ L L+ c c+ b b+ C C+ x X r R z Z m t T h H a a+ A A+`. Subvolume
+//! p+ L L+ c c+ b b+ C x X r R z Z m t T h H a a+ A A+` (252 has no
+//! `C+`; its `+` is accepted and ignored, as there). Subvolume
 //! types make plain directories (systemd does the same unless the root is
 //! itself a btrfs subvolume; we never create subvolumes). Extended
 //! attributes, chattr flags and POSIX ACLs are written directly through

@@ -8,7 +8,11 @@
 //! backslash just quotes the `x`); we follow the tool. Everything after the
 //! sixth field, verbatim and with inner blanks, is the argument; `-` alone
 //! means none. For `f F w L C` the argument is C-unescaped and then
-//! specifier-expanded; for the other kinds it is used as written.
+//! specifier-expanded; for the other kinds it is used as written. What
+//! `f`/`w` write is exactly that text: 252 appends no newline (the
+//! manual's "suffixed by a newline" is not what the tool does), so
+//! `w /proc/sys/… - - - - 1` writes one byte and `hello\n` spells its
+//! newline out.
 //!
 //! Outcomes are graded the way systemd grades them:
 //!

@@ -499,3 +499,41 @@ fn configuration_directories_applied_like_systemd() {
     let p = common::differential_dirs("dirs", setup, CREATE_REMOVE_BOOT);
     assert!(p.is_empty(), "{}", p.join("\n"));
 }
+
+#[test]
+fn edge_cases() {
+    check(
+        "edges",
+        "dir /a/b/c\nfile /a/b/c/f 0644 0 0",
+        "r /a\n\
+         R /a/b\n\
+         d /age1 - - - \"1h 30min\"\n\
+         d /age2 - - - infinity\n\
+         d /age3 - - - 1.5d\n\
+         d /mode3 755 - - -\n\
+         d /mode5 00711 - - -\n\
+         d /hexuid 0700 0x10 - -\n\
+         f /trailing-backslash - - - - abc\\\n\
+         f /nul - - - - a\\x00b\n\
+         f /octal - - - - \\101\\102\n\
+         f /unicode - - - - \\u00e9\n\
+         c /dev/extra - - - - 1:3 extra\n\
+         L /spec-link - - - - /target/%a\n\
+         d /trailing/ 0700 - - -\n\
+         z / 0755 - - -\n\
+         d / 0755 - - -\n\
+         f+!-= /combo 0600 - - - x\n\
+         f+!-=+ /combo2 0600 - - - x\n\
+         w /combo - - - - \\n\n\
+         d /user-spec %u - - -\n",
+    );
+}
+
+#[test]
+fn excluded_directories_inherit_the_age() {
+    let setup = "dir /c2/xd\nfile /c2/xd/old 0644 0 0\nage /c2/xd/old 7200\nfile /c2/xd/new 0644 0 0\nage /c2/xd 7200\n\
+                 dir /c2/other\nfile /c2/other/old 0644 0 0\nage /c2/other/old 7200\nage /c2/other 7200\n\
+                 dir /c3/sub/deeper\nfile /c3/sub/deeper/f 0644 0 0\nage /c3/sub/deeper/f 7200\nage /c3/sub/deeper 7200";
+    let conf = "d /c2 - - - amAM:1h\nX /c2/xd\nx /c2/oth*\ne /c3/sub - - - amAM:30min\n";
+    check_ops("xclean", setup, conf, Ops { create: false, remove: false, clean: true, boot: false });
+}

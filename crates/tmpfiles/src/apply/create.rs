@@ -158,7 +158,7 @@ impl Run<'_> {
             return Err(OpError::NotNormalized(path.to_path_buf()));
         }
         self.root.open_parent(path).map_err(|e| OpError::OpenPath {
-            path: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            path: path.parent().unwrap_or(path).to_path_buf(),
             source: e,
         })
     }

@@ -353,6 +353,20 @@ pub fn differential(name: &str, setup: &str, conf: &str, ops: Ops) -> Vec<String
 }
 
 pub fn differential_with(name: &str, setup: &str, conf: &str, ops: Ops, creds: Option<&Path>) -> Vec<String> {
+    let mut problems = differential_once(name, setup, conf, ops, creds);
+    // Then every line alone, so that "the same lines fail on both sides"
+    // is checked line by line even for failures systemd reports without
+    // file:line (the exit status tells).
+    let lines: Vec<&str> = conf.lines().filter(|l| !l.trim().is_empty() && !l.trim().starts_with('#')).collect();
+    if lines.len() > 1 {
+        for (i, line) in lines.iter().enumerate() {
+            problems.extend(differential_once(&format!("{name}-line{}", i + 1), setup, &format!("{line}\n"), ops, creds));
+        }
+    }
+    problems
+}
+
+fn differential_once(name: &str, setup: &str, conf: &str, ops: Ops, creds: Option<&Path>) -> Vec<String> {
     let s = Scratch::new(name);
     let a = s.0.join("a");
     let b = s.0.join("b");
@@ -375,6 +389,8 @@ pub fn differential_with(name: &str, setup: &str, conf: &str, ops: Ops, creds: O
     }
     if !problems.is_empty() {
         problems.push(format!("[{name}] systemd log:\n{}\n[{name}] our log:\n{}", sys.log, ours.log));
+    } else if std::env::var_os("TMPFILES_TEST_VERBOSE").is_some() {
+        eprintln!("[{name}] systemd log:\n{}\n[{name}] our log:\n{}", sys.log, ours.log);
     }
     problems
 }

@@ -140,6 +140,17 @@ pub fn detect_host(root: &Path, scope: Scope) -> Host {
         Scope::User => unit::paths::Scope::User,
     };
     let mut host = Host::detect(root, uscope, uid, gid);
+    if scope == Scope::User {
+        // Like `get_home_dir()` and the XDG lookups of systemd: the
+        // environment first, the user database after.
+        let abs = |v: &str| std::env::var(v).ok().filter(|p| p.starts_with('/')).map(PathBuf::from);
+        if let Some(h) = abs("HOME") {
+            host.home = h;
+        }
+        host.user_config_dir = Some(abs("XDG_CONFIG_HOME").unwrap_or_else(|| host.home.join(".config")));
+        host.user_cache_dir = Some(abs("XDG_CACHE_HOME").unwrap_or_else(|| host.home.join(".cache")));
+        host.user_runtime_dir = abs("XDG_RUNTIME_DIR");
+    }
     if let Ok(h) = std::fs::read_to_string("/proc/sys/kernel/hostname") {
         let h = h.trim();
         if !h.is_empty() {

@@ -19,6 +19,11 @@
 //! `%T`/`%V` are `/tmp` and `/var/tmp` regardless of `$TMPDIR`. Without a
 //! root (`/`), `%T`/`%V` honour `$TMPDIR`, `$TEMP`, `$TMP`.
 //!
+//! With `--user`, `%t` is `$XDG_RUNTIME_DIR`, `%C` the cache directory, and
+//! — as 252's table says and does — both `%S` and `%L` live in the
+//! *config* directory (`~/.config`, `~/.config/log`), not in
+//! `~/.local/state`.
+//!
 //! Main type: [`Specifiers`].
 
 use std::path::Path;
@@ -87,10 +92,12 @@ impl Specifiers<'_> {
             'h' => h.home.display().to_string(),
             'H' => h.hostname.clone(),
             'l' => h.hostname.split('.').next().unwrap_or("").to_string(),
-            'L' => self.dir('L', "/var/log", &h.user_log_dir)?,
+            // 252 puts the user's logs below the *config* directory.
+            'L' => self.dir('L', "/var/log", &h.user_config_dir.as_ref().map(|d| d.join("log")))?,
             'm' => machine_id(h.machine_id.as_deref()).ok_or(SpecError::Unresolvable('m', "no machine ID"))?,
             'o' => h.os_id.clone(),
-            'S' => self.dir('S', "/var/lib", &h.user_state_dir)?,
+            // …and its state in the config directory too (tmpfiles.d(5)).
+            'S' => self.dir('S', "/var/lib", &h.user_config_dir)?,
             't' => self.dir('t', "/run", &h.user_runtime_dir)?,
             'T' => self.tmp("/tmp"),
             'u' => h.user_name.clone(),

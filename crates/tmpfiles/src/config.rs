@@ -33,7 +33,7 @@ use unit::specifier::Host;
 
 use crate::fs::Root;
 use crate::item::{Item, Origin};
-use crate::parse::{self, Diagnostic, LineError, ParseContext, Severity};
+use crate::parse::{self, Diagnostic, LineError, ParseContext, Prefixes, Severity};
 use crate::spec::Specifiers;
 use crate::sys;
 use crate::users::UserDb;
@@ -167,6 +167,8 @@ pub struct LoadOptions<'a> {
     pub host: &'a Host,
     /// Where `^` lines read credentials (`$CREDENTIALS_DIRECTORY`).
     pub credentials: Option<&'a Path>,
+    /// `--prefix`/`--exclude-prefix`/`-E`; the default applies every line.
+    pub prefixes: Prefixes,
 }
 
 impl Config {
@@ -175,7 +177,7 @@ impl Config {
     pub fn load(root: &Path, scope: Scope) -> Result<(Config, Vec<Diagnostic>), LoadError> {
         let host = detect_host(root, scope);
         let creds = host.credentials_dir.clone();
-        let opts = LoadOptions { root, scope, host: &host, credentials: creds.as_deref() };
+        let opts = LoadOptions { root, scope, host: &host, credentials: creds.as_deref(), prefixes: Prefixes::default() };
         Config::load_with(&opts, None)
     }
 
@@ -189,7 +191,13 @@ impl Config {
         let mut users = UserDb::new();
         let root_opt = (opts.root != Path::new("/")).then_some(opts.root);
         let spec = Specifiers { host: opts.host, scope: opts.scope, root: root_opt };
-        let mut ctx = ParseContext { spec, root: &root, users: &mut users, credentials: opts.credentials };
+        let mut ctx = ParseContext {
+            spec,
+            root: &root,
+            users: &mut users,
+            credentials: opts.credentials,
+            prefixes: &opts.prefixes,
+        };
         match files {
             Some(list) => {
                 for f in list {

@@ -55,7 +55,7 @@ pub mod users;
 pub use apply::{apply, Action, Failure, OpError, Ops, Report, What};
 pub use config::{Config, LoadError, LoadOptions};
 pub use item::{Item, Kind, Origin};
-pub use parse::{Diagnostic, LineError, Severity};
+pub use parse::{Diagnostic, LineError, Prefixes, Severity};
 
 /// Which configuration to read: the system's or the invoking user's
 /// (`systemd-tmpfiles --user`).

@@ -171,6 +171,33 @@ pub struct ParseContext<'a> {
     pub users: &'a mut UserDb,
     /// `$CREDENTIALS_DIRECTORY`, for `^` lines.
     pub credentials: Option<&'a Path>,
+    pub prefixes: &'a Prefixes,
+}
+
+/// `--prefix=`/`--exclude-prefix=`/`-E`: which paths lines may touch.
+/// A line outside is dropped once its type is checked, before its
+/// argument, owner, mode and age are looked at (so their errors are not
+/// reported), as systemd's `should_include_path()` does.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Prefixes {
+    pub include: Vec<PathBuf>,
+    pub exclude: Vec<PathBuf>,
+}
+
+impl Prefixes {
+    /// `-E`: leave the API file systems alone (`/dev`, `/proc`, `/run`,
+    /// `/sys`), as when preparing an image whose mounts will cover them.
+    pub fn exclude_api_file_systems() -> Prefixes {
+        Prefixes { include: Vec::new(), exclude: ["/dev", "/proc", "/run", "/sys"].iter().map(PathBuf::from).collect() }
+    }
+
+    /// Whether a line for `path` applies (component-wise prefixes).
+    pub fn includes(&self, path: &Path) -> bool {
+        if self.exclude.iter().any(|p| path.starts_with(p)) {
+            return false;
+        }
+        self.include.is_empty() || self.include.iter().any(|p| path.starts_with(p))
+    }
 }
 
 /// The outcome of one line: maybe an item, and what was said about it.
@@ -540,6 +567,10 @@ pub fn parse_line(ctx: &mut ParseContext<'_>, origin: &Origin, line: &str) -> Pa
                 Err(e) => return out.fail(Severity::Error, e),
             }
         }
+    }
+
+    if !ctx.prefixes.includes(&item.path) {
+        return Parsed { item: None, diagnostics: out.diags, boot_only: out.boot_only };
     }
 
     // Argument: unescape and expand for the kinds that write or point.

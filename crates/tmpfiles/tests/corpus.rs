@@ -92,7 +92,7 @@ fn run_systemd(root: &Path, ops: Ops) -> (i32, String) {
 fn run_ours(root: &Path, ops: Ops) -> (i32, String) {
     let mut host = config::detect_host(root, Scope::System);
     host.credentials_dir = None;
-    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: None };
+    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: None, prefixes: Default::default() };
     let (cfg, diags) = Config::load_with(&opts, None).expect("load");
     let report = apply(&cfg, root, ops);
     let mut log = String::new();

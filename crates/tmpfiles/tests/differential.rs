@@ -537,3 +537,40 @@ fn excluded_directories_inherit_the_age() {
     let conf = "d /c2 - - - amAM:1h\nX /c2/xd\nx /c2/oth*\ne /c3/sub - - - amAM:30min\n";
     check_ops("xclean", setup, conf, Ops { create: false, remove: false, clean: true, boot: false });
 }
+
+#[test]
+fn prefix_filters() {
+    use tmpfiles::{apply, config, Config, LoadOptions, Prefixes, Scope};
+    let conf = "d /run/a 0700 - - -\nd /srv/b 0700 nosuchuser - -\nd /srv/c - - - -\nd /srvx/d - - - -\nf /dev/e - - - - x\n\
+                d /var/f - - - 5q\nz /run - - - - arg\nd /srv 0711 - - -\n";
+    let cases: Vec<(Vec<&str>, Prefixes)> = vec![
+        (vec!["-E"], Prefixes::exclude_api_file_systems()),
+        (vec!["--prefix=/srv"], Prefixes { include: vec!["/srv".into()], exclude: vec![] }),
+        (
+            vec!["--prefix=/srv", "--prefix=/var", "--exclude-prefix=/srv/b"],
+            Prefixes { include: vec!["/srv".into(), "/var".into()], exclude: vec!["/srv/b".into()] },
+        ),
+    ];
+    for (i, (args, prefixes)) in cases.into_iter().enumerate() {
+        let s = Scratch::new("prefix");
+        let (a, b) = (s.0.join("a"), s.0.join("b"));
+        common::prepare(&a, "");
+        common::prepare(&b, "");
+        let file = s.0.join("p.conf");
+        std::fs::write(&file, conf).unwrap();
+        let out = std::process::Command::new(common::ORACLE)
+            .arg(format!("--root={}", a.display()))
+            .args(["--create", "--remove", "--boot"])
+            .args(&args)
+            .arg(&file)
+            .output()
+            .expect("the oracle must be installed");
+        let host = config::detect_host(&b, Scope::System);
+        let opts = LoadOptions { root: &b, scope: Scope::System, host: &host, credentials: None, prefixes };
+        let (cfg, diags) = Config::load_with(&opts, Some(&[file])).unwrap();
+        let report = apply(&cfg, &b, CREATE_REMOVE_BOOT);
+        let d = common::diff(&common::snapshot(&a), &common::snapshot(&b));
+        assert!(d.is_empty(), "case {i}: {d:#?}");
+        assert_eq!(out.status.code(), Some(report.exit_status(&diags, true)), "case {i}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}

@@ -14,7 +14,7 @@ fn run(root: &Path, conf: &str) -> tmpfiles::Report {
     let file = root.with_extension("conf");
     std::fs::write(&file, conf).unwrap();
     let host = config::detect_host(root, Scope::System);
-    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: None };
+    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: None, prefixes: Default::default() };
     let (cfg, diags) = Config::load_with(&opts, Some(&[file])).unwrap();
     assert!(diags.is_empty(), "{diags:?}");
     apply(&cfg, root, Ops { create: true, remove: true, clean: true, boot: true })

@@ -325,7 +325,7 @@ pub fn run_systemd(root: &Path, confs: &[PathBuf], ops: Ops, creds: Option<&Path
 /// Run our library on `root` with the same files.
 pub fn run_ours(root: &Path, confs: &[PathBuf], ops: Ops, creds: Option<&Path>) -> Outcome {
     let host = config::detect_host(root, Scope::System);
-    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: creds };
+    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: creds, prefixes: Default::default() };
     let (cfg, diags) = Config::load_with(&opts, Some(confs)).expect("load");
     let report = apply(&cfg, root, ops);
     let mut log = String::new();
@@ -419,7 +419,7 @@ pub fn differential_dirs(name: &str, setup: &str, ops: Ops) -> Vec<String> {
 pub fn run_ours_dirs(root: &Path, ops: Ops) -> Outcome {
     let mut host = config::detect_host(root, Scope::System);
     host.credentials_dir = None;
-    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: None };
+    let opts = LoadOptions { root, scope: Scope::System, host: &host, credentials: None, prefixes: Default::default() };
     let (cfg, diags) = Config::load_with(&opts, None).expect("load");
     let report = apply(&cfg, root, ops);
     let mut log: String = diags.iter().map(|d| format!("{d}\n")).collect();

@@ -152,7 +152,7 @@ pub enum LineError {
     #[error("Failed to read configuration file: {0}")]
     File(std::io::Error),
     // What applying says about a line, beside failures.
-    #[error("We lack CAP_MKNOD, skipping creation of device node {0}.")]
+    #[error("We lack the privilege to create device nodes (CAP_MKNOD or the device cgroup), skipping {0}.")]
     NoMknod(PathBuf),
     #[error("\"{0}\" already exists and is not a {1}.")]
     OtherType(PathBuf, &'static str),

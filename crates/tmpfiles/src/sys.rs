@@ -320,7 +320,7 @@ pub fn truncate(fd: RawFd) -> io::Result<()> {
 }
 
 /// The names in a directory (real descriptor, consumed), without `.` and
-/// `..`, with their `d_type`.
+/// `..`.
 pub fn read_dir(fd: OwnedFd) -> io::Result<Vec<OsString>> {
     let raw = fd.as_raw_fd();
     // SAFETY: fdopendir takes ownership of the descriptor on success.
@@ -335,7 +335,7 @@ pub fn read_dir(fd: OwnedFd) -> io::Result<Vec<OsString>> {
         // through it.
         unsafe { *libc::__errno_location() = 0 };
         // SAFETY: `dir` is a valid DIR*.
-        let ent = unsafe { libc::readdir64(dir) };
+        let ent = unsafe { libc::readdir(dir) };
         if ent.is_null() {
             let e = io::Error::last_os_error();
             // SAFETY: `dir` is valid and closed once.

@@ -313,7 +313,12 @@ impl Run<'_> {
             Ok(n) => n,
             Err(e) => {
                 return match made {
-                    Err(m) if file_type != libc::S_IFIFO && privileged(&m) => Ok(()),
+                    Err(m) if file_type != libc::S_IFIFO && privileged(&m) => {
+                        // Device cgroups forbid it: systemd skips quietly,
+                        // we say so.
+                        self.note(item, Severity::Skipped, LineError::NoMknod(item.path.clone()));
+                        Ok(())
+                    }
                     Err(m) => Err(OpError::io(if file_type == libc::S_IFIFO { "create FIFO" } else { "create device node" }, &item.path, m)),
                     Ok(()) => Err(OpError::io("open the node we just created", &item.path, e)),
                 };
@@ -329,7 +334,10 @@ impl Run<'_> {
             }
             match replace_atomic(dir.raw(), &name, &make) {
                 Ok(()) => {}
-                Err(e) if file_type != libc::S_IFIFO && privileged(&e) => return Ok(()),
+                Err(e) if file_type != libc::S_IFIFO && privileged(&e) => {
+                    self.note(item, Severity::Skipped, LineError::NoMknod(item.path.clone()));
+                    return Ok(());
+                }
                 Err(e) if matches!(errno(&e), libc::EISDIR | libc::EEXIST | libc::ENOTEMPTY) => {
                     fs::rm_rf_child(dir.raw(), &name).map_err(|e| OpError::io("rm -rf", &item.path, e))?;
                     make(dir.raw(), &name).map_err(|e| OpError::io("create", &item.path, e))?;

@@ -292,10 +292,12 @@ impl<'a> Run<'a> {
 
     fn clean_item(&mut self, item: &Item) {
         use Kind::*;
-        let paths = match item.kind {
+        // 252 ignores cleaning errors of the literal kinds (they are only
+        // logged) and counts those of the glob kinds.
+        let (paths, counted) = match item.kind {
             CreateDirectory | TruncateDirectory | CreateSubvolume | CreateSubvolumeInheritQuota
-            | CreateSubvolumeNewQuota | CopyFiles => vec![item.path.clone()],
-            EmptyDirectory | IgnorePath | IgnoreDirectoryPath => self.expand(item),
+            | CreateSubvolumeNewQuota | CopyFiles => (vec![item.path.clone()], false),
+            EmptyDirectory | IgnorePath | IgnoreDirectoryPath => (self.expand(item), true),
             _ => return,
         };
         let Some(age) = item.age else {
@@ -322,7 +324,7 @@ impl<'a> Run<'a> {
                         self.did(item, &r, What::Removed);
                     }
                 }
-                Err(e) => self.fail(item, p.clone(), OpError::io("clean up", &p, e), false),
+                Err(e) => self.fail(item, p.clone(), OpError::io("clean up", &p, e), !counted),
             }
         }
     }

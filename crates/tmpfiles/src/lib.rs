@@ -14,9 +14,16 @@
 //!    rest of the configuration still counts. User and group names are
 //!    resolved from the *root's* `/etc/passwd` and `/etc/group`, never
 //!    through the host's NSS, because the root may be a container tree.
-//! 2. [`apply`] runs the phases [`Ops`] asks for — remove and clean first,
+//! 2. [`apply()`] runs the phases [`Ops`] asks for — remove and clean first,
 //!    then create — and returns a [`Report`]: every change, every failure
-//!    with its file:line, every note (duplicates, lines skipped).
+//!    with its file:line, every note (duplicates, lines skipped), and the
+//!    exit status `systemd-tmpfiles` would have ([`Report::exit_status`]).
+//!
+//! [`LoadOptions`] carries what a caller may want to fix instead of
+//! detecting (host facts for specifiers, `$CREDENTIALS_DIRECTORY`, and
+//! [`Prefixes`] — `--prefix`, `--exclude-prefix`, `-E`). `Config::load_with`
+//! can also read named files instead of the directories, like the
+//! positional arguments of `systemd-tmpfiles`.
 //!
 //! Every type of tmpfiles.d(5) is implemented: `f f+ F w w+ d D e v q Q p
 //! p+ L L+ c c+ b b+ C x X r R z Z m t T h H a a+ A A+` (252 has no
@@ -34,9 +41,25 @@
 //! ownership transitions are checked as systemd's `CHASE_SAFE` does. No
 //! operation follows a symlink out of the root or touches the host.
 //!
+//! Deliberate differences from systemd 252, all where its behaviour is an
+//! accident rather than a definition:
+//!
+//! - 252 makes parent directories and expands globs with host-side path
+//!   resolution, so an absolute symlink inside the root is followed on the
+//!   host; we resolve it inside the root, always;
+//! - a line that cannot be used but is not invalid configuration (bad
+//!   credential name, undecodable base64) makes 252 abort a run on files
+//!   named on its command line; we drop that line only, as 252 does for
+//!   files found in the configuration directories;
+//! - configuration text must be UTF-8 (a line that is not is reported).
+//!
+//! Quirks kept on purpose so results match: `%t %S %C %L` are prefixed
+//! with the root ([`spec`]); `f`/`w` append no newline; `D --remove` and
+//! `C` behave as in 252, not as in later versions ([`mod@apply`]).
+//!
 //! Modules: [`config`] (files), [`parse`] (lines), [`spec`] (specifiers),
 //! [`users`] (names), [`acl`], [`glob`], [`fs`] (in-root resolution),
-//! [`apply`] (phases and per-type operations), [`copy`] (`C`), [`clean`]
+//! [`mod@apply`] (phases and per-type operations), [`copy`] (`C`), [`clean`]
 //! (age-based cleanup).
 
 pub mod acl;

@@ -88,7 +88,7 @@ impl fmt::Display for Failure {
     }
 }
 
-/// Everything one [`crate::apply`] run did.
+/// Everything one [`crate::apply()`] run did.
 #[derive(Debug, Default)]
 pub struct Report {
     pub actions: Vec<Action>,

@@ -33,9 +33,9 @@ memcache:x:106:\n\
 systemd-network:x:998:\n\
 systemd-journal:x:999:\n";
 
-fn corpus_files() -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = std::fs::read_dir(CORPUS)
-        .unwrap_or_else(|e| panic!("corpus {CORPUS} must exist: {e}"))
+fn corpus_files(dir: &str) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("configuration {dir} must exist: {e}"))
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "conf"))
         .collect();
@@ -44,15 +44,25 @@ fn corpus_files() -> Vec<PathBuf> {
     v
 }
 
-fn prepare(root: &Path, machine_id: bool) {
+/// Where the configuration and the user database come from.
+struct Source {
+    dir: &'static str,
+    passwd: String,
+    group: String,
+    /// Paths the configuration must create (so that the comparison is
+    /// about something).
+    expect: &'static [&'static str],
+}
+
+fn prepare(root: &Path, src: &Source, machine_id: bool) {
     let dir = root.join("usr/lib/tmpfiles.d");
     std::fs::create_dir_all(&dir).unwrap();
-    for f in corpus_files() {
+    for f in corpus_files(src.dir) {
         std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
     }
     std::fs::create_dir_all(root.join("etc")).unwrap();
-    std::fs::write(root.join("etc/passwd"), PASSWD).unwrap();
-    std::fs::write(root.join("etc/group"), GROUP).unwrap();
+    std::fs::write(root.join("etc/passwd"), &src.passwd).unwrap();
+    std::fs::write(root.join("etc/group"), &src.group).unwrap();
     if machine_id {
         std::fs::write(root.join("etc/machine-id"), "0123456789abcdef0123456789abcdef\n").unwrap();
         // Something for the journal lines to adjust.
@@ -105,12 +115,12 @@ fn run_ours(root: &Path, ops: Ops) -> (i32, String) {
     (report.exit_status(&diags, ops.boot), log)
 }
 
-fn compare(machine_id: bool) {
+fn compare(src: &Source, machine_id: bool) {
     let s = Scratch::new(if machine_id { "corpus-mid" } else { "corpus" });
     let a = s.0.join("a");
     let b = s.0.join("b");
-    prepare(&a, machine_id);
-    prepare(&b, machine_id);
+    prepare(&a, src, machine_id);
+    prepare(&b, src, machine_id);
     let ops = Ops { create: true, remove: true, clean: false, boot: true };
     let mut problems = Vec::new();
     for round in 1..=2 {
@@ -135,19 +145,41 @@ fn compare(machine_id: bool) {
     }
     // The comparison must be about something: the corpus creates a lot.
     let tree = snapshot(&b);
-    for p in ["run/dbus/containers", "var/lib/dbus/machine-id", "run/utmp", "var/log/wtmp", "etc/mtab", "run/lock/subsys"] {
+    for p in src.expect {
         assert!(tree.contains_key(Path::new(p)), "{p} was not created: {:?}", tree.keys().collect::<Vec<_>>());
     }
-    assert!(!tree.contains_key(Path::new("forcefsck")), "r! /forcefsck did not apply");
+    assert!(tree.len() > 30, "the configuration did little: {:?}", tree.keys().collect::<Vec<_>>());
+    assert!(!tree.contains_key(Path::new("forcefsck")) || src.dir != CORPUS, "r! /forcefsck did not apply");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+fn corpus() -> Source {
+    Source {
+        dir: CORPUS,
+        passwd: PASSWD.into(),
+        group: GROUP.into(),
+        expect: &["run/dbus/containers", "var/lib/dbus/machine-id", "run/utmp", "var/log/wtmp", "etc/mtab", "run/lock/subsys"],
+    }
 }
 
 #[test]
 fn debian_corpus_without_machine_id() {
-    compare(false);
+    compare(&corpus(), false);
 }
 
 #[test]
 fn debian_corpus_with_machine_id() {
-    compare(true);
+    compare(&corpus(), true);
+}
+
+/// The configuration installed on this machine, with its own users.
+#[test]
+fn installed_configuration() {
+    let src = Source {
+        dir: "/usr/lib/tmpfiles.d",
+        passwd: std::fs::read_to_string("/etc/passwd").unwrap(),
+        group: std::fs::read_to_string("/etc/group").unwrap(),
+        expect: &["run/utmp", "var/log/wtmp", "etc/mtab"],
+    };
+    compare(&src, true);
 }

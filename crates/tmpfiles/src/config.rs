@@ -20,6 +20,9 @@
 //! ([`crate::parse`]): a bad line is reported with file:line and dropped,
 //! the rest of the file still counts.
 //!
+//! After the files, the `tmpfiles.extra` credential (in
+//! `$CREDENTIALS_DIRECTORY`) is read as one more configuration file.
+//!
 //! `!` lines are kept in the [`Config`]: whether they apply (and whether
 //! their errors count) is decided by `--boot` when applying.
 //!
@@ -215,6 +218,16 @@ impl Config {
                     let shown = root.display(&f);
                     config.read_text(&mut ctx, &shown, text, &mut diags);
                 }
+            }
+        }
+        // Lines passed by the service manager or a VM's firmware as the
+        // `tmpfiles.extra` credential come last (systemd 252 reads them in
+        // both modes). The credential lives on the host, not in the root.
+        if let Some(dir) = opts.credentials {
+            let extra = dir.join("tmpfiles.extra");
+            match std::fs::read(&extra) {
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                text => config.read_text(&mut ctx, &extra, text, &mut diags),
             }
         }
         Ok((config, diags))

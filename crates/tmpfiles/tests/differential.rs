@@ -299,6 +299,7 @@ fn credentials() {
     let creds = Scratch::new("creds");
     std::fs::write(creds.0.join("my.cred"), "secret data").unwrap();
     std::fs::write(creds.0.join("b64.cred"), "aGVsbG8K").unwrap();
+    std::fs::write(creds.0.join("tmpfiles.extra"), "d /from-extra 0700 - - -\nf /c1 0644 - - - dup\nd /x2 0700 nouser - -\n").unwrap();
     // Lines with a bad credential name make 252 abort a run on files
     // named on its command line; they are covered by the corpus-style
     // test, which reads configuration directories.

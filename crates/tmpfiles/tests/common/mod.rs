@@ -332,7 +332,7 @@ pub fn run_ours(root: &Path, confs: &[PathBuf], ops: Ops, creds: Option<&Path>) 
     let mut bad_lines = BTreeSet::new();
     for d in &diags {
         log.push_str(&format!("{d}\n"));
-        if d.severity == Severity::Error && (ops.boot || !d.boot_only) {
+        if d.severity == Severity::Error && (ops.boot || !d.boot_only) && confs.contains(&d.origin.file) {
             bad_lines.insert(d.origin.line);
         }
     }

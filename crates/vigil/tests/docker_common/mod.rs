@@ -28,6 +28,8 @@ use std::time::{Duration, Instant};
 
 pub const BASE: &str = "vigil-test-base:bookworm";
 pub const IMAGE: &str = "vigil-test:latest";
+/// The base plus Debian's systemd package, systemd as PID 1: the oracle.
+pub const ORACLE: &str = "vigil-test-systemd:bookworm";
 /// Label naming the test process that owns a container or image.
 pub const OWNER_LABEL: &str = "org.vigil.test.pid";
 
@@ -142,10 +144,26 @@ pub fn ensure_images() -> &'static str {
     })
 }
 
+/// Like [`ensure_images`], and the systemd oracle image too.
+pub fn ensure_oracle() -> &'static str {
+    static REPORT: OnceLock<String> = OnceLock::new();
+    REPORT.get_or_init(|| {
+        ensure_images();
+        let o = build_images_with(&["--oracle"], Duration::from_secs(1200));
+        eprint!("{}", text(&o.stderr));
+        assert!(o.status.success(), "scripts/docker-image --oracle failed ({})", o.status);
+        text(&o.stderr)
+    })
+}
+
 /// Run `scripts/docker-image --binary <the binary under test>`.
 pub fn build_images(limit: Duration) -> Output {
+    build_images_with(&[], limit)
+}
+
+fn build_images_with(extra: &[&str], limit: Duration) -> Output {
     let script = repo_root().join("scripts/docker-image");
-    run_timeout(Command::new(script).args(["--binary", vigil_bin()]), limit)
+    run_timeout(Command::new(script).args(["--binary", vigil_bin()]).args(extra), limit)
 }
 
 /// Remove containers and images left by test processes that no longer run.

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Personality::Analyze => analyze::main(rest),
         Personality::Ctl => ctl::main(rest),
         Personality::Daemon => daemon::main(rest),
+        Personality::Init => daemon::init_main(rest),
         Personality::Vigil => personality::vigil_help(rest),
     };
     ExitCode::from(code)

@@ -9,6 +9,8 @@ pub enum Personality {
     Ctl,
     /// `vigild`, `vigil daemon`: the manager in the foreground.
     Daemon,
+    /// `vigil init`, or any start as PID 1: the manager as init on `/`.
+    Init,
     /// `systemd-analyze`, `vigil analyze`, `vigil verify` (as `analyze verify`).
     Analyze,
     /// Plain `vigil` with no verb, `--help` or `--version`.
@@ -28,6 +30,12 @@ const VALUE_OPTS: &[&str] = &[
 pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
     let argv0 = args.first().map(String::as_str).unwrap_or("vigil");
     let base = Path::new(argv0).file_name().and_then(|s| s.to_str()).unwrap_or("vigil");
+    // As PID 1 we are init, whatever our name (`init=/usr/bin/vigil`).
+    if std::process::id() == 1 && !matches!(base, "systemctl" | "journalctl" | "service" | "systemd-analyze") {
+        let mut v = vec!["vigil".to_string()];
+        v.extend(args.iter().skip(1).filter(|a| a.as_str() != "init").cloned());
+        return (Personality::Init, v);
+    }
     match base {
         "systemd-analyze" => return (Personality::Analyze, args.to_vec()),
         "systemctl" => return (Personality::Ctl, args.to_vec()),
@@ -57,6 +65,7 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
         return match a {
             "analyze" => (Personality::Analyze, rest("vigil analyze")),
             "daemon" => (Personality::Daemon, rest("vigild")),
+            "init" => (Personality::Init, rest("vigil")),
             "ctl" => (Personality::Ctl, rest("systemctl")),
             "verify" => {
                 let mut v = rest("vigil");
@@ -92,8 +101,15 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
          Usage: vigil [--root=DIR] COMMAND [ARGS…]\n\n\
          Commands:\n  \
            daemon           run the manager in the foreground (also: vigild)\n  \
+           init             run as init: early boot, then default.target\n  \
            analyze VERB …   systemd-analyze: unit-paths\n  \
-           VERB …           a systemctl verb: exit, is-system-running\n\
+           VERB …           a systemctl verb (also: vigil ctl VERB …):\n    \
+             unit files, offline on / or --root=DIR:\n      \
+               enable disable reenable preset preset-all is-enabled mask unmask\n      \
+               link revert add-wants add-requires get-default set-default\n      \
+               list-unit-files cat\n    \
+             the manager: exit is-system-running\n  \
+           ctl --help       the systemctl options and verbs\n\
          \n\
          Installed under another name (a symlink), vigil acts as that tool:\n  \
            systemctl, systemd-analyze, vigild\n"

@@ -24,6 +24,7 @@
 //! (`systemd.service(5)`: "a shorthand for configuring both
 //! TimeoutStartSec= and TimeoutStopSec="); it is expanded here.
 
+pub mod builtin;
 pub mod deps;
 pub mod graph;
 pub mod service;
@@ -112,17 +113,20 @@ pub struct Loader {
     pub lookup: LookupPaths,
     pub index: UnitIndex,
     pub host: Host,
+    /// Supply [`builtin`] targets missing from the root (the manager does;
+    /// `verify` must not, to match `systemd-analyze verify`).
+    pub builtin_targets: bool,
 }
 
 impl Loader {
     pub fn new(lookup: LookupPaths, host: Host) -> Loader {
         let index = UnitIndex::build(&lookup);
-        Loader { lookup, index, host }
+        Loader { lookup, index, host, builtin_targets: false }
     }
 
     pub fn with_options(lookup: LookupPaths, host: Host, options: LoadOptions) -> Loader {
         let index = UnitIndex::build_with(&lookup, options);
-        Loader { lookup, index, host }
+        Loader { lookup, index, host, builtin_targets: false }
     }
 
     /// Re-scan the search path (`daemon-reload`).
@@ -131,7 +135,20 @@ impl Loader {
     }
 
     pub fn load(&self, name: &UnitName) -> UnitConfig {
-        let src = self.index.load(name);
+        let mut src = self.index.load(name);
+        if src.load_state == LoadState::NotFound && self.builtin_targets {
+            if let Some(text) = builtin::builtin_unit(name.as_str()) {
+                let path = std::path::Path::new("/builtin").join(name.as_str());
+                src.fragment_file = Some(crate::syntax::parse(
+                    path.as_path(),
+                    text,
+                    crate::syntax::Sections::Only(name.unit_type().section_names()),
+                ));
+                src.fragment = Some(path);
+                src.load_state = LoadState::Loaded;
+                src.diagnostics.clear();
+            }
+        }
         self.assemble(src)
     }
 

@@ -1,101 +1,110 @@
-//! The `systemctl` personality (`vigil <verb>`, `vigil ctl <verb>`).
+//! The `systemctl` personality (`systemctl …`, `vigil ctl …`, `vigil VERB …`).
 //!
-//! Options may stand before or after the verb, as with systemctl. Exit
-//! codes follow `systemctl(1)`, "Exit status": 0 success, 1 generic
-//! failure, 3 for `is-active`-style "not in that state", 4 no such unit.
-//! Each verb lives in its own module once it grows beyond a few lines.
+//! Two kinds of verbs live here:
+//!
+//! - **Unit file verbs**, done offline on the unit files of `/` or
+//!   `--root=DIR`, for the system, `--user` or `--global` scope, exactly
+//!   as `systemctl --root=DIR` (systemd 252) does them, with its output and
+//!   exit codes: `enable`, `disable`, `reenable`, `link`, `preset`,
+//!   `preset-all`, `mask`, `unmask`, `revert`, `add-wants`,
+//!   `add-requires`, `set-default`, `get-default`, `is-enabled`,
+//!   `list-unit-files` ([`install`], [`query`], on `unit::install`), and
+//!   `cat` ([`cat`], on `unit::load`, which also works under a root).
+//! - **Runtime verbs**, which ask the manager of the root over its control
+//!   socket ([`runtime`], [`connect`]): `exit`, `is-system-running`.
+//!
+//! Options may stand before or after the verb ([`cli`]). Exit codes follow
+//! `systemctl(1)`, "Exit status": 0 success, 1 failure (and "not
+//! enabled" for `is-enabled`, "not running" for `is-system-running`).
+//! `--now` is not offered yet: it needs the runtime verbs `start`/`stop`.
+//!
+//! Start-up cost matters (`systemctl is-enabled` runs in loops): each verb
+//! does only its own work — `is-enabled` looks up its names along the
+//! search path, only `cat` scans all unit directories, and only verbs that
+//! print arrows ask for the locale.
 
+mod cat;
+mod cli;
 mod connect;
+mod context;
+mod install;
+mod query;
+mod runtime;
+mod states;
+mod sysv;
 
-use std::path::PathBuf;
+use std::path::Path;
 
-use clap::{Parser, Subcommand};
-use proto::msg::ShutdownKind;
-use proto::{Request, Response};
+use clap::Parser;
+use unit::install::Dependency;
 
-use crate::rundir::RunDir;
-
-#[derive(Parser, Debug)]
-#[command(name = "systemctl", about = "Query or send control commands to the vigil manager", disable_version_flag = true)]
-pub struct Ctl {
-    /// Operate on the units of an alternate root directory.
-    #[arg(long, global = true, value_name = "DIR")]
-    root: Option<PathBuf>,
-    /// Talk to the calling user's manager.
-    #[arg(long, global = true, conflicts_with = "system")]
-    user: bool,
-    /// Talk to the system manager (default).
-    #[arg(long, global = true)]
-    system: bool,
-    /// Fail instead of starting a manager when none is running.
-    #[arg(long, global = true)]
-    no_autostart: bool,
-    /// Suppress informational output.
-    #[arg(short, long, global = true)]
-    quiet: bool,
-    /// Print the version.
-    #[arg(long)]
-    version: bool,
-    #[command(subcommand)]
-    verb: Option<Verb>,
-}
-
-#[derive(Subcommand, Debug)]
-enum Verb {
-    /// Ask the manager to exit (with an exit code, for a container's PID 1).
-    Exit {
-        #[arg(value_name = "EXIT_CODE", default_value_t = 0)]
-        code: u8,
-    },
-    /// Print the state of the manager: running, degraded, stopping…
-    IsSystemRunning,
-}
+use cli::{Ctl, Stop, Verb};
+use context::Context;
+use install::Op;
 
 pub fn main(args: Vec<String>) -> u8 {
+    let prog = args
+        .first()
+        .and_then(|a| Path::new(a).file_name())
+        .and_then(|s| s.to_str())
+        .unwrap_or("systemctl")
+        .to_string();
     let cli = match Ctl::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 1 } else { 0 };
-        }
+        Err(e) => return cli::parse_error(e, &prog),
     };
-    if cli.version {
+    if cli.opts.version {
         println!("vigil {}", env!("CARGO_PKG_VERSION"));
         return 0;
     }
-    let Some(verb) = cli.verb.as_ref() else {
+    let resolved = match cli.opts.resolve() {
+        Ok(r) => r,
+        Err(Stop::Help(text)) => {
+            context::out(&text);
+            return 0;
+        }
+        Err(Stop::Error(msg)) => {
+            context::err_line(&msg);
+            return 1;
+        }
+    };
+    let Some(verb) = cli.verb else {
         eprintln!("Too few arguments.");
         return 1;
     };
-    match run(&cli, verb) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("{e:#}");
-            1
+    let cx = Context::new(&cli.opts, resolved);
+    match verb {
+        Verb::ListUnitFiles { patterns } => query::list_unit_files(&cx, &patterns),
+        Verb::IsEnabled { units } => query::is_enabled(&cx, &units),
+        Verb::Enable { units } => install::run(&cx, Op::Enable, &units),
+        Verb::Disable { units } => install::run(&cx, Op::Disable, &units),
+        Verb::Reenable { units } => install::run(&cx, Op::Reenable, &units),
+        Verb::Preset { units } => install::run(&cx, Op::Preset, &units),
+        Verb::Mask { units } => install::run(&cx, Op::Mask, &units),
+        Verb::Unmask { units } => install::run(&cx, Op::Unmask, &units),
+        Verb::Link { paths } => install::run(&cx, Op::Link, &paths),
+        Verb::Revert { units } => install::run(&cx, Op::Revert, &units),
+        Verb::PresetAll => install::preset_all(&cx),
+        Verb::AddWants { target, units } => install::add_dependency(&cx, Dependency::Wants, &target, &units),
+        Verb::AddRequires { target, units } => {
+            install::add_dependency(&cx, Dependency::Requires, &target, &units)
         }
-    }
-}
-
-fn run(cli: &Ctl, verb: &Verb) -> anyhow::Result<u8> {
-    let rundir = RunDir::new(cli.root.as_deref(), cli.user)?;
-    let mut client = connect::connect(&rundir, !cli.no_autostart)?;
-    let req = match verb {
-        Verb::Exit { code } => Request::Shutdown { kind: ShutdownKind::Exit, code: *code },
-        Verb::IsSystemRunning => Request::IsSystemRunning,
-    };
-    match client.call(&req)? {
-        Response::Ok => Ok(0),
-        Response::SystemState { state } => {
-            if !cli.quiet {
-                println!("{state}");
-            }
-            // systemctl(1): is-system-running exits 0 only when "running".
-            Ok(if state == "running" { 0 } else { 1 })
-        }
-        Response::Error { message, .. } => {
-            eprintln!("{message}");
-            Ok(1)
-        }
-        other => anyhow::bail!("unexpected reply from the manager: {other:?}"),
+        Verb::GetDefault => install::get_default(&cx),
+        Verb::SetDefault { target } => install::set_default(&cx, &target),
+        Verb::Cat { units } => cat::cat(&cx, &units),
+        Verb::Exit { code } => runtime::run(
+            cli.opts.root.as_deref(),
+            cli.opts.user,
+            !cli.opts.no_autostart,
+            cli.opts.quiet,
+            runtime::Call::Exit(code),
+        ),
+        Verb::IsSystemRunning => runtime::run(
+            cli.opts.root.as_deref(),
+            cli.opts.user,
+            !cli.opts.no_autostart,
+            cli.opts.quiet,
+            runtime::Call::IsSystemRunning,
+        ),
     }
 }

@@ -89,7 +89,7 @@ impl Conn {
         self.out.clear();
     }
 
-    pub fn read_and_handle(&mut self, el: &mut EventLoop) -> Flow {
+    pub fn read_and_handle(&mut self, el: &mut EventLoop, token: u64) -> Flow {
         let mut buf = [0u8; 8192];
         let mut eof = false;
         loop {
@@ -114,7 +114,7 @@ impl Conn {
                 Ok(r) => r,
                 Err(e) => return self.fail(ErrorKind::InvalidRequest, e),
             };
-            if self.handle(req, el) == Flow::Close {
+            if self.handle(req, el, token) == Flow::Close {
                 return Flow::Close;
             }
         }
@@ -133,7 +133,15 @@ impl Conn {
         self.peer_uid == 0 || self.peer_uid == nix::unistd::getuid().as_raw()
     }
 
-    fn handle(&mut self, req: Request, el: &mut EventLoop) -> Flow {
+    /// A job this connection waits for has finished.
+    pub fn job_finished(&mut self, job: &super::manager::FinishedJob, last: bool) {
+        self.queue(&Response::JobDone { id: job.id, unit: job.unit.clone(), verb: job.verb, result: job.result.to_string() });
+        if last {
+            self.queue(&Response::End);
+        }
+    }
+
+    fn handle(&mut self, req: Request, el: &mut EventLoop, token: u64) -> Flow {
         if !self.greeted {
             return match req {
                 Request::Hello { version, .. } => {
@@ -184,8 +192,75 @@ impl Conn {
             }
             Request::Ping => self.queue(&Response::Pong),
             Request::IsSystemRunning => {
-                let state = if el.exit.is_some() { "stopping" } else { "running" };
+                let state = if el.exit.is_some() {
+                    "stopping"
+                } else if el.manager.any_failed() {
+                    "degraded"
+                } else {
+                    "running"
+                };
                 self.queue(&Response::SystemState { state: state.into() });
+            }
+            Request::Job { verb, units, mode: _, wait } => {
+                let mut queued = Vec::new();
+                for u in &units {
+                    match el.manager.job(u, verb) {
+                        Ok(q) => queued.push(q),
+                        Err((kind, message)) => {
+                            self.queue(&Response::Error { kind, message });
+                            return Flow::Continue;
+                        }
+                    }
+                }
+                for (id, unit) in queued {
+                    self.queue(&Response::JobQueued { id, unit, verb });
+                    if wait {
+                        el.waiters.insert(id, token);
+                    }
+                }
+                if !wait {
+                    self.queue(&Response::End);
+                }
+            }
+            Request::Show { units, properties, all: _ } => {
+                for name in &units {
+                    let props = match el.manager.unit_id(name) {
+                        Ok(id) => el.manager.unit(&id).map(super::manager::props::properties).unwrap_or_default(),
+                        Err(message) => {
+                            self.queue(&Response::Error { kind: ErrorKind::InvalidRequest, message });
+                            return Flow::Continue;
+                        }
+                    };
+                    let props = if properties.is_empty() {
+                        props
+                    } else {
+                        properties
+                            .iter()
+                            .map(|p| {
+                                let v = props.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone()).unwrap_or_default();
+                                (p.clone(), v)
+                            })
+                            .collect()
+                    };
+                    self.queue(&Response::Properties { unit: name.clone(), properties: props });
+                }
+                self.queue(&Response::End);
+            }
+            Request::ListUnits { .. } => {
+                let mut rows: Vec<proto::msg::UnitRow> = el
+                    .manager
+                    .units()
+                    .map(|(id, u)| proto::msg::UnitRow {
+                        name: id.clone(),
+                        load: u.cfg.load_state.as_str().into(),
+                        active: u.active_state().into(),
+                        sub: u.sub_state().into(),
+                        description: super::manager::describe(&u.cfg),
+                        job: u.job.map(|(_, v)| format!("{v:?}").to_lowercase()),
+                    })
+                    .collect();
+                rows.sort_by(|a, b| a.name.cmp(&b.name));
+                self.queue(&Response::Units { units: rows });
             }
             Request::Shutdown { kind: ShutdownKind::Exit, code } => {
                 el.exit = Some(code);

@@ -13,8 +13,8 @@
 //! its own token from `FIRST_CONN` upwards, never reused within a run.
 
 use std::collections::HashMap;
-use std::os::fd::AsFd;
-use std::os::unix::net::UnixListener;
+use std::os::fd::{AsFd, AsRawFd};
+use std::os::unix::net::{UnixDatagram, UnixListener};
 
 use anyhow::{Context, Result};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
@@ -22,9 +22,11 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use super::control::{Conn, Flow};
+use super::manager::Manager;
 
 const SIGNAL: u64 = 0;
 const LISTEN: u64 = 1;
+const NOTIFY: u64 = 2;
 const FIRST_CONN: u64 = 16;
 
 pub struct EventLoop {
@@ -33,21 +35,42 @@ pub struct EventLoop {
     listener: UnixListener,
     conns: HashMap<u64, Conn>,
     next_token: u64,
-    /// Set when the manager has been asked to exit, with the exit code.
+    notify: UnixDatagram,
+    pub(super) manager: Manager,
+    /// Jobs a client waits for: job id → connection token.
+    pub(super) waiters: HashMap<u32, u64>,
+    /// Set when the manager has been asked to exit, with the exit code;
+    /// the loop ends once every unit is down.
     pub(super) exit: Option<u8>,
 }
 
-/// The signals the manager handles itself (`systemd(1)`, "Signals").
+/// `SIGRTMIN+n` as the kernel numbers it (glibc reserves the first two).
+fn rtmin(n: i32) -> i32 {
+    libc::SIGRTMIN() + n
+}
+
+/// The signals the manager handles itself (`systemd(1)`, "Signals"):
+/// SIGCHLD (reap), SIGTERM/SIGINT (stop everything and exit — for a
+/// container's PID 1 that is `docker stop`), SIGRTMIN+3/+4/+5 (halt,
+/// poweroff, reboot: the same in a container), SIGPWR, SIGHUP (reserved
+/// for daemon-reload), SIGPIPE (a vanished client must not kill us).
 fn handled_signals() -> SigSet {
-    let mut s = SigSet::empty();
-    for sig in [Signal::SIGCHLD, Signal::SIGTERM, Signal::SIGINT, Signal::SIGHUP, Signal::SIGPIPE] {
-        s.add(sig);
+    // SAFETY: sigemptyset/sigaddset on a local, initialised set.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        for sig in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGPIPE, libc::SIGPWR, libc::SIGUSR1, libc::SIGUSR2] {
+            libc::sigaddset(&mut set, sig);
+        }
+        for n in [3, 4, 5] {
+            libc::sigaddset(&mut set, rtmin(n));
+        }
+        SigSet::from_sigset_t_unchecked(set)
     }
-    s
 }
 
 impl EventLoop {
-    pub fn new(listener: UnixListener) -> Result<EventLoop> {
+    pub fn new(listener: UnixListener, notify: UnixDatagram, manager: Manager) -> Result<EventLoop> {
         let mask = handled_signals();
         mask.thread_block().context("blocking signals")?;
         let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
@@ -55,7 +78,11 @@ impl EventLoop {
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).context("creating epoll")?;
         epoll.add(sigfd.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL))?;
         epoll.add(listener.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, LISTEN))?;
+        epoll.add(notify.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, NOTIFY))?;
         Ok(EventLoop {
+            notify,
+            manager,
+            waiters: HashMap::new(),
             epoll,
             sigfd,
             listener,
@@ -65,11 +92,40 @@ impl EventLoop {
         })
     }
 
+    /// Start the boot unit (`default.target`) and what it pulls in.
+    pub fn boot(&mut self, unit: &str) {
+        if let Err((_, e)) = self.manager.job(unit, proto::msg::JobVerb::Start) {
+            eprintln!("Failed to start {unit}: {e}");
+        }
+        self.deliver_finished_jobs();
+    }
+
     /// Run until asked to exit; returns the exit code.
     pub fn run(&mut self) -> Result<u8> {
         let mut events = vec![EpollEvent::empty(); 64];
-        while self.exit.is_none() {
-            let n = match self.epoll.wait(&mut events, EpollTimeout::NONE) {
+        let mut stopping = false;
+        loop {
+            if let Some(code) = self.manager.exit_request.take() {
+                self.exit.get_or_insert(code);
+            }
+            if self.exit.is_some() {
+                if !stopping {
+                    stopping = true;
+                    self.manager.stop_all();
+                    self.deliver_finished_jobs();
+                }
+                if self.manager.all_down() {
+                    break;
+                }
+            }
+            let timeout = match self.manager.next_deadline() {
+                None => EpollTimeout::NONE,
+                Some(at) => {
+                    let ms = at.saturating_sub(self.manager.now()).div_ceil(1000);
+                    EpollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(EpollTimeout::NONE)
+                }
+            };
+            let n = match self.epoll.wait(&mut events, timeout) {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e).context("epoll_wait"),
@@ -78,10 +134,14 @@ impl EventLoop {
                 match ev.data() {
                     SIGNAL => self.on_signals(),
                     LISTEN => self.on_accept(),
+                    NOTIFY => self.on_notify(),
                     token => self.on_conn(token, ev.events()),
                 }
             }
+            self.manager.fire_timers();
+            self.deliver_finished_jobs();
         }
+        self.manager.cleanup();
         // Flush what we can of the last replies (the `exit` acknowledgement).
         for conn in self.conns.values_mut() {
             conn.flush_blocking();
@@ -92,18 +152,23 @@ impl EventLoop {
     fn on_signals(&mut self) {
         loop {
             match self.sigfd.read_signal() {
-                Ok(Some(info)) => match Signal::try_from(info.ssi_signo as i32) {
-                    Ok(Signal::SIGCHLD) => self.reap(),
-                    Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) => {
-                        // A manager that is not PID 1 exits on these like
-                        // `systemd --user` does; stopping units comes first
-                        // once units run under us.
-                        self.exit = Some(0);
+                Ok(Some(info)) => {
+                    let signo = info.ssi_signo as i32;
+                    match Signal::try_from(signo) {
+                        Ok(Signal::SIGCHLD) => self.reap(),
+                        Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) | Ok(Signal::SIGPWR) => {
+                            // Stop every unit in reverse order, then exit
+                            // (halt in a container, as `systemctl exit`).
+                            self.exit.get_or_insert(0);
+                        }
+                        _ if [rtmin(3), rtmin(4), rtmin(5)].contains(&signo) => {
+                            self.exit.get_or_insert(0);
+                        }
+                        // SIGHUP will mean daemon-reload; SIGUSR1/2 and
+                        // SIGPIPE are only kept from killing us.
+                        _ => {}
                     }
-                    // SIGHUP will mean daemon-reload; SIGPIPE is only
-                    // blocked so a vanished client cannot kill us.
-                    _ => {}
-                },
+                }
                 Ok(None) => break,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(_) => break,
@@ -111,21 +176,88 @@ impl EventLoop {
         }
     }
 
-    /// Reap every exited child: `waitid(P_ALL, WEXITED|WNOHANG)` until none
-    /// is left, so no zombie survives a coalesced SIGCHLD.
+    /// Reap every exited child (`waitid(P_ALL, WEXITED|WNOHANG)` until none
+    /// is left, so no zombie survives a coalesced SIGCHLD) and tell the
+    /// manager about each.
     fn reap(&mut self) {
+        let mut exited = Vec::new();
+        let _ = exec::reap_all(|pid, status| exited.push((pid, status)));
+        for (pid, status) in exited {
+            self.manager.child_exited(pid, status);
+        }
+    }
+
+    /// Datagrams on `NOTIFY_SOCKET`, with the sender's credentials.
+    fn on_notify(&mut self) {
+        use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags, UnixAddr};
+        let mut buf = vec![0u8; super::notify::NOTIFY_BUFFER_MAX + 1];
         loop {
-            // SAFETY: zeroed siginfo_t is a valid out-parameter for waitid.
-            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
-            // SAFETY: waitid with a valid pointer.
-            let r = unsafe {
-                libc::waitid(libc::P_ALL, 0, &mut info, libc::WEXITED | libc::WNOHANG)
+            let mut cmsg = nix::cmsg_space!(libc::ucred, [std::os::fd::RawFd; 16]);
+            let mut iov = [std::io::IoSliceMut::new(&mut buf)];
+            let r = recvmsg::<UnixAddr>(self.notify.as_raw_fd(), &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC | MsgFlags::MSG_TRUNC);
+            let msg = match r {
+                Ok(m) => m,
+                Err(nix::errno::Errno::EAGAIN) => break,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
             };
-            // SAFETY: si_pid is valid for SIGCHLD-class siginfo from waitid.
-            if r != 0 || unsafe { info.si_pid() } == 0 {
-                break;
+            let mut pid = None;
+            if let Ok(cmsgs) = msg.cmsgs() {
+                for c in cmsgs {
+                    match c {
+                        ControlMessageOwned::ScmCredentials(cred) => pid = Some(cred.pid() as u32),
+                        // Descriptors (FDSTORE=1) are not kept yet: close them.
+                        ControlMessageOwned::ScmRights(fds) => {
+                            for fd in fds {
+                                // SAFETY: we own these received descriptors.
+                                unsafe { libc::close(fd) };
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            let len = msg.bytes;
+            let Some(pid) = pid else {
+                eprintln!("Received notify message without credentials, ignoring.");
+                continue;
+            };
+            match super::notify::parse(&buf[..len.min(buf.len())]) {
+                Ok(n) => {
+                    for (line, why) in &n.invalid {
+                        eprintln!("Notify message from PID {pid}: {why}: {line:?}, ignoring.");
+                    }
+                    self.manager.notify(pid, &n);
+                }
+                Err(e) => eprintln!("Notify message from PID {pid}: {e}, ignoring."),
             }
         }
+    }
+
+    /// Tell clients waiting for jobs how they ended.
+    fn deliver_finished_jobs(&mut self) {
+        let finished = std::mem::take(&mut self.manager.finished);
+        for job in finished {
+            let Some(token) = self.waiters.remove(&job.id) else { continue };
+            let done_all = !self.waiters.values().any(|t| *t == token);
+            if let Some(conn) = self.conns.get_mut(&token) {
+                conn.job_finished(&job, done_all);
+                if conn.flush() == Flow::Close {
+                    self.close(token);
+                } else if conn.wants_write() {
+                    let ev = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT, token);
+                    let _ = self.epoll.modify(conn.stream.as_fd(), &mut ev.clone());
+                }
+            }
+        }
+    }
+
+    fn close(&mut self, token: u64) {
+        if let Some(mut conn) = self.conns.remove(&token) {
+            conn.flush_blocking();
+            let _ = self.epoll.delete(conn.stream.as_fd());
+        }
+        self.waiters.retain(|_, t| *t != token);
     }
 
     fn on_accept(&mut self) {
@@ -159,7 +291,7 @@ impl EventLoop {
             flow = conn.flush();
         }
         if flow == Flow::Continue && events.intersects(EpollFlags::EPOLLIN | EpollFlags::EPOLLHUP) {
-            flow = conn.read_and_handle(self);
+            flow = conn.read_and_handle(self, token);
         }
         if flow == Flow::Continue && conn.wants_write() {
             let ev = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT, token);
@@ -175,6 +307,7 @@ impl EventLoop {
             Flow::Close => {
                 conn.flush_blocking();
                 let _ = self.epoll.delete(conn.stream.as_fd());
+                self.waiters.retain(|_, t| *t != token);
             }
         }
     }

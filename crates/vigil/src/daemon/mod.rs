@@ -14,9 +14,11 @@
 //! 5. block the signals we handle and read them through a signalfd in the
 //!    one-threaded event loop ([`event_loop`]).
 
+mod boot;
+mod cgroup;
 mod control;
 mod event_loop;
-#[allow(dead_code)] // wired into the loop with the service engine
+mod manager;
 mod notify;
 
 use std::fs::{File, OpenOptions};
@@ -42,6 +44,16 @@ struct Args {
     /// Run as the system manager (default).
     #[arg(long)]
     system: bool,
+    /// Start a unit (and what it pulls in) once running: boot.
+    #[arg(long)]
+    boot: bool,
+    /// The unit to boot into (with --boot or as init).
+    #[arg(long, value_name = "UNIT", default_value = "default.target")]
+    unit: String,
+    /// Run as init: early boot (API file systems when PID 1, machine id,
+    /// /run/systemd/system, generators), then boot --unit.
+    #[arg(long, hide = true)]
+    init: bool,
     /// Write "READY" (or the start-up error) to this inherited descriptor
     /// once the control socket accepts connections, then close it. Used by
     /// the CLI's auto-start.
@@ -65,9 +77,30 @@ pub fn main(args: Vec<String>) -> u8 {
             if let Some(r) = ready.take() {
                 r.tell(&format!("{e:#}"));
             }
+            if std::process::id() == 1 {
+                freeze();
+            }
             1
         }
     }
+}
+
+/// PID 1 must not exit on an error (the kernel would panic, a container
+/// would vanish without a trace): say so and keep reaping, as systemd's
+/// `freeze()` does.
+fn freeze() -> ! {
+    eprintln!("vigil: freezing execution as PID 1.");
+    loop {
+        let _ = exec::reap_all(|_, _| {});
+        // SAFETY: pause(2) has no preconditions.
+        unsafe { libc::pause() };
+    }
+}
+
+/// `vigil init`: the manager as init on `/`.
+pub fn init_main(mut args: Vec<String>) -> u8 {
+    args.insert(1, "--init".to_string());
+    main(args)
 }
 
 /// The auto-starting CLI's end of our start-up: told once, then closed.
@@ -106,12 +139,50 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
             bail!("PR_SET_CHILD_SUBREAPER: {}", std::io::Error::last_os_error());
         }
     }
-    let mut el = event_loop::EventLoop::new(listener)?;
+    let notify_path = rundir.dir.join("notify");
+    let _ = std::fs::remove_file(&notify_path);
+    let notify = std::os::unix::net::UnixDatagram::bind(&notify_path)
+        .with_context(|| format!("binding {}", notify_path.display()))?;
+    nix::sys::socket::setsockopt(&notify, nix::sys::socket::sockopt::PassCred, &true)?;
+    notify.set_nonblocking(true)?;
+    std::fs::set_permissions(&notify_path, std::fs::Permissions::from_mode(0o666))?;
+    let scope = if rundir.user { unit::Scope::User } else { unit::Scope::System };
+    if args.init {
+        if std::process::id() == 1 {
+            boot::mount_api_filesystems();
+        }
+        boot::ensure_machine_id(&rundir.root);
+        boot::mark_booted(&rundir.root);
+    }
+    let lookup = match scope {
+        unit::Scope::User => unit::LookupPaths::user(&rundir.root, &unit::paths::UserEnv::from_env()),
+        _ => unit::LookupPaths::system(&rundir.root),
+    };
+    let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+    let host = unit::specifier::Host::detect(&rundir.root, scope, uid, gid);
+    if args.init && scope == unit::Scope::System {
+        boot::run_generators(&lookup);
+    }
+    let mut loader = unit::config::Loader::new(lookup, host);
+    loader.builtin_targets = true;
+    // VIGIL_CGROUPS=off forces the process-tree fallback (tests of hosts
+    // without a writable cgroup v2 hierarchy).
+    let cgroups = if std::env::var("VIGIL_CGROUPS").as_deref() == Ok("off") {
+        cgroup::Cgroups::disabled()
+    } else {
+        cgroup::Cgroups::detect()
+    };
+    let manager = manager::Manager::new(loader, notify_path.clone(), cgroups);
+    let mut el = event_loop::EventLoop::new(listener, notify, manager)?;
     if let Some(r) = ready.take() {
         r.tell("READY");
     }
+    if args.boot || args.init {
+        el.boot(&args.unit);
+    }
     let code = el.run()?;
     let _ = std::fs::remove_file(rundir.control());
+    let _ = std::fs::remove_file(&notify_path);
     drop(lock);
     Ok(code)
 }

@@ -1,0 +1,159 @@
+//! One command of a unit → an [`ExecPlan`] the exec crate can spawn.
+//!
+//! The environment is built in systemd's order (`systemd.exec(5)`,
+//! "Environment Variables in Spawned Processes"): the manager's own block
+//! (`PATH`…), the per-invocation variables (`INVOCATION_ID`,
+//! `NOTIFY_SOCKET`, `MAINPID`, `$SERVICE_RESULT`/`$EXIT_CODE`/`$EXIT_STATUS`
+//! for stop commands), the user's `HOME`/`USER`/`LOGNAME`/`SHELL` when
+//! `User=` is set, then `Environment=`, then `EnvironmentFile=` (later
+//! wins). `$VAR` in arguments is expanded from that block afterwards.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+use exec::{ExecPlan, FileMode, Stdio, WorkDirPath, WorkingDirectory};
+use unit::config::service::ServiceView;
+use unit::config::UnitConfig;
+use unit::directive::SectionKind as S;
+use unit::value::env::{env_replace, parse_env_file};
+use unit::value::exec::{expand_argv, resolve_executable};
+use unit::value::{ExecCommand, StdOutput, Value};
+
+/// systemd's default `PATH` for services.
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// Per-spawn facts the unit file does not hold.
+pub struct SpawnContext<'a> {
+    pub invocation_id: &'a str,
+    pub notify_socket: Option<&'a Path>,
+    pub main_pid: Option<u32>,
+    /// `(SERVICE_RESULT, EXIT_CODE, EXIT_STATUS)` for stop commands.
+    pub exit_info: Option<(String, String, String)>,
+    pub cgroup: Option<PathBuf>,
+    /// The manager's environment block (`systemctl set-environment`).
+    pub manager_env: &'a [(String, String)],
+}
+
+/// Problems building the plan; the manager reports them as a failed spawn.
+#[derive(Debug)]
+pub struct PlanError(pub String);
+
+fn output(o: &StdOutput) -> Stdio {
+    match o {
+        StdOutput::Null => Stdio::Null,
+        StdOutput::Tty => Stdio::Tty(PathBuf::from("/dev/console")),
+        StdOutput::File(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Write },
+        StdOutput::Append(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Append },
+        StdOutput::Truncate(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Truncate },
+        // journal, kmsg, inherit and the rest: the manager's own output
+        // until the journal process takes the streams.
+        _ => Stdio::Inherit,
+    }
+}
+
+/// The environment of one command, in systemd's order.
+pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, String)> {
+    let v = ServiceView::new(cfg);
+    let mut env: Vec<(String, String)> = vec![("PATH".into(), DEFAULT_PATH.into())];
+    for (k, val) in ctx.manager_env {
+        env_replace(&mut env, k.clone(), val.clone());
+    }
+    env_replace(&mut env, "INVOCATION_ID".into(), ctx.invocation_id.into());
+    if let Some(n) = ctx.notify_socket {
+        env_replace(&mut env, "NOTIFY_SOCKET".into(), n.display().to_string());
+    }
+    if let Some(pid) = ctx.main_pid {
+        env_replace(&mut env, "MAINPID".into(), pid.to_string());
+    }
+    if let Some((result, code, status)) = &ctx.exit_info {
+        env_replace(&mut env, "SERVICE_RESULT".into(), result.clone());
+        if !code.is_empty() {
+            env_replace(&mut env, "EXIT_CODE".into(), code.clone());
+            env_replace(&mut env, "EXIT_STATUS".into(), status.clone());
+        }
+    }
+    if let Some(user) = v.user() {
+        if let Ok(info) = exec::resolve_user(user) {
+            env_replace(&mut env, "HOME".into(), info.home.display().to_string());
+            env_replace(&mut env, "USER".into(), info.name.clone());
+            env_replace(&mut env, "LOGNAME".into(), info.name.clone());
+            env_replace(&mut env, "SHELL".into(), info.shell.display().to_string());
+        }
+    }
+    for (k, val) in v.environment() {
+        env_replace(&mut env, k, val);
+    }
+    for (path, _optional) in v.environment_files() {
+        // A missing optional file is fine; a missing mandatory one fails
+        // the command in systemd (exit 226/NAMESPACE-style); we skip it
+        // here and the manager logs it when building the plan.
+        if let Ok(bytes) = std::fs::read(path) {
+            let mut warnings = Vec::new();
+            if let Ok(list) = parse_env_file(&bytes, &mut warnings) {
+                for (k, val) in list {
+                    env_replace(&mut env, k, val);
+                }
+            }
+        }
+    }
+    env
+}
+
+/// Build the plan for `cmd` of `cfg`.
+pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Result<ExecPlan, PlanError> {
+    let v = ServiceView::new(cfg);
+    for (path, optional) in v.environment_files() {
+        if !optional && std::fs::metadata(path).is_err() {
+            return Err(PlanError(format!("Failed to load environment files: {path}: No such file or directory")));
+        }
+    }
+    let env = environment(cfg, ctx);
+    let path = resolve_executable(&cmd.path, |p| {
+        std::fs::metadata(p).map(|m| m.is_file()).unwrap_or(false)
+    })
+    .ok_or_else(|| PlanError(format!("Unable to locate executable '{}': No such file or directory", cmd.path)))?;
+    let argv = if cmd.flags.no_env_expand {
+        cmd.argv.clone()
+    } else {
+        expand_argv(cmd, |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    };
+    let mut plan = ExecPlan::new(PathBuf::from(&path));
+    let mut args = argv.into_iter();
+    plan.argv0 = OsString::from(args.next().unwrap_or_else(|| path.clone()));
+    plan.args = args.map(OsString::from).collect();
+    plan.environment = env.iter().map(|(k, v)| OsString::from(format!("{k}={v}"))).collect();
+    if let Some(Value::String(wd)) = cfg.value(S::Service, "WorkingDirectory") {
+        let (missing_ok, wd) = match wd.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, wd.as_str()),
+        };
+        let path = if wd == "~" { WorkDirPath::Home } else { WorkDirPath::Path(PathBuf::from(wd)) };
+        plan.working_directory = WorkingDirectory { path, missing_ok };
+    }
+    if let Some(Value::String(rd)) = cfg.value(S::Service, "RootDirectory") {
+        plan.root_directory = Some(PathBuf::from(rd));
+    }
+    // `+` runs the command with full privileges (systemd.service(5)).
+    if !cmd.flags.privileged {
+        plan.user = v.user().map(str::to_string);
+        plan.group = v.group().map(str::to_string);
+        plan.supplementary_groups =
+            cfg.strings(S::Service, "SupplementaryGroups").into_iter().map(str::to_string).collect();
+    }
+    if let Some(Value::Mode(m)) = cfg.value(S::Service, "UMask") {
+        plan.umask = *m;
+    }
+    if let Some(Value::Int(n)) = cfg.value(S::Service, "Nice") {
+        plan.nice = i32::try_from(*n).ok();
+    }
+    if let Some(Value::Int(n)) = cfg.value(S::Service, "OOMScoreAdjust") {
+        plan.oom_score_adjust = i32::try_from(*n).ok();
+    }
+    plan.ignore_sigpipe = cfg.bool_or(S::Service, "IgnoreSIGPIPE", true);
+    plan.no_new_privileges = cfg.bool_or(S::Service, "NoNewPrivileges", false);
+    let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
+    plan.stdout = output(&out);
+    plan.stderr = output(&err);
+    plan.cgroup = ctx.cgroup.clone();
+    Ok(plan)
+}

@@ -1,0 +1,717 @@
+//! The manager proper: loaded units, their state machines, and the
+//! executor that carries out what the machines decide.
+//!
+//! The engine ([`engine::service::Service`]) decides; this module acts.
+//! Every input — a job request, a reaped child, a notify datagram, a timer
+//! — becomes an engine event for one unit; the returned actions are run in
+//! order, and actions that must be answered before anything else
+//! (`Spawn` → `Spawned`, `ReadPidFile` → `PidFileRead`…) are answered at
+//! once by feeding the answer back, through a work queue rather than
+//! recursion so a long chain cannot grow the stack.
+//!
+//! Bookkeeping kept here, each indexed so no event scans all units:
+//!
+//! - `units` by id and `names` (aliases → id);
+//! - `pids`: main/control pid → unit, for reaping and notify messages;
+//! - `timers`: deadline-ordered, so the event loop sleeps exactly until
+//!   the next one;
+//! - `jobs`: job id → (unit, verb), finished jobs are handed to the event
+//!   loop, which answers the waiting clients.
+//!
+//! Units other than services (targets, slices…) have no engine machine
+//! yet: they are active once started and inactive once stopped.
+
+mod exec_plan;
+mod jobs;
+mod params;
+pub mod props;
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use engine::service::{
+    Action, ActiveState, Event, ExitStatus as EngineExit, JobKind, JobResult, KillTarget, LogLevel, Phase, Role,
+    Service, ServiceState, TimerToken,
+};
+use proto::msg::JobVerb;
+use unit::config::service::ServiceView;
+use unit::config::{Loader, UnitConfig};
+use unit::load::LoadState;
+use unit::UnitName;
+
+use super::cgroup::Cgroups;
+use exec_plan::SpawnContext;
+
+/// A job a client asked for and may be waiting on.
+#[derive(Clone, Debug)]
+pub struct FinishedJob {
+    pub id: u32,
+    pub unit: String,
+    pub verb: JobVerb,
+    pub result: &'static str,
+}
+
+pub struct Unit {
+    pub cfg: UnitConfig,
+    pub invocation_id: String,
+    pub svc: Option<Service>,
+    /// For units without a state machine: started or not.
+    pub passive_active: bool,
+    pub job: Option<(u32, JobVerb)>,
+    pub cgroup: Option<PathBuf>,
+    /// PIDFile= watch, polled while set.
+    pid_file_watch: bool,
+}
+
+impl Unit {
+    pub fn active_state(&self) -> &'static str {
+        match &self.svc {
+            Some(s) => s.active_state().as_str(),
+            None if self.passive_active => "active",
+            None => "inactive",
+        }
+    }
+
+    pub fn sub_state(&self) -> &'static str {
+        match &self.svc {
+            Some(s) => s.state().as_str(),
+            None if self.passive_active => "active",
+            None => "dead",
+        }
+    }
+}
+
+/// Timer owners: a unit's engine timer, or the manager's PID-file poll.
+#[derive(Clone, Debug)]
+enum TimerOwner {
+    Engine(String, TimerToken),
+    PidFilePoll(String),
+}
+
+pub struct Manager {
+    pub loader: Loader,
+    units: HashMap<String, Unit>,
+    names: HashMap<String, String>,
+    pids: HashMap<u32, String>,
+    timers: BTreeMap<(u64, u64), TimerOwner>,
+    timer_seq: u64,
+    cgroups: Cgroups,
+    epoch: Instant,
+    notify_socket: PathBuf,
+    next_job: u32,
+    /// Pending and running transaction jobs, one per unit.
+    jobs: HashMap<String, jobs::Job>,
+    edges: jobs::Edges,
+    pub finished: Vec<FinishedJob>,
+    pub environment: Vec<(String, String)>,
+    /// Set by `StartLimitAction=exit` and friends.
+    pub exit_request: Option<u8>,
+}
+
+/// How often a watched `PIDFile=` is re-read while the service starts.
+const PID_FILE_POLL_USEC: u64 = 20_000;
+
+pub(super) fn invocation_id() -> String {
+    let mut b = [0u8; 16];
+    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+        use std::io::Read;
+        let _ = f.read_exact(&mut b);
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+impl Manager {
+    pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups) -> Manager {
+        Manager {
+            loader,
+            units: HashMap::new(),
+            names: HashMap::new(),
+            pids: HashMap::new(),
+            timers: BTreeMap::new(),
+            timer_seq: 0,
+            cgroups,
+            epoch: Instant::now(),
+            notify_socket,
+            next_job: 1,
+            jobs: HashMap::new(),
+            edges: jobs::Edges::default(),
+            finished: Vec::new(),
+            environment: Vec::new(),
+            exit_request: None,
+        }
+    }
+
+    /// Monotonic microseconds since the manager started.
+    pub fn now(&self) -> u64 {
+        self.epoch.elapsed().as_micros() as u64
+    }
+
+    /// The unit's id for a name the user typed (`nginx` → `nginx.service`),
+    /// loading it on first use.
+    pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
+        let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
+        if let Some(id) = self.names.get(&mangled) {
+            return Ok(id.clone());
+        }
+        let un = UnitName::parse(&mangled).map_err(|e| e.to_string())?;
+        let cfg = self.loader.load(&un);
+        let id = cfg.id.as_str().to_string();
+        for d in &cfg.diagnostics {
+            self.log(&id, LogLevel::Warning, &d.to_string());
+        }
+        for (d, span) in &cfg.unsupported {
+            if d.security {
+                self.log(&id, LogLevel::Warning, &format!("{span}: {}= is not applied by vigil yet", d.name));
+            }
+        }
+        for n in &cfg.names {
+            self.names.insert(n.as_str().to_string(), id.clone());
+        }
+        self.names.insert(mangled, id.clone());
+        let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
+            .then(|| Service::new(params::service_params(&cfg)));
+        self.units.insert(
+            id.clone(),
+            Unit {
+                cfg,
+                invocation_id: String::new(),
+                svc,
+                passive_active: false,
+                job: None,
+                cgroup: None,
+                pid_file_watch: false,
+            },
+        );
+        self.index_edges(&id);
+        Ok(id)
+    }
+
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.units.get(id)
+    }
+
+    pub fn units(&self) -> impl Iterator<Item = (&String, &Unit)> {
+        self.units.iter()
+    }
+
+    /// Whether any unit is in the failed state (`is-system-running`).
+    pub fn any_failed(&self) -> bool {
+        self.units.values().any(|u| u.active_state() == "failed")
+    }
+
+    /// Log a line for a unit the way systemd words it ("x.service: …"),
+    /// to the manager's console for now.
+    pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
+        let _ = level;
+        eprintln!("{unit}: {message}");
+    }
+
+    pub(super) fn console(&self, message: &str) {
+        eprintln!("{message}");
+    }
+
+    /// Queue a job; returns its id. The result arrives in `finished`.
+    pub fn job(&mut self, name: &str, verb: JobVerb) -> Result<(u32, String), (proto::ErrorKind, String)> {
+        let id = self.unit_id(name).map_err(|e| (proto::ErrorKind::InvalidRequest, e))?;
+        let unit = self.units.get(&id).ok_or((proto::ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
+        match unit.cfg.load_state {
+            LoadState::Loaded => {}
+            LoadState::NotFound if !matches!(verb, JobVerb::Stop | JobVerb::TryRestart | JobVerb::TryReloadOrRestart) => {
+                return Err((proto::ErrorKind::NoSuchUnit, format!("Unit {id} not found.")))
+            }
+            LoadState::Masked if matches!(verb, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart) => {
+                return Err((proto::ErrorKind::UnitMasked, format!("Unit {id} is masked.")))
+            }
+            LoadState::BadSetting | LoadState::Error => {
+                return Err((
+                    proto::ErrorKind::InvalidRequest,
+                    format!("Unit {id} has a bad unit file setting."),
+                ))
+            }
+            _ => {}
+        }
+        match verb {
+            JobVerb::Start => return self.transaction_start(&id).map(|j| (j, id)),
+            JobVerb::Stop => {
+                let j = self.transaction_stop(&id);
+                return Ok((j, id));
+            }
+            _ => {}
+        }
+        let job_id = self.next_job;
+        self.next_job += 1;
+        let now = self.now();
+        let active = unit.active_state();
+        let is_running = matches!(active, "active" | "reloading" | "activating");
+        // Map systemctl's verbs onto the engine's jobs (systemctl(1)).
+        let event = match verb {
+            JobVerb::Start => Some(Event::Start),
+            JobVerb::Stop => Some(Event::Stop),
+            JobVerb::Restart => Some(Event::Restart),
+            JobVerb::TryRestart => is_running.then_some(Event::Restart),
+            JobVerb::Reload => Some(Event::Reload),
+            JobVerb::ReloadOrRestart => Some(if is_running { Event::Reload } else { Event::Restart }),
+            JobVerb::TryReloadOrRestart => is_running.then_some(Event::Reload),
+            JobVerb::VerifyActive | JobVerb::Isolate => None,
+        };
+        let Some(event) = event else {
+            self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
+            return Ok((job_id, id));
+        };
+        let unit = self.units.get_mut(&id).expect("unit was just loaded");
+        if unit.svc.is_none() {
+            // Targets, slices…: no processes; the job completes at once.
+            unit.passive_active = !matches!(event, Event::Stop);
+            let desc = describe(&unit.cfg);
+            match event {
+                Event::Stop => self.console(&format!("Stopped target {desc}.")),
+                _ => self.console(&format!("Reached target {desc}.")),
+            }
+            self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
+            return Ok((job_id, id));
+        }
+        if matches!(event, Event::Start | Event::Restart) && unit.invocation_id.is_empty() {
+            unit.invocation_id = invocation_id();
+        }
+        unit.job = Some((job_id, verb));
+        self.feed(&id, now, event);
+        Ok((job_id, id))
+    }
+
+    /// Feed one event to a unit's machine and carry out the actions, and
+    /// the actions those cause, until the machine is quiet.
+    pub(super) fn feed(&mut self, id: &str, now: u64, event: Event) {
+        let mut queue: VecDeque<Event> = VecDeque::from([event]);
+        while let Some(ev) = queue.pop_front() {
+            let actions = match self.units.get_mut(id).and_then(|u| u.svc.as_mut()) {
+                Some(svc) => svc.handle(now, ev),
+                None => return,
+            };
+            for a in actions {
+                if let Some(answer) = self.act(id, now, a) {
+                    queue.push_back(answer);
+                }
+            }
+        }
+    }
+
+    /// Carry out one action; some are answered with an event at once.
+    fn act(&mut self, id: &str, now: u64, action: Action) -> Option<Event> {
+        match action {
+            Action::Spawn { phase, index, role } => Some(self.spawn(id, phase, index, role)),
+            Action::Kill { target, signal, cont, notice } => {
+                self.kill(id, target, signal, cont, notice);
+                None
+            }
+            Action::ArmTimer { token, at } => {
+                self.timers.retain(|_, o| !matches!(o, TimerOwner::Engine(u, t) if u == id && t.kind == token.kind));
+                self.timer_seq += 1;
+                self.timers.insert((at, self.timer_seq), TimerOwner::Engine(id.to_string(), token));
+                None
+            }
+            Action::DisarmTimer { kind } => {
+                self.timers.retain(|_, o| !matches!(o, TimerOwner::Engine(u, t) if u == id && t.kind == kind));
+                None
+            }
+            Action::ReadPidFile => Some(self.read_pid_file(id)),
+            Action::WatchPidFile => {
+                if let Some(u) = self.units.get_mut(id) {
+                    u.pid_file_watch = true;
+                }
+                self.timer_seq += 1;
+                self.timers.insert((now + PID_FILE_POLL_USEC, self.timer_seq), TimerOwner::PidFilePoll(id.to_string()));
+                Some(self.read_pid_file(id))
+            }
+            Action::UnwatchPidFile => {
+                if let Some(u) = self.units.get_mut(id) {
+                    u.pid_file_watch = false;
+                }
+                self.timers.retain(|_, o| !matches!(o, TimerOwner::PidFilePoll(u) if u == id));
+                None
+            }
+            Action::RemovePidFile => {
+                if let Some(p) = self.units.get(id).and_then(|u| ServiceView::new(&u.cfg).pid_file().map(PathBuf::from)) {
+                    let _ = std::fs::remove_file(p);
+                }
+                None
+            }
+            Action::GuessMainPid => Some(Event::MainPidGuessed { pid: self.guess_main_pid(id) }),
+            Action::SetMainPid(pid) => {
+                self.pids.insert(pid, id.to_string());
+                None
+            }
+            Action::Log { level, message } => {
+                self.log(id, level, &message);
+                None
+            }
+            Action::JobDone { job, result } => {
+                self.job_done(id, job, result);
+                None
+            }
+            Action::Transition { from, to, auto_restart } => {
+                self.transition(id, from, to, auto_restart);
+                None
+            }
+            // No dependencies to propagate to yet: restart this unit.
+            Action::RequestRestartJob => Some(Event::Restart),
+            Action::StartLimitAction(a) => {
+                self.log(id, LogLevel::Warning, &format!("Start limit action: {a}"));
+                if matches!(a, engine::service::EmergencyAction::Exit | engine::service::EmergencyAction::ExitForce) {
+                    self.exit_request = Some(0);
+                }
+                None
+            }
+        }
+    }
+
+    fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, _auto_restart: bool) {
+        let Some(u) = self.units.get(id) else { return };
+        let desc = describe(&u.cfg);
+        let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
+        let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
+        match to {
+            ServiceState::Condition | ServiceState::StartPre | ServiceState::Start if starting => {
+                self.console(&format!("Starting {desc}..."));
+            }
+            ServiceState::Running | ServiceState::Exited if !was_active => {
+                self.console(&format!("Started {desc}."));
+            }
+            // systemd announces a stop when a stop (or restart) job runs,
+            // not when a main process exits on its own.
+            ServiceState::Stop | ServiceState::StopSigterm
+                if was_active && matches!(u.job, Some((_, JobVerb::Stop | JobVerb::Restart | JobVerb::TryRestart))) =>
+            {
+                self.console(&format!("Stopping {desc}..."));
+            }
+            ServiceState::Dead if !starting => {
+                self.console(&format!("Stopped {desc}."));
+                self.release(id);
+            }
+            ServiceState::Failed => {
+                // "Failed to start" is said when a start job fails, not when a
+                // running service dies.
+                if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
+                    self.console(&format!("Failed to start {desc}."));
+                }
+                self.release(id);
+            }
+            _ => {}
+        }
+    }
+
+    /// The unit is down: forget its pids and remove its empty cgroup.
+    fn release(&mut self, id: &str) {
+        self.pids.retain(|_, u| u != id);
+        if self.cgroups.populated(id) == Some(false) {
+            self.cgroups.remove(id);
+            if let Some(u) = self.units.get_mut(id) {
+                u.cgroup = None;
+            }
+        }
+    }
+
+    fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
+        let Some(u) = self.units.get_mut(id) else { return };
+        let Some((job_id, verb)) = u.job.take() else { return };
+        if self.jobs.get(id).is_some_and(|j| j.id == job_id) {
+            self.complete(id, result.as_str());
+        } else {
+            self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result: result.as_str() });
+        }
+    }
+
+    fn spawn(&mut self, id: &str, phase: Phase, index: usize, role: Role) -> Event {
+        let Some(u) = self.units.get(id) else {
+            return Event::SpawnFailed { role, error: "unit vanished".into() };
+        };
+        let view = ServiceView::new(&u.cfg);
+        let cmds = view.exec(phase.directive());
+        let Some(cmd) = cmds.get(index).copied() else {
+            return Event::SpawnFailed { role, error: format!("{} command {index} does not exist", phase.directive()) };
+        };
+        let cgroup = match &u.cgroup {
+            Some(c) => Some(c.clone()),
+            None => self.cgroups.create(id),
+        };
+        let svc = u.svc.as_ref();
+        let main_pid = svc.and_then(|s| s.main_pid());
+        let exit_info = matches!(phase, Phase::Stop | Phase::StopPost).then(|| {
+            let result = svc.map(|s| s.result().as_str().to_string()).unwrap_or_default();
+            let (code, status) = match svc.and_then(|s| s.main_exit()) {
+                Some(EngineExit::Exited(c)) => ("exited".to_string(), c.to_string()),
+                Some(EngineExit::Killed { signal, core_dumped }) => (
+                    if core_dumped { "dumped" } else { "killed" }.to_string(),
+                    unit::value::signal::name_of(signal).trim_start_matches("SIG").to_string(),
+                ),
+                None => (String::new(), String::new()),
+            };
+            (result, code, status)
+        });
+        let notify = (view.notify_access() != "none").then_some(self.notify_socket.as_path());
+        let ctx = SpawnContext {
+            invocation_id: &u.invocation_id,
+            notify_socket: notify,
+            main_pid: if role == Role::Control { main_pid } else { None },
+            exit_info,
+            cgroup: cgroup.clone(),
+            manager_env: &self.environment,
+        };
+        let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
+            Ok(p) => p,
+            Err(e) => {
+                self.log(id, LogLevel::Error, &e.0);
+                return Event::SpawnFailed { role, error: e.0 };
+            }
+        };
+        if let Some(u) = self.units.get_mut(id) {
+            u.cgroup = cgroup;
+        }
+        let prepared = match plan.prepare() {
+            Ok(p) => p,
+            Err(e) => {
+                let msg = format!("Failed to set up process: {e}");
+                self.log(id, LogLevel::Error, &msg);
+                return Event::SpawnFailed { role, error: msg };
+            }
+        };
+        match exec::spawn(&prepared) {
+            Ok(child) => {
+                let pid = child.pid as u32;
+                self.pids.insert(pid, id.to_string());
+                Event::Spawned { role, pid }
+            }
+            Err(e) => match e.pid() {
+                // The child exists and will exit with the step's code; its
+                // reaping reports the failure (203/EXEC…), as in systemd.
+                Some(pid) => {
+                    self.log(id, LogLevel::Error, &e.to_string());
+                    self.pids.insert(pid as u32, id.to_string());
+                    Event::Spawned { role, pid: pid as u32 }
+                }
+                None => Event::SpawnFailed { role, error: e.to_string() },
+            },
+        }
+    }
+
+    fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) {
+        let one = |pid: u32| {
+            // SAFETY: kill(2) with plain integers.
+            unsafe {
+                libc::kill(pid as i32, signal);
+                if cont {
+                    libc::kill(pid as i32, libc::SIGCONT);
+                }
+            }
+        };
+        match target {
+            KillTarget::Main(pid) | KillTarget::Control(pid) => {
+                if notice {
+                    self.log(id, LogLevel::Notice, &format!("Killing process {pid} with signal {}.", unit::value::signal::name_of(signal)));
+                }
+                one(pid);
+            }
+            KillTarget::Group => {
+                let n = self.cgroups.kill(id, signal);
+                if n == 0 {
+                    // No cgroup: the processes we know.
+                    let known: Vec<u32> =
+                        self.pids.iter().filter(|(_, u)| u.as_str() == id).map(|(p, _)| *p).collect();
+                    for p in known {
+                        one(p);
+                    }
+                } else if cont {
+                    self.cgroups.kill(id, libc::SIGCONT);
+                }
+            }
+        }
+    }
+
+    fn read_pid_file(&self, id: &str) -> Event {
+        let Some(path) = self.units.get(id).and_then(|u| ServiceView::new(&u.cfg).pid_file().map(PathBuf::from)) else {
+            return Event::PidFileMissing;
+        };
+        let pid = std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<u32>().ok());
+        match pid {
+            // The pid must exist and, with cgroups, belong to the unit.
+            Some(pid) if pid > 1 && Path::new(&format!("/proc/{pid}")).exists() => {
+                let pids = self.cgroups.pids(id);
+                if self.cgroups.base().is_some() && !pids.is_empty() && !pids.contains(&(pid as i32)) {
+                    Event::PidFileMissing
+                } else {
+                    Event::PidFileRead { pid }
+                }
+            }
+            _ => Event::PidFileMissing,
+        }
+    }
+
+    fn guess_main_pid(&self, id: &str) -> Option<u32> {
+        let me = std::process::id();
+        let mut candidates = self.cgroups.pids(id).into_iter().filter(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat"))
+                .ok()
+                .and_then(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|pp| pp.parse::<u32>().ok()))
+                == Some(me)
+        });
+        let first = candidates.next()?;
+        // Ambiguous: systemd refuses to guess.
+        candidates.next().is_none().then_some(first as u32)
+    }
+
+    /// A child was reaped.
+    pub fn child_exited(&mut self, pid: i32, status: exec::ExitStatus) {
+        let now = self.now();
+        let Some(id) = self.pids.remove(&(pid as u32)) else {
+            // An orphan adopted through the subreaper: check whether its
+            // unit became empty.
+            self.check_empty_units(now);
+            return;
+        };
+        let st = match status {
+            exec::ExitStatus::Exited(c) => EngineExit::Exited(c as u8),
+            exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },
+        };
+        self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
+        if self.cgroups.populated(&id) == Some(false) {
+            self.feed(&id, now, Event::AllProcessesGone);
+        }
+        self.check_empty_units(now);
+    }
+
+    /// Units whose cgroup emptied (a daemon's last grandchild exited).
+    fn check_empty_units(&mut self, now: u64) {
+        let empty: Vec<String> = self
+            .units
+            .iter()
+            .filter(|(id, u)| u.cgroup.is_some() && self.cgroups.populated(id) == Some(false))
+            .filter(|(_, u)| u.svc.as_ref().is_some_and(|s| s.active_state() != ActiveState::Inactive))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in empty {
+            self.feed(&id, now, Event::AllProcessesGone);
+        }
+    }
+
+    /// A notification datagram from `pid`.
+    pub fn notify(&mut self, pid: u32, n: &super::notify::Notify) {
+        let Some(id) = self.pids.get(&pid).cloned().or_else(|| self.unit_of_pid(pid)) else {
+            eprintln!("Cannot find unit for notify message of PID {pid}, ignoring.");
+            return;
+        };
+        use engine::service::{Notify, NotifyLifecycle, WatchdogNotify};
+        let lifecycle = if n.stopping {
+            Some(NotifyLifecycle::Stopping)
+        } else if n.reloading {
+            Some(NotifyLifecycle::Reloading)
+        } else if n.ready {
+            Some(NotifyLifecycle::Ready)
+        } else {
+            None
+        };
+        let ev = Notify {
+            pid,
+            lifecycle,
+            main_pid: n.main_pid,
+            status: n.status.clone(),
+            errno: n.errno,
+            extend_timeout_usec: n.extend_timeout_usec,
+            watchdog: if n.watchdog_trigger {
+                Some(WatchdogNotify::Trigger)
+            } else if n.watchdog_ping {
+                Some(WatchdogNotify::Ping)
+            } else {
+                None
+            },
+            watchdog_usec: n.watchdog_usec,
+            ..Notify::default()
+        };
+        let now = self.now();
+        self.feed(&id, now, Event::Notify(ev));
+    }
+
+    /// Which unit's cgroup holds `pid`.
+    fn unit_of_pid(&self, pid: u32) -> Option<String> {
+        let base = self.cgroups.base()?.file_name()?.to_string_lossy().into_owned();
+        let cg = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+        let path = cg.lines().find_map(|l| l.strip_prefix("0::"))?;
+        let mut parts = path.rsplit('/');
+        let unit = parts.next()?;
+        (parts.next()? == base).then(|| unit.to_string()).filter(|u| self.units.contains_key(u))
+    }
+
+    /// When the next timer is due (monotonic usec), for the event loop.
+    pub fn next_deadline(&self) -> Option<u64> {
+        self.timers.keys().next().map(|(at, _)| *at)
+    }
+
+    /// Fire every timer that is due.
+    pub fn fire_timers(&mut self) {
+        loop {
+            let now = self.now();
+            let Some((&key, _)) = self.timers.iter().next() else { return };
+            if key.0 > now {
+                return;
+            }
+            let Some(owner) = self.timers.remove(&key) else { return };
+            match owner {
+                TimerOwner::Engine(id, token) => self.feed(&id, now, Event::TimerFired(token)),
+                TimerOwner::PidFilePoll(id) => {
+                    let watching = self.units.get(&id).is_some_and(|u| u.pid_file_watch);
+                    if watching {
+                        let ev = self.read_pid_file(&id);
+                        let found = matches!(ev, Event::PidFileRead { .. });
+                        if found {
+                            self.feed(&id, now, ev);
+                        }
+                        if self.units.get(&id).is_some_and(|u| u.pid_file_watch) {
+                            self.timer_seq += 1;
+                            self.timers.insert((now + PID_FILE_POLL_USEC, self.timer_seq), TimerOwner::PidFilePoll(id));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stop every unit that is up (manager shutdown), as stop jobs so the
+    /// order is the reverse of the start order; the event loop keeps
+    /// running until all are down.
+    pub fn stop_all(&mut self) {
+        let up: Vec<String> = self
+            .units
+            .iter()
+            .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut new = Vec::new();
+        for id in up {
+            let job_id = self.next_job;
+            self.next_job += 1;
+            if let Some(old) = self.jobs.insert(id.clone(), jobs::Job { id: job_id, verb: JobVerb::Stop, running: false }) {
+                self.finished.push(FinishedJob { id: old.id, unit: id.clone(), verb: old.verb, result: "canceled" });
+            }
+            new.push(id);
+        }
+        for id in new {
+            self.try_run(&id);
+        }
+    }
+
+    /// True when no unit has processes or pending work.
+    pub fn all_down(&self) -> bool {
+        self.jobs.is_empty()
+            && self.units.values().all(|u| {
+                u.svc.as_ref().is_none_or(|s| matches!(s.active_state(), ActiveState::Inactive | ActiveState::Failed))
+            })
+    }
+
+    pub fn cleanup(&self) {
+        self.cgroups.cleanup();
+    }
+}
+
+/// `Description=` or the unit name.
+pub fn describe(cfg: &UnitConfig) -> String {
+    cfg.string(unit::directive::SectionKind::Unit, "Description").map(str::to_string).unwrap_or_else(|| cfg.id.to_string())
+}

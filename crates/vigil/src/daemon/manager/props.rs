@@ -1,0 +1,70 @@
+//! Unit properties by systemd's D-Bus names, as `systemctl show` prints
+//! them (`org.freedesktop.systemd1(5)`): the manager's answer to `Show`.
+//! Values are formatted the way systemctl formats them (`yes`/`no`,
+//! timespans like `1min 30s`, `[not set]` for unset timestamps is the
+//! client's business: we send raw strings).
+
+use unit::config::service::ServiceView;
+use unit::value::time::format_timespan;
+
+use super::{describe, Unit};
+
+fn yn(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_string()
+}
+
+/// All properties of a unit, in a stable order.
+pub fn properties(u: &Unit) -> Vec<(String, String)> {
+    let cfg = &u.cfg;
+    let mut p: Vec<(String, String)> = vec![
+        ("Id".into(), cfg.id.to_string()),
+        ("Names".into(), cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")),
+        ("Description".into(), describe(cfg)),
+        ("LoadState".into(), cfg.load_state.as_str().into()),
+        ("ActiveState".into(), u.active_state().into()),
+        ("SubState".into(), u.sub_state().into()),
+        ("FragmentPath".into(), cfg.fragment.as_ref().map(|f| f.display().to_string()).unwrap_or_default()),
+        (
+            "DropInPaths".into(),
+            cfg.dropin_paths.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" "),
+        ),
+        ("InvocationID".into(), u.invocation_id.clone()),
+    ];
+    if let Some(svc) = &u.svc {
+        let v = ServiceView::new(cfg);
+        let ts = |x: unit::value::Usec| format_timespan(x.0, 1);
+        let (code, status) = match svc.main_exit() {
+            Some(engine::service::ExitStatus::Exited(c)) => ("1", c.to_string()),
+            Some(engine::service::ExitStatus::Killed { signal, core_dumped }) => {
+                (if core_dumped { "3" } else { "2" }, signal.to_string())
+            }
+            None => ("0", "0".to_string()),
+        };
+        p.extend([
+            ("Type".into(), v.service_type().to_string()),
+            ("Restart".into(), v.restart().to_string()),
+            ("RestartUSec".into(), ts(v.restart_sec())),
+            ("TimeoutStartUSec".into(), ts(v.timeout_start())),
+            ("TimeoutStopUSec".into(), ts(v.timeout_stop())),
+            ("RuntimeMaxUSec".into(), ts(v.runtime_max())),
+            ("WatchdogUSec".into(), ts(v.watchdog())),
+            ("RemainAfterExit".into(), yn(v.remain_after_exit())),
+            ("NotifyAccess".into(), v.notify_access().to_string()),
+            ("KillMode".into(), v.kill_mode().to_string()),
+            ("Result".into(), svc.result().as_str().to_string()),
+            ("MainPID".into(), svc.main_pid().unwrap_or(0).to_string()),
+            ("ControlPID".into(), svc.control_pid().unwrap_or(0).to_string()),
+            ("ExecMainCode".into(), code.to_string()),
+            ("ExecMainStatus".into(), status),
+            ("NRestarts".into(), svc.n_restarts().to_string()),
+            ("StatusText".into(), svc.status_text().unwrap_or("").to_string()),
+            ("User".into(), v.user().unwrap_or("").to_string()),
+            ("Group".into(), v.group().unwrap_or("").to_string()),
+        ]);
+    }
+    p.push((
+        "UnsupportedDirectives".into(),
+        u.cfg.unsupported.iter().map(|(d, _)| d.name).collect::<Vec<_>>().join(" "),
+    ));
+    p
+}

@@ -1,0 +1,271 @@
+//! The manager runs services as systemd does: one scenario per test, each
+//! in its own temporary root with its own manager, driven over the control
+//! protocol (the CLI verbs are tested separately). Waiting is polling with
+//! deadlines; every test ends with the manager stopped and no process of
+//! its services left.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Child, Command};
+use std::time::Duration;
+
+use common::*;
+use proto::client::Client;
+use proto::msg::{JobMode, JobVerb, ShutdownKind};
+use proto::{Request, Response};
+
+/// A manager in the foreground for one test root.
+struct Mgr {
+    root: TestRoot,
+    child: Option<Child>,
+}
+
+impl Mgr {
+    fn new(name: &str, units: &[(&str, &str)]) -> Mgr {
+        let root = TestRoot::new(name);
+        let dir = root.path.join("etc/systemd/system");
+        std::fs::create_dir_all(&dir).unwrap();
+        for (n, text) in units {
+            std::fs::write(dir.join(n), text.replace("@ROOT@", &root.path.display().to_string())).unwrap();
+        }
+        let child = Command::new(vigil())
+            .args(["daemon", &root.root_arg()])
+            .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
+            .spawn()
+            .unwrap();
+        assert!(wait_until(Duration::from_secs(5), || root.control().exists()), "manager did not start");
+        Mgr { root, child: Some(child) }
+    }
+
+    fn client(&self) -> Client {
+        Client::connect(&self.root.control(), "test").unwrap()
+    }
+
+    /// Run a job and wait for its result word.
+    fn job(&self, verb: JobVerb, unit: &str) -> String {
+        let mut c = self.client();
+        let mut r = c.call(&Request::Job { verb, units: vec![unit.into()], mode: JobMode::Replace, wait: true }).unwrap();
+        loop {
+            match r {
+                Response::JobDone { result, .. } => return result,
+                Response::Error { message, .. } => return format!("error: {message}"),
+                Response::End => return "end".into(),
+                _ => r = c.next().unwrap(),
+            }
+        }
+    }
+
+    fn prop(&self, unit: &str, name: &str) -> String {
+        let mut c = self.client();
+        match c.call(&Request::Show { units: vec![unit.into()], properties: vec![name.into()], all: false }).unwrap() {
+            Response::Properties { properties, .. } => properties.into_iter().next().map(|(_, v)| v).unwrap_or_default(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    fn wait_prop(&self, unit: &str, name: &str, want: &str) -> bool {
+        wait_until(Duration::from_secs(10), || self.prop(unit, name) == want)
+    }
+
+    fn console(&self) -> String {
+        std::fs::read_to_string(self.root.path.join("console.log")).unwrap_or_default()
+    }
+
+    fn path(&self, p: &str) -> std::path::PathBuf {
+        self.root.path.join(p)
+    }
+}
+
+impl Drop for Mgr {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            if let Ok(mut c) = Client::connect(&self.root.control(), "test") {
+                let _ = c.call(&Request::Shutdown { kind: ShutdownKind::Exit, code: 0 });
+            }
+            let pid = child.id() as i32;
+            let exited = wait_until(Duration::from_secs(20), || matches!(child.try_wait(), Ok(Some(_))));
+            if !exited {
+                let _ = child.kill();
+                let _ = child.wait();
+                if !std::thread::panicking() {
+                    panic!("manager {pid} did not exit");
+                }
+            }
+        }
+    }
+}
+
+fn read_pid(p: &Path) -> Option<i32> {
+    std::fs::read_to_string(p).ok()?.trim().parse().ok()
+}
+
+/// No process anywhere whose environment carries this invocation id.
+fn no_process_with(invocation: &str) -> bool {
+    let needle = format!("INVOCATION_ID={invocation}");
+    std::fs::read_dir("/proc").unwrap().flatten().all(|e| {
+        let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
+        !env.split(|b| *b == 0).any(|v| v == needle.as_bytes())
+    })
+}
+
+#[test]
+fn simple_service_runs_and_stops() {
+    let m = Mgr::new("simple", &[("s.service", "[Service]\nExecStart=/bin/sh -c 'echo $$ > @ROOT@/pid; exec sleep 300'\n")]);
+    assert_eq!(m.job(JobVerb::Start, "s"), "done");
+    assert_eq!(m.prop("s.service", "ActiveState"), "active");
+    assert!(wait_until(Duration::from_secs(5), || read_pid(&m.path("pid")).is_some()));
+    let pid = read_pid(&m.path("pid")).unwrap();
+    assert_eq!(m.prop("s.service", "MainPID"), pid.to_string());
+    let inv = m.prop("s.service", "InvocationID");
+    assert_eq!(inv.len(), 32);
+    assert_eq!(m.job(JobVerb::Stop, "s"), "done");
+    assert_eq!(m.prop("s.service", "ActiveState"), "inactive");
+    assert!(!pid_alive(pid));
+    assert!(no_process_with(&inv));
+}
+
+#[test]
+fn oneshot_remain_after_exit_and_exec_start_pre_failure() {
+    let m = Mgr::new(
+        "oneshot",
+        &[
+            ("o.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\nExecStart=/bin/sh -c 'echo second > @ROOT@/o'\n"),
+            ("pre.service", "[Service]\nExecStartPre=/bin/false\nExecStart=/bin/sleep 300\n"),
+            ("dash.service", "[Service]\nType=oneshot\nExecStartPre=-/bin/false\nExecStart=/bin/sh -c 'echo ran > @ROOT@/dash'\n"),
+        ],
+    );
+    assert_eq!(m.job(JobVerb::Start, "o"), "done");
+    assert_eq!(m.prop("o.service", "ActiveState"), "active");
+    assert_eq!(m.prop("o.service", "SubState"), "exited");
+    assert_eq!(std::fs::read_to_string(m.path("o")).unwrap(), "second\n");
+    assert_eq!(m.job(JobVerb::Start, "pre"), "failed");
+    assert_eq!(m.prop("pre.service", "ActiveState"), "failed");
+    assert_eq!(m.prop("pre.service", "Result"), "exit-code");
+    assert_eq!(m.job(JobVerb::Start, "dash"), "done");
+    assert_eq!(std::fs::read_to_string(m.path("dash")).unwrap(), "ran\n");
+    assert_eq!(m.prop("dash.service", "ActiveState"), "inactive");
+}
+
+#[test]
+fn restart_on_failure_until_the_start_limit() {
+    let m = Mgr::new(
+        "restart",
+        &[("r.service", "[Unit]\nStartLimitIntervalSec=10s\nStartLimitBurst=3\n[Service]\nExecStart=/bin/sh -c 'echo x >> @ROOT@/runs; exit 7'\nRestart=on-failure\nRestartSec=10ms\n")],
+    );
+    m.job(JobVerb::Start, "r");
+    assert!(m.wait_prop("r.service", "ActiveState", "failed"));
+    let runs = std::fs::read_to_string(m.path("runs")).unwrap().lines().count();
+    assert_eq!(runs, 3, "StartLimitBurst=3 allows three starts");
+    assert_eq!(m.prop("r.service", "ExecMainStatus"), "7");
+    assert!(m.console().contains("Start request repeated too quickly."), "{}", m.console());
+}
+
+#[test]
+fn restart_always_after_sigkill_of_the_main_process() {
+    let m = Mgr::new("kill9", &[("k.service", "[Service]\nExecStart=/bin/sleep 300\nRestart=always\nRestartSec=0\n")]);
+    assert_eq!(m.job(JobVerb::Start, "k"), "done");
+    let pid: i32 = m.prop("k.service", "MainPID").parse().unwrap();
+    // SAFETY: kill(2) of the service's main process.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    assert!(wait_until(Duration::from_secs(10), || {
+        let p = m.prop("k.service", "MainPID");
+        p != "0" && p != pid.to_string()
+    }));
+    assert_eq!(m.prop("k.service", "NRestarts"), "1");
+    assert_eq!(m.prop("k.service", "ActiveState"), "active");
+}
+
+#[test]
+fn stop_timeout_escalates_to_sigkill() {
+    let m = Mgr::new(
+        "sigkill",
+        &[("t.service", "[Service]\nExecStart=/bin/sh -c 'trap \"\" TERM; echo $$ > @ROOT@/pid; while :; do sleep 0.05; done'\nTimeoutStopSec=300ms\n")],
+    );
+    assert_eq!(m.job(JobVerb::Start, "t"), "done");
+    assert!(wait_until(Duration::from_secs(5), || read_pid(&m.path("pid")).is_some()));
+    let pid = read_pid(&m.path("pid")).unwrap();
+    assert_eq!(m.job(JobVerb::Stop, "t"), "done");
+    assert!(!pid_alive(pid));
+    assert!(m.console().contains("State 'stop-sigterm' timed out. Killing."), "{}", m.console());
+}
+
+#[test]
+fn forking_with_a_late_pid_file_and_control_group_kill() {
+    // The parent exits at once; the daemon writes its PID file 200 ms
+    // later and double-forks a grandchild that must be killed on stop.
+    let m = Mgr::new(
+        "forking",
+        &[(
+            "f.service",
+            "[Service]\nType=forking\nPIDFile=@ROOT@/f.pid\nExecStart=/bin/sh -c '( setsid sh -c \"sleep 300 & echo \\$! > @ROOT@/grandchild; sleep 0.2; echo \\$\\$ > @ROOT@/f.pid; exec sleep 300\" & ) ; exit 0'\n",
+        )],
+    );
+    assert_eq!(m.job(JobVerb::Start, "f"), "done", "{}", m.console());
+    let main = read_pid(&m.path("f.pid")).expect("pid file");
+    assert_eq!(m.prop("f.service", "MainPID"), main.to_string());
+    let grandchild = read_pid(&m.path("grandchild")).expect("grandchild pid");
+    assert!(pid_alive(grandchild));
+    assert_eq!(m.job(JobVerb::Stop, "f"), "done");
+    assert!(wait_until(Duration::from_secs(5), || !pid_alive(main) && !pid_alive(grandchild)));
+}
+
+#[test]
+fn notify_ready_and_mainpid_handover() {
+    // The started process forks the real daemon, tells the manager its pid
+    // with MAINPID= and READY=1, then exits.
+    let script = "#!/bin/sh\nsleep 300 &\nchild=$!\necho $child > @ROOT@/child\nsystemd-notify --pid=$$ \"MAINPID=$child\" READY=1 STATUS=handed-over\nsleep 0.1\n";
+    let m = Mgr::new(
+        "notify",
+        &[("n.service", "[Service]\nType=notify\nNotifyAccess=all\nExecStart=/bin/sh @ROOT@/n.sh\n")],
+    );
+    std::fs::write(m.path("n.sh"), script.replace("@ROOT@", &m.root.path.display().to_string())).unwrap();
+    assert_eq!(m.job(JobVerb::Start, "n"), "done", "{}", m.console());
+    let child = read_pid(&m.path("child")).unwrap();
+    assert!(wait_until(Duration::from_secs(5), || m.prop("n.service", "MainPID") == child.to_string()), "{}", m.console());
+    assert_eq!(m.prop("n.service", "StatusText"), "handed-over");
+    assert_eq!(m.prop("n.service", "ActiveState"), "active");
+}
+
+#[test]
+fn dependencies_start_in_order_and_failures_propagate() {
+    let m = Mgr::new(
+        "deps",
+        &[
+            ("a.service", "[Unit]\nRequires=b.service\nAfter=b.service\n[Service]\nExecStart=/bin/sh -c 'date +%%s%%N > @ROOT@/a; exec sleep 300'\n"),
+            ("b.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'sleep 0.2; date +%%s%%N > @ROOT@/b'\n"),
+            ("c.service", "[Unit]\nRequires=bad.service\nAfter=bad.service\n[Service]\nExecStart=/bin/sleep 300\n"),
+            ("bad.service", "[Service]\nType=oneshot\nExecStart=/bin/false\n"),
+            ("d.service", "[Unit]\nRequires=missing.service\n[Service]\nExecStart=/bin/sleep 300\n"),
+        ],
+    );
+    assert_eq!(m.job(JobVerb::Start, "a"), "done");
+    let t = |f: &str| std::fs::read_to_string(m.path(f)).unwrap().trim().parse::<u128>().unwrap();
+    assert!(t("b") <= t("a"), "b must finish before a starts");
+    assert_eq!(m.job(JobVerb::Start, "c"), "dependency");
+    assert_eq!(m.prop("c.service", "ActiveState"), "inactive");
+    assert!(m.job(JobVerb::Start, "d").contains("missing.service not found"));
+    // Stopping b stops a, which requires it.
+    assert_eq!(m.job(JobVerb::Stop, "b"), "done");
+    assert!(m.wait_prop("a.service", "ActiveState", "inactive"));
+}
+
+#[test]
+fn no_zombies_and_nothing_left_after_the_manager_exits() {
+    let m = Mgr::new(
+        "zombies",
+        &[("z.service", "[Service]\nExecStart=/bin/sh -c 'for i in $(seq 50); do (sleep 0.01 &) ; done; exec sleep 300'\n")],
+    );
+    assert_eq!(m.job(JobVerb::Start, "z"), "done");
+    let inv = m.prop("z.service", "InvocationID");
+    let mgr_pid = m.child.as_ref().unwrap().id();
+    // Orphans are reparented to the manager (subreaper) and reaped.
+    assert!(wait_until(Duration::from_secs(10), || {
+        let children = std::fs::read_to_string(format!("/proc/{mgr_pid}/task/{mgr_pid}/children")).unwrap_or_default();
+        children.split_whitespace().all(|p| {
+            std::fs::read_to_string(format!("/proc/{p}/stat")).map(|s| !s.rsplit(')').next().unwrap_or("").trim_start().starts_with('Z')).unwrap_or(true)
+        }) && children.split_whitespace().count() == 1
+    }));
+    drop(m);
+    assert!(no_process_with(&inv), "a process of the service survived the manager");
+}

@@ -92,6 +92,18 @@ pub struct Opts {
     /// Print the version.
     #[arg(long)]
     pub version: bool,
+    /// Do not wait for jobs to finish.
+    #[arg(long, global = true)]
+    pub no_block: bool,
+    /// With show: only these properties (comma-separated or repeated).
+    #[arg(short = 'p', long = "property", global = true, value_name = "NAME", value_delimiter = ',')]
+    pub property: Vec<String>,
+    /// With show: print values only.
+    #[arg(long, global = true)]
+    pub value: bool,
+    /// With show: also empty properties; with list-units: also inactive units.
+    #[arg(short = 'a', long, global = true)]
+    pub all: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -181,6 +193,66 @@ pub enum Verb {
     },
     /// Print the state of the manager: running, degraded, stopping…
     IsSystemRunning,
+    /// Start units (and what they require and want)
+    Start {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Stop units (and what requires them)
+    Stop {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Stop and start units
+    Restart {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Restart units that are running
+    TryRestart {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Reload units' configuration (ExecReload=)
+    Reload {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Reload units if they support it, restart them otherwise
+    ReloadOrRestart {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Reload or restart units that are running
+    TryReloadOrRestart {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Print whether units are active (exit 0 if any is)
+    IsActive {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Print whether units failed (exit 0 if any did)
+    IsFailed {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Show properties of units, by systemd's property names
+    Show {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Show the runtime status of units
+    Status {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// List units the manager has loaded
+    ListUnits {
+        #[arg(value_name = "PATTERN")]
+        patterns: Vec<String>,
+    },
 }
 
 /// The options after systemctl's checks.

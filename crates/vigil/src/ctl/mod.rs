@@ -35,6 +35,8 @@ mod sysv;
 
 use std::path::Path;
 
+use proto::msg::JobVerb;
+
 use clap::Parser;
 use unit::install::Dependency;
 
@@ -92,19 +94,37 @@ pub fn main(args: Vec<String>) -> u8 {
         Verb::GetDefault => install::get_default(&cx),
         Verb::SetDefault { target } => install::set_default(&cx, &target),
         Verb::Cat { units } => cat::cat(&cx, &units),
-        Verb::Exit { code } => runtime::run(
-            cli.opts.root.as_deref(),
-            cli.opts.user,
-            !cli.opts.no_autostart,
-            cli.opts.quiet,
-            runtime::Call::Exit(code),
-        ),
-        Verb::IsSystemRunning => runtime::run(
-            cli.opts.root.as_deref(),
-            cli.opts.user,
-            !cli.opts.no_autostart,
-            cli.opts.quiet,
-            runtime::Call::IsSystemRunning,
-        ),
+        other => {
+            let t = runtime::Target {
+                root: cli.opts.root.as_deref(),
+                user: cli.opts.user,
+                autostart: !cli.opts.no_autostart,
+                quiet: cli.opts.quiet,
+            };
+            let job = |verb, units| runtime::Call::Job { verb, units, no_block: cli.opts.no_block };
+            let call = match other {
+                Verb::Exit { code } => runtime::Call::Exit(code),
+                Verb::IsSystemRunning => runtime::Call::IsSystemRunning,
+                Verb::Start { units } => job(JobVerb::Start, units),
+                Verb::Stop { units } => job(JobVerb::Stop, units),
+                Verb::Restart { units } => job(JobVerb::Restart, units),
+                Verb::TryRestart { units } => job(JobVerb::TryRestart, units),
+                Verb::Reload { units } => job(JobVerb::Reload, units),
+                Verb::ReloadOrRestart { units } => job(JobVerb::ReloadOrRestart, units),
+                Verb::TryReloadOrRestart { units } => job(JobVerb::TryReloadOrRestart, units),
+                Verb::IsActive { units } => runtime::Call::IsActive(units),
+                Verb::IsFailed { units } => runtime::Call::IsFailed(units),
+                Verb::Show { units } => runtime::Call::Show {
+                    units,
+                    properties: cli.opts.property.clone(),
+                    value: cli.opts.value,
+                    all: cli.opts.all,
+                },
+                Verb::Status { units } => runtime::Call::Status(units),
+                Verb::ListUnits { .. } => runtime::Call::ListUnits { all: cli.opts.all },
+                _ => unreachable!("offline verbs are handled above"),
+            };
+            runtime::run(&t, call)
+        }
     }
 }

@@ -1,10 +1,23 @@
 //! The verbs that talk to a running manager over its control socket
-//! (starting one for the root unless `--no-autostart`): `exit` and
-//! `is-system-running`.
+//! (starting one for the root unless `--no-autostart`): jobs (`start`,
+//! `stop`, `restart`, `try-restart`, `reload`, `reload-or-restart`,
+//! `try-reload-or-restart`), queries (`is-active`, `is-failed`, `show`,
+//! `status`, `list-units`), `is-system-running` and `exit`.
+//!
+//! Output and exit codes follow `systemctl(1)`:
+//!
+//! - a job that fails prints "Job for X failed because …" and exits 1; a
+//!   unit that cannot be found: "Failed to start X: Unit X not found.",
+//!   exit 5 (systemctl's EXIT_NOTINSTALLED for missing units);
+//! - `is-active` prints one state per unit and exits 0 if any is active,
+//!   else 3; `is-failed` exits 0 if any is failed, else 1;
+//! - `status` exits 0 for an active unit, 3 when inactive or failed, 4 when
+//!   there is no such unit.
 
 use anyhow::Result;
-use proto::msg::ShutdownKind;
-use proto::{Request, Response};
+use proto::client::Client;
+use proto::msg::{JobMode, JobVerb, ShutdownKind};
+use proto::{ErrorKind, Request, Response};
 
 use super::connect;
 use crate::rundir::RunDir;
@@ -13,10 +26,23 @@ use crate::rundir::RunDir;
 pub enum Call {
     Exit(u8),
     IsSystemRunning,
+    Job { verb: JobVerb, units: Vec<String>, no_block: bool },
+    IsActive(Vec<String>),
+    IsFailed(Vec<String>),
+    Show { units: Vec<String>, properties: Vec<String>, value: bool, all: bool },
+    Status(Vec<String>),
+    ListUnits { all: bool },
 }
 
-pub fn run(root: Option<&std::path::Path>, user: bool, autostart: bool, quiet: bool, call: Call) -> u8 {
-    match call_manager(root, user, autostart, quiet, call) {
+pub struct Target<'a> {
+    pub root: Option<&'a std::path::Path>,
+    pub user: bool,
+    pub autostart: bool,
+    pub quiet: bool,
+}
+
+pub fn run(t: &Target<'_>, call: Call) -> u8 {
+    match call_manager(t, call) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("{e:#}");
@@ -25,14 +51,108 @@ pub fn run(root: Option<&std::path::Path>, user: bool, autostart: bool, quiet: b
     }
 }
 
-fn call_manager(root: Option<&std::path::Path>, user: bool, autostart: bool, quiet: bool, call: Call) -> Result<u8> {
-    let rundir = RunDir::new(root, user)?;
-    let mut client = connect::connect(&rundir, autostart)?;
-    let req = match call {
-        Call::Exit(code) => Request::Shutdown { kind: ShutdownKind::Exit, code },
-        Call::IsSystemRunning => Request::IsSystemRunning,
-    };
-    match client.call(&req)? {
+fn client(t: &Target<'_>) -> Result<Client> {
+    let rundir = RunDir::new(t.root, t.user)?;
+    connect::connect(&rundir, t.autostart)
+}
+
+/// Read a streamed answer up to `End`.
+fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
+    let mut out = Vec::new();
+    let mut r = first;
+    loop {
+        match r {
+            Response::End => return Ok(out),
+            Response::Error { .. } => {
+                out.push(r);
+                return Ok(out);
+            }
+            other => out.push(other),
+        }
+        r = c.next()?;
+    }
+}
+
+fn verb_word(v: JobVerb) -> &'static str {
+    match v {
+        JobVerb::Start => "start",
+        JobVerb::Stop => "stop",
+        JobVerb::Restart => "restart",
+        JobVerb::TryRestart => "try-restart",
+        JobVerb::Reload => "reload",
+        JobVerb::ReloadOrRestart => "reload-or-restart",
+        JobVerb::TryReloadOrRestart => "try-reload-or-restart",
+        JobVerb::VerifyActive => "verify-active",
+        JobVerb::Isolate => "isolate",
+    }
+}
+
+/// systemctl's explanation of a failed job, from the unit's `Result`.
+fn why(result: &str) -> &'static str {
+    match result {
+        "exit-code" => "the control process exited with error code",
+        "signal" => "a fatal signal was delivered to the control process",
+        "core-dump" => "a fatal signal was delivered causing the control process to dump core",
+        "timeout" => "a timeout was exceeded",
+        "start-limit-hit" => "start of the service was attempted too often",
+        "resources" => "of unavailable resources or another system error",
+        "oom-kill" => "the control process was killed by the OOM killer",
+        _ => "the service did not take the steps required by its unit configuration",
+    }
+}
+
+fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
+    let first = c.call(&Request::Show {
+        units: vec![unit.to_string()],
+        properties: props.iter().map(|s| s.to_string()).collect(),
+        all: false,
+    })?;
+    for r in collect(c, first)? {
+        if let Response::Properties { properties, .. } = r {
+            return Ok(properties);
+        }
+    }
+    Ok(Vec::new())
+}
+
+fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
+    p.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
+    let mut c = client(t)?;
+    match call {
+        Call::Exit(code) => simple(&mut c, Request::Shutdown { kind: ShutdownKind::Exit, code }, t.quiet),
+        Call::IsSystemRunning => simple(&mut c, Request::IsSystemRunning, t.quiet),
+        Call::Job { verb, units, no_block } => job(&mut c, verb, units, no_block),
+        Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
+        Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
+        Call::Show { units, properties, value, all } => {
+            for (i, u) in units.iter().enumerate() {
+                let props = show(&mut c, u, &properties.iter().map(String::as_str).collect::<Vec<_>>())?;
+                if i > 0 && !value {
+                    println!();
+                }
+                for (k, v) in props {
+                    if v.is_empty() && !all && properties.is_empty() {
+                        continue;
+                    }
+                    if value {
+                        println!("{v}");
+                    } else {
+                        println!("{k}={v}");
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Call::Status(units) => status(&mut c, &units),
+        Call::ListUnits { all } => list_units(&mut c, all, t.quiet),
+    }
+}
+
+fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
+    match c.call(&req)? {
         Response::Ok => Ok(0),
         Response::SystemState { state } => {
             if !quiet {
@@ -47,4 +167,133 @@ fn call_manager(root: Option<&std::path::Path>, user: bool, autostart: bool, qui
         }
         other => anyhow::bail!("unexpected reply from the manager: {other:?}"),
     }
+}
+
+fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool) -> Result<u8> {
+    let mut code = 0;
+    for unit in units {
+        let first = c.call(&Request::Job { verb, units: vec![unit.clone()], mode: JobMode::Replace, wait: !no_block })?;
+        for r in collect(c, first)? {
+            match r {
+                Response::Error { kind, message } => {
+                    let shown = unit::name::mangle(&unit).unwrap_or_else(|| unit.clone());
+                    eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
+                    code = match kind {
+                        ErrorKind::NoSuchUnit => 5,
+                        ErrorKind::AccessDenied => 4,
+                        _ => 1,
+                    };
+                }
+                Response::JobDone { unit, result, .. } => match result.as_str() {
+                    "done" | "skipped" => {}
+                    "dependency" => {
+                        eprintln!("A dependency job for {unit} failed. See 'journalctl -xe' for details.");
+                        code = 1;
+                    }
+                    "canceled" => {
+                        eprintln!("Job for {unit} canceled.");
+                        code = 1;
+                    }
+                    _ => {
+                        let res = get(&show(c, &unit, &["Result"])?, "Result").to_string();
+                        eprintln!(
+                            "Job for {unit} failed because {}.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.",
+                            why(&res)
+                        );
+                        code = 1;
+                    }
+                },
+                _ => {}
+            }
+        }
+    }
+    Ok(code)
+}
+
+fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str) -> bool, miss: u8) -> Result<u8> {
+    let mut any = false;
+    for u in units {
+        let p = show(c, u, &["ActiveState"])?;
+        let state = get(&p, "ActiveState");
+        let state = if state.is_empty() { "inactive" } else { state };
+        if !quiet {
+            println!("{state}");
+        }
+        any |= hit(state);
+    }
+    Ok(if any { 0 } else { miss })
+}
+
+/// `systemctl status`, the first lines of systemd's layout.
+fn status(c: &mut Client, units: &[String]) -> Result<u8> {
+    let mut code = 0;
+    for (i, u) in units.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        let p = show(c, u, &[])?;
+        let load = get(&p, "LoadState");
+        let id = get(&p, "Id");
+        if load == "not-found" || id.is_empty() {
+            eprintln!("Unit {u} could not be found.");
+            code = code.max(4);
+            continue;
+        }
+        let active = get(&p, "ActiveState");
+        let sub = get(&p, "SubState");
+        let dot = match active {
+            "active" | "reloading" => "●",
+            "failed" => "×",
+            _ => "○",
+        };
+        println!("{dot} {id} - {}", get(&p, "Description"));
+        let frag = get(&p, "FragmentPath");
+        println!("     Loaded: {load}{}", if frag.is_empty() { String::new() } else { format!(" ({frag})") });
+        let dropins = get(&p, "DropInPaths");
+        if !dropins.is_empty() {
+            println!("    Drop-In: {dropins}");
+        }
+        let result = get(&p, "Result");
+        let extra = if active == "failed" && !result.is_empty() { format!(" (Result: {result})") } else { String::new() };
+        println!("     Active: {active} ({sub}){extra}");
+        let main = get(&p, "MainPID");
+        if !main.is_empty() && main != "0" {
+            let comm = std::fs::read_to_string(format!("/proc/{main}/comm")).unwrap_or_default();
+            println!("   Main PID: {main} ({})", comm.trim());
+        }
+        let status_text = get(&p, "StatusText");
+        if !status_text.is_empty() {
+            println!("     Status: \"{status_text}\"");
+        }
+        let unsupported = get(&p, "VigilUnsupported");
+        if !unsupported.is_empty() {
+            println!("    Not yet: {unsupported} (parsed, not applied by vigil)");
+        }
+        if !matches!(active, "active" | "reloading") {
+            code = code.max(3);
+        }
+    }
+    Ok(code)
+}
+
+fn list_units(c: &mut Client, all: bool, quiet: bool) -> Result<u8> {
+    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: vec![], all })?;
+    let Response::Units { units } = first else { anyhow::bail!("unexpected reply from the manager: {first:?}") };
+    let rows: Vec<_> = units.into_iter().filter(|u| all || u.active != "inactive").collect();
+    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
+    if !quiet {
+        println!("  {:<w$} {:<9} {:<8} {:<8} DESCRIPTION", "UNIT", "LOAD", "ACTIVE", "SUB");
+    }
+    for r in &rows {
+        let dot = if r.active == "failed" { "●" } else { " " };
+        println!("{dot} {:<w$} {:<9} {:<8} {:<8} {}", r.name, r.load, r.active, r.sub, r.description);
+    }
+    if !quiet {
+        println!();
+        println!("LOAD   = Reflects whether the unit definition was properly loaded.");
+        println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
+        println!("SUB    = The low-level unit activation state, values depend on unit type.");
+        println!("{} loaded units listed.", rows.len());
+    }
+    Ok(0)
 }

@@ -17,13 +17,13 @@
 use super::words::{
     KEYRING_MODES, MOUNT_PROPAGATION, NUMA_POLICIES, PROC_SUBSETS, PROTECT_PROC, UTMP_MODES,
 };
-use super::{alias, planned, removed, Def};
+use super::{alias, implemented, planned, removed, Def};
 use crate::directive::{Kind as K, LimitUnit as L, ResetGroup as G};
 
 pub(in crate::directive) const EXEC: &[Def] = &[
     // "-" prefix (missing is fine) and "~" (home) make this more than a path.
-    planned("WorkingDirectory", K::Raw),
-    planned("RootDirectory", K::Path).security(),
+    implemented("WorkingDirectory", K::Raw),
+    implemented("RootDirectory", K::Path).security(),
     planned("RootImage", K::Path).security(),
     planned("RootImageOptions", K::Raw).list().security(),
     planned("RootHash", K::Raw).security(),
@@ -32,11 +32,11 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     planned("ExtensionDirectories", K::Paths).list(),
     planned("ExtensionImages", K::Raw).list(),
     planned("MountImages", K::Raw).list(),
-    planned("User", K::String).security(),
-    planned("Group", K::String).security(),
-    planned("SupplementaryGroups", K::Strings).list().security(),
-    planned("Nice", K::Nice),
-    planned("OOMScoreAdjust", K::OomScoreAdjust),
+    implemented("User", K::String).security(),
+    implemented("Group", K::String).security(),
+    implemented("SupplementaryGroups", K::Strings).list().security(),
+    implemented("Nice", K::Nice),
+    implemented("OOMScoreAdjust", K::OomScoreAdjust),
     planned("CoredumpFilter", K::Raw).list(),
     // A class name or its number 0…3.
     planned("IOSchedulingClass", K::Raw),
@@ -52,9 +52,9 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     planned("NUMAPolicy", K::Enum(NUMA_POLICIES)),
     // A node set, or "all".
     planned("NUMAMask", K::Raw).list(),
-    planned("UMask", K::Mode).security(),
-    planned("Environment", K::Environment).list(),
-    planned("EnvironmentFile", K::EnvironmentFile).list().property("EnvironmentFiles"),
+    implemented("UMask", K::Mode).security(),
+    implemented("Environment", K::Environment).list(),
+    implemented("EnvironmentFile", K::EnvironmentFile).list().property("EnvironmentFiles"),
     planned("PassEnvironment", K::EnvNames).list(),
     planned("UnsetEnvironment", K::EnvNames).list(),
     planned("DynamicUser", K::Bool).security(),
@@ -87,7 +87,7 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     planned("CapabilityBoundingSet", K::Capabilities).list().security(),
     planned("AmbientCapabilities", K::Capabilities).list().security(),
     planned("TimerSlackNSec", K::Nsec),
-    planned("NoNewPrivileges", K::Bool).security(),
+    implemented("NoNewPrivileges", K::Bool).security(),
     planned("KeyringMode", K::Enum(KEYRING_MODES)).security(),
     planned("ProtectProc", K::Enum(PROTECT_PROC)).security(),
     planned("ProcSubset", K::Enum(PROC_SUBSETS)).security(),
@@ -179,7 +179,7 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     planned("LoadCredentialEncrypted", K::Raw).shared(G::LoadCredentials),
     planned("TimeoutCleanSec", K::Seconds).property("TimeoutCleanUSec"),
     planned("PAMName", K::String),
-    planned("IgnoreSIGPIPE", K::Bool),
+    implemented("IgnoreSIGPIPE", K::Bool),
     planned("UtmpIdentifier", K::String),
     planned("UtmpMode", K::Enum(UTMP_MODES)),
     // Labels with an optional "-" prefix (ignore failure).

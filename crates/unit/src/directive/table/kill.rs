@@ -6,15 +6,15 @@
 //! directive, so it is not stored here.
 
 use super::words::KILL_MODES;
-use super::{planned, Def};
+use super::{implemented, Def};
 use crate::directive::Kind as K;
 
 pub(in crate::directive) const KILL: &[Def] = &[
-    planned("SendSIGKILL", K::Bool),
-    planned("SendSIGHUP", K::Bool),
-    planned("KillMode", K::Enum(KILL_MODES)),
-    planned("KillSignal", K::Signal),
-    planned("RestartKillSignal", K::Signal),
-    planned("FinalKillSignal", K::Signal),
-    planned("WatchdogSignal", K::Signal),
+    implemented("SendSIGKILL", K::Bool),
+    implemented("SendSIGHUP", K::Bool),
+    implemented("KillMode", K::Enum(KILL_MODES)),
+    implemented("KillSignal", K::Signal),
+    implemented("RestartKillSignal", K::Signal),
+    implemented("FinalKillSignal", K::Signal),
+    implemented("WatchdogSignal", K::Signal),
 ];

@@ -184,10 +184,24 @@ const LAYOUT: &[(SectionKind, &[&[Def]])] = &[
 /// The flat table, sorted by (section, name) for binary search, with
 /// aliases completed from their targets.
 pub(super) fn build() -> Vec<Directive> {
+    // The execution and kill families are shared by several sections, but
+    // vigil so far acts on them only for services: elsewhere they stay
+    // planned, whatever their entry says.
+    // (Families are `const`s, so they are told apart by content, not address.)
+    let same = |a: &[Def], b: &[Def]| a.len() == b.len() && a.first().map(|d| d.name) == b.first().map(|d| d.name);
+    let service_only = |f: &[Def]| same(f, exec::EXEC) || same(f, kill::KILL);
     let mut out: Vec<Directive> = LAYOUT
         .iter()
         .flat_map(|(section, families)| {
-            families.iter().flat_map(|f| f.iter()).map(|d| d.place(*section))
+            families.iter().flat_map(move |f| {
+                f.iter().map(move |d| {
+                    let mut placed = d.place(*section);
+                    if *section != SectionKind::Service && service_only(f) && placed.support == Support::Implemented {
+                        placed.support = Support::Planned;
+                    }
+                    placed
+                })
+            })
         })
         .collect();
     out.sort_by(|a, b| a.section.cmp(&b.section).then_with(|| a.name.cmp(b.name)));

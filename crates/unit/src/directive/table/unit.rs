@@ -64,10 +64,10 @@ pub(in crate::directive) const UNIT: &[Def] = &[
     planned("JobRunningTimeoutSec", K::Seconds).property("JobRunningTimeoutUSec"),
     planned("JobTimeoutAction", K::Enum(EMERGENCY_ACTIONS)),
     planned("JobTimeoutRebootArgument", K::String),
-    planned("StartLimitIntervalSec", K::Seconds).property("StartLimitIntervalUSec"),
+    implemented("StartLimitIntervalSec", K::Seconds).property("StartLimitIntervalUSec"),
     alias("StartLimitInterval", "StartLimitIntervalSec"),
-    planned("StartLimitBurst", K::Unsigned),
-    planned("StartLimitAction", K::Enum(EMERGENCY_ACTIONS)),
+    implemented("StartLimitBurst", K::Unsigned),
+    implemented("StartLimitAction", K::Enum(EMERGENCY_ACTIONS)),
     planned("FailureAction", K::Enum(EMERGENCY_ACTIONS)),
     planned("SuccessAction", K::Enum(EMERGENCY_ACTIONS)),
     // 0…255 or empty; no range-checked integer kind exists yet.

@@ -42,6 +42,13 @@ pub struct Job {
     pub running: bool,
 }
 
+/// The verdict of a unit's conditions and asserts.
+enum Gate {
+    Open,
+    Skipped(String),
+    AssertFailed(String),
+}
+
 /// Ordering and requirement edges of loaded units, both directions.
 #[derive(Default)]
 pub struct Edges {
@@ -276,6 +283,24 @@ impl Manager {
         if let Some(j) = self.jobs.get_mut(id) {
             j.running = true;
         }
+        // systemd.unit(5), "Conditions and Asserts": checked when the start
+        // job runs. A failed condition skips the unit (the job is done and
+        // units ordered after it proceed); a failed assert fails the job.
+        if job.verb == JobVerb::Start && !self.is_up(id) {
+            match self.check_conditions(id) {
+                Gate::Open => {}
+                Gate::Skipped(msg) => {
+                    self.console(&msg);
+                    self.complete(id, "done");
+                    return;
+                }
+                Gate::AssertFailed(msg) => {
+                    self.console(&msg);
+                    self.complete(id, "assert");
+                    return;
+                }
+            }
+        }
         let now = self.now();
         let up = self.is_up(id);
         let Some(u) = self.units.get_mut(id) else { return };
@@ -299,6 +324,37 @@ impl Manager {
         u.job = Some((job.id, job.verb));
         let ev = if job.verb == JobVerb::Start { Event::Start } else { Event::Stop };
         self.feed(id, now, ev);
+    }
+
+    fn check_conditions(&self, id: &str) -> Gate {
+        use unit::value::{Condition, Value};
+        let Some(u) = self.units.get(id) else { return Gate::Open };
+        let list = |prefix: &str| -> Vec<(&'static str, &Condition)> {
+            u.cfg
+                .settings
+                .in_order(|d| d.section == unit::directive::SectionKind::Unit && d.name.starts_with(prefix))
+                .into_iter()
+                .filter_map(|(d, a)| match &a.value {
+                    Value::Condition(c) => Some((d.name, c)),
+                    _ => None,
+                })
+                .collect()
+        };
+        let (conditions, asserts) = (list("Condition"), list("Assert"));
+        if conditions.is_empty() && asserts.is_empty() {
+            return Gate::Open;
+        }
+        let env = unit::condition::CheckEnv::current(&self.loader.lookup.root, self.loader.lookup.scope);
+        let desc = super::describe(&u.cfg);
+        if !asserts.is_empty() && !unit::condition::evaluate_all(&asserts, &env).met {
+            return Gate::AssertFailed(format!("Assertion failed for {desc}."));
+        }
+        let outcome = unit::condition::evaluate_all(&conditions, &env);
+        if outcome.met {
+            return Gate::Open;
+        }
+        let why = outcome.failed().map(|(_, o)| format!(" ({})", o.status_line())).unwrap_or_default();
+        Gate::Skipped(format!("{id}: Condition check resulted in {desc} being skipped.{why}"))
     }
 
     /// A transaction job ended (from the machine's `JobDone` or at once for

@@ -63,7 +63,7 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
         ]);
     }
     p.push((
-        "UnsupportedDirectives".into(),
+        "VigilUnsupported".into(),
         u.cfg.unsupported.iter().map(|(d, _)| d.name).collect::<Vec<_>>().join(" "),
     ));
     p

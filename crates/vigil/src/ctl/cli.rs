@@ -95,6 +95,12 @@ pub struct Opts {
     /// Do not wait for jobs to finish.
     #[arg(long, global = true)]
     pub no_block: bool,
+    /// With enable/disable/mask: also start/stop the units.
+    #[arg(long, global = true)]
+    pub now: bool,
+    /// With list-units: only failed units (same as --state=failed).
+    #[arg(long, global = true)]
+    pub failed: bool,
     /// With show: only these properties (comma-separated or repeated).
     #[arg(short = 'p', long = "property", global = true, value_name = "NAME", value_delimiter = ',')]
     pub property: Vec<String>,

@@ -78,8 +78,14 @@ pub fn main(args: Vec<String>) -> u8 {
     match verb {
         Verb::ListUnitFiles { patterns } => query::list_unit_files(&cx, &patterns),
         Verb::IsEnabled { units } => query::is_enabled(&cx, &units),
-        Verb::Enable { units } => install::run(&cx, Op::Enable, &units),
-        Verb::Disable { units } => install::run(&cx, Op::Disable, &units),
+        Verb::Enable { units } => {
+            let code = install::run(&cx, Op::Enable, &units);
+            now_too(&cli.opts, code, JobVerb::Start, units)
+        }
+        Verb::Disable { units } => {
+            let code = install::run(&cx, Op::Disable, &units);
+            now_too(&cli.opts, code, JobVerb::Stop, units)
+        }
         Verb::Reenable { units } => install::run(&cx, Op::Reenable, &units),
         Verb::Preset { units } => install::run(&cx, Op::Preset, &units),
         Verb::Mask { units } => install::run(&cx, Op::Mask, &units),
@@ -121,10 +127,26 @@ pub fn main(args: Vec<String>) -> u8 {
                     all: cli.opts.all,
                 },
                 Verb::Status { units } => runtime::Call::Status(units),
-                Verb::ListUnits { .. } => runtime::Call::ListUnits { all: cli.opts.all },
+                Verb::ListUnits { .. } => {
+                    let mut states = cli.opts.state.iter().flat_map(|s| s.split(',')).map(str::to_string).collect::<Vec<_>>();
+                    if cli.opts.failed {
+                        states.push("failed".into());
+                    }
+                    runtime::Call::ListUnits { all: cli.opts.all, states, legend: !cli.opts.no_legend }
+                }
                 _ => unreachable!("offline verbs are handled above"),
             };
             runtime::run(&t, call)
         }
     }
+}
+
+/// `enable --now` / `disable --now`: after the unit files changed, start or
+/// stop the units through the manager (systemctl(1), "--now").
+fn now_too(opts: &cli::Opts, code: u8, verb: JobVerb, units: Vec<String>) -> u8 {
+    if code != 0 || !opts.now {
+        return code;
+    }
+    let t = runtime::Target { root: opts.root.as_deref(), user: opts.user, autostart: !opts.no_autostart, quiet: opts.quiet };
+    runtime::run(&t, runtime::Call::Job { verb, units, no_block: opts.no_block })
 }

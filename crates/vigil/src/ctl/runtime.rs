@@ -31,7 +31,7 @@ pub enum Call {
     IsFailed(Vec<String>),
     Show { units: Vec<String>, properties: Vec<String>, value: bool, all: bool },
     Status(Vec<String>),
-    ListUnits { all: bool },
+    ListUnits { all: bool, states: Vec<String>, legend: bool },
 }
 
 pub struct Target<'a> {
@@ -147,7 +147,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
             Ok(0)
         }
         Call::Status(units) => status(&mut c, &units),
-        Call::ListUnits { all } => list_units(&mut c, all, t.quiet),
+        Call::ListUnits { all, states, legend } => list_units(&mut c, all, &states, legend && !t.quiet),
     }
 }
 
@@ -276,19 +276,23 @@ fn status(c: &mut Client, units: &[String]) -> Result<u8> {
     Ok(code)
 }
 
-fn list_units(c: &mut Client, all: bool, quiet: bool) -> Result<u8> {
-    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: vec![], all })?;
+fn list_units(c: &mut Client, all: bool, states: &[String], legend: bool) -> Result<u8> {
+    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: states.to_vec(), all })?;
     let Response::Units { units } = first else { anyhow::bail!("unexpected reply from the manager: {first:?}") };
-    let rows: Vec<_> = units.into_iter().filter(|u| all || u.active != "inactive").collect();
+    let rows: Vec<_> = units
+        .into_iter()
+        .filter(|u| all || !states.is_empty() || u.active != "inactive")
+        .filter(|u| states.is_empty() || states.iter().any(|s| *s == u.active || *s == u.sub || *s == u.load))
+        .collect();
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    if !quiet {
+    if legend {
         println!("  {:<w$} {:<9} {:<8} {:<8} DESCRIPTION", "UNIT", "LOAD", "ACTIVE", "SUB");
     }
     for r in &rows {
         let dot = if r.active == "failed" { "●" } else { " " };
         println!("{dot} {:<w$} {:<9} {:<8} {:<8} {}", r.name, r.load, r.active, r.sub, r.description);
     }
-    if !quiet {
+    if legend {
         println!();
         println!("LOAD   = Reflects whether the unit definition was properly loaded.");
         println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");

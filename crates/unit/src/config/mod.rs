@@ -28,6 +28,7 @@ pub mod builtin;
 pub mod deps;
 pub mod graph;
 pub mod service;
+pub mod show;
 mod settings;
 
 use std::path::{Path, PathBuf};

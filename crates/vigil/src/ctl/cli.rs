@@ -98,6 +98,10 @@ pub struct Opts {
     /// With enable/disable/mask: also start/stop the units.
     #[arg(long, global = true)]
     pub now: bool,
+    /// With show: read the unit files instead of asking the manager (the
+    /// fully parsed unit, every property it sets, systemd's names).
+    #[arg(long, global = true)]
+    pub offline: bool,
     /// With list-units: only failed units (same as --state=failed).
     #[arg(long, global = true)]
     pub failed: bool,

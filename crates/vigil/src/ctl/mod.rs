@@ -70,10 +70,8 @@ pub fn main(args: Vec<String>) -> u8 {
             return 1;
         }
     };
-    let Some(verb) = cli.verb else {
-        eprintln!("Too few arguments.");
-        return 1;
-    };
+    // systemctl(1): with no command, list-units.
+    let verb = cli.verb.unwrap_or(Verb::ListUnits { patterns: Vec::new() });
     let cx = Context::new(&cli.opts, resolved);
     match verb {
         Verb::ListUnitFiles { patterns } => query::list_unit_files(&cx, &patterns),
@@ -100,6 +98,7 @@ pub fn main(args: Vec<String>) -> u8 {
         Verb::GetDefault => install::get_default(&cx),
         Verb::SetDefault { target } => install::set_default(&cx, &target),
         Verb::Cat { units } => cat::cat(&cx, &units),
+        Verb::Show { units } if cli.opts.offline => show_offline(&cli.opts, &units),
         other => {
             let t = runtime::Target {
                 root: cli.opts.root.as_deref(),
@@ -149,4 +148,44 @@ fn now_too(opts: &cli::Opts, code: u8, verb: JobVerb, units: Vec<String>) -> u8 
     }
     let t = runtime::Target { root: opts.root.as_deref(), user: opts.user, autostart: !opts.no_autostart, quiet: opts.quiet };
     runtime::run(&t, runtime::Call::Job { verb, units, no_block: opts.no_block })
+}
+
+/// `show --offline`: the unit as the files define it, without a manager.
+fn show_offline(opts: &cli::Opts, units: &[String]) -> u8 {
+    let root = opts.root.clone().unwrap_or_else(|| std::path::PathBuf::from("/"));
+    let scope = if opts.user { unit::Scope::User } else { unit::Scope::System };
+    let lookup = match scope {
+        unit::Scope::User => unit::LookupPaths::user(&root, &unit::paths::UserEnv::from_env()),
+        _ => unit::LookupPaths::system(&root),
+    };
+    let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+    let loader = unit::config::Loader::new(lookup, unit::specifier::Host::detect(&root, scope, uid, gid));
+    let mut code = 0;
+    for (i, name) in units.iter().enumerate() {
+        let Some(mangled) = unit::name::mangle(name) else {
+            eprintln!("Invalid unit name \"{name}\"");
+            code = 1;
+            continue;
+        };
+        let Ok(un) = unit::UnitName::parse(&mangled) else {
+            eprintln!("Invalid unit name \"{name}\"");
+            code = 1;
+            continue;
+        };
+        let cfg = loader.load(&un);
+        if i > 0 && !opts.value {
+            println!();
+        }
+        for (k, v) in unit::config::show::properties(&cfg, scope) {
+            if !opts.property.is_empty() && !opts.property.iter().any(|p| *p == k) {
+                continue;
+            }
+            if opts.value {
+                println!("{v}");
+            } else {
+                println!("{k}={v}");
+            }
+        }
+    }
+    code
 }

@@ -514,16 +514,23 @@ impl Manager {
                 one(pid);
             }
             KillTarget::Group => {
-                let n = self.cgroups.kill(id, signal);
+                let svc = self.units.get(id).and_then(|u| u.svc.as_ref());
+                let except: Vec<i32> =
+                    [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect();
+                let n = self.cgroups.kill(id, signal, &except);
                 if n == 0 {
-                    // No cgroup: the processes we know.
-                    let known: Vec<u32> =
-                        self.pids.iter().filter(|(_, u)| u.as_str() == id).map(|(p, _)| *p).collect();
+                    // No cgroup: the processes we know, but main and control.
+                    let known: Vec<u32> = self
+                        .pids
+                        .iter()
+                        .filter(|(p, u)| u.as_str() == id && !except.contains(&(**p as i32)))
+                        .map(|(p, _)| *p)
+                        .collect();
                     for p in known {
                         one(p);
                     }
                 } else if cont {
-                    self.cgroups.kill(id, libc::SIGCONT);
+                    self.cgroups.kill(id, libc::SIGCONT, &except);
                 }
             }
         }

@@ -171,12 +171,16 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
 
 fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool) -> Result<u8> {
     let mut code = 0;
-    for unit in units {
-        let first = c.call(&Request::Job { verb, units: vec![unit.clone()], mode: JobMode::Replace, wait: !no_block })?;
+    // One request: the manager queues all of them as one transaction.
+    let first = c.call(&Request::Job { verb, units: units.clone(), mode: JobMode::Replace, wait: !no_block })?;
+    let unit = units.first().cloned().unwrap_or_default();
+    {
         for r in collect(c, first)? {
             match r {
                 Response::Error { kind, message } => {
-                    let shown = unit::name::mangle(&unit).unwrap_or_else(|| unit.clone());
+                    // The unit the manager refused is named in its message.
+                    let mangled: Vec<String> = units.iter().map(|u| unit::name::mangle(u).unwrap_or_else(|| u.clone())).collect();
+                    let shown = mangled.iter().find(|m| message.contains(m.as_str())).cloned().unwrap_or_else(|| unit.clone());
                     eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
                     code = match kind {
                         ErrorKind::NoSuchUnit => 5,

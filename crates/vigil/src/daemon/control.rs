@@ -203,15 +203,18 @@ impl Conn {
             }
             Request::Job { verb, units, mode: _, wait } => {
                 let mut queued = Vec::new();
+                el.manager.begin_batch();
                 for u in &units {
                     match el.manager.job(u, verb) {
                         Ok(q) => queued.push(q),
                         Err((kind, message)) => {
+                            el.manager.end_batch();
                             self.queue(&Response::Error { kind, message });
                             return Flow::Continue;
                         }
                     }
                 }
+                el.manager.end_batch();
                 for (id, unit) in queued {
                     self.queue(&Response::JobQueued { id, unit, verb });
                     if wait {

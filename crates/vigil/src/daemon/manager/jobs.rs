@@ -170,7 +170,7 @@ impl Manager {
             }
         }
         for id in new_jobs {
-            self.try_run(&id);
+            self.schedule(&id);
         }
         Ok(anchor_job)
     }
@@ -247,7 +247,7 @@ impl Manager {
             }
         }
         for id in new_jobs {
-            self.try_run(&id);
+            self.schedule(&id);
         }
         anchor_job
     }
@@ -271,6 +271,28 @@ impl Manager {
                 .flat_map(|n| self.edges.before_of.get(&n).cloned().unwrap_or_default())
                 .any(|o| pending(&o)),
             _ => false,
+        }
+    }
+
+    /// Run a new job now, or once the current batch of requests is queued
+    /// (`systemctl start a b` is one transaction: `b` ordered before `a`
+    /// must hold `a` back even though `a` was named first).
+    fn schedule(&mut self, id: &str) {
+        match self.batch.as_mut() {
+            Some(list) => list.push(id.to_string()),
+            None => self.try_run(id),
+        }
+    }
+
+    /// Queue several requests as one transaction: jobs created until
+    /// [`Manager::end_batch`] run only then, in ordering order.
+    pub fn begin_batch(&mut self) {
+        self.batch.get_or_insert_with(Vec::new);
+    }
+
+    pub fn end_batch(&mut self) {
+        for id in self.batch.take().unwrap_or_default() {
+            self.try_run(&id);
         }
     }
 

@@ -103,6 +103,8 @@ pub struct Manager {
     /// Pending and running transaction jobs, one per unit.
     jobs: HashMap<String, jobs::Job>,
     edges: jobs::Edges,
+    /// Jobs created while a multi-unit request is being queued.
+    batch: Option<Vec<String>>,
     pub finished: Vec<FinishedJob>,
     pub environment: Vec<(String, String)>,
     /// Set by `StartLimitAction=exit` and friends.
@@ -136,6 +138,7 @@ impl Manager {
             next_job: 1,
             jobs: HashMap::new(),
             edges: jobs::Edges::default(),
+            batch: None,
             finished: Vec::new(),
             environment: Vec::new(),
             exit_request: None,

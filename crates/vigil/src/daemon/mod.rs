@@ -162,6 +162,7 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let host = unit::specifier::Host::detect(&rundir.root, scope, uid, gid);
     if args.init && scope == unit::Scope::System {
         boot::run_generators(&lookup);
+        boot::apply_tmpfiles(&rundir.root);
     }
     let mut loader = unit::config::Loader::new(lookup, host);
     loader.builtin_targets = true;

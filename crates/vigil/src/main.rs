@@ -17,6 +17,7 @@ mod ctl;
 mod daemon;
 mod personality;
 mod rundir;
+mod service;
 
 use std::process::ExitCode;
 
@@ -25,11 +26,18 @@ use personality::Personality;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (personality, rest) = personality::pick(&args);
+    if !matches!(personality, Personality::Daemon | Personality::Init) {
+        // A CLI whose reader went away (`systemctl status | head`) ends
+        // quietly, as C tools do, instead of panicking on EPIPE.
+        // SAFETY: signal(2) with a valid signal number and SIG_DFL.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let code = match personality {
         Personality::Analyze => analyze::main(rest),
         Personality::Ctl => ctl::main(rest),
         Personality::Daemon => daemon::main(rest),
         Personality::Init => daemon::init_main(rest),
+        Personality::Service => service::main(rest),
         Personality::Vigil => personality::vigil_help(rest),
     };
     ExitCode::from(code)

@@ -11,6 +11,8 @@ pub enum Personality {
     Daemon,
     /// `vigil init`, or any start as PID 1: the manager as init on `/`.
     Init,
+    /// `service NAME VERB`, Debian's wrapper.
+    Service,
     /// `systemd-analyze`, `vigil analyze`, `vigil verify` (as `analyze verify`).
     Analyze,
     /// Plain `vigil` with no verb, `--help` or `--version`.
@@ -39,6 +41,7 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
     match base {
         "systemd-analyze" => return (Personality::Analyze, args.to_vec()),
         "systemctl" => return (Personality::Ctl, args.to_vec()),
+        "service" => return (Personality::Service, args.to_vec()),
         "vigild" => return (Personality::Daemon, args.to_vec()),
         _ => {}
     }
@@ -66,6 +69,7 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
             "analyze" => (Personality::Analyze, rest("vigil analyze")),
             "daemon" => (Personality::Daemon, rest("vigild")),
             "init" => (Personality::Init, rest("vigil")),
+            "service" => (Personality::Service, rest("service")),
             "ctl" => (Personality::Ctl, rest("systemctl")),
             "verify" => {
                 let mut v = rest("vigil");

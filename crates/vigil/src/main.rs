@@ -2,7 +2,7 @@
 //!
 //! The name the binary is started under picks what it is (DESIGN.md, "Fixed
 //! interface"): `systemctl`, `journalctl`, `service`, `systemd-analyze`,
-//! `vigild`, `halt`/`poweroff`/`reboot`/`shutdown`. Started as `vigil`, the
+//! `vigild`, `systemd-journald`, `halt`/`poweroff`/`reboot`/`shutdown`. Started as `vigil`, the
 //! first word that is not an option picks the personality (`vigil analyze
 //! …`, `vigil verify …`), and any other word is a `systemctl` verb, so
 //! `vigil --root=DIR list-unit-files` works like
@@ -15,6 +15,8 @@
 mod analyze;
 mod ctl;
 mod daemon;
+mod journalctl;
+mod journald;
 mod personality;
 mod rundir;
 
@@ -29,6 +31,8 @@ fn main() -> ExitCode {
         Personality::Analyze => analyze::main(rest),
         Personality::Ctl => ctl::main(rest),
         Personality::Daemon => daemon::main(rest),
+        Personality::Journald => journald::main(rest),
+        Personality::Journalctl => journalctl::main(rest),
         Personality::Vigil => personality::vigil_help(rest),
     };
     ExitCode::from(code)

@@ -11,6 +11,10 @@ pub enum Personality {
     Daemon,
     /// `systemd-analyze`, `vigil analyze`, `vigil verify` (as `analyze verify`).
     Analyze,
+    /// `systemd-journald`, `vigil journald`: the journal daemon.
+    Journald,
+    /// `journalctl`, `vigil logs`: the journal reader.
+    Journalctl,
     /// Plain `vigil` with no verb, `--help` or `--version`.
     Vigil,
 }
@@ -32,6 +36,8 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
         "systemd-analyze" => return (Personality::Analyze, args.to_vec()),
         "systemctl" => return (Personality::Ctl, args.to_vec()),
         "vigild" => return (Personality::Daemon, args.to_vec()),
+        "systemd-journald" => return (Personality::Journald, args.to_vec()),
+        "journalctl" => return (Personality::Journalctl, args.to_vec()),
         _ => {}
     }
     // `vigil …`: find the first word that is not an option or an option's value.
@@ -57,6 +63,8 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
         return match a {
             "analyze" => (Personality::Analyze, rest("vigil analyze")),
             "daemon" => (Personality::Daemon, rest("vigild")),
+            "journald" => (Personality::Journald, rest("systemd-journald")),
+            "logs" => (Personality::Journalctl, rest("journalctl")),
             "ctl" => (Personality::Ctl, rest("systemctl")),
             "verify" => {
                 let mut v = rest("vigil");

@@ -21,7 +21,7 @@ fn by_message<'a>(all: &'a [Obj], message: &str) -> &'a Obj {
 }
 
 #[test]
-fn transports_trust_and_both_journalctls_agree() {
+fn journal_transports_trust_and_both_journalctls_agree() {
     let mut r = JournalRoot::new("transports", None);
     r.start();
     let me = std::process::id().to_string();

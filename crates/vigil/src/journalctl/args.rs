@@ -15,8 +15,6 @@ pub enum Lines {
     All,
     /// The last N.
     Tail(u64),
-    /// The first N (`-n +N`).
-    Head(u64),
 }
 
 /// `-b`: which boot.
@@ -281,10 +279,8 @@ fn parse_lines(s: &str) -> Option<Lines> {
     if s == "all" {
         return Some(Lines::All);
     }
-    if let Some(n) = s.strip_prefix('+') {
-        return n.parse().ok().map(Lines::Head);
-    }
-    s.parse().ok().map(Lines::Tail)
+    // journalctl 252 reads `+N` as plain N (the last N).
+    s.strip_prefix('+').unwrap_or(s).parse().ok().map(Lines::Tail)
 }
 
 fn parse_boot(s: &str) -> Option<BootSpec> {

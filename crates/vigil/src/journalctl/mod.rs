@@ -46,7 +46,8 @@ pub fn main(argv: Vec<String>) -> u8 {
         Ok(o) => o,
         Err(e) => {
             if e.getopt {
-                eprintln!("journalctl: {}", e.message);
+                let name = argv.first().map_or("journalctl", String::as_str);
+                eprintln!("{name}: {}", e.message);
             } else {
                 eprintln!("{}", e.message);
             }
@@ -396,42 +397,38 @@ impl Show<'_> {
         if let Some(c) = o.cursor.as_deref().or(o.after_cursor.as_deref()) {
             let cursor = Cursor::parse(c).map_err(|_| "Failed to seek to cursor: Invalid argument".to_string())?;
             j.seek_cursor(&cursor);
-            let first = step(j, forward);
+            let first = self.step(j, forward);
             pending = match first {
-                Some(e) if o.after_cursor.is_some() && same_entry(&e, &cursor) => step(j, forward),
+                Some(e) if o.after_cursor.is_some() && same_entry(&e, &cursor) => self.step(j, forward),
                 other => other,
             };
         } else if let (Some(s), true) = (self.since, forward) {
             j.seek_realtime(s);
-            pending = step(j, true);
+            pending = self.step(j, true);
         } else if let (Some(u), false) = (self.until, forward) {
             j.seek_realtime(u);
-            pending = step(j, false);
+            pending = self.step(j, false);
         } else if !forward {
             j.seek_tail();
-            pending = step(j, false);
+            pending = self.step(j, false);
         } else if let Some(Lines::Tail(n)) = lines {
             j.seek_tail();
             let mut first = None;
             for _ in 0..n {
-                match step(j, false) {
+                match self.step(j, false) {
                     Some(e) => first = Some(e),
                     None => break,
                 }
-            }
-            if first.is_none() && n > 0 {
-                j.seek_head();
-                first = step(j, true);
             }
             // `previous_skip(0)` leaves nothing to show.
             pending = if n == 0 { None } else { first };
         } else {
             j.seek_head();
-            pending = step(j, true);
+            pending = self.step(j, true);
         }
         let limit = match lines {
             None | Some(Lines::All) => None,
-            Some(Lines::Tail(n)) | Some(Lines::Head(n)) => Some(n),
+            Some(Lines::Tail(n)) => Some(n),
         };
         self.drain(j, &mut out, pending, limit, forward)?;
         if o.follow {
@@ -460,28 +457,45 @@ impl Show<'_> {
         forward: bool,
     ) -> Result<(), String> {
         let mut next = first;
+        let mut need_step = false;
+        // Like journalctl, step only when another entry may be shown, so
+        // the position (`--show-cursor`) stays on the last one shown.
         while limit.is_none_or(|l| self.shown < l) {
+            if need_step {
+                next = self.step(j, forward);
+            }
+            need_step = true;
             let Some(e) = next.take() else { break };
-            self.current = Some(e.cursor());
             if forward && self.until.is_some_and(|u| e.realtime > u) {
                 break;
             }
             if !forward && self.since.is_some_and(|s| e.realtime < s) {
                 break;
             }
-            if self.accept(&e) {
-                self.boot_separator(&e, out);
-                if let Err(err) = self.printer.print(&e, out) {
-                    if err.kind() == std::io::ErrorKind::BrokenPipe {
-                        return Ok(());
-                    }
-                    return Err(format!("Failed to write: {err}"));
-                }
-                self.shown += 1;
+            // The boot separator comes before `-g` filtering, as in journalctl.
+            self.boot_separator(&e, out);
+            if !self.accept(&e) {
+                continue;
             }
-            next = step(j, forward);
+            if let Err(err) = self.printer.print(&e, out) {
+                if err.kind() == std::io::ErrorKind::BrokenPipe {
+                    return Ok(());
+                }
+                return Err(format!("Failed to write: {err}"));
+            }
+            self.shown += 1;
         }
         Ok(())
+    }
+
+    /// One step; remembers where the iteration stands (journalctl's
+    /// `--show-cursor` prints that position, shown or not).
+    fn step(&mut self, j: &mut Journal, forward: bool) -> Option<Entry> {
+        let e = step(j, forward);
+        if let Some(e) = &e {
+            self.current = Some(e.cursor());
+        }
+        e
     }
 
     fn accept(&self, e: &Entry) -> bool {
@@ -524,10 +538,11 @@ impl Show<'_> {
             } else if j.refresh().is_err() {
                 continue;
             }
-            let mut first = step(j, true);
-            if let (Some(e), Some(c)) = (&first, &self.current) {
+            let last = self.current.clone();
+            let mut first = self.step(j, true);
+            if let (Some(e), Some(c)) = (&first, &last) {
                 if same_entry(e, c) {
-                    first = step(j, true);
+                    first = self.step(j, true);
                 }
             }
             let before = self.shown;

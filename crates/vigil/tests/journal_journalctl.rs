@@ -58,14 +58,64 @@ fn two_boots() -> TempDir {
         })
         .unwrap();
     };
-    add(boots[0], &[("MESSAGE", b"first boot hello"), ("SYSLOG_IDENTIFIER", b"app"), ("_PID", b"12"), ("_HOSTNAME", b"h1"), ("PRIORITY", b"6")]);
-    add(boots[0], &[("MESSAGE", b"no identifier at all"), ("_HOSTNAME", b"h1")]);
-    add(boots[0], &[("MESSAGE", b"only comm"), ("_COMM", b"daemon"), ("SYSLOG_PID", b"99"), ("PRIORITY", b"3")]);
-    add(boots[0], &[("MESSAGE", b"multi\nline\n\n  message"), ("SYSLOG_IDENTIFIER", b"ml"), ("_PID", b"5")]);
-    add(boots[1], &[("MESSAGE", b"second boot\tcolour \x1b[1;31mred\x1b[0m"), ("SYSLOG_IDENTIFIER", b"app"), ("_PID", b"13"), ("_HOSTNAME", b"h2")]);
-    add(boots[1], &[("MESSAGE", b"\x01 control"), ("SYSLOG_IDENTIFIER", b"bin"), ("_SOURCE_REALTIME_TIMESTAMP", b"1600000000123456")]);
+    add(
+        boots[0],
+        &[
+            ("MESSAGE", b"first boot hello"),
+            ("SYSLOG_IDENTIFIER", b"app"),
+            ("_PID", b"12"),
+            ("_HOSTNAME", b"h1"),
+            ("PRIORITY", b"6"),
+        ],
+    );
+    add(
+        boots[0],
+        &[("MESSAGE", b"no identifier at all"), ("_HOSTNAME", b"h1")],
+    );
+    add(
+        boots[0],
+        &[
+            ("MESSAGE", b"only comm"),
+            ("_COMM", b"daemon"),
+            ("SYSLOG_PID", b"99"),
+            ("PRIORITY", b"3"),
+        ],
+    );
+    add(
+        boots[0],
+        &[
+            ("MESSAGE", b"multi\nline\n\n  message"),
+            ("SYSLOG_IDENTIFIER", b"ml"),
+            ("_PID", b"5"),
+        ],
+    );
+    add(
+        boots[1],
+        &[
+            ("MESSAGE", b"second boot\tcolour \x1b[1;31mred\x1b[0m"),
+            ("SYSLOG_IDENTIFIER", b"app"),
+            ("_PID", b"13"),
+            ("_HOSTNAME", b"h2"),
+        ],
+    );
+    add(
+        boots[1],
+        &[
+            ("MESSAGE", b"\x01 control"),
+            ("SYSLOG_IDENTIFIER", b"bin"),
+            ("_SOURCE_REALTIME_TIMESTAMP", b"1600000000123456"),
+        ],
+    );
     add(boots[1], &[("FOO", b"no message field")]);
-    add(boots[1], &[("MESSAGE", "unicodé ☃".as_bytes()), ("SYSLOG_IDENTIFIER", "idént".as_bytes()), ("_PID", b"1"), ("UNIT", b"app.service")]);
+    add(
+        boots[1],
+        &[
+            ("MESSAGE", "unicodé ☃".as_bytes()),
+            ("SYSLOG_IDENTIFIER", "idént".as_bytes()),
+            ("_PID", b"1"),
+            ("UNIT", b"app.service"),
+        ],
+    );
     w.close().unwrap();
     TempDir(dir)
 }
@@ -118,7 +168,10 @@ fn journal_boots_and_short_format_corners_match_real_journalctl() {
     let f = format!("{d}/*.journal");
     a[1] = &f;
     same(&a);
-    let (rj, oj) = (real(&["-D", d, "-o", "json"]), ours(&["-D", d, "-o", "json"]));
+    let (rj, oj) = (
+        real(&["-D", d, "-o", "json"]),
+        ours(&["-D", d, "-o", "json"]),
+    );
     assert_eq!(json_entries(&rj.stdout), json_entries(&oj.stdout));
 }
 
@@ -149,7 +202,14 @@ fn journal_follow_prints_new_entries_across_rotation_until_stdout_closes() {
     }
     r.wait_stored(15, Duration::from_secs(30));
     let mut child = Command::new(vigil())
-        .args(["logs", "-D", r.journal_dir().to_str().unwrap(), "-f", "-o", "cat"])
+        .args([
+            "logs",
+            "-D",
+            r.journal_dir().to_str().unwrap(),
+            "-f",
+            "-o",
+            "cat",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -169,7 +229,9 @@ fn journal_follow_prints_new_entries_across_rotation_until_stdout_closes() {
     // A rotation puts later entries into a new file.
     // SAFETY: signalling our own child.
     unsafe { libc::kill(r.pid(), libc::SIGUSR2) };
-    let ok = wait_until(Duration::from_secs(10), || journal_files(&r.journal_dir()).len() == 2);
+    let ok = wait_until(Duration::from_secs(10), || {
+        journal_files(&r.journal_dir()).len() == 2
+    });
     assert!(ok, "no rotation");
     r.native(b"MESSAGE=after rotation\n");
     assert_eq!(read_line(), "after rotation\n");
@@ -181,7 +243,10 @@ fn journal_follow_prints_new_entries_across_rotation_until_stdout_closes() {
             assert!(status.success());
             break;
         }
-        assert!(Instant::now() < deadline, "journalctl -f did not notice that stdout closed");
+        assert!(
+            Instant::now() < deadline,
+            "journalctl -f did not notice that stdout closed"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(r.stop().success());

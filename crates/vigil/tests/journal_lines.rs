@@ -15,7 +15,10 @@ fn journal_long_lines_prefixes_and_partial_final_line() {
     let mut s = r.stream("liner", "", "30", true);
     let long = "L".repeat(48 * 1024 * 2 + 100);
     s.write_all(long.as_bytes()).unwrap();
-    s.write_all(b"\n<4>a warning\n<03>zero-padded error\n<9>not a level\n\n   \nbefore nul\0after nul\n").unwrap();
+    s.write_all(
+        b"\n<4>a warning\n<03>zero-padded error\n<9>not a level\n\n   \nbefore nul\0after nul\n",
+    )
+    .unwrap();
     s.write_all(b"no newline at the end").unwrap();
     drop(s);
     r.wait_stored(10, Duration::from_secs(30));
@@ -45,11 +48,16 @@ fn journal_long_lines_prefixes_and_partial_final_line() {
     assert_eq!(msgs[6], ("   ".into(), None, Some("6")));
     assert_eq!(msgs[7], ("before nul".into(), Some("nul"), Some("6")));
     assert_eq!(msgs[8], ("after nul".into(), None, Some("6")));
-    assert_eq!(msgs[9], ("no newline at the end".into(), Some("eof"), Some("6")));
+    assert_eq!(
+        msgs[9],
+        ("no newline at the end".into(), Some("eof"), Some("6"))
+    );
     assert_eq!(msgs[10], ("<3>literal".into(), None, Some("6")));
     assert_eq!(all.len(), 11);
     // Facility from the header stays with a prefixed level.
-    assert!(all[..10].iter().all(|e| field(e, "SYSLOG_FACILITY") == Some("3")));
+    assert!(all[..10]
+        .iter()
+        .all(|e| field(e, "SYSLOG_FACILITY") == Some("3")));
     assert_eq!(field(&all[10], "SYSLOG_FACILITY"), None);
 
     let d = r.journal_dir();
@@ -64,7 +72,11 @@ fn journal_long_lines_prefixes_and_partial_final_line() {
 fn journal_bad_headers_end_only_their_stream() {
     let mut r = JournalRoot::new("badhdr", None);
     r.start();
-    for bad in [&b"id\nunit\nnot-a-number\n0\n0\n0\n0\nlost\n"[..], b"id\n\n6\nmaybe\n0\n0\n0\nlost\n", b"id\0x\n"] {
+    for bad in [
+        &b"id\nunit\nnot-a-number\n0\n0\n0\n0\nlost\n"[..],
+        b"id\n\n6\nmaybe\n0\n0\n0\nlost\n",
+        b"id\0x\n",
+    ] {
         let mut s = std::os::unix::net::UnixStream::connect(r.sock("stdout")).unwrap();
         let _ = s.write_all(bad);
     }
@@ -78,5 +90,10 @@ fn journal_bad_headers_end_only_their_stream() {
     assert_eq!(all.len(), 1);
     assert_eq!(field(&all[0], "MESSAGE"), Some("still here"));
     let err = r.stderr();
-    assert!(err.contains("priority") && err.contains("level prefix") && err.contains("not properly terminated"), "{err}");
+    assert!(
+        err.contains("priority")
+            && err.contains("level prefix")
+            && err.contains("not properly terminated"),
+        "{err}"
+    );
 }

@@ -30,16 +30,29 @@ fn flood(r: &JournalRoot) -> Vec<i32> {
 
 /// `(number of "Suppressed" notes, sum of their N_DROPPED)`.
 fn suppressed(r: &JournalRoot) -> (u64, u64) {
-    let Ok(mut j) = Journal::open_directory(&r.journal_dir()) else { return (0, 0) };
-    if j.add_match(b"MESSAGE_ID=a596d6fe7bfa4994828e72309e95d61e").is_err() {
+    let Ok(mut j) = Journal::open_directory(&r.journal_dir()) else {
+        return (0, 0);
+    };
+    if j.add_match(b"MESSAGE_ID=a596d6fe7bfa4994828e72309e95d61e")
+        .is_err()
+    {
         return (0, 0);
     }
     let (mut n, mut dropped) = (0, 0);
     while let Ok(Some(e)) = j.next() {
         n += 1;
         let msg = String::from_utf8_lossy(e.field("MESSAGE").unwrap_or_default()).into_owned();
-        let d: u64 = std::str::from_utf8(e.field("N_DROPPED").unwrap_or_default()).unwrap().parse().unwrap();
-        assert_eq!(msg, format!("Suppressed {d} messages from pid {}", String::from_utf8_lossy(e.field("OBJECT_PID").unwrap())));
+        let d: u64 = std::str::from_utf8(e.field("N_DROPPED").unwrap_or_default())
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(
+            msg,
+            format!(
+                "Suppressed {d} messages from pid {}",
+                String::from_utf8_lossy(e.field("OBJECT_PID").unwrap())
+            )
+        );
         dropped += d;
     }
     (n, dropped)
@@ -59,10 +72,17 @@ fn journal_no_loss_without_rate_limit() {
     let mut j = Journal::open_directory(&r.journal_dir()).unwrap();
     for w in 0..WRITERS {
         j.flush_matches();
-        j.add_match(format!("MESSAGE=w{w} line {}", LINES - 1).as_bytes()).unwrap();
+        j.add_match(format!("MESSAGE=w{w} line {}", LINES - 1).as_bytes())
+            .unwrap();
         j.seek_head();
-        assert!(j.next().unwrap().is_some(), "writer {w}'s last line is missing");
-        assert!(j.next().unwrap().is_none(), "writer {w}'s last line stored twice");
+        assert!(
+            j.next().unwrap().is_some(),
+            "writer {w}'s last line is missing"
+        );
+        assert!(
+            j.next().unwrap().is_none(),
+            "writer {w}'s last line stored twice"
+        );
     }
 }
 
@@ -81,9 +101,20 @@ fn journal_suppressed_counts_add_up() {
         r.stored() - notes + dropped == written
     });
     let (notes, dropped) = suppressed(&r);
-    assert!(ok, "stored {} (notes {notes}) + dropped {dropped} != written {written}", r.stored());
-    assert!(dropped > 0 && notes > 0, "a low burst must suppress something");
+    assert!(
+        ok,
+        "stored {} (notes {notes}) + dropped {dropped} != written {written}",
+        r.stored()
+    );
+    assert!(
+        dropped > 0 && notes > 0,
+        "a low burst must suppress something"
+    );
     assert!(r.stop().success());
     let (notes2, dropped2) = suppressed(&r);
-    assert_eq!((notes2, dropped2), (notes, dropped), "nothing more to report at exit");
+    assert_eq!(
+        (notes2, dropped2),
+        (notes, dropped),
+        "nothing more to report at exit"
+    );
 }

@@ -28,7 +28,8 @@ fn journal_transports_trust_and_both_journalctls_agree() {
 
     // 1. A stream the manager (this process) opened: the unit is believed.
     let mut s = r.stream("webd", &format!("web.service {INVOCATION}"), "30", true);
-    s.write_all(b"started\n<3>failed hard\n<7>debug detail\n\xffnot utf8\n").unwrap();
+    s.write_all(b"started\n<3>failed hard\n<7>debug detail\n\xffnot utf8\n")
+        .unwrap();
     drop(s);
 
     // 2. Anyone else claiming a unit in the header is not believed.
@@ -64,7 +65,8 @@ fn journal_transports_trust_and_both_journalctls_agree() {
 
     // 5. Native: text and binary fields, two entries in one datagram, a
     // trusted field the client may not set, and OBJECT_PID from root.
-    let mut d = b"MESSAGE=native one\nSYSLOG_IDENTIFIER=nat\nFOO=bar\n_PID=5\nPRIORITY=4\n".to_vec();
+    let mut d =
+        b"MESSAGE=native one\nSYSLOG_IDENTIFIER=nat\nFOO=bar\n_PID=5\nPRIORITY=4\n".to_vec();
     d.extend(binary_field("BIN", b"a\0b"));
     d.extend_from_slice(b"\nMESSAGE=native two\nSYSLOG_IDENTIFIER=nat\nFOO=baz\n");
     r.native(&d);
@@ -80,7 +82,11 @@ fn journal_transports_trust_and_both_journalctls_agree() {
     let total = 7 + 2 + 1 + 2;
     r.wait_stored(total, Duration::from_secs(30));
     assert!(r.stop().success(), "journald stderr:\n{}", r.stderr());
-    assert!(r.stderr().contains("not the manager"), "stderr: {}", r.stderr());
+    assert!(
+        r.stderr().contains("not the manager"),
+        "stderr: {}",
+        r.stderr()
+    );
 
     let dir = r.journal_dir();
     let all = entries(&dir, &[]);
@@ -96,12 +102,20 @@ fn journal_transports_trust_and_both_journalctls_agree() {
     assert_eq!(field(e, "_PID"), Some(me.as_str()));
     assert_eq!(field(e, "_MACHINE_ID"), Some(MACHINE_ID));
     assert!(field(e, "_STREAM_ID").is_some_and(|s| s.len() == 32));
-    assert!(field(e, "_COMM").is_some() && field(e, "_EXE").is_some() && field(e, "_CMDLINE").is_some());
+    assert!(
+        field(e, "_COMM").is_some() && field(e, "_EXE").is_some() && field(e, "_CMDLINE").is_some()
+    );
     // Invalid UTF-8 is kept, as bytes.
-    assert!(all.iter().any(|e| e.get("MESSAGE").is_some_and(|m| m.is_array())));
+    assert!(all
+        .iter()
+        .any(|e| e.get("MESSAGE").is_some_and(|m| m.is_array())));
 
     let e = by_message(&all, "i am not web");
-    assert_eq!(field(e, "_SYSTEMD_UNIT"), None, "an untrusted header must not name the unit");
+    assert_eq!(
+        field(e, "_SYSTEMD_UNIT"),
+        None,
+        "an untrusted header must not name the unit"
+    );
     assert_eq!(field(e, "_PID"), Some(liar.to_string().as_str()));
 
     let e = by_message(&all, "registered hello");
@@ -112,35 +126,60 @@ fn journal_transports_trust_and_both_journalctls_agree() {
     assert_eq!(field(e, "_PID"), Some(worker.to_string().as_str()));
 
     let e = by_message(&all, "marker after registrations");
-    assert_eq!(field(e, "_SYSTEMD_UNIT"), None, "a registration from a non-manager must be ignored");
-    assert!(!all.iter().any(|e| e.keys().any(|k| k.starts_with("_VIGIL"))));
+    assert_eq!(
+        field(e, "_SYSTEMD_UNIT"),
+        None,
+        "a registration from a non-manager must be ignored"
+    );
+    assert!(!all
+        .iter()
+        .any(|e| e.keys().any(|k| k.starts_with("_VIGIL"))));
 
     let e = by_message(&all, "native one");
     assert_eq!(field(e, "FOO"), Some("bar"));
     assert_eq!(field(e, "PRIORITY"), Some("4"));
-    assert_eq!(field(e, "_PID"), Some(me.as_str()), "clients cannot set trusted fields");
+    assert_eq!(
+        field(e, "_PID"),
+        Some(me.as_str()),
+        "clients cannot set trusted fields"
+    );
     assert_eq!(field(e, "_TRANSPORT"), Some("journal"));
     assert_eq!(e.get("BIN"), Some(&serde_json::json!([97, 0, 98])));
     assert_eq!(field(by_message(&all, "native two"), "FOO"), Some("baz"));
-    assert_eq!(field(by_message(&all, &big), "SYSLOG_IDENTIFIER"), Some("memfd"));
+    assert_eq!(
+        field(by_message(&all, &big), "SYSLOG_IDENTIFIER"),
+        Some("memfd")
+    );
 
     let e = by_message(&all, "three one six four");
     assert_eq!(field(e, "PRIORITY"), Some("5"));
     assert_eq!(field(e, "SYSLOG_FACILITY"), Some("3"));
     assert_eq!(field(e, "SYSLOG_TIMESTAMP"), Some("Nov  5 01:02:03 "));
     assert_eq!(field(e, "_TRANSPORT"), Some("syslog"));
-    let e = by_message(&all, "1 2003-10-11T22:14:15.003Z host app 77 ID47 - five four two four");
+    let e = by_message(
+        &all,
+        "1 2003-10-11T22:14:15.003Z host app 77 ID47 - five four two four",
+    );
     assert_eq!(field(e, "SYSLOG_FACILITY"), Some("20"));
     assert!(field(e, "SYSLOG_RAW").is_some_and(|r| r.starts_with("<165>1 ")));
 
     // The real journalctl verifies the files and reads them exactly as ours does.
     let d = dir.to_str().unwrap();
     let v = real(&["--verify", "-D", d]);
-    assert!(v.status.success(), "journalctl --verify: {}", String::from_utf8_lossy(&v.stderr));
+    assert!(
+        v.status.success(),
+        "journalctl --verify: {}",
+        String::from_utf8_lossy(&v.stderr)
+    );
     let export = same(&["-D", d, "-o", "export"]);
     assert!(!export.is_empty());
 
-    let first = all.iter().filter_map(|e| field(e, "__REALTIME_TIMESTAMP")).min().unwrap().to_string();
+    let first = all
+        .iter()
+        .filter_map(|e| field(e, "__REALTIME_TIMESTAMP"))
+        .min()
+        .unwrap()
+        .to_string();
     let since = format!("@{}", first.parse::<u64>().unwrap() / 1_000_000);
     let until = format!("@{}", first.parse::<u64>().unwrap() / 1_000_000 + 3600);
     for args in [
@@ -182,11 +221,19 @@ fn journal_transports_trust_and_both_journalctls_agree() {
         same(&a);
     }
     // JSON members come in hash order in the real journalctl: compare as data.
-    for extra in [vec![], vec!["-u", "web.service"], vec!["--output-fields=MESSAGE,_PID"]] {
+    for extra in [
+        vec![],
+        vec!["-u", "web.service"],
+        vec!["--output-fields=MESSAGE,_PID"],
+    ] {
         let mut a = vec!["-D", d, "-o", "json"];
         a.extend(extra);
         let (rj, oj) = (real(&a), ours(&a));
-        assert_eq!(json_entries(&rj.stdout), json_entries(&oj.stdout), "json differs for {a:?}");
+        assert_eq!(
+            json_entries(&rj.stdout),
+            json_entries(&oj.stdout),
+            "json differs for {a:?}"
+        );
     }
     // --root finds the same files.
     let root = format!("--root={}", r.path.display());

@@ -175,7 +175,10 @@ pub struct ArgError {
 }
 
 fn err(message: String) -> ArgError {
-    ArgError { message, getopt: false }
+    ArgError {
+        message,
+        getopt: false,
+    }
 }
 
 /// Parses `args` (without the program name).
@@ -199,23 +202,40 @@ pub fn parse(args: &[String]) -> Result<Options, ArgError> {
                 Some((n, v)) => (n, Some(v.to_string())),
                 None => (long, None),
             };
-            let matching: Vec<&(&str, Option<bool>, char)> =
-                LONG.iter().filter(|(n, _, _)| *n == name || n.starts_with(name)).collect();
-            let Some(&&(full, takes, _)) = matching.iter().find(|(n, _, _)| *n == name).or(match matching.len() {
-                1 => matching.first(),
-                _ => None,
-            }) else {
-                let what = if matching.len() > 1 { "is ambiguous" } else { "unrecognized" };
+            let matching: Vec<&(&str, Option<bool>, char)> = LONG
+                .iter()
+                .filter(|(n, _, _)| *n == name || n.starts_with(name))
+                .collect();
+            let Some(&&(full, takes, _)) =
+                matching
+                    .iter()
+                    .find(|(n, _, _)| *n == name)
+                    .or(match matching.len() {
+                        1 => matching.first(),
+                        _ => None,
+                    })
+            else {
+                let what = if matching.len() > 1 {
+                    "is ambiguous"
+                } else {
+                    "unrecognized"
+                };
                 let message = if what == "unrecognized" {
                     format!("unrecognized option '--{name}'")
                 } else {
                     format!("option '--{name}' is ambiguous")
                 };
-                return Err(ArgError { message, getopt: true });
+                return Err(ArgError {
+                    message,
+                    getopt: true,
+                });
             };
             let value = match (takes, inline) {
                 (None, Some(_)) => {
-                    return Err(ArgError { message: format!("option '--{full}' doesn't allow an argument"), getopt: true })
+                    return Err(ArgError {
+                        message: format!("option '--{full}' doesn't allow an argument"),
+                        getopt: true,
+                    })
                 }
                 (None, None) => None,
                 (Some(_), Some(v)) => Some(v),
@@ -225,7 +245,10 @@ pub fn parse(args: &[String]) -> Result<Options, ArgError> {
                         Some(v.clone())
                     }
                     None => {
-                        return Err(ArgError { message: format!("option '--{full}' requires an argument"), getopt: true })
+                        return Err(ArgError {
+                            message: format!("option '--{full}' requires an argument"),
+                            getopt: true,
+                        })
                     }
                 },
                 (Some(false), None) => None,
@@ -240,7 +263,10 @@ pub fn parse(args: &[String]) -> Result<Options, ArgError> {
             let c = chars[k];
             k += 1;
             let Some(takes) = short(c) else {
-                return Err(ArgError { message: format!("invalid option -- '{c}'"), getopt: true });
+                return Err(ArgError {
+                    message: format!("invalid option -- '{c}'"),
+                    getopt: true,
+                });
             };
             let rest: String = chars[k..].iter().collect();
             let value = match takes {
@@ -256,12 +282,18 @@ pub fn parse(args: &[String]) -> Result<Options, ArgError> {
                         Some(v.clone())
                     }
                     None => {
-                        return Err(ArgError { message: format!("option requires an argument -- '{c}'"), getopt: true })
+                        return Err(ArgError {
+                            message: format!("option requires an argument -- '{c}'"),
+                            getopt: true,
+                        })
                     }
                 },
                 Some(false) => None,
             };
-            let name = LONG.iter().find(|(_, _, s)| *s == c).map_or("", |(n, _, _)| *n);
+            let name = LONG
+                .iter()
+                .find(|(_, _, s)| *s == c)
+                .map_or("", |(n, _, _)| *n);
             apply(&mut o, name, value, args, &mut i)?;
         }
     }
@@ -280,7 +312,11 @@ fn parse_lines(s: &str) -> Option<Lines> {
         return Some(Lines::All);
     }
     // journalctl 252 reads `+N` as plain N (the last N).
-    s.strip_prefix('+').unwrap_or(s).parse().ok().map(Lines::Tail)
+    s.strip_prefix('+')
+        .unwrap_or(s)
+        .parse()
+        .ok()
+        .map(Lines::Tail)
 }
 
 fn parse_boot(s: &str) -> Option<BootSpec> {
@@ -291,12 +327,21 @@ fn parse_boot(s: &str) -> Option<BootSpec> {
         let (id, off) = s.split_at(32);
         let id = journal::Id128::parse(id).ok()?;
         let offset = if off.is_empty() { 0 } else { off.parse().ok()? };
-        return Some(BootSpec { id: Some(id), offset });
+        return Some(BootSpec {
+            id: Some(id),
+            offset,
+        });
     }
     s.parse().ok().map(|offset| BootSpec { id: None, offset })
 }
 
-fn apply(o: &mut Options, name: &str, value: Option<String>, args: &[String], i: &mut usize) -> Result<(), ArgError> {
+fn apply(
+    o: &mut Options,
+    name: &str,
+    value: Option<String>,
+    args: &[String],
+    i: &mut usize,
+) -> Result<(), ArgError> {
     let v = || value.clone().unwrap_or_default();
     match name {
         "help" => o.help = true,
@@ -310,7 +355,11 @@ fn apply(o: &mut Options, name: &str, value: Option<String>, args: &[String], i:
         }
         "all" => o.flags.all = true,
         "lines" => match value {
-            Some(s) => o.lines = Some(parse_lines(&s).ok_or_else(|| err(format!("Failed to parse lines '{s}'")))?),
+            Some(s) => {
+                o.lines = Some(
+                    parse_lines(&s).ok_or_else(|| err(format!("Failed to parse lines '{s}'")))?,
+                )
+            }
             None => {
                 // The next word counts when it is a number.
                 if let Some(l) = args.get(*i).and_then(|s| parse_lines(s)) {
@@ -326,14 +375,20 @@ fn apply(o: &mut Options, name: &str, value: Option<String>, args: &[String], i:
         "merge" => o.merge = true,
         "boot" | "this-boot" => match value {
             Some(s) => {
-                o.boot = Some(parse_boot(&s).ok_or_else(|| err(format!("Failed to parse boot descriptor '{s}'")))?)
+                o.boot = Some(
+                    parse_boot(&s)
+                        .ok_or_else(|| err(format!("Failed to parse boot descriptor '{s}'")))?,
+                )
             }
             None => {
                 if let Some(b) = args.get(*i).and_then(|s| parse_boot(s)) {
                     *i += 1;
                     o.boot = Some(b);
                 } else {
-                    o.boot = Some(BootSpec { id: None, offset: 0 });
+                    o.boot = Some(BootSpec {
+                        id: None,
+                        offset: 0,
+                    });
                 }
             }
         },
@@ -373,18 +428,25 @@ fn apply(o: &mut Options, name: &str, value: Option<String>, args: &[String], i:
         "disk-usage" => o.disk_usage = true,
         "vacuum-size" => {
             let s = v();
-            o.vacuum_size =
-                Some(unit::value::size::parse_size(&s, 1024).map_err(|_| err(format!("Failed to parse vacuum size: {s}")))?)
+            o.vacuum_size = Some(
+                unit::value::size::parse_size(&s, 1024)
+                    .map_err(|_| err(format!("Failed to parse vacuum size: {s}")))?,
+            )
         }
         "vacuum-time" => {
             let s = v();
             o.vacuum_time = Some(
-                unit::value::time::parse_sec(&s).map_err(|_| err(format!("Failed to parse vacuum time: {s}")))?.0,
+                unit::value::time::parse_sec(&s)
+                    .map_err(|_| err(format!("Failed to parse vacuum time: {s}")))?
+                    .0,
             )
         }
         "vacuum-files" => {
             let s = v();
-            o.vacuum_files = Some(s.parse().map_err(|_| err(format!("Failed to parse vacuum files: {s}")))?)
+            o.vacuum_files = Some(
+                s.parse()
+                    .map_err(|_| err(format!("Failed to parse vacuum files: {s}")))?,
+            )
         }
         "output-fields" => {
             let fields = o.flags.fields.get_or_insert_with(Vec::new);
@@ -399,7 +461,12 @@ fn apply(o: &mut Options, name: &str, value: Option<String>, args: &[String], i:
         "field" => o.field = Some(v()),
         "fields" => o.list_fields = true,
         "reverse" => o.reverse = true,
-        _ => return Err(ArgError { message: format!("unrecognized option '{name}'"), getopt: true }),
+        _ => {
+            return Err(ArgError {
+                message: format!("unrecognized option '{name}'"),
+                getopt: true,
+            })
+        }
     }
     Ok(())
 }
@@ -414,7 +481,9 @@ mod tests {
 
     #[test]
     fn getopt_shapes() {
-        let o = p(&["-rn5", "-u", "a", "--unit=b", "-tx", "FOO=bar", "+", "-o", "cat"]);
+        let o = p(&[
+            "-rn5", "-u", "a", "--unit=b", "-tx", "FOO=bar", "+", "-o", "cat",
+        ]);
         assert!(o.reverse);
         assert_eq!(o.lines, Some(Lines::Tail(5)));
         assert_eq!(o.units, ["a", "b"]);
@@ -423,12 +492,24 @@ mod tests {
         assert!(o.quiet, "cat implies quiet");
         let o = p(&["-n", "20", "-b", "-1", "-p", "err..warning"]);
         assert_eq!(o.lines, Some(Lines::Tail(20)));
-        assert_eq!(o.boot, Some(BootSpec { id: None, offset: -1 }));
+        assert_eq!(
+            o.boot,
+            Some(BootSpec {
+                id: None,
+                offset: -1
+            })
+        );
         assert_eq!(o.priorities, Some((3, 4)));
         let o = p(&["-n", "FOO=x", "-b"]);
         assert_eq!(o.lines, Some(Lines::Tail(10)));
         assert_eq!(o.matches, ["FOO=x"]);
-        assert_eq!(o.boot, Some(BootSpec { id: None, offset: 0 }));
+        assert_eq!(
+            o.boot,
+            Some(BootSpec {
+                id: None,
+                offset: 0
+            })
+        );
         let o = p(&["--lines", "--no-pager"]);
         assert_eq!(o.lines, Some(Lines::Tail(10)));
         assert!(parse(&["--bogus".to_string()]).unwrap_err().getopt);

@@ -31,7 +31,9 @@ pub struct Sources {
 }
 
 fn glob(pattern: &str) -> Vec<PathBuf> {
-    let Ok(c) = CString::new(pattern) else { return Vec::new() };
+    let Ok(c) = CString::new(pattern) else {
+        return Vec::new();
+    };
     // SAFETY: zeroed glob_t is the documented initial state.
     let mut g: libc::glob_t = unsafe { std::mem::zeroed() };
     // SAFETY: valid pattern and glob_t; results freed below.
@@ -60,7 +62,11 @@ impl Sources {
                 }
                 files.extend(found);
             }
-            return Ok(Sources { dirs: Vec::new(), files, explicit: true });
+            return Ok(Sources {
+                dirs: Vec::new(),
+                files,
+                explicit: true,
+            });
         }
         if !o.directories.is_empty() {
             for d in &o.directories {
@@ -68,17 +74,27 @@ impl Sources {
                     return Err(format!("Failed to open {}: {}", d.display(), io_reason(&e)));
                 }
             }
-            return Ok(Sources { dirs: o.directories.clone(), files: Vec::new(), explicit: true });
+            return Ok(Sources {
+                dirs: o.directories.clone(),
+                files: Vec::new(),
+                explicit: true,
+            });
         }
         let root = o.root.clone().unwrap_or_else(|| PathBuf::from("/"));
-        let mut dirs: Vec<PathBuf> = crate::journald::storage::journal_roots(&root).into_iter().collect();
+        let mut dirs: Vec<PathBuf> = crate::journald::storage::journal_roots(&root)
+            .into_iter()
+            .collect();
         if o.user {
             if let Ok(rd) = crate::rundir::RunDir::new(o.root.as_deref(), true) {
                 dirs.push(rd.dir.join("journal/log"));
             }
         }
         dirs.retain(|d| d.is_dir());
-        Ok(Sources { dirs, files: Vec::new(), explicit: o.root.is_some() })
+        Ok(Sources {
+            dirs,
+            files: Vec::new(),
+            explicit: o.root.is_some(),
+        })
     }
 
     /// Every journal file, sorted, filtered for `--user`.
@@ -111,7 +127,9 @@ impl Sources {
             }
         }
         let n = good.len();
-        Journal::open_files(&good).map(|j| (j, n)).map_err(|e| format!("Failed to open journal: {e}"))
+        Journal::open_files(&good)
+            .map(|j| (j, n))
+            .map_err(|e| format!("Failed to open journal: {e}"))
     }
 }
 
@@ -124,11 +142,15 @@ fn io_reason(e: &std::io::Error) -> String {
 }
 
 fn collect(dir: &Path, out: &mut BTreeSet<PathBuf>, descend: bool) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in rd.flatten() {
         let path = e.path();
         let name = e.file_name().to_string_lossy().into_owned();
-        let Ok(meta) = std::fs::metadata(&path) else { continue };
+        let Ok(meta) = std::fs::metadata(&path) else {
+            continue;
+        };
         if meta.is_file() && (name.ends_with(".journal") || name.ends_with(".journal~")) {
             out.insert(path);
         } else if meta.is_dir() && descend && Id128::parse(&name).is_ok() {
@@ -139,8 +161,15 @@ fn collect(dir: &Path, out: &mut BTreeSet<PathBuf>, descend: bool) {
 
 /// `--disk-usage`.
 pub fn disk_usage(paths: &[PathBuf]) -> String {
-    let total: u64 = paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.blocks() * 512).sum();
-    format!("Archived and active journals take up {} in the file system.", format_bytes(total))
+    let total: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.blocks() * 512)
+        .sum();
+    format!(
+        "Archived and active journals take up {} in the file system.",
+        format_bytes(total)
+    )
 }
 
 /// The directories holding `paths`, machine-id subdirectories first (the
@@ -165,13 +194,23 @@ fn by_directory(sources: &Sources, paths: &[PathBuf]) -> Vec<PathBuf> {
 /// `--vacuum-size=`, `--vacuum-time=`, `--vacuum-files=`: removes the
 /// oldest *archived* files (never an active `*.journal` without `@`) of
 /// each directory until it fits, printing what journalctl prints.
-pub fn vacuum(sources: &Sources, paths: &[PathBuf], size: Option<u64>, time: Option<u64>, files: Option<u64>) -> Vec<String> {
+pub fn vacuum(
+    sources: &Sources,
+    paths: &[PathBuf],
+    size: Option<u64>,
+    time: Option<u64>,
+    files: Option<u64>,
+) -> Vec<String> {
     let now = crate::journald::storage::now_realtime();
     let mut out = Vec::new();
     for dir in by_directory(sources, paths) {
         let mut usage = crate::journald::storage::dir_usage(&dir);
         let mut total: u64 = usage.iter().map(|f| f.bytes).sum();
-        usage.retain(|f| f.path.file_name().is_some_and(|n| n.to_string_lossy().contains('@')));
+        usage.retain(|f| {
+            f.path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().contains('@'))
+        });
         let mut n_archived = usage.len() as u64;
         let mut freed = 0u64;
         for f in usage {
@@ -183,12 +222,19 @@ pub fn vacuum(sources: &Sources, paths: &[PathBuf], size: Option<u64>, time: Opt
             }
             match std::fs::remove_file(&f.path) {
                 Ok(()) => {
-                    out.push(format!("Deleted archived journal {} ({}).", f.path.display(), format_bytes(f.bytes)));
+                    out.push(format!(
+                        "Deleted archived journal {} ({}).",
+                        f.path.display(),
+                        format_bytes(f.bytes)
+                    ));
                     total = total.saturating_sub(f.bytes);
                     freed += f.bytes;
                     n_archived -= 1;
                 }
-                Err(e) => out.push(format!("Failed to delete archived journal {}: {e}", f.path.display())),
+                Err(e) => out.push(format!(
+                    "Failed to delete archived journal {}: {e}",
+                    f.path.display()
+                )),
             }
         }
         out.push(format!(
@@ -213,7 +259,9 @@ pub fn boots(j: &mut Journal) -> Vec<Boot> {
     let ids = j.unique_values("_BOOT_ID").unwrap_or_default();
     let mut out = Vec::new();
     for v in ids {
-        let Ok(id) = Id128::parse(&String::from_utf8_lossy(&v)) else { continue };
+        let Ok(id) = Id128::parse(&String::from_utf8_lossy(&v)) else {
+            continue;
+        };
         j.flush_matches();
         if j.add_match(format!("_BOOT_ID={id}").as_bytes()).is_err() {
             continue;
@@ -240,7 +288,9 @@ pub fn resolve_boot(boots: &[Boot], id: Option<Id128>, offset: i64) -> Option<Id
         None => boots.len() as i64 - 1,
     };
     let idx = base + offset;
-    (0..boots.len() as i64).contains(&idx).then(|| boots[idx as usize].id)
+    (0..boots.len() as i64)
+        .contains(&idx)
+        .then(|| boots[idx as usize].id)
 }
 
 /// `--list-boots`, a table like journalctl's (no header with `-q`).
@@ -270,9 +320,27 @@ pub fn list_boots(boots: &[Boot], quiet: bool, utc: bool) -> String {
     for (k, r) in all.iter().enumerate() {
         let is_header = !quiet && k == 0;
         if is_header {
-            s.push_str(&format!("{:<w0$} {:<w1$} {:<w2$} {}\n", r[0], r[1], r[2], r[3], w0 = w[0], w1 = w[1], w2 = w[2]));
+            s.push_str(&format!(
+                "{:<w0$} {:<w1$} {:<w2$} {}\n",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2]
+            ));
         } else {
-            s.push_str(&format!("{:>w0$} {:<w1$} {:<w2$} {}\n", r[0], r[1], r[2], r[3], w0 = w[0], w1 = w[1], w2 = w[2]));
+            s.push_str(&format!(
+                "{:>w0$} {:<w1$} {:<w2$} {}\n",
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                w0 = w[0],
+                w1 = w[1],
+                w2 = w[2]
+            ));
         }
     }
     s

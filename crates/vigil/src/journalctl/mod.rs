@@ -126,7 +126,13 @@ fn run(o: &Options) -> Result<u8, String> {
         return Ok(0);
     }
     if o.vacuum_size.is_some() || o.vacuum_time.is_some() || o.vacuum_files.is_some() {
-        for line in files::vacuum(&sources, &paths, o.vacuum_size, o.vacuum_time, o.vacuum_files) {
+        for line in files::vacuum(
+            &sources,
+            &paths,
+            o.vacuum_size,
+            o.vacuum_time,
+            o.vacuum_files,
+        ) {
             eprintln!("{line}");
         }
         return Ok(0);
@@ -139,7 +145,10 @@ fn run(o: &Options) -> Result<u8, String> {
     }
     if let Some(field) = &o.field {
         let mut out = std::io::stdout().lock();
-        for v in j.unique_values(field).map_err(|e| format!("Failed to query unique data objects: {e}"))? {
+        for v in j
+            .unique_values(field)
+            .map_err(|e| format!("Failed to query unique data objects: {e}"))?
+        {
             let _ = out.write_all(&v);
             let _ = out.write_all(b"\n");
         }
@@ -154,12 +163,16 @@ fn run(o: &Options) -> Result<u8, String> {
     let since = o
         .since
         .as_deref()
-        .map(|s| time::parse_timestamp(s, now).ok_or_else(|| format!("Failed to parse timestamp: {s}")))
+        .map(|s| {
+            time::parse_timestamp(s, now).ok_or_else(|| format!("Failed to parse timestamp: {s}"))
+        })
         .transpose()?;
     let until = o
         .until
         .as_deref()
-        .map(|s| time::parse_timestamp(s, now).ok_or_else(|| format!("Failed to parse timestamp: {s}")))
+        .map(|s| {
+            time::parse_timestamp(s, now).ok_or_else(|| format!("Failed to parse timestamp: {s}"))
+        })
         .transpose()?;
     if let (Some(s), Some(u)) = (since, until) {
         if s > u {
@@ -198,7 +211,10 @@ fn is_glob(s: &str) -> bool {
 
 /// `fnmatch()` without flags, for unit globs.
 fn fnmatch(pattern: &str, name: &str) -> bool {
-    let (Ok(p), Ok(n)) = (std::ffi::CString::new(pattern), std::ffi::CString::new(name)) else {
+    let (Ok(p), Ok(n)) = (
+        std::ffi::CString::new(pattern),
+        std::ffi::CString::new(name),
+    ) else {
         return false;
     };
     // SAFETY: two valid C strings.
@@ -206,7 +222,8 @@ fn fnmatch(pattern: &str, name: &str) -> bool {
 }
 
 fn add(j: &mut Journal, m: &str) -> Result<(), String> {
-    j.add_match(m.as_bytes()).map_err(|_| format!("Failed to add match '{m}': Invalid argument"))
+    j.add_match(m.as_bytes())
+        .map_err(|_| format!("Failed to add match '{m}': Invalid argument"))
 }
 
 /// journalctl's `add_matches_for_unit()` / `add_matches_for_user_unit()`.
@@ -216,8 +233,14 @@ fn unit_matches(j: &mut Journal, unit: &str, user: bool) -> Result<(), String> {
         for (m, extra) in [
             (format!("_SYSTEMD_USER_UNIT={unit}"), vec![uid.clone()]),
             (format!("USER_UNIT={unit}"), vec![uid.clone()]),
-            (format!("COREDUMP_USER_UNIT={unit}"), vec![uid.clone(), "_UID=0".into()]),
-            (format!("OBJECT_SYSTEMD_USER_UNIT={unit}"), vec![uid.clone(), "_UID=0".into()]),
+            (
+                format!("COREDUMP_USER_UNIT={unit}"),
+                vec![uid.clone(), "_UID=0".into()],
+            ),
+            (
+                format!("OBJECT_SYSTEMD_USER_UNIT={unit}"),
+                vec![uid.clone(), "_UID=0".into()],
+            ),
         ] {
             add(j, &m)?;
             for e in extra {
@@ -254,9 +277,21 @@ fn unit_matches(j: &mut Journal, unit: &str, user: bool) -> Result<(), String> {
 /// Unit names present in the journal that match `patterns`.
 fn possible_units(j: &mut Journal, patterns: &[String], user: bool) -> Vec<String> {
     let fields: &[&str] = if user {
-        &["_SYSTEMD_USER_UNIT", "USER_UNIT", "COREDUMP_USER_UNIT", "OBJECT_SYSTEMD_USER_UNIT", "_SYSTEMD_USER_SLICE"]
+        &[
+            "_SYSTEMD_USER_UNIT",
+            "USER_UNIT",
+            "COREDUMP_USER_UNIT",
+            "OBJECT_SYSTEMD_USER_UNIT",
+            "_SYSTEMD_USER_SLICE",
+        ]
     } else {
-        &["_SYSTEMD_UNIT", "COREDUMP_UNIT", "UNIT", "OBJECT_SYSTEMD_UNIT", "_SYSTEMD_SLICE"]
+        &[
+            "_SYSTEMD_UNIT",
+            "COREDUMP_UNIT",
+            "UNIT",
+            "OBJECT_SYSTEMD_UNIT",
+            "_SYSTEMD_SLICE",
+        ]
     };
     let mut found = std::collections::BTreeSet::new();
     for f in fields {
@@ -271,7 +306,14 @@ fn possible_units(j: &mut Journal, patterns: &[String], user: bool) -> Vec<Strin
 }
 
 fn add_matches(j: &mut Journal, o: &Options, sources: &Sources) -> Result<(), String> {
-    let boot = if o.dmesg && o.boot.is_none() { Some(args::BootSpec { id: None, offset: 0 }) } else { o.boot.clone() };
+    let boot = if o.dmesg && o.boot.is_none() {
+        Some(args::BootSpec {
+            id: None,
+            offset: 0,
+        })
+    } else {
+        o.boot.clone()
+    };
     if let Some(b) = boot {
         let id = if b.id.is_none() && b.offset == 0 && !sources.explicit {
             Id128::boot_id().map_err(|e| format!("Failed to get boot id: {e}"))?
@@ -344,7 +386,8 @@ fn add_matches(j: &mut Journal, o: &Options, sources: &Sources) -> Result<(), St
         } else if m.contains('=') {
             add(j, m)?;
         } else if m.starts_with('/') {
-            let p = std::fs::canonicalize(m).map_err(|e| format!("Couldn't canonicalize path {m}: {e}"))?;
+            let p = std::fs::canonicalize(m)
+                .map_err(|e| format!("Couldn't canonicalize path {m}: {e}"))?;
             add(j, &format!("_EXE={}", p.display()))?;
         } else {
             return Err(format!("Failed to add match '{m}': Invalid argument"));
@@ -357,7 +400,9 @@ fn compile_grep(o: &Options) -> Result<Option<regex_lite::Regex>, String> {
     let Some(p) = &o.grep else { return Ok(None) };
     // journalctl's default: case-insensitive unless the pattern has an
     // upper-case letter.
-    let sensitive = o.case_sensitive.unwrap_or_else(|| p.chars().any(char::is_uppercase));
+    let sensitive = o
+        .case_sensitive
+        .unwrap_or_else(|| p.chars().any(char::is_uppercase));
     regex_lite::RegexBuilder::new(p)
         .case_insensitive(!sensitive)
         .build()
@@ -395,11 +440,14 @@ impl Show<'_> {
         // The first entry, positioned as journalctl positions.
         let pending: Option<Entry>;
         if let Some(c) = o.cursor.as_deref().or(o.after_cursor.as_deref()) {
-            let cursor = Cursor::parse(c).map_err(|_| "Failed to seek to cursor: Invalid argument".to_string())?;
+            let cursor = Cursor::parse(c)
+                .map_err(|_| "Failed to seek to cursor: Invalid argument".to_string())?;
             j.seek_cursor(&cursor);
             let first = self.step(j, forward);
             pending = match first {
-                Some(e) if o.after_cursor.is_some() && same_entry(&e, &cursor) => self.step(j, forward),
+                Some(e) if o.after_cursor.is_some() && same_entry(&e, &cursor) => {
+                    self.step(j, forward)
+                }
                 other => other,
             };
         } else if let (Some(s), true) = (self.since, forward) {
@@ -443,7 +491,11 @@ impl Show<'_> {
             }
         }
         let _ = out.flush();
-        Ok(if self.grep.is_some() && self.shown == 0 { 1 } else { 0 })
+        Ok(if self.grep.is_some() && self.shown == 0 {
+            1
+        } else {
+            0
+        })
     }
 
     /// Prints entries starting with `first` until the journal ends, a
@@ -501,7 +553,9 @@ impl Show<'_> {
     fn accept(&self, e: &Entry) -> bool {
         match &self.grep {
             None => true,
-            Some(re) => e.field("MESSAGE").is_some_and(|m| re.is_match(&String::from_utf8_lossy(m))),
+            Some(re) => e
+                .field("MESSAGE")
+                .is_some_and(|m| re.is_match(&String::from_utf8_lossy(m))),
         }
     }
 
@@ -516,7 +570,12 @@ impl Show<'_> {
     }
 
     /// `-f`: print what arrives until stdout goes away.
-    fn follow(&mut self, j: &mut Journal, sources: &Sources, out: &mut impl Write) -> Result<u8, String> {
+    fn follow(
+        &mut self,
+        j: &mut Journal,
+        sources: &Sources,
+        out: &mut impl Write,
+    ) -> Result<u8, String> {
         let mut known = sources.paths(self.o.user);
         let mut pause = Duration::from_millis(10);
         loop {
@@ -538,7 +597,7 @@ impl Show<'_> {
             } else if j.refresh().is_err() {
                 continue;
             }
-            let last = self.current.clone();
+            let last = self.current;
             let mut first = self.step(j, true);
             if let (Some(e), Some(c)) = (&first, &last) {
                 if same_entry(e, c) {
@@ -549,7 +608,11 @@ impl Show<'_> {
             if first.is_some() {
                 self.drain(j, out, first, None, true)?;
             }
-            pause = if self.shown > before { Duration::from_millis(10) } else { (pause * 2).min(Duration::from_millis(250)) };
+            pause = if self.shown > before {
+                Duration::from_millis(10)
+            } else {
+                (pause * 2).min(Duration::from_millis(250))
+            };
         }
     }
 }
@@ -568,13 +631,21 @@ fn step(j: &mut Journal, forward: bool) -> Option<Entry> {
 
 fn same_entry(e: &Entry, c: &Cursor) -> bool {
     let ec = e.cursor();
-    ec.seqnum_id == c.seqnum_id && ec.seqnum == c.seqnum && ec.xor_hash.is_some_and(|x| c.xor_hash.is_none_or(|y| x == y))
+    ec.seqnum_id == c.seqnum_id
+        && ec.seqnum == c.seqnum
+        && ec
+            .xor_hash
+            .is_some_and(|x| c.xor_hash.is_none_or(|y| x == y))
 }
 
 /// Waits up to `pause` and reports whether stdout's reader went away.
 fn stdout_closed(pause: Duration) -> bool {
     let fd = std::io::stdout().as_raw_fd();
-    let mut p = libc::pollfd { fd, events: 0, revents: 0 };
+    let mut p = libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    };
     // SAFETY: one valid pollfd.
     let r = unsafe { libc::poll(&mut p, 1, pause.as_millis() as libc::c_int) };
     r > 0 && p.revents & (libc::POLLERR | libc::POLLHUP) != 0

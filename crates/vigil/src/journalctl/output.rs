@@ -82,7 +82,15 @@ impl Mode {
     /// Modes whose output is data for programs: journalctl turns `--quiet`
     /// on for them (no "-- No entries --", no boot separators).
     pub fn implies_quiet(self) -> bool {
-        matches!(self, Mode::Export | Mode::Json | Mode::JsonPretty | Mode::JsonSse | Mode::JsonSeq | Mode::Cat)
+        matches!(
+            self,
+            Mode::Export
+                | Mode::Json
+                | Mode::JsonPretty
+                | Mode::JsonSse
+                | Mode::JsonSeq
+                | Mode::Cat
+        )
     }
 }
 
@@ -112,7 +120,14 @@ pub fn printable_nl(b: &[u8]) -> bool {
 
 /// systemd's `FORMAT_BYTES()`: `20B`, `4.8K`, `8.0M`.
 pub fn format_bytes(t: u64) -> String {
-    const UNITS: [(&str, u32); 6] = [("E", 60), ("P", 50), ("T", 40), ("G", 30), ("M", 20), ("K", 10)];
+    const UNITS: [(&str, u32); 6] = [
+        ("E", 60),
+        ("P", 50),
+        ("T", 40),
+        ("G", 30),
+        ("M", 20),
+        ("K", 10),
+    ];
     for (i, (suffix, shift)) in UNITS.iter().enumerate() {
         let factor = 1u64 << shift;
         if t >= factor {
@@ -206,7 +221,10 @@ fn print_multiline(out: &mut impl Write, prefix: usize, message: &[u8]) -> io::R
     let mut pos = 0;
     let mut line = 0;
     while pos < message.len() {
-        let end = message[pos..].iter().position(|&b| b == b'\n').map_or(message.len(), |e| pos + e);
+        let end = message[pos..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(message.len(), |e| pos + e);
         if line > 0 {
             out.write_all(&vec![b' '; prefix])?;
         }
@@ -227,7 +245,12 @@ fn split(payload: &[u8]) -> (&[u8], &[u8]) {
 
 /// The last value of `name` (journalctl's field parsing keeps the last).
 fn last<'a>(e: &'a Entry, name: &str) -> Option<&'a [u8]> {
-    e.data.iter().rev().map(|d| split(d)).find(|(n, _)| *n == name.as_bytes()).map(|(_, v)| v)
+    e.data
+        .iter()
+        .rev()
+        .map(|d| split(d))
+        .find(|(n, _)| *n == name.as_bytes())
+        .map(|(_, v)| v)
 }
 
 /// `VALID_REALTIME`/`VALID_MONOTONIC`-checked number field.
@@ -239,14 +262,23 @@ fn number(v: Option<&[u8]>, max: u64) -> Option<u64> {
 /// The timestamps journalctl shows: `(realtime, monotonic, boot)`.
 pub fn dual_timestamp(e: &Entry) -> (u64, u64, Id128) {
     // USEC_TIMESTAMP_FORMATTABLE_MAX (year 9999) bounds a valid realtime.
-    let realtime = number(last(e, "_SOURCE_REALTIME_TIMESTAMP"), 253_402_214_400_000_000).unwrap_or(e.realtime);
-    let monotonic = number(last(e, "_SOURCE_MONOTONIC_TIMESTAMP"), u64::MAX - 1).unwrap_or(e.monotonic);
+    let realtime = number(
+        last(e, "_SOURCE_REALTIME_TIMESTAMP"),
+        253_402_214_400_000_000,
+    )
+    .unwrap_or(e.realtime);
+    let monotonic =
+        number(last(e, "_SOURCE_MONOTONIC_TIMESTAMP"), u64::MAX - 1).unwrap_or(e.monotonic);
     (realtime, monotonic, e.boot_id)
 }
 
 impl Printer {
     pub fn new(mode: Mode, flags: Flags) -> Printer {
-        Printer { mode, flags, previous: None }
+        Printer {
+            mode,
+            flags,
+            previous: None,
+        }
     }
 
     fn wanted(&self, name: &[u8]) -> bool {
@@ -299,15 +331,26 @@ impl Printer {
                 let s = strftime("%Y-%m-%dT%H:%M:%S", rt, utc);
                 format!("{s}.{:06}{}", rt % 1_000_000, strftime("%z", rt, utc))
             }
-            Mode::ShortPrecise => format!("{}.{:06}", strftime("%b %d %H:%M:%S", rt, utc), rt % 1_000_000),
+            Mode::ShortPrecise => format!(
+                "{}.{:06}",
+                strftime("%b %d %H:%M:%S", rt, utc),
+                rt % 1_000_000
+            ),
             _ => strftime("%b %d %H:%M:%S", rt, utc),
         }
     }
 
     fn short(&self, e: &Entry, ts: (u64, u64, Id128), out: &mut impl Write) -> io::Result<()> {
-        let Some(message) = last(e, "MESSAGE") else { return Ok(()) };
-        let shall = |v: &[u8]| self.flags.all || (v.len() < PRINT_CHAR_THRESHOLD && printable_nl(v));
-        let message = if self.flags.all { message.to_vec() } else { strip_tab_ansi(message) };
+        let Some(message) = last(e, "MESSAGE") else {
+            return Ok(());
+        };
+        let shall =
+            |v: &[u8]| self.flags.all || (v.len() < PRINT_CHAR_THRESHOLD && printable_nl(v));
+        let message = if self.flags.all {
+            message.to_vec()
+        } else {
+            strip_tab_ansi(message)
+        };
         let mut line = Vec::new();
         let stamp = self.timestamp(ts);
         line.extend_from_slice(stamp.as_bytes());
@@ -345,7 +388,10 @@ impl Printer {
             // Not counted in the indentation, as in journalctl.
             line.extend_from_slice(b" unknown");
         }
-        if let Some(pid) = last(e, "_PID").filter(|v| shall(v)).or_else(|| last(e, "SYSLOG_PID").filter(|v| shall(v))) {
+        if let Some(pid) = last(e, "_PID")
+            .filter(|v| shall(v))
+            .or_else(|| last(e, "SYSLOG_PID").filter(|v| shall(v)))
+        {
             line.push(b'[');
             line.extend_from_slice(pid);
             line.push(b']');
@@ -361,7 +407,12 @@ impl Printer {
     }
 
     fn verbose(&self, e: &Entry, realtime: u64, out: &mut impl Write) -> io::Result<()> {
-        writeln!(out, "{} [{}]", format_timestamp_us(realtime, self.flags.utc), e.cursor())?;
+        writeln!(
+            out,
+            "{} [{}]",
+            format_timestamp_us(realtime, self.flags.utc),
+            e.cursor()
+        )?;
         for d in &e.data {
             let (name, value) = split(d);
             if !self.wanted(name) {
@@ -413,10 +464,11 @@ impl Printer {
 
     fn json(&self, e: &Entry, out: &mut impl Write) -> io::Result<()> {
         let mut members: Vec<(Vec<u8>, Vec<Vec<u8>>)> = Vec::new();
-        let mut add = |name: &[u8], value: Vec<u8>| match members.iter_mut().find(|(n, _)| n == name) {
-            Some((_, vs)) => vs.push(value),
-            None => members.push((name.to_vec(), vec![value])),
-        };
+        let mut add =
+            |name: &[u8], value: Vec<u8>| match members.iter_mut().find(|(n, _)| n == name) {
+                Some((_, vs)) => vs.push(value),
+                None => members.push((name.to_vec(), vec![value])),
+            };
         let all = self.flags.all;
         let encode = |name: &[u8], v: &[u8]| -> Vec<u8> {
             if !all && name.len() + 1 + v.len() >= JSON_THRESHOLD {
@@ -428,9 +480,18 @@ impl Printer {
                 format!("[{}]", nums.join(",")).into_bytes()
             }
         };
-        add(b"__CURSOR", encode(b"__CURSOR", e.cursor().to_string().as_bytes()));
-        add(b"__REALTIME_TIMESTAMP", encode(b"", e.realtime.to_string().as_bytes()));
-        add(b"__MONOTONIC_TIMESTAMP", encode(b"", e.monotonic.to_string().as_bytes()));
+        add(
+            b"__CURSOR",
+            encode(b"__CURSOR", e.cursor().to_string().as_bytes()),
+        );
+        add(
+            b"__REALTIME_TIMESTAMP",
+            encode(b"", e.realtime.to_string().as_bytes()),
+        );
+        add(
+            b"__MONOTONIC_TIMESTAMP",
+            encode(b"", e.monotonic.to_string().as_bytes()),
+        );
         add(b"_BOOT_ID", encode(b"", e.boot_id.to_hex().as_bytes()));
         for d in &e.data {
             let (name, value) = split(d);
@@ -559,6 +620,9 @@ mod tests {
 
     #[test]
     fn json_escapes() {
-        assert_eq!(json_string(b"a\"b\\c\nd\te\x01"), b"\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+        assert_eq!(
+            json_string(b"a\"b\\c\nd\te\x01"),
+            b"\"a\\\"b\\\\c\\nd\\te\\u0001\""
+        );
     }
 }

@@ -42,7 +42,9 @@ fn tm_of(t: i64, utc: bool) -> libc::tm {
 /// `strftime(fmt)` of `usec` (µs since the epoch).
 pub fn strftime(fmt: &str, usec: u64, utc: bool) -> String {
     let tm = tm_of((usec / USEC_PER_SEC) as i64, utc);
-    let Ok(cfmt) = CString::new(fmt) else { return String::new() };
+    let Ok(cfmt) = CString::new(fmt) else {
+        return String::new();
+    };
     let mut buf = [0u8; 256];
     // SAFETY: buffer and format are valid; strftime never writes past len.
     let n = unsafe { libc::strftime(buf.as_mut_ptr().cast(), buf.len(), cfmt.as_ptr(), &tm) };
@@ -51,13 +53,21 @@ pub fn strftime(fmt: &str, usec: u64, utc: bool) -> String {
 
 /// systemd's `format_timestamp()`: `Wed 2026-11-25 16:16:19 UTC`.
 pub fn format_timestamp(usec: u64, utc: bool) -> String {
-    let zone = if utc { "UTC".to_string() } else { strftime("%Z", usec, false) };
+    let zone = if utc {
+        "UTC".to_string()
+    } else {
+        strftime("%Z", usec, false)
+    };
     format!("{} {zone}", strftime("%a %Y-%m-%d %H:%M:%S", usec, utc))
 }
 
 /// systemd's `format_timestamp_us()`: with microseconds.
 pub fn format_timestamp_us(usec: u64, utc: bool) -> String {
-    let zone = if utc { "UTC".to_string() } else { strftime("%Z", usec, false) };
+    let zone = if utc {
+        "UTC".to_string()
+    } else {
+        strftime("%Z", usec, false)
+    };
     format!(
         "{}.{:06} {zone}",
         strftime("%a %Y-%m-%d %H:%M:%S", usec, utc),
@@ -108,7 +118,15 @@ fn midnight(now: u64, offset_days: i32) -> Option<u64> {
     (r >= 0).then(|| r as u64 * USEC_PER_SEC)
 }
 
-const WEEKDAYS: [&str; 7] = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"];
+const WEEKDAYS: [&str; 7] = [
+    "sunday",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+];
 
 /// Parses a timestamp relative to `now` (µs). `None`: not a timestamp.
 pub fn parse_timestamp(text: &str, now: u64) -> Option<u64> {
@@ -122,7 +140,7 @@ pub fn parse_timestamp(text: &str, now: u64) -> Option<u64> {
     }
     if let Some(epoch) = t.strip_prefix('@') {
         let secs: f64 = epoch.parse().ok()?;
-        return (secs >= 0.0).then(|| (secs * 1e6) as u64);
+        return (secs >= 0.0).then_some((secs * 1e6) as u64);
     }
     if let Some(span) = t.strip_prefix('+') {
         return Some(now.saturating_add(parse_sec(span).ok()?.0));
@@ -144,7 +162,10 @@ pub fn parse_timestamp(text: &str, now: u64) -> Option<u64> {
     let mut weekday = None;
     if let Some((first, after)) = rest.split_once(' ') {
         let w = first.to_ascii_lowercase();
-        if let Some(i) = WEEKDAYS.iter().position(|d| *d == w || (w.len() == 3 && d.starts_with(&w))) {
+        if let Some(i) = WEEKDAYS
+            .iter()
+            .position(|d| *d == w || (w.len() == 3 && d.starts_with(&w)))
+        {
             weekday = Some(i as i32);
             rest = after.trim_start();
         }
@@ -205,7 +226,8 @@ pub fn parse_timestamp(text: &str, now: u64) -> Option<u64> {
 }
 
 fn digits(s: &str) -> Option<i32> {
-    (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit())).then(|| s.parse().ok())?
+    (!s.is_empty() && s.len() <= 4 && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())?
 }
 
 #[cfg(test)]
@@ -219,14 +241,23 @@ mod tests {
     #[test]
     fn absolute_and_relative() {
         assert_eq!(utc("2023-11-14 22:13:20 UTC"), Some(1_700_000_000_000_000));
-        assert_eq!(utc("2023-11-14T22:13:20.5 UTC"), Some(1_700_000_000_500_000));
-        assert_eq!(utc("Tue 2023-11-14 22:13:20 UTC"), Some(1_700_000_000_000_000));
+        assert_eq!(
+            utc("2023-11-14T22:13:20.5 UTC"),
+            Some(1_700_000_000_500_000)
+        );
+        assert_eq!(
+            utc("Tue 2023-11-14 22:13:20 UTC"),
+            Some(1_700_000_000_000_000)
+        );
         assert_eq!(utc("Wed 2023-11-14 22:13:20 UTC"), None);
         assert_eq!(utc("2023-11-14 UTC"), Some(1_699_920_000_000_000));
         assert_eq!(utc("now"), Some(1_700_000_000_000_000));
         assert_eq!(utc("-1h"), Some(1_700_000_000_000_000 - 3_600_000_000));
         assert_eq!(utc("+5min"), Some(1_700_000_000_000_000 + 300_000_000));
-        assert_eq!(utc("2 hours ago"), Some(1_700_000_000_000_000 - 7_200_000_000));
+        assert_eq!(
+            utc("2 hours ago"),
+            Some(1_700_000_000_000_000 - 7_200_000_000)
+        );
         assert_eq!(utc("@1700000000"), Some(1_700_000_000_000_000));
         assert_eq!(utc("garbage"), None);
         assert_eq!(utc("2023-13-01"), None);

@@ -111,7 +111,9 @@ pub fn config_files(root: &Path) -> Vec<PathBuf> {
         "usr/lib/systemd/journald.conf.d",
         "lib/systemd/journald.conf.d",
     ] {
-        let Ok(rd) = std::fs::read_dir(root.join(dir)) else { continue };
+        let Ok(rd) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
         for e in rd.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
             if name.ends_with(".conf") && !dropins.contains_key(&name) {
@@ -132,7 +134,10 @@ pub fn load(root: &Path) -> (Config, Vec<ConfigWarning>) {
         let text = match std::fs::read(&path) {
             Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
             Err(e) => {
-                warnings.push(ConfigWarning(format!("{}: cannot read: {e}", path.display())));
+                warnings.push(ConfigWarning(format!(
+                    "{}: cannot read: {e}",
+                    path.display()
+                )));
                 continue;
             }
         };
@@ -163,9 +168,8 @@ pub fn apply(c: &mut Config, key: &str, value: &str) -> Result<(), String> {
         }
         parse_size(v, 1024).map(Some).map_err(|e| e.to_string())
     };
-    let span = |v: &str| -> Result<u64, String> {
-        parse_sec(v).map(|u| u.0).map_err(|e| e.to_string())
-    };
+    let span =
+        |v: &str| -> Result<u64, String> { parse_sec(v).map(|u| u.0).map_err(|e| e.to_string()) };
     match key {
         "Storage" => {
             c.storage = match value {
@@ -200,9 +204,9 @@ pub fn apply(c: &mut Config, key: &str, value: &str) -> Result<(), String> {
         // (forwarding, compression, sealing, audit): no warning, as on a
         // systemd machine the same file must not produce noise.
         "Compress" | "Seal" | "SplitMode" | "ForwardToSyslog" | "ForwardToKMsg"
-        | "ForwardToConsole" | "ForwardToWall" | "TTYPath" | "MaxLevelSyslog"
-        | "MaxLevelKMsg" | "MaxLevelConsole" | "MaxLevelWall" | "ReadKMsg" | "Audit"
-        | "SystemMaxFiles" | "RuntimeMaxFiles" | "MaxFileSec" => {}
+        | "ForwardToConsole" | "ForwardToWall" | "TTYPath" | "MaxLevelSyslog" | "MaxLevelKMsg"
+        | "MaxLevelConsole" | "MaxLevelWall" | "ReadKMsg" | "Audit" | "SystemMaxFiles"
+        | "RuntimeMaxFiles" | "MaxFileSec" => {}
         _ => return Err("unknown setting".into()),
     }
     Ok(())
@@ -212,8 +216,12 @@ pub fn apply(c: &mut Config, key: &str, value: &str) -> Result<(), String> {
 /// `fs_size` bytes, completed with what the configuration fixed.
 pub fn effective_limits(configured: SizeLimits, fs_size: u64) -> (u64, u64, u64) {
     const CAP: u64 = 4 * 1024 * 1024 * 1024;
-    let max_use = configured.max_use.unwrap_or_else(|| (fs_size / 10).min(CAP));
-    let keep_free = configured.keep_free.unwrap_or_else(|| (fs_size * 15 / 100).min(CAP));
+    let max_use = configured
+        .max_use
+        .unwrap_or_else(|| (fs_size / 10).min(CAP));
+    let keep_free = configured
+        .keep_free
+        .unwrap_or_else(|| (fs_size * 15 / 100).min(CAP));
     let max_file = configured
         .max_file_size
         .unwrap_or_else(|| (max_use / 8).min(128 * 1024 * 1024));

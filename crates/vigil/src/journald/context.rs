@@ -56,27 +56,31 @@ impl ProcInfo {
         let exe = std::fs::read_link(format!("{base}/exe"))
             .ok()
             .map(|p| p.to_string_lossy().into_owned());
-        let cmdline = std::fs::read(format!("{base}/cmdline")).ok().and_then(|mut b| {
-            // Arguments are NUL-separated; journald joins them with spaces.
-            while b.last() == Some(&0) {
-                b.pop();
-            }
-            for c in b.iter_mut() {
-                if *c == 0 {
-                    *c = b' ';
+        let cmdline = std::fs::read(format!("{base}/cmdline"))
+            .ok()
+            .and_then(|mut b| {
+                // Arguments are NUL-separated; journald joins them with spaces.
+                while b.last() == Some(&0) {
+                    b.pop();
                 }
-            }
-            (!b.is_empty()).then_some(b)
-        });
+                for c in b.iter_mut() {
+                    if *c == 0 {
+                        *c = b' ';
+                    }
+                }
+                (!b.is_empty()).then_some(b)
+            });
         let cap_effective = std::fs::read_to_string(format!("{base}/status"))
             .ok()
             .and_then(|s| {
-                s.lines()
-                    .find_map(|l| l.strip_prefix("CapEff:"))
-                    .map(|v| {
-                        let v = v.trim().trim_start_matches('0');
-                        if v.is_empty() { "0".to_string() } else { v.to_string() }
-                    })
+                s.lines().find_map(|l| l.strip_prefix("CapEff:")).map(|v| {
+                    let v = v.trim().trim_start_matches('0');
+                    if v.is_empty() {
+                        "0".to_string()
+                    } else {
+                        v.to_string()
+                    }
+                })
             });
         let cgroup = std::fs::read_to_string(format!("{base}/cgroup"))
             .ok()
@@ -234,14 +238,20 @@ mod tests {
     #[test]
     fn cgroup_lines_and_units() {
         let v2 = "0::/system.slice/web.service\n";
-        assert_eq!(cgroup_path(v2).as_deref(), Some("/system.slice/web.service"));
+        assert_eq!(
+            cgroup_path(v2).as_deref(),
+            Some("/system.slice/web.service")
+        );
         let hybrid = "1:name=systemd:/system.slice/a.service\n0::/\n";
         assert_eq!(cgroup_path(hybrid).as_deref(), Some("/"));
         let v1 = "2:cpu:/\n1:name=systemd:/system.slice/a.service\n";
         assert_eq!(cgroup_path(v1).as_deref(), Some("/system.slice/a.service"));
         assert_eq!(
             unit_of_cgroup("/system.slice/system-getty.slice/getty@tty1.service/x"),
-            (Some("system-getty.slice".into()), Some("getty@tty1.service".into()))
+            (
+                Some("system-getty.slice".into()),
+                Some("getty@tty1.service".into())
+            )
         );
         assert_eq!(unit_of_cgroup("/"), (None, None));
         assert_eq!(unit_of_cgroup("/process_api/abc"), (None, None));
@@ -250,7 +260,10 @@ mod tests {
     #[test]
     fn registry_is_bounded() {
         let mut r = Registry::default();
-        let a = Attribution { unit: "x.service".into(), invocation_id: None };
+        let a = Attribution {
+            unit: "x.service".into(),
+            invocation_id: None,
+        };
         // Pids far above pid_max never exist, so they count as dead.
         for p in 0..(REGISTRY_MAX as i32 + 10) {
             r.register(10_000_000 + p, a.clone());

@@ -101,7 +101,12 @@ impl Dispatcher {
         } else {
             (info.as_ref().and_then(|i| i.unit.clone()), None)
         };
-        Origin { creds, info, unit, invocation_id }
+        Origin {
+            creds,
+            info,
+            unit,
+            invocation_id,
+        }
     }
 
     /// Stores one message with `fields` from `origin` at `priority`
@@ -121,7 +126,13 @@ impl Dispatcher {
         if self.limiter.enabled() {
             let available = self.storage.as_mut().map_or(0, |s| s.available());
             let mut evicted = Vec::new();
-            let verdict = self.limiter.test(&origin.source(), priority & 7, now_monotonic(), available, &mut evicted);
+            let verdict = self.limiter.test(
+                &origin.source(),
+                priority & 7,
+                now_monotonic(),
+                available,
+                &mut evicted,
+            );
             for r in evicted {
                 self.note_suppressed(&r);
             }
@@ -129,7 +140,10 @@ impl Dispatcher {
                 Verdict::Suppress => return,
                 Verdict::Pass { reported: 0 } => {}
                 Verdict::Pass { reported } => {
-                    let r = Report { source: origin.source(), suppressed: reported };
+                    let r = Report {
+                        source: origin.source(),
+                        suppressed: reported,
+                    };
                     self.note_suppressed(&r);
                 }
             }
@@ -137,7 +151,13 @@ impl Dispatcher {
         self.store(fields, origin, source_time, object);
     }
 
-    fn store(&mut self, mut fields: Vec<(&str, Vec<u8>)>, origin: &Origin, source_time: Option<u64>, object: Option<(i32, Origin)>) {
+    fn store(
+        &mut self,
+        mut fields: Vec<(&str, Vec<u8>)>,
+        origin: &Origin,
+        source_time: Option<u64>,
+        object: Option<(i32, Origin)>,
+    ) {
         self.trusted(&mut fields, origin, "");
         if let Some((pid, o)) = object {
             fields.push(("OBJECT_PID", pid.to_string().into_bytes()));
@@ -146,13 +166,22 @@ impl Dispatcher {
         if let Some(t) = source_time {
             fields.push(("_SOURCE_REALTIME_TIMESTAMP", t.to_string().into_bytes()));
         }
-        let Some(storage) = self.storage.as_mut() else { return };
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
         fields.push(("_BOOT_ID", storage.boot_id().to_hex().into_bytes()));
         fields.push(("_MACHINE_ID", storage.machine_id().to_hex().into_bytes()));
         if !self.hostname.is_empty() {
             fields.push(("_HOSTNAME", self.hostname.clone()));
         }
-        fields.push(("_RUNTIME_SCOPE", if self.user { b"user".to_vec() } else { b"system".to_vec() }));
+        fields.push((
+            "_RUNTIME_SCOPE",
+            if self.user {
+                b"user".to_vec()
+            } else {
+                b"system".to_vec()
+            },
+        ));
         let refs: Vec<(&str, &[u8])> = fields.iter().map(|(n, v)| (*n, v.as_slice())).collect();
         storage.append(now_realtime(), now_monotonic(), &refs);
         self.stored += 1;
@@ -182,19 +211,29 @@ impl Dispatcher {
                 fields.push((name("_CMDLINE", "OBJECT_CMDLINE"), v.clone()));
             }
             if let Some(v) = &i.cap_effective {
-                fields.push((name("_CAP_EFFECTIVE", "OBJECT_CAP_EFFECTIVE"), v.clone().into_bytes()));
+                fields.push((
+                    name("_CAP_EFFECTIVE", "OBJECT_CAP_EFFECTIVE"),
+                    v.clone().into_bytes(),
+                ));
             }
             if let Some(v) = &i.cgroup {
-                fields.push((name("_SYSTEMD_CGROUP", "OBJECT_SYSTEMD_CGROUP"), v.clone().into_bytes()));
+                fields.push((
+                    name("_SYSTEMD_CGROUP", "OBJECT_SYSTEMD_CGROUP"),
+                    v.clone().into_bytes(),
+                ));
             }
             if let Some(v) = &i.slice {
-                fields.push((name("_SYSTEMD_SLICE", "OBJECT_SYSTEMD_SLICE"), v.clone().into_bytes()));
+                fields.push((
+                    name("_SYSTEMD_SLICE", "OBJECT_SYSTEMD_SLICE"),
+                    v.clone().into_bytes(),
+                ));
             }
         }
         if let Some(u) = &o.unit {
             // A unit the cgroup names is a system unit; one the (user)
             // manager vouched for is a user unit in --user mode.
-            let from_cgroup = o.info.as_ref().and_then(|i| i.unit.as_ref()) == Some(u) && o.invocation_id.is_none();
+            let from_cgroup = o.info.as_ref().and_then(|i| i.unit.as_ref()) == Some(u)
+                && o.invocation_id.is_none();
             let user_unit = self.user && !from_cgroup;
             let field = match (object, user_unit) {
                 (false, false) => "_SYSTEMD_UNIT",
@@ -205,7 +244,10 @@ impl Dispatcher {
             fields.push((field, u.clone().into_bytes()));
         }
         if let Some(id) = &o.invocation_id {
-            fields.push((name("_SYSTEMD_INVOCATION_ID", "OBJECT_SYSTEMD_INVOCATION_ID"), id.clone().into_bytes()));
+            fields.push((
+                name("_SYSTEMD_INVOCATION_ID", "OBJECT_SYSTEMD_INVOCATION_ID"),
+                id.clone().into_bytes(),
+            ));
         }
     }
 
@@ -228,7 +270,11 @@ impl Dispatcher {
             Some(r.source.clone())
         };
         if let Some(unit) = object {
-            let field = if self.user { "OBJECT_SYSTEMD_USER_UNIT" } else { "OBJECT_SYSTEMD_UNIT" };
+            let field = if self.user {
+                "OBJECT_SYSTEMD_USER_UNIT"
+            } else {
+                "OBJECT_SYSTEMD_UNIT"
+            };
             fields.push((field, unit.into_bytes()));
         }
         let own = self.own.clone();

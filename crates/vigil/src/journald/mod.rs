@@ -97,7 +97,10 @@ use clap::Parser;
 use crate::rundir::RunDir;
 
 #[derive(Parser, Debug)]
-#[command(name = "systemd-journald", about = "The vigil journal daemon (runs in the foreground)")]
+#[command(
+    name = "systemd-journald",
+    about = "The vigil journal daemon (runs in the foreground)"
+)]
 struct Args {
     /// Keep the journal of this root directory: sockets, configuration and
     /// files all live under it.
@@ -181,7 +184,8 @@ impl ReadyPipe {
 fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let rundir = RunDir::new(args.root.as_deref(), args.user)?;
     let paths = SocketPaths::new(&rundir);
-    std::fs::create_dir_all(&paths.dir).with_context(|| format!("creating {}", paths.dir.display()))?;
+    std::fs::create_dir_all(&paths.dir)
+        .with_context(|| format!("creating {}", paths.dir.display()))?;
     let _lock = take_lock(&paths)?;
     let (config, warnings) = config::load(&rundir.root);
     for w in warnings {
@@ -215,7 +219,11 @@ fn take_lock(paths: &SocketPaths) -> Result<File> {
     if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
         let mut other = String::new();
         let _ = f.read_to_string(&mut other);
-        bail!("a journal daemon is already running in {} (pid {})", paths.dir.display(), other.trim());
+        bail!(
+            "a journal daemon is already running in {} (pid {})",
+            paths.dir.display(),
+            other.trim()
+        );
     }
     f.set_len(0)?;
     f.rewind()?;

@@ -53,7 +53,10 @@ pub fn parse(buf: &[u8]) -> (Vec<NativeEntry>, Option<NativeProblem>) {
     let mut p = 0usize;
     let mut problem = None;
     while p < buf.len() {
-        let mut e = NativeEntry { priority: 6, ..NativeEntry::default() };
+        let mut e = NativeEntry {
+            priority: 6,
+            ..NativeEntry::default()
+        };
         let mut size = 0usize;
         let mut stop = false;
         loop {
@@ -140,7 +143,9 @@ pub fn parse(buf: &[u8]) -> (Vec<NativeEntry>, Option<NativeProblem>) {
 /// The fields journald reads while parsing (`manager_process_entry_meta`).
 fn note_meta(e: &mut NativeEntry, name: &str, value: &[u8]) {
     match (name, value) {
-        ("PRIORITY", [d]) if d.is_ascii_digit() => e.priority = (e.priority & !7) | i32::from(d - b'0'),
+        ("PRIORITY", [d]) if d.is_ascii_digit() => {
+            e.priority = (e.priority & !7) | i32::from(d - b'0')
+        }
         ("SYSLOG_FACILITY", [d]) if d.is_ascii_digit() => {
             e.priority = (e.priority & 7) | (i32::from(d - b'0') << 3)
         }
@@ -148,7 +153,10 @@ fn note_meta(e: &mut NativeEntry, name: &str, value: &[u8]) {
             e.priority = (e.priority & 7) | ((i32::from(a - b'0') * 10 + i32::from(b - b'0')) << 3)
         }
         ("OBJECT_PID", v) => {
-            e.object_pid = std::str::from_utf8(v).ok().and_then(|s| s.parse().ok()).filter(|&p: &i32| p > 0)
+            e.object_pid = std::str::from_utf8(v)
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .filter(|&p: &i32| p > 0)
         }
         _ => {}
     }
@@ -166,7 +174,9 @@ pub fn valid_field(name: &[u8]) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && !name[0].is_ascii_digit()
-        && name.iter().all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
+        && name
+            .iter()
+            .all(|&c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == b'_')
 }
 
 /// Fields of the manager's registration datagram (see the `journald`
@@ -201,17 +211,25 @@ mod tests {
 
     #[test]
     fn text_binary_and_trusted_fields() {
-        let mut d = b"MESSAGE=hi\nFOO=bar\n_PID=5\nlower=x\n#comment\nPRIORITY=3\nSYSLOG_FACILITY=10\n".to_vec();
+        let mut d =
+            b"MESSAGE=hi\nFOO=bar\n_PID=5\nlower=x\n#comment\nPRIORITY=3\nSYSLOG_FACILITY=10\n"
+                .to_vec();
         d.extend(binary("BIN", b"a\0b\nc"));
         d.extend(b"\nMESSAGE=second\n");
         let (entries, problem) = parse(&d);
         assert_eq!(problem, None);
         assert_eq!(entries.len(), 2);
         let names: Vec<&str> = entries[0].fields.iter().map(|(n, _)| n.as_str()).collect();
-        assert_eq!(names, ["MESSAGE", "FOO", "PRIORITY", "SYSLOG_FACILITY", "BIN"]);
+        assert_eq!(
+            names,
+            ["MESSAGE", "FOO", "PRIORITY", "SYSLOG_FACILITY", "BIN"]
+        );
         assert_eq!(entries[0].fields[4].1, b"a\0b\nc");
         assert_eq!(entries[0].priority, (10 << 3) | 3);
-        assert_eq!(entries[1].fields, vec![("MESSAGE".into(), b"second".to_vec())]);
+        assert_eq!(
+            entries[1].fields,
+            vec![("MESSAGE".into(), b"second".to_vec())]
+        );
         assert_eq!(entries[1].priority, 6);
     }
 

@@ -87,7 +87,11 @@ pub fn modulate(burst: u64, available: u64) -> u64 {
 
 impl RateLimiter {
     pub fn new(interval_usec: u64, burst: u32) -> RateLimiter {
-        RateLimiter { interval: interval_usec, burst: u64::from(burst), groups: HashMap::new() }
+        RateLimiter {
+            interval: interval_usec,
+            burst: u64::from(burst),
+            groups: HashMap::new(),
+        }
     }
 
     pub fn enabled(&self) -> bool {
@@ -97,7 +101,14 @@ impl RateLimiter {
     /// Decides about one message of `source` at monotonic time `now` (µs),
     /// with `available` bytes free for the journal. Reports of sources
     /// evicted to make room are appended to `evicted`.
-    pub fn test(&mut self, source: &str, level: i32, now: u64, available: u64, evicted: &mut Vec<Report>) -> Verdict {
+    pub fn test(
+        &mut self,
+        source: &str,
+        level: i32,
+        now: u64,
+        available: u64,
+        evicted: &mut Vec<Report>,
+    ) -> Verdict {
         if !self.enabled() {
             return Verdict::Pass { reported: 0 };
         }
@@ -108,16 +119,27 @@ impl RateLimiter {
         let g = self
             .groups
             .entry(source.to_string())
-            .or_insert_with(|| Group { pools: [Pool::default(); POOLS], last_used: now });
+            .or_insert_with(|| Group {
+                pools: [Pool::default(); POOLS],
+                last_used: now,
+            });
         g.last_used = now;
         let p = &mut g.pools[pool_of(level)];
         if p.begin == 0 {
-            *p = Pool { begin: now.max(1), num: 1, suppressed: 0 };
+            *p = Pool {
+                begin: now.max(1),
+                num: 1,
+                suppressed: 0,
+            };
             return Verdict::Pass { reported: 0 };
         }
         if p.begin.saturating_add(self.interval) < now {
             let reported = p.suppressed;
-            *p = Pool { begin: now.max(1), num: 1, suppressed: 0 };
+            *p = Pool {
+                begin: now.max(1),
+                num: 1,
+                suppressed: 0,
+            };
             return Verdict::Pass { reported };
         }
         if p.num < burst {
@@ -151,7 +173,10 @@ impl RateLimiter {
                 }
             }
             if total > 0 {
-                out.push(Report { source: source.clone(), suppressed: total });
+                out.push(Report {
+                    source: source.clone(),
+                    suppressed: total,
+                });
             }
         }
         out.sort_by(|a, b| a.source.cmp(&b.source));
@@ -163,7 +188,10 @@ impl RateLimiter {
         let mut out: Vec<Report> = self
             .groups
             .iter()
-            .map(|(s, g)| Report { source: s.clone(), suppressed: g.pools.iter().map(|p| p.suppressed).sum() })
+            .map(|(s, g)| Report {
+                source: s.clone(),
+                suppressed: g.pools.iter().map(|p| p.suppressed).sum(),
+            })
             .filter(|r| r.suppressed > 0)
             .collect();
         self.groups.clear();
@@ -176,14 +204,23 @@ impl RateLimiter {
         let ended: Vec<String> = self
             .groups
             .iter()
-            .filter(|(_, g)| g.pools.iter().all(|p| p.begin == 0 || p.begin.saturating_add(interval) < now))
+            .filter(|(_, g)| {
+                g.pools
+                    .iter()
+                    .all(|p| p.begin == 0 || p.begin.saturating_add(interval) < now)
+            })
             .map(|(s, _)| s.clone())
             .collect();
         for s in ended {
             self.remove(&s, evicted);
         }
         if self.groups.len() >= GROUPS_MAX {
-            if let Some(oldest) = self.groups.iter().min_by_key(|(_, g)| g.last_used).map(|(s, _)| s.clone()) {
+            if let Some(oldest) = self
+                .groups
+                .iter()
+                .min_by_key(|(_, g)| g.last_used)
+                .map(|(s, _)| s.clone())
+            {
                 self.remove(&oldest, evicted);
             }
         }
@@ -193,7 +230,10 @@ impl RateLimiter {
         if let Some(g) = self.groups.remove(source) {
             let suppressed: u64 = g.pools.iter().map(|p| p.suppressed).sum();
             if suppressed > 0 {
-                evicted.push(Report { source: source.to_string(), suppressed });
+                evicted.push(Report {
+                    source: source.to_string(),
+                    suppressed,
+                });
             }
         }
     }
@@ -207,17 +247,31 @@ mod tests {
     fn burst_then_suppress_then_report() {
         let mut r = RateLimiter::new(1_000_000, 3);
         let mut ev = Vec::new();
-        let v: Vec<Verdict> = (0..5).map(|i| r.test("a.service", 6, 10 + i, 0, &mut ev)).collect();
+        let v: Vec<Verdict> = (0..5)
+            .map(|i| r.test("a.service", 6, 10 + i, 0, &mut ev))
+            .collect();
         assert_eq!(v[..3], [Verdict::Pass { reported: 0 }; 3]);
         assert_eq!(v[3..], [Verdict::Suppress; 2]);
         // Errors have their own pool.
-        assert_eq!(r.test("a.service", 3, 20, 0, &mut ev), Verdict::Pass { reported: 0 });
+        assert_eq!(
+            r.test("a.service", 3, 20, 0, &mut ev),
+            Verdict::Pass { reported: 0 }
+        );
         assert_eq!(r.next_deadline(), Some(10 + 1_000_000 + 1));
         assert!(r.expire(500_000).is_empty());
-        assert_eq!(r.expire(1_000_011), vec![Report { source: "a.service".into(), suppressed: 2 }]);
+        assert_eq!(
+            r.expire(1_000_011),
+            vec![Report {
+                source: "a.service".into(),
+                suppressed: 2
+            }]
+        );
         assert_eq!(r.next_deadline(), None);
         // Reported once only: the next window starts afresh.
-        assert_eq!(r.test("a.service", 6, 2_000_000, 0, &mut ev), Verdict::Pass { reported: 0 });
+        assert_eq!(
+            r.test("a.service", 6, 2_000_000, 0, &mut ev),
+            Verdict::Pass { reported: 0 }
+        );
     }
 
     #[test]
@@ -226,7 +280,10 @@ mod tests {
         let mut ev = Vec::new();
         r.test("x", 6, 1, 0, &mut ev);
         assert_eq!(r.test("x", 6, 2, 0, &mut ev), Verdict::Suppress);
-        assert_eq!(r.test("x", 6, 500, 0, &mut ev), Verdict::Pass { reported: 1 });
+        assert_eq!(
+            r.test("x", 6, 500, 0, &mut ev),
+            Verdict::Pass { reported: 1 }
+        );
     }
 
     #[test]
@@ -247,7 +304,13 @@ mod tests {
         }
         assert!(ev.is_empty());
         r.test("new", 6, 10_000, 0, &mut ev);
-        assert_eq!(ev, vec![Report { source: "s0".into(), suppressed: 1 }]);
+        assert_eq!(
+            ev,
+            vec![Report {
+                source: "s0".into(),
+                suppressed: 1
+            }]
+        );
         assert!(r.groups.len() <= GROUPS_MAX);
         let total: u64 = r.drain().iter().map(|x| x.suppressed).sum();
         assert_eq!(total, GROUPS_MAX as u64 - 1);

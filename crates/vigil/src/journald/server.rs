@@ -104,7 +104,14 @@ fn bind_datagram(path: &Path) -> Result<UnixDatagram> {
 
 fn handled_signals() -> SigSet {
     let mut s = SigSet::empty();
-    for sig in [Signal::SIGTERM, Signal::SIGINT, Signal::SIGUSR1, Signal::SIGUSR2, Signal::SIGPIPE, Signal::SIGHUP] {
+    for sig in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGPIPE,
+        Signal::SIGHUP,
+    ] {
         s.add(sig);
     }
     s
@@ -120,11 +127,15 @@ impl Server {
     ) -> Result<Server> {
         for p in [&paths.stdout, &paths.native, &paths.syslog] {
             if p.as_os_str().len() > 107 {
-                anyhow::bail!("socket path {} is longer than 107 bytes; use a shorter --root", p.display());
+                anyhow::bail!(
+                    "socket path {} is longer than 107 bytes; use a shorter --root",
+                    p.display()
+                );
             }
         }
         let _ = std::fs::remove_file(&paths.stdout);
-        let stdout = UnixListener::bind(&paths.stdout).with_context(|| format!("binding {}", paths.stdout.display()))?;
+        let stdout = UnixListener::bind(&paths.stdout)
+            .with_context(|| format!("binding {}", paths.stdout.display()))?;
         std::fs::set_permissions(&paths.stdout, std::fs::Permissions::from_mode(0o666))?;
         stdout.set_nonblocking(true)?;
         socket::setsockopt(&stdout, sockopt::PassCred, &true).context("SO_PASSCRED")?;
@@ -133,9 +144,13 @@ impl Server {
 
         let mask = handled_signals();
         mask.thread_block().context("blocking signals")?;
-        let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).context("signalfd")?;
-        let timer = TimerFd::new(ClockId::CLOCK_MONOTONIC, TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC)
-            .context("timerfd")?;
+        let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+            .context("signalfd")?;
+        let timer = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+        )
+        .context("timerfd")?;
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).context("epoll")?;
         epoll.add(sigfd.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL))?;
         epoll.add(timer.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, TIMER))?;
@@ -199,7 +214,10 @@ impl Server {
     }
 
     fn arm_timer(&mut self) {
-        let next = [self.sync_deadline, self.d.limiter.next_deadline()].into_iter().flatten().min();
+        let next = [self.sync_deadline, self.d.limiter.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
         if next == self.timer_armed {
             return;
         }
@@ -208,7 +226,9 @@ impl Server {
             Some(at) => {
                 let wait = at.saturating_sub(now_monotonic()).max(1);
                 self.timer.set(
-                    Expiration::OneShot(TimeSpec::from_duration(std::time::Duration::from_micros(wait))),
+                    Expiration::OneShot(TimeSpec::from_duration(std::time::Duration::from_micros(
+                        wait,
+                    ))),
                     TimerSetTimeFlags::empty(),
                 )
             }
@@ -269,26 +289,41 @@ impl Server {
                 Err(_) => break,
             };
             let peer = match socket::getsockopt(&sock, sockopt::PeerCredentials) {
-                Ok(c) => Creds { pid: c.pid(), uid: c.uid(), gid: c.gid() },
+                Ok(c) => Creds {
+                    pid: c.pid(),
+                    uid: c.uid(),
+                    gid: c.gid(),
+                },
                 Err(e) => {
                     eprintln!("journald: stdout stream without peer credentials: {e}");
                     continue;
                 }
             };
             if self.streams.len() >= STREAMS_MAX {
-                eprintln!("journald: too many stdout streams, refusing the connection of pid {}", peer.pid);
+                eprintln!(
+                    "journald: too many stdout streams, refusing the connection of pid {}",
+                    peer.pid
+                );
                 continue;
             }
             let _ = sock.shutdown(std::net::Shutdown::Write);
-            if sock.set_nonblocking(true).is_err() || socket::setsockopt(&sock, sockopt::PassCred, &true).is_err() {
+            if sock.set_nonblocking(true).is_err()
+                || socket::setsockopt(&sock, sockopt::PassCred, &true).is_err()
+            {
                 continue;
             }
             let token = self.next_token;
             self.next_token += 1;
-            if self.epoll.add(sock.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token)).is_err() {
+            if self
+                .epoll
+                .add(sock.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token))
+                .is_err()
+            {
                 continue;
             }
-            let id = journal::Id128::random().map(|i| i.to_hex()).unwrap_or_default();
+            let id = journal::Id128::random()
+                .map(|i| i.to_hex())
+                .unwrap_or_default();
             self.streams.insert(
                 token,
                 StreamConn {
@@ -305,7 +340,9 @@ impl Server {
     }
 
     fn on_stream(&mut self, token: u64) {
-        let Some(mut c) = self.streams.remove(&token) else { return };
+        let Some(mut c) = self.streams.remove(&token) else {
+            return;
+        };
         let mut open = true;
         for _ in 0..STREAM_READS {
             let want = c.proto.read_limit().min(self.buf.len());
@@ -317,7 +354,9 @@ impl Server {
                 }
                 Ok((n, creds)) => {
                     let creds = creds.unwrap_or(c.peer);
-                    if c.writer.as_ref().is_some_and(|(w, _)| w.pid != creds.pid) && c.proto.pending() > 0 {
+                    if c.writer.as_ref().is_some_and(|(w, _)| w.pid != creds.pid)
+                        && c.proto.pending() > 0
+                    {
                         self.flush_stream(&mut c, LineBreak::PidChange);
                     }
                     if c.writer.as_ref().is_none_or(|(w, _)| w.pid != creds.pid) {
@@ -327,7 +366,10 @@ impl Server {
                     let mut lines = Vec::new();
                     let data = self.buf[..n].to_vec();
                     if let Err(e) = c.proto.feed(&data, &mut lines) {
-                        eprintln!("journald: stdout stream of pid {}: {e}; closing it", c.peer.pid);
+                        eprintln!(
+                            "journald: stdout stream of pid {}: {e}; closing it",
+                            c.peer.pid
+                        );
                         open = false;
                         break;
                     }
@@ -339,7 +381,10 @@ impl Server {
                 Err(nix::errno::Errno::EAGAIN) => break,
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => {
-                    eprintln!("journald: reading the stdout stream of pid {}: {e}", c.peer.pid);
+                    eprintln!(
+                        "journald: reading the stdout stream of pid {}: {e}",
+                        c.peer.pid
+                    );
                     self.flush_stream(&mut c, LineBreak::Eof);
                     open = false;
                     break;
@@ -356,7 +401,9 @@ impl Server {
     /// The header is complete: believe its unit line only from the manager.
     fn decide(&mut self, c: &mut StreamConn) {
         c.decided = true;
-        let Some(line) = c.proto.header.unit_line.clone() else { return };
+        let Some(line) = c.proto.header.unit_line.clone() else {
+            return;
+        };
         if !self.is_manager(&c.peer) {
             return;
         }
@@ -401,7 +448,10 @@ impl Server {
                 ("PRIORITY", (l.priority & 7).to_string().into_bytes()),
             ];
             if l.priority >> 3 != 0 {
-                fields.push(("SYSLOG_FACILITY", (l.priority >> 3).to_string().into_bytes()));
+                fields.push((
+                    "SYSLOG_FACILITY",
+                    (l.priority >> 3).to_string().into_bytes(),
+                ));
             }
             if let Some(i) = &c.proto.header.identifier {
                 fields.push(("SYSLOG_IDENTIFIER", i.clone()));
@@ -416,7 +466,11 @@ impl Server {
 
     fn on_datagrams(&mut self, native: bool) {
         for _ in 0..DATAGRAM_BATCH {
-            let fd = if native { self.native.as_raw_fd() } else { self.syslog.as_raw_fd() };
+            let fd = if native {
+                self.native.as_raw_fd()
+            } else {
+                self.syslog.as_raw_fd()
+            };
             let pending = next_datagram_size(fd);
             if pending > self.buf.len() {
                 self.buf.resize(pending.min(ENTRY_SIZE_MAX), 0);
@@ -467,7 +521,9 @@ impl Server {
             if creds.is_some_and(|c| self.is_manager(&c)) {
                 self.register(&reg);
             } else {
-                eprintln!("journald: registration from pid {pid}, which is not the manager; ignoring it");
+                eprintln!(
+                    "journald: registration from pid {pid}, which is not the manager; ignoring it"
+                );
             }
             return;
         }
@@ -481,14 +537,29 @@ impl Server {
             let object = e
                 .object_pid
                 .filter(|_| creds.is_some_and(|c| c.uid == 0))
-                .map(|op| (op, self.d.origin(Some(Creds { pid: op, uid: 0, gid: 0 }), None)))
+                .map(|op| {
+                    (
+                        op,
+                        self.d.origin(
+                            Some(Creds {
+                                pid: op,
+                                uid: 0,
+                                gid: 0,
+                            }),
+                            None,
+                        ),
+                    )
+                })
                 .map(|(op, mut o)| {
                     // uid/gid of the object come from /proc, not from us.
                     o.creds = proc_ids(op);
                     (op, o)
                 });
-            let mut fields: Vec<(&str, Vec<u8>)> =
-                e.fields.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+            let mut fields: Vec<(&str, Vec<u8>)> = e
+                .fields
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.clone()))
+                .collect();
             fields.push(("_TRANSPORT", b"journal".to_vec()));
             self.d.dispatch(fields, &origin, e.priority, time, object);
         }
@@ -500,12 +571,21 @@ impl Server {
             self.d.registry.forget(pid);
         }
         if let Some(pid) = get("_VIGIL_REGISTER_PID").and_then(|p| p.parse::<i32>().ok()) {
-            let Some(unit) = get("_SYSTEMD_UNIT").filter(|u| unit::UnitName::parse(u).is_ok()) else {
+            let Some(unit) = get("_SYSTEMD_UNIT").filter(|u| unit::UnitName::parse(u).is_ok())
+            else {
                 eprintln!("journald: registration of pid {pid} without a valid _SYSTEMD_UNIT; ignoring it");
                 return;
             };
-            let invocation_id = get("_SYSTEMD_INVOCATION_ID").filter(|i| is_id128(i)).map(str::to_ascii_lowercase);
-            self.d.registry.register(pid, Attribution { unit: unit.to_string(), invocation_id });
+            let invocation_id = get("_SYSTEMD_INVOCATION_ID")
+                .filter(|i| is_id128(i))
+                .map(str::to_ascii_lowercase);
+            self.d.registry.register(
+                pid,
+                Attribution {
+                    unit: unit.to_string(),
+                    invocation_id,
+                },
+            );
         }
     }
 }
@@ -514,21 +594,42 @@ impl Server {
 fn proc_ids(pid: i32) -> Option<Creds> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let field = |name: &str| -> Option<u32> {
-        status.lines().find_map(|l| l.strip_prefix(name))?.split_whitespace().next()?.parse().ok()
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
     };
-    Some(Creds { pid, uid: field("Uid:")?, gid: field("Gid:")? })
+    Some(Creds {
+        pid,
+        uid: field("Uid:")?,
+        gid: field("Gid:")?,
+    })
 }
 
 /// One `recvmsg` on a stream, with the writer's credentials.
 fn read_with_creds(fd: RawFd, buf: &mut [u8]) -> nix::Result<(usize, Option<Creds>)> {
     let mut cmsg = nix::cmsg_space!(libc::ucred, [RawFd; 8]);
     let mut iov = [IoSliceMut::new(buf)];
-    let msg = socket::recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC)?;
+    let msg = socket::recvmsg::<()>(
+        fd,
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
+    )?;
     let mut creds = None;
     if let Ok(cmsgs) = msg.cmsgs() {
         for c in cmsgs {
             match c {
-                ControlMessageOwned::ScmCredentials(u) => creds = Some(Creds { pid: u.pid(), uid: u.uid(), gid: u.gid() }),
+                ControlMessageOwned::ScmCredentials(u) => {
+                    creds = Some(Creds {
+                        pid: u.pid(),
+                        uid: u.uid(),
+                        gid: u.gid(),
+                    })
+                }
                 ControlMessageOwned::ScmRights(fds) => {
                     // Streams carry no descriptors; close any we were sent.
                     for f in fds {
@@ -566,7 +667,12 @@ fn next_datagram_size(fd: RawFd) -> usize {
 fn recv_datagram(fd: RawFd, buf: &mut [u8]) -> nix::Result<Datagram> {
     let mut cmsg = nix::cmsg_space!(libc::ucred, libc::timeval, [RawFd; 8]);
     let mut iov = [IoSliceMut::new(buf)];
-    let msg = socket::recvmsg::<()>(fd, &mut iov, Some(&mut cmsg), MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC)?;
+    let msg = socket::recvmsg::<()>(
+        fd,
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
+    )?;
     let mut d = Datagram {
         len: msg.bytes,
         truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
@@ -578,10 +684,15 @@ fn recv_datagram(fd: RawFd, buf: &mut [u8]) -> nix::Result<Datagram> {
         for c in cmsgs {
             match c {
                 ControlMessageOwned::ScmCredentials(u) => {
-                    d.creds = Some(Creds { pid: u.pid(), uid: u.uid(), gid: u.gid() })
+                    d.creds = Some(Creds {
+                        pid: u.pid(),
+                        uid: u.uid(),
+                        gid: u.gid(),
+                    })
                 }
                 ControlMessageOwned::ScmTimestamp(tv) => {
-                    d.time = Some((tv.tv_sec() as u64).saturating_mul(1_000_000) + tv.tv_usec() as u64)
+                    d.time =
+                        Some((tv.tv_sec() as u64).saturating_mul(1_000_000) + tv.tv_usec() as u64)
                 }
                 ControlMessageOwned::ScmRights(fds) => {
                     for f in fds {
@@ -617,10 +728,14 @@ fn read_passed_file(fd: OwnedFd, creds: Option<Creds>) -> Result<Vec<u8>, String
         let path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
             .map_err(|e| format!("cannot find its path: {e}"))?;
         let ok = ["/dev/shm/", "/tmp/", "/var/tmp/"].iter().any(|d| {
-            path.strip_prefix(d).is_ok_and(|rest| rest.components().count() == 1)
+            path.strip_prefix(d)
+                .is_ok_and(|rest| rest.components().count() == 1)
         });
         if !ok {
-            return Err(format!("{} is outside the allowed directories; refusing it", path.display()));
+            return Err(format!(
+                "{} is outside the allowed directories; refusing it",
+                path.display()
+            ));
         }
     }
     let size = meta.len() as usize;
@@ -628,6 +743,7 @@ fn read_passed_file(fd: OwnedFd, creds: Option<Creds>) -> Result<Vec<u8>, String
         return Err(format!("too large ({size} bytes)"));
     }
     let mut out = vec![0u8; size];
-    file.read_exact_at(&mut out, 0).map_err(|e| format!("cannot read: {e}"))?;
+    file.read_exact_at(&mut out, 0)
+        .map_err(|e| format!("cannot read: {e}"))?;
     Ok(out)
 }

@@ -90,7 +90,12 @@ pub struct Storage {
 
 impl Storage {
     /// Opens storage for `root` as configured; `None` for `Storage=none`.
-    pub fn open(root: &Path, user: bool, state_dir: &Path, config: &Config) -> Result<Option<Storage>> {
+    pub fn open(
+        root: &Path,
+        user: bool,
+        state_dir: &Path,
+        config: &Config,
+    ) -> Result<Option<Storage>> {
         let machine_id = machine_id(root, state_dir)?;
         let boot_id = Id128::boot_id().context("reading the boot id")?;
         let [var, run] = journal_roots(root);
@@ -101,7 +106,11 @@ impl Storage {
             StorageMode::Auto | StorageMode::Volatile => (run, config.runtime),
         };
         let uid = nix::unistd::getuid().as_raw();
-        let stem = if user { format!("user-{uid}") } else { "system".to_string() };
+        let stem = if user {
+            format!("user-{uid}")
+        } else {
+            "system".to_string()
+        };
         let mut dir = base.join(machine_id.to_hex());
         if std::fs::create_dir_all(&dir).is_err() && user {
             dir = state_dir.join("log").join(machine_id.to_hex());
@@ -150,13 +159,25 @@ impl Storage {
             .filter(|id| !id.is_null())
             .map_or_else(Id128::random, Ok)
             .context("generating a sequence number id")?;
-        let options = WriterOptions { max_file_size: self.max_file_size, ..WriterOptions::default() };
-        let (writer, moved) =
-            JournalWriter::create_replacing(&path, self.machine_id, self.boot_id, seqnum_id, &options)
-                .with_context(|| format!("creating {}", path.display()))?;
+        let options = WriterOptions {
+            max_file_size: self.max_file_size,
+            ..WriterOptions::default()
+        };
+        let (writer, moved) = JournalWriter::create_replacing(
+            &path,
+            self.machine_id,
+            self.boot_id,
+            seqnum_id,
+            &options,
+        )
+        .with_context(|| format!("creating {}", path.display()))?;
         if let Some(m) = moved {
             if m.extension().is_some_and(|e| e == "journal~") {
-                eprintln!("journald: {} was not closed cleanly, kept as {}", path.display(), m.display());
+                eprintln!(
+                    "journald: {} was not closed cleanly, kept as {}",
+                    path.display(),
+                    m.display()
+                );
             }
         }
         self.writer = Some(writer);
@@ -191,7 +212,12 @@ impl Storage {
                     return;
                 }
                 Err(JError::Full { .. }) if attempt == 0 && w.n_entries() > 0 => self.rotate(),
-                Err(e @ (JError::Full { .. } | JError::InvalidField { .. } | JError::EmptyEntry | JError::InvalidTimestamp { .. })) => {
+                Err(
+                    e @ (JError::Full { .. }
+                    | JError::InvalidField { .. }
+                    | JError::EmptyEntry
+                    | JError::InvalidTimestamp { .. }),
+                ) => {
                     eprintln!("journald: dropping an entry: {e}");
                     break;
                 }
@@ -247,7 +273,10 @@ impl Storage {
         }
         let used = dir_usage(&self.dir).iter().map(|f| f.bytes).sum::<u64>();
         let free = statvfs(&self.dir).map(|(_, free)| free).unwrap_or(0);
-        let v = self.max_use.saturating_sub(used).min(free.saturating_sub(self.keep_free));
+        let v = self
+            .max_use
+            .saturating_sub(used)
+            .min(free.saturating_sub(self.keep_free));
         self.available = (Instant::now(), v);
         v
     }
@@ -261,7 +290,8 @@ impl Storage {
         let mut total: u64 = dir_usage(&self.dir).iter().map(|f| f.bytes).sum();
         let mut free = statvfs(&self.dir).map(|(_, free)| free).unwrap_or(u64::MAX);
         for f in files {
-            let too_old = self.retention_usec > 0 && f.tail_realtime.saturating_add(self.retention_usec) < now;
+            let too_old = self.retention_usec > 0
+                && f.tail_realtime.saturating_add(self.retention_usec) < now;
             if !(too_old || total > self.max_use || free < self.keep_free) {
                 continue;
             }
@@ -296,7 +326,9 @@ pub struct FileUsage {
 /// unreadable files count as oldest).
 pub fn dir_usage(dir: &Path) -> Vec<FileUsage> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in rd.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
         if !(name.ends_with(".journal") || name.ends_with(".journal~")) {
@@ -306,10 +338,20 @@ pub fn dir_usage(dir: &Path) -> Vec<FileUsage> {
         if !meta.is_file() {
             continue;
         }
-        let tail_realtime = JournalFile::open(&e.path()).map(|f| f.header().tail_entry_realtime).unwrap_or(0);
-        out.push(FileUsage { path: e.path(), bytes: meta.blocks() * 512, tail_realtime });
+        let tail_realtime = JournalFile::open(&e.path())
+            .map(|f| f.header().tail_entry_realtime)
+            .unwrap_or(0);
+        out.push(FileUsage {
+            path: e.path(),
+            bytes: meta.blocks() * 512,
+            tail_realtime,
+        });
     }
-    out.sort_by(|a, b| a.tail_realtime.cmp(&b.tail_realtime).then(a.path.cmp(&b.path)));
+    out.sort_by(|a, b| {
+        a.tail_realtime
+            .cmp(&b.tail_realtime)
+            .then(a.path.cmp(&b.path))
+    });
     out
 }
 
@@ -317,7 +359,10 @@ pub fn dir_usage(dir: &Path) -> Vec<FileUsage> {
 pub fn statvfs(path: &Path) -> Option<(u64, u64)> {
     let st = nix::sys::statvfs::statvfs(path).ok()?;
     let frsize = st.fragment_size() as u64;
-    Some((st.blocks() as u64 * frsize, st.blocks_available() as u64 * frsize))
+    Some((
+        st.blocks() as u64 * frsize,
+        st.blocks_available() as u64 * frsize,
+    ))
 }
 
 /// `CLOCK_REALTIME` in µs.

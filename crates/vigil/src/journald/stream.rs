@@ -113,7 +113,10 @@ impl Stream {
     pub fn new(line_max: usize) -> Stream {
         Stream {
             phase: Phase::Header(0),
-            header: Header { priority: 6, ..Header::default() },
+            header: Header {
+                priority: 6,
+                ..Header::default()
+            },
             buf: Vec::new(),
             line_max: line_max.max(1),
         }
@@ -132,7 +135,10 @@ impl Stream {
 
     /// How many bytes the next read may add.
     pub fn read_limit(&self) -> usize {
-        self.line_max.max(SETUP_LINE_MAX).saturating_sub(self.buf.len()).max(1)
+        self.line_max
+            .max(SETUP_LINE_MAX)
+            .saturating_sub(self.buf.len())
+            .max(1)
     }
 
     /// Bytes read from the socket; complete lines are appended to `out`.
@@ -161,7 +167,9 @@ impl Stream {
             let max = self.max();
             let window = &rest[..rest.len().min(max)];
             let nl = window.iter().position(|&b| b == b'\n');
-            let nul = window[..nl.unwrap_or(window.len())].iter().position(|&b| b == 0);
+            let nul = window[..nl.unwrap_or(window.len())]
+                .iter()
+                .position(|&b| b == 0);
             let (found, skip, brk) = if let Some(z) = nul {
                 (z, z + 1, LineBreak::Nul)
             } else if let Some(n) = nl {
@@ -191,7 +199,12 @@ impl Stream {
         result
     }
 
-    fn line(&mut self, line: Vec<u8>, brk: LineBreak, out: &mut Vec<Line>) -> Result<(), ProtocolError> {
+    fn line(
+        &mut self,
+        line: Vec<u8>,
+        brk: LineBreak,
+        out: &mut Vec<Line>,
+    ) -> Result<(), ProtocolError> {
         let n = match self.phase {
             Phase::Running => {
                 self.message(line, brk, out);
@@ -205,8 +218,10 @@ impl Stream {
         let text = strip(&line);
         let boolean = |what: &'static str| -> Result<bool, ProtocolError> {
             let s = String::from_utf8_lossy(text);
-            unit::value::boolean::parse_boolean(&s)
-                .map_err(|_| ProtocolError::Boolean { what, value: s.into_owned() })
+            unit::value::boolean::parse_boolean(&s).map_err(|_| ProtocolError::Boolean {
+                what,
+                value: s.into_owned(),
+            })
         };
         match n {
             0 => self.header.identifier = (!text.is_empty()).then(|| text.to_vec()),
@@ -232,7 +247,11 @@ impl Stream {
                 boolean("forward to console")?;
             }
         }
-        self.phase = if n >= 6 { Phase::Running } else { Phase::Header(n + 1) };
+        self.phase = if n >= 6 {
+            Phase::Running
+        } else {
+            Phase::Header(n + 1)
+        };
         Ok(())
     }
 
@@ -248,7 +267,11 @@ impl Stream {
         if body.is_empty() {
             return;
         }
-        out.push(Line { message: body.to_vec(), priority, line_break: brk });
+        out.push(Line {
+            message: body.to_vec(),
+            priority,
+            line_break: brk,
+        });
     }
 }
 
@@ -305,13 +328,18 @@ mod tests {
 
     #[test]
     fn header_then_lines() {
-        let (s, out, r) = run(b"ident\nweb.service\n30\n1\n0\n0\n0\nhello\n<3>bad\n\n   \nnul\0after\npartial", 48 * 1024);
+        let (s, out, r) = run(
+            b"ident\nweb.service\n30\n1\n0\n0\n0\nhello\n<3>bad\n\n   \nnul\0after\npartial",
+            48 * 1024,
+        );
         r.unwrap();
         assert_eq!(s.header.identifier.as_deref(), Some(&b"ident"[..]));
         assert_eq!(s.header.unit_line.as_deref(), Some("web.service"));
         assert_eq!(s.header.priority, 30);
-        let msgs: Vec<(&[u8], i32, LineBreak)> =
-            out.iter().map(|l| (&l.message[..], l.priority, l.line_break)).collect();
+        let msgs: Vec<(&[u8], i32, LineBreak)> = out
+            .iter()
+            .map(|l| (&l.message[..], l.priority, l.line_break))
+            .collect();
         assert_eq!(
             msgs,
             vec![
@@ -332,8 +360,18 @@ mod tests {
         input.push(b'\n');
         let (_, out, r) = run(&input, 100);
         r.unwrap();
-        let lens: Vec<(usize, LineBreak)> = out.iter().map(|l| (l.message.len(), l.line_break)).collect();
-        assert_eq!(lens, vec![(100, LineBreak::LineMax), (100, LineBreak::LineMax), (50, LineBreak::Newline)]);
+        let lens: Vec<(usize, LineBreak)> = out
+            .iter()
+            .map(|l| (l.message.len(), l.line_break))
+            .collect();
+        assert_eq!(
+            lens,
+            vec![
+                (100, LineBreak::LineMax),
+                (100, LineBreak::LineMax),
+                (50, LineBreak::Newline)
+            ]
+        );
     }
 
     #[test]
@@ -351,12 +389,30 @@ mod tests {
 
     #[test]
     fn bad_headers_are_errors() {
-        assert!(matches!(run(b"a\nb\nzz\n", 100).2, Err(ProtocolError::Priority(_))));
-        assert!(matches!(run(b"a\nb\n1000\n", 100).2, Err(ProtocolError::Priority(_))));
-        assert!(matches!(run(b"a\nb\n6\nmaybe\n", 100).2, Err(ProtocolError::Boolean { .. })));
-        assert!(matches!(run(b"a\0b\n", 100).2, Err(ProtocolError::Unterminated(1))));
-        assert!(matches!(run(b"a", 100).2, Err(ProtocolError::Unterminated(1))));
+        assert!(matches!(
+            run(b"a\nb\nzz\n", 100).2,
+            Err(ProtocolError::Priority(_))
+        ));
+        assert!(matches!(
+            run(b"a\nb\n1000\n", 100).2,
+            Err(ProtocolError::Priority(_))
+        ));
+        assert!(matches!(
+            run(b"a\nb\n6\nmaybe\n", 100).2,
+            Err(ProtocolError::Boolean { .. })
+        ));
+        assert!(matches!(
+            run(b"a\0b\n", 100).2,
+            Err(ProtocolError::Unterminated(1))
+        ));
+        assert!(matches!(
+            run(b"a", 100).2,
+            Err(ProtocolError::Unterminated(1))
+        ));
         let long = vec![b'u'; SETUP_LINE_MAX + 5];
-        assert!(matches!(run(&long, 100).2, Err(ProtocolError::Unterminated(1))));
+        assert!(matches!(
+            run(&long, 100).2,
+            Err(ProtocolError::Unterminated(1))
+        ));
     }
 }

@@ -49,7 +49,10 @@ impl SyslogMessage {
             ("PRIORITY", (self.priority & 7).to_string().into_bytes()),
         ];
         if self.priority >> 3 != 0 {
-            f.push(("SYSLOG_FACILITY", (self.priority >> 3).to_string().into_bytes()));
+            f.push((
+                "SYSLOG_FACILITY",
+                (self.priority >> 3).to_string().into_bytes(),
+            ));
         }
         if let Some(i) = &self.identifier {
             f.push(("SYSLOG_IDENTIFIER", i.clone()));
@@ -121,8 +124,22 @@ fn timestamp_len(b: &[u8]) -> usize {
     }
     use K::*;
     const SEQ: [K; 16] = [
-        Letter, Letter, Letter, Space, SpaceOrNumber, Number, Space, SpaceOrNumber, Number, Colon,
-        SpaceOrNumber, Number, Colon, SpaceOrNumber, Number, Space,
+        Letter,
+        Letter,
+        Letter,
+        Space,
+        SpaceOrNumber,
+        Number,
+        Space,
+        SpaceOrNumber,
+        Number,
+        Colon,
+        SpaceOrNumber,
+        Number,
+        Colon,
+        SpaceOrNumber,
+        Number,
+        Space,
     ];
     for (i, k) in SEQ.iter().enumerate() {
         let Some(&c) = b.get(i) else { return 0 };

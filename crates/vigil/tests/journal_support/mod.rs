@@ -106,7 +106,12 @@ impl JournalRoot {
             }
             msg.push(b[0] as char);
         }
-        assert_eq!(msg.trim(), "READY", "journald did not start: {msg} / {}", self.stderr());
+        assert_eq!(
+            msg.trim(),
+            "READY",
+            "journald did not start: {msg} / {}",
+            self.stderr()
+        );
         self.daemon = Some(child);
     }
 
@@ -133,7 +138,9 @@ impl JournalRoot {
     }
 
     pub fn alive(&mut self) -> bool {
-        self.daemon.as_mut().is_some_and(|c| matches!(c.try_wait(), Ok(None)))
+        self.daemon
+            .as_mut()
+            .is_some_and(|c| matches!(c.try_wait(), Ok(None)))
     }
 
     /// Entries stored so far, from the file headers (cheap to poll).
@@ -148,13 +155,29 @@ impl JournalRoot {
     /// Waits until at least `n` entries are stored.
     pub fn wait_stored(&self, n: u64, deadline: Duration) {
         let ok = wait_until(deadline, || self.stored() >= n);
-        assert!(ok, "only {} of {n} entries stored; journald stderr:\n{}", self.stored(), self.stderr());
+        assert!(
+            ok,
+            "only {} of {n} entries stored; journald stderr:\n{}",
+            self.stored(),
+            self.stderr()
+        );
     }
 
     /// A stdout-stream connection with the given header lines.
-    pub fn stream(&self, identifier: &str, unit: &str, priority: &str, level_prefix: bool) -> UnixStream {
+    pub fn stream(
+        &self,
+        identifier: &str,
+        unit: &str,
+        priority: &str,
+        level_prefix: bool,
+    ) -> UnixStream {
         let mut s = UnixStream::connect(self.sock("stdout")).unwrap();
-        write!(s, "{identifier}\n{unit}\n{priority}\n{}\n0\n0\n0\n", u8::from(level_prefix)).unwrap();
+        write!(
+            s,
+            "{identifier}\n{unit}\n{priority}\n{}\n0\n0\n0\n",
+            u8::from(level_prefix)
+        )
+        .unwrap();
         s
     }
 
@@ -174,7 +197,9 @@ impl JournalRoot {
         use nix::sys::socket::{sendmsg, ControlMessage, MsgFlags, UnixAddr};
         let name = std::ffi::CString::new("journal-test").unwrap();
         // SAFETY: plain syscalls on descriptors we own.
-        let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_ALLOW_SEALING | libc::MFD_CLOEXEC) };
+        let fd = unsafe {
+            libc::memfd_create(name.as_ptr(), libc::MFD_ALLOW_SEALING | libc::MFD_CLOEXEC)
+        };
         assert!(fd >= 0);
         // SAFETY: fd was just created.
         let owned = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -182,13 +207,24 @@ impl JournalRoot {
         f.write_all(payload).unwrap();
         // SAFETY: fcntl on our memfd.
         let r = unsafe {
-            libc::fcntl(f.as_raw_fd(), libc::F_ADD_SEALS, libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL)
+            libc::fcntl(
+                f.as_raw_fd(),
+                libc::F_ADD_SEALS,
+                libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL,
+            )
         };
         assert_eq!(r, 0);
         let s = UnixDatagram::unbound().unwrap();
         let addr = UnixAddr::new(&self.sock("socket")).unwrap();
         let fds = [f.as_raw_fd()];
-        sendmsg(s.as_raw_fd(), &[], &[ControlMessage::ScmRights(&fds)], MsgFlags::empty(), Some(&addr)).unwrap();
+        sendmsg(
+            s.as_raw_fd(),
+            &[],
+            &[ControlMessage::ScmRights(&fds)],
+            MsgFlags::empty(),
+            Some(&addr),
+        )
+        .unwrap();
     }
 }
 
@@ -208,7 +244,9 @@ impl Drop for JournalRoot {
 /// subdirectories).
 pub fn journal_files(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
-    let Ok(rd) = std::fs::read_dir(dir) else { return out };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return out;
+    };
     for e in rd.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -225,7 +263,12 @@ pub fn journal_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 fn run(bin: &str, pre: &[&str], args: &[&str]) -> Output {
-    let out = Command::new(bin).args(pre).args(args).env("TZ", "UTC").env("SYSTEMD_COLORS", "0").output();
+    let out = Command::new(bin)
+        .args(pre)
+        .args(args)
+        .env("TZ", "UTC")
+        .env("SYSTEMD_COLORS", "0")
+        .output();
     out.unwrap_or_else(|e| panic!("cannot run {bin} (the real journalctl is required): {e}"))
 }
 
@@ -257,7 +300,11 @@ pub fn same(args: &[&str]) -> Vec<u8> {
         String::from_utf8_lossy(&o.stderr),
         "stderr differs for {args:?}"
     );
-    assert_eq!(r.status.code(), o.status.code(), "exit status differs for {args:?}");
+    assert_eq!(
+        r.status.code(),
+        o.status.code(),
+        "exit status differs for {args:?}"
+    );
     r.stdout
 }
 
@@ -280,7 +327,11 @@ pub fn entries(dir: &Path, extra: &[&str]) -> Vec<serde_json::Map<String, serde_
     let mut args = vec!["-D", d, "-o", "json", "--all"];
     args.extend_from_slice(extra);
     let o = real(&args);
-    assert!(o.status.success(), "journalctl failed: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "journalctl failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     json_entries(&o.stdout)
 }
 
@@ -299,7 +350,9 @@ pub fn fork_stream_writer(path: &Path, data: Vec<u8>) -> i32 {
         assert!(pid >= 0);
         if pid == 0 {
             let fd = libc::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
-            if fd < 0 || libc::connect(fd, &addr.0 as *const _ as *const libc::sockaddr, addr.1) != 0 {
+            if fd < 0
+                || libc::connect(fd, &addr.0 as *const _ as *const libc::sockaddr, addr.1) != 0
+            {
                 libc::_exit(2);
             }
             let mut off = 0usize;
@@ -333,7 +386,14 @@ pub fn fork_datagram(path: &Path, data: Vec<u8>, gate: Option<(i32, i32)>) -> i3
                 libc::read(rd, (&mut b as *mut u8).cast(), 1);
             }
             let fd = libc::socket(libc::AF_UNIX, libc::SOCK_DGRAM, 0);
-            let r = libc::sendto(fd, data.as_ptr().cast(), data.len(), 0, &addr.0 as *const _ as *const libc::sockaddr, addr.1);
+            let r = libc::sendto(
+                fd,
+                data.as_ptr().cast(),
+                data.len(),
+                0,
+                &addr.0 as *const _ as *const libc::sockaddr,
+                addr.1,
+            );
             libc::_exit(if r < 0 { 3 } else { 0 });
         }
         pid
@@ -360,12 +420,19 @@ fn sockaddr(path: &Path) -> (libc::sockaddr_un, libc::socklen_t) {
     for (i, b) in bytes.iter().enumerate() {
         a.sun_path[i] = *b as libc::c_char;
     }
-    (a, std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t)
+    (
+        a,
+        std::mem::size_of::<libc::sockaddr_un>() as libc::socklen_t,
+    )
 }
 
 /// The stdout-stream header bytes.
 pub fn header(identifier: &str, unit: &str, priority: &str, level_prefix: bool) -> Vec<u8> {
-    format!("{identifier}\n{unit}\n{priority}\n{}\n0\n0\n0\n", u8::from(level_prefix)).into_bytes()
+    format!(
+        "{identifier}\n{unit}\n{priority}\n{}\n0\n0\n0\n",
+        u8::from(level_prefix)
+    )
+    .into_bytes()
 }
 
 /// A native-protocol binary field.

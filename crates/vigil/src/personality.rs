@@ -100,11 +100,13 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
          Usage: vigil [--root=DIR] COMMAND [ARGS…]\n\n\
          Commands:\n  \
            daemon           run the manager in the foreground (also: vigild)\n  \
+           journald         run the journal daemon (also: systemd-journald)\n  \
+           logs …           read the journal (also: journalctl)\n  \
            analyze VERB …   systemd-analyze: unit-paths\n  \
            VERB …           a systemctl verb: exit, is-system-running\n\
          \n\
          Installed under another name (a symlink), vigil acts as that tool:\n  \
-           systemctl, systemd-analyze, vigild\n"
+           systemctl, systemd-analyze, vigild, journalctl, systemd-journald\n"
     );
     0
 }

@@ -270,5 +270,12 @@ fn journal_usage_errors_match_real_journalctl() {
         a.extend(args);
         same(&a);
     }
+    same(&["-D", d, "--file", "/tmp/nothing-here*"]);
+    same(&["--file", "/tmp/nothing-here*"]);
+    let empty = format!("{d}/empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    same(&["-D", &empty]);
+    same(&["-D", &empty, "-q"]);
+    same(&["-D", &format!("{d}/missing")]);
     let _ = std::io::stdout().flush();
 }

@@ -97,3 +97,21 @@ fn journal_bad_headers_end_only_their_stream() {
         "{err}"
     );
 }
+
+#[test]
+fn journal_max_level_store_drops_lower_priorities() {
+    let mut r = JournalRoot::new("maxlevel", Some("[Journal]\nMaxLevelStore=warning\n"));
+    r.start();
+    let mut s = r.stream("lvl", "", "6", true);
+    s.write_all(b"<7>debug\n<6>info\n<4>warning kept\n<2>crit kept\nplain info\n").unwrap();
+    drop(s);
+    r.native(b"MESSAGE=native err kept\nPRIORITY=3\n");
+    r.native(b"MESSAGE=native notice\nPRIORITY=5\n");
+    r.wait_stored(3, Duration::from_secs(30));
+    assert!(r.stop().success());
+    let all = entries(&r.journal_dir(), &[]);
+    let msgs: Vec<&str> = all.iter().filter_map(|e| field(e, "MESSAGE")).collect();
+    let mut sorted = msgs.clone();
+    sorted.sort();
+    assert_eq!(sorted, ["crit kept", "native err kept", "warning kept"]);
+}

@@ -58,7 +58,8 @@ impl Sources {
             for pat in &o.files {
                 let found = glob(pat);
                 if found.is_empty() {
-                    return Err(format!("No journal files were found matching {pat}"));
+                    // journalctl 252's wording when a --file glob matches nothing.
+                    return Err("Failed to open files: No such file or directory".to_string());
                 }
                 files.extend(found);
             }

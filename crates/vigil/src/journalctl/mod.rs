@@ -119,6 +119,10 @@ fn print_help() {
 }
 
 fn run(o: &Options) -> Result<u8, String> {
+    let kinds = [!o.directories.is_empty(), !o.files.is_empty(), o.root.is_some()];
+    if kinds.iter().filter(|&&k| k).count() > 1 {
+        return Err("Please specify at most one of -D/--directory=, --file=, -M/--machine=, --root=, --image=.".into());
+    }
     let sources = Sources::from_options(o)?;
     let paths = sources.paths(o.user);
     if o.disk_usage {
@@ -154,7 +158,7 @@ fn run(o: &Options) -> Result<u8, String> {
         }
         return Ok(0);
     }
-    if n_files == 0 {
+    if n_files == 0 && !o.quiet {
         eprintln!("No journal files were found.");
     }
     add_matches(&mut j, o, &sources)?;

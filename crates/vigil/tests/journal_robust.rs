@@ -174,10 +174,13 @@ fn journal_random_input_never_kills_the_daemon() {
 
 #[test]
 fn journal_rotation_and_vacuum_keep_files_readable() {
+    // Storage=auto with ROOT/var/log/journal present: persistent, so the
+    // System* limits apply (Runtime* ones only to /run).
     let mut r = JournalRoot::new(
         "rotate",
-        Some("[Journal]\nRateLimitBurst=0\nRuntimeMaxFileSize=1M\nRuntimeMaxUse=3M\n"),
+        Some("[Journal]\nRateLimitBurst=0\nSystemMaxFileSize=1M\nSystemMaxUse=3M\nRuntimeMaxFileSize=64M\n"),
     );
+    std::fs::create_dir_all(r.path.join("var/log/journal")).unwrap();
     r.start();
     let mut s = r.stream("rot", "", "6", false);
     for n in 0..12_000 {
@@ -199,6 +202,7 @@ fn journal_rotation_and_vacuum_keep_files_readable() {
     });
     assert!(ok, "stderr: {}", r.stderr());
     assert!(r.stop().success());
+    assert!(!r.path.join("run/log/journal").exists(), "persistent storage must not use /run");
     let files = journal_files(&r.machine_dir());
     let archived: Vec<_> = files
         .iter()

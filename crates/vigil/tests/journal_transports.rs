@@ -32,6 +32,13 @@ fn journal_transports_trust_and_both_journalctls_agree() {
         .unwrap();
     drop(s);
 
+    // 1b. The manager's usual case: it opens the stream, sends the header
+    // and hands the socket to the service, which writes the lines.
+    let s = r.stream("svc", &format!("svc.service {INVOCATION}"), "30", false);
+    let service = fork_fd_writer(s.as_raw_fd(), b"from the service\n".to_vec());
+    assert_eq!(wait_child(service), 0);
+    drop(s);
+
     // 2. Anyone else claiming a unit in the header is not believed.
     let mut data = header("liar", "web.service", "30", false);
     data.extend_from_slice(b"i am not web\n");
@@ -58,7 +65,7 @@ fn journal_transports_trust_and_both_journalctls_agree() {
     );
     assert_eq!(wait_child(evil), 0);
     r.native(b"MESSAGE=marker after registrations\nSYSLOG_IDENTIFIER=test\n");
-    r.wait_stored(6, Duration::from_secs(30));
+    r.wait_stored(7, Duration::from_secs(30));
     drop(go_wr);
     drop(go_rd);
     assert_eq!(wait_child(worker), 0);
@@ -79,7 +86,7 @@ fn journal_transports_trust_and_both_journalctls_agree() {
     r.syslog(b"<29>Nov  5 01:02:03 sysl[77]: three one six four");
     r.syslog(b"<165>1 2003-10-11T22:14:15.003Z host app 77 ID47 - five four two four");
 
-    let total = 7 + 2 + 1 + 2;
+    let total = 8 + 2 + 1 + 2;
     r.wait_stored(total, Duration::from_secs(30));
     assert!(r.stop().success(), "journald stderr:\n{}", r.stderr());
     assert!(
@@ -109,6 +116,12 @@ fn journal_transports_trust_and_both_journalctls_agree() {
     assert!(all
         .iter()
         .any(|e| e.get("MESSAGE").is_some_and(|m| m.is_array())));
+
+    let e = by_message(&all, "from the service");
+    assert_eq!(field(e, "_SYSTEMD_UNIT"), Some("svc.service"));
+    assert_eq!(field(e, "_SYSTEMD_INVOCATION_ID"), Some(INVOCATION));
+    assert_eq!(field(e, "_PID"), Some(service.to_string().as_str()), "_PID is the writer, not the manager");
+    assert_eq!(field(e, "_LINE_BREAK"), None);
 
     let e = by_message(&all, "i am not web");
     assert_eq!(
@@ -244,4 +257,25 @@ fn journal_transports_trust_and_both_journalctls_agree() {
     let root = format!("--root={}", r.path.display());
     let o = ours(&[&root, "-o", "export"]);
     assert_eq!(o.stdout, export);
+}
+
+#[test]
+fn journal_user_daemon_writes_user_files_that_journalctl_user_reads() {
+    let mut r = JournalRoot::new("userjd", None);
+    r.start_with(&["--user"]);
+    let uid = nix::unistd::getuid().as_raw();
+    let sock = r.path.join(format!("run/vigil/user-{uid}/journal/socket"));
+    let s = std::os::unix::net::UnixDatagram::unbound().unwrap();
+    s.send_to(b"MESSAGE=hello from the user journal\n", &sock).unwrap();
+    let file = r.path.join(format!("run/log/journal/{MACHINE_ID}/user-{uid}.journal"));
+    let ok = wait_until(Duration::from_secs(30), || {
+        journal::JournalFile::open(&file).is_ok_and(|f| f.header().n_entries == 1)
+    });
+    assert!(ok, "no user journal at {}: {}", file.display(), r.stderr());
+    assert!(r.stop().success());
+    let root = format!("--root={}", r.path.display());
+    let o = ours(&[&root, "--user", "-o", "cat"]);
+    assert_eq!(o.stdout, b"hello from the user journal\n");
+    let e = entries(&r.journal_dir(), &[]);
+    assert_eq!(field(&e[0], "_RUNTIME_SCOPE"), Some("user"));
 }

@@ -271,7 +271,7 @@ impl Storage {
         if at.elapsed() < Duration::from_secs(1) {
             return value;
         }
-        let used = dir_usage(&self.dir).iter().map(|f| f.bytes).sum::<u64>();
+        let used = dir_bytes(&self.dir);
         let free = statvfs(&self.dir).map(|(_, free)| free).unwrap_or(0);
         let v = self
             .max_use
@@ -287,7 +287,7 @@ impl Storage {
         let active = self.active_path();
         files.retain(|f| f.path != active);
         let now = now_realtime();
-        let mut total: u64 = dir_usage(&self.dir).iter().map(|f| f.bytes).sum();
+        let mut total: u64 = dir_bytes(&self.dir);
         let mut free = statvfs(&self.dir).map(|(_, free)| free).unwrap_or(u64::MAX);
         for f in files {
             let too_old = self.retention_usec > 0
@@ -353,6 +353,22 @@ pub fn dir_usage(dir: &Path) -> Vec<FileUsage> {
             .then(a.path.cmp(&b.path))
     });
     out
+}
+
+/// Bytes the journal files of `dir` occupy (allocated blocks), without
+/// opening them.
+pub fn dir_bytes(dir: &Path) -> u64 {
+    let Ok(rd) = std::fs::read_dir(dir) else { return 0 };
+    rd.flatten()
+        .filter(|e| {
+            let n = e.file_name();
+            let n = n.to_string_lossy();
+            n.ends_with(".journal") || n.ends_with(".journal~")
+        })
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.blocks() * 512)
+        .sum()
 }
 
 /// `(size, available)` bytes of the file system holding `path`.

@@ -76,6 +76,11 @@ impl JournalRoot {
     /// Starts `vigil journald` with this process as the manager and waits
     /// for READY on the readiness pipe.
     pub fn start(&mut self) {
+        self.start_with(&[]);
+    }
+
+    /// [`start`](Self::start) with extra arguments (`--user`).
+    pub fn start_with(&mut self, extra: &[&str]) {
         let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
         let wr_fd = wr.as_raw_fd();
         let mut cmd = Command::new(vigil());
@@ -83,6 +88,7 @@ impl JournalRoot {
             .arg(format!("--root={}", self.path.display()))
             .arg(format!("--manager-pid={}", std::process::id()))
             .arg(format!("--ready-fd={wr_fd}"))
+            .args(extra)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(self.path.join("journald.err")).unwrap());
@@ -364,6 +370,28 @@ pub fn fork_stream_writer(path: &Path, data: Vec<u8>) -> i32 {
                 off += n as usize;
             }
             libc::close(fd);
+            libc::_exit(0);
+        }
+        pid
+    }
+}
+
+/// A forked process that writes `data` to the inherited descriptor `fd`
+/// and exits: a service writing to the stream its manager opened.
+pub fn fork_fd_writer(fd: i32, data: Vec<u8>) -> i32 {
+    // SAFETY: the child only uses write/_exit.
+    unsafe {
+        let pid = libc::fork();
+        assert!(pid >= 0);
+        if pid == 0 {
+            let mut off = 0usize;
+            while off < data.len() {
+                let n = libc::write(fd, data.as_ptr().add(off).cast(), data.len() - off);
+                if n <= 0 {
+                    libc::_exit(3);
+                }
+                off += n as usize;
+            }
             libc::_exit(0);
         }
         pid

@@ -25,6 +25,13 @@
 //!
 //! Exit status: 0, also for "-- No entries --"; 1 for errors and when
 //! `-g` matched nothing (grep's convention, as journalctl).
+//!
+//! Deliberate differences: `-g` uses the `regex-lite` syntax (journalctl
+//! uses PCRE2; the common subset behaves the same, error texts differ);
+//! JSON members come in stored order (journalctl's are in hash order).
+//! Not here: a pager, colours, the message catalog (`-x` is accepted and
+//! ignored), `-N`, `--verify`, `--header`, `--flush`/`--sync`/`--rotate`
+//! (those talk to a daemon), `-M`, `--image`, `--namespace`.
 
 mod args;
 mod files;

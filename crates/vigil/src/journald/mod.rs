@@ -73,6 +73,11 @@
 //! Configuration: `ROOT/etc/systemd/journald.conf` and drop-ins
 //! ([`config`]). Rate limiting: [`ratelimit`].
 //!
+//! **Not here**: forwarding to syslog/kmsg/console/wall, reading
+//! `/dev/kmsg` and audit, compression and sealing, the varlink
+//! interface, restoring streams across a journal daemon restart (a
+//! service's stream dies with the daemon; the manager would reconnect).
+//!
 //! **Robustness.** Bad headers, malformed datagrams and unreadable passed
 //! files are reported on stderr with the sender's pid and ignored; the
 //! daemon exits only on SIGTERM/SIGINT or a start-up failure.

@@ -96,6 +96,11 @@ impl EventLoop {
         })
     }
 
+    /// Stop the journal process, after every unit is down.
+    pub fn stop_journal(&mut self) {
+        self.manager.journal.stop();
+    }
+
     /// Start the boot unit (`default.target`) and what it pulls in.
     pub fn boot(&mut self, unit: &str) {
         if let Err((_, e)) = self.manager.job(unit, proto::msg::JobVerb::Start) {

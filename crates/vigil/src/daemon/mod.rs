@@ -18,6 +18,7 @@ mod boot;
 mod cgroup;
 mod control;
 mod event_loop;
+mod journal_link;
 mod manager;
 mod notify;
 
@@ -173,7 +174,13 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     } else {
         cgroup::Cgroups::detect()
     };
-    let manager = manager::Manager::new(loader, notify_path.clone(), cgroups);
+    // The journal first, as systemd starts journald before any unit.
+    // VIGIL_JOURNAL=off keeps service output on the manager's console.
+    let mut journal = journal_link::JournalLink::new(&rundir);
+    if std::env::var("VIGIL_JOURNAL").as_deref() != Ok("off") {
+        journal.start();
+    }
+    let manager = manager::Manager::new(loader, notify_path.clone(), cgroups, journal);
     let mut el = event_loop::EventLoop::new(listener, notify, manager)?;
     if let Some(r) = ready.take() {
         r.tell("READY");
@@ -182,6 +189,7 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
         el.boot(&args.unit);
     }
     let code = el.run()?;
+    el.stop_journal();
     let _ = std::fs::remove_file(rundir.control());
     let _ = std::fs::remove_file(&notify_path);
     drop(lock);

@@ -41,6 +41,7 @@ use unit::load::LoadState;
 use unit::UnitName;
 
 use super::cgroup::Cgroups;
+use super::journal_link::JournalLink;
 use exec_plan::SpawnContext;
 
 /// A job a client asked for and may be waiting on.
@@ -109,6 +110,7 @@ pub struct Manager {
     pub environment: Vec<(String, String)>,
     /// Set by `StartLimitAction=exit` and friends.
     pub exit_request: Option<u8>,
+    pub journal: JournalLink,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -124,7 +126,7 @@ pub(super) fn invocation_id() -> String {
 }
 
 impl Manager {
-    pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups) -> Manager {
+    pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
         Manager {
             loader,
             units: HashMap::new(),
@@ -142,6 +144,7 @@ impl Manager {
             finished: Vec::new(),
             environment: Vec::new(),
             exit_request: None,
+            journal,
         }
     }
 
@@ -454,7 +457,15 @@ impl Manager {
             (result, code, status)
         });
         let notify = (view.notify_access() != "none").then_some(self.notify_socket.as_path());
+        // The journal stream is ours until the child has its copy.
+        let stream = if exec_plan::wants_journal(&u.cfg) {
+            let (ident, prio, prefix) = exec_plan::journal_identity(&u.cfg, cmd);
+            self.journal.stream(&ident, id, &u.invocation_id, prio, prefix)
+        } else {
+            None
+        };
         let ctx = SpawnContext {
+            journal: stream.as_ref().map(std::os::fd::AsRawFd::as_raw_fd),
             invocation_id: &u.invocation_id,
             notify_socket: notify,
             main_pid: if role == Role::Control { main_pid } else { None },
@@ -582,6 +593,9 @@ impl Manager {
 
     /// A child was reaped.
     pub fn child_exited(&mut self, pid: i32, status: exec::ExitStatus) {
+        if self.journal.exited(pid) {
+            return;
+        }
         let now = self.now();
         let Some(id) = self.pids.remove(&(pid as u32)) else {
             // An orphan adopted through the subreaper: check whether its

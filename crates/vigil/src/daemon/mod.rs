@@ -20,6 +20,7 @@ mod control;
 mod event_loop;
 mod manager;
 mod notify;
+mod sockets;
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;

@@ -32,6 +32,8 @@ pub struct SpawnContext<'a> {
     pub cgroup: Option<PathBuf>,
     /// The manager's environment block (`systemctl set-environment`).
     pub manager_env: &'a [(String, String)],
+    /// Socket activation: descriptors and `REMOTE_ADDR`/`REMOTE_PORT`.
+    pub activation: &'a crate::daemon::sockets::Activation,
 }
 
 /// Problems building the plan; the manager reports them as a failed spawn.
@@ -71,6 +73,9 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
             env_replace(&mut env, "EXIT_CODE".into(), code.clone());
             env_replace(&mut env, "EXIT_STATUS".into(), status.clone());
         }
+    }
+    for (k, val) in &ctx.activation.env {
+        env_replace(&mut env, k.clone(), val.clone());
     }
     if let Some(user) = v.user() {
         if let Ok(info) = exec::resolve_user(user) {
@@ -154,6 +159,7 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
     plan.stdout = output(&out);
     plan.stderr = output(&err);
+    crate::daemon::sockets::pass::apply(&mut plan, cfg, ctx.activation).map_err(PlanError)?;
     plan.cgroup = ctx.cgroup.clone();
     Ok(plan)
 }

@@ -206,3 +206,26 @@ fn missing_template_fails_the_socket() {
     assert_eq!(s.prop("lone.socket", "Result"), "resources");
     assert!(s.console().contains("Failed to queue service startup job (Maybe the service file is missing or not a template unit?)"), "{}", s.console());
 }
+
+#[test]
+fn ipv6_instances_are_named_without_brackets() {
+    let port = free_port();
+    let s = Sock::with_manager(
+        "acc-v6",
+        &[
+            ("six.socket", format!("[Socket]\nListenStream=[::1]:{port}\nAccept=yes\n")),
+            ("six@.service", "[Service]\nExecStart=/bin/cat\nStandardInput=socket\n".into()),
+        ],
+        &[],
+    );
+    s.start("six.socket");
+    assert_eq!(s.prop("six.socket", "Listen"), format!("[::1]:{port} (Stream)"));
+    let mut c = TcpStream::connect(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, port))).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    c.write_all(b"six\n").unwrap();
+    let mut buf = [0u8; 4];
+    c.read_exact(&mut buf).unwrap();
+    let rport = c.local_addr().unwrap().port();
+    let name = format!("six@0-::1:{port}-::1:{rport}.service");
+    assert_eq!(s.prop(&name, "ActiveState"), "active", "{}", stdout(&s.vigil(&["list-units", "--all"])));
+}

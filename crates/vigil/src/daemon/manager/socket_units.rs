@@ -235,6 +235,9 @@ impl Manager {
     /// `socket_trigger_notify()` for the sockets that trigger it, and the
     /// end of an `Accept=yes` instance's connection.
     pub(super) fn socket_service_changed(&mut self, id: &str, to: Option<ServiceState>) {
+        if self.sockets.is_idle() {
+            return;
+        }
         let Some(u) = self.units.get(id) else { return };
         let Some(svc) = u.svc.as_ref() else { return };
         let state = to.unwrap_or_else(|| svc.state());

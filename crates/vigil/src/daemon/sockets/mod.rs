@@ -216,7 +216,7 @@ impl SocketUnit {
         }
         let mut warn = Vec::new();
         let opened = bind::open_all(&self.id, &self.settings, &mut warn);
-        log.extend(warn.drain(..));
+        log.append(&mut warn);
         let bound = match opened {
             Ok(b) => b,
             Err(e) => {
@@ -583,6 +583,12 @@ impl Registry {
             .iter()
             .filter_map(|ev| self.tokens.get(&ev.data()).map(|(u, i)| (u.clone(), *i, ev.events())))
             .collect()
+    }
+
+    /// No socket unit triggers anything and no connection is held: a
+    /// service's state change needs no look-up here.
+    pub fn is_idle(&self) -> bool {
+        self.by_service.is_empty() && self.connections.is_empty()
     }
 
     /// Remember that `socket` triggers `service`.

@@ -21,6 +21,7 @@ mod event_loop;
 mod journal_link;
 mod manager;
 mod notify;
+mod sockets;
 
 use std::fs::{File, OpenOptions};
 use std::os::fd::AsRawFd;

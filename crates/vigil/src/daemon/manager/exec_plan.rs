@@ -35,6 +35,8 @@ pub struct SpawnContext<'a> {
     /// A stream to the journal for `StandardOutput=journal` and friends;
     /// `None` when there is no journal (output goes to the manager's own).
     pub journal: Option<std::os::fd::RawFd>,
+    /// Socket activation: descriptors and `REMOTE_ADDR`/`REMOTE_PORT`.
+    pub activation: &'a crate::daemon::sockets::Activation,
 }
 
 /// Problems building the plan; the manager reports them as a failed spawn.
@@ -76,6 +78,9 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
             env_replace(&mut env, "EXIT_CODE".into(), code.clone());
             env_replace(&mut env, "EXIT_STATUS".into(), status.clone());
         }
+    }
+    for (k, val) in &ctx.activation.env {
+        env_replace(&mut env, k.clone(), val.clone());
     }
     if let Some(user) = v.user() {
         if let Ok(info) = exec::resolve_user(user) {
@@ -159,6 +164,7 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
     plan.stdout = output(&out, ctx.journal);
     plan.stderr = output(&err, ctx.journal);
+    crate::daemon::sockets::pass::apply(&mut plan, cfg, ctx.activation).map_err(PlanError)?;
     plan.cgroup = ctx.cgroup.clone();
     Ok(plan)
 }

@@ -323,6 +323,10 @@ impl Manager {
                 }
             }
         }
+        if self.units.get(id).is_some_and(|u| u.sock.is_some()) {
+            self.run_socket_job(id, job.verb);
+            return;
+        }
         let now = self.now();
         let up = self.is_up(id);
         let Some(u) = self.units.get_mut(id) else { return };

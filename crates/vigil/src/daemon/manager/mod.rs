@@ -25,6 +25,7 @@ mod exec_plan;
 mod jobs;
 mod params;
 pub mod props;
+mod socket_units;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -57,6 +58,8 @@ pub struct Unit {
     pub cfg: UnitConfig,
     pub invocation_id: String,
     pub svc: Option<Service>,
+    /// Socket units: their runtime (`sockets/`).
+    pub sock: Option<crate::daemon::sockets::SocketUnit>,
     /// For units without a state machine: started or not.
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
@@ -69,6 +72,7 @@ impl Unit {
     pub fn active_state(&self) -> &'static str {
         match &self.svc {
             Some(s) => s.active_state().as_str(),
+            None if self.sock.is_some() => self.sock.as_ref().map_or("inactive", |s| s.state().active_state()),
             None if self.passive_active => "active",
             None => "inactive",
         }
@@ -77,6 +81,7 @@ impl Unit {
     pub fn sub_state(&self) -> &'static str {
         match &self.svc {
             Some(s) => s.state().as_str(),
+            None if self.sock.is_some() => self.sock.as_ref().map_or("dead", |s| s.state().as_str()),
             None if self.passive_active => "active",
             None => "dead",
         }
@@ -111,6 +116,8 @@ pub struct Manager {
     /// Set by `StartLimitAction=exit` and friends.
     pub exit_request: Option<u8>,
     pub journal: JournalLink,
+    /// Socket units' ports, triggers and held connections (`sockets/`).
+    sockets: crate::daemon::sockets::Registry,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -145,6 +152,7 @@ impl Manager {
             environment: Vec::new(),
             exit_request: None,
             journal,
+            sockets: crate::daemon::sockets::Registry::new(),
         }
     }
 
@@ -161,7 +169,7 @@ impl Manager {
             return Ok(id.clone());
         }
         let un = UnitName::parse(&mangled).map_err(|e| e.to_string())?;
-        let cfg = self.loader.load(&un);
+        let mut cfg = self.loader.load(&un);
         let id = cfg.id.as_str().to_string();
         for d in &cfg.diagnostics {
             self.log(&id, LogLevel::Warning, &d.to_string());
@@ -175,6 +183,7 @@ impl Manager {
             self.names.insert(n.as_str().to_string(), id.clone());
         }
         self.names.insert(mangled, id.clone());
+        let sock = self.socket_runtime(&mut cfg);
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)));
         self.units.insert(
@@ -183,6 +192,7 @@ impl Manager {
                 cfg,
                 invocation_id: String::new(),
                 svc,
+                sock,
                 passive_active: false,
                 job: None,
                 cgroup: None,
@@ -265,6 +275,9 @@ impl Manager {
             self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
             return Ok((job_id, id));
         };
+        if unit.sock.is_some() {
+            return self.socket_verb(job_id, &id, verb);
+        }
         let unit = self.units.get_mut(&id).expect("unit was just loaded");
         if unit.svc.is_none() {
             // Targets, slices…: no processes; the job completes at once.
@@ -374,6 +387,7 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, _auto_restart: bool) {
+        self.socket_service_changed(id, Some(to));
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
@@ -427,6 +441,7 @@ impl Manager {
         } else {
             self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result: result.as_str() });
         }
+        self.socket_service_changed(id, None);
     }
 
     fn spawn(&mut self, id: &str, phase: Phase, index: usize, role: Role) -> Event {
@@ -464,6 +479,7 @@ impl Manager {
         } else {
             None
         };
+        let activation = self.socket_activation(id, phase);
         let ctx = SpawnContext {
             journal: stream.as_ref().map(std::os::fd::AsRawFd::as_raw_fd),
             invocation_id: &u.invocation_id,
@@ -472,6 +488,7 @@ impl Manager {
             exit_info,
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
+            activation: &activation,
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,
@@ -806,6 +823,9 @@ impl Manager {
             out.push_str(&format!("\tpid {pid} ({unit}): {} {:?} cgroup={:?}\n", stat.trim(), sig, std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default().trim()));
         }
         out.push_str(&format!("\tcgroup pids: {:?}\n", self.units.keys().map(|k| (k, self.cgroups.pids(k))).filter(|(_, p)| !p.is_empty()).collect::<Vec<_>>()));
+        for r in self.socket_rows(true) {
+            out.push_str(&format!("\tlisten {} ({}) {} -> {:?}\n", r.listen, r.kind, r.unit, r.activates));
+        }
         out.push_str(&format!("\ttimers: {:?} now={}\n", self.timers, self.now()));
         eprint!("{out}");
     }

@@ -146,7 +146,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
             }
             Ok(0)
         }
-        Call::Status(units) => status(&mut c, &units),
+        Call::Status(units) => status(&mut c, &units, t),
         Call::ListUnits { all, states, legend } => list_units(&mut c, all, &states, legend && !t.quiet),
     }
 }
@@ -229,7 +229,7 @@ fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str)
 }
 
 /// `systemctl status`, the first lines of systemd's layout.
-fn status(c: &mut Client, units: &[String]) -> Result<u8> {
+fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
     let mut code = 0;
     for (i, u) in units.iter().enumerate() {
         if i > 0 {
@@ -276,6 +276,20 @@ fn status(c: &mut Client, units: &[String]) -> Result<u8> {
         if !matches!(active, "active" | "reloading") {
             code = code.max(3);
         }
+        // The unit's last journal lines, as systemctl shows them.
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        println!();
+        let _ = std::io::stdout().flush();
+        let mut args = vec!["journalctl".to_string()];
+        if let Some(r) = t.root {
+            args.push(format!("--root={}", r.display()));
+        }
+        if t.user {
+            args.push("--user".into());
+        }
+        args.extend(["-u".into(), id.to_string(), "-n".into(), "10".into(), "--no-pager".into(), "-q".into()]);
+        crate::journalctl::main(args);
     }
     Ok(code)
 }

@@ -28,6 +28,9 @@ use crate::rundir::RunDir;
 
 pub struct JournalLink {
     stdout_socket: PathBuf,
+    native_socket: PathBuf,
+    /// For the manager's own messages (native protocol datagrams).
+    out: Option<std::os::unix::net::UnixDatagram>,
     /// The journal process, while it runs.
     pub pid: Option<i32>,
     rundir: RunDir,
@@ -39,7 +42,13 @@ const READY_DEADLINE: Duration = Duration::from_secs(5);
 impl JournalLink {
     pub fn new(rundir: &RunDir) -> JournalLink {
         let dir = rundir.dir.join("journal");
-        JournalLink { stdout_socket: dir.join("stdout"), pid: None, rundir: rundir.clone() }
+        JournalLink {
+            stdout_socket: dir.join("stdout"),
+            native_socket: dir.join("socket"),
+            out: std::os::unix::net::UnixDatagram::unbound().ok().filter(|s| s.set_nonblocking(true).is_ok()),
+            pid: None,
+            rundir: rundir.clone(),
+        }
     }
 
     /// Start the journal process and wait until it listens. A failure is
@@ -116,6 +125,23 @@ impl JournalLink {
         s.write_all(header.as_bytes()).ok()?;
         s.set_write_timeout(None).ok()?;
         Some(OwnedFd::from(s))
+    }
+
+    /// One of the manager's own messages ("Started web.service.", …), as a
+    /// native-protocol entry: `MESSAGE=`, `PRIORITY=`, `SYSLOG_IDENTIFIER=`
+    /// and `UNIT=` for the unit it is about, as systemd logs them. Never
+    /// blocks; without a journal the console line is all there is.
+    pub fn send(&self, unit: Option<&str>, priority: u8, message: &str) {
+        let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
+        let mut d = String::with_capacity(message.len() + 96);
+        // A message with a newline needs the binary form; ours never has one.
+        d.push_str("MESSAGE=");
+        d.push_str(&message.replace('\n', " "));
+        d.push_str(&format!("\nPRIORITY={priority}\nSYSLOG_IDENTIFIER=vigil\n"));
+        if let Some(u) = unit {
+            d.push_str(&format!("UNIT={u}\n"));
+        }
+        let _ = out.send_to(d.as_bytes(), &self.native_socket);
     }
 
     /// Stop the journal last, after every unit: it flushes and marks its

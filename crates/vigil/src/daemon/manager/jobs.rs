@@ -312,12 +312,12 @@ impl Manager {
             match self.check_conditions(id) {
                 Gate::Open => {}
                 Gate::Skipped(msg) => {
-                    self.console(&msg);
+                    self.say(id, &msg);
                     self.complete(id, "done");
                     return;
                 }
                 Gate::AssertFailed(msg) => {
-                    self.console(&msg);
+                    self.say(id, &msg);
                     self.complete(id, "assert");
                     return;
                 }
@@ -335,7 +335,7 @@ impl Manager {
             let desc = super::describe(&u.cfg);
             let ty = u.cfg.id.unit_type();
             if ty == unit::UnitType::Target {
-                self.console(&if job.verb == JobVerb::Start {
+                self.say(id, &if job.verb == JobVerb::Start {
                     format!("Reached target {desc}.")
                 } else {
                     format!("Stopped target {desc}.")
@@ -394,7 +394,7 @@ impl Manager {
                     let waiting = self.jobs.get(&dep).is_some_and(|j| j.verb == JobVerb::Start && !j.running);
                     if waiting {
                         let desc = self.units.get(&dep).map(|u| super::describe(&u.cfg)).unwrap_or_default();
-                        self.console(&format!("Dependency failed for {desc}."));
+                        self.say(&dep, &format!("Dependency failed for {desc}."));
                         self.complete(&dep, "dependency");
                     }
                 }

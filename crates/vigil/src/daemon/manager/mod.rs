@@ -219,12 +219,20 @@ impl Manager {
     /// Log a line for a unit the way systemd words it ("x.service: …"),
     /// to the manager's console for now.
     pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
-        let _ = level;
         eprintln!("{unit}: {message}");
+        self.journal.send(Some(unit), level.priority(), &format!("{unit}: {message}"));
+    }
+
+    /// A status line about a unit ("Started Web."), on the console and in
+    /// the journal with `UNIT=`.
+    pub(super) fn say(&self, unit: &str, message: &str) {
+        eprintln!("{message}");
+        self.journal.send(Some(unit), 6, message);
     }
 
     pub(super) fn console(&self, message: &str) {
         eprintln!("{message}");
+        self.journal.send(None, 6, message);
     }
 
     /// Queue a job; returns its id. The result arrives in `finished`.
@@ -284,8 +292,8 @@ impl Manager {
             unit.passive_active = !matches!(event, Event::Stop);
             let desc = describe(&unit.cfg);
             match event {
-                Event::Stop => self.console(&format!("Stopped target {desc}.")),
-                _ => self.console(&format!("Reached target {desc}.")),
+                Event::Stop => self.say(&id, &format!("Stopped target {desc}.")),
+                _ => self.say(&id, &format!("Reached target {desc}.")),
             }
             self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
             return Ok((job_id, id));
@@ -394,27 +402,27 @@ impl Manager {
         let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         match to {
             ServiceState::Condition | ServiceState::StartPre | ServiceState::Start if starting => {
-                self.console(&format!("Starting {desc}..."));
+                self.say(id, &format!("Starting {desc}..."));
             }
             ServiceState::Running | ServiceState::Exited if !was_active => {
-                self.console(&format!("Started {desc}."));
+                self.say(id, &format!("Started {desc}."));
             }
             // systemd announces a stop when a stop (or restart) job runs,
             // not when a main process exits on its own.
             ServiceState::Stop | ServiceState::StopSigterm
                 if was_active && matches!(u.job, Some((_, JobVerb::Stop | JobVerb::Restart | JobVerb::TryRestart))) =>
             {
-                self.console(&format!("Stopping {desc}..."));
+                self.say(id, &format!("Stopping {desc}..."));
             }
             ServiceState::Dead if !starting => {
-                self.console(&format!("Stopped {desc}."));
+                self.say(id, &format!("Stopped {desc}."));
                 self.release(id);
             }
             ServiceState::Failed => {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.
                 if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
-                    self.console(&format!("Failed to start {desc}."));
+                    self.say(id, &format!("Failed to start {desc}."));
                 }
                 self.release(id);
             }

@@ -41,7 +41,7 @@ impl Manager {
         let mut log = Vec::new();
         let made = SocketUnit::new(cfg, &self.loader.lookup.root, &mut log);
         for l in log {
-            self.console(&format!("{id}: {l}"));
+            self.say(&id, &format!("{id}: {l}"));
         }
         match made {
             Ok(s) => {
@@ -51,7 +51,7 @@ impl Manager {
                 Some(s)
             }
             Err(msg) => {
-                self.console(&format!("{id}: {msg}"));
+                self.say(&id, &format!("{id}: {msg}"));
                 cfg.load_state = LoadState::BadSetting;
                 None
             }
@@ -89,12 +89,12 @@ impl Manager {
                         !matches!(s.state(), ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart)
                     });
                     if busy {
-                        self.console(&format!("{id}: Socket service {service} already active, refusing."));
+                        self.say(&id, &format!("{id}: Socket service {service} already active, refusing."));
                         return "failed";
                     }
                 }
                 _ => {
-                    self.console(&format!("{id}: Socket service {service} not loaded, refusing."));
+                    self.say(&id, &format!("{id}: Socket service {service} not loaded, refusing."));
                     return "failed";
                 }
             }
@@ -115,7 +115,7 @@ impl Manager {
             None => return "failed",
         };
         for l in log {
-            self.console(&format!("{id}: {l}"));
+            self.say(&id, &format!("{id}: {l}"));
         }
         match started {
             Ok(()) => {
@@ -123,7 +123,7 @@ impl Manager {
                 "done"
             }
             Err(result) => {
-                self.console(&format!("{id}: Failed with result '{}'.", result.as_str()));
+                self.say(&id, &format!("{id}: Failed with result '{}'.", result.as_str()));
                 self.console(&format!("Failed to listen on {desc}."));
                 "failed"
             }
@@ -159,7 +159,7 @@ impl Manager {
     fn socket_fail(&mut self, id: &str, result: SocketResult) {
         let Some(sock) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) else { return };
         let r = sock.fail(&mut self.sockets, result);
-        self.console(&format!("{id}: Failed with result '{}'.", r.as_str()));
+        self.say(&id, &format!("{id}: Failed with result '{}'.", r.as_str()));
     }
 
     /// The sockets' epoll is readable: serve every ready port.
@@ -172,7 +172,7 @@ impl Manager {
                 None => continue,
             };
             for l in log {
-                self.console(&format!("{id}: {l}"));
+                self.say(&id, &format!("{id}: {l}"));
             }
             match wake {
                 Wake::Nothing => {}

@@ -29,7 +29,7 @@ fn every_corpus_unit_loads_without_errors() {
     let mut loaded = 0;
     let mut problems = Vec::new();
     for e in loader.index.list() {
-        let Ok(name) = UnitName::parse(&e.name) else { continue };
+        let Ok(name) = UnitName::parse(e.name) else { continue };
         let name = if name.is_template() { name.with_instance("vigiltest").unwrap() } else { name };
         let cfg = loader.load(&name);
         if matches!(cfg.load_state, LoadState::Loaded) {

@@ -73,7 +73,7 @@ impl Mgr {
                 Response::JobDone { result, .. } => return result,
                 Response::Error { message, .. } => return format!("error: {message}"),
                 Response::End => return "end".into(),
-                _ => r = c.next().unwrap(),
+                _ => r = c.next_response().unwrap(),
             }
         }
     }

@@ -77,7 +77,7 @@ pub fn format_value(v: &Value) -> String {
         Value::Listen(l) => format!("{l:?}"),
         Value::ExitStatusSet(s) => {
             let codes: Vec<String> = (0..=255).filter(|c| s.contains_status(*c)).map(|c| c.to_string()).collect();
-            let sigs: Vec<String> = s.signals().map(|x| crate::value::signal::name_of(x)).collect();
+            let sigs: Vec<String> = s.signals().map(crate::value::signal::name_of).collect();
             codes.into_iter().chain(sigs).collect::<Vec<_>>().join(" ")
         }
     }

@@ -311,7 +311,7 @@ impl Opts {
                 if w == "help" {
                     return Err(Stop::Help(states::type_help(!self.no_legend)));
                 }
-                if let Some(t) = UnitType::from_str(w) {
+                if let Some(t) = UnitType::from_word(w) {
                     types.push(t);
                 } else if states::LOAD_STATES.contains(&w) {
                     // Old systemctl took load states in --type=; it still does.

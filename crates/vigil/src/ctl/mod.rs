@@ -177,7 +177,7 @@ fn show_offline(opts: &cli::Opts, units: &[String]) -> u8 {
             println!();
         }
         for (k, v) in unit::config::show::properties(&cfg, scope) {
-            if !opts.property.is_empty() && !opts.property.iter().any(|p| *p == k) {
+            if !opts.property.is_empty() && !opts.property.contains(&k) {
                 continue;
             }
             if opts.value {

@@ -69,7 +69,7 @@ fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
             }
             other => out.push(other),
         }
-        r = c.next()?;
+        r = c.next_response()?;
     }
 }
 

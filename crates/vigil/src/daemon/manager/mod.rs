@@ -725,7 +725,6 @@ impl Manager {
                 None
             },
             watchdog_usec: n.watchdog_usec,
-            ..Notify::default()
         };
         let now = self.now();
         self.feed(&id, now, Event::Notify(ev));

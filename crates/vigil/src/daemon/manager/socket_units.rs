@@ -89,12 +89,12 @@ impl Manager {
                         !matches!(s.state(), ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart)
                     });
                     if busy {
-                        self.say(&id, &format!("{id}: Socket service {service} already active, refusing."));
+                        self.say(id, &format!("{id}: Socket service {service} already active, refusing."));
                         return "failed";
                     }
                 }
                 _ => {
-                    self.say(&id, &format!("{id}: Socket service {service} not loaded, refusing."));
+                    self.say(id, &format!("{id}: Socket service {service} not loaded, refusing."));
                     return "failed";
                 }
             }
@@ -115,7 +115,7 @@ impl Manager {
             None => return "failed",
         };
         for l in log {
-            self.say(&id, &format!("{id}: {l}"));
+            self.say(id, &format!("{id}: {l}"));
         }
         match started {
             Ok(()) => {
@@ -123,7 +123,7 @@ impl Manager {
                 "done"
             }
             Err(result) => {
-                self.say(&id, &format!("{id}: Failed with result '{}'.", result.as_str()));
+                self.say(id, &format!("{id}: Failed with result '{}'.", result.as_str()));
                 self.console(&format!("Failed to listen on {desc}."));
                 "failed"
             }
@@ -159,7 +159,7 @@ impl Manager {
     fn socket_fail(&mut self, id: &str, result: SocketResult) {
         let Some(sock) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) else { return };
         let r = sock.fail(&mut self.sockets, result);
-        self.say(&id, &format!("{id}: Failed with result '{}'.", r.as_str()));
+        self.say(id, &format!("{id}: Failed with result '{}'.", r.as_str()));
     }
 
     /// The sockets' epoll is readable: serve every ready port.

@@ -20,6 +20,7 @@ mod journald;
 mod personality;
 mod rundir;
 mod service;
+mod startup;
 
 use std::process::ExitCode;
 

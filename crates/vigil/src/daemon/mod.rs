@@ -23,8 +23,7 @@ mod manager;
 mod notify;
 mod sockets;
 
-use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
+use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
@@ -33,6 +32,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use crate::rundir::RunDir;
+use crate::startup::ReadyPipe;
 
 #[derive(Parser, Debug)]
 #[command(name = "vigild", about = "The vigil service manager (runs in the foreground)")]
@@ -105,29 +105,6 @@ pub fn init_main(mut args: Vec<String>) -> u8 {
     main(args)
 }
 
-/// The auto-starting CLI's end of our start-up: told once, then closed.
-struct ReadyPipe(File);
-
-impl ReadyPipe {
-    fn adopt(fd: i32) -> Option<ReadyPipe> {
-        use std::os::fd::FromRawFd;
-        // Only take descriptors that are really open; mark it close-on-exec
-        // so services never inherit it.
-        // SAFETY: fcntl on an integer fd; ownership is taken only if valid.
-        if fd < 3 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
-            return None;
-        }
-        // SAFETY: the fd is open (fcntl succeeded) and handed to us by our
-        // parent for exactly this purpose.
-        Some(ReadyPipe(unsafe { File::from_raw_fd(fd) }))
-    }
-
-    fn tell(mut self, msg: &str) {
-        use std::io::Write;
-        let _ = writeln!(self.0, "{}", msg.replace('\n', " "));
-    }
-}
-
 fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let rundir = RunDir::new(args.root.as_deref(), args.user)?;
     std::fs::create_dir_all(&rundir.dir)
@@ -197,32 +174,9 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     Ok(code)
 }
 
-/// Hold an exclusive `flock` on the lock file for the manager's lifetime;
-/// our pid is written into it for the error message of the next one.
+/// One manager per root and scope.
 fn take_lock(rundir: &RunDir) -> Result<File> {
-    use std::io::{Read, Seek, Write};
-    let path = rundir.lock();
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    // SAFETY: flock on a file descriptor we own.
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        let mut other = String::new();
-        let _ = f.read_to_string(&mut other);
-        bail!(
-            "a manager is already running for {} (pid {})",
-            rundir.root.display(),
-            other.trim()
-        );
-    }
-    f.set_len(0)?;
-    f.rewind()?;
-    writeln!(f, "{}", std::process::id())?;
-    Ok(f)
+    crate::startup::take_lock(&rundir.lock(), "a manager", &rundir.root)
 }
 
 fn bind_control(rundir: &RunDir) -> Result<UnixListener> {

@@ -92,14 +92,13 @@ pub mod storage;
 pub mod stream;
 pub mod syslog;
 
-use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use clap::Parser;
 
 use crate::rundir::RunDir;
+use crate::startup::ReadyPipe;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -165,27 +164,6 @@ pub fn main(args: Vec<String>) -> u8 {
     }
 }
 
-/// The starter's end of our start-up: told once, then closed.
-struct ReadyPipe(File);
-
-impl ReadyPipe {
-    fn adopt(fd: i32) -> Option<ReadyPipe> {
-        use std::os::fd::FromRawFd;
-        // SAFETY: fcntl on an integer fd; ownership is taken only if valid.
-        if fd < 3 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
-            return None;
-        }
-        // SAFETY: the fd is open (fcntl succeeded) and was handed to us for
-        // exactly this purpose.
-        Some(ReadyPipe(unsafe { File::from_raw_fd(fd) }))
-    }
-
-    fn tell(mut self, msg: &str) {
-        use std::io::Write;
-        let _ = writeln!(self.0, "{}", msg.replace('\n', " "));
-    }
-}
-
 fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let rundir = RunDir::new(args.root.as_deref(), args.user)?;
     let paths = SocketPaths::new(&rundir);
@@ -210,30 +188,8 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
 }
 
 /// One daemon per root and scope: an exclusive `flock` held for our life.
-fn take_lock(paths: &SocketPaths) -> Result<File> {
-    use std::io::{Read, Seek, Write};
-    let path = paths.dir.join("lock");
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    // SAFETY: flock on a descriptor we own.
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        let mut other = String::new();
-        let _ = f.read_to_string(&mut other);
-        bail!(
-            "a journal daemon is already running in {} (pid {})",
-            paths.dir.display(),
-            other.trim()
-        );
-    }
-    f.set_len(0)?;
-    f.rewind()?;
-    writeln!(f, "{}", std::process::id())?;
-    Ok(f)
+fn take_lock(paths: &SocketPaths) -> Result<std::fs::File> {
+    crate::startup::take_lock(&paths.dir.join("lock"), "a journal daemon", &paths.dir)
 }
 
 /// Many services mean many streams: use the hard descriptor limit.

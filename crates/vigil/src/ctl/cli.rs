@@ -258,6 +258,8 @@ pub enum Verb {
         #[arg(value_name = "UNIT", required = true)]
         units: Vec<String>,
     },
+    /// Re-read unit files (running services keep running)
+    DaemonReload,
     /// List units the manager has loaded
     ListUnits {
         #[arg(value_name = "PATTERN")]

@@ -110,6 +110,7 @@ pub fn main(args: Vec<String>) -> u8 {
             let call = match other {
                 Verb::Exit { code } => runtime::Call::Exit(code),
                 Verb::IsSystemRunning => runtime::Call::IsSystemRunning,
+                Verb::DaemonReload => runtime::Call::DaemonReload,
                 Verb::Start { units } => job(JobVerb::Start, units),
                 Verb::Stop { units } => job(JobVerb::Stop, units),
                 Verb::Restart { units } => job(JobVerb::Restart, units),

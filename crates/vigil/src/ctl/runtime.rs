@@ -26,6 +26,7 @@ use crate::rundir::RunDir;
 pub enum Call {
     Exit(u8),
     IsSystemRunning,
+    DaemonReload,
     Job { verb: JobVerb, units: Vec<String>, no_block: bool },
     IsActive(Vec<String>),
     IsFailed(Vec<String>),
@@ -124,6 +125,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
     match call {
         Call::Exit(code) => simple(&mut c, Request::Shutdown { kind: ShutdownKind::Exit, code }, t.quiet),
         Call::IsSystemRunning => simple(&mut c, Request::IsSystemRunning, t.quiet),
+        Call::DaemonReload => simple(&mut c, Request::DaemonReload, t.quiet),
         Call::Job { verb, units, no_block } => job(&mut c, verb, units, no_block),
         Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),

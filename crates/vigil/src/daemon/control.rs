@@ -265,6 +265,10 @@ impl Conn {
                 rows.sort_by(|a, b| a.name.cmp(&b.name));
                 self.queue(&Response::Units { units: rows });
             }
+            Request::DaemonReload => {
+                el.manager.daemon_reload();
+                self.queue(&Response::Ok);
+            }
             Request::Shutdown { kind: ShutdownKind::Exit, code } => {
                 el.exit = Some(code);
                 self.queue(&Response::Ok);

@@ -165,8 +165,17 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.names.get(&mangled) {
-            return Ok(id.clone());
+        if let Some(id) = self.names.get(&mangled).cloned() {
+            // A unit that was not found is looked for again once the unit
+            // directories changed (systemd 252 retries such loads too), so
+            // a package that just installed its unit file can be started
+            // without daemon-reload.
+            let missing = self.units.get(&id).is_some_and(|u| u.cfg.load_state == LoadState::NotFound && u.job.is_none());
+            if !(missing && self.loader.index_stale()) {
+                return Ok(id);
+            }
+            self.loader.reindex();
+            self.forget(&id);
         }
         let un = UnitName::parse(&mangled).map_err(|e| e.to_string())?;
         let mut cfg = self.loader.load(&un);
@@ -201,6 +210,43 @@ impl Manager {
         );
         self.index_edges(&id);
         Ok(id)
+    }
+
+    /// Drop a unit that has no processes and no job, so the next reference
+    /// loads it afresh.
+    fn forget(&mut self, id: &str) {
+        self.units.remove(id);
+        self.names.retain(|_, v| v != id);
+    }
+
+    /// `daemon-reload`: re-read the unit directories; units that are not
+    /// running are reloaded on their next use, running ones get their new
+    /// settings for what comes next (their processes are not touched).
+    pub fn daemon_reload(&mut self) {
+        self.loader.reindex();
+        let ids: Vec<String> = self.units.keys().cloned().collect();
+        for id in ids {
+            let idle = self.units.get(&id).is_some_and(|u| {
+                u.job.is_none() && matches!(u.active_state(), "inactive" | "failed") && u.sock.is_none()
+            });
+            if idle {
+                self.forget(&id);
+            } else if let Ok(name) = UnitName::parse(&id) {
+                let cfg = self.loader.load(&name);
+                if let Some(u) = self.units.get_mut(&id) {
+                    if let Some(svc) = u.svc.as_mut() {
+                        svc.set_params(params::service_params(&cfg));
+                    }
+                    u.cfg = cfg;
+                }
+            }
+        }
+        self.edges = jobs::Edges::default();
+        let ids: Vec<String> = self.units.keys().cloned().collect();
+        for id in ids {
+            self.index_edges(&id);
+        }
+        self.console("Reloading finished.");
     }
 
     pub fn unit(&self, id: &str) -> Option<&Unit> {

@@ -152,6 +152,16 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     } else {
         cgroup::Cgroups::detect()
     };
+    // Degrade visibly: without a writable cgroup v2 hierarchy (an
+    // unprivileged container, a read-only /sys/fs/cgroup) processes are
+    // tracked through the process tree under our subreaper instead.
+    match cgroups.base() {
+        Some(b) => eprintln!("Using cgroup {} for unit processes.", b.display()),
+        None => eprintln!(
+            "No writable cgroup v2 hierarchy: unit processes are tracked through the process tree; \
+             resource limits and cgroup-based kills are not available."
+        ),
+    }
     // The journal first, as systemd starts journald before any unit.
     // VIGIL_JOURNAL=off keeps service output on the manager's console.
     let mut journal = journal_link::JournalLink::new(&rundir);

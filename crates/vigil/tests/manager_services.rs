@@ -26,6 +26,10 @@ impl Mgr {
     /// executable) to the root itself, so unit files need no shell quoting.
     /// `@ROOT@` in either is replaced by the root's path.
     fn with_scripts(name: &str, units: &[(&str, &str)], scripts: &[(&str, &str)]) -> Mgr {
+        Self::with_env(name, units, scripts, &[])
+    }
+
+    fn with_env(name: &str, units: &[(&str, &str)], scripts: &[(&str, &str)], env: &[(&str, &str)]) -> Mgr {
         let root = TestRoot::new(name);
         let r = root.path.display().to_string();
         for (n, text) in scripts {
@@ -33,14 +37,14 @@ impl Mgr {
             std::fs::write(&p, format!("#!/bin/sh\n{}", text.replace("@ROOT@", &r))).unwrap();
             Command::new("chmod").arg("755").arg(&p).status().unwrap();
         }
-        Self::start(root, units)
+        Self::start(root, units, env)
     }
 
     fn new(name: &str, units: &[(&str, &str)]) -> Mgr {
         Self::with_scripts(name, units, &[])
     }
 
-    fn start(root: TestRoot, units: &[(&str, &str)]) -> Mgr {
+    fn start(root: TestRoot, units: &[(&str, &str)], env: &[(&str, &str)]) -> Mgr {
         let dir = root.path.join("etc/systemd/system");
         std::fs::create_dir_all(&dir).unwrap();
         for (n, text) in units {
@@ -48,6 +52,7 @@ impl Mgr {
         }
         let child = Command::new(vigil())
             .args(["daemon", &root.root_arg()])
+            .envs(env.iter().copied())
             .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
             .spawn()
             .unwrap();
@@ -240,6 +245,25 @@ fn forking_with_a_late_pid_file_and_control_group_kill() {
     assert!(pid_alive(grandchild));
     assert_eq!(m.job(JobVerb::Stop, "f"), "done");
     assert!(wait_until(Duration::from_secs(5), || !pid_alive(main) && !pid_alive(grandchild)));
+}
+
+#[test]
+fn without_cgroups_the_process_tree_still_reaches_double_forked_daemons() {
+    let m = Mgr::with_env(
+        "nocgroup",
+        &[("f.service", "[Service]\nType=forking\nPIDFile=@ROOT@/f.pid\nExecStart=@ROOT@/f.sh\n")],
+        &[
+            ("f.sh", "setsid @ROOT@/daemon.sh &\nexit 0\n"),
+            ("daemon.sh", "sleep 300 &\necho $! > @ROOT@/grandchild\necho $$ > @ROOT@/f.pid\nexec sleep 300\n"),
+        ],
+        &[("VIGIL_CGROUPS", "off")],
+    );
+    assert_eq!(m.job(JobVerb::Start, "f"), "done", "{}", m.console());
+    assert!(m.console().contains("tracked through the process tree"), "{}", m.console());
+    let grandchild = read_pid(&m.path("grandchild")).expect("grandchild pid");
+    assert!(pid_alive(grandchild));
+    assert_eq!(m.job(JobVerb::Stop, "f"), "done");
+    assert!(wait_until(Duration::from_secs(5), || !pid_alive(grandchild)));
 }
 
 #[test]

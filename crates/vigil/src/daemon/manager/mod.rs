@@ -603,31 +603,54 @@ impl Manager {
                 let except: Vec<i32> =
                     [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect();
                 let n = self.cgroups.kill(id, signal, &except);
-                if n == 0 {
-                    // No cgroup: the processes we know, but main and control.
-                    let known: Vec<u32> = self
-                        .pids
-                        .iter()
-                        .filter(|(p, u)| u.as_str() == id && !except.contains(&(**p as i32)))
-                        .map(|(p, _)| *p)
-                        .collect();
-                    for p in known {
-                        one(p);
+                if self.cgroups.base().is_none() {
+                    // No cgroups: the processes we know and those found
+                    // through the process tree, but main and control.
+                    let mut all: Vec<i32> =
+                        self.pids.iter().filter(|(_, u)| u.as_str() == id).map(|(p, _)| *p as i32).collect();
+                    all.extend(self.tree_pids(id));
+                    all.sort_unstable();
+                    all.dedup();
+                    for p in all.into_iter().filter(|p| !except.contains(p)) {
+                        one(p as u32);
                     }
-                } else if cont {
+                } else if n > 0 && cont {
                     self.cgroups.kill(id, libc::SIGCONT, &except);
                 }
             }
         }
     }
 
-    /// No process of the unit is left (cgroup empty, or without cgroups
-    /// no tracked pid).
+    /// No process of the unit is left (cgroup empty; without cgroups, no
+    /// tracked pid and no process carrying the unit's invocation id).
     fn unit_is_empty(&self, id: &str) -> bool {
         match self.cgroups.populated(id) {
             Some(p) => !p,
-            None => !self.pids.values().any(|u| u == id),
+            None => !self.pids.values().any(|u| u == id) && self.tree_pids(id).is_empty(),
         }
+    }
+
+    /// The process-tree fallback for finding a unit's processes: every
+    /// process whose environment carries the unit's `INVOCATION_ID=` (set
+    /// for each service process and inherited by what it forks, double
+    /// forks included). Needs the right to read /proc/PID/environ (root, or
+    /// the manager's own user for its own services).
+    fn tree_pids(&self, id: &str) -> Vec<i32> {
+        let Some(inv) = self.units.get(id).map(|u| u.invocation_id.as_str()).filter(|i| !i.is_empty()) else {
+            return Vec::new();
+        };
+        let needle = format!("INVOCATION_ID={inv}");
+        let me = std::process::id() as i32;
+        let Ok(rd) = std::fs::read_dir("/proc") else { return Vec::new() };
+        rd.flatten()
+            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
+            .filter(|p| *p != me)
+            .filter(|p| {
+                std::fs::read(format!("/proc/{p}/environ"))
+                    .map(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
+                    .unwrap_or(false)
+            })
+            .collect()
     }
 
     fn read_pid_file(&self, id: &str) -> Event {
@@ -668,10 +691,23 @@ impl Manager {
             return;
         }
         let now = self.now();
+        // An orphan adopted through the subreaper is nobody we track: if
+        // its unit emptied, its cgroup's events say so (cgroup_events);
+        // without cgroups, units that are stopping are checked again.
         let Some(id) = self.pids.remove(&(pid as u32)) else {
-            // An orphan adopted through the subreaper: check whether its
-            // unit became empty.
-            self.check_empty_units(now);
+            if self.cgroups.base().is_none() {
+                let stopping: Vec<String> = self
+                    .units
+                    .iter()
+                    .filter(|(_, u)| u.svc.as_ref().is_some_and(|s| s.active_state() == ActiveState::Deactivating))
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                for id in stopping {
+                    if self.unit_is_empty(&id) {
+                        self.unit_emptied(&id, now);
+                    }
+                }
+            }
             return;
         };
         let st = match status {
@@ -679,10 +715,9 @@ impl Manager {
             exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },
         };
         self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
-        if self.cgroups.populated(&id) == Some(false) {
+        if self.unit_is_empty(&id) {
             self.unit_emptied(&id, now);
         }
-        self.check_empty_units(now);
     }
 
     /// The unit has no process left. Tracked pids that vanished without
@@ -723,20 +758,6 @@ impl Manager {
             if running && self.cgroups.populated(&id) == Some(false) {
                 self.unit_emptied(&id, now);
             }
-        }
-    }
-
-    /// Units whose cgroup emptied (a daemon's last grandchild exited).
-    fn check_empty_units(&mut self, now: u64) {
-        let empty: Vec<String> = self
-            .units
-            .iter()
-            .filter(|(id, u)| u.cgroup.is_some() && self.cgroups.populated(id) == Some(false))
-            .filter(|(_, u)| u.svc.as_ref().is_some_and(|s| s.active_state() != ActiveState::Inactive))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in empty {
-            self.unit_emptied(&id, now);
         }
     }
 

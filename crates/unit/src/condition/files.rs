@@ -67,32 +67,7 @@ pub(super) fn file_is_executable(env: &CheckEnv, arg: &str) -> Verdict {
 }
 
 /// `hidden_or_backup_file()`: names `DirectoryNotEmpty=` does not count.
-fn hidden_or_backup(name: &str) -> bool {
-    if name.starts_with('.') || matches!(name, "lost+found" | "aquota.user" | "aquota.group") || name.ends_with('~') {
-        return true;
-    }
-    let Some((_, ext)) = name.rsplit_once('.') else { return false };
-    matches!(
-        ext,
-        "rpmnew"
-            | "rpmsave"
-            | "rpmorig"
-            | "dpkg-old"
-            | "dpkg-new"
-            | "dpkg-tmp"
-            | "dpkg-dist"
-            | "dpkg-bak"
-            | "dpkg-backup"
-            | "dpkg-remove"
-            | "ucf-new"
-            | "ucf-old"
-            | "ucf-dist"
-            | "swp"
-            | "bak"
-            | "old"
-            | "new"
-    )
-}
+use crate::load::dropin::hidden_or_backup;
 
 /// Met unless the directory is empty, missing or not a directory; like
 /// systemd, an unreadable directory counts as not empty.

@@ -58,8 +58,9 @@ pub(super) fn expand_name(name: &UnitName, out: &mut Vec<String>) {
     }
 }
 
-/// `hidden_or_backup_file()`: entries every systemd directory walk skips.
-fn hidden_or_backup(name: &str) -> bool {
+/// `hidden_or_backup_file()`: entries every systemd directory walk skips
+/// (drop-in directories, `ConditionDirectoryNotEmpty=`…).
+pub(crate) fn hidden_or_backup(name: &str) -> bool {
     if name.starts_with('.')
         || matches!(name, "lost+found" | "aquota.user" | "aquota.group")
         || name.ends_with('~')

@@ -89,7 +89,7 @@
 //! `list-unit-files`).
 
 mod assemble;
-mod dropin;
+pub(crate) mod dropin;
 mod index;
 mod read;
 

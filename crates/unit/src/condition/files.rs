@@ -66,7 +66,7 @@ pub(super) fn file_is_executable(env: &CheckEnv, arg: &str) -> Verdict {
     Ok(std::fs::metadata(resolve(env, arg)).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0))
 }
 
-/// `hidden_or_backup_file()`: names `DirectoryNotEmpty=` does not count.
+// `hidden_or_backup_file()`: names `DirectoryNotEmpty=` does not count.
 use crate::load::dropin::hidden_or_backup;
 
 /// Met unless the directory is empty, missing or not a directory; like

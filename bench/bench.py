@@ -402,7 +402,8 @@ def safe_once(peer_name, n, ready):
 
 
 def floor(n):
-    """The physical floor: the kit's spawnfloor (fork/vfork/posix_spawn + exec) and an exec of /bin/true under hyperfine."""
+    """The physical floor: the kit's spawnfloor (fork/vfork/posix_spawn + exec), an exec of /bin/true
+    under hyperfine, and bench/cgspawn (one isolated spawn, with and without a cgroup move)."""
     res = {'peer': 'floor', 'n': n, 'loadavg_before': loadavg()}
     out = subprocess.run([BENCH + '/spawnfloor', str(n)], capture_output=True, text=True).stdout
     res['spawnfloor'] = out.strip().splitlines()
@@ -412,6 +413,17 @@ def floor(n):
         kv = dict(x.split('=', 1) for x in parts[1:] if '=' in x)
         res[parts[0]] = {k: float(v.split('us')[0]) for k, v in kv.items() if not k.startswith('(')}
     res['true_exec_ms'] = round(hyper('/bin/true', 200), 3)
+    # one isolated spawn (100 ms idle first, as a restart is): plain fork, fork + cgroup.procs write, clone3 into a cgroup
+    cg = '/sys/fs/cgroup/unified/vigil-bench-floor'
+    try:
+        os.makedirs(cg, exist_ok=True)
+        out = subprocess.run([BENCH + '/cgspawn', cg, '15'], capture_output=True, text=True).stdout
+        res['isolated_spawn_ms'] = {l.split()[0]: float(l.split()[1].split('=')[1]) for l in out.splitlines() if 'median_ms=' in l}
+    except OSError as e:
+        res['isolated_spawn_error'] = str(e)
+    finally:
+        try: os.rmdir(cg)
+        except OSError: pass
     res['loadavg_after'] = loadavg()
     return res
 

@@ -34,6 +34,8 @@ BENCH = os.environ.get('BENCH_DIR', '/tmp/vigil-bench')
 SOCK = BENCH + '/ready.sock'; PSVC = BENCH + '/psvc'; RUN = BENCH + '/run'
 HERE = os.path.dirname(os.path.abspath(__file__))
 VIGIL = os.environ.get('VIGIL', os.path.join(os.path.dirname(HERE), 'target/release/vigil'))
+# A second vigil build to compare against the first in the same run (peer `vigil_b`), e.g. a patched copy.
+VIGIL_B = os.environ.get('VIGIL_B', '')
 libc = ctypes.CDLL(None, use_errno=True)
 libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come to us, we reap them
 
@@ -282,6 +284,7 @@ class Vigil(Peer):
     """
     name = 'vigil'; extra = 'RestartSec=0\n'
     status_index = 2
+    bin = VIGIL
     def setup(self):
         self.rootdir = self.dir + '/root'
         u = self.rootdir + '/etc/systemd/system'
@@ -292,15 +295,15 @@ class Vigil(Peer):
             os.symlink(f'../s{i}.service', f'{u}/multi-user.target.wants/s{i}.service')
     def start(self):
         self.log = open(self.dir + '/vigil.log', 'w')
-        self.proc = subprocess.Popen([VIGIL, 'daemon', f'--root={self.rootdir}', '--boot'],
+        self.proc = subprocess.Popen([self.bin, 'daemon', f'--root={self.rootdir}', '--boot'],
                                      stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     def stop(self):
         # `vigil exit` stops every unit, then the manager; the clock runs
         # until the last service pid is gone (the CLI may return earlier).
-        self.stopper = subprocess.Popen([VIGIL, f'--root={self.rootdir}', 'exit'],
+        self.stopper = subprocess.Popen([self.bin, f'--root={self.rootdir}', 'exit'],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     def status_cmds(self, name):
-        v = f'{VIGIL} --root={self.rootdir}'
+        v = f'{self.bin} --root={self.rootdir}'
         return [f'{v} is-active {name}', f'{v} show -p MainPID {name}', f'{v} status --no-pager {name}']
     def finish(self):
         try: self.stopper.wait(10)
@@ -309,8 +312,12 @@ class Vigil(Peer):
 class Vigil100(Vigil):
     name = 'vigil100'; extra = ''
 
+class VigilB(Vigil):
+    """The `vigil` peer run with the binary in $VIGIL_B (A/B comparison of two builds)."""
+    name = 'vigil_b'; bin = VIGIL_B
 
-PEERS = {c.name: c for c in [Runit, S6, Daemontools, Supervisord, Systemd, Systemd0, Vigil, Vigil100]}
+
+PEERS = {c.name: c for c in [Runit, S6, Daemontools, Supervisord, Systemd, Systemd0, Vigil, Vigil100, VigilB]}
 
 
 def kill_tree_of(pid):
@@ -430,7 +437,8 @@ def floor(n):
 
 def available(peers):
     need = {'runit': 'runsvdir', 's6': 's6-svscan', 'daemontools': 'svscan', 'supervisord': '/usr/bin/supervisord',
-            'systemd': '/lib/systemd/systemd', 'systemd0': '/lib/systemd/systemd', 'vigil': VIGIL, 'vigil100': VIGIL}
+            'systemd': '/lib/systemd/systemd', 'systemd0': '/lib/systemd/systemd', 'vigil': VIGIL, 'vigil100': VIGIL,
+            'vigil_b': VIGIL_B or '/nonexistent/VIGIL_B-not-set'}
     ok, missing = [], []
     for p in peers:
         (ok if shutil.which(need[p]) else missing).append(p)
@@ -445,7 +453,7 @@ def meta(peers, missing, ns, reps):
             'cpu': cmd("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"), 'kernel': os.uname().release,
             'mem_total_kB': int(cmd("grep MemTotal /proc/meminfo | awk '{print $2}'") or 0),
             'loadavg': loadavg(), 'ns': ns, 'reps': reps, 'peers': peers, 'missing_peers': missing,
-            'vigil': VIGIL, 'vigil_rev': cmd(f'git -C {HERE} rev-parse --short HEAD'),
+            'vigil': VIGIL, 'vigil_b': VIGIL_B, 'vigil_rev': cmd(f'git -C {HERE} rev-parse --short HEAD'),
             'versions': {'runit': cmd("dpkg-query -W -f='${Version}' runit"), 's6': cmd("dpkg-query -W -f='${Version}' s6"),
                          'daemontools': cmd("dpkg-query -W -f='${Version}' daemontools"),
                          'supervisor': cmd("dpkg-query -W -f='${Version}' supervisor"),
@@ -458,7 +466,7 @@ if __name__ == '__main__':
     ap.add_argument('out')
     ap.add_argument('--ns', default='100,1000')
     ap.add_argument('--reps', type=int, default=3)
-    ap.add_argument('--peers', default=','.join(PEERS))
+    ap.add_argument('--peers', default=','.join(p for p in PEERS if p != 'vigil_b'))
     a = ap.parse_args()
     os.makedirs(RUN, exist_ok=True)
     ns = [int(x) for x in a.ns.split(',')]

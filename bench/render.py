@@ -19,10 +19,11 @@ import json, sys, statistics as st, collections
 
 # The issue's targets (issue 8), at N=1000.
 TARGETS = {'start_s': 0.45, 'pss_mib': 4.0, 'restart_ms': 1.5, 'stop_s': 0.06, 'status_ms': 1.0}
-PEER_ORDER = ['runit', 's6', 'daemontools', 'supervisord', 'systemd', 'systemd0', 'vigil', 'vigil100']
-VIGILS = {'vigil', 'vigil100'}
+PEER_ORDER = ['runit', 's6', 'daemontools', 'supervisord', 'systemd', 'systemd0', 'vigil', 'vigil100', 'vigil_b']
+VIGILS = {'vigil', 'vigil100', 'vigil_b'}
 LABEL = {'systemd': 'systemd 252 (RestartSec=100ms)', 'systemd0': 'systemd 252 (RestartSec=0)',
-         'vigil': '**vigil** (RestartSec=0)', 'vigil100': '**vigil** (RestartSec=100ms)'}
+         'vigil': '**vigil** (RestartSec=0)', 'vigil100': '**vigil** (RestartSec=100ms)',
+         'vigil_b': '**vigil B** ($VIGIL_B, RestartSec=0)'}
 
 
 def med(v):
@@ -56,7 +57,8 @@ def main(path):
     if meta:
         out.append(f"Run {meta['date']}: {meta['nproc']} CPUs ({meta['cpu']}), kernel {meta['kernel']}, "
                    f"{meta['mem_total_kB'] // 1024} MiB RAM, loadavg at start {' '.join(meta['loadavg'])}, "
-                   f"vigil {meta['vigil_rev']}, {meta['reps']} reps interleaved.")
+                   f"vigil {meta['vigil_rev']}, {meta['reps']} reps interleaved."
+                   + (f" vigil B = {meta['vigil_b']}." if meta.get('vigil_b') else ''))
         out.append('')
         if meta.get('missing_peers'):
             out.append('Peers not installed here: ' + ', '.join(meta['missing_peers']))
@@ -111,6 +113,10 @@ def main(path):
             out.append('| vigil / best peer | ' + ' | '.join(f(ratio(v[k], best[k][0]), '.2f') for k in keys) + ' |')
             if fs:
                 out.append('| vigil / floor | ' + ' | '.join(f(ratio(v[k], fs[k]), '.2f') for k in keys) + ' |')
+            if 'vigil_b' in summ:
+                out.append('| vigil B / vigil | ' + ' | '.join(f(ratio(summ['vigil_b'][k], v[k]), '.2f') for k in keys) + ' |')
+                if fs:
+                    out.append('| vigil B / floor | ' + ' | '.join(f(ratio(summ['vigil_b'][k], fs[k]), '.2f') for k in keys) + ' |')
             if 'vigil100' in summ and 'systemd' in summ:
                 out.append(f"| vigil / systemd, restart with the default RestartSec=100ms | | | "
                            f"{f(ratio(summ['vigil100']['restart_ms'], summ['systemd']['restart_ms']), '.2f')} | | |")

@@ -53,11 +53,11 @@ impl Client {
     /// Send a request and read its first response.
     pub fn call(&mut self, req: &Request) -> Result<Response, ProtoError> {
         write_msg(&mut self.stream, req)?;
-        self.next()
+        self.next_response()
     }
 
     /// Read the next response of a streamed answer.
-    pub fn next(&mut self) -> Result<Response, ProtoError> {
+    pub fn next_response(&mut self) -> Result<Response, ProtoError> {
         read_msg(&mut self.stream)
     }
 }

@@ -69,7 +69,7 @@ impl UnitType {
         }
     }
 
-    pub fn from_str(s: &str) -> Option<UnitType> {
+    pub fn from_word(s: &str) -> Option<UnitType> {
         UnitType::ALL.into_iter().find(|t| t.as_str() == s)
     }
 
@@ -92,13 +92,13 @@ impl UnitType {
 
     /// The type whose suffix is exactly `suffix` (with the dot).
     pub fn from_suffix(suffix: &str) -> Option<UnitType> {
-        UnitType::from_str(suffix.strip_prefix('.')?)
+        UnitType::from_word(suffix.strip_prefix('.')?)
     }
 
     /// The type of a unit name such as `foo@bar.service`: whatever follows
     /// the last dot.
     pub fn from_unit_name(name: &str) -> Option<UnitType> {
-        UnitType::from_str(&name[name.rfind('.')? + 1..])
+        UnitType::from_word(&name[name.rfind('.')? + 1..])
     }
 
     /// Whether unit files of this type may be templates (`systemd.unit(5)`:
@@ -169,18 +169,17 @@ impl UnitName {
             return Err(NameError::BadChar(name.to_string(), c));
         }
         let dot = name.rfind('.').ok_or_else(|| NameError::NoType(name.to_string()))?;
-        let ty = UnitType::from_str(&name[dot + 1..])
+        let ty = UnitType::from_word(&name[dot + 1..])
             .ok_or_else(|| NameError::NoType(name.to_string()))?;
         // The first `@` splits prefix and instance; systemd's
         // `unit_name_is_valid()` accepts further `@` inside the instance
         // (`unit_instance_is_valid()`: "We allow additional @ in the
         // instance string, we do not allow them in the prefix!").
         let at = name[..dot].find('@');
-        if at.is_some() {
-            if !ty.can_be_template() {
+        if at.is_some()
+            && !ty.can_be_template() {
                 return Err(NameError::NoTemplates(name.to_string(), ty));
             }
-        }
         let prefix_end = at.unwrap_or(dot);
         if prefix_end == 0 {
             return Err(NameError::EmptyPrefix(name.to_string()));

@@ -2,7 +2,7 @@
 //!
 //! The name the binary is started under picks what it is (DESIGN.md, "Fixed
 //! interface"): `systemctl`, `journalctl`, `service`, `systemd-analyze`,
-//! `vigild`, `halt`/`poweroff`/`reboot`/`shutdown`. Started as `vigil`, the
+//! `vigild`, `systemd-journald`, `halt`/`poweroff`/`reboot`/`shutdown`. Started as `vigil`, the
 //! first word that is not an option picks the personality (`vigil analyze
 //! …`, `vigil verify …`), and any other word is a `systemctl` verb, so
 //! `vigil --root=DIR list-unit-files` works like
@@ -15,8 +15,12 @@
 mod analyze;
 mod ctl;
 mod daemon;
+mod journalctl;
+mod journald;
 mod personality;
 mod rundir;
+mod service;
+mod startup;
 
 use std::process::ExitCode;
 
@@ -25,11 +29,20 @@ use personality::Personality;
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (personality, rest) = personality::pick(&args);
+    if !matches!(personality, Personality::Daemon | Personality::Init | Personality::Journald) {
+        // A CLI whose reader went away (`systemctl status | head`) ends
+        // quietly, as C tools do, instead of panicking on EPIPE.
+        // SAFETY: signal(2) with a valid signal number and SIG_DFL.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let code = match personality {
         Personality::Analyze => analyze::main(rest),
         Personality::Ctl => ctl::main(rest),
         Personality::Daemon => daemon::main(rest),
         Personality::Init => daemon::init_main(rest),
+        Personality::Service => service::main(rest),
+        Personality::Journald => journald::main(rest),
+        Personality::Journalctl => journalctl::main(rest),
         Personality::Vigil => personality::vigil_help(rest),
     };
     ExitCode::from(code)

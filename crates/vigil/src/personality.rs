@@ -11,8 +11,14 @@ pub enum Personality {
     Daemon,
     /// `vigil init`, or any start as PID 1: the manager as init on `/`.
     Init,
+    /// `service NAME VERB`, Debian's wrapper.
+    Service,
     /// `systemd-analyze`, `vigil analyze`, `vigil verify` (as `analyze verify`).
     Analyze,
+    /// `systemd-journald`, `vigil journald`: the journal daemon.
+    Journald,
+    /// `journalctl`, `vigil logs`: the journal reader.
+    Journalctl,
     /// Plain `vigil` with no verb, `--help` or `--version`.
     Vigil,
 }
@@ -39,7 +45,10 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
     match base {
         "systemd-analyze" => return (Personality::Analyze, args.to_vec()),
         "systemctl" => return (Personality::Ctl, args.to_vec()),
+        "service" => return (Personality::Service, args.to_vec()),
         "vigild" => return (Personality::Daemon, args.to_vec()),
+        "systemd-journald" => return (Personality::Journald, args.to_vec()),
+        "journalctl" => return (Personality::Journalctl, args.to_vec()),
         _ => {}
     }
     // `vigil …`: find the first word that is not an option or an option's value.
@@ -66,6 +75,9 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
             "analyze" => (Personality::Analyze, rest("vigil analyze")),
             "daemon" => (Personality::Daemon, rest("vigild")),
             "init" => (Personality::Init, rest("vigil")),
+            "service" => (Personality::Service, rest("service")),
+            "journald" => (Personality::Journald, rest("systemd-journald")),
+            "logs" => (Personality::Journalctl, rest("journalctl")),
             "ctl" => (Personality::Ctl, rest("systemctl")),
             "verify" => {
                 let mut v = rest("vigil");
@@ -102,17 +114,20 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
          Commands:\n  \
            daemon           run the manager in the foreground (also: vigild)\n  \
            init             run as init: early boot, then default.target\n  \
+           journald         run the journal daemon (also: systemd-journald)\n  \
+           logs …           read the journal (also: journalctl)\n  \
            analyze VERB …   systemd-analyze: unit-paths\n  \
            VERB …           a systemctl verb (also: vigil ctl VERB …):\n    \
              unit files, offline on / or --root=DIR:\n      \
                enable disable reenable preset preset-all is-enabled mask unmask\n      \
                link revert add-wants add-requires get-default set-default\n      \
                list-unit-files cat\n    \
-             the manager: exit is-system-running\n  \
+             the manager: start stop restart reload status show is-active\n      \
+               is-failed list-units exit is-system-running (and service NAME VERB)\n  \
            ctl --help       the systemctl options and verbs\n\
          \n\
          Installed under another name (a symlink), vigil acts as that tool:\n  \
-           systemctl, systemd-analyze, vigild\n"
+           systemctl, systemd-analyze, vigild, journalctl, systemd-journald, service\n"
     );
     0
 }

@@ -91,3 +91,22 @@ fn conditions_skip_and_asserts_fail() {
     let log = std::fs::read_to_string(r.path.join("run/vigil/manager.log")).unwrap_or_default();
     assert!(log.contains("Condition check resulted in skip.service being skipped."), "{log}");
 }
+
+#[test]
+fn service_personality_redirects_to_the_manager() {
+    let r = root_with("svc-pers", &[("web.service", "[Unit]\nDescription=Web\n[Service]\nExecStart=/bin/sleep 300\n")]);
+    let dir = r.path.join("bin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let service = dir.join("service");
+    std::os::unix::fs::symlink(vigil(), &service).unwrap();
+    let run = |args: &[&str]| std::process::Command::new(&service).arg(r.root_arg()).args(args).output().unwrap();
+    assert_eq!(run(&["web", "start"]).status.code(), Some(0));
+    assert_eq!(stdout(&r.vigil(&["is-active", "web"])), "active\n");
+    let o = run(&["web", "status"]);
+    assert!(stdout(&o).starts_with("● web.service - Web"), "{}", stdout(&o));
+    assert_eq!(run(&["web", "stop"]).status.code(), Some(0));
+    assert!(wait_until(Duration::from_secs(5), || stdout(&r.vigil(&["is-active", "web"])) == "inactive\n"));
+    let o = run(&["nosuch", "frobnicate"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("nosuch: unrecognized service"), "{}", stderr(&o));
+}

@@ -28,6 +28,7 @@ pub mod builtin;
 pub mod deps;
 pub mod graph;
 pub mod service;
+pub mod show;
 mod settings;
 
 use std::path::{Path, PathBuf};
@@ -116,22 +117,42 @@ pub struct Loader {
     /// Supply [`builtin`] targets missing from the root (the manager does;
     /// `verify` must not, to match `systemd-analyze verify`).
     pub builtin_targets: bool,
+    /// Modification times of the search directories when the index was
+    /// built, to tell whether it is out of date.
+    stamp: Vec<Option<std::time::SystemTime>>,
+}
+
+fn dir_stamp(lookup: &LookupPaths) -> Vec<Option<std::time::SystemTime>> {
+    lookup
+        .dirs
+        .iter()
+        .map(|d| std::fs::metadata(lookup.on_disk(&d.path)).and_then(|m| m.modified()).ok())
+        .collect()
 }
 
 impl Loader {
     pub fn new(lookup: LookupPaths, host: Host) -> Loader {
+        let stamp = dir_stamp(&lookup);
         let index = UnitIndex::build(&lookup);
-        Loader { lookup, index, host, builtin_targets: false }
+        Loader { lookup, index, host, builtin_targets: false, stamp }
     }
 
     pub fn with_options(lookup: LookupPaths, host: Host, options: LoadOptions) -> Loader {
+        let stamp = dir_stamp(&lookup);
         let index = UnitIndex::build_with(&lookup, options);
-        Loader { lookup, index, host, builtin_targets: false }
+        Loader { lookup, index, host, builtin_targets: false, stamp }
     }
 
     /// Re-scan the search path (`daemon-reload`).
     pub fn reindex(&mut self) {
+        self.stamp = dir_stamp(&self.lookup);
         self.index = UnitIndex::build_with(&self.lookup, self.index.options());
+    }
+
+    /// Whether a search directory changed (a file added, removed or
+    /// renamed) since the index was built.
+    pub fn index_stale(&self) -> bool {
+        dir_stamp(&self.lookup) != self.stamp
     }
 
     pub fn load(&self, name: &UnitName) -> UnitConfig {

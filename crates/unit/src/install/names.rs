@@ -40,7 +40,7 @@ pub(crate) fn classify(n: &str) -> Option<u8> {
     if dot == 0 {
         return None;
     }
-    UnitType::from_str(&n[dot + 1..])?;
+    UnitType::from_word(&n[dot + 1..])?;
     let bytes = n.as_bytes();
     let mut at = None;
     for (i, &b) in bytes[..dot].iter().enumerate() {
@@ -63,7 +63,7 @@ pub(crate) fn classify(n: &str) -> Option<u8> {
 /// `unit_name_to_type()`: only for valid names.
 pub(crate) fn unit_type(n: &str) -> Option<UnitType> {
     classify(n)?;
-    UnitType::from_str(&n[n.rfind('.')? + 1..])
+    UnitType::from_word(&n[n.rfind('.')? + 1..])
 }
 
 /// The type suffix with its dot (`.service`); for sorting and display.

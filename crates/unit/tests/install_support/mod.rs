@@ -208,7 +208,7 @@ pub fn ours_with(paths: LookupPaths, args: &[&str]) -> Printed {
                 mode = PresetMode::parse(&a["--preset-mode=".len()..]).expect("preset mode")
             }
             a if a.starts_with("--type=") => {
-                types.extend(a["--type=".len()..].split(',').map(|t| UnitType::from_str(t).expect("type")))
+                types.extend(a["--type=".len()..].split(',').map(|t| UnitType::from_word(t).expect("type")))
             }
             a if a.starts_with("--state=") => {
                 states.extend(a["--state=".len()..].split(',').map(|t| UnitFileState::parse(t).expect("state")))
@@ -490,7 +490,7 @@ pub fn unit_names(root: &Path, rel: &str) -> Vec<String> {
                 .filter(|e| !e.file_type().map(|t| t.is_dir()).unwrap_or(true))
                 .filter_map(|e| e.file_name().into_string().ok())
                 .filter(|n| {
-                    n.rsplit_once('.').is_some_and(|(_, s)| UnitType::from_str(s).is_some())
+                    n.rsplit_once('.').is_some_and(|(_, s)| UnitType::from_word(s).is_some())
                 })
                 .collect()
         })

@@ -4,11 +4,11 @@
 //! The dump is one block per unit:
 //!
 //! ```text
-//! 	-> Unit cron.service:
-//! 		Description: Regular background program processing daemon
-//! 		Requires: sysinit.target (origin-default)
-//! 		-> ExecStart:
-//! 			Command Line: /usr/sbin/cron -f $EXTRA_OPTS
+//! <TAB>-> Unit cron.service:
+//! <TAB><TAB>Description: Regular background program processing daemon
+//! <TAB><TAB>Requires: sysinit.target (origin-default)
+//! <TAB><TAB>-> ExecStart:
+//! <TAB><TAB><TAB>Command Line: /usr/sbin/cron -f $EXTRA_OPTS
 //! ```
 //!
 //! Property lines (two tabs) become `props` in order; dependency lines

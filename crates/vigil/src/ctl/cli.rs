@@ -95,6 +95,16 @@ pub struct Opts {
     /// Do not wait for jobs to finish.
     #[arg(long, global = true)]
     pub no_block: bool,
+    /// With enable/disable/mask: also start/stop the units.
+    #[arg(long, global = true)]
+    pub now: bool,
+    /// With show: read the unit files instead of asking the manager (the
+    /// fully parsed unit, every property it sets, systemd's names).
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// With list-units: only failed units (same as --state=failed).
+    #[arg(long, global = true)]
+    pub failed: bool,
     /// With show: only these properties (comma-separated or repeated).
     #[arg(short = 'p', long = "property", global = true, value_name = "NAME", value_delimiter = ',')]
     pub property: Vec<String>,
@@ -248,6 +258,8 @@ pub enum Verb {
         #[arg(value_name = "UNIT", required = true)]
         units: Vec<String>,
     },
+    /// Re-read unit files (running services keep running)
+    DaemonReload,
     /// List units the manager has loaded
     ListUnits {
         #[arg(value_name = "PATTERN")]
@@ -301,7 +313,7 @@ impl Opts {
                 if w == "help" {
                     return Err(Stop::Help(states::type_help(!self.no_legend)));
                 }
-                if let Some(t) = UnitType::from_str(w) {
+                if let Some(t) = UnitType::from_word(w) {
                     types.push(t);
                 } else if states::LOAD_STATES.contains(&w) {
                     // Old systemctl took load states in --type=; it still does.

@@ -70,16 +70,20 @@ pub fn main(args: Vec<String>) -> u8 {
             return 1;
         }
     };
-    let Some(verb) = cli.verb else {
-        eprintln!("Too few arguments.");
-        return 1;
-    };
+    // systemctl(1): with no command, list-units.
+    let verb = cli.verb.unwrap_or(Verb::ListUnits { patterns: Vec::new() });
     let cx = Context::new(&cli.opts, resolved);
     match verb {
         Verb::ListUnitFiles { patterns } => query::list_unit_files(&cx, &patterns),
         Verb::IsEnabled { units } => query::is_enabled(&cx, &units),
-        Verb::Enable { units } => install::run(&cx, Op::Enable, &units),
-        Verb::Disable { units } => install::run(&cx, Op::Disable, &units),
+        Verb::Enable { units } => {
+            let code = install::run(&cx, Op::Enable, &units);
+            now_too(&cli.opts, code, JobVerb::Start, units)
+        }
+        Verb::Disable { units } => {
+            let code = install::run(&cx, Op::Disable, &units);
+            now_too(&cli.opts, code, JobVerb::Stop, units)
+        }
         Verb::Reenable { units } => install::run(&cx, Op::Reenable, &units),
         Verb::Preset { units } => install::run(&cx, Op::Preset, &units),
         Verb::Mask { units } => install::run(&cx, Op::Mask, &units),
@@ -94,6 +98,7 @@ pub fn main(args: Vec<String>) -> u8 {
         Verb::GetDefault => install::get_default(&cx),
         Verb::SetDefault { target } => install::set_default(&cx, &target),
         Verb::Cat { units } => cat::cat(&cx, &units),
+        Verb::Show { units } if cli.opts.offline => show_offline(&cli.opts, &units),
         other => {
             let t = runtime::Target {
                 root: cli.opts.root.as_deref(),
@@ -105,6 +110,7 @@ pub fn main(args: Vec<String>) -> u8 {
             let call = match other {
                 Verb::Exit { code } => runtime::Call::Exit(code),
                 Verb::IsSystemRunning => runtime::Call::IsSystemRunning,
+                Verb::DaemonReload => runtime::Call::DaemonReload,
                 Verb::Start { units } => job(JobVerb::Start, units),
                 Verb::Stop { units } => job(JobVerb::Stop, units),
                 Verb::Restart { units } => job(JobVerb::Restart, units),
@@ -121,10 +127,66 @@ pub fn main(args: Vec<String>) -> u8 {
                     all: cli.opts.all,
                 },
                 Verb::Status { units } => runtime::Call::Status(units),
-                Verb::ListUnits { .. } => runtime::Call::ListUnits { all: cli.opts.all },
+                Verb::ListUnits { .. } => {
+                    let mut states = cli.opts.state.iter().flat_map(|s| s.split(',')).map(str::to_string).collect::<Vec<_>>();
+                    if cli.opts.failed {
+                        states.push("failed".into());
+                    }
+                    runtime::Call::ListUnits { all: cli.opts.all, states, legend: !cli.opts.no_legend }
+                }
                 _ => unreachable!("offline verbs are handled above"),
             };
             runtime::run(&t, call)
         }
     }
+}
+
+/// `enable --now` / `disable --now`: after the unit files changed, start or
+/// stop the units through the manager (systemctl(1), "--now").
+fn now_too(opts: &cli::Opts, code: u8, verb: JobVerb, units: Vec<String>) -> u8 {
+    if code != 0 || !opts.now {
+        return code;
+    }
+    let t = runtime::Target { root: opts.root.as_deref(), user: opts.user, autostart: !opts.no_autostart, quiet: opts.quiet };
+    runtime::run(&t, runtime::Call::Job { verb, units, no_block: opts.no_block })
+}
+
+/// `show --offline`: the unit as the files define it, without a manager.
+fn show_offline(opts: &cli::Opts, units: &[String]) -> u8 {
+    let root = opts.root.clone().unwrap_or_else(|| std::path::PathBuf::from("/"));
+    let scope = if opts.user { unit::Scope::User } else { unit::Scope::System };
+    let lookup = match scope {
+        unit::Scope::User => unit::LookupPaths::user(&root, &unit::paths::UserEnv::from_env()),
+        _ => unit::LookupPaths::system(&root),
+    };
+    let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
+    let loader = unit::config::Loader::new(lookup, unit::specifier::Host::detect(&root, scope, uid, gid));
+    let mut code = 0;
+    for (i, name) in units.iter().enumerate() {
+        let Some(mangled) = unit::name::mangle(name) else {
+            eprintln!("Invalid unit name \"{name}\"");
+            code = 1;
+            continue;
+        };
+        let Ok(un) = unit::UnitName::parse(&mangled) else {
+            eprintln!("Invalid unit name \"{name}\"");
+            code = 1;
+            continue;
+        };
+        let cfg = loader.load(&un);
+        if i > 0 && !opts.value {
+            println!();
+        }
+        for (k, v) in unit::config::show::properties(&cfg, scope) {
+            if !opts.property.is_empty() && !opts.property.contains(&k) {
+                continue;
+            }
+            if opts.value {
+                println!("{v}");
+            } else {
+                println!("{k}={v}");
+            }
+        }
+    }
+    code
 }

@@ -26,12 +26,13 @@ use crate::rundir::RunDir;
 pub enum Call {
     Exit(u8),
     IsSystemRunning,
+    DaemonReload,
     Job { verb: JobVerb, units: Vec<String>, no_block: bool },
     IsActive(Vec<String>),
     IsFailed(Vec<String>),
     Show { units: Vec<String>, properties: Vec<String>, value: bool, all: bool },
     Status(Vec<String>),
-    ListUnits { all: bool },
+    ListUnits { all: bool, states: Vec<String>, legend: bool },
 }
 
 pub struct Target<'a> {
@@ -69,7 +70,7 @@ fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
             }
             other => out.push(other),
         }
-        r = c.next()?;
+        r = c.next_response()?;
     }
 }
 
@@ -124,6 +125,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
     match call {
         Call::Exit(code) => simple(&mut c, Request::Shutdown { kind: ShutdownKind::Exit, code }, t.quiet),
         Call::IsSystemRunning => simple(&mut c, Request::IsSystemRunning, t.quiet),
+        Call::DaemonReload => simple(&mut c, Request::DaemonReload, t.quiet),
         Call::Job { verb, units, no_block } => job(&mut c, verb, units, no_block),
         Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
@@ -146,8 +148,8 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
             }
             Ok(0)
         }
-        Call::Status(units) => status(&mut c, &units),
-        Call::ListUnits { all } => list_units(&mut c, all, t.quiet),
+        Call::Status(units) => status(&mut c, &units, t),
+        Call::ListUnits { all, states, legend } => list_units(&mut c, all, &states, legend && !t.quiet),
     }
 }
 
@@ -171,12 +173,16 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
 
 fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool) -> Result<u8> {
     let mut code = 0;
-    for unit in units {
-        let first = c.call(&Request::Job { verb, units: vec![unit.clone()], mode: JobMode::Replace, wait: !no_block })?;
+    // One request: the manager queues all of them as one transaction.
+    let first = c.call(&Request::Job { verb, units: units.clone(), mode: JobMode::Replace, wait: !no_block })?;
+    let unit = units.first().cloned().unwrap_or_default();
+    {
         for r in collect(c, first)? {
             match r {
                 Response::Error { kind, message } => {
-                    let shown = unit::name::mangle(&unit).unwrap_or_else(|| unit.clone());
+                    // The unit the manager refused is named in its message.
+                    let mangled: Vec<String> = units.iter().map(|u| unit::name::mangle(u).unwrap_or_else(|| u.clone())).collect();
+                    let shown = mangled.iter().find(|m| message.contains(m.as_str())).cloned().unwrap_or_else(|| unit.clone());
                     eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
                     code = match kind {
                         ErrorKind::NoSuchUnit => 5,
@@ -225,7 +231,7 @@ fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str)
 }
 
 /// `systemctl status`, the first lines of systemd's layout.
-fn status(c: &mut Client, units: &[String]) -> Result<u8> {
+fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
     let mut code = 0;
     for (i, u) in units.iter().enumerate() {
         if i > 0 {
@@ -272,23 +278,41 @@ fn status(c: &mut Client, units: &[String]) -> Result<u8> {
         if !matches!(active, "active" | "reloading") {
             code = code.max(3);
         }
+        // The unit's last journal lines, as systemctl shows them.
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        println!();
+        let _ = std::io::stdout().flush();
+        let mut args = vec!["journalctl".to_string()];
+        if let Some(r) = t.root {
+            args.push(format!("--root={}", r.display()));
+        }
+        if t.user {
+            args.push("--user".into());
+        }
+        args.extend(["-u".into(), id.to_string(), "-n".into(), "10".into(), "--no-pager".into(), "-q".into()]);
+        crate::journalctl::main(args);
     }
     Ok(code)
 }
 
-fn list_units(c: &mut Client, all: bool, quiet: bool) -> Result<u8> {
-    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: vec![], all })?;
+fn list_units(c: &mut Client, all: bool, states: &[String], legend: bool) -> Result<u8> {
+    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: states.to_vec(), all })?;
     let Response::Units { units } = first else { anyhow::bail!("unexpected reply from the manager: {first:?}") };
-    let rows: Vec<_> = units.into_iter().filter(|u| all || u.active != "inactive").collect();
+    let rows: Vec<_> = units
+        .into_iter()
+        .filter(|u| all || !states.is_empty() || u.active != "inactive")
+        .filter(|u| states.is_empty() || states.iter().any(|s| *s == u.active || *s == u.sub || *s == u.load))
+        .collect();
     let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    if !quiet {
+    if legend {
         println!("  {:<w$} {:<9} {:<8} {:<8} DESCRIPTION", "UNIT", "LOAD", "ACTIVE", "SUB");
     }
     for r in &rows {
         let dot = if r.active == "failed" { "●" } else { " " };
         println!("{dot} {:<w$} {:<9} {:<8} {:<8} {}", r.name, r.load, r.active, r.sub, r.description);
     }
-    if !quiet {
+    if legend {
         println!();
         println!("LOAD   = Reflects whether the unit definition was properly loaded.");
         println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");

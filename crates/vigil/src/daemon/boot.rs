@@ -9,7 +9,10 @@
 //!    tools like deb-systemd-invoke, pg_ctlcluster, apachectl and Ansible
 //!    decide that "systemd is running" and route through `systemctl`;
 //! 4. the generators (SysV init scripts, xinetd) into
-//!    `/run/systemd/generator.late`, before the unit index is built.
+//!    `/run/systemd/generator.late`, before the unit index is built;
+//! 5. `tmpfiles.d` (`systemd-tmpfiles --create --remove --boot`), so the
+//!    `/run/<daemon>` directories packages declare exist before their
+//!    services start.
 //!
 //! Each step that fails is reported on the console and boot carries on:
 //! PID 1 must get as far as it can.
@@ -131,5 +134,24 @@ pub fn run_generators(lookup: &LookupPaths) {
             }
             Err(e) => eprintln!("{name} generator failed: {e}"),
         }
+    }
+}
+
+/// Step 5: apply the root's tmpfiles.d configuration; every line that
+/// failed is reported with its file:line, the rest still applies.
+pub fn apply_tmpfiles(root: &Path) {
+    let (config, diags) = match tmpfiles::Config::load(root, tmpfiles::Scope::System) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("tmpfiles: {e}");
+            return;
+        }
+    };
+    for d in diags {
+        eprintln!("tmpfiles: {d}");
+    }
+    let report = tmpfiles::apply(&config, root, tmpfiles::Ops { create: true, remove: true, clean: false, boot: true });
+    for f in &report.failures {
+        eprintln!("tmpfiles: {f}");
     }
 }

@@ -135,16 +135,18 @@ impl Cgroups {
             .unwrap_or_default()
     }
 
-    /// Signal every process of the unit; SIGKILL goes through
+    /// Signal every process of the unit except `except` (the main and
+    /// control processes, which the engine signals on their own: a second
+    /// SIGTERM would run a shell's trap twice). SIGKILL goes through
     /// `cgroup.kill`, which also catches processes forking meanwhile.
-    /// Returns how many processes were signalled (best effort).
-    pub fn kill(&self, unit: &str, signal: i32) -> usize {
+    /// Returns how many processes the group had (best effort).
+    pub fn kill(&self, unit: &str, signal: i32, except: &[i32]) -> usize {
         let Some(p) = self.path(unit) else { return 0 };
         let pids = self.pids(unit);
         if signal == libc::SIGKILL && std::fs::write(p.join("cgroup.kill"), "1").is_ok() {
             return pids.len();
         }
-        for pid in &pids {
+        for pid in pids.iter().filter(|p| !except.contains(p)) {
             // SAFETY: kill(2) with plain integers.
             unsafe { libc::kill(*pid, signal) };
         }

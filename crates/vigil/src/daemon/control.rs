@@ -203,15 +203,18 @@ impl Conn {
             }
             Request::Job { verb, units, mode: _, wait } => {
                 let mut queued = Vec::new();
+                el.manager.begin_batch();
                 for u in &units {
                     match el.manager.job(u, verb) {
                         Ok(q) => queued.push(q),
                         Err((kind, message)) => {
+                            el.manager.end_batch();
                             self.queue(&Response::Error { kind, message });
                             return Flow::Continue;
                         }
                     }
                 }
+                el.manager.end_batch();
                 for (id, unit) in queued {
                     self.queue(&Response::JobQueued { id, unit, verb });
                     if wait {
@@ -261,6 +264,10 @@ impl Conn {
                     .collect();
                 rows.sort_by(|a, b| a.name.cmp(&b.name));
                 self.queue(&Response::Units { units: rows });
+            }
+            Request::DaemonReload => {
+                el.manager.daemon_reload();
+                self.queue(&Response::Ok);
             }
             Request::Shutdown { kind: ShutdownKind::Exit, code } => {
                 el.exit = Some(code);

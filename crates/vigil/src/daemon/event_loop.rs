@@ -28,6 +28,8 @@ const SIGNAL: u64 = 0;
 const LISTEN: u64 = 1;
 const NOTIFY: u64 = 2;
 const CGROUPS: u64 = 3;
+/// The socket units' own epoll (`sockets/`).
+const SOCKETS: u64 = 4;
 const FIRST_CONN: u64 = 16;
 
 pub struct EventLoop {
@@ -83,6 +85,9 @@ impl EventLoop {
         if let Some(fd) = manager.cgroup_events_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, CGROUPS))?;
         }
+        if let Some(fd) = manager.sockets_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, SOCKETS))?;
+        }
         Ok(EventLoop {
             notify,
             manager,
@@ -94,6 +99,11 @@ impl EventLoop {
             next_token: FIRST_CONN,
             exit: None,
         })
+    }
+
+    /// Stop the journal process, after every unit is down.
+    pub fn stop_journal(&mut self) {
+        self.manager.journal.stop();
     }
 
     /// Start the boot unit (`default.target`) and what it pulls in.
@@ -149,6 +159,7 @@ impl EventLoop {
                     LISTEN => self.on_accept(),
                     NOTIFY => self.on_notify(),
                     CGROUPS => self.manager.cgroup_events(),
+                    SOCKETS => self.manager.socket_events(),
                     token => self.on_conn(token, ev.events()),
                 }
             }

@@ -18,11 +18,12 @@ mod boot;
 mod cgroup;
 mod control;
 mod event_loop;
+mod journal_link;
 mod manager;
 mod notify;
+mod sockets;
 
-use std::fs::{File, OpenOptions};
-use std::os::fd::AsRawFd;
+use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::UnixListener;
 use std::path::PathBuf;
@@ -31,6 +32,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 
 use crate::rundir::RunDir;
+use crate::startup::ReadyPipe;
 
 #[derive(Parser, Debug)]
 #[command(name = "vigild", about = "The vigil service manager (runs in the foreground)")]
@@ -103,29 +105,6 @@ pub fn init_main(mut args: Vec<String>) -> u8 {
     main(args)
 }
 
-/// The auto-starting CLI's end of our start-up: told once, then closed.
-struct ReadyPipe(File);
-
-impl ReadyPipe {
-    fn adopt(fd: i32) -> Option<ReadyPipe> {
-        use std::os::fd::FromRawFd;
-        // Only take descriptors that are really open; mark it close-on-exec
-        // so services never inherit it.
-        // SAFETY: fcntl on an integer fd; ownership is taken only if valid.
-        if fd < 3 || unsafe { libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) } != 0 {
-            return None;
-        }
-        // SAFETY: the fd is open (fcntl succeeded) and handed to us by our
-        // parent for exactly this purpose.
-        Some(ReadyPipe(unsafe { File::from_raw_fd(fd) }))
-    }
-
-    fn tell(mut self, msg: &str) {
-        use std::io::Write;
-        let _ = writeln!(self.0, "{}", msg.replace('\n', " "));
-    }
-}
-
 fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let rundir = RunDir::new(args.root.as_deref(), args.user)?;
     std::fs::create_dir_all(&rundir.dir)
@@ -162,6 +141,7 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let host = unit::specifier::Host::detect(&rundir.root, scope, uid, gid);
     if args.init && scope == unit::Scope::System {
         boot::run_generators(&lookup);
+        boot::apply_tmpfiles(&rundir.root);
     }
     let mut loader = unit::config::Loader::new(lookup, host);
     loader.builtin_targets = true;
@@ -172,7 +152,23 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     } else {
         cgroup::Cgroups::detect()
     };
-    let manager = manager::Manager::new(loader, notify_path.clone(), cgroups);
+    // Degrade visibly: without a writable cgroup v2 hierarchy (an
+    // unprivileged container, a read-only /sys/fs/cgroup) processes are
+    // tracked through the process tree under our subreaper instead.
+    match cgroups.base() {
+        Some(b) => eprintln!("Using cgroup {} for unit processes.", b.display()),
+        None => eprintln!(
+            "No writable cgroup v2 hierarchy: unit processes are tracked through the process tree; \
+             resource limits and cgroup-based kills are not available."
+        ),
+    }
+    // The journal first, as systemd starts journald before any unit.
+    // VIGIL_JOURNAL=off keeps service output on the manager's console.
+    let mut journal = journal_link::JournalLink::new(&rundir);
+    if std::env::var("VIGIL_JOURNAL").as_deref() != Ok("off") {
+        journal.start();
+    }
+    let manager = manager::Manager::new(loader, notify_path.clone(), cgroups, journal);
     let mut el = event_loop::EventLoop::new(listener, notify, manager)?;
     if let Some(r) = ready.take() {
         r.tell("READY");
@@ -181,38 +177,16 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
         el.boot(&args.unit);
     }
     let code = el.run()?;
+    el.stop_journal();
     let _ = std::fs::remove_file(rundir.control());
     let _ = std::fs::remove_file(&notify_path);
     drop(lock);
     Ok(code)
 }
 
-/// Hold an exclusive `flock` on the lock file for the manager's lifetime;
-/// our pid is written into it for the error message of the next one.
+/// One manager per root and scope.
 fn take_lock(rundir: &RunDir) -> Result<File> {
-    use std::io::{Read, Seek, Write};
-    let path = rundir.lock();
-    let mut f = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("opening {}", path.display()))?;
-    // SAFETY: flock on a file descriptor we own.
-    if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
-        let mut other = String::new();
-        let _ = f.read_to_string(&mut other);
-        bail!(
-            "a manager is already running for {} (pid {})",
-            rundir.root.display(),
-            other.trim()
-        );
-    }
-    f.set_len(0)?;
-    f.rewind()?;
-    writeln!(f, "{}", std::process::id())?;
-    Ok(f)
+    crate::startup::take_lock(&rundir.lock(), "a manager", &rundir.root)
 }
 
 fn bind_control(rundir: &RunDir) -> Result<UnixListener> {

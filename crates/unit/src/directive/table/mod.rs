@@ -222,3 +222,10 @@ pub(super) fn build() -> Vec<Directive> {
     }
     out
 }
+
+/// Whether `name` is one of the `[Socket]`-only settings (not from the
+/// shared execution, kill or resource-control families).
+#[cfg(test)]
+pub(super) fn is_socket_own(name: &str) -> bool {
+    socket::SOCKET.iter().any(|d| d.name == name)
+}

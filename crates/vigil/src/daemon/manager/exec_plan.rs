@@ -32,21 +32,28 @@ pub struct SpawnContext<'a> {
     pub cgroup: Option<PathBuf>,
     /// The manager's environment block (`systemctl set-environment`).
     pub manager_env: &'a [(String, String)],
+    /// A stream to the journal for `StandardOutput=journal` and friends;
+    /// `None` when there is no journal (output goes to the manager's own).
+    pub journal: Option<std::os::fd::RawFd>,
+    /// Socket activation: descriptors and `REMOTE_ADDR`/`REMOTE_PORT`.
+    pub activation: &'a crate::daemon::sockets::Activation,
 }
 
 /// Problems building the plan; the manager reports them as a failed spawn.
 #[derive(Debug)]
 pub struct PlanError(pub String);
 
-fn output(o: &StdOutput) -> Stdio {
+fn output(o: &StdOutput, journal: Option<std::os::fd::RawFd>) -> Stdio {
     match o {
+        StdOutput::Journal | StdOutput::JournalConsole | StdOutput::Kmsg | StdOutput::KmsgConsole => {
+            journal.map(Stdio::Fd).unwrap_or(Stdio::Inherit)
+        }
         StdOutput::Null => Stdio::Null,
         StdOutput::Tty => Stdio::Tty(PathBuf::from("/dev/console")),
         StdOutput::File(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Write },
         StdOutput::Append(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Append },
         StdOutput::Truncate(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Truncate },
-        // journal, kmsg, inherit and the rest: the manager's own output
-        // until the journal process takes the streams.
+        // inherit and the rest: the manager's own output.
         _ => Stdio::Inherit,
     }
 }
@@ -71,6 +78,9 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
             env_replace(&mut env, "EXIT_CODE".into(), code.clone());
             env_replace(&mut env, "EXIT_STATUS".into(), status.clone());
         }
+    }
+    for (k, val) in &ctx.activation.env {
+        env_replace(&mut env, k.clone(), val.clone());
     }
     if let Some(user) = v.user() {
         if let Ok(info) = exec::resolve_user(user) {
@@ -152,8 +162,35 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     plan.ignore_sigpipe = cfg.bool_or(S::Service, "IgnoreSIGPIPE", true);
     plan.no_new_privileges = cfg.bool_or(S::Service, "NoNewPrivileges", false);
     let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
-    plan.stdout = output(&out);
-    plan.stderr = output(&err);
+    plan.stdout = output(&out, ctx.journal);
+    plan.stderr = output(&err, ctx.journal);
+    crate::daemon::sockets::pass::apply(&mut plan, cfg, ctx.activation).map_err(PlanError)?;
     plan.cgroup = ctx.cgroup.clone();
     Ok(plan)
+}
+
+/// Whether a command's output goes to the journal (so the manager must
+/// open a stream for it).
+pub fn wants_journal(cfg: &UnitConfig) -> bool {
+    let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
+    let j = |o: &StdOutput| matches!(o, StdOutput::Journal | StdOutput::JournalConsole | StdOutput::Kmsg | StdOutput::KmsgConsole);
+    j(&out) || j(&err)
+}
+
+/// The stream header's identifier and priority (`SyslogIdentifier=`,
+/// `SyslogFacility=` × 8 + `SyslogLevel=`, `SyslogLevelPrefix=`).
+pub fn journal_identity(cfg: &UnitConfig, cmd: &ExecCommand) -> (String, u8, bool) {
+    let ident = cfg
+        .string(S::Service, "SyslogIdentifier")
+        .map(str::to_string)
+        .unwrap_or_else(|| Path::new(&cmd.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    let facility = match cfg.value(S::Service, "SyslogFacility") {
+        Some(Value::SyslogFacility(f)) => *f,
+        _ => 3,
+    };
+    let level = match cfg.value(S::Service, "SyslogLevel") {
+        Some(Value::SyslogLevel(l)) => *l,
+        _ => 6,
+    };
+    (ident, facility.saturating_mul(8).saturating_add(level), cfg.bool_or(S::Service, "SyslogLevelPrefix", true))
 }

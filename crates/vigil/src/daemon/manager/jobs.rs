@@ -170,7 +170,7 @@ impl Manager {
             }
         }
         for id in new_jobs {
-            self.try_run(&id);
+            self.schedule(&id);
         }
         Ok(anchor_job)
     }
@@ -247,7 +247,7 @@ impl Manager {
             }
         }
         for id in new_jobs {
-            self.try_run(&id);
+            self.schedule(&id);
         }
         anchor_job
     }
@@ -274,6 +274,28 @@ impl Manager {
         }
     }
 
+    /// Run a new job now, or once the current batch of requests is queued
+    /// (`systemctl start a b` is one transaction: `b` ordered before `a`
+    /// must hold `a` back even though `a` was named first).
+    fn schedule(&mut self, id: &str) {
+        match self.batch.as_mut() {
+            Some(list) => list.push(id.to_string()),
+            None => self.try_run(id),
+        }
+    }
+
+    /// Queue several requests as one transaction: jobs created until
+    /// [`Manager::end_batch`] run only then, in ordering order.
+    pub fn begin_batch(&mut self) {
+        self.batch.get_or_insert_with(Vec::new);
+    }
+
+    pub fn end_batch(&mut self) {
+        for id in self.batch.take().unwrap_or_default() {
+            self.try_run(&id);
+        }
+    }
+
     /// Hand a waiting job to its unit if ordering allows.
     pub(super) fn try_run(&mut self, id: &str) {
         let Some(job) = self.jobs.get(id).cloned() else { return };
@@ -290,16 +312,20 @@ impl Manager {
             match self.check_conditions(id) {
                 Gate::Open => {}
                 Gate::Skipped(msg) => {
-                    self.console(&msg);
+                    self.say(id, &msg);
                     self.complete(id, "done");
                     return;
                 }
                 Gate::AssertFailed(msg) => {
-                    self.console(&msg);
+                    self.say(id, &msg);
                     self.complete(id, "assert");
                     return;
                 }
             }
+        }
+        if self.units.get(id).is_some_and(|u| u.sock.is_some()) {
+            self.run_socket_job(id, job.verb);
+            return;
         }
         let now = self.now();
         let up = self.is_up(id);
@@ -309,7 +335,7 @@ impl Manager {
             let desc = super::describe(&u.cfg);
             let ty = u.cfg.id.unit_type();
             if ty == unit::UnitType::Target {
-                self.console(&if job.verb == JobVerb::Start {
+                self.say(id, &if job.verb == JobVerb::Start {
                     format!("Reached target {desc}.")
                 } else {
                     format!("Stopped target {desc}.")
@@ -368,7 +394,7 @@ impl Manager {
                     let waiting = self.jobs.get(&dep).is_some_and(|j| j.verb == JobVerb::Start && !j.running);
                     if waiting {
                         let desc = self.units.get(&dep).map(|u| super::describe(&u.cfg)).unwrap_or_default();
-                        self.console(&format!("Dependency failed for {desc}."));
+                        self.say(&dep, &format!("Dependency failed for {desc}."));
                         self.complete(&dep, "dependency");
                     }
                 }

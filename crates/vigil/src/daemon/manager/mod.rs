@@ -25,6 +25,7 @@ mod exec_plan;
 mod jobs;
 mod params;
 pub mod props;
+mod socket_units;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -41,6 +42,7 @@ use unit::load::LoadState;
 use unit::UnitName;
 
 use super::cgroup::Cgroups;
+use super::journal_link::JournalLink;
 use exec_plan::SpawnContext;
 
 /// A job a client asked for and may be waiting on.
@@ -56,6 +58,8 @@ pub struct Unit {
     pub cfg: UnitConfig,
     pub invocation_id: String,
     pub svc: Option<Service>,
+    /// Socket units: their runtime (`sockets/`).
+    pub sock: Option<crate::daemon::sockets::SocketUnit>,
     /// For units without a state machine: started or not.
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
@@ -68,6 +72,7 @@ impl Unit {
     pub fn active_state(&self) -> &'static str {
         match &self.svc {
             Some(s) => s.active_state().as_str(),
+            None if self.sock.is_some() => self.sock.as_ref().map_or("inactive", |s| s.state().active_state()),
             None if self.passive_active => "active",
             None => "inactive",
         }
@@ -76,6 +81,7 @@ impl Unit {
     pub fn sub_state(&self) -> &'static str {
         match &self.svc {
             Some(s) => s.state().as_str(),
+            None if self.sock.is_some() => self.sock.as_ref().map_or("dead", |s| s.state().as_str()),
             None if self.passive_active => "active",
             None => "dead",
         }
@@ -103,10 +109,15 @@ pub struct Manager {
     /// Pending and running transaction jobs, one per unit.
     jobs: HashMap<String, jobs::Job>,
     edges: jobs::Edges,
+    /// Jobs created while a multi-unit request is being queued.
+    batch: Option<Vec<String>>,
     pub finished: Vec<FinishedJob>,
     pub environment: Vec<(String, String)>,
     /// Set by `StartLimitAction=exit` and friends.
     pub exit_request: Option<u8>,
+    pub journal: JournalLink,
+    /// Socket units' ports, triggers and held connections (`sockets/`).
+    sockets: crate::daemon::sockets::Registry,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -122,7 +133,7 @@ pub(super) fn invocation_id() -> String {
 }
 
 impl Manager {
-    pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups) -> Manager {
+    pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
         Manager {
             loader,
             units: HashMap::new(),
@@ -136,9 +147,12 @@ impl Manager {
             next_job: 1,
             jobs: HashMap::new(),
             edges: jobs::Edges::default(),
+            batch: None,
             finished: Vec::new(),
             environment: Vec::new(),
             exit_request: None,
+            journal,
+            sockets: crate::daemon::sockets::Registry::new(),
         }
     }
 
@@ -151,11 +165,20 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.names.get(&mangled) {
-            return Ok(id.clone());
+        if let Some(id) = self.names.get(&mangled).cloned() {
+            // A unit that was not found is looked for again once the unit
+            // directories changed (systemd 252 retries such loads too), so
+            // a package that just installed its unit file can be started
+            // without daemon-reload.
+            let missing = self.units.get(&id).is_some_and(|u| u.cfg.load_state == LoadState::NotFound && u.job.is_none());
+            if !(missing && self.loader.index_stale()) {
+                return Ok(id);
+            }
+            self.loader.reindex();
+            self.forget(&id);
         }
         let un = UnitName::parse(&mangled).map_err(|e| e.to_string())?;
-        let cfg = self.loader.load(&un);
+        let mut cfg = self.loader.load(&un);
         let id = cfg.id.as_str().to_string();
         for d in &cfg.diagnostics {
             self.log(&id, LogLevel::Warning, &d.to_string());
@@ -169,6 +192,7 @@ impl Manager {
             self.names.insert(n.as_str().to_string(), id.clone());
         }
         self.names.insert(mangled, id.clone());
+        let sock = self.socket_runtime(&mut cfg);
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)));
         self.units.insert(
@@ -177,6 +201,7 @@ impl Manager {
                 cfg,
                 invocation_id: String::new(),
                 svc,
+                sock,
                 passive_active: false,
                 job: None,
                 cgroup: None,
@@ -185,6 +210,43 @@ impl Manager {
         );
         self.index_edges(&id);
         Ok(id)
+    }
+
+    /// Drop a unit that has no processes and no job, so the next reference
+    /// loads it afresh.
+    fn forget(&mut self, id: &str) {
+        self.units.remove(id);
+        self.names.retain(|_, v| v != id);
+    }
+
+    /// `daemon-reload`: re-read the unit directories; units that are not
+    /// running are reloaded on their next use, running ones get their new
+    /// settings for what comes next (their processes are not touched).
+    pub fn daemon_reload(&mut self) {
+        self.loader.reindex();
+        let ids: Vec<String> = self.units.keys().cloned().collect();
+        for id in ids {
+            let idle = self.units.get(&id).is_some_and(|u| {
+                u.job.is_none() && matches!(u.active_state(), "inactive" | "failed") && u.sock.is_none()
+            });
+            if idle {
+                self.forget(&id);
+            } else if let Ok(name) = UnitName::parse(&id) {
+                let cfg = self.loader.load(&name);
+                if let Some(u) = self.units.get_mut(&id) {
+                    if let Some(svc) = u.svc.as_mut() {
+                        svc.set_params(params::service_params(&cfg));
+                    }
+                    u.cfg = cfg;
+                }
+            }
+        }
+        self.edges = jobs::Edges::default();
+        let ids: Vec<String> = self.units.keys().cloned().collect();
+        for id in ids {
+            self.index_edges(&id);
+        }
+        self.console("Reloading finished.");
     }
 
     pub fn unit(&self, id: &str) -> Option<&Unit> {
@@ -203,12 +265,20 @@ impl Manager {
     /// Log a line for a unit the way systemd words it ("x.service: …"),
     /// to the manager's console for now.
     pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
-        let _ = level;
         eprintln!("{unit}: {message}");
+        self.journal.send(Some(unit), level.priority(), &format!("{unit}: {message}"));
+    }
+
+    /// A status line about a unit ("Started Web."), on the console and in
+    /// the journal with `UNIT=`.
+    pub(super) fn say(&self, unit: &str, message: &str) {
+        eprintln!("{message}");
+        self.journal.send(Some(unit), 6, message);
     }
 
     pub(super) fn console(&self, message: &str) {
         eprintln!("{message}");
+        self.journal.send(None, 6, message);
     }
 
     /// Queue a job; returns its id. The result arrives in `finished`.
@@ -259,14 +329,17 @@ impl Manager {
             self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
             return Ok((job_id, id));
         };
+        if unit.sock.is_some() {
+            return self.socket_verb(job_id, &id, verb);
+        }
         let unit = self.units.get_mut(&id).expect("unit was just loaded");
         if unit.svc.is_none() {
             // Targets, slices…: no processes; the job completes at once.
             unit.passive_active = !matches!(event, Event::Stop);
             let desc = describe(&unit.cfg);
             match event {
-                Event::Stop => self.console(&format!("Stopped target {desc}.")),
-                _ => self.console(&format!("Reached target {desc}.")),
+                Event::Stop => self.say(&id, &format!("Stopped target {desc}.")),
+                _ => self.say(&id, &format!("Reached target {desc}.")),
             }
             self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
             return Ok((job_id, id));
@@ -368,33 +441,34 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, _auto_restart: bool) {
+        self.socket_service_changed(id, Some(to));
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
         let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         match to {
             ServiceState::Condition | ServiceState::StartPre | ServiceState::Start if starting => {
-                self.console(&format!("Starting {desc}..."));
+                self.say(id, &format!("Starting {desc}..."));
             }
             ServiceState::Running | ServiceState::Exited if !was_active => {
-                self.console(&format!("Started {desc}."));
+                self.say(id, &format!("Started {desc}."));
             }
             // systemd announces a stop when a stop (or restart) job runs,
             // not when a main process exits on its own.
             ServiceState::Stop | ServiceState::StopSigterm
                 if was_active && matches!(u.job, Some((_, JobVerb::Stop | JobVerb::Restart | JobVerb::TryRestart))) =>
             {
-                self.console(&format!("Stopping {desc}..."));
+                self.say(id, &format!("Stopping {desc}..."));
             }
             ServiceState::Dead if !starting => {
-                self.console(&format!("Stopped {desc}."));
+                self.say(id, &format!("Stopped {desc}."));
                 self.release(id);
             }
             ServiceState::Failed => {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.
                 if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
-                    self.console(&format!("Failed to start {desc}."));
+                    self.say(id, &format!("Failed to start {desc}."));
                 }
                 self.release(id);
             }
@@ -421,6 +495,7 @@ impl Manager {
         } else {
             self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result: result.as_str() });
         }
+        self.socket_service_changed(id, None);
     }
 
     fn spawn(&mut self, id: &str, phase: Phase, index: usize, role: Role) -> Event {
@@ -451,13 +526,23 @@ impl Manager {
             (result, code, status)
         });
         let notify = (view.notify_access() != "none").then_some(self.notify_socket.as_path());
+        // The journal stream is ours until the child has its copy.
+        let stream = if exec_plan::wants_journal(&u.cfg) {
+            let (ident, prio, prefix) = exec_plan::journal_identity(&u.cfg, cmd);
+            self.journal.stream(&ident, id, &u.invocation_id, prio, prefix)
+        } else {
+            None
+        };
+        let activation = self.socket_activation(id, phase);
         let ctx = SpawnContext {
+            journal: stream.as_ref().map(std::os::fd::AsRawFd::as_raw_fd),
             invocation_id: &u.invocation_id,
             notify_socket: notify,
             main_pid: if role == Role::Control { main_pid } else { None },
             exit_info,
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
+            activation: &activation,
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,
@@ -514,16 +599,23 @@ impl Manager {
                 one(pid);
             }
             KillTarget::Group => {
-                let n = self.cgroups.kill(id, signal);
+                let svc = self.units.get(id).and_then(|u| u.svc.as_ref());
+                let except: Vec<i32> =
+                    [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect();
+                let n = self.cgroups.kill(id, signal, &except);
                 if n == 0 {
-                    // No cgroup: the processes we know.
-                    let known: Vec<u32> =
-                        self.pids.iter().filter(|(_, u)| u.as_str() == id).map(|(p, _)| *p).collect();
+                    // No cgroup: the processes we know, but main and control.
+                    let known: Vec<u32> = self
+                        .pids
+                        .iter()
+                        .filter(|(p, u)| u.as_str() == id && !except.contains(&(**p as i32)))
+                        .map(|(p, _)| *p)
+                        .collect();
                     for p in known {
                         one(p);
                     }
                 } else if cont {
-                    self.cgroups.kill(id, libc::SIGCONT);
+                    self.cgroups.kill(id, libc::SIGCONT, &except);
                 }
             }
         }
@@ -572,6 +664,9 @@ impl Manager {
 
     /// A child was reaped.
     pub fn child_exited(&mut self, pid: i32, status: exec::ExitStatus) {
+        if self.journal.exited(pid) {
+            return;
+        }
         let now = self.now();
         let Some(id) = self.pids.remove(&(pid as u32)) else {
             // An orphan adopted through the subreaper: check whether its
@@ -676,7 +771,6 @@ impl Manager {
                 None
             },
             watchdog_usec: n.watchdog_usec,
-            ..Notify::default()
         };
         let now = self.now();
         self.feed(&id, now, Event::Notify(ev));
@@ -782,6 +876,9 @@ impl Manager {
             out.push_str(&format!("\tpid {pid} ({unit}): {} {:?} cgroup={:?}\n", stat.trim(), sig, std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default().trim()));
         }
         out.push_str(&format!("\tcgroup pids: {:?}\n", self.units.keys().map(|k| (k, self.cgroups.pids(k))).filter(|(_, p)| !p.is_empty()).collect::<Vec<_>>()));
+        for r in self.socket_rows(true) {
+            out.push_str(&format!("\tlisten {} ({}) {} -> {:?}\n", r.listen, r.kind, r.unit, r.activates));
+        }
         out.push_str(&format!("\ttimers: {:?} now={}\n", self.timers, self.now()));
         eprint!("{out}");
     }

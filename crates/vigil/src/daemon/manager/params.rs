@@ -57,10 +57,7 @@ pub fn service_params(cfg: &UnitConfig) -> ServiceParams {
         },
         action: parse_or(cfg.string(S::Unit, "StartLimitAction"), EmergencyAction::None),
     };
-    let abort = match cfg.value(S::Service, "TimeoutAbortSec") {
-        Some(_) => Some(opt_usec(v.timeout_abort())),
-        None => None,
-    };
+    let abort = cfg.value(S::Service, "TimeoutAbortSec").map(|_| opt_usec(v.timeout_abort()));
     let watchdog = v.watchdog();
     ServiceParams {
         service_type: parse_or(Some(v.service_type()), ServiceType::Simple),

@@ -62,6 +62,9 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
             ("Group".into(), v.group().unwrap_or("").to_string()),
         ]);
     }
+    if let Some(sock) = &u.sock {
+        p.extend(sock.properties());
+    }
     p.push((
         "VigilUnsupported".into(),
         u.cfg.unsupported.iter().map(|(d, _)| d.name).collect::<Vec<_>>().join(" "),

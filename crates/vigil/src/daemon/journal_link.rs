@@ -1,0 +1,196 @@
+//! The manager's side of the journal: starting the journal process and
+//! connecting each service's output to it.
+//!
+//! The journal runs as its own process (`vigil journald`, DESIGN.md
+//! "Journal process"), started by the manager before any unit, as systemd
+//! starts systemd-journald: a slow disk or a journal bug can then never
+//! stall or kill the manager. It is the manager's child; if it dies it is
+//! started again, and until it answers, services write to the manager's
+//! own output instead — nothing a service writes is ever thrown away.
+//!
+//! For a service whose `StandardOutput=`/`StandardError=` is `journal`
+//! (the default) the manager connects a stream to the journal's `stdout`
+//! socket itself and writes systemd's 7-line stdout-stream header
+//! (identifier, unit and invocation id, priority, level prefix, three
+//! forward flags). Because the manager opened it, the journal trusts the
+//! unit named in the header (its peer is the manager's pid); the socket is
+//! then handed to the service as its stdout/stderr.
+
+use std::ffi::CString;
+use std::io::Write;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::UnixStream;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::rundir::RunDir;
+
+pub struct JournalLink {
+    stdout_socket: PathBuf,
+    native_socket: PathBuf,
+    /// For the manager's own messages (native protocol datagrams).
+    out: Option<std::os::unix::net::UnixDatagram>,
+    /// The journal process, while it runs.
+    pub pid: Option<i32>,
+    rundir: RunDir,
+}
+
+/// How long the manager waits for a fresh journal to listen.
+const READY_DEADLINE: Duration = Duration::from_secs(5);
+
+impl JournalLink {
+    pub fn new(rundir: &RunDir) -> JournalLink {
+        let dir = rundir.dir.join("journal");
+        JournalLink {
+            stdout_socket: dir.join("stdout"),
+            native_socket: dir.join("socket"),
+            out: std::os::unix::net::UnixDatagram::unbound().ok().filter(|s| s.set_nonblocking(true).is_ok()),
+            pid: None,
+            rundir: rundir.clone(),
+        }
+    }
+
+    /// Start the journal process and wait until it listens. A failure is
+    /// reported and the manager carries on without a journal.
+    pub fn start(&mut self) {
+        match self.spawn() {
+            Ok(pid) => self.pid = Some(pid),
+            Err(e) => eprintln!("Failed to start the journal: {e}; service output goes to the console."),
+        }
+    }
+
+    fn spawn(&self) -> std::io::Result<i32> {
+        let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
+        let wr_fd = wr.as_raw_fd();
+        let exe = CString::new(std::fs::read_link("/proc/self/exe")?.as_os_str().as_bytes())
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        let mut argv: Vec<CString> = vec![CString::new("systemd-journald").unwrap_or_default()];
+        for a in self.rundir.selector_args() {
+            argv.push(CString::new(a).unwrap_or_default());
+        }
+        argv.push(CString::new(format!("--manager-pid={}", std::process::id())).unwrap_or_default());
+        argv.push(CString::new(format!("--ready-fd={wr_fd}")).unwrap_or_default());
+        let mut ptrs: Vec<*const libc::c_char> = argv.iter().map(|a| a.as_ptr()).collect();
+        ptrs.push(std::ptr::null());
+        // SAFETY: the child only calls async-signal-safe functions before
+        // execv; everything it needs was allocated above.
+        let pid = unsafe { libc::fork() };
+        if pid < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        if pid == 0 {
+            // SAFETY: async-signal-safe calls, then exec or _exit.
+            unsafe {
+                let mut empty: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut empty);
+                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                libc::fcntl(wr_fd, libc::F_SETFD, 0);
+                libc::execv(exe.as_ptr(), ptrs.as_ptr());
+                libc::_exit(127);
+            }
+        }
+        drop(wr);
+        let verdict = read_verdict(rd)?;
+        if verdict.trim() == "READY" {
+            Ok(pid)
+        } else {
+            Err(std::io::Error::other(if verdict.is_empty() { "exited during start-up".into() } else { verdict }))
+        }
+    }
+
+    /// The journal process exited: start it again (it is the manager's
+    /// child, reaped by the event loop).
+    pub fn exited(&mut self, pid: i32) -> bool {
+        if self.pid != Some(pid) {
+            return false;
+        }
+        eprintln!("The journal (PID {pid}) exited; starting it again.");
+        self.pid = None;
+        self.start();
+        true
+    }
+
+    /// A stream for one service: connected, header written. `None` when
+    /// there is no journal (the caller falls back to its own output).
+    pub fn stream(&self, identifier: &str, unit: &str, invocation: &str, priority: u8, level_prefix: bool) -> Option<OwnedFd> {
+        self.pid?;
+        let mut s = UnixStream::connect(&self.stdout_socket).ok()?;
+        // Never block the manager on a stuck journal.
+        s.set_write_timeout(Some(Duration::from_millis(100))).ok()?;
+        let header = format!(
+            "{identifier}\n{unit} {invocation}\n{priority}\n{}\n0\n0\n0\n",
+            u8::from(level_prefix)
+        );
+        s.write_all(header.as_bytes()).ok()?;
+        s.set_write_timeout(None).ok()?;
+        Some(OwnedFd::from(s))
+    }
+
+    /// One of the manager's own messages ("Started web.service.", …), as a
+    /// native-protocol entry: `MESSAGE=`, `PRIORITY=`, `SYSLOG_IDENTIFIER=`
+    /// and `UNIT=` for the unit it is about, as systemd logs them. Never
+    /// blocks; without a journal the console line is all there is.
+    pub fn send(&self, unit: Option<&str>, priority: u8, message: &str) {
+        let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
+        let mut d = String::with_capacity(message.len() + 96);
+        // A message with a newline needs the binary form; ours never has one.
+        d.push_str("MESSAGE=");
+        d.push_str(&message.replace('\n', " "));
+        d.push_str(&format!("\nPRIORITY={priority}\nSYSLOG_IDENTIFIER=vigil\n"));
+        if let Some(u) = unit {
+            d.push_str(&format!("UNIT={u}\n"));
+        }
+        let _ = out.send_to(d.as_bytes(), &self.native_socket);
+    }
+
+    /// Stop the journal last, after every unit: it flushes and marks its
+    /// files offline on SIGTERM.
+    pub fn stop(&mut self) {
+        let Some(pid) = self.pid.take() else { return };
+        // SAFETY: signalling our own child.
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+        let end = Instant::now() + Duration::from_secs(5);
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let mut status = 0;
+            // SAFETY: waiting for our own child.
+            let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+            if r == pid || r < 0 || Instant::now() >= end {
+                break;
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(20));
+        }
+    }
+}
+
+fn read_verdict(rd: OwnedFd) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::from(rd);
+    let end = Instant::now() + READY_DEADLINE;
+    let mut msg = Vec::new();
+    let mut buf = [0u8; 256];
+    loop {
+        let left = end.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "did not become ready"));
+        }
+        use std::os::fd::AsFd;
+        let mut fds = [nix::poll::PollFd::new(f.as_fd(), nix::poll::PollFlags::POLLIN)];
+        let ms = left.as_millis().min(u128::from(u16::MAX)) as u16;
+        match nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(ms)) {
+            Ok(0) => continue,
+            Ok(_) => {}
+            Err(nix::errno::Errno::EINTR) => continue,
+            Err(e) => return Err(e.into()),
+        }
+        match f.read(&mut buf)? {
+            0 => return Ok(String::from_utf8_lossy(&msg).into_owned()),
+            n => msg.extend_from_slice(&buf[..n]),
+        }
+        if msg.ends_with(b"\n") {
+            return Ok(String::from_utf8_lossy(&msg).into_owned());
+        }
+    }
+}

@@ -1,0 +1,340 @@
+//! Socket units in the manager: the glue between the transaction engine,
+//! the service machines and [`crate::daemon::sockets`].
+//!
+//! - loading a `.socket` unit builds its [`SocketUnit`] (a unit systemd
+//!   would refuse becomes `bad-setting`) and indexes the service it
+//!   triggers;
+//! - a start job opens and watches the ports ("Listening on …."), a stop
+//!   job closes them ("Closed …."); both finish at once, as there are no
+//!   socket control processes (`ExecStartPre=`… are reported as not run);
+//!   a start is refused while the triggered service is already active
+//!   (systemd: "Socket service … already active, refusing.");
+//! - readiness ([`Manager::socket_events`]): `Accept=no` starts the
+//!   service through a normal start job and stops watching until the
+//!   service is down again; `Accept=yes` starts `PREFIX@INSTANCE.service`
+//!   through [`Manager::job`] (which loads the instance from the
+//!   template), the connection held in the registry until the instance
+//!   ends;
+//! - every state change and finished job of a service is reported back
+//!   ([`Manager::socket_service_changed`], systemd's
+//!   `socket_trigger_notify()`), which re-arms `Accept=no` sockets and
+//!   releases `Accept=yes` connections;
+//! - spawning a service command asks [`Manager::socket_activation`] for
+//!   its descriptors.
+
+use std::os::fd::AsRawFd;
+
+use engine::service::{Phase, ServiceResult, ServiceState};
+use proto::msg::JobVerb;
+use unit::load::LoadState;
+
+use super::{describe, FinishedJob, Manager};
+use crate::daemon::sockets::{Activation, ListenRow, SocketResult, SocketUnit, Wake};
+
+impl Manager {
+    /// The run-time state of a freshly loaded unit, if it is a socket.
+    pub(super) fn socket_runtime(&mut self, cfg: &mut unit::config::UnitConfig) -> Option<SocketUnit> {
+        if cfg.id.unit_type() != unit::UnitType::Socket || cfg.load_state != LoadState::Loaded {
+            return None;
+        }
+        let id = cfg.id.to_string();
+        let mut log = Vec::new();
+        let made = SocketUnit::new(cfg, &self.loader.lookup.root, &mut log);
+        for l in log {
+            self.say(&id, &format!("{id}: {l}"));
+        }
+        match made {
+            Ok(s) => {
+                if let Some(svc) = &s.settings.service {
+                    self.sockets.index_service(svc, &id);
+                }
+                Some(s)
+            }
+            Err(msg) => {
+                self.say(&id, &format!("{id}: {msg}"));
+                cfg.load_state = LoadState::BadSetting;
+                None
+            }
+        }
+    }
+
+    /// The descriptor of the sockets' epoll, for the event loop.
+    pub fn sockets_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.sockets.fd()
+    }
+
+    fn sock_mut(&mut self, id: &str) -> Option<&mut SocketUnit> {
+        self.units.get_mut(id).and_then(|u| u.sock.as_mut())
+    }
+
+    /// Run a start or stop job of a socket unit; it completes at once.
+    pub(super) fn run_socket_job(&mut self, id: &str, verb: JobVerb) {
+        let result = if verb == JobVerb::Start { self.socket_start(id) } else { self.socket_stop(id) };
+        self.complete(id, result);
+    }
+
+    fn socket_start(&mut self, id: &str) -> &'static str {
+        let Some(sock) = self.units.get(id).and_then(|u| u.sock.as_ref()) else { return "failed" };
+        if sock.is_open() {
+            return "done";
+        }
+        let service = sock.settings.service.clone();
+        let has_exec = sock.settings.has_exec;
+        if let Some(service) = service {
+            let sid = self.unit_id(&service).ok();
+            let svc_unit = sid.as_deref().and_then(|s| self.units.get(s));
+            match svc_unit {
+                Some(u) if u.cfg.load_state == LoadState::Loaded => {
+                    let busy = u.svc.as_ref().is_some_and(|s| {
+                        !matches!(s.state(), ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart)
+                    });
+                    if busy {
+                        self.say(id, &format!("{id}: Socket service {service} already active, refusing."));
+                        return "failed";
+                    }
+                }
+                _ => {
+                    self.say(id, &format!("{id}: Socket service {service} not loaded, refusing."));
+                    return "failed";
+                }
+            }
+        }
+        if has_exec {
+            self.console(&format!(
+                "{id}: ExecStartPre=, ExecStartPost=, ExecStopPre= and ExecStopPost= of socket units are not run by vigil yet."
+            ));
+        }
+        let mut log = Vec::new();
+        let Some(u) = self.units.get_mut(id) else { return "failed" };
+        if u.invocation_id.is_empty() {
+            u.invocation_id = super::invocation_id();
+        }
+        let desc = describe(&u.cfg);
+        let started = match u.sock.as_mut() {
+            Some(s) => s.start(&mut self.sockets, &mut log),
+            None => return "failed",
+        };
+        for l in log {
+            self.say(id, &format!("{id}: {l}"));
+        }
+        match started {
+            Ok(()) => {
+                self.console(&format!("Listening on {desc}."));
+                "done"
+            }
+            Err(result) => {
+                self.say(id, &format!("{id}: Failed with result '{}'.", result.as_str()));
+                self.console(&format!("Failed to listen on {desc}."));
+                "failed"
+            }
+        }
+    }
+
+    fn socket_stop(&mut self, id: &str) -> &'static str {
+        let Some(u) = self.units.get_mut(id) else { return "done" };
+        let desc = describe(&u.cfg);
+        let Some(sock) = u.sock.as_mut() else { return "done" };
+        let was_open = sock.is_open();
+        sock.stop(&mut self.sockets);
+        u.invocation_id.clear();
+        if was_open {
+            self.console(&format!("Closed {desc}."));
+        }
+        "done"
+    }
+
+    /// `restart`, `try-restart`, `reload-or-restart` of a socket unit:
+    /// close and reopen. Sockets cannot reload.
+    pub(super) fn socket_verb(&mut self, job_id: u32, id: &str, verb: JobVerb) -> Result<(u32, String), (proto::ErrorKind, String)> {
+        if verb == JobVerb::Reload {
+            return Err((proto::ErrorKind::InvalidRequest, format!("Job type reload is not applicable for unit {id}.")));
+        }
+        self.socket_stop(id);
+        let result = self.socket_start(id);
+        self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result });
+        Ok((job_id, id.to_string()))
+    }
+
+    /// A socket failed while up: close it and say so.
+    fn socket_fail(&mut self, id: &str, result: SocketResult) {
+        let Some(sock) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) else { return };
+        let r = sock.fail(&mut self.sockets, result);
+        self.say(id, &format!("{id}: Failed with result '{}'.", r.as_str()));
+    }
+
+    /// The sockets' epoll is readable: serve every ready port.
+    pub fn socket_events(&mut self) {
+        for (id, port, events) in self.sockets.ready() {
+            let now = self.now();
+            let mut log = Vec::new();
+            let wake = match self.sock_mut(&id) {
+                Some(s) => s.on_ready(port, events, now, &mut log),
+                None => continue,
+            };
+            for l in log {
+                self.say(&id, &format!("{id}: {l}"));
+            }
+            match wake {
+                Wake::Nothing => {}
+                Wake::Fail(result) => self.socket_fail(&id, result),
+                Wake::Trigger => self.socket_trigger(&id),
+                Wake::Accepted(conns) => {
+                    for c in conns {
+                        let instance = c.instance.clone();
+                        self.sockets.hold(c);
+                        if let Err((_, e)) = self.job(&instance, JobVerb::Start) {
+                            if let Some(c) = self.sockets.release(&instance) {
+                                if let Some(s) = self.sock_mut(&id) {
+                                    s.connection_closed(&c.peer);
+                                }
+                            }
+                            self.console(&format!(
+                                "{id}: Failed to queue service startup job (Maybe the service file is missing or not a template unit?): {e}"
+                            ));
+                            self.socket_fail(&id, SocketResult::Resources);
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `Accept=no` traffic: start the service unless it is up or has a
+    /// job, and hand it the traffic. The socket goes to `running` first,
+    /// so a service that fails at once re-arms it through
+    /// [`Manager::socket_service_changed`].
+    fn socket_trigger(&mut self, id: &str) {
+        let Some(service) = self.units.get(id).and_then(|u| u.sock.as_ref()).and_then(|s| s.settings.service.clone()) else {
+            return;
+        };
+        let pending = match self.unit_id(&service) {
+            Ok(sid) => {
+                self.jobs.contains_key(&sid)
+                    || self.units.get(&sid).is_some_and(|u| {
+                        u.job.is_some() || matches!(u.active_state(), "active" | "activating" | "reloading" | "deactivating")
+                    })
+            }
+            Err(_) => false,
+        };
+        if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
+            s.enter_running(&mut self.sockets);
+        }
+        if pending {
+            return;
+        }
+        if let Err((_, e)) = self.job(&service, JobVerb::Start) {
+            self.console(&format!(
+                "{id}: Failed to queue service startup job (Maybe the service file is missing or not a non-template unit?): {e}"
+            ));
+            self.socket_fail(id, SocketResult::Resources);
+        }
+    }
+
+    /// A service changed state (`to`) or finished a job (`None`):
+    /// `socket_trigger_notify()` for the sockets that trigger it, and the
+    /// end of an `Accept=yes` instance's connection.
+    pub(super) fn socket_service_changed(&mut self, id: &str, to: Option<ServiceState>) {
+        if self.sockets.is_idle() {
+            return;
+        }
+        let Some(u) = self.units.get(id) else { return };
+        let Some(svc) = u.svc.as_ref() else { return };
+        let state = to.unwrap_or_else(|| svc.state());
+        let pending = u.job.is_some() || self.jobs.contains_key(id);
+        let start_limit_hit = state == ServiceState::Failed && svc.result() == ServiceResult::StartLimitHit;
+        if self.sockets.connection(id).is_some() {
+            let done = matches!(state, ServiceState::Failed | ServiceState::AutoRestart | ServiceState::Exited)
+                || (state == ServiceState::Dead && !pending);
+            if done {
+                if let Some(c) = self.sockets.release(id) {
+                    if let Some(s) = self.sock_mut(&c.socket) {
+                        s.connection_closed(&c.peer);
+                    }
+                }
+            }
+            return;
+        }
+        let names: Vec<String> = u.cfg.names.iter().map(|n| n.as_str().to_string()).collect();
+        let mut sockets = self.sockets.sockets_for(names.iter().map(String::as_str));
+        sockets.retain(|s| s != id);
+        for sid in sockets {
+            let Some(sock) = self.units.get(&sid).and_then(|u| u.sock.as_ref()) else { continue };
+            if !sock.is_open() || sock.settings.accept {
+                continue;
+            }
+            if start_limit_hit {
+                self.socket_fail(&sid, SocketResult::ServiceStartLimitHit);
+                continue;
+            }
+            if pending {
+                continue;
+            }
+            let Some(sock) = self.units.get_mut(&sid).and_then(|u| u.sock.as_mut()) else { continue };
+            match state {
+                ServiceState::Dead
+                | ServiceState::Failed
+                | ServiceState::FinalSigterm
+                | ServiceState::FinalSigkill
+                | ServiceState::AutoRestart => {
+                    if let Err(e) = sock.enter_listening(&mut self.sockets) {
+                        self.console(&format!("{sid}: Failed to watch sockets: {e}"));
+                        self.socket_fail(&sid, SocketResult::Resources);
+                    }
+                }
+                ServiceState::Running => sock.enter_running(&mut self.sockets),
+                _ => {}
+            }
+        }
+    }
+
+    /// The sockets a command of service `id` gets.
+    pub(super) fn socket_activation(&self, id: &str, phase: Phase) -> Activation {
+        let pass_fds = phase == Phase::Start;
+        if let Some(c) = self.sockets.connection(id) {
+            return Activation {
+                fds: vec![exec::ListenFd { fd: c.fd.as_raw_fd(), name: "connection".into() }],
+                pass_fds,
+                env: c.peer.env(),
+            };
+        }
+        let Some(u) = self.units.get(id) else { return Activation::default() };
+        let names: Vec<&str> = u.cfg.names.iter().map(|n| n.as_str()).collect();
+        let mut sockets = self.sockets.sockets_for(names);
+        // `Sockets=` of the service names more (systemd.service(5)).
+        for s in u.cfg.strings(unit::directive::SectionKind::Service, "Sockets") {
+            let s = self.names.get(s).cloned().unwrap_or_else(|| s.to_string());
+            if !sockets.contains(&s) {
+                sockets.push(s);
+            }
+        }
+        let mut fds = Vec::new();
+        for s in &sockets {
+            if let Some(sock) = self.units.get(s).and_then(|u| u.sock.as_ref()).filter(|s| s.is_open()) {
+                fds.extend(sock.listen_fds());
+            }
+        }
+        Activation { fds, pass_fds, env: Vec::new() }
+    }
+
+    /// `systemctl list-sockets` rows, sorted by address.
+    pub fn socket_rows(&self, all: bool) -> Vec<ListenRow> {
+        let mut rows: Vec<ListenRow> = self
+            .units
+            .values()
+            .filter_map(|u| u.sock.as_ref())
+            .flat_map(|s| {
+                let mut r = s.listen_rows(all);
+                if s.settings.accept {
+                    let live = self.sockets.instances_of(&r.first().map(|x| x.unit.clone()).unwrap_or_default());
+                    for row in &mut r {
+                        row.activates = live.clone();
+                    }
+                }
+                r
+            })
+            .collect();
+        rows.sort_by(|a, b| a.listen.cmp(&b.listen));
+        rows
+    }
+}

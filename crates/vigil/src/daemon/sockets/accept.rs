@@ -1,0 +1,190 @@
+//! `Accept=yes`: naming the per-connection service instance and the facts
+//! handed to it (`systemd.socket(5)`, "Accept=").
+//!
+//! The instance is `PREFIX@INSTANCE.service`, PREFIX the socket unit's
+//! name without `.socket`, INSTANCE built as systemd 252's
+//! `instance_from_socket()` builds it from the connection (N is the
+//! socket's count of connections accepted before this one, from 0):
+//!
+//! | family                         | INSTANCE                               |
+//! |--------------------------------|----------------------------------------|
+//! | IPv4                           | `N-LOCALIP:PORT-REMOTEIP:PORT`         |
+//! | IPv6, both ends IPv4-mapped    | the IPv4 form                          |
+//! | IPv6                           | `N-LOCALIP6:PORT-REMOTEIP6:PORT` (no brackets) |
+//! | unix                           | `N-PID-UID` of the peer (`SO_PEERCRED`), `N-unknown` without |
+//! | vsock                          | `N-LOCALCID:PORT-REMOTECID:PORT`       |
+//!
+//! The service gets the connection as its only socket (`LISTEN_FDS=1`,
+//! `LISTEN_FDNAMES=connection`), or on standard input/output with
+//! `StandardInput=socket`; and `REMOTE_ADDR`/`REMOTE_PORT` for IP and vsock
+//! peers (`REMOTE_ADDR` with IPv4-mapped addresses shown as IPv4, as CGI
+//! expects).
+//!
+//! Main types: [`Connection`], [`Peer`].
+
+use std::io;
+use std::net::IpAddr;
+use std::os::fd::{AsRawFd, OwnedFd};
+
+use super::sys::{self, ip_text};
+
+/// Who is on the other end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Peer {
+    Ip { addr: IpAddr, port: u16 },
+    Vsock { cid: u32, port: u32 },
+    Unix { pid: Option<i32>, uid: Option<u32> },
+}
+
+impl Peer {
+    /// The source `MaxConnectionsPerSource=` counts by: the IP address
+    /// (IPv4-mapped ones as IPv4) or the vsock CID; unix peers are not
+    /// counted, as in systemd.
+    pub fn source(&self) -> Option<String> {
+        match self {
+            Peer::Ip { addr, .. } => Some(ip_text(*addr)),
+            Peer::Vsock { cid, .. } => Some(format!("vsock:{cid}")),
+            Peer::Unix { .. } => None,
+        }
+    }
+
+    pub fn ip(&self) -> Option<IpAddr> {
+        match self {
+            Peer::Ip { addr, .. } => Some(*addr),
+            _ => None,
+        }
+    }
+
+    /// `REMOTE_ADDR`/`REMOTE_PORT`.
+    pub fn env(&self) -> Vec<(String, String)> {
+        match self {
+            Peer::Ip { addr, port } => vec![("REMOTE_ADDR".into(), ip_text(*addr)), ("REMOTE_PORT".into(), port.to_string())],
+            Peer::Vsock { cid, port } => vec![("REMOTE_ADDR".into(), format!("vsock:{cid}")), ("REMOTE_PORT".into(), port.to_string())],
+            Peer::Unix { .. } => Vec::new(),
+        }
+    }
+}
+
+/// An accepted connection on its way to (or held for) its instance.
+#[derive(Debug)]
+pub struct Connection {
+    pub fd: OwnedFd,
+    pub peer: Peer,
+    /// `foo@0-127.0.0.1:80-127.0.0.1:51234.service`.
+    pub instance: String,
+    /// The socket unit that accepted it.
+    pub socket: String,
+}
+
+/// Read the peer of a fresh connection. `Err` means the connection is
+/// already gone (reset before we looked): drop it quietly, as systemd does.
+pub fn peer_of(fd: &OwnedFd) -> io::Result<Peer> {
+    let remote = sys::peer_addr(fd.as_raw_fd())?;
+    Ok(match remote.family() {
+        libc::AF_INET | libc::AF_INET6 => {
+            let (addr, port) = remote.ip().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
+            Peer::Ip { addr, port }
+        }
+        libc::AF_VSOCK => {
+            let (cid, port) = remote.vsock_parts().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
+            Peer::Vsock { cid, port }
+        }
+        _ => match sys::peer_cred(fd.as_raw_fd()) {
+            Ok(c) => Peer::Unix { pid: Some(c.pid), uid: Some(c.uid) },
+            Err(_) => Peer::Unix { pid: None, uid: None },
+        },
+    })
+}
+
+/// `instance_from_socket()`.
+pub fn instance_name(fd: &OwnedFd, nr: u64, peer: &Peer) -> io::Result<String> {
+    let local = sys::local_addr(fd.as_raw_fd())?;
+    Ok(match peer {
+        Peer::Ip { addr: raddr, port: rport } => {
+            let (laddr, lport) = local.ip().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
+            let mapped = |a: &IpAddr| match a {
+                IpAddr::V4(_) => true,
+                IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some(),
+            };
+            // The IPv4 form only when both ends are IPv4 (or mapped).
+            let text = |a: IpAddr| -> String {
+                if mapped(&laddr) && mapped(raddr) {
+                    ip_text(a)
+                } else {
+                    match a {
+                        IpAddr::V4(v4) => v4.to_string(),
+                        IpAddr::V6(v6) => sys::ipv6_text(&v6),
+                    }
+                }
+            };
+            format!("{nr}-{}:{lport}-{}:{rport}", text(laddr), text(*raddr))
+        }
+        Peer::Vsock { cid, port } => {
+            let (lcid, lport) = local.vsock_parts().unwrap_or((u32::MAX, 0));
+            format!("{nr}-{lcid}:{lport}-{cid}:{port}")
+        }
+        Peer::Unix { pid: Some(pid), uid: Some(uid) } => format!("{nr}-{pid}-{uid}"),
+        Peer::Unix { .. } => format!("{nr}-unknown"),
+    })
+}
+
+/// The instance unit for a socket unit and an instance string.
+pub fn instance_unit(socket: &str, instance: &str) -> String {
+    let prefix = socket.strip_suffix(".socket").unwrap_or(socket);
+    format!("{prefix}@{instance}.service")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::net::UnixStream;
+
+    #[test]
+    fn tcp_names() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let lport = l.local_addr().unwrap().port();
+        let c = std::net::TcpStream::connect(("127.0.0.1", lport)).unwrap();
+        let rport = c.local_addr().unwrap().port();
+        let (s, _) = l.accept().unwrap();
+        let fd = OwnedFd::from(s);
+        let peer = peer_of(&fd).unwrap();
+        assert_eq!(instance_name(&fd, 7, &peer).unwrap(), format!("7-127.0.0.1:{lport}-127.0.0.1:{rport}"));
+        assert_eq!(peer.env(), vec![("REMOTE_ADDR".into(), "127.0.0.1".into()), ("REMOTE_PORT".into(), rport.to_string())]);
+        assert_eq!(peer.source().as_deref(), Some("127.0.0.1"));
+    }
+
+    #[test]
+    fn ipv6_and_mapped_names() {
+        let l = std::net::TcpListener::bind("[::]:0").unwrap();
+        let lport = l.local_addr().unwrap().port();
+        let c = std::net::TcpStream::connect(("::1", lport)).unwrap();
+        let rport = c.local_addr().unwrap().port();
+        let (s, _) = l.accept().unwrap();
+        let fd = OwnedFd::from(s);
+        let peer = peer_of(&fd).unwrap();
+        assert_eq!(instance_name(&fd, 0, &peer).unwrap(), format!("0-::1:{lport}-::1:{rport}"));
+        if std::fs::read_to_string("/proc/sys/net/ipv6/bindv6only").unwrap_or_default().trim() == "0" {
+            let c4 = std::net::TcpStream::connect(("127.0.0.1", lport)).unwrap();
+            let rport4 = c4.local_addr().unwrap().port();
+            let (s4, _) = l.accept().unwrap();
+            let fd4 = OwnedFd::from(s4);
+            let peer4 = peer_of(&fd4).unwrap();
+            assert_eq!(instance_name(&fd4, 1, &peer4).unwrap(), format!("1-127.0.0.1:{lport}-127.0.0.1:{rport4}"));
+            assert_eq!(peer4.env()[0].1, "127.0.0.1");
+        }
+    }
+
+    #[test]
+    fn unix_names() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let fd = OwnedFd::from(a);
+        let peer = peer_of(&fd).unwrap();
+        let me = std::process::id();
+        // SAFETY: getuid cannot fail.
+        let uid = unsafe { libc::getuid() };
+        assert_eq!(instance_name(&fd, 3, &peer).unwrap(), format!("3-{me}-{uid}"));
+        assert!(peer.env().is_empty());
+        assert_eq!(peer.source(), None);
+        assert_eq!(instance_unit("echo.socket", "3-1-0"), "echo@3-1-0.service");
+    }
+}

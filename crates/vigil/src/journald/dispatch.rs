@@ -1,0 +1,300 @@
+//! From a parsed message to a stored entry: attribution, `MaxLevelStore=`,
+//! rate limiting, trusted fields, storage.
+//!
+//! [`Dispatcher::origin`] decides who a message is from (see the trust
+//! rule in the `journald` module essay): the manager-vouched unit of a
+//! stream, else the registry, else the sender's control group.
+//! [`Dispatcher::dispatch`] then adds the trusted fields journald adds
+//! (`systemd.journal-fields(7)`): `_PID`, `_UID`, `_GID`, `_COMM`, `_EXE`,
+//! `_CMDLINE`, `_CAP_EFFECTIVE`, `_SYSTEMD_CGROUP`, `_SYSTEMD_UNIT`,
+//! `_SYSTEMD_SLICE`, `_SYSTEMD_INVOCATION_ID`, `OBJECT_*` for a trusted
+//! `OBJECT_PID=`, `_SOURCE_REALTIME_TIMESTAMP` (datagrams), `_BOOT_ID`,
+//! `_MACHINE_ID`, `_HOSTNAME`, `_RUNTIME_SCOPE`, and appends it.
+//!
+//! "Suppressed N messages from UNIT" notes are journald's driver messages
+//! (`_TRANSPORT=driver`, `SYSLOG_IDENTIFIER=systemd-journald`,
+//! `MESSAGE_ID=a596d6fe7bfa4994828e72309e95d61e`, `N_DROPPED=N`) with
+//! `OBJECT_SYSTEMD_UNIT=` naming the unit, so `journalctl -u UNIT` shows
+//! them next to the unit's own lines.
+
+use std::rc::Rc;
+
+use super::config::Config;
+use super::context::{Attribution, Creds, ProcCache, ProcInfo, Registry};
+use super::ratelimit::{RateLimiter, Report, Verdict};
+use super::storage::{now_monotonic, now_realtime, Storage};
+
+/// `SD_MESSAGE_JOURNAL_DROPPED`.
+pub const MESSAGE_ID_DROPPED: &str = "a596d6fe7bfa4994828e72309e95d61e";
+
+/// Who a message is from.
+#[derive(Clone, Debug, Default)]
+pub struct Origin {
+    pub creds: Option<Creds>,
+    pub info: Option<Rc<ProcInfo>>,
+    pub unit: Option<String>,
+    pub invocation_id: Option<String>,
+}
+
+impl Origin {
+    /// The rate-limiting source: the unit, else the process.
+    fn source(&self) -> String {
+        match (&self.unit, &self.creds) {
+            (Some(u), _) => u.clone(),
+            (None, Some(c)) => format!("pid {}", c.pid),
+            (None, None) => "unknown sender".to_string(),
+        }
+    }
+}
+
+pub struct Dispatcher {
+    pub storage: Option<Storage>,
+    pub limiter: RateLimiter,
+    pub procs: ProcCache,
+    pub registry: Registry,
+    max_level_store: i32,
+    hostname: Vec<u8>,
+    user: bool,
+    own: Origin,
+    /// Entries stored (for diagnostics and tests).
+    pub stored: u64,
+}
+
+impl Dispatcher {
+    pub fn new(config: &Config, storage: Option<Storage>, user: bool) -> Dispatcher {
+        let hostname = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim_end().as_bytes().to_vec())
+            .unwrap_or_default();
+        let pid = std::process::id() as i32;
+        let mut procs = ProcCache::default();
+        let own = Origin {
+            creds: Some(Creds {
+                pid,
+                uid: nix::unistd::getuid().as_raw(),
+                gid: nix::unistd::getgid().as_raw(),
+            }),
+            info: Some(procs.get(pid)),
+            unit: None,
+            invocation_id: None,
+        };
+        Dispatcher {
+            storage,
+            limiter: RateLimiter::new(config.rate_limit_interval_usec, config.rate_limit_burst),
+            procs,
+            registry: Registry::default(),
+            max_level_store: i32::from(config.max_level_store),
+            hostname,
+            user,
+            own,
+            stored: 0,
+        }
+    }
+
+    /// Works out the origin of a message from `creds`, with the unit a
+    /// trusted stream header vouched for, if any.
+    pub fn origin(&mut self, creds: Option<Creds>, vouched: Option<&Attribution>) -> Origin {
+        let info = creds.filter(|c| c.pid > 0).map(|c| self.procs.get(c.pid));
+        let (unit, invocation_id) = if let Some(a) = vouched {
+            (Some(a.unit.clone()), a.invocation_id.clone())
+        } else if let Some(a) = creds.and_then(|c| self.registry.get(c.pid)) {
+            (Some(a.unit.clone()), a.invocation_id.clone())
+        } else {
+            (info.as_ref().and_then(|i| i.unit.clone()), None)
+        };
+        Origin {
+            creds,
+            info,
+            unit,
+            invocation_id,
+        }
+    }
+
+    /// Stores one message with `fields` from `origin` at `priority`
+    /// (facility included). `source_time` is the sender's timestamp
+    /// (`SO_TIMESTAMP`), `object` the origin of a trusted `OBJECT_PID=`.
+    pub fn dispatch(
+        &mut self,
+        fields: Vec<(&str, Vec<u8>)>,
+        origin: &Origin,
+        priority: i32,
+        source_time: Option<u64>,
+        object: Option<(i32, Origin)>,
+    ) {
+        if priority & 7 > self.max_level_store {
+            return;
+        }
+        if self.limiter.enabled() {
+            let available = self.storage.as_mut().map_or(0, |s| s.available());
+            let mut evicted = Vec::new();
+            let verdict = self.limiter.test(
+                &origin.source(),
+                priority & 7,
+                now_monotonic(),
+                available,
+                &mut evicted,
+            );
+            for r in evicted {
+                self.note_suppressed(&r);
+            }
+            match verdict {
+                Verdict::Suppress => return,
+                Verdict::Pass { reported: 0 } => {}
+                Verdict::Pass { reported } => {
+                    let r = Report {
+                        source: origin.source(),
+                        suppressed: reported,
+                    };
+                    self.note_suppressed(&r);
+                }
+            }
+        }
+        self.store(fields, origin, source_time, object);
+    }
+
+    fn store(
+        &mut self,
+        mut fields: Vec<(&str, Vec<u8>)>,
+        origin: &Origin,
+        source_time: Option<u64>,
+        object: Option<(i32, Origin)>,
+    ) {
+        self.trusted(&mut fields, origin, "");
+        if let Some((pid, o)) = object {
+            fields.push(("OBJECT_PID", pid.to_string().into_bytes()));
+            self.trusted(&mut fields, &o, "OBJECT");
+        }
+        if let Some(t) = source_time {
+            fields.push(("_SOURCE_REALTIME_TIMESTAMP", t.to_string().into_bytes()));
+        }
+        let Some(storage) = self.storage.as_mut() else {
+            return;
+        };
+        fields.push(("_BOOT_ID", storage.boot_id().to_hex().into_bytes()));
+        fields.push(("_MACHINE_ID", storage.machine_id().to_hex().into_bytes()));
+        if !self.hostname.is_empty() {
+            fields.push(("_HOSTNAME", self.hostname.clone()));
+        }
+        fields.push((
+            "_RUNTIME_SCOPE",
+            if self.user {
+                b"user".to_vec()
+            } else {
+                b"system".to_vec()
+            },
+        ));
+        let refs: Vec<(&str, &[u8])> = fields.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+        storage.append(now_realtime(), now_monotonic(), &refs);
+        self.stored += 1;
+    }
+
+    /// Appends the trusted fields of `o`, named `_X` (or `OBJECT_X` when
+    /// `prefix` is "OBJECT").
+    fn trusted(&self, fields: &mut Vec<(&str, Vec<u8>)>, o: &Origin, prefix: &str) {
+        let object = prefix == "OBJECT";
+        let name = |plain: &'static str, obj: &'static str| if object { obj } else { plain };
+        if let Some(c) = o.creds {
+            // OBJECT_PID= itself is added by the caller.
+            if !object {
+                fields.push(("_PID", c.pid.to_string().into_bytes()));
+            }
+            fields.push((name("_UID", "OBJECT_UID"), c.uid.to_string().into_bytes()));
+            fields.push((name("_GID", "OBJECT_GID"), c.gid.to_string().into_bytes()));
+        }
+        if let Some(i) = &o.info {
+            if let Some(v) = &i.comm {
+                fields.push((name("_COMM", "OBJECT_COMM"), v.clone().into_bytes()));
+            }
+            if let Some(v) = &i.exe {
+                fields.push((name("_EXE", "OBJECT_EXE"), v.clone().into_bytes()));
+            }
+            if let Some(v) = &i.cmdline {
+                fields.push((name("_CMDLINE", "OBJECT_CMDLINE"), v.clone()));
+            }
+            if let Some(v) = &i.cap_effective {
+                fields.push((
+                    name("_CAP_EFFECTIVE", "OBJECT_CAP_EFFECTIVE"),
+                    v.clone().into_bytes(),
+                ));
+            }
+            if let Some(v) = &i.cgroup {
+                fields.push((
+                    name("_SYSTEMD_CGROUP", "OBJECT_SYSTEMD_CGROUP"),
+                    v.clone().into_bytes(),
+                ));
+            }
+            if let Some(v) = &i.slice {
+                fields.push((
+                    name("_SYSTEMD_SLICE", "OBJECT_SYSTEMD_SLICE"),
+                    v.clone().into_bytes(),
+                ));
+            }
+        }
+        if let Some(u) = &o.unit {
+            // A unit the cgroup names is a system unit; one the (user)
+            // manager vouched for is a user unit in --user mode.
+            let from_cgroup = o.info.as_ref().and_then(|i| i.unit.as_ref()) == Some(u)
+                && o.invocation_id.is_none();
+            let user_unit = self.user && !from_cgroup;
+            let field = match (object, user_unit) {
+                (false, false) => "_SYSTEMD_UNIT",
+                (false, true) => "_SYSTEMD_USER_UNIT",
+                (true, false) => "OBJECT_SYSTEMD_UNIT",
+                (true, true) => "OBJECT_SYSTEMD_USER_UNIT",
+            };
+            fields.push((field, u.clone().into_bytes()));
+        }
+        if let Some(id) = &o.invocation_id {
+            fields.push((
+                name("_SYSTEMD_INVOCATION_ID", "OBJECT_SYSTEMD_INVOCATION_ID"),
+                id.clone().into_bytes(),
+            ));
+        }
+    }
+
+    /// Writes journald's "Suppressed N messages from SOURCE" note.
+    pub fn note_suppressed(&mut self, r: &Report) {
+        let message = format!("Suppressed {} messages from {}", r.suppressed, r.source);
+        let mut fields: Vec<(&str, Vec<u8>)> = vec![
+            ("SYSLOG_FACILITY", b"3".to_vec()),
+            ("SYSLOG_IDENTIFIER", b"systemd-journald".to_vec()),
+            ("_TRANSPORT", b"driver".to_vec()),
+            ("PRIORITY", b"6".to_vec()),
+            ("MESSAGE_ID", MESSAGE_ID_DROPPED.as_bytes().to_vec()),
+            ("MESSAGE", message.into_bytes()),
+            ("N_DROPPED", r.suppressed.to_string().into_bytes()),
+        ];
+        let object = if let Some(pid) = r.source.strip_prefix("pid ") {
+            fields.push(("OBJECT_PID", pid.as_bytes().to_vec()));
+            None
+        } else {
+            Some(r.source.clone())
+        };
+        if let Some(unit) = object {
+            let field = if self.user {
+                "OBJECT_SYSTEMD_USER_UNIT"
+            } else {
+                "OBJECT_SYSTEMD_UNIT"
+            };
+            fields.push((field, unit.into_bytes()));
+        }
+        let own = self.own.clone();
+        self.store(fields, &own, None, None);
+    }
+
+    /// Notes for every rate-limit window that ended by now.
+    pub fn expire_rate_limits(&mut self) {
+        for r in self.limiter.expire(now_monotonic()) {
+            self.note_suppressed(&r);
+        }
+    }
+
+    /// At shutdown: report every suppressed message still counted.
+    pub fn finish(&mut self) {
+        for r in self.limiter.drain() {
+            self.note_suppressed(&r);
+        }
+        if let Some(s) = self.storage.as_mut() {
+            s.close();
+        }
+    }
+}

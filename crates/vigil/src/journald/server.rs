@@ -1,0 +1,749 @@
+//! The journal daemon's one thread: an epoll loop over a signalfd, a
+//! timerfd, the three listening sockets and one socket per stdout stream.
+//!
+//! Nothing here blocks: every socket is non-blocking, and each wake-up
+//! does a bounded amount of work per descriptor (a few reads of one line's
+//! worth per stream, a bounded batch of datagrams), so one flooding client
+//! cannot starve the others — level-triggered epoll brings us back to
+//! whatever is still readable. Stream data is never dropped: we read it as
+//! fast as we store it and the socket's own buffer pushes back on the
+//! writer. Datagram senders are equally served in batches; the kernel's
+//! queue (we ask for 8 MiB) absorbs bursts.
+//!
+//! The timer serves two deadlines: `SyncIntervalSec=` after the first
+//! unsynced write (files are then synced and marked OFFLINE), and the end
+//! of the earliest rate-limit window with suppressed messages.
+//!
+//! Tokens: fixed ones below `FIRST_STREAM`, then one per stream, never
+//! reused within a run.
+
+use std::collections::HashMap;
+use std::io::IoSliceMut;
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use nix::sys::socket::{self, sockopt, ControlMessageOwned, MsgFlags};
+use nix::sys::time::TimeSpec;
+use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
+
+use super::config::Config;
+use super::context::{is_id128, Attribution, Creds};
+use super::dispatch::{Dispatcher, Origin};
+use super::native::{self, ENTRY_SIZE_MAX};
+use super::storage::{now_monotonic, Storage};
+use super::stream::{Line, LineBreak, Stream};
+use super::{syslog, SocketPaths};
+
+const SIGNAL: u64 = 0;
+const TIMER: u64 = 1;
+const STDOUT: u64 = 2;
+const NATIVE: u64 = 3;
+const SYSLOG: u64 = 4;
+const FIRST_STREAM: u64 = 16;
+
+/// Most concurrent stdout streams.
+const STREAMS_MAX: usize = 4096;
+/// Reads per stream per wake-up.
+const STREAM_READS: usize = 4;
+/// Datagrams per socket per wake-up.
+const DATAGRAM_BATCH: usize = 64;
+
+struct StreamConn {
+    sock: UnixStream,
+    proto: Stream,
+    /// Who connected (`SO_PEERCRED`).
+    peer: Creds,
+    /// The unit the manager vouched for in the header.
+    vouched: Option<Attribution>,
+    decided: bool,
+    id_field: Vec<u8>,
+    /// The process whose bytes are buffered, and its origin.
+    writer: Option<(Creds, Origin)>,
+}
+
+pub struct Server {
+    epoll: Epoll,
+    sigfd: SignalFd,
+    timer: TimerFd,
+    timer_armed: Option<u64>,
+    stdout: UnixListener,
+    native: UnixDatagram,
+    syslog: UnixDatagram,
+    streams: HashMap<u64, StreamConn>,
+    next_token: u64,
+    d: Dispatcher,
+    manager_pid: Option<i32>,
+    my_uid: u32,
+    line_max: usize,
+    sync_interval: u64,
+    sync_deadline: Option<u64>,
+    buf: Vec<u8>,
+    exit: bool,
+}
+
+fn bind_datagram(path: &Path) -> Result<UnixDatagram> {
+    let _ = std::fs::remove_file(path);
+    let s = UnixDatagram::bind(path).with_context(|| format!("binding {}", path.display()))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o666))?;
+    s.set_nonblocking(true)?;
+    socket::setsockopt(&s, sockopt::PassCred, &true).context("SO_PASSCRED")?;
+    socket::setsockopt(&s, sockopt::ReceiveTimestamp, &true).context("SO_TIMESTAMP")?;
+    // A deep queue absorbs bursts; RCVBUFFORCE needs privilege, RCVBUF is
+    // capped by the system's rmem_max.
+    if socket::setsockopt(&s, sockopt::RcvBufForce, &(8 << 20)).is_err() {
+        let _ = socket::setsockopt(&s, sockopt::RcvBuf, &(8 << 20));
+    }
+    Ok(s)
+}
+
+fn handled_signals() -> SigSet {
+    let mut s = SigSet::empty();
+    for sig in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+        Signal::SIGPIPE,
+        Signal::SIGHUP,
+    ] {
+        s.add(sig);
+    }
+    s
+}
+
+impl Server {
+    pub fn new(
+        paths: &SocketPaths,
+        config: Config,
+        storage: Option<Storage>,
+        manager_pid: Option<i32>,
+        user: bool,
+    ) -> Result<Server> {
+        for p in [&paths.stdout, &paths.native, &paths.syslog] {
+            if p.as_os_str().len() > 107 {
+                anyhow::bail!(
+                    "socket path {} is longer than 107 bytes; use a shorter --root",
+                    p.display()
+                );
+            }
+        }
+        let _ = std::fs::remove_file(&paths.stdout);
+        let stdout = UnixListener::bind(&paths.stdout)
+            .with_context(|| format!("binding {}", paths.stdout.display()))?;
+        std::fs::set_permissions(&paths.stdout, std::fs::Permissions::from_mode(0o666))?;
+        stdout.set_nonblocking(true)?;
+        socket::setsockopt(&stdout, sockopt::PassCred, &true).context("SO_PASSCRED")?;
+        let native = bind_datagram(&paths.native)?;
+        let syslog = bind_datagram(&paths.syslog)?;
+
+        let mask = handled_signals();
+        mask.thread_block().context("blocking signals")?;
+        let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+            .context("signalfd")?;
+        let timer = TimerFd::new(
+            ClockId::CLOCK_MONOTONIC,
+            TimerFlags::TFD_NONBLOCK | TimerFlags::TFD_CLOEXEC,
+        )
+        .context("timerfd")?;
+        let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).context("epoll")?;
+        epoll.add(sigfd.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL))?;
+        epoll.add(timer.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, TIMER))?;
+        epoll.add(stdout.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, STDOUT))?;
+        epoll.add(native.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, NATIVE))?;
+        epoll.add(syslog.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SYSLOG))?;
+        Ok(Server {
+            epoll,
+            sigfd,
+            timer,
+            timer_armed: None,
+            stdout,
+            native,
+            syslog,
+            streams: HashMap::new(),
+            next_token: FIRST_STREAM,
+            d: Dispatcher::new(&config, storage, user),
+            manager_pid,
+            my_uid: nix::unistd::getuid().as_raw(),
+            line_max: config.line_max,
+            sync_interval: config.sync_interval_usec,
+            sync_deadline: None,
+            buf: vec![0; 256 * 1024],
+            exit: false,
+        })
+    }
+
+    /// Runs until SIGTERM/SIGINT.
+    pub fn run(&mut self) -> Result<()> {
+        let mut events = vec![EpollEvent::empty(); 128];
+        while !self.exit {
+            self.arm_timer();
+            let n = match self.epoll.wait(&mut events, EpollTimeout::NONE) {
+                Ok(n) => n,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(e).context("epoll_wait"),
+            };
+            for ev in &events[..n] {
+                match ev.data() {
+                    SIGNAL => self.on_signals(),
+                    TIMER => self.on_timer(),
+                    STDOUT => self.on_accept(),
+                    NATIVE => self.on_datagrams(true),
+                    SYSLOG => self.on_datagrams(false),
+                    token => self.on_stream(token),
+                }
+            }
+            if self.sync_deadline.is_none() && self.d.storage.as_ref().is_some_and(|s| s.dirty) {
+                self.sync_deadline = Some(now_monotonic().saturating_add(self.sync_interval));
+            }
+        }
+        // Streams still open: what they buffered is stored before we go.
+        let tokens: Vec<u64> = self.streams.keys().copied().collect();
+        for t in tokens {
+            if let Some(mut c) = self.streams.remove(&t) {
+                self.flush_stream(&mut c, LineBreak::Eof);
+            }
+        }
+        self.d.finish();
+        Ok(())
+    }
+
+    fn arm_timer(&mut self) {
+        let next = [self.sync_deadline, self.d.limiter.next_deadline()]
+            .into_iter()
+            .flatten()
+            .min();
+        if next == self.timer_armed {
+            return;
+        }
+        self.timer_armed = next;
+        let r = match next {
+            Some(at) => {
+                let wait = at.saturating_sub(now_monotonic()).max(1);
+                self.timer.set(
+                    Expiration::OneShot(TimeSpec::from_duration(std::time::Duration::from_micros(
+                        wait,
+                    ))),
+                    TimerSetTimeFlags::empty(),
+                )
+            }
+            None => self.timer.unset(),
+        };
+        if let Err(e) = r {
+            eprintln!("journald: timerfd: {e}");
+        }
+    }
+
+    fn on_timer(&mut self) {
+        let _ = self.timer.wait();
+        self.timer_armed = None;
+        let now = now_monotonic();
+        if self.sync_deadline.is_some_and(|d| d <= now) {
+            self.sync_deadline = None;
+            if let Some(s) = self.d.storage.as_mut() {
+                s.sync();
+            }
+        }
+        self.d.expire_rate_limits();
+    }
+
+    fn on_signals(&mut self) {
+        loop {
+            match self.sigfd.read_signal() {
+                Ok(Some(info)) => match Signal::try_from(info.ssi_signo as i32) {
+                    Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) => self.exit = true,
+                    Ok(Signal::SIGUSR1) => {
+                        if let Some(s) = self.d.storage.as_mut() {
+                            s.sync();
+                        }
+                    }
+                    Ok(Signal::SIGUSR2) => {
+                        if let Some(s) = self.d.storage.as_mut() {
+                            s.rotate();
+                        }
+                    }
+                    _ => {}
+                },
+                Ok(None) => break,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(_) => break,
+            }
+        }
+    }
+
+    fn is_manager(&self, c: &Creds) -> bool {
+        self.manager_pid == Some(c.pid) && (c.uid == 0 || c.uid == self.my_uid)
+    }
+
+    fn on_accept(&mut self) {
+        loop {
+            let sock = match self.stdout.accept() {
+                Ok((s, _)) => s,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // WouldBlock, or EMFILE and friends: epoll tells us again.
+                Err(_) => break,
+            };
+            let peer = match socket::getsockopt(&sock, sockopt::PeerCredentials) {
+                Ok(c) => Creds {
+                    pid: c.pid(),
+                    uid: c.uid(),
+                    gid: c.gid(),
+                },
+                Err(e) => {
+                    eprintln!("journald: stdout stream without peer credentials: {e}");
+                    continue;
+                }
+            };
+            if self.streams.len() >= STREAMS_MAX {
+                eprintln!(
+                    "journald: too many stdout streams, refusing the connection of pid {}",
+                    peer.pid
+                );
+                continue;
+            }
+            let _ = sock.shutdown(std::net::Shutdown::Write);
+            if sock.set_nonblocking(true).is_err()
+                || socket::setsockopt(&sock, sockopt::PassCred, &true).is_err()
+            {
+                continue;
+            }
+            let token = self.next_token;
+            self.next_token += 1;
+            if self
+                .epoll
+                .add(sock.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token))
+                .is_err()
+            {
+                continue;
+            }
+            let id = journal::Id128::random()
+                .map(|i| i.to_hex())
+                .unwrap_or_default();
+            self.streams.insert(
+                token,
+                StreamConn {
+                    sock,
+                    proto: Stream::new(self.line_max),
+                    peer,
+                    vouched: None,
+                    decided: false,
+                    id_field: id.into_bytes(),
+                    writer: None,
+                },
+            );
+        }
+    }
+
+    fn on_stream(&mut self, token: u64) {
+        let Some(mut c) = self.streams.remove(&token) else {
+            return;
+        };
+        let mut open = true;
+        for _ in 0..STREAM_READS {
+            let want = c.proto.read_limit().min(self.buf.len());
+            match read_with_creds(c.sock.as_raw_fd(), &mut self.buf[..want]) {
+                Ok((0, _)) => {
+                    self.flush_stream(&mut c, LineBreak::Eof);
+                    open = false;
+                    break;
+                }
+                Ok((n, creds)) => {
+                    let creds = creds.unwrap_or(c.peer);
+                    if c.writer.as_ref().is_some_and(|(w, _)| w.pid != creds.pid)
+                        && c.proto.pending() > 0
+                    {
+                        self.flush_stream(&mut c, LineBreak::PidChange);
+                    }
+                    if c.writer.as_ref().is_none_or(|(w, _)| w.pid != creds.pid) {
+                        let origin = self.d.origin(Some(creds), c.vouched.as_ref());
+                        c.writer = Some((creds, origin));
+                    }
+                    let mut lines = Vec::new();
+                    let data = self.buf[..n].to_vec();
+                    if let Err(e) = c.proto.feed(&data, &mut lines) {
+                        eprintln!(
+                            "journald: stdout stream of pid {}: {e}; closing it",
+                            c.peer.pid
+                        );
+                        open = false;
+                        break;
+                    }
+                    if !c.decided && c.proto.running() {
+                        self.decide(&mut c);
+                    }
+                    self.store_lines(&c, lines);
+                }
+                Err(nix::errno::Errno::EAGAIN) => break,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    eprintln!(
+                        "journald: reading the stdout stream of pid {}: {e}",
+                        c.peer.pid
+                    );
+                    self.flush_stream(&mut c, LineBreak::Eof);
+                    open = false;
+                    break;
+                }
+            }
+        }
+        if open {
+            self.streams.insert(token, c);
+        } else {
+            let _ = self.epoll.delete(c.sock.as_fd());
+        }
+    }
+
+    /// The header is complete: believe its unit line only from the manager.
+    fn decide(&mut self, c: &mut StreamConn) {
+        c.decided = true;
+        let Some(line) = c.proto.header.unit_line.clone() else {
+            return;
+        };
+        if !self.is_manager(&c.peer) {
+            return;
+        }
+        let mut words = line.split_whitespace();
+        let unit = words.next().unwrap_or_default();
+        let invocation = words.next();
+        if unit::UnitName::parse(unit).is_err() || invocation.is_some_and(|i| !is_id128(i)) {
+            eprintln!("journald: the manager sent an invalid unit line {line:?}; ignoring it");
+            return;
+        }
+        c.vouched = Some(Attribution {
+            unit: unit.to_string(),
+            invocation_id: invocation.map(str::to_ascii_lowercase),
+        });
+        // Lines already attributed to the writer get the unit from now on.
+        if let Some((creds, _)) = c.writer {
+            let origin = self.d.origin(Some(creds), c.vouched.as_ref());
+            c.writer = Some((creds, origin));
+        }
+    }
+
+    fn flush_stream(&mut self, c: &mut StreamConn, why: LineBreak) {
+        let mut lines = Vec::new();
+        if let Err(e) = c.proto.flush(why, &mut lines) {
+            eprintln!("journald: stdout stream of pid {}: {e}", c.peer.pid);
+        }
+        self.store_lines(c, lines);
+    }
+
+    fn store_lines(&mut self, c: &StreamConn, lines: Vec<Line>) {
+        if lines.is_empty() {
+            return;
+        }
+        let origin = match &c.writer {
+            Some((_, o)) => o.clone(),
+            None => self.d.origin(Some(c.peer), c.vouched.as_ref()),
+        };
+        for l in lines {
+            let mut fields: Vec<(&str, Vec<u8>)> = vec![
+                ("_TRANSPORT", b"stdout".to_vec()),
+                ("_STREAM_ID", c.id_field.clone()),
+                ("PRIORITY", (l.priority & 7).to_string().into_bytes()),
+            ];
+            if l.priority >> 3 != 0 {
+                fields.push((
+                    "SYSLOG_FACILITY",
+                    (l.priority >> 3).to_string().into_bytes(),
+                ));
+            }
+            if let Some(i) = &c.proto.header.identifier {
+                fields.push(("SYSLOG_IDENTIFIER", i.clone()));
+            }
+            if let Some(b) = l.line_break.field() {
+                fields.push(("_LINE_BREAK", b.as_bytes().to_vec()));
+            }
+            fields.push(("MESSAGE", l.message));
+            self.d.dispatch(fields, &origin, l.priority, None, None);
+        }
+    }
+
+    fn on_datagrams(&mut self, native: bool) {
+        for _ in 0..DATAGRAM_BATCH {
+            let fd = if native {
+                self.native.as_raw_fd()
+            } else {
+                self.syslog.as_raw_fd()
+            };
+            let pending = next_datagram_size(fd);
+            if pending > self.buf.len() {
+                self.buf.resize(pending.min(ENTRY_SIZE_MAX), 0);
+            }
+            let d = match recv_datagram(fd, &mut self.buf) {
+                Ok(d) => d,
+                Err(nix::errno::Errno::EAGAIN) => break,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => {
+                    eprintln!("journald: receiving a datagram: {e}");
+                    break;
+                }
+            };
+            let pid = d.creds.map_or(0, |c| c.pid);
+            if d.truncated {
+                eprintln!("journald: datagram from pid {pid} was too large, ignoring it");
+                continue;
+            }
+            if native {
+                let bytes = match d.fd {
+                    Some(fd) if d.len == 0 => match read_passed_file(fd, d.creds) {
+                        Ok(b) => b,
+                        Err(why) => {
+                            eprintln!("journald: file passed by pid {pid}: {why}");
+                            continue;
+                        }
+                    },
+                    _ => self.buf[..d.len].to_vec(),
+                };
+                self.on_native(&bytes, d.creds, d.time);
+            } else {
+                let msg = syslog::parse(&self.buf[..d.len]);
+                let origin = self.d.origin(d.creds, None);
+                let fields = msg.fields();
+                self.d.dispatch(fields, &origin, msg.priority, d.time, None);
+            }
+        }
+        // Shrink a buffer a huge datagram grew.
+        if self.buf.len() > 1 << 20 {
+            self.buf.truncate(256 * 1024);
+            self.buf.shrink_to_fit();
+        }
+    }
+
+    fn on_native(&mut self, bytes: &[u8], creds: Option<Creds>, time: Option<u64>) {
+        let pid = creds.map_or(0, |c| c.pid);
+        if let Some(reg) = native::registration(bytes) {
+            if creds.is_some_and(|c| self.is_manager(&c)) {
+                self.register(&reg);
+            } else {
+                eprintln!(
+                    "journald: registration from pid {pid}, which is not the manager; ignoring it"
+                );
+            }
+            return;
+        }
+        let (entries, problem) = native::parse(bytes);
+        if let Some(p) = problem {
+            eprintln!("journald: native message from pid {pid}: {}", p.0);
+        }
+        let origin = self.d.origin(creds, None);
+        for e in entries {
+            // OBJECT_PID= describes another process; only root may say so.
+            let object = e
+                .object_pid
+                .filter(|_| creds.is_some_and(|c| c.uid == 0))
+                .map(|op| {
+                    (
+                        op,
+                        self.d.origin(
+                            Some(Creds {
+                                pid: op,
+                                uid: 0,
+                                gid: 0,
+                            }),
+                            None,
+                        ),
+                    )
+                })
+                .map(|(op, mut o)| {
+                    // uid/gid of the object come from /proc, not from us.
+                    o.creds = proc_ids(op);
+                    (op, o)
+                });
+            let mut fields: Vec<(&str, Vec<u8>)> = e
+                .fields
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.clone()))
+                .collect();
+            fields.push(("_TRANSPORT", b"journal".to_vec()));
+            self.d.dispatch(fields, &origin, e.priority, time, object);
+        }
+    }
+
+    fn register(&mut self, reg: &[(String, String)]) {
+        let get = |k: &str| reg.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        if let Some(pid) = get("_VIGIL_FORGET_PID").and_then(|p| p.parse::<i32>().ok()) {
+            self.d.registry.forget(pid);
+        }
+        if let Some(pid) = get("_VIGIL_REGISTER_PID").and_then(|p| p.parse::<i32>().ok()) {
+            let Some(unit) = get("_SYSTEMD_UNIT").filter(|u| unit::UnitName::parse(u).is_ok())
+            else {
+                eprintln!("journald: registration of pid {pid} without a valid _SYSTEMD_UNIT; ignoring it");
+                return;
+            };
+            let invocation_id = get("_SYSTEMD_INVOCATION_ID")
+                .filter(|i| is_id128(i))
+                .map(str::to_ascii_lowercase);
+            self.d.registry.register(
+                pid,
+                Attribution {
+                    unit: unit.to_string(),
+                    invocation_id,
+                },
+            );
+        }
+    }
+}
+
+/// uid and gid of a process, from `/proc/PID/status`.
+fn proc_ids(pid: i32) -> Option<Creds> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u32> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    };
+    Some(Creds {
+        pid,
+        uid: field("Uid:")?,
+        gid: field("Gid:")?,
+    })
+}
+
+/// One `recvmsg` on a stream, with the writer's credentials.
+fn read_with_creds(fd: RawFd, buf: &mut [u8]) -> nix::Result<(usize, Option<Creds>)> {
+    let mut cmsg = nix::cmsg_space!(libc::ucred, [RawFd; 8]);
+    let mut iov = [IoSliceMut::new(buf)];
+    let msg = socket::recvmsg::<()>(
+        fd,
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
+    )?;
+    let mut creds = None;
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            match c {
+                ControlMessageOwned::ScmCredentials(u) => {
+                    creds = Some(Creds {
+                        pid: u.pid(),
+                        uid: u.uid(),
+                        gid: u.gid(),
+                    })
+                }
+                ControlMessageOwned::ScmRights(fds) => {
+                    // Streams carry no descriptors; close any we were sent.
+                    for f in fds {
+                        // SAFETY: the kernel just installed this descriptor for us.
+                        drop(unsafe { OwnedFd::from_raw_fd(f) });
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok((msg.bytes, creds))
+}
+
+struct Datagram {
+    len: usize,
+    truncated: bool,
+    creds: Option<Creds>,
+    time: Option<u64>,
+    fd: Option<OwnedFd>,
+}
+
+/// The size of the next queued datagram (`SIOCINQ`).
+fn next_datagram_size(fd: RawFd) -> usize {
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int through a valid pointer.
+    let r = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
+    if r == 0 && n > 0 {
+        n as usize
+    } else {
+        0
+    }
+}
+
+fn recv_datagram(fd: RawFd, buf: &mut [u8]) -> nix::Result<Datagram> {
+    let mut cmsg = nix::cmsg_space!(libc::ucred, libc::timeval, [RawFd; 8]);
+    let mut iov = [IoSliceMut::new(buf)];
+    let msg = socket::recvmsg::<()>(
+        fd,
+        &mut iov,
+        Some(&mut cmsg),
+        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
+    )?;
+    let mut d = Datagram {
+        len: msg.bytes,
+        truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
+        creds: None,
+        time: None,
+        fd: None,
+    };
+    if let Ok(cmsgs) = msg.cmsgs() {
+        for c in cmsgs {
+            match c {
+                ControlMessageOwned::ScmCredentials(u) => {
+                    d.creds = Some(Creds {
+                        pid: u.pid(),
+                        uid: u.uid(),
+                        gid: u.gid(),
+                    })
+                }
+                ControlMessageOwned::ScmTimestamp(tv) => {
+                    d.time =
+                        Some((tv.tv_sec() as u64).saturating_mul(1_000_000) + tv.tv_usec() as u64)
+                }
+                ControlMessageOwned::ScmRights(fds) => {
+                    for f in fds {
+                        // SAFETY: the kernel just installed this descriptor for us.
+                        let owned = unsafe { OwnedFd::from_raw_fd(f) };
+                        // Only one file per message is meaningful; the rest close.
+                        if d.fd.is_none() {
+                            d.fd = Some(owned);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(d)
+}
+
+/// Reads a file passed with a native message: a sealed memfd from anyone,
+/// an unsealed file only from root or from `/dev/shm`, `/tmp`, `/var/tmp`
+/// (journald's rule, so a client cannot make us read files it cannot).
+fn read_passed_file(fd: OwnedFd, creds: Option<Creds>) -> Result<Vec<u8>, String> {
+    use std::os::unix::fs::FileExt;
+    let file = std::fs::File::from(fd);
+    let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
+    if !meta.is_file() {
+        return Err("not a regular file".into());
+    }
+    // SAFETY: fcntl with an integer command on a valid descriptor.
+    let seals = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GET_SEALS) };
+    let sealed = seals > 0 && seals & libc::F_SEAL_WRITE != 0;
+    if !sealed && creds.is_none_or(|c| c.uid != 0) {
+        let path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
+            .map_err(|e| format!("cannot find its path: {e}"))?;
+        let ok = ["/dev/shm/", "/tmp/", "/var/tmp/"].iter().any(|d| {
+            path.strip_prefix(d)
+                .is_ok_and(|rest| rest.components().count() == 1)
+        });
+        if !ok {
+            return Err(format!(
+                "{} is outside the allowed directories; refusing it",
+                path.display()
+            ));
+        }
+    }
+    let size = meta.len() as usize;
+    if size > ENTRY_SIZE_MAX {
+        return Err(format!("too large ({size} bytes)"));
+    }
+    let mut out = vec![0u8; size];
+    file.read_exact_at(&mut out, 0)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    Ok(out)
+}

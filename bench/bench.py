@@ -136,6 +136,10 @@ def hyper(cmd, runs=100, prefix=None, warmup=5):
 def symlink_run(d):
     os.makedirs(d); os.symlink(PSVC, d + '/run')
 
+def cmdline(pid, words=3):
+    try: return ' '.join(open(f'/proc/{pid}/cmdline').read().split('\0')[:words]).strip()
+    except OSError: return '?'
+
 def loadavg():
     return open('/proc/loadavg').read().split()[:3]
 
@@ -256,7 +260,9 @@ exec unshare --fork --pid --mount --cgroup --uts {self.dir}/inner.sh
     def prefix(self): return ['nsenter', '-t', str(self.root()), '-m', '-p', '--']
     def stop(self): subprocess.run(self.prefix + ['systemctl', 'stop', 'bench.slice'])
     def status_cmds(self, name):
-        return [f'systemctl is-active {name}', f'systemctl show -p MainPID {name}', f'systemctl status --no-pager -n0 {name}']
+        # the kit's three, plus `status` with its default 10 journal lines (vigil's `status` always shows them)
+        return [f'systemctl is-active {name}', f'systemctl show -p MainPID {name}', f'systemctl status --no-pager -n0 {name}',
+                f'systemctl status --no-pager {name}']
     def finish(self):
         subprocess.run(self.prefix + ['systemctl', 'poweroff', '-ff'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try: self.proc.wait(5)
@@ -348,6 +354,8 @@ def once(peer_name, n, ready):
     res['svc_procs_in_tree'] = len(svc)
     rr, rp = mem([root]); res['root_rss_kB'] = rr; res['root_pss_kB'] = rp
     mr, mp = mem(mgr); res['mgr_total_rss_kB'] = mr; res['mgr_total_pss_kB'] = mp
+    if len(mgr) <= 5:  # one-process managers (and vigil's journald): who holds the memory
+        res['mgr_detail'] = [{'cmd': cmdline(pid), 'pss_kB': mem([pid])[1]} for pid in mgr]
     sr, sp = mem(svc); res['svc_total_pss_kB'] = sp
     # restart latency
     lats = []

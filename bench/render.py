@@ -36,7 +36,7 @@ def f(x, fmt):
 def short(cmd):
     """A control command as a reader would type it: the vigil binary as `vigil`, the run directory as $RUN."""
     parts = cmd.split()
-    if parts and parts[0].endswith('/target/release/vigil'): parts[0] = 'vigil'
+    if parts and (parts[0].endswith('/target/release/vigil') or parts[0].startswith('/tmp/vigil-bench/vigil-')): parts[0] = 'vigil'
     return ' '.join(parts).replace('/tmp/vigil-bench/run', '$RUN')
 
 def ratio(a, b):
@@ -94,6 +94,17 @@ def main(path):
             out.append(f"| floor (spawnfloor {n}; exec of /bin/true) | 1 | {f(fs['start_s'], '.3f')} | — | — | {f(fs['restart_ms'], '.2f')} | "
                        f"{f(fs['stop_s'], '.3f')} | — | {f(fs['status_ms'], '.2f')} | {fl['loadavg_before'][0]}→{fl['loadavg_after'][0]} |")
         out.append('')
+        detail = []
+        for p in PEER_ORDER:
+            per = collections.defaultdict(list)
+            for r in rows.get((p, n), []):
+                for d in r.get('mgr_detail') or []:
+                    per[short(d['cmd'])].append(d['pss_kB'])
+            if per and p in VIGILS | {'systemd', 'systemd0', 'supervisord'}:
+                detail.append(f"{p}: " + ', '.join(f"`{c}` {med(v) / 1024:.1f}" for c, v in per.items()))
+        if detail:
+            out.append('Manager processes, median PSS (MiB): ' + '; '.join(detail) + '.')
+            out.append('')
         if fl and fl.get('isolated_spawn_ms'):
             iso = fl['isolated_spawn_ms']
             out.append('One isolated spawn (bench/cgspawn, median ms): ' + ', '.join(

@@ -355,7 +355,7 @@ def once(peer_name, n, ready):
     rr, rp = mem([root]); res['root_rss_kB'] = rr; res['root_pss_kB'] = rp
     mr, mp = mem(mgr); res['mgr_total_rss_kB'] = mr; res['mgr_total_pss_kB'] = mp
     if len(mgr) <= 5:  # one-process managers (and vigil's journald): who holds the memory
-        res['mgr_detail'] = [{'cmd': cmdline(pid), 'pss_kB': mem([pid])[1]} for pid in mgr]
+        res['mgr_detail'] = [{'cmd': cmdline(pid, 2), 'pss_kB': mem([pid])[1]} for pid in mgr]
     sr, sp = mem(svc); res['svc_total_pss_kB'] = sp
     # restart latency
     lats = []
@@ -488,8 +488,10 @@ if __name__ == '__main__':
         emit({'peer': p, 'n': None, 'error': 'not installed here'})
     ready = Ready()
     for n in ns:
-        emit(floor(n))
         for rep in range(a.reps):
+            # the floor beside every rep: one measurement taken during a load spike must not set it
+            f = floor(n); f['rep'] = rep
+            emit(f)
             for peer in peers:
                 r = safe_once(peer, n, ready); r['rep'] = rep
                 emit(r)

@@ -37,7 +37,18 @@ def short(cmd):
     """A control command as a reader would type it: the vigil binary as `vigil`, the run directory as $RUN."""
     parts = cmd.split()
     if parts and (parts[0].endswith('/target/release/vigil') or parts[0].startswith('/tmp/vigil-bench/vigil-')): parts[0] = 'vigil'
+    parts = [x for x in parts if not x.startswith('--manager-pid=')]
     return ' '.join(parts).replace('/tmp/vigil-bench/run', '$RUN')
+
+def merge_floors(fls):
+    """Median of each floor figure over the floor measurements of one N (one per rep)."""
+    if not fls: return None
+    m = {'reps': len(fls), 'loads': ' '.join(f"{x['loadavg_before'][0]}→{x.get('loadavg_after', ['?'])[0]}" for x in fls)}
+    for k in ('fork+exec', 'vfork+exec', 'posix_spawn', 'isolated_spawn_ms'):
+        keys = {kk for x in fls for kk in x.get(k, {})}
+        if keys: m[k] = {kk: med([x.get(k, {}).get(kk) for x in fls]) for kk in keys}
+    m['true_exec_ms'] = med([x.get('true_exec_ms') for x in fls])
+    return m
 
 def ratio(a, b):
     return None if a is None or not b else a / b
@@ -48,7 +59,7 @@ def main(path):
         if not l.startswith('{'): continue
         r = json.loads(l)
         if r.get('meta'): meta = r; continue
-        if r['peer'] == 'floor': floors[r['n']] = r; continue
+        if r['peer'] == 'floor': floors.setdefault(r['n'], []).append(r); continue
         for k in ('error', 'stop_error', 'note'):
             if r.get(k): errors[(r['peer'], r['n'])].add(r[k])
         if r.get('n') is None: continue
@@ -84,15 +95,15 @@ def main(path):
             out.append(f"| {LABEL.get(p, p)} | {len(ok)}/{len(rs)} | {f(s['start_s'], '.3f')} | {f(s['pss_mib'], '.1f')} | "
                        f"{f(med([r.get('mgr_procs') for r in ok]), '.0f')} | {f(s['restart_ms'], '.1f')} | {f(s['stop_s'], '.3f')} | "
                        f"{f(med([r.get('mgr_exit_s') for r in ok]), '.3f')} | {f(status, '.2f')} | {loads} |")
-        fl = floors.get(n)
+        fl = merge_floors(floors.get(n, []))
         fs = None
         if fl and 'fork+exec' in fl:
             fe = fl['fork+exec']
             iso = fl.get('isolated_spawn_ms', {})
             fs = {'start_s': n * fe['true_seq'] / 1e6, 'pss_mib': None, 'restart_ms': iso.get('plain', fe['true_seq'] / 1e3),
                   'stop_s': n * fe['sleep_kill+reap'] / 1e6, 'status_ms': fl.get('true_exec_ms') if isinstance(fl.get('true_exec_ms'), float) else None}
-            out.append(f"| floor (spawnfloor {n}; exec of /bin/true) | 1 | {f(fs['start_s'], '.3f')} | — | — | {f(fs['restart_ms'], '.2f')} | "
-                       f"{f(fs['stop_s'], '.3f')} | — | {f(fs['status_ms'], '.2f')} | {fl['loadavg_before'][0]}→{fl['loadavg_after'][0]} |")
+            out.append(f"| floor (spawnfloor {n}; exec of /bin/true) | {fl['reps']} | {f(fs['start_s'], '.3f')} | — | — | {f(fs['restart_ms'], '.2f')} | "
+                       f"{f(fs['stop_s'], '.3f')} | — | {f(fs['status_ms'], '.2f')} | {fl['loads']} |")
         out.append('')
         detail = []
         for p in PEER_ORDER:
@@ -108,7 +119,7 @@ def main(path):
         if fl and fl.get('isolated_spawn_ms'):
             iso = fl['isolated_spawn_ms']
             out.append('One isolated spawn (bench/cgspawn, median ms): ' + ', '.join(
-                f"{k} {v:.2f}" for k, v in iso.items()) + ' — plain fork; fork + write into a fresh cgroup\'s cgroup.procs; clone3(CLONE_INTO_CGROUP).')
+                f"{k} {iso[k]:.2f}" for k in ('plain', 'procs', 'into') if iso.get(k) is not None) + ' — plain fork; fork + write into a fresh cgroup\'s cgroup.procs; clone3(CLONE_INTO_CGROUP).')
             out.append('')
         peers = [p for p in summ if p not in VIGILS]
         keys = ['start_s', 'pss_mib', 'restart_ms', 'stop_s', 'status_ms']

@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Profile vigil's manager while it boots N services (default 1000).
+
+Usage: profile.py OUTDIR [N] [--tool perf|strace|stat|wall]
+
+  wall    no tool: the start-all time alone (for comparing against the others)
+  stat    `perf stat` of the manager (task clock, context switches, faults)
+  perf    `perf record --call-graph dwarf` of the manager; report in OUTDIR/perf.txt
+  strace  `strace -c -w` (syscall counts and wall time in each) of the manager
+  massif  `valgrind --tool=massif` of the manager: where its heap goes (OUTDIR/massif.txt)
+
+--phase stop attaches perf/strace to the running manager right before `vigil exit`
+instead of starting the manager under the tool.
+
+Each run: fresh root with the benchmark's units (bench.py's `vigil` peer),
+manager started under the tool, clock stopped at the N-th ready datagram,
+then `vigil exit`. Prints the start-all time and where the report is.
+"""
+import os, sys, time, subprocess, shutil, argparse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import bench  # noqa: E402  (the same peers and ready socket as the benchmark)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('out')
+    ap.add_argument('n', nargs='?', type=int, default=1000)
+    ap.add_argument('--tool', default='perf', choices=['perf', 'strace', 'stat', 'wall', 'massif'])
+    ap.add_argument('--phase', default='start', choices=['start', 'stop'],
+                    help='start: the manager runs under the tool from exec; stop: the tool attaches to the running manager just before `vigil exit`')
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    os.makedirs(bench.RUN, exist_ok=True)
+    ready = bench.Ready()
+    p = bench.Vigil(a.n)
+    if os.path.exists(p.dir): shutil.rmtree(p.dir)
+    p.setup()
+    daemon = [bench.VIGIL, 'daemon', f'--root={p.rootdir}', '--boot']
+    wrap = {
+        'wall': [],
+        'stat': ['perf', 'stat', '--no-inherit', '-o', f'{a.out}/perf-stat.txt', '-e',
+                 'task-clock,context-switches,cpu-migrations,page-faults', '--'],
+        'perf': ['perf', 'record', '--no-inherit', '-F', '2999', '--call-graph', 'dwarf,16384', '-o', f'{a.out}/perf.data', '--'],
+        'strace': ['strace', '-c', '-w', '-o', f'{a.out}/strace-c.txt', '--'],
+        'massif': ['valgrind', '--tool=massif', f'--massif-out-file={a.out}/massif.out', '--'],
+    }[a.tool]
+    log = open(f'{a.out}/vigil-{a.tool}.log', 'w')
+    t0 = time.monotonic()
+    proc = subprocess.Popen((wrap if a.phase == 'start' else []) + daemon, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    tl = ready.wait_n(a.n, 300)
+    start = None if tl is None else tl - t0
+    time.sleep(0.5)
+    tool = None
+    if a.phase == 'stop' and wrap:
+        # attach to the manager (wrap minus its trailing `--`, plus -p PID), give the tool a moment to set up
+        attach = wrap[:-1] + ['-p', str(proc.pid)]
+        tool = subprocess.Popen(attach, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+    pids = [v[0] for v in ready.latest.values()]
+    t1 = time.monotonic()
+    subprocess.run([bench.VIGIL, f'--root={p.rootdir}', 'exit'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while any(bench.alive(x) for x in pids):
+        bench.reap(); time.sleep(0.002)
+    stop = time.monotonic() - t1
+    proc.wait(60)
+    mgr_exit = time.monotonic() - t1
+    if tool: tool.send_signal(2); tool.wait(60)
+    bench.reap()
+    print(f'{a.tool}/{a.phase}: start {a.n} = {start if start is None else round(start, 4)} s, stop = {round(stop, 4)} s, '
+          f'manager exit = {round(mgr_exit, 4)} s (the phase under the tool includes its overhead)')
+    if a.tool == 'perf':
+        with open(f'{a.out}/perf.txt', 'w') as f:
+            subprocess.run(['perf', 'report', '-i', f'{a.out}/perf.data', '--stdio', '--no-children',
+                            '--percent-limit', '0.5', '--sort', 'dso,symbol'], stdout=f, stderr=subprocess.DEVNULL)
+        with open(f'{a.out}/perf-children.txt', 'w') as f:
+            subprocess.run(['perf', 'report', '-i', f'{a.out}/perf.data', '--stdio', '--children', '-g', 'none',
+                            '--percent-limit', '2', '--sort', 'symbol'], stdout=f, stderr=subprocess.DEVNULL)
+        print(f'report: {a.out}/perf.txt, {a.out}/perf-children.txt')
+    elif a.tool == 'massif':
+        with open(f'{a.out}/massif.txt', 'w') as f:
+            subprocess.run(['ms_print', f'{a.out}/massif.out'], stdout=f, stderr=subprocess.DEVNULL)
+        print(f'report: {a.out}/massif.txt')
+    elif a.tool == 'stat':
+        print(open(f'{a.out}/perf-stat.txt').read())
+    elif a.tool == 'strace':
+        print(open(f'{a.out}/strace-c.txt').read())
+
+
+if __name__ == '__main__':
+    main()

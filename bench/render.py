@@ -1,0 +1,172 @@
+#!/usr/bin/python3
+"""Render a bench.py results file (JSON lines) as markdown tables.
+
+Usage: render.py RESULTS.jsonl
+
+Per N: medians over the reps of each peer; the floor; ratios
+vigil / best peer and vigil / floor; the issue's targets at N=1000.
+
+Floors (from spawnfloor N and hyperfine, same run):
+  start   N x fork+exec of /bin/true from one thread (`true_seq`), what a
+          one-threaded manager that forks every service itself cannot beat
+  restart one isolated fork+exec+wait of /bin/true after 100 ms idle
+          (bench/cgspawn `plain`); the warm back-to-back `true_seq` of
+          spawnfloor underestimates a lone spawn on a VM
+  stop    N x kill+reap of a sleeping child (`sleep_kill+reap`)
+  status  one exec of /bin/true (any control command is at least an exec)
+"""
+import json, sys, statistics as st, collections
+
+# The issue's targets (issue 8), at N=1000.
+TARGETS = {'start_s': 0.45, 'pss_mib': 4.0, 'restart_ms': 1.5, 'stop_s': 0.06, 'status_ms': 1.0}
+PEER_ORDER = ['runit', 's6', 'daemontools', 'supervisord', 'systemd', 'systemd0', 'vigil', 'vigil100', 'vigil_b']
+VIGILS = {'vigil', 'vigil100', 'vigil_b'}
+LABEL = {'systemd': 'systemd 252 (RestartSec=100ms)', 'systemd0': 'systemd 252 (RestartSec=0)',
+         'vigil': '**vigil** (RestartSec=0)', 'vigil100': '**vigil** (RestartSec=100ms)',
+         'vigil_b': '**vigil B** ($VIGIL_B, RestartSec=0)'}
+
+
+def med(v):
+    v = [x for x in v if isinstance(x, (int, float))]
+    return st.median(v) if v else None
+
+def f(x, fmt):
+    return '—' if x is None else format(x, fmt)
+
+def short(cmd):
+    """A control command as a reader would type it: the vigil binary as `vigil`, the run directory as $RUN."""
+    parts = cmd.split()
+    if parts and (parts[0].endswith('/target/release/vigil') or parts[0].startswith('/tmp/vigil-bench/vigil-')): parts[0] = 'vigil'
+    parts = [x for x in parts if not x.startswith('--manager-pid=')]
+    return ' '.join(parts).replace('/tmp/vigil-bench/run', '$RUN')
+
+def merge_floors(fls):
+    """Median of each floor figure over the floor measurements of one N (one per rep)."""
+    if not fls: return None
+    m = {'reps': len(fls), 'loads': ' '.join(f"{x['loadavg_before'][0]}→{x.get('loadavg_after', ['?'])[0]}" for x in fls)}
+    for k in ('fork+exec', 'vfork+exec', 'posix_spawn', 'isolated_spawn_ms'):
+        keys = {kk for x in fls for kk in x.get(k, {})}
+        if keys: m[k] = {kk: med([x.get(k, {}).get(kk) for x in fls]) for kk in keys}
+    m['true_exec_ms'] = med([x.get('true_exec_ms') for x in fls])
+    return m
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+def main(path):
+    meta, rows, floors, errors = None, collections.defaultdict(list), {}, collections.defaultdict(set)
+    for l in open(path):
+        if not l.startswith('{'): continue
+        r = json.loads(l)
+        if r.get('meta'): meta = r; continue
+        if r['peer'] == 'floor': floors.setdefault(r['n'], []).append(r); continue
+        for k in ('error', 'stop_error', 'note'):
+            if r.get(k): errors[(r['peer'], r['n'])].add(r[k])
+        if r.get('n') is None: continue
+        rows[(r['peer'], r['n'])].append(r)
+    out = []
+    if meta:
+        out.append(f"Run {meta['date']}: {meta['nproc']} CPUs ({meta['cpu']}), kernel {meta['kernel']}, "
+                   f"{meta['mem_total_kB'] // 1024} MiB RAM, loadavg at start {' '.join(meta['loadavg'])}, "
+                   f"vigil {meta['vigil_rev']}, {meta['reps']} reps interleaved."
+                   + (f" vigil B = {meta['vigil_b']}." if meta.get('vigil_b') else ''))
+        out.append('')
+        if meta.get('missing_peers'):
+            out.append('Peers not installed here: ' + ', '.join(meta['missing_peers']))
+            out.append('')
+    ns = sorted({n for _, n in rows})
+    for n in ns:
+        summ = {}
+        out.append(f'### N = {n}')
+        out.append('')
+        out.append('| peer | reps | start all (s) | mgr PSS (MiB) | mgr procs | restart (ms) | stop all (s) | mgr exit (s) | status (ms) | loadavg before→after (1 min) |')
+        out.append('|---|---|---|---|---|---|---|---|---|---|')
+        for p in PEER_ORDER:
+            rs = rows.get((p, n))
+            if not rs: continue
+            ok = [r for r in rs if not r.get('error')]
+            status = med([r.get('ctl_ms', {}).get(r.get('status_cmd')) for r in ok])
+            pss = med([r.get('mgr_total_pss_kB') for r in ok])
+            s = {'start_s': med([r.get('start_s') for r in ok]), 'pss_mib': None if pss is None else pss / 1024,
+                 'restart_ms': med([r.get('restart_ms_median') for r in ok]), 'stop_s': med([r.get('stop_s') for r in ok]),
+                 'status_ms': status}
+            summ[p] = s
+            loads = ' '.join(f"{r['loadavg_before'][0]}→{r.get('loadavg_after', ['?'])[0]}" for r in rs if r.get('loadavg_before'))
+            out.append(f"| {LABEL.get(p, p)} | {len(ok)}/{len(rs)} | {f(s['start_s'], '.3f')} | {f(s['pss_mib'], '.1f')} | "
+                       f"{f(med([r.get('mgr_procs') for r in ok]), '.0f')} | {f(s['restart_ms'], '.1f')} | {f(s['stop_s'], '.3f')} | "
+                       f"{f(med([r.get('mgr_exit_s') for r in ok]), '.3f')} | {f(status, '.2f')} | {loads} |")
+        fl = merge_floors(floors.get(n, []))
+        fs = None
+        if fl and 'fork+exec' in fl:
+            fe = fl['fork+exec']
+            iso = fl.get('isolated_spawn_ms', {})
+            fs = {'start_s': n * fe['true_seq'] / 1e6, 'pss_mib': None, 'restart_ms': iso.get('plain', fe['true_seq'] / 1e3),
+                  'stop_s': n * fe['sleep_kill+reap'] / 1e6, 'status_ms': fl.get('true_exec_ms') if isinstance(fl.get('true_exec_ms'), float) else None}
+            out.append(f"| floor (spawnfloor {n}; exec of /bin/true) | {fl['reps']} | {f(fs['start_s'], '.3f')} | — | — | {f(fs['restart_ms'], '.2f')} | "
+                       f"{f(fs['stop_s'], '.3f')} | — | {f(fs['status_ms'], '.2f')} | {fl['loads']} |")
+        out.append('')
+        detail = []
+        for p in PEER_ORDER:
+            per = collections.defaultdict(list)
+            for r in rows.get((p, n), []):
+                for d in r.get('mgr_detail') or []:
+                    per[short(d['cmd'])].append(d['pss_kB'])
+            if per and p in VIGILS | {'systemd', 'systemd0', 'supervisord'}:
+                detail.append(f"{p}: " + ', '.join(f"`{c}` {med(v) / 1024:.1f}" for c, v in per.items()))
+        if detail:
+            out.append('Manager processes, median PSS (MiB): ' + '; '.join(detail) + '.')
+            out.append('')
+        if fl and fl.get('isolated_spawn_ms'):
+            iso = fl['isolated_spawn_ms']
+            out.append('One isolated spawn (bench/cgspawn, median ms): ' + ', '.join(
+                f"{k} {iso[k]:.2f}" for k in ('plain', 'procs', 'into') if iso.get(k) is not None) + ' — plain fork; fork + write into a fresh cgroup\'s cgroup.procs; clone3(CLONE_INTO_CGROUP).')
+            out.append('')
+        peers = [p for p in summ if p not in VIGILS]
+        keys = ['start_s', 'pss_mib', 'restart_ms', 'stop_s', 'status_ms']
+        best = {}
+        for k in keys:
+            c = [(summ[p][k], p) for p in peers if summ[p][k] is not None]
+            best[k] = min(c) if c else (None, None)
+        if 'vigil' in summ:
+            v = summ['vigil']
+            out.append('| ratio | start all | mgr PSS | restart | stop all | status |')
+            out.append('|---|---|---|---|---|---|')
+            out.append('| best peer | ' + ' | '.join(f"{f(best[k][0], '.3f')} ({best[k][1] or '—'})" for k in keys) + ' |')
+            out.append('| vigil / best peer | ' + ' | '.join(f(ratio(v[k], best[k][0]), '.2f') for k in keys) + ' |')
+            if fs:
+                out.append('| vigil / floor | ' + ' | '.join(f(ratio(v[k], fs[k]), '.2f') for k in keys) + ' |')
+            if 'vigil_b' in summ:
+                out.append('| vigil B / vigil | ' + ' | '.join(f(ratio(summ['vigil_b'][k], v[k]), '.2f') for k in keys) + ' |')
+                if fs:
+                    out.append('| vigil B / floor | ' + ' | '.join(f(ratio(summ['vigil_b'][k], fs[k]), '.2f') for k in keys) + ' |')
+            if 'vigil100' in summ and 'systemd' in summ:
+                out.append(f"| vigil / systemd, restart with the default RestartSec=100ms | | | "
+                           f"{f(ratio(summ['vigil100']['restart_ms'], summ['systemd']['restart_ms']), '.2f')} | | |")
+            if n == 1000:
+                out.append('| issue target (N=1000) | ' + ' | '.join(
+                    f"≤ {TARGETS[k]}: {'met' if v[k] is not None and v[k] <= TARGETS[k] else '**missed**'}" for k in keys) + ' |')
+            out.append('')
+        out.append(f'Control commands, N = {n} (hyperfine -N, median ms; median over reps):')
+        out.append('')
+        out.append('| peer | command | ms |')
+        out.append('|---|---|---|')
+        for p in PEER_ORDER:
+            rs = [r for r in rows.get((p, n), []) if not r.get('error')]
+            cmds = []
+            for r in rs:
+                for c in r.get('ctl_ms', {}):
+                    if c not in cmds: cmds.append(c)
+            for c in cmds:
+                out.append(f"| {p} | `{short(c)}` | {f(med([r['ctl_ms'].get(c) for r in rs]), '.2f')} |")
+        out.append('')
+    if errors:
+        out.append('Errors and notes:')
+        out.append('')
+        for (p, n), es in sorted(errors.items(), key=lambda x: (str(x[0][1]), x[0][0])):
+            out.append(f"- {p} N={n}: {'; '.join(sorted(es))}")
+        out.append('')
+    print('\n'.join(out))
+
+
+if __name__ == '__main__':
+    main(sys.argv[1])

@@ -86,6 +86,10 @@ impl JournalLink {
                 libc::sigemptyset(&mut empty);
                 libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
                 libc::fcntl(wr_fd, libc::F_SETFD, 0);
+                // The journal follows its manager: if the manager is killed
+                // (kill -9), the journal ends too instead of holding the
+                // root's journal lock as an orphan.
+                libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM);
                 libc::execv(exe.as_ptr(), ptrs.as_ptr());
                 libc::_exit(127);
             }

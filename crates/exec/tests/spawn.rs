@@ -90,8 +90,8 @@ fn run_to_file(mode: FileMode, initial: Option<&str>, script: &str) -> String {
 #[test]
 fn stdout_file_write_overwrites_without_truncating() {
     assert_eq!(
-        run_to_file(FileMode::Write, Some("XXXXXXXXXX"), "printf ab"),
-        "abXXXXXXXX"
+        run_to_file(FileMode::Write, Some("----------"), "printf ab"),
+        "ab--------"
     );
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Render a bench.py results file (JSON lines) as markdown tables.
 
-Usage: render.py RESULTS.jsonl
+Usage: render.py RESULTS.jsonl [MORE.jsonl ...]   (several runs: medians over all their reps)
 
 Per N: medians over the reps of each peer; the floor; ratios
 vigil / best peer and vigil / floor; the issue's targets at N=1000.
@@ -53,19 +53,24 @@ def merge_floors(fls):
 def ratio(a, b):
     return None if a is None or not b else a / b
 
-def main(path):
-    meta, rows, floors, errors = None, collections.defaultdict(list), {}, collections.defaultdict(set)
-    for l in open(path):
+def lines(paths):
+    for p in paths:
+        yield from open(p)
+
+def main(paths):
+    metas, rows, floors, errors, accept = [], collections.defaultdict(list), {}, collections.defaultdict(set), []
+    for l in lines(paths):
         if not l.startswith('{'): continue
         r = json.loads(l)
-        if r.get('meta'): meta = r; continue
+        if r.get('meta'): metas.append(r); continue
+        if r.get('kind') == 'accept': accept.append(r); continue
         if r['peer'] == 'floor': floors.setdefault(r['n'], []).append(r); continue
         for k in ('error', 'stop_error', 'note'):
             if r.get(k): errors[(r['peer'], r['n'])].add(r[k])
         if r.get('n') is None: continue
         rows[(r['peer'], r['n'])].append(r)
     out = []
-    if meta:
+    for meta in metas:
         out.append(f"Run {meta['date']}: {meta['nproc']} CPUs ({meta['cpu']}), kernel {meta['kernel']}, "
                    f"{meta['mem_total_kB'] // 1024} MiB RAM, loadavg at start {' '.join(meta['loadavg'])}, "
                    f"vigil {meta['vigil_rev']}, {meta['reps']} reps interleaved."
@@ -110,7 +115,7 @@ def main(path):
             per = collections.defaultdict(list)
             for r in rows.get((p, n), []):
                 for d in r.get('mgr_detail') or []:
-                    per[short(d['cmd'])].append(d['pss_kB'])
+                    per[' '.join(short(d['cmd']).split()[:2])].append(d['pss_kB'])
             if per and p in VIGILS | {'systemd', 'systemd0', 'supervisord'}:
                 detail.append(f"{p}: " + ', '.join(f"`{c}` {med(v) / 1024:.1f}" for c, v in per.items()))
         if detail:
@@ -159,6 +164,17 @@ def main(path):
             for c in cmds:
                 out.append(f"| {p} | `{short(c)}` | {f(med([r['ctl_ms'].get(c) for r in rs]), '.2f')} |")
         out.append('')
+    if accept:
+        out.append(f"### Accept=yes: one process per connection (bench/inetd.py, {accept[0]['conns']} loopback connections, /bin/echo hello, median conn/s)")
+        out.append('')
+        out.append('| peer | 1 client | 2 clients | failed connections | loadavg before→after |')
+        out.append('|---|---|---|---|---|')
+        label = {'floor': 'floor (forkserver: accept, fork, exec)', 'systemd': 'systemd 252', 'vigil': '**vigil**'}
+        for r in accept:
+            out.append(f"| {label.get(r['peer'], r['peer'])} | {f(r.get('rate_par1'), '.0f')} | {f(r.get('rate_par2'), '.0f')} | "
+                       f"{r.get('fails_par1', '—')}/{r.get('fails_par2', '—')} | {r['loadavg_before'][0]}→{r.get('loadavg_after', ['?'])[0]} |"
+                       + (f" {r['error']}" if r.get('error') else ''))
+        out.append('')
     if errors:
         out.append('Errors and notes:')
         out.append('')
@@ -169,4 +185,4 @@ def main(path):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1:])

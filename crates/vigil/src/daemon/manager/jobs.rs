@@ -255,23 +255,19 @@ impl Manager {
     /// Does a unit ordered relative to `id` still have a job of the same
     /// kind that must finish first?
     fn blocked(&self, id: &str, verb: JobVerb) -> bool {
+        // Runs for every job a finished job wakes: no allocation per edge.
         let pending = |other: &str| {
-            let other = self.resolve(other);
-            other != id && self.jobs.get(&other).is_some_and(|j| j.verb == verb)
+            let other = self.names.get(other).map(String::as_str).unwrap_or(other);
+            other != id && self.jobs.get(other).is_some_and(|j| j.verb == verb)
         };
-        match verb {
-            JobVerb::Start => {
-                let own = self.edges.after.get(id).into_iter().flatten();
-                let by_name = self.names_of(id).into_iter().flat_map(|n| self.edges.after.get(&n).cloned().unwrap_or_default());
-                own.cloned().chain(by_name).any(|o| pending(&o))
-            }
-            JobVerb::Stop => self
-                .names_of(id)
-                .into_iter()
-                .flat_map(|n| self.edges.before_of.get(&n).cloned().unwrap_or_default())
-                .any(|o| pending(&o)),
-            _ => false,
-        }
+        let names = self.names_of(id);
+        let keys = std::iter::once(id).chain(names.iter().map(String::as_str));
+        let edges = match verb {
+            JobVerb::Start => &self.edges.after,
+            JobVerb::Stop => &self.edges.before_of,
+            _ => return false,
+        };
+        keys.filter_map(|n| edges.get(n)).flatten().any(|o| pending(o))
     }
 
     /// Run a new job now, or once the current batch of requests is queued

@@ -121,6 +121,9 @@ pub struct Manager {
     sockets: crate::daemon::sockets::Registry,
     /// Children forked whose exec report is not read yet (`spawn.rs`).
     execs: spawn::Execs,
+    /// What a manager started after a crash of this one must clean up
+    /// (`leftovers.rs`); removed at a clean exit.
+    pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -157,6 +160,7 @@ impl Manager {
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
             execs: spawn::Execs::new(),
+            recorder: None,
         }
     }
 
@@ -903,8 +907,11 @@ impl Manager {
         eprint!("{out}");
     }
 
-    pub fn cleanup(&self) {
+    pub fn cleanup(&mut self) {
         self.cgroups.cleanup();
+        if let Some(r) = self.recorder.take() {
+            r.finish();
+        }
     }
 }
 

@@ -127,6 +127,7 @@ impl Manager {
     pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning) -> Event {
         let pid = spawning.pid();
         self.pids.insert(pid as u32, id.to_string());
+        self.record_process(id, pid);
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
@@ -135,6 +136,26 @@ impl Manager {
             self.spawn_report(p);
         }
         Event::Spawned { role, pid: pid as u32 }
+    }
+
+    /// Without cgroups, note the process where a manager started after a
+    /// crash of this one will find it (`leftovers.rs`).
+    fn record_process(&mut self, id: &str, pid: i32) {
+        let Some(mut rec) = self.recorder.take() else { return };
+        if rec.wants_processes() {
+            let inv = |u: &str| self.units.get(u).map(|u| u.invocation_id.clone()).unwrap_or_default();
+            rec.process(pid, &inv(id), || {
+                let mut live: Vec<(i32, String)> = self.pids.iter().map(|(p, u)| (*p as i32, inv(u))).collect();
+                live.extend(
+                    self.units
+                        .values()
+                        .filter(|u| !u.invocation_id.is_empty() && !matches!(u.active_state(), "inactive" | "failed"))
+                        .map(|u| (0, u.invocation_id.clone())),
+                );
+                live
+            });
+        }
+        self.recorder = Some(rec);
     }
 
     /// Read the reports that arrived; tell `Type=exec` units their main

@@ -5,8 +5,16 @@
 //! (`/proc/self/cgroup`, the `0::` line) and creates `vigil-PID/` below it
 //! — PID being the manager's, so several managers (tests, `--root`
 //! managers next to a system one) never share units' groups. Each unit
-//! gets `vigil-PID/UNIT/`; the exec step writes the child into its
-//! `cgroup.procs` before `execve`, so everything it forks stays there.
+//! gets `vigil-PID/UNIT/`; the child is created in it (`clone3` with
+//! `CLONE_INTO_CGROUP`; on older kernels the exec step writes it into
+//! `cgroup.procs` before `execve`), so everything it forks stays there.
+//! The group outlives an automatic restart (the restarted process goes
+//! into the same one) and is removed when the unit stops.
+//!
+//! At start, empty `vigil-PID*` groups of managers that are gone (killed
+//! managers never remove theirs) are swept from the same parent; groups
+//! that still hold processes are left to their root's next manager
+//! (`leftovers.rs`).
 //!
 //! With it: the unit's processes are `cgroup.procs`, `KillMode=control-group`
 //! signals each of them (SIGKILL through `cgroup.kill` in one write),

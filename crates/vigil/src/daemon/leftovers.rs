@@ -107,8 +107,9 @@ pub fn start_time(pid: i32) -> Option<u64> {
     fields.nth(18)?.parse().ok()
 }
 
-/// Processes carrying `INVOCATION_ID=inv` for any of `invs`, but us.
-fn with_invocation(invs: &BTreeSet<&str>) -> Vec<i32> {
+/// Processes carrying `INVOCATION_ID=inv` for any of `invs`, but us
+/// (also the manager's own process-tree tracking without cgroups).
+pub(crate) fn with_invocation(invs: &BTreeSet<&str>) -> Vec<i32> {
     if invs.is_empty() {
         return Vec::new();
     }

@@ -641,18 +641,7 @@ impl Manager {
         let Some(inv) = self.units.get(id).map(|u| u.invocation_id.as_str()).filter(|i| !i.is_empty()) else {
             return Vec::new();
         };
-        let needle = format!("INVOCATION_ID={inv}");
-        let me = std::process::id() as i32;
-        let Ok(rd) = std::fs::read_dir("/proc") else { return Vec::new() };
-        rd.flatten()
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
-            .filter(|p| *p != me)
-            .filter(|p| {
-                std::fs::read(format!("/proc/{p}/environ"))
-                    .map(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
-                    .unwrap_or(false)
-            })
-            .collect()
+        super::leftovers::with_invocation(&std::collections::BTreeSet::from([inv]))
     }
 
     fn read_pid_file(&self, id: &str) -> Event {

@@ -429,7 +429,7 @@ fn implemented_set_is_the_agreed_one() {
     .collect();
     expected.extend(in_section(SectionKind::Install).map(|d| format!("Install.{}", d.name)));
     // What the manager acts on for services (see crates/vigil/src/daemon).
-    for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction"] {
+    for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction", "CollectMode"] {
         expected.insert(format!("Unit.{n}"));
     }
     for n in [

@@ -22,6 +22,7 @@
 //! yet: they are active once started and inactive once stopped.
 
 mod exec_plan;
+mod gc;
 mod jobs;
 mod params;
 pub mod props;
@@ -118,6 +119,8 @@ pub struct Manager {
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
+    /// Units to look at for unloading (`gc`).
+    gc: gc::Gc,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -153,6 +156,7 @@ impl Manager {
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
+            gc: gc::Gc::default(),
         }
     }
 
@@ -165,7 +169,7 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.names.get(&mangled).cloned() {
+        if let Some(id) = self.names.get(&mangled).cloned().filter(|id| self.units.contains_key(id)) {
             // A unit that was not found is looked for again once the unit
             // directories changed (systemd 252 retries such loads too), so
             // a package that just installed its unit file can be started
@@ -209,14 +213,14 @@ impl Manager {
             },
         );
         self.index_edges(&id);
+        self.gc_loaded(&id);
         Ok(id)
     }
 
     /// Drop a unit that has no processes and no job, so the next reference
     /// loads it afresh.
     fn forget(&mut self, id: &str) {
-        self.units.remove(id);
-        self.names.retain(|_, v| v != id);
+        self.unload(id);
     }
 
     /// `daemon-reload`: re-read the unit directories; units that are not
@@ -242,9 +246,11 @@ impl Manager {
             }
         }
         self.edges = jobs::Edges::default();
+        self.gc.clear_references();
         let ids: Vec<String> = self.units.keys().cloned().collect();
         for id in ids {
             self.index_edges(&id);
+            self.gc_loaded(&id);
         }
         self.console("Reloading finished.");
     }
@@ -441,6 +447,7 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, _auto_restart: bool) {
+        self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
@@ -490,6 +497,7 @@ impl Manager {
     fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
         let Some(u) = self.units.get_mut(id) else { return };
         let Some((job_id, verb)) = u.job.take() else { return };
+        self.gc.queue(id);
         if self.jobs.get(id).is_some_and(|j| j.id == job_id) {
             self.complete(id, result.as_str());
         } else {

@@ -151,6 +151,7 @@ impl Manager {
         }
         self.socket_stop(id);
         let result = self.socket_start(id);
+        self.gc.queue(id);
         self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result });
         Ok((job_id, id.to_string()))
     }
@@ -159,6 +160,7 @@ impl Manager {
     fn socket_fail(&mut self, id: &str, result: SocketResult) {
         let Some(sock) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) else { return };
         let r = sock.fail(&mut self.sockets, result);
+        self.gc.queue(id);
         self.say(id, &format!("{id}: Failed with result '{}'.", r.as_str()));
     }
 

@@ -200,6 +200,11 @@ impl SocketUnit {
         self.state
     }
 
+    /// Live `Accept=yes` connections (`NConnections=`).
+    pub fn connections(&self) -> u64 {
+        self.n_connections
+    }
+
     pub fn is_open(&self) -> bool {
         matches!(self.state, SocketState::Listening | SocketState::Running)
     }
@@ -594,6 +599,16 @@ impl Registry {
     /// Remember that `socket` triggers `service`.
     pub fn index_service(&mut self, service: &str, socket: &str) {
         self.by_service.entry(service.to_string()).or_default().insert(socket.to_string());
+    }
+
+    /// `socket` was unloaded: it triggers `service` no more.
+    pub fn unindex_service(&mut self, service: &str, socket: &str) {
+        if let Some(set) = self.by_service.get_mut(service) {
+            set.remove(socket);
+            if set.is_empty() {
+                self.by_service.remove(service);
+            }
+        }
     }
 
     /// The socket units triggering a service known under `names`, sorted.

@@ -26,6 +26,7 @@ mod gc;
 mod jobs;
 mod params;
 pub mod props;
+mod socket_exec;
 mod socket_units;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -718,6 +719,10 @@ impl Manager {
             }
             return;
         };
+        if self.units.get(&id).is_some_and(|u| u.sock.is_some()) {
+            self.socket_child_exited(&id, pid as u32, status);
+            return;
+        }
         let st = match status {
             exec::ExitStatus::Exited(c) => EngineExit::Exited(c as u8),
             exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },

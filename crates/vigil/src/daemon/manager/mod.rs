@@ -635,6 +635,10 @@ impl Manager {
     fn unit_is_empty(&self, id: &str) -> bool {
         match self.cgroups.populated(id) {
             Some(p) => !p,
+            // With cgroups, a unit without a group (removed when the unit
+            // went down, or never made) has only the pids we track: the
+            // /proc walk below is for managers without cgroups.
+            None if self.cgroups.base().is_some() => !self.pids.values().any(|u| u == id),
             None => !self.pids.values().any(|u| u == id) && self.tree_pids(id).is_empty(),
         }
     }

@@ -22,9 +22,11 @@
 //! yet: they are active once started and inactive once stopped.
 
 mod exec_plan;
+mod gc;
 mod jobs;
 mod params;
 pub mod props;
+mod socket_exec;
 mod socket_units;
 mod spawn;
 
@@ -124,6 +126,8 @@ pub struct Manager {
     /// What a manager started after a crash of this one must clean up
     /// (`leftovers.rs`); removed at a clean exit.
     pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
+    /// Units to look at for unloading (`gc`).
+    gc: gc::Gc,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -161,6 +165,7 @@ impl Manager {
             sockets: crate::daemon::sockets::Registry::new(),
             execs: spawn::Execs::new(),
             recorder: None,
+            gc: gc::Gc::default(),
         }
     }
 
@@ -173,7 +178,7 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.names.get(&mangled).cloned() {
+        if let Some(id) = self.names.get(&mangled).cloned().filter(|id| self.units.contains_key(id)) {
             // A unit that was not found is looked for again once the unit
             // directories changed (systemd 252 retries such loads too), so
             // a package that just installed its unit file can be started
@@ -217,14 +222,14 @@ impl Manager {
             },
         );
         self.index_edges(&id);
+        self.gc_loaded(&id);
         Ok(id)
     }
 
     /// Drop a unit that has no processes and no job, so the next reference
     /// loads it afresh.
     fn forget(&mut self, id: &str) {
-        self.units.remove(id);
-        self.names.retain(|_, v| v != id);
+        self.unload(id);
     }
 
     /// `daemon-reload`: re-read the unit directories; units that are not
@@ -250,9 +255,11 @@ impl Manager {
             }
         }
         self.edges = jobs::Edges::default();
+        self.gc.clear_references();
         let ids: Vec<String> = self.units.keys().cloned().collect();
         for id in ids {
             self.index_edges(&id);
+            self.gc_loaded(&id);
         }
         self.console("Reloading finished.");
     }
@@ -449,6 +456,7 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
@@ -503,6 +511,7 @@ impl Manager {
     fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
         let Some(u) = self.units.get_mut(id) else { return };
         let Some((job_id, verb)) = u.job.take() else { return };
+        self.gc.queue(id);
         if self.jobs.get(id).is_some_and(|j| j.id == job_id) {
             self.complete(id, result.as_str());
         } else {
@@ -628,6 +637,10 @@ impl Manager {
     fn unit_is_empty(&self, id: &str) -> bool {
         match self.cgroups.populated(id) {
             Some(p) => !p,
+            // With cgroups, a unit without a group (removed when the unit
+            // went down, or never made) has only the pids we track: the
+            // /proc walk below is for managers without cgroups.
+            None if self.cgroups.base().is_some() => !self.pids.values().any(|u| u == id),
             None => !self.pids.values().any(|u| u == id) && self.tree_pids(id).is_empty(),
         }
     }
@@ -702,6 +715,10 @@ impl Manager {
             }
             return;
         };
+        if self.units.get(&id).is_some_and(|u| u.sock.is_some()) {
+            self.socket_child_exited(&id, pid as u32, status);
+            return;
+        }
         let st = match status {
             exec::ExitStatus::Exited(c) => EngineExit::Exited(c as u8),
             exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },

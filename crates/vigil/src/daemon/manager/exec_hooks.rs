@@ -20,19 +20,25 @@ use unit::config::service::ServiceView;
 use super::{exec_dirs, Manager};
 
 impl Manager {
-    /// Called on every transition of a service's state machine.
-    pub(super) fn exec_transition(&mut self, id: &str, from: ServiceState, to: ServiceState) {
-        let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart)
-            && matches!(to, ServiceState::Condition | ServiceState::StartPre | ServiceState::Start);
-        if starting {
+    /// Called on every transition of a service's state machine;
+    /// `auto_restart` is set on the entry into dead/failed that an
+    /// automatic restart follows.
+    pub(super) fn exec_transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        let down = |s: ServiceState| matches!(s, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
+        // Simple services go from dead straight to running.
+        if down(from) && !down(to) {
             self.say_unapplied(id);
         }
-        if matches!(to, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart) {
+        if down(to) {
             let Some(u) = self.units.get(id) else { return };
             let restart_job =
                 matches!(u.job, Some((_, JobVerb::Restart | JobVerb::TryRestart | JobVerb::ReloadOrRestart | JobVerb::TryReloadOrRestart)));
+            // Leaving auto-restart for dead is the restart itself, unless
+            // a stop job cut it short.
+            let restart_itself = from == ServiceState::AutoRestart && !matches!(u.job, Some((_, JobVerb::Stop)));
+            let restarting = auto_restart || to == ServiceState::AutoRestart || restart_job || restart_itself;
             let bases = exec_dirs::Bases::new(&self.loader.lookup);
-            exec_dirs::stopped(&u.cfg, &bases, to == ServiceState::AutoRestart || restart_job);
+            exec_dirs::stopped(&u.cfg, &bases, restarting);
         }
     }
 

@@ -442,9 +442,9 @@ impl Manager {
         }
     }
 
-    fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, _auto_restart: bool) {
+    fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
         self.socket_service_changed(id, Some(to));
-        self.exec_transition(id, from, to);
+        self.exec_transition(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);

@@ -497,3 +497,60 @@ fn redis_debian_unit_runs_in_its_runtime_directory() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(!rt.exists(), "RuntimeDirectory= must be removed at stop");
 }
+
+/// `StandardInput=fd:NAME` takes the socket unit's descriptor of that
+/// `FileDescriptorName=`; a name no socket has fails the start.
+/// `IgnoreSIGPIPE=` decides whether SIGPIPE (bit 13, mask 0x1000) is
+/// ignored; `SyslogFacility=`/`SyslogLevel=`/`SyslogIdentifier=` label
+/// the service's journal stream.
+#[test]
+fn named_fd_input_sigpipe_and_syslog_labels() {
+    let report = "#!/bin/sh\nx=$(readlink /proc/$$/fd/0)\necho \"$x\"\ngrep ^SigIgn /proc/$$/status\n";
+    let s = Sock::with_manager(
+        "xfd",
+        &[
+            unit("ctl.socket", "[Socket]\nListenStream=@ROOT@/ctl.sock\nFileDescriptorName=ctl\n"),
+            unit(
+                "ctl.service",
+                "[Service]\nType=oneshot\nExecStart=@ROOT@/report.sh\nStandardInput=fd:ctl\nStandardOutput=file:@ROOT@/fd.txt\n",
+            ),
+            unit(
+                "nope.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/true\nStandardInput=fd:nope\n",
+            ),
+            unit(
+                "pipe.service",
+                "[Service]\nType=oneshot\nExecStart=@ROOT@/report.sh\nIgnoreSIGPIPE=no\nStandardOutput=file:@ROOT@/pipe.txt\n",
+            ),
+            unit(
+                "talk.service",
+                "[Service]\nType=oneshot\nExecStart=/bin/echo labelled\nSyslogIdentifier=ident\n\
+                 SyslogFacility=local3\nSyslogLevel=warning\n",
+            ),
+        ],
+        &[("report.sh", report.to_string())],
+    );
+    s.start("ctl.socket");
+    s.start("ctl.service");
+    let fd = std::fs::read_to_string(s.path("fd.txt")).unwrap();
+    let mut lines = fd.lines();
+    assert!(lines.next().is_some_and(|l| l.starts_with("socket:[")), "stdin is the socket: {fd}");
+    let ignored = |line: Option<&str>| {
+        let mask = line.and_then(|l| l.split_whitespace().nth(1)).map(|h| u64::from_str_radix(h, 16).unwrap()).unwrap();
+        mask & 0x1000 != 0
+    };
+    assert!(ignored(lines.next()), "IgnoreSIGPIPE=yes is the default: {fd}");
+    assert!(!s.vigil(&["start", "nope.service"]).status.success());
+    let logs = stdout(&s.vigil(&["logs", "UNIT=nope.service", "-o", "cat", "--no-pager"]));
+    assert!(logs.contains("Failed to load a named file descriptor: nope"), "{logs}");
+    s.start("pipe.service");
+    let pipe = std::fs::read_to_string(s.path("pipe.txt")).unwrap();
+    assert!(!ignored(pipe.lines().nth(1)), "IgnoreSIGPIPE=no: {pipe}");
+    s.start("talk.service");
+    let v = || stdout(&s.vigil(&["logs", "-u", "talk.service", "-o", "verbose", "--no-pager"]));
+    assert!(wait_until(Duration::from_secs(10), || v().contains("MESSAGE=labelled")), "{}", v());
+    let v = v();
+    for f in ["SYSLOG_IDENTIFIER=ident", "PRIORITY=4", "SYSLOG_FACILITY=19"] {
+        assert!(v.contains(f), "{f} missing:\n{v}");
+    }
+}

@@ -28,7 +28,7 @@ use engine::service::{Phase, ServiceResult, ServiceState};
 use proto::msg::JobVerb;
 use unit::load::LoadState;
 
-use super::{describe, FinishedJob, Manager};
+use super::{describe, Manager};
 use crate::daemon::sockets::{Activation, ListenRow, SocketResult, SocketUnit, Wake};
 
 impl Manager {
@@ -67,13 +67,9 @@ impl Manager {
         self.units.get_mut(id).and_then(|u| u.sock.as_mut())
     }
 
-    /// Run a start or stop job of a socket unit; it completes at once.
-    pub(super) fn run_socket_job(&mut self, id: &str, verb: JobVerb) {
-        let result = if verb == JobVerb::Start { self.socket_start(id) } else { self.socket_stop(id) };
-        self.complete(id, result);
-    }
-
-    fn socket_start(&mut self, id: &str) -> &'static str {
+    /// Open the socket unit's listeners (a start job); the job completes
+    /// at once with the returned result.
+    pub(super) fn socket_start(&mut self, id: &str) -> &'static str {
         let Some(sock) = self.units.get(id).and_then(|u| u.sock.as_ref()) else { return "failed" };
         if sock.is_open() {
             return "done";
@@ -130,7 +126,7 @@ impl Manager {
         }
     }
 
-    fn socket_stop(&mut self, id: &str) -> &'static str {
+    pub(super) fn socket_stop(&mut self, id: &str) -> &'static str {
         let Some(u) = self.units.get_mut(id) else { return "done" };
         let desc = describe(&u.cfg);
         let Some(sock) = u.sock.as_mut() else { return "done" };
@@ -141,18 +137,6 @@ impl Manager {
             self.console(&format!("Closed {desc}."));
         }
         "done"
-    }
-
-    /// `restart`, `try-restart`, `reload-or-restart` of a socket unit:
-    /// close and reopen. Sockets cannot reload.
-    pub(super) fn socket_verb(&mut self, job_id: u32, id: &str, verb: JobVerb) -> Result<(u32, String), (proto::ErrorKind, String)> {
-        if verb == JobVerb::Reload {
-            return Err((proto::ErrorKind::InvalidRequest, format!("Job type reload is not applicable for unit {id}.")));
-        }
-        self.socket_stop(id);
-        let result = self.socket_start(id);
-        self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result });
-        Ok((job_id, id.to_string()))
     }
 
     /// A socket failed while up: close it and say so.

@@ -177,7 +177,7 @@ impl Manager {
         }
         let now = self.now();
         let mut anchor_job = 0;
-        let mut new_jobs = Vec::new();
+        let (mut new_jobs, mut rerun) = (Vec::new(), Vec::new());
         for pj in plan.jobs {
             let is_anchor = pj.unit == plan.anchor;
             let job_verb = if is_anchor { verb } else { verb_of(pj.ty, verb) };
@@ -192,7 +192,7 @@ impl Manager {
                         j.ty = pj.ty;
                         if j.running {
                             j.running = false;
-                            new_jobs.push(pj.unit.clone());
+                            rerun.push(pj.unit.clone());
                         }
                     }
                     j.irreversible |= pj.irreversible;
@@ -216,12 +216,14 @@ impl Manager {
                 anchor_job = job_id;
             }
         }
-        for id in new_jobs {
-            // New, or merged and re-run: the machine's answer to an older
-            // job no longer counts.
-            if let Some(u) = self.units.get_mut(&id) {
+        // A merged job that runs again: the machine's answer to the job
+        // it was running no longer counts.
+        for id in &rerun {
+            if let Some(u) = self.units.get_mut(id) {
                 u.job = None;
             }
+        }
+        for id in new_jobs.into_iter().chain(rerun) {
             self.schedule(&id);
         }
         Ok(anchor_job)

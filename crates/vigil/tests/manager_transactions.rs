@@ -214,3 +214,135 @@ fn a_200_unit_graph_boots_in_parallel_and_in_order_and_stops_in_reverse() {
         assert!(stopped(i) < stopped(j), "s{i:03} is After= s{j:03} but stopped after it");
     }
 }
+
+fn unit(name: &str, text: &str) -> (String, String) {
+    (name.to_string(), text.to_string())
+}
+
+const LONG: &str = "[Service]\nExecStart=/bin/sleep 300\n";
+
+#[test]
+fn conflicts_stops_the_other_unit_both_ways() {
+    let d = Daemon::new(
+        "txconf",
+        &[unit("p.service", &format!("[Unit]\nConflicts=q.service\n{LONG}")), unit("q.service", LONG)],
+        None,
+    );
+    assert_eq!(d.start("q"), "done");
+    assert_eq!(d.start("p"), "done");
+    assert!(d.wait_state("q.service", "inactive"), "q must stop when p starts");
+    assert_eq!(d.state("p.service"), "active");
+    // And the other way round (ConflictedBy=).
+    assert_eq!(d.start("q"), "done");
+    assert!(d.wait_state("p.service", "inactive"), "p must stop when q starts");
+}
+
+#[test]
+fn isolate_stops_what_the_target_does_not_pull_in() {
+    let d = Daemon::new(
+        "txiso",
+        &[
+            unit("rescue.target", "[Unit]\nAllowIsolate=yes\nWants=kept.service\n"),
+            unit("plain.target", "[Unit]\nWants=other.service\n"),
+            unit("kept.service", LONG),
+            unit("other.service", LONG),
+            unit("survivor.service", &format!("[Unit]\nIgnoreOnIsolate=yes\n{LONG}")),
+        ],
+        None,
+    );
+    for u in ["kept", "other", "survivor"] {
+        assert_eq!(d.start(u), "done");
+    }
+    let refused = d.job(JobVerb::Isolate, "plain.target", JobMode::Replace);
+    assert_eq!(refused, "error: Operation refused, unit may not be isolated.");
+    assert_eq!(d.job(JobVerb::Isolate, "rescue.target", JobMode::Replace), "done");
+    assert!(d.wait_state("other.service", "inactive"));
+    assert_eq!(d.state("kept.service"), "active");
+    assert_eq!(d.state("survivor.service"), "active");
+    assert_eq!(d.state("rescue.target"), "active");
+    // The same through --job-mode=isolate on a start.
+    assert_eq!(d.start("other"), "done");
+    assert_eq!(d.job(JobVerb::Start, "rescue.target", JobMode::Isolate), "done");
+    assert!(d.wait_state("other.service", "inactive"));
+}
+
+#[test]
+fn an_ordering_cycle_is_broken_and_named_in_the_journal() {
+    let d = Daemon::new(
+        "txcyc",
+        &[
+            unit("a.service", &format!("[Unit]\nWants=b.service\nAfter=b.service\n{LONG}")),
+            unit("b.service", &format!("[Unit]\nAfter=a.service\n{LONG}")),
+            unit("c.service", &format!("[Unit]\nRequires=e.service\nAfter=e.service\n{LONG}")),
+            unit("e.service", &format!("[Unit]\nAfter=c.service\n{LONG}")),
+        ],
+        None,
+    );
+    assert_eq!(d.start("a"), "done");
+    assert_eq!(d.state("a.service"), "active");
+    assert_eq!(d.state("b.service"), "inactive");
+    let want = [
+        "a.service: Found ordering cycle on b.service/start",
+        "a.service: Found dependency on a.service/start",
+        "a.service: Job b.service/start deleted to break ordering cycle starting with a.service/start",
+    ];
+    let found = || {
+        let j = d.journal();
+        want.iter().all(|w| j.contains(w))
+    };
+    assert!(wait_until(Duration::from_secs(10), found), "journal:\n{}", d.journal());
+    // Required both ways: the request fails and the error names the cycle.
+    let e = d.start("c");
+    assert!(e.starts_with("error: Transaction order is cyclic. See system logs for details."), "{e}");
+    assert!(e.contains("c.service: Found ordering cycle on e.service/start"), "{e}");
+    assert_eq!(d.state("c.service"), "inactive");
+    assert!(wait_until(Duration::from_secs(10), || d
+        .journal()
+        .contains("c.service: Unable to break cycle starting with c.service/start")));
+}
+
+#[test]
+fn on_failure_starts_the_handler() {
+    let d = Daemon::new(
+        "txfail",
+        &[
+            unit("broken.service", "[Unit]\nOnFailure=handler.service\n[Service]\nType=oneshot\nExecStart=/bin/false\n"),
+            oneshot("handler.service", "", ""),
+            unit("fine.service", "[Unit]\nOnSuccess=handler2.service\n[Service]\nType=oneshot\nExecStart=/bin/true\n"),
+            oneshot("handler2.service", "", ""),
+        ],
+        None,
+    );
+    assert_eq!(d.start("broken"), "failed");
+    assert!(d.wait_state("handler.service", "active"), "console:\n{}", d.console());
+    assert!(d.order().contains(&"start handler.service".to_string()));
+    assert_eq!(d.start("fine"), "done");
+    assert!(d.wait_state("handler2.service", "active"), "console:\n{}", d.console());
+}
+
+#[test]
+fn job_mode_fail_refuses_to_replace_a_queued_job() {
+    // slow.service takes a while to start; its start job is queued while
+    // a stop --job-mode=fail would contradict it.
+    let d = Daemon::new(
+        "txmode",
+        &[
+            unit("slow.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sleep 2\n"),
+            unit("user.service", &format!("[Unit]\nRequires=dep.service\nAfter=dep.service\n{LONG}")),
+            unit("dep.service", LONG),
+        ],
+        None,
+    );
+    let mut c = Client::connect(&d.root.control(), "test").unwrap();
+    c.call(&Request::Job { verb: JobVerb::Start, units: vec!["slow".into()], mode: JobMode::Replace, wait: false }).unwrap();
+    let e = d.job(JobVerb::Stop, "slow", JobMode::Fail);
+    assert_eq!(
+        e,
+        "error: Transaction for slow.service/stop is destructive (slow.service has 'start' job queued, but 'stop' is included in transaction)."
+    );
+    // replace (the default) cancels it.
+    assert_eq!(d.job(JobVerb::Stop, "slow", JobMode::Replace), "done");
+    // ignore-requirements starts the unit alone.
+    assert_eq!(d.job(JobVerb::Start, "user", JobMode::IgnoreRequirements), "done");
+    assert_eq!(d.state("dep.service"), "inactive");
+}

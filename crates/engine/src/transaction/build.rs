@@ -81,6 +81,19 @@ impl<'g, G: Graph> Tx<'g, G> {
         Ok(self.infos.entry(id).or_insert(info))
     }
 
+    /// Read every unit's info again: loading units while pulling in may
+    /// have added edges to units seen earlier (`b` loaded with `After=a`
+    /// gives the already cached `a` a `Before=b`), and ordering must see
+    /// all of them.
+    fn refresh(&mut self) {
+        let ids: Vec<String> = self.infos.keys().cloned().collect();
+        for id in ids {
+            if let Ok(info) = self.graph.unit(&id) {
+                self.infos.insert(id, info);
+            }
+        }
+    }
+
     /// The id of `name` if it is loaded (no loading: ordering only
     /// matters between units that have jobs, and those are loaded).
     pub fn resolve(&self, name: &str) -> Option<String> {
@@ -116,6 +129,7 @@ impl<'g, G: Graph> Tx<'g, G> {
             Mode::Triggering => self.add_triggering_jobs(&info),
             _ => {}
         }
+        self.refresh();
         self.mark_matters();
         if req.mode == Mode::Fail {
             self.minimize_impact();

@@ -21,22 +21,7 @@ impl Fake {
     }
 
     fn dep(&mut self, a: &str, kind: Dep, b: &str) -> &mut Self {
-        let inverse = match kind {
-            Dep::Requires => Some(Dep::RequiredBy),
-            Dep::Requisite => Some(Dep::RequisiteOf),
-            Dep::Wants => Some(Dep::WantedBy),
-            Dep::BindsTo => Some(Dep::BoundBy),
-            Dep::PartOf => Some(Dep::ConsistsOf),
-            Dep::Upholds => Some(Dep::UpheldBy),
-            Dep::Conflicts => Some(Dep::ConflictedBy),
-            Dep::Before => Some(Dep::After),
-            Dep::After => Some(Dep::Before),
-            Dep::PropagatesReloadTo => Some(Dep::ReloadPropagatedFrom),
-            Dep::ReloadPropagatedFrom => Some(Dep::PropagatesReloadTo),
-            Dep::PropagatesStopTo => Some(Dep::StopPropagatedFrom),
-            Dep::Triggers => Some(Dep::TriggeredBy),
-            _ => None,
-        };
+        let inverse = inverse(kind);
         self.unit(a).deps.push((kind, b.to_string()));
         self.unit(b);
         if let Some(inv) = inverse {
@@ -77,6 +62,26 @@ impl Graph for Fake {
     fn loaded_units(&self) -> Vec<String> {
         self.units.keys().cloned().collect()
     }
+}
+
+/// The edge the other unit gets for a declared one.
+fn inverse(kind: Dep) -> Option<Dep> {
+    Some(match kind {
+        Dep::Requires => Dep::RequiredBy,
+        Dep::Requisite => Dep::RequisiteOf,
+        Dep::Wants => Dep::WantedBy,
+        Dep::BindsTo => Dep::BoundBy,
+        Dep::PartOf => Dep::ConsistsOf,
+        Dep::Upholds => Dep::UpheldBy,
+        Dep::Conflicts => Dep::ConflictedBy,
+        Dep::Before => Dep::After,
+        Dep::After => Dep::Before,
+        Dep::PropagatesReloadTo => Dep::ReloadPropagatedFrom,
+        Dep::ReloadPropagatedFrom => Dep::PropagatesReloadTo,
+        Dep::PropagatesStopTo => Dep::StopPropagatedFrom,
+        Dep::Triggers => Dep::TriggeredBy,
+        _ => return None,
+    })
 }
 
 fn req(ty: JobType, unit: &str, mode: Mode) -> Request {
@@ -513,4 +518,53 @@ fn stop_when_unneeded() {
     g.jobs.clear();
     g.unit("helper").stop_when_unneeded = false;
     assert!(!unneeded(&mut g, "helper"));
+}
+
+/// A graph that, like the daemon, learns a unit's edges only when the
+/// unit is loaded: inverse edges appear on units loaded earlier.
+struct Lazy {
+    declared: Vec<(String, Dep, String)>,
+    loaded: Vec<String>,
+}
+
+impl Graph for Lazy {
+    fn unit(&mut self, name: &str) -> Result<UnitInfo, String> {
+        if !self.loaded.iter().any(|l| l == name) {
+            self.loaded.push(name.to_string());
+        }
+        let mut info = UnitInfo::new(name);
+        for (a, k, b) in &self.declared {
+            if a == name {
+                info.deps.push((*k, b.clone()));
+            }
+            if b == name && self.loaded.contains(a) {
+                if let Some(inv) = inverse(*k) {
+                    info.deps.push((inv, a.clone()));
+                }
+            }
+        }
+        Ok(info)
+    }
+
+    fn resolve(&self, name: &str) -> Option<String> {
+        self.loaded.iter().any(|l| l == name).then(|| name.to_string())
+    }
+
+    fn installed_job(&self, _id: &str) -> Option<InstalledJob> {
+        None
+    }
+
+    fn loaded_units(&self) -> Vec<String> {
+        self.loaded.clone()
+    }
+}
+
+#[test]
+fn cycle_found_when_the_closing_edge_comes_from_a_unit_loaded_later() {
+    // a is loaded first and learns Before=b only once b is loaded.
+    let declared = [("a", Dep::Wants, "b"), ("a", Dep::After, "b"), ("b", Dep::After, "a")];
+    let mut g = Lazy { declared: declared.iter().map(|(a, k, b)| (a.to_string(), *k, b.to_string())).collect(), loaded: Vec::new() };
+    let o = build(&mut g, &req(JobType::Start, "a", Mode::Replace));
+    assert_eq!(jobs(&o), ["a/start"], "{:?}", messages(&o));
+    assert_eq!(o.log.len(), 3);
 }

@@ -223,7 +223,22 @@ impl Manager {
             refuse_manual_start: flag("RefuseManualStart"),
             refuse_manual_stop: flag("RefuseManualStop"),
             allow_isolate: flag("AllowIsolate"),
-            ignore_on_isolate: flag("IgnoreOnIsolate"),
+            // Slices, scopes, mounts, automounts and devices default to
+            // yes (as `systemd --test` dumps them): isolating must not take
+            // down the slice tree or the file systems.
+            ignore_on_isolate: cfg.bool_or(
+                SectionKind::Unit,
+                "IgnoreOnIsolate",
+                cfg.perpetual
+                    || matches!(
+                        cfg.id.unit_type(),
+                        unit::UnitType::Slice
+                            | unit::UnitType::Scope
+                            | unit::UnitType::Mount
+                            | unit::UnitType::Automount
+                            | unit::UnitType::Device
+                    ),
+            ),
             stop_when_unneeded: flag("StopWhenUnneeded"),
             can_reload,
             job_timeout_usec,

@@ -23,7 +23,7 @@
 //! `BindsTo=` it, and lets `StopWhenUnneeded=yes` units it pulled in go.
 //! `JobTimeoutSec=` finishes a job with result `timeout`.
 
-use engine::service::{Event, LogLevel, ServiceState};
+use engine::service::{Event, JobKind, LogLevel, ServiceState};
 use engine::transaction::{self as tx, runs_before, Dep, JobType, Mode, Request};
 use proto::msg::{JobMode, JobVerb};
 use proto::ErrorKind;
@@ -48,6 +48,18 @@ pub struct Job {
 impl Job {
     pub fn new(id: u32, verb: JobVerb, ty: JobType) -> Job {
         Job { id, verb, ty, running: false, irreversible: false, ignore_order: false }
+    }
+
+    /// Is a service machine's `JobDone` of `kind` the answer to this job
+    /// (fed as the event of the same kind in `try_run`)?
+    pub fn answered_by(&self, kind: JobKind) -> bool {
+        matches!(
+            (self.ty, kind),
+            (JobType::Start, JobKind::Start)
+                | (JobType::Stop, JobKind::Stop)
+                | (JobType::Restart, JobKind::Restart)
+                | (JobType::Reload, JobKind::Reload)
+        )
     }
 }
 

@@ -421,7 +421,12 @@ impl Manager {
         }
     }
 
-    fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
+    fn job_done(&mut self, id: &str, kind: JobKind, result: JobResult) {
+        // The machine's answer to a job that a newer one replaced (its
+        // start canceled by a stop…) is not the newer job's result.
+        if self.jobs.get(id).is_some_and(|j| !j.answered_by(kind)) {
+            return;
+        }
         let Some(u) = self.units.get_mut(id) else { return };
         let Some((job_id, verb)) = u.job.take() else { return };
         if self.jobs.get(id).is_some_and(|j| j.id == job_id) {

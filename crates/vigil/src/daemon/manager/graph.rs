@@ -47,6 +47,39 @@ impl Edges {
         self.add(first, Dep::Before, then);
         self.add(then, Dep::After, first);
     }
+
+    /// Undo what [`Manager::index_edges`] recorded for one of `id`'s own
+    /// dependencies (the unit is being garbage-collected).
+    pub fn unindex(&mut self, id: &str, kind: DepKind, other: &str) {
+        fn drop_one<T: PartialEq>(map: &mut HashMap<String, Vec<T>>, key: &str, value: &T) {
+            if let Some(v) = map.get_mut(key) {
+                if let Some(i) = v.iter().position(|x| x == value) {
+                    v.remove(i);
+                }
+                if v.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        let mut unorder = |first: &str, then: &str| {
+            drop_one(&mut self.after, then, &first.to_string());
+            drop_one(&mut self.before_of, first, &then.to_string());
+            drop_one(&mut self.deps, first, &(Dep::Before, then.to_string()));
+            drop_one(&mut self.deps, then, &(Dep::After, first.to_string()));
+        };
+        match kind {
+            DepKind::After => unorder(other, id),
+            DepKind::Before => unorder(id, other),
+            kind => {
+                if let Some((fwd, inv)) = pair(kind) {
+                    drop_one(&mut self.deps, id, &(fwd, other.to_string()));
+                    if fwd != inv {
+                        drop_one(&mut self.deps, other, &(inv, id.to_string()));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A forward kind and its inverse as recorded on the other unit.

@@ -330,15 +330,15 @@ impl Manager {
             }
         }
         if self.units.get(id).is_some_and(|u| u.sock.is_some()) {
-            let result = match job.ty {
-                JobType::Start => self.socket_start(id),
-                JobType::Stop => self.socket_stop(id),
+            match job.ty {
+                JobType::Start => self.run_socket_job(id, JobVerb::Start),
+                JobType::Stop => self.run_socket_job(id, JobVerb::Stop),
+                // Restart (sockets cannot reload: the engine refuses).
                 _ => {
-                    self.socket_stop(id);
-                    self.socket_start(id)
+                    let _ = self.socket_verb(job.id, id, JobVerb::Restart);
                 }
-            };
-            return self.complete(id, result);
+            }
+            return;
         }
         let now = self.now();
         let Some(u) = self.units.get_mut(id) else { return };
@@ -411,6 +411,13 @@ impl Manager {
     pub(super) fn complete(&mut self, id: &str, result: &'static str) {
         let Some(job) = self.jobs.remove(id) else { return };
         self.job_timers.cancel(job.id);
+        self.gc.queue(id);
+        // The unit no longer carries the job (a socket restart set it).
+        if let Some(u) = self.units.get_mut(id) {
+            if u.job.is_some_and(|(j, _)| j == job.id) {
+                u.job = None;
+            }
+        }
         self.finished.push(FinishedJob { id: job.id, unit: id.to_string(), verb: job.verb, result });
         if matches!(job.ty, JobType::Start | JobType::VerifyActive) && result != "done" {
             for dep in self.related(id, &START_FAILURE_TO) {

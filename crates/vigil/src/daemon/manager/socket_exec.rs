@@ -178,7 +178,7 @@ impl Manager {
         let result = s.finish(&mut self.sockets);
         let starting = std::mem::take(&mut s.starting);
         u.invocation_id.clear();
-        self.release(id);
+        self.release(id, false);
         self.gc.queue(id);
         if result != SocketResult::Success {
             self.say(id, &format!("{id}: Failed with result '{}'.", result.as_str()));

@@ -121,13 +121,13 @@ pub struct Manager {
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
-    /// Units to look at for unloading (`gc`).
-    gc: gc::Gc,
     /// Children forked whose exec report is not read yet (`spawn.rs`).
     execs: spawn::Execs,
     /// What a manager started after a crash of this one must clean up
     /// (`leftovers.rs`); removed at a clean exit.
     pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
+    /// Units to look at for unloading (`gc`).
+    gc: gc::Gc,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -163,9 +163,9 @@ impl Manager {
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
-            gc: gc::Gc::default(),
             execs: spawn::Execs::new(),
             recorder: None,
+            gc: gc::Gc::default(),
         }
     }
 

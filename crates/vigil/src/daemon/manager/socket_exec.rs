@@ -218,11 +218,8 @@ impl Manager {
     /// Processes a phase left behind are killed (systemd would send
     /// `SIGTERM` and wait first).
     fn socket_kill_rest(&mut self, id: &str) {
-        // Signalled one by one: `cgroup.kill` could still hit the next
-        // phase's command, spawned into the same group right after.
-        for pid in self.cgroups.pids(id) {
-            // SAFETY: kill(2) with plain integers.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
+        if self.cgroups.base().is_some() {
+            self.cgroups.kill(id, libc::SIGKILL, &[]);
         }
     }
 

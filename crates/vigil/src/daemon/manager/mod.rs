@@ -99,6 +99,8 @@ impl Unit {
 enum TimerOwner {
     Engine(String, TimerToken),
     PidFilePoll(String),
+    /// A socket unit's control command may run until then (`socket_exec`).
+    SocketControl(String, u32),
 }
 
 pub struct Manager {
@@ -777,6 +779,7 @@ impl Manager {
             let Some(owner) = self.timers.remove(&key) else { return };
             match owner {
                 TimerOwner::Engine(id, token) => self.feed(&id, now, Event::TimerFired(token)),
+                TimerOwner::SocketControl(id, pid) => self.socket_control_timeout(&id, pid),
                 TimerOwner::PidFilePoll(id) => {
                     let watching = self.units.get(&id).is_some_and(|u| u.pid_file_watch);
                     if watching {

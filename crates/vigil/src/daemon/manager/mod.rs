@@ -25,6 +25,7 @@ mod exec_plan;
 mod jobs;
 mod params;
 pub mod props;
+mod query;
 mod socket_units;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -149,7 +150,8 @@ impl Manager {
             edges: jobs::Edges::default(),
             batch: None,
             finished: Vec::new(),
-            environment: Vec::new(),
+            // systemctl show-environment: the block starts as PATH=.
+            environment: vec![("PATH".into(), exec_plan::DEFAULT_PATH.into())],
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),

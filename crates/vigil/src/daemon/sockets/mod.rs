@@ -200,6 +200,14 @@ impl SocketUnit {
         self.state
     }
 
+    /// `systemctl reset-failed`: a failed socket becomes dead again.
+    pub fn reset_failed(&mut self) {
+        if self.state == SocketState::Failed {
+            self.state = SocketState::Dead;
+        }
+        self.result = SocketResult::Success;
+    }
+
     pub fn is_open(&self) -> bool {
         matches!(self.state, SocketState::Listening | SocketState::Running)
     }

@@ -27,12 +27,24 @@ pub enum Call {
     Exit(u8),
     IsSystemRunning,
     DaemonReload,
-    Job { verb: JobVerb, units: Vec<String>, no_block: bool },
+    Job { verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode },
     IsActive(Vec<String>),
     IsFailed(Vec<String>),
     Show { units: Vec<String>, properties: Vec<String>, value: bool, all: bool },
     Status(Vec<String>),
-    ListUnits { all: bool, states: Vec<String>, legend: bool },
+    ListUnits(ListUnits),
+}
+
+/// `list-units` and its options.
+pub struct ListUnits {
+    pub patterns: Vec<String>,
+    pub types: Vec<String>,
+    pub all: bool,
+    pub states: Vec<String>,
+    pub legend: bool,
+    pub plain: bool,
+    /// `-o json` (`Some(false)`) or `-o json-pretty` (`Some(true)`).
+    pub json: Option<bool>,
 }
 
 pub struct Target<'a> {
@@ -52,13 +64,13 @@ pub fn run(t: &Target<'_>, call: Call) -> u8 {
     }
 }
 
-fn client(t: &Target<'_>) -> Result<Client> {
+pub(super) fn client(t: &Target<'_>) -> Result<Client> {
     let rundir = RunDir::new(t.root, t.user)?;
     connect::connect(&rundir, t.autostart)
 }
 
 /// Read a streamed answer up to `End`.
-fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
+pub(super) fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
     let mut out = Vec::new();
     let mut r = first;
     loop {
@@ -74,7 +86,7 @@ fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
     }
 }
 
-fn verb_word(v: JobVerb) -> &'static str {
+pub(super) fn verb_word(v: JobVerb) -> &'static str {
     match v {
         JobVerb::Start => "start",
         JobVerb::Stop => "stop",
@@ -85,6 +97,19 @@ fn verb_word(v: JobVerb) -> &'static str {
         JobVerb::TryReloadOrRestart => "try-reload-or-restart",
         JobVerb::VerifyActive => "verify-active",
         JobVerb::Isolate => "isolate",
+    }
+}
+
+/// systemctl's `translate_bus_error_to_exit_status()`: the LSB codes —
+/// 4 (no permission: access denied, refused manual start, no isolation),
+/// 5 (not installed: no such unit), 3 (not implemented: the job type does
+/// not apply to the unit), 1 for everything else.
+pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
+    match kind {
+        ErrorKind::NoSuchUnit => 5,
+        ErrorKind::AccessDenied | ErrorKind::Refused => 4,
+        ErrorKind::InvalidRequest if message.contains("not applicable") => 3,
+        _ => 1,
     }
 }
 
@@ -102,7 +127,7 @@ fn why(result: &str) -> &'static str {
     }
 }
 
-fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
+pub(super) fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
     let first = c.call(&Request::Show {
         units: vec![unit.to_string()],
         properties: props.iter().map(|s| s.to_string()).collect(),
@@ -116,7 +141,7 @@ fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, Strin
     Ok(Vec::new())
 }
 
-fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
+pub(super) fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
     p.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 
@@ -126,7 +151,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
         Call::Exit(code) => simple(&mut c, Request::Shutdown { kind: ShutdownKind::Exit, code }, t.quiet),
         Call::IsSystemRunning => simple(&mut c, Request::IsSystemRunning, t.quiet),
         Call::DaemonReload => simple(&mut c, Request::DaemonReload, t.quiet),
-        Call::Job { verb, units, no_block } => job(&mut c, verb, units, no_block),
+        Call::Job { verb, units, no_block, mode } => job(&mut c, verb, units, no_block, mode),
         Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
         Call::Show { units, properties, value, all } => {
@@ -149,7 +174,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
             Ok(0)
         }
         Call::Status(units) => status(&mut c, &units, t),
-        Call::ListUnits { all, states, legend } => list_units(&mut c, all, &states, legend && !t.quiet),
+        Call::ListUnits(l) => list_units(&mut c, &l),
     }
 }
 
@@ -171,10 +196,10 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
     }
 }
 
-fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool) -> Result<u8> {
+fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
     let mut code = 0;
     // One request: the manager queues all of them as one transaction.
-    let first = c.call(&Request::Job { verb, units: units.clone(), mode: JobMode::Replace, wait: !no_block })?;
+    let first = c.call(&Request::Job { verb, units: units.clone(), mode, wait: !no_block })?;
     let unit = units.first().cloned().unwrap_or_default();
     {
         for r in collect(c, first)? {
@@ -184,11 +209,7 @@ fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool) -> Res
                     let mangled: Vec<String> = units.iter().map(|u| unit::name::mangle(u).unwrap_or_else(|| u.clone())).collect();
                     let shown = mangled.iter().find(|m| message.contains(m.as_str())).cloned().unwrap_or_else(|| unit.clone());
                     eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
-                    code = match kind {
-                        ErrorKind::NoSuchUnit => 5,
-                        ErrorKind::AccessDenied => 4,
-                        _ => 1,
-                    };
+                    code = job_error_code(kind, &message);
                 }
                 Response::JobDone { unit, result, .. } => match result.as_str() {
                     "done" | "skipped" => {}
@@ -230,6 +251,37 @@ fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str)
     Ok(if any { 0 } else { miss })
 }
 
+/// The lines `status` shows between `Active:` and `Main PID:`:
+/// `TriggeredBy:`, `Triggers:`, a socket's `Listen:` addresses and, with
+/// `Accept=yes`, its counters (systemd 252's `print_status_info()`).
+fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs) -> Result<()> {
+    use super::term::{paint, state_color};
+    let words = |k: &str| get(p, k).split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    for (i, t) in words("TriggeredBy").iter().enumerate() {
+        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let label = if i == 0 { "TriggeredBy:" } else { "            " };
+        println!("{label} {} {t}", paint(state_color(&st), g.state(&st)));
+    }
+    for (i, t) in words("Triggers").iter().enumerate() {
+        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let label = if i == 0 { "   Triggers:" } else { "            " };
+        println!("{label} {} {t}", paint(state_color(&st), g.black_circle()));
+    }
+    let listen: Vec<&str> = p.iter().filter(|(k, _)| k == "Listen").map(|(_, v)| v.as_str()).collect();
+    for (i, l) in listen.iter().enumerate() {
+        println!("   {:>9} {l}", if i == 0 { "Listen:" } else { "" });
+    }
+    if get(p, "Accept") == "yes" {
+        print!("   Accepted: {}; Connected: {};", get(p, "NAccepted"), get(p, "NConnections"));
+        let refused = get(p, "NRefused");
+        if !refused.is_empty() && refused != "0" {
+            print!("   Refused: {refused}");
+        }
+        println!();
+    }
+    Ok(())
+}
+
 /// `systemctl status`, the first lines of systemd's layout.
 fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
     let mut code = 0;
@@ -247,12 +299,9 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         }
         let active = get(&p, "ActiveState");
         let sub = get(&p, "SubState");
-        let dot = match active {
-            "active" | "reloading" => "●",
-            "failed" => "×",
-            _ => "○",
-        };
-        println!("{dot} {id} - {}", get(&p, "Description"));
+        let g = super::term::Glyphs::detect();
+        let color = super::term::state_color(active);
+        println!("{} {id} - {}", super::term::paint(color, g.state(active)), get(&p, "Description"));
         let frag = get(&p, "FragmentPath");
         println!("     Loaded: {load}{}", if frag.is_empty() { String::new() } else { format!(" ({frag})") });
         let dropins = get(&p, "DropInPaths");
@@ -261,7 +310,8 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         }
         let result = get(&p, "Result");
         let extra = if active == "failed" && !result.is_empty() { format!(" (Result: {result})") } else { String::new() };
-        println!("     Active: {active} ({sub}){extra}");
+        println!("     Active: {}{extra}", super::term::paint(color, &format!("{active} ({sub})")));
+        socket_lines(c, &p, g)?;
         let main = get(&p, "MainPID");
         if !main.is_empty() && main != "0" {
             let comm = std::fs::read_to_string(format!("/proc/{main}/comm")).unwrap_or_default();
@@ -296,28 +346,85 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
     Ok(code)
 }
 
-fn list_units(c: &mut Client, all: bool, states: &[String], legend: bool) -> Result<u8> {
-    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: states.to_vec(), all })?;
+fn list_units(c: &mut Client, l: &ListUnits) -> Result<u8> {
+    use super::table::{Cell, Table};
+    use super::term::{ansi, Glyphs};
+    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: l.states.clone(), all: l.all })?;
     let Response::Units { units } = first else { anyhow::bail!("unexpected reply from the manager: {first:?}") };
+    let flags = unit::condition::compare::MatchFlags::default();
     let rows: Vec<_> = units
         .into_iter()
-        .filter(|u| all || !states.is_empty() || u.active != "inactive")
-        .filter(|u| states.is_empty() || states.iter().any(|s| *s == u.active || *s == u.sub || *s == u.load))
+        .filter(|u| l.all || !l.states.is_empty() || u.active != "inactive" || u.job.is_some())
+        .filter(|u| l.states.is_empty() || l.states.iter().any(|s| *s == u.active || *s == u.sub || *s == u.load))
+        .filter(|u| l.types.is_empty() || l.types.iter().any(|t| u.name.rsplit('.').next() == Some(t.as_str())))
+        .filter(|u| l.patterns.is_empty() || l.patterns.iter().any(|p| unit::condition::compare::fnmatch(p, &u.name, flags)))
         .collect();
-    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    if legend {
-        println!("  {:<w$} {:<9} {:<8} {:<8} DESCRIPTION", "UNIT", "LOAD", "ACTIVE", "SUB");
+    let with_jobs = rows.iter().any(|r| r.job.is_some());
+    let mut cols = vec!["", "unit", "load", "active", "sub"];
+    if with_jobs {
+        cols.push("job");
     }
+    cols.push("description");
+    let mut t = Table::new(&cols);
+    let g = Glyphs::detect();
     for r in &rows {
-        let dot = if r.active == "failed" { "●" } else { " " };
-        println!("{dot} {:<w$} {:<9} {:<8} {:<8} {}", r.name, r.load, r.active, r.sub, r.description);
+        let bad_load = r.load != "loaded";
+        let failed = r.active == "failed";
+        let red = |b: bool| if b { ansi::RED } else { "" };
+        let dot = if bad_load || failed { g.black_circle() } else { " " };
+        let mut row = vec![
+            Cell::colored(dot, red(bad_load || failed)),
+            Cell::colored(r.name.clone(), red(bad_load || failed)),
+            Cell::colored(r.load.clone(), red(bad_load)),
+            Cell::colored(r.active.clone(), red(failed)),
+            Cell::colored(r.sub.clone(), red(failed)),
+        ];
+        if with_jobs {
+            row.push(Cell::new(r.job.clone().unwrap_or_default()));
+        }
+        row.push(Cell::new(r.description.clone()));
+        t.push(row);
     }
-    if legend {
+    if let Some(pretty) = l.json {
+        // The status dot is no column of the JSON rows.
+        t.columns.remove(0);
+        for row in &mut t.rows {
+            row.remove(0);
+        }
+        print!("{}", t.json(pretty));
+        return Ok(0);
+    }
+    if l.plain {
+        t.columns.remove(0);
+        for row in &mut t.rows {
+            row.remove(0);
+        }
+    }
+    if rows.is_empty() {
+        // systemd prints no table at all, only the count.
+        if l.legend {
+            println!("{}", super::term::paint(ansi::RED, "0 loaded units listed."));
+        }
+        return Ok(0);
+    }
+    print!("{}", t.render(l.legend));
+    if l.legend {
         println!();
         println!("LOAD   = Reflects whether the unit definition was properly loaded.");
         println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
         println!("SUB    = The low-level unit activation state, values depend on unit type.");
-        println!("{} loaded units listed.", rows.len());
+        if with_jobs {
+            println!("JOB    = Pending job for the unit.");
+        }
+        println!();
+        let n = super::term::paint(ansi::HIGHLIGHT, &format!("{} loaded units listed.", rows.len()));
+        if l.all || l.states.iter().any(|s| s == "inactive") {
+            println!("{n}\nTo show all installed unit files use 'systemctl list-unit-files'.");
+        } else if l.states.is_empty() {
+            println!("{n} Pass --all to see loaded but inactive units, too.\nTo show all installed unit files use 'systemctl list-unit-files'.");
+        } else {
+            println!("{} loaded units listed.", rows.len());
+        }
     }
     Ok(0)
 }

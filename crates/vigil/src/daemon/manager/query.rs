@@ -272,6 +272,11 @@ impl Manager {
         by.sort();
         by.dedup();
         p.push(("TriggeredBy".into(), by.join(" ")));
+        // An Accept=yes socket triggers its live instances.
+        if u.sock.as_ref().is_some_and(|s| s.settings.accept) {
+            p.retain(|(k, _)| k != "Triggers");
+            p.push(("Triggers".into(), self.sockets.instances_of(id).join(" ")));
+        }
         p
     }
 }

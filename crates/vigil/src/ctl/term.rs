@@ -1,0 +1,215 @@
+//! The terminal side of systemctl's output: colors, glyphs and the pager.
+//!
+//! - **Colors** (`colors_enabled()` of systemd 252): `SYSTEMD_COLORS`
+//!   decides when it is a boolean (or `16`/`256`/`24bit`, meaning on);
+//!   otherwise never as PID 1, never with `NO_COLOR` set, never when
+//!   `TERM` is unset or `dumb`, and only when stdout and stderr are
+//!   terminals. Decided once, before a pager takes stdout over.
+//! - **Glyphs**: `●`, `○`, `×`, `↻` and the tree drawing `├─ └─ │` on a
+//!   UTF-8 locale, systemd's ASCII stand-ins otherwise.
+//! - **Pager** (`pager_open()`): never with `--no-pager` or when stdout is
+//!   not a terminal; the command is `SYSTEMD_PAGER`, else `PAGER` (split
+//!   into words; empty or `cat` means no pager), else `pager`, `less`,
+//!   `more`, the first that starts. `less` gets `LESS=FRSXMK` unless the
+//!   user set `SYSTEMD_LESS`/`LESS`. Our stdout becomes the pager's input
+//!   until [`Pager::close`], which waits for the pager to end.
+
+use std::io::Write;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+
+use super::context::{env_bool, locale_is_utf8};
+
+fn isatty(fd: i32) -> bool {
+    // SAFETY: isatty(3) on a plain descriptor number.
+    unsafe { libc::isatty(fd) == 1 }
+}
+
+fn on_tty() -> bool {
+    static T: OnceLock<bool> = OnceLock::new();
+    *T.get_or_init(|| isatty(1) && isatty(2))
+}
+
+/// `columns()`: `COLUMNS` when set, else the terminal's width, else 80.
+/// Decided once, before a pager takes stdout over.
+pub fn columns() -> usize {
+    static W: OnceLock<usize> = OnceLock::new();
+    *W.get_or_init(|| {
+        if let Some(n) = std::env::var("COLUMNS").ok().and_then(|c| c.parse::<usize>().ok()).filter(|n| *n > 0) {
+            return n;
+        }
+        // SAFETY: TIOCGWINSZ fills a winsize struct we own.
+        let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+        if unsafe { libc::ioctl(1, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0 {
+            return ws.ws_col as usize;
+        }
+        80
+    })
+}
+
+/// Whether output is colored (see the module essay).
+pub fn colors_enabled() -> bool {
+    static C: OnceLock<bool> = OnceLock::new();
+    *C.get_or_init(|| {
+        if let Ok(v) = std::env::var("SYSTEMD_COLORS") {
+            if let Some(b) = env_bool("SYSTEMD_COLORS") {
+                return b;
+            }
+            if matches!(v.as_str(), "16" | "256" | "24bit") {
+                return true;
+            }
+        }
+        if std::process::id() == 1 || std::env::var_os("NO_COLOR").is_some() {
+            return false;
+        }
+        let dumb = std::env::var("TERM").map_or(true, |t| t == "dumb");
+        on_tty() && !dumb
+    })
+}
+
+/// ANSI sequences systemd uses (`ansi_highlight_*()`), empty when colors
+/// are off.
+pub mod ansi {
+    pub const GREEN: &str = "\x1b[0;1;32m";
+    pub const RED: &str = "\x1b[0;1;31m";
+    pub const HIGHLIGHT: &str = "\x1b[0;1;39m";
+    pub const NORMAL: &str = "\x1b[0m";
+}
+
+/// `text` wrapped in `color` when colors are on.
+pub fn paint(color: &str, text: &str) -> String {
+    if colors_enabled() && !color.is_empty() {
+        format!("{color}{text}{}", ansi::NORMAL)
+    } else {
+        text.to_string()
+    }
+}
+
+/// The glyphs systemd draws, UTF-8 or ASCII.
+#[derive(Clone, Copy, Debug)]
+pub struct Glyphs {
+    utf8: bool,
+}
+
+impl Glyphs {
+    pub fn detect() -> Glyphs {
+        Glyphs { utf8: locale_is_utf8() }
+    }
+
+    fn pick(self, u: &'static str, a: &'static str) -> &'static str {
+        if self.utf8 {
+            u
+        } else {
+            a
+        }
+    }
+
+    /// `unit_active_state_to_glyph()`.
+    pub fn state(self, active: &str) -> &'static str {
+        match active {
+            "active" | "activating" | "deactivating" => self.pick("●", "*"),
+            "reloading" => self.pick("↻", "<>"),
+            "failed" => self.pick("×", "x"),
+            _ => self.pick("○", "*"),
+        }
+    }
+
+    pub fn black_circle(self) -> &'static str {
+        self.pick("●", "*")
+    }
+
+    pub fn tree_vertical(self) -> &'static str {
+        self.pick("│ ", "| ")
+    }
+
+    pub fn tree_branch(self) -> &'static str {
+        self.pick("├─", "|-")
+    }
+
+    pub fn tree_right(self) -> &'static str {
+        self.pick("└─", "`-")
+    }
+
+    pub fn tree_space(self) -> &'static str {
+        "  "
+    }
+}
+
+/// The color of an active state (`format_active_state()`).
+pub fn state_color(active: &str) -> &'static str {
+    match active {
+        "active" | "reloading" => ansi::GREEN,
+        "failed" => ansi::RED,
+        _ => "",
+    }
+}
+
+/// A running pager; [`Pager::close`] ends it.
+pub struct Pager {
+    child: Option<Child>,
+    saved: Option<OwnedFd>,
+}
+
+impl Pager {
+    /// No pager (for verbs that do not page).
+    pub fn none() -> Pager {
+        Pager { child: None, saved: None }
+    }
+
+    /// Start the pager if systemctl would (see the module essay).
+    pub fn open(no_pager: bool) -> Pager {
+        // Decide colors and width while stdout is still the terminal.
+        let _ = colors_enabled();
+        let _ = columns();
+        if no_pager || !on_tty() {
+            return Pager::none();
+        }
+        let configured = ["SYSTEMD_PAGER", "PAGER"].iter().find_map(|v| std::env::var(v).ok());
+        let candidates: Vec<Vec<String>> = match configured {
+            Some(p) => {
+                let words: Vec<String> = p.split_whitespace().map(str::to_string).collect();
+                if words.is_empty() || words == ["cat"] {
+                    return Pager::none();
+                }
+                vec![words]
+            }
+            None => ["pager", "less", "more"].iter().map(|p| vec![p.to_string()]).collect(),
+        };
+        for words in candidates {
+            let mut cmd = Command::new(&words[0]);
+            cmd.args(&words[1..]).stdin(Stdio::piped());
+            let less = std::env::var("SYSTEMD_LESS").unwrap_or_else(|_| "FRSXMK".into());
+            if std::env::var_os("LESS").is_none() {
+                cmd.env("LESS", less);
+            }
+            if locale_is_utf8() && std::env::var_os("LESSCHARSET").is_none() {
+                cmd.env("LESSCHARSET", "utf-8");
+            }
+            let Ok(mut child) = cmd.spawn() else { continue };
+            let Some(stdin) = child.stdin.take() else { continue };
+            let _ = std::io::stdout().flush();
+            let saved = nix::unistd::dup(1).ok().map(|fd| {
+                // SAFETY: dup() just returned this descriptor; we own it.
+                unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
+            });
+            // SAFETY: dup2 of a live pipe descriptor over stdout.
+            unsafe { libc::dup2(stdin.as_raw_fd(), 1) };
+            drop(stdin);
+            return Pager { child: Some(child), saved };
+        }
+        Pager::none()
+    }
+
+    /// Give stdout back, let the pager see the end of its input and wait
+    /// until the user quits it.
+    pub fn close(mut self) {
+        let Some(mut child) = self.child.take() else { return };
+        let _ = std::io::stdout().flush();
+        if let Some(saved) = self.saved.take() {
+            // SAFETY: restores our original stdout over the pipe's end.
+            unsafe { libc::dup2(saved.as_raw_fd(), 1) };
+        }
+        let _ = child.wait();
+    }
+}

@@ -204,15 +204,12 @@ pub fn show_environment(t: &Target<'_>, json: Option<bool>) -> u8 {
         let r = c.call(&Request::ShowEnvironment)?;
         let Response::Environment { assignments } = r else { anyhow::bail!("unexpected reply from the manager: {r:?}") };
         if let Some(pretty) = json {
-            let mut m = serde_json::Map::new();
-            for a in &assignments {
-                if let Some((k, v)) = a.split_once('=') {
-                    m.insert(k.to_string(), serde_json::Value::String(v.to_string()));
-                }
-            }
-            let v = serde_json::Value::Object(m);
-            let s = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
-            println!("{}", s.unwrap_or_default());
+            let fields: Vec<(String, serde_json::Value)> = assignments
+                .iter()
+                .filter_map(|a| a.split_once('='))
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.to_string())))
+                .collect();
+            print!("{}", super::table::json_object(&fields, pretty));
             return Ok(0);
         }
         for a in &assignments {

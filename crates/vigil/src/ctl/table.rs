@@ -5,7 +5,7 @@
 //! same rows as an array of objects keyed by the lower-case column names
 //! (`json`: one line, `json-pretty`: indented).
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::term::paint;
 
@@ -88,30 +88,81 @@ impl Table {
         out
     }
 
-    /// `-o json` / `-o json-pretty`.
+    /// `-o json` / `-o json-pretty`: the keys in column order.
     pub fn json(&self, pretty: bool) -> String {
-        let rows: Vec<Value> = self
+        let rows: Vec<Vec<(String, Value)>> = self
             .rows
             .iter()
             .map(|row| {
-                let mut m = Map::new();
-                for (name, c) in self.columns.iter().zip(row) {
-                    let v = match c.lines.len() {
-                        0 => Value::Null,
-                        1 if c.lines[0].is_empty() => Value::Null,
-                        // Numeric columns (the job id) are numbers.
-                        1 if *name == "job" => c.lines[0].parse::<u64>().map(Value::from).unwrap_or_else(|_| Value::String(c.lines[0].clone())),
-                        1 => Value::String(c.lines[0].clone()),
-                        _ => Value::Array(c.lines.iter().cloned().map(Value::String).collect()),
-                    };
-                    m.insert(name.to_lowercase(), v);
-                }
-                Value::Object(m)
+                self.columns
+                    .iter()
+                    .zip(row)
+                    .map(|(name, c)| {
+                        let v = match c.lines.len() {
+                            0 => Value::Null,
+                            1 if c.lines[0].is_empty() => Value::Null,
+                            // Numeric columns (the job id) are numbers.
+                            1 if *name == "job" => c.lines[0]
+                                .parse::<u64>()
+                                .map(Value::from)
+                                .unwrap_or_else(|_| Value::String(c.lines[0].clone())),
+                            1 => Value::String(c.lines[0].clone()),
+                            _ => Value::Array(c.lines.iter().cloned().map(Value::String).collect()),
+                        };
+                        (name.to_lowercase(), v)
+                    })
+                    .collect()
             })
             .collect();
-        let v = Value::Array(rows);
-        let s = if pretty { serde_json::to_string_pretty(&v) } else { serde_json::to_string(&v) };
-        format!("{}\n", s.unwrap_or_default())
+        json_array(&rows, pretty)
+    }
+}
+
+/// An array of objects whose keys keep their order (serde_json's map
+/// sorts them; systemd prints them in column order).
+pub fn json_array(rows: &[Vec<(String, Value)>], pretty: bool) -> String {
+    let obj = |r: &Vec<(String, Value)>, indent: &str| -> String {
+        let fields: Vec<String> = r
+            .iter()
+            .map(|(k, v)| {
+                let k = Value::String(k.clone()).to_string();
+                if pretty {
+                    format!("{indent}\t{k}: {v}")
+                } else {
+                    format!("{k}:{v}")
+                }
+            })
+            .collect();
+        if fields.is_empty() {
+            format!("{indent}{{}}")
+        } else if pretty {
+            format!("{indent}{{\n{}\n{indent}}}", fields.join(",\n"))
+        } else {
+            format!("{{{}}}", fields.join(","))
+        }
+    };
+    if pretty {
+        let items: Vec<String> = rows.iter().map(|r| obj(r, "\t")).collect();
+        if items.is_empty() {
+            return "[]\n".into();
+        }
+        format!("[\n{}\n]\n", items.join(",\n"))
+    } else {
+        let items: Vec<String> = rows.iter().map(|r| obj(r, "")).collect();
+        format!("[{}]\n", items.join(","))
+    }
+}
+
+/// One object with keys in order (`show-environment -o json`).
+pub fn json_object(fields: &[(String, Value)], pretty: bool) -> String {
+    let s = json_array(&[fields.to_vec()], pretty);
+    if pretty {
+        // Drop the array around the single object, and its indentation.
+        let inner = s.trim_end().trim_start_matches("[\n").trim_end_matches("\n]");
+        let lines: Vec<&str> = inner.lines().map(|l| l.strip_prefix('\t').unwrap_or(l)).collect();
+        format!("{}\n", lines.join("\n"))
+    } else {
+        format!("{}\n", s.trim_end().trim_start_matches('[').trim_end_matches(']'))
     }
 }
 
@@ -133,6 +184,15 @@ mod tests {
             t.json(false),
             "[{\"job\":12,\"unit\":\"a.service\",\"type\":\"start\",\"state\":\"waiting\"},{\"job\":7,\"unit\":\"longer.service\",\"type\":null,\"state\":\"running\"}]\n"
         );
+    }
+
+    #[test]
+    fn json_keeps_column_order() {
+        let row = vec![("b".to_string(), Value::from("x")), ("a".to_string(), Value::Null)];
+        assert_eq!(json_array(&[row.clone()], false), "[{\"b\":\"x\",\"a\":null}]\n");
+        assert_eq!(json_array(&[row.clone()], true), "[\n\t{\n\t\t\"b\": \"x\",\n\t\t\"a\": null\n\t}\n]\n");
+        assert_eq!(json_object(&row, false), "{\"b\":\"x\",\"a\":null}\n");
+        assert_eq!(json_object(&row, true), "{\n\t\"b\": \"x\",\n\t\"a\": null\n}\n");
     }
 
     #[test]

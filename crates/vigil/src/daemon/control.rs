@@ -279,9 +279,12 @@ impl Conn {
                         active: u.active_state().into(),
                         sub: u.sub_state().into(),
                         description: super::manager::describe(&u.cfg),
-                        job: u.job.map(|(_, v)| format!("{v:?}").to_lowercase()),
+                        job: None,
                     })
                     .collect();
+                for r in &mut rows {
+                    r.job = el.manager.unit_job(&r.name);
+                }
                 rows.sort_by(|a, b| a.name.cmp(&b.name));
                 self.queue(&Response::Units { units: rows });
             }

@@ -168,6 +168,13 @@ impl Manager {
         rows
     }
 
+    /// The job pending or running on a unit, by systemd's job type name
+    /// (the JOB column of `list-units`).
+    pub fn unit_job(&self, id: &str) -> Option<String> {
+        let verb = self.jobs.get(id).map(|j| j.verb).or_else(|| self.units.get(id).and_then(|u| u.job.map(|(_, v)| v)))?;
+        Some(job_type(verb).to_string())
+    }
+
     /// The environment block, `NAME=VALUE` sorted (`show-environment`).
     pub fn environment_block(&self) -> Vec<String> {
         let mut v: Vec<String> = self.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();

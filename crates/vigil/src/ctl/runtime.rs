@@ -207,7 +207,12 @@ fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: 
                 Response::Error { kind, message } => {
                     // The unit the manager refused is named in its message.
                     let mangled: Vec<String> = units.iter().map(|u| unit::name::mangle(u).unwrap_or_else(|| u.clone())).collect();
-                    let shown = mangled.iter().find(|m| message.contains(m.as_str())).cloned().unwrap_or_else(|| unit.clone());
+                    let shown = mangled
+                        .iter()
+                        .find(|m| message.contains(m.as_str()))
+                        .or(mangled.first())
+                        .cloned()
+                        .unwrap_or_else(|| unit.clone());
                     eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
                     code = job_error_code(kind, &message);
                 }

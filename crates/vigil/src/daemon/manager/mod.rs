@@ -853,6 +853,15 @@ impl Manager {
             .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
             .map(|(id, _)| id.clone())
             .collect();
+        // Jobs of units that are down (a start waiting for the units it is
+        // ordered after) are canceled: nothing starts while going down,
+        // and a job left waiting would keep the manager from ending.
+        let waiting: Vec<String> = self.jobs.keys().filter(|id| !up.contains(id)).cloned().collect();
+        for id in waiting {
+            if let Some(old) = self.jobs.remove(&id) {
+                self.finished.push(FinishedJob { id: old.id, unit: id, verb: old.verb, result: "canceled" });
+            }
+        }
         let mut new = Vec::new();
         for id in up {
             let job_id = self.next_job;

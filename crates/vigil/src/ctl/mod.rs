@@ -11,12 +11,20 @@
 //!   `list-unit-files` ([`install`], [`query`], on `unit::install`), and
 //!   `cat` ([`cat`], on `unit::load`, which also works under a root).
 //! - **Runtime verbs**, which ask the manager of the root over its control
-//!   socket ([`runtime`], [`connect`]): `exit`, `is-system-running`.
+//!   socket ([`runtime`], [`manage`], [`deps`], [`connect`]): jobs
+//!   (`start` … `isolate`, `default`, with `--job-mode=`), `kill`,
+//!   `reset-failed`, `is-active`, `is-failed`, `show`, `status`,
+//!   `list-units`, `list-jobs`, `list-sockets`, `list-dependencies`, the
+//!   environment verbs, `daemon-reload`, `is-system-running`, `halt`,
+//!   `poweroff`, `reboot`, `exit`, and `enable --now`/`disable --now`.
 //!
 //! Options may stand before or after the verb ([`cli`]). Exit codes follow
 //! `systemctl(1)`, "Exit status": 0 success, 1 failure (and "not
-//! enabled" for `is-enabled`, "not running" for `is-system-running`).
-//! `--now` is not offered yet: it needs the runtime verbs `start`/`stop`.
+//! enabled" for `is-enabled`, "not running" for `is-system-running`); job
+//! errors use the LSB codes systemctl maps bus errors to (4 access denied,
+//! 5 no such unit, 3 not applicable). Tables, JSON, colors and the pager:
+//! [`table`], [`term`]; the pager runs for the verbs systemctl pages, only
+//! on a terminal.
 //!
 //! Start-up cost matters (`systemctl is-enabled` runs in loops): each verb
 //! does only its own work — `is-enabled` looks up its names along the

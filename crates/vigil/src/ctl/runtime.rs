@@ -1,18 +1,25 @@
 //! The verbs that talk to a running manager over its control socket
 //! (starting one for the root unless `--no-autostart`): jobs (`start`,
 //! `stop`, `restart`, `try-restart`, `reload`, `reload-or-restart`,
-//! `try-reload-or-restart`), queries (`is-active`, `is-failed`, `show`,
-//! `status`, `list-units`), `is-system-running` and `exit`.
+//! `try-reload-or-restart`, `isolate`), queries (`is-active`,
+//! `is-failed`, `show`, `status`, `list-units`), `daemon-reload`,
+//! `is-system-running` and `exit`. The other runtime verbs live in
+//! [`super::manage`] and [`super::deps`].
 //!
 //! Output and exit codes follow `systemctl(1)`:
 //!
 //! - a job that fails prints "Job for X failed because …" and exits 1; a
-//!   unit that cannot be found: "Failed to start X: Unit X not found.",
-//!   exit 5 (systemctl's EXIT_NOTINSTALLED for missing units);
+//!   refused job prints "Failed to start X: …" and exits with the LSB code
+//!   systemctl maps the error to ([`job_error_code`]): 5 for a unit that
+//!   cannot be found, 4 for "Access denied", 3 for a job type that does
+//!   not apply;
 //! - `is-active` prints one state per unit and exits 0 if any is active,
 //!   else 3; `is-failed` exits 0 if any is failed, else 1;
 //! - `status` exits 0 for an active unit, 3 when inactive or failed, 4 when
-//!   there is no such unit.
+//!   there is no such unit; its dot and state are colored as systemctl
+//!   colors them, and socket units get `Listen:`, `Accepted:` and
+//!   `Triggers:` lines, services `TriggeredBy:`;
+//! - `list-units` prints systemctl's table and legend, or `-o json`.
 
 use anyhow::Result;
 use proto::client::Client;

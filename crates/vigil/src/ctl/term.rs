@@ -196,6 +196,11 @@ impl Pager {
             // SAFETY: dup2 of a live pipe descriptor over stdout.
             unsafe { libc::dup2(stdin.as_raw_fd(), 1) };
             drop(stdin);
+            // A pager the user quits early closes the pipe: end quietly
+            // on the next write, as a classic filter does, instead of
+            // reporting the broken pipe.
+            // SAFETY: restoring the default disposition of one signal.
+            unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
             return Pager { child: Some(child), saved };
         }
         Pager::none()

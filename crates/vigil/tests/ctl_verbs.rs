@@ -449,13 +449,7 @@ fn unprivileged_users_get_access_denied_with_systemctls_codes() {
     let r = root_with("deny", &[("web.service", "[Service]\nExecStart=/bin/sleep 300\n")]);
     assert_eq!(r.vigil(&["start", "web"]).status.code(), Some(0));
     Command::new("chmod").args(["-R", "a+rX", r.path.to_str().unwrap()]).status().unwrap();
-    let as_nobody = |args: &[&str]| {
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", vigil(), &r.root_arg(), "--no-autostart"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let as_nobody = |args: &[&str]| vigil_as_nobody(&r, args);
     let o = as_nobody(&["stop", "web"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(4), "Failed to stop web.service: Access denied\n"));
     let o = as_nobody(&["start", "web"]);

@@ -72,8 +72,8 @@ pub fn main(args: Vec<String>) -> u8 {
         println!("vigil {}", env!("CARGO_PKG_VERSION"));
         return 0;
     }
-    let resolved = match cli.opts.resolve() {
-        Ok(r) => r,
+    let (resolved, extra) = match cli.opts.resolve().and_then(|r| Ok((r, Extra::parse(&cli.opts)?))) {
+        Ok(x) => x,
         Err(Stop::Help(text)) => {
             context::out(&text);
             return 0;
@@ -85,17 +85,6 @@ pub fn main(args: Vec<String>) -> u8 {
     };
     // systemctl(1): with no command, list-units.
     let verb = cli.verb.unwrap_or(Verb::ListUnits { patterns: Vec::new() });
-    let extra = match Extra::parse(&cli.opts) {
-        Ok(x) => x,
-        Err(Stop::Help(text)) => {
-            context::out(&text);
-            return 0;
-        }
-        Err(Stop::Error(msg)) => {
-            context::err_line(&msg);
-            return 1;
-        }
-    };
     let pager = if pages(&verb) { term::Pager::open(cli.opts.no_pager) } else { term::Pager::none() };
     let code = dispatch(&cli.opts, resolved, extra, verb);
     pager.close();

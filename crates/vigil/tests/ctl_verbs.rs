@@ -335,9 +335,14 @@ fn list_units_json_plain_legend_and_colors() {
         "  UNIT        LOAD   ACTIVE SUB     DESCRIPTION\n  web.service loaded active running Web\n\n\
          LOAD   = Reflects whether the unit definition was properly loaded.\n\
          ACTIVE = The high-level unit activation state, i.e. generalization of SUB.\n\
-         SUB    = The low-level unit activation state, values depend on unit type.\n\n\
+         SUB    = The low-level unit activation state, values depend on unit type.\n\
          1 loaded units listed. Pass --all to see loaded but inactive units, too.\n\
          To show all installed unit files use 'systemctl list-unit-files'.\n"
+    );
+    let o = r.vigil(&["list-units", "--state=inactive", "nomatch*"]);
+    assert_eq!(
+        stdout(&o),
+        " UNIT LOAD ACTIVE SUB DESCRIPTION\n0 loaded units listed.\nTo show all installed unit files use 'systemctl list-unit-files'.\n"
     );
     let o = r.vigil(&["list-units", "-o", "json", "web.service"]);
     assert_eq!(

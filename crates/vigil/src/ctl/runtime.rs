@@ -397,39 +397,29 @@ fn list_units(c: &mut Client, l: &ListUnits) -> Result<u8> {
         row.push(Cell::new(r.description.clone()));
         t.push(row);
     }
+    // The status dot is no column of the JSON rows, nor with --plain.
+    if l.json.is_some() || l.plain {
+        t.remove_column(0);
+    }
     if let Some(pretty) = l.json {
-        // The status dot is no column of the JSON rows.
-        t.columns.remove(0);
-        for row in &mut t.rows {
-            row.remove(0);
-        }
         print!("{}", t.json(pretty));
-        return Ok(0);
-    }
-    if l.plain {
-        t.columns.remove(0);
-        for row in &mut t.rows {
-            row.remove(0);
-        }
-    }
-    if rows.is_empty() {
-        // systemd prints no table at all, only the count.
-        if l.legend {
-            println!("{}", super::term::paint(ansi::RED, "0 loaded units listed."));
-        }
         return Ok(0);
     }
     print!("{}", t.render(l.legend));
     if l.legend {
-        println!();
-        println!("LOAD   = Reflects whether the unit definition was properly loaded.");
-        println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
-        println!("SUB    = The low-level unit activation state, values depend on unit type.");
-        if with_jobs {
-            println!("JOB    = Pending job for the unit.");
+        // systemd 252's legend: no blank line between it and the count
+        // unless a JOB line was printed.
+        if !rows.is_empty() {
+            println!();
+            println!("LOAD   = Reflects whether the unit definition was properly loaded.");
+            println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
+            println!("SUB    = The low-level unit activation state, values depend on unit type.");
+            if with_jobs {
+                println!("JOB    = Pending job for the unit.\n");
+            }
         }
-        println!();
-        let n = super::term::paint(ansi::HIGHLIGHT, &format!("{} loaded units listed.", rows.len()));
+        let color = if rows.is_empty() { ansi::RED } else { ansi::HIGHLIGHT };
+        let n = super::term::paint(color, &format!("{} loaded units listed.", rows.len()));
         if l.all || l.states.iter().any(|s| s == "inactive") {
             println!("{n}\nTo show all installed unit files use 'systemctl list-unit-files'.");
         } else if l.states.is_empty() {

@@ -48,6 +48,16 @@ impl Table {
         self.rows.push(row);
     }
 
+    /// Hide a column (`table_hide_column_from_display()`).
+    pub fn remove_column(&mut self, i: usize) {
+        self.columns.remove(i);
+        for row in &mut self.rows {
+            if i < row.len() {
+                row.remove(i);
+            }
+        }
+    }
+
     /// The text table; with `header`, the column names first.
     pub fn render(&self, header: bool) -> String {
         let shown = |c: &Cell, i: usize| -> String { c.lines.get(i).cloned().filter(|s| !s.is_empty()).unwrap_or_else(|| if i == 0 { "-".into() } else { String::new() }) };

@@ -27,6 +27,7 @@ mod params;
 pub mod props;
 mod query;
 mod socket_units;
+mod spawn;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -119,6 +120,11 @@ pub struct Manager {
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
+    /// Children forked whose exec report is not read yet (`spawn.rs`).
+    execs: spawn::Execs,
+    /// What a manager started after a crash of this one must clean up
+    /// (`leftovers.rs`); removed at a clean exit.
+    pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -155,6 +161,8 @@ impl Manager {
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
+            execs: spawn::Execs::new(),
+            recorder: None,
         }
     }
 
@@ -442,7 +450,7 @@ impl Manager {
         }
     }
 
-    fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, _auto_restart: bool) {
+    fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
         self.socket_service_changed(id, Some(to));
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
@@ -464,24 +472,29 @@ impl Manager {
             }
             ServiceState::Dead if !starting => {
                 self.say(id, &format!("Stopped {desc}."));
-                self.release(id);
+                self.release(id, auto_restart);
             }
+            // Stopped while waiting to restart: the group kept for the
+            // restart goes now.
+            ServiceState::Dead if from == ServiceState::AutoRestart => self.release(id, false),
             ServiceState::Failed => {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.
                 if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
                     self.say(id, &format!("Failed to start {desc}."));
                 }
-                self.release(id);
+                self.release(id, auto_restart);
             }
             _ => {}
         }
     }
 
-    /// The unit is down: forget its pids and remove its empty cgroup.
-    fn release(&mut self, id: &str) {
+    /// The unit is down: forget its pids and remove its empty cgroup —
+    /// unless it restarts on its own, which reuses the group (no rmdir,
+    /// mkdir and inotify watch per restart).
+    fn release(&mut self, id: &str, restarting: bool) {
         self.pids.retain(|_, u| u != id);
-        if self.cgroups.populated(id) == Some(false) {
+        if !restarting && self.cgroups.populated(id) == Some(false) {
             self.cgroups.remove(id);
             if let Some(u) = self.units.get_mut(id) {
                 u.cgroup = None;
@@ -564,22 +577,11 @@ impl Manager {
                 return Event::SpawnFailed { role, error: msg };
             }
         };
-        match exec::spawn(&prepared) {
-            Ok(child) => {
-                let pid = child.pid as u32;
-                self.pids.insert(pid, id.to_string());
-                Event::Spawned { role, pid }
-            }
-            Err(e) => match e.pid() {
-                // The child exists and will exit with the step's code; its
-                // reaping reports the failure (203/EXEC…), as in systemd.
-                Some(pid) => {
-                    self.log(id, LogLevel::Error, &e.to_string());
-                    self.pids.insert(pid as u32, id.to_string());
-                    Event::Spawned { role, pid: pid as u32 }
-                }
-                None => Event::SpawnFailed { role, error: e.to_string() },
-            },
+        // Not waiting for exec: a failing step is reported later and the
+        // child's exit status (203/EXEC…) fails the unit (spawn.rs).
+        match exec::spawn_nowait(&prepared) {
+            Ok(spawning) => self.spawn_started(id, role, spawning),
+            Err(e) => Event::SpawnFailed { role, error: e.to_string() },
         }
     }
 
@@ -692,6 +694,7 @@ impl Manager {
         if self.journal.exited(pid) {
             return;
         }
+        self.spawn_settle(pid);
         let now = self.now();
         // An orphan adopted through the subreaper is nobody we track: if
         // its unit emptied, its cgroup's events say so (cgroup_events);
@@ -915,8 +918,11 @@ impl Manager {
         eprint!("{out}");
     }
 
-    pub fn cleanup(&self) {
+    pub fn cleanup(&mut self) {
         self.cgroups.cleanup();
+        if let Some(r) = self.recorder.take() {
+            r.finish();
+        }
     }
 }
 

@@ -441,6 +441,16 @@ fn job_modes_isolate_and_unknown_units() {
     assert_eq!(r.vigil(&["start", "--job-mode=fail", "web"]).status.code(), Some(0));
     let o = r.vigil(&["isolate", "nosuch.target"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(5), "Failed to isolate nosuch.target: Unit nosuch.target not found.\n"));
+    // Units that do not exist: systemctl's words and exit 5 for every job.
+    let o = r.vigil(&["stop", "nosuch"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(5), "Failed to stop nosuch.service: Unit nosuch.service not loaded.\n"));
+    let o = r.vigil(&["try-restart", "nosuch"]);
+    assert_eq!(
+        (o.status.code(), stderr(&o).as_str()),
+        (Some(5), "Failed to try-restart nosuch.service: Unit nosuch.service not found.\n")
+    );
+    let o = r.vigil(&["restart", "nosuch.service"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(5), "Failed to restart nosuch.service: Unit nosuch.service not found.\n"));
     let o = r.vigil(&["isolate"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Too few arguments.\n"));
 }

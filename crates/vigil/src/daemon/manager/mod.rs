@@ -295,15 +295,21 @@ impl Manager {
     pub fn job(&mut self, name: &str, verb: JobVerb) -> Result<(u32, String), (proto::ErrorKind, String)> {
         let id = self.unit_id(name).map_err(|e| (proto::ErrorKind::InvalidRequest, e))?;
         let unit = self.units.get(&id).ok_or((proto::ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
+        let inactive = matches!(unit.active_state(), "inactive" | "failed");
         match unit.cfg.load_state {
             LoadState::Loaded => {}
-            LoadState::NotFound if !matches!(verb, JobVerb::Stop | JobVerb::TryRestart | JobVerb::TryReloadOrRestart) => {
+            // systemd's bus_unit_queue_job(): stopping a unit that did not
+            // load and runs nothing is "not loaded" (systemctl exits 5).
+            LoadState::NotFound | LoadState::BadSetting | LoadState::Error if verb == JobVerb::Stop && inactive => {
+                return Err((proto::ErrorKind::NoSuchUnit, format!("Unit {id} not loaded.")))
+            }
+            LoadState::NotFound if verb != JobVerb::Stop => {
                 return Err((proto::ErrorKind::NoSuchUnit, format!("Unit {id} not found.")))
             }
             LoadState::Masked if matches!(verb, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart) => {
                 return Err((proto::ErrorKind::UnitMasked, format!("Unit {id} is masked.")))
             }
-            LoadState::BadSetting | LoadState::Error => {
+            LoadState::BadSetting | LoadState::Error if verb != JobVerb::Stop => {
                 return Err((
                     proto::ErrorKind::InvalidRequest,
                     format!("Unit {id} has a bad unit file setting."),

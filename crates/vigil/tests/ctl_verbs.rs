@@ -364,6 +364,30 @@ fn list_units_json_plain_legend_and_colors() {
     assert!(stdout(&o).contains("Active: \x1b[0;1;32mactive (running)\x1b[0m"), "{:?}", stdout(&o));
 }
 
+#[test]
+fn status_shows_the_journal_after_a_blank_line_only_when_there_is_one() {
+    let r = root_with(
+        "stj",
+        &[
+            ("talk.service", "[Unit]\nDescription=Talk\n[Service]\nExecStart=/bin/sh -c 'echo hello-from-status; exec sleep 300'\n"),
+            ("quiet.socket", "[Socket]\nListenStream=@ROOT@/run/quiet.sock\n"),
+            ("quiet.service", "[Service]\nExecStart=/bin/sleep 300\n"),
+        ],
+    );
+    assert_eq!(r.vigil(&["start", "talk", "quiet.socket"]).status.code(), Some(0));
+    let mut out = String::new();
+    assert!(wait_until(Duration::from_secs(10), || {
+        out = stdout(&r.vigil(&["status", "talk"]));
+        out.contains("hello-from-status")
+    }));
+    let (head, journal) = out.split_once("\n\n").expect("a blank line before the journal");
+    assert!(head.starts_with("● talk.service - Talk\n") && head.contains("Main PID: "), "{out}");
+    assert!(journal.lines().any(|l| l.ends_with(": hello-from-status")), "{out}");
+    // Nothing in the journal for the socket: no trailing blank line.
+    let o = r.vigil(&["status", "quiet.socket"]);
+    assert!(stdout(&o).ends_with("/run/quiet.sock (Stream)\n"), "{:?}", stdout(&o));
+}
+
 /// Run `vigil ARGS` on a pseudo-terminal (util-linux `script`), so stdout
 /// is a tty; returns what the terminal showed.
 fn on_tty(r: &TestRoot, env: &[(&str, &str)], args: &str) -> Option<String> {

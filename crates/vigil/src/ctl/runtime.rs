@@ -340,11 +340,9 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         if !matches!(active, "active" | "reloading") {
             code = code.max(3);
         }
-        // The unit's last journal lines, as systemctl shows them.
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        println!();
-        let _ = std::io::stdout().flush();
+        // The unit's last journal lines, as systemctl shows them: after a
+        // blank line, and no blank line when there are none
+        // (`OUTPUT_BEGIN_NEWLINE`).
         let mut args = vec!["journalctl".to_string()];
         if let Some(r) = t.root {
             args.push(format!("--root={}", r.display()));
@@ -353,9 +351,46 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
             args.push("--user".into());
         }
         args.extend(["-u".into(), id.to_string(), "-n".into(), "10".into(), "--no-pager".into(), "-q".into()]);
-        crate::journalctl::main(args);
+        let journal = captured(|| {
+            crate::journalctl::main(args);
+        });
+        if !journal.is_empty() {
+            println!();
+            print!("{journal}");
+        }
     }
     Ok(code)
+}
+
+/// What `f` writes to stdout, caught in a memory file (no pipe that a
+/// long output could fill while nobody reads it).
+fn captured(f: impl FnOnce()) -> String {
+    use std::io::{Read, Seek, Write};
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let _ = std::io::stdout().flush();
+    // SAFETY: memfd_create with a static name; the descriptor is owned
+    // by the File below.
+    let fd = unsafe { libc::memfd_create(c"status-journal".as_ptr(), libc::MFD_CLOEXEC) };
+    let saved = nix::unistd::dup(1);
+    let (Ok(saved), true) = (saved, fd >= 0) else {
+        // Cannot capture: let it print straight through.
+        f();
+        return String::new();
+    };
+    // SAFETY: both descriptors are ours and open.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    unsafe { libc::dup2(file.as_raw_fd(), 1) };
+    f();
+    let _ = std::io::stdout().flush();
+    // SAFETY: restores the saved stdout, then closes the duplicate.
+    unsafe {
+        libc::dup2(saved, 1);
+        libc::close(saved);
+    }
+    let mut s = String::new();
+    let _ = file.rewind();
+    let _ = file.read_to_string(&mut s);
+    s
 }
 
 fn list_units(c: &mut Client, l: &ListUnits) -> Result<u8> {

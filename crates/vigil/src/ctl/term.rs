@@ -8,11 +8,13 @@
 //! - **Glyphs**: `●`, `○`, `×`, `↻` and the tree drawing `├─ └─ │` on a
 //!   UTF-8 locale, systemd's ASCII stand-ins otherwise.
 //! - **Pager** (`pager_open()`): never with `--no-pager` or when stdout is
-//!   not a terminal; the command is `SYSTEMD_PAGER`, else `PAGER` (split
-//!   into words; empty or `cat` means no pager), else `pager`, `less`,
-//!   `more`, the first that starts. `less` gets `LESS=FRSXMK` unless the
-//!   user set `SYSTEMD_LESS`/`LESS`. Our stdout becomes the pager's input
-//!   until [`Pager::close`], which waits for the pager to end.
+//!   not a terminal (or `TERM` is unset or `dumb`); the command is
+//!   `SYSTEMD_PAGER`, else `PAGER` (split into words; empty or `cat`
+//!   means no pager), then `pager`, `less`, `more`, the first that starts.
+//!   The pager gets `LESS=FRSXMK` (or `SYSTEMD_LESS`) and
+//!   `LESSCHARSET=utf-8` on a UTF-8 locale (or `SYSTEMD_LESSCHARSET`), as
+//!   systemd sets them. Our stdout becomes the pager's input until
+//!   [`Pager::close`], which waits for the pager to end.
 
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -48,6 +50,11 @@ pub fn columns() -> usize {
     })
 }
 
+/// `terminal_is_dumb()`: not on a terminal, or `TERM` unset or `dumb`.
+fn terminal_is_dumb() -> bool {
+    !on_tty() || std::env::var("TERM").map_or(true, |t| t == "dumb")
+}
+
 /// Whether output is colored (see the module essay).
 pub fn colors_enabled() -> bool {
     static C: OnceLock<bool> = OnceLock::new();
@@ -63,8 +70,7 @@ pub fn colors_enabled() -> bool {
         if std::process::id() == 1 || std::env::var_os("NO_COLOR").is_some() {
             return false;
         }
-        let dumb = std::env::var("TERM").map_or(true, |t| t == "dumb");
-        on_tty() && !dumb
+        !terminal_is_dumb()
     })
 }
 
@@ -162,29 +168,33 @@ impl Pager {
         // Decide colors and width while stdout is still the terminal.
         let _ = colors_enabled();
         let _ = columns();
-        if no_pager || !on_tty() {
+        if no_pager || terminal_is_dumb() {
             return Pager::none();
         }
         let configured = ["SYSTEMD_PAGER", "PAGER"].iter().find_map(|v| std::env::var(v).ok());
-        let candidates: Vec<Vec<String>> = match configured {
-            Some(p) => {
-                let words: Vec<String> = p.split_whitespace().map(str::to_string).collect();
-                if words.is_empty() || words == ["cat"] {
-                    return Pager::none();
-                }
-                vec![words]
+        let mut candidates: Vec<Vec<String>> = Vec::new();
+        if let Some(p) = configured {
+            if p.is_empty() || p == "cat" {
+                return Pager::none();
             }
-            None => ["pager", "less", "more"].iter().map(|p| vec![p.to_string()]).collect(),
-        };
+            candidates.push(p.split_whitespace().map(str::to_string).collect());
+        }
+        // Then Debian's alternative, less and more, as systemd tries them.
+        candidates.extend(["pager", "less", "more"].iter().map(|p| vec![p.to_string()]));
         for words in candidates {
-            let mut cmd = Command::new(&words[0]);
+            let Some(prog) = words.first() else { continue };
+            let mut cmd = Command::new(prog);
             cmd.args(&words[1..]).stdin(Stdio::piped());
-            let less = std::env::var("SYSTEMD_LESS").unwrap_or_else(|_| "FRSXMK".into());
-            if std::env::var_os("LESS").is_none() {
-                cmd.env("LESS", less);
-            }
-            if locale_is_utf8() && std::env::var_os("LESSCHARSET").is_none() {
-                cmd.env("LESSCHARSET", "utf-8");
+            // systemd sets these for the pager unconditionally.
+            cmd.env("LESS", std::env::var("SYSTEMD_LESS").unwrap_or_else(|_| "FRSXMK".into()));
+            match std::env::var("SYSTEMD_LESSCHARSET") {
+                Ok(c) => {
+                    cmd.env("LESSCHARSET", c);
+                }
+                Err(_) if locale_is_utf8() => {
+                    cmd.env("LESSCHARSET", "utf-8");
+                }
+                Err(_) => {}
             }
             let Ok(mut child) = cmd.spawn() else { continue };
             let Some(stdin) = child.stdin.take() else { continue };

@@ -128,11 +128,15 @@ pub struct SocketRow {
     pub activates: Vec<String>,
 }
 
-/// A unit with its active state (for the tree's dots).
+/// A unit with its states (for the tree's dots and `--state=`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnitState {
     pub name: String,
     pub active: String,
+    #[serde(default)]
+    pub load: String,
+    #[serde(default)]
+    pub sub: String,
 }
 
 /// Why a request failed. The CLI maps these onto systemctl's exit codes

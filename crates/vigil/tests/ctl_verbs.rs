@@ -232,6 +232,9 @@ fn list_dependencies_draws_systemctls_tree() {
         tree(&["list-dependencies", "--plain", "--all", "a"]),
         "a.service\n  b.service\n  system.slice\n  -.slice\n  d.service\n  c.target\n  e.service\n  f.service\n"
     );
+    // --type= and --state= filter and flatten.
+    assert_eq!(tree(&["list-dependencies", "--all", "--type=service", "a"]), "a.service\n  b.service\n  d.service\n");
+    assert_eq!(tree(&["list-dependencies", "--all", "--state=not-found", "a"]), "a.service\n");
     assert_eq!(tree(&["list-dependencies", "--reverse", "e.service"]), "e.service\n○ └─c.target\n○   └─a.service\n");
     // A cycle is cut with "...".
     assert_eq!(

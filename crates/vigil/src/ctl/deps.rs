@@ -16,7 +16,8 @@
 //! on the current path is shown as `...` and not expanded again (cycles).
 //! `--plain` prints the names indented by two spaces, without dots and
 //! tree, and then every unit is shown once only (systemctl keeps its
-//! visited list then). Lines longer than the terminal (`COLUMNS`, else 80)
+//! visited list then). `--type=` and `--state=` filter what is shown
+//! (and expanded) and imply `--plain`, as the tree cannot be kept. Lines longer than the terminal (`COLUMNS`, else 80)
 //! are shortened with `…`, unless `--full`.
 //!
 //! The edges come from the manager ([`proto::Request::Dependencies`]), one
@@ -37,6 +38,10 @@ pub struct Opts {
     pub all: bool,
     pub plain: bool,
     pub full: bool,
+    /// `--type=`: only units of these types (unit type suffixes).
+    pub types: Vec<String>,
+    /// `--state=`: only units in one of these active, load or sub states.
+    pub states: Vec<String>,
 }
 
 struct Walk<'a> {
@@ -112,6 +117,12 @@ impl Walk<'_> {
                     self.out.push_str("  ");
                     self.line("...", level + 1, below, true);
                 }
+                continue;
+            }
+            if !self.o.types.is_empty() && !self.o.types.iter().any(|t| d.name.rsplit('.').next() == Some(t.as_str())) {
+                continue;
+            }
+            if !self.o.states.is_empty() && !self.o.states.iter().any(|st| *st == d.active || *st == d.load || *st == d.sub) {
                 continue;
             }
             if self.o.plain {

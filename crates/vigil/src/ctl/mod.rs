@@ -243,7 +243,15 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
                     } else {
                         DepDirection::Forward
                     };
-                    let o = deps::Opts { direction, all: opts.all, plain: opts.plain, full: opts.full };
+                    let filtered = !types.is_empty() || !cx.states.is_empty();
+                    let o = deps::Opts {
+                        direction,
+                        all: opts.all,
+                        plain: opts.plain || filtered,
+                        full: opts.full,
+                        types: types.clone(),
+                        states: cx.states.clone(),
+                    };
                     return deps::list_dependencies(&t, &units, &o);
                 }
                 Verb::Exit { code } => runtime::Call::Exit(code),

@@ -252,8 +252,11 @@ impl Manager {
             if n == id || out.iter().any(|s| s.name == n) {
                 continue;
             }
-            let active = self.units.get(&n).map_or("inactive", |u| u.active_state()).to_string();
-            out.push(UnitState { name: n, active });
+            let u = self.units.get(&n);
+            let active = u.map_or("inactive", |u| u.active_state()).to_string();
+            let load = u.map_or("not-found", |u| u.cfg.load_state.as_str()).to_string();
+            let sub = u.map_or("dead", |u| u.sub_state()).to_string();
+            out.push(UnitState { name: n, active, load, sub });
         }
         Ok(out)
     }

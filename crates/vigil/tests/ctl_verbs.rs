@@ -42,10 +42,12 @@ fn kill_sends_signals_to_whom_it_is_told() {
         "kill",
         &[(
             "trap.service",
-            "[Service]\nExecStart=/bin/sh -c 'trap \"echo usr1 >> @ROOT@/got\" USR1; while :; do sleep 0.05; done'\n",
+            "[Service]\nExecStart=/bin/sh -c 'trap \"echo usr1 >> @ROOT@/got\" USR1; touch @ROOT@/ready; while :; do sleep 0.05; done'\n",
         )],
     );
     assert_eq!(r.vigil(&["start", "trap"]).status.code(), Some(0));
+    // The trap must be set before the first signal (or it kills the shell).
+    assert!(wait_until(Duration::from_secs(5), || r.path.join("ready").exists()));
     let got = r.path.join("got");
     let o = r.vigil(&["kill", "--kill-whom=main", "--signal=SIGUSR1", "trap"]);
     assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
@@ -65,6 +67,8 @@ fn kill_sends_signals_to_whom_it_is_told() {
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to kill unit nosuch.service: Unit nosuch.service not loaded.\n"));
     let o = r.vigil(&["kill", "-s", "BOGUS", "trap"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to parse signal string BOGUS.\n"));
+    let o = r.vigil(&["kill", "--kill-whom=bogus", "trap"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to kill unit trap.service: Invalid who argument bogus\n"));
     let o = r.vigil(&["kill", "-s", "help", "trap"]);
     assert!(stdout(&o).starts_with("HUP\nINT\nQUIT\n"), "{}", stdout(&o));
 

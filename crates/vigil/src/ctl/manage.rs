@@ -49,11 +49,19 @@ fn mangled(name: &str) -> String {
 }
 
 /// `systemctl kill UNIT…`.
-pub fn kill(t: &Target<'_>, units: &[String], whom: KillWhom, signal: i32) -> u8 {
+pub fn kill(t: &Target<'_>, units: &[String], whom: Result<KillWhom, String>, signal: i32) -> u8 {
     run(t, |c| {
         let mut code = 0;
         for u in units {
             let name = mangled(u);
+            let whom = match &whom {
+                Ok(w) => *w,
+                Err(m) => {
+                    eprintln!("Failed to kill unit {name}: {m}");
+                    code = 1;
+                    continue;
+                }
+            };
             if let Err(m) = ok_or_message(c, &Request::Kill { units: vec![name.clone()], whom, signal })? {
                 eprintln!("Failed to kill unit {name}: {m}");
                 code = 1;

@@ -110,7 +110,8 @@ fn pages(v: &Verb) -> bool {
 /// The options systemctl checks as it reads them, beyond [`cli::Resolved`].
 struct Extra {
     signal: i32,
-    whom: KillWhom,
+    /// `--kill-whom=`, or the manager's refusal of an unknown word.
+    whom: Result<KillWhom, String>,
     mode: JobMode,
     /// `-o json` → `Some(false)`, `-o json-pretty` → `Some(true)`.
     json: Option<bool>,
@@ -146,11 +147,12 @@ impl Extra {
                 .map_err(|_| Stop::Error(format!("Failed to parse signal string {s}.")))?,
         };
         let whom = match o.kill_whom.as_deref() {
-            None | Some("all") => KillWhom::All,
-            Some("main") => KillWhom::Main,
-            Some("control") => KillWhom::Control,
+            None | Some("all") => Ok(KillWhom::All),
+            Some("main") => Ok(KillWhom::Main),
+            Some("control") => Ok(KillWhom::Control),
             Some("help") => return Err(Stop::Help("main\ncontrol\nall\n".into())),
-            Some(w) => return Err(Stop::Error(format!("Invalid who argument {w}"))),
+            // systemctl passes the word on; the manager refuses it per unit.
+            Some(w) => Err(format!("Invalid who argument {w}")),
         };
         let mode = if let Some(m) = o.job_mode.as_deref() {
             if m == "help" {
@@ -221,7 +223,7 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
             };
             let job = |verb, units| runtime::Call::Job { verb, units, no_block: opts.no_block, mode: extra.mode };
             let call = match other {
-                Verb::Kill { units } => return manage::kill(&t, &units, extra.whom, extra.signal),
+                Verb::Kill { units } => return manage::kill(&t, &units, extra.whom.clone(), extra.signal),
                 Verb::ResetFailed { units } => return manage::reset_failed(&t, &units),
                 Verb::ListJobs { patterns } => return manage::list_jobs(&t, &patterns, &listing),
                 Verb::ListSockets { patterns } => return manage::list_sockets(&t, &patterns, opts.show_types, &listing),

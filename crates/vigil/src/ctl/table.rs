@@ -199,8 +199,8 @@ mod tests {
     #[test]
     fn json_keeps_column_order() {
         let row = vec![("b".to_string(), Value::from("x")), ("a".to_string(), Value::Null)];
-        assert_eq!(json_array(&[row.clone()], false), "[{\"b\":\"x\",\"a\":null}]\n");
-        assert_eq!(json_array(&[row.clone()], true), "[\n\t{\n\t\t\"b\": \"x\",\n\t\t\"a\": null\n\t}\n]\n");
+        assert_eq!(json_array(std::slice::from_ref(&row), false), "[{\"b\":\"x\",\"a\":null}]\n");
+        assert_eq!(json_array(std::slice::from_ref(&row), true), "[\n\t{\n\t\t\"b\": \"x\",\n\t\t\"a\": null\n\t}\n]\n");
         assert_eq!(json_object(&row, false), "{\"b\":\"x\",\"a\":null}\n");
         assert_eq!(json_object(&row, true), "{\n\t\"b\": \"x\",\n\t\"a\": null\n}\n");
     }

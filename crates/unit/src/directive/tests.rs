@@ -429,7 +429,7 @@ fn implemented_set_is_the_agreed_one() {
     .collect();
     expected.extend(in_section(SectionKind::Install).map(|d| format!("Install.{}", d.name)));
     // What the manager acts on for services (see crates/vigil/src/daemon).
-    for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction"] {
+    for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction", "CollectMode"] {
         expected.insert(format!("Unit.{n}"));
     }
     for n in [
@@ -445,10 +445,28 @@ fn implemented_set_is_the_agreed_one() {
     ] {
         expected.insert(format!("Service.{n}"));
     }
+    // The rest of the execution context the manager applies
+    // (crates/vigil/src/daemon/manager/exec_plan.rs, exec_dirs.rs).
+    for n in [
+        "PassEnvironment", "UnsetEnvironment", "StandardInput", "TTYPath", "SecureBits",
+        "CapabilityBoundingSet", "AmbientCapabilities", "RuntimeDirectoryPreserve",
+    ] {
+        expected.insert(format!("Service.{n}"));
+    }
+    for kind in ["Runtime", "State", "Cache", "Logs", "Configuration"] {
+        expected.insert(format!("Service.{kind}Directory"));
+        expected.insert(format!("Service.{kind}DirectoryMode"));
+    }
+    for r in [
+        "CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NOFILE", "AS", "NPROC", "MEMLOCK", "LOCKS", "SIGPENDING",
+        "MSGQUEUE", "NICE", "RTPRIO", "RTTIME",
+    ] {
+        expected.insert(format!("Service.Limit{r}"));
+    }
     // The socket runtime (crates/vigil/src/daemon/sockets) acts on every
     // [Socket] setting but these.
     let socket_planned = [
-        "ListenUSBFunction", "ExecStartPre", "ExecStartPost", "ExecStopPre", "ExecStopPost", "TimeoutSec",
+        "ListenUSBFunction", "TimeoutSec",
         "SmackLabel", "SmackLabelIPIn", "SmackLabelIPOut", "SELinuxContextFromNet",
     ];
     for d in in_section(SectionKind::Socket) {

@@ -17,12 +17,15 @@
 //! (`leftovers.rs`).
 //!
 //! With it: the unit's processes are `cgroup.procs`, `KillMode=control-group`
-//! signals each of them (SIGKILL through `cgroup.kill` in one write),
-//! and "the unit is empty" is `populated 0` in `cgroup.events`. Without a
+//! signals each of them, and "the unit is empty" is `populated 0` in `cgroup.events`. Without a
 //! writable hierarchy, [`Cgroups::base`] is `None` and the manager falls
 //! back to the process tree under its subreaper.
 
 use std::path::{Path, PathBuf};
+
+/// Rounds of re-reading `cgroup.procs` while SIGKILLing a group whose
+/// processes fork.
+const KILL_ROUNDS: usize = 16;
 
 pub struct Cgroups {
     base: Option<PathBuf>,
@@ -161,20 +164,35 @@ impl Cgroups {
 
     /// Signal every process of the unit except `except` (the main and
     /// control processes, which the engine signals on their own: a second
-    /// SIGTERM would run a shell's trap twice). SIGKILL goes through
-    /// `cgroup.kill`, which also catches processes forking meanwhile.
-    /// Returns how many processes the group had (best effort).
+    /// SIGTERM would run a shell's trap twice). Returns how many processes
+    /// the group had (best effort).
+    ///
+    /// SIGKILL is sent pid by pid, re-reading `cgroup.procs` until no new
+    /// process shows up (a process forking meanwhile is caught on the next
+    /// round), not through `cgroup.kill`: on some kernels (seen on 6.18)
+    /// every child later created in a group that was once killed through
+    /// `cgroup.kill` with `CLONE_INTO_CGROUP` is SIGKILLed at birth, which
+    /// would kill an `ExecStopPost=` or the restarted process in the group
+    /// kept across an automatic restart.
     pub fn kill(&self, unit: &str, signal: i32, except: &[i32]) -> usize {
-        let Some(p) = self.path(unit) else { return 0 };
-        let pids = self.pids(unit);
-        if signal == libc::SIGKILL && std::fs::write(p.join("cgroup.kill"), "1").is_ok() {
-            return pids.len();
+        let mut pids = self.pids(unit);
+        let total = pids.len();
+        let mut sent: std::collections::HashSet<i32> = except.iter().copied().collect();
+        for _round in 0..KILL_ROUNDS {
+            let fresh: Vec<i32> = pids.iter().copied().filter(|p| sent.insert(*p)).collect();
+            if fresh.is_empty() {
+                break;
+            }
+            for pid in fresh {
+                // SAFETY: kill(2) with plain integers.
+                unsafe { libc::kill(pid, signal) };
+            }
+            if signal != libc::SIGKILL {
+                break;
+            }
+            pids = self.pids(unit);
         }
-        for pid in pids.iter().filter(|p| !except.contains(p)) {
-            // SAFETY: kill(2) with plain integers.
-            unsafe { libc::kill(*pid, signal) };
-        }
-        pids.len()
+        total
     }
 
     /// Remove an empty unit group (after the unit stopped).

@@ -173,6 +173,7 @@ impl EventLoop {
             }
             self.manager.fire_timers();
             self.deliver_finished_jobs();
+            self.manager.collect_garbage();
         }
         self.manager.cleanup();
         // Flush what we can of the last replies (the `exit` acknowledgement).

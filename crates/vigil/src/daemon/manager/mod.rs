@@ -21,11 +21,16 @@
 //! Units other than services (targets, slices…) have no engine machine
 //! yet: they are active once started and inactive once stopped.
 
+mod exec_dirs;
+mod exec_hooks;
 mod exec_plan;
+mod gc;
+mod graph;
 mod jobs;
 mod params;
 pub mod props;
 mod query;
+mod socket_exec;
 mod socket_units;
 mod spawn;
 
@@ -110,7 +115,9 @@ pub struct Manager {
     next_job: u32,
     /// Pending and running transaction jobs, one per unit.
     jobs: HashMap<String, jobs::Job>,
-    edges: jobs::Edges,
+    edges: graph::Edges,
+    /// `JobTimeoutSec=` deadlines of installed jobs.
+    job_timers: engine::transaction::JobTimers,
     /// Jobs created while a multi-unit request is being queued.
     batch: Option<Vec<String>>,
     pub finished: Vec<FinishedJob>,
@@ -125,6 +132,8 @@ pub struct Manager {
     /// What a manager started after a crash of this one must clean up
     /// (`leftovers.rs`); removed at a clean exit.
     pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
+    /// Units to look at for unloading (`gc`).
+    gc: gc::Gc,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -153,7 +162,8 @@ impl Manager {
             notify_socket,
             next_job: 1,
             jobs: HashMap::new(),
-            edges: jobs::Edges::default(),
+            edges: graph::Edges::default(),
+            job_timers: engine::transaction::JobTimers::new(),
             batch: None,
             finished: Vec::new(),
             // systemctl show-environment: the block starts as PATH=.
@@ -163,6 +173,7 @@ impl Manager {
             sockets: crate::daemon::sockets::Registry::new(),
             execs: spawn::Execs::new(),
             recorder: None,
+            gc: gc::Gc::default(),
         }
     }
 
@@ -175,7 +186,7 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.names.get(&mangled).cloned() {
+        if let Some(id) = self.names.get(&mangled).cloned().filter(|id| self.units.contains_key(id)) {
             // A unit that was not found is looked for again once the unit
             // directories changed (systemd 252 retries such loads too), so
             // a package that just installed its unit file can be started
@@ -219,14 +230,14 @@ impl Manager {
             },
         );
         self.index_edges(&id);
+        self.gc_loaded(&id);
         Ok(id)
     }
 
     /// Drop a unit that has no processes and no job, so the next reference
     /// loads it afresh.
     fn forget(&mut self, id: &str) {
-        self.units.remove(id);
-        self.names.retain(|_, v| v != id);
+        self.unload(id);
     }
 
     /// `daemon-reload`: re-read the unit directories; units that are not
@@ -251,10 +262,12 @@ impl Manager {
                 }
             }
         }
-        self.edges = jobs::Edges::default();
+        self.edges = graph::Edges::default();
+        self.gc.clear_references();
         let ids: Vec<String> = self.units.keys().cloned().collect();
         for id in ids {
             self.index_edges(&id);
+            self.gc_loaded(&id);
         }
         self.console("Reloading finished.");
     }
@@ -289,83 +302,6 @@ impl Manager {
     pub(super) fn console(&self, message: &str) {
         eprintln!("{message}");
         self.journal.send(None, 6, message);
-    }
-
-    /// Queue a job; returns its id. The result arrives in `finished`.
-    pub fn job(&mut self, name: &str, verb: JobVerb) -> Result<(u32, String), (proto::ErrorKind, String)> {
-        let id = self.unit_id(name).map_err(|e| (proto::ErrorKind::InvalidRequest, e))?;
-        let unit = self.units.get(&id).ok_or((proto::ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
-        let inactive = matches!(unit.active_state(), "inactive" | "failed");
-        match unit.cfg.load_state {
-            LoadState::Loaded => {}
-            // systemd's bus_unit_queue_job(): stopping a unit that did not
-            // load and runs nothing is "not loaded" (systemctl exits 5).
-            LoadState::NotFound | LoadState::BadSetting | LoadState::Error if verb == JobVerb::Stop && inactive => {
-                return Err((proto::ErrorKind::NoSuchUnit, format!("Unit {id} not loaded.")))
-            }
-            LoadState::NotFound if verb != JobVerb::Stop => {
-                return Err((proto::ErrorKind::NoSuchUnit, format!("Unit {id} not found.")))
-            }
-            LoadState::Masked if matches!(verb, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart) => {
-                return Err((proto::ErrorKind::UnitMasked, format!("Unit {id} is masked.")))
-            }
-            LoadState::BadSetting | LoadState::Error if verb != JobVerb::Stop => {
-                return Err((
-                    proto::ErrorKind::InvalidRequest,
-                    format!("Unit {id} has a bad unit file setting."),
-                ))
-            }
-            _ => {}
-        }
-        match verb {
-            JobVerb::Start => return self.transaction_start(&id).map(|j| (j, id)),
-            JobVerb::Stop => {
-                let j = self.transaction_stop(&id);
-                return Ok((j, id));
-            }
-            _ => {}
-        }
-        let job_id = self.next_job;
-        self.next_job += 1;
-        let now = self.now();
-        let active = unit.active_state();
-        let is_running = matches!(active, "active" | "reloading" | "activating");
-        // Map systemctl's verbs onto the engine's jobs (systemctl(1)).
-        let event = match verb {
-            JobVerb::Start => Some(Event::Start),
-            JobVerb::Stop => Some(Event::Stop),
-            JobVerb::Restart => Some(Event::Restart),
-            JobVerb::TryRestart => is_running.then_some(Event::Restart),
-            JobVerb::Reload => Some(Event::Reload),
-            JobVerb::ReloadOrRestart => Some(if is_running { Event::Reload } else { Event::Restart }),
-            JobVerb::TryReloadOrRestart => is_running.then_some(Event::Reload),
-            JobVerb::VerifyActive | JobVerb::Isolate => None,
-        };
-        let Some(event) = event else {
-            self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
-            return Ok((job_id, id));
-        };
-        if unit.sock.is_some() {
-            return self.socket_verb(job_id, &id, verb);
-        }
-        let unit = self.units.get_mut(&id).expect("unit was just loaded");
-        if unit.svc.is_none() {
-            // Targets, slices…: no processes; the job completes at once.
-            unit.passive_active = !matches!(event, Event::Stop);
-            let desc = describe(&unit.cfg);
-            match event {
-                Event::Stop => self.say(&id, &format!("Stopped target {desc}.")),
-                _ => self.say(&id, &format!("Reached target {desc}.")),
-            }
-            self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
-            return Ok((job_id, id));
-        }
-        if matches!(event, Event::Start | Event::Restart) && unit.invocation_id.is_empty() {
-            unit.invocation_id = invocation_id();
-        }
-        unit.job = Some((job_id, verb));
-        self.feed(&id, now, event);
-        Ok((job_id, id))
     }
 
     /// Feed one event to a unit's machine and carry out the actions, and
@@ -457,7 +393,9 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
+        self.exec_transition(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
@@ -493,6 +431,7 @@ impl Manager {
             }
             _ => {}
         }
+        self.unit_state_changed(id, from, to, auto_restart);
     }
 
     /// The unit is down: forget its pids and remove its empty cgroup —
@@ -508,9 +447,15 @@ impl Manager {
         }
     }
 
-    fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
+    fn job_done(&mut self, id: &str, kind: JobKind, result: JobResult) {
+        // The machine's answer to a job that a newer one replaced (its
+        // start canceled by a stop…) is not the newer job's result.
+        if self.jobs.get(id).is_some_and(|j| !j.answered_by(kind)) {
+            return;
+        }
         let Some(u) = self.units.get_mut(id) else { return };
         let Some((job_id, verb)) = u.job.take() else { return };
+        self.gc.queue(id);
         if self.jobs.get(id).is_some_and(|j| j.id == job_id) {
             self.complete(id, result.as_str());
         } else {
@@ -564,6 +509,7 @@ impl Manager {
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
             activation: &activation,
+            dirs: &exec_dirs::Bases::new(&self.loader.lookup),
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,
@@ -636,6 +582,10 @@ impl Manager {
     fn unit_is_empty(&self, id: &str) -> bool {
         match self.cgroups.populated(id) {
             Some(p) => !p,
+            // With cgroups, a unit without a group (removed when the unit
+            // went down, or never made) has only the pids we track: the
+            // /proc walk below is for managers without cgroups.
+            None if self.cgroups.base().is_some() => !self.pids.values().any(|u| u == id),
             None => !self.pids.values().any(|u| u == id) && self.tree_pids(id).is_empty(),
         }
     }
@@ -721,6 +671,10 @@ impl Manager {
             }
             return;
         };
+        if self.units.get(&id).is_some_and(|u| u.sock.is_some()) {
+            self.socket_child_exited(&id, pid as u32, status);
+            return;
+        }
         let st = match status {
             exec::ExitStatus::Exited(c) => EngineExit::Exited(c as u8),
             exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },
@@ -820,11 +774,13 @@ impl Manager {
 
     /// When the next timer is due (monotonic usec), for the event loop.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.timers.keys().next().map(|(at, _)| *at)
+        let unit_timers = self.timers.keys().next().map(|(at, _)| *at);
+        unit_timers.into_iter().chain(self.job_timers.next_deadline()).min()
     }
 
     /// Fire every timer that is due.
     pub fn fire_timers(&mut self) {
+        self.fire_job_timers(self.now());
         loop {
             let now = self.now();
             let Some((&key, _)) = self.timers.iter().next() else { return };
@@ -849,39 +805,6 @@ impl Manager {
                     }
                 }
             }
-        }
-    }
-
-    /// Stop every unit that is up (manager shutdown), as stop jobs so the
-    /// order is the reverse of the start order; the event loop keeps
-    /// running until all are down.
-    pub fn stop_all(&mut self) {
-        let up: Vec<String> = self
-            .units
-            .iter()
-            .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
-            .map(|(id, _)| id.clone())
-            .collect();
-        // Jobs of units that are down (a start waiting for the units it is
-        // ordered after) are canceled: nothing starts while going down,
-        // and a job left waiting would keep the manager from ending.
-        let waiting: Vec<String> = self.jobs.keys().filter(|id| !up.contains(id)).cloned().collect();
-        for id in waiting {
-            if let Some(old) = self.jobs.remove(&id) {
-                self.finished.push(FinishedJob { id: old.id, unit: id, verb: old.verb, result: "canceled" });
-            }
-        }
-        let mut new = Vec::new();
-        for id in up {
-            let job_id = self.next_job;
-            self.next_job += 1;
-            if let Some(old) = self.jobs.insert(id.clone(), jobs::Job { id: job_id, verb: JobVerb::Stop, running: false }) {
-                self.finished.push(FinishedJob { id: old.id, unit: id.clone(), verb: old.verb, result: "canceled" });
-            }
-            new.push(id);
-        }
-        for id in new {
-            self.try_run(&id);
         }
     }
 

@@ -248,7 +248,9 @@ impl Manager {
         }
         let mut out: Vec<UnitState> = Vec::new();
         for n in names {
-            let n = self.names.get(&n).cloned().unwrap_or(n);
+            // Asking for a unit's state loads it, as in systemd (a unit the
+            // garbage collector dropped is loaded again).
+            let n = self.unit_id(&n).unwrap_or(n);
             if n == id || out.iter().any(|s| s.name == n) {
                 continue;
             }

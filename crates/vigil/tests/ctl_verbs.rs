@@ -488,6 +488,15 @@ fn job_modes_isolate_and_unknown_units() {
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(5), "Failed to stop nosuch.service: Unit nosuch.service not loaded.\n"));
     let o = r.vigil(&["restart", "nosuch.service"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(5), "Failed to restart nosuch.service: Unit nosuch.service not found.\n"));
+    // default = isolate default.target: what it does not pull in stops.
+    assert_eq!(r.vigil(&["default"]).status.code(), Some(0));
+    let o = r.vigil(&["is-active", "web", "default.target"]);
+    assert_eq!(stdout(&o), "inactive\nactive\n");
+    let o = r.vigil(&["isolate", "web"]);
+    assert_eq!(
+        (o.status.code(), stderr(&o).as_str()),
+        (Some(4), "Failed to isolate web.service: Operation refused, unit may not be isolated.\n")
+    );
     let o = r.vigil(&["isolate"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Too few arguments.\n"));
 }

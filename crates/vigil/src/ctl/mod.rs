@@ -268,18 +268,13 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
                 Verb::TryReloadOrRestart { units } => job(JobVerb::TryReloadOrRestart, units),
                 // systemctl(1): isolate = start with --job-mode=isolate;
                 // default = isolate default.target.
-                Verb::Isolate { unit } => runtime::Call::Job {
-                    verb: JobVerb::Isolate,
-                    units: vec![unit],
-                    no_block: opts.no_block,
-                    mode: JobMode::Isolate,
-                },
-                Verb::Default => runtime::Call::Job {
-                    verb: JobVerb::Isolate,
-                    units: vec!["default.target".into()],
-                    no_block: opts.no_block,
-                    mode: JobMode::Isolate,
-                },
+                Verb::Isolate { .. } | Verb::Default => {
+                    let unit = match other {
+                        Verb::Isolate { unit } => unit,
+                        _ => "default.target".into(),
+                    };
+                    runtime::Call::Job { verb: JobVerb::Isolate, units: vec![unit], no_block: opts.no_block, mode: JobMode::Isolate }
+                }
                 Verb::IsActive { units } => runtime::Call::IsActive(units),
                 Verb::IsFailed { units } => runtime::Call::IsFailed(units),
                 Verb::Show { units } => runtime::Call::Show {

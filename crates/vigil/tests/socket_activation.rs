@@ -71,7 +71,8 @@ fn tcp_socket_with_two_ports_passes_both_in_order_with_names() {
         &[("report.py", REPORT_PY.into())],
     );
     s.start("web.socket");
-    assert_eq!(s.prop("web.socket", "Listen"), format!("127.0.0.1:{port} (Stream)"));
+    // One Listen= line per port, as systemctl show prints them.
+    assert_eq!(s.prop("web.socket", "Listen"), format!("127.0.0.1:{port} (Stream)\n{} (Stream)", s.path("run/web-admin.sock").display()));
     assert_eq!(s.prop("web.socket", "Triggers"), "web.service");
     let out = tcp_exchange(loopback(port), "").unwrap();
     assert_eq!(out, "pid_ok=True fds=2 names=web:web type=1 remote=-:-\n", "console:\n{}", s.console());

@@ -29,6 +29,7 @@ mod graph;
 mod jobs;
 mod params;
 pub mod props;
+mod query;
 mod socket_exec;
 mod socket_units;
 mod spawn;
@@ -167,7 +168,8 @@ impl Manager {
             job_timers: engine::transaction::JobTimers::new(),
             batch: None,
             finished: Vec::new(),
-            environment: Vec::new(),
+            // systemctl show-environment: the block starts as PATH=.
+            environment: vec![("PATH".into(), exec_plan::DEFAULT_PATH.into())],
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),

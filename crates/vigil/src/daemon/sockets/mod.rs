@@ -271,6 +271,14 @@ impl SocketUnit {
         self.state
     }
 
+    /// `systemctl reset-failed`: a failed socket becomes dead again.
+    pub fn reset_failed(&mut self) {
+        if self.state == SocketState::Failed {
+            self.state = SocketState::Dead;
+        }
+        self.result = SocketResult::Success;
+    }
+
     /// Live `Accept=yes` connections (`NConnections=`).
     pub fn connections(&self) -> u64 {
         self.n_connections

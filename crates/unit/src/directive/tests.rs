@@ -432,6 +432,20 @@ fn implemented_set_is_the_agreed_one() {
     for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction", "CollectMode"] {
         expected.insert(format!("Unit.{n}"));
     }
+    // What the transaction engine acts on (crates/engine/src/transaction).
+    for n in [
+        "AllowIsolate",
+        "IgnoreOnIsolate",
+        "JobTimeoutSec",
+        "OnFailureIsolate",
+        "OnFailureJobMode",
+        "OnSuccessJobMode",
+        "RefuseManualStart",
+        "RefuseManualStop",
+        "StopWhenUnneeded",
+    ] {
+        expected.insert(format!("Unit.{n}"));
+    }
     for n in [
         "PIDFile", "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop",
         "ExecStopPost", "RestartSec", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "TimeoutAbortSec",

@@ -151,7 +151,9 @@ fn standard_environment_pass_and_unset() {
         "xenv",
         &[unit(
             "e.service",
-            "[Service]\nType=oneshot\nUser=nobody\nExecStart=/usr/bin/env\nStandardOutput=file:@ROOT@/e.out\n\
+            // RemainAfterExit= keeps the unit loaded (and its InvocationID
+            // readable) after the command ends.
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\nUser=nobody\nExecStart=/usr/bin/env\nStandardOutput=file:@ROOT@/e.out\n\
              Environment=KEEP=1 DROP=2 PAIR=a\nEnvironment=PAIR2=b\n\
              PassEnvironment=VIGIL_PASSED VIGIL_ABSENT\nUnsetEnvironment=DROP PAIR2=b PAIR=zzz\n\
              RuntimeDirectory=envrt\nStateDirectory=envst one/two\nCacheDirectory=envca\n\

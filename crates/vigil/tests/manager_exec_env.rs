@@ -556,3 +556,55 @@ fn named_fd_input_sigpipe_and_syslog_labels() {
         assert!(v.contains(f), "{f} missing:\n{v}");
     }
 }
+
+/// `StandardInput=tty` with `TTYPath=`: the service gets the terminal as
+/// its standard streams and as its controlling terminal. The test holds
+/// the master side of a fresh pseudo-terminal.
+#[test]
+fn tty_input_and_output_on_tty_path() {
+    // SAFETY: plain libc calls on a descriptor this test owns.
+    let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+    assert!(master >= 0, "posix_openpt: {}", std::io::Error::last_os_error());
+    // SAFETY: as above; ptsname's buffer is read at once.
+    let pts = unsafe {
+        assert_eq!(libc::grantpt(master), 0);
+        assert_eq!(libc::unlockpt(master), 0);
+        std::ffi::CStr::from_ptr(libc::ptsname(master)).to_string_lossy().into_owned()
+    };
+    let s = Sock::with_manager(
+        "xtty",
+        &[unit(
+            "t.service",
+            &format!(
+                "[Service]\nType=oneshot\nStandardInput=tty\nTTYPath={pts}\nExecStart=@ROOT@/t.sh\n"
+            ),
+        )],
+        &[("t.sh", "#!/bin/sh\nx=$(readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2)\necho $x > @ROOT@/t.txt\ntty_nr=$(cut -d' ' -f7 /proc/$$/stat)\necho \"$tty_nr\" >> @ROOT@/t.txt\necho on-the-terminal\n".to_string())],
+    );
+    s.start("t.service");
+    let t = std::fs::read_to_string(s.path("t.txt")).unwrap();
+    let mut lines = t.lines();
+    assert_eq!(lines.next(), Some(format!("{pts} {pts} {pts}").as_str()), "{t}");
+    // tty_nr (stat field 7) is the controlling terminal: non-zero.
+    assert_ne!(lines.next(), Some("0"), "no controlling terminal: {t}");
+    let mut got = Vec::new();
+    let ok = wait_until(Duration::from_secs(10), || {
+        let mut buf = [0u8; 256];
+        // SAFETY: reading into a local buffer; non-blocking via poll first.
+        let n = unsafe {
+            let mut p = libc::pollfd { fd: master, events: libc::POLLIN, revents: 0 };
+            if libc::poll(&mut p, 1, 0) == 1 {
+                libc::read(master, buf.as_mut_ptr().cast(), buf.len())
+            } else {
+                0
+            }
+        };
+        if n > 0 {
+            got.extend_from_slice(&buf[..n as usize]);
+        }
+        String::from_utf8_lossy(&got).contains("on-the-terminal")
+    });
+    // SAFETY: closing our own descriptor.
+    unsafe { libc::close(master) };
+    assert!(ok, "terminal got {:?}", String::from_utf8_lossy(&got));
+}

@@ -146,7 +146,7 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
     }
     // `PassEnvironment=`: from the manager's own environment; names it
     // does not have are skipped, as in systemd.
-    for name in cfg.strings(S::Service, "PassEnvironment") {
+    for name in cfg.strings(S::Service, "PassEnvironment").into_iter().filter(|n| !n.contains('=')) {
         if let Some(val) = std::env::var_os(name) {
             env_replace(&mut env, name.to_string(), val.to_string_lossy().into_owned());
         }

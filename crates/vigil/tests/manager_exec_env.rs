@@ -526,7 +526,7 @@ fn named_fd_input_sigpipe_and_syslog_labels() {
             ),
             unit(
                 "talk.service",
-                "[Service]\nType=oneshot\nExecStart=/bin/echo labelled\nSyslogIdentifier=ident\n\
+                "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo labelled stream=$$JOURNAL_STREAM'\nSyslogIdentifier=ident\n\
                  SyslogFacility=local3\nSyslogLevel=warning\n",
             ),
         ],
@@ -555,6 +555,10 @@ fn named_fd_input_sigpipe_and_syslog_labels() {
     for f in ["SYSLOG_IDENTIFIER=ident", "PRIORITY=4", "SYSLOG_FACILITY=19"] {
         assert!(v.contains(f), "{f} missing:\n{v}");
     }
+    // JOURNAL_STREAM=DEV:INODE names the stream the output goes to.
+    let stream = v.lines().find_map(|l| l.trim().strip_prefix("MESSAGE=labelled stream=")).unwrap_or_default();
+    let parts: Vec<&str> = stream.split(':').collect();
+    assert!(parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())), "{v}");
 }
 
 /// `StandardInput=tty` with `TTYPath=`: the service gets the terminal as

@@ -151,7 +151,9 @@ fn standard_environment_pass_and_unset() {
         "xenv",
         &[unit(
             "e.service",
-            "[Service]\nType=oneshot\nUser=nobody\nExecStart=/usr/bin/env\nStandardOutput=file:@ROOT@/e.out\n\
+            // RemainAfterExit= keeps the unit loaded (and its InvocationID
+            // readable) after the command ends.
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\nUser=nobody\nExecStart=/usr/bin/env\nStandardOutput=file:@ROOT@/e.out\n\
              Environment=KEEP=1 DROP=2 PAIR=a\nEnvironment=PAIR2=b\n\
              PassEnvironment=VIGIL_PASSED VIGIL_ABSENT\nUnsetEnvironment=DROP PAIR2=b PAIR=zzz\n\
              RuntimeDirectory=envrt\nStateDirectory=envst one/two\nCacheDirectory=envca\n\
@@ -530,7 +532,7 @@ fn named_fd_input_sigpipe_and_syslog_labels() {
             ),
             unit(
                 "talk.service",
-                "[Service]\nType=oneshot\nExecStart=/bin/echo labelled\nSyslogIdentifier=ident\n\
+                "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'echo labelled stream=$$JOURNAL_STREAM'\nSyslogIdentifier=ident\n\
                  SyslogFacility=local3\nSyslogLevel=warning\n",
             ),
         ],
@@ -564,4 +566,60 @@ fn named_fd_input_sigpipe_and_syslog_labels() {
     for f in ["SYSLOG_IDENTIFIER=ident", "PRIORITY=4", "SYSLOG_FACILITY=19"] {
         assert!(v.contains(f), "{f} missing:\n{v}");
     }
+    // JOURNAL_STREAM=DEV:INODE names the stream the output goes to.
+    let stream = v.lines().find_map(|l| l.trim().strip_prefix("MESSAGE=labelled stream=")).unwrap_or_default();
+    let parts: Vec<&str> = stream.split(':').collect();
+    assert!(parts.len() == 2 && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())), "{v}");
+}
+
+/// `StandardInput=tty` with `TTYPath=`: the service gets the terminal as
+/// its standard streams and as its controlling terminal. The test holds
+/// the master side of a fresh pseudo-terminal.
+#[test]
+fn tty_input_and_output_on_tty_path() {
+    // SAFETY: plain libc calls on a descriptor this test owns.
+    let master = unsafe { libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY | libc::O_CLOEXEC) };
+    assert!(master >= 0, "posix_openpt: {}", std::io::Error::last_os_error());
+    // SAFETY: as above; ptsname's buffer is read at once.
+    let pts = unsafe {
+        assert_eq!(libc::grantpt(master), 0);
+        assert_eq!(libc::unlockpt(master), 0);
+        std::ffi::CStr::from_ptr(libc::ptsname(master)).to_string_lossy().into_owned()
+    };
+    let s = Sock::with_manager(
+        "xtty",
+        &[unit(
+            "t.service",
+            &format!(
+                "[Service]\nType=oneshot\nStandardInput=tty\nTTYPath={pts}\nExecStart=@ROOT@/t.sh\n"
+            ),
+        )],
+        &[("t.sh", "#!/bin/sh\nx=$(readlink /proc/$$/fd/0 /proc/$$/fd/1 /proc/$$/fd/2)\necho $x > @ROOT@/t.txt\ntty_nr=$(cut -d' ' -f7 /proc/$$/stat)\necho \"$tty_nr\" >> @ROOT@/t.txt\necho on-the-terminal\n".to_string())],
+    );
+    s.start("t.service");
+    let t = std::fs::read_to_string(s.path("t.txt")).unwrap();
+    let mut lines = t.lines();
+    assert_eq!(lines.next(), Some(format!("{pts} {pts} {pts}").as_str()), "{t}");
+    // tty_nr (stat field 7) is the controlling terminal: non-zero.
+    assert_ne!(lines.next(), Some("0"), "no controlling terminal: {t}");
+    let mut got = Vec::new();
+    let ok = wait_until(Duration::from_secs(10), || {
+        let mut buf = [0u8; 256];
+        // SAFETY: reading into a local buffer; non-blocking via poll first.
+        let n = unsafe {
+            let mut p = libc::pollfd { fd: master, events: libc::POLLIN, revents: 0 };
+            if libc::poll(&mut p, 1, 0) == 1 {
+                libc::read(master, buf.as_mut_ptr().cast(), buf.len())
+            } else {
+                0
+            }
+        };
+        if n > 0 {
+            got.extend_from_slice(&buf[..n as usize]);
+        }
+        String::from_utf8_lossy(&got).contains("on-the-terminal")
+    });
+    // SAFETY: closing our own descriptor.
+    unsafe { libc::close(master) };
+    assert!(ok, "terminal got {:?}", String::from_utf8_lossy(&got));
 }

@@ -6,7 +6,8 @@
 //! the per-invocation variables (`INVOCATION_ID`, `NOTIFY_SOCKET`,
 //! `MAINPID`, `$SERVICE_RESULT`/`$EXIT_CODE`/`$EXIT_STATUS` for stop
 //! commands), the user's `HOME`/`USER`/`LOGNAME`/`SHELL` when `User=` is
-//! set, `$RUNTIME_DIRECTORY` and its siblings, then `PassEnvironment=`
+//! set, `JOURNAL_STREAM` when output goes to the journal,
+//! `$RUNTIME_DIRECTORY` and its siblings, then `PassEnvironment=`
 //! (from the manager's own environment), `Environment=`, `EnvironmentFile=`
 //! (later wins), and last `UnsetEnvironment=` takes entries out. `$VAR` in
 //! arguments is expanded from that block afterwards.
@@ -141,12 +142,21 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
             env_replace(&mut env, "SHELL".into(), info.shell.display().to_string());
         }
     }
+    // `JOURNAL_STREAM=DEV:INODE` of the journal stream, so that a service
+    // can tell its output goes to the journal (`systemd.exec(5)`).
+    if let Some(fd) = ctx.journal {
+        // SAFETY: fstat on a descriptor the caller keeps open, into a local.
+        let mut st: libc::stat = unsafe { std::mem::zeroed() };
+        if unsafe { libc::fstat(fd, &mut st) } == 0 {
+            env_replace(&mut env, "JOURNAL_STREAM".into(), format!("{}:{}", st.st_dev, st.st_ino));
+        }
+    }
     for (k, val) in exec_dirs::environment(cfg, ctx.dirs) {
         env_replace(&mut env, k, val);
     }
     // `PassEnvironment=`: from the manager's own environment; names it
     // does not have are skipped, as in systemd.
-    for name in cfg.strings(S::Service, "PassEnvironment") {
+    for name in cfg.strings(S::Service, "PassEnvironment").into_iter().filter(|n| !n.contains('=')) {
         if let Some(val) = std::env::var_os(name) {
             env_replace(&mut env, name.to_string(), val.to_string_lossy().into_owned());
         }

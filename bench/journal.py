@@ -5,6 +5,7 @@ systemd-journald 252 on this machine.
 Usage: journal.py OUT.jsonl [--parts ingest,query] [--peers vigil,journald]
                   [--services 50] [--lines 200000] [--entries 10000000]
                   [--units 1000] [--reps 1] [--runs 10]
+       journal.py --render OUT.jsonl      # the tables
 
 Generated data lives under $JBENCH_DATA (default /var/tmp/vigil-jbench),
 never in the repository; each part removes what it made before it runs
@@ -320,7 +321,50 @@ def query(entries, units, runs):
     return recs
 
 
+def median(xs):
+    xs = sorted(xs)
+    return xs[len(xs) // 2] if len(xs) % 2 else (xs[len(xs) // 2 - 1] + xs[len(xs) // 2]) / 2
+
+
+def render(path):
+    """Markdown tables from a results file (medians over reps)."""
+    recs = [json.loads(l) for l in open(path) if l.strip()]
+    out = []
+    ing = [r for r in recs if r.get('part') == 'ingest']
+    if ing:
+        out += ['### Ingest', '',
+                '| journal | services x lines | lines/s | time (s) | stored | suppressed | lost | bytes/line | loadavg |',
+                '|---|---|---|---|---|---|---|---|---|']
+        for peer in dict.fromkeys(r['peer'] for r in ing):
+            rs = [r for r in ing if r['peer'] == peer and 'lines_per_s' in r]
+            errs = [r['error'] for r in ing if r['peer'] == peer and 'error' in r]
+            if not rs:
+                out.append(f'| {peer} | | error: {"; ".join(errs)} | | | | | | |')
+                continue
+            r0 = rs[0]
+            out.append(f"| {peer} | {r0['services']} x {r0['lines']} | {median([r['lines_per_s'] for r in rs]):.0f} "
+                       f"| {median([r['ingest_s'] for r in rs]):.1f} | {r0['stored']} | {r0['suppressed']} "
+                       f"| {max(r['lost'] for r in rs)} | {r0['bytes'] / r0['written']:.0f} "
+                       f"| {r0['loadavg_before']:.1f}-{r0['loadavg_after']:.1f} |"
+                       + (f' ({len(errs)} errors)' if errs else ''))
+        out.append('')
+    q = [r for r in recs if r.get('part') == 'query']
+    if q:
+        out += ['### `journalctl -u UNIT -n 100` (hyperfine median, ms)', '',
+                '| files | entries | unit | vigil logs | real journalctl | vigil / real |', '|---|---|---|---|---|---|']
+        for key in dict.fromkeys((r['set'], r['unit']) for r in q):
+            by = {r['reader']: r for r in q if (r['set'], r['unit']) == key}
+            v, j = by.get('vigil', {}).get('median_ms'), by.get('journalctl', {}).get('median_ms')
+            ratio = f'{v / j:.2f}' if v and j else ''
+            n = next(iter(by.values()))['entries']
+            out.append(f'| {key[0]} | {n} | {key[1]} | {v} | {j} | {ratio} |')
+        out.append('')
+    print('\n'.join(out))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == '--render':
+        return render(sys.argv[2])
     ap = argparse.ArgumentParser()
     ap.add_argument('out')
     ap.add_argument('--parts', default='ingest,query')

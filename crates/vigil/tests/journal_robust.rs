@@ -245,41 +245,54 @@ fn journal_rotation_and_vacuum_keep_files_readable() {
     same(&["-D", d, "--disk-usage"]);
 
     // journalctl's own vacuuming, on copies: same report, same files left.
-    let a = format!("{}-a", r.path.display());
-    let b = format!("{}-b", r.path.display());
-    for c in [&a, &b] {
-        let _ = std::fs::remove_dir_all(c);
-        assert!(std::process::Command::new("cp")
-            .args(["-a", d, c])
-            .status()
-            .unwrap()
-            .success());
-    }
-    let ra = real(&["-D", &a, "--vacuum-size=1"]);
-    let ob = ours(&["-D", &b, "--vacuum-size=1"]);
-    // journalctl visits the directories in hash order: compare the lines
-    // as a set.
-    let norm = |s: &[u8], p: &str| {
-        let mut v: Vec<String> = String::from_utf8_lossy(s)
-            .replace(p, "DIR")
-            .lines()
-            .map(str::to_string)
-            .collect();
-        v.sort();
-        v
+    let vacuum = |arg: &str| -> Vec<String> {
+        let a = format!("{}-a", r.path.display());
+        let b = format!("{}-b", r.path.display());
+        for c in [&a, &b] {
+            let _ = std::fs::remove_dir_all(c);
+            assert!(std::process::Command::new("cp")
+                .args(["-a", d, c])
+                .status()
+                .unwrap()
+                .success());
+        }
+        let ra = real(&["-D", &a, arg]);
+        let ob = ours(&["-D", &b, arg]);
+        // journalctl visits the directories in hash order: compare the
+        // lines as a set.
+        let norm = |s: &[u8], p: &str| {
+            let mut v: Vec<String> = String::from_utf8_lossy(s)
+                .replace(p, "DIR")
+                .lines()
+                .map(str::to_string)
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(norm(&ra.stderr, &a), norm(&ob.stderr, &b), "{arg}");
+        assert_eq!(ra.status.code(), ob.status.code(), "{arg}");
+        let names = |p: &str| {
+            let mut v: Vec<String> = journal_files(std::path::Path::new(p))
+                .iter()
+                .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(&a), names(&b), "{arg}");
+        let left = names(&a);
+        let _ = std::fs::remove_dir_all(&a);
+        let _ = std::fs::remove_dir_all(&b);
+        left
     };
-    assert_eq!(norm(&ra.stderr, &a), norm(&ob.stderr, &b));
-    assert_eq!(ra.status.code(), ob.status.code());
-    let names = |p: &str| {
-        let mut v: Vec<String> = journal_files(std::path::Path::new(p))
-            .iter()
-            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    };
-    assert_eq!(names(&a), names(&b));
-    assert_eq!(names(&a), vec!["system.journal".to_string()]);
-    let _ = std::fs::remove_dir_all(&a);
-    let _ = std::fs::remove_dir_all(&b);
+    let archived = files.len() - 1;
+    assert!(archived >= 2, "{files:?}");
+    // The count includes the active file, as journald's vacuum counts it.
+    assert_eq!(vacuum("--vacuum-files=1"), vec!["system.journal".to_string()]);
+    assert_eq!(vacuum("--vacuum-files=2").len(), 2);
+    assert_eq!(vacuum("--vacuum-files=100").len(), files.len());
+    // Nothing is an hour old; everything archived is older than 1 µs.
+    assert_eq!(vacuum("--vacuum-time=1h").len(), files.len());
+    assert_eq!(vacuum("--vacuum-time=1us"), vec!["system.journal".to_string()]);
+    assert_eq!(vacuum("--vacuum-size=1"), vec!["system.journal".to_string()]);
 }

@@ -21,9 +21,11 @@
 //!    at them, and nothing counts them yet.
 //! 2. Links from old objects to new ones: hash-bucket heads/tails and the
 //!    previous chain tail's `next_hash_offset`; field lists; each existing
-//!    DATA object's back-link (array slot or new array first, its
-//!    `n_entries` after, so the count never covers an unwritten slot); the
-//!    global entry array slot or the previous array's `next` pointer.
+//!    DATA object's back-link (array slot or new array); the global entry
+//!    array slot or the previous array's `next` pointer. Then, after all
+//!    of them, the existing DATA objects' `n_entries`, so a count never
+//!    covers an unwritten slot. Within each of these two groups, writes a
+//!    few hundred bytes apart are merged into one (`write_coalesced`).
 //! 3. The header, in one `pwrite`: `n_entries`, `tail_object_offset`,
 //!    `n_objects` and the other counters, tail seqnum/timestamps.
 //!
@@ -393,7 +395,8 @@ impl JournalWriter {
         }
 
         // Back-links of existing DATA objects: slot or array first, count
-        // after.
+        // after (`counts` are written after every other link).
+        let mut counts: Vec<(u64, Vec<u8>)> = Vec::new();
         for item in &plan.items {
             let Some(data) = item.existing else { continue };
             let n_entries_at = item.offset + oo::DATA_N_ENTRIES;
@@ -403,14 +406,14 @@ impl JournalWriter {
                     let mut bytes = plan.entry_offset.to_le_bytes().to_vec();
                     bytes.extend_from_slice(&data.entry_array_offset.to_le_bytes());
                     bytes.extend_from_slice(&count);
-                    links.push((item.offset + oo::DATA_ENTRY_OFFSET, bytes));
+                    counts.push((item.offset + oo::DATA_ENTRY_OFFSET, bytes));
                 }
                 Backlink::Slot { array, index } => {
                     links.push((
                         array_slot(array, index),
                         plan.entry_offset.to_le_bytes().to_vec(),
                     ));
-                    links.push((n_entries_at, count));
+                    counts.push((n_entries_at, count));
                 }
                 Backlink::NewArray {
                     prev,
@@ -422,12 +425,12 @@ impl JournalWriter {
                         None => {
                             let mut bytes = offset.to_le_bytes().to_vec();
                             bytes.extend_from_slice(&count);
-                            links.push((item.offset + oo::DATA_ENTRY_ARRAY, bytes));
+                            counts.push((item.offset + oo::DATA_ENTRY_ARRAY, bytes));
                         }
                         Some(prev) => {
                             links
                                 .push((prev + oo::ENTRY_ARRAY_NEXT, offset.to_le_bytes().to_vec()));
-                            links.push((n_entries_at, count));
+                            counts.push((n_entries_at, count));
                         }
                     }
                 }
@@ -468,11 +471,11 @@ impl JournalWriter {
             Backlink::First => None,
         };
 
-        // Phase 1: the new objects; phase 2: links; phase 3: the header.
+        // Phase 1: the new objects; phase 2: links, then the counts that
+        // cover them; phase 3: the header.
         self.write(base, &tail)?;
-        for (off, bytes) in &links {
-            self.write(*off, bytes)?;
-        }
+        self.write_coalesced(links)?;
+        self.write_coalesced(counts)?;
 
         header.arena_size = self.allocated - header.header_size;
         header.tail_object_offset = plan.last_object;
@@ -554,6 +557,53 @@ impl JournalWriter {
             );
         }
         Ok(seqnum)
+    }
+
+    /// Writes `writes` (offset, bytes) with as few `pwrite`s as it can:
+    /// writes less than `COALESCE_GAP` bytes apart become one write of the
+    /// whole range, its gaps filled with the file's current bytes (from
+    /// the block cache: objects the plan just read). Each small `pwrite`
+    /// costs far more than its bytes — on ext4 with large folios most of
+    /// an append's time went to per-write block bookkeeping
+    /// (`ext4_block_write_begin`; bench/ and BENCHMARKS.md, "Journal") —
+    /// and an entry's back-links cluster: the DATA objects of one unit's
+    /// values were created by the same append, side by side, so their
+    /// counts are a few dozen bytes apart. Overlapping writes apply in
+    /// the order given. The order *between* groups is the caller's: only
+    /// writes of one group are merged or reordered.
+    fn write_coalesced(&mut self, writes: Vec<(u64, Vec<u8>)>) -> Result<()> {
+        const COALESCE_GAP: u64 = 512;
+        let mut order: Vec<usize> = (0..writes.len()).collect();
+        order.sort_by_key(|&i| writes[i].0);
+        let mut k = 0;
+        while k < order.len() {
+            let start = writes[order[k]].0;
+            let mut end = start + writes[order[k]].1.len() as u64;
+            let mut last = k + 1;
+            while let Some(&i) = order.get(last) {
+                if writes[i].0 > end + COALESCE_GAP {
+                    break;
+                }
+                end = end.max(writes[i].0 + writes[i].1.len() as u64);
+                last += 1;
+            }
+            if last == k + 1 {
+                let (off, bytes) = &writes[order[k]];
+                self.write(*off, bytes)?;
+            } else {
+                let mut run = self.read(start, (end - start) as usize)?;
+                let mut members: Vec<usize> = order[k..last].to_vec();
+                members.sort_unstable();
+                for i in members {
+                    let (off, bytes) = &writes[i];
+                    let at = (off - start) as usize;
+                    run[at..at + bytes.len()].copy_from_slice(bytes);
+                }
+                self.write(start, &run)?;
+            }
+            k = last;
+        }
+        Ok(())
     }
 
     /// Appends `offset` to hash bucket `bucket`'s chain: the bucket's

@@ -133,8 +133,13 @@ impl JournalLink {
 
     /// One of the manager's own messages ("Started web.service.", …), as a
     /// native-protocol entry: `MESSAGE=`, `PRIORITY=`, `SYSLOG_IDENTIFIER=`
-    /// and `UNIT=` for the unit it is about, as systemd logs them. Never
-    /// blocks; without a journal the console line is all there is.
+    /// and the unit it is about, as systemd logs them: `UNIT=` from the
+    /// system manager, `USER_UNIT=` from a user manager (systemd's
+    /// `unit_log_field`), which is what `journalctl -u`/`--user-unit`
+    /// match (together with `_PID=1`, or `_UID=` of the user). A system
+    /// manager that is not PID 1 is recognised by the journal, which adds
+    /// `OBJECT_SYSTEMD_UNIT=` (see `journald::server`). Never blocks;
+    /// without a journal the console line is all there is.
     pub fn send(&self, unit: Option<&str>, priority: u8, message: &str) {
         let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
         let mut d = String::with_capacity(message.len() + 96);
@@ -143,7 +148,8 @@ impl JournalLink {
         d.push_str(&message.replace('\n', " "));
         d.push_str(&format!("\nPRIORITY={priority}\nSYSLOG_IDENTIFIER=vigil\n"));
         if let Some(u) = unit {
-            d.push_str(&format!("UNIT={u}\n"));
+            let field = if self.rundir.user { "USER_UNIT" } else { "UNIT" };
+            d.push_str(&format!("{field}={u}\n"));
         }
         let _ = out.send_to(d.as_bytes(), &self.native_socket);
     }

@@ -195,6 +195,11 @@ fn by_directory(sources: &Sources, paths: &[PathBuf]) -> Vec<PathBuf> {
 /// `--vacuum-size=`, `--vacuum-time=`, `--vacuum-files=`: removes the
 /// oldest *archived* files (never an active `*.journal` without `@`) of
 /// each directory until it fits, printing what journalctl prints.
+///
+/// As journald's `journal_directory_vacuum()`: archived files oldest
+/// first, stopping at the first one with which every limit holds — the
+/// directory's total size, the number of files *including the active
+/// ones*, and the file's first entry not older than `--vacuum-time=`.
 pub fn vacuum(
     sources: &Sources,
     paths: &[PathBuf],
@@ -207,20 +212,21 @@ pub fn vacuum(
     for dir in by_directory(sources, paths) {
         let mut usage = crate::journald::storage::dir_usage(&dir);
         let mut total: u64 = usage.iter().map(|f| f.bytes).sum();
+        let mut left = usage.len() as u64;
         usage.retain(|f| {
             f.path
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().contains('@'))
         });
-        let mut n_archived = usage.len() as u64;
         let mut freed = 0u64;
         for f in usage {
             let too_big = size.is_some_and(|s| total > s);
-            let too_old = time.is_some_and(|t| t > 0 && f.tail_realtime.saturating_add(t) < now);
-            let too_many = files.is_some_and(|n| n_archived > n);
+            let too_old = time.is_some_and(|t| t > 0 && f.head_realtime.saturating_add(t) < now);
+            let too_many = files.is_some_and(|n| n > 0 && left > n);
             if !(too_big || too_old || too_many) {
-                continue;
+                break;
             }
+            left -= 1;
             match std::fs::remove_file(&f.path) {
                 Ok(()) => {
                     out.push(format!(
@@ -230,7 +236,6 @@ pub fn vacuum(
                     ));
                     total = total.saturating_sub(f.bytes);
                     freed += f.bytes;
-                    n_archived -= 1;
                 }
                 Err(e) => out.push(format!(
                     "Failed to delete archived journal {}: {e}",

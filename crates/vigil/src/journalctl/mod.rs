@@ -238,7 +238,19 @@ fn add(j: &mut Journal, m: &str) -> Result<(), String> {
 }
 
 /// journalctl's `add_matches_for_unit()` / `add_matches_for_user_unit()`.
-fn unit_matches(j: &mut Journal, unit: &str, user: bool) -> Result<(), String> {
+///
+/// A vigil system manager that is not PID 1 (`--root`) has its messages
+/// about a unit stored with `OBJECT_SYSTEMD_UNIT=` (journald's
+/// `manager_object_unit`), found by the `_UID=0` clause when it runs as
+/// root. Run by another user, its entries carry that user's `_UID=`, so
+/// for a `--root` journal read by a non-root user that uid is accepted
+/// too (`rooted_uid`), as `--user` accepts the user's own `USER_UNIT=`.
+fn unit_matches(
+    j: &mut Journal,
+    unit: &str,
+    user: bool,
+    rooted_uid: Option<u32>,
+) -> Result<(), String> {
     if user {
         let uid = format!("_UID={}", nix::unistd::getuid().as_raw());
         for (m, extra) in [
@@ -277,6 +289,11 @@ fn unit_matches(j: &mut Journal, unit: &str, user: bool) -> Result<(), String> {
     j.add_disjunction();
     add(j, "_UID=0")?;
     add(j, &format!("OBJECT_SYSTEMD_UNIT={unit}"))?;
+    if let Some(uid) = rooted_uid.filter(|&u| u != 0) {
+        j.add_disjunction();
+        add(j, &format!("_UID={uid}"))?;
+        add(j, &format!("OBJECT_SYSTEMD_UNIT={unit}"))?;
+    }
     if unit.ends_with(".slice") {
         j.add_disjunction();
         add(j, &format!("_SYSTEMD_SLICE={unit}"))?;
@@ -352,6 +369,7 @@ fn add_matches(j: &mut Journal, o: &Options, sources: &Sources) -> Result<(), St
         j.add_conjunction();
     }
     if !o.units.is_empty() || !o.user_units.is_empty() {
+        let rooted_uid = o.root.as_ref().map(|_| nix::unistd::getuid().as_raw());
         let mut count = 0;
         for (list, user) in [(&o.units, o.user), (&o.user_units, true)] {
             let mut patterns = Vec::new();
@@ -360,13 +378,13 @@ fn add_matches(j: &mut Journal, o: &Options, sources: &Sources) -> Result<(), St
                 if is_glob(&m) {
                     patterns.push(m);
                 } else {
-                    unit_matches(j, &m, user)?;
+                    unit_matches(j, &m, user, rooted_uid)?;
                     count += 1;
                 }
             }
             if !patterns.is_empty() {
                 for u in possible_units(j, &patterns, user) {
-                    unit_matches(j, &u, user)?;
+                    unit_matches(j, &u, user, rooted_uid)?;
                     count += 1;
                 }
             }

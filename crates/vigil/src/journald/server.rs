@@ -79,6 +79,8 @@ pub struct Server {
     next_token: u64,
     d: Dispatcher,
     manager_pid: Option<i32>,
+    /// Serving a user manager (`--user`).
+    user: bool,
     my_uid: u32,
     line_max: usize,
     sync_interval: u64,
@@ -169,6 +171,7 @@ impl Server {
             next_token: FIRST_STREAM,
             d: Dispatcher::new(&config, storage, user),
             manager_pid,
+            user,
             my_uid: nix::unistd::getuid().as_raw(),
             line_max: config.line_max,
             sync_interval: config.sync_interval_usec,
@@ -532,6 +535,10 @@ impl Server {
             eprintln!("journald: native message from pid {pid}: {}", p.0);
         }
         let origin = self.d.origin(creds, None);
+        // A system manager that is not PID 1: its messages about a unit
+        // must still be found by `journalctl -u` (see `manager_object_unit`).
+        let from_manager = !self.user
+            && creds.is_some_and(|c| c.pid != 1 && self.is_manager(&c));
         for e in entries {
             // OBJECT_PID= describes another process; only root may say so.
             let object = e
@@ -561,6 +568,9 @@ impl Server {
                 .map(|(n, v)| (n.as_str(), v.clone()))
                 .collect();
             fields.push(("_TRANSPORT", b"journal".to_vec()));
+            if from_manager {
+                manager_object_unit(&mut fields);
+            }
             self.d.dispatch(fields, &origin, e.priority, time, object);
         }
     }
@@ -587,6 +597,31 @@ impl Server {
                 },
             );
         }
+    }
+}
+
+/// `journalctl -u X` finds systemd's messages about X by `UNIT=X` from
+/// `_PID=1`, or by `OBJECT_SYSTEMD_UNIT=X` from `_UID=0` ("messages from
+/// authorized daemons about this service", journalctl 252's
+/// `add_matches_for_unit`). A system manager that is not PID 1 (`--root`)
+/// matches neither with its `UNIT=`, so for the manager's own messages we
+/// add the trusted `OBJECT_SYSTEMD_UNIT=` naming the same unit — the
+/// manager is the authority on which unit a message is about, as journald
+/// is for an `OBJECT_PID=` — and the real journalctl finds them too when
+/// the manager runs as root. An `OBJECT_SYSTEMD_UNIT=` the message
+/// already carries is left alone.
+fn manager_object_unit(fields: &mut Vec<(&str, Vec<u8>)>) {
+    if fields.iter().any(|(n, _)| *n == "OBJECT_SYSTEMD_UNIT") {
+        return;
+    }
+    let unit = fields
+        .iter()
+        .find(|(n, _)| *n == "UNIT")
+        .and_then(|(_, v)| std::str::from_utf8(v).ok())
+        .filter(|u| unit::UnitName::parse(u).is_ok())
+        .map(|u| u.as_bytes().to_vec());
+    if let Some(u) = unit {
+        fields.push(("OBJECT_SYSTEMD_UNIT", u));
     }
 }
 

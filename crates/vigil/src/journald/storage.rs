@@ -319,6 +319,9 @@ pub struct FileUsage {
     pub path: PathBuf,
     /// Allocated bytes on disk.
     pub bytes: u64,
+    /// First entry's time (what journald's archive names carry, and what
+    /// `journalctl --vacuum-time=` compares).
+    pub head_realtime: u64,
     pub tail_realtime: u64,
 }
 
@@ -338,12 +341,13 @@ pub fn dir_usage(dir: &Path) -> Vec<FileUsage> {
         if !meta.is_file() {
             continue;
         }
-        let tail_realtime = JournalFile::open(&e.path())
-            .map(|f| f.header().tail_entry_realtime)
-            .unwrap_or(0);
+        let (head_realtime, tail_realtime) = JournalFile::open(&e.path())
+            .map(|f| (f.header().head_entry_realtime, f.header().tail_entry_realtime))
+            .unwrap_or((0, 0));
         out.push(FileUsage {
             path: e.path(),
             bytes: meta.blocks() * 512,
+            head_realtime,
             tail_realtime,
         });
     }

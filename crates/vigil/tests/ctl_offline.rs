@@ -200,11 +200,30 @@ fn is_enabled_like_systemctl() {
             &["is-enabled", "x11-common", "ssh.socket"],
             &["-q", "is-enabled", "ssh"],
             &["is-enabled", "--quiet", "x11-common"],
-            &["is-enabled", "--full", "cron"],
+            // `--full` is not compared: systemd 252's systemctl looks the
+            // links up on the host even with --root (see the next test).
             &["is-enabled", "/dev/sda1"],
             &["is-enabled", "bad name"],
         ],
     );
+}
+
+/// `is-enabled --full` lists the links `disable` would remove, found in
+/// the root (not on the host, where systemd 252's systemctl looks).
+#[test]
+fn is_enabled_full_lists_the_links_in_the_root() {
+    let s = Scratch::new("full");
+    let t = corpus_template(&s);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .arg(format!("--root={}", t.display()))
+        .args(["is-enabled", "--full", "cron", "x11-common"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("enabled\n  {}/etc/systemd/system/multi-user.target.wants/cron.service\nmasked\n", t.display())
+    );
+    assert_eq!(out.status.code(), Some(0));
 }
 
 #[test]

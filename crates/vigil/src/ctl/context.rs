@@ -30,6 +30,8 @@ pub struct Context {
     pub root: Option<PathBuf>,
     pub quiet: bool,
     pub legend: bool,
+    /// `--full`: `is-enabled` also lists the unit's links.
+    pub full: bool,
     pub runtime: bool,
     pub force: bool,
     pub preset_mode: PresetMode,
@@ -45,6 +47,7 @@ impl Context {
             root: resolved.root,
             quiet: opts.quiet,
             legend: !opts.no_legend,
+            full: opts.full,
             runtime: opts.runtime,
             force: opts.force,
             preset_mode: resolved.preset_mode,

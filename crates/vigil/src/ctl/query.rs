@@ -59,6 +59,25 @@ pub fn is_enabled(cx: &Context, words: &[String]) -> u8 {
     }
     let failed_lookup = results.iter().any(|(_, o)| o.result.is_err());
     let mut p = output::is_enabled(&results, style);
+    if cx.full && !cx.quiet && !failed_lookup {
+        // systemctl(1) is-enabled --full: each unit's state, then the
+        // links `disable` would remove, indented. (systemd 252's own
+        // systemctl looks these up on the host even with --root; vigil
+        // looks in the root.)
+        let mut out = String::new();
+        for (n, o) in &results {
+            if let Ok(s) = &o.result {
+                out.push_str(s.as_str());
+                out.push('\n');
+            }
+            for c in inst.links(&[n], cx.flags()).changes {
+                if let unit::install::Change::Unlink { path } = c {
+                    out.push_str(&format!("  {path}\n"));
+                }
+            }
+        }
+        p.stdout = out;
+    }
     if sysv_enabled && !failed_lookup {
         p.exit_code = 0;
     }

@@ -432,6 +432,13 @@ fn implemented_set_is_the_agreed_one() {
     for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction", "CollectMode"] {
         expected.insert(format!("Unit.{n}"));
     }
+    // What the job engine acts on (engine::transaction, manager/jobs.rs).
+    for n in [
+        "StopWhenUnneeded", "RefuseManualStart", "RefuseManualStop", "AllowIsolate", "OnSuccessJobMode",
+        "OnFailureJobMode", "OnFailureIsolate", "IgnoreOnIsolate", "JobTimeoutSec",
+    ] {
+        expected.insert(format!("Unit.{n}"));
+    }
     for n in [
         "PIDFile", "ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop",
         "ExecStopPost", "RestartSec", "TimeoutSec", "TimeoutStartSec", "TimeoutStopSec", "TimeoutAbortSec",

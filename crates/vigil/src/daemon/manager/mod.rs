@@ -21,6 +21,8 @@
 //! Units other than services (targets, slices…) have no engine machine
 //! yet: they are active once started and inactive once stopped.
 
+mod exec_dirs;
+mod exec_hooks;
 mod exec_plan;
 mod gc;
 mod graph;
@@ -391,6 +393,7 @@ impl Manager {
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
+        self.exec_transition(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
@@ -504,6 +507,7 @@ impl Manager {
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
             activation: &activation,
+            dirs: &exec_dirs::Bases::new(&self.loader.lookup),
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,

@@ -514,11 +514,10 @@ impl Manager {
     /// Unit `id` went down: stop the units bound to it, and let units it
     /// pulled in that are `StopWhenUnneeded=yes` go if nobody needs them.
     pub(super) fn unit_went_down(&mut self, id: &str, _failed: bool) {
-        let desc_of = |m: &Manager, u: &str| m.units.get(u).map(|x| super::describe(&x.cfg)).unwrap_or_default();
         for b in self.related(id, &[Dep::BoundBy]) {
             let up = self.units.get(&b).is_some_and(|u| !matches!(u.active_state(), "inactive" | "failed"));
             if up && !self.jobs.contains_key(&b) {
-                self.log(&b, LogLevel::Info, &format!("Unit {id} is bound to inactive unit {}. Stopping, too.", desc_of(self, id)));
+                self.log(&b, LogLevel::Info, &format!("Unit {b} is bound to inactive unit {id}. Stopping, too."));
                 let _ = self.request(Request { ty: JobType::Stop, unit: b, mode: Mode::Fail, manual: false }, JobVerb::Stop);
             }
         }

@@ -118,6 +118,10 @@ pub struct Manager {
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
+    /// Set by [`Manager::stop_all`]: the manager is going down, and no
+    /// unit may start any more (socket activation, a `systemctl start`
+    /// racing the shutdown), or the last stop would never come.
+    shutting_down: bool,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -153,6 +157,7 @@ impl Manager {
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
+            shutting_down: false,
         }
     }
 
@@ -284,6 +289,14 @@ impl Manager {
     /// Queue a job; returns its id. The result arrives in `finished`.
     pub fn job(&mut self, name: &str, verb: JobVerb) -> Result<(u32, String), (proto::ErrorKind, String)> {
         let id = self.unit_id(name).map_err(|e| (proto::ErrorKind::InvalidRequest, e))?;
+        if self.shutting_down && !matches!(verb, JobVerb::Stop) {
+            // systemd refuses the same way once its shutdown transaction
+            // is queued ("Transaction … is destructive").
+            return Err((
+                proto::ErrorKind::Transaction,
+                format!("Transaction for {id}/{verb:?} is destructive (the manager is shutting down)."),
+            ));
+        }
         let unit = self.units.get(&id).ok_or((proto::ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
         match unit.cfg.load_state {
             LoadState::Loaded => {}
@@ -845,6 +858,7 @@ impl Manager {
     /// order is the reverse of the start order; the event loop keeps
     /// running until all are down.
     pub fn stop_all(&mut self) {
+        self.shutting_down = true;
         let up: Vec<String> = self
             .units
             .iter()

@@ -205,6 +205,11 @@ impl Manager {
     /// so a service that fails at once re-arms it through
     /// [`Manager::socket_service_changed`].
     fn socket_trigger(&mut self, id: &str) {
+        // Going down: the traffic stays queued until the socket's own stop
+        // job closes it; starting the service again would undo its stop.
+        if self.shutting_down {
+            return;
+        }
         let Some(service) = self.units.get(id).and_then(|u| u.sock.as_ref()).and_then(|s| s.settings.service.clone()) else {
             return;
         };

@@ -123,12 +123,15 @@ pub fn mark_booted(root: &Path) {
     }
 }
 
-/// systemd's system generator directories, most important first.
-const GENERATOR_DIRS: [&str; 4] = [
+/// systemd's system generator directories, most important first
+/// (`/lib/…` for Debian roots without merged `/usr`; on merged ones it is
+/// the same directory and its names are already taken).
+const GENERATOR_DIRS: [&str; 5] = [
     "/run/systemd/system-generators",
     "/etc/systemd/system-generators",
     "/usr/local/lib/systemd/system-generators",
     "/usr/lib/systemd/system-generators",
+    "/lib/systemd/system-generators",
 ];
 
 /// How long one external generator may run before it is killed.

@@ -865,6 +865,22 @@ impl Manager {
             .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
             .map(|(id, _)| id.clone())
             .collect();
+        // Jobs still waiting to start units that are not up (a target
+        // whose start waits behind a service still starting) are
+        // canceled, as systemd's shutdown transaction cancels them: left
+        // queued, nothing would ever wake them and the manager would never
+        // find everything down.
+        let waiting: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|(id, j)| j.verb != JobVerb::Stop && !j.running && !up.contains(id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in waiting {
+            if let Some(old) = self.jobs.remove(&id) {
+                self.finished.push(FinishedJob { id: old.id, unit: id, verb: old.verb, result: "canceled" });
+            }
+        }
         let mut new = Vec::new();
         for id in up {
             let job_id = self.next_job;

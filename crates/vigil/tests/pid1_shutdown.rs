@@ -2,7 +2,8 @@
 //! `is-system-running` said "running" on a loaded machine): a target's
 //! start job still waits behind a service that is starting. The manager
 //! must cancel it, stop the service and exit — not wait forever for a job
-//! nothing will ever wake.
+//! nothing will ever wake. And until boot is over, `is-system-running`
+//! says "starting", not "running".
 
 mod common;
 
@@ -32,6 +33,9 @@ fn sigterm_during_boot_cancels_waiting_jobs_and_exits() {
         .expect("start the manager");
     let starting = wait_until(Duration::from_secs(20), || stdout(&root.vigil(&["is-active", "slow.service"])).trim() == "activating");
     assert!(starting, "slow.service never got to activating");
+    // Boot is not over: not "running" yet (systemctl(1): exit 1).
+    let o = root.vigil(&["is-system-running"]);
+    assert_eq!((stdout(&o).trim(), o.status.code()), ("starting", Some(1)));
     // SAFETY: kill(2) of the manager this test started.
     unsafe { libc::kill(daemon.id() as i32, libc::SIGTERM) };
     let exited = wait_until(Duration::from_secs(20), || matches!(daemon.try_wait(), Ok(Some(_))));

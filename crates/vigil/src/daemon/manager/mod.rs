@@ -895,6 +895,11 @@ impl Manager {
         }
     }
 
+    /// True when no job is queued or running.
+    pub fn no_jobs(&self) -> bool {
+        self.jobs.is_empty()
+    }
+
     /// True when no unit has processes or pending work.
     pub fn all_down(&self) -> bool {
         self.jobs.is_empty()

@@ -2,6 +2,7 @@
 """Accept=yes (inetd-style) throughput: one process per connection.
 
 Usage: inetd.py OUT.jsonl [CONNS] [REPS]
+       PEERS=floor,xinetd,vigil inetd.py …   (a subset of the peers)
 
 The kit's inetd_bench.sh method (loopback only, bounded CONNS connections,
 1 and 2 client threads, the kit's tcpclient), with vigil and systemd added:
@@ -125,7 +126,10 @@ def main():
     reps = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     os.makedirs(bench.RUN, exist_ok=True)
     out = open(out_path, 'a')
+    only = [p for p in os.environ.get('PEERS', '').split(',') if p]
     for peer in [Floor(), Xinetd(), Vigil(), Systemd()]:
+        if only and peer.name not in only:
+            continue
         res = {'peer': peer.name, 'kind': 'accept', 'conns': conns, 'loadavg_before': bench.loadavg()}
         try:
             peer.start()

@@ -84,6 +84,75 @@ pub(crate) fn pidfd_send_signal(pidfd: RawFd, sig: c_int) -> Result<(), c_int> {
     check_long(r).map(|_| ())
 }
 
+/// `CLONE_PIDFD`: the kernel stores a pidfd of the child at `clone_args.pidfd`.
+const CLONE_PIDFD: u64 = 0x1000;
+/// `CLONE_INTO_CGROUP` (Linux 5.7): the child starts in the cgroup whose
+/// directory descriptor is `clone_args.cgroup`.
+const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+
+/// `struct clone_args` up to `cgroup` (`CLONE_ARGS_SIZE_VER2`, 88 bytes).
+#[repr(C)]
+#[derive(Default)]
+struct CloneArgs {
+    flags: u64,
+    pidfd: u64,
+    child_tid: u64,
+    parent_tid: u64,
+    exit_signal: u64,
+    stack: u64,
+    stack_size: u64,
+    tls: u64,
+    set_tid: u64,
+    set_tid_size: u64,
+    cgroup: u64,
+}
+
+/// What [`clone_into_cgroup`] returned in the calling process.
+pub(crate) enum Cloned {
+    /// We are the new child.
+    Child,
+    /// We are the parent of `pid`; `pidfd` is -1 if none was returned.
+    Parent { pid: pid_t, pidfd: RawFd },
+}
+
+/// `clone3(2)` with `CLONE_INTO_CGROUP | CLONE_PIDFD` and `SIGCHLD` as exit
+/// signal, no new stack: a `fork(2)` whose child is born in the cgroup of
+/// `cgroup_dir` (an `O_DIRECTORY` descriptor in the cgroup2 hierarchy) and
+/// whose pidfd comes for free.
+///
+/// This is the raw system call, not glibc's `fork()`: no `pthread_atfork`
+/// handlers run and glibc's per-thread bookkeeping in the child still
+/// describes the parent's thread. The child may therefore only do what
+/// the forked child of [`crate::spawn`] does anyway — async-signal-safe
+/// system calls, then `execve` or `_exit`.
+pub(crate) fn clone_into_cgroup(cgroup_dir: RawFd) -> Result<Cloned, c_int> {
+    let mut pidfd: c_int = -1;
+    let args = CloneArgs {
+        flags: CLONE_INTO_CGROUP | CLONE_PIDFD,
+        pidfd: &mut pidfd as *mut c_int as u64,
+        exit_signal: libc::SIGCHLD as u64,
+        cgroup: cgroup_dir as u64,
+        ..CloneArgs::default()
+    };
+    // SAFETY: `args` is a valid clone_args of the size passed; with a zero
+    // stack the child continues on a copy-on-write copy of our stack, as
+    // after fork(2).
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_clone3,
+            &args as *const CloneArgs,
+            std::mem::size_of::<CloneArgs>(),
+        )
+    };
+    match check_long(r)? {
+        0 => Ok(Cloned::Child),
+        pid => Ok(Cloned::Parent {
+            pid: pid as pid_t,
+            pidfd,
+        }),
+    }
+}
+
 /// `close_range(2)` over `[first, last]`, flags 0.
 pub(crate) fn close_range(first: c_uint, last: c_uint) -> Result<(), c_int> {
     // SAFETY: plain system call with integer arguments.

@@ -191,6 +191,47 @@ fn restart_of_the_service_never_refuses_a_client() {
     assert_eq!(s.prop("pong.socket", "NRefused"), "0");
 }
 
+/// The same, made deterministic: the client connects exactly while the
+/// old instance is gone and the new one not started yet (the restart is
+/// held in the first `ExecStopPost=` until the client is in), and it is the new
+/// instance that answers it.
+#[test]
+fn a_client_connecting_while_the_service_is_down_is_served_by_the_new_instance() {
+    let port = free_port();
+    let s = Sock::with_manager(
+        "sock-restart-hold",
+        &[
+            ("pong.socket", format!("[Socket]\nListenStream=127.0.0.1:{port}\n")),
+            (
+                "pong.service",
+                "[Service]\nExecStart=@ROOT@/pong.py\n\
+                 ExecStopPost=/bin/sh -c '[ -e @ROOT@/down ] || { touch @ROOT@/down; while [ ! -e @ROOT@/go ]; do sleep 0.02; done; }'\n"
+                    .into(),
+            ),
+        ],
+        &[("pong.py", PONG_PY.into())],
+    );
+    s.start("pong.socket");
+    let first = tcp_exchange(loopback(port), "").unwrap_or_else(|e| panic!("{e}\n{}", s.console()));
+    assert!(first.starts_with("pong "), "{first}");
+    s.wait_prop("pong.socket", "SubState", "running");
+    let root_arg = s.root.root_arg();
+    let restarter = std::thread::spawn(move || {
+        std::process::Command::new(vigil()).args([&root_arg, "restart", "pong.service"]).output().unwrap()
+    });
+    // The old instance has exited (stop-post runs after it).
+    assert!(wait_until(std::time::Duration::from_secs(15), || s.path("down").exists()), "{}", s.console());
+    let mut c = std::net::TcpStream::connect(loopback(port)).unwrap_or_else(|e| panic!("refused while down: {e}\n{}", s.console()));
+    c.set_read_timeout(Some(std::time::Duration::from_secs(15))).unwrap();
+    std::fs::write(s.path("go"), "").unwrap();
+    let answer = read_all(&mut c);
+    let o = restarter.join().unwrap();
+    assert!(o.status.success(), "restart: {}", stderr(&o));
+    assert!(answer.starts_with("pong "), "{answer:?}\n{}", s.console());
+    assert_ne!(answer, first, "the new instance answers\n{}", s.console());
+    assert_eq!(s.prop("pong.socket", "NRefused"), "0");
+}
+
 #[test]
 fn port_in_use_fails_the_socket_with_systemds_message() {
     let holder = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

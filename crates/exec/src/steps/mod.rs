@@ -18,7 +18,7 @@
 //! | # | step | exit code | why here |
 //! |---|------|-----------|----------|
 //! | 1 | [`Step::Signals`] | 207 SIGNAL_MASK | first: the manager blocks signals for its signalfd and may ignore some; the child must not run another instruction with the manager's mask. Dispositions are reset before the mask is emptied, so no pending signal ever reaches a manager handler. `SIGPIPE` is then ignored if `IgnoreSIGPIPE=yes`. |
-//! | 2 | [`Step::Cgroup`] | 219 CGROUP | as early as possible: from here on everything the child does (and every process it forks) is accounted to the unit and reachable by `cgroup.kill`. Needs root-owned `cgroup.procs`, so before the user switch. |
+//! | 2 | [`Step::Cgroup`] | 219 CGROUP | skipped when the child was born in the group (`clone3` `CLONE_INTO_CGROUP`, [`crate::spawn`]); otherwise as early as possible: from here on everything the child does (and every process it forks) is accounted to the unit and reachable by `cgroup.kill`. Needs root-owned `cgroup.procs`, so before the user switch. |
 //! | 3 | [`Step::Session`] | 220 SETSID | before stdin: a terminal opened as stdin can only become the controlling terminal of a session leader. Also leaves the manager's process group, so group signals to the manager miss the service. |
 //! | 4 | [`Step::LiftFds`] | 202 FDS | every descriptor the child must keep (the report pipe, caller stdio fds, listen fds) is duplicated above `3 + n_listen` before anything is written into 0..3+n, so that no `dup2` clobbers a source it still needs. |
 //! | 5-7 | [`Step::Stdin`], [`Step::Stdout`], [`Step::Stderr`] | 208, 209, 222 | in that order because `inherit` copies the previous stream. Before the user switch: files and terminals are opened with the manager's rights, as systemd does. |
@@ -207,6 +207,10 @@ pub(crate) struct Ctx<'a> {
     pub ambient: u64,
     pub argv: *const *const c_char,
     pub envp: *const *const c_char,
+    /// The kernel created us in the plan's cgroup (`clone3` with
+    /// `CLONE_INTO_CGROUP`, see [`crate::spawn`]): [`Step::Cgroup`] has
+    /// nothing left to do.
+    pub in_cgroup: bool,
 }
 
 /// A step: `Ok` or the errno that made it fail.

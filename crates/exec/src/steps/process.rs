@@ -58,9 +58,10 @@ pub(super) fn reset_signals(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     Ok(())
 }
 
-/// Step 2: write our PID into `<cgroup>/cgroup.procs`.
+/// Step 2: write our PID into `<cgroup>/cgroup.procs`, unless the kernel
+/// already created us there.
 pub(super) fn join_cgroup(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
-    let Some(path) = &ctx.plan.cgroup_procs else {
+    let Some(path) = ctx.plan.cgroup_procs.as_ref().filter(|_| !ctx.in_cgroup) else {
         return Ok(());
     };
     // SAFETY: NUL-terminated path prepared before fork.

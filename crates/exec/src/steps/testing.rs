@@ -44,6 +44,7 @@ pub(crate) fn with_ctx<R>(
         ambient: 0,
         argv: std::ptr::null(),
         envp: std::ptr::null(),
+        in_cgroup: false,
     };
     f(&mut ctx)
 }

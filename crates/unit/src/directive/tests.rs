@@ -429,7 +429,7 @@ fn implemented_set_is_the_agreed_one() {
     .collect();
     expected.extend(in_section(SectionKind::Install).map(|d| format!("Install.{}", d.name)));
     // What the manager acts on for services (see crates/vigil/src/daemon).
-    for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction"] {
+    for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction", "CollectMode"] {
         expected.insert(format!("Unit.{n}"));
     }
     for n in [
@@ -448,7 +448,7 @@ fn implemented_set_is_the_agreed_one() {
     // The socket runtime (crates/vigil/src/daemon/sockets) acts on every
     // [Socket] setting but these.
     let socket_planned = [
-        "ListenUSBFunction", "ExecStartPre", "ExecStartPost", "ExecStopPre", "ExecStopPost", "TimeoutSec",
+        "ListenUSBFunction", "TimeoutSec",
         "SmackLabel", "SmackLabelIPIn", "SmackLabelIPOut", "SELinuxContextFromNet",
     ];
     for d in in_section(SectionKind::Socket) {

@@ -5,16 +5,27 @@
 //! (`/proc/self/cgroup`, the `0::` line) and creates `vigil-PID/` below it
 //! — PID being the manager's, so several managers (tests, `--root`
 //! managers next to a system one) never share units' groups. Each unit
-//! gets `vigil-PID/UNIT/`; the exec step writes the child into its
-//! `cgroup.procs` before `execve`, so everything it forks stays there.
+//! gets `vigil-PID/UNIT/`; the child is created in it (`clone3` with
+//! `CLONE_INTO_CGROUP`; on older kernels the exec step writes it into
+//! `cgroup.procs` before `execve`), so everything it forks stays there.
+//! The group outlives an automatic restart (the restarted process goes
+//! into the same one) and is removed when the unit stops.
+//!
+//! At start, empty `vigil-PID*` groups of managers that are gone (killed
+//! managers never remove theirs) are swept from the same parent; groups
+//! that still hold processes are left to their root's next manager
+//! (`leftovers.rs`).
 //!
 //! With it: the unit's processes are `cgroup.procs`, `KillMode=control-group`
-//! signals each of them (SIGKILL through `cgroup.kill` in one write),
-//! and "the unit is empty" is `populated 0` in `cgroup.events`. Without a
+//! signals each of them, and "the unit is empty" is `populated 0` in `cgroup.events`. Without a
 //! writable hierarchy, [`Cgroups::base`] is `None` and the manager falls
 //! back to the process tree under its subreaper.
 
 use std::path::{Path, PathBuf};
+
+/// Rounds of re-reading `cgroup.procs` while SIGKILLing a group whose
+/// processes fork.
+const KILL_ROUNDS: usize = 16;
 
 pub struct Cgroups {
     base: Option<PathBuf>,
@@ -23,6 +34,7 @@ pub struct Cgroups {
     /// process is gone even when that process was not our child.
     inotify: Option<std::os::fd::OwnedFd>,
     watches: std::collections::HashMap<i32, String>,
+    swept: usize,
 }
 
 /// Unit names may contain `\` (escapes) and `@`: both are fine in a
@@ -33,19 +45,26 @@ fn dir_name(unit: &str) -> &str {
 
 impl Cgroups {
     pub fn detect() -> Cgroups {
-        let base = Self::find().and_then(|b| std::fs::create_dir_all(&b).ok().map(|_| b));
+        let found = Self::find();
+        let swept = found.as_ref().map_or(0, |(_, n)| *n);
+        let base = found.and_then(|(b, _)| std::fs::create_dir_all(&b).ok().map(|_| b));
         // SAFETY: inotify_init1 with flags; the fd is owned right away.
         let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
         let inotify = (fd >= 0 && base.is_some()).then(|| {
             // SAFETY: fd is a fresh, valid descriptor we own.
             unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
         });
-        Cgroups { base, inotify, watches: std::collections::HashMap::new() }
+        Cgroups { base, inotify, watches: std::collections::HashMap::new(), swept }
+    }
+
+    /// How many empty groups of dead managers [`Cgroups::detect`] removed.
+    pub fn swept(&self) -> usize {
+        self.swept
     }
 
     /// Without cgroups (tests of the fallback, or a read-only hierarchy).
     pub fn disabled() -> Cgroups {
-        Cgroups { base: None, inotify: None, watches: std::collections::HashMap::new() }
+        Cgroups { base: None, inotify: None, watches: std::collections::HashMap::new(), swept: 0 }
     }
 
     /// The inotify descriptor to poll, if cgroups are in use.
@@ -82,7 +101,7 @@ impl Cgroups {
         out
     }
 
-    fn find() -> Option<PathBuf> {
+    fn find() -> Option<(PathBuf, usize)> {
         let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
         let mount = mountinfo.lines().find_map(|l| {
             let (pre, post) = l.split_once(" - ")?;
@@ -91,12 +110,21 @@ impl Cgroups {
         })?;
         let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
         let own = own.lines().find_map(|l| l.strip_prefix("0::"))?.trim_start_matches('/').to_string();
-        let base = mount.join(own).join(format!("vigil-{}", std::process::id()));
+        let parent = mount.join(own);
+        let swept = sweep(&parent);
+        // A group of our name that still holds processes belongs to a dead
+        // manager of another root that had our pid: not ours to reuse.
+        let mut base = parent.join(format!("vigil-{}", std::process::id()));
+        let mut n = 1;
+        while populated(&base) == Some(true) {
+            base = parent.join(format!("vigil-{}-{n}", std::process::id()));
+            n += 1;
+        }
         // Probe: we must be able to create and remove a group here.
         let probe = base.join("probe");
         std::fs::create_dir_all(&probe).ok()?;
         std::fs::remove_dir(&probe).ok()?;
-        Some(base)
+        Some((base, swept))
     }
 
     pub fn base(&self) -> Option<&Path> {
@@ -124,8 +152,7 @@ impl Cgroups {
 
     /// `Some(false)` when the unit's group exists and is empty.
     pub fn populated(&self, unit: &str) -> Option<bool> {
-        let events = std::fs::read_to_string(self.path(unit)?.join("cgroup.events")).ok()?;
-        events.lines().find_map(|l| l.strip_prefix("populated ")).map(|v| v.trim() == "1")
+        populated(&self.path(unit)?)
     }
 
     pub fn pids(&self, unit: &str) -> Vec<i32> {
@@ -137,20 +164,35 @@ impl Cgroups {
 
     /// Signal every process of the unit except `except` (the main and
     /// control processes, which the engine signals on their own: a second
-    /// SIGTERM would run a shell's trap twice). SIGKILL goes through
-    /// `cgroup.kill`, which also catches processes forking meanwhile.
-    /// Returns how many processes the group had (best effort).
+    /// SIGTERM would run a shell's trap twice). Returns how many processes
+    /// the group had (best effort).
+    ///
+    /// SIGKILL is sent pid by pid, re-reading `cgroup.procs` until no new
+    /// process shows up (a process forking meanwhile is caught on the next
+    /// round), not through `cgroup.kill`: on some kernels (seen on 6.18)
+    /// every child later created in a group that was once killed through
+    /// `cgroup.kill` with `CLONE_INTO_CGROUP` is SIGKILLed at birth, which
+    /// would kill an `ExecStopPost=` or the restarted process in the group
+    /// kept across an automatic restart.
     pub fn kill(&self, unit: &str, signal: i32, except: &[i32]) -> usize {
-        let Some(p) = self.path(unit) else { return 0 };
-        let pids = self.pids(unit);
-        if signal == libc::SIGKILL && std::fs::write(p.join("cgroup.kill"), "1").is_ok() {
-            return pids.len();
+        let mut pids = self.pids(unit);
+        let total = pids.len();
+        let mut sent: std::collections::HashSet<i32> = except.iter().copied().collect();
+        for _round in 0..KILL_ROUNDS {
+            let fresh: Vec<i32> = pids.iter().copied().filter(|p| sent.insert(*p)).collect();
+            if fresh.is_empty() {
+                break;
+            }
+            for pid in fresh {
+                // SAFETY: kill(2) with plain integers.
+                unsafe { libc::kill(pid, signal) };
+            }
+            if signal != libc::SIGKILL {
+                break;
+            }
+            pids = self.pids(unit);
         }
-        for pid in pids.iter().filter(|p| !except.contains(p)) {
-            // SAFETY: kill(2) with plain integers.
-            unsafe { libc::kill(*pid, signal) };
-        }
-        pids.len()
+        total
     }
 
     /// Remove an empty unit group (after the unit stopped).
@@ -171,5 +213,60 @@ impl Cgroups {
             }
         }
         let _ = std::fs::remove_dir(base);
+    }
+}
+
+/// `populated` of a group's `cgroup.events`: whether it or any group below
+/// holds a process; `None` when it does not exist.
+fn populated(group: &Path) -> Option<bool> {
+    let events = std::fs::read_to_string(group.join("cgroup.events")).ok()?;
+    events.lines().find_map(|l| l.strip_prefix("populated ")).map(|v| v.trim() == "1")
+}
+
+/// The manager pid in a base group's name: `vigil-PID` or `vigil-PID-N`.
+fn manager_pid(name: &str) -> Option<u32> {
+    let rest = name.strip_prefix("vigil-")?;
+    let pid = rest.split_once('-').map_or(rest, |(p, n)| if n.bytes().all(|b| b.is_ascii_digit()) { p } else { "" });
+    pid.parse().ok()
+}
+
+/// Remove the empty base groups (and their empty unit groups) that
+/// managers which are gone left in `parent` — killed managers never run
+/// [`Cgroups::cleanup`]. A group that still holds processes stays: its
+/// processes belong to a crashed manager of some root, whose next start
+/// cleans them up (`leftovers.rs`). Returns how many bases were removed.
+fn sweep(parent: &Path) -> usize {
+    let me = std::process::id();
+    let Ok(rd) = std::fs::read_dir(parent) else { return 0 };
+    let mut removed = 0;
+    for e in rd.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(manager_pid) else { continue };
+        if pid == me || Path::new(&format!("/proc/{pid}")).exists() || populated(&e.path()) != Some(false) {
+            continue;
+        }
+        if let Ok(units) = std::fs::read_dir(e.path()) {
+            for u in units.flatten().filter(|u| u.file_type().is_ok_and(|t| t.is_dir())) {
+                let _ = std::fs::remove_dir(u.path());
+            }
+        }
+        if std::fs::remove_dir(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_names_give_the_manager_pid() {
+        assert_eq!(manager_pid("vigil-123"), Some(123));
+        assert_eq!(manager_pid("vigil-123-2"), Some(123));
+        assert_eq!(manager_pid("vigil-x"), None);
+        assert_eq!(manager_pid("vigil-12-x"), None);
+        assert_eq!(manager_pid("system.slice"), None);
     }
 }

@@ -30,6 +30,8 @@ const NOTIFY: u64 = 2;
 const CGROUPS: u64 = 3;
 /// The socket units' own epoll (`sockets/`).
 const SOCKETS: u64 = 4;
+/// Exec reports of children forked but not yet exec'd (`manager/spawn.rs`).
+const SPAWNS: u64 = 5;
 const FIRST_CONN: u64 = 16;
 
 pub struct EventLoop {
@@ -93,6 +95,9 @@ impl EventLoop {
         if let Some(fd) = manager.sockets_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, SOCKETS))?;
         }
+        if let Some(fd) = manager.spawn_reports_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, SPAWNS))?;
+        }
         Ok(EventLoop {
             notify,
             manager,
@@ -139,6 +144,8 @@ impl EventLoop {
                     break;
                 }
             }
+            self.manager.exec_succeeded();
+            self.deliver_finished_jobs();
             let timeout = match self.manager.next_deadline() {
                 None => EpollTimeout::NONE,
                 Some(at) => {
@@ -167,11 +174,13 @@ impl EventLoop {
                     NOTIFY => self.on_notify(),
                     CGROUPS => self.manager.cgroup_events(),
                     SOCKETS => self.manager.socket_events(),
+                    SPAWNS => self.manager.spawn_reports(),
                     token => self.on_conn(token, ev.events()),
                 }
             }
             self.manager.fire_timers();
             self.deliver_finished_jobs();
+            self.manager.collect_garbage();
             if self.booting && self.manager.no_jobs() {
                 self.booting = false;
             }

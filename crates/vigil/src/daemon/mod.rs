@@ -19,6 +19,7 @@ mod cgroup;
 mod control;
 mod event_loop;
 mod journal_link;
+mod leftovers;
 mod manager;
 mod notify;
 mod sockets;
@@ -110,6 +111,8 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     std::fs::create_dir_all(&rundir.dir)
         .with_context(|| format!("creating state directory {}", rundir.dir.display()))?;
     let lock = take_lock(&rundir)?;
+    // Before anything starts: stop what a crashed predecessor left.
+    let cleaned = leftovers::clean_up(&rundir.dir);
     let listener = bind_control(&rundir)?;
     if std::process::id() != 1 {
         // SAFETY: plain prctl with integer arguments.
@@ -159,6 +162,9 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     // Degrade visibly: without a writable cgroup v2 hierarchy (an
     // unprivileged container, a read-only /sys/fs/cgroup) processes are
     // tracked through the process tree under our subreaper instead.
+    if cgroups.swept() > 0 {
+        eprintln!("Removed {} empty cgroups left by managers that are gone.", cgroups.swept());
+    }
     match cgroups.base() {
         Some(b) => eprintln!("Using cgroup {} for unit processes.", b.display()),
         None => eprintln!(
@@ -172,7 +178,18 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     if journal_on {
         journal.start();
     }
-    let manager = manager::Manager::new(loader, notify_path.clone(), cgroups, journal);
+    let recorder = leftovers::Recorder::start(&rundir.dir, cgroups.base());
+    let mut manager = manager::Manager::new(loader, notify_path.clone(), cgroups, journal);
+    if let Some(c) = &cleaned {
+        manager.console(&c.message());
+    }
+    match recorder {
+        Ok(r) => manager.recorder = Some(r),
+        Err(e) => eprintln!(
+            "Cannot write {}: {e}; processes left by a crash of this manager will not be cleaned up at its next start.",
+            leftovers::record_path(&rundir.dir).display()
+        ),
+    }
     let mut el = event_loop::EventLoop::new(listener, notify, manager)?;
     if let Some(r) = ready.take() {
         r.tell("READY");

@@ -139,5 +139,6 @@ pub(in crate::directive) const UNIT: &[Def] = &[
     planned("AssertMemoryPressure", K::Condition).shared(ASSERT).property("Asserts"),
     planned("AssertCPUPressure", K::Condition).shared(ASSERT).property("Asserts"),
     planned("AssertIOPressure", K::Condition).shared(ASSERT).property("Asserts"),
-    planned("CollectMode", K::Enum(COLLECT_MODES)),
+    // Which inactive units the manager unloads (crates/vigil/src/daemon/manager/gc.rs).
+    implemented("CollectMode", K::Enum(COLLECT_MODES)),
 ];

@@ -383,6 +383,7 @@ impl Manager {
     /// passive units): record it, propagate failure, wake waiters.
     pub(super) fn complete(&mut self, id: &str, result: &'static str) {
         let Some(job) = self.jobs.remove(id) else { return };
+        self.gc.queue(id);
         self.finished.push(FinishedJob { id: job.id, unit: id.to_string(), verb: job.verb, result });
         if job.verb == JobVerb::Start && !matches!(result, "done" | "skipped") {
             for n in self.names_of(id) {

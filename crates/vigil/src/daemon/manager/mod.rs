@@ -22,10 +22,13 @@
 //! yet: they are active once started and inactive once stopped.
 
 mod exec_plan;
+mod gc;
 mod jobs;
 mod params;
 pub mod props;
+mod socket_exec;
 mod socket_units;
+mod spawn;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -122,6 +125,13 @@ pub struct Manager {
     /// unit may start any more (socket activation, a `systemctl start`
     /// racing the shutdown), or the last stop would never come.
     shutting_down: bool,
+    /// Children forked whose exec report is not read yet (`spawn.rs`).
+    execs: spawn::Execs,
+    /// What a manager started after a crash of this one must clean up
+    /// (`leftovers.rs`); removed at a clean exit.
+    pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
+    /// Units to look at for unloading (`gc`).
+    gc: gc::Gc,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -158,6 +168,9 @@ impl Manager {
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
             shutting_down: false,
+            execs: spawn::Execs::new(),
+            recorder: None,
+            gc: gc::Gc::default(),
         }
     }
 
@@ -170,7 +183,7 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.names.get(&mangled).cloned() {
+        if let Some(id) = self.names.get(&mangled).cloned().filter(|id| self.units.contains_key(id)) {
             // A unit that was not found is looked for again once the unit
             // directories changed (systemd 252 retries such loads too), so
             // a package that just installed its unit file can be started
@@ -214,14 +227,14 @@ impl Manager {
             },
         );
         self.index_edges(&id);
+        self.gc_loaded(&id);
         Ok(id)
     }
 
     /// Drop a unit that has no processes and no job, so the next reference
     /// loads it afresh.
     fn forget(&mut self, id: &str) {
-        self.units.remove(id);
-        self.names.retain(|_, v| v != id);
+        self.unload(id);
     }
 
     /// `daemon-reload`: re-read the unit directories; units that are not
@@ -247,9 +260,11 @@ impl Manager {
             }
         }
         self.edges = jobs::Edges::default();
+        self.gc.clear_references();
         let ids: Vec<String> = self.units.keys().cloned().collect();
         for id in ids {
             self.index_edges(&id);
+            self.gc_loaded(&id);
         }
         self.console("Reloading finished.");
     }
@@ -453,7 +468,8 @@ impl Manager {
         }
     }
 
-    fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, _auto_restart: bool) {
+    fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
@@ -475,24 +491,29 @@ impl Manager {
             }
             ServiceState::Dead if !starting => {
                 self.say(id, &format!("Stopped {desc}."));
-                self.release(id);
+                self.release(id, auto_restart);
             }
+            // Stopped while waiting to restart: the group kept for the
+            // restart goes now.
+            ServiceState::Dead if from == ServiceState::AutoRestart => self.release(id, false),
             ServiceState::Failed => {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.
                 if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
                     self.say(id, &format!("Failed to start {desc}."));
                 }
-                self.release(id);
+                self.release(id, auto_restart);
             }
             _ => {}
         }
     }
 
-    /// The unit is down: forget its pids and remove its empty cgroup.
-    fn release(&mut self, id: &str) {
+    /// The unit is down: forget its pids and remove its empty cgroup —
+    /// unless it restarts on its own, which reuses the group (no rmdir,
+    /// mkdir and inotify watch per restart).
+    fn release(&mut self, id: &str, restarting: bool) {
         self.pids.retain(|_, u| u != id);
-        if self.cgroups.populated(id) == Some(false) {
+        if !restarting && self.cgroups.populated(id) == Some(false) {
             self.cgroups.remove(id);
             if let Some(u) = self.units.get_mut(id) {
                 u.cgroup = None;
@@ -503,6 +524,7 @@ impl Manager {
     fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
         let Some(u) = self.units.get_mut(id) else { return };
         let Some((job_id, verb)) = u.job.take() else { return };
+        self.gc.queue(id);
         if self.jobs.get(id).is_some_and(|j| j.id == job_id) {
             self.complete(id, result.as_str());
         } else {
@@ -575,22 +597,11 @@ impl Manager {
                 return Event::SpawnFailed { role, error: msg };
             }
         };
-        match exec::spawn(&prepared) {
-            Ok(child) => {
-                let pid = child.pid as u32;
-                self.pids.insert(pid, id.to_string());
-                Event::Spawned { role, pid }
-            }
-            Err(e) => match e.pid() {
-                // The child exists and will exit with the step's code; its
-                // reaping reports the failure (203/EXEC…), as in systemd.
-                Some(pid) => {
-                    self.log(id, LogLevel::Error, &e.to_string());
-                    self.pids.insert(pid as u32, id.to_string());
-                    Event::Spawned { role, pid: pid as u32 }
-                }
-                None => Event::SpawnFailed { role, error: e.to_string() },
-            },
+        // Not waiting for exec: a failing step is reported later and the
+        // child's exit status (203/EXEC…) fails the unit (spawn.rs).
+        match exec::spawn_nowait(&prepared) {
+            Ok(spawning) => self.spawn_started(id, role, spawning),
+            Err(e) => Event::SpawnFailed { role, error: e.to_string() },
         }
     }
 
@@ -639,6 +650,10 @@ impl Manager {
     fn unit_is_empty(&self, id: &str) -> bool {
         match self.cgroups.populated(id) {
             Some(p) => !p,
+            // With cgroups, a unit without a group (removed when the unit
+            // went down, or never made) has only the pids we track: the
+            // /proc walk below is for managers without cgroups.
+            None if self.cgroups.base().is_some() => !self.pids.values().any(|u| u == id),
             None => !self.pids.values().any(|u| u == id) && self.tree_pids(id).is_empty(),
         }
     }
@@ -703,6 +718,7 @@ impl Manager {
         if self.journal.exited(pid) {
             return;
         }
+        self.spawn_settle(pid);
         let now = self.now();
         // An orphan adopted through the subreaper is nobody we track: if
         // its unit emptied, its cgroup's events say so (cgroup_events);
@@ -723,6 +739,10 @@ impl Manager {
             }
             return;
         };
+        if self.units.get(&id).is_some_and(|u| u.sock.is_some()) {
+            self.socket_child_exited(&id, pid as u32, status);
+            return;
+        }
         let st = match status {
             exec::ExitStatus::Exited(c) => EngineExit::Exited(c as u8),
             exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },
@@ -939,8 +959,11 @@ impl Manager {
         eprint!("{out}");
     }
 
-    pub fn cleanup(&self) {
+    pub fn cleanup(&mut self) {
         self.cgroups.cleanup();
+        if let Some(r) = self.recorder.take() {
+            r.finish();
+        }
     }
 }
 

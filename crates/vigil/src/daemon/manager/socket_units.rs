@@ -5,9 +5,9 @@
 //!   would refuse becomes `bad-setting`) and indexes the service it
 //!   triggers;
 //! - a start job opens and watches the ports ("Listening on …."), a stop
-//!   job closes them ("Closed …."); both finish at once, as there are no
-//!   socket control processes (`ExecStartPre=`… are reported as not run);
-//!   a start is refused while the triggered service is already active
+//!   job closes them ("Closed …."); both finish at once when the unit has
+//!   no control commands, otherwise when the last one is done
+//!   ([`super::socket_exec`]); a start is refused while the triggered service is already active
 //!   (systemd: "Socket service … already active, refusing.");
 //! - readiness ([`Manager::socket_events`]): `Accept=no` starts the
 //!   service through a normal start job and stops watching until the
@@ -28,8 +28,8 @@ use engine::service::{Phase, ServiceResult, ServiceState};
 use proto::msg::JobVerb;
 use unit::load::LoadState;
 
-use super::{describe, FinishedJob, Manager};
-use crate::daemon::sockets::{Activation, ListenRow, SocketResult, SocketUnit, Wake};
+use super::{describe, Manager};
+use crate::daemon::sockets::{Activation, ControlStep, ListenRow, SocketResult, SocketState, SocketUnit, Wake};
 
 impl Manager {
     /// The run-time state of a freshly loaded unit, if it is a socket.
@@ -63,20 +63,25 @@ impl Manager {
         self.sockets.fd()
     }
 
-    fn sock_mut(&mut self, id: &str) -> Option<&mut SocketUnit> {
+    pub(super) fn sock_mut(&mut self, id: &str) -> Option<&mut SocketUnit> {
         self.units.get_mut(id).and_then(|u| u.sock.as_mut())
     }
 
-    /// Run a start or stop job of a socket unit; it completes at once.
+    /// Run a start or stop job of a socket unit; it completes at once, or
+    /// through [`Manager::socket_job_done`] once its commands ran.
     pub(super) fn run_socket_job(&mut self, id: &str, verb: JobVerb) {
         let result = if verb == JobVerb::Start { self.socket_start(id) } else { self.socket_stop(id) };
-        self.complete(id, result);
+        if let Some(result) = result {
+            self.complete(id, result);
+        }
     }
 
-    fn socket_start(&mut self, id: &str) -> &'static str {
-        let Some(sock) = self.units.get(id).and_then(|u| u.sock.as_ref()) else { return "failed" };
+    /// Start the socket: `Some(result)` when done at once, `None` while
+    /// its control commands run.
+    pub(super) fn socket_start(&mut self, id: &str) -> Option<&'static str> {
+        let Some(sock) = self.units.get(id).and_then(|u| u.sock.as_ref()) else { return Some("failed") };
         if sock.is_open() {
-            return "done";
+            return Some("done");
         }
         let service = sock.settings.service.clone();
         let has_exec = sock.settings.has_exec;
@@ -90,34 +95,37 @@ impl Manager {
                     });
                     if busy {
                         self.say(id, &format!("{id}: Socket service {service} already active, refusing."));
-                        return "failed";
+                        return Some("failed");
                     }
                 }
                 _ => {
                     self.say(id, &format!("{id}: Socket service {service} not loaded, refusing."));
-                    return "failed";
+                    return Some("failed");
                 }
             }
         }
-        if has_exec {
-            self.console(&format!(
-                "{id}: ExecStartPre=, ExecStartPost=, ExecStopPre= and ExecStopPost= of socket units are not run by vigil yet."
-            ));
-        }
         let mut log = Vec::new();
-        let Some(u) = self.units.get_mut(id) else { return "failed" };
+        let Some(u) = self.units.get_mut(id) else { return Some("failed") };
         if u.invocation_id.is_empty() {
             u.invocation_id = super::invocation_id();
         }
         let desc = describe(&u.cfg);
+        if has_exec {
+            if let Some(s) = u.sock.as_mut() {
+                s.reset_result();
+                s.starting = true;
+            }
+            self.socket_step(id, ControlStep::StartPre, 0);
+            return None;
+        }
         let started = match u.sock.as_mut() {
             Some(s) => s.start(&mut self.sockets, &mut log),
-            None => return "failed",
+            None => return Some("failed"),
         };
         for l in log {
             self.say(id, &format!("{id}: {l}"));
         }
-        match started {
+        Some(match started {
             Ok(()) => {
                 self.console(&format!("Listening on {desc}."));
                 "done"
@@ -127,20 +135,33 @@ impl Manager {
                 self.console(&format!("Failed to listen on {desc}."));
                 "failed"
             }
-        }
+        })
     }
 
-    fn socket_stop(&mut self, id: &str) -> &'static str {
-        let Some(u) = self.units.get_mut(id) else { return "done" };
+    /// Stop the socket: `Some(result)` when done at once, `None` while
+    /// its control commands run.
+    pub(super) fn socket_stop(&mut self, id: &str) -> Option<&'static str> {
+        let Some(u) = self.units.get_mut(id) else { return Some("done") };
         let desc = describe(&u.cfg);
-        let Some(sock) = u.sock.as_mut() else { return "done" };
+        let Some(sock) = u.sock.as_mut() else { return Some("done") };
+        if sock.settings.has_exec && !matches!(sock.state(), SocketState::Dead | SocketState::Failed) {
+            // A start still running its commands is cut short.
+            if let Some(c) = sock.control.take() {
+                self.pids.remove(&c.pid);
+                // SAFETY: kill(2) with plain integers.
+                unsafe { libc::kill(c.pid as i32, libc::SIGKILL) };
+            }
+            sock.starting = false;
+            self.socket_step(id, ControlStep::StopPre, 0);
+            return None;
+        }
         let was_open = sock.is_open();
         sock.stop(&mut self.sockets);
         u.invocation_id.clear();
         if was_open {
             self.console(&format!("Closed {desc}."));
         }
-        "done"
+        Some("done")
     }
 
     /// `restart`, `try-restart`, `reload-or-restart` of a socket unit:
@@ -149,9 +170,12 @@ impl Manager {
         if verb == JobVerb::Reload {
             return Err((proto::ErrorKind::InvalidRequest, format!("Job type reload is not applicable for unit {id}.")));
         }
-        self.socket_stop(id);
-        let result = self.socket_start(id);
-        self.finished.push(FinishedJob { id: job_id, unit: id.to_string(), verb, result });
+        if let Some(u) = self.units.get_mut(id) {
+            u.job = Some((job_id, verb));
+        }
+        if self.socket_stop(id).is_some() {
+            self.socket_restart_stopped(id);
+        }
         Ok((job_id, id.to_string()))
     }
 
@@ -159,6 +183,7 @@ impl Manager {
     fn socket_fail(&mut self, id: &str, result: SocketResult) {
         let Some(sock) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) else { return };
         let r = sock.fail(&mut self.sockets, result);
+        self.gc.queue(id);
         self.say(id, &format!("{id}: Failed with result '{}'.", r.as_str()));
     }
 

@@ -5,20 +5,27 @@
 //!
 //! systemd's socket machine has `dead`, `start-pre`, `start-chown`,
 //! `start-post`, `listening`, `running`, `stop-pre…`, `stop-post`,
-//! `final-sigterm…`, `failed`. The `start-*`/`stop-*` states only exist to
-//! run control processes (`ExecStartPre=`… and the chown helper); vigil
-//! does not run socket control commands yet and does the chown in-process,
-//! so opening and closing are instant and these states are never entered.
-//! What is left ([`SocketState`]):
+//! `final-sigterm…`, `failed`. vigil does the chown in-process, so there
+//! is no `start-chown`; the `start-*`/`stop-*` states run the unit's
+//! control commands (`ExecStartPre=`…, driven by the manager's
+//! `socket_exec` module) and are skipped when a phase has none; processes
+//! left behind by a failed or finished phase are killed at once instead of
+//! through the `*-sigterm`/`*-sigkill` states ([`SocketState`]):
 //!
 //! ```text
-//!            start: open ports          traffic (Accept=no):
-//!   dead ──────────────────────▶ listening ─────────────────▶ running
-//!    ▲  ▲                          │   ▲     service dead/failed │
-//!    │  └──────── stop ────────────┘   └──────────────────────────┘
-//!    │                 (ports closed)     (service running: running)
-//!    └─ failed ◀── bind error, trigger limit, service start limit
+//!          start            ports opened          traffic (Accept=no):
+//!   dead ───────▶ start-pre ───────▶ start-post ──▶ listening ──▶ running
+//!    ▲  ▲   (ExecStartPre=)       (ExecStartPost=)   │   ▲  service down │
+//!    │  │                                            │   └───────────────┘
+//!    │  └── stop-post ◀── (ports closed) ◀── stop-pre ◀── stop
+//!    │    (ExecStopPost=)                   (ExecStopPre=)
+//!    └─ failed ◀── a command failed, bind error, trigger limit,
+//!                  service start limit
 //! ```
+//!
+//! A failing `ExecStartPre=` fails the unit at once (nothing was bound); a
+//! failing `ExecStartPost=` or a bind error goes through `stop-pre` and
+//! `stop-post` first, as systemd does (`socket_sigchld_event()`).
 //!
 //! - **listening**: the ports are open and watched.
 //! - **running** (`Accept=no` only): the service was started (or found
@@ -79,8 +86,12 @@ pub use settings::SocketSettings;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SocketState {
     Dead,
+    StartPre,
+    StartPost,
     Listening,
     Running,
+    StopPre,
+    StopPost,
     Failed,
 }
 
@@ -88,6 +99,10 @@ impl SocketState {
     pub fn as_str(self) -> &'static str {
         match self {
             SocketState::Dead => "dead",
+            SocketState::StartPre => "start-pre",
+            SocketState::StartPost => "start-post",
+            SocketState::StopPre => "stop-pre",
+            SocketState::StopPost => "stop-post",
             SocketState::Listening => "listening",
             SocketState::Running => "running",
             SocketState::Failed => "failed",
@@ -98,10 +113,51 @@ impl SocketState {
     pub fn active_state(self) -> &'static str {
         match self {
             SocketState::Dead => "inactive",
+            SocketState::StartPre | SocketState::StartPost => "activating",
             SocketState::Listening | SocketState::Running => "active",
+            SocketState::StopPre | SocketState::StopPost => "deactivating",
             SocketState::Failed => "failed",
         }
     }
+}
+
+/// The phases of control commands (`systemd.socket(5)`): `ExecStartPre=`
+/// before the ports are bound, `ExecStartPost=` after; `ExecStopPre=`
+/// before they are closed, `ExecStopPost=` after.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ControlStep {
+    StartPre,
+    StartPost,
+    StopPre,
+    StopPost,
+}
+
+impl ControlStep {
+    pub fn directive(self) -> &'static str {
+        match self {
+            ControlStep::StartPre => "ExecStartPre",
+            ControlStep::StartPost => "ExecStartPost",
+            ControlStep::StopPre => "ExecStopPre",
+            ControlStep::StopPost => "ExecStopPost",
+        }
+    }
+
+    pub fn state(self) -> SocketState {
+        match self {
+            ControlStep::StartPre => SocketState::StartPre,
+            ControlStep::StartPost => SocketState::StartPost,
+            ControlStep::StopPre => SocketState::StopPre,
+            ControlStep::StopPost => SocketState::StopPost,
+        }
+    }
+}
+
+/// The control command running: its phase, index in the phase, pid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Control {
+    pub step: ControlStep,
+    pub index: usize,
+    pub pid: u32,
 }
 
 /// Why a socket unit failed (systemd's `SocketResult`).
@@ -110,6 +166,8 @@ pub enum SocketResult {
     Success,
     Resources,
     ExitCode,
+    Signal,
+    CoreDump,
     TriggerLimitHit,
     ServiceStartLimitHit,
 }
@@ -120,6 +178,8 @@ impl SocketResult {
             SocketResult::Success => "success",
             SocketResult::Resources => "resources",
             SocketResult::ExitCode => "exit-code",
+            SocketResult::Signal => "signal",
+            SocketResult::CoreDump => "core-dump",
             SocketResult::TriggerLimitHit => "trigger-limit-hit",
             SocketResult::ServiceStartLimitHit => "service-start-limit-hit",
         }
@@ -170,6 +230,11 @@ pub struct SocketUnit {
     per_source: HashMap<String, u64>,
     /// Trigger rate limit: window start (manager usec) and count.
     trigger_window: Option<(u64, u64)>,
+    /// The control command running, if any.
+    pub control: Option<Control>,
+    /// Whether the control commands running belong to a start (a failure
+    /// fails the start job) or to a stop.
+    pub starting: bool,
 }
 
 /// How many connections one wake-up accepts before yielding to the rest
@@ -193,11 +258,18 @@ impl SocketUnit {
             n_refused: 0,
             per_source: HashMap::new(),
             trigger_window: None,
+            control: None,
+            starting: false,
         })
     }
 
     pub fn state(&self) -> SocketState {
         self.state
+    }
+
+    /// Live `Accept=yes` connections (`NConnections=`).
+    pub fn connections(&self) -> u64 {
+        self.n_connections
     }
 
     pub fn is_open(&self) -> bool {
@@ -211,6 +283,19 @@ impl SocketUnit {
             return Ok(());
         }
         self.result = SocketResult::Success;
+        if let Err(r) = self.open(log) {
+            return Err(self.fail(reg, r));
+        }
+        if let Err(e) = self.enter_listening(reg) {
+            log.push(format!("Failed to watch sockets: {e}"));
+            return Err(self.fail(reg, SocketResult::Resources));
+        }
+        Ok(())
+    }
+
+    /// Bind the ports (not watched yet): what lies between `start-pre` and
+    /// `start-post`. On failure whatever was opened is closed again.
+    pub fn open(&mut self, log: &mut Vec<String>) -> Result<(), SocketResult> {
         if let Some(a) = &self.access {
             log.extend(a.notes());
         }
@@ -223,7 +308,7 @@ impl SocketUnit {
                 let reason = e.reason.clone();
                 log.push(e.to_string());
                 log.push(format!("Failed to listen on sockets: {reason}"));
-                return Err(self.fail(reg, SocketResult::Resources));
+                return Err(SocketResult::Resources);
             }
         };
         self.ports = bound.into_iter().map(|bound| Port { bound, token: None }).collect();
@@ -231,13 +316,41 @@ impl SocketUnit {
         log.extend(warn);
         if let Err(msg) = bind::chown_nodes(&self.settings) {
             log.push(msg);
-            return Err(self.fail(reg, SocketResult::ExitCode));
-        }
-        if let Err(e) = self.enter_listening(reg) {
-            log.push(format!("Failed to watch sockets: {e}"));
-            return Err(self.fail(reg, SocketResult::Resources));
+            self.ports.clear();
+            return Err(SocketResult::ExitCode);
         }
         Ok(())
+    }
+
+    /// Enter a control-command state (`start-pre`…): the manager runs the
+    /// phase's commands.
+    pub fn enter_control(&mut self, reg: &mut Registry, state: SocketState) {
+        self.unwatch(reg);
+        self.state = state;
+    }
+
+    /// A new start: the previous run's result is forgotten.
+    pub fn reset_result(&mut self) {
+        self.result = SocketResult::Success;
+    }
+
+    /// Remember why the unit is failing (the first failure sticks).
+    pub fn record(&mut self, result: SocketResult) {
+        if self.result == SocketResult::Success {
+            self.result = result;
+        }
+    }
+
+    /// Close the ports, keeping the state (`stop-pre` → `stop-post`).
+    pub fn close_ports(&mut self, reg: &mut Registry) {
+        self.close(reg);
+    }
+
+    /// The end of `stop-post`: `dead`, or `failed` if anything failed.
+    pub fn finish(&mut self, reg: &mut Registry) -> SocketResult {
+        self.close(reg);
+        self.state = if self.result == SocketResult::Success { SocketState::Dead } else { SocketState::Failed };
+        self.result
     }
 
     /// Back to listening: watch every port (after `FlushPending=`).
@@ -594,6 +707,16 @@ impl Registry {
     /// Remember that `socket` triggers `service`.
     pub fn index_service(&mut self, service: &str, socket: &str) {
         self.by_service.entry(service.to_string()).or_default().insert(socket.to_string());
+    }
+
+    /// `socket` was unloaded: it triggers `service` no more.
+    pub fn unindex_service(&mut self, service: &str, socket: &str) {
+        if let Some(set) = self.by_service.get_mut(service) {
+            set.remove(socket);
+            if set.is_empty() {
+                self.by_service.remove(service);
+            }
+        }
     }
 
     /// The socket units triggering a service known under `names`, sorted.

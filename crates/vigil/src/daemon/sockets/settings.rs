@@ -203,7 +203,7 @@ pub struct SocketSettings {
     pub service: Option<String>,
     pub trigger_limit_interval: Usec,
     pub trigger_limit_burst: u64,
-    /// `ExecStartPre=`… are set (vigil does not run them yet).
+    /// `ExecStartPre=`… are set: start and stop run them (manager/socket_exec.rs).
     pub has_exec: bool,
 }
 

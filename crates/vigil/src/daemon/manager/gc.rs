@@ -1,0 +1,220 @@
+//! Unit garbage collection: forgetting units nobody needs any more, as
+//! systemd does (`systemd.unit(5)`, `CollectMode=`; systemd's
+//! `unit_may_gc()` and `unit_gc_sweep()`).
+//!
+//! Every unit the manager looks at is loaded and kept in `units`; without
+//! collection the table only grows — each `Accept=yes` connection creates
+//! a `foo@N-LOCAL-REMOTE.service` that would stay forever, and every
+//! `systemctl status` of a unit that does not exist would leave an entry.
+//!
+//! # When a unit may go
+//!
+//! A unit is *collectable* when, by itself, nothing keeps it:
+//!
+//! - it has no job (neither the transaction's nor the machine's own);
+//! - it is `inactive` — or also `failed` with `CollectMode=inactive-or-failed`
+//!   (a failed unit is otherwise kept so its result can be inspected until
+//!   it is restarted); a service waiting to auto-restart is `activating`,
+//!   so a pending restart keeps it;
+//! - it has no process: no main or control pid, an empty cgroup;
+//! - it holds no `Accept=yes` connection, and as a socket has none live.
+//!
+//! A collectable unit still stays while a unit that is *not* collectable
+//! refers to it through any of its dependencies (`Requires=`, `Wants=`,
+//! `After=`, the socket → service trigger…: systemd records a reference
+//! for each). The check follows referrers transitively, so a chain of
+//! idle units referring to one another goes together, and a cycle of them
+//! too (a referrer being examined counts as collectable).
+//!
+//! # When collection runs
+//!
+//! Not by scanning: a unit is put on the queue when it is loaded, changes
+//! state or finishes a job, and when a unit referring to it is unloaded.
+//! [`Manager::collect_garbage`] runs once per turn of the event loop,
+//! after jobs were answered, and looks only at the queued units. A unit in
+//! the queue that is still needed simply leaves the queue; the next
+//! change of its state puts it back.
+//!
+//! # Unloading
+//!
+//! [`Manager::unload`] removes the unit and everything indexed under it:
+//! its names, the ordering/requirement edges its own file contributed
+//! (edges other units declared towards it stay: they are theirs), its
+//! reverse references, its socket trigger index, timers and its empty
+//! cgroup. The next reference loads it afresh from its file, in state
+//! `inactive`.
+
+use std::collections::{HashMap, HashSet};
+
+use unit::config::deps::{self, DepKind};
+use unit::directive::SectionKind;
+use unit::value::Value;
+
+use super::{Manager, TimerOwner};
+
+/// The collector's state: the queue and who refers to whom.
+#[derive(Default)]
+pub struct Gc {
+    queue: HashSet<String>,
+    /// Name → loaded units whose dependencies name it (with multiplicity:
+    /// one unit may name another under several kinds).
+    referrers: HashMap<String, HashMap<String, u32>>,
+}
+
+impl Gc {
+    /// Forget every reference (daemon-reload re-indexes all units).
+    pub fn clear_references(&mut self) {
+        self.referrers.clear();
+    }
+
+    /// Look at `id` at the next sweep.
+    pub fn queue(&mut self, id: &str) {
+        if !self.queue.contains(id) {
+            self.queue.insert(id.to_string());
+        }
+    }
+}
+
+impl Manager {
+    /// Record who `id` refers to, and queue it: a unit that was loaded only
+    /// to be looked at (`status`, `show`) is collected after the answer.
+    pub(super) fn gc_loaded(&mut self, id: &str) {
+        let Some(u) = self.units.get(id) else { return };
+        for d in deps::unit_deps(&u.cfg, self.loader.lookup.scope) {
+            *self.gc.referrers.entry(d.other).or_default().entry(id.to_string()).or_insert(0) += 1;
+        }
+        self.gc.queue(id);
+    }
+
+    /// Unload every queued unit that nothing needs.
+    pub fn collect_garbage(&mut self) {
+        while !self.gc.queue.is_empty() {
+            let batch: Vec<String> = self.gc.queue.drain().collect();
+            for id in batch {
+                if self.units.contains_key(&id) && !self.needed(&id, &mut HashSet::new()) {
+                    self.unload(&id);
+                }
+            }
+        }
+    }
+
+    /// Whether `id` is kept by itself or by a referrer that is.
+    fn needed(&self, id: &str, visiting: &mut HashSet<String>) -> bool {
+        if !self.may_gc(id) {
+            return true;
+        }
+        visiting.insert(id.to_string());
+        let Some(u) = self.units.get(id) else { return false };
+        let names = std::iter::once(id).chain(u.cfg.names.iter().map(|n| n.as_str()));
+        for n in names {
+            for r in self.gc.referrers.get(n).into_iter().flat_map(|m| m.keys()) {
+                if self.units.contains_key(r) && !visiting.contains(r) && self.needed(r, visiting) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    /// `unit_may_gc()`: nothing of the unit itself keeps it loaded.
+    fn may_gc(&self, id: &str) -> bool {
+        let Some(u) = self.units.get(id) else { return true };
+        if u.job.is_some() || self.jobs.contains_key(id) || u.pid_file_watch {
+            return false;
+        }
+        let failed_too = matches!(
+            u.cfg.value(SectionKind::Unit, "CollectMode"),
+            Some(Value::Enum("inactive-or-failed"))
+        );
+        match u.active_state() {
+            "inactive" => {}
+            "failed" if failed_too => {}
+            _ => return false,
+        }
+        if let Some(svc) = &u.svc {
+            if svc.main_pid().is_some() || svc.control_pid().is_some() {
+                return false;
+            }
+        }
+        if u.sock.as_ref().is_some_and(|s| s.connections() > 0) || self.sockets.connection(id).is_some() {
+            return false;
+        }
+        // A group that still has processes (or cannot be read) keeps it.
+        u.cgroup.is_none() || self.cgroups.populated(id) == Some(false)
+    }
+
+    /// Remove a unit and what is indexed under it; the units it referred
+    /// to are looked at again.
+    pub(super) fn unload(&mut self, id: &str) {
+        let Some(u) = self.units.remove(id) else { return };
+        for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
+            if self.names.get(n).is_some_and(|v| v == id) {
+                self.names.remove(n);
+            }
+        }
+        let deps = deps::unit_deps(&u.cfg, self.loader.lookup.scope);
+        for d in &deps {
+            self.unindex_edge(id, d.kind, &d.other);
+            if let Some(m) = self.gc.referrers.get_mut(&d.other) {
+                if let Some(c) = m.get_mut(id) {
+                    *c = c.saturating_sub(1);
+                    if *c == 0 {
+                        m.remove(id);
+                    }
+                }
+                if m.is_empty() {
+                    self.gc.referrers.remove(&d.other);
+                }
+            }
+        }
+        if let Some(svc) = u.sock.as_ref().and_then(|s| s.settings.service.as_deref()) {
+            self.sockets.unindex_service(svc, id);
+        }
+        if !self.timers.is_empty() {
+            self.timers.retain(|_, o| match o {
+                TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) => u != id,
+            });
+        }
+        if u.cgroup.is_some() && self.cgroups.populated(id) == Some(false) {
+            self.cgroups.remove(id);
+        }
+        for d in deps {
+            let other = self.names.get(&d.other).cloned().unwrap_or(d.other);
+            if self.units.contains_key(&other) {
+                self.gc.queue(&other);
+            }
+        }
+    }
+
+    /// Undo one edge `index_edges` recorded for `id`'s own dependency.
+    fn unindex_edge(&mut self, id: &str, kind: DepKind, other: &str) {
+        fn drop_one(map: &mut HashMap<String, Vec<String>>, key: &str, value: &str) {
+            if let Some(v) = map.get_mut(key) {
+                if let Some(i) = v.iter().position(|x| x == value) {
+                    v.remove(i);
+                }
+                if v.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        let e = &mut self.edges;
+        match kind {
+            DepKind::After => {
+                drop_one(&mut e.after, id, other);
+                drop_one(&mut e.before_of, other, id);
+            }
+            DepKind::Before => {
+                drop_one(&mut e.after, other, id);
+                drop_one(&mut e.before_of, id, other);
+            }
+            DepKind::Requires | DepKind::Requisite | DepKind::BindsTo => {
+                drop_one(&mut e.requires, id, other);
+                drop_one(&mut e.required_by, other, id);
+            }
+            DepKind::PartOf => drop_one(&mut e.required_by, other, id),
+            DepKind::Wants => drop_one(&mut e.wants, id, other),
+            _ => {}
+        }
+    }
+}

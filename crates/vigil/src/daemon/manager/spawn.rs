@@ -1,0 +1,212 @@
+//! Children between fork and exec: the manager does not wait for them.
+//!
+//! A spawn ([`Manager::spawn`] in the parent module) forks the child with
+//! [`exec::spawn_nowait`] and answers the engine with `Spawned` at once;
+//! the child runs its setup steps and `execve(2)` on the other CPU while
+//! the manager goes on with the next unit. Each child's report pipe
+//! ([`exec::Spawning::report_fd`]) is watched here, in an epoll of its own
+//! whose descriptor the event loop polls, and becomes readable when the
+//! child has exec'd (end-of-file) or a step failed (a report).
+//!
+//! # States of one child
+//!
+//! | state | left by | then |
+//! |---|---|---|
+//! | pending (in `pending`) | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
+//! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
+//! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors held while 1000 units start at once |
+//!
+//! A failed setup step is never answered with `SpawnFailed`: the child
+//! exists and exits with the step's code, and its reaping reports the
+//! failure (`status=203/EXEC`, 200/CHDIR…), as in systemd, where the
+//! forked child also fails on its own after `fork()` returned.
+//!
+//! `ExecSucceeded` is fed from the event loop only, never from inside
+//! another unit's actions (the settle of the oldest child happens inside a
+//! spawn): those are queued in `succeeded` and delivered by
+//! [`Manager::exec_succeeded`], which the event loop calls before waiting.
+
+use std::collections::{HashMap, VecDeque};
+use std::os::fd::{AsFd, BorrowedFd};
+
+use engine::service::{Event, LogLevel, Role};
+use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
+
+use super::Manager;
+
+/// At most this many children between fork and exec; each holds two
+/// descriptors (report pipe, pidfd) in the manager.
+const PENDING_MAX: usize = 128;
+
+struct Pending {
+    spawning: exec::Spawning,
+    unit: String,
+    role: Role,
+}
+
+/// The children whose exec report is not read yet.
+pub(super) struct Execs {
+    epoll: Option<Epoll>,
+    pending: HashMap<i32, Pending>,
+    /// Oldest first; may name children already settled.
+    order: VecDeque<i32>,
+    /// Main processes that exec'd, to tell their units from the loop.
+    succeeded: Vec<(String, i32)>,
+}
+
+impl Execs {
+    pub(super) fn new() -> Execs {
+        Execs {
+            epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).ok(),
+            pending: HashMap::new(),
+            order: VecDeque::new(),
+            succeeded: Vec::new(),
+        }
+    }
+
+    /// Watch a new child's report; gives it back if it cannot be watched.
+    fn add(&mut self, pending: Pending) -> Result<(), Pending> {
+        let pid = pending.spawning.pid();
+        let Some(epoll) = &self.epoll else { return Err(pending) };
+        let ev = EpollEvent::new(EpollFlags::EPOLLIN, pid as u64);
+        if epoll.add(pending.spawning.report_fd(), ev).is_err() {
+            return Err(pending);
+        }
+        self.pending.insert(pid, pending);
+        self.order.push_back(pid);
+        Ok(())
+    }
+
+    /// The oldest child still pending, once there are too many.
+    fn over_limit(&mut self) -> Option<Pending> {
+        while self.pending.len() >= PENDING_MAX {
+            let pid = self.order.pop_front()?;
+            if let Some(p) = self.take(pid) {
+                return Some(p);
+            }
+        }
+        None
+    }
+
+    /// Stop watching `pid` (closing its pipe also leaves the epoll set,
+    /// but finish() reads first).
+    fn take(&mut self, pid: i32) -> Option<Pending> {
+        let p = self.pending.remove(&pid)?;
+        if let Some(epoll) = &self.epoll {
+            let _ = epoll.delete(p.spawning.report_fd());
+        }
+        if self.pending.is_empty() {
+            self.order.clear();
+        }
+        Some(p)
+    }
+
+    /// Children whose pipe is readable now.
+    fn ready(&mut self) -> Vec<i32> {
+        let Some(epoll) = &self.epoll else { return Vec::new() };
+        let mut out = Vec::new();
+        let mut events = [EpollEvent::empty(); 64];
+        while let Ok(n) = epoll.wait(&mut events, EpollTimeout::ZERO) {
+            out.extend(events.iter().take(n).map(|e| e.data() as i32));
+            if n < events.len() {
+                break;
+            }
+        }
+        out
+    }
+}
+
+impl Manager {
+    /// The descriptor that becomes readable when a child's exec report
+    /// arrives, for the event loop.
+    pub fn spawn_reports_fd(&self) -> Option<BorrowedFd<'_>> {
+        self.execs.epoll.as_ref().map(|e| e.0.as_fd())
+    }
+
+    /// The child is forked: watch for its exec report and tell the engine.
+    pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning) -> Event {
+        let pid = spawning.pid();
+        self.pids.insert(pid as u32, id.to_string());
+        self.record_process(id, pid);
+        if let Some(oldest) = self.execs.over_limit() {
+            self.spawn_report(oldest);
+        }
+        if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role }) {
+            // Without an epoll: wait for this one now, as before.
+            self.spawn_report(p);
+        }
+        Event::Spawned { role, pid: pid as u32 }
+    }
+
+    /// Without cgroups, note the process where a manager started after a
+    /// crash of this one will find it (`leftovers.rs`).
+    fn record_process(&mut self, id: &str, pid: i32) {
+        let Some(mut rec) = self.recorder.take() else { return };
+        if rec.wants_processes() {
+            let inv = |u: &str| self.units.get(u).map(|u| u.invocation_id.clone()).unwrap_or_default();
+            rec.process(pid, &inv(id), || {
+                let mut live: Vec<(i32, String)> = self.pids.iter().map(|(p, u)| (*p as i32, inv(u))).collect();
+                live.extend(
+                    self.units
+                        .values()
+                        .filter(|u| !u.invocation_id.is_empty() && !matches!(u.active_state(), "inactive" | "failed"))
+                        .map(|u| (0, u.invocation_id.clone())),
+                );
+                live
+            });
+        }
+        self.recorder = Some(rec);
+    }
+
+    /// Read the reports that arrived; tell `Type=exec` units their main
+    /// process exec'd.
+    pub fn spawn_reports(&mut self) {
+        for pid in self.execs.ready() {
+            if let Some(p) = self.execs.take(pid) {
+                self.spawn_report(p);
+            }
+        }
+        self.exec_succeeded();
+    }
+
+    /// Tell units whose main process exec'd (queued by reports read
+    /// inside a spawn); the event loop calls this before it waits.
+    pub fn exec_succeeded(&mut self) {
+        if self.execs.succeeded.is_empty() {
+            return;
+        }
+        let now = self.now();
+        for (id, pid) in std::mem::take(&mut self.execs.succeeded) {
+            let main = self.units.get(&id).and_then(|u| u.svc.as_ref()).and_then(|s| s.main_pid());
+            if main == Some(pid as u32) {
+                self.feed(&id, now, Event::ExecSucceeded);
+            }
+        }
+    }
+
+    /// `pid` was reaped: if its report is unread, read it now (its pipe is
+    /// closed, so this cannot block) so that its outcome comes first.
+    pub(super) fn spawn_settle(&mut self, pid: i32) {
+        if let Some(p) = self.execs.take(pid) {
+            self.spawn_report(p);
+            self.spawn_reports();
+        }
+    }
+
+    /// Read one report (blocks until the child exec'd or failed).
+    fn spawn_report(&mut self, p: Pending) {
+        let pid = p.spawning.pid();
+        match p.spawning.finish() {
+            // The pidfd is not used: signals go by pid to our own children,
+            // which cannot be recycled before we reap them.
+            Ok(_child) => {
+                if p.role == Role::Main {
+                    self.execs.succeeded.push((p.unit, pid));
+                }
+            }
+            // The child exits with the step's code; its reaping fails the
+            // unit (status=203/EXEC…).
+            Err(e) => self.log(&p.unit, LogLevel::Error, &e.to_string()),
+        }
+    }
+}

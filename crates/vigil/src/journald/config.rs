@@ -246,7 +246,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("etc/systemd/journald.conf.d")).unwrap();
         std::fs::write(
             dir.join("etc/systemd/journald.conf"),
-            "[Journal]\nStorage=volatile\nRateLimitBurst=5\nSystemMaxUse=1M\n",
+            "[Journal]\nStorage=volatile\nRateLimitBurst=5\nSystemMaxUse=1M\nForwardToSyslog=no\n",
         )
         .unwrap();
         std::fs::write(
@@ -261,6 +261,8 @@ mod tests {
         assert_eq!(c.max_level_store, 4);
         assert_eq!(c.system.max_use, Some(1024 * 1024));
         assert_eq!(c.system.max_file_size, None);
+        assert!(!c.forward_to_syslog);
+        assert!(Config::default().forward_to_syslog, "Debian's default");
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].0.contains("50-x.conf:5"), "{w:?}");
         let _ = std::fs::remove_dir_all(&dir);

@@ -18,9 +18,9 @@
 //!    `systemd-sysv-generator`, which is therefore not run);
 //! 5. `tmpfiles.d` (`systemd-tmpfiles --create --remove --boot`), so the
 //!    `/run/<daemon>` directories packages declare exist before their
-//!    services start.
-//!
-//! 6. (system manager on `/` with vigil's journal) the journal stands in
+//!    services start;
+//! 6. (system manager on `/` with vigil's journal; done before the unit
+//!    index is built, so the masks below are seen) the journal stands in
 //!    for systemd-journald: the well-known sockets
 //!    `/run/systemd/journal/{socket,stdout,dev-log}` and `/dev/log` become
 //!    symlinks to vigil's journal, and systemd-journald's own units are

@@ -230,11 +230,6 @@ impl Manager {
     /// so a service that fails at once re-arms it through
     /// [`Manager::socket_service_changed`].
     fn socket_trigger(&mut self, id: &str) {
-        // Going down: the traffic stays queued until the socket's own stop
-        // job closes it; starting the service again would undo its stop.
-        if self.shutting_down {
-            return;
-        }
         let Some(service) = self.units.get(id).and_then(|u| u.sock.as_ref()).and_then(|s| s.settings.service.clone()) else {
             return;
         };
@@ -250,7 +245,10 @@ impl Manager {
         if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
             s.enter_running(&mut self.sockets);
         }
-        if pending {
+        // Going down: the socket stops being watched (running) but its
+        // service is not started again, which would undo its stop; the
+        // traffic stays queued until the socket's own stop job closes it.
+        if pending || self.shutting_down {
             return;
         }
         if let Err((_, e)) = self.job(&service, JobVerb::Start) {

@@ -38,6 +38,11 @@ fn install_puts_binary_and_links_under_prefix() {
     assert!(stdout(&o).contains("systemd-analyze"), "{}", stdout(&o));
     let o = Command::new(bin.join("systemctl")).args(["--root", "/nonexistent-root-for-test", "get-default"]).output().expect("run systemctl");
     assert!(!stderr(&o).contains("vigil install"), "{}", stderr(&o));
+    // systemd-sysv links /sbin/runlevel to systemctl; invoke-rc.d asks it
+    // and, without utmp records, must hear what systemd says then.
+    std::os::unix::fs::symlink("systemctl", bin.join("runlevel")).expect("symlink runlevel");
+    let o = Command::new(bin.join("runlevel")).output().expect("run runlevel");
+    assert_eq!((stdout(&o).as_str(), o.status.code()), ("unknown\n", Some(1)));
     // Again: nothing to do, still fine.
     let o = install(&t.path, &["--init"]);
     assert!(o.status.success(), "re-run: {}{}", stdout(&o), stderr(&o));

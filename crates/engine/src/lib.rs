@@ -10,5 +10,11 @@
 //!   (`systemd.service(5)`, `systemd.kill(5)`): [`service::Service`] driven by
 //!   [`service::Event`]s, emitting [`service::Action`]s, configured by
 //!   [`service::ServiceParams`].
+//! - [`transaction`]: what a request (start, stop, isolate…) turns into —
+//!   the jobs systemd would queue, with merging, ordering-cycle breaking
+//!   and the job modes — over a read-only view of the unit graph
+//!   ([`transaction::Graph`]), plus the runtime rules around jobs
+//!   (`StopWhenUnneeded=`, `OnFailure=`, `JobTimeoutSec=`).
 
 pub mod service;
+pub mod transaction;

@@ -445,6 +445,24 @@ fn implemented_set_is_the_agreed_one() {
     ] {
         expected.insert(format!("Service.{n}"));
     }
+    // The rest of the execution context the manager applies
+    // (crates/vigil/src/daemon/manager/exec_plan.rs, exec_dirs.rs).
+    for n in [
+        "PassEnvironment", "UnsetEnvironment", "StandardInput", "TTYPath", "SecureBits",
+        "CapabilityBoundingSet", "AmbientCapabilities", "RuntimeDirectoryPreserve",
+    ] {
+        expected.insert(format!("Service.{n}"));
+    }
+    for kind in ["Runtime", "State", "Cache", "Logs", "Configuration"] {
+        expected.insert(format!("Service.{kind}Directory"));
+        expected.insert(format!("Service.{kind}DirectoryMode"));
+    }
+    for r in [
+        "CPU", "FSIZE", "DATA", "STACK", "CORE", "RSS", "NOFILE", "AS", "NPROC", "MEMLOCK", "LOCKS", "SIGPENDING",
+        "MSGQUEUE", "NICE", "RTPRIO", "RTTIME",
+    ] {
+        expected.insert(format!("Service.Limit{r}"));
+    }
     // The socket runtime (crates/vigil/src/daemon/sockets) acts on every
     // [Socket] setting but these.
     let socket_planned = [

@@ -14,7 +14,8 @@
 //!
 //! - An empty value (only blanks) is [`Value::Empty`]. For most directives
 //!   systemd reads it as "reset to the default / clear the list"; which one
-//!   is the directive's business.
+//!   is the directive's business. Capability lists are the exception: there
+//!   the empty value is the empty set.
 //! - The value ends at a NUL byte, as a C string would.
 //! - `Err` means systemd would ignore the whole assignment ("…, ignoring")
 //!   — or, for [`ValueError::is_fatal`] errors, refuse the unit. Problems
@@ -163,6 +164,12 @@ pub fn parse_with_warnings(
         None => raw,
     };
     if raw.trim_matches([' ', '\t', '\n', '\r']).is_empty() {
+        // An empty capability list is the empty *set* (`CapabilityBoundingSet=`
+        // drops every capability in systemd 252's `--test` dump), not a
+        // reset to the default.
+        if kind == Kind::Capabilities {
+            return Ok(Value::Capabilities(CapabilitySet::default()));
+        }
         return Ok(Value::Empty);
     }
     Ok(match kind {

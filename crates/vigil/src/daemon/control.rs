@@ -203,11 +203,11 @@ impl Conn {
                 };
                 self.queue(&Response::SystemState { state: state.into() });
             }
-            Request::Job { verb, units, mode: _, wait } => {
+            Request::Job { verb, units, mode, wait } => {
                 let mut queued = Vec::new();
                 el.manager.begin_batch();
                 for u in &units {
-                    match el.manager.job(u, verb) {
+                    match el.manager.job_mode(u, verb, mode) {
                         Ok(q) => queued.push(q),
                         Err((kind, message)) => {
                             el.manager.end_batch();

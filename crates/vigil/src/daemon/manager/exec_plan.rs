@@ -1,12 +1,21 @@
 //! One command of a unit → an [`ExecPlan`] the exec crate can spawn.
 //!
 //! The environment is built in systemd's order (`systemd.exec(5)`,
-//! "Environment Variables in Spawned Processes"): the manager's own block
-//! (`PATH`…), the per-invocation variables (`INVOCATION_ID`,
-//! `NOTIFY_SOCKET`, `MAINPID`, `$SERVICE_RESULT`/`$EXIT_CODE`/`$EXIT_STATUS`
-//! for stop commands), the user's `HOME`/`USER`/`LOGNAME`/`SHELL` when
-//! `User=` is set, then `Environment=`, then `EnvironmentFile=` (later
-//! wins). `$VAR` in arguments is expanded from that block afterwards.
+//! "Environment Variables in Spawned Processes", and `build_environment()`
+//! then `exec_child()` in systemd 252): the manager's own block (`PATH`…),
+//! the per-invocation variables (`INVOCATION_ID`, `NOTIFY_SOCKET`,
+//! `MAINPID`, `$SERVICE_RESULT`/`$EXIT_CODE`/`$EXIT_STATUS` for stop
+//! commands), the user's `HOME`/`USER`/`LOGNAME`/`SHELL` when `User=` is
+//! set, `$RUNTIME_DIRECTORY` and its siblings, then `PassEnvironment=`
+//! (from the manager's own environment), `Environment=`, `EnvironmentFile=`
+//! (later wins), and last `UnsetEnvironment=` takes entries out. `$VAR` in
+//! arguments is expanded from that block afterwards.
+//!
+//! The command prefixes decide what applies (`systemd.service(5)`, table
+//! "Special executable prefixes"): `+` skips the user switch and every
+//! privilege restriction (capabilities, securebits, `NoNewPrivileges=`);
+//! `!` skips only the user switch; `!!` is `!` on kernels without ambient
+//! capabilities, which vigil does not support, so it changes nothing.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -17,7 +26,9 @@ use unit::config::UnitConfig;
 use unit::directive::SectionKind as S;
 use unit::value::env::{env_replace, parse_env_file};
 use unit::value::exec::{expand_argv, resolve_executable};
-use unit::value::{ExecCommand, StdOutput, Value};
+use unit::value::{ExecCommand, StdInput, StdOutput, Value};
+
+use super::exec_dirs;
 
 /// systemd's default `PATH` for services.
 pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -37,25 +48,65 @@ pub struct SpawnContext<'a> {
     pub journal: Option<std::os::fd::RawFd>,
     /// Socket activation: descriptors and `REMOTE_ADDR`/`REMOTE_PORT`.
     pub activation: &'a crate::daemon::sockets::Activation,
+    /// Where the exec directories (`RuntimeDirectory=`…) live.
+    pub dirs: &'a exec_dirs::Bases,
 }
 
 /// Problems building the plan; the manager reports them as a failed spawn.
 #[derive(Debug)]
 pub struct PlanError(pub String);
 
-fn output(o: &StdOutput, journal: Option<std::os::fd::RawFd>) -> Stdio {
-    match o {
+/// The descriptor named `name` among the unit's sockets (`fd:NAME`; the
+/// bare `fd` means the stream's own name), as `exec_context_named_iofds()`
+/// looks it up.
+fn named_fd(ctx: &SpawnContext<'_>, name: Option<&str>, default: &str) -> Result<std::os::fd::RawFd, PlanError> {
+    let want = name.unwrap_or(default);
+    ctx.activation
+        .fds
+        .iter()
+        .find(|l| l.name == want)
+        .map(|l| l.fd)
+        .ok_or_else(|| PlanError(format!("Failed to load a named file descriptor: {want}: No such file or directory")))
+}
+
+/// `TTYPath=`, for `tty` inputs and outputs.
+fn tty_path(cfg: &UnitConfig) -> PathBuf {
+    PathBuf::from(cfg.string(S::Service, "TTYPath").unwrap_or("/dev/console"))
+}
+
+fn output(cfg: &UnitConfig, o: &StdOutput, ctx: &SpawnContext<'_>, stream: &str) -> Result<Stdio, PlanError> {
+    let journal = ctx.journal;
+    Ok(match o {
         StdOutput::Journal | StdOutput::JournalConsole | StdOutput::Kmsg | StdOutput::KmsgConsole => {
             journal.map(Stdio::Fd).unwrap_or(Stdio::Inherit)
         }
         StdOutput::Null => Stdio::Null,
-        StdOutput::Tty => Stdio::Tty(PathBuf::from("/dev/console")),
+        StdOutput::Tty => Stdio::Tty(tty_path(cfg)),
         StdOutput::File(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Write },
         StdOutput::Append(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Append },
         StdOutput::Truncate(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Truncate },
-        // inherit and the rest: the manager's own output.
+        StdOutput::Fd(name) => Stdio::Fd(named_fd(ctx, name.as_deref(), stream)?),
+        // inherit, and socket (set by `sockets::pass::apply`): the
+        // manager's own output until then.
         _ => Stdio::Inherit,
-    }
+    })
+}
+
+/// `StandardInput=`. `socket` is set by `sockets::pass::apply`; `data`
+/// (`StandardInputText=`/`StandardInputData=`) is not supported and says
+/// so instead of running with another input.
+fn input(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Result<Stdio, PlanError> {
+    Ok(match cfg.value(S::Service, "StandardInput") {
+        Some(Value::Input(StdInput::Tty | StdInput::TtyForce | StdInput::TtyFail)) => {
+            Stdio::Tty(tty_path(cfg))
+        }
+        Some(Value::Input(StdInput::File(Some(p)))) => Stdio::File { path: p.into(), mode: FileMode::Read },
+        Some(Value::Input(StdInput::Fd(name))) => Stdio::Fd(named_fd(ctx, name.as_deref(), "stdin")?),
+        Some(Value::Input(StdInput::Data)) => {
+            return Err(PlanError("StandardInput=data is not supported by vigil yet".into()))
+        }
+        _ => Stdio::Null,
+    })
 }
 
 /// The environment of one command, in systemd's order.
@@ -90,6 +141,16 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
             env_replace(&mut env, "SHELL".into(), info.shell.display().to_string());
         }
     }
+    for (k, val) in exec_dirs::environment(cfg, ctx.dirs) {
+        env_replace(&mut env, k, val);
+    }
+    // `PassEnvironment=`: from the manager's own environment; names it
+    // does not have are skipped, as in systemd.
+    for name in cfg.strings(S::Service, "PassEnvironment") {
+        if let Some(val) = std::env::var_os(name) {
+            env_replace(&mut env, name.to_string(), val.to_string_lossy().into_owned());
+        }
+    }
     for (k, val) in v.environment() {
         env_replace(&mut env, k, val);
     }
@@ -105,6 +166,14 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
                 }
             }
         }
+    }
+    // `UnsetEnvironment=`: a name removes the variable, `NAME=value` only
+    // that exact assignment (`strv_env_delete()`).
+    for pat in cfg.strings(S::Service, "UnsetEnvironment") {
+        env.retain(|(k, val)| match pat.split_once('=') {
+            Some((pk, pv)) => !(k == pk && val == pv),
+            None => k != pat,
+        });
     }
     env
 }
@@ -143,8 +212,10 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     if let Some(Value::String(rd)) = cfg.value(S::Service, "RootDirectory") {
         plan.root_directory = Some(PathBuf::from(rd));
     }
-    // `+` runs the command with full privileges (systemd.service(5)).
-    if !cmd.flags.privileged {
+    // `+` runs the command with full privileges, `!` without the user
+    // switch (systemd.service(5)).
+    let sandboxed = !cmd.flags.privileged;
+    if sandboxed && !cmd.flags.no_setuid {
         plan.user = v.user().map(str::to_string);
         plan.group = v.group().map(str::to_string);
         plan.supplementary_groups =
@@ -159,14 +230,57 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     if let Some(Value::Int(n)) = cfg.value(S::Service, "OOMScoreAdjust") {
         plan.oom_score_adjust = i32::try_from(*n).ok();
     }
+    plan.rlimits = rlimits(cfg);
     plan.ignore_sigpipe = cfg.bool_or(S::Service, "IgnoreSIGPIPE", true);
-    plan.no_new_privileges = cfg.bool_or(S::Service, "NoNewPrivileges", false);
+    if sandboxed {
+        plan.no_new_privileges = cfg.bool_or(S::Service, "NoNewPrivileges", false);
+        plan.capability_bounding_set = Some(capability_set(cfg, "CapabilityBoundingSet", u64::MAX))
+            .filter(|&m| m != u64::MAX);
+        plan.ambient_capabilities = capability_set(cfg, "AmbientCapabilities", 0);
+        if let Some(Value::SecureBits(b)) = cfg.value(S::Service, "SecureBits") {
+            plan.secure_bits = b.0;
+        }
+    }
+    plan.stdin = input(cfg, ctx)?;
     let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
-    plan.stdout = output(&out, ctx.journal);
-    plan.stderr = output(&err, ctx.journal);
+    plan.stdout = output(cfg, &out, ctx, "stdout")?;
+    plan.stderr = output(cfg, &err, ctx, "stderr")?;
     crate::daemon::sockets::pass::apply(&mut plan, cfg, ctx.activation).map_err(PlanError)?;
+    exec_dirs::setup(cfg, ctx.dirs).map_err(|e| PlanError(e.to_string()))?;
     plan.cgroup = ctx.cgroup.clone();
     Ok(plan)
+}
+
+/// Every `Limit*=` the unit sets, as `(soft, hard)` pairs.
+fn rlimits(cfg: &UnitConfig) -> Vec<exec::Rlimit> {
+    exec::Resource::ALL
+        .iter()
+        .filter_map(|&resource| match cfg.value(S::Service, resource.directive()) {
+            Some(Value::Limit(l)) => Some(exec::Rlimit { resource, soft: l.soft, hard: l.hard }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `CapabilityBoundingSet=`/`AmbientCapabilities=` folded the way
+/// systemd's `config_parse_capability_set()` does: starting from
+/// `initial` (all for the bounding set, none for the ambient set), an
+/// assignment replaces the set while it is still `initial` or when it
+/// names nothing (`~` alone); otherwise it adds its capabilities, or with
+/// `~` removes them.
+fn capability_set(cfg: &UnitConfig, name: &str, initial: u64) -> u64 {
+    let mut set = initial;
+    for a in cfg.settings.get(S::Service, name) {
+        let Value::Capabilities(c) = &a.value else { continue };
+        if c.mask == 0 || set == initial {
+            set = if c.invert { !c.mask } else { c.mask };
+        } else if c.invert {
+            set &= !c.mask;
+        } else {
+            set |= c.mask;
+        }
+    }
+    set
 }
 
 /// Whether a command's output goes to the journal (so the manager must

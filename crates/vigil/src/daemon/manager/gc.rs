@@ -46,7 +46,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use unit::config::deps::{self, DepKind};
+use unit::config::deps;
 use unit::directive::SectionKind;
 use unit::value::Value;
 
@@ -154,7 +154,7 @@ impl Manager {
         }
         let deps = deps::unit_deps(&u.cfg, self.loader.lookup.scope);
         for d in &deps {
-            self.unindex_edge(id, d.kind, &d.other);
+            self.edges.unindex(id, d.kind, &d.other);
             if let Some(m) = self.gc.referrers.get_mut(&d.other) {
                 if let Some(c) = m.get_mut(id) {
                     *c = c.saturating_sub(1);
@@ -183,38 +183,6 @@ impl Manager {
             if self.units.contains_key(&other) {
                 self.gc.queue(&other);
             }
-        }
-    }
-
-    /// Undo one edge `index_edges` recorded for `id`'s own dependency.
-    fn unindex_edge(&mut self, id: &str, kind: DepKind, other: &str) {
-        fn drop_one(map: &mut HashMap<String, Vec<String>>, key: &str, value: &str) {
-            if let Some(v) = map.get_mut(key) {
-                if let Some(i) = v.iter().position(|x| x == value) {
-                    v.remove(i);
-                }
-                if v.is_empty() {
-                    map.remove(key);
-                }
-            }
-        }
-        let e = &mut self.edges;
-        match kind {
-            DepKind::After => {
-                drop_one(&mut e.after, id, other);
-                drop_one(&mut e.before_of, other, id);
-            }
-            DepKind::Before => {
-                drop_one(&mut e.after, other, id);
-                drop_one(&mut e.before_of, id, other);
-            }
-            DepKind::Requires | DepKind::Requisite | DepKind::BindsTo => {
-                drop_one(&mut e.requires, id, other);
-                drop_one(&mut e.required_by, other, id);
-            }
-            DepKind::PartOf => drop_one(&mut e.required_by, other, id),
-            DepKind::Wants => drop_one(&mut e.wants, id, other),
-            _ => {}
         }
     }
 }

@@ -1,45 +1,66 @@
-//! Jobs and transactions: what `systemctl start x` sets in motion besides
-//! `x` itself (`systemd.unit(5)`, "[Unit] Section Options").
+//! Jobs: turning a request into a transaction and running its jobs
+//! (`systemd.unit(5)`, "[Unit] Section Options"; `systemctl(1)`,
+//! "--job-mode=").
 //!
-//! A **start** pulls in what the unit requires and wants (`Requires=`,
-//! `Requisite=`, `BindsTo=`, `Wants=`, `.wants/` links, default
-//! dependencies), transitively. A required unit that does not exist makes
-//! the whole request fail before anything starts ("Unit b.service not
-//! found."), a merely wanted one is left out. Units already active get no
-//! job.
+//! The engine ([`engine::transaction::build`]) decides which jobs a
+//! request needs — what it pulls in, merging, job modes, ordering cycles
+//! — over [`super::graph::View`]. This module installs the plan (replacing
+//! or merging into the jobs already installed, one per unit) and runs the
+//! jobs as ordering allows.
 //!
-//! A **stop** pulls in the units that require or are bound to or part of
-//! the unit: they cannot stay up without it.
+//! **Ordering** (`After=`/`Before=`): a job waits while a unit ordered
+//! against it has a job that must run first ([`runs_before`]: starts in
+//! the written order, stops first and in reverse). Units without ordering
+//! between them run in parallel. A finished job wakes only the jobs of
+//! its ordering neighbours, so a boot of N units costs time proportional
+//! to its edges, not N².
 //!
-//! **Ordering** (`After=`/`Before=`) decides when a job may run: a start
-//! job waits while a unit it is ordered after still has a start job; a
-//! stop job waits while a unit ordered after it still has a stop job
-//! (stops run in reverse). Units without ordering between them run in
-//! parallel. The edges are indexed both ways when units load, and each
-//! finished job wakes only the jobs that waited for it, so a boot of N
-//! units costs time proportional to its edges, not N².
-//!
-//! A start job that fails (the unit failed, or a condition failed is
-//! *skipped*, not failed) fails the pending start jobs of the units that
-//! require it with result `dependency`, as systemd does ("Dependency
-//! failed for …").
+//! A start (or verify-active) job that does not end `done` fails the
+//! waiting start jobs of the units that require, requisite or are bound
+//! to its unit with result `dependency` ("Dependency failed for …"). A
+//! unit that fails triggers its `OnFailure=` units, one that finishes
+//! cleanly its `OnSuccess=` units; a unit going down stops the units
+//! `BindsTo=` it, and lets `StopWhenUnneeded=yes` units it pulled in go.
+//! `JobTimeoutSec=` finishes a job with result `timeout`.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-
-use engine::service::Event;
-use proto::msg::JobVerb;
-use unit::config::deps::{self, DepKind};
+use engine::service::{Event, JobKind, LogLevel, ServiceState};
+use engine::transaction::{self as tx, runs_before, Dep, JobType, Mode, Request};
+use proto::msg::{JobMode, JobVerb};
+use proto::ErrorKind;
 use unit::load::LoadState;
 
+use super::graph::View;
 use super::{FinishedJob, Manager};
 
-/// A job of the current transactions.
+/// A job of the current transactions, one per unit.
 #[derive(Clone, Debug)]
 pub struct Job {
     pub id: u32,
+    /// What the client asked for (reported back in `JobDone`).
     pub verb: JobVerb,
+    pub ty: JobType,
     /// Handed to the unit (service machine fed, or passive unit switched).
     pub running: bool,
+    pub irreversible: bool,
+    pub ignore_order: bool,
+}
+
+impl Job {
+    pub fn new(id: u32, verb: JobVerb, ty: JobType) -> Job {
+        Job { id, verb, ty, running: false, irreversible: false, ignore_order: false }
+    }
+
+    /// Is a service machine's `JobDone` of `kind` the answer to this job
+    /// (fed as the event of the same kind in `try_run`)?
+    pub fn answered_by(&self, kind: JobKind) -> bool {
+        matches!(
+            (self.ty, kind),
+            (JobType::Start, JobKind::Start)
+                | (JobType::Stop, JobKind::Stop)
+                | (JobType::Restart, JobKind::Restart)
+                | (JobType::Reload, JobKind::Reload)
+        )
+    }
 }
 
 /// The verdict of a unit's conditions and asserts.
@@ -49,119 +70,165 @@ enum Gate {
     AssertFailed(String),
 }
 
-/// Ordering and requirement edges of loaded units, both directions.
-#[derive(Default)]
-pub struct Edges {
-    /// unit → names it must start after.
-    pub after: HashMap<String, Vec<String>>,
-    /// name → units that must start after it.
-    pub before_of: HashMap<String, Vec<String>>,
-    /// unit → names it requires (Requires/Requisite/BindsTo).
-    pub requires: HashMap<String, Vec<String>>,
-    /// unit → names it wants.
-    pub wants: HashMap<String, Vec<String>>,
-    /// name → units requiring, bound to or part of it (stop propagation).
-    pub required_by: HashMap<String, Vec<String>>,
+/// The verb a pulled-in job is reported under.
+fn verb_of(ty: JobType, anchor: JobVerb) -> JobVerb {
+    match ty {
+        JobType::Start => JobVerb::Start,
+        JobType::Stop => JobVerb::Stop,
+        JobType::Restart => JobVerb::Restart,
+        JobType::Reload => JobVerb::Reload,
+        JobType::VerifyActive => JobVerb::VerifyActive,
+        _ => anchor,
+    }
 }
 
+fn mode_of(m: JobMode) -> Mode {
+    match m {
+        JobMode::Fail => Mode::Fail,
+        JobMode::Replace => Mode::Replace,
+        JobMode::ReplaceIrreversibly => Mode::ReplaceIrreversibly,
+        JobMode::Isolate => Mode::Isolate,
+        JobMode::Flush => Mode::Flush,
+        JobMode::IgnoreDependencies => Mode::IgnoreDependencies,
+        JobMode::IgnoreRequirements => Mode::IgnoreRequirements,
+        JobMode::Triggering => Mode::Triggering,
+    }
+}
+
+fn error_kind(e: &tx::TxError) -> ErrorKind {
+    use tx::TxError as E;
+    match e {
+        E::InvalidName(_) | E::IsolateNotStart | E::TriggeringNotStop | E::BadSetting(_) | E::LoadFailed(_) => {
+            ErrorKind::InvalidRequest
+        }
+        E::NotFound(_) => ErrorKind::NoSuchUnit,
+        E::Masked(_) => ErrorKind::UnitMasked,
+        E::NotApplicable { .. } | E::OnlyByDependency(_) | E::NoIsolation => ErrorKind::Refused,
+        E::OrderIsCyclic | E::JobsConflicting { .. } | E::Destructive { .. } => ErrorKind::Transaction,
+    }
+}
+
+const START_FAILURE_TO: [Dep; 3] = [Dep::RequiredBy, Dep::RequisiteOf, Dep::BoundBy];
+
 impl Manager {
-    /// Record a freshly loaded unit's edges.
-    pub(super) fn index_edges(&mut self, id: &str) {
-        let Some(u) = self.units.get(id) else { return };
-        let scope = self.loader.lookup.scope;
-        for d in deps::unit_deps(&u.cfg, scope) {
-            let other = d.other.clone();
-            match d.kind {
-                DepKind::After => {
-                    self.edges.after.entry(id.to_string()).or_default().push(other.clone());
-                    self.edges.before_of.entry(other).or_default().push(id.to_string());
-                }
-                DepKind::Before => {
-                    self.edges.after.entry(other.clone()).or_default().push(id.to_string());
-                    self.edges.before_of.entry(id.to_string()).or_default().push(other);
-                }
-                DepKind::Requires | DepKind::Requisite | DepKind::BindsTo => {
-                    self.edges.requires.entry(id.to_string()).or_default().push(other.clone());
-                    self.edges.required_by.entry(other).or_default().push(id.to_string());
-                }
-                DepKind::PartOf => {
-                    self.edges.required_by.entry(other).or_default().push(id.to_string());
-                }
-                DepKind::Wants => {
-                    self.edges.wants.entry(id.to_string()).or_default().push(other);
-                }
-                _ => {}
-            }
+    /// Queue a job in the default mode (`replace`); returns its id. The
+    /// result arrives in `finished`.
+    pub fn job(&mut self, name: &str, verb: JobVerb) -> Result<(u32, String), (ErrorKind, String)> {
+        self.job_mode(name, verb, JobMode::Replace)
+    }
+
+    /// Queue a job as `systemctl VERB --job-mode=MODE NAME` does.
+    pub fn job_mode(&mut self, name: &str, verb: JobVerb, mode: JobMode) -> Result<(u32, String), (ErrorKind, String)> {
+        let id = self.unit_id(name).map_err(|e| (ErrorKind::InvalidRequest, e))?;
+        if self.shutting_down && verb != JobVerb::Stop {
+            // systemd refuses the same way once its shutdown transaction
+            // is queued ("Transaction … is destructive").
+            return Err((
+                ErrorKind::Transaction,
+                format!("Transaction for {id}/{verb:?} is destructive (the manager is shutting down)."),
+            ));
         }
-    }
-
-    /// All names a unit is known under (for edges recorded by name).
-    fn names_of(&self, id: &str) -> Vec<String> {
-        match self.units.get(id) {
-            Some(u) => u.cfg.names.iter().map(|n| n.as_str().to_string()).collect(),
-            None => vec![id.to_string()],
+        let unit = self.units.get(&id).ok_or((ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
+        match unit.cfg.load_state {
+            LoadState::NotFound | LoadState::BadSetting | LoadState::Error
+                if matches!(verb, JobVerb::Stop | JobVerb::TryRestart | JobVerb::TryReloadOrRestart)
+                    && matches!(unit.active_state(), "inactive" | "failed") =>
+            {
+                // Nothing loaded, nothing running: nothing to do.
+                let job_id = self.next_job;
+                self.next_job += 1;
+                self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
+                return Ok((job_id, id));
+            }
+            LoadState::BadSetting | LoadState::Error => {
+                return Err((ErrorKind::InvalidRequest, format!("Unit {id} has a bad unit file setting.")))
+            }
+            _ => {}
         }
+        let can_reload = self.unit_info_can_reload(&id);
+        let (ty, mode) = match verb {
+            JobVerb::Start => (JobType::Start, mode_of(mode)),
+            JobVerb::Isolate => (JobType::Start, Mode::Isolate),
+            JobVerb::Stop => (JobType::Stop, mode_of(mode)),
+            JobVerb::Restart => (JobType::Restart, mode_of(mode)),
+            JobVerb::TryRestart => (JobType::TryRestart, mode_of(mode)),
+            JobVerb::Reload => (JobType::Reload, mode_of(mode)),
+            // systemctl(1): reload if the unit supports it, else restart.
+            JobVerb::ReloadOrRestart if can_reload => (JobType::ReloadOrStart, mode_of(mode)),
+            JobVerb::ReloadOrRestart => (JobType::Restart, mode_of(mode)),
+            JobVerb::TryReloadOrRestart if can_reload => (JobType::TryReload, mode_of(mode)),
+            JobVerb::TryReloadOrRestart => (JobType::TryRestart, mode_of(mode)),
+            JobVerb::VerifyActive => (JobType::VerifyActive, mode_of(mode)),
+        };
+        self.request(Request { ty, unit: id.clone(), mode, manual: true }, verb).map(|j| (j, id))
     }
 
-    fn resolve(&self, name: &str) -> String {
-        self.names.get(name).cloned().unwrap_or_else(|| name.to_string())
+    fn unit_info_can_reload(&self, id: &str) -> bool {
+        self.units.get(id).is_some_and(|u| {
+            u.svc.is_some() && !unit::config::service::ServiceView::new(&u.cfg).exec("ExecReload").is_empty()
+        })
     }
 
-    fn is_up(&self, id: &str) -> bool {
-        self.units.get(id).is_some_and(|u| matches!(u.active_state(), "active" | "reloading"))
-    }
-
-    /// Start `anchor` and what it pulls in. Returns the anchor's job id.
-    pub(super) fn transaction_start(&mut self, anchor: &str) -> Result<u32, (proto::ErrorKind, String)> {
-        // 1. The closure over requirements and wants.
-        let mut members: Vec<String> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
-        let mut queue: VecDeque<(String, bool)> = VecDeque::from([(anchor.to_string(), true)]);
-        while let Some((name, required)) = queue.pop_front() {
-            let id = match self.unit_id(&name) {
-                Ok(id) => id,
-                Err(e) if required => return Err((proto::ErrorKind::Transaction, e)),
-                Err(_) => continue,
-            };
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            let state = self.units.get(&id).map(|u| u.cfg.load_state);
-            match state {
-                Some(LoadState::Loaded) => {}
-                Some(LoadState::Masked) if required => {
-                    return Err((proto::ErrorKind::UnitMasked, format!("Unit {id} is masked.")))
-                }
-                Some(_) if required => {
-                    return Err((proto::ErrorKind::NoSuchUnit, format!("Unit {id} not found.")))
-                }
-                _ => continue,
-            }
-            members.push(id.clone());
-            for r in self.edges.requires.get(&id).cloned().unwrap_or_default() {
-                queue.push_back((r, true));
-            }
-            for w in self.edges.wants.get(&id).cloned().unwrap_or_default() {
-                queue.push_back((w, false));
-            }
+    /// Build the transaction for `req`, log what the engine says, install
+    /// the plan. Returns the anchor job's id.
+    pub(super) fn request(&mut self, req: Request, verb: JobVerb) -> Result<u32, (ErrorKind, String)> {
+        let outcome = tx::build(&mut View(self), &req);
+        for line in &outcome.log {
+            eprintln!("{}", line.message);
+            self.journal.send(Some(&line.unit), line.priority, &line.message);
         }
-        self.add_target_default_edges(&members);
-        // 2. Jobs for the members that are not up (the anchor always gets
-        //    one so the client has something to wait for).
+        let plan = match outcome.result {
+            Ok(p) => p,
+            Err(e) => {
+                let mut message = e.to_string();
+                if e == tx::TxError::OrderIsCyclic {
+                    // Name the cycle for the client too, after systemd's
+                    // sentence, as the journal has it.
+                    for l in outcome.log.iter().filter(|l| l.message.contains(": Found ")) {
+                        message.push('\n');
+                        message.push_str(&l.message);
+                    }
+                }
+                return Err((error_kind(&e), message));
+            }
+        };
+        for unit in &plan.cancel {
+            self.cancel_job(unit);
+        }
+        let now = self.now();
         let mut anchor_job = 0;
-        let mut new_jobs = Vec::new();
-        for id in members {
-            let is_anchor = id == anchor;
-            if !is_anchor && (self.is_up(&id) || self.jobs.contains_key(&id)) {
-                continue;
+        let (mut new_jobs, mut rerun) = (Vec::new(), Vec::new());
+        for pj in plan.jobs {
+            let is_anchor = pj.unit == plan.anchor;
+            let job_verb = if is_anchor { verb } else { verb_of(pj.ty, verb) };
+            if pj.replaces {
+                self.cancel_job(&pj.unit);
             }
-            let job_id = match self.jobs.get(&id) {
-                Some(j) if j.verb == JobVerb::Start => j.id,
-                _ => {
+            let job_id = match self.jobs.get_mut(&pj.unit) {
+                Some(j) => {
+                    // Merged into the installed job. A running job whose
+                    // type changed runs again as the merged type.
+                    if j.ty != pj.ty {
+                        j.ty = pj.ty;
+                        if j.running {
+                            j.running = false;
+                            rerun.push(pj.unit.clone());
+                        }
+                    }
+                    j.irreversible |= pj.irreversible;
+                    j.id
+                }
+                None => {
                     let job_id = self.next_job;
                     self.next_job += 1;
-                    self.jobs.insert(id.clone(), super::jobs::Job { id: job_id, verb: JobVerb::Start, running: false });
-                    new_jobs.push(id.clone());
+                    let mut j = Job::new(job_id, job_verb, pj.ty);
+                    j.irreversible = pj.irreversible;
+                    j.ignore_order = pj.ignore_order;
+                    self.jobs.insert(pj.unit.clone(), j);
+                    if let Some(t) = pj.timeout_usec {
+                        self.job_timers.arm(job_id, now, t);
+                    }
+                    new_jobs.push(pj.unit.clone());
                     job_id
                 }
             };
@@ -169,105 +236,45 @@ impl Manager {
                 anchor_job = job_id;
             }
         }
-        for id in new_jobs {
+        // A merged job that runs again: the machine's answer to the job
+        // it was running no longer counts.
+        for id in &rerun {
+            if let Some(u) = self.units.get_mut(id) {
+                u.job = None;
+            }
+        }
+        for id in new_jobs.into_iter().chain(rerun) {
             self.schedule(&id);
         }
         Ok(anchor_job)
     }
 
-    /// The cross-unit default dependency (`systemd.target(5)`): a target
-    /// with default dependencies is ordered after the units it requires or
-    /// wants that have default dependencies themselves — unless that would
-    /// invert an ordering already there. Needs both units loaded, so it is
-    /// added when a transaction has loaded its members.
-    fn add_target_default_edges(&mut self, members: &[String]) {
-        let mut add = Vec::new();
-        for t in members {
-            let Some(tu) = self.units.get(t) else { continue };
-            if tu.cfg.id.unit_type() != unit::UnitType::Target || !deps::default_dependencies(&tu.cfg) {
-                continue;
-            }
-            let pulled = self.edges.requires.get(t).into_iter().chain(self.edges.wants.get(t)).flatten();
-            for w in pulled {
-                let w = self.resolve(w);
-                let Some(wu) = self.units.get(&w) else { continue };
-                if wu.cfg.load_state != LoadState::Loaded || !deps::default_dependencies(&wu.cfg) {
-                    continue;
-                }
-                let t_names = self.names_of(t);
-                let inverted = self.edges.after.get(&w).is_some_and(|a| a.iter().any(|x| t_names.contains(x)))
-                    || self.names_of(&w).iter().any(|n| self.edges.after.get(n).is_some_and(|a| a.iter().any(|x| t_names.contains(x))));
-                let present = self.edges.after.get(t).is_some_and(|a| a.contains(&w));
-                if !inverted && !present {
-                    add.push((t.clone(), w));
-                }
-            }
+    /// Cancel the installed job of `unit` (replaced, isolate, flush).
+    fn cancel_job(&mut self, unit: &str) {
+        let Some(old) = self.jobs.remove(unit) else { return };
+        self.job_timers.cancel(old.id);
+        if let Some(u) = self.units.get_mut(unit) {
+            u.job = None;
         }
-        for (t, w) in add {
-            self.edges.after.entry(t.clone()).or_default().push(w.clone());
-            self.edges.before_of.entry(w).or_default().push(t);
-        }
+        self.finished.push(FinishedJob { id: old.id, unit: unit.to_string(), verb: old.verb, result: "canceled" });
     }
 
-    /// Stop `anchor` and the units that cannot run without it.
-    pub(super) fn transaction_stop(&mut self, anchor: &str) -> u32 {
-        let mut members = Vec::new();
-        let mut seen = HashSet::new();
-        let mut queue = VecDeque::from([anchor.to_string()]);
-        while let Some(id) = queue.pop_front() {
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            for n in self.names_of(&id) {
-                for dep in self.edges.required_by.get(&n).cloned().unwrap_or_default() {
-                    queue.push_back(dep);
-                }
-            }
-            members.push(id);
+    /// Does a unit ordered relative to `id` still have a job that must run
+    /// before `job`?
+    fn blocked(&self, id: &str, job: &Job) -> bool {
+        if job.ignore_order || job.ty == JobType::Nop {
+            return false;
         }
-        let mut anchor_job = 0;
-        let mut new_jobs = Vec::new();
-        for id in members {
-            let is_anchor = id == anchor;
-            let up = self.units.get(&id).is_some_and(|u| u.active_state() != "inactive" && u.active_state() != "failed");
-            if !is_anchor && !up {
-                continue;
-            }
-            let job_id = self.next_job;
-            self.next_job += 1;
-            // A stop replaces a pending start (job mode "replace").
-            if let Some(old) = self.jobs.insert(id.clone(), Job { id: job_id, verb: JobVerb::Stop, running: false }) {
-                if old.verb == JobVerb::Start && !old.running {
-                    self.finished.push(FinishedJob { id: old.id, unit: id.clone(), verb: old.verb, result: "canceled" });
-                }
-            }
-            new_jobs.push(id.clone());
-            if is_anchor {
-                anchor_job = job_id;
-            }
-        }
-        for id in new_jobs {
-            self.schedule(&id);
-        }
-        anchor_job
-    }
-
-    /// Does a unit ordered relative to `id` still have a job of the same
-    /// kind that must finish first?
-    fn blocked(&self, id: &str, verb: JobVerb) -> bool {
         // Runs for every job a finished job wakes: no allocation per edge.
-        let pending = |other: &str| {
+        let first = |other: &str, other_before: bool| {
             let other = self.names.get(other).map(String::as_str).unwrap_or(other);
-            other != id && self.jobs.get(other).is_some_and(|j| j.verb == verb)
+            other != id
+                && self.jobs.get(other).is_some_and(|o| !o.ignore_order && runs_before(o.ty, job.ty, other_before))
         };
         let names = self.names_of(id);
-        let keys = std::iter::once(id).chain(names.iter().map(String::as_str));
-        let edges = match verb {
-            JobVerb::Start => &self.edges.after,
-            JobVerb::Stop => &self.edges.before_of,
-            _ => return false,
-        };
-        keys.filter_map(|n| edges.get(n)).flatten().any(|o| pending(o))
+        let keys = || names.iter().map(String::as_str);
+        keys().filter_map(|n| self.edges.after.get(n)).flatten().any(|o| first(o, true))
+            || keys().filter_map(|n| self.edges.before_of.get(n)).flatten().any(|o| first(o, false))
     }
 
     /// Run a new job now, or once the current batch of requests is queued
@@ -295,56 +302,84 @@ impl Manager {
     /// Hand a waiting job to its unit if ordering allows.
     pub(super) fn try_run(&mut self, id: &str) {
         let Some(job) = self.jobs.get(id).cloned() else { return };
-        if job.running || self.blocked(id, job.verb) {
+        if job.running || self.blocked(id, &job) {
             return;
         }
         if let Some(j) = self.jobs.get_mut(id) {
             j.running = true;
         }
+        let state = self.units.get(id).map_or("inactive", |u| u.active_state());
+        match job.ty {
+            JobType::Nop => return self.complete(id, "done"),
+            // systemd waits for an activating unit; vigil takes it as up
+            // (Requisite= is normally paired with After=, so the unit has
+            // finished starting by the time this runs).
+            JobType::VerifyActive => {
+                let up = matches!(state, "active" | "reloading" | "activating");
+                return self.complete(id, if up { "done" } else { "skipped" });
+            }
+            _ => {}
+        }
         // systemd.unit(5), "Conditions and Asserts": checked when the start
         // job runs. A failed condition skips the unit (the job is done and
         // units ordered after it proceed); a failed assert fails the job.
-        if job.verb == JobVerb::Start && !self.is_up(id) {
+        let starting = matches!(job.ty, JobType::Start) || (job.ty == JobType::Restart && !matches!(state, "active" | "reloading"));
+        if starting && !matches!(state, "active" | "reloading") {
             match self.check_conditions(id) {
                 Gate::Open => {}
                 Gate::Skipped(msg) => {
                     self.say(id, &msg);
-                    self.complete(id, "done");
-                    return;
+                    return self.complete(id, "done");
                 }
                 Gate::AssertFailed(msg) => {
                     self.say(id, &msg);
-                    self.complete(id, "assert");
-                    return;
+                    return self.complete(id, "assert");
                 }
             }
         }
         if self.units.get(id).is_some_and(|u| u.sock.is_some()) {
-            self.run_socket_job(id, job.verb);
+            match job.ty {
+                JobType::Start => self.run_socket_job(id, JobVerb::Start),
+                JobType::Stop => self.run_socket_job(id, JobVerb::Stop),
+                // Restart (sockets cannot reload: the engine refuses).
+                _ => {
+                    let _ = self.socket_verb(job.id, id, JobVerb::Restart);
+                }
+            }
             return;
         }
         let now = self.now();
-        let up = self.is_up(id);
         let Some(u) = self.units.get_mut(id) else { return };
         if u.svc.is_none() {
-            u.passive_active = job.verb == JobVerb::Start;
+            // Targets, slices…: no processes; the job completes at once.
+            let start = job.ty != JobType::Stop;
+            let was = u.passive_active;
+            u.passive_active = start;
             let desc = super::describe(&u.cfg);
-            let ty = u.cfg.id.unit_type();
-            if ty == unit::UnitType::Target {
-                self.say(id, &if job.verb == JobVerb::Start {
-                    format!("Reached target {desc}.")
-                } else {
-                    format!("Stopped target {desc}.")
-                });
+            if u.cfg.id.unit_type() == unit::UnitType::Target {
+                if was && matches!(job.ty, JobType::Stop | JobType::Restart) {
+                    self.say(id, &format!("Stopped target {desc}."));
+                }
+                if matches!(job.ty, JobType::Start | JobType::Restart) {
+                    self.say(id, &format!("Reached target {desc}."));
+                }
             }
             self.complete(id, "done");
+            if !start && was {
+                self.unit_went_down(id, false);
+            }
             return;
         }
-        if job.verb == JobVerb::Start && !up {
+        if matches!(job.ty, JobType::Start | JobType::Restart) && !matches!(state, "active" | "reloading" | "activating") {
             u.invocation_id = super::invocation_id();
         }
         u.job = Some((job.id, job.verb));
-        let ev = if job.verb == JobVerb::Start { Event::Start } else { Event::Stop };
+        let ev = match job.ty {
+            JobType::Stop => Event::Stop,
+            JobType::Restart => Event::Restart,
+            JobType::Reload => Event::Reload,
+            _ => Event::Start,
+        };
         self.feed(id, now, ev);
     }
 
@@ -383,31 +418,155 @@ impl Manager {
     /// passive units): record it, propagate failure, wake waiters.
     pub(super) fn complete(&mut self, id: &str, result: &'static str) {
         let Some(job) = self.jobs.remove(id) else { return };
+        self.job_timers.cancel(job.id);
         self.gc.queue(id);
+        // The unit no longer carries the job (a socket restart set it).
+        if let Some(u) = self.units.get_mut(id) {
+            if u.job.is_some_and(|(j, _)| j == job.id) {
+                u.job = None;
+            }
+        }
         self.finished.push(FinishedJob { id: job.id, unit: id.to_string(), verb: job.verb, result });
-        if job.verb == JobVerb::Start && !matches!(result, "done" | "skipped") {
-            for n in self.names_of(id) {
-                for dep in self.edges.required_by.get(&n).cloned().unwrap_or_default() {
-                    let waiting = self.jobs.get(&dep).is_some_and(|j| j.verb == JobVerb::Start && !j.running);
-                    if waiting {
-                        let desc = self.units.get(&dep).map(|u| super::describe(&u.cfg)).unwrap_or_default();
-                        self.say(&dep, &format!("Dependency failed for {desc}."));
-                        self.complete(&dep, "dependency");
-                    }
+        if matches!(job.ty, JobType::Start | JobType::VerifyActive) && result != "done" {
+            for dep in self.related(id, &START_FAILURE_TO) {
+                let waiting = self.jobs.get(&dep).is_some_and(|j| {
+                    matches!(j.ty, JobType::Start | JobType::VerifyActive | JobType::Restart) && !j.running
+                });
+                if waiting {
+                    let desc = self.units.get(&dep).map(|u| super::describe(&u.cfg)).unwrap_or_default();
+                    self.say(&dep, &format!("Dependency failed for {desc}."));
+                    self.complete(&dep, "dependency");
                 }
             }
         }
-        // Wake the jobs ordered against this one.
+        // Wake the jobs ordered against this one: those after it always,
+        // those before it when this was a stop (they stop after it).
         let mut wake: Vec<String> = Vec::new();
         for n in self.names_of(id) {
-            match job.verb {
-                JobVerb::Start => wake.extend(self.edges.before_of.get(&n).cloned().unwrap_or_default()),
-                _ => wake.extend(self.edges.after.get(&n).cloned().unwrap_or_default()),
+            wake.extend(self.edges.before_of.get(&n).into_iter().flatten().cloned());
+            if job.ty.is_stop_like() {
+                wake.extend(self.edges.after.get(&n).into_iter().flatten().cloned());
             }
         }
         for w in wake {
             let w = self.resolve(&w);
             self.try_run(&w);
+        }
+    }
+
+    /// `JobTimeoutSec=` deadlines that passed: those jobs end `timeout`.
+    pub(super) fn fire_job_timers(&mut self, now: u64) {
+        for job_id in self.job_timers.expired(now) {
+            let Some(unit) = self.jobs.iter().find(|(_, j)| j.id == job_id).map(|(u, _)| u.clone()) else { continue };
+            let ty = self.jobs[&unit].ty;
+            self.log(&unit, LogLevel::Warning, &format!("Job {unit}/{ty} timed out."));
+            if let Some(u) = self.units.get_mut(&unit) {
+                u.job = None;
+            }
+            self.complete(&unit, "timeout");
+        }
+    }
+
+    /// A service changed state (from `transition`): `OnFailure=`,
+    /// `OnSuccess=`, `BindsTo=` and `StopWhenUnneeded=` follow.
+    pub(super) fn unit_state_changed(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        let was_up = !matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
+        match to {
+            ServiceState::Failed if !auto_restart => {
+                self.trigger(id, true);
+                self.unit_went_down(id, true);
+            }
+            ServiceState::Dead if was_up => {
+                self.trigger(id, false);
+                self.unit_went_down(id, false);
+            }
+            _ => {}
+        }
+    }
+
+    /// Queue the `OnFailure=` (or `OnSuccess=`) units of `id`.
+    fn trigger(&mut self, id: &str, failed: bool) {
+        let Some(u) = self.units.get(id) else { return };
+        let mut info = engine::transaction::UnitInfo::new(id);
+        info.deps = self.deps_of(id);
+        info.on_failure_mode = match u.cfg.string(unit::directive::SectionKind::Unit, if failed { "OnFailureJobMode" } else { "OnSuccessJobMode" }) {
+            Some(m) => super::graph::job_mode(m),
+            None if failed && u.cfg.bool_or(unit::directive::SectionKind::Unit, "OnFailureIsolate", false) => Mode::Isolate,
+            None => Mode::Replace,
+        };
+        let requests = tx::triggered_requests(&info, failed);
+        if requests.is_empty() {
+            return;
+        }
+        let what = if failed { "OnFailure=" } else { "OnSuccess=" };
+        self.log(id, LogLevel::Info, &format!("Triggering {what} dependencies."));
+        for r in requests {
+            let name = r.unit.clone();
+            let resolved = match self.unit_id(&name) {
+                Ok(rid) => Request { unit: rid, ..r },
+                Err(_) => r,
+            };
+            if let Err((_, e)) = self.request(resolved, JobVerb::Start) {
+                self.log(id, LogLevel::Warning, &format!("Failed to enqueue {what} job, ignoring: {e}"));
+            }
+        }
+    }
+
+    /// Unit `id` went down: stop the units bound to it, and let units it
+    /// pulled in that are `StopWhenUnneeded=yes` go if nobody needs them.
+    pub(super) fn unit_went_down(&mut self, id: &str, _failed: bool) {
+        let desc_of = |m: &Manager, u: &str| m.units.get(u).map(|x| super::describe(&x.cfg)).unwrap_or_default();
+        for b in self.related(id, &[Dep::BoundBy]) {
+            let up = self.units.get(&b).is_some_and(|u| !matches!(u.active_state(), "inactive" | "failed"));
+            if up && !self.jobs.contains_key(&b) {
+                self.log(&b, LogLevel::Info, &format!("Unit {id} is bound to inactive unit {}. Stopping, too.", desc_of(self, id)));
+                let _ = self.request(Request { ty: JobType::Stop, unit: b, mode: Mode::Fail, manual: false }, JobVerb::Stop);
+            }
+        }
+        let pulled = [Dep::Requires, Dep::Requisite, Dep::Wants, Dep::BindsTo, Dep::Upholds];
+        for p in self.related(id, &pulled) {
+            if tx::unneeded(&mut View(self), &p) {
+                self.log(&p, LogLevel::Info, "Unit not needed anymore. Stopping.");
+                let _ = self.request(Request { ty: JobType::Stop, unit: p, mode: Mode::Fail, manual: false }, JobVerb::Stop);
+            }
+        }
+    }
+
+    /// Stop every unit that is up (manager shutdown), as stop jobs so the
+    /// order is the reverse of the start order; the event loop keeps
+    /// running until all are down.
+    pub fn stop_all(&mut self) {
+        self.shutting_down = true;
+        let up: Vec<String> = self
+            .units
+            .iter()
+            .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
+            .map(|(id, _)| id.clone())
+            .collect();
+        // Jobs still waiting to start units that are not up (a target
+        // whose start waits behind a service still starting) are
+        // canceled, as systemd's shutdown transaction cancels them: left
+        // queued, nothing would ever wake them and the manager would never
+        // find everything down.
+        let waiting: Vec<String> = self
+            .jobs
+            .iter()
+            .filter(|(id, j)| j.verb != JobVerb::Stop && !j.running && !up.contains(id))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in waiting {
+            self.cancel_job(&id);
+        }
+        let mut new = Vec::new();
+        for id in up {
+            self.cancel_job(&id);
+            let job_id = self.next_job;
+            self.next_job += 1;
+            self.jobs.insert(id.clone(), Job::new(job_id, JobVerb::Stop, JobType::Stop));
+            new.push(id);
+        }
+        for id in new {
+            self.try_run(&id);
         }
     }
 }

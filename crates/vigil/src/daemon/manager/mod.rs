@@ -21,8 +21,11 @@
 //! Units other than services (targets, slices…) have no engine machine
 //! yet: they are active once started and inactive once stopped.
 
+mod exec_dirs;
+mod exec_hooks;
 mod exec_plan;
 mod gc;
+mod graph;
 mod jobs;
 mod params;
 pub mod props;
@@ -111,7 +114,9 @@ pub struct Manager {
     next_job: u32,
     /// Pending and running transaction jobs, one per unit.
     jobs: HashMap<String, jobs::Job>,
-    edges: jobs::Edges,
+    edges: graph::Edges,
+    /// `JobTimeoutSec=` deadlines of installed jobs.
+    job_timers: engine::transaction::JobTimers,
     /// Jobs created while a multi-unit request is being queued.
     batch: Option<Vec<String>>,
     pub finished: Vec<FinishedJob>,
@@ -124,7 +129,7 @@ pub struct Manager {
     /// Set by [`Manager::stop_all`]: the manager is going down, and no
     /// unit may start any more (socket activation, a `systemctl start`
     /// racing the shutdown), or the last stop would never come.
-    shutting_down: bool,
+    pub(super) shutting_down: bool,
     /// Children forked whose exec report is not read yet (`spawn.rs`).
     execs: spawn::Execs,
     /// What a manager started after a crash of this one must clean up
@@ -160,7 +165,8 @@ impl Manager {
             notify_socket,
             next_job: 1,
             jobs: HashMap::new(),
-            edges: jobs::Edges::default(),
+            edges: graph::Edges::default(),
+            job_timers: engine::transaction::JobTimers::new(),
             batch: None,
             finished: Vec::new(),
             environment: Vec::new(),
@@ -259,7 +265,7 @@ impl Manager {
                 }
             }
         }
-        self.edges = jobs::Edges::default();
+        self.edges = graph::Edges::default();
         self.gc.clear_references();
         let ids: Vec<String> = self.units.keys().cloned().collect();
         for id in ids {
@@ -299,85 +305,6 @@ impl Manager {
     pub(super) fn console(&self, message: &str) {
         eprintln!("{message}");
         self.journal.send(None, 6, message);
-    }
-
-    /// Queue a job; returns its id. The result arrives in `finished`.
-    pub fn job(&mut self, name: &str, verb: JobVerb) -> Result<(u32, String), (proto::ErrorKind, String)> {
-        let id = self.unit_id(name).map_err(|e| (proto::ErrorKind::InvalidRequest, e))?;
-        if self.shutting_down && !matches!(verb, JobVerb::Stop) {
-            // systemd refuses the same way once its shutdown transaction
-            // is queued ("Transaction … is destructive").
-            return Err((
-                proto::ErrorKind::Transaction,
-                format!("Transaction for {id}/{verb:?} is destructive (the manager is shutting down)."),
-            ));
-        }
-        let unit = self.units.get(&id).ok_or((proto::ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
-        match unit.cfg.load_state {
-            LoadState::Loaded => {}
-            LoadState::NotFound if !matches!(verb, JobVerb::Stop | JobVerb::TryRestart | JobVerb::TryReloadOrRestart) => {
-                return Err((proto::ErrorKind::NoSuchUnit, format!("Unit {id} not found.")))
-            }
-            LoadState::Masked if matches!(verb, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart) => {
-                return Err((proto::ErrorKind::UnitMasked, format!("Unit {id} is masked.")))
-            }
-            LoadState::BadSetting | LoadState::Error => {
-                return Err((
-                    proto::ErrorKind::InvalidRequest,
-                    format!("Unit {id} has a bad unit file setting."),
-                ))
-            }
-            _ => {}
-        }
-        match verb {
-            JobVerb::Start => return self.transaction_start(&id).map(|j| (j, id)),
-            JobVerb::Stop => {
-                let j = self.transaction_stop(&id);
-                return Ok((j, id));
-            }
-            _ => {}
-        }
-        let job_id = self.next_job;
-        self.next_job += 1;
-        let now = self.now();
-        let active = unit.active_state();
-        let is_running = matches!(active, "active" | "reloading" | "activating");
-        // Map systemctl's verbs onto the engine's jobs (systemctl(1)).
-        let event = match verb {
-            JobVerb::Start => Some(Event::Start),
-            JobVerb::Stop => Some(Event::Stop),
-            JobVerb::Restart => Some(Event::Restart),
-            JobVerb::TryRestart => is_running.then_some(Event::Restart),
-            JobVerb::Reload => Some(Event::Reload),
-            JobVerb::ReloadOrRestart => Some(if is_running { Event::Reload } else { Event::Restart }),
-            JobVerb::TryReloadOrRestart => is_running.then_some(Event::Reload),
-            JobVerb::VerifyActive | JobVerb::Isolate => None,
-        };
-        let Some(event) = event else {
-            self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
-            return Ok((job_id, id));
-        };
-        if unit.sock.is_some() {
-            return self.socket_verb(job_id, &id, verb);
-        }
-        let unit = self.units.get_mut(&id).expect("unit was just loaded");
-        if unit.svc.is_none() {
-            // Targets, slices…: no processes; the job completes at once.
-            unit.passive_active = !matches!(event, Event::Stop);
-            let desc = describe(&unit.cfg);
-            match event {
-                Event::Stop => self.say(&id, &format!("Stopped target {desc}.")),
-                _ => self.say(&id, &format!("Reached target {desc}.")),
-            }
-            self.finished.push(FinishedJob { id: job_id, unit: id.clone(), verb, result: "done" });
-            return Ok((job_id, id));
-        }
-        if matches!(event, Event::Start | Event::Restart) && unit.invocation_id.is_empty() {
-            unit.invocation_id = invocation_id();
-        }
-        unit.job = Some((job_id, verb));
-        self.feed(&id, now, event);
-        Ok((job_id, id))
     }
 
     /// Feed one event to a unit's machine and carry out the actions, and
@@ -471,6 +398,7 @@ impl Manager {
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
+        self.exec_transition(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
@@ -506,6 +434,7 @@ impl Manager {
             }
             _ => {}
         }
+        self.unit_state_changed(id, from, to, auto_restart);
     }
 
     /// The unit is down: forget its pids and remove its empty cgroup —
@@ -521,7 +450,12 @@ impl Manager {
         }
     }
 
-    fn job_done(&mut self, id: &str, _job: JobKind, result: JobResult) {
+    fn job_done(&mut self, id: &str, kind: JobKind, result: JobResult) {
+        // The machine's answer to a job that a newer one replaced (its
+        // start canceled by a stop…) is not the newer job's result.
+        if self.jobs.get(id).is_some_and(|j| !j.answered_by(kind)) {
+            return;
+        }
         let Some(u) = self.units.get_mut(id) else { return };
         let Some((job_id, verb)) = u.job.take() else { return };
         self.gc.queue(id);
@@ -578,6 +512,7 @@ impl Manager {
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
             activation: &activation,
+            dirs: &exec_dirs::Bases::new(&self.loader.lookup),
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,
@@ -842,11 +777,13 @@ impl Manager {
 
     /// When the next timer is due (monotonic usec), for the event loop.
     pub fn next_deadline(&self) -> Option<u64> {
-        self.timers.keys().next().map(|(at, _)| *at)
+        let unit_timers = self.timers.keys().next().map(|(at, _)| *at);
+        unit_timers.into_iter().chain(self.job_timers.next_deadline()).min()
     }
 
     /// Fire every timer that is due.
     pub fn fire_timers(&mut self) {
+        self.fire_job_timers(self.now());
         loop {
             let now = self.now();
             let Some((&key, _)) = self.timers.iter().next() else { return };
@@ -871,47 +808,6 @@ impl Manager {
                     }
                 }
             }
-        }
-    }
-
-    /// Stop every unit that is up (manager shutdown), as stop jobs so the
-    /// order is the reverse of the start order; the event loop keeps
-    /// running until all are down.
-    pub fn stop_all(&mut self) {
-        self.shutting_down = true;
-        let up: Vec<String> = self
-            .units
-            .iter()
-            .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
-            .map(|(id, _)| id.clone())
-            .collect();
-        // Jobs still waiting to start units that are not up (a target
-        // whose start waits behind a service still starting) are
-        // canceled, as systemd's shutdown transaction cancels them: left
-        // queued, nothing would ever wake them and the manager would never
-        // find everything down.
-        let waiting: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|(id, j)| j.verb != JobVerb::Stop && !j.running && !up.contains(id))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in waiting {
-            if let Some(old) = self.jobs.remove(&id) {
-                self.finished.push(FinishedJob { id: old.id, unit: id, verb: old.verb, result: "canceled" });
-            }
-        }
-        let mut new = Vec::new();
-        for id in up {
-            let job_id = self.next_job;
-            self.next_job += 1;
-            if let Some(old) = self.jobs.insert(id.clone(), jobs::Job { id: job_id, verb: JobVerb::Stop, running: false }) {
-                self.finished.push(FinishedJob { id: old.id, unit: id.clone(), verb: old.verb, result: "canceled" });
-            }
-            new.push(id);
-        }
-        for id in new {
-            self.try_run(&id);
         }
     }
 

@@ -60,7 +60,13 @@ pub fn service_params(cfg: &UnitConfig) -> ServiceParams {
     let abort = cfg.value(S::Service, "TimeoutAbortSec").map(|_| opt_usec(v.timeout_abort()));
     let watchdog = v.watchdog();
     ServiceParams {
-        service_type: parse_or(Some(v.service_type()), ServiceType::Simple),
+        // vigil has no bus connection to see `BusName=` appear on, so
+        // `Type=dbus` runs as simple (said in the journal at each start,
+        // `exec_hooks`) rather than timing out waiting for the name.
+        service_type: match parse_or(Some(v.service_type()), ServiceType::Simple) {
+            ServiceType::Dbus => ServiceType::Simple,
+            t => t,
+        },
         commands: Commands {
             condition: cmds("ExecCondition"),
             start_pre: cmds("ExecStartPre"),

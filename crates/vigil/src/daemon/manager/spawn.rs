@@ -101,18 +101,17 @@ impl Execs {
         Some(p)
     }
 
-    /// Children whose pipe is readable now.
+    /// Children whose pipe is readable now, up to 64 at a time: the
+    /// descriptors stay readable until read, so asking again before
+    /// reading would return the same ones forever (with 64 or more ready,
+    /// this looped); the rest keep the event loop's epoll awake.
     fn ready(&mut self) -> Vec<i32> {
         let Some(epoll) = &self.epoll else { return Vec::new() };
-        let mut out = Vec::new();
         let mut events = [EpollEvent::empty(); 64];
-        while let Ok(n) = epoll.wait(&mut events, EpollTimeout::ZERO) {
-            out.extend(events.iter().take(n).map(|e| e.data() as i32));
-            if n < events.len() {
-                break;
-            }
+        match epoll.wait(&mut events, EpollTimeout::ZERO) {
+            Ok(n) => events.iter().take(n).map(|e| e.data() as i32).collect(),
+            Err(_) => Vec::new(),
         }
-        out
     }
 }
 

@@ -1,0 +1,71 @@
+//! What the execution context asks of the manager at the edges of a
+//! service's life, outside any one command: one call from
+//! `Manager::transition` for every state change.
+//!
+//! - **Starting** (from dead, failed or auto-restart into the first start
+//!   state): every setting of the unit that vigil parses but does not apply
+//!   is named in the journal, so that nothing is dropped silently —
+//!   confinement settings (`PrivateTmp=`, `ProtectSystem=`…) as a warning
+//!   that the service runs without them. `Type=dbus` is said to run as
+//!   `Type=simple`: vigil has no bus connection to watch `BusName=` on
+//!   (`systemd.service(5)` makes the bus name the readiness signal).
+//! - **Down** (dead, failed, or auto-restart): the runtime directories are
+//!   removed unless `RuntimeDirectoryPreserve=` keeps them
+//!   ([`exec_dirs::stopped`]).
+
+use engine::service::{LogLevel, ServiceState};
+use proto::msg::JobVerb;
+use unit::config::service::ServiceView;
+
+use super::{exec_dirs, Manager};
+
+impl Manager {
+    /// Called on every transition of a service's state machine;
+    /// `auto_restart` is set on the entry into dead/failed that an
+    /// automatic restart follows.
+    pub(super) fn exec_transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        let down = |s: ServiceState| matches!(s, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
+        // Simple services go from dead straight to running.
+        if down(from) && !down(to) {
+            self.say_unapplied(id);
+        }
+        if down(to) {
+            let Some(u) = self.units.get(id) else { return };
+            let restart_job =
+                matches!(u.job, Some((_, JobVerb::Restart | JobVerb::TryRestart | JobVerb::ReloadOrRestart | JobVerb::TryReloadOrRestart)));
+            // Leaving auto-restart for dead is the restart itself, unless
+            // a stop job cut it short.
+            let restart_itself = from == ServiceState::AutoRestart && !matches!(u.job, Some((_, JobVerb::Stop)));
+            let restarting = auto_restart || to == ServiceState::AutoRestart || restart_job || restart_itself;
+            let bases = exec_dirs::Bases::new(&self.loader.lookup);
+            exec_dirs::stopped(&u.cfg, &bases, restarting);
+        }
+    }
+
+    fn say_unapplied(&self, id: &str) {
+        let Some(u) = self.units.get(id) else { return };
+        let mut security: Vec<String> = Vec::new();
+        let mut other: Vec<String> = Vec::new();
+        for (d, _) in &u.cfg.unsupported {
+            let name = format!("{}=", d.name);
+            let list = if d.security { &mut security } else { &mut other };
+            if !list.contains(&name) {
+                list.push(name);
+            }
+        }
+        if !security.is_empty() {
+            let msg = format!("{} not applied by vigil: the service runs without this confinement.", security.join(", "));
+            self.log(id, LogLevel::Warning, &msg);
+        }
+        if !other.is_empty() {
+            self.log(id, LogLevel::Notice, &format!("{} not applied by vigil yet.", other.join(", ")));
+        }
+        if ServiceView::new(&u.cfg).service_type() == "dbus" {
+            self.log(
+                id,
+                LogLevel::Notice,
+                "Type=dbus: vigil has no D-Bus connection to watch BusName= on; running the service as Type=simple.",
+            );
+        }
+    }
+}

@@ -1,0 +1,303 @@
+//! The manager's unit graph as the transaction engine sees it
+//! ([`engine::transaction::Graph`]), and the edge index behind it.
+//!
+//! Edges are indexed when a unit loads, keyed by the names written in the
+//! unit files (a unit may be referenced before it loads, or under an
+//! alias), in both directions: `a` with `Requires=b` records
+//! `(Requires, b)` under `a` and `(RequiredBy, a)` under `b`. Ordering is
+//! kept twice more as plain lists (`after`, `before_of`) for the job
+//! runner's wake-ups, so a finished job touches only its neighbours and a
+//! boot of N units costs time proportional to its edges.
+//!
+//! One rule needs both units loaded (`systemd.target(5)`, "Default
+//! Dependencies"): a target with default dependencies is ordered after
+//! the units it requires or wants that have default dependencies
+//! themselves, unless that would invert an ordering already there. It is
+//! applied when the second of the two units is indexed.
+
+use std::collections::HashMap;
+
+use engine::service::ActiveState;
+use engine::transaction::{Dep, Graph, InstalledJob, Load, Mode, UnitInfo};
+use unit::config::deps::{self, DepKind};
+use unit::directive::SectionKind;
+use unit::load::LoadState;
+use unit::value::Value;
+
+use super::Manager;
+
+#[derive(Default)]
+pub struct Edges {
+    /// name → names it must start after.
+    pub after: HashMap<String, Vec<String>>,
+    /// name → names that must start after it.
+    pub before_of: HashMap<String, Vec<String>>,
+    /// name → every edge, both directions, ordering included.
+    pub deps: HashMap<String, Vec<(Dep, String)>>,
+}
+
+impl Edges {
+    fn add(&mut self, a: &str, kind: Dep, b: &str) {
+        self.deps.entry(a.to_string()).or_default().push((kind, b.to_string()));
+    }
+
+    fn order(&mut self, first: &str, then: &str) {
+        self.after.entry(then.to_string()).or_default().push(first.to_string());
+        self.before_of.entry(first.to_string()).or_default().push(then.to_string());
+        self.add(first, Dep::Before, then);
+        self.add(then, Dep::After, first);
+    }
+
+    /// Undo what [`Manager::index_edges`] recorded for one of `id`'s own
+    /// dependencies (the unit is being garbage-collected).
+    pub fn unindex(&mut self, id: &str, kind: DepKind, other: &str) {
+        fn drop_one<T: PartialEq>(map: &mut HashMap<String, Vec<T>>, key: &str, value: &T) {
+            if let Some(v) = map.get_mut(key) {
+                if let Some(i) = v.iter().position(|x| x == value) {
+                    v.remove(i);
+                }
+                if v.is_empty() {
+                    map.remove(key);
+                }
+            }
+        }
+        let mut unorder = |first: &str, then: &str| {
+            drop_one(&mut self.after, then, &first.to_string());
+            drop_one(&mut self.before_of, first, &then.to_string());
+            drop_one(&mut self.deps, first, &(Dep::Before, then.to_string()));
+            drop_one(&mut self.deps, then, &(Dep::After, first.to_string()));
+        };
+        match kind {
+            DepKind::After => unorder(other, id),
+            DepKind::Before => unorder(id, other),
+            kind => {
+                if let Some((fwd, inv)) = pair(kind) {
+                    drop_one(&mut self.deps, id, &(fwd, other.to_string()));
+                    if fwd != inv {
+                        drop_one(&mut self.deps, other, &(inv, id.to_string()));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A forward kind and its inverse as recorded on the other unit.
+fn pair(kind: DepKind) -> Option<(Dep, Dep)> {
+    Some(match kind {
+        DepKind::Requires => (Dep::Requires, Dep::RequiredBy),
+        DepKind::Requisite => (Dep::Requisite, Dep::RequisiteOf),
+        DepKind::Wants => (Dep::Wants, Dep::WantedBy),
+        DepKind::BindsTo => (Dep::BindsTo, Dep::BoundBy),
+        DepKind::PartOf => (Dep::PartOf, Dep::ConsistsOf),
+        DepKind::Upholds => (Dep::Upholds, Dep::UpheldBy),
+        DepKind::Conflicts => (Dep::Conflicts, Dep::ConflictedBy),
+        DepKind::OnFailure | DepKind::OnSuccess => {
+            let k = if kind == DepKind::OnFailure { Dep::OnFailure } else { Dep::OnSuccess };
+            (k, k)
+        }
+        DepKind::PropagatesReloadTo => (Dep::PropagatesReloadTo, Dep::ReloadPropagatedFrom),
+        DepKind::ReloadPropagatedFrom => (Dep::ReloadPropagatedFrom, Dep::PropagatesReloadTo),
+        DepKind::PropagatesStopTo => (Dep::PropagatesStopTo, Dep::StopPropagatedFrom),
+        DepKind::StopPropagatedFrom => (Dep::StopPropagatedFrom, Dep::PropagatesStopTo),
+        DepKind::Triggers => (Dep::Triggers, Dep::TriggeredBy),
+        DepKind::TriggeredBy => (Dep::TriggeredBy, Dep::Triggers),
+        DepKind::Before | DepKind::After | DepKind::JoinsNamespaceOf | DepKind::InSlice => return None,
+    })
+}
+
+/// The kinds that make a target pull a unit in, for the target rule.
+const PULLS: [Dep; 4] = [Dep::Requires, Dep::Requisite, Dep::BindsTo, Dep::Wants];
+
+pub fn active_state(s: &str) -> ActiveState {
+    match s {
+        "active" => ActiveState::Active,
+        "reloading" => ActiveState::Reloading,
+        "activating" => ActiveState::Activating,
+        "deactivating" => ActiveState::Deactivating,
+        "failed" => ActiveState::Failed,
+        _ => ActiveState::Inactive,
+    }
+}
+
+pub fn job_mode(word: &str) -> Mode {
+    match word {
+        "fail" => Mode::Fail,
+        "replace-irreversibly" => Mode::ReplaceIrreversibly,
+        "isolate" => Mode::Isolate,
+        "flush" => Mode::Flush,
+        "ignore-dependencies" => Mode::IgnoreDependencies,
+        "ignore-requirements" => Mode::IgnoreRequirements,
+        "triggering" => Mode::Triggering,
+        _ => Mode::Replace,
+    }
+}
+
+impl Manager {
+    /// Record a freshly loaded unit's edges.
+    pub(super) fn index_edges(&mut self, id: &str) {
+        let Some(u) = self.units.get(id) else { return };
+        let scope = self.loader.lookup.scope;
+        for d in deps::unit_deps(&u.cfg, scope) {
+            match d.kind {
+                DepKind::After => self.edges.order(&d.other, id),
+                DepKind::Before => self.edges.order(id, &d.other),
+                kind => {
+                    if let Some((fwd, inv)) = pair(kind) {
+                        self.edges.add(id, fwd, &d.other);
+                        if fwd != inv {
+                            self.edges.add(&d.other, inv, id);
+                        }
+                    }
+                }
+            }
+        }
+        self.target_default_edges(id);
+    }
+
+    /// All names a unit is known under (edges are recorded by name).
+    pub(super) fn names_of(&self, id: &str) -> Vec<String> {
+        match self.units.get(id) {
+            Some(u) => {
+                let mut v: Vec<String> = u.cfg.names.iter().map(|n| n.as_str().to_string()).collect();
+                if !v.iter().any(|n| n == id) {
+                    v.push(id.to_string());
+                }
+                v
+            }
+            None => vec![id.to_string()],
+        }
+    }
+
+    pub(super) fn resolve(&self, name: &str) -> String {
+        self.names.get(name).cloned().unwrap_or_else(|| name.to_string())
+    }
+
+    /// Every edge of unit `id`, under all its names.
+    pub(super) fn deps_of(&self, id: &str) -> Vec<(Dep, String)> {
+        self.names_of(id).iter().filter_map(|n| self.edges.deps.get(n)).flatten().cloned().collect()
+    }
+
+    /// The loaded units on the other end of `id`'s edges of these kinds.
+    pub(super) fn related(&self, id: &str, kinds: &[Dep]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for (k, n) in self.deps_of(id) {
+            let other = self.resolve(&n);
+            if kinds.contains(&k) && self.units.contains_key(&other) && !out.contains(&other) {
+                out.push(other);
+            }
+        }
+        out
+    }
+
+    /// The target rule of the module essay, for a unit just indexed.
+    fn target_default_edges(&mut self, id: &str) {
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        let is_target = |m: &Manager, t: &str| {
+            m.units.get(t).is_some_and(|u| {
+                u.cfg.id.unit_type() == unit::UnitType::Target && deps::default_dependencies(&u.cfg)
+            })
+        };
+        if is_target(self, id) {
+            for w in self.related(id, &PULLS) {
+                pairs.push((id.to_string(), w));
+            }
+        }
+        let pulled_by: [Dep; 4] = [Dep::RequiredBy, Dep::RequisiteOf, Dep::BoundBy, Dep::WantedBy];
+        for t in self.related(id, &pulled_by) {
+            if is_target(self, &t) {
+                pairs.push((t, id.to_string()));
+            }
+        }
+        for (t, w) in pairs {
+            let Some(wu) = self.units.get(&w) else { continue };
+            if t == w || wu.cfg.load_state != LoadState::Loaded || !deps::default_dependencies(&wu.cfg) {
+                continue;
+            }
+            let t_names = self.names_of(&t);
+            let ordered = |m: &Manager, a: &str, b_names: &[String]| {
+                m.deps_of(a).iter().any(|(k, n)| matches!(k, Dep::After | Dep::Before) && b_names.contains(n))
+            };
+            // Any ordering between the two already (either way) wins.
+            if !ordered(self, &w, &t_names) {
+                self.edges.order(&w, &t);
+            }
+        }
+    }
+
+    fn unit_info(&self, id: &str) -> UnitInfo {
+        let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
+        let cfg = &u.cfg;
+        let flag = |name: &str| cfg.bool_or(SectionKind::Unit, name, false);
+        let job_timeout_usec = match cfg.value(SectionKind::Unit, "JobTimeoutSec") {
+            Some(Value::Timespan(t)) if t.0 != 0 && t.0 != u64::MAX => Some(t.0),
+            _ => None,
+        };
+        let on_failure_mode = match cfg.string(SectionKind::Unit, "OnFailureJobMode") {
+            Some(m) => job_mode(m),
+            None if flag("OnFailureIsolate") => Mode::Isolate,
+            None => Mode::Replace,
+        };
+        let can_reload = match (&u.svc, &u.sock) {
+            (Some(_), _) => !unit::config::service::ServiceView::new(cfg).exec("ExecReload").is_empty(),
+            _ => false,
+        };
+        UnitInfo {
+            id: id.to_string(),
+            load: match cfg.load_state {
+                LoadState::Loaded => Load::Loaded,
+                LoadState::Masked => Load::Masked,
+                LoadState::NotFound => Load::NotFound,
+                LoadState::BadSetting => Load::BadSetting,
+                _ => Load::Error,
+            },
+            active: active_state(u.active_state()),
+            deps: self.deps_of(id),
+            refuse_manual_start: flag("RefuseManualStart"),
+            refuse_manual_stop: flag("RefuseManualStop"),
+            allow_isolate: flag("AllowIsolate"),
+            // Slices, scopes, mounts, automounts and devices default to
+            // yes (as `systemd --test` dumps them): isolating must not take
+            // down the slice tree or the file systems.
+            ignore_on_isolate: cfg.bool_or(
+                SectionKind::Unit,
+                "IgnoreOnIsolate",
+                cfg.perpetual
+                    || matches!(
+                        cfg.id.unit_type(),
+                        unit::UnitType::Slice
+                            | unit::UnitType::Scope
+                            | unit::UnitType::Mount
+                            | unit::UnitType::Automount
+                            | unit::UnitType::Device
+                    ),
+            ),
+            stop_when_unneeded: flag("StopWhenUnneeded"),
+            can_reload,
+            job_timeout_usec,
+            on_failure_mode,
+        }
+    }
+}
+
+/// The engine's view of the manager: loads units on demand.
+pub struct View<'a>(pub &'a mut Manager);
+
+impl Graph for View<'_> {
+    fn unit(&mut self, name: &str) -> Result<UnitInfo, String> {
+        let id = self.0.unit_id(name)?;
+        Ok(self.0.unit_info(&id))
+    }
+
+    fn resolve(&self, name: &str) -> Option<String> {
+        self.0.names.get(name).cloned()
+    }
+
+    fn installed_job(&self, id: &str) -> Option<InstalledJob> {
+        self.0.jobs.get(id).map(|j| InstalledJob { ty: j.ty, running: j.running, irreversible: j.irreversible })
+    }
+
+    fn loaded_units(&self) -> Vec<String> {
+        self.0.units.keys().cloned().collect()
+    }
+}

@@ -543,20 +543,6 @@ impl Manager {
             .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
             .map(|(id, _)| id.clone())
             .collect();
-        // Jobs still waiting to start units that are not up (a target
-        // whose start waits behind a service still starting) are
-        // canceled, as systemd's shutdown transaction cancels them: left
-        // queued, nothing would ever wake them and the manager would never
-        // find everything down.
-        let waiting: Vec<String> = self
-            .jobs
-            .iter()
-            .filter(|(id, j)| j.verb != JobVerb::Stop && !j.running && !up.contains(id))
-            .map(|(id, _)| id.clone())
-            .collect();
-        for id in waiting {
-            self.cancel_job(&id);
-        }
         let mut new = Vec::new();
         for id in up {
             self.cancel_job(&id);

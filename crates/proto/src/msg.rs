@@ -96,6 +96,47 @@ pub enum Request {
     UnsetEnvironment { names: Vec<String> },
     IsSystemRunning,
     Shutdown { kind: ShutdownKind, code: u8 },
+    /// `list-sockets`: the listening addresses of socket units (with
+    /// `all`, also of units that are not listening).
+    ListSockets { all: bool },
+    /// The direct dependencies of one unit in one direction, as
+    /// `list-dependencies` walks them (the client recurses).
+    Dependencies { unit: String, direction: DepDirection },
+}
+
+/// Which edges `list-dependencies` follows (`--reverse`, `--after`,
+/// `--before`; `systemctl(1)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DepDirection {
+    /// Requires=, Requisite=, Wants=, BindsTo=, ConsistsOf=.
+    #[default]
+    Forward,
+    /// RequiredBy=, RequisiteOf=, WantedBy=, PartOf=, BoundBy=.
+    Reverse,
+    After,
+    Before,
+}
+
+/// One row of `list-sockets`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SocketRow {
+    pub listen: String,
+    /// `Stream`, `Datagram`, `FIFO`… (`--show-types`).
+    pub kind: String,
+    pub unit: String,
+    pub activates: Vec<String>,
+}
+
+/// A unit with its states (for the tree's dots and `--state=`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitState {
+    pub name: String,
+    pub active: String,
+    #[serde(default)]
+    pub load: String,
+    #[serde(default)]
+    pub sub: String,
 }
 
 /// Why a request failed. The CLI maps these onto systemctl's exit codes
@@ -161,6 +202,9 @@ pub enum Response {
     /// `is-system-running`: initializing, starting, running, degraded,
     /// maintenance, stopping, offline, unknown.
     SystemState { state: String },
+    Sockets { sockets: Vec<SocketRow> },
+    /// The direct dependencies of `unit`, unsorted.
+    Dependencies { unit: String, deps: Vec<UnitState> },
     /// End of a multi-message answer.
     End,
 }

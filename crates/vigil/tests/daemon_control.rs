@@ -131,13 +131,7 @@ fn unprivileged_users_may_read_but_not_control() {
     assert_eq!(r.vigil(&["is-system-running"]).status.code(), Some(0));
     // The test root must be traversable by nobody.
     Command::new("chmod").args(["-R", "a+rX", r.path.to_str().unwrap()]).status().unwrap();
-    let as_nobody = |args: &[&str]| {
-        Command::new("setpriv")
-            .args(["--reuid=65534", "--regid=65534", "--clear-groups", vigil(), &r.root_arg(), "--no-autostart"])
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let as_nobody = |args: &[&str]| vigil_as_nobody(&r, args);
     let o = as_nobody(&["is-system-running"]);
     assert_eq!(stdout(&o), "running\n", "stderr: {}", stderr(&o));
     let o = as_nobody(&["exit", "0"]);

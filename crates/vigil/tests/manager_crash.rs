@@ -99,7 +99,8 @@ fn crash_and_restart(name: &str, cgroups: bool) {
         console(&root, 2)
     );
     let said = format!("Cleaned up 4 processes left by a previous manager (pid {old_pid}).");
-    assert!(console(&root, 2).contains(&said), "{}", console(&root, 2));
+    // Said once the manager is set up, a moment after its socket is bound.
+    assert!(wait_until(Duration::from_secs(10), || console(&root, 2).contains(&said)), "{}", console(&root, 2));
     if let Some(base) = old_base {
         assert!(!base.exists(), "the dead manager's cgroup {} is still there", base.display());
     }
@@ -182,12 +183,10 @@ fn cgroup_parent() -> Option<PathBuf> {
     Some(mount.join(own))
 }
 
-/// A pid no process has now (that of a child just reaped).
-fn dead_pid() -> u32 {
-    let mut c = Command::new("true").spawn().unwrap();
-    let pid = c.id();
-    c.wait().unwrap();
-    pid
+/// A pid no process can have (above `pid_max`), `n` = 1, 2, …
+fn dead_pid(n: u32) -> u32 {
+    let max: u32 = std::fs::read_to_string("/proc/sys/kernel/pid_max").unwrap().trim().parse().unwrap();
+    max + n
 }
 
 #[test]
@@ -198,18 +197,19 @@ fn empty_cgroups_of_dead_managers_are_swept_at_start_and_busy_ones_kept() {
     }
     let parent = cgroup_parent().expect("this test needs a cgroup2 mount");
     // An empty base with an empty unit group, as a killed manager leaves.
-    let empty = parent.join(format!("vigil-{}", dead_pid()));
+    let empty = parent.join(format!("vigil-{}", dead_pid(1)));
     std::fs::create_dir_all(empty.join("x.service")).unwrap();
     // A base whose unit group still holds a process: another root's
     // leftovers, for that root's next manager to clean up.
-    let busy = parent.join(format!("vigil-{}", dead_pid()));
+    let busy = parent.join(format!("vigil-{}", dead_pid(2)));
     std::fs::create_dir_all(busy.join("y.service")).unwrap();
     let mut sleeper = Command::new("sleep").arg("300").spawn().unwrap();
     std::fs::write(busy.join("y.service/cgroup.procs"), sleeper.id().to_string()).unwrap();
 
     let root = TestRoot::new("sweep");
     let mut m = start_manager(&root, 1, true);
-    let swept = !empty.exists();
+    // Swept at start-up, a moment after the control socket is bound.
+    let swept = wait_until(Duration::from_secs(10), || !empty.exists());
     let kept = busy.join("y.service").exists();
     let _ = root.vigil(&["--no-autostart", "exit"]);
     m.wait().unwrap();
@@ -223,4 +223,28 @@ fn empty_cgroups_of_dead_managers_are_swept_at_start_and_busy_ones_kept() {
     assert!(kept, "a group holding a process was removed");
     // (Whether the console says so is not asserted: a manager of another
     // test starting at the same moment may have swept the group first.)
+}
+
+#[test]
+fn three_hundred_services_start_at_once_without_waiting_for_each_exec() {
+    // More children than one batch of exec reports (64) and than the
+    // limit of children pending between fork and exec (128).
+    let root = TestRoot::new("many");
+    let dir = root.path.join("etc/systemd/system");
+    std::fs::create_dir_all(dir.join("multi-user.target.wants")).unwrap();
+    for i in 0..300 {
+        std::fs::write(dir.join(format!("m{i}.service")), "[Service]\nExecStart=/bin/sleep 300\n").unwrap();
+        std::os::unix::fs::symlink(format!("../m{i}.service"), dir.join(format!("multi-user.target.wants/m{i}.service"))).unwrap();
+    }
+    let mut m = start_manager(&root, 1, true);
+    let o = root.vigil(&["--no-autostart", "start", "multi-user.target"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let active = || {
+        let out = stdout(&root.vigil(&["--no-autostart", "list-units", "--type=service", "--state=active", "--no-legend"]));
+        out.lines().filter(|l| l.split_whitespace().any(|w| w.starts_with('m') && w.ends_with(".service"))).count()
+    };
+    assert!(wait_until(Duration::from_secs(30), || active() == 300), "{} active\n{}", active(), console(&root, 1));
+    let o = root.vigil(&["--no-autostart", "exit"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(m.wait().unwrap().success());
 }

@@ -71,7 +71,8 @@ fn tcp_socket_with_two_ports_passes_both_in_order_with_names() {
         &[("report.py", REPORT_PY.into())],
     );
     s.start("web.socket");
-    assert_eq!(s.prop("web.socket", "Listen"), format!("127.0.0.1:{port} (Stream)"));
+    // One Listen= line per port, as systemctl show prints them.
+    assert_eq!(s.prop("web.socket", "Listen"), format!("127.0.0.1:{port} (Stream)\n{} (Stream)", s.path("run/web-admin.sock").display()));
     assert_eq!(s.prop("web.socket", "Triggers"), "web.service");
     let out = tcp_exchange(loopback(port), "").unwrap();
     assert_eq!(out, "pid_ok=True fds=2 names=web:web type=1 remote=-:-\n", "console:\n{}", s.console());
@@ -148,26 +149,30 @@ while True:
     c.close()
 "#;
 
-/// A client connecting while its service restarts waits in the backlog
-/// and is served by the new instance: never refused.
-#[test]
-fn restart_of_the_service_never_refuses_a_client() {
+/// `pong.socket` on a fresh port with `pong.service` (`[Service]` lines
+/// `extra` added) answering a first client: (manager, port, its answer).
+fn pong_running(name: &str, extra: &str) -> (Sock, u16, String) {
     let port = free_port();
     let s = Sock::with_manager(
-        "sock-restart",
+        name,
         &[
             ("pong.socket", format!("[Socket]\nListenStream=127.0.0.1:{port}\n")),
-            ("pong.service", "[Service]\nExecStart=@ROOT@/pong.py\n".into()),
+            ("pong.service", format!("[Service]\nExecStart=@ROOT@/pong.py\n{extra}")),
         ],
-        &[(
-            "pong.py",
-            PONG_PY.into(),
-        )],
+        &[("pong.py", PONG_PY.into())],
     );
     s.start("pong.socket");
     let first = tcp_exchange(loopback(port), "").unwrap_or_else(|e| panic!("{e}\n{}", s.console()));
     assert!(first.starts_with("pong "), "{first}");
     s.wait_prop("pong.socket", "SubState", "running");
+    (s, port, first)
+}
+
+/// A client connecting while its service restarts waits in the backlog
+/// and is served by the new instance: never refused.
+#[test]
+fn restart_of_the_service_never_refuses_a_client() {
+    let (s, port, first) = pong_running("sock-restart", "");
     let root_arg = s.root.root_arg();
     let restarter = std::thread::spawn(move || {
         for _ in 0..3 {
@@ -197,24 +202,10 @@ fn restart_of_the_service_never_refuses_a_client() {
 /// instance that answers it.
 #[test]
 fn a_client_connecting_while_the_service_is_down_is_served_by_the_new_instance() {
-    let port = free_port();
-    let s = Sock::with_manager(
+    let (s, port, first) = pong_running(
         "sock-restart-hold",
-        &[
-            ("pong.socket", format!("[Socket]\nListenStream=127.0.0.1:{port}\n")),
-            (
-                "pong.service",
-                "[Service]\nExecStart=@ROOT@/pong.py\n\
-                 ExecStopPost=/bin/sh -c '[ -e @ROOT@/down ] || { touch @ROOT@/down; while [ ! -e @ROOT@/go ]; do sleep 0.02; done; }'\n"
-                    .into(),
-            ),
-        ],
-        &[("pong.py", PONG_PY.into())],
+        "ExecStopPost=/bin/sh -c '[ -e @ROOT@/down ] || { touch @ROOT@/down; while [ ! -e @ROOT@/go ]; do sleep 0.02; done; }'\n",
     );
-    s.start("pong.socket");
-    let first = tcp_exchange(loopback(port), "").unwrap_or_else(|e| panic!("{e}\n{}", s.console()));
-    assert!(first.starts_with("pong "), "{first}");
-    s.wait_prop("pong.socket", "SubState", "running");
     let root_arg = s.root.root_arg();
     let restarter = std::thread::spawn(move || {
         std::process::Command::new(vigil()).args([&root_arg, "restart", "pong.service"]).output().unwrap()

@@ -113,3 +113,30 @@ fn ignored_failure_and_failing_stop_commands() {
     assert_eq!(s.prop("i.socket", "Result"), "exit-code");
     assert!(UnixStream::connect(s.path("run/i.sock")).is_err());
 }
+
+#[test]
+fn a_command_past_timeout_sec_is_terminated_then_killed_and_the_socket_fails() {
+    let units = vec![
+        (
+            "slow.socket",
+            "[Socket]\nListenStream=@ROOT@/run/slow.sock\nTimeoutSec=1\n\
+             ExecStartPre=/bin/sh -c 'trap \"\" TERM; echo $$$$ > @ROOT@/pre.pid; sleep 60'\n"
+                .to_string(),
+        ),
+        ("slow.service", "[Service]\nExecStart=/bin/sleep 300\n".into()),
+    ];
+    let s = Sock::with_manager("sx-timeout", &units, &[]);
+    std::fs::create_dir_all(s.path("run")).unwrap();
+    assert_eq!(s.prop("slow.socket", "TimeoutUSec"), "1s");
+    let o = s.vigil(&["start", "slow.socket"]);
+    assert!(!o.status.success(), "start must fail: {}", stdout(&o));
+    assert_eq!(s.prop("slow.socket", "ActiveState"), "failed");
+    assert_eq!(s.prop("slow.socket", "Result"), "timeout");
+    let c = s.console();
+    assert!(c.contains("slow.socket: Starting timed out. Terminating."), "{c}");
+    assert!(c.contains("slow.socket: Processes still around after SIGTERM. Killing."), "{c}");
+    assert!(!s.path("run/slow.sock").exists(), "nothing was bound");
+    // Neither the shell nor its sleep survives.
+    let pid: i32 = std::fs::read_to_string(s.path("pre.pid")).unwrap().trim().parse().unwrap();
+    assert!(wait_until(std::time::Duration::from_secs(10), || !pid_alive(pid)), "the command is gone");
+}

@@ -466,7 +466,7 @@ fn implemented_set_is_the_agreed_one() {
     // The socket runtime (crates/vigil/src/daemon/sockets) acts on every
     // [Socket] setting but these.
     let socket_planned = [
-        "ListenUSBFunction", "TimeoutSec",
+        "ListenUSBFunction",
         "SmackLabel", "SmackLabelIPIn", "SmackLabelIPOut", "SELinuxContextFromNet",
     ];
     for d in in_section(SectionKind::Socket) {

@@ -80,15 +80,53 @@ pub struct Opts {
     /// Print tables without header and footer.
     #[arg(long, global = true)]
     pub no_legend: bool,
-    /// Accepted for compatibility: output is never paged.
+    /// Do not pipe output into a pager (there is none when stdout is not
+    /// a terminal anyway).
     #[arg(long, global = true)]
     pub no_pager: bool,
     /// Accepted for compatibility: output is never shortened.
     #[arg(short = 'l', long, global = true)]
     pub full: bool,
-    /// Accepted for compatibility: output has no tree drawing to drop.
+    /// With list-dependencies: a flat list instead of a tree; with
+    /// list-units: no status dots.
     #[arg(long, global = true)]
     pub plain: bool,
+    /// With kill: the signal to send (a name like TERM or SIGHUP, or a
+    /// number; `help` lists them).
+    #[arg(short = 's', long, global = true, value_name = "SIGNAL")]
+    pub signal: Option<String>,
+    /// With kill: which processes get the signal: main, control or all.
+    #[arg(long, global = true, value_name = "WHOM")]
+    pub kill_whom: Option<String>,
+    /// How queued jobs deal with jobs already queued (`help` lists them).
+    #[arg(long, global = true, value_name = "MODE")]
+    pub job_mode: Option<String>,
+    /// Same as --job-mode=fail.
+    #[arg(long, global = true)]
+    pub fail: bool,
+    /// Same as --job-mode=replace-irreversibly.
+    #[arg(long, global = true)]
+    pub irreversible: bool,
+    /// Same as --job-mode=ignore-dependencies.
+    #[arg(long, global = true)]
+    pub ignore_dependencies: bool,
+    /// With list-dependencies: the units that depend on the unit.
+    #[arg(long, global = true)]
+    pub reverse: bool,
+    /// With list-dependencies: the units ordered before the unit.
+    #[arg(long, global = true)]
+    pub after: bool,
+    /// With list-dependencies: the units ordered after the unit.
+    #[arg(long, global = true)]
+    pub before: bool,
+    /// With list-sockets: also the socket type.
+    #[arg(long, global = true)]
+    pub show_types: bool,
+    /// Output format: json or json-pretty for tables (list-units,
+    /// list-sockets, list-jobs, show-environment); journal formats are
+    /// accepted for status.
+    #[arg(short = 'o', long, global = true, value_name = "FORMAT")]
+    pub output: Option<String>,
     /// Print the version.
     #[arg(long)]
     pub version: bool,
@@ -265,6 +303,56 @@ pub enum Verb {
         #[arg(value_name = "PATTERN")]
         patterns: Vec<String>,
     },
+    /// Send a signal to the processes of units
+    Kill {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
+    /// Reset the failed state of units (all units without arguments)
+    ResetFailed {
+        #[arg(value_name = "UNIT")]
+        units: Vec<String>,
+    },
+    /// List queued and running jobs
+    ListJobs {
+        #[arg(value_name = "PATTERN")]
+        patterns: Vec<String>,
+    },
+    /// List socket units and what they listen on
+    ListSockets {
+        #[arg(value_name = "PATTERN")]
+        patterns: Vec<String>,
+    },
+    /// Show the units a unit depends on (or, with --reverse, that depend on it) as a tree
+    ListDependencies {
+        #[arg(value_name = "UNIT")]
+        units: Vec<String>,
+    },
+    /// Print the manager's environment block
+    ShowEnvironment,
+    /// Set variables of the manager's environment block
+    SetEnvironment {
+        #[arg(value_name = "VARIABLE=VALUE", required = true)]
+        assignments: Vec<String>,
+    },
+    /// Remove variables from the manager's environment block
+    UnsetEnvironment {
+        #[arg(value_name = "VARIABLE", required = true)]
+        names: Vec<String>,
+    },
+    /// Start a unit and stop every unit it does not pull in
+    Isolate {
+        #[arg(value_name = "UNIT")]
+        unit: String,
+    },
+    /// Isolate default.target
+    Default,
+    /// Stop every unit and end the manager (halt)
+    Halt,
+    /// Stop every unit and end the manager (power-off)
+    Poweroff,
+    /// Stop every unit and end the manager (reboot)
+    Reboot,
 }
 
 /// The options after systemctl's checks.

@@ -1,18 +1,25 @@
 //! The verbs that talk to a running manager over its control socket
 //! (starting one for the root unless `--no-autostart`): jobs (`start`,
 //! `stop`, `restart`, `try-restart`, `reload`, `reload-or-restart`,
-//! `try-reload-or-restart`), queries (`is-active`, `is-failed`, `show`,
-//! `status`, `list-units`), `is-system-running` and `exit`.
+//! `try-reload-or-restart`, `isolate`), queries (`is-active`,
+//! `is-failed`, `show`, `status`, `list-units`), `daemon-reload`,
+//! `is-system-running` and `exit`. The other runtime verbs live in
+//! [`super::manage`] and [`super::deps`].
 //!
 //! Output and exit codes follow `systemctl(1)`:
 //!
 //! - a job that fails prints "Job for X failed because …" and exits 1; a
-//!   unit that cannot be found: "Failed to start X: Unit X not found.",
-//!   exit 5 (systemctl's EXIT_NOTINSTALLED for missing units);
+//!   refused job prints "Failed to start X: …" and exits with the LSB code
+//!   systemctl maps the error to ([`job_error_code`]): 5 for a unit that
+//!   cannot be found, 4 for "Access denied", 3 for a job type that does
+//!   not apply;
 //! - `is-active` prints one state per unit and exits 0 if any is active,
 //!   else 3; `is-failed` exits 0 if any is failed, else 1;
 //! - `status` exits 0 for an active unit, 3 when inactive or failed, 4 when
-//!   there is no such unit.
+//!   there is no such unit; its dot and state are colored as systemctl
+//!   colors them, and socket units get `Listen:`, `Accepted:` and
+//!   `Triggers:` lines, services `TriggeredBy:`;
+//! - `list-units` prints systemctl's table and legend, or `-o json`.
 
 use anyhow::Result;
 use proto::client::Client;
@@ -27,12 +34,24 @@ pub enum Call {
     Exit(u8),
     IsSystemRunning,
     DaemonReload,
-    Job { verb: JobVerb, units: Vec<String>, no_block: bool },
+    Job { verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode },
     IsActive(Vec<String>),
     IsFailed(Vec<String>),
     Show { units: Vec<String>, properties: Vec<String>, value: bool, all: bool },
     Status(Vec<String>),
-    ListUnits { all: bool, states: Vec<String>, legend: bool },
+    ListUnits(ListUnits),
+}
+
+/// `list-units` and its options.
+pub struct ListUnits {
+    pub patterns: Vec<String>,
+    pub types: Vec<String>,
+    pub all: bool,
+    pub states: Vec<String>,
+    pub legend: bool,
+    pub plain: bool,
+    /// `-o json` (`Some(false)`) or `-o json-pretty` (`Some(true)`).
+    pub json: Option<bool>,
 }
 
 pub struct Target<'a> {
@@ -52,13 +71,13 @@ pub fn run(t: &Target<'_>, call: Call) -> u8 {
     }
 }
 
-fn client(t: &Target<'_>) -> Result<Client> {
+pub(super) fn client(t: &Target<'_>) -> Result<Client> {
     let rundir = RunDir::new(t.root, t.user)?;
     connect::connect(&rundir, t.autostart)
 }
 
 /// Read a streamed answer up to `End`.
-fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
+pub(super) fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
     let mut out = Vec::new();
     let mut r = first;
     loop {
@@ -74,7 +93,7 @@ fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
     }
 }
 
-fn verb_word(v: JobVerb) -> &'static str {
+pub(super) fn verb_word(v: JobVerb) -> &'static str {
     match v {
         JobVerb::Start => "start",
         JobVerb::Stop => "stop",
@@ -85,6 +104,19 @@ fn verb_word(v: JobVerb) -> &'static str {
         JobVerb::TryReloadOrRestart => "try-reload-or-restart",
         JobVerb::VerifyActive => "verify-active",
         JobVerb::Isolate => "isolate",
+    }
+}
+
+/// systemctl's `translate_bus_error_to_exit_status()`: the LSB codes —
+/// 4 (no permission: access denied, refused manual start, no isolation),
+/// 5 (not installed: no such unit), 3 (not implemented: the job type does
+/// not apply to the unit), 1 for everything else.
+pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
+    match kind {
+        ErrorKind::NoSuchUnit => 5,
+        ErrorKind::AccessDenied | ErrorKind::Refused => 4,
+        ErrorKind::InvalidRequest if message.contains("not applicable") => 3,
+        _ => 1,
     }
 }
 
@@ -102,7 +134,7 @@ fn why(result: &str) -> &'static str {
     }
 }
 
-fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
+pub(super) fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
     let first = c.call(&Request::Show {
         units: vec![unit.to_string()],
         properties: props.iter().map(|s| s.to_string()).collect(),
@@ -116,7 +148,7 @@ fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, Strin
     Ok(Vec::new())
 }
 
-fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
+pub(super) fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
     p.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 
@@ -126,7 +158,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
         Call::Exit(code) => simple(&mut c, Request::Shutdown { kind: ShutdownKind::Exit, code }, t.quiet),
         Call::IsSystemRunning => simple(&mut c, Request::IsSystemRunning, t.quiet),
         Call::DaemonReload => simple(&mut c, Request::DaemonReload, t.quiet),
-        Call::Job { verb, units, no_block } => job(&mut c, verb, units, no_block),
+        Call::Job { verb, units, no_block, mode } => job(&mut c, verb, units, no_block, mode),
         Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
         Call::Show { units, properties, value, all } => {
@@ -149,7 +181,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
             Ok(0)
         }
         Call::Status(units) => status(&mut c, &units, t),
-        Call::ListUnits { all, states, legend } => list_units(&mut c, all, &states, legend && !t.quiet),
+        Call::ListUnits(l) => list_units(&mut c, &l),
     }
 }
 
@@ -171,10 +203,10 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
     }
 }
 
-fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool) -> Result<u8> {
+fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
     let mut code = 0;
     // One request: the manager queues all of them as one transaction.
-    let first = c.call(&Request::Job { verb, units: units.clone(), mode: JobMode::Replace, wait: !no_block })?;
+    let first = c.call(&Request::Job { verb, units: units.clone(), mode, wait: !no_block })?;
     let unit = units.first().cloned().unwrap_or_default();
     {
         for r in collect(c, first)? {
@@ -182,13 +214,14 @@ fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool) -> Res
                 Response::Error { kind, message } => {
                     // The unit the manager refused is named in its message.
                     let mangled: Vec<String> = units.iter().map(|u| unit::name::mangle(u).unwrap_or_else(|| u.clone())).collect();
-                    let shown = mangled.iter().find(|m| message.contains(m.as_str())).cloned().unwrap_or_else(|| unit.clone());
+                    let shown = mangled
+                        .iter()
+                        .find(|m| message.contains(m.as_str()))
+                        .or(mangled.first())
+                        .cloned()
+                        .unwrap_or_else(|| unit.clone());
                     eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
-                    code = match kind {
-                        ErrorKind::NoSuchUnit => 5,
-                        ErrorKind::AccessDenied => 4,
-                        _ => 1,
-                    };
+                    code = job_error_code(kind, &message);
                 }
                 Response::JobDone { unit, result, .. } => match result.as_str() {
                     "done" | "skipped" => {}
@@ -230,6 +263,37 @@ fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str)
     Ok(if any { 0 } else { miss })
 }
 
+/// The lines `status` shows between `Active:` and `Main PID:`:
+/// `TriggeredBy:`, `Triggers:`, a socket's `Listen:` addresses and, with
+/// `Accept=yes`, its counters (systemd 252's `print_status_info()`).
+fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs) -> Result<()> {
+    use super::term::{paint, state_color};
+    let words = |k: &str| get(p, k).split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    for (i, t) in words("TriggeredBy").iter().enumerate() {
+        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let label = if i == 0 { "TriggeredBy:" } else { "            " };
+        println!("{label} {} {t}", paint(state_color(&st), g.state(&st)));
+    }
+    for (i, t) in words("Triggers").iter().enumerate() {
+        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let label = if i == 0 { "   Triggers:" } else { "            " };
+        println!("{label} {} {t}", paint(state_color(&st), g.black_circle()));
+    }
+    let listen: Vec<&str> = p.iter().filter(|(k, _)| k == "Listen").map(|(_, v)| v.as_str()).collect();
+    for (i, l) in listen.iter().enumerate() {
+        println!("   {:>9} {l}", if i == 0 { "Listen:" } else { "" });
+    }
+    if get(p, "Accept") == "yes" {
+        print!("   Accepted: {}; Connected: {};", get(p, "NAccepted"), get(p, "NConnections"));
+        let refused = get(p, "NRefused");
+        if !refused.is_empty() && refused != "0" {
+            print!("   Refused: {refused}");
+        }
+        println!();
+    }
+    Ok(())
+}
+
 /// `systemctl status`, the first lines of systemd's layout.
 fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
     let mut code = 0;
@@ -247,12 +311,9 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         }
         let active = get(&p, "ActiveState");
         let sub = get(&p, "SubState");
-        let dot = match active {
-            "active" | "reloading" => "●",
-            "failed" => "×",
-            _ => "○",
-        };
-        println!("{dot} {id} - {}", get(&p, "Description"));
+        let g = super::term::Glyphs::detect();
+        let color = super::term::state_color(active);
+        println!("{} {id} - {}", super::term::paint(color, g.state(active)), get(&p, "Description"));
         let frag = get(&p, "FragmentPath");
         println!("     Loaded: {load}{}", if frag.is_empty() { String::new() } else { format!(" ({frag})") });
         let dropins = get(&p, "DropInPaths");
@@ -261,7 +322,8 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         }
         let result = get(&p, "Result");
         let extra = if active == "failed" && !result.is_empty() { format!(" (Result: {result})") } else { String::new() };
-        println!("     Active: {active} ({sub}){extra}");
+        println!("     Active: {}{extra}", super::term::paint(color, &format!("{active} ({sub})")));
+        socket_lines(c, &p, g)?;
         let main = get(&p, "MainPID");
         if !main.is_empty() && main != "0" {
             let comm = std::fs::read_to_string(format!("/proc/{main}/comm")).unwrap_or_default();
@@ -278,11 +340,9 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         if !matches!(active, "active" | "reloading") {
             code = code.max(3);
         }
-        // The unit's last journal lines, as systemctl shows them.
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
-        println!();
-        let _ = std::io::stdout().flush();
+        // The unit's last journal lines, as systemctl shows them: after a
+        // blank line, and no blank line when there are none
+        // (`OUTPUT_BEGIN_NEWLINE`).
         let mut args = vec!["journalctl".to_string()];
         if let Some(r) = t.root {
             args.push(format!("--root={}", r.display()));
@@ -291,33 +351,117 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
             args.push("--user".into());
         }
         args.extend(["-u".into(), id.to_string(), "-n".into(), "10".into(), "--no-pager".into(), "-q".into()]);
-        crate::journalctl::main(args);
+        let journal = captured(|| {
+            crate::journalctl::main(args);
+        });
+        if !journal.is_empty() {
+            println!();
+            print!("{journal}");
+        }
     }
     Ok(code)
 }
 
-fn list_units(c: &mut Client, all: bool, states: &[String], legend: bool) -> Result<u8> {
-    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: states.to_vec(), all })?;
+/// What `f` writes to stdout, caught in a memory file (no pipe that a
+/// long output could fill while nobody reads it).
+fn captured(f: impl FnOnce()) -> String {
+    use std::io::{Read, Seek, Write};
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let _ = std::io::stdout().flush();
+    // SAFETY: memfd_create with a static name; the descriptor is owned
+    // by the File below.
+    let fd = unsafe { libc::memfd_create(c"status-journal".as_ptr(), libc::MFD_CLOEXEC) };
+    let saved = nix::unistd::dup(1);
+    let (Ok(saved), true) = (saved, fd >= 0) else {
+        // Cannot capture: let it print straight through.
+        f();
+        return String::new();
+    };
+    // SAFETY: both descriptors are ours and open.
+    let mut file = unsafe { std::fs::File::from_raw_fd(fd) };
+    unsafe { libc::dup2(file.as_raw_fd(), 1) };
+    f();
+    let _ = std::io::stdout().flush();
+    // SAFETY: restores the saved stdout, then closes the duplicate.
+    unsafe {
+        libc::dup2(saved, 1);
+        libc::close(saved);
+    }
+    let mut s = String::new();
+    let _ = file.rewind();
+    let _ = file.read_to_string(&mut s);
+    s
+}
+
+fn list_units(c: &mut Client, l: &ListUnits) -> Result<u8> {
+    use super::table::{Cell, Table};
+    use super::term::{ansi, Glyphs};
+    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: l.states.clone(), all: l.all })?;
     let Response::Units { units } = first else { anyhow::bail!("unexpected reply from the manager: {first:?}") };
+    let flags = unit::condition::compare::MatchFlags::default();
     let rows: Vec<_> = units
         .into_iter()
-        .filter(|u| all || !states.is_empty() || u.active != "inactive")
-        .filter(|u| states.is_empty() || states.iter().any(|s| *s == u.active || *s == u.sub || *s == u.load))
+        .filter(|u| l.all || !l.states.is_empty() || u.active != "inactive" || u.job.is_some())
+        .filter(|u| l.states.is_empty() || l.states.iter().any(|s| *s == u.active || *s == u.sub || *s == u.load))
+        .filter(|u| l.types.is_empty() || l.types.iter().any(|t| u.name.rsplit('.').next() == Some(t.as_str())))
+        .filter(|u| l.patterns.is_empty() || l.patterns.iter().any(|p| unit::condition::compare::fnmatch(p, &u.name, flags)))
         .collect();
-    let w = rows.iter().map(|r| r.name.len()).max().unwrap_or(4).max(4);
-    if legend {
-        println!("  {:<w$} {:<9} {:<8} {:<8} DESCRIPTION", "UNIT", "LOAD", "ACTIVE", "SUB");
+    let with_jobs = rows.iter().any(|r| r.job.is_some());
+    let mut cols = vec!["", "unit", "load", "active", "sub"];
+    if with_jobs {
+        cols.push("job");
     }
+    cols.push("description");
+    let mut t = Table::new(&cols);
+    let g = Glyphs::detect();
     for r in &rows {
-        let dot = if r.active == "failed" { "●" } else { " " };
-        println!("{dot} {:<w$} {:<9} {:<8} {:<8} {}", r.name, r.load, r.active, r.sub, r.description);
+        let bad_load = r.load != "loaded";
+        let failed = r.active == "failed";
+        let red = |b: bool| if b { ansi::RED } else { "" };
+        let dot = if bad_load || failed { g.black_circle() } else { " " };
+        let mut row = vec![
+            Cell::colored(dot, red(bad_load || failed)),
+            Cell::colored(r.name.clone(), red(bad_load || failed)),
+            Cell::colored(r.load.clone(), red(bad_load)),
+            Cell::colored(r.active.clone(), red(failed)),
+            Cell::colored(r.sub.clone(), red(failed)),
+        ];
+        if with_jobs {
+            row.push(Cell::new(r.job.clone().unwrap_or_default()));
+        }
+        row.push(Cell::new(r.description.clone()));
+        t.push(row);
     }
-    if legend {
-        println!();
-        println!("LOAD   = Reflects whether the unit definition was properly loaded.");
-        println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
-        println!("SUB    = The low-level unit activation state, values depend on unit type.");
-        println!("{} loaded units listed.", rows.len());
+    // The status dot is no column of the JSON rows, nor with --plain.
+    if l.json.is_some() || l.plain {
+        t.remove_column(0);
+    }
+    if let Some(pretty) = l.json {
+        print!("{}", t.json(pretty));
+        return Ok(0);
+    }
+    print!("{}", t.render(l.legend));
+    if l.legend {
+        // systemd 252's legend: no blank line between it and the count
+        // unless a JOB line was printed.
+        if !rows.is_empty() {
+            println!();
+            println!("LOAD   = Reflects whether the unit definition was properly loaded.");
+            println!("ACTIVE = The high-level unit activation state, i.e. generalization of SUB.");
+            println!("SUB    = The low-level unit activation state, values depend on unit type.");
+            if with_jobs {
+                println!("JOB    = Pending job for the unit.\n");
+            }
+        }
+        let color = if rows.is_empty() { ansi::RED } else { ansi::HIGHLIGHT };
+        let n = super::term::paint(color, &format!("{} loaded units listed.", rows.len()));
+        if l.all || l.states.iter().any(|s| s == "inactive") {
+            println!("{n}\nTo show all installed unit files use 'systemctl list-unit-files'.");
+        } else if l.states.is_empty() {
+            println!("{n} Pass --all to see loaded but inactive units, too.\nTo show all installed unit files use 'systemctl list-unit-files'.");
+        } else {
+            println!("{} loaded units listed.", rows.len());
+        }
     }
     Ok(0)
 }

@@ -10,8 +10,13 @@
 //! Authorisation (`SO_PEERCRED`, taken once at accept): root and the
 //! manager's own user may do everything; anybody else may only read
 //! (`Hello`, `Ping`, `Show`, `ListUnits`, `ListJobs`, `ShowEnvironment`,
-//! `IsSystemRunning`) and gets "Access denied" for the rest, as systemd's
-//! polkit-less default answers.
+//! `IsSystemRunning`, `ListSockets`, `Dependencies`) and gets "Access
+//! denied" for the rest, as systemd's polkit-less default answers.
+//!
+//! `Shutdown` of every kind stops all units in reverse order and then
+//! ends the manager: `exit` with its code; `halt`, `poweroff` and
+//! `reboot` with 0, as `vigil init` answers SIGRTMIN+3/+4/+5 (vigil does
+//! not power off or reboot a machine).
 
 use std::io::{Read, Write};
 use std::os::unix::net::UnixStream;
@@ -141,6 +146,14 @@ impl Conn {
         }
     }
 
+    /// `Ok` or the error, for requests with nothing else to say.
+    fn answer(&mut self, res: Result<(), (ErrorKind, String)>) {
+        match res {
+            Ok(()) => self.queue(&Response::Ok),
+            Err((kind, message)) => self.queue(&Response::Error { kind, message }),
+        }
+    }
+
     fn handle(&mut self, req: Request, el: &mut EventLoop, token: u64) -> Flow {
         if !self.greeted {
             return match req {
@@ -175,6 +188,8 @@ impl Conn {
                 | Request::ListJobs
                 | Request::ShowEnvironment
                 | Request::IsSystemRunning
+                | Request::ListSockets { .. }
+                | Request::Dependencies { .. }
         );
         if !read_only && !self.may_modify() {
             self.queue(&Response::Error {
@@ -230,7 +245,7 @@ impl Conn {
             Request::Show { units, properties, all: _ } => {
                 for name in &units {
                     let props = match el.manager.unit_id(name) {
-                        Ok(id) => el.manager.unit(&id).map(super::manager::props::properties).unwrap_or_default(),
+                        Ok(id) => el.manager.unit_properties(&id),
                         Err(message) => {
                             self.queue(&Response::Error { kind: ErrorKind::InvalidRequest, message });
                             return Flow::Continue;
@@ -239,11 +254,16 @@ impl Conn {
                     let props = if properties.is_empty() {
                         props
                     } else {
+                        // A property that occurs more than once (Listen)
+                        // is sent once per value.
                         properties
                             .iter()
-                            .map(|p| {
-                                let v = props.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone()).unwrap_or_default();
-                                (p.clone(), v)
+                            .flat_map(|p| {
+                                let mut v: Vec<(String, String)> = props.iter().filter(|(k, _)| k == p).cloned().collect();
+                                if v.is_empty() {
+                                    v.push((p.clone(), String::new()));
+                                }
+                                v
                             })
                             .collect()
                     };
@@ -261,9 +281,12 @@ impl Conn {
                         active: u.active_state().into(),
                         sub: u.sub_state().into(),
                         description: super::manager::describe(&u.cfg),
-                        job: u.job.map(|(_, v)| format!("{v:?}").to_lowercase()),
+                        job: None,
                     })
                     .collect();
+                for r in &mut rows {
+                    r.job = el.manager.unit_job(&r.name);
+                }
                 rows.sort_by(|a, b| a.name.cmp(&b.name));
                 self.queue(&Response::Units { units: rows });
             }
@@ -275,12 +298,46 @@ impl Conn {
                 el.exit = Some(code);
                 self.queue(&Response::Ok);
             }
-            other => {
-                self.queue(&Response::Error {
-                    kind: ErrorKind::InvalidRequest,
-                    message: format!("request not handled by this manager version: {other:?}"),
-                });
+            Request::Shutdown { kind: ShutdownKind::Halt | ShutdownKind::Poweroff | ShutdownKind::Reboot, code: _ } => {
+                el.exit.get_or_insert(0);
+                self.queue(&Response::Ok);
             }
+            Request::Kill { units, whom, signal } => {
+                let res = units.iter().try_for_each(|u| el.manager.kill_unit(u, whom, signal));
+                self.answer(res);
+            }
+            Request::ResetFailed { units } => {
+                let res = if units.is_empty() {
+                    el.manager.reset_failed(None)
+                } else {
+                    units.iter().try_for_each(|u| el.manager.reset_failed(Some(u)))
+                };
+                self.answer(res);
+            }
+            Request::ListJobs => {
+                let jobs = el.manager.job_rows();
+                self.queue(&Response::Jobs { jobs });
+            }
+            Request::ShowEnvironment => {
+                let assignments = el.manager.environment_block();
+                self.queue(&Response::Environment { assignments });
+            }
+            Request::SetEnvironment { assignments } => {
+                let res = el.manager.set_environment(&assignments);
+                self.answer(res);
+            }
+            Request::UnsetEnvironment { names } => {
+                let res = el.manager.unset_environment(&names);
+                self.answer(res);
+            }
+            Request::ListSockets { all } => {
+                let sockets = el.manager.socket_list(all);
+                self.queue(&Response::Sockets { sockets });
+            }
+            Request::Dependencies { unit, direction } => match el.manager.dependencies(&unit, direction) {
+                Ok(deps) => self.queue(&Response::Dependencies { unit, deps }),
+                Err((kind, message)) => self.queue(&Response::Error { kind, message }),
+            },
         }
         Flow::Continue
     }

@@ -35,9 +35,8 @@
 //!    recorded `INVOCATION_ID=`;
 //! 2. SIGTERM (and SIGCONT, for stopped ones) to each, as a stop would;
 //! 3. wait for them to go, polling, up to [`TERM_GRACE`];
-//! 4. SIGKILL what is left (`cgroup.kill` where there is a cgroup, which
-//!    also catches processes forked meanwhile) and wait up to
-//!    [`KILL_GRACE`];
+//! 4. collect again (catching what they forked meanwhile), SIGKILL what
+//!    is left and wait up to [`KILL_GRACE`];
 //! 5. remove the emptied groups and the record.
 //!
 //! The manager blocks while it does this: it runs before the control
@@ -107,8 +106,9 @@ pub fn start_time(pid: i32) -> Option<u64> {
     fields.nth(18)?.parse().ok()
 }
 
-/// Processes carrying `INVOCATION_ID=inv` for any of `invs`, but us.
-fn with_invocation(invs: &BTreeSet<&str>) -> Vec<i32> {
+/// Processes carrying `INVOCATION_ID=inv` for any of `invs`, but us
+/// (also the manager's own process-tree tracking without cgroups).
+pub(crate) fn with_invocation(invs: &BTreeSet<&str>) -> Vec<i32> {
     if invs.is_empty() {
         return Vec::new();
     }
@@ -240,20 +240,22 @@ pub fn clean_up(state_dir: &Path) -> Option<CleanedUp> {
             && std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.starts_with("vigil"))
     });
     let groups = r.cgroup.as_deref().filter(|d| !reused && d.is_dir()).map(groups_below).unwrap_or_default();
-    let found = survivors(&r, &groups);
+    let mut found = survivors(&r, &groups);
     let mut stuck = 0;
     if !found.is_empty() {
         signal_all(&found, libc::SIGTERM);
         if !wait_gone(&found, TERM_GRACE) {
-            if let Some(base) = r.cgroup.as_deref().filter(|_| !groups.is_empty()) {
-                let _ = std::fs::write(base.join("cgroup.kill"), "1");
+            // Looked up again: what the SIGTERMed processes forked since
+            // is in their cgroup or carries their invocation id. Pid by
+            // pid, not through `cgroup.kill` (see `Cgroups::kill`).
+            let left = survivors(&r, &groups);
+            signal_all(&left, libc::SIGKILL);
+            if !wait_gone(&left, KILL_GRACE) {
+                stuck = left.iter().filter(|&&(pid, start)| start_time(pid) == Some(start)).count();
             }
-            // Also for processes outside a cgroup, and where cgroup.kill
-            // is missing (before Linux 5.14).
-            signal_all(&found, libc::SIGKILL);
-            if !wait_gone(&found, KILL_GRACE) {
-                stuck = found.iter().filter(|&&(pid, start)| start_time(pid) == Some(start)).count();
-            }
+            found.extend(left);
+            found.sort_unstable();
+            found.dedup();
         }
     }
     for g in &groups {

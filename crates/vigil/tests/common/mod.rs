@@ -93,3 +93,14 @@ pub fn is_root() -> bool {
     // SAFETY: geteuid has no failure modes.
     unsafe { libc::geteuid() == 0 }
 }
+
+/// Run `vigil --root=R --no-autostart ARGS…` as user and group 65534
+/// (nobody), for the authorisation tests (needs root; the root directory
+/// must be readable by everybody).
+pub fn vigil_as_nobody(r: &TestRoot, args: &[&str]) -> Output {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", vigil(), &r.root_arg(), "--no-autostart"])
+        .args(args)
+        .output()
+        .expect("run setpriv")
+}

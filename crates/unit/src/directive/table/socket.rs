@@ -27,13 +27,12 @@ pub(in crate::directive) const SOCKET: &[Def] = &[
     implemented("Backlog", K::Unsigned),
     // Ignoring it would listen on every interface instead of one.
     implemented("BindToDevice", K::String).security(),
-    // Run by the manager (crates/vigil/src/daemon/manager/socket_exec.rs),
-    // without a timeout yet.
+    // Run by the manager (crates/vigil/src/daemon/manager/socket_exec.rs).
     implemented("ExecStartPre", K::Exec).list(),
     implemented("ExecStartPost", K::Exec).list(),
     implemented("ExecStopPre", K::Exec).list(),
     implemented("ExecStopPost", K::Exec).list(),
-    planned("TimeoutSec", K::Seconds).property("TimeoutUSec"),
+    implemented("TimeoutSec", K::Seconds).property("TimeoutUSec"),
     implemented("SocketUser", K::String).security(),
     implemented("SocketGroup", K::String).security(),
     implemented("SocketMode", K::Mode).security(),

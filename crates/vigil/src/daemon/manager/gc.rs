@@ -172,7 +172,7 @@ impl Manager {
         }
         if !self.timers.is_empty() {
             self.timers.retain(|_, o| match o {
-                TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) => u != id,
+                TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) | TimerOwner::SocketControl(u, _) => u != id,
             });
         }
         if u.cgroup.is_some() && self.cgroups.populated(id) == Some(false) {

@@ -130,8 +130,15 @@ impl Manager {
         }
         let unit = self.units.get(&id).ok_or((ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
         match unit.cfg.load_state {
+            // systemd's bus_unit_queue_job(): stopping a unit that did not
+            // load and runs nothing is "not loaded" (systemctl exits 5).
             LoadState::NotFound | LoadState::BadSetting | LoadState::Error
-                if matches!(verb, JobVerb::Stop | JobVerb::TryRestart | JobVerb::TryReloadOrRestart)
+                if verb == JobVerb::Stop && matches!(unit.active_state(), "inactive" | "failed") =>
+            {
+                return Err((ErrorKind::NoSuchUnit, format!("Unit {id} not loaded.")));
+            }
+            LoadState::NotFound | LoadState::BadSetting | LoadState::Error
+                if matches!(verb, JobVerb::TryRestart | JobVerb::TryReloadOrRestart)
                     && matches!(unit.active_state(), "inactive" | "failed") =>
             {
                 // Nothing loaded, nothing running: nothing to do.
@@ -543,6 +550,13 @@ impl Manager {
             .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
             .map(|(id, _)| id.clone())
             .collect();
+        // Jobs of units that are down (a start waiting for the units it is
+        // ordered after) are canceled: nothing starts while going down,
+        // and a job left waiting would keep the manager from ending.
+        let waiting: Vec<String> = self.jobs.keys().filter(|id| !up.contains(id)).cloned().collect();
+        for id in waiting {
+            self.cancel_job(&id);
+        }
         let mut new = Vec::new();
         for id in up {
             self.cancel_job(&id);

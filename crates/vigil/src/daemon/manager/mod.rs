@@ -29,6 +29,7 @@ mod graph;
 mod jobs;
 mod params;
 pub mod props;
+mod query;
 mod socket_exec;
 mod socket_units;
 mod spawn;
@@ -99,6 +100,8 @@ impl Unit {
 enum TimerOwner {
     Engine(String, TimerToken),
     PidFilePoll(String),
+    /// A socket unit's control command may run until then (`socket_exec`).
+    SocketControl(String, u32),
 }
 
 pub struct Manager {
@@ -169,7 +172,8 @@ impl Manager {
             job_timers: engine::transaction::JobTimers::new(),
             batch: None,
             finished: Vec::new(),
-            environment: Vec::new(),
+            // systemctl show-environment: the block starts as PATH=.
+            environment: vec![("PATH".into(), exec_plan::DEFAULT_PATH.into())],
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
@@ -602,18 +606,7 @@ impl Manager {
         let Some(inv) = self.units.get(id).map(|u| u.invocation_id.as_str()).filter(|i| !i.is_empty()) else {
             return Vec::new();
         };
-        let needle = format!("INVOCATION_ID={inv}");
-        let me = std::process::id() as i32;
-        let Ok(rd) = std::fs::read_dir("/proc") else { return Vec::new() };
-        rd.flatten()
-            .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<i32>().ok()))
-            .filter(|p| *p != me)
-            .filter(|p| {
-                std::fs::read(format!("/proc/{p}/environ"))
-                    .map(|env| env.split(|b| *b == 0).any(|v| v == needle.as_bytes()))
-                    .unwrap_or(false)
-            })
-            .collect()
+        super::leftovers::with_invocation(&std::collections::BTreeSet::from([inv]))
     }
 
     fn read_pid_file(&self, id: &str) -> Event {
@@ -793,6 +786,7 @@ impl Manager {
             let Some(owner) = self.timers.remove(&key) else { return };
             match owner {
                 TimerOwner::Engine(id, token) => self.feed(&id, now, Event::TimerFired(token)),
+                TimerOwner::SocketControl(id, pid) => self.socket_control_timeout(&id, pid),
                 TimerOwner::PidFilePoll(id) => {
                     let watching = self.units.get(&id).is_some_and(|u| u.pid_file_watch);
                     if watching {

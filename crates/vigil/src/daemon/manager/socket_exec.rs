@@ -16,8 +16,10 @@
 //!
 //! This is systemd's `socket_sigchld_event()` without its `*-sigterm`
 //! states: vigil sends `SIGKILL` to whatever a phase left behind instead
-//! of waiting (`TimeoutSec=` is not applied, so a command that hangs holds
-//! its job until stopped). A start that fails after `start-pre` goes
+//! of waiting. A command still running after `TimeoutSec=` (default 90 s)
+//! fails the unit with `timeout`: it gets `SIGTERM`, `SIGKILL` after as long
+//! again, and its exit moves on as a failure of its phase
+//! (`socket_dispatch_timer()`). A start that fails after `start-pre` goes
 //! through the stop phases, so `ExecStopPost=` can clean up; the start job
 //! then fails with the unit `failed` and its result (`exit-code`,
 //! `signal`, `core-dump`, `resources`).
@@ -32,7 +34,7 @@ use unit::directive::SectionKind;
 use unit::value::{ExecCommand, Value};
 
 use super::exec_plan::{self, SpawnContext};
-use super::{describe, FinishedJob, Manager};
+use super::{describe, FinishedJob, Manager, TimerOwner};
 use crate::daemon::sockets::{Activation, Control, ControlStep, SocketResult};
 use engine::service::LogLevel;
 use proto::msg::JobVerb;
@@ -59,9 +61,10 @@ impl Manager {
         match self.socket_spawn(id, &cmd) {
             Ok(pid) => {
                 self.pids.insert(pid, id.to_string());
+                self.socket_arm_timeout(id, pid);
                 if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
                     s.enter_control(&mut self.sockets, step.state());
-                    s.control = Some(Control { step, index, pid });
+                    s.control = Some(Control { step, index, pid, terminated: false });
                 }
             }
             Err(msg) => {
@@ -69,6 +72,43 @@ impl Manager {
                 self.socket_step_done(id, step, SocketResult::Resources);
             }
         }
+    }
+
+    /// `TimeoutSec=` from now for control process `pid`.
+    fn socket_arm_timeout(&mut self, id: &str, pid: u32) {
+        let timeout = self.units.get(id).and_then(|u| u.sock.as_ref()).map_or(0, |s| s.settings.timeout.0);
+        if timeout == 0 || timeout == u64::MAX {
+            return;
+        }
+        self.timer_seq += 1;
+        let at = self.now().saturating_add(timeout);
+        self.timers.insert((at, self.timer_seq), TimerOwner::SocketControl(id.to_string(), pid));
+    }
+
+    /// `TimeoutSec=` passed while control process `pid` still runs: the
+    /// unit fails with `timeout`; the process gets `SIGTERM`, and `SIGKILL`
+    /// if it is still there after another `TimeoutSec=`. Its exit then
+    /// moves the machine on as a failure (`socket_dispatch_timer()`).
+    pub(super) fn socket_control_timeout(&mut self, id: &str, pid: u32) {
+        let Some(s) = self.sock_mut(id) else { return };
+        let Some(c) = s.control.as_mut().filter(|c| c.pid == pid) else { return };
+        let first = !c.terminated;
+        c.terminated = true;
+        let step = c.step;
+        s.record(SocketResult::Timeout);
+        let what = match step {
+            ControlStep::StartPre | ControlStep::StartPost => "Starting",
+            ControlStep::StopPre | ControlStep::StopPost => "Stopping",
+        };
+        let signal = if first { libc::SIGTERM } else { libc::SIGKILL };
+        if first {
+            self.log(id, LogLevel::Warning, &format!("{what} timed out. Terminating."));
+            self.socket_arm_timeout(id, pid);
+        } else {
+            self.log(id, LogLevel::Warning, "Processes still around after SIGTERM. Killing.");
+        }
+        // SAFETY: kill(2) with plain integers.
+        unsafe { libc::kill(pid as i32, signal) };
     }
 
     /// A process of socket unit `id` was reaped.
@@ -97,6 +137,11 @@ impl Manager {
                 ),
             ),
         };
+        // A command that timed out fails its phase however it ended.
+        if c.terminated {
+            self.socket_step_done(id, c.step, SocketResult::Timeout);
+            return;
+        }
         if result == SocketResult::Success || ignore {
             self.socket_step(id, c.step, c.index + 1);
             return;

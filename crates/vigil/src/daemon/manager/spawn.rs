@@ -38,6 +38,9 @@ use super::Manager;
 /// descriptors (report pipe, pidfd) in the manager.
 const PENDING_MAX: usize = 128;
 
+/// Reports read per `epoll_wait`.
+const READY_BATCH: usize = 64;
+
 struct Pending {
     spawning: exec::Spawning,
     unit: String,
@@ -101,13 +104,12 @@ impl Execs {
         Some(p)
     }
 
-    /// Children whose pipe is readable now, up to 64 at a time: the
-    /// descriptors stay readable until read, so asking again before
-    /// reading would return the same ones forever (with 64 or more ready,
-    /// this looped); the rest keep the event loop's epoll awake.
+    /// Up to [`READY_BATCH`] children whose pipe is readable now. The
+    /// epoll is level-triggered: they stay ready until taken, so the
+    /// caller takes each batch before asking for the next.
     fn ready(&mut self) -> Vec<i32> {
         let Some(epoll) = &self.epoll else { return Vec::new() };
-        let mut events = [EpollEvent::empty(); 64];
+        let mut events = [EpollEvent::empty(); READY_BATCH];
         match epoll.wait(&mut events, EpollTimeout::ZERO) {
             Ok(n) => events.iter().take(n).map(|e| e.data() as i32).collect(),
             Err(_) => Vec::new(),
@@ -160,9 +162,15 @@ impl Manager {
     /// Read the reports that arrived; tell `Type=exec` units their main
     /// process exec'd.
     pub fn spawn_reports(&mut self) {
-        for pid in self.execs.ready() {
-            if let Some(p) = self.execs.take(pid) {
-                self.spawn_report(p);
+        loop {
+            let ready = self.execs.ready();
+            for &pid in &ready {
+                if let Some(p) = self.execs.take(pid) {
+                    self.spawn_report(p);
+                }
+            }
+            if ready.len() < READY_BATCH {
+                break;
             }
         }
         self.exec_succeeded();

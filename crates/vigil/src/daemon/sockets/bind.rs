@@ -591,6 +591,7 @@ mod tests {
             trigger_limit_interval: unit::value::Usec(2_000_000),
             trigger_limit_burst: 20,
             has_exec: false,
+            timeout: unit::value::Usec(90_000_000),
         }
     }
 

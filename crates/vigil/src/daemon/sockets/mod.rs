@@ -158,6 +158,8 @@ pub struct Control {
     pub step: ControlStep,
     pub index: usize,
     pub pid: u32,
+    /// `TimeoutSec=` passed once and it was sent `SIGTERM`.
+    pub terminated: bool,
 }
 
 /// Why a socket unit failed (systemd's `SocketResult`).
@@ -168,6 +170,7 @@ pub enum SocketResult {
     ExitCode,
     Signal,
     CoreDump,
+    Timeout,
     TriggerLimitHit,
     ServiceStartLimitHit,
 }
@@ -179,6 +182,7 @@ impl SocketResult {
             SocketResult::Resources => "resources",
             SocketResult::ExitCode => "exit-code",
             SocketResult::Signal => "signal",
+            SocketResult::Timeout => "timeout",
             SocketResult::CoreDump => "core-dump",
             SocketResult::TriggerLimitHit => "trigger-limit-hit",
             SocketResult::ServiceStartLimitHit => "service-start-limit-hit",
@@ -265,6 +269,14 @@ impl SocketUnit {
 
     pub fn state(&self) -> SocketState {
         self.state
+    }
+
+    /// `systemctl reset-failed`: a failed socket becomes dead again.
+    pub fn reset_failed(&mut self) {
+        if self.state == SocketState::Failed {
+            self.state = SocketState::Dead;
+        }
+        self.result = SocketResult::Success;
     }
 
     /// Live `Accept=yes` connections (`NConnections=`).
@@ -594,6 +606,7 @@ impl SocketUnit {
             ("Symlinks".into(), s.symlinks.join(" ")),
             ("TriggerLimitIntervalUSec".into(), unit::value::time::format_timespan(s.trigger_limit_interval.0, 1)),
             ("TriggerLimitBurst".into(), s.trigger_limit_burst.to_string()),
+            ("TimeoutUSec".into(), unit::value::time::format_timespan(s.timeout.0, 1)),
             ("SocketUser".into(), s.socket_user.clone().unwrap_or_default()),
             ("SocketGroup".into(), s.socket_group.clone().unwrap_or_default()),
         ]);

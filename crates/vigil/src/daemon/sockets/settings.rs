@@ -205,6 +205,8 @@ pub struct SocketSettings {
     pub trigger_limit_burst: u64,
     /// `ExecStartPre=`… are set: start and stop run them (manager/socket_exec.rs).
     pub has_exec: bool,
+    /// `TimeoutSec=`: how long each of them may run (0 or infinity: no limit).
+    pub timeout: Usec,
 }
 
 /// `IPTOS=` words (`ip_tos_from_string()`).
@@ -406,6 +408,11 @@ impl SocketSettings {
             },
             trigger_limit_burst: unsigned(v("TriggerLimitBurst")).unwrap_or(if accept { 200 } else { 20 }),
             has_exec,
+            // systemd's DefaultTimeoutStartSec=.
+            timeout: match v("TimeoutSec") {
+                Some(Value::Timespan(u)) => *u,
+                _ => Usec(90_000_000),
+            },
             ports,
         };
         settings.verify(cfg)?;

@@ -1,0 +1,310 @@
+//! The manager's answers to the control verbs that are not jobs:
+//! `kill`, `reset-failed`, `list-jobs`, `show-environment`,
+//! `set-environment`, `unset-environment`, `list-dependencies` and
+//! `list-sockets`, plus the properties `status` needs beyond
+//! [`super::props`] (`TriggeredBy`).
+//!
+//! Each answer is systemd 252's D-Bus method of the same name in small:
+//!
+//! - `KillUnit` and `ResetFailedUnit` look the unit up without loading it
+//!   (`manager_get_unit()`), so a unit that is not in memory is an error
+//!   ("Unit x.service not loaded."), as is a unit that did not load and
+//!   has nothing running;
+//! - kill (`unit_kill_common()`, systemd.kill(5)): `main` and `control`
+//!   signal one process and fail when there is none ("No main process to
+//!   kill"); `all` signals main, control and every other process of the
+//!   unit and is content when there is nothing to signal. The main and
+//!   control processes get a SIGCONT after the signal (unless it was
+//!   SIGCONT or SIGKILL), as `kill_and_sigcont()` does;
+//! - reset-failed clears the failed state, the result, the restart
+//!   counter and the start limit (the engine's `ResetFailed`); socket
+//!   units leave `failed` for `dead`;
+//! - the environment block (`systemd.exec(5)`, "Environment variables in
+//!   spawned processes"; `systemctl(1)`, "set-environment") starts as
+//!   `PATH=` and is passed to every process started afterwards; assignments
+//!   and names are checked as systemd checks them ("Invalid environment
+//!   assignments");
+//! - dependencies follow systemctl's lists (`unit_get_dependencies()`):
+//!   forward = Requires, Requisite, Wants, BindsTo, ConsistsOf; reverse =
+//!   RequiredBy, RequisiteOf, WantedBy, PartOf, BoundBy; or After/Before.
+//!   Inverse edges are found among the loaded units only, as in systemd.
+
+use engine::service::{Event, KillTarget};
+use proto::msg::{DepDirection, JobRow, JobVerb, KillWhom, SocketRow, UnitState};
+use proto::ErrorKind;
+use unit::config::deps::{self, DepKind};
+use unit::load::LoadState;
+
+use super::Manager;
+
+type Failure = (ErrorKind, String);
+
+/// systemd's job type names (`job_type_to_string()`).
+fn job_type(v: JobVerb) -> &'static str {
+    match v {
+        JobVerb::Start | JobVerb::Isolate => "start",
+        JobVerb::Stop => "stop",
+        JobVerb::Restart => "restart",
+        JobVerb::TryRestart => "try-restart",
+        JobVerb::Reload => "reload",
+        JobVerb::ReloadOrRestart => "reload-or-start",
+        JobVerb::TryReloadOrRestart => "try-reload",
+        JobVerb::VerifyActive => "verify-active",
+    }
+}
+
+/// `env_name_is_valid()`.
+fn env_name_ok(n: &str) -> bool {
+    !n.is_empty()
+        && n.len() < 4096
+        && !n.starts_with(|c: char| c.is_ascii_digit())
+        && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `env_assignment_is_valid()`: a valid name, and a value without control
+/// characters other than tab and newline.
+fn env_assignment_ok(a: &str) -> bool {
+    match a.split_once('=') {
+        Some((n, v)) => env_name_ok(n) && !v.chars().any(|c| c.is_control() && c != '\t' && c != '\n'),
+        None => false,
+    }
+}
+
+impl Manager {
+    /// A unit that is in memory, by the name the user typed; never loads.
+    fn loaded_id(&self, name: &str) -> Result<String, Failure> {
+        let mangled = unit::name::mangle(name).ok_or_else(|| (ErrorKind::InvalidRequest, format!("Invalid unit name \"{name}\"")))?;
+        let not_loaded = || (ErrorKind::NoSuchUnit, format!("Unit {mangled} not loaded."));
+        let id = self.names.get(&mangled).cloned().ok_or_else(not_loaded)?;
+        let u = self.units.get(&id).ok_or_else(not_loaded)?;
+        if u.cfg.load_state != LoadState::Loaded && matches!(u.active_state(), "inactive" | "failed") {
+            return Err(not_loaded());
+        }
+        Ok(id)
+    }
+
+    /// `systemctl kill` (`KillUnit`).
+    pub fn kill_unit(&mut self, name: &str, whom: KillWhom, signal: i32) -> Result<(), Failure> {
+        if !(1..=libc::SIGRTMAX()).contains(&signal) {
+            return Err((ErrorKind::InvalidRequest, format!("Signal number out of range: {signal}")));
+        }
+        let id = self.loaded_id(name)?;
+        let u = &self.units[&id];
+        let kind = u.cfg.id.unit_type().as_str();
+        let (main, control) = match &u.svc {
+            Some(s) => (s.main_pid(), s.control_pid()),
+            None => (None, None),
+        };
+        let has_pids = u.svc.is_some();
+        let no_such = |m: String| Err((ErrorKind::Refused, m));
+        let cont = signal != libc::SIGCONT && signal != libc::SIGKILL;
+        match whom {
+            KillWhom::Main if !has_pids => return no_such(format!("{kind} units have no main processes")),
+            KillWhom::Control if !has_pids => return no_such(format!("{kind} units have no control processes")),
+            KillWhom::Main => match main {
+                Some(pid) => self.kill(&id, KillTarget::Main(pid), signal, cont, false),
+                None => return no_such("No main process to kill".into()),
+            },
+            KillWhom::Control => match control {
+                Some(pid) => self.kill(&id, KillTarget::Control(pid), signal, cont, false),
+                None => return no_such("No control process to kill".into()),
+            },
+            KillWhom::All => {
+                if let Some(pid) = main {
+                    self.kill(&id, KillTarget::Main(pid), signal, cont, false);
+                }
+                if let Some(pid) = control {
+                    self.kill(&id, KillTarget::Control(pid), signal, cont, false);
+                }
+                if has_pids {
+                    self.kill(&id, KillTarget::Group, signal, false, false);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `systemctl reset-failed [UNIT]` (`ResetFailedUnit`; no unit: every
+    /// unit, `ResetFailed`).
+    pub fn reset_failed(&mut self, name: Option<&str>) -> Result<(), Failure> {
+        let ids: Vec<String> = match name {
+            Some(n) => vec![self.loaded_id(n)?],
+            None => self.units.keys().cloned().collect(),
+        };
+        let now = self.now();
+        for id in ids {
+            let Some(u) = self.units.get_mut(&id) else { continue };
+            if let Some(s) = u.sock.as_mut() {
+                s.reset_failed();
+            }
+            if u.svc.is_some() {
+                self.feed(&id, now, Event::ResetFailed);
+            }
+        }
+        Ok(())
+    }
+
+    /// `systemctl list-jobs`: the pending and running jobs, by id.
+    pub fn job_rows(&self) -> Vec<JobRow> {
+        let mut rows: Vec<JobRow> = self
+            .jobs
+            .iter()
+            .map(|(unit, j)| JobRow {
+                id: j.id,
+                unit: unit.clone(),
+                verb: job_type(j.verb).into(),
+                state: if j.running { "running" } else { "waiting" }.into(),
+            })
+            .collect();
+        // Jobs handed straight to a unit (restart, reload…).
+        for (id, u) in &self.units {
+            if let Some((jid, verb)) = u.job {
+                if !rows.iter().any(|r| r.id == jid) {
+                    rows.push(JobRow { id: jid, unit: id.clone(), verb: job_type(verb).into(), state: "running".into() });
+                }
+            }
+        }
+        rows.sort_by_key(|r| r.id);
+        rows
+    }
+
+    /// The job pending or running on a unit, by systemd's job type name
+    /// (the JOB column of `list-units`).
+    pub fn unit_job(&self, id: &str) -> Option<String> {
+        let verb = self.jobs.get(id).map(|j| j.verb).or_else(|| self.units.get(id).and_then(|u| u.job.map(|(_, v)| v)))?;
+        Some(job_type(verb).to_string())
+    }
+
+    /// The environment block, `NAME=VALUE` sorted (`show-environment`).
+    pub fn environment_block(&self) -> Vec<String> {
+        let mut v: Vec<String> = self.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        v.sort();
+        v
+    }
+
+    /// `set-environment NAME=VALUE…`: all or nothing.
+    pub fn set_environment(&mut self, assignments: &[String]) -> Result<(), Failure> {
+        if !assignments.iter().all(|a| env_assignment_ok(a)) {
+            return Err((ErrorKind::InvalidRequest, "Invalid environment assignments".into()));
+        }
+        for a in assignments {
+            let (k, v) = a.split_once('=').unwrap_or((a, ""));
+            match self.environment.iter_mut().find(|(n, _)| n == k) {
+                Some(e) => e.1 = v.to_string(),
+                None => self.environment.push((k.to_string(), v.to_string())),
+            }
+        }
+        Ok(())
+    }
+
+    /// `unset-environment NAME…`: a bare name removes the variable, an
+    /// assignment only a variable with exactly that value.
+    pub fn unset_environment(&mut self, names: &[String]) -> Result<(), Failure> {
+        if !names.iter().all(|n| env_name_ok(n) || env_assignment_ok(n)) {
+            return Err((ErrorKind::InvalidRequest, "Invalid environment variable names or assignments".into()));
+        }
+        self.environment.retain(|(k, v)| {
+            !names.iter().any(|n| match n.split_once('=') {
+                Some((nk, nv)) => nk == k && nv == v,
+                None => n == k,
+            })
+        });
+        Ok(())
+    }
+
+    /// The direct dependencies of a unit in one direction, each with its
+    /// active state. Loads the unit (as asking systemd for its properties
+    /// does).
+    pub fn dependencies(&mut self, name: &str, dir: DepDirection) -> Result<Vec<UnitState>, Failure> {
+        let id = self.unit_id(name).map_err(|e| (ErrorKind::InvalidRequest, e))?;
+        let scope = self.loader.lookup.scope;
+        let me: Vec<String> = match self.units.get(&id) {
+            Some(u) => u.cfg.names.iter().map(|n| n.as_str().to_string()).collect(),
+            None => vec![id.clone()],
+        };
+        let own = |k: DepKind| match dir {
+            DepDirection::Forward => matches!(k, DepKind::Requires | DepKind::Requisite | DepKind::Wants | DepKind::BindsTo),
+            DepDirection::Reverse => k == DepKind::PartOf,
+            DepDirection::After => k == DepKind::After,
+            DepDirection::Before => k == DepKind::Before,
+        };
+        let inverse = |k: DepKind| match dir {
+            DepDirection::Forward => k == DepKind::PartOf,
+            DepDirection::Reverse => matches!(k, DepKind::Requires | DepKind::Requisite | DepKind::Wants | DepKind::BindsTo),
+            DepDirection::After => k == DepKind::Before,
+            DepDirection::Before => k == DepKind::After,
+        };
+        let mut names: Vec<String> = Vec::new();
+        if let Some(u) = self.units.get(&id) {
+            names.extend(deps::unit_deps(&u.cfg, scope).into_iter().filter(|d| own(d.kind)).map(|d| d.other));
+        }
+        for (other, u) in &self.units {
+            if *other == id {
+                continue;
+            }
+            if deps::unit_deps(&u.cfg, scope).iter().any(|d| inverse(d.kind) && me.contains(&d.other)) {
+                names.push(other.clone());
+            }
+        }
+        let mut out: Vec<UnitState> = Vec::new();
+        for n in names {
+            // Asking for a unit's state loads it, as in systemd (a unit the
+            // garbage collector dropped is loaded again).
+            let n = self.unit_id(&n).unwrap_or(n);
+            if n == id || out.iter().any(|s| s.name == n) {
+                continue;
+            }
+            let u = self.units.get(&n);
+            let active = u.map_or("inactive", |u| u.active_state()).to_string();
+            let load = u.map_or("not-found", |u| u.cfg.load_state.as_str()).to_string();
+            let sub = u.map_or("dead", |u| u.sub_state()).to_string();
+            out.push(UnitState { name: n, active, load, sub });
+        }
+        Ok(out)
+    }
+
+    /// `systemctl list-sockets` rows.
+    pub fn socket_list(&self, all: bool) -> Vec<SocketRow> {
+        self.socket_rows(all)
+            .into_iter()
+            .map(|r| SocketRow { listen: r.listen, kind: r.kind.to_string(), unit: r.unit, activates: r.activates })
+            .collect()
+    }
+
+    /// What `Show` answers: [`super::props::properties`] and the units
+    /// that trigger this one (`TriggeredBy`: the socket units of an
+    /// `Accept=no` service, the accepting socket of an instance).
+    pub fn unit_properties(&self, id: &str) -> Vec<(String, String)> {
+        let Some(u) = self.unit(id) else { return Vec::new() };
+        let mut p = super::props::properties(u);
+        let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names.iter().map(|n| n.as_str()));
+        if let Some(c) = self.sockets.connection(id) {
+            by.push(c.socket.clone());
+        }
+        by.sort();
+        by.dedup();
+        p.push(("TriggeredBy".into(), by.join(" ")));
+        // An Accept=yes socket triggers its live instances.
+        if u.sock.as_ref().is_some_and(|s| s.settings.accept) {
+            p.retain(|(k, _)| k != "Triggers");
+            p.push(("Triggers".into(), self.sockets.instances_of(id).join(" ")));
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_checks_like_systemd() {
+        assert!(env_assignment_ok("A=b c"));
+        assert!(env_assignment_ok("_X1="));
+        assert!(!env_assignment_ok("1A=b"));
+        assert!(!env_assignment_ok("A-B=c"));
+        assert!(!env_assignment_ok("NOEQUALS"));
+        assert!(!env_assignment_ok("A=\u{1b}x"));
+        assert!(env_name_ok("FOO") && !env_name_ok("") && !env_name_ok("F O"));
+    }
+}

@@ -19,6 +19,7 @@ mod journalctl;
 mod journald;
 mod personality;
 mod rundir;
+mod self_install;
 mod service;
 mod startup;
 
@@ -43,6 +44,8 @@ fn main() -> ExitCode {
         Personality::Service => service::main(rest),
         Personality::Journald => journald::main(rest),
         Personality::Journalctl => journalctl::main(rest),
+        Personality::Install => self_install::main(rest),
+        Personality::Runlevel => personality::runlevel(rest),
         Personality::Vigil => personality::vigil_help(rest),
     };
     ExitCode::from(code)

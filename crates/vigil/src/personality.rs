@@ -19,6 +19,10 @@ pub enum Personality {
     Journald,
     /// `journalctl`, `vigil logs`: the journal reader.
     Journalctl,
+    /// `vigil install`: put the binary in place and link the tools.
+    Install,
+    /// `runlevel` (systemd-sysv links it to systemctl; invoke-rc.d asks it).
+    Runlevel,
     /// Plain `vigil` with no verb, `--help` or `--version`.
     Vigil,
 }
@@ -49,6 +53,7 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
         "vigild" => return (Personality::Daemon, args.to_vec()),
         "systemd-journald" => return (Personality::Journald, args.to_vec()),
         "journalctl" => return (Personality::Journalctl, args.to_vec()),
+        "runlevel" => return (Personality::Runlevel, args.to_vec()),
         _ => {}
     }
     // `vigil …`: find the first word that is not an option or an option's value.
@@ -75,6 +80,7 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
             "analyze" => (Personality::Analyze, rest("vigil analyze")),
             "daemon" => (Personality::Daemon, rest("vigild")),
             "init" => (Personality::Init, rest("vigil")),
+            "install" => (Personality::Install, rest("vigil install")),
             "service" => (Personality::Service, rest("service")),
             "journald" => (Personality::Journald, rest("systemd-journald")),
             "logs" => (Personality::Journalctl, rest("journalctl")),
@@ -100,6 +106,15 @@ pub fn pick(args: &[String]) -> (Personality, Vec<String>) {
     (Personality::Ctl, v)
 }
 
+/// `runlevel`: vigil keeps no SysV runlevel records in utmp, so this
+/// says what systemd's `runlevel(8)` says without them: "unknown", exit
+/// 1. Callers such as invoke-rc.d then ask `systemctl is-active
+/// sysinit.target` instead.
+pub fn runlevel(_args: Vec<String>) -> u8 {
+    println!("unknown");
+    1
+}
+
 /// `vigil` alone, `vigil --help`, `vigil --version`.
 pub fn vigil_help(args: Vec<String>) -> u8 {
     let version = format!("vigil {}", env!("CARGO_PKG_VERSION"));
@@ -114,6 +129,8 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
          Commands:\n  \
            daemon           run the manager in the foreground (also: vigild)\n  \
            init             run as init: early boot, then default.target\n  \
+           install          install vigil, link systemctl journalctl service systemd-analyze\n                   \
+                     ([--prefix=DIR, default /usr/local] [--init] [--force])\n  \
            journald         run the journal daemon (also: systemd-journald)\n  \
            logs …           read the journal (also: journalctl)\n  \
            analyze VERB …   systemd-analyze: unit-paths\n  \

@@ -8,11 +8,25 @@
 //! 3. `/run/systemd/system/`: its existence is how `sd_booted()` and
 //!    tools like deb-systemd-invoke, pg_ctlcluster, apachectl and Ansible
 //!    decide that "systemd is running" and route through `systemctl`;
-//! 4. the generators (SysV init scripts, xinetd) into
-//!    `/run/systemd/generator.late`, before the unit index is built;
+//! 4. the generators, before the unit index is built: the executables
+//!    packages install in the system generator directories
+//!    (`systemd.generator(7)`: `/run`, `/etc`, `/usr/local/lib`,
+//!    `/usr/lib/systemd/system-generators`; postgresql's makes
+//!    `postgresql@15-main.service` wanted), each called with the normal,
+//!    early and late output directories, then vigil's own SysV and
+//!    xinetd generators into `/run/systemd/generator.late` (they replace
+//!    `systemd-sysv-generator`, which is therefore not run);
 //! 5. `tmpfiles.d` (`systemd-tmpfiles --create --remove --boot`), so the
 //!    `/run/<daemon>` directories packages declare exist before their
-//!    services start.
+//!    services start;
+//! 6. (system manager on `/` with vigil's journal; done before the unit
+//!    index is built, so the masks below are seen) the journal stands in
+//!    for systemd-journald: the well-known sockets
+//!    `/run/systemd/journal/{socket,stdout,dev-log}` and `/dev/log` become
+//!    symlinks to vigil's journal, and systemd-journald's own units are
+//!    masked at runtime (`/run/systemd/system/NAME -> /dev/null`, as
+//!    `systemctl mask --runtime` does) so two journals never write the
+//!    same files when the systemd package is installed.
 //!
 //! Each step that fails is reported on the console and boot carries on:
 //! PID 1 must get as far as it can.
@@ -109,15 +123,37 @@ pub fn mark_booted(root: &Path) {
     }
 }
 
+/// systemd's system generator directories, most important first
+/// (`/lib/…` for Debian roots without merged `/usr`; on merged ones it is
+/// the same directory and its names are already taken).
+const GENERATOR_DIRS: [&str; 5] = [
+    "/run/systemd/system-generators",
+    "/etc/systemd/system-generators",
+    "/usr/local/lib/systemd/system-generators",
+    "/usr/lib/systemd/system-generators",
+    "/lib/systemd/system-generators",
+];
+
+/// How long one external generator may run before it is killed.
+const GENERATOR_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Step 4: run the generators; their diagnostics go to the console.
 pub fn run_generators(lookup: &LookupPaths) {
     let root = &lookup.root;
-    let out = in_root(root, Path::new("/run/systemd/generator.late"));
-    let _ = std::fs::remove_dir_all(&out);
-    if let Err(e) = std::fs::create_dir_all(&out) {
-        eprintln!("Failed to create {}: {e}", out.display());
-        return;
+    let outs = ["/run/systemd/generator", "/run/systemd/generator.early", "/run/systemd/generator.late"]
+        .map(|d| in_root(root, Path::new(d)));
+    for d in &outs {
+        let _ = std::fs::remove_dir_all(d);
+        if let Err(e) = std::fs::create_dir_all(d) {
+            eprintln!("Failed to create {}: {e}", d.display());
+            return;
+        }
     }
+    // Generators read the running system: only on `/`.
+    if root == Path::new("/") {
+        run_external_generators(&outs);
+    }
+    let out = &outs[2];
     let native: Vec<_> = lookup
         .dirs
         .iter()
@@ -125,7 +161,7 @@ pub fn run_generators(lookup: &LookupPaths) {
         .map(|d| in_root(root, &d.path))
         .collect();
     let opts = GenOptions::system(native);
-    for (name, res) in [("sysv", run_sysv(root, &out, &opts)), ("xinetd", run_xinetd(root, &out, &opts))] {
+    for (name, res) in [("sysv", run_sysv(root, out, &opts)), ("xinetd", run_xinetd(root, out, &opts))] {
         match res {
             Ok(report) => {
                 for d in report.diagnostics {
@@ -134,6 +170,109 @@ pub fn run_generators(lookup: &LookupPaths) {
             }
             Err(e) => eprintln!("{name} generator failed: {e}"),
         }
+    }
+}
+
+/// The executables of [`GENERATOR_DIRS`], a name in an earlier directory
+/// hiding the same name in a later one; a symlink to /dev/null disables
+/// one (`systemd.generator(7)`).
+fn external_generators() -> Vec<std::path::PathBuf> {
+    let mut seen = std::collections::BTreeMap::new();
+    for dir in GENERATOR_DIRS {
+        let Ok(entries) = std::fs::read_dir(dir) else { continue };
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            seen.entry(name).or_insert_with(|| e.path());
+        }
+    }
+    // vigil's own SysV generator replaces systemd's (step 4).
+    seen.remove("systemd-sysv-generator");
+    seen.into_values()
+        .filter(|p| {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::canonicalize(p).map(|t| t != Path::new("/dev/null")).unwrap_or(false)
+                && std::fs::metadata(p).map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0).unwrap_or(false)
+        })
+        .collect()
+}
+
+/// Runs each external generator with the normal, early and late output
+/// directories; one that fails or hangs is reported (and killed after
+/// [`GENERATOR_TIMEOUT`]), the others still run.
+fn run_external_generators(outs: &[std::path::PathBuf; 3]) {
+    for gen in external_generators() {
+        let child = std::process::Command::new(&gen)
+            .args(outs)
+            .env("SYSTEMD_SCOPE", "system")
+            .env("SYSTEMD_LOG_TARGET", "console")
+            .stdin(std::process::Stdio::null())
+            .spawn();
+        let mut child = match child {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("Failed to run generator {}: {e}", gen.display());
+                continue;
+            }
+        };
+        let deadline = std::time::Instant::now() + GENERATOR_TIMEOUT;
+        let mut pause = std::time::Duration::from_millis(1);
+        let status = loop {
+            match child.try_wait() {
+                Ok(Some(st)) => break Some(st),
+                Ok(None) if std::time::Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(std::time::Duration::from_millis(50));
+                }
+                _ => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+            }
+        };
+        match status {
+            Some(st) if st.success() => {}
+            Some(st) => eprintln!("Generator {} failed: {st}.", gen.display()),
+            None => eprintln!("Generator {} timed out after {GENERATOR_TIMEOUT:?}; killed.", gen.display()),
+        }
+    }
+}
+
+/// Step 6: vigil's journal (listening in `journal_dir`) answers on the
+/// paths clients of systemd-journald use, and systemd-journald's units
+/// are masked for this boot. Existing non-symlink files are left alone.
+pub fn journal_stands_in(journal_dir: &Path) {
+    let run = Path::new("/run/systemd/journal");
+    if let Err(e) = std::fs::create_dir_all(run) {
+        eprintln!("Failed to create {}: {e}", run.display());
+        return;
+    }
+    let links = [
+        (run.join("socket"), journal_dir.join("socket")),
+        (run.join("stdout"), journal_dir.join("stdout")),
+        (run.join("dev-log"), journal_dir.join("dev-log")),
+        (Path::new("/dev/log").to_path_buf(), run.join("dev-log")),
+    ];
+    for (link, target) in links {
+        replace_symlink(&link, &target);
+    }
+    let masks = Path::new("/run/systemd/system");
+    for unit in ["systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket", "systemd-journald-audit.socket"] {
+        replace_symlink(&masks.join(unit), Path::new("/dev/null"));
+    }
+}
+
+/// `link` -> `target`, unless `link` exists and is not a symlink.
+fn replace_symlink(link: &Path, target: &Path) {
+    match std::fs::symlink_metadata(link) {
+        Ok(m) if !m.file_type().is_symlink() => return,
+        Ok(_) => {
+            let _ = std::fs::remove_file(link);
+        }
+        Err(_) => {}
+    }
+    if let Err(e) = std::os::unix::fs::symlink(target, link) {
+        eprintln!("Failed to link {} to {}: {e}", link.display(), target.display());
     }
 }
 

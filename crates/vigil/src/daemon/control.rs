@@ -209,6 +209,8 @@ impl Conn {
             Request::IsSystemRunning => {
                 let state = if el.exit.is_some() {
                     "stopping"
+                } else if el.booting && !el.manager.no_jobs() {
+                    "starting"
                 } else if el.manager.any_failed() {
                     "degraded"
                 } else {

@@ -47,6 +47,11 @@ pub struct EventLoop {
     /// Set when the manager has been asked to exit, with the exit code;
     /// the loop ends once every unit is down.
     pub(super) exit: Option<u8>,
+    /// From `boot()` until the job queue first runs empty: what
+    /// `is-system-running` calls "starting" (systemd's MANAGER_STARTING;
+    /// `docker stop` right after a premature "running" interrupted units
+    /// still starting).
+    pub(super) booting: bool,
 }
 
 /// `SIGRTMIN+n` as the kernel numbers it (glibc reserves the first two).
@@ -103,6 +108,7 @@ impl EventLoop {
             conns: HashMap::new(),
             next_token: FIRST_CONN,
             exit: None,
+            booting: false,
         })
     }
 
@@ -113,6 +119,7 @@ impl EventLoop {
 
     /// Start the boot unit (`default.target`) and what it pulls in.
     pub fn boot(&mut self, unit: &str) {
+        self.booting = true;
         if let Err((_, e)) = self.manager.job(unit, proto::msg::JobVerb::Start) {
             eprintln!("Failed to start {unit}: {e}");
         }
@@ -174,6 +181,9 @@ impl EventLoop {
             self.manager.fire_timers();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
+            if self.booting && self.manager.no_jobs() {
+                self.booting = false;
+            }
         }
         self.manager.cleanup();
         // Flush what we can of the last replies (the `exit` acknowledgement).

@@ -142,7 +142,11 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     };
     let (uid, gid) = (nix::unistd::getuid().as_raw(), nix::unistd::getgid().as_raw());
     let host = unit::specifier::Host::detect(&rundir.root, scope, uid, gid);
+    let journal_on = std::env::var("VIGIL_JOURNAL").as_deref() != Ok("off");
     if args.init && scope == unit::Scope::System {
+        if journal_on && rundir.root == std::path::Path::new("/") {
+            boot::journal_stands_in(&crate::journald::SocketPaths::new(&rundir).dir);
+        }
         boot::run_generators(&lookup);
         boot::apply_tmpfiles(&rundir.root);
     }
@@ -171,7 +175,7 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     // The journal first, as systemd starts journald before any unit.
     // VIGIL_JOURNAL=off keeps service output on the manager's console.
     let mut journal = journal_link::JournalLink::new(&rundir);
-    if std::env::var("VIGIL_JOURNAL").as_deref() != Ok("off") {
+    if journal_on {
         journal.start();
     }
     let recorder = leftovers::Recorder::start(&rundir.dir, cgroups.base());

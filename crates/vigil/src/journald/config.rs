@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use unit::syntax::{self, Sections};
+use unit::value::boolean::parse_boolean;
 use unit::value::size::parse_size;
 use unit::value::syslog::parse_syslog_level;
 use unit::value::time::parse_sec;
@@ -65,6 +66,9 @@ pub struct Config {
     pub sync_interval_usec: u64,
     /// `LineMax=`: longest stdout-stream line before it is split.
     pub line_max: usize,
+    /// `ForwardToSyslog=`: also send every entry to the syslog daemon's
+    /// socket (see `forward`). Debian's default is yes.
+    pub forward_to_syslog: bool,
 }
 
 /// journald's default `LineMax=` (48K).
@@ -82,6 +86,7 @@ impl Default for Config {
             max_level_store: 7,
             sync_interval_usec: 300_000_000,
             line_max: DEFAULT_LINE_MAX,
+            forward_to_syslog: true,
         }
     }
 }
@@ -203,7 +208,8 @@ pub fn apply(c: &mut Config, key: &str, value: &str) -> Result<(), String> {
         // Settings journald has and we accept without acting on them
         // (forwarding, compression, sealing, audit): no warning, as on a
         // systemd machine the same file must not produce noise.
-        "Compress" | "Seal" | "SplitMode" | "ForwardToSyslog" | "ForwardToKMsg"
+        "ForwardToSyslog" => c.forward_to_syslog = parse_boolean(value).map_err(|e| e.to_string())?,
+        "Compress" | "Seal" | "SplitMode" | "ForwardToKMsg"
         | "ForwardToConsole" | "ForwardToWall" | "TTYPath" | "MaxLevelSyslog" | "MaxLevelKMsg"
         | "MaxLevelConsole" | "MaxLevelWall" | "ReadKMsg" | "Audit" | "SystemMaxFiles"
         | "RuntimeMaxFiles" | "MaxFileSec" => {}
@@ -240,7 +246,7 @@ mod tests {
         std::fs::create_dir_all(dir.join("etc/systemd/journald.conf.d")).unwrap();
         std::fs::write(
             dir.join("etc/systemd/journald.conf"),
-            "[Journal]\nStorage=volatile\nRateLimitBurst=5\nSystemMaxUse=1M\n",
+            "[Journal]\nStorage=volatile\nRateLimitBurst=5\nSystemMaxUse=1M\nForwardToSyslog=no\n",
         )
         .unwrap();
         std::fs::write(
@@ -255,6 +261,8 @@ mod tests {
         assert_eq!(c.max_level_store, 4);
         assert_eq!(c.system.max_use, Some(1024 * 1024));
         assert_eq!(c.system.max_file_size, None);
+        assert!(!c.forward_to_syslog);
+        assert!(Config::default().forward_to_syslog, "Debian's default");
         assert_eq!(w.len(), 1, "{w:?}");
         assert!(w[0].0.contains("50-x.conf:5"), "{w:?}");
         let _ = std::fs::remove_dir_all(&dir);

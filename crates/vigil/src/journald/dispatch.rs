@@ -20,6 +20,7 @@
 use std::rc::Rc;
 
 use super::config::Config;
+use super::forward::SyslogForward;
 use super::context::{Attribution, Creds, ProcCache, ProcInfo, Registry};
 use super::ratelimit::{RateLimiter, Report, Verdict};
 use super::storage::{now_monotonic, now_realtime, Storage};
@@ -58,6 +59,8 @@ pub struct Dispatcher {
     own: Origin,
     /// Entries stored (for diagnostics and tests).
     pub stored: u64,
+    /// `ForwardToSyslog=`: where stored entries are also sent.
+    pub forward: Option<SyslogForward>,
 }
 
 impl Dispatcher {
@@ -87,6 +90,7 @@ impl Dispatcher {
             user,
             own,
             stored: 0,
+            forward: None,
         }
     }
 
@@ -158,6 +162,15 @@ impl Dispatcher {
         source_time: Option<u64>,
         object: Option<(i32, Origin)>,
     ) {
+        if let Some(f) = &self.forward {
+            let field = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_slice());
+            if let Some(message) = field("MESSAGE") {
+                let priority = field("PRIORITY").and_then(|p| std::str::from_utf8(p).ok()?.parse::<i32>().ok()).unwrap_or(6);
+                let facility = field("SYSLOG_FACILITY").and_then(|p| std::str::from_utf8(p).ok()?.parse::<i32>().ok()).unwrap_or(3);
+                let ident = field("SYSLOG_IDENTIFIER").or_else(|| origin.info.as_ref().and_then(|i| i.comm.as_deref()).map(str::as_bytes));
+                f.send((facility << 3) | (priority & 7), ident, origin.creds.map(|c| c.pid), message);
+            }
+        }
         self.trusted(&mut fields, origin, "");
         if let Some((pid, o)) = object {
             fields.push(("OBJECT_PID", pid.to_string().into_bytes()));

@@ -85,6 +85,7 @@
 pub mod config;
 pub mod context;
 mod dispatch;
+mod forward;
 pub mod native;
 pub mod ratelimit;
 mod server;
@@ -176,7 +177,11 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     }
     let storage = storage::Storage::open(&rundir.root, args.user, &paths.dir, &config)?;
     raise_fd_limit();
+    let forward_to_syslog = config.forward_to_syslog && !args.user;
     let mut server = server::Server::new(&paths, config, storage, args.manager_pid, args.user)?;
+    if forward_to_syslog {
+        server.forward_to_syslog(unit::paths::in_root(&rundir.root, std::path::Path::new("/run/systemd/journal/syslog")));
+    }
     if let Some(r) = ready.take() {
         r.tell("READY");
     }

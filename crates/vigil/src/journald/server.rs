@@ -216,6 +216,11 @@ impl Server {
         Ok(())
     }
 
+    /// `ForwardToSyslog=yes`: send entries to the syslog socket at `path`.
+    pub fn forward_to_syslog(&mut self, path: std::path::PathBuf) {
+        self.d.forward = super::forward::SyslogForward::new(path);
+    }
+
     fn arm_timer(&mut self) {
         let next = [self.sync_deadline, self.d.limiter.next_deadline()]
             .into_iter()

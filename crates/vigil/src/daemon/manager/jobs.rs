@@ -120,6 +120,14 @@ impl Manager {
     /// Queue a job as `systemctl VERB --job-mode=MODE NAME` does.
     pub fn job_mode(&mut self, name: &str, verb: JobVerb, mode: JobMode) -> Result<(u32, String), (ErrorKind, String)> {
         let id = self.unit_id(name).map_err(|e| (ErrorKind::InvalidRequest, e))?;
+        if self.shutting_down && verb != JobVerb::Stop {
+            // systemd refuses the same way once its shutdown transaction
+            // is queued ("Transaction … is destructive").
+            return Err((
+                ErrorKind::Transaction,
+                format!("Transaction for {id}/{verb:?} is destructive (the manager is shutting down)."),
+            ));
+        }
         let unit = self.units.get(&id).ok_or((ErrorKind::NoSuchUnit, format!("Unit {name} not found.")))?;
         match unit.cfg.load_state {
             // systemd's bus_unit_queue_job(): stopping a unit that did not
@@ -534,6 +542,7 @@ impl Manager {
     /// order is the reverse of the start order; the event loop keeps
     /// running until all are down.
     pub fn stop_all(&mut self) {
+        self.shutting_down = true;
         let up: Vec<String> = self
             .units
             .iter()

@@ -129,6 +129,10 @@ pub struct Manager {
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
+    /// Set by [`Manager::stop_all`]: the manager is going down, and no
+    /// unit may start any more (socket activation, a `systemctl start`
+    /// racing the shutdown), or the last stop would never come.
+    pub(super) shutting_down: bool,
     /// Children forked whose exec report is not read yet (`spawn.rs`).
     execs: spawn::Execs,
     /// What a manager started after a crash of this one must clean up
@@ -173,6 +177,7 @@ impl Manager {
             exit_request: None,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
+            shutting_down: false,
             execs: spawn::Execs::new(),
             recorder: None,
             gc: gc::Gc::default(),
@@ -798,6 +803,11 @@ impl Manager {
                 }
             }
         }
+    }
+
+    /// True when no job is queued or running.
+    pub fn no_jobs(&self) -> bool {
+        self.jobs.is_empty()
     }
 
     /// True when no unit has processes or pending work.

@@ -245,7 +245,10 @@ impl Manager {
         if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
             s.enter_running(&mut self.sockets);
         }
-        if pending {
+        // Going down: the socket stops being watched (running) but its
+        // service is not started again, which would undo its stop; the
+        // traffic stays queued until the socket's own stop job closes it.
+        if pending || self.shutting_down {
             return;
         }
         if let Err((_, e)) = self.job(&service, JobVerb::Start) {

@@ -1,0 +1,117 @@
+//! Orphans under vigil as PID 1 (issue 7): 10,000 double-forked
+//! grandchildren, each reparented to PID 1 while alive, are all reaped —
+//! no zombie is left in the namespace, and the manager keeps working.
+//!
+//! The namespace is the one of `pid1_support` (the host's root under a
+//! throw-away overlay). A oneshot service runs a small Perl program: for
+//! each of N rounds it forks a child that forks a grandchild and exits at
+//! once (in batches of 100, so the test does not crawl on a loaded
+//! machine); the grandchild waits until it has been reparented, appends
+//! its new parent's pid to a file, and exits. Every grandchild is then a
+//! child of PID 1 that only PID 1 can reap.
+
+mod common;
+mod pid1_support;
+
+use std::time::Duration;
+
+use pid1_support::{unsupported, Namespace};
+
+const N: usize = 10_000;
+
+const ORPHANS_PL: &str = r#"use strict;
+use POSIX ();
+my ($n, $out) = @ARGV;
+my $batch = 100;
+for (my $done = 0; $done < $n; $done += $batch) {
+    my @children;
+    for (1 .. ($n - $done < $batch ? $n - $done : $batch)) {
+        pipe(my $r, my $w) or die "pipe: $!";
+        my $child = fork() // die "fork: $!";
+        if ($child == 0) {
+            my $parent = $$;
+            my $grandchild = fork() // POSIX::_exit(1);
+            if ($grandchild == 0) {
+                # The child's exit closes the pipe; then wait for the
+                # reparenting itself.
+                close($w);
+                sysread($r, my $buf, 1);
+                select(undef, undef, undef, 0.001) while getppid() == $parent;
+                open(my $fh, '>>', $out) or POSIX::_exit(1);
+                syswrite($fh, getppid() . "\n");
+                POSIX::_exit(0);
+            }
+            POSIX::_exit(0);
+        }
+        close($w);
+        close($r);
+        push @children, $child;
+    }
+    waitpid($_, 0) for @children;
+}
+"#;
+
+fn kit() -> common::TestRoot {
+    let kit = common::TestRoot::new("pid1-orphans-kit");
+    let k = &kit.path;
+    let write = |rel: &str, content: &str| {
+        let p = k.join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&p, content).expect("write kit file");
+    };
+    write("usr/local/lib/vigil-test/orphans.pl", ORPHANS_PL);
+    write(
+        "etc/systemd/system/orphans.target",
+        "[Unit]\nDescription=orphans test\nDefaultDependencies=no\nWants=orphans.service\nAfter=orphans.service\n",
+    );
+    write(
+        "etc/systemd/system/orphans.service",
+        &format!(
+            "[Unit]\nDescription=Make {N} orphans\nDefaultDependencies=no\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\n\
+             ExecStart=/usr/bin/perl /usr/local/lib/vigil-test/orphans.pl {N} /var/tmp/orphans\n"
+        ),
+    );
+    kit
+}
+
+/// Zombies among the namespace's processes, as `ps` would show them.
+fn zombies(ns: &Namespace) -> Vec<String> {
+    ns.processes()
+        .into_iter()
+        .filter_map(|p| {
+            let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).ok()?;
+            let state = stat.rsplit(')').next()?.split_whitespace().next()?.to_string();
+            (state == "Z").then(|| stat.trim().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn ten_thousand_orphans_are_reaped_by_pid1() {
+    if let Some(why) = unsupported() {
+        eprintln!("skipping ten_thousand_orphans_are_reaped_by_pid1: {why}");
+        return;
+    }
+    let kit = kit();
+    let mut ns = Namespace::boot("orphans", "orphans.target", &kit.path);
+    let done = common::wait_until(Duration::from_secs(150), || {
+        ns.sh("systemctl is-active orphans.service").status.success()
+            && ns.sh(&format!("test $(wc -l < /var/tmp/orphans) -ge {N}")).status.success()
+    });
+    let count = ns.sh("wc -l < /var/tmp/orphans");
+    assert!(done, "not all {N} grandchildren reported (got {}); console:\n{}", common::stdout(&count).trim(), ns.console());
+    // Every grandchild was reparented to PID 1 (vigil) before it exited.
+    let parents = ns.ok("sort /var/tmp/orphans | uniq -c");
+    assert_eq!(parents.split_whitespace().collect::<Vec<_>>(), [N.to_string().as_str(), "1"], "parents: {parents}");
+    // ... and reaped by it.
+    let mut left = Vec::new();
+    let reaped = common::wait_until(Duration::from_secs(30), || {
+        left = zombies(&ns);
+        left.is_empty()
+    });
+    assert!(reaped, "{} zombies remain, e.g. {:?}", left.len(), left.first());
+    // The manager is still serving.
+    assert_eq!(ns.ok("systemctl is-active orphans.target"), "active");
+    assert_eq!(ns.terminate(Duration::from_secs(30)), Some(0), "console:\n{}", ns.console());
+    assert!(ns.processes().is_empty(), "processes of the namespace remain");
+}

@@ -44,36 +44,15 @@ pub enum Applied {
     IgnoredEmpty,
 }
 
-/// FNV-1a for the settings map: its keys are the directive table's own
-/// names (nothing an attacker chooses), and SipHash over them was a fifth
-/// of the manager's instructions per `Accept=yes` connection (every
-/// transaction reads dozens of settings of every unit it touches).
-#[derive(Clone, Copy, Debug)]
-struct Fnv(u64);
-
-impl Default for Fnv {
-    fn default() -> Fnv {
-        Fnv(0xcbf2_9ce4_8422_2325)
-    }
-}
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-}
-
+// FNV (see [`crate::directive::Fnv`]) rather than SipHash: SipHash over
+// these keys was a fifth of the manager's instructions per `Accept=yes`
+// connection (every transaction reads dozens of settings of every unit it
+// touches).
 type Key = (SectionKind, &'static str);
 
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    map: HashMap<Key, (&'static Directive, Vec<Assignment>), std::hash::BuildHasherDefault<Fnv>>,
+    map: HashMap<Key, (&'static Directive, Vec<Assignment>), std::hash::BuildHasherDefault<crate::directive::Fnv>>,
     seq: u32,
 }
 

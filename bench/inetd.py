@@ -3,6 +3,8 @@
 
 Usage: inetd.py OUT.jsonl [CONNS] [REPS]
        PEERS=floor,xinetd,vigil inetd.py …   (a subset of the peers)
+       VIGIL_B=/other/vigil PEERS=vigil,vigil_b,vigil,vigil_b inetd.py …
+                                     (A/B two builds; a peer may repeat)
 
 The kit's inetd_bench.sh method (loopback only, bounded CONNS connections,
 1 and 2 client threads, the kit's tcpclient), with vigil and systemd added:
@@ -23,7 +25,7 @@ import os, sys, time, json, socket, subprocess, shutil, statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402
 
-PORTS = {'floor': 19997, 'xinetd': 19999, 'vigil': 19996, 'systemd': 19995}
+PORTS = {'floor': 19997, 'xinetd': 19999, 'vigil': 19996, 'systemd': 19995, 'vigil_b': 19994}
 
 SOCKET_UNIT = """[Unit]
 Description=bench echo socket
@@ -82,23 +84,28 @@ class Xinetd:
 
 
 class Vigil:
-    name = 'vigil'
+    name = 'vigil'; bin = bench.VIGIL
     def start(self):
-        d = bench.RUN + '/inetd-vigil'
+        d = bench.RUN + '/inetd-' + self.name
         if os.path.exists(d): shutil.rmtree(d)
         self.root = d + '/root'
         u = self.root + '/etc/systemd/system'
         os.makedirs(u + '/sockets.target.wants')
-        open(u + '/benchecho.socket', 'w').write(SOCKET_UNIT.format(port=PORTS['vigil']))
+        open(u + '/benchecho.socket', 'w').write(SOCKET_UNIT.format(port=PORTS[self.name]))
         open(u + '/benchecho@.service', 'w').write(SERVICE_UNIT)
         os.symlink('../benchecho.socket', u + '/sockets.target.wants/benchecho.socket')
         self.log = open(d + '/vigil.log', 'w')
-        self.p = subprocess.Popen([bench.VIGIL, 'daemon', f'--root={self.root}', '--boot'],
+        self.p = subprocess.Popen([self.bin, 'daemon', f'--root={self.root}', '--boot'],
                                   stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     def stop(self):
-        subprocess.run([bench.VIGIL, f'--root={self.root}', 'exit'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([self.bin, f'--root={self.root}', 'exit'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try: self.p.wait(30)
         except subprocess.TimeoutExpired: bench.kill_tree_of(self.p.pid); self.p.wait(5)
+
+
+class VigilB(Vigil):
+    """The same, with the binary in $VIGIL_B (A/B of two builds in one run)."""
+    name = 'vigil_b'; bin = bench.VIGIL_B
 
 
 class Systemd(bench.Systemd):
@@ -127,10 +134,11 @@ def main():
     os.makedirs(bench.RUN, exist_ok=True)
     out = open(out_path, 'a')
     only = [p for p in os.environ.get('PEERS', '').split(',') if p]
-    for peer in [Floor(), Xinetd(), Vigil(), Systemd()]:
-        if only and peer.name not in only:
-            continue
+    kinds = {'floor': Floor, 'xinetd': Xinetd, 'vigil': Vigil, 'vigil_b': VigilB, 'systemd': Systemd}
+    peers = [kinds[n]() for n in only if n in kinds] if only else [Floor(), Xinetd(), Vigil(), Systemd()]
+    for peer in peers:
         res = {'peer': peer.name, 'kind': 'accept', 'conns': conns, 'loadavg_before': bench.loadavg()}
+        if hasattr(peer, 'bin'): res['bin'] = peer.bin
         try:
             peer.start()
             if not wait_port(PORTS[peer.name]):

@@ -486,3 +486,38 @@ fn index_ignores_invalid_names_and_lists_everything() {
     theirs.sort();
     assert_eq!(names, theirs);
 }
+
+/// The parse cache behind `load` (one parse of a template for all its
+/// `Accept=yes` instances) never hides an edit: systemd re-reads the file
+/// on every load, and so does the index whenever the file's stat changed.
+#[test]
+fn cached_template_parse_sees_every_edit() {
+    let t = Tree::new("parsecache");
+    t.file(&format!("{E}/echo@.service"), &svc("one"));
+    t.file(&format!("{E}/echo@.service.d/a.conf"), "[Unit]\nDescription=dropin-one\n");
+    // Files changed within the last second are never cached (their stamp
+    // could still repeat); age these two past that so the cache is used.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let idx = UnitIndex::build(&t.lookup());
+    for i in ["1", "2", "3"] {
+        let src = idx.load(&n(&format!("echo@{i}.service")));
+        assert_eq!(src.name.as_str(), format!("echo@{i}.service"));
+        assert_eq!(descriptions(&src), ["one", "dropin-one"]);
+    }
+    // Same size, mtime set back to the old one: the ctime still moves.
+    let before = std::fs::metadata(t.root.join(format!("{E}/echo@.service"))).unwrap().modified().unwrap();
+    t.file(&format!("{E}/echo@.service"), &svc("two"));
+    let f = std::fs::File::options().write(true).open(t.root.join(format!("{E}/echo@.service"))).unwrap();
+    f.set_modified(before).unwrap();
+    assert_eq!(descriptions(&idx.load(&n("echo@4.service"))), ["two", "dropin-one"]);
+    // A drop-in replaced by rename.
+    t.file(&format!("{E}/echo@.service.d/.new"), "[Unit]\nDescription=dropin-two\n");
+    std::fs::rename(t.root.join(format!("{E}/echo@.service.d/.new")), t.root.join(format!("{E}/echo@.service.d/a.conf")))
+        .unwrap();
+    assert_eq!(descriptions(&idx.load(&n("echo@5.service"))), ["two", "dropin-two"]);
+    // Emptied (a mask) and then filled again.
+    t.file(&format!("{E}/echo@.service"), "");
+    assert_eq!(idx.load(&n("echo@6.service")).load_state, LoadState::Masked);
+    t.file(&format!("{E}/echo@.service"), &svc("three"));
+    assert_eq!(descriptions(&idx.load(&n("echo@7.service"))), ["three", "dropin-two"]);
+}

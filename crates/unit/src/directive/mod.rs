@@ -316,6 +316,42 @@ impl Directive {
 
 static TABLE: LazyLock<Vec<Directive>> = LazyLock::new(table::build);
 
+/// FNV-1a, for maps keyed by the directive table's own names (nothing an
+/// attacker chooses, so SipHash's flooding resistance buys nothing there).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Fnv {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type ByName = std::collections::HashMap<&'static str, Vec<(SectionKind, usize)>, std::hash::BuildHasherDefault<Fnv>>;
+
+/// Name → (section, index in [`TABLE`]): `lookup` runs for every setting
+/// read (a binary search with a string compare per step was a fifth of
+/// the manager's instructions per `Accept=yes` connection).
+static BY_NAME: LazyLock<ByName> = LazyLock::new(|| {
+    let mut m = ByName::default();
+    for (i, d) in TABLE.iter().enumerate() {
+        m.entry(d.name).or_default().push((d.section, i));
+    }
+    m
+});
+
 /// The whole table, sorted by section (in [`SectionKind`] declaration
 /// order), then name.
 pub fn all() -> &'static [Directive] {
@@ -324,11 +360,8 @@ pub fn all() -> &'static [Directive] {
 
 /// The directive `key` of `section`, if systemd knows it there.
 pub fn lookup(section: SectionKind, key: &str) -> Option<&'static Directive> {
-    let table = all();
-    table
-        .binary_search_by(|d| d.section.cmp(&section).then_with(|| d.name.cmp(key)))
-        .ok()
-        .and_then(|i| table.get(i))
+    let (_, i) = BY_NAME.get(key)?.iter().find(|(s, _)| *s == section)?;
+    TABLE.get(*i)
 }
 
 /// The directives of one section, sorted by name.

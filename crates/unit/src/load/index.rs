@@ -68,6 +68,9 @@ pub struct UnitIndex {
     pub(super) notes: HashMap<Box<str>, Vec<Diagnostic>>,
     /// Findings about directories (unreadable search directories).
     pub(super) dir_notes: Vec<Diagnostic>,
+    /// Files already parsed, checked against their `stat` on every use
+    /// (see [`super::read`]).
+    pub(super) parsed: super::read::ParseCache,
 }
 
 /// How a unit name is provided, for `list-unit-files`.
@@ -198,6 +201,7 @@ impl UnitIndex {
             dropin_dirs: HashMap::new(),
             notes: HashMap::new(),
             dir_notes: Vec::new(),
+            parsed: Default::default(),
         };
         // Chased parent directories of symlink targets: nearly all targets
         // share a handful of directories.

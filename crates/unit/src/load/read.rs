@@ -8,12 +8,24 @@
 //! decode lossily — the replaced bytes only ever sit in comments or in a
 //! line that makes the file fatal anyway — and report the first
 //! non-comment line with invalid bytes as such an error.
+//!
+//! Parses are cached per index ([`ParseCache`]): every `Accept=yes`
+//! connection loads a new instance of the same template, and re-reading
+//! and re-parsing `foo@.service` and its drop-ins each time was an eighth
+//! of the manager's work per connection. systemd re-reads the files on
+//! every load; to keep that meaning the file is still `stat`ed on every
+//! use (masks, permissions and ownership are checked as before) and the
+//! cached parse is used only while device, inode, size, mtime and ctime
+//! are all unchanged — an edited, replaced or `touch`ed file is read
+//! again; a file changed in the last second is not cached at all (two
+//! same-size writes within one timestamp tick would look alike). `daemon-reload` builds a new index and so starts a new cache.
 
 use std::fs;
 use std::io::Read as _;
 use std::os::unix::fs::MetadataExt;
-use std::path::Path;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use crate::diag::{Diagnostic, Severity, Span};
 use crate::paths::Scope;
@@ -30,6 +42,61 @@ pub(super) enum Read {
     Failed(Diagnostic),
     /// Refused by the ownership check.
     Refused(Diagnostic),
+}
+
+/// What identifies one version of a file: if all of these are equal the
+/// content is taken as unchanged (a write updates mtime and ctime, a
+/// rename-over changes the inode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Stamp {
+    dev: u64,
+    ino: u64,
+    size: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(m: &fs::Metadata) -> Stamp {
+        Stamp {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.size(),
+            mtime: (m.mtime(), m.mtime_nsec()),
+            ctime: (m.ctime(), m.ctime_nsec()),
+        }
+    }
+
+    /// Whether the file was last changed long enough ago that a further
+    /// change would show in the stamp: timestamps advance in clock ticks,
+    /// so two writes of the same size within one tick could share one
+    /// ("racy" files, as git calls them). The ctime moves on every write,
+    /// rename, chmod or `touch` and cannot be set back, so a file whose
+    /// ctime is a second old is settled; fresher ones are not cached.
+    fn settled(&self) -> bool {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| (d.as_secs() as i64, i64::from(d.subsec_nanos())))
+            .unwrap_or((0, 0));
+        (self.ctime.0 + 1, self.ctime.1) <= now
+    }
+}
+
+/// Parsed files by (host path, the sections they were parsed for).
+#[derive(Debug, Default)]
+pub(crate) struct ParseCache(Mutex<HashMap<(PathBuf, String), (Stamp, ParsedFile)>>);
+
+impl ParseCache {
+    fn get(&self, key: &(PathBuf, String), stamp: Stamp) -> Option<ParsedFile> {
+        let map = self.0.lock().ok()?;
+        map.get(key).filter(|(s, _)| *s == stamp).map(|(_, f)| f.clone())
+    }
+
+    fn put(&self, key: (PathBuf, String), stamp: Stamp, file: &ParsedFile) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(key, (stamp, file.clone()));
+        }
+    }
 }
 
 fn span(path: &Path) -> Span {
@@ -102,6 +169,13 @@ impl UnitIndex {
                 ));
             }
         }
+        let stamp = Stamp::of(&meta);
+        let key = (host.clone(), sections.join("\n"));
+        if ft.is_file() {
+            if let Some(f) = self.parsed.get(&key, stamp) {
+                return Read::Parsed(f);
+            }
+        }
         let mut file = match fs::File::open(&host) {
             Ok(f) => f,
             Err(e) => {
@@ -123,7 +197,11 @@ impl UnitIndex {
             ));
             return Read::Parsed(f);
         }
-        Read::Parsed(parse_bytes(path, &bytes, sections))
+        let parsed = parse_bytes(path, &bytes, sections);
+        if ft.is_file() && stamp.settled() {
+            self.parsed.put(key, stamp, &parsed);
+        }
+        Read::Parsed(parsed)
     }
 }
 

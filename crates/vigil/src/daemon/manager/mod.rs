@@ -71,6 +71,7 @@ pub struct Unit {
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
     pub cgroup: Option<PathBuf>,
+    pub stamps: props::Stamps,
     /// PIDFile= watch, polled while set.
     pid_file_watch: bool,
 }
@@ -233,6 +234,7 @@ impl Manager {
                 passive_active: false,
                 job: None,
                 cgroup: None,
+                stamps: props::Stamps::default(),
                 pid_file_watch: false,
             },
         );
@@ -400,6 +402,10 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        if let Some(u) = self.units.get_mut(id) {
+            let idle = u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Idle);
+            u.stamps.record(from.active_state(idle).as_str(), to.active_state(idle).as_str());
+        }
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         self.exec_transition(id, from, to, auto_restart);

@@ -22,8 +22,6 @@
 //! stdout is not a terminal, which is how scripts and tests read it; on a
 //! terminal vigil does not ellipsize command lines yet.
 
-use std::path::PathBuf;
-
 use super::runtime::get;
 use super::term::Glyphs;
 
@@ -138,15 +136,6 @@ fn cmdline(pid: u32) -> String {
     args.join(" ")
 }
 
-/// The cgroup2 mount point, from `/proc/self/mountinfo`.
-fn cgroup_mount() -> Option<PathBuf> {
-    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    info.lines().find_map(|l| {
-        let (pre, post) = l.split_once(" - ")?;
-        (post.split_whitespace().next()? == "cgroup2").then(|| pre.split_whitespace().nth(4).map(PathBuf::from))?
-    })
-}
-
 /// The `Tasks:` and `CGroup:` lines (each with its label), none when the
 /// manager reports neither.
 pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
@@ -160,7 +149,7 @@ pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
         return out;
     }
     out.push(format!("     CGroup: {group}"));
-    let procs = cgroup_mount()
+    let procs = crate::daemon::cgroup::mount()
         .and_then(|m| std::fs::read_to_string(m.join(group.trim_start_matches('/')).join("cgroup.procs")).ok())
         .unwrap_or_default();
     let mut pids: Vec<u32> = procs.lines().filter_map(|l| l.trim().parse().ok()).collect();

@@ -106,12 +106,7 @@ impl Cgroups {
     }
 
     fn find() -> Option<(PathBuf, PathBuf, usize)> {
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-        let mount = mountinfo.lines().find_map(|l| {
-            let (pre, post) = l.split_once(" - ")?;
-            let fstype = post.split_whitespace().next()?;
-            (fstype == "cgroup2").then(|| pre.split_whitespace().nth(4).map(PathBuf::from)).flatten()
-        })?;
+        let mount = mount()?;
         let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
         let own = own.lines().find_map(|l| l.strip_prefix("0::"))?.trim_start_matches('/').to_string();
         let parent = mount.join(&own);
@@ -238,6 +233,17 @@ impl Cgroups {
 
 /// `populated` of a group's `cgroup.events`: whether it or any group below
 /// holds a process; `None` when it does not exist.
+/// The cgroup2 mount point (`/proc/self/mountinfo`); `systemctl status`
+/// reads the unit's processes below it too.
+pub fn mount() -> Option<PathBuf> {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    mountinfo.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        let fstype = post.split_whitespace().next()?;
+        (fstype == "cgroup2").then(|| pre.split_whitespace().nth(4).map(PathBuf::from)).flatten()
+    })
+}
+
 fn populated(group: &Path) -> Option<bool> {
     let events = std::fs::read_to_string(group.join("cgroup.events")).ok()?;
     events.lines().find_map(|l| l.strip_prefix("populated ")).map(|v| v.trim() == "1")

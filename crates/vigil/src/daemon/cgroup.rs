@@ -231,8 +231,6 @@ impl Cgroups {
     }
 }
 
-/// `populated` of a group's `cgroup.events`: whether it or any group below
-/// holds a process; `None` when it does not exist.
 /// The cgroup2 mount point (`/proc/self/mountinfo`); `systemctl status`
 /// reads the unit's processes below it too.
 pub fn mount() -> Option<PathBuf> {
@@ -244,6 +242,8 @@ pub fn mount() -> Option<PathBuf> {
     })
 }
 
+/// `populated` of a group's `cgroup.events`: whether it or any group below
+/// holds a process; `None` when it does not exist.
 fn populated(group: &Path) -> Option<bool> {
     let events = std::fs::read_to_string(group.join("cgroup.events")).ok()?;
     events.lines().find_map(|l| l.strip_prefix("populated ")).map(|v| v.trim() == "1")

@@ -5,7 +5,7 @@
 //! client's business: we send raw strings).
 //!
 //! The state-change timestamps are kept as systemd's `unit_notify()`
-//! keeps them: every change of the active state stamps
+//! keeps them: every state change (of the sub-state too) stamps
 //! `StateChangeTimestamp`; leaving `inactive`/`failed` stamps
 //! `InactiveExitTimestamp`, entering them `InactiveEnterTimestamp`;
 //! entering `active`/`reloading` from anything else stamps
@@ -37,15 +37,13 @@ fn up(s: &str) -> bool {
 }
 
 impl Stamps {
-    /// A change of the unit's active state from `from` to `to`.
+    /// A state change, given as the active states before and after
+    /// (equal when only the sub-state changed).
     pub fn record(&mut self, from: &str, to: &str) {
         self.record_at(from, to, std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64));
     }
 
     fn record_at(&mut self, from: &str, to: &str, now: u64) {
-        if from == to {
-            return;
-        }
         self.state_change = now;
         match (inactive(from), inactive(to)) {
             (true, false) => self.inactive_exit = now,
@@ -145,7 +143,7 @@ mod tests {
         s.record_at("inactive", "activating", 10);
         s.record_at("activating", "active", 20);
         s.record_at("active", "active", 25);
-        assert_eq!((s.inactive_exit, s.active_enter, s.state_change), (10, 20, 20));
+        assert_eq!((s.inactive_exit, s.active_enter, s.state_change), (10, 20, 25));
         s.record_at("active", "deactivating", 30);
         s.record_at("deactivating", "failed", 40);
         assert_eq!((s.active_exit, s.inactive_enter, s.state_change), (30, 40, 40));

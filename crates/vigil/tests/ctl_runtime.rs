@@ -198,6 +198,25 @@ fn status_shows_since_tasks_and_the_cgroup_tree() {
     assert!(line_of(&out, "CGroup:").is_empty(), "{out}");
 }
 
+/// A main process that exited: `Main PID: N (code=exited, status=…)`.
+#[test]
+fn status_of_an_exited_main_process() {
+    let r = root_with("ctl-status-exit", &[("gone.service", "[Service]\nExecStart=/bin/sh -c \"exit 3\"\n")]);
+    let o = r.vigil(&["start", "gone"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A failed unit stays loaded (systemd collects it only with
+    // CollectMode=inactive-or-failed).
+    assert!(wait_until(Duration::from_secs(5), || stdout(&r.vigil(&["is-active", "gone"])) == "failed\n"));
+    let pid = stdout(&r.vigil(&["show", "-p", "ExecMainPID", "--value", "gone"])).trim().to_string();
+    assert!(pid.parse::<u32>().is_ok_and(|n| n > 0), "{pid}");
+    let o = r.vigil(&["status", "gone"]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = stdout(&o);
+    assert_eq!(line_of(&out, "Main PID:"), format!("   Main PID: {pid} (code=exited, status=3/NOTIMPLEMENTED)"), "{out}");
+    let active = line_of(&out, "Active:");
+    assert!(active.starts_with("     Active: failed (failed) (Result: exit-code) since ") && active.ends_with(" ago"), "{out}");
+}
+
 fn line_of(out: &str, label: &str) -> String {
     out.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_default().to_string()
 }

@@ -329,6 +329,8 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         if !main.is_empty() && main != "0" {
             let comm = std::fs::read_to_string(format!("/proc/{main}/comm")).unwrap_or_default();
             println!("   Main PID: {main} ({})", comm.trim());
+        } else if let Some(line) = super::status_lines::exited_main(&p) {
+            println!("{line}");
         }
         let status_text = get(&p, "StatusText");
         if !status_text.is_empty() {

@@ -10,6 +10,9 @@
 //!   inactive for `inactive`/`failed`, leaving inactive for `activating`,
 //!   leaving active otherwise; RELATIVE is `format_timestamp_relative()`
 //!   ("5s ago", "2min 3s ago", "1h 2min ago", "1 day 3h ago"…);
+//! - `Main PID:` of a main process that exited: its pid and how it ended
+//!   (`code=exited, status=0/SUCCESS`), from `ExecMainPID`,
+//!   `ExecMainCode` and `ExecMainStatus`;
 //! - `Tasks:` when the manager counts them (`TasksCurrent` set);
 //! - `CGroup:` the group's path, then one line per process in it, drawn as
 //!   a tree (`├─PID CMDLINE`, the last with `└─`), the command line quoted
@@ -134,6 +137,20 @@ fn cmdline(pid: u32) -> String {
         return format!("[{}]", comm.trim());
     }
     args.join(" ")
+}
+
+/// `Main PID: N (code=…, status=…)` for a main process that is gone.
+pub fn exited_main(p: &[(String, String)]) -> Option<String> {
+    use engine::service::ExitStatus;
+    let pid: u32 = get(p, "ExecMainPID").parse().ok().filter(|n| *n > 0)?;
+    let status: i32 = get(p, "ExecMainStatus").parse().ok()?;
+    let exit = match get(p, "ExecMainCode") {
+        "1" => ExitStatus::Exited(u8::try_from(status).ok()?),
+        "2" => ExitStatus::Killed { signal: status, core_dumped: false },
+        "3" => ExitStatus::Killed { signal: status, core_dumped: true },
+        _ => return None,
+    };
+    Some(format!("   Main PID: {pid} ({})", engine::service::status::describe_exit(exit)))
 }
 
 /// The `Tasks:` and `CGroup:` lines (each with its label), none when the

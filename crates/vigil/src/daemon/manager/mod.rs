@@ -72,6 +72,8 @@ pub struct Unit {
     pub job: Option<(u32, JobVerb)>,
     pub cgroup: Option<PathBuf>,
     pub stamps: props::Stamps,
+    /// The last main process, kept after it exited (`ExecMainPID`).
+    pub exec_main_pid: u32,
     /// PIDFile= watch, polled while set.
     pid_file_watch: bool,
 }
@@ -235,6 +237,7 @@ impl Manager {
                 job: None,
                 cgroup: None,
                 stamps: props::Stamps::default(),
+                exec_main_pid: 0,
                 pid_file_watch: false,
             },
         );
@@ -681,6 +684,9 @@ impl Manager {
             exec::ExitStatus::Exited(c) => EngineExit::Exited(c as u8),
             exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },
         };
+        if let Some(u) = self.units.get_mut(&id).filter(|u| u.svc.as_ref().and_then(|s| s.main_pid()) == Some(pid as u32)) {
+            u.exec_main_pid = pid as u32;
+        }
         self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
         if self.unit_is_empty(&id) {
             self.unit_emptied(&id, now);

@@ -114,6 +114,7 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
             ("KillMode".into(), v.kill_mode().to_string()),
             ("Result".into(), svc.result().as_str().to_string()),
             ("MainPID".into(), svc.main_pid().unwrap_or(0).to_string()),
+            ("ExecMainPID".into(), svc.main_pid().unwrap_or(u.exec_main_pid).to_string()),
             ("ControlPID".into(), svc.control_pid().unwrap_or(0).to_string()),
             ("ExecMainCode".into(), code.to_string()),
             ("ExecMainStatus".into(), status),

@@ -110,3 +110,113 @@ fn service_personality_redirects_to_the_manager() {
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("nosuch: unrecognized service"), "{}", stderr(&o));
 }
+
+/// `Wed 2026-11-25 20:13:14 UTC`: weekday, date, time, zone.
+fn is_timestamp(s: &str) -> bool {
+    let w: Vec<&str> = s.split(' ').collect();
+    let digits = |t: &str, shape: &str| {
+        t.len() == shape.len() && t.chars().zip(shape.chars()).all(|(c, f)| if f == 'd' { c.is_ascii_digit() } else { c == f })
+    };
+    w.len() == 4 && w[0].len() == 3 && digits(w[1], "dddd-dd-dd") && digits(w[2], "dd:dd:dd") && !w[3].is_empty()
+}
+
+/// `status` in systemd's layout: Loaded with the unit file state and the
+/// vendor preset, Active with `since …; … ago`, and (with cgroups, which
+/// need root) Tasks and the CGroup tree with each process's command line;
+/// the state-change timestamps through `show`.
+#[test]
+fn status_shows_since_tasks_and_the_cgroup_tree() {
+    let r = root_with(
+        "ctl-status",
+        &[
+            (
+                "tree.service",
+                "[Unit]\nDescription=Tree\n[Service]\nExecStart=/bin/sh -c \"sleep 301 & wait\"\n[Install]\nWantedBy=multi-user.target\n",
+            ),
+            // Active and referring to tree.service: keeps the stopped unit
+            // (and its timestamps) from being collected.
+            ("hold.target", "[Unit]\nWants=tree.service\n"),
+        ],
+    );
+    let o = r.vigil(&["show", "-p", "ActiveEnterTimestamp", "--value", "tree"]);
+    assert_eq!(stdout(&o), "\n", "never started: no timestamp");
+    let o = r.vigil(&["enable", "tree"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = r.vigil(&["start", "hold.target"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let show = |p: &str| stdout(&r.vigil(&["show", "-p", p, "--value", "tree"])).trim_end().to_string();
+    for p in ["ActiveEnterTimestamp", "InactiveExitTimestamp", "StateChangeTimestamp"] {
+        assert!(is_timestamp(&show(p)), "{p}={}", show(p));
+    }
+    assert_eq!(show("ActiveExitTimestamp"), "");
+    assert_eq!((show("UnitFileState").as_str(), show("UnitFilePreset").as_str()), ("enabled", "enabled"));
+    let main = show("MainPID");
+    let frag = show("FragmentPath");
+
+    // Wait for the shell's child, so the tree has both processes.
+    let cgroups = !show("ControlGroup").is_empty();
+    let mut out = String::new();
+    let complete = wait_until(Duration::from_secs(5), || {
+        let o = r.vigil(&["status", "tree"]);
+        out = stdout(&o);
+        !cgroups || out.contains("sleep 301\n")
+    });
+    assert!(complete, "{out}");
+    let line = |label: &str| line_of(&out, label);
+    assert_eq!(line("Loaded:"), format!("     Loaded: loaded ({frag}; enabled; vendor preset: enabled)"));
+    let active = line("Active:");
+    let (head, since) = active.split_once(" since ").unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(head, "     Active: active (running)");
+    let (stamp, ago) = since.split_once("; ").unwrap_or_else(|| panic!("{out}"));
+    assert!(is_timestamp(stamp) && (ago.ends_with(" ago") || ago == "now"), "{active}");
+    assert_eq!(line("Main PID:"), format!("   Main PID: {main} (sh)"));
+
+    if cgroups {
+        assert_eq!(line("Tasks:"), "      Tasks: 2");
+        assert!(line("CGroup:").starts_with("     CGroup: /") && line("CGroup:").ends_with("/tree.service"), "{out}");
+        let tree: Vec<&str> = out.lines().filter(|l| l.starts_with("             ") && l.contains('─')).collect();
+        assert_eq!(tree.len(), 2, "{out}");
+        assert!(tree[0].starts_with("             ├─") && tree[1].starts_with("             └─"), "{out}");
+        assert!(tree.iter().any(|l| l.ends_with(&format!("─{main} /bin/sh -c \"sleep 301 & wait\""))), "{out}");
+        assert!(tree.iter().any(|l| l.ends_with(" sleep 301")), "{out}");
+    } else {
+        assert!(!is_root(), "as root the manager has cgroups: {out}");
+        eprintln!("not root: no cgroups, Tasks and CGroup not checked");
+        assert_eq!(show("TasksCurrent"), "[not set]");
+        assert!(line("Tasks:").is_empty() && line("CGroup:").is_empty(), "{out}");
+    }
+
+    let o = r.vigil(&["stop", "tree"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(is_timestamp(&show("ActiveExitTimestamp")));
+    let o = r.vigil(&["status", "tree"]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = stdout(&o);
+    let active = line_of(&out, "Active:");
+    assert!(active.starts_with("     Active: inactive (dead) since ") && active.ends_with(" ago"), "{out}");
+    assert!(line_of(&out, "CGroup:").is_empty(), "{out}");
+}
+
+/// A main process that exited: `Main PID: N (code=exited, status=…)`.
+#[test]
+fn status_of_an_exited_main_process() {
+    let r = root_with("ctl-status-exit", &[("gone.service", "[Service]\nExecStart=/bin/sh -c \"exit 3\"\n")]);
+    let o = r.vigil(&["start", "gone"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // A failed unit stays loaded (systemd collects it only with
+    // CollectMode=inactive-or-failed).
+    assert!(wait_until(Duration::from_secs(5), || stdout(&r.vigil(&["is-active", "gone"])) == "failed\n"));
+    let pid = stdout(&r.vigil(&["show", "-p", "ExecMainPID", "--value", "gone"])).trim().to_string();
+    assert!(pid.parse::<u32>().is_ok_and(|n| n > 0), "{pid}");
+    let o = r.vigil(&["status", "gone"]);
+    assert_eq!(o.status.code(), Some(3));
+    let out = stdout(&o);
+    assert_eq!(line_of(&out, "Main PID:"), format!("   Main PID: {pid} (code=exited, status=3/NOTIMPLEMENTED)"), "{out}");
+    let active = line_of(&out, "Active:");
+    assert!(active.starts_with("     Active: failed (failed) (Result: exit-code) since ") && active.ends_with(" ago"), "{out}");
+}
+
+fn line_of(out: &str, label: &str) -> String {
+    out.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_default().to_string()
+}

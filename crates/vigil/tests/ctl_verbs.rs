@@ -308,7 +308,7 @@ fn list_sockets_and_socket_status() {
         head,
         [
             "● one.socket - One".to_string(),
-            "     Loaded: loaded (/etc/systemd/system/one.socket)".into(),
+            "     Loaded: loaded (/etc/systemd/system/one.socket; static)".into(),
             "     Active: active (listening)".into(),
             "   Triggers: ● one.service".into(),
             format!("     Listen: {s} (Stream)"),

@@ -41,6 +41,7 @@ mod manage;
 mod query;
 mod runtime;
 mod states;
+mod status_lines;
 mod sysv;
 mod table;
 mod term;

@@ -294,7 +294,8 @@ fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs) 
     Ok(())
 }
 
-/// `systemctl status`, the first lines of systemd's layout.
+/// `systemctl status`, systemd's layout (the computed lines are
+/// [`super::status_lines`]).
 fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
     let mut code = 0;
     for (i, u) in units.iter().enumerate() {
@@ -314,24 +315,29 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         let g = super::term::Glyphs::detect();
         let color = super::term::state_color(active);
         println!("{} {id} - {}", super::term::paint(color, g.state(active)), get(&p, "Description"));
-        let frag = get(&p, "FragmentPath");
-        println!("     Loaded: {load}{}", if frag.is_empty() { String::new() } else { format!(" ({frag})") });
+        println!("     Loaded: {}", super::status_lines::loaded(&p));
         let dropins = get(&p, "DropInPaths");
         if !dropins.is_empty() {
             println!("    Drop-In: {dropins}");
         }
         let result = get(&p, "Result");
         let extra = if active == "failed" && !result.is_empty() { format!(" (Result: {result})") } else { String::new() };
-        println!("     Active: {}{extra}", super::term::paint(color, &format!("{active} ({sub})")));
+        let since = super::status_lines::since(&p);
+        println!("     Active: {}{extra}{since}", super::term::paint(color, &format!("{active} ({sub})")));
         socket_lines(c, &p, g)?;
         let main = get(&p, "MainPID");
         if !main.is_empty() && main != "0" {
             let comm = std::fs::read_to_string(format!("/proc/{main}/comm")).unwrap_or_default();
             println!("   Main PID: {main} ({})", comm.trim());
+        } else if let Some(line) = super::status_lines::exited_main(&p) {
+            println!("{line}");
         }
         let status_text = get(&p, "StatusText");
         if !status_text.is_empty() {
             println!("     Status: \"{status_text}\"");
+        }
+        for line in super::status_lines::tasks_and_cgroup(&p, g) {
+            println!("{line}");
         }
         let unsupported = get(&p, "VigilUnsupported");
         if !unsupported.is_empty() {

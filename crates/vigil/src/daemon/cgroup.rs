@@ -29,6 +29,9 @@ const KILL_ROUNDS: usize = 16;
 
 pub struct Cgroups {
     base: Option<PathBuf>,
+    /// The cgroup2 mount point, for group paths as systemd shows them
+    /// (`ControlGroup=`, relative to the mount).
+    mount: Option<PathBuf>,
     /// inotify on each unit's `cgroup.events`: the kernel touches it when
     /// `populated` changes, which is how we learn that a unit's last
     /// process is gone even when that process was not our child.
@@ -46,15 +49,16 @@ fn dir_name(unit: &str) -> &str {
 impl Cgroups {
     pub fn detect() -> Cgroups {
         let found = Self::find();
-        let swept = found.as_ref().map_or(0, |(_, n)| *n);
-        let base = found.and_then(|(b, _)| std::fs::create_dir_all(&b).ok().map(|_| b));
+        let swept = found.as_ref().map_or(0, |(_, _, n)| *n);
+        let mount = found.as_ref().map(|(_, m, _)| m.clone());
+        let base = found.and_then(|(b, _, _)| std::fs::create_dir_all(&b).ok().map(|_| b));
         // SAFETY: inotify_init1 with flags; the fd is owned right away.
         let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
         let inotify = (fd >= 0 && base.is_some()).then(|| {
             // SAFETY: fd is a fresh, valid descriptor we own.
             unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
         });
-        Cgroups { base, inotify, watches: std::collections::HashMap::new(), swept }
+        Cgroups { base, mount, inotify, watches: std::collections::HashMap::new(), swept }
     }
 
     /// How many empty groups of dead managers [`Cgroups::detect`] removed.
@@ -64,7 +68,7 @@ impl Cgroups {
 
     /// Without cgroups (tests of the fallback, or a read-only hierarchy).
     pub fn disabled() -> Cgroups {
-        Cgroups { base: None, inotify: None, watches: std::collections::HashMap::new(), swept: 0 }
+        Cgroups { base: None, mount: None, inotify: None, watches: std::collections::HashMap::new(), swept: 0 }
     }
 
     /// The inotify descriptor to poll, if cgroups are in use.
@@ -101,16 +105,11 @@ impl Cgroups {
         out
     }
 
-    fn find() -> Option<(PathBuf, usize)> {
-        let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-        let mount = mountinfo.lines().find_map(|l| {
-            let (pre, post) = l.split_once(" - ")?;
-            let fstype = post.split_whitespace().next()?;
-            (fstype == "cgroup2").then(|| pre.split_whitespace().nth(4).map(PathBuf::from)).flatten()
-        })?;
+    fn find() -> Option<(PathBuf, PathBuf, usize)> {
+        let mount = mount()?;
         let own = std::fs::read_to_string("/proc/self/cgroup").ok()?;
         let own = own.lines().find_map(|l| l.strip_prefix("0::"))?.trim_start_matches('/').to_string();
-        let parent = mount.join(own);
+        let parent = mount.join(&own);
         let swept = sweep(&parent);
         // A group of our name that still holds processes belongs to a dead
         // manager of another root that had our pid: not ours to reuse.
@@ -124,11 +123,27 @@ impl Cgroups {
         let probe = base.join("probe");
         std::fs::create_dir_all(&probe).ok()?;
         std::fs::remove_dir(&probe).ok()?;
-        Some((base, swept))
+        Some((base, mount, swept))
     }
 
     pub fn base(&self) -> Option<&Path> {
         self.base.as_deref()
+    }
+
+    /// A group's path below the cgroup2 mount, `/`-rooted, as systemd's
+    /// `ControlGroup` property shows it.
+    pub fn relative(&self, group: &Path) -> Option<String> {
+        let rel = group.strip_prefix(self.mount.as_ref()?).ok()?;
+        Some(format!("/{}", rel.display()))
+    }
+
+    /// The unit's tasks (`TasksCurrent`): `pids.current` where the pids
+    /// controller is on, else the threads listed in `cgroup.threads`.
+    pub fn tasks(&self, group: &Path) -> Option<u64> {
+        if let Ok(s) = std::fs::read_to_string(group.join("pids.current")) {
+            return s.trim().parse().ok();
+        }
+        std::fs::read_to_string(group.join("cgroup.threads")).ok().map(|s| s.lines().count() as u64)
     }
 
     /// The unit's group, created if needed, with its events watched.
@@ -214,6 +229,17 @@ impl Cgroups {
         }
         let _ = std::fs::remove_dir(base);
     }
+}
+
+/// The cgroup2 mount point (`/proc/self/mountinfo`); `systemctl status`
+/// reads the unit's processes below it too.
+pub fn mount() -> Option<PathBuf> {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    mountinfo.lines().find_map(|l| {
+        let (pre, post) = l.split_once(" - ")?;
+        let fstype = post.split_whitespace().next()?;
+        (fstype == "cgroup2").then(|| pre.split_whitespace().nth(4).map(PathBuf::from)).flatten()
+    })
 }
 
 /// `populated` of a group's `cgroup.events`: whether it or any group below

@@ -15,7 +15,7 @@
 //!    one-threaded event loop ([`event_loop`]).
 
 mod boot;
-mod cgroup;
+pub(crate) mod cgroup;
 mod control;
 mod event_loop;
 mod journal_link;

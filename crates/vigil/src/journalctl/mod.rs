@@ -36,7 +36,7 @@
 mod args;
 mod files;
 mod output;
-mod time;
+pub(crate) mod time;
 
 use std::io::Write;
 use std::os::fd::AsRawFd;

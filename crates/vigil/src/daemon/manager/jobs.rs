@@ -362,6 +362,10 @@ impl Manager {
             let start = job.ty != JobType::Stop;
             let was = u.passive_active;
             u.passive_active = start;
+            let state = |b: bool| if b { "active" } else { "inactive" };
+            if was != start {
+                u.stamps.record(state(was), state(start));
+            }
             let desc = super::describe(&u.cfg);
             if u.cfg.id.unit_type() == unit::UnitType::Target {
                 if was && matches!(job.ty, JobType::Stop | JobType::Restart) {

@@ -71,6 +71,9 @@ pub struct Unit {
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
     pub cgroup: Option<PathBuf>,
+    pub stamps: props::Stamps,
+    /// The last main process, kept after it exited (`ExecMainPID`).
+    pub exec_main_pid: u32,
     /// PIDFile= watch, polled while set.
     pid_file_watch: bool,
 }
@@ -233,6 +236,8 @@ impl Manager {
                 passive_active: false,
                 job: None,
                 cgroup: None,
+                stamps: props::Stamps::default(),
+                exec_main_pid: 0,
                 pid_file_watch: false,
             },
         );
@@ -400,6 +405,10 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        if let Some(u) = self.units.get_mut(id) {
+            let idle = u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Idle);
+            u.stamps.record(from.active_state(idle).as_str(), to.active_state(idle).as_str());
+        }
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         self.exec_transition(id, from, to, auto_restart);
@@ -675,6 +684,9 @@ impl Manager {
             exec::ExitStatus::Exited(c) => EngineExit::Exited(c as u8),
             exec::ExitStatus::Killed { signal, core_dumped } => EngineExit::Killed { signal, core_dumped },
         };
+        if let Some(u) = self.units.get_mut(&id).filter(|u| u.svc.as_ref().and_then(|s| s.main_pid()) == Some(pid as u32)) {
+            u.exec_main_pid = pid as u32;
+        }
         self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
         if self.unit_is_empty(&id) {
             self.unit_emptied(&id, now);

@@ -3,11 +3,71 @@
 //! Values are formatted the way systemctl formats them (`yes`/`no`,
 //! timespans like `1min 30s`, `[not set]` for unset timestamps is the
 //! client's business: we send raw strings).
+//!
+//! The state-change timestamps are kept as systemd's `unit_notify()`
+//! keeps them: every state change (of the sub-state too) stamps
+//! `StateChangeTimestamp`; leaving `inactive`/`failed` stamps
+//! `InactiveExitTimestamp`, entering them `InactiveEnterTimestamp`;
+//! entering `active`/`reloading` from anything else stamps
+//! `ActiveEnterTimestamp`, leaving them `ActiveExitTimestamp`. They are
+//! wall-clock times, shown as `format_timestamp()` does (empty when
+//! unset, as `systemctl show` prints an unset timestamp).
 
 use unit::config::service::ServiceView;
 use unit::value::time::format_timespan;
 
 use super::{describe, Unit};
+
+/// Wall-clock µs of the last state changes; 0 = never.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stamps {
+    state_change: u64,
+    inactive_exit: u64,
+    active_enter: u64,
+    active_exit: u64,
+    inactive_enter: u64,
+}
+
+fn inactive(s: &str) -> bool {
+    matches!(s, "inactive" | "failed")
+}
+
+fn up(s: &str) -> bool {
+    matches!(s, "active" | "reloading")
+}
+
+impl Stamps {
+    /// A state change, given as the active states before and after
+    /// (equal when only the sub-state changed).
+    pub fn record(&mut self, from: &str, to: &str) {
+        self.record_at(from, to, std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64));
+    }
+
+    fn record_at(&mut self, from: &str, to: &str, now: u64) {
+        self.state_change = now;
+        match (inactive(from), inactive(to)) {
+            (true, false) => self.inactive_exit = now,
+            (false, true) => self.inactive_enter = now,
+            _ => {}
+        }
+        match (up(from), up(to)) {
+            (false, true) => self.active_enter = now,
+            (true, false) => self.active_exit = now,
+            _ => {}
+        }
+    }
+
+    fn properties(&self) -> [(String, String); 5] {
+        let f = |t: u64| if t == 0 { String::new() } else { crate::journalctl::time::format_timestamp(t, false) };
+        [
+            ("StateChangeTimestamp".into(), f(self.state_change)),
+            ("InactiveExitTimestamp".into(), f(self.inactive_exit)),
+            ("ActiveEnterTimestamp".into(), f(self.active_enter)),
+            ("ActiveExitTimestamp".into(), f(self.active_exit)),
+            ("InactiveEnterTimestamp".into(), f(self.inactive_enter)),
+        ]
+    }
+}
 
 fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
@@ -30,6 +90,7 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
         ),
         ("InvocationID".into(), u.invocation_id.clone()),
     ];
+    p.extend(u.stamps.properties());
     if let Some(svc) = &u.svc {
         let v = ServiceView::new(cfg);
         let ts = |x: unit::value::Usec| format_timespan(x.0, 1);
@@ -53,6 +114,7 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
             ("KillMode".into(), v.kill_mode().to_string()),
             ("Result".into(), svc.result().as_str().to_string()),
             ("MainPID".into(), svc.main_pid().unwrap_or(0).to_string()),
+            ("ExecMainPID".into(), svc.main_pid().unwrap_or(u.exec_main_pid).to_string()),
             ("ControlPID".into(), svc.control_pid().unwrap_or(0).to_string()),
             ("ExecMainCode".into(), code.to_string()),
             ("ExecMainStatus".into(), status),
@@ -70,4 +132,22 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
         u.cfg.unsupported.iter().map(|(d, _)| d.name).collect::<Vec<_>>().join(" "),
     ));
     p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Stamps;
+
+    #[test]
+    fn stamps_follow_unit_notify() {
+        let mut s = Stamps::default();
+        s.record_at("inactive", "activating", 10);
+        s.record_at("activating", "active", 20);
+        s.record_at("active", "active", 25);
+        assert_eq!((s.inactive_exit, s.active_enter, s.state_change), (10, 20, 25));
+        s.record_at("active", "deactivating", 30);
+        s.record_at("deactivating", "failed", 40);
+        assert_eq!((s.active_exit, s.inactive_enter, s.state_change), (30, 40, 40));
+        assert_eq!(s.active_enter, 20);
+    }
 }

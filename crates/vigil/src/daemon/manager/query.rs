@@ -2,7 +2,12 @@
 //! `kill`, `reset-failed`, `list-jobs`, `show-environment`,
 //! `set-environment`, `unset-environment`, `list-dependencies` and
 //! `list-sockets`, plus the properties `status` needs beyond
-//! [`super::props`] (`TriggeredBy`).
+//! [`super::props`]: `TriggeredBy`, `ControlGroup` and `TasksCurrent`
+//! (the unit's cgroup, relative to the cgroup2 mount, and its task
+//! count; empty and `[not set]` without one, as systemctl shows an
+//! unset value), `UnitFileState` and `UnitFilePreset` (what `is-enabled`
+//! and the preset policy say; empty when the lookup fails, as systemd
+//! sends them).
 //!
 //! Each answer is systemd 252's D-Bus method of the same name in small:
 //!
@@ -284,6 +289,20 @@ impl Manager {
         by.sort();
         by.dedup();
         p.push(("TriggeredBy".into(), by.join(" ")));
+        let group = u.cgroup.as_deref();
+        p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
+        let tasks = group.and_then(|g| self.cgroups.tasks(g));
+        p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
+        let (file_state, preset) = if u.cfg.fragment.is_some() {
+            let inst = unit::install::Installer::new(&self.loader.lookup);
+            let state = inst.state(id).result.map(|s| s.as_str().to_string()).unwrap_or_default();
+            let preset = inst.query_preset(id).result.map(|e| if e { "enabled" } else { "disabled" }.to_string());
+            (state, preset.unwrap_or_default())
+        } else {
+            (String::new(), String::new())
+        };
+        p.push(("UnitFileState".into(), file_state));
+        p.push(("UnitFilePreset".into(), preset));
         // An Accept=yes socket triggers its live instances.
         if u.sock.as_ref().is_some_and(|s| s.settings.accept) {
             p.retain(|(k, _)| k != "Triggers");

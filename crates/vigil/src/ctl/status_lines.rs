@@ -1,0 +1,218 @@
+//! The lines of `systemctl status` that are computed on the client side
+//! from the unit's properties (systemd 252's `print_status_info()`):
+//!
+//! - `Loaded:` names the unit file and, when the manager knows it, its
+//!   enablement state and the vendor preset (`; enabled; vendor preset:
+//!   enabled` — the preset only for `enabled`/`disabled`, as systemctl's
+//!   `show_preset_for_state()` decides);
+//! - `Active:` ends in `since TIMESTAMP; RELATIVE` with the timestamp the
+//!   state calls for: entering active for `active`/`reloading`, entering
+//!   inactive for `inactive`/`failed`, leaving inactive for `activating`,
+//!   leaving active otherwise; RELATIVE is `format_timestamp_relative()`
+//!   ("5s ago", "2min 3s ago", "1h 2min ago", "1 day 3h ago"…);
+//! - `Main PID:` of a main process that exited: its pid and how it ended
+//!   (`code=exited, status=0/SUCCESS`), from `ExecMainPID`,
+//!   `ExecMainCode` and `ExecMainStatus`;
+//! - `Tasks:` when the manager counts them (`TasksCurrent` set);
+//! - `CGroup:` the group's path, then one line per process in it, drawn as
+//!   a tree (`├─PID CMDLINE`, the last with `└─`), the command line quoted
+//!   as systemd quotes it (`quote_command_line()`: an argument with
+//!   whitespace, quotes or shell specials goes in double quotes) or
+//!   `[comm]` when it has none (a kernel thread, a zombie). The processes
+//!   are read from the cgroup file system, as systemctl reads them.
+//!
+//! The output is not a terminal's width: systemctl prints full lines when
+//! stdout is not a terminal, which is how scripts and tests read it; on a
+//! terminal vigil does not ellipsize command lines yet.
+
+use super::runtime::get;
+use super::term::Glyphs;
+
+const SEC: u64 = 1_000_000;
+const MINUTE: u64 = 60 * SEC;
+const HOUR: u64 = 60 * MINUTE;
+const DAY: u64 = 24 * HOUR;
+const WEEK: u64 = 7 * DAY;
+const MONTH: u64 = 2_629_800 * SEC;
+const YEAR: u64 = 31_557_600 * SEC;
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// systemd's `format_timestamp_relative()` of `t` seen at `now` (µs).
+pub fn relative(t: u64, now: u64) -> String {
+    let (d, s) = if now > t { (now - t, "ago") } else { (t - now, "left") };
+    if d >= YEAR {
+        format!("{} {} {s}", plural(d / YEAR, "year", "years"), plural(d % YEAR / MONTH, "month", "months"))
+    } else if d >= MONTH {
+        format!("{} {} {s}", plural(d / MONTH, "month", "months"), plural(d % MONTH / DAY, "day", "days"))
+    } else if d >= WEEK {
+        format!("{} {} {s}", plural(d / WEEK, "week", "weeks"), plural(d % WEEK / DAY, "day", "days"))
+    } else if d >= 2 * DAY {
+        format!("{} days {s}", d / DAY)
+    } else if d >= 25 * HOUR {
+        format!("1 day {}h {s}", (d - DAY) / HOUR)
+    } else if d >= 6 * HOUR {
+        format!("{}h {s}", d / HOUR)
+    } else if d >= HOUR {
+        format!("{}h {}min {s}", d / HOUR, d % HOUR / MINUTE)
+    } else if d >= 5 * MINUTE {
+        format!("{}min {s}", d / MINUTE)
+    } else if d >= MINUTE {
+        format!("{}min {}s {s}", d / MINUTE, d % MINUTE / SEC)
+    } else if d >= SEC {
+        format!("{}s {s}", d / SEC)
+    } else if d >= 1000 {
+        format!("{}ms {s}", d / 1000)
+    } else if d > 0 {
+        format!("{d}us {s}")
+    } else {
+        "now".to_string()
+    }
+}
+
+fn realtime_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// `Loaded: STATE (PATH; FILE-STATE; vendor preset: PRESET)`, after the
+/// label.
+pub fn loaded(p: &[(String, String)]) -> String {
+    let load = get(p, "LoadState");
+    let frag = get(p, "FragmentPath");
+    let file_state = get(p, "UnitFileState");
+    let preset = get(p, "UnitFilePreset");
+    if frag.is_empty() {
+        return load.to_string();
+    }
+    if file_state.is_empty() {
+        return format!("{load} ({frag})");
+    }
+    let show_preset = !preset.is_empty() && matches!(file_state, "enabled" | "disabled");
+    let preset = if show_preset { format!("; vendor preset: {preset}") } else { String::new() };
+    format!("{load} ({frag}; {file_state}{preset})")
+}
+
+/// ` since TIMESTAMP; RELATIVE` for the `Active:` line, or nothing.
+pub fn since(p: &[(String, String)]) -> String {
+    let key = match get(p, "ActiveState") {
+        "active" | "reloading" => "ActiveEnterTimestamp",
+        "inactive" | "failed" => "InactiveEnterTimestamp",
+        "activating" => "InactiveExitTimestamp",
+        _ => "ActiveExitTimestamp",
+    };
+    let stamp = get(p, key);
+    let now = realtime_now();
+    match crate::journalctl::time::parse_timestamp(stamp, now) {
+        Some(t) if !stamp.is_empty() => format!(" since {stamp}; {}", relative(t, now)),
+        _ => String::new(),
+    }
+}
+
+/// systemd's `quote_command_line()` for one argument.
+fn quote(arg: &str) -> String {
+    const SPECIAL: &str = "\"\\`$*?['()<>|&;! \t\n\r";
+    if !arg.is_empty() && !arg.chars().any(|c| SPECIAL.contains(c) || c.is_control()) {
+        return arg.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in arg.chars() {
+        if matches!(c, '"' | '\\' | '`' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    out
+}
+
+/// A process's command line as the CGroup tree shows it.
+fn cmdline(pid: u32) -> String {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let args: Vec<String> =
+        raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| quote(&String::from_utf8_lossy(a))).collect();
+    if args.is_empty() {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        return format!("[{}]", comm.trim());
+    }
+    args.join(" ")
+}
+
+/// `Main PID: N (code=…, status=…)` for a main process that is gone.
+pub fn exited_main(p: &[(String, String)]) -> Option<String> {
+    use engine::service::ExitStatus;
+    let pid: u32 = get(p, "ExecMainPID").parse().ok().filter(|n| *n > 0)?;
+    let status: i32 = get(p, "ExecMainStatus").parse().ok()?;
+    let exit = match get(p, "ExecMainCode") {
+        "1" => ExitStatus::Exited(u8::try_from(status).ok()?),
+        "2" => ExitStatus::Killed { signal: status, core_dumped: false },
+        "3" => ExitStatus::Killed { signal: status, core_dumped: true },
+        _ => return None,
+    };
+    Some(format!("   Main PID: {pid} ({})", engine::service::status::describe_exit(exit)))
+}
+
+/// The `Tasks:` and `CGroup:` lines (each with its label), none when the
+/// manager reports neither.
+pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
+    let mut out = Vec::new();
+    let tasks = get(p, "TasksCurrent");
+    if tasks.parse::<u64>().is_ok() {
+        out.push(format!("      Tasks: {tasks}"));
+    }
+    let group = get(p, "ControlGroup");
+    if group.is_empty() {
+        return out;
+    }
+    out.push(format!("     CGroup: {group}"));
+    let procs = crate::daemon::cgroup::mount()
+        .and_then(|m| std::fs::read_to_string(m.join(group.trim_start_matches('/')).join("cgroup.procs")).ok())
+        .unwrap_or_default();
+    let mut pids: Vec<u32> = procs.lines().filter_map(|l| l.trim().parse().ok()).collect();
+    pids.sort_unstable();
+    for (i, pid) in pids.iter().enumerate() {
+        let glyph = if i + 1 < pids.len() { g.tree_branch() } else { g.tree_right() };
+        out.push(format!("             {glyph}{pid} {}", cmdline(*pid)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_like_systemd() {
+        let now = 1_000 * DAY;
+        assert_eq!(relative(now - 5 * SEC, now), "5s ago");
+        assert_eq!(relative(now - 2 * MINUTE - 3 * SEC, now), "2min 3s ago");
+        assert_eq!(relative(now - 7 * MINUTE, now), "7min ago");
+        assert_eq!(relative(now - HOUR - 2 * MINUTE, now), "1h 2min ago");
+        assert_eq!(relative(now - 7 * HOUR, now), "7h ago");
+        assert_eq!(relative(now - DAY - 3 * HOUR, now), "1 day 3h ago");
+        assert_eq!(relative(now - 3 * DAY, now), "3 days ago");
+        assert_eq!(relative(now - WEEK - DAY, now), "1 week 1 day ago");
+        assert_eq!(relative(now + 5 * SEC, now), "5s left");
+        assert_eq!(relative(now, now), "now");
+    }
+
+    #[test]
+    fn quoting_like_systemd() {
+        assert_eq!(quote("/bin/sh"), "/bin/sh");
+        assert_eq!(quote("while :; do echo $x; done"), "\"while :; do echo \\$x; done\"");
+        assert_eq!(quote(""), "\"\"");
+    }
+
+    #[test]
+    fn loaded_line() {
+        let p = |kv: &[(&str, &str)]| kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let base = [("LoadState", "loaded"), ("FragmentPath", "/x.service")];
+        assert_eq!(loaded(&p(&base)), "loaded (/x.service)");
+        let mut full = base.to_vec();
+        full.extend([("UnitFileState", "enabled"), ("UnitFilePreset", "disabled")]);
+        assert_eq!(loaded(&p(&full)), "loaded (/x.service; enabled; vendor preset: disabled)");
+        full[2].1 = "static";
+        assert_eq!(loaded(&p(&full)), "loaded (/x.service; static)");
+    }
+}

@@ -245,7 +245,7 @@ impl Conn {
             Request::Show { units, properties, all: _ } => {
                 for name in &units {
                     let props = match el.manager.unit_id(name) {
-                        Ok(id) => el.manager.unit_properties(&id),
+                        Ok(id) => el.manager.unit_properties(&id, &properties),
                         Err(message) => {
                             self.queue(&Response::Error { kind: ErrorKind::InvalidRequest, message });
                             return Flow::Continue;

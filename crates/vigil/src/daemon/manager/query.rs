@@ -279,7 +279,10 @@ impl Manager {
     /// What `Show` answers: [`super::props::properties`] and the units
     /// that trigger this one (`TriggeredBy`: the socket units of an
     /// `Accept=no` service, the accepting socket of an instance).
-    pub fn unit_properties(&self, id: &str) -> Vec<(String, String)> {
+    /// `wanted` names the properties asked for (empty: all); the costly
+    /// ones (`UnitFileState`/`UnitFilePreset` read the unit directories)
+    /// are computed only when asked for, so `show -p MainPID` stays cheap.
+    pub fn unit_properties(&self, id: &str, wanted: &[String]) -> Vec<(String, String)> {
         let Some(u) = self.unit(id) else { return Vec::new() };
         let mut p = super::props::properties(u);
         let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names.iter().map(|n| n.as_str()));
@@ -293,7 +296,8 @@ impl Manager {
         p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
         let tasks = group.and_then(|g| self.cgroups.tasks(g));
         p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
-        let (file_state, preset) = if u.cfg.fragment.is_some() {
+        let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
+        let (file_state, preset) = if u.cfg.fragment.is_some() && (want("UnitFileState") || want("UnitFilePreset")) {
             let inst = unit::install::Installer::new(&self.loader.lookup);
             let state = inst.state(id).result.map(|s| s.as_str().to_string()).unwrap_or_default();
             let preset = inst.query_preset(id).result.map(|e| if e { "enabled" } else { "disabled" }.to_string());

@@ -27,6 +27,19 @@ use std::process::ExitCode;
 
 use personality::Personality;
 
+/// Parse a personality's arguments with clap; on `--help`/`--version` or
+/// an error, print what clap says and give the exit code (0 or 2).
+pub(crate) fn parse_args<T: clap::Parser>(args: &[String]) -> Result<T, u8> {
+    T::try_parse_from(args).map_err(|e| {
+        let _ = e.print();
+        if e.use_stderr() {
+            2
+        } else {
+            0
+        }
+    })
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (personality, rest) = personality::pick(&args);

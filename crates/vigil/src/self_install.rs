@@ -47,12 +47,9 @@ struct Args {
 pub const TOOLS: [&str; 4] = ["systemctl", "journalctl", "service", "systemd-analyze"];
 
 pub fn main(args: Vec<String>) -> u8 {
-    let args = match Args::try_parse_from(&args) {
+    let args: Args = match crate::parse_args(&args) {
         Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+        Err(code) => return code,
     };
     match run(&args) {
         Ok(code) => code,

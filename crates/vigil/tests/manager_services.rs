@@ -114,7 +114,7 @@ impl Drop for Mgr {
             let exited = wait_until(Duration::from_secs(20), || matches!(child.try_wait(), Ok(Some(_))));
             if !exited {
                 // SAFETY: signal the manager to dump its state.
-                unsafe { libc::kill(pid, libc::SIGUSR1) };
+                unsafe { libc::kill(pid, libc::SIGUSR2) };
                 let _ = wait_until(Duration::from_secs(1), || self.console().contains("state dump"));
                 let _ = child.kill();
                 let _ = child.wait();

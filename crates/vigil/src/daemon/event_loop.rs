@@ -205,12 +205,15 @@ impl EventLoop {
                             // (halt in a container, as `systemctl exit`).
                             self.exit.get_or_insert(0);
                         }
-                        Ok(Signal::SIGUSR1) => self.manager.dump(),
+                        // systemd(1): SIGUSR2 dumps the manager's state to
+                        // the log. (SIGUSR1 asks systemd to reconnect to
+                        // D-Bus; vigil has no bus, so it dumps too.)
+                        Ok(Signal::SIGUSR2) | Ok(Signal::SIGUSR1) => self.manager.dump(),
                         _ if [rtmin(3), rtmin(4), rtmin(5)].contains(&signo) => {
                             self.exit.get_or_insert(0);
                         }
-                        // SIGHUP will mean daemon-reload; SIGUSR1/2 and
-                        // SIGPIPE are only kept from killing us.
+                        // SIGHUP will mean daemon-reload; SIGPIPE is only
+                        // kept from killing us.
                         _ => {}
                     }
                 }

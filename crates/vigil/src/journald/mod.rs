@@ -145,12 +145,9 @@ impl SocketPaths {
 }
 
 pub fn main(args: Vec<String>) -> u8 {
-    let args = match Args::try_parse_from(&args) {
+    let args: Args = match crate::parse_args(&args) {
         Ok(a) => a,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
-        }
+        Err(code) => return code,
     };
     let mut ready = args.ready_fd.and_then(ReadyPipe::adopt);
     match run(&args, &mut ready) {

@@ -830,7 +830,7 @@ impl Manager {
             })
     }
 
-    /// A snapshot of the manager's state on the console (SIGUSR1), for
+    /// A snapshot of the manager's state on the console (SIGUSR2, or SIGUSR1), for
     /// debugging a stuck boot or stop: units, jobs, tracked pids, timers.
     pub fn dump(&self) {
         let mut out = String::from("-> vigil state dump\n");

@@ -71,8 +71,11 @@ ip link set lo up
 cp -a "$T/kit/." "$R/"
 # Package-time starts are allowed in here (the host denies them).
 rm -f "$R/usr/sbin/policy-rc.d"
+# The binary under test may live under a path the namespace hides (a
+# checkout in /tmp, now a fresh tmpfs): copy it into the root first.
+cp "$VIGIL" "$R/.vigil-under-test"
 cd "$R"
-chroot . "$VIGIL" install --prefix /usr --force >/dev/null
+chroot . /.vigil-under-test install --prefix /usr --force >/dev/null
 exec chroot . /usr/bin/vigil init --unit "$UNIT"
 "#;
 

@@ -37,8 +37,7 @@ impl Manager {
             // a stop job cut it short.
             let restart_itself = from == ServiceState::AutoRestart && !matches!(u.job, Some((_, JobVerb::Stop)));
             let restarting = auto_restart || to == ServiceState::AutoRestart || restart_job || restart_itself;
-            let bases = exec_dirs::Bases::new(&self.loader.lookup);
-            exec_dirs::stopped(&u.cfg, &bases, restarting);
+            exec_dirs::stopped(&u.cfg, &self.dir_bases, restarting);
         }
     }
 

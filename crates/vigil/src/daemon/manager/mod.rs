@@ -132,6 +132,9 @@ pub struct Manager {
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
+    /// Where `RuntimeDirectory=` and friends live for this manager's
+    /// scope and root (fixed for its lifetime; not recomputed per spawn).
+    dir_bases: exec_dirs::Bases,
     /// Set by [`Manager::stop_all`]: the manager is going down, and no
     /// unit may start any more (socket activation, a `systemctl start`
     /// racing the shutdown), or the last stop would never come.
@@ -159,7 +162,9 @@ pub(super) fn invocation_id() -> String {
 
 impl Manager {
     pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
+        let dir_bases = exec_dirs::Bases::new(&loader.lookup);
         Manager {
+            dir_bases,
             loader,
             units: HashMap::new(),
             names: HashMap::new(),
@@ -525,7 +530,7 @@ impl Manager {
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
             activation: &activation,
-            dirs: &exec_dirs::Bases::new(&self.loader.lookup),
+            dirs: &self.dir_bases,
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,

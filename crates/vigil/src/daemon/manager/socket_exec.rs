@@ -294,7 +294,7 @@ impl Manager {
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
             activation: &activation,
-            dirs: &super::exec_dirs::Bases::new(&self.loader.lookup),
+            dirs: &self.dir_bases,
         };
         let plan = exec_plan::build(&u.cfg, cmd, &ctx).map_err(|e| e.0)?;
         if let Some(u) = self.units.get_mut(id) {

@@ -18,6 +18,7 @@ mod boot;
 pub(crate) mod cgroup;
 mod control;
 mod event_loop;
+mod finish;
 mod journal_link;
 mod leftovers;
 mod manager;
@@ -88,7 +89,7 @@ pub fn main(args: Vec<String>) -> u8 {
 /// PID 1 must not exit on an error (the kernel would panic, a container
 /// would vanish without a trace): say so and keep reaping, as systemd's
 /// `freeze()` does.
-fn freeze() -> ! {
+pub(super) fn freeze() -> ! {
     eprintln!("vigil: freezing execution as PID 1.");
     loop {
         let _ = exec::reap_all(|_, _| {});
@@ -194,12 +195,14 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     if args.boot || args.init {
         el.boot(&args.unit);
     }
-    let code = el.run()?;
+    let ending = el.run()?;
     el.stop_journal();
     let _ = std::fs::remove_file(rundir.control());
     let _ = std::fs::remove_file(&notify_path);
     drop(lock);
-    Ok(code)
+    // A machine's PID 1 halts, powers off or reboots here; never returns.
+    finish::finish(ending);
+    Ok(ending.code)
 }
 
 /// One manager per root and scope.

@@ -373,6 +373,7 @@ impl Manager {
                 }
                 if matches!(job.ty, JobType::Start | JobType::Restart) {
                     self.say(id, &format!("Reached target {desc}."));
+                    self.target_reached(id);
                 }
             }
             self.complete(id, "done");

@@ -21,6 +21,7 @@
 //! Units other than services (targets, slices…) have no engine machine
 //! yet: they are active once started and inactive once stopped.
 
+mod actions;
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
@@ -50,6 +51,7 @@ use unit::UnitName;
 
 use super::cgroup::Cgroups;
 use super::journal_link::JournalLink;
+pub use actions::Ending;
 use exec_plan::SpawnContext;
 
 /// A job a client asked for and may be waiting on.
@@ -127,8 +129,12 @@ pub struct Manager {
     batch: Option<Vec<String>>,
     pub finished: Vec<FinishedJob>,
     pub environment: Vec<(String, String)>,
-    /// Set by `StartLimitAction=exit` and friends.
-    pub exit_request: Option<u8>,
+    /// How the manager is to end, once asked (`actions.rs`); taken by the
+    /// event loop.
+    pub ending: Option<Ending>,
+    /// The exit status the manager leaves with, as `exit`/`exit-force`
+    /// actions set it (systemd's "return value").
+    pub return_value: u8,
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
@@ -182,7 +188,8 @@ impl Manager {
             finished: Vec::new(),
             // systemctl show-environment: the block starts as PATH=.
             environment: vec![("PATH".into(), exec_plan::DEFAULT_PATH.into())],
-            exit_request: None,
+            ending: None,
+            return_value: 0,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
             shutting_down: false,
@@ -400,10 +407,7 @@ impl Manager {
             // No dependencies to propagate to yet: restart this unit.
             Action::RequestRestartJob => Some(Event::Restart),
             Action::StartLimitAction(a) => {
-                self.log(id, LogLevel::Warning, &format!("Start limit action: {a}"));
-                if matches!(a, engine::service::EmergencyAction::Exit | engine::service::EmergencyAction::ExitForce) {
-                    self.exit_request = Some(0);
-                }
+                self.emergency_action(id, a, None, true, &format!("unit {id} failed"));
                 None
             }
         }
@@ -417,6 +421,7 @@ impl Manager {
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         self.exec_transition(id, from, to, auto_restart);
+        self.unit_actions(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);

@@ -51,6 +51,8 @@ pub const EXIT_CAPABILITIES: u8 = 218;
 pub const EXIT_CGROUP: u8 = 219;
 pub const EXIT_SETSID: u8 = 220;
 pub const EXIT_STDERR: u8 = 222;
+pub const EXIT_NETWORK: u8 = 225;
+pub const EXIT_NAMESPACE: u8 = 226;
 pub const EXIT_NO_NEW_PRIVILEGES: u8 = 227;
 
 /// Every named exit code: (code, name, class).

@@ -84,6 +84,9 @@ pub struct ExecPlan {
     /// single-threaded manager is the process). Not a systemd setting;
     /// useful for helper processes.
     pub parent_death_signal: Option<i32>,
+    /// The namespaces of `systemd.exec(5)`'s sandboxing settings
+    /// ([`crate::sandbox`]); `None` runs in the manager's.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 /// `WorkingDirectory=`: where the child `chdir(2)`s after switching user.
@@ -298,6 +301,7 @@ impl ExecPlan {
             new_session: true,
             cgroup: None,
             parent_death_signal: None,
+            sandbox: None,
         }
     }
 

@@ -127,6 +127,7 @@ pub struct PreparedPlan {
     pub(crate) cgroup_procs: Option<CString>,
     pub(crate) pdeathsig: Option<c_int>,
     pub(crate) cap_last_cap: u32,
+    pub(crate) sandbox: Option<crate::sandbox::PreparedSandbox>,
 }
 
 impl PreparedPlan {
@@ -454,6 +455,10 @@ impl ExecPlan {
             cgroup_procs,
             pdeathsig: self.parent_death_signal,
             cap_last_cap: cap_last_cap(),
+            sandbox: match &self.sandbox {
+                Some(s) => Some(s.prepare().map_err(|value| PrepareError::Nul { what: "sandbox path", value })?),
+                None => None,
+            },
         })
     }
 }

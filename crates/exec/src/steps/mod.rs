@@ -28,6 +28,8 @@
 //! | 11 | [`Step::Nice`] | 201 NICE | a negative nice needs `CAP_SYS_NICE`: before the user switch. Falls back to the closest allowed value like systemd's `setpriority_closest()`. |
 //! | 12 | [`Step::Rlimits`] | 205 LIMITS | raising a hard limit needs `CAP_SYS_RESOURCE`: before the user switch. Clamps to the current hard limit on `EPERM` like `setrlimit_closest()`. |
 //! | 13 | [`Step::Umask`] | — | cannot fail; before any step that could create files as the service (the stdio files use an explicit `0666 & ~UMask=` mode, as systemd does). |
+//! | 13a | [`Step::Network`] | 225 NETWORK | `PrivateNetwork=` ([`crate::sandbox`]): needs `CAP_SYS_ADMIN`, so before the user switch and the capability steps. |
+//! | 13b | [`Step::Namespace`] | 226 NAMESPACE | `ProtectHostname=` and the private mount namespace ([`crate::sandbox`]): after the standard streams (opened in the host's view, as systemd does), before the user switch (`CAP_SYS_ADMIN`) and before `chroot` (the mounts are the host's paths). |
 //! | 14 | [`Step::Groups`] | 216 GROUP | `setgroups`/`setresgid` need `CAP_SETGID`, lost at the user switch. |
 //! | 15 | [`Step::BoundingSet`] | 218 CAPABILITIES | `PR_CAPBSET_DROP` needs `CAP_SETPCAP`, lost at the user switch. Dropped capabilities also leave the inheritable set. |
 //! | 16 | [`Step::AmbientPrepare`] | 218 CAPABILITIES | the inheritable set becomes the ambient set (raising inheritable needs `CAP_SETPCAP`), the ambient set is raised for a root service, and `PR_SET_KEEPCAPS` keeps the permitted set across `setresuid` when a non-root service needs ambient caps or securebits. |
@@ -69,6 +71,8 @@ pub enum Step {
     Nice,
     Rlimits,
     Umask,
+    Network,
+    Namespace,
     Groups,
     BoundingSet,
     AmbientPrepare,
@@ -84,7 +88,7 @@ pub enum Step {
 
 impl Step {
     /// Every step in execution order.
-    pub const ALL: [Step; 24] = [
+    pub const ALL: [Step; 26] = [
         Step::Signals,
         Step::Cgroup,
         Step::Session,
@@ -98,6 +102,8 @@ impl Step {
         Step::Nice,
         Step::Rlimits,
         Step::Umask,
+        Step::Network,
+        Step::Namespace,
         Step::Groups,
         Step::BoundingSet,
         Step::AmbientPrepare,
@@ -127,6 +133,8 @@ impl Step {
             Step::Rlimits => xs::EXIT_LIMITS,
             // umask(2) cannot fail; FAILURE keeps the table total.
             Step::Umask => xs::EXIT_FAILURE,
+            Step::Network => xs::EXIT_NETWORK,
+            Step::Namespace => xs::EXIT_NAMESPACE,
             Step::Groups => xs::EXIT_GROUP,
             Step::BoundingSet | Step::AmbientPrepare | Step::AmbientRaise => xs::EXIT_CAPABILITIES,
             Step::Chroot => xs::EXIT_CHROOT,
@@ -156,6 +164,8 @@ impl Step {
             Step::Nice => "nice level",
             Step::Rlimits => "resource limits",
             Step::Umask => "umask",
+            Step::Network => "private network",
+            Step::Namespace => "namespaces",
             Step::Groups => "group credentials",
             Step::BoundingSet => "capability bounding set",
             Step::AmbientPrepare => "ambient capabilities (before user change)",
@@ -217,7 +227,7 @@ pub(crate) struct Ctx<'a> {
 pub(crate) type StepFn = fn(&mut Ctx<'_>) -> Result<(), c_int>;
 
 /// The steps in execution order; see the module documentation for why.
-pub(crate) const STEPS: [(Step, StepFn); 24] = [
+pub(crate) const STEPS: [(Step, StepFn); 26] = [
     (Step::Signals, process::reset_signals),
     (Step::Cgroup, process::join_cgroup),
     (Step::Session, process::new_session),
@@ -231,6 +241,8 @@ pub(crate) const STEPS: [(Step, StepFn); 24] = [
     (Step::Nice, process::nice),
     (Step::Rlimits, process::rlimits),
     (Step::Umask, process::umask),
+    (Step::Network, sandbox_network),
+    (Step::Namespace, sandbox_namespaces),
     (Step::Groups, privilege::groups),
     (Step::BoundingSet, privilege::bounding_set),
     (Step::AmbientPrepare, privilege::ambient_prepare),
@@ -243,6 +255,14 @@ pub(crate) const STEPS: [(Step, StepFn); 24] = [
     (Step::NoNewPrivileges, privilege::no_new_privileges),
     (Step::Exec, privilege::exec),
 ];
+
+fn sandbox_network(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    ctx.plan.sandbox.as_ref().map_or(Ok(()), crate::sandbox::private_network)
+}
+
+fn sandbox_namespaces(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    ctx.plan.sandbox.as_ref().map_or(Ok(()), crate::sandbox::namespaces)
+}
 
 /// Size of one failure report: step index and errno, native endian.
 pub(crate) const REPORT_LEN: usize = 8;

@@ -476,6 +476,15 @@ fn implemented_set_is_the_agreed_one() {
     ] {
         expected.insert(format!("Service.{n}"));
     }
+    // The sandboxing vigil applies (crates/vigil/src/daemon/manager/sandbox.rs).
+    for n in [
+        "ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths", "BindPaths", "BindReadOnlyPaths",
+        "TemporaryFileSystem", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules",
+        "ProtectKernelLogs", "ProtectControlGroups", "PrivateNetwork", "PrivateMounts", "ProtectSystem",
+        "ProtectHome", "ProtectHostname",
+    ] {
+        expected.insert(format!("Service.{n}"));
+    }
     for kind in ["Runtime", "State", "Cache", "Logs", "Configuration"] {
         expected.insert(format!("Service.{kind}Directory"));
         expected.insert(format!("Service.{kind}DirectoryMode"));

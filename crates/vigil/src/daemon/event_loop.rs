@@ -116,6 +116,14 @@ fn handled_signals() -> SigSet {
     }
 }
 
+/// Block the handled signals (the signalfd reads them). Done before the
+/// control socket is bound: a SIGINT or SIGTERM that arrives while the
+/// manager starts must wait for the loop, not kill it by its default
+/// action (a client can connect from `bind()` on).
+pub fn block_signals() -> Result<()> {
+    handled_signals().thread_block().context("blocking signals")
+}
+
 impl EventLoop {
     pub fn new(listener: UnixListener, notify: UnixDatagram, manager: Manager) -> Result<EventLoop> {
         let mask = handled_signals();

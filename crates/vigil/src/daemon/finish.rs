@@ -32,6 +32,7 @@ use std::time::{Duration, Instant};
 use proto::msg::ShutdownKind;
 
 use super::manager::Ending;
+use super::mountinfo::{self, is_under};
 
 /// `PROC_PID_INIT_INO` (include/linux/proc_ns.h): the initial PID
 /// namespace's inode number.
@@ -122,16 +123,11 @@ fn signal_all_and_reap(sig: libc::c_int, grace: Duration) {
 /// `/proc/self/mountinfo` but `/` and the API file systems (`/proc`,
 /// `/sys`, `/dev` and what is below them), each once.
 fn unmount_order(mountinfo: &str) -> Vec<String> {
-    let api = |p: &str| {
-        ["/proc", "/sys", "/dev"].iter().any(|a| p == *a || p.strip_prefix(a).is_some_and(|r| r.starts_with('/')))
-    };
+    let api = |p: &str| ["/proc", "/sys", "/dev"].iter().any(|a| is_under(p, a));
     let mut points: Vec<String> = Vec::new();
-    for line in mountinfo.lines() {
-        // Fields: id parent major:minor root mount-point options …
-        let Some(raw) = line.split(' ').nth(4) else { continue };
-        let p = unescape(raw);
-        if p != "/" && !api(&p) && !points.contains(&p) {
-            points.push(p);
+    for m in mountinfo::parse(mountinfo) {
+        if m.point != "/" && !api(&m.point) && !points.contains(&m.point) {
+            points.push(m.point);
         }
     }
     // Later mounts may sit on earlier ones: unmount in reverse order, and
@@ -139,23 +135,6 @@ fn unmount_order(mountinfo: &str) -> Vec<String> {
     points.reverse();
     points.sort_by_key(|p| std::cmp::Reverse(p.matches('/').count()));
     points
-}
-
-/// mountinfo escapes space, tab, newline and backslash as `\ooo`.
-fn unescape(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn unmount_or_remount_ro(point: &str) {
@@ -197,12 +176,6 @@ mod tests {
     #[test]
     fn unmounts_deepest_first_and_keeps_the_api_file_systems() {
         assert_eq!(unmount_order(MOUNTINFO), ["/var/lib/my data", "/devices", "/tmp", "/var", "/run"]);
-    }
-
-    #[test]
-    fn octal_escapes_are_decoded() {
-        assert_eq!(unescape("/a\\040b\\011c\\134d"), "/a b\tc\\d");
-        assert_eq!(unescape("/trailing\\04"), "/trailing\\04");
     }
 
     #[test]

@@ -22,6 +22,7 @@ mod finish;
 mod journal_link;
 mod leftovers;
 mod manager;
+mod mountinfo;
 mod notify;
 mod sockets;
 
@@ -111,6 +112,7 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let lock = take_lock(&rundir)?;
     // Before anything starts: stop what a crashed predecessor left.
     let cleaned = leftovers::clean_up(&rundir.dir);
+    event_loop::block_signals()?;
     let listener = bind_control(&rundir)?;
     if std::process::id() != 1 {
         // SAFETY: plain prctl with integer arguments.

@@ -38,6 +38,7 @@ impl Manager {
             let restart_itself = from == ServiceState::AutoRestart && !matches!(u.job, Some((_, JobVerb::Stop)));
             let restarting = auto_restart || to == ServiceState::AutoRestart || restart_job || restart_itself;
             exec_dirs::stopped(&u.cfg, &self.dir_bases, restarting);
+            super::sandbox::stopped(&u.cfg, &u.invocation_id);
         }
     }
 
@@ -50,6 +51,14 @@ impl Manager {
             let list = if d.security { &mut security } else { &mut other };
             if !list.contains(&name) {
                 list.push(name);
+            }
+        }
+        // Sandboxing vigil applies, but only with the privilege to make
+        // namespaces (`sandbox.rs`).
+        for name in super::sandbox::unapplied(&u.cfg) {
+            let name = format!("{name}=");
+            if !security.contains(&name) {
+                security.push(name);
             }
         }
         if !security.is_empty() {

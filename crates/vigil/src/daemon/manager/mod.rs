@@ -31,6 +31,7 @@ mod jobs;
 mod params;
 pub mod props;
 mod query;
+mod sandbox;
 mod socket_exec;
 mod socket_units;
 mod spawn;
@@ -141,6 +142,8 @@ pub struct Manager {
     /// Where `RuntimeDirectory=` and friends live for this manager's
     /// scope and root (fixed for its lifetime; not recomputed per spawn).
     dir_bases: exec_dirs::Bases,
+    /// Where sandboxes' inaccessible nodes and `/dev` staging live.
+    sandbox_base: sandbox::Base,
     /// Set by [`Manager::stop_all`]: the manager is going down, and no
     /// unit may start any more (socket activation, a `systemctl start`
     /// racing the shutdown), or the last stop would never come.
@@ -169,8 +172,10 @@ pub(super) fn invocation_id() -> String {
 impl Manager {
     pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
         let dir_bases = exec_dirs::Bases::new(&loader.lookup);
+        let sandbox_base = sandbox::Base::new(notify_socket.parent().unwrap_or(Path::new("/run/vigil")));
         Manager {
             dir_bases,
+            sandbox_base,
             loader,
             units: HashMap::new(),
             names: HashMap::new(),
@@ -536,6 +541,7 @@ impl Manager {
             manager_env: &self.environment,
             activation: &activation,
             dirs: &self.dir_bases,
+            sandbox: &self.sandbox_base,
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,

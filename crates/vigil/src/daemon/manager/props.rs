@@ -154,10 +154,11 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
     if let Some(sock) = &u.sock {
         p.extend(sock.properties());
     }
-    p.push((
-        "VigilUnsupported".into(),
-        u.cfg.unsupported.iter().map(|(d, _)| d.name).collect::<Vec<_>>().join(" "),
-    ));
+    // What vigil parses but does not apply, and the sandboxing a manager
+    // without the privilege for namespaces cannot apply (`sandbox.rs`).
+    let mut unapplied: Vec<&str> = u.cfg.unsupported.iter().map(|(d, _)| d.name).collect();
+    unapplied.extend(super::sandbox::unapplied(&u.cfg));
+    p.push(("VigilUnsupported".into(), unapplied.join(" ")));
     p
 }
 

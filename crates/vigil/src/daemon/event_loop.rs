@@ -33,6 +33,8 @@ const CGROUPS: u64 = 3;
 const SOCKETS: u64 = 4;
 /// Exec reports of children forked but not yet exec'd (`manager/spawn.rs`).
 const SPAWNS: u64 = 5;
+/// The D-Bus connection of `Type=dbus` units (`manager/bus_watch.rs`).
+const BUS: u64 = 6;
 const FIRST_CONN: u64 = 16;
 
 pub struct EventLoop {
@@ -143,6 +145,9 @@ impl EventLoop {
         if let Some(fd) = manager.spawn_reports_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, SPAWNS))?;
         }
+        if let Some(fd) = manager.bus_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, BUS))?;
+        }
         Ok(EventLoop {
             notify,
             manager,
@@ -222,6 +227,7 @@ impl EventLoop {
                     CGROUPS => self.manager.cgroup_events(),
                     SOCKETS => self.manager.socket_events(),
                     SPAWNS => self.manager.spawn_reports(),
+                    BUS => self.manager.bus_events(),
                     token => self.on_conn(token, ev.events()),
                 }
             }

@@ -15,6 +15,7 @@
 //!    one-threaded event loop ([`event_loop`]).
 
 mod boot;
+mod bus;
 pub(crate) mod cgroup;
 mod control;
 mod event_loop;

@@ -6,16 +6,14 @@
 //!   state): every setting of the unit that vigil parses but does not apply
 //!   is named in the journal, so that nothing is dropped silently —
 //!   confinement settings (`PrivateTmp=`, `ProtectSystem=`…) as a warning
-//!   that the service runs without them. `Type=dbus` is said to run as
-//!   `Type=simple`: vigil has no bus connection to watch `BusName=` on
-//!   (`systemd.service(5)` makes the bus name the readiness signal).
+//!   that the service runs without them. (`Type=dbus` without a bus is
+//!   said by `bus_watch.rs`.)
 //! - **Down** (dead, failed, or auto-restart): the runtime directories are
 //!   removed unless `RuntimeDirectoryPreserve=` keeps them
 //!   ([`exec_dirs::stopped`]).
 
 use engine::service::{LogLevel, ServiceState};
 use proto::msg::JobVerb;
-use unit::config::service::ServiceView;
 
 use super::{exec_dirs, Manager};
 
@@ -67,13 +65,6 @@ impl Manager {
         }
         if !other.is_empty() {
             self.log(id, LogLevel::Notice, &format!("{} not applied by vigil yet.", other.join(", ")));
-        }
-        if ServiceView::new(&u.cfg).service_type() == "dbus" {
-            self.log(
-                id,
-                LogLevel::Notice,
-                "Type=dbus: vigil has no D-Bus connection to watch BusName= on; running the service as Type=simple.",
-            );
         }
     }
 }

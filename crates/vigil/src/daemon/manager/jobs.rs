@@ -392,6 +392,9 @@ impl Manager {
             JobType::Reload => Event::Reload,
             _ => Event::Start,
         };
+        if matches!(ev, Event::Start | Event::Restart) {
+            self.dbus_before_start(id);
+        }
         self.feed(id, now, ev);
     }
 

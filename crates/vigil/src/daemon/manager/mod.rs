@@ -22,6 +22,7 @@
 //! yet: they are active once started and inactive once stopped.
 
 mod actions;
+mod bus_watch;
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
@@ -144,6 +145,8 @@ pub struct Manager {
     dir_bases: exec_dirs::Bases,
     /// Where sandboxes' inaccessible nodes and `/dev` staging live.
     sandbox_base: sandbox::Base,
+    /// `Type=dbus`: the bus connection and watched names (`bus_watch.rs`).
+    bus: bus_watch::BusWatch,
     /// Set by [`Manager::stop_all`]: the manager is going down, and no
     /// unit may start any more (socket activation, a `systemctl start`
     /// racing the shutdown), or the last stop would never come.
@@ -176,6 +179,7 @@ impl Manager {
         Manager {
             dir_bases,
             sandbox_base,
+            bus: bus_watch::BusWatch::new(),
             loader,
             units: HashMap::new(),
             names: HashMap::new(),
@@ -289,6 +293,7 @@ impl Manager {
                     }
                     u.cfg = cfg;
                 }
+                self.bus_fix_params(&id);
             }
         }
         self.edges = graph::Edges::default();

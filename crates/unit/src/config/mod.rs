@@ -25,6 +25,7 @@
 //! TimeoutStartSec= and TimeoutStopSec="); it is expanded here.
 
 pub mod builtin;
+pub mod checks;
 pub mod deps;
 pub mod graph;
 pub mod service;
@@ -63,6 +64,12 @@ pub struct UnitConfig {
     pub unsupported: Vec<(&'static Directive, Span)>,
     /// Everything worth saying about the unit's files, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the load-time consistency checks ([`checks`]) found about the
+    /// unit as a whole, printed as "unit: message".
+    pub checks: Vec<checks::Check>,
+    /// systemd's errno text when the unit is in the `error` load state
+    /// because a check failed before verification ("Invalid argument").
+    pub load_error: Option<&'static str>,
     /// One of the manager's perpetual units (`-.slice`, `system.slice`),
     /// which exist without a file and have no default dependencies.
     pub perpetual: bool,
@@ -185,6 +192,8 @@ impl Loader {
             dir_requires: src.requires.clone(),
             unsupported: Vec::new(),
             diagnostics: src.all_diagnostics().cloned().collect(),
+            checks: Vec::new(),
+            load_error: None,
             perpetual: false,
         };
         // Slices and devices need no file (systemd loads them with the
@@ -204,6 +213,7 @@ impl Loader {
         for file in files {
             self.apply_file(&mut cfg, file, fragment);
         }
+        checks::run(&mut cfg);
         cfg
     }
 

@@ -28,7 +28,9 @@
 //! the unit as a whole, not about one line of a file, so they carry no
 //! span; callers print them as `"{unit}: {message}"`, as systemd does.
 //! A load failure records systemd's errno text in
-//! [`UnitConfig::load_error`] ("Invalid argument").
+//! [`UnitConfig::load_error`] ("Invalid argument"). A `.scope` file is
+//! not read at all (`scope_load()`: scopes are made by the manager, for
+//! processes it is handed) and the unit is `not-found`.
 //!
 //! Two things systemd checks at load time are not here: socket units'
 //! `socket_verify()` lives with the typed socket settings the manager
@@ -70,7 +72,17 @@ fn refuse(msg: impl Into<String>) -> Verdict {
 /// Run every check for a freshly assembled unit: record findings, and
 /// turn the load state to `bad-setting` or `error` when systemd would.
 pub(crate) fn run(cfg: &mut UnitConfig) {
+    if cfg.id.unit_type() == UnitType::Scope && cfg.load_state == LoadState::Loaded {
+        // scope_load(): only the manager makes scopes (transient units,
+        // from a running process); a scope file is never read.
+        cfg.load_state = LoadState::NotFound;
+        cfg.settings = Default::default();
+        cfg.diagnostics.clear();
+        cfg.unsupported.clear();
+        return;
+    }
     slice_assignment(cfg);
+    let calendars = calendar_specs(cfg);
     if cfg.load_state == LoadState::BadSetting && cfg.has_errors() {
         // A fatal assignment (load-fragment's -ENOEXEC): systemd stops
         // loading there and says so once for the unit.
@@ -86,7 +98,7 @@ pub(crate) fn run(cfg: &mut UnitConfig) {
     let mut warnings = Vec::new();
     let verdict = match cfg.id.unit_type() {
         UnitType::Service => service(cfg, &mut warnings),
-        UnitType::Timer => timer(cfg),
+        UnitType::Timer => timer(cfg, calendars),
         UnitType::Path => path(cfg),
         UnitType::Mount => mount(cfg),
         UnitType::Automount => automount(cfg),
@@ -177,11 +189,34 @@ fn service(cfg: &UnitConfig, warnings: &mut Vec<String>) -> Verdict {
     Ok(())
 }
 
+/// `config_parse_timer()` for `OnCalendar=`: a spec that does not parse
+/// is ignored with a warning at its line. The directive table keeps the
+/// text (the timer runtime parses it again); here it only stops counting
+/// as a value. Returns how many specs parse.
+fn calendar_specs(cfg: &mut UnitConfig) -> usize {
+    if cfg.id.unit_type() != UnitType::Timer {
+        return 0;
+    }
+    let mut valid = 0;
+    let mut bad = Vec::new();
+    for a in cfg.settings.get(S::Timer, "OnCalendar") {
+        let Value::String(text) = &a.value else { continue };
+        match crate::calendar::CalendarSpec::parse(text) {
+            Ok(_) => valid += 1,
+            Err(_) => bad.push(Diagnostic::warning(
+                a.span.clone(),
+                format!("Failed to parse calendar specification, ignoring: {text}"),
+            )),
+        }
+    }
+    cfg.diagnostics.extend(bad);
+    valid
+}
+
 /// `timer_verify()`: something must make the timer elapse.
-fn timer(cfg: &UnitConfig) -> Verdict {
-    const VALUES: [&str; 6] =
-        ["OnActiveSec", "OnBootSec", "OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec", "OnCalendar"];
-    let has_value = VALUES.iter().any(|d| !cfg.settings.get(S::Timer, d).is_empty());
+fn timer(cfg: &UnitConfig, calendars: usize) -> Verdict {
+    const VALUES: [&str; 5] = ["OnActiveSec", "OnBootSec", "OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec"];
+    let has_value = calendars > 0 || VALUES.iter().any(|d| !cfg.settings.get(S::Timer, d).is_empty());
     if !has_value && !cfg.bool_or(S::Timer, "OnClockChange", false) && !cfg.bool_or(S::Timer, "OnTimezoneChange", false) {
         return refuse("Timer unit lacks value setting. Refusing.");
     }

@@ -259,7 +259,8 @@ fn apply_entry(cfg: &mut UnitConfig, section: SectionKind, key: &str, raw: &str,
     let v = match parsed {
         Ok(v) => v,
         Err(e) if e.is_fatal() => {
-            cfg.diagnostics.push(Diagnostic::error(span.clone(), format!("{key}={raw}: {e}")));
+            // systemd logs the reason alone ("Neither a valid executable name…").
+            cfg.diagnostics.push(Diagnostic::error(span.clone(), e.to_string()));
             cfg.load_state = LoadState::BadSetting;
             return;
         }

@@ -22,7 +22,7 @@ mod journal_link;
 mod leftovers;
 mod manager;
 mod notify;
-mod sockets;
+pub(crate) mod sockets;
 
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;

@@ -105,6 +105,12 @@ fn oneshot_and_dbus_combinations() {
 fn timers_paths_and_generic_checks() {
     refused("a.timer", "[Timer]\nOnCalendar=daily\nOnCalendar=\n", "Timer unit lacks value setting. Refusing.");
     accepted("b.timer", "[Timer]\nOnClockChange=yes\n");
+    refused("bad.timer", "[Timer]\nOnCalendar=garbage\n", "Timer unit lacks value setting. Refusing.");
+    let cfg = load("bad.timer", "[Timer]\nOnCalendar=garbage\n");
+    let d = cfg.diagnostics.iter().find(|d| d.message.contains("calendar")).expect("warning");
+    assert_eq!((d.span.line, d.message.as_str()), (2, "Failed to parse calendar specification, ignoring: garbage"));
+    let cfg = load("x.scope", "[Scope]\nRuntimeMaxSec=5\n");
+    assert_eq!(cfg.load_state, LoadState::NotFound);
     refused("c.path", "[Path]\nMakeDirectory=yes\n", "Path unit lacks path setting. Refusing.");
     accepted("d.path", "[Path]\nPathExists=/x\n");
     refused(

@@ -20,6 +20,10 @@
 //!   in [`UnitConfig::unsupported`] so that `verify`, `status` and the
 //!   load-time journal message can say so — never silently dropped.
 //!
+//! Once all files are applied, [`checks`] runs the consistency checks
+//! systemd makes after loading ("Service has no ExecStart=, ExecStop=, or
+//! SuccessAction=. Refusing."), which can turn the unit `bad-setting`.
+//!
 //! `TimeoutSec=` is the one directive that sets two others
 //! (`systemd.service(5)`: "a shorthand for configuring both
 //! TimeoutStartSec= and TimeoutStopSec="); it is expanded here.

@@ -34,6 +34,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("isolate.service", "[Unit]\nOnFailure=a.service b.service\nOnFailureJobMode=isolate\n[Service]\nExecStart=/bin/true\n", "OnFailureJobMode=isolate set. Refusing."),
     ("isolate2.service", "[Unit]\nOnSuccess=a.service\nOnSuccess=b.service\nOnSuccessJobMode=isolate\n[Service]\nExecStart=/bin/true\n", "OnSuccessJobMode=isolate set. Refusing."),
     ("isolate3.service", "[Unit]\nOnFailure=a.service a.service\nOnFailureJobMode=isolate\n[Service]\nExecStart=/bin/true\n", ""),
+    ("both.service", "[Unit]\nOnSuccess=a.service b.service\nOnSuccessJobMode=isolate\nOnFailure=a.service b.service\nOnFailureJobMode=isolate\n[Service]\nExecStart=/bin/true\n", "OnSuccessJobMode=isolate set. Refusing."),
     ("jobrun.service", "[Unit]\nJobTimeoutSec=5\nJobRunningTimeoutSec=10\n[Service]\nExecStart=/bin/true\n", "it has no effect."),
     ("slice.service", "[Service]\nExecStart=/bin/true\nSlice=foo.service\n", "Failed to assign slice foo.service"),
     ("empty.timer", "[Timer]\nAccuracySec=1s\n", "Timer unit lacks value setting. Refusing."),

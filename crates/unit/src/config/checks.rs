@@ -374,10 +374,11 @@ fn slice_assignment(cfg: &mut UnitConfig) {
     }
 }
 
-/// The checks of `unit_load()` every type goes through after its own.
+/// The checks of `unit_load()` every type goes through after its own
+/// (OnSuccess= is validated before OnFailure=).
 fn generic(cfg: &UnitConfig, warnings: &mut Vec<String>) -> Verdict {
     for (deps, mode, isolate) in
-        [("OnFailure", "OnFailureJobMode", Some("OnFailureIsolate")), ("OnSuccess", "OnSuccessJobMode", None)]
+        [("OnSuccess", "OnSuccessJobMode", None), ("OnFailure", "OnFailureJobMode", Some("OnFailureIsolate"))]
     {
         let mut units = cfg.strings(S::Unit, deps);
         units.sort_unstable();

@@ -118,6 +118,17 @@ fn timers_paths_and_generic_checks() {
         "[Unit]\nOnFailure=a.service b.service\nOnFailureJobMode=isolate\n[Service]\nExecStart=/bin/true\n",
         "More than one OnFailure= dependencies specified but OnFailureJobMode=isolate set. Refusing.",
     );
+    // The legacy OnFailureIsolate= sets the same mode: the later one wins.
+    let legacy = "[Unit]\nOnFailure=a.service b.service\n";
+    let refusal = "More than one OnFailure= dependencies specified but OnFailureJobMode=isolate set. Refusing.";
+    refused("l1.service", &format!("{legacy}OnFailureJobMode=replace\nOnFailureIsolate=yes\n[Service]\nExecStart=/bin/true\n"), refusal);
+    accepted("l2.service", &format!("{legacy}OnFailureIsolate=yes\nOnFailureJobMode=replace\n[Service]\nExecStart=/bin/true\n"));
+    // OnSuccess= is validated first.
+    refused(
+        "l3.service",
+        &format!("{legacy}OnFailureJobMode=isolate\nOnSuccess=a.service b.service\nOnSuccessJobMode=isolate\n[Service]\nExecStart=/bin/true\n"),
+        "More than one OnSuccess= dependencies specified but OnSuccessJobMode=isolate set. Refusing.",
+    );
     // The same unit twice is one dependency.
     accepted("f.service", "[Unit]\nOnFailure=a.service a.service\nOnFailureJobMode=isolate\n[Service]\nExecStart=/bin/true\n");
     let cfg = accepted("g.service", "[Unit]\nJobTimeoutSec=5\nJobRunningTimeoutSec=10\n[Service]\nExecStart=/bin/true\n");

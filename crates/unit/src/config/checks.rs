@@ -302,10 +302,14 @@ fn mount(cfg: &UnitConfig) -> Verdict {
     if cfg.fragment.is_some() && !cfg.perpetual && cfg.string(S::Mount, "What").is_none_or(str::is_empty) {
         return refuse("What= setting is missing. Refusing.");
     }
-    if pam(cfg) && cfg.string(S::Mount, "KillMode").unwrap_or("control-group") != "control-group" {
+    if pam(cfg) && !kill_mode_is_control_group(cfg) {
         return refuse("Unit has PAM enabled. Kill mode must be set to control-group'. Refusing.");
     }
     Ok(())
+}
+
+fn kill_mode_is_control_group(cfg: &UnitConfig) -> bool {
+    own_section(cfg).and_then(|s| cfg.string(s, "KillMode")).unwrap_or("control-group") == "control-group"
 }
 
 /// `automount_verify()`. An automount for `/` does not get that far: its
@@ -318,6 +322,13 @@ fn automount(cfg: &UnitConfig) -> Verdict {
     if !named_after(cfg, &at, ".automount") {
         return refuse("Where= setting doesn't match unit name. Refusing.");
     }
+    // The options the manager passes to autofs itself.
+    const RESERVED: [&str; 6] = ["fd", "pgrp", "minproto", "maxproto", "direct", "indirect"];
+    let extra = cfg.string(S::Automount, "ExtraOptions").unwrap_or("");
+    let has = |o: &str| extra.split(',').any(|e| e == o || e.strip_prefix(o).is_some_and(|v| v.starts_with('=')));
+    if let Some(o) = RESERVED.iter().find(|o| has(o)) {
+        return refuse(format!("ExtraOptions= setting may not contain reserved option {o}."));
+    }
     Ok(())
 }
 
@@ -329,6 +340,9 @@ fn swap(cfg: &UnitConfig) -> Verdict {
     };
     if !named_after(cfg, &what, ".swap") {
         return refuse("Value of What= and unit name do not match, not loading.");
+    }
+    if pam(cfg) && !kill_mode_is_control_group(cfg) {
+        return refuse("Unit has PAM enabled. Kill mode must be set to 'control-group'. Refusing to load.");
     }
     Ok(())
 }

@@ -101,9 +101,14 @@ fn verify_reports_a_refused_dependency() {
     let r = TestRoot::new("vchkdep");
     let dir = r.path.join("etc/systemd/system");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("a.service"), "[Unit]\nDefaultDependencies=no\nRequires=bad.timer\n[Service]\nExecStart=/bin/true\n").unwrap();
+    std::fs::write(
+        dir.join("a.service"),
+        "[Unit]\nDefaultDependencies=no\nRequires=bad.timer\n[Service]\nExecStart=/bin/true\n",
+    )
+    .unwrap();
     std::fs::write(dir.join("bad.timer"), "[Unit]\nDefaultDependencies=no\n[Timer]\n").unwrap();
-    let theirs = Command::new("systemd-analyze").args(["verify", "--man=no", &r.root_arg(), "a.service"]).output().unwrap();
+    let theirs =
+        Command::new("systemd-analyze").args(["verify", "--man=no", &r.root_arg(), "a.service"]).output().unwrap();
     let ours = r.vigil(&["verify", "a.service"]);
     let (terr, oerr) = (stderr(&theirs), stderr(&ours));
     assert!(terr.contains("Unit bad.timer has a bad unit file setting."), "{terr}");

@@ -72,7 +72,11 @@ fn check_lines(err: &str) -> Vec<&str> {
     let mut v: Vec<&str> = err
         .lines()
         .filter(|l| !l.starts_with('/'))
-        .filter(|l| ["Refusing.", "bad unit file setting", "not loading.", "Ignoring.", "no effect."].iter().any(|p| l.contains(p)))
+        .filter(|l| {
+            ["Refusing.", "bad unit file setting", "not loading.", "Ignoring.", "no effect."]
+                .iter()
+                .any(|p| l.contains(p))
+        })
         .collect();
     v.sort_unstable();
     v
@@ -91,12 +95,13 @@ fn compare(root: &Path) {
                 s.spawn(move || {
                     let mut bad = Vec::new();
                     for u in chunk {
-                        let (theirs, terr) = exit_code(
-                            Command::new("systemd-analyze").args(["verify", "--man=no", &root_arg, u]),
-                        );
+                        let (theirs, terr) =
+                            exit_code(Command::new("systemd-analyze").args(["verify", "--man=no", &root_arg, u]));
                         let (ours, oerr) = exit_code(Command::new(vigil()).args(["verify", &root_arg, u]));
                         if theirs != ours || check_lines(&terr) != check_lines(&oerr) {
-                            bad.push(format!("{u}: systemd-analyze {theirs}, vigil {ours}\n--- systemd:\n{terr}--- vigil:\n{oerr}"));
+                            bad.push(format!(
+                                "{u}: systemd-analyze {theirs}, vigil {ours}\n--- systemd:\n{terr}--- vigil:\n{oerr}"
+                            ));
                         }
                     }
                     bad

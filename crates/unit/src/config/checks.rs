@@ -217,7 +217,8 @@ fn calendar_specs(cfg: &mut UnitConfig) -> usize {
 fn timer(cfg: &UnitConfig, calendars: usize) -> Verdict {
     const VALUES: [&str; 5] = ["OnActiveSec", "OnBootSec", "OnStartupSec", "OnUnitActiveSec", "OnUnitInactiveSec"];
     let has_value = calendars > 0 || VALUES.iter().any(|d| !cfg.settings.get(S::Timer, d).is_empty());
-    if !has_value && !cfg.bool_or(S::Timer, "OnClockChange", false) && !cfg.bool_or(S::Timer, "OnTimezoneChange", false) {
+    if !has_value && !cfg.bool_or(S::Timer, "OnClockChange", false) && !cfg.bool_or(S::Timer, "OnTimezoneChange", false)
+    {
         return refuse("Timer unit lacks value setting. Refusing.");
     }
     Ok(())
@@ -398,9 +399,7 @@ fn generic(cfg: &UnitConfig, warnings: &mut Vec<String>) -> Verdict {
         units.sort_unstable();
         units.dedup();
         if units.len() > 1 && job_mode_isolate(cfg, mode, isolate) {
-            return refuse(format!(
-                "More than one {deps}= dependencies specified but {mode}=isolate set. Refusing."
-            ));
+            return refuse(format!("More than one {deps}= dependencies specified but {mode}=isolate set. Refusing."));
         }
     }
     let running = timespan(cfg, S::Unit, "JobRunningTimeoutSec").unwrap_or(Usec::INFINITY);

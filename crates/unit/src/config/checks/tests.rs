@@ -43,7 +43,11 @@ fn accepted(name: &str, text: &str) -> UnitConfig {
 
 #[test]
 fn services_need_something_to_run() {
-    refused("a.service", "[Unit]\nDescription=x\n", "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.");
+    refused(
+        "a.service",
+        "[Unit]\nDescription=x\n",
+        "Service has no ExecStart=, ExecStop=, or SuccessAction=. Refusing.",
+    );
     // Like systemd-reboot.service: a oneshot that only triggers its action.
     accepted("b.service", "[Unit]\nSuccessAction=reboot\n");
     refused(
@@ -121,8 +125,15 @@ fn timers_paths_and_generic_checks() {
     // The legacy OnFailureIsolate= sets the same mode: the later one wins.
     let legacy = "[Unit]\nOnFailure=a.service b.service\n";
     let refusal = "More than one OnFailure= dependencies specified but OnFailureJobMode=isolate set. Refusing.";
-    refused("l1.service", &format!("{legacy}OnFailureJobMode=replace\nOnFailureIsolate=yes\n[Service]\nExecStart=/bin/true\n"), refusal);
-    accepted("l2.service", &format!("{legacy}OnFailureIsolate=yes\nOnFailureJobMode=replace\n[Service]\nExecStart=/bin/true\n"));
+    refused(
+        "l1.service",
+        &format!("{legacy}OnFailureJobMode=replace\nOnFailureIsolate=yes\n[Service]\nExecStart=/bin/true\n"),
+        refusal,
+    );
+    accepted(
+        "l2.service",
+        &format!("{legacy}OnFailureIsolate=yes\nOnFailureJobMode=replace\n[Service]\nExecStart=/bin/true\n"),
+    );
     // OnSuccess= is validated first.
     refused(
         "l3.service",
@@ -130,8 +141,12 @@ fn timers_paths_and_generic_checks() {
         "More than one OnSuccess= dependencies specified but OnSuccessJobMode=isolate set. Refusing.",
     );
     // The same unit twice is one dependency.
-    accepted("f.service", "[Unit]\nOnFailure=a.service a.service\nOnFailureJobMode=isolate\n[Service]\nExecStart=/bin/true\n");
-    let cfg = accepted("g.service", "[Unit]\nJobTimeoutSec=5\nJobRunningTimeoutSec=10\n[Service]\nExecStart=/bin/true\n");
+    accepted(
+        "f.service",
+        "[Unit]\nOnFailure=a.service a.service\nOnFailureJobMode=isolate\n[Service]\nExecStart=/bin/true\n",
+    );
+    let cfg =
+        accepted("g.service", "[Unit]\nJobTimeoutSec=5\nJobRunningTimeoutSec=10\n[Service]\nExecStart=/bin/true\n");
     assert_eq!(warnings(&cfg), vec!["JobRunningTimeoutSec= is greater than JobTimeoutSec=, it has no effect."]);
 }
 

@@ -25,7 +25,7 @@ mod leftovers;
 mod manager;
 mod mountinfo;
 mod notify;
-mod sockets;
+pub(crate) mod sockets;
 
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;

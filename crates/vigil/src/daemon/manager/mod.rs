@@ -235,6 +235,10 @@ impl Manager {
         for d in &cfg.diagnostics {
             self.log(&id, LogLevel::Warning, &d.to_string());
         }
+        for c in &cfg.checks {
+            let level = if c.severity == unit::Severity::Error { LogLevel::Error } else { LogLevel::Warning };
+            self.log(&id, level, &c.message);
+        }
         for (d, span) in &cfg.unsupported {
             if d.security {
                 self.log(&id, LogLevel::Warning, &format!("{span}: {}= is not applied by vigil yet", d.name));

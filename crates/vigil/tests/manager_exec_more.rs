@@ -1,0 +1,111 @@
+//! More of `systemd.exec(5)` reaching the service, driven through the
+//! real `vigil daemon --root=DIR`: `StandardInput=data` with
+//! `StandardInputText=`/`StandardInputData=`, `$SYSTEMD_EXEC_PID`, and the
+//! exit statuses of a `RuntimeDirectory=`… that cannot be created
+//! (233/RUNTIME_DIRECTORY, 238/STATE_DIRECTORY, …, as
+//! `systemd-analyze exit-status` lists them).
+
+#[path = "socket_support/mod.rs"]
+mod support;
+
+use support::*;
+
+fn unit(name: &'static str, text: &str) -> (&'static str, String) {
+    (name, text.to_string())
+}
+
+#[test]
+fn stdin_data_text_and_base64_in_file_order() {
+    // "aGk=" is "hi", "AAE=" the bytes 0 1. The empty StandardInputText=
+    // clears what came before it; StandardInput= is not set, so it
+    // defaults to data.
+    let s = Sock::with_manager(
+        "stdindata",
+        &[unit(
+            "d.service",
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\n\
+             StandardInputText=dropped\nStandardInputText=\n\
+             StandardInputText=  first\\tline  \nStandardInputData=aGk=\nStandardInputData= AA E=\n\
+             StandardInputText=last\n\
+             ExecStart=/bin/sh -c 'cat > @ROOT@/in.out'\n",
+        )],
+        &[],
+    );
+    s.start("d.service");
+    let got = std::fs::read(s.path("in.out")).unwrap();
+    assert_eq!(got, b"first\tline\nhi\x00\x01last\n", "{:?}", String::from_utf8_lossy(&got));
+}
+
+#[test]
+fn stdin_data_explicit_and_bad_base64_fails_the_start() {
+    let s = Sock::with_manager(
+        "stdinbad",
+        &[
+            unit(
+                "ok.service",
+                "[Service]\nType=oneshot\nRemainAfterExit=yes\nStandardInput=data\nStandardInputText=x\n\
+                 StandardOutput=file:@ROOT@/ok.out\nExecStart=/bin/cat\n",
+            ),
+            unit("bad.service", "[Service]\nType=oneshot\nStandardInputData=!!notbase64\nExecStart=/bin/cat\n"),
+        ],
+        &[],
+    );
+    s.start("ok.service");
+    assert_eq!(std::fs::read_to_string(s.path("ok.out")).unwrap(), "x\n");
+    assert!(!s.vigil(&["start", "bad.service"]).status.success());
+}
+
+#[test]
+fn systemd_exec_pid_is_the_process_itself() {
+    // systemd.exec(5), "$SYSTEMD_EXEC_PID": the PID of the forked process;
+    // after exec, sh's own $$ (written $$$$: systemd turns $$ into $).
+    let s = Sock::with_manager(
+        "execpid",
+        &[unit(
+            "p.service",
+            "[Service]\nType=oneshot\nRemainAfterExit=yes\n\
+             ExecStart=/bin/sh -c 'echo \"$SYSTEMD_EXEC_PID $$$$\" > @ROOT@/pid.out'\n",
+        )],
+        &[],
+    );
+    s.start("p.service");
+    let out = std::fs::read_to_string(s.path("pid.out")).unwrap();
+    let v: Vec<&str> = out.split_whitespace().collect();
+    assert_eq!(v.len(), 2, "{out:?}");
+    assert_eq!(v[0], v[1], "SYSTEMD_EXEC_PID must be the command's own pid: {out:?}");
+    assert_eq!(s.prop("p.service", "ExecMainPID"), v[0]);
+}
+
+#[test]
+fn exec_directory_failures_exit_with_systemds_statuses() {
+    // A regular file where the directory should be: mkdir fails, and the
+    // command exits with the kind's status instead of running.
+    let kinds = [
+        ("RuntimeDirectory", "run", "233"),
+        ("StateDirectory", "var/lib", "238"),
+        ("CacheDirectory", "var/cache", "239"),
+        ("LogsDirectory", "var/log", "240"),
+        ("ConfigurationDirectory", "etc", "241"),
+    ];
+    let units: Vec<(&'static str, String)> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, (directive, _, _))| {
+            let name: &'static str = Box::leak(format!("d{i}.service").into_boxed_str());
+            (name, format!("[Service]\nType=oneshot\n{directive}=blocked{i}\nExecStart=/bin/true\n"))
+        })
+        .collect();
+    let files: Vec<(&str, String)> = kinds
+        .iter()
+        .enumerate()
+        .map(|(i, (_, base, _))| (&*Box::leak(format!("{base}/blocked{i}").into_boxed_str()), "a file\n".to_string()))
+        .collect();
+    let s = Sock::with_manager("execdirfail", &units, &files);
+    for (i, (directive, _, status)) in kinds.iter().enumerate() {
+        let u = format!("d{i}.service");
+        assert!(!s.vigil(&["start", &u]).status.success(), "{directive}: start must fail");
+        s.wait_prop(&u, "Result", "exit-code");
+        assert_eq!(s.prop(&u, "ExecMainStatus"), *status, "{directive}");
+        assert_eq!(s.prop(&u, "ExecMainCode"), "1", "{directive}: CLD_EXITED");
+    }
+}

@@ -109,3 +109,82 @@ fn exec_directory_failures_exit_with_systemds_statuses() {
         assert_eq!(s.prop(&u, "ExecMainCode"), "1", "{directive}: CLD_EXITED");
     }
 }
+
+/// The manager's lines about units in `console.log`, in order.
+fn said(s: &Sock) -> Vec<String> {
+    s.console().lines().map(str::to_string).collect()
+}
+
+#[test]
+fn oneshot_finishes_and_stop_is_said_only_for_stop_jobs() {
+    // systemd 252: a oneshot's start job ends with "Finished X."
+    // (service_finished_job), a service that ends on its own says only
+    // "Deactivated successfully.", and "Stopped X." closes a stop job.
+    let s = Sock::setup(
+        "msgwords",
+        &[
+            unit("o.service", "[Unit]\nDescription=One Shot\n[Service]\nType=oneshot\nExecStart=/bin/true\n"),
+            unit("r.service", "[Unit]\nDescription=Kept\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n"),
+            unit("q.service", "[Unit]\nDescription=Quits\n[Service]\nExecStart=/bin/true\n"),
+            unit("l.service", "[Unit]\nDescription=Lives\n[Service]\nExecStart=/bin/sleep 60\n"),
+        ],
+        &[],
+    );
+    let mut s = s;
+    s.start_manager(&[]);
+    s.start("o.service");
+    s.start("r.service");
+    s.start("q.service");
+    s.start("l.service");
+    s.wait_prop("q.service", "ActiveState", "inactive");
+    assert!(s.vigil(&["stop", "l.service", "r.service"]).status.success());
+    let ok = wait_until(std::time::Duration::from_secs(10), || {
+        let c = s.console();
+        c.contains("Stopped Lives.") && c.contains("q.service: Deactivated successfully.")
+    });
+    let lines = said(&s);
+    assert!(ok, "{lines:#?}");
+    let has = |l: &str| lines.iter().any(|x| x == l);
+    for want in ["Starting One Shot...", "Finished One Shot.", "Finished Kept.", "Started Quits.", "Started Lives.", "Stopped Lives.", "Stopped Kept."] {
+        assert!(has(want), "missing {want:?}: {lines:#?}");
+    }
+    for never in ["Started One Shot.", "Stopped One Shot.", "Started Kept.", "Stopped Quits."] {
+        assert!(!has(never), "{never:?} is not systemd's wording here: {lines:#?}");
+    }
+    // LogLevel=info (the default): the engine's debug lines are not written.
+    assert!(!lines.iter().any(|l| l.contains("(success)")), "debug lines at LogLevel=info: {lines:#?}");
+}
+
+#[test]
+fn message_ids_and_log_level_debug() {
+    // [Manager] LogLevel=debug in system.conf lets the debug lines through;
+    // the job messages carry systemd's MESSAGE_IDs (sd-messages.h).
+    let s = Sock::setup(
+        "msgids",
+        &[unit("o.service", "[Unit]\nDescription=One Shot\n[Service]\nType=oneshot\nExecStart=/bin/true\n")],
+        &[("etc/systemd/system.conf", "[Manager]\nLogLevel=debug\n".to_string()), ("var/log/journal/.keep", String::new())],
+    );
+    let mut s = s;
+    s.start_manager(&[]);
+    s.start("o.service");
+    let line = "o.service: Main process exited, code=exited, status=0/SUCCESS (success)";
+    let ok = wait_until(std::time::Duration::from_secs(10), || s.console().contains(line));
+    assert!(ok, "{}", s.console());
+    let verbose = |m: &str| {
+        let o = s.vigil(&["logs", "-u", "o.service", "-o", "verbose", "--no-pager", &format!("MESSAGE={m}")]);
+        stdout(&o)
+    };
+    for (m, id) in [
+        ("Starting One Shot...", "7d4958e842da4a758f6c1cdc7b36dcc5"),
+        ("Finished One Shot.", "39f53479d3a045ac8e11786248231fbf"),
+        ("o.service: Deactivated successfully.", "7ad2d189f7e94e70a38c781354912448"),
+        (line, "98e322203f7a4ed290d09fe03c09fe15"),
+    ] {
+        let mut v = String::new();
+        let ok = wait_until(std::time::Duration::from_secs(10), || {
+            v = verbose(m);
+            v.lines().any(|l| l.trim() == format!("MESSAGE_ID={id}"))
+        });
+        assert!(ok, "{m}: no MESSAGE_ID={id} in:\n{v}");
+    }
+}

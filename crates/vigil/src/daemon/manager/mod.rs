@@ -24,6 +24,7 @@
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
+mod exec_status;
 mod gc;
 mod graph;
 mod jobs;
@@ -77,6 +78,8 @@ pub struct Unit {
     pub exec_main_pid: u32,
     /// PIDFile= watch, polled while set.
     pid_file_watch: bool,
+    /// What each command did in this start cycle (`exec_status.rs`).
+    pub runs: exec_status::Runs,
 }
 
 impl Unit {
@@ -248,6 +251,7 @@ impl Manager {
                 stamps: props::Stamps::default(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
+                runs: exec_status::Runs::default(),
             },
         );
         self.index_edges(&id);
@@ -582,7 +586,10 @@ impl Manager {
         // Not waiting for exec: a failing step is reported later and the
         // child's exit status (203/EXEC…) fails the unit (spawn.rs).
         match exec::spawn_nowait(&prepared) {
-            Ok(spawning) => self.spawn_started(id, role, spawning),
+            Ok(spawning) => {
+                self.exec_run_started(id, phase, index, spawning.pid());
+                self.spawn_started(id, role, spawning)
+            }
             Err(e) => Event::SpawnFailed { role, error: e.to_string() },
         }
     }
@@ -721,6 +728,7 @@ impl Manager {
         if let Some(u) = self.units.get_mut(&id).filter(|u| u.svc.as_ref().and_then(|s| s.main_pid()) == Some(pid as u32)) {
             u.exec_main_pid = pid as u32;
         }
+        self.exec_run_exited(&id, pid as u32, status);
         self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
         if self.unit_is_empty(&id) {
             self.unit_emptied(&id, now);

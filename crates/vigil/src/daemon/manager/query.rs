@@ -5,9 +5,13 @@
 //! [`super::props`]: `TriggeredBy`, `ControlGroup` and `TasksCurrent`
 //! (the unit's cgroup, relative to the cgroup2 mount, and its task
 //! count; empty and `[not set]` without one, as systemctl shows an
-//! unset value), `UnitFileState` and `UnitFilePreset` (what `is-enabled`
-//! and the preset policy say; empty when the lookup fails, as systemd
-//! sends them).
+//! unset value), `TasksMax` (the tightest `pids.max` on the way from the
+//! unit's group up to the mount, `infinity` when there is none; vigil
+//! does not write `TasksMax=` itself yet, so this is the limit the
+//! hierarchy imposes), `ExecCondition`…`ExecStopPost` (each command with
+//! its last run, `exec_status.rs`), `UnitFileState` and `UnitFilePreset`
+//! (what `is-enabled` and the preset policy say; empty when the lookup
+//! fails, as systemd sends them).
 //!
 //! Each answer is systemd 252's D-Bus method of the same name in small:
 //!
@@ -268,6 +272,20 @@ impl Manager {
         Ok(out)
     }
 
+    /// The tightest `pids.max` from `group` up to the cgroup2 mount.
+    fn tasks_limit(&self, group: &std::path::Path) -> Option<u64> {
+        let mut best: Option<u64> = None;
+        let mut dir = Some(group);
+        // Below the mount only (its root has no pids.max).
+        while let Some(d) = dir.filter(|d| self.cgroups.relative(d).is_some_and(|r| r != "/")) {
+            if let Some(n) = std::fs::read_to_string(d.join("pids.max")).ok().and_then(|s| s.trim().parse::<u64>().ok()) {
+                best = Some(best.map_or(n, |b| b.min(n)));
+            }
+            dir = d.parent();
+        }
+        best
+    }
+
     /// `systemctl list-sockets` rows.
     pub fn socket_list(&self, all: bool) -> Vec<SocketRow> {
         self.socket_rows(all)
@@ -296,6 +314,8 @@ impl Manager {
         p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
         let tasks = group.and_then(|g| self.cgroups.tasks(g));
         p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
+        p.push(("TasksMax".into(), group.and_then(|g| self.tasks_limit(g)).map_or_else(|| "infinity".to_string(), |n| n.to_string())));
+        p.extend(self.exec_properties(id));
         let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
         let (file_state, preset) = if u.cfg.fragment.is_some() && (want("UnitFileState") || want("UnitFilePreset")) {
             let inst = unit::install::Installer::new(&self.loader.lookup);

@@ -274,16 +274,8 @@ impl Manager {
 
     /// The tightest `pids.max` from `group` up to the cgroup2 mount.
     fn tasks_limit(&self, group: &std::path::Path) -> Option<u64> {
-        let mut best: Option<u64> = None;
-        let mut dir = Some(group);
         // Below the mount only (its root has no pids.max).
-        while let Some(d) = dir.filter(|d| self.cgroups.relative(d).is_some_and(|r| r != "/")) {
-            if let Some(n) = std::fs::read_to_string(d.join("pids.max")).ok().and_then(|s| s.trim().parse::<u64>().ok()) {
-                best = Some(best.map_or(n, |b| b.min(n)));
-            }
-            dir = d.parent();
-        }
-        best
+        tightest_pids_max(group.ancestors().take_while(|d| self.cgroups.relative(d).is_some_and(|r| r != "/")))
     }
 
     /// `systemctl list-sockets` rows.
@@ -336,9 +328,29 @@ impl Manager {
     }
 }
 
+/// The smallest numeric `pids.max` among `dirs` (`max` means none).
+fn tightest_pids_max<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Option<u64> {
+    dirs.filter_map(|d| std::fs::read_to_string(d.join("pids.max")).ok()?.trim().parse::<u64>().ok()).min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pids_limit_is_the_tightest_on_the_way_up() {
+        let tmp = std::env::temp_dir().join(format!("vigil-pidsmax-{}", std::process::id()));
+        let leaf = tmp.join("a/b");
+        std::fs::create_dir_all(&leaf).unwrap();
+        std::fs::write(leaf.join("pids.max"), "max\n").unwrap();
+        assert_eq!(tightest_pids_max(leaf.ancestors().take(3)), None);
+        std::fs::write(tmp.join("a/pids.max"), "40\n").unwrap();
+        std::fs::write(tmp.join("pids.max"), "90\n").unwrap();
+        assert_eq!(tightest_pids_max(leaf.ancestors().take(3)), Some(40));
+        std::fs::write(leaf.join("pids.max"), "7\n").unwrap();
+        assert_eq!(tightest_pids_max(leaf.ancestors().take(3)), Some(7));
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 
     #[test]
     fn environment_checks_like_systemd() {

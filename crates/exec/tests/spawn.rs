@@ -45,15 +45,11 @@ fn environment_is_exactly_the_given_list() {
         "WITH SPACE=x y".into(),
         "PATH=/nowhere".into(),
     ];
-    let (r, w) = pipe();
-    plan.stdout = Stdio::Fd(w.as_raw_fd());
-    let child = spawn(&plan.prepare().unwrap()).unwrap();
-    drop(w);
-    let out = read_to_end(r);
-    assert_eq!(wait_exit(child.pid), ExitStatus::Exited(0));
+    let (status, out, pid) = run_capture_pid(plan);
+    assert_eq!(status, ExitStatus::Exited(0));
     // systemd.exec(5), "$SYSTEMD_EXEC_PID": the forked process's own PID,
     // added to every command's environment.
-    let want = format!("A=1\0EMPTY=\0WITH SPACE=x y\0PATH=/nowhere\0SYSTEMD_EXEC_PID={}\0", child.pid);
+    let want = format!("A=1\0EMPTY=\0WITH SPACE=x y\0PATH=/nowhere\0SYSTEMD_EXEC_PID={pid}\0");
     assert_eq!(out, want);
 }
 

@@ -174,8 +174,7 @@ mod tests {
     use super::*;
 
     fn cmd(path: &str, argv: &[&str], ignore: bool) -> ExecCommand {
-        let mut flags = unit::value::exec::ExecFlags::default();
-        flags.ignore_failure = ignore;
+        let flags = unit::value::exec::ExecFlags { ignore_failure: ignore, ..Default::default() };
         ExecCommand { path: path.into(), argv: argv.iter().map(|s| s.to_string()).collect(), flags }
     }
 

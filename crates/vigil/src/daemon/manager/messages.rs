@@ -69,15 +69,9 @@ pub fn start_done(desc: &str, oneshot: bool) -> String {
     }
 }
 
-/// syslog level names as `log_level_from_string()` takes them, or a
-/// number 0…7.
+/// `log_level_from_string()`: a syslog level name or a number 0…7.
 fn parse_level(s: &str) -> Option<u8> {
-    const NAMES: [&str; 8] = ["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"];
-    let s = s.trim();
-    if let Some(i) = NAMES.iter().position(|n| *n == s) {
-        return u8::try_from(i).ok();
-    }
-    s.parse::<u8>().ok().filter(|n| *n <= 7)
+    unit::value::syslog::parse_syslog_level(s.trim()).ok()
 }
 
 /// The last `LogLevel=` of the `[Manager]` section of `text`, if any.

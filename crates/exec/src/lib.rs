@@ -50,7 +50,7 @@ mod sys;
 pub use creds::{resolve_group, resolve_user, user_groups, CredError, GroupInfo, UserInfo};
 pub use exit_status::{exit_code_name, ExitClass};
 pub use plan::{
-    ExecPlan, FileMode, ListenFd, Resource, Rlimit, Stdio, WorkDirPath, WorkingDirectory,
+    ExecDirectory, ExecPlan, FileMode, ListenFd, Resource, Rlimit, Stdio, WorkDirPath, WorkingDirectory,
 };
 pub use prepare::{PrepareError, PreparedPlan};
 pub use sandbox::{Mount, MountOp, Sandbox};

@@ -63,9 +63,9 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     implemented("StandardOutput", K::Output),
     implemented("StandardError", K::Output),
     // C-escaped text, one line per assignment.
-    planned("StandardInputText", K::Raw).shared(G::StdinData).property("StandardInputData"),
+    implemented("StandardInputText", K::Raw).shared(G::StdinData).property("StandardInputData"),
     // Base64.
-    planned("StandardInputData", K::Raw).shared(G::StdinData),
+    implemented("StandardInputData", K::Raw).shared(G::StdinData),
     implemented("TTYPath", K::Path),
     planned("TTYReset", K::Bool),
     planned("TTYVHangup", K::Bool),

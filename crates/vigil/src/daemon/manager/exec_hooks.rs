@@ -10,7 +10,8 @@
 //!   said by `bus_watch.rs`.)
 //! - **Down** (dead, failed, or auto-restart): the runtime directories are
 //!   removed unless `RuntimeDirectoryPreserve=` keeps them
-//!   ([`exec_dirs::stopped`]).
+//!   ([`exec_dirs::stopped`]), and the commands' records of this cycle
+//!   are marked over (`exec_status.rs`).
 
 use engine::service::{LogLevel, ServiceState};
 use proto::msg::JobVerb;
@@ -28,6 +29,9 @@ impl Manager {
             self.say_unapplied(id);
         }
         if down(to) {
+            if let Some(u) = self.units.get_mut(id) {
+                u.runs.cycle_over();
+            }
             let Some(u) = self.units.get(id) else { return };
             let restart_job =
                 matches!(u.job, Some((_, JobVerb::Restart | JobVerb::TryRestart | JobVerb::ReloadOrRestart | JobVerb::TryReloadOrRestart)));

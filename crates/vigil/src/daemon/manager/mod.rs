@@ -26,9 +26,11 @@ mod bus_watch;
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
+mod exec_status;
 mod gc;
 mod graph;
 mod jobs;
+mod messages;
 mod params;
 pub mod props;
 mod query;
@@ -80,6 +82,8 @@ pub struct Unit {
     pub exec_main_pid: u32,
     /// PIDFile= watch, polled while set.
     pid_file_watch: bool,
+    /// What each command did in this start cycle (`exec_status.rs`).
+    pub runs: exec_status::Runs,
 }
 
 impl Unit {
@@ -147,6 +151,8 @@ pub struct Manager {
     sandbox_base: sandbox::Base,
     /// `Type=dbus`: the bus connection and watched names (`bus_watch.rs`).
     bus: bus_watch::BusWatch,
+    /// The highest syslog level written (`messages::max_level`).
+    log_max: u8,
     /// Set by [`Manager::stop_all`]: the manager is going down, and no
     /// unit may start any more (socket activation, a `systemctl start`
     /// racing the shutdown), or the last stop would never come.
@@ -180,6 +186,7 @@ impl Manager {
             dir_bases,
             sandbox_base,
             bus: bus_watch::BusWatch::new(),
+            log_max: messages::max_level(&loader.lookup.root, loader.lookup.scope),
             loader,
             units: HashMap::new(),
             names: HashMap::new(),
@@ -264,6 +271,7 @@ impl Manager {
                 stamps: props::Stamps::default(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
+                runs: exec_status::Runs::default(),
             },
         );
         self.index_edges(&id);
@@ -326,15 +334,24 @@ impl Manager {
     /// Log a line for a unit the way systemd words it ("x.service: …"),
     /// to the manager's console for now.
     pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
+        if !messages::wanted(level, self.log_max) {
+            return;
+        }
         eprintln!("{unit}: {message}");
-        self.journal.send(Some(unit), level.priority(), &format!("{unit}: {message}"));
+        let id = messages::engine_message_id(message);
+        self.journal.send_id(Some(unit), level.priority(), &format!("{unit}: {message}"), id);
     }
 
     /// A status line about a unit ("Started Web."), on the console and in
     /// the journal with `UNIT=`.
     pub(super) fn say(&self, unit: &str, message: &str) {
+        self.say_id(unit, message, None);
+    }
+
+    /// [`Manager::say`] with systemd's `MESSAGE_ID=` (`messages.rs`).
+    fn say_id(&self, unit: &str, message: &str, id: Option<&str>) {
         eprintln!("{message}");
-        self.journal.send(Some(unit), 6, message);
+        self.journal.send_id(Some(unit), 6, message, id);
     }
 
     pub(super) fn console(&self, message: &str) {
@@ -442,20 +459,36 @@ impl Manager {
         let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         match to {
             ServiceState::Condition | ServiceState::StartPre | ServiceState::Start if starting => {
-                self.say(id, &format!("Starting {desc}..."));
+                self.say_id(id, &format!("Starting {desc}..."), Some(messages::UNIT_STARTING));
             }
             ServiceState::Running | ServiceState::Exited if !was_active => {
-                self.say(id, &format!("Started {desc}."));
+                let oneshot = u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot);
+                self.say_id(id, &messages::start_done(&desc, oneshot), Some(messages::UNIT_STARTED));
             }
             // systemd announces a stop when a stop (or restart) job runs,
             // not when a main process exits on its own.
             ServiceState::Stop | ServiceState::StopSigterm
                 if was_active && matches!(u.job, Some((_, JobVerb::Stop | JobVerb::Restart | JobVerb::TryRestart))) =>
             {
-                self.say(id, &format!("Stopping {desc}..."));
+                self.say_id(id, &format!("Stopping {desc}..."), Some(messages::UNIT_STOPPING));
             }
+            // A oneshot's start job ends when its command has run: that is
+            // "Finished X." (systemd's `service_finished_job()`).
+            ServiceState::Dead
+                if !starting
+                    && !was_active
+                    && matches!(u.job, Some((_, JobVerb::Start)))
+                    && u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot) =>
+            {
+                self.say_id(id, &messages::start_done(&desc, true), Some(messages::UNIT_STARTED));
+                self.release(id, auto_restart);
+            }
+            // "Stopped X." closes a stop job; a service ending on its own
+            // has said "Deactivated successfully." (messages.rs).
             ServiceState::Dead if !starting => {
-                self.say(id, &format!("Stopped {desc}."));
+                if matches!(u.job, Some((_, verb)) if verb != JobVerb::Start) || self.shutting_down {
+                    self.say_id(id, &format!("Stopped {desc}."), Some(messages::UNIT_STOPPED));
+                }
                 self.release(id, auto_restart);
             }
             // Stopped while waiting to restart: the group kept for the
@@ -465,7 +498,7 @@ impl Manager {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.
                 if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
-                    self.say(id, &format!("Failed to start {desc}."));
+                    self.say_id(id, &format!("Failed to start {desc}."), Some(messages::UNIT_FAILED));
                 }
                 self.release(id, auto_restart);
             }
@@ -573,7 +606,10 @@ impl Manager {
         // Not waiting for exec: a failing step is reported later and the
         // child's exit status (203/EXEC…) fails the unit (spawn.rs).
         match exec::spawn_nowait(&prepared) {
-            Ok(spawning) => self.spawn_started(id, role, spawning),
+            Ok(spawning) => {
+                self.exec_run_started(id, phase, index, spawning.pid());
+                self.spawn_started(id, role, spawning)
+            }
             Err(e) => Event::SpawnFailed { role, error: e.to_string() },
         }
     }
@@ -712,6 +748,7 @@ impl Manager {
         if let Some(u) = self.units.get_mut(&id).filter(|u| u.svc.as_ref().and_then(|s| s.main_pid()) == Some(pid as u32)) {
             u.exec_main_pid = pid as u32;
         }
+        self.exec_run_exited(&id, pid as u32, status);
         self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
         if self.unit_is_empty(&id) {
             self.unit_emptied(&id, now);

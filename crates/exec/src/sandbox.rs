@@ -216,6 +216,10 @@ pub(crate) fn namespaces(s: &PreparedSandbox) -> Result<(), c_int> {
         }
         match apply(op, fd) {
             Ok(()) => {}
+            // A best-effort directory (the path may exist on a read-only
+            // mount, where mkdir fails with EROFS): what follows on it says
+            // whether it is there.
+            Err(_) if *optional && matches!(op, PreparedOp::MakeDir { .. }) => {}
             Err(libc::ENOENT) if *optional => skipped = target(op),
             Err(e) => {
                 result = Err(e);
@@ -300,9 +304,12 @@ fn apply(op: &PreparedOp, src_fd: c_int) -> Result<(), c_int> {
                 ))
                 .map(drop)
             }
+            // The mode exactly (the service's UMask= is already in effect
+            // and must not narrow a directory others traverse).
             PreparedOp::MakeDir { path, mode } => match sys::check(libc::mkdir(path.as_ptr(), *mode)) {
                 Err(libc::EEXIST) => Ok(()),
-                r => r.map(drop),
+                Ok(_) => sys::check(libc::chmod(path.as_ptr(), *mode)).map(drop),
+                Err(e) => Err(e),
             },
             PreparedOp::MakeFile { path } => {
                 let fd = sys::check(libc::open(path.as_ptr(), libc::O_CREAT | libc::O_WRONLY | libc::O_CLOEXEC, 0o600))?;

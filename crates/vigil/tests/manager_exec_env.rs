@@ -302,19 +302,19 @@ fn unapplied_settings_are_in_status_and_logged_at_each_start() {
         &[unit(
             "u.service",
             "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n\
-             PrivateTmp=yes\nProtectSystem=strict\nLogRateLimitBurst=5\n",
+             SystemCallFilter=@system-service\nRestrictRealtime=yes\nLogRateLimitBurst=5\n",
         )],
         &[],
     );
     s.start("u.service");
     let status = stdout(&s.vigil(&["status", "u.service", "--no-pager"]));
     let line = status.lines().find(|l| l.contains("Not yet:")).unwrap_or_else(|| panic!("status:\n{status}"));
-    for d in ["PrivateTmp", "ProtectSystem", "LogRateLimitBurst"] {
+    for d in ["SystemCallFilter", "RestrictRealtime", "LogRateLimitBurst"] {
         assert!(line.contains(d), "{d} not listed: {line}");
     }
     let o = s.vigil(&["restart", "u.service"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let security = "PrivateTmp=, ProtectSystem= not applied by vigil: the service runs without this confinement.";
+    let security = "SystemCallFilter=, RestrictRealtime= not applied by vigil: the service runs without this confinement.";
     let other = "LogRateLimitBurst= not applied by vigil yet.";
     // The manager's messages about a unit carry `UNIT=` (`-u` matches
     // them only from PID 1, as journalctl does).
@@ -362,7 +362,7 @@ fn type_exec_fails_the_start_when_exec_fails_idle_and_dbus_run() {
     assert_eq!(s.prop("b.service", "SubState"), "running");
     assert_eq!(s.prop("b.service", "Type"), "dbus");
     let logs = || stdout(&s.vigil(&["logs", "UNIT=b.service", "-o", "cat", "--no-pager"]));
-    let said = wait_until(Duration::from_secs(10), || logs().contains("Type=dbus: vigil has no D-Bus connection"));
+    let said = wait_until(Duration::from_secs(10), || logs().contains("Type=dbus: no D-Bus system bus to watch BusName= on"));
     assert!(said, "journal:\n{}", logs());
 }
 

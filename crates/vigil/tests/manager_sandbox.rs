@@ -29,7 +29,11 @@ impl Manager {
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("box.service"), unit.replace("@ROOT@", &r)).unwrap();
         let check = data.join("check.sh");
-        std::fs::write(&check, format!("#!/bin/sh\n{}", script.replace("@ROOT@", &r))).unwrap();
+        // A file in the host's /tmp that a private /tmp must not show.
+        let mark = root.path.join("host-mark");
+        std::fs::write(&mark, "").unwrap();
+        let script = script.replace("@ROOT@", &r).replace("@HOSTMARK@", &mark.display().to_string());
+        std::fs::write(&check, format!("#!/bin/sh\n{script}")).unwrap();
         Command::new("chmod").arg("755").arg(&check).status().unwrap();
         let child = Command::new(vigil())
             .args(["daemon", &root.root_arg()])
@@ -85,7 +89,7 @@ const SCRIPT: &str = r#"out=@ROOT@/out/result
 say() { echo "$1" >> $out; }
 if touch /usr/.vigil-sandbox-probe 2>/dev/null; then say usr-writable; rm -f /usr/.vigil-sandbox-probe; else say usr-readonly; fi
 if touch @ROOT@/elsewhere 2>/dev/null; then say root-writable; else say root-readonly; fi
-echo private > /tmp/probe && say "tmp-entries $(ls -A /tmp | wc -l)"
+echo private > /tmp/probe && if [ -e @HOSTMARK@ ]; then say tmp-shared; else say tmp-private; fi
 if [ -e @ROOT@/secret/file ]; then say secret-visible; else say secret-hidden; fi
 if touch @ROOT@/scratch/x 2>/dev/null; then say scratch-writable; fi
 if cat @ROOT@/dst/f >/dev/null 2>&1; then say bind-readable; fi
@@ -118,7 +122,7 @@ fn a_sandboxed_service_sees_what_its_settings_say_and_leaves_nothing_behind() {
     for want in [
         "usr-readonly",
         "root-readonly",
-        "tmp-entries 1",
+        "tmp-private",
         "secret-hidden",
         "scratch-writable",
         "bind-readable",

@@ -180,6 +180,16 @@ fn mode(cfg: &UnitConfig, kind: DirKind) -> u32 {
     }
 }
 
+/// Every directory of every kind the unit uses, as absolute paths
+/// (sandboxing keeps them reachable and writable, `sandbox.rs`).
+pub fn paths(cfg: &UnitConfig, bases: &Bases) -> Vec<PathBuf> {
+    DirKind::ALL
+        .iter()
+        .filter_map(|&k| Some((bases.base(k)?, entries(cfg, k))))
+        .flat_map(|(base, list)| list.into_iter().map(move |e| base.join(&e.path)))
+        .collect()
+}
+
 /// `RUNTIME_DIRECTORY=/run/a:/run/b`… for every kind the unit uses.
 pub fn environment(cfg: &UnitConfig, bases: &Bases) -> Vec<(String, String)> {
     DirKind::ALL

@@ -21,6 +21,8 @@
 //! | `ProtectKernelLogs=` | `/proc/kmsg`, `/dev/kmsg` inaccessible, `CAP_SYSLOG` dropped |
 //! | `ProtectControlGroups=` | `/sys/fs/cgroup` read-only |
 //! | `PrivateMounts=` | the namespace alone |
+//! | `RuntimeDirectory=`, `StateDirectory=`… | always reachable and writable (`systemd.exec(5)`: implied in `ReadWritePaths=`), bound in from the host even below a `PrivateTmp=` (a `--root` under `/tmp`) |
+//! | (the manager's state directory) | always reachable: `NOTIFY_SOCKET` and the journal's sockets live there |
 //!
 //! Entries are applied shallow paths first (a `ReadWritePaths=` below a
 //! `ProtectSystem=strict` wins), and at one path the more restrictive last.
@@ -80,6 +82,12 @@ enum Mode {
     PrivateDev,
     PrivateTmp { src: PathBuf },
     Bind { src: PathBuf, readonly: bool, recursive: bool },
+    /// An exec directory: bound from the host onto itself, the path made
+    /// first where an earlier mount hid it.
+    ExecDir,
+    /// The manager's state directory (the notify and journal sockets):
+    /// bound in like an exec directory, its write flag left as it is.
+    Reachable,
     Tmpfs { data: String, readonly: bool },
     ReadWrite,
     ReadOnly,
@@ -175,7 +183,14 @@ pub struct Shaped {
 }
 
 /// Shape the sandbox; `Err` is a message for the failed spawn.
-pub fn shape(cfg: &UnitConfig, invocation: &str, base: &Base, has_user: bool, bounding: Option<u64>) -> Result<Shaped, String> {
+pub fn shape(
+    cfg: &UnitConfig,
+    invocation: &str,
+    base: &Base,
+    exec_dirs: &[PathBuf],
+    has_user: bool,
+    bounding: Option<u64>,
+) -> Result<Shaped, String> {
     let none = Shaped { sandbox: None, drop_caps: 0, implies_no_new_privileges: false };
     if !privileged() || !uses_any(cfg) {
         return Ok(none);
@@ -264,6 +279,12 @@ pub fn shape(cfg: &UnitConfig, invocation: &str, base: &Base, has_user: bool, bo
     }
     if b("ProtectControlGroups") {
         entries.push(entry("/sys/fs/cgroup", Mode::ReadOnly, true));
+    }
+    for d in exec_dirs {
+        entries.push(entry(&d.to_string_lossy(), Mode::ExecDir, false));
+    }
+    if let Some(state) = base.dir.parent() {
+        entries.push(entry(&state.to_string_lossy(), Mode::Reachable, false));
     }
     let kernel = ["ProtectKernelTunables", "ProtectKernelModules", "ProtectKernelLogs", "ProtectHostname"].iter().any(|n| b(n));
     let lacks_admin = has_user || bounding.is_some_and(|m| m & (1 << CAP_SYS_ADMIN) == 0);
@@ -357,6 +378,17 @@ fn operations(mut entries: Vec<Entry>, table: &[MountEntry], base: &Base) -> Vec
                     push(ro(p, true, recursive), e.optional);
                 } else if writable_src {
                     push(ro(p, false, false), e.optional);
+                }
+            }
+            Mode::ExecDir | Mode::Reachable => {
+                let parts: Vec<&str> = p.split('/').filter(|c| !c.is_empty()).collect();
+                for i in 1..=parts.len() {
+                    let dir = format!("/{}", parts[..i].join("/"));
+                    push(MountOp::MakeDir { path: dir.into(), mode: 0o755 }, true);
+                }
+                push(MountOp::Bind { src: p.into(), dst: p.into(), recursive: true }, false);
+                if e.mode == Mode::ExecDir && containing(table, p).is_some_and(|m| !m.readonly) {
+                    push(ro(p, false, false), false);
                 }
             }
             Mode::PrivateTmp { src } => {

@@ -146,6 +146,8 @@ pub struct Manager {
     pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
     /// Units to look at for unloading (`gc`).
     gc: gc::Gc,
+    /// `Upholds=` work (`jobs.rs`).
+    uphold: jobs::Uphold,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -189,6 +191,7 @@ impl Manager {
             execs: spawn::Execs::new(),
             recorder: None,
             gc: gc::Gc::default(),
+            uphold: jobs::Uphold::default(),
         }
     }
 
@@ -400,10 +403,7 @@ impl Manager {
             // No dependencies to propagate to yet: restart this unit.
             Action::RequestRestartJob => Some(Event::Restart),
             Action::StartLimitAction(a) => {
-                self.log(id, LogLevel::Warning, &format!("Start limit action: {a}"));
-                if matches!(a, engine::service::EmergencyAction::Exit | engine::service::EmergencyAction::ExitForce) {
-                    self.exit_request = Some(0);
-                }
+                self.emergency_action(id, a, "unit failed");
                 None
             }
         }

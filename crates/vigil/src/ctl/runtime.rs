@@ -120,18 +120,49 @@ pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
     }
 }
 
-/// systemctl's explanation of a failed job, from the unit's `Result`.
-fn why(result: &str) -> &'static str {
-    match result {
+/// What systemctl 252 prints for a job that ended with `result`
+/// (`src/shared/bus-wait-for-jobs.c`, check_wait_response()); `None` for
+/// `done` and `skipped`, which are success (exit 0). Every other result
+/// makes `systemctl start` exit 1. A failed service job is explained from
+/// the unit's `Result` (`service_result`, asked for only then).
+pub(super) fn job_result_line(unit: &str, result: &str, service_result: impl FnOnce() -> String) -> Option<String> {
+    Some(match result {
+        "done" | "skipped" => return None,
+        "canceled" => format!("Job for {unit} canceled."),
+        "timeout" => format!("Job for {unit} timed out."),
+        "dependency" => format!("A dependency job for {unit} failed. See 'journalctl -xe' for details."),
+        "invalid" => format!("{unit} is not active, cannot reload."),
+        "assert" => format!("Assertion failed on job for {unit}."),
+        "unsupported" => format!("Operation on or unit type of {unit} not supported on this system."),
+        "collected" => format!("Queued job for {unit} was garbage collected."),
+        "once" => format!("Unit {unit} was started already once and can't be started again."),
+        _ if unit.ends_with(".service") => {
+            let see = format!("See \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.");
+            match why(&service_result()) {
+                Some(w) => format!("Job for {unit} failed because {w}.\n{see}"),
+                None => format!("Job for {unit} failed.\n{see}"),
+            }
+        }
+        _ => "Job failed. See \"journalctl -xe\" for details.".to_string(),
+    })
+}
+
+/// systemctl 252's explanation of a failed service job, from the unit's
+/// `Result` (log_job_error_with_service_result(); "siutation" is its
+/// spelling). Other results get the plain "Job for X failed.".
+fn why(result: &str) -> Option<&'static str> {
+    Some(match result {
+        "resources" => "of unavailable resources or another system error",
+        "protocol" => "the service did not take the steps required by its unit configuration",
+        "timeout" => "a timeout was exceeded",
         "exit-code" => "the control process exited with error code",
         "signal" => "a fatal signal was delivered to the control process",
         "core-dump" => "a fatal signal was delivered causing the control process to dump core",
-        "timeout" => "a timeout was exceeded",
+        "watchdog" => "the service failed to send watchdog ping",
         "start-limit-hit" => "start of the service was attempted too often",
-        "resources" => "of unavailable resources or another system error",
-        "oom-kill" => "the control process was killed by the OOM killer",
-        _ => "the service did not take the steps required by its unit configuration",
-    }
+        "oom-kill" => "of an out-of-memory (OOM) siutation",
+        _ => return None,
+    })
 }
 
 pub(super) fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
@@ -223,25 +254,14 @@ fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: 
                     eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
                     code = job_error_code(kind, &message);
                 }
-                Response::JobDone { unit, result, .. } => match result.as_str() {
-                    "done" | "skipped" => {}
-                    "dependency" => {
-                        eprintln!("A dependency job for {unit} failed. See 'journalctl -xe' for details.");
+                Response::JobDone { unit, result, .. } => {
+                    if let Some(line) = job_result_line(&unit, &result, || {
+                        show(c, &unit, &["Result"]).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
+                    }) {
+                        eprintln!("{line}");
                         code = 1;
                     }
-                    "canceled" => {
-                        eprintln!("Job for {unit} canceled.");
-                        code = 1;
-                    }
-                    _ => {
-                        let res = get(&show(c, &unit, &["Result"])?, "Result").to_string();
-                        eprintln!(
-                            "Job for {unit} failed because {}.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.",
-                            why(&res)
-                        );
-                        code = 1;
-                    }
-                },
+                }
                 _ => {}
             }
         }

@@ -457,6 +457,9 @@ impl Manager {
             }
         }
         self.finished.push(FinishedJob { id: job.id, unit: id.to_string(), verb: job.verb, result });
+        // A start refused by the start limit leaves a failed unit failed
+        // (no state change): systemd still looks at it again for Upholds=.
+        self.uphold_queue(id);
         if matches!(job.ty, JobType::Start | JobType::VerifyActive) && result != "done" {
             for dep in self.related(id, &START_FAILURE_TO) {
                 let waiting = self.jobs.get(&dep).is_some_and(|j| {

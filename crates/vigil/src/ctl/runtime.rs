@@ -107,15 +107,23 @@ pub(super) fn verb_word(v: JobVerb) -> &'static str {
     }
 }
 
-/// systemctl's `translate_bus_error_to_exit_status()`: the LSB codes —
-/// 4 (no permission: access denied, refused manual start, no isolation),
-/// 5 (not installed: no such unit), 3 (not implemented: the job type does
-/// not apply to the unit), 1 for everything else.
+/// systemctl's `translate_bus_error_to_exit_status()` (systemd 252,
+/// `src/systemctl/systemctl-util.c`): the LSB codes — 4 (no permission:
+/// access denied, refused manual start/stop, no isolation, a destructive
+/// transaction), 5 (not installed: no such unit), 3 (not implemented: the
+/// job type does not apply to the unit), 6 (not configured: the unit
+/// failed to load), 1 for everything else (masked, bad setting, cyclic or
+/// conflicting transaction). The bus error is told apart by the
+/// manager's message where one kind covers several.
 pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
+    let not_applicable = message.starts_with("Job type ") && message.contains(" is not applicable for unit ");
     match kind {
         ErrorKind::NoSuchUnit => 5,
-        ErrorKind::AccessDenied | ErrorKind::Refused => 4,
-        ErrorKind::InvalidRequest if message.contains("not applicable") => 3,
+        ErrorKind::AccessDenied => 4,
+        _ if not_applicable => 3,
+        ErrorKind::Refused => 4,
+        ErrorKind::Transaction if message.starts_with("Transaction for ") && message.contains(" is destructive") => 4,
+        ErrorKind::InvalidRequest if message.ends_with("failed to load properly, please adjust/correct and reload service manager.") => 6,
         _ => 1,
     }
 }
@@ -490,4 +498,42 @@ fn list_units(c: &mut Client, l: &ListUnits) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bus_errors_map_to_systemctls_exit_codes() {
+        let code = job_error_code;
+        assert_eq!(code(ErrorKind::NoSuchUnit, "Unit x.service not found."), 5);
+        assert_eq!(code(ErrorKind::AccessDenied, "Access denied"), 4);
+        assert_eq!(code(ErrorKind::Refused, "Job type reload is not applicable for unit x.service."), 3);
+        assert_eq!(code(ErrorKind::Refused, "Operation refused, unit may not be isolated."), 4);
+        let destructive = "Transaction for x.service/stop is destructive (y.service has 'start' job queued, but 'stop' is included in transaction).";
+        assert_eq!(code(ErrorKind::Transaction, destructive), 4);
+        assert_eq!(code(ErrorKind::Transaction, "Transaction order is cyclic. See system logs for details."), 1);
+        let load = "Unit x.service failed to load properly, please adjust/correct and reload service manager.";
+        assert_eq!(code(ErrorKind::InvalidRequest, load), 6);
+        assert_eq!(code(ErrorKind::UnitMasked, "Unit x.service is masked."), 1);
+        assert_eq!(code(ErrorKind::InvalidRequest, "Unit x.service has a bad unit file setting."), 1);
+    }
+
+    #[test]
+    fn job_results_read_as_systemctl_252_prints_them() {
+        let never = || -> String { panic!("the service result is asked for failed service jobs only") };
+        assert_eq!(job_result_line("x.service", "done", never), None);
+        assert_eq!(job_result_line("x.service", "skipped", never), None);
+        assert_eq!(job_result_line("x.service", "timeout", never).unwrap(), "Job for x.service timed out.");
+        assert_eq!(job_result_line("x.service", "invalid", never).unwrap(), "x.service is not active, cannot reload.");
+        assert_eq!(job_result_line("x.service", "assert", never).unwrap(), "Assertion failed on job for x.service.");
+        assert_eq!(job_result_line("x.target", "failed", never).unwrap(), "Job failed. See \"journalctl -xe\" for details.");
+        let see = "See \"systemctl status x.service\" and \"journalctl -xeu x.service\" for details.";
+        assert_eq!(
+            job_result_line("x.service", "failed", || "oom-kill".into()).unwrap(),
+            format!("Job for x.service failed because of an out-of-memory (OOM) siutation.\n{see}")
+        );
+        assert_eq!(job_result_line("x.service", "failed", || "success".into()).unwrap(), format!("Job for x.service failed.\n{see}"));
+    }
 }

@@ -18,18 +18,6 @@ mod ctl_support;
 
 use ctl_support::*;
 
-fn sequence(tag: &str, setup: impl Fn(&[&std::path::Path]), cmds: &[&[&str]]) {
-    let s = Scratch::new(tag);
-    let t = corpus_template(&s);
-    let (a, b) = pair(&s, &t, "r");
-    setup(&[&a, &b]);
-    let mut d = Diffs::default();
-    for c in cmds {
-        d.check(&a, &b, c);
-    }
-    d.assert_none();
-}
-
 const SVC: &str = "[Service]\nExecStart=/bin/true\n";
 
 #[test]

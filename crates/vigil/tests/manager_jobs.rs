@@ -13,17 +13,11 @@ use std::time::Duration;
 use common::*;
 
 fn root_with(name: &str, units: &[(&str, &str)]) -> TestRoot {
-    let r = TestRoot::new(name);
-    let dir = r.path.join("etc/systemd/system");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (n, text) in units {
-        std::fs::write(dir.join(n), text.replace("@ROOT@", r.path.to_str().unwrap())).unwrap();
-    }
-    r
+    TestRoot::with_units(name, units)
 }
 
 fn prop(r: &TestRoot, unit: &str, p: &str) -> String {
-    stdout(&r.vigil(&["show", "-p", p, "--value", unit])).trim_end().to_string()
+    r.prop(unit, p)
 }
 
 fn lines(r: &TestRoot, file: &str) -> usize {

@@ -258,6 +258,8 @@ fn job_verbs_and_queries_print_systemctls_words_and_codes() {
     assert_eq!(run(&["reload", "rel"]), (1, String::new(), "rel.service is not active, cannot reload.\n".into()));
     assert_eq!(run(&["try-restart", "rel"]), ok(""));
     assert_eq!(run(&["start", "as"]), (1, String::new(), "Assertion failed on job for as.service.\n".into()));
+    // -q: no result line, the same exit code (bus_wait_for_jobs(quiet)).
+    assert_eq!(run(&["start", "-q", "as"]), (1, String::new(), String::new()));
     assert_eq!(run(&["stop", "nosuch"]), (5, String::new(), "Failed to stop nosuch.service: Unit nosuch.service not loaded.\n".into()));
     assert_eq!(run(&["restart", "nosuch"]), (5, String::new(), "Failed to restart nosuch.service: Unit nosuch.service not found.\n".into()));
     // A queued start that a stop in mode fail would undo.

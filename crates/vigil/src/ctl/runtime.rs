@@ -132,8 +132,9 @@ pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
 /// (`src/shared/bus-wait-for-jobs.c`, check_wait_response()); `None` for
 /// `done` and `skipped`, which are success (exit 0). Every other result
 /// makes `systemctl start` exit 1. A failed service job is explained from
-/// the unit's `Result` (`service_result`, asked for only then).
-pub(super) fn job_result_line(unit: &str, result: &str, service_result: impl FnOnce() -> String) -> Option<String> {
+/// the unit's `Result` (`service_result`, asked for only then); for the
+/// user manager the commands it points to say `--user`.
+pub(super) fn job_result_line(unit: &str, result: &str, user: bool, service_result: impl FnOnce() -> String) -> Option<String> {
     Some(match result {
         "done" | "skipped" => return None,
         "canceled" => format!("Job for {unit} canceled."),
@@ -145,7 +146,8 @@ pub(super) fn job_result_line(unit: &str, result: &str, service_result: impl FnO
         "collected" => format!("Queued job for {unit} was garbage collected."),
         "once" => format!("Unit {unit} was started already once and can't be started again."),
         _ if unit.ends_with(".service") => {
-            let see = format!("See \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.");
+            let scope = if user { " --user" } else { "" };
+            let see = format!("See \"systemctl{scope} status {unit}\" and \"journalctl{scope} -xeu {unit}\" for details.");
             match why(&service_result()) {
                 Some(w) => format!("Job for {unit} failed because {w}.\n{see}"),
                 None => format!("Job for {unit} failed.\n{see}"),
@@ -197,7 +199,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
         Call::Exit(code) => simple(&mut c, Request::Shutdown { kind: ShutdownKind::Exit, code }, t.quiet),
         Call::IsSystemRunning => simple(&mut c, Request::IsSystemRunning, t.quiet),
         Call::DaemonReload => simple(&mut c, Request::DaemonReload, t.quiet),
-        Call::Job { verb, units, no_block, mode } => job(&mut c, verb, units, no_block, mode),
+        Call::Job { verb, units, no_block, mode } => job(&mut c, t, verb, units, no_block, mode),
         Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
         Call::Show { units, properties, value, all } => {
@@ -242,7 +244,7 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
     }
 }
 
-fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
+fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
     let mut code = 0;
     // One request: the manager queues all of them as one transaction.
     let first = c.call(&Request::Job { verb, units: units.clone(), mode, wait: !no_block })?;
@@ -263,11 +265,16 @@ fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: 
                     code = job_error_code(kind, &message);
                 }
                 Response::JobDone { unit, result, .. } => {
-                    if let Some(line) = job_result_line(&unit, &result, || {
-                        show(c, &unit, &["Result"]).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
-                    }) {
-                        eprintln!("{line}");
-                        code = 1;
+                    if matches!(result.as_str(), "done" | "skipped") {
+                        continue;
+                    }
+                    code = 1;
+                    // `-q` silences the result line, not the exit code.
+                    if !t.quiet {
+                        let line = job_result_line(&unit, &result, t.user, || {
+                            show(c, &unit, &["Result"]).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
+                        });
+                        eprintln!("{}", line.unwrap_or_default());
                     }
                 }
                 _ => {}
@@ -523,17 +530,22 @@ mod tests {
     #[test]
     fn job_results_read_as_systemctl_252_prints_them() {
         let never = || -> String { panic!("the service result is asked for failed service jobs only") };
-        assert_eq!(job_result_line("x.service", "done", never), None);
-        assert_eq!(job_result_line("x.service", "skipped", never), None);
-        assert_eq!(job_result_line("x.service", "timeout", never).unwrap(), "Job for x.service timed out.");
-        assert_eq!(job_result_line("x.service", "invalid", never).unwrap(), "x.service is not active, cannot reload.");
-        assert_eq!(job_result_line("x.service", "assert", never).unwrap(), "Assertion failed on job for x.service.");
-        assert_eq!(job_result_line("x.target", "failed", never).unwrap(), "Job failed. See \"journalctl -xe\" for details.");
+        assert_eq!(job_result_line("x.service", "done", false, never), None);
+        assert_eq!(job_result_line("x.service", "skipped", false, never), None);
+        assert_eq!(job_result_line("x.service", "timeout", false, never).unwrap(), "Job for x.service timed out.");
+        assert_eq!(job_result_line("x.service", "invalid", false, never).unwrap(), "x.service is not active, cannot reload.");
+        assert_eq!(job_result_line("x.service", "assert", false, never).unwrap(), "Assertion failed on job for x.service.");
+        assert_eq!(job_result_line("x.target", "failed", false, never).unwrap(), "Job failed. See \"journalctl -xe\" for details.");
         let see = "See \"systemctl status x.service\" and \"journalctl -xeu x.service\" for details.";
         assert_eq!(
-            job_result_line("x.service", "failed", || "oom-kill".into()).unwrap(),
+            job_result_line("x.service", "failed", false, || "oom-kill".into()).unwrap(),
             format!("Job for x.service failed because of an out-of-memory (OOM) siutation.\n{see}")
         );
-        assert_eq!(job_result_line("x.service", "failed", || "success".into()).unwrap(), format!("Job for x.service failed.\n{see}"));
+        assert_eq!(job_result_line("x.service", "failed", false, || "success".into()).unwrap(), format!("Job for x.service failed.\n{see}"));
+        assert_eq!(
+            job_result_line("x.service", "failed", true, || "exit-code".into()).unwrap(),
+            "Job for x.service failed because the control process exited with error code.\n\
+             See \"systemctl --user status x.service\" and \"journalctl --user -xeu x.service\" for details."
+        );
     }
 }

@@ -21,7 +21,17 @@
 //! unit that fails triggers its `OnFailure=` units, one that finishes
 //! cleanly its `OnSuccess=` units; a unit going down stops the units
 //! `BindsTo=` it, and lets `StopWhenUnneeded=yes` units it pulled in go.
-//! `JobTimeoutSec=` finishes a job with result `timeout`.
+//! `JobTimeoutSec=` finishes a job with result `timeout`, and so does
+//! `JobRunningTimeoutSec=` counted from when the job runs; then
+//! `JobTimeoutAction=` takes the manager down if it says so.
+//!
+//! A verify-active job (`Requisite=`) on an activating unit waits for its
+//! outcome: it is tried again at each state change of the unit, `done`
+//! once active, `skipped` (failing the requisite's dependents) once down.
+//!
+//! `Upholds=`: a unit that changes state, and what it upholds, is queued;
+//! once the events of a loop turn are handled, [`Manager::dispatch_upheld`]
+//! starts those that are down while an upholding unit is up.
 
 use engine::service::{Event, JobKind, LogLevel, ServiceState};
 use engine::transaction::{self as tx, runs_before, Dep, JobType, Mode, Request};

@@ -339,11 +339,15 @@ impl Manager {
             JobType::Nop => return self.complete(id, "done"),
             // systemd's job_perform_on_unit(): active → done; activating
             // → the job waits for the outcome (re-run on the unit's next
-            // state change, `recheck_waiting`); anything else → skipped,
-            // which fails the Requisite= dependents ("dependency").
+            // state change, `recheck_waiting`, which services report);
+            // anything else → skipped, which fails the Requisite=
+            // dependents ("dependency"). A socket's own start is short and
+            // reports no state changes here: activating counts as up.
             JobType::VerifyActive => {
+                let waits = self.units.get(id).is_some_and(|u| u.svc.is_some());
                 return match state {
                     "active" | "reloading" => self.complete(id, "done"),
+                    "activating" if !waits => self.complete(id, "done"),
                     "activating" => {
                         if let Some(j) = self.jobs.get_mut(id) {
                             j.running = false;
@@ -563,11 +567,23 @@ impl Manager {
         }
     }
 
-    /// Queue `id` and the units it upholds for [`Manager::dispatch_upheld`].
+    /// Queue `id` if something upholds it, and the units it upholds, for
+    /// [`Manager::dispatch_upheld`]. Runs at every state change, so it
+    /// only walks `id`'s own edges: units without `Upholds=` cost nothing
+    /// more.
     fn uphold_queue(&mut self, id: &str) {
-        let upheld = self.related(id, &[Dep::Upholds]);
-        for u in std::iter::once(id.to_string()).chain(upheld) {
-            if self.uphold.queued.insert(u.clone()) {
+        let mut found: Vec<String> = Vec::new();
+        for n in self.names_of(id) {
+            for (kind, other) in self.edges.deps.get(&n).into_iter().flatten() {
+                match kind {
+                    Dep::UpheldBy if !found.iter().any(|f| f == id) => found.push(id.to_string()),
+                    Dep::Upholds => found.push(self.resolve(other)),
+                    _ => {}
+                }
+            }
+        }
+        for u in found {
+            if self.units.contains_key(&u) && self.uphold.queued.insert(u.clone()) {
                 self.uphold.queue.push_back(u);
             }
         }

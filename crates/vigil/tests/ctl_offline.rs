@@ -7,20 +7,6 @@ mod ctl_support;
 
 use ctl_support::*;
 
-/// Run every command line in order on both roots (state accumulates, as
-/// on a real machine) and report all differences at once.
-fn sequence(tag: &str, setup: impl Fn(&[&std::path::Path]), cmds: &[&[&str]]) {
-    let s = Scratch::new(tag);
-    let t = corpus_template(&s);
-    let (a, b) = pair(&s, &t, "r");
-    setup(&[&a, &b]);
-    let mut d = Diffs::default();
-    for c in cmds {
-        d.check(&a, &b, c);
-    }
-    d.assert_none();
-}
-
 #[test]
 fn enable_disable_reenable_like_systemctl() {
     sequence(

@@ -220,3 +220,58 @@ fn status_of_an_exited_main_process() {
 fn line_of(out: &str, label: &str) -> String {
     out.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_default().to_string()
 }
+
+/// The words and exit codes of the job verbs and state queries, pinned to
+/// systemctl 252 (the real one cannot run them against `--root=`):
+/// `src/systemctl/systemctl-is-active.c` (is-active/is-failed print each
+/// unit's state and succeed if any matches, else 3 / 1),
+/// `src/shared/bus-wait-for-jobs.c` (a job's result line) and
+/// `translate_bus_error_to_exit_status()` in
+/// `src/systemctl/systemctl-util.c` (3 for a job type that does not
+/// apply, 4 for a destructive transaction, 5 for no such unit).
+#[test]
+fn job_verbs_and_queries_print_systemctls_words_and_codes() {
+    let r = root_with(
+        "ctl-words",
+        &[
+            ("web.service", "[Service]\nExecStart=/bin/sleep 300\n"),
+            ("rel.service", "[Service]\nExecStart=/bin/sleep 300\nExecReload=/bin/true\n"),
+            ("as.service", "[Unit]\nAssertPathExists=/nonexistent/vigil-test\n[Service]\nExecStart=/bin/sleep 300\n"),
+            ("slow.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 300\n"),
+        ],
+    );
+    let run = |args: &[&str]| {
+        let o = r.vigil(args);
+        (o.status.code().unwrap_or(-1), stdout(&o), stderr(&o))
+    };
+    let ok = |out: &str| (0, out.to_string(), String::new());
+    assert_eq!(run(&["start", "web"]), ok(""));
+    assert_eq!(run(&["is-active", "web", "nosuch"]), ok("active\ninactive\n"));
+    assert_eq!(run(&["is-active", "nosuch", "web"]), ok("inactive\nactive\n"));
+    assert_eq!(run(&["is-active", "-q", "nosuch"]), (3, String::new(), String::new()));
+    assert_eq!(run(&["is-failed", "web"]), (1, "active\n".into(), String::new()));
+    assert_eq!(run(&["is-failed", "nosuch"]), (1, "inactive\n".into(), String::new()));
+    assert_eq!(
+        run(&["reload", "web"]),
+        (3, String::new(), "Failed to reload web.service: Job type reload is not applicable for unit web.service.\n".into())
+    );
+    assert_eq!(run(&["reload", "rel"]), (1, String::new(), "rel.service is not active, cannot reload.\n".into()));
+    assert_eq!(run(&["try-restart", "rel"]), ok(""));
+    assert_eq!(run(&["start", "as"]), (1, String::new(), "Assertion failed on job for as.service.\n".into()));
+    // -q: no result line, the same exit code (bus_wait_for_jobs(quiet)).
+    assert_eq!(run(&["start", "-q", "as"]), (1, String::new(), String::new()));
+    assert_eq!(run(&["stop", "nosuch"]), (5, String::new(), "Failed to stop nosuch.service: Unit nosuch.service not loaded.\n".into()));
+    assert_eq!(run(&["restart", "nosuch"]), (5, String::new(), "Failed to restart nosuch.service: Unit nosuch.service not found.\n".into()));
+    // A queued start that a stop in mode fail would undo.
+    assert_eq!(run(&["start", "--no-block", "slow"]), ok(""));
+    assert_eq!(run(&["is-active", "slow"]), (3, "activating\n".into(), String::new()));
+    assert_eq!(
+        run(&["stop", "--job-mode=fail", "slow"]),
+        (
+            4,
+            String::new(),
+            "Failed to stop slow.service: Transaction for slow.service/stop is destructive (slow.service has 'start' job queued, but 'stop' is included in transaction).\n".into()
+        )
+    );
+    assert_eq!(run(&["stop", "slow"]), ok(""));
+}

@@ -14,13 +14,7 @@ use std::time::Duration;
 use common::*;
 
 fn root_with(name: &str, units: &[(&str, &str)]) -> TestRoot {
-    let r = TestRoot::new(name);
-    let dir = r.path.join("etc/systemd/system");
-    std::fs::create_dir_all(&dir).unwrap();
-    for (n, text) in units {
-        std::fs::write(dir.join(n), text.replace("@ROOT@", r.path.to_str().unwrap())).unwrap();
-    }
-    r
+    TestRoot::with_units(name, units)
 }
 
 fn with_env(r: &TestRoot, env: &[(&str, &str)], args: &[&str]) -> Output {
@@ -33,7 +27,7 @@ fn with_env(r: &TestRoot, env: &[(&str, &str)], args: &[&str]) -> Output {
 }
 
 fn prop(r: &TestRoot, unit: &str, p: &str) -> String {
-    stdout(&r.vigil(&["show", "-p", p, "--value", unit])).trim_end().to_string()
+    r.prop(unit, p)
 }
 
 #[test]
@@ -84,6 +78,43 @@ fn kill_sends_signals_to_whom_it_is_told() {
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to kill unit done.service: No main process to kill\n"));
     // --kill-whom=all on a unit with nothing running is no error.
     assert_eq!(r.vigil(&["kill", "done"]).status.code(), Some(0));
+}
+
+/// `--kill-whom=control` reaches the control process only (here the
+/// `ExecStartPre=` still running), `main` the main process only, `all`
+/// (the default) every process of the unit (`systemctl(1)`, "--kill-whom=").
+#[test]
+fn kill_whom_control_main_and_all_reach_their_processes() {
+    let trap = |who: &str| {
+        format!("trap \"echo {who} >> @ROOT@/got\" USR1; touch @ROOT@/{who}.ready; while :; do sleep 0.05; done")
+    };
+    let r = root_with(
+        "killwhom",
+        &[(
+            "two.service",
+            &format!(
+                "[Service]\nExecStartPre=/bin/sh -c '{}'\nExecStart=/bin/true\nTimeoutStartSec=infinity\n",
+                trap("control")
+            ),
+        )],
+    );
+    let got = || {
+        let mut v: Vec<String> = std::fs::read_to_string(r.path.join("got")).unwrap_or_default().lines().map(String::from).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(r.vigil(&["start", "--no-block", "two"]).status.code(), Some(0));
+    assert!(wait_until(Duration::from_secs(5), || r.path.join("control.ready").exists()));
+    let o = r.vigil(&["kill", "--kill-whom=main", "-s", "USR1", "two"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to kill unit two.service: No main process to kill\n"));
+    let o = r.vigil(&["kill", "--kill-whom=control", "-s", "USR1", "two"]);
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    assert!(wait_until(Duration::from_secs(5), || got() == ["control"]));
+    let o = r.vigil(&["kill", "--kill-whom=all", "-s", "USR1", "two"]);
+    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    assert!(wait_until(Duration::from_secs(5), || got() == ["control", "control"]));
+    assert_eq!(prop(&r, "two", "SubState"), "start-pre");
+    assert_eq!(r.vigil(&["stop", "two"]).status.code(), Some(0));
 }
 
 #[test]

@@ -47,20 +47,23 @@
 //!
 //! Runtime rules live here too, as pure functions the daemon calls when
 //! something changes: [`unneeded`] (`StopWhenUnneeded=`),
-//! [`triggered_requests`] (`OnFailure=`/`OnSuccess=`), and [`JobTimers`]
+//! [`triggered_requests`] (`OnFailure=`/`OnSuccess=`), [`upheld_by_active`]
+//! (`Upholds=`, with its [`AutoStartLimit`]) and [`JobTimers`]
 //! (`JobTimeoutSec=`) on the caller's clock.
 
 mod build;
 pub mod cycle;
 mod jobtype;
 mod timers;
+mod uphold;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use build::build;
 pub use jobtype::{runs_before, JobType};
 pub use timers::JobTimers;
+pub use uphold::{upheld_by_active, AutoStartLimit};
 
 use crate::service::ActiveState;
 

@@ -9,18 +9,18 @@ use crate::service::ActiveState as S;
 /// A unit graph in memory. Edges are declared forward with [`Fake::dep`],
 /// which records the inverse on the other unit, as the daemon's index does.
 #[derive(Default)]
-struct Fake {
+pub(crate) struct Fake {
     units: HashMap<String, UnitInfo>,
     aliases: HashMap<String, String>,
-    jobs: HashMap<String, InstalledJob>,
+    pub(crate) jobs: HashMap<String, InstalledJob>,
 }
 
 impl Fake {
-    fn unit(&mut self, id: &str) -> &mut UnitInfo {
+    pub(crate) fn unit(&mut self, id: &str) -> &mut UnitInfo {
         self.units.entry(id.to_string()).or_insert_with(|| UnitInfo::new(id))
     }
 
-    fn dep(&mut self, a: &str, kind: Dep, b: &str) -> &mut Self {
+    pub(crate) fn dep(&mut self, a: &str, kind: Dep, b: &str) -> &mut Self {
         let inverse = inverse(kind);
         self.unit(a).deps.push((kind, b.to_string()));
         self.unit(b);
@@ -30,12 +30,12 @@ impl Fake {
         self
     }
 
-    fn active(&mut self, id: &str) -> &mut Self {
+    pub(crate) fn active(&mut self, id: &str) -> &mut Self {
         self.unit(id).active = S::Active;
         self
     }
 
-    fn job(&mut self, id: &str, ty: JobType) -> &mut Self {
+    pub(crate) fn job(&mut self, id: &str, ty: JobType) -> &mut Self {
         self.jobs.insert(id.to_string(), InstalledJob { ty, running: false, irreversible: false });
         self
     }

@@ -3,6 +3,9 @@
 //! x.service/start timed out."); the unit itself is left alone. The table
 //! keeps one deadline per job on the caller's monotonic clock and answers
 //! which jobs are due, so the daemon sleeps exactly until the next one.
+//! `JobRunningTimeoutSec=` arms when the job starts running and can only
+//! bring the deadline closer (systemd's job_start_timer() never lets it
+//! exceed the `JobTimeoutSec=` one).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -23,6 +26,20 @@ impl JobTimers {
         let at = now.saturating_add(timeout_usec);
         self.by_deadline.insert((at, job));
         self.by_job.insert(job, at);
+    }
+
+    /// Job `job` started running: it may run `timeout_usec` from `now`,
+    /// or until its queued deadline if that comes first.
+    pub fn arm_running(&mut self, job: u32, now: u64, timeout_usec: u64) {
+        let at = now.saturating_add(timeout_usec);
+        match self.by_job.get(&job) {
+            Some(&old) if old <= at => {}
+            _ => {
+                self.cancel(job);
+                self.by_deadline.insert((at, job));
+                self.by_job.insert(job, at);
+            }
+        }
     }
 
     /// The job finished (or was canceled): forget its deadline.
@@ -67,6 +84,25 @@ mod tests {
         assert_eq!(t.next_deadline(), Some(5_000_000));
         assert_eq!(t.expired(u64::MAX), vec![1]);
         assert_eq!(t.next_deadline(), None);
+    }
+
+    #[test]
+    fn running_timeout_only_brings_the_deadline_closer() {
+        let mut t = JobTimers::new();
+        // Queued with JobTimeoutSec=10s, runs from 2s with a 3s running
+        // timeout: due at 5s.
+        t.arm(1, 0, 10_000_000);
+        t.arm_running(1, 2_000_000, 3_000_000);
+        assert_eq!(t.next_deadline(), Some(5_000_000));
+        // A running timeout past the queued deadline changes nothing.
+        t.arm(2, 0, 1_000_000);
+        t.arm_running(2, 500_000, 5_000_000);
+        assert_eq!(t.expired(1_000_000), vec![2]);
+        // Without JobTimeoutSec=, the running timeout alone.
+        t.arm_running(3, 7_000, 1_000);
+        assert_eq!(t.expired(7_999), Vec::<u32>::new());
+        assert_eq!(t.expired(8_000), vec![3]);
+        assert_eq!(t.expired(u64::MAX), vec![1]);
     }
 
     #[test]

@@ -449,8 +449,10 @@ fn absolute_root(p: &Path) -> PathBuf {
     PathBuf::from(format!("/{}", parts.join("/")))
 }
 
-/// Report a clap error as systemctl would and return the exit code.
-pub fn parse_error(e: clap::Error, prog: &str) -> u8 {
+/// Report a clap error as systemctl would (getopt_long()'s words) and
+/// return the exit code. `args` is the command line, for the word as
+/// typed: clap's error drops an option's `=value` and its short spelling.
+pub fn parse_error(e: clap::Error, prog: &str, args: &[String]) -> u8 {
     let invalid = |kind: ContextKind| match e.get(kind) {
         Some(ContextValue::String(s)) => Some(s.clone()),
         Some(ContextValue::Strings(v)) => v.first().cloned(),
@@ -462,13 +464,25 @@ pub fn parse_error(e: clap::Error, prog: &str) -> u8 {
             return 0;
         }
         ErrorKind::MissingRequiredArgument => Some("Too few arguments.".to_string()),
+        // An option that takes a value came last (getopt would take the
+        // next word otherwise).
+        ErrorKind::InvalidValue if args.len() > 1 && args.last().is_some_and(|a| a.starts_with('-') && !a.contains('=')) => {
+            let last = args.last().map(String::as_str).unwrap_or_default();
+            Some(match last.strip_prefix("--") {
+                Some(_) => format!("{prog}: option '{last}' requires an argument"),
+                None => format!("{prog}: option requires an argument -- '{}'", last.chars().last().unwrap_or('-')),
+            })
+        }
         ErrorKind::InvalidSubcommand => {
             invalid(ContextKind::InvalidSubcommand).map(|v| format!("Unknown command verb {v}."))
         }
         ErrorKind::UnknownArgument => invalid(ContextKind::InvalidArg).map(|a| {
-            if let Some(long) = a.strip_prefix("--") {
-                let name = long.split('=').next().unwrap_or(long);
-                format!("{prog}: unrecognized option '--{name}'")
+            if a.starts_with("--") {
+                // getopt_long() names the whole word, value included
+                // (`systemctl --kill-value=1` on 252, which lacks it:
+                // "unrecognized option '--kill-value=1'").
+                let typed = args.iter().skip(1).find(|w| w.split('=').next() == Some(a.as_str())).unwrap_or(&a);
+                format!("{prog}: unrecognized option '{typed}'")
             } else if let Some(short) = a.strip_prefix('-') {
                 let c = short.chars().next().unwrap_or('-');
                 format!("{prog}: invalid option -- '{c}'")

@@ -67,7 +67,7 @@ pub fn main(args: Vec<String>) -> u8 {
         .to_string();
     let cli = match Ctl::try_parse_from(&args) {
         Ok(c) => c,
-        Err(e) => return cli::parse_error(e, &prog),
+        Err(e) => return cli::parse_error(e, &prog, &args),
     };
     if cli.opts.version {
         println!("vigil {}", env!("CARGO_PKG_VERSION"));

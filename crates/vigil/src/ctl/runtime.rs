@@ -107,31 +107,72 @@ pub(super) fn verb_word(v: JobVerb) -> &'static str {
     }
 }
 
-/// systemctl's `translate_bus_error_to_exit_status()`: the LSB codes —
-/// 4 (no permission: access denied, refused manual start, no isolation),
-/// 5 (not installed: no such unit), 3 (not implemented: the job type does
-/// not apply to the unit), 1 for everything else.
+/// systemctl's `translate_bus_error_to_exit_status()` (systemd 252,
+/// `src/systemctl/systemctl-util.c`): the LSB codes — 4 (no permission:
+/// access denied, refused manual start/stop, no isolation, a destructive
+/// transaction), 5 (not installed: no such unit), 3 (not implemented: the
+/// job type does not apply to the unit), 6 (not configured: the unit
+/// failed to load), 1 for everything else (masked, bad setting, cyclic or
+/// conflicting transaction). The bus error is told apart by the
+/// manager's message where one kind covers several.
 pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
+    let not_applicable = message.starts_with("Job type ") && message.contains(" is not applicable for unit ");
     match kind {
         ErrorKind::NoSuchUnit => 5,
-        ErrorKind::AccessDenied | ErrorKind::Refused => 4,
-        ErrorKind::InvalidRequest if message.contains("not applicable") => 3,
+        ErrorKind::AccessDenied => 4,
+        _ if not_applicable => 3,
+        ErrorKind::Refused => 4,
+        ErrorKind::Transaction if message.starts_with("Transaction for ") && message.contains(" is destructive") => 4,
+        ErrorKind::InvalidRequest if message.ends_with("failed to load properly, please adjust/correct and reload service manager.") => 6,
         _ => 1,
     }
 }
 
-/// systemctl's explanation of a failed job, from the unit's `Result`.
-fn why(result: &str) -> &'static str {
-    match result {
+/// What systemctl 252 prints for a job that ended with `result`
+/// (`src/shared/bus-wait-for-jobs.c`, check_wait_response()); `None` for
+/// `done` and `skipped`, which are success (exit 0). Every other result
+/// makes `systemctl start` exit 1. A failed service job is explained from
+/// the unit's `Result` (`service_result`, asked for only then); for the
+/// user manager the commands it points to say `--user`.
+pub(super) fn job_result_line(unit: &str, result: &str, user: bool, service_result: impl FnOnce() -> String) -> Option<String> {
+    Some(match result {
+        "done" | "skipped" => return None,
+        "canceled" => format!("Job for {unit} canceled."),
+        "timeout" => format!("Job for {unit} timed out."),
+        "dependency" => format!("A dependency job for {unit} failed. See 'journalctl -xe' for details."),
+        "invalid" => format!("{unit} is not active, cannot reload."),
+        "assert" => format!("Assertion failed on job for {unit}."),
+        "unsupported" => format!("Operation on or unit type of {unit} not supported on this system."),
+        "collected" => format!("Queued job for {unit} was garbage collected."),
+        "once" => format!("Unit {unit} was started already once and can't be started again."),
+        _ if unit.ends_with(".service") => {
+            let scope = if user { " --user" } else { "" };
+            let see = format!("See \"systemctl{scope} status {unit}\" and \"journalctl{scope} -xeu {unit}\" for details.");
+            match why(&service_result()) {
+                Some(w) => format!("Job for {unit} failed because {w}.\n{see}"),
+                None => format!("Job for {unit} failed.\n{see}"),
+            }
+        }
+        _ => "Job failed. See \"journalctl -xe\" for details.".to_string(),
+    })
+}
+
+/// systemctl 252's explanation of a failed service job, from the unit's
+/// `Result` (log_job_error_with_service_result(); "siutation" is its
+/// spelling). Other results get the plain "Job for X failed.".
+fn why(result: &str) -> Option<&'static str> {
+    Some(match result {
+        "resources" => "of unavailable resources or another system error",
+        "protocol" => "the service did not take the steps required by its unit configuration",
+        "timeout" => "a timeout was exceeded",
         "exit-code" => "the control process exited with error code",
         "signal" => "a fatal signal was delivered to the control process",
         "core-dump" => "a fatal signal was delivered causing the control process to dump core",
-        "timeout" => "a timeout was exceeded",
+        "watchdog" => "the service failed to send watchdog ping",
         "start-limit-hit" => "start of the service was attempted too often",
-        "resources" => "of unavailable resources or another system error",
-        "oom-kill" => "the control process was killed by the OOM killer",
-        _ => "the service did not take the steps required by its unit configuration",
-    }
+        "oom-kill" => "of an out-of-memory (OOM) siutation",
+        _ => return None,
+    })
 }
 
 pub(super) fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
@@ -158,7 +199,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
         Call::Exit(code) => simple(&mut c, Request::Shutdown { kind: ShutdownKind::Exit, code }, t.quiet),
         Call::IsSystemRunning => simple(&mut c, Request::IsSystemRunning, t.quiet),
         Call::DaemonReload => simple(&mut c, Request::DaemonReload, t.quiet),
-        Call::Job { verb, units, no_block, mode } => job(&mut c, verb, units, no_block, mode),
+        Call::Job { verb, units, no_block, mode } => job(&mut c, t, verb, units, no_block, mode),
         Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
         Call::Show { units, properties, value, all } => {
@@ -203,7 +244,7 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
     }
 }
 
-fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
+fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
     let mut code = 0;
     // One request: the manager queues all of them as one transaction.
     let first = c.call(&Request::Job { verb, units: units.clone(), mode, wait: !no_block })?;
@@ -223,25 +264,19 @@ fn job(c: &mut Client, verb: JobVerb, units: Vec<String>, no_block: bool, mode: 
                     eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
                     code = job_error_code(kind, &message);
                 }
-                Response::JobDone { unit, result, .. } => match result.as_str() {
-                    "done" | "skipped" => {}
-                    "dependency" => {
-                        eprintln!("A dependency job for {unit} failed. See 'journalctl -xe' for details.");
-                        code = 1;
+                Response::JobDone { unit, result, .. } => {
+                    if matches!(result.as_str(), "done" | "skipped") {
+                        continue;
                     }
-                    "canceled" => {
-                        eprintln!("Job for {unit} canceled.");
-                        code = 1;
+                    code = 1;
+                    // `-q` silences the result line, not the exit code.
+                    if !t.quiet {
+                        let line = job_result_line(&unit, &result, t.user, || {
+                            show(c, &unit, &["Result"]).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
+                        });
+                        eprintln!("{}", line.unwrap_or_default());
                     }
-                    _ => {
-                        let res = get(&show(c, &unit, &["Result"])?, "Result").to_string();
-                        eprintln!(
-                            "Job for {unit} failed because {}.\nSee \"systemctl status {unit}\" and \"journalctl -xeu {unit}\" for details.",
-                            why(&res)
-                        );
-                        code = 1;
-                    }
-                },
+                }
                 _ => {}
             }
         }
@@ -471,4 +506,47 @@ fn list_units(c: &mut Client, l: &ListUnits) -> Result<u8> {
         }
     }
     Ok(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bus_errors_map_to_systemctls_exit_codes() {
+        let code = job_error_code;
+        assert_eq!(code(ErrorKind::NoSuchUnit, "Unit x.service not found."), 5);
+        assert_eq!(code(ErrorKind::AccessDenied, "Access denied"), 4);
+        assert_eq!(code(ErrorKind::Refused, "Job type reload is not applicable for unit x.service."), 3);
+        assert_eq!(code(ErrorKind::Refused, "Operation refused, unit may not be isolated."), 4);
+        let destructive = "Transaction for x.service/stop is destructive (y.service has 'start' job queued, but 'stop' is included in transaction).";
+        assert_eq!(code(ErrorKind::Transaction, destructive), 4);
+        assert_eq!(code(ErrorKind::Transaction, "Transaction order is cyclic. See system logs for details."), 1);
+        let load = "Unit x.service failed to load properly, please adjust/correct and reload service manager.";
+        assert_eq!(code(ErrorKind::InvalidRequest, load), 6);
+        assert_eq!(code(ErrorKind::UnitMasked, "Unit x.service is masked."), 1);
+        assert_eq!(code(ErrorKind::InvalidRequest, "Unit x.service has a bad unit file setting."), 1);
+    }
+
+    #[test]
+    fn job_results_read_as_systemctl_252_prints_them() {
+        let never = || -> String { panic!("the service result is asked for failed service jobs only") };
+        assert_eq!(job_result_line("x.service", "done", false, never), None);
+        assert_eq!(job_result_line("x.service", "skipped", false, never), None);
+        assert_eq!(job_result_line("x.service", "timeout", false, never).unwrap(), "Job for x.service timed out.");
+        assert_eq!(job_result_line("x.service", "invalid", false, never).unwrap(), "x.service is not active, cannot reload.");
+        assert_eq!(job_result_line("x.service", "assert", false, never).unwrap(), "Assertion failed on job for x.service.");
+        assert_eq!(job_result_line("x.target", "failed", false, never).unwrap(), "Job failed. See \"journalctl -xe\" for details.");
+        let see = "See \"systemctl status x.service\" and \"journalctl -xeu x.service\" for details.";
+        assert_eq!(
+            job_result_line("x.service", "failed", false, || "oom-kill".into()).unwrap(),
+            format!("Job for x.service failed because of an out-of-memory (OOM) siutation.\n{see}")
+        );
+        assert_eq!(job_result_line("x.service", "failed", false, || "success".into()).unwrap(), format!("Job for x.service failed.\n{see}"));
+        assert_eq!(
+            job_result_line("x.service", "failed", true, || "exit-code".into()).unwrap(),
+            "Job for x.service failed because the control process exited with error code.\n\
+             See \"systemctl --user status x.service\" and \"journalctl --user -xeu x.service\" for details."
+        );
+    }
 }

@@ -232,6 +232,7 @@ impl EventLoop {
                 }
             }
             self.manager.fire_timers();
+            self.manager.dispatch_upheld();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
             if self.booting && self.manager.no_jobs() {

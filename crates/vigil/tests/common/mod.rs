@@ -39,6 +39,23 @@ impl TestRoot {
         self.path.join("run/vigil/control")
     }
 
+    /// A fresh root with these units in `etc/systemd/system`, `@ROOT@` in
+    /// their text replaced by the root's path.
+    pub fn with_units(name: &str, units: &[(&str, &str)]) -> TestRoot {
+        let r = TestRoot::new(name);
+        let dir = r.path.join("etc/systemd/system");
+        std::fs::create_dir_all(&dir).expect("create unit dir");
+        for (n, text) in units {
+            std::fs::write(dir.join(n), text.replace("@ROOT@", r.path.to_str().unwrap())).expect("write unit");
+        }
+        r
+    }
+
+    /// `show -p P --value UNIT`, without the newline.
+    pub fn prop(&self, unit: &str, p: &str) -> String {
+        stdout(&self.vigil(&["show", "-p", p, "--value", unit])).trim_end().to_string()
+    }
+
     /// The pid the manager wrote into its lock file.
     pub fn manager_pid(&self) -> Option<i32> {
         std::fs::read_to_string(self.path.join("run/vigil/lock")).ok()?.trim().parse().ok()

@@ -248,3 +248,18 @@ pub fn symlink_in(roots: &[&Path], rel: &str, target: &str) {
         std::os::unix::fs::symlink(target, &p).expect("symlink");
     }
 }
+
+/// Run every command line in order on both roots of a fresh corpus copy
+/// (state accumulates, as on a real machine) after `setup`, and report
+/// all differences at once.
+pub fn sequence(tag: &str, setup: impl Fn(&[&Path]), cmds: &[&[&str]]) {
+    let s = Scratch::new(tag);
+    let t = corpus_template(&s);
+    let (a, b) = pair(&s, &t, "r");
+    setup(&[&a, &b]);
+    let mut d = Diffs::default();
+    for c in cmds {
+        d.check(&a, &b, c);
+    }
+    d.assert_none();
+}

@@ -21,7 +21,17 @@
 //! unit that fails triggers its `OnFailure=` units, one that finishes
 //! cleanly its `OnSuccess=` units; a unit going down stops the units
 //! `BindsTo=` it, and lets `StopWhenUnneeded=yes` units it pulled in go.
-//! `JobTimeoutSec=` finishes a job with result `timeout`.
+//! `JobTimeoutSec=` finishes a job with result `timeout`, and so does
+//! `JobRunningTimeoutSec=` counted from when the job runs; then
+//! `JobTimeoutAction=` takes the manager down if it says so.
+//!
+//! A verify-active job (`Requisite=`) on an activating unit waits for its
+//! outcome: it is tried again at each state change of the unit, `done`
+//! once active, `skipped` (failing the requisite's dependents) once down.
+//!
+//! `Upholds=`: a unit that changes state, and what it upholds, is queued;
+//! once the events of a loop turn are handled, [`Manager::dispatch_upheld`]
+//! starts those that are down while an upholding unit is up.
 
 use engine::service::{Event, JobKind, LogLevel, ServiceState};
 use engine::transaction::{self as tx, runs_before, Dep, JobType, Mode, Request};
@@ -61,6 +71,15 @@ impl Job {
                 | (JobType::Reload, JobKind::Reload)
         )
     }
+}
+
+/// Units to look at for `Upholds=` ([`Manager::dispatch_upheld`]), and
+/// each upheld unit's automatic-start rate limit.
+#[derive(Default)]
+pub struct Uphold {
+    queue: std::collections::VecDeque<String>,
+    queued: std::collections::HashSet<String>,
+    limits: std::collections::HashMap<String, tx::AutoStartLimit>,
 }
 
 /// The verdict of a unit's conditions and asserts.
@@ -318,15 +337,28 @@ impl Manager {
         let state = self.units.get(id).map_or("inactive", |u| u.active_state());
         match job.ty {
             JobType::Nop => return self.complete(id, "done"),
-            // systemd waits for an activating unit; vigil takes it as up
-            // (Requisite= is normally paired with After=, so the unit has
-            // finished starting by the time this runs).
+            // systemd's job_perform_on_unit(): active → done; activating
+            // → the job waits for the outcome (re-run on the unit's next
+            // state change, `recheck_waiting`, which services report);
+            // anything else → skipped, which fails the Requisite=
+            // dependents ("dependency"). A socket's own start is short and
+            // reports no state changes here: activating counts as up.
             JobType::VerifyActive => {
-                let up = matches!(state, "active" | "reloading" | "activating");
-                return self.complete(id, if up { "done" } else { "skipped" });
+                let waits = self.units.get(id).is_some_and(|u| u.svc.is_some());
+                return match state {
+                    "active" | "reloading" => self.complete(id, "done"),
+                    "activating" if !waits => self.complete(id, "done"),
+                    "activating" => {
+                        if let Some(j) = self.jobs.get_mut(id) {
+                            j.running = false;
+                        }
+                    }
+                    _ => self.complete(id, "skipped"),
+                };
             }
             _ => {}
         }
+        self.arm_running_timeout(id, job.id);
         // systemd.unit(5), "Conditions and Asserts": checked when the start
         // job runs. A failed condition skips the unit (the job is done and
         // units ordered after it proceed); a failed assert fails the job.
@@ -380,6 +412,7 @@ impl Manager {
             if !start && was {
                 self.unit_went_down(id, false);
             }
+            self.uphold_queue(id);
             return;
         }
         if matches!(job.ty, JobType::Start | JobType::Restart) && !matches!(state, "active" | "reloading" | "activating") {
@@ -442,6 +475,9 @@ impl Manager {
             }
         }
         self.finished.push(FinishedJob { id: job.id, unit: id.to_string(), verb: job.verb, result });
+        // A start refused by the start limit leaves a failed unit failed
+        // (no state change): systemd still looks at it again for Upholds=.
+        self.uphold_queue(id);
         if matches!(job.ty, JobType::Start | JobType::VerifyActive) && result != "done" {
             for dep in self.related(id, &START_FAILURE_TO) {
                 let waiting = self.jobs.get(&dep).is_some_and(|j| {
@@ -479,12 +515,89 @@ impl Manager {
                 u.job = None;
             }
             self.complete(&unit, "timeout");
+            let action = self.unit_setting(&unit, "JobTimeoutAction").and_then(|a| a.parse().ok());
+            if let Some(a) = action {
+                self.emergency_action(&unit, a, None, true, "job timed out");
+            }
+        }
+    }
+
+    /// `JobRunningTimeoutSec=` (`systemd.unit(5)`): once the job runs, it
+    /// may run that long — never past its `JobTimeoutSec=` deadline.
+    fn arm_running_timeout(&mut self, id: &str, job: u32) {
+        let t = match self.units.get(id).and_then(|u| u.cfg.value(unit::directive::SectionKind::Unit, "JobRunningTimeoutSec")) {
+            Some(unit::value::Value::Timespan(t)) if t.0 != 0 && t.0 != u64::MAX => t.0,
+            _ => return,
+        };
+        let now = self.now();
+        self.job_timers.arm_running(job, now, t);
+    }
+
+    fn unit_setting(&self, id: &str, name: &str) -> Option<&str> {
+        self.units.get(id).and_then(|u| u.cfg.string(unit::directive::SectionKind::Unit, name))
+    }
+
+    /// The unit changed state: look at it (and what it upholds) for
+    /// `Upholds=`, and give a verify-active job waiting on it its answer.
+    fn recheck_waiting(&mut self, id: &str) {
+        self.uphold_queue(id);
+        let waiting = self.jobs.get(id).is_some_and(|j| j.ty == JobType::VerifyActive && !j.running);
+        if waiting {
+            self.try_run(id);
+        }
+    }
+
+    /// Queue `id` if something upholds it, and the units it upholds, for
+    /// [`Manager::dispatch_upheld`]. Runs at every state change, so it
+    /// only walks `id`'s own edges: units without `Upholds=` cost nothing
+    /// more.
+    fn uphold_queue(&mut self, id: &str) {
+        let mut found: Vec<String> = Vec::new();
+        for n in self.names_of(id) {
+            for (kind, other) in self.edges.deps.get(&n).into_iter().flatten() {
+                match kind {
+                    Dep::UpheldBy if !found.iter().any(|f| f == id) => found.push(id.to_string()),
+                    Dep::Upholds => found.push(self.resolve(other)),
+                    _ => {}
+                }
+            }
+        }
+        for u in found {
+            if self.units.contains_key(&u) && self.uphold.queued.insert(u.clone()) {
+                self.uphold.queue.push_back(u);
+            }
+        }
+    }
+
+    /// `Upholds=` (`engine::transaction::upheld_by_active`): start the
+    /// queued units that are down while a unit upholding them is up, in
+    /// job mode `fail`, at most 16 times per 10 s each. Called by the
+    /// event loop once the events of a turn are handled (never from inside
+    /// a unit's own state change, which would feed its machine re-entrantly).
+    pub fn dispatch_upheld(&mut self) {
+        while let Some(id) = self.uphold.queue.pop_front() {
+            self.uphold.queued.remove(&id);
+            if self.shutting_down || !self.units.contains_key(&id) {
+                continue;
+            }
+            let Some(culprit) = tx::upheld_by_active(&mut View(self), &id) else { continue };
+            let now = self.now();
+            if !self.uphold.limits.entry(id.clone()).or_default().allow(now) {
+                self.log(&id, LogLevel::Warning, &format!("Unit needs to be started because active unit {culprit} upholds it, but not doing so since we tried this too often recently."));
+                continue;
+            }
+            self.log(&id, LogLevel::Debug, &format!("Unit is started because upheld by active unit {culprit}."));
+            let req = Request { ty: JobType::Start, unit: id.clone(), mode: Mode::Fail, manual: false };
+            if let Err((_, e)) = self.request(req, JobVerb::Start) {
+                self.log(&id, LogLevel::Warning, &format!("Failed to enqueue start job to upheld unit, ignoring: {e}"));
+            }
         }
     }
 
     /// A service changed state (from `transition`): `OnFailure=`,
     /// `OnSuccess=`, `BindsTo=` and `StopWhenUnneeded=` follow.
     pub(super) fn unit_state_changed(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        self.recheck_waiting(id);
         let was_up = !matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         match to {
             ServiceState::Failed if !auto_restart => {

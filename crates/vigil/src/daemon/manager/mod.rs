@@ -164,6 +164,8 @@ pub struct Manager {
     pub(in crate::daemon) recorder: Option<super::leftovers::Recorder>,
     /// Units to look at for unloading (`gc`).
     gc: gc::Gc,
+    /// `Upholds=` work (`jobs.rs`).
+    uphold: jobs::Uphold,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -212,6 +214,7 @@ impl Manager {
             execs: spawn::Execs::new(),
             recorder: None,
             gc: gc::Gc::default(),
+            uphold: jobs::Uphold::default(),
         }
     }
 

@@ -41,6 +41,7 @@ pub mod creds;
 pub mod exit_status;
 pub mod plan;
 pub mod prepare;
+pub mod sandbox;
 mod reap;
 mod spawn;
 pub mod steps;
@@ -49,9 +50,10 @@ mod sys;
 pub use creds::{resolve_group, resolve_user, user_groups, CredError, GroupInfo, UserInfo};
 pub use exit_status::{exit_code_name, ExitClass};
 pub use plan::{
-    ExecPlan, FileMode, ListenFd, Resource, Rlimit, Stdio, WorkDirPath, WorkingDirectory,
+    ExecDirectory, ExecPlan, FileMode, ListenFd, Resource, Rlimit, Stdio, WorkDirPath, WorkingDirectory,
 };
 pub use prepare::{PrepareError, PreparedPlan};
+pub use sandbox::{Mount, MountOp, Sandbox};
 pub use reap::{reap_all, try_reap, ExitStatus};
 pub use spawn::{
     set_child_subreaper, spawn, spawn_nowait, Child, SignalError, SpawnError, Spawning,

@@ -84,6 +84,16 @@ pub struct ExecPlan {
     /// single-threaded manager is the process). Not a systemd setting;
     /// useful for helper processes.
     pub parent_death_signal: Option<i32>,
+    /// The caller (which creates `RuntimeDirectory=`… before fork, see
+    /// the manager's `exec_dirs`) could not set up this directory kind,
+    /// with this errno: the child fails at that kind's step, in systemd's
+    /// place for it (after the umask, before the credentials), and exits
+    /// with 233/RUNTIME_DIRECTORY, 238/STATE_DIRECTORY… as systemd's child
+    /// does (`systemd.exec(5)`, "PROCESS EXIT CODES").
+    pub exec_directory_failure: Option<(ExecDirectory, i32)>,
+    /// The namespaces of `systemd.exec(5)`'s sandboxing settings
+    /// ([`crate::sandbox`]); `None` runs in the manager's.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 /// `WorkingDirectory=`: where the child `chdir(2)`s after switching user.
@@ -147,6 +157,21 @@ pub enum Stdio {
     /// created with mode `0666 & ~UMask=` when missing; an `AF_UNIX`
     /// stream socket at `path` is connected to instead of opened.
     File { path: PathBuf, mode: FileMode },
+    /// `StandardInput=data` (stdin only): these bytes, read from a sealed
+    /// memfd as systemd's `acquire_data_fd()` provides them, so the
+    /// service sees a regular, seekable, read-only file.
+    Data(Vec<u8>),
+}
+
+/// The five `…Directory=` kinds of `systemd.exec(5)`, in systemd's
+/// `ExecDirectoryType` order (which is also the order they are set up in).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExecDirectory {
+    Runtime,
+    State,
+    Cache,
+    Logs,
+    Configuration,
 }
 
 /// How [`Stdio::File`] opens its path.
@@ -298,6 +323,8 @@ impl ExecPlan {
             new_session: true,
             cgroup: None,
             parent_death_signal: None,
+            exec_directory_failure: None,
+            sandbox: None,
         }
     }
 

@@ -33,6 +33,8 @@ pub enum PrepareError {
     Nul { what: &'static str, value: String },
     #[error("StandardInput= cannot be inherit (pass the manager's descriptor 0 as Fd(0) instead)")]
     StdinInherit,
+    #[error("{stream}: data is valid for StandardInput= only")]
+    DataOutput { stream: &'static str },
     #[error("{stream}: file mode {mode:?} is not valid for this stream")]
     FileMode {
         stream: &'static str,
@@ -96,6 +98,8 @@ pub(crate) enum PStdio {
         flags: c_int,
         mode: mode_t,
     },
+    /// Stdin only: a sealed memfd holding these bytes, made in the child.
+    Data(Vec<u8>),
 }
 
 /// A plan ready for [`spawn`](crate::spawn): plain bytes and numbers only.
@@ -127,6 +131,8 @@ pub struct PreparedPlan {
     pub(crate) cgroup_procs: Option<CString>,
     pub(crate) pdeathsig: Option<c_int>,
     pub(crate) cap_last_cap: u32,
+    pub(crate) exec_directory_failure: Option<(crate::plan::ExecDirectory, c_int)>,
+    pub(crate) sandbox: Option<crate::sandbox::PreparedSandbox>,
 }
 
 impl PreparedPlan {
@@ -221,6 +227,7 @@ fn resolve_stdio(plan: &ExecPlan, manager_is_pid1: bool) -> Result<[PStdio; 3], 
                 fd: *fd,
                 socket: true,
             },
+            Stdio::Data(_) => return Err(PrepareError::DataOutput { stream }),
             Stdio::File {
                 mode: FileMode::Read,
                 ..
@@ -241,6 +248,7 @@ fn resolve_stdio(plan: &ExecPlan, manager_is_pid1: bool) -> Result<[PStdio; 3], 
     let stdin = match &plan.stdin {
         Stdio::Null => PStdio::Null,
         Stdio::Inherit => return Err(PrepareError::StdinInherit),
+        Stdio::Data(bytes) => PStdio::Data(bytes.clone()),
         Stdio::Tty(p) => PStdio::Tty(path_cstring("TTYPath=", p)?),
         Stdio::Fd(fd) => PStdio::Fd {
             fd: *fd,
@@ -454,6 +462,11 @@ impl ExecPlan {
             cgroup_procs,
             pdeathsig: self.parent_death_signal,
             cap_last_cap: cap_last_cap(),
+            exec_directory_failure: self.exec_directory_failure,
+            sandbox: match &self.sandbox {
+                Some(s) => Some(s.prepare().map_err(|value| PrepareError::Nul { what: "sandbox path", value })?),
+                None => None,
+            },
         })
     }
 }

@@ -248,21 +248,32 @@ pub fn spawn(plan: &PreparedPlan) -> Result<Child, SpawnError> {
     spawn_nowait(plan)?.finish()
 }
 
-/// Size of the `LISTEN_PID=` slot: the prefix, any PID, the NUL.
-const LISTEN_PID_CAP: usize = 40;
+/// Size of the `LISTEN_PID=`/`SYSTEMD_EXEC_PID=` slots: the prefix, any
+/// PID, the NUL.
+const PID_SLOT_CAP: usize = 48;
 
 /// Forks and starts the setup steps, returning without waiting for exec.
 pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
     // Everything the child touches is allocated here, before fork.
     let mut argv: Vec<*const c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
     argv.push(std::ptr::null());
-    let mut listen_pid = vec![0u8; LISTEN_PID_CAP];
+    let mut listen_pid = vec![0u8; PID_SLOT_CAP];
     let listen_pid_ptr = listen_pid.as_mut_ptr();
-    let mut envp: Vec<*const c_char> = Vec::with_capacity(plan.env.len() + 2);
+    let mut exec_pid = vec![0u8; PID_SLOT_CAP];
+    // An explicit `SYSTEMD_EXEC_PID=` from the caller (`Environment=`) wins.
+    let exec_pid_ptr = if plan.env.iter().any(|e| e.as_bytes().starts_with(b"SYSTEMD_EXEC_PID=")) {
+        std::ptr::null_mut()
+    } else {
+        exec_pid.as_mut_ptr()
+    };
+    let mut envp: Vec<*const c_char> = Vec::with_capacity(plan.env.len() + 3);
     if !plan.listen_fds.is_empty() {
         envp.push(listen_pid_ptr.cast_const().cast());
     }
     envp.extend(plan.env.iter().map(|e| e.as_ptr()));
+    if !exec_pid_ptr.is_null() {
+        envp.push(exec_pid_ptr.cast_const().cast());
+    }
     envp.push(std::ptr::null());
     let mut lifted: Vec<c_int> = vec![-1; 3 + plan.listen_fds.len()];
 
@@ -295,7 +306,8 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
             } else {
                 listen_pid_ptr
             },
-            listen_pid_cap: LISTEN_PID_CAP,
+            exec_pid: exec_pid_ptr,
+            pid_slot_cap: PID_SLOT_CAP,
             ambient: 0,
             argv: argv.as_ptr(),
             envp: envp.as_ptr(),
@@ -311,7 +323,7 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
         None => sys::pidfd_open(pid).ok(),
     };
     // Keep the buffers alive until here (the child has its own copies).
-    drop((argv, envp, listen_pid, lifted));
+    drop((argv, envp, listen_pid, exec_pid, lifted));
     Ok(Spawning {
         pid,
         pidfd,

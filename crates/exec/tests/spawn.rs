@@ -45,9 +45,21 @@ fn environment_is_exactly_the_given_list() {
         "WITH SPACE=x y".into(),
         "PATH=/nowhere".into(),
     ];
+    let (status, out, pid) = run_capture_pid(plan);
+    assert_eq!(status, ExitStatus::Exited(0));
+    // systemd.exec(5), "$SYSTEMD_EXEC_PID": the forked process's own PID,
+    // added to every command's environment.
+    let want = format!("A=1\0EMPTY=\0WITH SPACE=x y\0PATH=/nowhere\0SYSTEMD_EXEC_PID={pid}\0");
+    assert_eq!(out, want);
+}
+
+#[test]
+fn systemd_exec_pid_set_by_the_caller_wins() {
+    let mut plan = ExecPlan::new("/usr/bin/env");
+    plan.environment = vec!["SYSTEMD_EXEC_PID=7".into()];
     let (status, out) = run_capture(plan);
     assert_eq!(status, ExitStatus::Exited(0));
-    assert_eq!(out, "A=1\0EMPTY=\0WITH SPACE=x y\0PATH=/nowhere\0");
+    assert_eq!(out, "SYSTEMD_EXEC_PID=7\n");
 }
 
 #[test]
@@ -392,4 +404,48 @@ fn new_session_makes_the_child_a_session_leader() {
 fn relative_path_is_refused_before_fork() {
     let err = ExecPlan::new("true").prepare().unwrap_err();
     assert!(err.to_string().contains("not absolute"), "{err}");
+}
+
+#[test]
+fn stdin_data_is_a_sealed_readonly_file() {
+    // systemd.exec(5), "StandardInput=data": the bytes of
+    // StandardInputText=/StandardInputData=, binary-safe; a write to the
+    // descriptor fails (it is sealed).
+    let mut plan = sh("cat; printf '|'; printf x >&0 2>/dev/null && echo WROTE || echo sealed");
+    plan.stdin = Stdio::Data(b"line one\n\0bin\xff\n".to_vec());
+    let (r, w) = pipe();
+    plan.stdout = Stdio::Fd(w.as_raw_fd());
+    let child = spawn(&plan.prepare().unwrap()).unwrap();
+    drop(w);
+    let mut out = Vec::new();
+    std::fs::File::from(r).read_to_end(&mut out).unwrap();
+    assert_eq!(wait_exit(child.pid), ExitStatus::Exited(0));
+    assert_eq!(out, b"line one\n\0bin\xff\n|sealed\n");
+}
+
+#[test]
+fn stdin_data_is_refused_for_outputs() {
+    let mut plan = sh("true");
+    plan.stdout = Stdio::Data(b"x".to_vec());
+    assert!(plan.prepare().is_err());
+}
+
+#[test]
+fn exec_directory_failures_exit_with_systemds_codes() {
+    // systemd-analyze exit-status: 233 RUNTIME_DIRECTORY, 238 STATE_DIRECTORY,
+    // 239 CACHE_DIRECTORY, 240 LOGS_DIRECTORY, 241 CONFIGURATION_DIRECTORY.
+    for (kind, code) in [
+        (exec::ExecDirectory::Runtime, 233),
+        (exec::ExecDirectory::State, 238),
+        (exec::ExecDirectory::Cache, 239),
+        (exec::ExecDirectory::Logs, 240),
+        (exec::ExecDirectory::Configuration, 241),
+    ] {
+        let mut plan = ExecPlan::new("/bin/true");
+        plan.exec_directory_failure = Some((kind, libc::EACCES));
+        let err = spawn(&plan.prepare().unwrap()).unwrap_err();
+        let SpawnError::Setup { pid, errno, exit_code, .. } = err else { panic!("{err:?}") };
+        assert_eq!((errno, exit_code), (libc::EACCES, code), "{kind:?}");
+        assert_eq!(wait_exit(pid), ExitStatus::Exited(i32::from(code)), "{kind:?}");
+    }
 }

@@ -18,7 +18,7 @@ use unit::value::caps::CAPABILITIES;
 use unit::value::cpuset::parse_cpu_set;
 use unit::value::env::{env_replace, parse_environment};
 use unit::value::exec::parse_exec;
-use unit::value::exit_status::{exit_status_from_string, ExitClass, EXIT_STATUSES};
+use unit::value::exit_status::{exit_status_from_string, EXIT_STATUSES};
 use unit::value::limit::parse_rlimit;
 use unit::value::mode::{format_mode, parse_mode};
 use unit::value::number::{parse_cpu_quota, parse_cpu_weight, parse_nice, parse_oom_score_adjust, Weight};
@@ -47,15 +47,7 @@ fn exit_status_table_matches_systemd_analyze() {
         .collect();
     let ours: Vec<(u8, String, String)> = EXIT_STATUSES
         .iter()
-        .map(|&(c, n, class)| {
-            let class = match class {
-                ExitClass::Libc => "libc",
-                ExitClass::Lsb => "LSB",
-                ExitClass::Bsd => "BSD",
-                ExitClass::Systemd => "systemd",
-            };
-            (c, n.to_string(), class.to_string())
-        })
+        .map(|&(c, n, class)| (c, n.to_string(), class.as_str().to_string()))
         .collect();
     assert_eq!(ours, theirs);
 

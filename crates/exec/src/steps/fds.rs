@@ -204,6 +204,32 @@ fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
             };
             move_to(fd, target)
         }
+        PStdio::Data(bytes) => move_to(data_fd(bytes)?, target),
+    }
+}
+
+/// `StandardInput=data`: a memfd holding `bytes`, rewound and sealed
+/// against any change, as systemd's `acquire_data_fd()` hands it out.
+fn data_fd(bytes: &[u8]) -> Result<c_int, c_int> {
+    // SAFETY: static NUL-terminated name; flags are plain integers.
+    let fd = check(unsafe {
+        libc::memfd_create(c"data-fd".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
+    })?;
+    let sealed = sys::write_all(fd, bytes).and_then(|()| {
+        // SAFETY: plain lseek/fcntl on our own descriptor.
+        if unsafe { libc::lseek(fd, 0, libc::SEEK_SET) } < 0 {
+            return Err(sys::errno());
+        }
+        let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
+        // SAFETY: as above.
+        check(unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) }).map(|_| ())
+    });
+    match sealed {
+        Ok(()) => Ok(fd),
+        Err(e) => {
+            sys::close(fd);
+            Err(e)
+        }
     }
 }
 

@@ -11,7 +11,7 @@
 //! before the fork. No allocation, no locks, no `std::io`, no panics (no
 //! unchecked indexing, no `unwrap`). Every byte string is a `CString`
 //! built by [`crate::prepare`]; every array the child writes to (lifted
-//! descriptors, the `LISTEN_PID=` slot) was allocated by the parent.
+//! descriptors, the `LISTEN_PID=`/`SYSTEMD_EXEC_PID=` slots) was allocated by the parent.
 //!
 //! # The order and why
 //!
@@ -28,6 +28,9 @@
 //! | 11 | [`Step::Nice`] | 201 NICE | a negative nice needs `CAP_SYS_NICE`: before the user switch. Falls back to the closest allowed value like systemd's `setpriority_closest()`. |
 //! | 12 | [`Step::Rlimits`] | 205 LIMITS | raising a hard limit needs `CAP_SYS_RESOURCE`: before the user switch. Clamps to the current hard limit on `EPERM` like `setrlimit_closest()`. |
 //! | 13 | [`Step::Umask`] | — | cannot fail; before any step that could create files as the service (the stdio files use an explicit `0666 & ~UMask=` mode, as systemd does). |
+//! | 13a-e | [`Step::RuntimeDirectory`] … [`Step::ConfigurationDirectory`] | 233, 238, 239, 240, 241 | where systemd's `exec_child()` sets up `RuntimeDirectory=`… (after the umask, before the credentials). The directories are made by the caller before fork (they need allocation and directory walks); a failure it hands over in [`crate::ExecPlan::exec_directory_failure`] is reported by the matching step, so the exit status is systemd's. |
+//! | 13f | [`Step::Network`] | 225 NETWORK | `PrivateNetwork=` ([`crate::sandbox`]): needs `CAP_SYS_ADMIN`, so before the user switch and the capability steps. |
+//! | 13g | [`Step::Namespace`] | 226 NAMESPACE | `ProtectHostname=` and the private mount namespace ([`crate::sandbox`]): after the standard streams (opened in the host's view, as systemd does), before the user switch (`CAP_SYS_ADMIN`) and before `chroot` (the mounts are the host's paths). |
 //! | 14 | [`Step::Groups`] | 216 GROUP | `setgroups`/`setresgid` need `CAP_SETGID`, lost at the user switch. |
 //! | 15 | [`Step::BoundingSet`] | 218 CAPABILITIES | `PR_CAPBSET_DROP` needs `CAP_SETPCAP`, lost at the user switch. Dropped capabilities also leave the inheritable set. |
 //! | 16 | [`Step::AmbientPrepare`] | 218 CAPABILITIES | the inheritable set becomes the ambient set (raising inheritable needs `CAP_SETPCAP`), the ambient set is raised for a root service, and `PR_SET_KEEPCAPS` keeps the permitted set across `setresuid` when a non-root service needs ambient caps or securebits. |
@@ -38,7 +41,7 @@
 //! | 21 | [`Step::WorkingDirectory`] | 200 CHDIR | after the user switch, so that access checks are the service user's (a root-squashed NFS home, a 0700 directory). |
 //! | 22 | [`Step::SecureBits`] | 213 SECUREBITS | after the user switch, which relied on keep-caps; needs `CAP_SETPCAP` in the effective set, raised from the kept permitted set. |
 //! | 23 | [`Step::NoNewPrivileges`] | 227 NO_NEW_PRIVILEGES | last before exec: it locks the process, nothing after it needs privileges. |
-//! | 24 | [`Step::Exec`] | 203 EXEC | fills `LISTEN_PID=` with the child's own PID (known only now), then `execve(2)`. |
+//! | 24 | [`Step::Exec`] | 203 EXEC | fills `LISTEN_PID=` and `SYSTEMD_EXEC_PID=` with the child's own PID (known only now), then `execve(2)`. |
 //!
 //! On the first failure the child writes `(step, errno)` into the report
 //! pipe and `_exit`s with the step's code; see [`crate::spawn`].
@@ -69,6 +72,13 @@ pub enum Step {
     Nice,
     Rlimits,
     Umask,
+    RuntimeDirectory,
+    StateDirectory,
+    CacheDirectory,
+    LogsDirectory,
+    ConfigurationDirectory,
+    Network,
+    Namespace,
     Groups,
     BoundingSet,
     AmbientPrepare,
@@ -84,7 +94,7 @@ pub enum Step {
 
 impl Step {
     /// Every step in execution order.
-    pub const ALL: [Step; 24] = [
+    pub const ALL: [Step; 31] = [
         Step::Signals,
         Step::Cgroup,
         Step::Session,
@@ -98,6 +108,13 @@ impl Step {
         Step::Nice,
         Step::Rlimits,
         Step::Umask,
+        Step::RuntimeDirectory,
+        Step::StateDirectory,
+        Step::CacheDirectory,
+        Step::LogsDirectory,
+        Step::ConfigurationDirectory,
+        Step::Network,
+        Step::Namespace,
         Step::Groups,
         Step::BoundingSet,
         Step::AmbientPrepare,
@@ -127,6 +144,13 @@ impl Step {
             Step::Rlimits => xs::EXIT_LIMITS,
             // umask(2) cannot fail; FAILURE keeps the table total.
             Step::Umask => xs::EXIT_FAILURE,
+            Step::RuntimeDirectory => xs::EXIT_RUNTIME_DIRECTORY,
+            Step::StateDirectory => xs::EXIT_STATE_DIRECTORY,
+            Step::CacheDirectory => xs::EXIT_CACHE_DIRECTORY,
+            Step::LogsDirectory => xs::EXIT_LOGS_DIRECTORY,
+            Step::ConfigurationDirectory => xs::EXIT_CONFIGURATION_DIRECTORY,
+            Step::Network => xs::EXIT_NETWORK,
+            Step::Namespace => xs::EXIT_NAMESPACE,
             Step::Groups => xs::EXIT_GROUP,
             Step::BoundingSet | Step::AmbientPrepare | Step::AmbientRaise => xs::EXIT_CAPABILITIES,
             Step::Chroot => xs::EXIT_CHROOT,
@@ -156,6 +180,13 @@ impl Step {
             Step::Nice => "nice level",
             Step::Rlimits => "resource limits",
             Step::Umask => "umask",
+            Step::RuntimeDirectory => "runtime directory",
+            Step::StateDirectory => "state directory",
+            Step::CacheDirectory => "cache directory",
+            Step::LogsDirectory => "logs directory",
+            Step::ConfigurationDirectory => "configuration directory",
+            Step::Network => "private network",
+            Step::Namespace => "namespaces",
             Step::Groups => "group credentials",
             Step::BoundingSet => "capability bounding set",
             Step::AmbientPrepare => "ambient capabilities (before user change)",
@@ -200,9 +231,11 @@ pub(crate) struct Ctx<'a> {
     /// `-1` where there is no caller descriptor.
     pub lifted: &'a mut [c_int],
     /// The `LISTEN_PID=` slot referenced from `envp` (null when there are
-    /// no listen fds) and its capacity in bytes.
+    /// no listen fds), the `SYSTEMD_EXEC_PID=` slot (null when the caller's
+    /// environment sets that variable itself), and their capacity in bytes.
     pub listen_pid: *mut u8,
-    pub listen_pid_cap: usize,
+    pub exec_pid: *mut u8,
+    pub pid_slot_cap: usize,
     /// The ambient set actually applied (requested ∩ bounding set).
     pub ambient: u64,
     pub argv: *const *const c_char,
@@ -217,7 +250,7 @@ pub(crate) struct Ctx<'a> {
 pub(crate) type StepFn = fn(&mut Ctx<'_>) -> Result<(), c_int>;
 
 /// The steps in execution order; see the module documentation for why.
-pub(crate) const STEPS: [(Step, StepFn); 24] = [
+pub(crate) const STEPS: [(Step, StepFn); 31] = [
     (Step::Signals, process::reset_signals),
     (Step::Cgroup, process::join_cgroup),
     (Step::Session, process::new_session),
@@ -231,6 +264,13 @@ pub(crate) const STEPS: [(Step, StepFn); 24] = [
     (Step::Nice, process::nice),
     (Step::Rlimits, process::rlimits),
     (Step::Umask, process::umask),
+    (Step::RuntimeDirectory, process::runtime_directory),
+    (Step::StateDirectory, process::state_directory),
+    (Step::CacheDirectory, process::cache_directory),
+    (Step::LogsDirectory, process::logs_directory),
+    (Step::ConfigurationDirectory, process::configuration_directory),
+    (Step::Network, sandbox_network),
+    (Step::Namespace, sandbox_namespaces),
     (Step::Groups, privilege::groups),
     (Step::BoundingSet, privilege::bounding_set),
     (Step::AmbientPrepare, privilege::ambient_prepare),
@@ -243,6 +283,14 @@ pub(crate) const STEPS: [(Step, StepFn); 24] = [
     (Step::NoNewPrivileges, privilege::no_new_privileges),
     (Step::Exec, privilege::exec),
 ];
+
+fn sandbox_network(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    ctx.plan.sandbox.as_ref().map_or(Ok(()), crate::sandbox::private_network)
+}
+
+fn sandbox_namespaces(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    ctx.plan.sandbox.as_ref().map_or(Ok(()), crate::sandbox::namespaces)
+}
 
 /// Size of one failure report: step index and errno, native endian.
 pub(crate) const REPORT_LEN: usize = 8;

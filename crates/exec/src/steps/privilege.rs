@@ -196,27 +196,32 @@ pub(super) fn no_new_privileges(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     Ok(())
 }
 
-/// Step 24: fill `LISTEN_PID=` and `execve(2)`. Returns only on failure.
-pub(super) fn exec(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
-    if !ctx.listen_pid.is_null() {
-        let mut digits = [0u8; 24];
-        // SAFETY: getpid cannot fail.
-        let pid = sys::format_i64(i64::from(unsafe { libc::getpid() }), &mut digits);
-        let prefix = b"LISTEN_PID=";
-        let total = prefix.len() + pid.len();
-        if total + 1 > ctx.listen_pid_cap {
-            return Err(libc::E2BIG);
-        }
-        for (i, b) in prefix
-            .iter()
-            .chain(pid.iter())
-            .chain(std::iter::once(&0u8))
-            .enumerate()
-        {
-            // SAFETY: i < total + 1 <= capacity of the parent-allocated slot.
-            unsafe { ctx.listen_pid.add(i).write(*b) };
-        }
+/// Writes `prefix` + the child's own PID + NUL into a slot the parent
+/// allocated with `cap` bytes (a null slot is skipped).
+fn fill_pid_slot(slot: *mut u8, cap: usize, prefix: &[u8]) -> Result<(), c_int> {
+    if slot.is_null() {
+        return Ok(());
     }
+    let mut digits = [0u8; 24];
+    // SAFETY: getpid cannot fail.
+    let pid = sys::format_i64(i64::from(unsafe { libc::getpid() }), &mut digits);
+    let total = prefix.len() + pid.len();
+    if total + 1 > cap {
+        return Err(libc::E2BIG);
+    }
+    for (i, b) in prefix.iter().chain(pid.iter()).chain(std::iter::once(&0u8)).enumerate() {
+        // SAFETY: i < total + 1 <= capacity of the parent-allocated slot.
+        unsafe { slot.add(i).write(*b) };
+    }
+    Ok(())
+}
+
+/// Step 24: fill `LISTEN_PID=` and `SYSTEMD_EXEC_PID=` (`systemd.exec(5)`,
+/// "$SYSTEMD_EXEC_PID": the PID of the process the manager forked, which
+/// is this one until the exec) and `execve(2)`. Returns only on failure.
+pub(super) fn exec(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    fill_pid_slot(ctx.listen_pid, ctx.pid_slot_cap, b"LISTEN_PID=")?;
+    fill_pid_slot(ctx.exec_pid, ctx.pid_slot_cap, b"SYSTEMD_EXEC_PID=")?;
     // SAFETY: path, argv and envp are NUL-terminated arrays prepared before
     // fork and kept alive by the parent's frame.
     unsafe { libc::execve(ctx.plan.path.as_ptr(), ctx.argv, ctx.envp) };

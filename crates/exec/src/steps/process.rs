@@ -5,6 +5,7 @@
 use libc::c_int;
 
 use super::Ctx;
+use crate::plan::ExecDirectory;
 use crate::sys::{self, check};
 
 /// Highest signal number on Linux (`_NSIG - 1`).
@@ -207,6 +208,34 @@ pub(super) fn umask(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     // SAFETY: umask cannot fail.
     unsafe { libc::umask(ctx.plan.umask) };
     Ok(())
+}
+
+/// Steps 13a-e: the caller's failure to set up one `…Directory=` kind.
+fn exec_directory(ctx: &Ctx<'_>, kind: ExecDirectory) -> Result<(), c_int> {
+    match ctx.plan.exec_directory_failure {
+        Some((k, errno)) if k == kind => Err(if errno > 0 { errno } else { libc::EIO }),
+        _ => Ok(()),
+    }
+}
+
+pub(super) fn runtime_directory(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    exec_directory(ctx, ExecDirectory::Runtime)
+}
+
+pub(super) fn state_directory(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    exec_directory(ctx, ExecDirectory::State)
+}
+
+pub(super) fn cache_directory(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    exec_directory(ctx, ExecDirectory::Cache)
+}
+
+pub(super) fn logs_directory(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    exec_directory(ctx, ExecDirectory::Logs)
+}
+
+pub(super) fn configuration_directory(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    exec_directory(ctx, ExecDirectory::Configuration)
 }
 
 /// Step 20: `PR_SET_PDEATHSIG`, then the race check: if the manager died

@@ -75,7 +75,13 @@ pub fn read_to_end(fd: OwnedFd) -> String {
 
 /// Runs `plan` with stdout (and stderr, via `inherit`) captured; returns
 /// the exit status and the output.
-pub fn run_capture(mut plan: ExecPlan) -> (ExitStatus, String) {
+pub fn run_capture(plan: ExecPlan) -> (ExitStatus, String) {
+    let (status, out, _) = run_capture_pid(plan);
+    (status, out)
+}
+
+/// [`run_capture`], also naming the child's PID.
+pub fn run_capture_pid(mut plan: ExecPlan) -> (ExitStatus, String, i32) {
     let (r, w) = pipe();
     plan.stdout = Stdio::Fd(w.as_raw_fd());
     plan.stderr = Stdio::Inherit;
@@ -83,7 +89,7 @@ pub fn run_capture(mut plan: ExecPlan) -> (ExitStatus, String) {
     let child = spawn(&prepared).expect("spawn");
     drop(w);
     let out = read_to_end(r);
-    (wait_exit(child.pid), out)
+    (wait_exit(child.pid), out, child.pid)
 }
 
 /// `/bin/sh -c script`.

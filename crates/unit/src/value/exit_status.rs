@@ -15,6 +15,10 @@
 //! 0…7 come from libc and LSB, 64…78 from BSD's `sysexits.h`, 200 and up
 //! are systemd's.
 //!
+//! This is the workspace's ONE exit-status table: the exec crate
+//! re-exports it (its setup steps exit with these codes) and the engine
+//! names statuses with it ("status=203/EXEC").
+//!
 //! Main type: [`ExitStatusSet`].
 
 use super::error::ValueError;
@@ -30,6 +34,18 @@ pub enum ExitClass {
     Lsb,
     Bsd,
     Systemd,
+}
+
+impl ExitClass {
+    /// The class as `systemd-analyze exit-status` prints it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExitClass::Libc => "libc",
+            ExitClass::Lsb => "LSB",
+            ExitClass::Bsd => "BSD",
+            ExitClass::Systemd => "systemd",
+        }
+    }
 }
 
 /// `(code, name, class)` in code order.
@@ -114,6 +130,11 @@ pub fn exit_status_from_string(s: &str) -> Result<u8, ValueError> {
 
 fn entry(code: u8) -> Option<&'static (u8, &'static str, ExitClass)> {
     EXIT_STATUSES.iter().find(|(c, _, _)| *c == code)
+}
+
+/// The table row of `code` (any class), `None` outside 0…255 or unnamed.
+pub fn exit_status_entry(code: i32) -> Option<&'static (u8, &'static str, ExitClass)> {
+    entry(u8::try_from(code).ok()?)
 }
 
 /// The symbolic name of `code` in any class (`USAGE` for 64), as

@@ -325,6 +325,7 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         let since = super::status_lines::since(&p);
         println!("     Active: {}{extra}{since}", super::term::paint(color, &format!("{active} ({sub})")));
         socket_lines(c, &p, g)?;
+        super::status_lines::processes(&p).iter().for_each(|l| println!("{l}"));
         let main = get(&p, "MainPID");
         if !main.is_empty() && main != "0" {
             let comm = std::fs::read_to_string(format!("/proc/{main}/comm")).unwrap_or_default();

@@ -13,7 +13,13 @@
 //! - `Main PID:` of a main process that exited: its pid and how it ended
 //!   (`code=exited, status=0/SUCCESS`), from `ExecMainPID`,
 //!   `ExecMainCode` and `ExecMainStatus`;
-//! - `Tasks:` when the manager counts them (`TasksCurrent` set);
+//! - `Process:` for every command of the current start cycle that has
+//!   exited (`ExecStartPre=`…`ExecStopPost=`, in that order, the main
+//!   `ExecStart=` process included): `PID NAME=ARGV (code=exited,
+//!   status=0/SUCCESS)` or `(code=killed, signal=TERM)`, parsed from the
+//!   `{ path=… ; … }` values `show` gives for those properties;
+//! - `Tasks:` when the manager counts them (`TasksCurrent` set), with
+//!   `(limit: N)` when `TasksMax` is finite;
 //! - `CGroup:` the group's path, then one line per process in it, drawn as
 //!   a tree (`├─PID CMDLINE`, the last with `└─`), the command line quoted
 //!   as systemd quotes it (`quote_command_line()`: an argument with
@@ -153,13 +159,61 @@ pub fn exited_main(p: &[(String, String)]) -> Option<String> {
     Some(format!("   Main PID: {pid} ({})", engine::service::status::describe_exit(exit)))
 }
 
+/// The properties whose values are commands with their last run.
+const EXEC_PROPERTIES: [&str; 7] =
+    ["ExecCondition", "ExecStartPre", "ExecStart", "ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"];
+
+/// One field of a `{ path=… ; argv[]=… ; … }` value. `argv[]` may itself
+/// hold " ; ", so it is the text up to the last " ; ignore_errors=".
+fn exec_field<'a>(v: &'a str, key: &str) -> Option<&'a str> {
+    let body = v.strip_prefix("{ ")?.strip_suffix(" }")?;
+    if key == "argv[]" {
+        let start = body.find(" ; argv[]=")? + " ; argv[]=".len();
+        let end = body.rfind(" ; ignore_errors=")?;
+        return body.get(start..end);
+    }
+    let tail = &body[body.rfind(" ; ignore_errors=")?..];
+    tail.split(" ; ").find_map(|f| f.strip_prefix(key)?.strip_prefix('='))
+}
+
+/// The `Process:` lines (systemd's `print_status_info()`): commands that
+/// ran in this cycle and exited.
+pub fn processes(p: &[(String, String)]) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, v) in p.iter().filter(|(k, _)| EXEC_PROPERTIES.contains(&k.as_str())) {
+        let (Some(pid), Some(code), Some(status), Some(argv)) =
+            (exec_field(v, "pid"), exec_field(v, "code"), exec_field(v, "status"), exec_field(v, "argv[]"))
+        else {
+            continue;
+        };
+        let number = status.split('/').next().unwrap_or(status);
+        let how = match code {
+            "exited" => match number.parse::<i32>().ok().and_then(unit::value::exit_status::name_of) {
+                Some(n) => format!("status={number}/{n}"),
+                None => format!("status={number}"),
+            },
+            "killed" | "dumped" => {
+                let sig = number.parse::<i32>().map_or_else(|_| number.to_string(), engine::service::status::signal_name);
+                format!("signal={sig}")
+            }
+            // Not exited (yet): systemctl shows only exited processes.
+            _ => continue,
+        };
+        out.push(format!("    Process: {pid} {name}={argv} (code={code}, {how})"));
+    }
+    out
+}
+
 /// The `Tasks:` and `CGroup:` lines (each with its label), none when the
 /// manager reports neither.
 pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
     let mut out = Vec::new();
     let tasks = get(p, "TasksCurrent");
     if tasks.parse::<u64>().is_ok() {
-        out.push(format!("      Tasks: {tasks}"));
+        match get(p, "TasksMax").parse::<u64>() {
+            Ok(limit) => out.push(format!("      Tasks: {tasks} (limit: {limit})")),
+            Err(_) => out.push(format!("      Tasks: {tasks}")),
+        }
     }
     let group = get(p, "ControlGroup");
     if group.is_empty() {
@@ -202,6 +256,27 @@ mod tests {
         assert_eq!(quote("/bin/sh"), "/bin/sh");
         assert_eq!(quote("while :; do echo $x; done"), "\"while :; do echo \\$x; done\"");
         assert_eq!(quote(""), "\"\"");
+    }
+
+    #[test]
+    fn process_lines_like_systemctl() {
+        let p = |kv: &[(&str, &str)]| kv.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        let props = p(&[
+            ("ExecStartPre", "{ path=/bin/true ; argv[]=/bin/true ; ignore_errors=no ; start_time=[x] ; stop_time=[y] ; pid=10 ; code=exited ; status=0 }"),
+            ("ExecStartPre", "{ path=/bin/sh ; argv[]=/bin/sh -c a ; b ; ignore_errors=yes ; start_time=[x] ; stop_time=[y] ; pid=11 ; code=exited ; status=2 }"),
+            ("ExecStart", "{ path=/bin/sleep ; argv[]=sleep 9 ; ignore_errors=no ; start_time=[x] ; stop_time=[y] ; pid=12 ; code=killed ; status=15/TERM }"),
+            ("ExecStop", "{ path=/bin/kill ; argv[]=/bin/kill $MAINPID ; ignore_errors=no ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"),
+            ("ExecStopPost", "{ path=/bin/false ; argv[]=/bin/false ; ignore_errors=no ; start_time=[x] ; stop_time=[y] ; pid=13 ; code=exited ; status=203 }"),
+        ]);
+        assert_eq!(
+            processes(&props),
+            [
+                "    Process: 10 ExecStartPre=/bin/true (code=exited, status=0/SUCCESS)",
+                "    Process: 11 ExecStartPre=/bin/sh -c a ; b (code=exited, status=2)",
+                "    Process: 12 ExecStart=sleep 9 (code=killed, signal=TERM)",
+                "    Process: 13 ExecStopPost=/bin/false (code=exited, status=203/EXEC)",
+            ]
+        );
     }
 
     #[test]

@@ -141,6 +141,12 @@ impl JournalLink {
     /// `OBJECT_SYSTEMD_UNIT=` (see `journald::server`). Never blocks;
     /// without a journal the console line is all there is.
     pub fn send(&self, unit: Option<&str>, priority: u8, message: &str) {
+        self.send_id(unit, priority, message, None);
+    }
+
+    /// [`JournalLink::send`] with systemd's `MESSAGE_ID=` for the
+    /// catalogued messages (unit started, stopped, failed…).
+    pub fn send_id(&self, unit: Option<&str>, priority: u8, message: &str, message_id: Option<&str>) {
         let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
         let mut d = String::with_capacity(message.len() + 96);
         // A message with a newline needs the binary form; ours never has one.
@@ -150,6 +156,9 @@ impl JournalLink {
         if let Some(u) = unit {
             let field = if self.rundir.user { "USER_UNIT" } else { "UNIT" };
             d.push_str(&format!("{field}={u}\n"));
+        }
+        if let Some(id) = message_id {
+            d.push_str(&format!("MESSAGE_ID={id}\n"));
         }
         let _ = out.send_to(d.as_bytes(), &self.native_socket);
     }

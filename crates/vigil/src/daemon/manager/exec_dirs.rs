@@ -35,9 +35,12 @@
 //! `SRC:LINK` form (not for configuration) also creates `LINK` as a
 //! symlink to `SRC` below the same base.
 //!
-//! This runs in the manager, before fork: unlike systemd's child-side
-//! `setup_exec_directory()`, a failure is reported as a failed spawn with
-//! systemd's wording rather than as exit status 233…241.
+//! This runs in the manager, before fork (systemd does it in the child,
+//! `setup_exec_directory()`); a failure is handed to the child
+//! (`ExecPlan::exec_directory_failure`), which fails at the matching step
+//! and exits with systemd's status: 233/RUNTIME_DIRECTORY,
+//! 238/STATE_DIRECTORY, 239/CACHE_DIRECTORY, 240/LOGS_DIRECTORY,
+//! 241/CONFIGURATION_DIRECTORY.
 
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
 use std::path::{Component, Path, PathBuf};
@@ -197,9 +200,24 @@ pub fn environment(cfg: &UnitConfig, bases: &Bases) -> Vec<(String, String)> {
 #[error("Failed to set up {what} directory {path}: {source}")]
 pub struct DirError {
     what: &'static str,
+    kind: DirKind,
     path: PathBuf,
     #[source]
     source: std::io::Error,
+}
+
+impl DirError {
+    /// What the child reports: the kind's step and the errno.
+    pub fn for_child(&self) -> (exec::ExecDirectory, i32) {
+        let kind = match self.kind {
+            DirKind::Runtime => exec::ExecDirectory::Runtime,
+            DirKind::State => exec::ExecDirectory::State,
+            DirKind::Cache => exec::ExecDirectory::Cache,
+            DirKind::Logs => exec::ExecDirectory::Logs,
+            DirKind::Configuration => exec::ExecDirectory::Configuration,
+        };
+        (kind, self.source.raw_os_error().unwrap_or(libc::EIO))
+    }
 }
 
 /// Owner of the innermost directories: `User=`'s uid, `Group=` or the
@@ -249,7 +267,7 @@ pub fn setup(cfg: &UnitConfig, bases: &Bases) -> Result<(), DirError> {
         let want = mode(cfg, kind);
         for e in entries(cfg, kind) {
             let p = base.join(&e.path);
-            let fail = |source| DirError { what: what(kind), path: p.clone(), source };
+            let fail = |source| DirError { what: what(kind), kind, path: p.clone(), source };
             if let Some(parent) = p.parent() {
                 std::fs::DirBuilder::new().recursive(true).mode(0o755).create(parent).map_err(fail)?;
             }

@@ -51,6 +51,8 @@ pub struct SpawnContext<'a> {
     pub activation: &'a crate::daemon::sockets::Activation,
     /// Where the exec directories (`RuntimeDirectory=`…) live.
     pub dirs: &'a exec_dirs::Bases,
+    /// What sandboxes need from the manager (`sandbox.rs`).
+    pub sandbox: &'a super::sandbox::Base,
 }
 
 /// Problems building the plan; the manager reports them as a failed spawn.
@@ -93,19 +95,53 @@ fn output(cfg: &UnitConfig, o: &StdOutput, ctx: &SpawnContext<'_>, stream: &str)
     })
 }
 
+/// systemd's `EXEC_STDIN_DATA_MAX`: 64 MiB.
+const STDIN_DATA_MAX: usize = 64 * 1024 * 1024;
+
+/// The buffer of `StandardInputText=`/`StandardInputData=` (`systemd.exec(5)`):
+/// in file order, a text line is C-unescaped, trimmed and followed by a
+/// newline, data is base64 with blanks ignored; an empty assignment of
+/// either clears the buffer (the settings layer already dropped what came
+/// before it). `None` when neither is set.
+pub fn stdin_data(cfg: &UnitConfig) -> Result<Option<Vec<u8>>, PlanError> {
+    let shared = unit::directive::Merge::Shared(unit::directive::ResetGroup::StdinData);
+    let parts = cfg.settings.in_order(|d| d.section == S::Service && d.merge == shared);
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    let mut buf = Vec::new();
+    for (d, a) in parts {
+        let Value::String(raw) = &a.value else { continue };
+        if d.name == "StandardInputText" {
+            let text = unit::value::words::cunescape(raw.trim())
+                .map_err(|e| PlanError(format!("StandardInputText={raw}: {e}")))?;
+            buf.extend_from_slice(text.as_bytes());
+            buf.push(b'\n');
+        } else {
+            let bytes = tmpfiles::parse::base64_decode(raw)
+                .ok_or_else(|| PlanError(format!("StandardInputData=: failed to decode base64 data {raw:?}")))?;
+            buf.extend_from_slice(&bytes);
+        }
+        if buf.len() > STDIN_DATA_MAX {
+            return Err(PlanError(format!("Standard input data too large ({} bytes), maximum of {STDIN_DATA_MAX} permitted", buf.len())));
+        }
+    }
+    Ok(Some(buf))
+}
+
 /// `StandardInput=`. `socket` is set by `sockets::pass::apply`; `data`
-/// (`StandardInputText=`/`StandardInputData=`) is not supported and says
-/// so instead of running with another input.
+/// (the default when `StandardInputText=`/`StandardInputData=` is set
+/// and `StandardInput=` is not) feeds the buffer of [`stdin_data`].
 fn input(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Result<Stdio, PlanError> {
+    let data = stdin_data(cfg)?;
     Ok(match cfg.value(S::Service, "StandardInput") {
         Some(Value::Input(StdInput::Tty | StdInput::TtyForce | StdInput::TtyFail)) => {
             Stdio::Tty(tty_path(cfg))
         }
         Some(Value::Input(StdInput::File(Some(p)))) => Stdio::File { path: p.into(), mode: FileMode::Read },
         Some(Value::Input(StdInput::Fd(name))) => Stdio::Fd(named_fd(ctx, name.as_deref(), "stdin")?),
-        Some(Value::Input(StdInput::Data)) => {
-            return Err(PlanError("StandardInput=data is not supported by vigil yet".into()))
-        }
+        Some(Value::Input(StdInput::Data)) => Stdio::Data(data.unwrap_or_default()),
+        None if data.is_some() => Stdio::Data(data.unwrap_or_default()),
         _ => Stdio::Null,
     })
 }
@@ -250,13 +286,23 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
         if let Some(Value::SecureBits(b)) = cfg.value(S::Service, "SecureBits") {
             plan.secure_bits = b.0;
         }
+        let has_user = plan.user.as_deref().is_some_and(|u| u != "root" && u != "0");
+        let shaped = super::sandbox::shape(cfg, ctx.invocation_id, ctx.sandbox, has_user, plan.capability_bounding_set)
+            .map_err(PlanError)?;
+        if shaped.drop_caps != 0 {
+            plan.capability_bounding_set = Some(plan.capability_bounding_set.unwrap_or(u64::MAX) & !shaped.drop_caps);
+        }
+        plan.no_new_privileges |= shaped.implies_no_new_privileges;
+        plan.sandbox = shaped.sandbox;
     }
     plan.stdin = input(cfg, ctx)?;
     let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
     plan.stdout = output(cfg, &out, ctx, "stdout")?;
     plan.stderr = output(cfg, &err, ctx, "stderr")?;
     crate::daemon::sockets::pass::apply(&mut plan, cfg, ctx.activation).map_err(PlanError)?;
-    exec_dirs::setup(cfg, ctx.dirs).map_err(|e| PlanError(e.to_string()))?;
+    if let Err(e) = exec_dirs::setup(cfg, ctx.dirs) {
+        plan.exec_directory_failure = Some(e.for_child());
+    }
     plan.cgroup = ctx.cgroup.clone();
     Ok(plan)
 }

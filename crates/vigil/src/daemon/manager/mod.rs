@@ -21,15 +21,20 @@
 //! Units other than services (targets, slices…) have no engine machine
 //! yet: they are active once started and inactive once stopped.
 
+mod actions;
+mod bus_watch;
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
+mod exec_status;
 mod gc;
 mod graph;
 mod jobs;
+mod messages;
 mod params;
 pub mod props;
 mod query;
+mod sandbox;
 mod socket_exec;
 mod socket_units;
 mod spawn;
@@ -50,6 +55,7 @@ use unit::UnitName;
 
 use super::cgroup::Cgroups;
 use super::journal_link::JournalLink;
+pub use actions::Ending;
 use exec_plan::SpawnContext;
 
 /// A job a client asked for and may be waiting on.
@@ -76,6 +82,8 @@ pub struct Unit {
     pub exec_main_pid: u32,
     /// PIDFile= watch, polled while set.
     pid_file_watch: bool,
+    /// What each command did in this start cycle (`exec_status.rs`).
+    pub runs: exec_status::Runs,
 }
 
 impl Unit {
@@ -127,14 +135,24 @@ pub struct Manager {
     batch: Option<Vec<String>>,
     pub finished: Vec<FinishedJob>,
     pub environment: Vec<(String, String)>,
-    /// Set by `StartLimitAction=exit` and friends.
-    pub exit_request: Option<u8>,
+    /// How the manager is to end, once asked (`actions.rs`); taken by the
+    /// event loop.
+    pub ending: Option<Ending>,
+    /// The exit status the manager leaves with, as `exit`/`exit-force`
+    /// actions set it (systemd's "return value").
+    pub return_value: u8,
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
     /// Where `RuntimeDirectory=` and friends live for this manager's
     /// scope and root (fixed for its lifetime; not recomputed per spawn).
     dir_bases: exec_dirs::Bases,
+    /// Where sandboxes' inaccessible nodes and `/dev` staging live.
+    sandbox_base: sandbox::Base,
+    /// `Type=dbus`: the bus connection and watched names (`bus_watch.rs`).
+    bus: bus_watch::BusWatch,
+    /// The highest syslog level written (`messages::max_level`).
+    log_max: u8,
     /// Set by [`Manager::stop_all`]: the manager is going down, and no
     /// unit may start any more (socket activation, a `systemctl start`
     /// racing the shutdown), or the last stop would never come.
@@ -163,8 +181,12 @@ pub(super) fn invocation_id() -> String {
 impl Manager {
     pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
         let dir_bases = exec_dirs::Bases::new(&loader.lookup);
+        let sandbox_base = sandbox::Base::new(notify_socket.parent().unwrap_or(Path::new("/run/vigil")));
         Manager {
             dir_bases,
+            sandbox_base,
+            bus: bus_watch::BusWatch::new(),
+            log_max: messages::max_level(&loader.lookup.root, loader.lookup.scope),
             loader,
             units: HashMap::new(),
             names: HashMap::new(),
@@ -182,7 +204,8 @@ impl Manager {
             finished: Vec::new(),
             // systemctl show-environment: the block starts as PATH=.
             environment: vec![("PATH".into(), exec_plan::DEFAULT_PATH.into())],
-            exit_request: None,
+            ending: None,
+            return_value: 0,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
             shutting_down: false,
@@ -248,6 +271,7 @@ impl Manager {
                 stamps: props::Stamps::default(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
+                runs: exec_status::Runs::default(),
             },
         );
         self.index_edges(&id);
@@ -281,6 +305,7 @@ impl Manager {
                     }
                     u.cfg = cfg;
                 }
+                self.bus_fix_params(&id);
             }
         }
         self.edges = graph::Edges::default();
@@ -309,15 +334,24 @@ impl Manager {
     /// Log a line for a unit the way systemd words it ("x.service: …"),
     /// to the manager's console for now.
     pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
+        if !messages::wanted(level, self.log_max) {
+            return;
+        }
         eprintln!("{unit}: {message}");
-        self.journal.send(Some(unit), level.priority(), &format!("{unit}: {message}"));
+        let id = messages::engine_message_id(message);
+        self.journal.send_id(Some(unit), level.priority(), &format!("{unit}: {message}"), id);
     }
 
     /// A status line about a unit ("Started Web."), on the console and in
     /// the journal with `UNIT=`.
     pub(super) fn say(&self, unit: &str, message: &str) {
+        self.say_id(unit, message, None);
+    }
+
+    /// [`Manager::say`] with systemd's `MESSAGE_ID=` (`messages.rs`).
+    fn say_id(&self, unit: &str, message: &str, id: Option<&str>) {
         eprintln!("{message}");
-        self.journal.send(Some(unit), 6, message);
+        self.journal.send_id(Some(unit), 6, message, id);
     }
 
     pub(super) fn console(&self, message: &str) {
@@ -404,10 +438,7 @@ impl Manager {
             // No dependencies to propagate to yet: restart this unit.
             Action::RequestRestartJob => Some(Event::Restart),
             Action::StartLimitAction(a) => {
-                self.log(id, LogLevel::Warning, &format!("Start limit action: {a}"));
-                if matches!(a, engine::service::EmergencyAction::Exit | engine::service::EmergencyAction::ExitForce) {
-                    self.exit_request = Some(0);
-                }
+                self.emergency_action(id, a, None, true, &format!("unit {id} failed"));
                 None
             }
         }
@@ -421,26 +452,43 @@ impl Manager {
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         self.exec_transition(id, from, to, auto_restart);
+        self.unit_actions(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
         let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         match to {
             ServiceState::Condition | ServiceState::StartPre | ServiceState::Start if starting => {
-                self.say(id, &format!("Starting {desc}..."));
+                self.say_id(id, &format!("Starting {desc}..."), Some(messages::UNIT_STARTING));
             }
             ServiceState::Running | ServiceState::Exited if !was_active => {
-                self.say(id, &format!("Started {desc}."));
+                let oneshot = u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot);
+                self.say_id(id, &messages::start_done(&desc, oneshot), Some(messages::UNIT_STARTED));
             }
             // systemd announces a stop when a stop (or restart) job runs,
             // not when a main process exits on its own.
             ServiceState::Stop | ServiceState::StopSigterm
                 if was_active && matches!(u.job, Some((_, JobVerb::Stop | JobVerb::Restart | JobVerb::TryRestart))) =>
             {
-                self.say(id, &format!("Stopping {desc}..."));
+                self.say_id(id, &format!("Stopping {desc}..."), Some(messages::UNIT_STOPPING));
             }
+            // A oneshot's start job ends when its command has run: that is
+            // "Finished X." (systemd's `service_finished_job()`).
+            ServiceState::Dead
+                if !starting
+                    && !was_active
+                    && matches!(u.job, Some((_, JobVerb::Start)))
+                    && u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot) =>
+            {
+                self.say_id(id, &messages::start_done(&desc, true), Some(messages::UNIT_STARTED));
+                self.release(id, auto_restart);
+            }
+            // "Stopped X." closes a stop job; a service ending on its own
+            // has said "Deactivated successfully." (messages.rs).
             ServiceState::Dead if !starting => {
-                self.say(id, &format!("Stopped {desc}."));
+                if matches!(u.job, Some((_, verb)) if verb != JobVerb::Start) || self.shutting_down {
+                    self.say_id(id, &format!("Stopped {desc}."), Some(messages::UNIT_STOPPED));
+                }
                 self.release(id, auto_restart);
             }
             // Stopped while waiting to restart: the group kept for the
@@ -450,7 +498,7 @@ impl Manager {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.
                 if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
-                    self.say(id, &format!("Failed to start {desc}."));
+                    self.say_id(id, &format!("Failed to start {desc}."), Some(messages::UNIT_FAILED));
                 }
                 self.release(id, auto_restart);
             }
@@ -535,6 +583,7 @@ impl Manager {
             manager_env: &self.environment,
             activation: &activation,
             dirs: &self.dir_bases,
+            sandbox: &self.sandbox_base,
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,
@@ -557,7 +606,10 @@ impl Manager {
         // Not waiting for exec: a failing step is reported later and the
         // child's exit status (203/EXEC…) fails the unit (spawn.rs).
         match exec::spawn_nowait(&prepared) {
-            Ok(spawning) => self.spawn_started(id, role, spawning),
+            Ok(spawning) => {
+                self.exec_run_started(id, phase, index, spawning.pid());
+                self.spawn_started(id, role, spawning)
+            }
             Err(e) => Event::SpawnFailed { role, error: e.to_string() },
         }
     }
@@ -696,6 +748,7 @@ impl Manager {
         if let Some(u) = self.units.get_mut(&id).filter(|u| u.svc.as_ref().and_then(|s| s.main_pid()) == Some(pid as u32)) {
             u.exec_main_pid = pid as u32;
         }
+        self.exec_run_exited(&id, pid as u32, status);
         self.feed(&id, now, Event::ChildExited { pid: pid as u32, status: st });
         if self.unit_is_empty(&id) {
             self.unit_emptied(&id, now);

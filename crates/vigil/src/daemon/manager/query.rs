@@ -5,9 +5,13 @@
 //! [`super::props`]: `TriggeredBy`, `ControlGroup` and `TasksCurrent`
 //! (the unit's cgroup, relative to the cgroup2 mount, and its task
 //! count; empty and `[not set]` without one, as systemctl shows an
-//! unset value), `UnitFileState` and `UnitFilePreset` (what `is-enabled`
-//! and the preset policy say; empty when the lookup fails, as systemd
-//! sends them).
+//! unset value), `TasksMax` (the tightest `pids.max` on the way from the
+//! unit's group up to the mount, `infinity` when there is none; vigil
+//! does not write `TasksMax=` itself yet, so this is the limit the
+//! hierarchy imposes), `ExecCondition`…`ExecStopPost` (each command with
+//! its last run, `exec_status.rs`), `UnitFileState` and `UnitFilePreset`
+//! (what `is-enabled` and the preset policy say; empty when the lookup
+//! fails, as systemd sends them).
 //!
 //! Each answer is systemd 252's D-Bus method of the same name in small:
 //!
@@ -268,6 +272,12 @@ impl Manager {
         Ok(out)
     }
 
+    /// The tightest `pids.max` from `group` up to the cgroup2 mount.
+    fn tasks_limit(&self, group: &std::path::Path) -> Option<u64> {
+        // Below the mount only (its root has no pids.max).
+        tightest_pids_max(group.ancestors().take_while(|d| self.cgroups.relative(d).is_some_and(|r| r != "/")))
+    }
+
     /// `systemctl list-sockets` rows.
     pub fn socket_list(&self, all: bool) -> Vec<SocketRow> {
         self.socket_rows(all)
@@ -296,6 +306,8 @@ impl Manager {
         p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
         let tasks = group.and_then(|g| self.cgroups.tasks(g));
         p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
+        p.push(("TasksMax".into(), group.and_then(|g| self.tasks_limit(g)).map_or_else(|| "infinity".to_string(), |n| n.to_string())));
+        p.extend(self.exec_properties(id));
         let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
         let (file_state, preset) = if u.cfg.fragment.is_some() && (want("UnitFileState") || want("UnitFilePreset")) {
             let inst = unit::install::Installer::new(&self.loader.lookup);
@@ -316,9 +328,29 @@ impl Manager {
     }
 }
 
+/// The smallest numeric `pids.max` among `dirs` (`max` means none).
+fn tightest_pids_max<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Option<u64> {
+    dirs.filter_map(|d| std::fs::read_to_string(d.join("pids.max")).ok()?.trim().parse::<u64>().ok()).min()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pids_limit_is_the_tightest_on_the_way_up() {
+        let tmp = std::env::temp_dir().join(format!("vigil-pidsmax-{}", std::process::id()));
+        let leaf = tmp.join("a/b");
+        std::fs::create_dir_all(&leaf).unwrap();
+        std::fs::write(leaf.join("pids.max"), "max\n").unwrap();
+        assert_eq!(tightest_pids_max(leaf.ancestors().take(3)), None);
+        std::fs::write(tmp.join("a/pids.max"), "40\n").unwrap();
+        std::fs::write(tmp.join("pids.max"), "90\n").unwrap();
+        assert_eq!(tightest_pids_max(leaf.ancestors().take(3)), Some(40));
+        std::fs::write(leaf.join("pids.max"), "7\n").unwrap();
+        assert_eq!(tightest_pids_max(leaf.ancestors().take(3)), Some(7));
+        std::fs::remove_dir_all(&tmp).unwrap();
+    }
 
     #[test]
     fn environment_checks_like_systemd() {

@@ -1,0 +1,212 @@
+//! What each command of a service did in its last start cycle: systemd's
+//! `ExecStatus` per `ExecCommand` (pid, start and exit time, how it
+//! ended), the data behind `systemctl status`'s `Process:` lines and
+//! behind `systemctl show -p ExecStartPre` and friends.
+//!
+//! States of one record:
+//!
+//! ```text
+//!   (none) --spawned--> running (pid, start time) --reaped--> exited (code, status, exit time)
+//!   any ----a new start cycle (down -> starting)----> (none)
+//! ```
+//!
+//! systemd clears the records when a start begins
+//! (`exec_command_reset_status_list_array()` in `service_start()`), so a
+//! `Process:` line is always about the current cycle; a stop command run
+//! later in the cycle adds its own record. Here the cycle is marked over
+//! when the service goes down (dead, failed, auto-restart) and the
+//! records are dropped at the next spawn: the engine asks for the first
+//! command of a start before it reports the state change, and a unit that
+//! stays down keeps showing what its last cycle did. A command run several times in
+//! one cycle (`ExecReload=` twice) keeps its latest run.
+//!
+//! The `show` form is systemctl's for the `a(sasbttttuii)` properties:
+//! `{ path=P ; argv[]=A B ; ignore_errors=no ; start_time=[T] ;
+//! stop_time=[T] ; pid=N ; code=exited ; status=0 }` (a signal as
+//! `status=15/TERM`; a command that has not run as `pid=0 ;
+//! code=(null) ; status=0/0`, as printf prints systemd's NULL code).
+
+use engine::service::Phase;
+use unit::config::service::ServiceView;
+use unit::value::ExecCommand;
+
+use super::Manager;
+
+/// The phases in systemd's property order (`ExecCondition`…`ExecStopPost`).
+pub const PHASES: [Phase; 7] =
+    [Phase::Condition, Phase::StartPre, Phase::Start, Phase::StartPost, Phase::Reload, Phase::Stop, Phase::StopPost];
+
+/// How a command ended: `(code, status)` as `waitid()` says it —
+/// `CLD_EXITED` 1 with the exit status, `CLD_KILLED` 2 / `CLD_DUMPED` 3
+/// with the signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Ended {
+    pub code: u8,
+    pub status: i32,
+    pub at: u64,
+}
+
+/// One run of one command.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    pub phase: Phase,
+    pub index: usize,
+    pub pid: u32,
+    /// Wall-clock µs.
+    pub started: u64,
+    pub ended: Option<Ended>,
+}
+
+/// The runs of one unit in its current cycle.
+#[derive(Clone, Debug, Default)]
+pub struct Runs {
+    runs: Vec<Run>,
+    /// The service went down: the next spawn starts a new cycle.
+    over: bool,
+}
+
+fn wall_now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+impl Runs {
+    /// The service went down; its records stay until the next spawn.
+    pub fn cycle_over(&mut self) {
+        self.over = true;
+    }
+
+    pub fn started(&mut self, phase: Phase, index: usize, pid: u32) {
+        if std::mem::take(&mut self.over) {
+            self.runs.clear();
+        }
+        self.runs.retain(|r| !(r.phase == phase && r.index == index));
+        self.runs.push(Run { phase, index, pid, started: wall_now(), ended: None });
+    }
+
+    pub fn exited(&mut self, pid: u32, status: exec::ExitStatus) {
+        let Some(r) = self.runs.iter_mut().rev().find(|r| r.pid == pid && r.ended.is_none()) else { return };
+        let (code, status) = match status {
+            exec::ExitStatus::Exited(c) => (1, c),
+            exec::ExitStatus::Killed { signal, core_dumped: false } => (2, signal),
+            exec::ExitStatus::Killed { signal, core_dumped: true } => (3, signal),
+        };
+        r.ended = Some(Ended { code, status, at: wall_now() });
+    }
+
+    fn get(&self, phase: Phase, index: usize) -> Option<&Run> {
+        self.runs.iter().find(|r| r.phase == phase && r.index == index)
+    }
+}
+
+/// `sigchld_code_to_string()`; systemd prints a NULL for 0 as `(null)`.
+fn code_name(code: u8) -> &'static str {
+    match code {
+        1 => "exited",
+        2 => "killed",
+        3 => "dumped",
+        _ => "(null)",
+    }
+}
+
+fn stamp(t: u64) -> String {
+    if t == 0 {
+        "n/a".into()
+    } else {
+        crate::journalctl::time::format_timestamp(t, false)
+    }
+}
+
+/// systemctl's text for one command and its last run, if any.
+pub fn describe(cmd: &ExecCommand, run: Option<&Run>) -> String {
+    let (pid, started) = run.map_or((0, 0), |r| (r.pid, r.started));
+    let ended = run.and_then(|r| r.ended);
+    let (code, status, stopped) = ended.map_or((0, 0, 0), |e| (e.code, e.status, e.at));
+    let status = if code == 1 {
+        status.to_string()
+    } else if code == 0 {
+        "0/0".to_string()
+    } else {
+        format!("{status}/{}", unit::value::signal::name_of(status).trim_start_matches("SIG"))
+    };
+    format!(
+        "{{ path={} ; argv[]={} ; ignore_errors={} ; start_time=[{}] ; stop_time=[{}] ; pid={pid} ; code={} ; status={status} }}",
+        cmd.path,
+        cmd.argv.join(" "),
+        if cmd.flags.ignore_failure { "yes" } else { "no" },
+        stamp(started),
+        stamp(stopped),
+        code_name(code),
+    )
+}
+
+impl Manager {
+    /// A command of `id` was forked.
+    pub(super) fn exec_run_started(&mut self, id: &str, phase: Phase, index: usize, pid: i32) {
+        if let (Some(u), Ok(pid)) = (self.units.get_mut(id), u32::try_from(pid)) {
+            u.runs.started(phase, index, pid);
+        }
+    }
+
+    /// A process of `id` was reaped (a command's, or not: then nothing).
+    pub(super) fn exec_run_exited(&mut self, id: &str, pid: u32, status: exec::ExitStatus) {
+        if let Some(u) = self.units.get_mut(id) {
+            u.runs.exited(pid, status);
+        }
+    }
+
+    /// `ExecStartPre=`… as `show` lists them: one entry per configured
+    /// command, in order, each with its last run of this cycle.
+    pub(super) fn exec_properties(&self, id: &str) -> Vec<(String, String)> {
+        let Some(u) = self.units.get(id).filter(|u| u.svc.is_some()) else { return Vec::new() };
+        let view = ServiceView::new(&u.cfg);
+        let mut p = Vec::new();
+        for phase in PHASES {
+            for (i, cmd) in view.exec(phase.directive()).into_iter().enumerate() {
+                p.push((phase.directive().to_string(), describe(cmd, u.runs.get(phase, i))));
+            }
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(path: &str, argv: &[&str], ignore: bool) -> ExecCommand {
+        let flags = unit::value::exec::ExecFlags { ignore_failure: ignore, ..Default::default() };
+        ExecCommand { path: path.into(), argv: argv.iter().map(|s| s.to_string()).collect(), flags }
+    }
+
+    #[test]
+    fn not_run_yet_is_printed_like_systemctl() {
+        let c = cmd("/bin/true", &["/bin/true", "x y"], true);
+        assert_eq!(
+            describe(&c, None),
+            "{ path=/bin/true ; argv[]=/bin/true x y ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"
+        );
+    }
+
+    #[test]
+    fn runs_follow_their_pids() {
+        let mut r = Runs::default();
+        r.started(Phase::StartPre, 0, 10);
+        r.started(Phase::Start, 0, 11);
+        r.exited(10, exec::ExitStatus::Exited(0));
+        r.exited(11, exec::ExitStatus::Killed { signal: 15, core_dumped: false });
+        r.exited(99, exec::ExitStatus::Exited(1));
+        let pre = r.get(Phase::StartPre, 0).unwrap();
+        assert_eq!(pre.ended.map(|e| (e.code, e.status)), Some((1, 0)));
+        let main = r.get(Phase::Start, 0).unwrap();
+        let c = cmd("/bin/sleep", &["sleep", "9"], false);
+        let text = describe(&c, Some(main));
+        assert!(text.ends_with("; pid=11 ; code=killed ; status=15/TERM }"), "{text}");
+        // A second run of the same command replaces the first.
+        r.started(Phase::StartPre, 0, 12);
+        assert_eq!(r.get(Phase::StartPre, 0).map(|x| x.pid), Some(12));
+        r.cycle_over();
+        assert!(r.get(Phase::Start, 0).is_some(), "a down unit still shows its last cycle");
+        r.started(Phase::Start, 0, 13);
+        assert!(r.get(Phase::StartPre, 0).is_none(), "a new cycle starts empty");
+    }
+}

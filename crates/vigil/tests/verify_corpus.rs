@@ -143,7 +143,7 @@ fn verify_reports_file_line_and_unsupported() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("x.service"),
-        "[Unit]\nDescription=x\nFoo=bar\n[Service]\nExecStart=-/nonexistent\nTimeoutSec=garbage\nPrivateTmp=yes\n",
+        "[Unit]\nDescription=x\nFoo=bar\n[Service]\nExecStart=-/nonexistent\nTimeoutSec=garbage\nPrivateUsers=yes\n",
     )
     .unwrap();
     let o = r.vigil(&["verify", "x.service"]);
@@ -151,7 +151,7 @@ fn verify_reports_file_line_and_unsupported() {
     let f = dir.join("x.service");
     assert!(err.contains(&format!("{}:3: Unknown key 'Foo' in section [Unit], ignoring.", f.display())), "{err}");
     assert!(err.contains(&format!("{}:6: Failed to parse TimeoutSec= value", f.display())), "{err}");
-    assert!(err.contains(&format!("{}:7: PrivateTmp= is not supported by vigil yet", f.display())), "{err}");
+    assert!(err.contains(&format!("{}:7: PrivateUsers= is not supported by vigil yet", f.display())), "{err}");
     // The bare root has no sysinit.target: the start job cannot be built,
     // exactly as systemd-analyze verify reports it.
     assert!(err.contains("Failed to create x.service/start: Unit sysinit.target not found."), "{err}");

@@ -417,17 +417,7 @@ fn job_mode_isolate(cfg: &UnitConfig, mode: &str, isolate: Option<&str>) -> bool
     let by_bool = isolate
         .and_then(|n| cfg.settings.get(S::Unit, n).last())
         .map(|a| (a.seq, matches!(a.value, Value::Bool(true))));
-    match (by_mode, by_bool) {
-        (Some((s1, m)), Some((s2, b))) => {
-            if s1 > s2 {
-                m
-            } else {
-                b
-            }
-        }
-        (Some((_, v)), None) | (None, Some((_, v))) => v,
-        (None, None) => false,
-    }
+    [by_mode, by_bool].into_iter().flatten().max_by_key(|(seq, _)| *seq).is_some_and(|(_, isolate)| isolate)
 }
 
 fn timespan(cfg: &UnitConfig, section: S, name: &str) -> Option<Usec> {

@@ -27,6 +27,7 @@ mod exec_plan;
 mod gc;
 mod graph;
 mod jobs;
+mod log_level;
 mod params;
 pub mod props;
 mod query;
@@ -153,11 +154,16 @@ const PID_FILE_POLL_USEC: u64 = 20_000;
 
 pub(super) fn invocation_id() -> String {
     let mut b = [0u8; 16];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut b);
+    // SAFETY: getrandom(2) writes at most b.len() bytes into the local buffer.
+    let got = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+    if got != b.len() as isize {
+        if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+            use std::io::Read;
+            let _ = f.read_exact(&mut b);
+        }
     }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    b.iter().flat_map(|x| [HEX[usize::from(x >> 4)] as char, HEX[usize::from(x & 15)] as char]).collect()
 }
 
 impl Manager {
@@ -305,19 +311,22 @@ impl Manager {
     /// Log a line for a unit the way systemd words it ("x.service: …"),
     /// to the manager's console for now.
     pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
-        eprintln!("{unit}: {message}");
+        if !log_level::enabled(level.priority()) {
+            return;
+        }
+        log_level::console_line(&[unit, ": ", message]);
         self.journal.send(Some(unit), level.priority(), &format!("{unit}: {message}"));
     }
 
     /// A status line about a unit ("Started Web."), on the console and in
     /// the journal with `UNIT=`.
     pub(super) fn say(&self, unit: &str, message: &str) {
-        eprintln!("{message}");
+        log_level::console_line(&[message]);
         self.journal.send(Some(unit), 6, message);
     }
 
     pub(super) fn console(&self, message: &str) {
-        eprintln!("{message}");
+        log_level::console_line(&[message]);
         self.journal.send(None, 6, message);
     }
 
@@ -435,8 +444,12 @@ impl Manager {
             {
                 self.say(id, &format!("Stopping {desc}..."));
             }
+            // "Stopped" is a stop job's result (systemd's job_done_message());
+            // a main process ending on its own gets "Deactivated successfully."
             ServiceState::Dead if !starting => {
-                self.say(id, &format!("Stopped {desc}."));
+                if u.job.is_some() {
+                    self.say(id, &format!("Stopped {desc}."));
+                }
                 self.release(id, auto_restart);
             }
             // Stopped while waiting to restart: the group kept for the

@@ -14,6 +14,16 @@
 //! the units it requires or wants that have default dependencies
 //! themselves, unless that would invert an ordering already there. It is
 //! applied when the second of the two units is indexed.
+//!
+//! Indexing also keeps, per loaded unit, what only its file decides
+//! ([`Own`]): the dependencies it declares (`unit_deps()`, needed again by
+//! the garbage collector when it unloads the unit) and the engine's
+//! [`UnitInfo`] flags. A transaction asks for a unit's info several times
+//! (every unit it touches, then again after pulling in); with the flags
+//! kept, each ask is a lookup plus the live parts — state and edges —
+//! instead of a dozen settings lookups. The cache follows the unit: made
+//! when it is indexed (load, daemon-reload, which re-indexes every unit
+//! from its new file), dropped when it is unloaded.
 
 use std::collections::HashMap;
 
@@ -34,6 +44,16 @@ pub struct Edges {
     pub before_of: HashMap<String, Vec<String>>,
     /// name → every edge, both directions, ordering included.
     pub deps: HashMap<String, Vec<(Dep, String)>>,
+    /// Loaded unit id → what its file decides (module essay).
+    pub own: HashMap<String, Own>,
+}
+
+/// What one loaded unit's file decides, kept from its indexing.
+pub struct Own {
+    /// Its declared dependencies, as `unit_deps()` gave them when indexed.
+    pub deps: Vec<deps::Dep>,
+    /// Its [`UnitInfo`] but for the live parts (`active`, `deps`).
+    info: UnitInfo,
 }
 
 impl Edges {
@@ -138,7 +158,8 @@ impl Manager {
     pub(super) fn index_edges(&mut self, id: &str) {
         let Some(u) = self.units.get(id) else { return };
         let scope = self.loader.lookup.scope;
-        for d in deps::unit_deps(&u.cfg, scope) {
+        let own = deps::unit_deps(&u.cfg, scope);
+        for d in &own {
             match d.kind {
                 DepKind::After => self.edges.order(&d.other, id),
                 DepKind::Before => self.edges.order(id, &d.other),
@@ -152,6 +173,8 @@ impl Manager {
                 }
             }
         }
+        let info = self.file_info(id);
+        self.edges.own.insert(id.to_string(), Own { deps: own, info });
         self.target_default_edges(id);
     }
 
@@ -173,9 +196,27 @@ impl Manager {
         self.names.get(name).cloned().unwrap_or_else(|| name.to_string())
     }
 
-    /// Every edge of unit `id`, under all its names.
+    /// Every edge of unit `id`, under all its names (in [`Self::names_of`]'s
+    /// order, without building that list).
     pub(super) fn deps_of(&self, id: &str) -> Vec<(Dep, String)> {
-        self.names_of(id).iter().filter_map(|n| self.edges.deps.get(n)).flatten().cloned().collect()
+        let mut out = Vec::new();
+        let mut add = |n: &str| {
+            if let Some(v) = self.edges.deps.get(n) {
+                out.extend(v.iter().cloned());
+            }
+        };
+        match self.units.get(id) {
+            Some(u) => {
+                for n in u.cfg.names.iter() {
+                    add(n.as_str());
+                }
+                if !u.cfg.names.iter().any(|n| n.as_str() == id) {
+                    add(id);
+                }
+            }
+            None => add(id),
+        }
+        out
     }
 
     /// The loaded units on the other end of `id`'s edges of these kinds.
@@ -225,7 +266,22 @@ impl Manager {
         }
     }
 
+    /// The engine's view of unit `id`: the file's part from the index,
+    /// the live state and edges read now.
     fn unit_info(&self, id: &str) -> UnitInfo {
+        let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
+        let mut info = match self.edges.own.get(id) {
+            Some(own) => own.info.clone(),
+            None => self.file_info(id),
+        };
+        info.active = active_state(u.active_state());
+        info.deps = self.deps_of(id);
+        info
+    }
+
+    /// What unit `id`'s file (and type) decide of its [`UnitInfo`];
+    /// `active` and `deps` are left empty.
+    fn file_info(&self, id: &str) -> UnitInfo {
         let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
         let cfg = &u.cfg;
         let flag = |name: &str| cfg.bool_or(SectionKind::Unit, name, false);
@@ -251,8 +307,8 @@ impl Manager {
                 LoadState::BadSetting => Load::BadSetting,
                 _ => Load::Error,
             },
-            active: active_state(u.active_state()),
-            deps: self.deps_of(id),
+            active: ActiveState::Inactive,
+            deps: Vec::new(),
             refuse_manual_start: flag("RefuseManualStart"),
             refuse_manual_stop: flag("RefuseManualStop"),
             allow_isolate: flag("AllowIsolate"),
@@ -285,6 +341,13 @@ pub struct View<'a>(pub &'a mut Manager);
 
 impl Graph for View<'_> {
     fn unit(&mut self, name: &str) -> Result<UnitInfo, String> {
+        // A name already known for a loaded unit needs no mangling and no
+        // load (unit_id's other checks concern units that were not found).
+        let m = &*self.0;
+        let known = m.names.get(name).filter(|id| m.units.get(*id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
+        if let Some(id) = known {
+            return Ok(m.unit_info(id));
+        }
         let id = self.0.unit_id(name)?;
         Ok(self.0.unit_info(&id))
     }

@@ -46,6 +46,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::graph::{NameHash, NameMap};
+
 use unit::config::deps;
 use unit::directive::SectionKind;
 use unit::value::Value;
@@ -55,10 +57,10 @@ use super::{Manager, TimerOwner};
 /// The collector's state: the queue and who refers to whom.
 #[derive(Default)]
 pub struct Gc {
-    queue: HashSet<String>,
+    queue: HashSet<String, NameHash>,
     /// Name → loaded units whose dependencies name it (with multiplicity:
     /// one unit may name another under several kinds).
-    referrers: HashMap<String, HashMap<String, u32>>,
+    referrers: NameMap<HashMap<String, u32, NameHash>>,
 }
 
 impl Gc {

@@ -110,8 +110,8 @@ enum TimerOwner {
 
 pub struct Manager {
     pub loader: Loader,
-    units: HashMap<String, Unit>,
-    names: HashMap<String, String>,
+    units: graph::NameMap<Unit>,
+    names: graph::NameMap<String>,
     pids: HashMap<u32, String>,
     timers: BTreeMap<(u64, u64), TimerOwner>,
     timer_seq: u64,
@@ -172,8 +172,8 @@ impl Manager {
         Manager {
             dir_bases,
             loader,
-            units: HashMap::new(),
-            names: HashMap::new(),
+            units: Default::default(),
+            names: Default::default(),
             pids: HashMap::new(),
             timers: BTreeMap::new(),
             timer_seq: 0,

@@ -354,7 +354,7 @@ mod tests {
         assert!(!wants_journal(&cfg(3, "StandardInput=socket\nStandardError=null\n")));
         assert!(wants_journal(&cfg(4, "StandardInput=socket\nStandardError=journal\n")));
         assert!(wants_journal(&cfg(5, "StandardInput=socket\nStandardOutput=journal\n")));
-        assert!(wants_journal(&cfg(6, "StandardOutput=inherit\n")));
+        assert!(wants_journal(&cfg(6, "StandardInput=null\n")));
         assert!(wants_journal(&cfg(7, "")));
     }
 }

@@ -271,9 +271,16 @@ impl Manager {
     /// order, without building that list).
     pub(super) fn deps_of(&self, id: &str) -> Vec<(Dep, String)> {
         let mut out = Vec::new();
+        self.each_dep(id, |k, n| out.push((k, n.to_string())));
+        out
+    }
+
+    /// Visit every edge of unit `id` as [`Self::deps_of`] lists them,
+    /// without copying them.
+    fn each_dep(&self, id: &str, mut f: impl FnMut(Dep, &str)) {
         let mut add = |n: &str| {
-            if let Some(v) = self.edges.deps.get(n) {
-                out.extend(v.iter().cloned());
+            for (k, other) in self.edges.deps.get(n).into_iter().flatten() {
+                f(*k, other);
             }
         };
         match self.units.get(id) {
@@ -287,18 +294,20 @@ impl Manager {
             }
             None => add(id),
         }
-        out
     }
 
     /// The loaded units on the other end of `id`'s edges of these kinds.
     pub(super) fn related(&self, id: &str, kinds: &[Dep]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for (k, n) in self.deps_of(id) {
-            let other = self.resolve(&n);
-            if kinds.contains(&k) && self.units.contains_key(&other) && !out.contains(&other) {
-                out.push(other);
+        self.each_dep(id, |k, n| {
+            if !kinds.contains(&k) {
+                return;
             }
-        }
+            let other = self.names.get(n).map_or(n, String::as_str);
+            if self.units.contains_key(other) && !out.iter().any(|o| o == other) {
+                out.push(other.to_string());
+            }
+        });
         out
     }
 
@@ -328,7 +337,9 @@ impl Manager {
             }
             let t_names = self.names_of(&t);
             let ordered = |m: &Manager, a: &str, b_names: &[String]| {
-                m.deps_of(a).iter().any(|(k, n)| matches!(k, Dep::After | Dep::Before) && b_names.contains(n))
+                let mut found = false;
+                m.each_dep(a, |k, n| found |= matches!(k, Dep::After | Dep::Before) && b_names.iter().any(|b| b == n));
+                found
             };
             // Any ordering between the two already (either way) wins.
             if !ordered(self, &w, &t_names) {

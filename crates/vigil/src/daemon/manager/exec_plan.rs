@@ -342,10 +342,20 @@ fn capability_set(cfg: &UnitConfig, name: &str, initial: u64) -> u64 {
 
 /// Whether a command's output goes to the journal (so the manager must
 /// open a stream for it).
+///
+/// With `StandardInput=socket`, an unset (or `inherit`) output stays on
+/// the socket, as systemd 252's `service_fix_stdio()` leaves it for
+/// bidirectional inputs ([`crate::daemon::sockets::pass`] puts it there):
+/// an `Accept=yes` instance writes to its connection, so it gets no
+/// journal stream (and no `JOURNAL_STREAM=`).
 pub fn wants_journal(cfg: &UnitConfig) -> bool {
     let (out, err) = unit::config::deps::effective_output(cfg, S::Service);
+    let socket_in = matches!(cfg.value(S::Service, "StandardInput"), Some(Value::Input(StdInput::Socket)));
+    let inherits = |name: &str| matches!(cfg.value(S::Service, name), None | Some(Value::Output(StdOutput::Inherit)));
+    let out_on_socket = socket_in && inherits("StandardOutput");
+    let err_on_socket = out_on_socket && inherits("StandardError");
     let j = |o: &StdOutput| matches!(o, StdOutput::Journal | StdOutput::JournalConsole | StdOutput::Kmsg | StdOutput::KmsgConsole);
-    j(&out) || j(&err)
+    (j(&out) && !out_on_socket) || (j(&err) && !err_on_socket)
 }
 
 /// The stream header's identifier and priority (`SyslogIdentifier=`,
@@ -364,4 +374,34 @@ pub fn journal_identity(cfg: &UnitConfig, cmd: &ExecCommand) -> (String, u8, boo
         _ => 6,
     };
     (ident, facility.saturating_mul(8).saturating_add(level), cfg.bool_or(S::Service, "SyslogLevelPrefix", true))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(n: u32, text: &str) -> UnitConfig {
+        let dir = std::env::temp_dir().join(format!("vigil-exec-plan-{}-{n}", std::process::id()));
+        let units = dir.join("etc/systemd/system");
+        std::fs::create_dir_all(&units).unwrap();
+        std::fs::write(units.join("x.service"), format!("[Service]\nExecStart=/bin/true\n{text}")).unwrap();
+        let lookup = unit::LookupPaths::system(&dir);
+        let host = unit::specifier::Host::detect(&dir, unit::Scope::System, 0, 0);
+        let c = unit::config::Loader::new(lookup, host).load(&unit::UnitName::parse("x.service").unwrap());
+        let _ = std::fs::remove_dir_all(&dir);
+        c
+    }
+
+    /// `service_fix_stdio()`: output left on the connection needs no
+    /// journal stream; an explicit journal output, or no socket input, does.
+    #[test]
+    fn socket_input_needs_no_journal_stream() {
+        assert!(!wants_journal(&cfg(1, "StandardInput=socket\n")));
+        assert!(!wants_journal(&cfg(2, "StandardInput=socket\nStandardOutput=inherit\n")));
+        assert!(!wants_journal(&cfg(3, "StandardInput=socket\nStandardError=null\n")));
+        assert!(wants_journal(&cfg(4, "StandardInput=socket\nStandardError=journal\n")));
+        assert!(wants_journal(&cfg(5, "StandardInput=socket\nStandardOutput=journal\n")));
+        assert!(wants_journal(&cfg(6, "StandardInput=null\n")));
+        assert!(wants_journal(&cfg(7, "")));
+    }
 }

@@ -46,6 +46,8 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::graph::{NameHash, NameMap};
+
 use unit::config::deps;
 use unit::directive::SectionKind;
 use unit::value::Value;
@@ -55,10 +57,10 @@ use super::{Manager, TimerOwner};
 /// The collector's state: the queue and who refers to whom.
 #[derive(Default)]
 pub struct Gc {
-    queue: HashSet<String>,
+    queue: HashSet<String, NameHash>,
     /// Name → loaded units whose dependencies name it (with multiplicity:
     /// one unit may name another under several kinds).
-    referrers: HashMap<String, HashMap<String, u32>>,
+    referrers: NameMap<HashMap<String, u32, NameHash>>,
 }
 
 impl Gc {
@@ -80,8 +82,16 @@ impl Manager {
     /// to be looked at (`status`, `show`) is collected after the answer.
     pub(super) fn gc_loaded(&mut self, id: &str) {
         let Some(u) = self.units.get(id) else { return };
-        for d in deps::unit_deps(&u.cfg, self.loader.lookup.scope) {
-            *self.gc.referrers.entry(d.other).or_default().entry(id.to_string()).or_insert(0) += 1;
+        let computed;
+        let own = match self.edges.own.get(id) {
+            Some(o) => &o.deps,
+            None => {
+                computed = deps::unit_deps(&u.cfg, self.loader.lookup.scope);
+                &computed
+            }
+        };
+        for d in own {
+            *self.gc.referrers.entry(d.other.clone()).or_default().entry(id.to_string()).or_insert(0) += 1;
         }
         self.gc.queue(id);
     }
@@ -152,7 +162,11 @@ impl Manager {
                 self.names.remove(n);
             }
         }
-        let deps = deps::unit_deps(&u.cfg, self.loader.lookup.scope);
+        // The dependencies indexed when it loaded: those are what is undone.
+        let deps = match self.edges.own.remove(id) {
+            Some(own) => own.deps,
+            None => deps::unit_deps(&u.cfg, self.loader.lookup.scope),
+        };
         for d in &deps {
             self.edges.unindex(id, d.kind, &d.other);
             if let Some(m) = self.gc.referrers.get_mut(&d.other) {

@@ -14,8 +14,20 @@
 //! the units it requires or wants that have default dependencies
 //! themselves, unless that would invert an ordering already there. It is
 //! applied when the second of the two units is indexed.
+//!
+//! Indexing also keeps, per loaded unit, what only its file decides
+//! ([`Own`]): the dependencies it declares (`unit_deps()`, needed again by
+//! the garbage collector when it unloads the unit) and the engine's
+//! [`UnitInfo`] flags. A transaction asks for a unit's info several times
+//! (every unit it touches, then again after pulling in); with the flags
+//! kept, each ask is a lookup plus the live parts — state and edges —
+//! instead of a dozen settings lookups. The cache follows the unit: made
+//! when it is indexed (load, daemon-reload, which re-indexes every unit
+//! from its new file), dropped when it is unloaded.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
 
 use engine::service::ActiveState;
 use engine::transaction::{Dep, Graph, InstalledJob, Load, Mode, UnitInfo};
@@ -26,14 +38,93 @@ use unit::value::Value;
 
 use super::Manager;
 
+/// A map keyed by unit names. Every connection of an `Accept=yes` socket
+/// looks its units up a few hundred times (loading, the transaction, the
+/// job runner, collection), and SipHash over 50-byte instance names was a
+/// fifth of the manager's instructions; this hashes eight bytes per step
+/// (the multiply-rotate scheme of rustc's FxHash) from a per-process
+/// random start, so the bucket of a name cannot be known in advance by a
+/// peer choosing its port.
+pub type NameMap<V> = HashMap<String, V, NameHash>;
+
+/// The [`BuildHasher`] of [`NameMap`].
+#[derive(Clone, Copy)]
+pub struct NameHash(u64);
+
+impl Default for NameHash {
+    fn default() -> NameHash {
+        static SEED: OnceLock<u64> = OnceLock::new();
+        NameHash(*SEED.get_or_init(|| {
+            let mut b = [0u8; 8];
+            // SAFETY: getrandom(2) writes at most 8 bytes into the local buffer.
+            unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
+            u64::from_ne_bytes(b) | 1
+        }))
+    }
+}
+
+impl BuildHasher for NameHash {
+    type Hasher = NameHasher;
+    fn build_hasher(&self) -> NameHasher {
+        NameHasher(self.0)
+    }
+}
+
+/// The hasher of [`NameHash`].
+pub struct NameHasher(u64);
+
+impl NameHasher {
+    const K: u64 = 0xf135_7aea_2e62_a9c5;
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        // The multiply leaves its best bits high; the table indexes by the
+        // low ones.
+        self.0.rotate_left(26)
+    }
+}
+
 #[derive(Default)]
 pub struct Edges {
     /// name → names it must start after.
-    pub after: HashMap<String, Vec<String>>,
+    pub after: NameMap<Vec<String>>,
     /// name → names that must start after it.
-    pub before_of: HashMap<String, Vec<String>>,
+    pub before_of: NameMap<Vec<String>>,
     /// name → every edge, both directions, ordering included.
-    pub deps: HashMap<String, Vec<(Dep, String)>>,
+    pub deps: NameMap<Vec<(Dep, String)>>,
+    /// Loaded unit id → what its file decides (module essay).
+    pub own: NameMap<Own>,
+}
+
+/// What one loaded unit's file decides, kept from its indexing.
+pub struct Own {
+    /// Its declared dependencies, as `unit_deps()` gave them when indexed.
+    pub deps: Vec<deps::Dep>,
+    /// Its [`UnitInfo`] but for the live parts (`active`, `deps`).
+    info: UnitInfo,
 }
 
 impl Edges {
@@ -51,7 +142,7 @@ impl Edges {
     /// Undo what [`Manager::index_edges`] recorded for one of `id`'s own
     /// dependencies (the unit is being garbage-collected).
     pub fn unindex(&mut self, id: &str, kind: DepKind, other: &str) {
-        fn drop_one<T: PartialEq>(map: &mut HashMap<String, Vec<T>>, key: &str, value: &T) {
+        fn drop_one<T: PartialEq>(map: &mut NameMap<Vec<T>>, key: &str, value: &T) {
             if let Some(v) = map.get_mut(key) {
                 if let Some(i) = v.iter().position(|x| x == value) {
                     v.remove(i);
@@ -138,7 +229,8 @@ impl Manager {
     pub(super) fn index_edges(&mut self, id: &str) {
         let Some(u) = self.units.get(id) else { return };
         let scope = self.loader.lookup.scope;
-        for d in deps::unit_deps(&u.cfg, scope) {
+        let own = deps::unit_deps(&u.cfg, scope);
+        for d in &own {
             match d.kind {
                 DepKind::After => self.edges.order(&d.other, id),
                 DepKind::Before => self.edges.order(id, &d.other),
@@ -152,6 +244,8 @@ impl Manager {
                 }
             }
         }
+        let info = self.file_info(id);
+        self.edges.own.insert(id.to_string(), Own { deps: own, info });
         self.target_default_edges(id);
     }
 
@@ -173,20 +267,47 @@ impl Manager {
         self.names.get(name).cloned().unwrap_or_else(|| name.to_string())
     }
 
-    /// Every edge of unit `id`, under all its names.
+    /// Every edge of unit `id`, under all its names (in [`Self::names_of`]'s
+    /// order, without building that list).
     pub(super) fn deps_of(&self, id: &str) -> Vec<(Dep, String)> {
-        self.names_of(id).iter().filter_map(|n| self.edges.deps.get(n)).flatten().cloned().collect()
+        let mut out = Vec::new();
+        self.each_dep(id, |k, n| out.push((k, n.to_string())));
+        out
+    }
+
+    /// Visit every edge of unit `id` as [`Self::deps_of`] lists them,
+    /// without copying them.
+    fn each_dep(&self, id: &str, mut f: impl FnMut(Dep, &str)) {
+        let mut add = |n: &str| {
+            for (k, other) in self.edges.deps.get(n).into_iter().flatten() {
+                f(*k, other);
+            }
+        };
+        match self.units.get(id) {
+            Some(u) => {
+                for n in u.cfg.names.iter() {
+                    add(n.as_str());
+                }
+                if !u.cfg.names.iter().any(|n| n.as_str() == id) {
+                    add(id);
+                }
+            }
+            None => add(id),
+        }
     }
 
     /// The loaded units on the other end of `id`'s edges of these kinds.
     pub(super) fn related(&self, id: &str, kinds: &[Dep]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
-        for (k, n) in self.deps_of(id) {
-            let other = self.resolve(&n);
-            if kinds.contains(&k) && self.units.contains_key(&other) && !out.contains(&other) {
-                out.push(other);
+        self.each_dep(id, |k, n| {
+            if !kinds.contains(&k) {
+                return;
             }
-        }
+            let other = self.names.get(n).map_or(n, String::as_str);
+            if self.units.contains_key(other) && !out.iter().any(|o| o == other) {
+                out.push(other.to_string());
+            }
+        });
         out
     }
 
@@ -216,7 +337,9 @@ impl Manager {
             }
             let t_names = self.names_of(&t);
             let ordered = |m: &Manager, a: &str, b_names: &[String]| {
-                m.deps_of(a).iter().any(|(k, n)| matches!(k, Dep::After | Dep::Before) && b_names.contains(n))
+                let mut found = false;
+                m.each_dep(a, |k, n| found |= matches!(k, Dep::After | Dep::Before) && b_names.iter().any(|b| b == n));
+                found
             };
             // Any ordering between the two already (either way) wins.
             if !ordered(self, &w, &t_names) {
@@ -225,7 +348,22 @@ impl Manager {
         }
     }
 
+    /// The engine's view of unit `id`: the file's part from the index,
+    /// the live state and edges read now.
     fn unit_info(&self, id: &str) -> UnitInfo {
+        let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
+        let mut info = match self.edges.own.get(id) {
+            Some(own) => own.info.clone(),
+            None => self.file_info(id),
+        };
+        info.active = active_state(u.active_state());
+        info.deps = self.deps_of(id);
+        info
+    }
+
+    /// What unit `id`'s file (and type) decide of its [`UnitInfo`];
+    /// `active` and `deps` are left empty.
+    fn file_info(&self, id: &str) -> UnitInfo {
         let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
         let cfg = &u.cfg;
         let flag = |name: &str| cfg.bool_or(SectionKind::Unit, name, false);
@@ -251,8 +389,8 @@ impl Manager {
                 LoadState::BadSetting => Load::BadSetting,
                 _ => Load::Error,
             },
-            active: active_state(u.active_state()),
-            deps: self.deps_of(id),
+            active: ActiveState::Inactive,
+            deps: Vec::new(),
             refuse_manual_start: flag("RefuseManualStart"),
             refuse_manual_stop: flag("RefuseManualStop"),
             allow_isolate: flag("AllowIsolate"),
@@ -285,6 +423,13 @@ pub struct View<'a>(pub &'a mut Manager);
 
 impl Graph for View<'_> {
     fn unit(&mut self, name: &str) -> Result<UnitInfo, String> {
+        // A name already known for a loaded unit needs no mangling and no
+        // load (unit_id's other checks concern units that were not found).
+        let m = &*self.0;
+        let known = m.names.get(name).filter(|id| m.units.get(*id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
+        if let Some(id) = known {
+            return Ok(m.unit_info(id));
+        }
         let id = self.0.unit_id(name)?;
         Ok(self.0.unit_info(&id))
     }

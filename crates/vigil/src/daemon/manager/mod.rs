@@ -117,8 +117,8 @@ enum TimerOwner {
 
 pub struct Manager {
     pub loader: Loader,
-    units: HashMap<String, Unit>,
-    names: HashMap<String, String>,
+    units: graph::NameMap<Unit>,
+    names: graph::NameMap<String>,
     pids: HashMap<u32, String>,
     timers: BTreeMap<(u64, u64), TimerOwner>,
     timer_seq: u64,
@@ -173,11 +173,16 @@ const PID_FILE_POLL_USEC: u64 = 20_000;
 
 pub(super) fn invocation_id() -> String {
     let mut b = [0u8; 16];
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        use std::io::Read;
-        let _ = f.read_exact(&mut b);
+    // SAFETY: getrandom(2) writes at most b.len() bytes into the local buffer.
+    let got = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+    if got != b.len() as isize {
+        if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
+            use std::io::Read;
+            let _ = f.read_exact(&mut b);
+        }
     }
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    b.iter().flat_map(|x| [HEX[usize::from(x >> 4)] as char, HEX[usize::from(x & 15)] as char]).collect()
 }
 
 impl Manager {
@@ -190,8 +195,8 @@ impl Manager {
             bus: bus_watch::BusWatch::new(),
             log_max: messages::max_level(&loader.lookup.root, loader.lookup.scope),
             loader,
-            units: HashMap::new(),
-            names: HashMap::new(),
+            units: Default::default(),
+            names: Default::default(),
             pids: HashMap::new(),
             timers: BTreeMap::new(),
             timer_seq: 0,
@@ -340,7 +345,7 @@ impl Manager {
         if !messages::wanted(level, self.log_max) {
             return;
         }
-        eprintln!("{unit}: {message}");
+        messages::console_line(&[unit, ": ", message]);
         let id = messages::engine_message_id(message);
         self.journal.send_id(Some(unit), level.priority(), &format!("{unit}: {message}"), id);
     }
@@ -353,12 +358,12 @@ impl Manager {
 
     /// [`Manager::say`] with systemd's `MESSAGE_ID=` (`messages.rs`).
     fn say_id(&self, unit: &str, message: &str, id: Option<&str>) {
-        eprintln!("{message}");
+        messages::console_line(&[message]);
         self.journal.send_id(Some(unit), 6, message, id);
     }
 
     pub(super) fn console(&self, message: &str) {
-        eprintln!("{message}");
+        messages::console_line(&[message]);
         self.journal.send(None, 6, message);
     }
 

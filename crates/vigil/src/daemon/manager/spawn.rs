@@ -10,9 +10,16 @@
 //!
 //! # States of one child
 //!
+//! Only a `Type=exec` main process needs its exec reported as it happens
+//! (the machine is started only then, as `systemd.service(5)` says; every
+//! other state ignores `ExecSucceeded`). Every other child's report is
+//! *kept*, not watched: it is read when the child is reaped, which still
+//! logs a failed step before the exit fails the unit, and spares each
+//! spawn two `epoll_ctl`s and a wake-up (one per `Accept=yes` connection).
+//!
 //! | state | left by | then |
 //! |---|---|---|
-//! | pending (in `pending`) | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
+//! | pending (in `pending`), watched | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
 //! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
 //! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors held while 1000 units start at once |
 //!
@@ -29,7 +36,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::os::fd::{AsFd, BorrowedFd};
 
-use engine::service::{Event, LogLevel, Role};
+use engine::service::{Event, LogLevel, Role, ServiceType};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 
 use super::Manager;
@@ -45,6 +52,8 @@ struct Pending {
     spawning: exec::Spawning,
     unit: String,
     role: Role,
+    /// In the epoll (a `Type=exec` main process); otherwise read at reaping.
+    watched: bool,
 }
 
 /// The children whose exec report is not read yet.
@@ -55,6 +64,8 @@ pub(super) struct Execs {
     order: VecDeque<i32>,
     /// Main processes that exec'd, to tell their units from the loop.
     succeeded: Vec<(String, i32)>,
+    /// How many of `pending` are in the epoll.
+    watched: usize,
 }
 
 impl Execs {
@@ -64,16 +75,21 @@ impl Execs {
             pending: HashMap::new(),
             order: VecDeque::new(),
             succeeded: Vec::new(),
+            watched: 0,
         }
     }
 
-    /// Watch a new child's report; gives it back if it cannot be watched.
+    /// Keep a new child's report, watching it if `pending.watched`; gives
+    /// it back if it cannot be watched.
     fn add(&mut self, pending: Pending) -> Result<(), Pending> {
         let pid = pending.spawning.pid();
-        let Some(epoll) = &self.epoll else { return Err(pending) };
-        let ev = EpollEvent::new(EpollFlags::EPOLLIN, pid as u64);
-        if epoll.add(pending.spawning.report_fd(), ev).is_err() {
-            return Err(pending);
+        if pending.watched {
+            let Some(epoll) = &self.epoll else { return Err(pending) };
+            let ev = EpollEvent::new(EpollFlags::EPOLLIN, pid as u64);
+            if epoll.add(pending.spawning.report_fd(), ev).is_err() {
+                return Err(pending);
+            }
+            self.watched += 1;
         }
         self.pending.insert(pid, pending);
         self.order.push_back(pid);
@@ -95,8 +111,9 @@ impl Execs {
     /// but finish() reads first).
     fn take(&mut self, pid: i32) -> Option<Pending> {
         let p = self.pending.remove(&pid)?;
-        if let Some(epoll) = &self.epoll {
+        if let Some(epoll) = self.epoll.as_ref().filter(|_| p.watched) {
             let _ = epoll.delete(p.spawning.report_fd());
+            self.watched -= 1;
         }
         if self.pending.is_empty() {
             self.order.clear();
@@ -108,7 +125,7 @@ impl Execs {
     /// epoll is level-triggered: they stay ready until taken, so the
     /// caller takes each batch before asking for the next.
     fn ready(&mut self) -> Vec<i32> {
-        let Some(epoll) = &self.epoll else { return Vec::new() };
+        let Some(epoll) = self.epoll.as_ref().filter(|_| self.watched > 0) else { return Vec::new() };
         let mut events = [EpollEvent::empty(); READY_BATCH];
         match epoll.wait(&mut events, EpollTimeout::ZERO) {
             Ok(n) => events.iter().take(n).map(|e| e.data() as i32).collect(),
@@ -132,7 +149,9 @@ impl Manager {
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
-        if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role }) {
+        let watched = role == Role::Main
+            && self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.params().service_type == ServiceType::Exec);
+        if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role, watched }) {
             // Without an epoll: wait for this one now, as before.
             self.spawn_report(p);
         }

@@ -578,6 +578,7 @@ impl Manager {
             invocation_id: &u.invocation_id,
             notify_socket: notify,
             main_pid: if role == Role::Control { main_pid } else { None },
+            watchdog_usec: svc.and_then(|s| s.watchdog_usec()),
             exit_info,
             cgroup: cgroup.clone(),
             manager_env: &self.environment,

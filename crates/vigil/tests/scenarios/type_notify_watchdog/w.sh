@@ -1,5 +1,5 @@
 #!/bin/sh
-echo "$WATCHDOG_USEC $WATCHDOG_PID $$" > @ROOT@/env
+echo "$WATCHDOG_USEC" > @ROOT@/env
 systemd-notify READY=1
 # Pet the watchdog for 2 s (twice WatchdogSec=), say so, and keep petting
 # until told to stop; then hang.

@@ -35,10 +35,15 @@ use proto::msg::{JobVerb, KillWhom};
 /// How long `wait` and the polling `expect`s wait.
 const DEADLINE: Duration = Duration::from_secs(10);
 
+/// `folder`, one test per folder; `test = folder [NAME=VALUE…]` after the
+/// `;` runs a folder again with more environment for the manager.
 macro_rules! scenarios {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)? ; $($variant:ident = $folder:ident [$($k:ident = $v:literal),*]),* $(,)?) => {
         const SCENARIOS: &[&str] = &[$(stringify!($name)),*];
-        $(#[test] fn $name() { run(stringify!($name)); })*
+        $(#[test] fn $name() { run(stringify!($name), stringify!($name), &[]); })*
+        $(#[test] fn $variant() {
+            run(stringify!($variant), stringify!($folder), &[$((stringify!($k), $v)),*]);
+        })*
     };
 }
 
@@ -70,6 +75,11 @@ scenarios!(
     exec_prefixes,
     exec_stop_post_env,
     mainpid_in_reload_stop,
+    restart_core_dump;
+    // The process-tree fallback (no cgroups) must reach the same processes.
+    kill_mode_process_tree = kill_mode [VIGIL_CGROUPS = "off"],
+    stop_timeout_process_tree = stop_timeout [VIGIL_CGROUPS = "off"],
+    type_forking_pidfile_process_tree = type_forking_pidfile [VIGIL_CGROUPS = "off"],
 );
 
 #[test]
@@ -162,8 +172,10 @@ fn install(dir: &Path, root: &Path) {
     }
 }
 
-fn run(name: &str) {
-    let dir = scenarios_dir().join(name);
+/// Run scenario folder `folder` as test `name`, with `extra_env` for the
+/// manager besides the folder's own `manager-env` lines.
+fn run(name: &str, folder: &str, extra_env: &[(&str, &str)]) {
+    let dir = scenarios_dir().join(folder);
     let text = std::fs::read_to_string(dir.join("steps")).unwrap_or_else(|e| panic!("scenarios/{name}/steps: {e}"));
     let steps = parse(&text);
     let fail = |step: &Step, m: Option<&Mgr>, why: String| -> ! {
@@ -171,31 +183,35 @@ fn run(name: &str) {
         let tail: Vec<&str> = console.lines().rev().take(60).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         panic!(
-            "scenarios/{name}/steps:{}: `{}`: {why}\n--- manager console (last lines) ---\n{}",
+            "scenarios/{folder}/steps:{}: `{}`: {why}\n--- manager console (last lines) ---\n{}",
             step.line,
             step.text,
             tail.join("\n")
         )
     };
-    // `require-root` and `manager-env` lines come first: they decide
+    // `require` and `manager-env` lines come first: they decide
     // whether and how the manager starts.
-    let env_lines = steps.iter().take_while(|s| ["manager-env", "require-root"].contains(&s.words[0].as_str())).count();
+    let env_lines = steps.iter().take_while(|s| ["manager-env", "require"].contains(&s.words[0].as_str())).count();
     let mut env = Vec::new();
     for s in &steps[..env_lines] {
         match (s.words.as_slice(), s.words.get(1).and_then(|a| a.split_once('='))) {
-            ([w], _) if w == "require-root" => {
-                if !is_root() {
-                    eprintln!("scenarios/{name}: skipped, needs root (line {}); CI runs it as root", s.line);
+            ([w, what], _) if w == "require" => match requirement(what) {
+                Some(Ok(())) => {}
+                Some(Err(why)) => {
+                    eprintln!("scenarios/{folder}: skipped: {why} (steps:{})", s.line);
                     return;
                 }
-            }
+                None => fail(s, None, format!("unknown requirement {what}")),
+            },
             (_, Some((k, v))) if s.words.len() == 2 => env.push((k.to_string(), v.to_string())),
-            _ => fail(s, None, "expected `manager-env NAME=VALUE` or `require-root`".into()),
+            _ => fail(s, None, "expected `manager-env NAME=VALUE` or `require WHAT`".into()),
         }
     }
+    env.extend(extra_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let root = TestRoot::new(&format!("s-{name}"));
     install(&dir, &root.path);
     let mark = format!("VIGIL_SCENARIO={}", root.path.display());
+    let _sweeper = Sweeper(mark.clone());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut m = Mgr::start(root, &[], &env);
     m.set_environment(&[mark.clone()]);
@@ -211,6 +227,42 @@ fn run(name: &str) {
     }
     if !wait_until(Duration::from_secs(5), || no_process_with_env(&mark)) {
         fail(&last, Some(&m), format!("left behind: {:?}", processes_with_env(&mark)));
+    }
+    if extra_env.contains(&("VIGIL_CGROUPS", "off")) && !m.console().contains("tracked through the process tree") {
+        fail(&last, Some(&m), "VIGIL_CGROUPS=off, but the manager did not use the process tree".into());
+    }
+}
+
+/// `require WHAT`: `root`, or `core-in-cwd` (the kernel writes core dumps
+/// into the crashing process's working directory: core_pattern is a plain
+/// file name).
+fn requirement(what: &str) -> Option<Result<(), String>> {
+    Some(match what {
+        "root" => is_root().then_some(()).ok_or_else(|| "needs root; CI runs it as root".to_string()),
+        "core-in-cwd" => {
+            let p = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+            let p = p.trim();
+            (!p.is_empty() && !p.contains('/') && !p.starts_with('|'))
+                .then_some(())
+                .ok_or_else(|| format!("core_pattern {p:?} does not write into the working directory"))
+        }
+        _ => return None,
+    })
+}
+
+/// Kills what a failed scenario left behind (a KillMode=none survivor…),
+/// so that one failure does not leave processes running; declared before
+/// the manager so that it runs after the manager's own drop.
+struct Sweeper(String);
+
+impl Drop for Sweeper {
+    fn drop(&mut self) {
+        for p in processes_with_env(&self.0) {
+            if let Some(pid) = p.split(' ').next().and_then(|p| p.parse::<i32>().ok()) {
+                // SAFETY: kill(2) of a process carrying this scenario's mark.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
     }
 }
 

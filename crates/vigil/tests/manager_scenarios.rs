@@ -80,6 +80,8 @@ scenarios!(
     kill_mode_process_tree = kill_mode [VIGIL_CGROUPS = "off"],
     stop_timeout_process_tree = stop_timeout [VIGIL_CGROUPS = "off"],
     type_forking_pidfile_process_tree = type_forking_pidfile [VIGIL_CGROUPS = "off"],
+    type_forking_guess_process_tree = type_forking_guess [VIGIL_CGROUPS = "off"],
+    type_notify_process_tree = type_notify [VIGIL_CGROUPS = "off"],
 );
 
 #[test]
@@ -215,7 +217,10 @@ fn run(name: &str, folder: &str, extra_env: &[(&str, &str)]) {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut m = Mgr::start(root, &[], &env);
     m.set_environment(&[mark.clone()]);
+    let t0 = std::time::Instant::now();
     for s in &steps[env_lines..] {
+        // Shown with a failure (the harness captures it): which step took how long.
+        eprintln!("[{:>7.3}s] steps:{}: {}", t0.elapsed().as_secs_f64(), s.line, s.text);
         if let Err(why) = step(&m, s, &mark) {
             fail(s, Some(&m), why);
         }

@@ -216,7 +216,7 @@ fn run(name: &str, folder: &str, extra_env: &[(&str, &str)]) {
     let _sweeper = Sweeper(mark.clone());
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let mut m = Mgr::start(root, &[], &env);
-    m.set_environment(&[mark.clone()]);
+    m.set_environment(std::slice::from_ref(&mark));
     let t0 = std::time::Instant::now();
     for s in &steps[env_lines..] {
         // Shown with a failure (the harness captures it): which step took how long.

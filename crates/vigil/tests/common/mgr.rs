@@ -112,9 +112,8 @@ impl Mgr {
     /// started afterwards.
     pub fn set_environment(&self, assignments: &[String]) {
         let mut c = self.client();
-        match c.call(&Request::SetEnvironment { assignments: assignments.to_vec() }).unwrap() {
-            Response::Error { message, .. } => panic!("set-environment: {message}"),
-            _ => {}
+        if let Response::Error { message, .. } = c.call(&Request::SetEnvironment { assignments: assignments.to_vec() }).unwrap() {
+            panic!("set-environment: {message}");
         }
     }
 

@@ -1,5 +1,5 @@
 //! Finding a unit's processes without cgroups: the process-tree fallback
-//! for the two lookups systemd answers from the unit's cgroup.
+//! for the questions systemd answers from the unit's cgroup.
 //!
 //! - *Whose notification is this?* (`NotifyAccess=all` hears any process
 //!   of the unit, `systemd.service(5)`.) systemd reads the sender's cgroup.
@@ -13,7 +13,6 @@
 //!   the one process of the cgroup whose parent is the manager. Here the
 //!   unit's processes are those carrying its `INVOCATION_ID=`
 //!   ([`Manager::tree_pids`](super::Manager)), filtered the same way.
-//!
 //! - *Is anything left?* A tracked pid whose process is gone without the
 //!   manager having reaped it (reaped by its own parent) no longer counts.
 //!

@@ -406,5 +406,5 @@ fn skipped_condition_is_never_restarted() {
     assert!(has_log(&a, "Condition check process exited, code=exited, status=1/FAILURE (success)"));
     assert!(has_log(&a, "Skipped due to 'exec-condition'."));
     assert_eq!(w.state(), S::Dead);
-    assert_eq!(jobs_done(&a), vec![(JobKind::Start, JobResult::Done)]);
+    assert_eq!(jobs_done(&a), vec![(JobKind::Start, JobResult::Skipped)]);
 }

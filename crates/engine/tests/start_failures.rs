@@ -92,7 +92,11 @@ fn exec_condition_outcomes() {
         }
         assert_eq!(w.state(), state, "{status:?} dash={dash}");
         assert_eq!(w.svc.result(), result, "{status:?} dash={dash}");
-        let expected_job = if state == S::Failed { JobResult::Failed } else { JobResult::Done };
+        let expected_job = match (state, result) {
+            (S::Failed, _) => JobResult::Failed,
+            (_, ServiceResult::SkipCondition) => JobResult::Skipped,
+            _ => JobResult::Done,
+        };
         assert_eq!(jobs_done(&w.trace), vec![(JobKind::Start, expected_job)], "{status:?}");
     }
 }

@@ -5,139 +5,14 @@
 //! its services left.
 
 mod common;
+#[path = "common/mgr.rs"]
+mod mgr;
 
-use std::path::Path;
-use std::process::{Child, Command};
 use std::time::Duration;
 
 use common::*;
-use proto::client::Client;
-use proto::msg::{JobMode, JobVerb, ShutdownKind};
-use proto::{Request, Response};
-
-/// A manager in the foreground for one test root.
-struct Mgr {
-    root: TestRoot,
-    child: Option<Child>,
-}
-
-impl Mgr {
-    /// `units` go to etc/systemd/system; `scripts` (shell scripts, made
-    /// executable) to the root itself, so unit files need no shell quoting.
-    /// `@ROOT@` in either is replaced by the root's path.
-    fn with_scripts(name: &str, units: &[(&str, &str)], scripts: &[(&str, &str)]) -> Mgr {
-        Self::with_env(name, units, scripts, &[])
-    }
-
-    fn with_env(name: &str, units: &[(&str, &str)], scripts: &[(&str, &str)], env: &[(&str, &str)]) -> Mgr {
-        let root = TestRoot::new(name);
-        let r = root.path.display().to_string();
-        for (n, text) in scripts {
-            let p = root.path.join(n);
-            std::fs::write(&p, format!("#!/bin/sh\n{}", text.replace("@ROOT@", &r))).unwrap();
-            Command::new("chmod").arg("755").arg(&p).status().unwrap();
-        }
-        Self::start(root, units, env)
-    }
-
-    fn new(name: &str, units: &[(&str, &str)]) -> Mgr {
-        Self::with_scripts(name, units, &[])
-    }
-
-    fn start(root: TestRoot, units: &[(&str, &str)], env: &[(&str, &str)]) -> Mgr {
-        let dir = root.path.join("etc/systemd/system");
-        std::fs::create_dir_all(&dir).unwrap();
-        for (n, text) in units {
-            std::fs::write(dir.join(n), text.replace("@ROOT@", &root.path.display().to_string())).unwrap();
-        }
-        let child = Command::new(vigil())
-            .args(["daemon", &root.root_arg()])
-            .envs(env.iter().copied())
-            .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
-            .spawn()
-            .unwrap();
-        // The socket file appears at bind(), before listen(): wait until
-        // a connection succeeds.
-        assert!(
-            wait_until(Duration::from_secs(5), || Client::connect(&root.control(), "test").is_ok()),
-            "manager did not start"
-        );
-        Mgr { root, child: Some(child) }
-    }
-
-    fn client(&self) -> Client {
-        Client::connect(&self.root.control(), "test").unwrap()
-    }
-
-    /// Run a job and wait for its result word.
-    fn job(&self, verb: JobVerb, unit: &str) -> String {
-        let mut c = self.client();
-        let mut r = c.call(&Request::Job { verb, units: vec![unit.into()], mode: JobMode::Replace, wait: true }).unwrap();
-        loop {
-            match r {
-                Response::JobDone { result, .. } => return result,
-                Response::Error { message, .. } => return format!("error: {message}"),
-                Response::End => return "end".into(),
-                _ => r = c.next_response().unwrap(),
-            }
-        }
-    }
-
-    fn prop(&self, unit: &str, name: &str) -> String {
-        let mut c = self.client();
-        match c.call(&Request::Show { units: vec![unit.into()], properties: vec![name.into()], all: false }).unwrap() {
-            Response::Properties { properties, .. } => properties.into_iter().next().map(|(_, v)| v).unwrap_or_default(),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    fn wait_prop(&self, unit: &str, name: &str, want: &str) -> bool {
-        wait_until(Duration::from_secs(10), || self.prop(unit, name) == want)
-    }
-
-    fn console(&self) -> String {
-        std::fs::read_to_string(self.root.path.join("console.log")).unwrap_or_default()
-    }
-
-    fn path(&self, p: &str) -> std::path::PathBuf {
-        self.root.path.join(p)
-    }
-}
-
-impl Drop for Mgr {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            if let Ok(mut c) = Client::connect(&self.root.control(), "test") {
-                let _ = c.call(&Request::Shutdown { kind: ShutdownKind::Exit, code: 0 });
-            }
-            let pid = child.id() as i32;
-            let exited = wait_until(Duration::from_secs(20), || matches!(child.try_wait(), Ok(Some(_))));
-            if !exited {
-                // SAFETY: signal the manager to dump its state.
-                unsafe { libc::kill(pid, libc::SIGUSR2) };
-                let _ = wait_until(Duration::from_secs(1), || self.console().contains("state dump"));
-                let _ = child.kill();
-                let _ = child.wait();
-                if !std::thread::panicking() {
-                    panic!("manager {pid} did not exit; console:\n{}", self.console());
-                }
-            }
-        }
-    }
-}
-
-fn read_pid(p: &Path) -> Option<i32> {
-    std::fs::read_to_string(p).ok()?.trim().parse().ok()
-}
-
-/// No process anywhere whose environment carries this invocation id.
-fn no_process_with(invocation: &str) -> bool {
-    let needle = format!("INVOCATION_ID={invocation}");
-    std::fs::read_dir("/proc").unwrap().flatten().all(|e| {
-        let env = std::fs::read(e.path().join("environ")).unwrap_or_default();
-        !env.split(|b| *b == 0).any(|v| v == needle.as_bytes())
-    })
-}
+use mgr::*;
+use proto::msg::JobVerb;
 
 #[test]
 fn simple_service_runs_and_stops() {
@@ -156,7 +31,7 @@ fn simple_service_runs_and_stops() {
     assert_eq!(m.job(JobVerb::Stop, "s"), "done");
     assert_eq!(m.prop("s.service", "ActiveState"), "inactive");
     assert!(!pid_alive(pid));
-    assert!(no_process_with(&inv));
+    assert!(no_process_with_env(&format!("INVOCATION_ID={inv}")));
 }
 
 #[test]
@@ -334,5 +209,5 @@ fn no_zombies_and_nothing_left_after_the_manager_exits() {
         }) && not_journal.len() == 1
     }));
     drop(m);
-    assert!(no_process_with(&inv), "a process of the service survived the manager");
+    assert!(no_process_with_env(&format!("INVOCATION_ID={inv}")), "a process of the service survived the manager");
 }

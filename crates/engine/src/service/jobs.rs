@@ -5,9 +5,12 @@
 //! (systemd's `job_run_and_invalidate()` and `unit_process_job()`):
 //!
 //! - start: done once active (at once if already active); failed if the
-//!   unit fails while the job runs; done if it ends up inactive (a skipped
-//!   condition, a oneshot that ran and stopped). Waits while the unit is
-//!   stopping or between automatic restarts.
+//!   unit fails while the job runs; done if it ends up inactive (a oneshot
+//!   that ran and stopped), skipped if it ends up inactive because
+//!   `ExecCondition=` said so (systemd's `unit_process_job()` with
+//!   `UNIT_NOTIFY_SKIP_CONDITION`: a result other than done, so units
+//!   requiring it fail with `dependency`). Waits while the unit is stopping
+//!   or between automatic restarts.
 //! - stop: done once inactive or failed (at once if already).
 //! - reload: skipped without `ExecReload=`, invalid unless the service is
 //!   up, waits while another reload runs; done or failed by the reload's
@@ -219,7 +222,13 @@ impl Service {
                 if ns.is_active_or_reloading() {
                     self.finish_job(JobResult::Done);
                 } else if job.running && ns != ActiveState::Activating && ns.is_inactive_or_failed() {
-                    let result = if ns == ActiveState::Failed { JobResult::Failed } else { JobResult::Done };
+                    let result = if ns == ActiveState::Failed {
+                        JobResult::Failed
+                    } else if self.result == ServiceResult::SkipCondition {
+                        JobResult::Skipped
+                    } else {
+                        JobResult::Done
+                    };
                     self.finish_job(result);
                 }
             }

@@ -39,6 +39,9 @@ pub struct SpawnContext<'a> {
     pub invocation_id: &'a str,
     pub notify_socket: Option<&'a Path>,
     pub main_pid: Option<u32>,
+    /// The watchdog timeout in effect (`WatchdogSec=`, or `WATCHDOG_USEC=`
+    /// from the service), for `$WATCHDOG_USEC`.
+    pub watchdog_usec: Option<u64>,
     /// `(SERVICE_RESULT, EXIT_CODE, EXIT_STATUS)` for stop commands.
     pub exit_info: Option<(String, String, String)>,
     pub cgroup: Option<PathBuf>,
@@ -159,6 +162,12 @@ pub fn environment(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Vec<(String, Str
     }
     if let Some(pid) = ctx.main_pid {
         env_replace(&mut env, "MAINPID".into(), pid.to_string());
+    }
+    // systemd.exec(5), "$WATCHDOG_USEC": set when the watchdog is on.
+    // (Its companion $WATCHDOG_PID, the process's own pid, is not set:
+    // the environment is built before the fork.)
+    if let Some(usec) = ctx.watchdog_usec {
+        env_replace(&mut env, "WATCHDOG_USEC".into(), usec.to_string());
     }
     if let Some((result, code, status)) = &ctx.exit_info {
         env_replace(&mut env, "SERVICE_RESULT".into(), result.clone());

@@ -32,6 +32,7 @@ mod graph;
 mod jobs;
 mod messages;
 mod params;
+mod proc_tree;
 pub mod props;
 mod query;
 mod sandbox;
@@ -586,6 +587,7 @@ impl Manager {
             invocation_id: &u.invocation_id,
             notify_socket: notify,
             main_pid: if role == Role::Control { main_pid } else { None },
+            watchdog_usec: svc.and_then(|s| s.watchdog_usec()),
             exit_info,
             cgroup: cgroup.clone(),
             manager_env: &self.environment,
@@ -671,7 +673,7 @@ impl Manager {
             // went down, or never made) has only the pids we track: the
             // /proc walk below is for managers without cgroups.
             None if self.cgroups.base().is_some() => !self.pids.values().any(|u| u == id),
-            None => !self.pids.values().any(|u| u == id) && self.tree_pids(id).is_empty(),
+            None => !self.tracked_alive(id) && self.tree_pids(id).is_empty(),
         }
     }
 
@@ -708,12 +710,7 @@ impl Manager {
 
     fn guess_main_pid(&self, id: &str) -> Option<u32> {
         let me = std::process::id();
-        let mut candidates = self.cgroups.pids(id).into_iter().filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/stat"))
-                .ok()
-                .and_then(|s| s.rsplit(')').next().and_then(|r| r.split_whitespace().nth(1)).and_then(|pp| pp.parse::<u32>().ok()))
-                == Some(me)
-        });
+        let mut candidates = self.unit_pids(id).into_iter().filter(|&p| proc_tree::parent_of(p as u32) == Some(me));
         let first = candidates.next()?;
         // Ambiguous: systemd refuses to guess.
         candidates.next().is_none().then_some(first as u32)
@@ -806,7 +803,7 @@ impl Manager {
 
     /// A notification datagram from `pid`.
     pub fn notify(&mut self, pid: u32, n: &super::notify::Notify) {
-        let Some(id) = self.pids.get(&pid).cloned().or_else(|| self.unit_of_pid(pid)) else {
+        let Some(id) = self.pids.get(&pid).cloned().or_else(|| self.unit_of_pid(pid)).or_else(|| self.unit_of_pid_in_tree(pid)) else {
             eprintln!("Cannot find unit for notify message of PID {pid}, ignoring.");
             return;
         };

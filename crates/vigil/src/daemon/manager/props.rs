@@ -147,6 +147,7 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
             ("ExecMainStatus".into(), status),
             ("NRestarts".into(), svc.n_restarts().to_string()),
             ("StatusText".into(), svc.status_text().unwrap_or("").to_string()),
+            ("StatusErrno".into(), svc.status_errno().to_string()),
             ("User".into(), v.user().unwrap_or("").to_string()),
             ("Group".into(), v.group().unwrap_or("").to_string()),
         ]);

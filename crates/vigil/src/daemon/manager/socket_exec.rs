@@ -290,6 +290,7 @@ impl Manager {
             invocation_id: &u.invocation_id,
             notify_socket: None,
             main_pid: None,
+            watchdog_usec: None,
             exit_info: None,
             cgroup: cgroup.clone(),
             manager_env: &self.environment,

@@ -1,0 +1,3 @@
+#!/bin/sh
+# id.sh FILE: write our uid into FILE.
+id -u > @ROOT@/out/$1

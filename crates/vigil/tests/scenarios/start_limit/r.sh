@@ -1,0 +1,3 @@
+#!/bin/sh
+echo x >> @ROOT@/runs
+exit 7

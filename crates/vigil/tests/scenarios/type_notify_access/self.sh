@@ -1,0 +1,3 @@
+#!/bin/sh
+systemd-notify --pid=$$ READY=1 STATUS=self
+exec sleep 300

@@ -1,0 +1,2 @@
+#!/bin/sh
+while [ ! -e @ROOT@/go ]; do sleep 0.05; done

@@ -462,7 +462,7 @@ fn implemented_set_is_the_agreed_one() {
     // The rest of the execution context the manager applies
     // (crates/vigil/src/daemon/manager/exec_plan.rs, exec_dirs.rs).
     for n in [
-        "PassEnvironment", "UnsetEnvironment", "StandardInput", "TTYPath", "SecureBits",
+        "PassEnvironment", "UnsetEnvironment", "StandardInput", "StandardInputText", "StandardInputData", "TTYPath", "SecureBits",
         "CapabilityBoundingSet", "AmbientCapabilities", "RuntimeDirectoryPreserve",
     ] {
         expected.insert(format!("Service.{n}"));

@@ -6,7 +6,9 @@
 //!   state): every setting of the unit that vigil parses but does not apply
 //!   is named in the journal, so that nothing is dropped silently —
 //!   confinement settings (`PrivateTmp=`, `ProtectSystem=`…) as a warning
-//!   that the service runs without them. `Type=dbus` is said to run as
+//!   that the service runs without them. The job that starts the cycle is
+//!   noted (`Runs::started_by`): a oneshot that is dead again under that
+//!   same job has finished it ("Finished X.", `messages.rs`). `Type=dbus` is said to run as
 //!   `Type=simple`: vigil has no bus connection to watch `BusName=` on
 //!   (`systemd.service(5)` makes the bus name the readiness signal).
 //! - **Down** (dead, failed, or auto-restart): the runtime directories are
@@ -28,6 +30,9 @@ impl Manager {
         let down = |s: ServiceState| matches!(s, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         // Simple services go from dead straight to running.
         if down(from) && !down(to) {
+            if let Some(u) = self.units.get_mut(id) {
+                u.runs.started_by = u.job.map(|(j, _)| j);
+            }
             self.say_unapplied(id);
         }
         if down(to) {

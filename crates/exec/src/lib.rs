@@ -41,6 +41,7 @@ pub mod creds;
 pub mod exit_status;
 pub mod plan;
 pub mod prepare;
+pub mod sandbox;
 mod reap;
 mod spawn;
 pub mod steps;
@@ -52,6 +53,7 @@ pub use plan::{
     ExecDirectory, ExecPlan, FileMode, ListenFd, Resource, Rlimit, Stdio, WorkDirPath, WorkingDirectory,
 };
 pub use prepare::{PrepareError, PreparedPlan};
+pub use sandbox::{Mount, MountOp, Sandbox};
 pub use reap::{reap_all, try_reap, ExitStatus};
 pub use spawn::{
     set_child_subreaper, spawn, spawn_nowait, Child, SignalError, SpawnError, Spawning,

@@ -91,6 +91,9 @@ pub struct ExecPlan {
     /// with 233/RUNTIME_DIRECTORY, 238/STATE_DIRECTORY… as systemd's child
     /// does (`systemd.exec(5)`, "PROCESS EXIT CODES").
     pub exec_directory_failure: Option<(ExecDirectory, i32)>,
+    /// The namespaces of `systemd.exec(5)`'s sandboxing settings
+    /// ([`crate::sandbox`]); `None` runs in the manager's.
+    pub sandbox: Option<crate::sandbox::Sandbox>,
 }
 
 /// `WorkingDirectory=`: where the child `chdir(2)`s after switching user.
@@ -321,6 +324,7 @@ impl ExecPlan {
             cgroup: None,
             parent_death_signal: None,
             exec_directory_failure: None,
+            sandbox: None,
         }
     }
 

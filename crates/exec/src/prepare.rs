@@ -132,6 +132,7 @@ pub struct PreparedPlan {
     pub(crate) pdeathsig: Option<c_int>,
     pub(crate) cap_last_cap: u32,
     pub(crate) exec_directory_failure: Option<(crate::plan::ExecDirectory, c_int)>,
+    pub(crate) sandbox: Option<crate::sandbox::PreparedSandbox>,
 }
 
 impl PreparedPlan {
@@ -462,6 +463,10 @@ impl ExecPlan {
             pdeathsig: self.parent_death_signal,
             cap_last_cap: cap_last_cap(),
             exec_directory_failure: self.exec_directory_failure,
+            sandbox: match &self.sandbox {
+                Some(s) => Some(s.prepare().map_err(|value| PrepareError::Nul { what: "sandbox path", value })?),
+                None => None,
+            },
         })
     }
 }

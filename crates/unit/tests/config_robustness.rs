@@ -51,7 +51,7 @@ fn a_broken_line_costs_only_that_line() {
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(
         dir.join("x.service"),
-        "[Unit]\nDescription=still here\n[Service]\nTimeoutStartSec=soon\nRestart=always\nUser=nobody\n",
+        "[Unit]\nDescription=still here\n[Service]\nTimeoutStartSec=soon\nRestart=always\nUser=nobody\nExecStart=/bin/true\n",
     )
     .unwrap();
     let loader = Loader::new(LookupPaths::system(&root), Host::default());

@@ -82,7 +82,7 @@ fn unprivileged_user_manager_supervises_its_service() {
     std::fs::create_dir_all(dir.join("run")).expect("mkdir");
     std::fs::write(
         units.join("ticker.service"),
-        "[Unit]\nDescription=A user's ticker\n\n[Service]\nExecStart=/bin/sh -c 'echo ticking; exec sleep infinity'\nRestart=always\nRestartSec=100ms\n",
+        "[Unit]\nDescription=A user's ticker\n\n[Service]\nExecStart=/bin/sh -c 'echo ticking; exec sleep infinity'\nRestart=always\nRestartSec=100ms\nPrivateTmp=yes\n",
     )
     .expect("write unit");
     chown_nobody(&dir);
@@ -114,6 +114,10 @@ fn unprivileged_user_manager_supervises_its_service() {
     // Its output is in the user's journal.
     let logged = wait_until(Duration::from_secs(10), || stdout(&um.ctl(&["status", "ticker.service", "--no-pager"])).contains("ticking"));
     assert!(logged, "status: {}", stdout(&um.ctl(&["status", "ticker.service", "--no-pager"])));
+    // An unprivileged manager cannot make namespaces: status says the
+    // sandboxing is not applied rather than dropping it silently.
+    let status = stdout(&um.ctl(&["status", "ticker.service", "--no-pager"]));
+    assert!(status.contains("Not yet: PrivateTmp"), "status: {status}");
 
     // Supervised: killed, it comes back with a new main process.
     // SAFETY: kill(2) of the service's process, started by this test.

@@ -2,7 +2,8 @@
 //! --man=no` does, for every unit of the Debian corpus — once in the bare
 //! corpus root (no executables: most services fail the same way on both
 //! sides) and once with every command's executable present, so that the
-//! load, masking and start-transaction checks decide.
+//! load, masking and start-transaction checks decide. The lines of the
+//! load-time consistency checks ("… Refusing.") must match too.
 
 mod common;
 
@@ -64,6 +65,23 @@ fn exit_code(cmd: &mut Command) -> (i32, String) {
     (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 
+/// The lines of the load-time checks (`unit::config::checks`, socket
+/// refusals): no corpus unit may be refused, or warned about, by one side
+/// only.
+fn check_lines(err: &str) -> Vec<&str> {
+    let mut v: Vec<&str> = err
+        .lines()
+        .filter(|l| !l.starts_with('/'))
+        .filter(|l| {
+            ["Refusing.", "bad unit file setting", "not loading.", "Ignoring.", "no effect."]
+                .iter()
+                .any(|p| l.contains(p))
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
 fn compare(root: &Path) {
     let units = all_units(root);
     assert!(units.len() > 150, "only {} units", units.len());
@@ -77,12 +95,13 @@ fn compare(root: &Path) {
                 s.spawn(move || {
                     let mut bad = Vec::new();
                     for u in chunk {
-                        let (theirs, terr) = exit_code(
-                            Command::new("systemd-analyze").args(["verify", "--man=no", &root_arg, u]),
-                        );
+                        let (theirs, terr) =
+                            exit_code(Command::new("systemd-analyze").args(["verify", "--man=no", &root_arg, u]));
                         let (ours, oerr) = exit_code(Command::new(vigil()).args(["verify", &root_arg, u]));
-                        if theirs != ours {
-                            bad.push(format!("{u}: systemd-analyze {theirs}, vigil {ours}\n--- systemd:\n{terr}--- vigil:\n{oerr}"));
+                        if theirs != ours || check_lines(&terr) != check_lines(&oerr) {
+                            bad.push(format!(
+                                "{u}: systemd-analyze {theirs}, vigil {ours}\n--- systemd:\n{terr}--- vigil:\n{oerr}"
+                            ));
                         }
                     }
                     bad

@@ -29,6 +29,8 @@
 //! | 12 | [`Step::Rlimits`] | 205 LIMITS | raising a hard limit needs `CAP_SYS_RESOURCE`: before the user switch. Clamps to the current hard limit on `EPERM` like `setrlimit_closest()`. |
 //! | 13 | [`Step::Umask`] | — | cannot fail; before any step that could create files as the service (the stdio files use an explicit `0666 & ~UMask=` mode, as systemd does). |
 //! | 13a-e | [`Step::RuntimeDirectory`] … [`Step::ConfigurationDirectory`] | 233, 238, 239, 240, 241 | where systemd's `exec_child()` sets up `RuntimeDirectory=`… (after the umask, before the credentials). The directories are made by the caller before fork (they need allocation and directory walks); a failure it hands over in [`crate::ExecPlan::exec_directory_failure`] is reported by the matching step, so the exit status is systemd's. |
+//! | 13f | [`Step::Network`] | 225 NETWORK | `PrivateNetwork=` ([`crate::sandbox`]): needs `CAP_SYS_ADMIN`, so before the user switch and the capability steps. |
+//! | 13g | [`Step::Namespace`] | 226 NAMESPACE | `ProtectHostname=` and the private mount namespace ([`crate::sandbox`]): after the standard streams (opened in the host's view, as systemd does), before the user switch (`CAP_SYS_ADMIN`) and before `chroot` (the mounts are the host's paths). |
 //! | 14 | [`Step::Groups`] | 216 GROUP | `setgroups`/`setresgid` need `CAP_SETGID`, lost at the user switch. |
 //! | 15 | [`Step::BoundingSet`] | 218 CAPABILITIES | `PR_CAPBSET_DROP` needs `CAP_SETPCAP`, lost at the user switch. Dropped capabilities also leave the inheritable set. |
 //! | 16 | [`Step::AmbientPrepare`] | 218 CAPABILITIES | the inheritable set becomes the ambient set (raising inheritable needs `CAP_SETPCAP`), the ambient set is raised for a root service, and `PR_SET_KEEPCAPS` keeps the permitted set across `setresuid` when a non-root service needs ambient caps or securebits. |
@@ -75,6 +77,8 @@ pub enum Step {
     CacheDirectory,
     LogsDirectory,
     ConfigurationDirectory,
+    Network,
+    Namespace,
     Groups,
     BoundingSet,
     AmbientPrepare,
@@ -90,7 +94,7 @@ pub enum Step {
 
 impl Step {
     /// Every step in execution order.
-    pub const ALL: [Step; 29] = [
+    pub const ALL: [Step; 31] = [
         Step::Signals,
         Step::Cgroup,
         Step::Session,
@@ -109,6 +113,8 @@ impl Step {
         Step::CacheDirectory,
         Step::LogsDirectory,
         Step::ConfigurationDirectory,
+        Step::Network,
+        Step::Namespace,
         Step::Groups,
         Step::BoundingSet,
         Step::AmbientPrepare,
@@ -143,6 +149,8 @@ impl Step {
             Step::CacheDirectory => xs::EXIT_CACHE_DIRECTORY,
             Step::LogsDirectory => xs::EXIT_LOGS_DIRECTORY,
             Step::ConfigurationDirectory => xs::EXIT_CONFIGURATION_DIRECTORY,
+            Step::Network => xs::EXIT_NETWORK,
+            Step::Namespace => xs::EXIT_NAMESPACE,
             Step::Groups => xs::EXIT_GROUP,
             Step::BoundingSet | Step::AmbientPrepare | Step::AmbientRaise => xs::EXIT_CAPABILITIES,
             Step::Chroot => xs::EXIT_CHROOT,
@@ -177,6 +185,8 @@ impl Step {
             Step::CacheDirectory => "cache directory",
             Step::LogsDirectory => "logs directory",
             Step::ConfigurationDirectory => "configuration directory",
+            Step::Network => "private network",
+            Step::Namespace => "namespaces",
             Step::Groups => "group credentials",
             Step::BoundingSet => "capability bounding set",
             Step::AmbientPrepare => "ambient capabilities (before user change)",
@@ -240,7 +250,7 @@ pub(crate) struct Ctx<'a> {
 pub(crate) type StepFn = fn(&mut Ctx<'_>) -> Result<(), c_int>;
 
 /// The steps in execution order; see the module documentation for why.
-pub(crate) const STEPS: [(Step, StepFn); 29] = [
+pub(crate) const STEPS: [(Step, StepFn); 31] = [
     (Step::Signals, process::reset_signals),
     (Step::Cgroup, process::join_cgroup),
     (Step::Session, process::new_session),
@@ -259,6 +269,8 @@ pub(crate) const STEPS: [(Step, StepFn); 29] = [
     (Step::CacheDirectory, process::cache_directory),
     (Step::LogsDirectory, process::logs_directory),
     (Step::ConfigurationDirectory, process::configuration_directory),
+    (Step::Network, sandbox_network),
+    (Step::Namespace, sandbox_namespaces),
     (Step::Groups, privilege::groups),
     (Step::BoundingSet, privilege::bounding_set),
     (Step::AmbientPrepare, privilege::ambient_prepare),
@@ -271,6 +283,14 @@ pub(crate) const STEPS: [(Step, StepFn); 29] = [
     (Step::NoNewPrivileges, privilege::no_new_privileges),
     (Step::Exec, privilege::exec),
 ];
+
+fn sandbox_network(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    ctx.plan.sandbox.as_ref().map_or(Ok(()), crate::sandbox::private_network)
+}
+
+fn sandbox_namespaces(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
+    ctx.plan.sandbox.as_ref().map_or(Ok(()), crate::sandbox::namespaces)
+}
 
 /// Size of one failure report: step index and errno, native endian.
 pub(crate) const REPORT_LEN: usize = 8;

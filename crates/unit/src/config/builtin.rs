@@ -46,7 +46,9 @@ pub fn builtin_unit(name: &str) -> Option<&'static str> {
         "time-sync.target" => "[Unit]\nDescription=System Time Synchronized\nDefaultDependencies=no\nAfter=time-set.target\n",
         "getty.target" => "[Unit]\nDescription=Login Prompts\n",
         "shutdown.target" => "[Unit]\nDescription=System Shutdown\nDefaultDependencies=no\nRefuseManualStart=yes\n",
-        "halt.target" | "poweroff.target" | "reboot.target" | "exit.target" => {
+        // ctrl-alt-del.target: what SIGINT starts in a system manager; an
+        // alias of reboot.target in systemd's units.
+        "halt.target" | "poweroff.target" | "reboot.target" | "exit.target" | "ctrl-alt-del.target" => {
             "[Unit]\nDescription=Manager shutdown (built-in)\nDefaultDependencies=no\nRequires=shutdown.target\nAfter=shutdown.target\nAllowIsolate=yes\n"
         }
         _ => return None,

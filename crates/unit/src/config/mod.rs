@@ -20,11 +20,16 @@
 //!   in [`UnitConfig::unsupported`] so that `verify`, `status` and the
 //!   load-time journal message can say so — never silently dropped.
 //!
+//! Once all files are applied, [`checks`] runs the consistency checks
+//! systemd makes after loading ("Service has no ExecStart=, ExecStop=, or
+//! SuccessAction=. Refusing."), which can turn the unit `bad-setting`.
+//!
 //! `TimeoutSec=` is the one directive that sets two others
 //! (`systemd.service(5)`: "a shorthand for configuring both
 //! TimeoutStartSec= and TimeoutStopSec="); it is expanded here.
 
 pub mod builtin;
+pub mod checks;
 pub mod deps;
 pub mod graph;
 pub mod service;
@@ -63,6 +68,12 @@ pub struct UnitConfig {
     pub unsupported: Vec<(&'static Directive, Span)>,
     /// Everything worth saying about the unit's files, in file order.
     pub diagnostics: Vec<Diagnostic>,
+    /// What the load-time consistency checks ([`checks`]) found about the
+    /// unit as a whole, printed as "unit: message".
+    pub checks: Vec<checks::Check>,
+    /// systemd's errno text when the unit is in the `error` load state
+    /// because a check failed before verification ("Invalid argument").
+    pub load_error: Option<&'static str>,
     /// One of the manager's perpetual units (`-.slice`, `system.slice`),
     /// which exist without a file and have no default dependencies.
     pub perpetual: bool,
@@ -185,6 +196,8 @@ impl Loader {
             dir_requires: src.requires.clone(),
             unsupported: Vec::new(),
             diagnostics: src.all_diagnostics().cloned().collect(),
+            checks: Vec::new(),
+            load_error: None,
             perpetual: false,
         };
         // Slices and devices need no file (systemd loads them with the
@@ -204,6 +217,7 @@ impl Loader {
         for file in files {
             self.apply_file(&mut cfg, file, fragment);
         }
+        checks::run(&mut cfg);
         cfg
     }
 
@@ -249,7 +263,8 @@ fn apply_entry(cfg: &mut UnitConfig, section: SectionKind, key: &str, raw: &str,
     let v = match parsed {
         Ok(v) => v,
         Err(e) if e.is_fatal() => {
-            cfg.diagnostics.push(Diagnostic::error(span.clone(), format!("{key}={raw}: {e}")));
+            // systemd logs the reason alone ("Neither a valid executable name…").
+            cfg.diagnostics.push(Diagnostic::error(span.clone(), e.to_string()));
             cfg.load_state = LoadState::BadSetting;
             return;
         }

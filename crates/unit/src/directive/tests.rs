@@ -429,7 +429,16 @@ fn implemented_set_is_the_agreed_one() {
     .collect();
     expected.extend(in_section(SectionKind::Install).map(|d| format!("Install.{}", d.name)));
     // What the manager acts on for services (see crates/vigil/src/daemon).
-    for n in ["StartLimitIntervalSec", "StartLimitBurst", "StartLimitAction", "CollectMode"] {
+    for n in [
+        "StartLimitIntervalSec",
+        "StartLimitBurst",
+        "StartLimitAction",
+        "CollectMode",
+        "SuccessAction",
+        "FailureAction",
+        "SuccessActionExitStatus",
+        "FailureActionExitStatus",
+    ] {
         expected.insert(format!("Unit.{n}"));
     }
     // What the transaction engine acts on (crates/engine/src/transaction).
@@ -464,6 +473,15 @@ fn implemented_set_is_the_agreed_one() {
     for n in [
         "PassEnvironment", "UnsetEnvironment", "StandardInput", "StandardInputText", "StandardInputData", "TTYPath", "SecureBits",
         "CapabilityBoundingSet", "AmbientCapabilities", "RuntimeDirectoryPreserve",
+    ] {
+        expected.insert(format!("Service.{n}"));
+    }
+    // The sandboxing vigil applies (crates/vigil/src/daemon/manager/sandbox.rs).
+    for n in [
+        "ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths", "BindPaths", "BindReadOnlyPaths",
+        "TemporaryFileSystem", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules",
+        "ProtectKernelLogs", "ProtectControlGroups", "PrivateNetwork", "PrivateMounts", "ProtectSystem",
+        "ProtectHome", "ProtectHostname",
     ] {
         expected.insert(format!("Service.{n}"));
     }

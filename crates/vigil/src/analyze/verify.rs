@@ -4,9 +4,12 @@
 //!
 //! What counts as an error (exit 1), as the real tool decides:
 //!
-//! - the unit does not load: "Unit X not found.", "Unit X is masked.", or a
-//!   fatal setting/syntax error ("Unit X failed to load properly, please
-//!   adjust/correct and reload service manager: Bad message");
+//! - the unit does not load: "Unit X not found.", "Unit X is masked.", a
+//!   fatal setting or a refused combination of settings ("Unit X has a bad
+//!   unit file setting.", after the line saying why, e.g. "X: Timer unit
+//!   lacks value setting. Refusing." — see `unit::config::checks`), or a
+//!   syntax error ("Unit X failed to load properly, please adjust/correct
+//!   and reload service manager: Bad message");
 //! - the first command of one of a service's command lists whose
 //!   executable does not exist or is not executable inside the root
 //!   (unless it has the `-` prefix):
@@ -37,7 +40,7 @@ use unit::config::{Loader, UnitConfig};
 use unit::load::LoadState;
 use unit::paths::{in_root, DirKind, LookupPaths, SearchDir, UserEnv};
 use unit::specifier::Host;
-use unit::{Scope, Severity, UnitName};
+use unit::{Scope, UnitName};
 
 pub struct VerifyArgs {
     pub root: PathBuf,
@@ -84,7 +87,7 @@ pub fn run(args: &VerifyArgs) -> u8 {
                 continue;
             }
         };
-        let cfg = loader.load(&un);
+        let mut cfg = loader.load(&un);
         // Files are named as on disk (with the root), as systemd-analyze does.
         let at = |span: &unit::Span| format!("{}:{}", in_root(&args.root, &span.file).display(), span.line);
         for d in &cfg.diagnostics {
@@ -93,6 +96,13 @@ pub fn run(args: &VerifyArgs) -> u8 {
         for (d, span) in &cfg.unsupported {
             let what = if d.security { " (security-relevant: the unit runs less confined than written)" } else { "" };
             eprintln!("{}: {}= is not supported by vigil yet{what}", at(span), d.name);
+        }
+        for c in &cfg.checks {
+            eprintln!("{}: {}", cfg.id, c.message);
+        }
+        if let Some(refusal) = socket_refusal(&cfg) {
+            eprintln!("{}: {refusal}", cfg.id);
+            cfg.load_state = LoadState::BadSetting;
         }
         if let Some(msg) = load_problem(&cfg, name) {
             eprintln!("{msg}");
@@ -110,17 +120,30 @@ pub fn run(args: &VerifyArgs) -> u8 {
     u8::from(failed)
 }
 
+/// `systemd-analyze verify`'s line for a unit that did not load
+/// (`bus_unit_validate_load_state()`).
 fn load_problem(cfg: &UnitConfig, asked: &str) -> Option<String> {
     match cfg.load_state {
         LoadState::Loaded => None,
         LoadState::NotFound => Some(format!("Unit {asked} not found.")),
         LoadState::Masked => Some(format!("Unit {asked} is masked.")),
-        LoadState::BadSetting | LoadState::Error => Some(format!(
+        LoadState::BadSetting => Some(format!("Unit {} has a bad unit file setting.", cfg.id)),
+        LoadState::Error => Some(format!(
             "Unit {} failed to load properly, please adjust/correct and reload service manager: {}",
             cfg.id,
-            if cfg.diagnostics.iter().any(|d| d.severity == Severity::Error) { "Bad message" } else { "Invalid argument" }
+            cfg.load_error.unwrap_or(if cfg.has_errors() { "Bad message" } else { "Invalid argument" })
         )),
     }
+}
+
+/// `socket_verify()`: kept with the socket settings the manager builds
+/// (they need the parsed ports), asked here so that verify refuses what
+/// the manager refuses.
+fn socket_refusal(cfg: &UnitConfig) -> Option<String> {
+    if cfg.id.unit_type() != unit::UnitType::Socket || cfg.load_state != LoadState::Loaded {
+        return None;
+    }
+    crate::daemon::sockets::SocketSettings::from_config(cfg, &mut Vec::new()).err()
 }
 
 /// "Command X is not executable": systemd 252 checks the *first* command
@@ -196,7 +219,11 @@ fn start_job_problem(loader: &Loader, cfg: &UnitConfig) -> Option<String> {
                 LoadState::NotFound => return Some(format!("Unit {} not found.", d.other)),
                 LoadState::Masked => return Some(format!("Unit {} is masked.", d.other)),
                 LoadState::BadSetting | LoadState::Error => {
-                    return Some(format!("Unit {} failed to load properly.", d.other))
+                    // Loading it logged why, as systemd's loader does.
+                    for c in &dep.checks {
+                        eprintln!("{}: {}", dep.id, c.message);
+                    }
+                    return load_problem(&dep, &d.other);
                 }
             }
         }

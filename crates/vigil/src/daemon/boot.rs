@@ -201,7 +201,19 @@ fn external_generators() -> Vec<std::path::PathBuf> {
 /// [`GENERATOR_TIMEOUT`]), the others still run.
 fn run_external_generators(outs: &[std::path::PathBuf; 3]) {
     for gen in external_generators() {
-        let child = std::process::Command::new(&gen)
+        let mut cmd = std::process::Command::new(&gen);
+        // SAFETY: sigprocmask is async-signal-safe; the generator gets the
+        // empty mask a program expects, not the manager's blocked set.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            cmd.pre_exec(|| {
+                let mut empty: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut empty);
+                libc::sigprocmask(libc::SIG_SETMASK, &empty, std::ptr::null_mut());
+                Ok(())
+            });
+        }
+        let child = cmd
             .args(outs)
             .env("SYSTEMD_SCOPE", "system")
             .env("SYSTEMD_LOG_TARGET", "console")

@@ -28,6 +28,7 @@ use proto::msg::ShutdownKind;
 use proto::{ErrorKind, ProtoError, Request, Response, PROTOCOL_VERSION};
 
 use super::event_loop::EventLoop;
+use super::manager::Ending;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
@@ -207,7 +208,7 @@ impl Conn {
             }
             Request::Ping => self.queue(&Response::Pong),
             Request::IsSystemRunning => {
-                let state = if el.exit.is_some() {
+                let state = if el.manager.ending.is_some() {
                     "stopping"
                 } else if el.booting && !el.manager.no_jobs() {
                     "starting"
@@ -294,12 +295,11 @@ impl Conn {
                 el.manager.daemon_reload();
                 self.queue(&Response::Ok);
             }
-            Request::Shutdown { kind: ShutdownKind::Exit, code } => {
-                el.exit = Some(code);
-                self.queue(&Response::Ok);
-            }
-            Request::Shutdown { kind: ShutdownKind::Halt | ShutdownKind::Poweroff | ShutdownKind::Reboot, code: _ } => {
-                el.exit.get_or_insert(0);
+            Request::Shutdown { kind, code } => {
+                // `systemctl exit N` sets the exit status; halt, poweroff
+                // and reboot leave with the one actions may have set.
+                let code = if kind == ShutdownKind::Exit { code } else { el.manager.return_value };
+                el.manager.request_ending(Ending::new(kind, code));
                 self.queue(&Response::Ok);
             }
             Request::Kill { units, whom, signal } => {

@@ -22,7 +22,8 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use super::control::{Conn, Flow};
-use super::manager::Manager;
+use super::manager::{Ending, Manager};
+use proto::msg::{JobMode, JobVerb, ShutdownKind};
 
 const SIGNAL: u64 = 0;
 const LISTEN: u64 = 1;
@@ -32,6 +33,8 @@ const CGROUPS: u64 = 3;
 const SOCKETS: u64 = 4;
 /// Exec reports of children forked but not yet exec'd (`manager/spawn.rs`).
 const SPAWNS: u64 = 5;
+/// The D-Bus connection of `Type=dbus` units (`manager/bus_watch.rs`).
+const BUS: u64 = 6;
 const FIRST_CONN: u64 = 16;
 
 pub struct EventLoop {
@@ -44,9 +47,9 @@ pub struct EventLoop {
     pub(super) manager: Manager,
     /// Jobs a client waits for: job id → connection token.
     pub(super) waiters: HashMap<u32, u64>,
-    /// Set when the manager has been asked to exit, with the exit code;
-    /// the loop ends once every unit is down.
-    pub(super) exit: Option<u8>,
+    /// SIGINT arrivals within the last [`CAD_BURST_WINDOW_USEC`]
+    /// (`systemd(1)`: pressed too often, Ctrl-Alt-Del reboots at once).
+    cad_presses: Vec<u64>,
     /// From `boot()` until the job queue first runs empty: what
     /// `is-system-running` calls "starting" (systemd's MANAGER_STARTING;
     /// `docker stop` right after a premature "running" interrupted units
@@ -59,11 +62,47 @@ fn rtmin(n: i32) -> i32 {
     libc::SIGRTMIN() + n
 }
 
+/// More SIGINTs than this within [`CAD_BURST_WINDOW_USEC`] reboot at once.
+const CAD_BURST: usize = 7;
+const CAD_BURST_WINDOW_USEC: u64 = 2_000_000;
+
+/// What a real-time signal asks of the manager.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RtSignal {
+    /// Isolate a target (`systemctl isolate`).
+    Isolate(&'static str),
+    /// End the manager: the kind, and whether at once (`*-immediate`).
+    End(ShutdownKind, bool),
+}
+
+/// `systemd(1)`, "Signals", by offset from SIGRTMIN. +3…+6 end the
+/// manager directly rather than through halt.target and friends: a root
+/// with systemd's units would run `systemctl --force halt` from
+/// systemd-halt.service, which must not depend on which `systemctl` is
+/// first in `PATH` (a container's `docker stop` uses SIGRTMIN+3).
+/// kexec is a reboot here (vigil loads no kernel).
+fn rt_signal(offset: i32) -> Option<RtSignal> {
+    use ShutdownKind as K;
+    Some(match offset {
+        0 => RtSignal::Isolate("default.target"),
+        1 => RtSignal::Isolate("rescue.target"),
+        2 => RtSignal::Isolate("emergency.target"),
+        3 => RtSignal::End(K::Halt, false),
+        4 => RtSignal::End(K::Poweroff, false),
+        5 | 6 => RtSignal::End(K::Reboot, false),
+        13 => RtSignal::End(K::Halt, true),
+        14 => RtSignal::End(K::Poweroff, true),
+        15 | 16 => RtSignal::End(K::Reboot, true),
+        _ => return None,
+    })
+}
+
 /// The signals the manager handles itself (`systemd(1)`, "Signals"):
-/// SIGCHLD (reap), SIGTERM/SIGINT (stop everything and exit — for a
-/// container's PID 1 that is `docker stop`), SIGRTMIN+3/+4/+5 (halt,
-/// poweroff, reboot: the same in a container), SIGPWR, SIGHUP (reserved
-/// for daemon-reload), SIGPIPE (a vanished client must not kill us).
+/// SIGCHLD (reap), SIGTERM (stop everything and exit — for a container's
+/// PID 1 that is `docker stop`), SIGINT (`ctrl-alt-del.target` in a system
+/// manager, as SIGTERM in a user manager), SIGRTMIN+0…+6 and +13…+16
+/// ([`rt_signal`]), SIGPWR, SIGHUP (daemon-reload), SIGUSR1/2 (dump),
+/// SIGPIPE (a vanished client must not kill us).
 fn handled_signals() -> SigSet {
     // SAFETY: sigemptyset/sigaddset on a local, initialised set.
     unsafe {
@@ -72,11 +111,19 @@ fn handled_signals() -> SigSet {
         for sig in [libc::SIGCHLD, libc::SIGTERM, libc::SIGINT, libc::SIGHUP, libc::SIGPIPE, libc::SIGPWR, libc::SIGUSR1, libc::SIGUSR2] {
             libc::sigaddset(&mut set, sig);
         }
-        for n in [3, 4, 5] {
+        for n in (0..=6).chain(13..=16) {
             libc::sigaddset(&mut set, rtmin(n));
         }
         SigSet::from_sigset_t_unchecked(set)
     }
+}
+
+/// Block the handled signals (the signalfd reads them). Done before the
+/// control socket is bound: a SIGINT or SIGTERM that arrives while the
+/// manager starts must wait for the loop, not kill it by its default
+/// action (a client can connect from `bind()` on).
+pub fn block_signals() -> Result<()> {
+    handled_signals().thread_block().context("blocking signals")
 }
 
 impl EventLoop {
@@ -98,6 +145,9 @@ impl EventLoop {
         if let Some(fd) = manager.spawn_reports_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, SPAWNS))?;
         }
+        if let Some(fd) = manager.bus_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, BUS))?;
+        }
         Ok(EventLoop {
             notify,
             manager,
@@ -107,7 +157,7 @@ impl EventLoop {
             listener,
             conns: HashMap::new(),
             next_token: FIRST_CONN,
-            exit: None,
+            cad_presses: Vec::new(),
             booting: false,
         })
     }
@@ -126,15 +176,17 @@ impl EventLoop {
         self.deliver_finished_jobs();
     }
 
-    /// Run until asked to exit; returns the exit code.
-    pub fn run(&mut self) -> Result<u8> {
+    /// Run until asked to end; returns how (kind and exit status).
+    pub fn run(&mut self) -> Result<Ending> {
         let mut events = vec![EpollEvent::empty(); 64];
         let mut stopping = false;
         loop {
-            if let Some(code) = self.manager.exit_request.take() {
-                self.exit.get_or_insert(code);
-            }
-            if self.exit.is_some() {
+            if let Some(ending) = self.manager.ending {
+                // `*-immediate` as a machine's PID 1: reboot(2) at once,
+                // the kernel ends every process (`finish.rs`).
+                if ending.immediate && super::finish::is_machine_init() {
+                    return Ok(ending);
+                }
                 if !stopping {
                     stopping = true;
                     self.manager.stop_all();
@@ -175,6 +227,7 @@ impl EventLoop {
                     CGROUPS => self.manager.cgroup_events(),
                     SOCKETS => self.manager.socket_events(),
                     SPAWNS => self.manager.spawn_reports(),
+                    BUS => self.manager.bus_events(),
                     token => self.on_conn(token, ev.events()),
                 }
             }
@@ -190,7 +243,7 @@ impl EventLoop {
         for conn in self.conns.values_mut() {
             conn.flush_blocking();
         }
-        Ok(self.exit.unwrap_or(0))
+        Ok(self.manager.ending.unwrap_or(Ending::new(ShutdownKind::Exit, 0)))
     }
 
     fn on_signals(&mut self) {
@@ -200,21 +253,24 @@ impl EventLoop {
                     let signo = info.ssi_signo as i32;
                     match Signal::try_from(signo) {
                         Ok(Signal::SIGCHLD) => self.reap(),
+                        Ok(Signal::SIGINT) if self.manager.is_system() => self.ctrl_alt_del(),
                         Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) | Ok(Signal::SIGPWR) => {
                             // Stop every unit in reverse order, then exit
                             // (halt in a container, as `systemctl exit`).
-                            self.exit.get_or_insert(0);
+                            self.end(ShutdownKind::Exit, false);
                         }
+                        // systemd(1): SIGHUP reloads the configuration.
+                        Ok(Signal::SIGHUP) => self.manager.daemon_reload(),
                         // systemd(1): SIGUSR2 dumps the manager's state to
                         // the log. (SIGUSR1 asks systemd to reconnect to
                         // D-Bus; vigil has no bus, so it dumps too.)
                         Ok(Signal::SIGUSR2) | Ok(Signal::SIGUSR1) => self.manager.dump(),
-                        _ if [rtmin(3), rtmin(4), rtmin(5)].contains(&signo) => {
-                            self.exit.get_or_insert(0);
-                        }
-                        // SIGHUP will mean daemon-reload; SIGPIPE is only
-                        // kept from killing us.
-                        _ => {}
+                        _ => match rt_signal(signo - libc::SIGRTMIN()) {
+                            Some(RtSignal::Isolate(target)) => self.start_on_signal(target, JobMode::Isolate),
+                            Some(RtSignal::End(kind, immediate)) => self.end(kind, immediate),
+                            // SIGPIPE is only kept from killing us.
+                            None => {}
+                        },
                     }
                 }
                 Ok(None) => break,
@@ -222,6 +278,35 @@ impl EventLoop {
                 Err(_) => break,
             }
         }
+    }
+
+    /// End the manager with the exit status actions may have set.
+    fn end(&mut self, kind: ShutdownKind, immediate: bool) {
+        let code = self.manager.return_value;
+        self.manager.request_ending(Ending { kind, code, immediate });
+    }
+
+    /// SIGINT to a system manager (`systemd(1)`): start
+    /// `ctrl-alt-del.target` (vigil supplies one when the root has none);
+    /// more than [`CAD_BURST`] presses within [`CAD_BURST_WINDOW_USEC`]
+    /// reboot at once (systemd's default `CtrlAltDelBurstAction=reboot-force`).
+    fn ctrl_alt_del(&mut self) {
+        let now = self.manager.now();
+        self.cad_presses.retain(|&t| now.saturating_sub(t) < CAD_BURST_WINDOW_USEC);
+        self.cad_presses.push(now);
+        if self.cad_presses.len() > CAD_BURST {
+            self.manager.console("Ctrl-Alt-Del was pressed more than 7 times within 2s, rebooting immediately.");
+            self.end(ShutdownKind::Reboot, false);
+            return;
+        }
+        self.start_on_signal("ctrl-alt-del.target", JobMode::ReplaceIrreversibly);
+    }
+
+    fn start_on_signal(&mut self, target: &str, mode: JobMode) {
+        if let Err((_, e)) = self.manager.job_mode(target, JobVerb::Start, mode) {
+            self.manager.console(&format!("Failed to enqueue {target} job: {e}"));
+        }
+        self.deliver_finished_jobs();
     }
 
     /// Reap every exited child (`waitid(P_ALL, WEXITED|WNOHANG)` until none

@@ -15,14 +15,17 @@
 //!    one-threaded event loop ([`event_loop`]).
 
 mod boot;
+mod bus;
 pub(crate) mod cgroup;
 mod control;
 mod event_loop;
+mod finish;
 mod journal_link;
 mod leftovers;
 mod manager;
+mod mountinfo;
 mod notify;
-mod sockets;
+pub(crate) mod sockets;
 
 use std::fs::File;
 use std::os::unix::fs::PermissionsExt;
@@ -88,7 +91,7 @@ pub fn main(args: Vec<String>) -> u8 {
 /// PID 1 must not exit on an error (the kernel would panic, a container
 /// would vanish without a trace): say so and keep reaping, as systemd's
 /// `freeze()` does.
-fn freeze() -> ! {
+pub(super) fn freeze() -> ! {
     eprintln!("vigil: freezing execution as PID 1.");
     loop {
         let _ = exec::reap_all(|_, _| {});
@@ -110,6 +113,7 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     let lock = take_lock(&rundir)?;
     // Before anything starts: stop what a crashed predecessor left.
     let cleaned = leftovers::clean_up(&rundir.dir);
+    event_loop::block_signals()?;
     let listener = bind_control(&rundir)?;
     if std::process::id() != 1 {
         // SAFETY: plain prctl with integer arguments.
@@ -194,12 +198,14 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     if args.boot || args.init {
         el.boot(&args.unit);
     }
-    let code = el.run()?;
+    let ending = el.run()?;
     el.stop_journal();
     let _ = std::fs::remove_file(rundir.control());
     let _ = std::fs::remove_file(&notify_path);
     drop(lock);
-    Ok(code)
+    // A machine's PID 1 halts, powers off or reboots here; never returns.
+    finish::finish(ending);
+    Ok(ending.code)
 }
 
 /// One manager per root and scope.

@@ -6,11 +6,10 @@
 //!   state): every setting of the unit that vigil parses but does not apply
 //!   is named in the journal, so that nothing is dropped silently —
 //!   confinement settings (`PrivateTmp=`, `ProtectSystem=`…) as a warning
-//!   that the service runs without them. The job that starts the cycle is
-//!   noted (`Runs::started_by`): a oneshot that is dead again under that
-//!   same job has finished it ("Finished X.", `messages.rs`). `Type=dbus` is said to run as
-//!   `Type=simple`: vigil has no bus connection to watch `BusName=` on
-//!   (`systemd.service(5)` makes the bus name the readiness signal).
+//!   that the service runs without them. (`Type=dbus` without a bus is
+//!   said by `bus_watch.rs`.) The job that starts the cycle is noted
+//!   (`Runs::started_by`): a oneshot that is dead again under that same
+//!   job has finished it ("Finished X.", `messages.rs`).
 //! - **Down** (dead, failed, or auto-restart): the runtime directories are
 //!   removed unless `RuntimeDirectoryPreserve=` keeps them
 //!   ([`exec_dirs::stopped`]), and the commands' records of this cycle
@@ -18,7 +17,6 @@
 
 use engine::service::{LogLevel, ServiceState};
 use proto::msg::JobVerb;
-use unit::config::service::ServiceView;
 
 use super::{exec_dirs, Manager};
 
@@ -47,6 +45,7 @@ impl Manager {
             let restart_itself = from == ServiceState::AutoRestart && !matches!(u.job, Some((_, JobVerb::Stop)));
             let restarting = auto_restart || to == ServiceState::AutoRestart || restart_job || restart_itself;
             exec_dirs::stopped(&u.cfg, &self.dir_bases, restarting);
+            super::sandbox::stopped(&u.cfg, &u.invocation_id);
         }
     }
 
@@ -61,19 +60,20 @@ impl Manager {
                 list.push(name);
             }
         }
+        // Sandboxing vigil applies, but only with the privilege to make
+        // namespaces (`sandbox.rs`).
+        for name in super::sandbox::unapplied(&u.cfg) {
+            let name = format!("{name}=");
+            if !security.contains(&name) {
+                security.push(name);
+            }
+        }
         if !security.is_empty() {
             let msg = format!("{} not applied by vigil: the service runs without this confinement.", security.join(", "));
             self.log(id, LogLevel::Warning, &msg);
         }
         if !other.is_empty() {
             self.log(id, LogLevel::Notice, &format!("{} not applied by vigil yet.", other.join(", ")));
-        }
-        if ServiceView::new(&u.cfg).service_type() == "dbus" {
-            self.log(
-                id,
-                LogLevel::Notice,
-                "Type=dbus: vigil has no D-Bus connection to watch BusName= on; running the service as Type=simple.",
-            );
         }
     }
 }

@@ -51,6 +51,8 @@ pub struct SpawnContext<'a> {
     pub activation: &'a crate::daemon::sockets::Activation,
     /// Where the exec directories (`RuntimeDirectory=`…) live.
     pub dirs: &'a exec_dirs::Bases,
+    /// What sandboxes need from the manager (`sandbox.rs`).
+    pub sandbox: &'a super::sandbox::Base,
 }
 
 /// Problems building the plan; the manager reports them as a failed spawn.
@@ -284,6 +286,14 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
         if let Some(Value::SecureBits(b)) = cfg.value(S::Service, "SecureBits") {
             plan.secure_bits = b.0;
         }
+        let has_user = plan.user.as_deref().is_some_and(|u| u != "root" && u != "0");
+        let shaped = super::sandbox::shape(cfg, ctx.invocation_id, ctx.sandbox, has_user, plan.capability_bounding_set)
+            .map_err(PlanError)?;
+        if shaped.drop_caps != 0 {
+            plan.capability_bounding_set = Some(plan.capability_bounding_set.unwrap_or(u64::MAX) & !shaped.drop_caps);
+        }
+        plan.no_new_privileges |= shaped.implies_no_new_privileges;
+        plan.sandbox = shaped.sandbox;
     }
     plan.stdin = input(cfg, ctx)?;
     let (out, err) = unit::config::deps::effective_output(cfg, S::Service);

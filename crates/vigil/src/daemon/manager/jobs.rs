@@ -373,6 +373,7 @@ impl Manager {
                 }
                 if matches!(job.ty, JobType::Start | JobType::Restart) {
                     self.say(id, &format!("Reached target {desc}."));
+                    self.target_reached(id);
                 }
             }
             self.complete(id, "done");
@@ -391,6 +392,9 @@ impl Manager {
             JobType::Reload => Event::Reload,
             _ => Event::Start,
         };
+        if matches!(ev, Event::Start | Event::Restart) {
+            self.dbus_before_start(id);
+        }
         self.feed(id, now, ev);
     }
 

@@ -21,6 +21,8 @@
 //! Units other than services (targets, slices…) have no engine machine
 //! yet: they are active once started and inactive once stopped.
 
+mod actions;
+mod bus_watch;
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
@@ -32,6 +34,7 @@ mod messages;
 mod params;
 pub mod props;
 mod query;
+mod sandbox;
 mod socket_exec;
 mod socket_units;
 mod spawn;
@@ -52,6 +55,7 @@ use unit::UnitName;
 
 use super::cgroup::Cgroups;
 use super::journal_link::JournalLink;
+pub use actions::Ending;
 use exec_plan::SpawnContext;
 
 /// A job a client asked for and may be waiting on.
@@ -131,14 +135,22 @@ pub struct Manager {
     batch: Option<Vec<String>>,
     pub finished: Vec<FinishedJob>,
     pub environment: Vec<(String, String)>,
-    /// Set by `StartLimitAction=exit` and friends.
-    pub exit_request: Option<u8>,
+    /// How the manager is to end, once asked (`actions.rs`); taken by the
+    /// event loop.
+    pub ending: Option<Ending>,
+    /// The exit status the manager leaves with, as `exit`/`exit-force`
+    /// actions set it (systemd's "return value").
+    pub return_value: u8,
     pub journal: JournalLink,
     /// Socket units' ports, triggers and held connections (`sockets/`).
     sockets: crate::daemon::sockets::Registry,
     /// Where `RuntimeDirectory=` and friends live for this manager's
     /// scope and root (fixed for its lifetime; not recomputed per spawn).
     dir_bases: exec_dirs::Bases,
+    /// Where sandboxes' inaccessible nodes and `/dev` staging live.
+    sandbox_base: sandbox::Base,
+    /// `Type=dbus`: the bus connection and watched names (`bus_watch.rs`).
+    bus: bus_watch::BusWatch,
     /// The highest syslog level written (`messages::max_level`).
     log_max: u8,
     /// Set by [`Manager::stop_all`]: the manager is going down, and no
@@ -169,8 +181,11 @@ pub(super) fn invocation_id() -> String {
 impl Manager {
     pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
         let dir_bases = exec_dirs::Bases::new(&loader.lookup);
+        let sandbox_base = sandbox::Base::new(notify_socket.parent().unwrap_or(Path::new("/run/vigil")));
         Manager {
             dir_bases,
+            sandbox_base,
+            bus: bus_watch::BusWatch::new(),
             log_max: messages::max_level(&loader.lookup.root, loader.lookup.scope),
             loader,
             units: HashMap::new(),
@@ -189,7 +204,8 @@ impl Manager {
             finished: Vec::new(),
             // systemctl show-environment: the block starts as PATH=.
             environment: vec![("PATH".into(), exec_plan::DEFAULT_PATH.into())],
-            exit_request: None,
+            ending: None,
+            return_value: 0,
             journal,
             sockets: crate::daemon::sockets::Registry::new(),
             shutting_down: false,
@@ -225,6 +241,10 @@ impl Manager {
         let id = cfg.id.as_str().to_string();
         for d in &cfg.diagnostics {
             self.log(&id, LogLevel::Warning, &d.to_string());
+        }
+        for c in &cfg.checks {
+            let level = if c.severity == unit::Severity::Error { LogLevel::Error } else { LogLevel::Warning };
+            self.log(&id, level, &c.message);
         }
         for (d, span) in &cfg.unsupported {
             if d.security {
@@ -285,6 +305,7 @@ impl Manager {
                     }
                     u.cfg = cfg;
                 }
+                self.bus_fix_params(&id);
             }
         }
         self.edges = graph::Edges::default();
@@ -417,10 +438,7 @@ impl Manager {
             // No dependencies to propagate to yet: restart this unit.
             Action::RequestRestartJob => Some(Event::Restart),
             Action::StartLimitAction(a) => {
-                self.log(id, LogLevel::Warning, &format!("Start limit action: {a}"));
-                if matches!(a, engine::service::EmergencyAction::Exit | engine::service::EmergencyAction::ExitForce) {
-                    self.exit_request = Some(0);
-                }
+                self.emergency_action(id, a, None, true, &format!("unit {id} failed"));
                 None
             }
         }
@@ -434,6 +452,7 @@ impl Manager {
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
         self.exec_transition(id, from, to, auto_restart);
+        self.unit_actions(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
         let desc = describe(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
@@ -563,6 +582,7 @@ impl Manager {
             manager_env: &self.environment,
             activation: &activation,
             dirs: &self.dir_bases,
+            sandbox: &self.sandbox_base,
         };
         let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,

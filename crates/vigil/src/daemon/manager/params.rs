@@ -60,13 +60,9 @@ pub fn service_params(cfg: &UnitConfig) -> ServiceParams {
     let abort = cfg.value(S::Service, "TimeoutAbortSec").map(|_| opt_usec(v.timeout_abort()));
     let watchdog = v.watchdog();
     ServiceParams {
-        // vigil has no bus connection to see `BusName=` appear on, so
-        // `Type=dbus` runs as simple (said in the journal at each start,
-        // `exec_hooks`) rather than timing out waiting for the name.
-        service_type: match parse_or(Some(v.service_type()), ServiceType::Simple) {
-            ServiceType::Dbus => ServiceType::Simple,
-            t => t,
-        },
+        // `Type=dbus` without a bus runs as simple: decided at each start
+        // (`bus_watch.rs`), the bus being a service itself.
+        service_type: parse_or(Some(v.service_type()), ServiceType::Simple),
         commands: Commands {
             condition: cmds("ExecCondition"),
             start_pre: cmds("ExecStartPre"),

@@ -18,14 +18,33 @@ use unit::value::time::format_timespan;
 
 use super::{describe, Unit};
 
-/// Wall-clock µs of the last state changes; 0 = never.
+/// One instant on both clocks systemd keeps (`dual_timestamp`): wall-clock
+/// µs for `…Timestamp`, `CLOCK_MONOTONIC` µs for `…TimestampMonotonic`;
+/// 0 = never.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Instant2 {
+    pub wall: u64,
+    pub mono: u64,
+}
+
+impl Instant2 {
+    pub fn now() -> Instant2 {
+        let wall = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64);
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes into the timespec we own.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+        Instant2 { wall, mono: ts.tv_sec as u64 * 1_000_000 + ts.tv_nsec as u64 / 1000 }
+    }
+}
+
+/// The last state changes; [`Instant2::default`] = never.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Stamps {
-    state_change: u64,
-    inactive_exit: u64,
-    active_enter: u64,
-    active_exit: u64,
-    inactive_enter: u64,
+    state_change: Instant2,
+    inactive_exit: Instant2,
+    active_enter: Instant2,
+    active_exit: Instant2,
+    inactive_enter: Instant2,
 }
 
 fn inactive(s: &str) -> bool {
@@ -40,10 +59,10 @@ impl Stamps {
     /// A state change, given as the active states before and after
     /// (equal when only the sub-state changed).
     pub fn record(&mut self, from: &str, to: &str) {
-        self.record_at(from, to, std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64));
+        self.record_at(from, to, Instant2::now());
     }
 
-    fn record_at(&mut self, from: &str, to: &str, now: u64) {
+    fn record_at(&mut self, from: &str, to: &str, now: Instant2) {
         self.state_change = now;
         match (inactive(from), inactive(to)) {
             (true, false) => self.inactive_exit = now,
@@ -57,15 +76,23 @@ impl Stamps {
         }
     }
 
-    fn properties(&self) -> [(String, String); 5] {
-        let f = |t: u64| if t == 0 { String::new() } else { crate::journalctl::time::format_timestamp(t, false) };
-        [
-            ("StateChangeTimestamp".into(), f(self.state_change)),
-            ("InactiveExitTimestamp".into(), f(self.inactive_exit)),
-            ("ActiveEnterTimestamp".into(), f(self.active_enter)),
-            ("ActiveExitTimestamp".into(), f(self.active_exit)),
-            ("InactiveEnterTimestamp".into(), f(self.inactive_enter)),
-        ]
+    /// `…Timestamp` and `…TimestampMonotonic` of each, as systemctl
+    /// show lists them.
+    fn properties(&self) -> Vec<(String, String)> {
+        let named = [
+            ("StateChangeTimestamp", self.state_change),
+            ("InactiveExitTimestamp", self.inactive_exit),
+            ("ActiveEnterTimestamp", self.active_enter),
+            ("ActiveExitTimestamp", self.active_exit),
+            ("InactiveEnterTimestamp", self.inactive_enter),
+        ];
+        let wall = |t: u64| if t == 0 { String::new() } else { crate::journalctl::time::format_timestamp(t, false) };
+        let mut out = Vec::with_capacity(2 * named.len());
+        for (name, t) in named {
+            out.push((name.to_string(), wall(t.wall)));
+            out.push((format!("{name}Monotonic"), t.mono.to_string()));
+        }
+        out
     }
 }
 
@@ -127,27 +154,32 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
     if let Some(sock) = &u.sock {
         p.extend(sock.properties());
     }
-    p.push((
-        "VigilUnsupported".into(),
-        u.cfg.unsupported.iter().map(|(d, _)| d.name).collect::<Vec<_>>().join(" "),
-    ));
+    // What vigil parses but does not apply, and the sandboxing a manager
+    // without the privilege for namespaces cannot apply (`sandbox.rs`).
+    let mut unapplied: Vec<&str> = u.cfg.unsupported.iter().map(|(d, _)| d.name).collect();
+    unapplied.extend(super::sandbox::unapplied(&u.cfg));
+    p.push(("VigilUnsupported".into(), unapplied.join(" ")));
     p
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Stamps;
+    use super::{Instant2, Stamps};
 
     #[test]
     fn stamps_follow_unit_notify() {
+        let at = |t: u64| Instant2 { wall: t, mono: t + 1 };
         let mut s = Stamps::default();
-        s.record_at("inactive", "activating", 10);
-        s.record_at("activating", "active", 20);
-        s.record_at("active", "active", 25);
-        assert_eq!((s.inactive_exit, s.active_enter, s.state_change), (10, 20, 25));
-        s.record_at("active", "deactivating", 30);
-        s.record_at("deactivating", "failed", 40);
-        assert_eq!((s.active_exit, s.inactive_enter, s.state_change), (30, 40, 40));
-        assert_eq!(s.active_enter, 20);
+        s.record_at("inactive", "activating", at(10));
+        s.record_at("activating", "active", at(20));
+        s.record_at("active", "active", at(25));
+        assert_eq!((s.inactive_exit, s.active_enter, s.state_change), (at(10), at(20), at(25)));
+        s.record_at("active", "deactivating", at(30));
+        s.record_at("deactivating", "failed", at(40));
+        assert_eq!((s.active_exit, s.inactive_enter, s.state_change), (at(30), at(40), at(40)));
+        assert_eq!(s.active_enter, at(20));
+        let p = s.properties();
+        assert!(p.contains(&("ActiveEnterTimestampMonotonic".to_string(), "21".to_string())));
+        assert_eq!(p.len(), 10);
     }
 }

@@ -295,6 +295,7 @@ impl Manager {
             manager_env: &self.environment,
             activation: &activation,
             dirs: &self.dir_bases,
+            sandbox: &self.sandbox_base,
         };
         let plan = exec_plan::build(&u.cfg, cmd, &ctx).map_err(|e| e.0)?;
         if let Some(u) = self.units.get_mut(id) {

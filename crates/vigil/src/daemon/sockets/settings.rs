@@ -433,6 +433,11 @@ impl SocketSettings {
         if self.accept && cfg.string(S::Socket, "Service").is_some() {
             return Err("Explicit service configuration for accepting socket units not supported. Refusing.".into());
         }
+        if cfg.string(S::Socket, "PAMName").is_some_and(|p| !p.is_empty())
+            && cfg.string(S::Socket, "KillMode").is_some_and(|k| k != "control-group")
+        {
+            return Err("Unit has PAM enabled. Kill mode must be set to 'control-group'. Refusing.".into());
+        }
         if !self.symlinks.is_empty() && self.symlink_target().is_none() {
             return Err("Unit has symlinks set but none or more than one node in the file system. Refusing.".into());
         }

@@ -1,0 +1,202 @@
+//! How a manager ends, end to end: `SuccessAction=`/`FailureAction=` and
+//! their exit statuses (`systemd.unit(5)`), the built-in shutdown targets,
+//! and the signals of `systemd(1)` that are not "stop and exit" (SIGINT →
+//! `ctrl-alt-del.target`, SIGHUP → daemon-reload). Each test runs its own
+//! manager in a temporary root and waits for its exit by polling.
+
+mod common;
+
+use std::process::{Child, Command, ExitStatus};
+use std::time::Duration;
+
+use common::*;
+
+/// A manager in the foreground for one test root, its units written first.
+struct Mgr {
+    root: TestRoot,
+    child: Child,
+}
+
+impl Mgr {
+    fn start(name: &str, units: &[(&str, &str)]) -> Mgr {
+        let root = TestRoot::new(name);
+        let dir = root.path.join("etc/systemd/system");
+        std::fs::create_dir_all(&dir).unwrap();
+        let r = root.path.display().to_string();
+        for (n, text) in units {
+            std::fs::write(dir.join(n), text.replace("@ROOT@", &r)).unwrap();
+        }
+        let child = Command::new(vigil())
+            .args(["daemon", &root.root_arg()])
+            .env("VIGIL_JOURNAL", "off")
+            .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
+            .spawn()
+            .unwrap();
+        // The socket file appears at bind(), before listen(): wait until a
+        // connection succeeds.
+        let up = || std::os::unix::net::UnixStream::connect(root.control()).is_ok();
+        assert!(wait_until(Duration::from_secs(5), up), "manager did not start");
+        Mgr { root, child }
+    }
+
+    fn ctl(&self, args: &[&str]) -> std::process::Output {
+        let mut a = vec!["--no-autostart"];
+        a.extend_from_slice(args);
+        self.root.vigil(&a)
+    }
+
+    fn signal(&self, sig: i32) {
+        // SAFETY: signalling our own child.
+        assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
+    }
+
+    /// The manager's exit status, once it has exited (within 20 s).
+    fn exited(&mut self) -> ExitStatus {
+        let mut st = None;
+        let ok = wait_until(Duration::from_secs(20), || {
+            st = self.child.try_wait().unwrap();
+            st.is_some()
+        });
+        assert!(ok, "manager did not exit; console:\n{}", self.console());
+        st.unwrap()
+    }
+
+    fn running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    fn console(&self) -> String {
+        std::fs::read_to_string(self.root.path.join("console.log")).unwrap_or_default()
+    }
+}
+
+impl Drop for Mgr {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.ctl(&["exit"]);
+            if !wait_until(Duration::from_secs(20), || matches!(self.child.try_wait(), Ok(Some(_)))) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+            }
+        }
+    }
+}
+
+#[test]
+fn success_action_exit_force_leaves_with_the_configured_status() {
+    let mut m = Mgr::start(
+        "act-success",
+        &[(
+            "job.service",
+            "[Unit]\nSuccessAction=exit-force\nSuccessActionExitStatus=7\n[Service]\nType=oneshot\nExecStart=/bin/true\n",
+        )],
+    );
+    let out = m.ctl(&["start", "job.service"]);
+    assert!(out.status.success() || !m.running(), "{}", stderr(&out));
+    assert_eq!(m.exited().code(), Some(7), "console:\n{}", m.console());
+}
+
+#[test]
+fn failure_action_exit_stops_the_others_and_passes_the_main_status_on() {
+    let mut m = Mgr::start(
+        "act-failure",
+        &[
+            ("keep.service", "[Service]\nExecStart=/bin/sleep 1000\nExecStopPost=/bin/touch @ROOT@/keep-stopped\n"),
+            ("bad.service", "[Unit]\nFailureAction=exit\n[Service]\nExecStart=/bin/sh -c 'exit 5'\n"),
+        ],
+    );
+    assert!(m.ctl(&["start", "keep.service"]).status.success());
+    let _ = m.ctl(&["start", "--no-block", "bad.service"]);
+    // `exit` (not forced) goes through the built-in exit.target: every
+    // unit is stopped first, then the manager leaves with bad's status.
+    assert_eq!(m.exited().code(), Some(5), "console:\n{}", m.console());
+    assert!(m.root.path.join("keep-stopped").exists(), "keep.service was not stopped; console:\n{}", m.console());
+    assert!(m.console().contains("Exiting: unit bad.service failed"), "console:\n{}", m.console());
+}
+
+#[test]
+fn a_service_with_only_a_success_action_runs_and_ends_the_manager() {
+    // systemd-exit.service has exactly this shape: no command at all.
+    let mut m = Mgr::start(
+        "act-nocmd",
+        &[("bye.service", "[Unit]\nDefaultDependencies=no\nSuccessAction=exit-force\nSuccessActionExitStatus=3\n")],
+    );
+    let _ = m.ctl(&["start", "--no-block", "bye.service"]);
+    assert_eq!(m.exited().code(), Some(3), "console:\n{}", m.console());
+}
+
+#[test]
+fn restarts_do_not_trigger_the_failure_action_until_they_run_out() {
+    let mut m = Mgr::start(
+        "act-restart",
+        &[(
+            "flaky.service",
+            "[Unit]\nFailureAction=exit-force\nFailureActionExitStatus=9\nStartLimitIntervalSec=0\n\
+             [Service]\nExecStart=/bin/sh -c 'n=$(cat @ROOT@/n 2>/dev/null || echo 0); echo $((n+1)) > @ROOT@/n; exit 1'\n\
+             Restart=on-failure\nRestartSec=10ms\n",
+        )],
+    );
+    let _ = m.ctl(&["start", "--no-block", "flaky.service"]);
+    let n = || std::fs::read_to_string(m.root.path.join("n")).ok().and_then(|s| s.trim().parse::<u32>().ok());
+    assert!(wait_until(Duration::from_secs(10), || n().unwrap_or(0) >= 3), "no restarts; console:\n{}", m.console());
+    assert!(m.running(), "the failure action fired during restarts; console:\n{}", m.console());
+    // Stopping it is not a failure either: it enters inactive, and the
+    // unit has no SuccessAction=.
+    assert!(m.ctl(&["stop", "flaky.service"]).status.success());
+    assert!(m.running());
+}
+
+#[test]
+fn sigint_starts_ctrl_alt_del_target_from_the_root() {
+    let mut m = Mgr::start(
+        "act-cad",
+        &[
+            ("ctrl-alt-del.target", "[Unit]\nDescription=Custom CAD\nWants=marker.service\n"),
+            ("marker.service", "[Service]\nType=oneshot\nExecStart=/bin/touch @ROOT@/cad\n"),
+        ],
+    );
+    m.signal(libc::SIGINT);
+    assert!(
+        wait_until(Duration::from_secs(10), || m.root.path.join("cad").exists()),
+        "SIGINT did not start ctrl-alt-del.target; console:\n{}",
+        m.console()
+    );
+    // A target is ordered after what it wants (systemd.target(5)): it is
+    // active once marker.service has finished.
+    let active = || stdout(&m.ctl(&["is-active", "ctrl-alt-del.target"])).trim() == "active";
+    assert!(wait_until(Duration::from_secs(10), active), "console:\n{}", m.console());
+    assert!(m.running(), "a custom ctrl-alt-del.target must not end the manager");
+}
+
+#[test]
+fn sigint_without_a_ctrl_alt_del_target_reboots_which_ends_a_rooted_manager() {
+    let mut m = Mgr::start("act-cad-builtin", &[("svc.service", "[Service]\nExecStart=/bin/sleep 1000\n")]);
+    assert!(m.ctl(&["start", "svc.service"]).status.success());
+    m.signal(libc::SIGINT);
+    assert_eq!(m.exited().code(), Some(0), "console:\n{}", m.console());
+    assert!(m.console().contains("Reached target"), "console:\n{}", m.console());
+}
+
+#[test]
+fn sighup_reloads_the_unit_files() {
+    let m = Mgr::start("act-hup", &[("d.service", "[Unit]\nDescription=One\n[Service]\nExecStart=/bin/sleep 1000\n")]);
+    let desc = || stdout(&m.ctl(&["show", "-p", "Description", "--value", "d.service"])).trim().to_string();
+    assert_eq!(desc(), "One");
+    std::fs::write(
+        m.root.path.join("etc/systemd/system/d.service"),
+        "[Unit]\nDescription=Two\n[Service]\nExecStart=/bin/sleep 1000\n",
+    )
+    .unwrap();
+    m.signal(libc::SIGHUP);
+    assert!(wait_until(Duration::from_secs(10), || desc() == "Two"), "SIGHUP did not reload; console:\n{}", m.console());
+}
+
+#[test]
+fn systemctl_exit_code_and_poweroff_end_the_manager() {
+    let mut m = Mgr::start("act-exit", &[]);
+    assert!(m.ctl(&["exit", "4"]).status.success());
+    assert_eq!(m.exited().code(), Some(4));
+    let mut m = Mgr::start("act-poweroff", &[]);
+    let _ = m.ctl(&["poweroff"]);
+    assert_eq!(m.exited().code(), Some(0));
+}

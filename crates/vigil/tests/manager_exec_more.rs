@@ -153,6 +153,10 @@ fn oneshot_finishes_and_stop_is_said_only_for_stop_jobs() {
     }
     // LogLevel=info (the default): the engine's debug lines are not written.
     assert!(!lines.iter().any(|l| l.contains("(success)")), "debug lines at LogLevel=info: {lines:#?}");
+    // A restart of the finished oneshot is a start again: "Finished" once more.
+    assert!(s.vigil(&["restart", "o.service"]).status.success());
+    let ok = wait_until(std::time::Duration::from_secs(10), || s.console().matches("Finished One Shot.").count() == 2);
+    assert!(ok && !s.console().contains("Stopped One Shot."), "{}", s.console());
 }
 
 #[test]

@@ -7,7 +7,9 @@
 //!   is named in the journal, so that nothing is dropped silently —
 //!   confinement settings (`PrivateTmp=`, `ProtectSystem=`…) as a warning
 //!   that the service runs without them. (`Type=dbus` without a bus is
-//!   said by `bus_watch.rs`.)
+//!   said by `bus_watch.rs`.) The job that starts the cycle is noted
+//!   (`Runs::started_by`): a oneshot that is dead again under that same
+//!   job has finished it ("Finished X.", `messages.rs`).
 //! - **Down** (dead, failed, or auto-restart): the runtime directories are
 //!   removed unless `RuntimeDirectoryPreserve=` keeps them
 //!   ([`exec_dirs::stopped`]), and the commands' records of this cycle
@@ -26,6 +28,9 @@ impl Manager {
         let down = |s: ServiceState| matches!(s, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         // Simple services go from dead straight to running.
         if down(from) && !down(to) {
+            if let Some(u) = self.units.get_mut(id) {
+                u.runs.started_by = u.job.map(|(j, _)| j);
+            }
             self.say_unapplied(id);
         }
         if down(to) {

@@ -107,6 +107,10 @@ const STDIN_DATA_MAX: usize = 64 * 1024 * 1024;
 /// either clears the buffer (the settings layer already dropped what came
 /// before it). `None` when neither is set.
 pub fn stdin_data(cfg: &UnitConfig) -> Result<Option<Vec<u8>>, PlanError> {
+    // Two lookups for the common unit without either (every spawn asks).
+    if ["StandardInputText", "StandardInputData"].iter().all(|n| cfg.settings.get(S::Service, n).is_empty()) {
+        return Ok(None);
+    }
     let shared = unit::directive::Merge::Shared(unit::directive::ResetGroup::StdinData);
     let parts = cfg.settings.in_order(|d| d.section == S::Service && d.merge == shared);
     if parts.is_empty() {
@@ -136,15 +140,14 @@ pub fn stdin_data(cfg: &UnitConfig) -> Result<Option<Vec<u8>>, PlanError> {
 /// (the default when `StandardInputText=`/`StandardInputData=` is set
 /// and `StandardInput=` is not) feeds the buffer of [`stdin_data`].
 fn input(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Result<Stdio, PlanError> {
-    let data = stdin_data(cfg)?;
     Ok(match cfg.value(S::Service, "StandardInput") {
         Some(Value::Input(StdInput::Tty | StdInput::TtyForce | StdInput::TtyFail)) => {
             Stdio::Tty(tty_path(cfg))
         }
         Some(Value::Input(StdInput::File(Some(p)))) => Stdio::File { path: p.into(), mode: FileMode::Read },
         Some(Value::Input(StdInput::Fd(name))) => Stdio::Fd(named_fd(ctx, name.as_deref(), "stdin")?),
-        Some(Value::Input(StdInput::Data)) => Stdio::Data(data.unwrap_or_default()),
-        None if data.is_some() => Stdio::Data(data.unwrap_or_default()),
+        Some(Value::Input(StdInput::Data)) => Stdio::Data(stdin_data(cfg)?.unwrap_or_default()),
+        None => stdin_data(cfg)?.map_or(Stdio::Null, Stdio::Data),
         _ => Stdio::Null,
     })
 }

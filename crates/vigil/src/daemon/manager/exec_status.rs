@@ -63,6 +63,9 @@ pub struct Runs {
     runs: Vec<Run>,
     /// The service went down: the next spawn starts a new cycle.
     over: bool,
+    /// The job that took the service out of dead/failed into this cycle
+    /// (a oneshot's start job is done when it is dead again: "Finished").
+    pub started_by: Option<u32>,
 }
 
 fn wall_now() -> u64 {

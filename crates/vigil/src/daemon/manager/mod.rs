@@ -481,12 +481,11 @@ impl Manager {
             {
                 self.say_id(id, &format!("Stopping {desc}..."), Some(messages::UNIT_STOPPING));
             }
-            // A oneshot's start job ends when its command has run: that is
+            // A oneshot's start job ends when its command has run (and its
+            // leftovers are killed): the job that began this cycle is done,
             // "Finished X." (systemd's `service_finished_job()`).
             ServiceState::Dead
-                if !starting
-                    && !was_active
-                    && matches!(u.job, Some((_, JobVerb::Start)))
+                if u.job.is_some_and(|(j, _)| u.runs.started_by == Some(j))
                     && u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot) =>
             {
                 self.say_id(id, &messages::start_done(&desc, true), Some(messages::UNIT_STARTED));

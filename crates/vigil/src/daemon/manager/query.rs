@@ -290,7 +290,8 @@ impl Manager {
     /// that trigger this one (`TriggeredBy`: the socket units of an
     /// `Accept=no` service, the accepting socket of an instance).
     /// `wanted` names the properties asked for (empty: all); the costly
-    /// ones (`UnitFileState`/`UnitFilePreset` read the unit directories)
+    /// ones (`UnitFileState`/`UnitFilePreset` read the unit directories,
+    /// `TasksMax` walks the cgroup tree, `ExecStart`… format every command)
     /// are computed only when asked for, so `show -p MainPID` stays cheap.
     pub fn unit_properties(&self, id: &str, wanted: &[String]) -> Vec<(String, String)> {
         let Some(u) = self.unit(id) else { return Vec::new() };
@@ -306,9 +307,14 @@ impl Manager {
         p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
         let tasks = group.and_then(|g| self.cgroups.tasks(g));
         p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
-        p.push(("TasksMax".into(), group.and_then(|g| self.tasks_limit(g)).map_or_else(|| "infinity".to_string(), |n| n.to_string())));
-        p.extend(self.exec_properties(id));
         let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
+        if want("TasksMax") {
+            let limit = group.and_then(|g| self.tasks_limit(g));
+            p.push(("TasksMax".into(), limit.map_or_else(|| "infinity".to_string(), |n| n.to_string())));
+        }
+        if super::exec_status::PHASES.iter().any(|ph| want(ph.directive())) {
+            p.extend(self.exec_properties(id));
+        }
         let (file_state, preset) = if u.cfg.fragment.is_some() && (want("UnitFileState") || want("UnitFilePreset")) {
             let inst = unit::install::Installer::new(&self.loader.lookup);
             let state = inst.state(id).result.map(|s| s.as_str().to_string()).unwrap_or_default();

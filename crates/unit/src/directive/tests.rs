@@ -446,6 +446,8 @@ fn implemented_set_is_the_agreed_one() {
         "AllowIsolate",
         "IgnoreOnIsolate",
         "JobTimeoutSec",
+        "JobRunningTimeoutSec",
+        "JobTimeoutAction",
         "OnFailureIsolate",
         "OnFailureJobMode",
         "OnSuccessJobMode",

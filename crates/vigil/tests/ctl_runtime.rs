@@ -220,3 +220,40 @@ fn status_of_an_exited_main_process() {
 fn line_of(out: &str, label: &str) -> String {
     out.lines().find(|l| l.trim_start().starts_with(label)).unwrap_or_default().to_string()
 }
+
+/// `status -n N` (`--lines=N`): the last N journal lines after a blank
+/// line; `-n0` none, and no blank line either (systemctl(1), "--lines=").
+/// The same answers through the fast path (`-n0`, `--lines 2`) and clap
+/// (`-qn0` is grouped, so clap reads it).
+#[test]
+fn status_lines_option() {
+    let r = root_with(
+        "ctl-status-lines",
+        &[("talk.service", "[Service]\nExecStart=/bin/sh -c 'for i in 1 2 3 4 5; do echo line$i; done; exec sleep 300'\n")],
+    );
+    let o = r.vigil(&["start", "talk"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The journal takes the lines asynchronously: poll until the default
+    // status shows the fifth.
+    assert!(
+        wait_until(Duration::from_secs(10), || stdout(&r.vigil(&["status", "talk"])).contains("line5")),
+        "{}",
+        stdout(&r.vigil(&["status", "talk"]))
+    );
+    let journal_lines = |out: &str| out.lines().filter(|l| l.contains(": line")).count();
+    let o = r.vigil(&["status", "--lines", "2", "talk"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert_eq!(journal_lines(&out), 2, "{out}");
+    assert!(out.contains("line4") && out.contains("line5") && !out.contains("line3"), "{out}");
+    for args in [&["status", "-n0", "talk"][..], &["status", "-qn0", "talk"], &["status", "--lines=0", "talk"]] {
+        let o = r.vigil(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert_eq!(journal_lines(&out), 0, "{args:?}: {out}");
+        assert!(out.starts_with("● talk.service") && !out.ends_with("\n\n") && !out.contains("\n\n"), "{args:?}: {out}");
+    }
+    let o = r.vigil(&["status", "-n", "x", "talk"]);
+    assert_ne!(o.status.code(), Some(0));
+    r.vigil(&["stop", "talk"]);
+}

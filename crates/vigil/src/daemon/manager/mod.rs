@@ -71,6 +71,9 @@ pub struct Unit {
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
     pub cgroup: Option<PathBuf>,
+    /// The engine asked for its automatic restart job: the stop half
+    /// about to run (auto-restart → dead) keeps the cgroup for the start.
+    pub restart_job: bool,
     pub stamps: props::Stamps,
     /// The last main process, kept after it exited (`ExecMainPID`).
     pub exec_main_pid: u32,
@@ -241,6 +244,7 @@ impl Manager {
                 passive_active: false,
                 job: None,
                 cgroup: None,
+                restart_job: false,
                 stamps: props::Stamps::default(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
@@ -305,19 +309,20 @@ impl Manager {
     /// Log a line for a unit the way systemd words it ("x.service: …"),
     /// to the manager's console for now.
     pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
-        eprintln!("{unit}: {message}");
-        self.journal.send(Some(unit), level.priority(), &format!("{unit}: {message}"));
+        let line = format!("{unit}: {message}");
+        super::journal_link::console(&line);
+        self.journal.send(Some(unit), level.priority(), &line);
     }
 
     /// A status line about a unit ("Started Web."), on the console and in
     /// the journal with `UNIT=`.
     pub(super) fn say(&self, unit: &str, message: &str) {
-        eprintln!("{message}");
+        super::journal_link::console(message);
         self.journal.send(Some(unit), 6, message);
     }
 
     pub(super) fn console(&self, message: &str) {
-        eprintln!("{message}");
+        super::journal_link::console(message);
         self.journal.send(None, 6, message);
     }
 
@@ -398,7 +403,12 @@ impl Manager {
                 None
             }
             // No dependencies to propagate to yet: restart this unit.
-            Action::RequestRestartJob => Some(Event::Restart),
+            Action::RequestRestartJob => {
+                if let Some(u) = self.units.get_mut(id) {
+                    u.restart_job = true;
+                }
+                Some(Event::Restart)
+            }
             Action::StartLimitAction(a) => {
                 self.log(id, LogLevel::Warning, &format!("Start limit action: {a}"));
                 if matches!(a, engine::service::EmergencyAction::Exit | engine::service::EmergencyAction::ExitForce) {
@@ -410,6 +420,8 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        // Only the first transition after the request is the restart job's.
+        let restart_job = self.units.get_mut(id).is_some_and(|u| std::mem::take(&mut u.restart_job));
         if let Some(u) = self.units.get_mut(id) {
             let idle = u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Idle);
             u.stamps.record(from.active_state(idle).as_str(), to.active_state(idle).as_str());
@@ -440,8 +452,9 @@ impl Manager {
                 self.release(id, auto_restart);
             }
             // Stopped while waiting to restart: the group kept for the
-            // restart goes now.
-            ServiceState::Dead if from == ServiceState::AutoRestart => self.release(id, false),
+            // restart goes now — unless this is the restart job's own
+            // stop half, whose start follows at once.
+            ServiceState::Dead if from == ServiceState::AutoRestart => self.release(id, restart_job),
             ServiceState::Failed => {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.

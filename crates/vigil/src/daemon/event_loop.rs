@@ -153,9 +153,6 @@ impl EventLoop {
                     EpollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(EpollTimeout::NONE)
                 }
             };
-            // The manager's messages of this round go to the journal now,
-            // after the round's forks (journal_link.rs).
-            self.manager.journal.flush();
             let n = match self.epoll.wait(&mut events, timeout) {
                 Ok(n) => n,
                 Err(nix::errno::Errno::EINTR) => continue,

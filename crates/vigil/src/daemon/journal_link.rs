@@ -16,16 +16,11 @@
 //! unit named in the header (its peer is the manager's pid); the socket is
 //! then handed to the service as its stdout/stderr.
 //!
-//! The manager's own messages ("Started x.service.") are datagrams in the
-//! journal's native protocol. They are queued and sent when the event
-//! loop is about to wait ([`JournalLink::flush`]), or once
-//! [`PENDING_MAX`] are waiting: a crashed service's four messages then
-//! cost the restart no wake-ups of the journal before its replacement is
-//! forked (issue 3: restart within RestartSec + 5 ms), and a burst stays
-//! small enough for the journal socket's queue. Their console copy is
-//! written at once, in one `write(2)` per line.
+//! The manager's own messages ("Started x.service.") go to the journal at
+//! once, before the manager forks what follows them, so that "Starting
+//! x..." always comes before x's first line in the journal; their console
+//! copy is written in one `write(2)` per line ([`console`]).
 
-use std::cell::RefCell;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -44,12 +39,7 @@ pub struct JournalLink {
     /// The journal process, while it runs.
     pub pid: Option<i32>,
     rundir: RunDir,
-    /// Messages not sent yet (see the module essay).
-    pending: RefCell<Vec<Vec<u8>>>,
 }
-
-/// Queued messages that make the manager send them before the loop waits.
-const PENDING_MAX: usize = 64;
 
 /// One line on the manager's console (stderr), in one write: `eprintln!`
 /// writes each formatted piece separately.
@@ -72,7 +62,6 @@ impl JournalLink {
             out: std::os::unix::net::UnixDatagram::unbound().ok().filter(|s| s.set_nonblocking(true).is_ok()),
             pid: None,
             rundir: rundir.clone(),
-            pending: RefCell::new(Vec::new()),
         }
     }
 
@@ -166,7 +155,7 @@ impl JournalLink {
     /// `OBJECT_SYSTEMD_UNIT=` (see `journald::server`). Never blocks;
     /// without a journal the console line is all there is.
     pub fn send(&self, unit: Option<&str>, priority: u8, message: &str) {
-        let (Some(_), Some(_)) = (&self.out, self.pid) else { return };
+        let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
         let mut d = String::with_capacity(message.len() + 96);
         // A message with a newline needs the binary form; ours never has one.
         d.push_str("MESSAGE=");
@@ -176,31 +165,12 @@ impl JournalLink {
             let field = if self.rundir.user { "USER_UNIT" } else { "UNIT" };
             d.push_str(&format!("{field}={u}\n"));
         }
-        let full = {
-            let mut q = self.pending.borrow_mut();
-            q.push(d.into_bytes());
-            q.len() >= PENDING_MAX
-        };
-        if full {
-            self.flush();
-        }
-    }
-
-    /// Send the queued messages (the event loop calls this before it
-    /// waits). A full journal socket drops what does not fit, as before:
-    /// the manager never blocks on the journal.
-    pub fn flush(&self) {
-        let q = std::mem::take(&mut *self.pending.borrow_mut());
-        let Some(out) = &self.out else { return };
-        for d in q {
-            let _ = out.send_to(&d, &self.native_socket);
-        }
+        let _ = out.send_to(d.as_bytes(), &self.native_socket);
     }
 
     /// Stop the journal last, after every unit: it flushes and marks its
     /// files offline on SIGTERM.
     pub fn stop(&mut self) {
-        self.flush();
         let Some(pid) = self.pid.take() else { return };
         // SAFETY: signalling our own child.
         unsafe { libc::kill(pid, libc::SIGTERM) };

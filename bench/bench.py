@@ -309,8 +309,14 @@ class Vigil(Peer):
         self.stopper = subprocess.Popen([self.bin, f'--root={self.rootdir}', 'exit'],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     def status_cmds(self, name):
+        # the kit's three, as systemd's (`status -n0`), then `status` with its default 10 journal
+        # lines; a build without `-n` (before session 3) gets `status` alone as its third
         v = f'{self.bin} --root={self.rootdir}'
-        return [f'{v} is-active {name}', f'{v} show -p MainPID {name}', f'{v} status --no-pager {name}']
+        lines = subprocess.run([self.bin, '--root=/nonexistent', '--no-autostart', 'status', '-n0', 'x'],
+                               capture_output=True, text=True).stderr
+        n0 = '' if 'invalid option' in lines else ' -n0'
+        return [f'{v} is-active {name}', f'{v} show -p MainPID {name}', f'{v} status --no-pager{n0} {name}',
+                f'{v} status --no-pager {name}']
     def finish(self):
         try: self.stopper.wait(10)
         except (subprocess.TimeoutExpired, AttributeError): pass

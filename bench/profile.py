@@ -1,13 +1,17 @@
 #!/usr/bin/python3
 """Profile vigil's manager while it boots N services (default 1000).
 
-Usage: profile.py OUTDIR [N] [--tool perf|strace|stat|wall]
+Usage: profile.py OUTDIR [N] [--tool perf|strace|stat|wall|massif|callgrind]
 
   wall    no tool: the start-all time alone (for comparing against the others)
   stat    `perf stat` of the manager (task clock, context switches, faults)
   perf    `perf record --call-graph dwarf` of the manager; report in OUTDIR/perf.txt
   strace  `strace -c -w` (syscall counts and wall time in each) of the manager
   massif  `valgrind --tool=massif` of the manager: where its heap goes (OUTDIR/massif.txt)
+  callgrind  instruction counts of the manager (`valgrind --tool=callgrind`), repeatable on a
+          loaded machine where times are not; report in OUTDIR/callgrind.txt. With --phase
+          stop, counting is switched on (`callgrind_control -i on`) right before `vigil exit`.
+          (Under valgrind, clone3 is refused and the manager uses its fork fallback.)
 
 --phase stop attaches perf/strace to the running manager right before `vigil exit`
 instead of starting the manager under the tool.
@@ -26,7 +30,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('out')
     ap.add_argument('n', nargs='?', type=int, default=1000)
-    ap.add_argument('--tool', default='perf', choices=['perf', 'strace', 'stat', 'wall', 'massif'])
+    ap.add_argument('--tool', default='perf', choices=['perf', 'strace', 'stat', 'wall', 'massif', 'callgrind'])
     ap.add_argument('--phase', default='start', choices=['start', 'stop'],
                     help='start: the manager runs under the tool from exec; stop: the tool attaches to the running manager just before `vigil exit`')
     a = ap.parse_args()
@@ -44,15 +48,20 @@ def main():
         'perf': ['perf', 'record', '--no-inherit', '-F', '2999', '--call-graph', 'dwarf,16384', '-o', f'{a.out}/perf.data', '--'],
         'strace': ['strace', '-c', '-w', '-o', f'{a.out}/strace-c.txt', '--'],
         'massif': ['valgrind', '--tool=massif', f'--massif-out-file={a.out}/massif.out', '--'],
+        'callgrind': ['valgrind', '--tool=callgrind', f'--callgrind-out-file={a.out}/callgrind.out',
+                      f'--instr-atstart={"yes" if a.phase == "start" else "no"}', '--'],
     }[a.tool]
     log = open(f'{a.out}/vigil-{a.tool}.log', 'w')
     t0 = time.monotonic()
-    proc = subprocess.Popen((wrap if a.phase == 'start' else []) + daemon, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    under_tool = a.phase == 'start' or a.tool == 'callgrind'
+    proc = subprocess.Popen((wrap if under_tool else []) + daemon, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     tl = ready.wait_n(a.n, 300)
     start = None if tl is None else tl - t0
     time.sleep(0.5)
     tool = None
-    if a.phase == 'stop' and wrap:
+    if a.phase == 'stop' and a.tool == 'callgrind':
+        subprocess.run(['callgrind_control', '-i', 'on', str(proc.pid)], stdout=subprocess.DEVNULL)
+    elif a.phase == 'stop' and wrap:
         # attach to the manager (wrap minus its trailing `--`, plus -p PID), give the tool a moment to set up
         attach = wrap[:-1] + ['-p', str(proc.pid)]
         tool = subprocess.Popen(attach, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -63,7 +72,7 @@ def main():
     while any(bench.alive(x) for x in pids):
         bench.reap(); time.sleep(0.002)
     stop = time.monotonic() - t1
-    proc.wait(60)
+    proc.wait(600 if a.tool == 'callgrind' else 60)  # valgrind slows the manager 20-50x
     mgr_exit = time.monotonic() - t1
     if tool: tool.send_signal(2); tool.wait(60)
     bench.reap()
@@ -83,6 +92,10 @@ def main():
         print(f'report: {a.out}/massif.txt')
     elif a.tool == 'stat':
         print(open(f'{a.out}/perf-stat.txt').read())
+    elif a.tool == 'callgrind':
+        with open(f'{a.out}/callgrind.txt', 'w') as f:
+            subprocess.run(['callgrind_annotate', '--inclusive=yes', f'{a.out}/callgrind.out'], stdout=f, stderr=subprocess.DEVNULL)
+        print(f'report: {a.out}/callgrind.txt')
     elif a.tool == 'strace':
         print(open(f'{a.out}/strace-c.txt').read())
 

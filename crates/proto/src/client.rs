@@ -1,58 +1,75 @@
 //! A blocking client for the control socket, as the CLI uses it.
 //!
-//! One `Client` is one connection: `connect` performs the `Hello`
+//! One `Client` is one connection: `connect` prepares the `Hello`
 //! handshake, then `call` sends a request and returns its first response,
-//! and `next` reads further responses of a streamed answer.
+//! and `next_response` reads further responses of a streamed answer.
+//!
+//! The handshake costs no round trip of its own: `Hello` goes out in the
+//! same write as the first request, and the manager's `Hello` is read
+//! (and its version checked) just before that request's answer. The
+//! manager handles the frames of one read in order and answers a wrong
+//! version with its `Hello` and a close, so nothing changes for it; a
+//! `systemctl is-active` is then one write and one wake-up of the
+//! manager instead of two. Replies are read through a buffer: a short
+//! answer and its `End` come in one `read(2)`.
 
+use std::io::{BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::frame::{read_msg, write_msg};
+use crate::frame::{encode, read_msg};
 use crate::msg::{Request, Response, PROTOCOL_VERSION};
 use crate::ProtoError;
 
 pub struct Client {
-    stream: UnixStream,
-    /// The manager's pid, from its `Hello`.
-    pub server_pid: u32,
+    stream: BufReader<UnixStream>,
+    /// Frames not written yet: the `Hello` until the first request.
+    unsent: Vec<u8>,
+    /// The manager's pid, from its `Hello`, once that is read.
+    server_pid: Option<u32>,
 }
 
 impl Client {
-    /// Connect to the control socket at `path` and shake hands.
+    /// Connect to the control socket at `path`; the handshake completes
+    /// with the first request (see the module essay).
     pub fn connect(path: &Path, client_name: &str) -> Result<Client, ProtoError> {
         let stream = UnixStream::connect(path)?;
-        Client::handshake(stream, client_name)
+        Client::over(stream, client_name)
     }
 
-    /// Shake hands over an already connected stream.
-    pub fn handshake(mut stream: UnixStream, client_name: &str) -> Result<Client, ProtoError> {
-        write_msg(
-            &mut stream,
-            &Request::Hello { version: PROTOCOL_VERSION, client: client_name.to_string() },
-        )?;
-        match read_msg::<_, Response>(&mut stream)? {
-            Response::Hello { version, pid, .. } if version == PROTOCOL_VERSION => {
-                Ok(Client { stream, server_pid: pid })
-            }
-            Response::Hello { version, .. } => {
-                Err(ProtoError::Version { ours: PROTOCOL_VERSION, theirs: version })
-            }
-            Response::Error { message, .. } => Err(ProtoError::Unexpected(message)),
-            other => Err(ProtoError::Unexpected(format!("{other:?}"))),
-        }
+    /// A client over an already connected stream, its `Hello` not sent yet.
+    pub fn over(stream: UnixStream, client_name: &str) -> Result<Client, ProtoError> {
+        let unsent = encode(&Request::Hello { version: PROTOCOL_VERSION, client: client_name.to_string() })?;
+        Ok(Client { stream: BufReader::new(stream), unsent, server_pid: None })
+    }
+
+    /// Shake hands over an already connected stream, at once.
+    pub fn handshake(stream: UnixStream, client_name: &str) -> Result<Client, ProtoError> {
+        let mut c = Client::over(stream, client_name)?;
+        c.server_pid()?;
+        Ok(c)
+    }
+
+    /// The manager's pid (completing the handshake if no request did).
+    pub fn server_pid(&mut self) -> Result<u32, ProtoError> {
+        self.send_unsent()?;
+        self.greeting()
     }
 
     /// Give up on a reply after `timeout` (none by default: jobs may take
     /// as long as their units' timeouts).
     pub fn set_timeout(&self, timeout: Option<Duration>) -> Result<(), ProtoError> {
-        self.stream.set_read_timeout(timeout)?;
+        self.stream.get_ref().set_read_timeout(timeout)?;
         Ok(())
     }
 
     /// Send a request and read its first response.
     pub fn call(&mut self, req: &Request) -> Result<Response, ProtoError> {
-        write_msg(&mut self.stream, req)?;
+        let mut out = std::mem::take(&mut self.unsent);
+        out.extend_from_slice(&encode(req)?);
+        self.stream.get_mut().write_all(&out)?;
+        self.greeting()?;
         self.next_response()
     }
 
@@ -60,11 +77,36 @@ impl Client {
     pub fn next_response(&mut self) -> Result<Response, ProtoError> {
         read_msg(&mut self.stream)
     }
+
+    fn send_unsent(&mut self) -> Result<(), ProtoError> {
+        if !self.unsent.is_empty() {
+            let out = std::mem::take(&mut self.unsent);
+            self.stream.get_mut().write_all(&out)?;
+        }
+        Ok(())
+    }
+
+    /// Read the manager's `Hello` if it is still due.
+    fn greeting(&mut self) -> Result<u32, ProtoError> {
+        if let Some(pid) = self.server_pid {
+            return Ok(pid);
+        }
+        match read_msg::<_, Response>(&mut self.stream)? {
+            Response::Hello { version, pid, .. } if version == PROTOCOL_VERSION => {
+                self.server_pid = Some(pid);
+                Ok(pid)
+            }
+            Response::Hello { version, .. } => Err(ProtoError::Version { ours: PROTOCOL_VERSION, theirs: version }),
+            Response::Error { message, .. } => Err(ProtoError::Unexpected(message)),
+            other => Err(ProtoError::Unexpected(format!("{other:?}"))),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::frame::write_msg;
 
     #[test]
     fn handshake_and_call_over_a_socketpair() {
@@ -79,8 +121,46 @@ mod tests {
             write_msg(&mut b, &Response::Pong).unwrap();
         });
         let mut c = Client::handshake(a, "test").unwrap();
-        assert_eq!(c.server_pid, 7);
+        assert_eq!(c.server_pid().unwrap(), 7);
         assert_eq!(c.call(&Request::Ping).unwrap(), Response::Pong);
+        server.join().unwrap();
+    }
+
+    /// The lazy handshake: `Hello` and the first request leave in one
+    /// write, and the answers are read in order.
+    #[test]
+    fn hello_travels_with_the_first_request() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            // Both frames are there before the server answers anything.
+            let mut all = vec![0u8; 4096];
+            let n = std::io::Read::read(&mut b, &mut all).unwrap();
+            let mut r = &all[..n];
+            let hello: Request = read_msg(&mut r).unwrap();
+            assert!(matches!(hello, Request::Hello { version: PROTOCOL_VERSION, .. }));
+            let req: Request = read_msg(&mut r).unwrap();
+            assert_eq!(req, Request::Ping);
+            assert!(r.is_empty());
+            write_msg(&mut b, &Response::Hello { version: PROTOCOL_VERSION, server: "t".into(), pid: 9 }).unwrap();
+            write_msg(&mut b, &Response::Pong).unwrap();
+            write_msg(&mut b, &Response::End).unwrap();
+        });
+        let mut c = Client::over(a, "test").unwrap();
+        assert_eq!(c.call(&Request::Ping).unwrap(), Response::Pong);
+        assert_eq!(c.next_response().unwrap(), Response::End);
+        assert_eq!(c.server_pid().unwrap(), 9);
+        server.join().unwrap();
+    }
+
+    #[test]
+    fn version_mismatch_is_reported_at_the_first_call() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            let _: Request = read_msg(&mut b).unwrap();
+            write_msg(&mut b, &Response::Hello { version: 999, server: "t".into(), pid: 1 }).unwrap();
+        });
+        let mut c = Client::over(a, "test").unwrap();
+        assert!(matches!(c.call(&Request::Ping), Err(ProtoError::Version { ours: PROTOCOL_VERSION, theirs: 999 })));
         server.join().unwrap();
     }
 

@@ -152,11 +152,8 @@ mod tests {
             let mut d = Decoder::new();
             for c in chunks {
                 d.push(&c);
-                loop {
-                    match d.next_frame() {
-                        Ok(Some(p)) => { let _ = decode::<Request>(&p); }
-                        Ok(None) | Err(_) => break,
-                    }
+                while let Ok(Some(p)) = d.next_frame() {
+                    let _ = decode::<Request>(&p);
                 }
             }
         }

@@ -274,4 +274,47 @@ fn job_verbs_and_queries_print_systemctls_words_and_codes() {
         )
     );
     assert_eq!(run(&["stop", "slow"]), ok(""));
+
+/// `status -n N` (`--lines=N`): the last N journal lines after a blank
+/// line; `-n0` none, and no blank line either (systemctl(1), "--lines=").
+/// The same answers through the fast path (`-n0`, `--lines 2`) and clap
+/// (`-qn0` is grouped, so clap reads it).
+#[test]
+fn status_lines_option() {
+    let r = root_with(
+        "ctl-status-lines",
+        &[("talk.service", "[Service]\nExecStart=/bin/sh -c 'for i in 1 2 3 4 5; do echo line$i; done; exec sleep 300'\n")],
+    );
+    let o = r.vigil(&["start", "talk"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // The journal lines after the status block's blank line.
+    let journal = |args: &[&str]| -> Vec<String> {
+        let o = r.vigil(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        out.split_once("\n\n").map(|(_, j)| j.lines().map(str::to_string).collect()).unwrap_or_default()
+    };
+    // The journal takes the lines asynchronously: poll until the default
+    // ten show the service's last line and the manager's "Started".
+    assert!(
+        wait_until(Duration::from_secs(10), || {
+            let j = journal(&["status", "talk"]);
+            j.iter().any(|l| l.ends_with(": line5")) && j.iter().any(|l| l.contains("Started talk.service"))
+        }),
+        "{:?}",
+        journal(&["status", "talk"])
+    );
+    let all = journal(&["status", "--lines=10", "talk"]);
+    assert!(all.len() >= 6, "{all:?}");
+    assert_eq!(journal(&["status", "--lines", "2", "talk"]), all[all.len() - 2..], "{all:?}");
+    assert_eq!(journal(&["status", "-n", "3", "--no-pager", "talk"]), all[all.len() - 3..], "{all:?}");
+    for args in [&["status", "-n0", "talk"][..], &["status", "-qn0", "talk"], &["status", "--lines=0", "talk"]] {
+        let o = r.vigil(args);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        let out = stdout(&o);
+        assert!(out.starts_with("● talk.service") && !out.contains("\n\n") && !out.contains("line"), "{args:?}: {out}");
+    }
+    let o = r.vigil(&["status", "-n", "x", "talk"]);
+    assert_ne!(o.status.code(), Some(0));
+    r.vigil(&["stop", "talk"]);
 }

@@ -86,6 +86,44 @@ fn restart_always_after_sigkill_of_the_main_process() {
     assert_eq!(m.prop("k.service", "ActiveState"), "active");
 }
 
+/// The cgroup2 directory holding `pid`, from `/proc/PID/cgroup` and the
+/// cgroup2 mount in `/proc/self/mountinfo`.
+fn cgroup_dir_of(pid: i32) -> Option<std::path::PathBuf> {
+    let rel = std::fs::read_to_string(format!("/proc/{pid}/cgroup")).ok()?;
+    let rel = rel.lines().find_map(|l| l.strip_prefix("0::"))?.trim_start_matches('/').to_string();
+    let info = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
+    let mount = info.lines().find_map(|l| {
+        let (left, right) = l.split_once(" - ")?;
+        (right.split_whitespace().next() == Some("cgroup2")).then(|| left.split_whitespace().nth(4).map(str::to_string))?
+    })?;
+    Some(std::path::Path::new(&mount).join(rel))
+}
+
+/// An automatic restart keeps the unit's cgroup (no rmdir and mkdir
+/// between the crash and the new main process): the same directory, by
+/// inode, before and after. Needs a writable cgroup2 hierarchy (root).
+#[test]
+fn automatic_restart_keeps_the_cgroup() {
+    use std::os::unix::fs::MetadataExt;
+    let m = Mgr::new("kill9-cg", &[("k.service", "[Service]\nExecStart=/bin/sleep 300\nRestart=always\nRestartSec=0\n")]);
+    assert_eq!(m.job(JobVerb::Start, "k"), "done");
+    let pid: i32 = m.prop("k.service", "MainPID").parse().unwrap();
+    let Some(dir) = cgroup_dir_of(pid).filter(|d| d.ends_with("k.service")) else {
+        eprintln!("skipped: the manager has no cgroups here (needs root and a writable cgroup2 hierarchy)");
+        return;
+    };
+    let before = std::fs::metadata(&dir).unwrap().ino();
+    // SAFETY: kill(2) of the service's main process.
+    unsafe { libc::kill(pid, libc::SIGKILL) };
+    assert!(wait_until(Duration::from_secs(10), || {
+        let p = m.prop("k.service", "MainPID");
+        p != "0" && p != pid.to_string()
+    }));
+    let new: i32 = m.prop("k.service", "MainPID").parse().unwrap();
+    assert_eq!(cgroup_dir_of(new).as_deref(), Some(dir.as_path()));
+    assert_eq!(std::fs::metadata(&dir).unwrap().ino(), before, "the group was made again");
+}
+
 #[test]
 fn stop_timeout_escalates_to_sigkill() {
     let m = Mgr::with_scripts(

@@ -152,6 +152,9 @@ pub struct Opts {
     /// With show: also empty properties; with list-units: also inactive units.
     #[arg(short = 'a', long, global = true)]
     pub all: bool,
+    /// With status: how many journal lines to show (10 by default, 0 for none).
+    #[arg(short = 'n', long, global = true, value_name = "N")]
+    pub lines: Option<u32>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -97,11 +97,16 @@ pub fn failed<T>(e: Errno) -> Outcome<T> {
 /// character set is something else — but an unset locale ("C" because
 /// nothing is set) and a locale that cannot be loaded count as UTF-8,
 /// and only an explicitly chosen `C`/`POSIX` does not.
+///
+/// Only `LC_CTYPE` is loaded: the character set is all this asks, and
+/// loading every category (`LC_ALL`) costs a dozen file look-ups per
+/// `status`. (Times are printed in the C locale's words, as `journalctl`
+/// prints them.)
 pub fn locale_is_utf8() -> bool {
     // SAFETY: setlocale/nl_langinfo are called from the CLI's only thread;
     // the returned strings are copied before the next locale call.
     unsafe {
-        if libc::setlocale(libc::LC_ALL, c"".as_ptr()).is_null() {
+        if libc::setlocale(libc::LC_CTYPE, c"".as_ptr()).is_null() {
             return true;
         }
         let set = libc::nl_langinfo(libc::CODESET);

@@ -29,13 +29,17 @@
 //! Start-up cost matters (`systemctl is-enabled` runs in loops): each verb
 //! does only its own work — `is-enabled` looks up its names along the
 //! search path, only `cat` scans all unit directories, and only verbs that
-//! print arrows ask for the locale.
+//! print arrows ask for the locale. The queries monitors run in loops
+//! (`is-active`, `is-failed`, `show`, `status`) skip clap altogether when
+//! their command line is a plain one ([`fast`]): building clap's tree for
+//! this grammar costs more than the round trip to the manager.
 
 mod cat;
 mod cli;
 mod connect;
 mod context;
 mod deps;
+mod fast;
 mod install;
 mod manage;
 mod query;
@@ -65,6 +69,10 @@ pub fn main(args: Vec<String>) -> u8 {
         .and_then(|s| s.to_str())
         .unwrap_or("systemctl")
         .to_string();
+    // `is-active`, `show -p`, `status`: without building clap's tree.
+    if let Some(code) = fast::try_run(&args) {
+        return code;
+    }
     let cli = match Ctl::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => return cli::parse_error(e, &prog, &args),
@@ -284,7 +292,7 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
                     value: opts.value,
                     all: opts.all,
                 },
-                Verb::Status { units } => runtime::Call::Status(units),
+                Verb::Status { units } => runtime::Call::Status { units, lines: opts.lines },
                 Verb::ListUnits { patterns } => {
                     let mut states = cx.states.clone();
                     if opts.failed {

@@ -38,7 +38,8 @@ pub enum Call {
     IsActive(Vec<String>),
     IsFailed(Vec<String>),
     Show { units: Vec<String>, properties: Vec<String>, value: bool, all: bool },
-    Status(Vec<String>),
+    /// `lines`: `-n`, the journal lines to show (systemctl's default 10).
+    Status { units: Vec<String>, lines: Option<u32> },
     ListUnits(ListUnits),
 }
 
@@ -221,7 +222,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
             }
             Ok(0)
         }
-        Call::Status(units) => status(&mut c, &units, t),
+        Call::Status { units, lines } => status(&mut c, &units, lines.unwrap_or(10), t),
         Call::ListUnits(l) => list_units(&mut c, &l),
     }
 }
@@ -331,7 +332,7 @@ fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs) 
 
 /// `systemctl status`, systemd's layout (the computed lines are
 /// [`super::status_lines`]).
-fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
+fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Result<u8> {
     let mut code = 0;
     for (i, u) in units.iter().enumerate() {
         if i > 0 {
@@ -384,7 +385,10 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         }
         // The unit's last journal lines, as systemctl shows them: after a
         // blank line, and no blank line when there are none
-        // (`OUTPUT_BEGIN_NEWLINE`).
+        // (`OUTPUT_BEGIN_NEWLINE`). `-n0` opens no journal at all.
+        if lines == 0 {
+            continue;
+        }
         let mut args = vec!["journalctl".to_string()];
         if let Some(r) = t.root {
             args.push(format!("--root={}", r.display()));
@@ -392,7 +396,7 @@ fn status(c: &mut Client, units: &[String], t: &Target<'_>) -> Result<u8> {
         if t.user {
             args.push("--user".into());
         }
-        args.extend(["-u".into(), id.to_string(), "-n".into(), "10".into(), "--no-pager".into(), "-q".into()]);
+        args.extend(["-u".into(), id.to_string(), "-n".into(), lines.to_string(), "--no-pager".into(), "-q".into()]);
         let journal = captured(|| {
             crate::journalctl::main(args);
         });

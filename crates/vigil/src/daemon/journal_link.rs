@@ -15,6 +15,11 @@
 //! forward flags). Because the manager opened it, the journal trusts the
 //! unit named in the header (its peer is the manager's pid); the socket is
 //! then handed to the service as its stdout/stderr.
+//!
+//! The manager's own messages ("Started x.service.") go to the journal at
+//! once, before the manager forks what follows them, so that "Starting
+//! x..." always comes before x's first line in the journal; their console
+//! copy is written in one `write(2)` per line ([`console`]).
 
 use std::ffi::CString;
 use std::io::Write;

@@ -78,6 +78,9 @@ pub struct Unit {
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
     pub cgroup: Option<PathBuf>,
+    /// The engine asked for its automatic restart job: the stop half
+    /// about to run (auto-restart → dead) keeps the cgroup for the start.
+    pub restart_job: bool,
     pub stamps: props::Stamps,
     /// The last main process, kept after it exited (`ExecMainPID`).
     pub exec_main_pid: u32,
@@ -277,6 +280,7 @@ impl Manager {
                 passive_active: false,
                 job: None,
                 cgroup: None,
+                restart_job: false,
                 stamps: props::Stamps::default(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
@@ -445,7 +449,12 @@ impl Manager {
                 None
             }
             // No dependencies to propagate to yet: restart this unit.
-            Action::RequestRestartJob => Some(Event::Restart),
+            Action::RequestRestartJob => {
+                if let Some(u) = self.units.get_mut(id) {
+                    u.restart_job = true;
+                }
+                Some(Event::Restart)
+            }
             Action::StartLimitAction(a) => {
                 self.emergency_action(id, a, None, true, &format!("unit {id} failed"));
                 None
@@ -454,6 +463,8 @@ impl Manager {
     }
 
     fn transition(&mut self, id: &str, from: ServiceState, to: ServiceState, auto_restart: bool) {
+        // Only the first transition after the request is the restart job's.
+        let restart_job = self.units.get_mut(id).is_some_and(|u| std::mem::take(&mut u.restart_job));
         if let Some(u) = self.units.get_mut(id) {
             let idle = u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Idle);
             u.stamps.record(from.active_state(idle).as_str(), to.active_state(idle).as_str());
@@ -500,8 +511,9 @@ impl Manager {
                 self.release(id, auto_restart);
             }
             // Stopped while waiting to restart: the group kept for the
-            // restart goes now.
-            ServiceState::Dead if from == ServiceState::AutoRestart => self.release(id, false),
+            // restart goes now — unless this is the restart job's own
+            // stop half, whose start follows at once.
+            ServiceState::Dead if from == ServiceState::AutoRestart => self.release(id, restart_job),
             ServiceState::Failed => {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.

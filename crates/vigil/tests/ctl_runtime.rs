@@ -274,6 +274,7 @@ fn job_verbs_and_queries_print_systemctls_words_and_codes() {
         )
     );
     assert_eq!(run(&["stop", "slow"]), ok(""));
+}
 
 /// `status -n N` (`--lines=N`): the last N journal lines after a blank
 /// line; `-n0` none, and no blank line either (systemctl(1), "--lines=").

@@ -652,7 +652,12 @@ impl Manager {
         }
         let pulled = [Dep::Requires, Dep::Requisite, Dep::Wants, Dep::BindsTo, Dep::Upholds];
         for p in self.related(id, &pulled) {
-            if tx::unneeded(&mut View(self), &p) {
+            // Only a unit with StopWhenUnneeded= can be unneeded; asking the
+            // engine builds the unit's whole dependency view (for a target
+            // every service pulls in, all of them: quadratic at stop-all).
+            let stops_when_unneeded =
+                self.units.get(&p).is_some_and(|u| u.cfg.bool_or(unit::directive::SectionKind::Unit, "StopWhenUnneeded", false));
+            if stops_when_unneeded && tx::unneeded(&mut View(self), &p) {
                 self.log(&p, LogLevel::Info, "Unit not needed anymore. Stopping.");
                 let _ = self.request(Request { ty: JobType::Stop, unit: p, mode: Mode::Fail, manual: false }, JobVerb::Stop);
             }

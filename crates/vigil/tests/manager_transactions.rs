@@ -346,3 +346,24 @@ fn job_mode_fail_refuses_to_replace_a_queued_job() {
     assert_eq!(d.job(JobVerb::Start, "user", JobMode::IgnoreRequirements), "done");
     assert_eq!(d.state("dep.service"), "inactive");
 }
+
+/// `StopWhenUnneeded=` (systemd.unit(5)): a unit pulled in only by another
+/// stops once that one is down; a unit without the setting stays.
+#[test]
+fn stop_when_unneeded_stops_the_helper_with_its_last_user() {
+    let d = Daemon::new(
+        "txunneeded",
+        &[
+            unit("user.service", &format!("[Unit]\nWants=helper.service keep.service\n{LONG}")),
+            unit("helper.service", &format!("[Unit]\nStopWhenUnneeded=yes\n{LONG}")),
+            unit("keep.service", LONG),
+        ],
+        None,
+    );
+    assert_eq!(d.start("user"), "done");
+    assert!(d.wait_state("helper.service", "active"));
+    assert!(d.wait_state("keep.service", "active"));
+    assert_eq!(d.job(JobVerb::Stop, "user.service", JobMode::Replace), "done");
+    assert!(d.wait_state("helper.service", "inactive"), "helper must stop with its last user; console:\n{}", d.console());
+    assert_eq!(d.state("keep.service"), "active");
+}

@@ -53,11 +53,16 @@ pub struct Job {
     pub running: bool,
     pub irreversible: bool,
     pub ignore_order: bool,
+    /// The unit whose job last held this one back (and whether it is
+    /// ordered before this one): checked first at the next wake-up, so a
+    /// job waiting for many (a target after every service) is not
+    /// rescanned against all of them each time one finishes.
+    pub blocker: Option<(String, bool)>,
 }
 
 impl Job {
     pub fn new(id: u32, verb: JobVerb, ty: JobType) -> Job {
-        Job { id, verb, ty, running: false, irreversible: false, ignore_order: false }
+        Job { id, verb, ty, running: false, irreversible: false, ignore_order: false, blocker: None }
     }
 
     /// Is a service machine's `JobDone` of `kind` the answer to this job
@@ -287,9 +292,11 @@ impl Manager {
 
     /// Does a unit ordered relative to `id` still have a job that must run
     /// before `job`?
-    fn blocked(&self, id: &str, job: &Job) -> bool {
+    /// Returns the unit holding it back, and whether that unit is ordered
+    /// before `id`.
+    fn blocked(&self, id: &str, job: &Job) -> Option<(String, bool)> {
         if job.ignore_order || job.ty == JobType::Nop {
-            return false;
+            return None;
         }
         // Runs for every job a finished job wakes: no allocation per edge.
         let first = |other: &str, other_before: bool| {
@@ -297,10 +304,23 @@ impl Manager {
             other != id
                 && self.jobs.get(other).is_some_and(|o| !o.ignore_order && runs_before(o.ty, job.ty, other_before))
         };
+        if let Some((unit, before)) = &job.blocker {
+            if first(unit, *before) {
+                return Some((unit.clone(), *before));
+            }
+        }
+        // From the end of each list: units named last were mostly queued
+        // last and finish last, so the one found keeps blocking for most
+        // of the wake-ups that follow.
         let names = self.names_of(id);
-        let keys = || names.iter().map(String::as_str);
-        keys().filter_map(|n| self.edges.after.get(n)).flatten().any(|o| first(o, true))
-            || keys().filter_map(|n| self.edges.before_of.get(n)).flatten().any(|o| first(o, false))
+        for (map, before) in [(&self.edges.after, true), (&self.edges.before_of, false)] {
+            for n in names.iter().rev() {
+                if let Some(o) = map.get(n.as_str()).and_then(|l| l.iter().rev().find(|o| first(o, before))) {
+                    return Some((o.to_string(), before));
+                }
+            }
+        }
+        None
     }
 
     /// Run a new job now, or once the current batch of requests is queued
@@ -328,7 +348,13 @@ impl Manager {
     /// Hand a waiting job to its unit if ordering allows.
     pub(super) fn try_run(&mut self, id: &str) {
         let Some(job) = self.jobs.get(id).cloned() else { return };
-        if job.running || self.blocked(id, &job) {
+        if job.running {
+            return;
+        }
+        if let Some(b) = self.blocked(id, &job) {
+            if let Some(j) = self.jobs.get_mut(id) {
+                j.blocker = Some(b);
+            }
             return;
         }
         if let Some(j) = self.jobs.get_mut(id) {

@@ -13,7 +13,8 @@
 //!    then loopback up (`SIOCSIFFLAGS` on `lo`), as `PrivateNetwork=`
 //!    asks; exit code 225 NETWORK;
 //! 2. [`Step::Namespace`](crate::Step::Namespace): `unshare(CLONE_NEWUTS)`
-//!    for `ProtectHostname=`, then `unshare(CLONE_NEWNS)`, every mount
+//!    for `ProtectHostname=`, `unshare(CLONE_NEWIPC)` for `PrivateIPC=`,
+//!    then `unshare(CLONE_NEWNS)`, every mount
 //!    made a slave of the host's (mounts propagate from the host into the
 //!    service, never back), and the operations in order; exit code 226
 //!    NAMESPACE.
@@ -57,6 +58,9 @@ pub enum MountOp {
     Symlink { target: PathBuf, path: PathBuf },
     /// `mount --move SRC DST`.
     Move { src: PathBuf, dst: PathBuf },
+    /// A new procfs instance on `/proc` with these options
+    /// (`hidepid=`, `subset=`: `ProtectProc=`, `ProcSubset=`).
+    Proc { data: String },
 }
 
 /// One operation, and whether a missing path is tolerated (the `-`
@@ -75,6 +79,8 @@ pub struct Sandbox {
     pub private_network: bool,
     /// `ProtectHostname=`.
     pub private_uts: bool,
+    /// `PrivateIPC=`.
+    pub private_ipc: bool,
     /// A private mount namespace (any file-system setting, or
     /// `PrivateMounts=`), with these operations.
     pub mount_namespace: bool,
@@ -91,12 +97,14 @@ pub(crate) enum PreparedOp {
     MakeFile { path: CString },
     Symlink { target: CString, path: CString },
     Move { src: CString, dst: CString },
+    Proc { data: CString },
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct PreparedSandbox {
     pub private_network: bool,
     pub private_uts: bool,
+    pub private_ipc: bool,
     pub mount_namespace: bool,
     pub mounts: Vec<(PreparedOp, bool)>,
 }
@@ -123,12 +131,14 @@ impl Sandbox {
                 MountOp::MakeFile { path } => PreparedOp::MakeFile { path: c(path)? },
                 MountOp::Symlink { target, path } => PreparedOp::Symlink { target: c(target)?, path: c(path)? },
                 MountOp::Move { src, dst } => PreparedOp::Move { src: c(src)?, dst: c(dst)? },
+                MountOp::Proc { data } => PreparedOp::Proc { data: CString::new(data.as_bytes()).map_err(|_| data.clone())? },
             };
             mounts.push((op, m.optional));
         }
         Ok(PreparedSandbox {
             private_network: self.private_network,
             private_uts: self.private_uts,
+            private_ipc: self.private_ipc,
             mount_namespace: self.mount_namespace,
             mounts,
         })
@@ -180,6 +190,10 @@ pub(crate) fn namespaces(s: &PreparedSandbox) -> Result<(), c_int> {
     if s.private_uts {
         // SAFETY: unshare(2) with a namespace flag.
         sys::check(unsafe { libc::unshare(libc::CLONE_NEWUTS) })?;
+    }
+    if s.private_ipc {
+        // SAFETY: unshare(2) with a namespace flag.
+        sys::check(unsafe { libc::unshare(libc::CLONE_NEWIPC) })?;
     }
     if !s.mount_namespace {
         return Ok(());
@@ -239,6 +253,7 @@ fn target(op: &PreparedOp) -> Option<&std::ffi::CStr> {
         PreparedOp::Bind { dst, .. } | PreparedOp::Tmpfs { dst, .. } | PreparedOp::Move { dst, .. } => Some(dst),
         PreparedOp::ReadOnly { path, .. } | PreparedOp::MakeDir { path, .. } | PreparedOp::MakeFile { path } => Some(path),
         PreparedOp::Symlink { path, .. } => Some(path),
+        PreparedOp::Proc { .. } => None,
     }
 }
 
@@ -317,6 +332,14 @@ fn apply(op: &PreparedOp, src_fd: c_int) -> Result<(), c_int> {
                 Ok(())
             }
             PreparedOp::Symlink { target, path } => sys::check(libc::symlink(target.as_ptr(), path.as_ptr())).map(drop),
+            PreparedOp::Proc { data } => sys::check(libc::mount(
+                c"proc".as_ptr(),
+                c"/proc".as_ptr(),
+                c"proc".as_ptr(),
+                libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+                data.as_ptr().cast(),
+            ))
+            .map(drop),
             PreparedOp::Move { src, dst } => sys::check(libc::mount(
                 src.as_ptr(),
                 dst.as_ptr(),

@@ -80,6 +80,8 @@ ProtectKernelLogs=yes
 ProtectHostname=yes
 PrivateNetwork=yes
 PrivateDevices=yes
+PrivateIPC=yes
+ProtectProc=invisible
 ";
 
 /// Each line: a finding the test looks for. Writes into /proc/sys re-write
@@ -94,12 +96,15 @@ if [ -e @ROOT@/secret/file ]; then say secret-visible; else say secret-hidden; f
 if touch @ROOT@/scratch/x 2>/dev/null; then say scratch-writable; fi
 if cat @ROOT@/dst/f >/dev/null 2>&1; then say bind-readable; fi
 if touch @ROOT@/dst/g 2>/dev/null; then say bind-writable; else say bind-readonly; fi
-v=$(cat /proc/sys/kernel/sysrq)
-if echo "$v" > /proc/sys/kernel/sysrq 2>/dev/null; then say sysctl-writable; else say sysctl-readonly; fi
+if v=$(cat /proc/sys/kernel/core_uses_pid); then
+  if echo "$v" > /proc/sys/kernel/core_uses_pid 2>/dev/null; then say sysctl-writable; else say sysctl-readonly; fi
+fi
 if hostname vigil-sandboxed 2>/dev/null; then say "hostname $(hostname)"; fi
 say "interfaces $(tail -n +3 /proc/net/dev | wc -l)"
 if [ -e /dev/null ] && [ ! -e /dev/kmsg ]; then say dev-private; fi
 if [ -d /home ] && [ -z "$(ls -A /home 2>/dev/null)" ]; then say home-empty; fi
+if grep -q " /proc .*hidepid=invisible" /proc/self/mountinfo; then say proc-private; fi
+say "ipc $(readlink /proc/self/ns/ipc)"
 "#;
 
 #[test]
@@ -132,9 +137,12 @@ fn a_sandboxed_service_sees_what_its_settings_say_and_leaves_nothing_behind() {
         "interfaces 1",
         "dev-private",
         "home-empty",
+        "proc-private",
     ] {
         assert!(result.lines().any(|l| l == want), "missing {want:?} in:\n{result}\nconsole:\n{}", m.console());
     }
+    let host_ipc = std::fs::read_link("/proc/self/ns/ipc").unwrap().display().to_string();
+    assert!(result.lines().any(|l| l.starts_with("ipc ipc:[") && l != format!("ipc {host_ipc}")), "PrivateIPC=: {result}");
     // Nothing leaked to the host.
     assert_eq!(std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap(), host_name);
     assert!(!p("elsewhere").exists());

@@ -483,7 +483,7 @@ fn implemented_set_is_the_agreed_one() {
         "ReadWritePaths", "ReadOnlyPaths", "InaccessiblePaths", "BindPaths", "BindReadOnlyPaths",
         "TemporaryFileSystem", "PrivateTmp", "PrivateDevices", "ProtectKernelTunables", "ProtectKernelModules",
         "ProtectKernelLogs", "ProtectControlGroups", "PrivateNetwork", "PrivateMounts", "ProtectSystem",
-        "ProtectHome", "ProtectHostname",
+        "ProtectHome", "ProtectHostname", "PrivateIPC", "ProtectProc", "ProcSubset",
     ] {
         expected.insert(format!("Service.{n}"));
     }

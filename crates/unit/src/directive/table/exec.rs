@@ -89,8 +89,8 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     planned("TimerSlackNSec", K::Nsec),
     implemented("NoNewPrivileges", K::Bool).security(),
     planned("KeyringMode", K::Enum(KEYRING_MODES)).security(),
-    planned("ProtectProc", K::Enum(PROTECT_PROC)).security(),
-    planned("ProcSubset", K::Enum(PROC_SUBSETS)).security(),
+    implemented("ProtectProc", K::Enum(PROTECT_PROC)).security(),
+    implemented("ProcSubset", K::Enum(PROC_SUBSETS)).security(),
     // Syscall names, @groups, optional "~" and ":errno".
     planned("SystemCallFilter", K::Raw).list().security(),
     planned("SystemCallArchitectures", K::Strings).list().security(),
@@ -151,7 +151,7 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     implemented("PrivateNetwork", K::Bool).security(),
     planned("PrivateUsers", K::Bool).security(),
     implemented("PrivateMounts", K::Bool).security(),
-    planned("PrivateIPC", K::Bool).security(),
+    implemented("PrivateIPC", K::Bool).security(),
     // A boolean, "full" or "strict".
     implemented("ProtectSystem", K::Raw).security(),
     // A boolean, "read-only" or "tmpfs".

@@ -21,6 +21,8 @@
 //! | `ProtectKernelLogs=` | `/proc/kmsg`, `/dev/kmsg` inaccessible, `CAP_SYSLOG` dropped |
 //! | `ProtectControlGroups=` | `/sys/fs/cgroup` read-only |
 //! | `PrivateMounts=` | the namespace alone |
+//! | `ProtectProc=`, `ProcSubset=` | a procfs of the service's own on `/proc`, with `hidepid=`/`subset=pid` |
+//! | `PrivateIPC=` | an IPC namespace of its own |
 //! | `RuntimeDirectory=`, `StateDirectory=`… | always reachable and writable (`systemd.exec(5)`: implied in `ReadWritePaths=`), bound in from the host even below a `PrivateTmp=` (a `--root` under `/tmp`) |
 //! | (the manager's state directory) | always reachable: `NOTIFY_SOCKET` and the journal's sockets live there |
 //!
@@ -49,7 +51,7 @@ use crate::daemon::mountinfo::{self, is_under, MountEntry};
 
 /// The settings handled here (each one the unit sets, when the manager is
 /// not privileged, is named as unapplied).
-pub const SETTINGS: [&str; 17] = [
+pub const SETTINGS: [&str; 20] = [
     "ProtectSystem",
     "ProtectHome",
     "PrivateTmp",
@@ -67,6 +69,9 @@ pub const SETTINGS: [&str; 17] = [
     "PrivateMounts",
     "PrivateNetwork",
     "ProtectHostname",
+    "PrivateIPC",
+    "ProtectProc",
+    "ProcSubset",
 ];
 
 const CAP_SYS_MODULE: u32 = 16;
@@ -79,6 +84,8 @@ const CAP_SYSLOG: u32 = 34;
 /// path (the more restrictive last).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Mode {
+    /// A new `/proc` with these mount options.
+    Proc { data: String },
     PrivateDev,
     PrivateTmp { src: PathBuf },
     Bind { src: PathBuf, readonly: bool, recursive: bool },
@@ -277,6 +284,16 @@ pub fn shape(
         entries.extend(["/proc/kmsg", "/dev/kmsg"].map(|p| entry(p, Mode::Inaccessible, true)));
         drop_caps |= 1 << CAP_SYSLOG;
     }
+    // ProtectProc=/ProcSubset=: a procfs instance of our own with hidepid=
+    // and subset= (`systemd.exec(5)`; Linux 5.8 named the hidepid values).
+    let hidepid = cfg.string(S::Service, "ProtectProc").filter(|v| *v != "default");
+    let subset = cfg.string(S::Service, "ProcSubset").filter(|v| *v == "pid");
+    if hidepid.is_some() || subset.is_some() {
+        let mut opts: Vec<String> = Vec::new();
+        opts.extend(hidepid.map(|h| format!("hidepid={h}")));
+        opts.extend(subset.map(|s| format!("subset={s}")));
+        entries.push(entry("/proc", Mode::Proc { data: opts.join(",") }, false));
+    }
     if b("ProtectControlGroups") {
         entries.push(entry("/sys/fs/cgroup", Mode::ReadOnly, true));
     }
@@ -295,6 +312,7 @@ pub fn shape(
         sandbox: Some(Sandbox {
             private_network: b("PrivateNetwork"),
             private_uts: b("ProtectHostname"),
+            private_ipc: b("PrivateIPC"),
             mount_namespace,
             mounts: operations(entries, &table, base),
         }),
@@ -396,6 +414,7 @@ fn operations(mut entries: Vec<Entry>, table: &[MountEntry], base: &Base) -> Vec
                 push(ro(p, false, false), false);
             }
             Mode::PrivateDev => private_dev(&mut push, &base.dir.join("dev")),
+            Mode::Proc { data } => push(MountOp::Proc { data }, false),
         }
     }
     out

@@ -92,7 +92,9 @@ impl Settings {
                 Applied::Reset
             }
             (Merge::List, false) | (Merge::ListNoReset, false) | (Merge::Shared(_), false) => {
-                self.map.entry(key).or_insert_with(|| (d, Vec::new())).1.push(a);
+                // Most lists hold one value: room for exactly one (a
+                // growing Vec would take four).
+                self.map.entry(key).or_insert_with(|| (d, Vec::with_capacity(1))).1.push(a);
                 Applied::Set
             }
         }

@@ -79,6 +79,20 @@ fn handled_signals() -> SigSet {
     }
 }
 
+/// Give the heap pages freed since start-up back to the kernel. Loading
+/// and starting every unit at boot peaks well above what the manager keeps
+/// afterwards (1000 units: 13 MB, of which 9 stay), and glibc returns only
+/// free memory at the top of the heap by itself; `malloc_trim(0)` also
+/// releases free pages in the middle (`malloc_trim(3)`). Once per boot,
+/// not per job: it walks the whole heap.
+fn release_free_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim has no preconditions; the manager has one thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 impl EventLoop {
     pub fn new(listener: UnixListener, notify: UnixDatagram, manager: Manager) -> Result<EventLoop> {
         let mask = handled_signals();
@@ -183,6 +197,7 @@ impl EventLoop {
             self.manager.collect_garbage();
             if self.booting && self.manager.no_jobs() {
                 self.booting = false;
+                release_free_memory();
             }
         }
         self.manager.cleanup();

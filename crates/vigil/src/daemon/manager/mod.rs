@@ -109,7 +109,9 @@ enum TimerOwner {
 
 pub struct Manager {
     pub loader: Loader,
-    units: HashMap<String, Unit>,
+    /// Boxed: a `Unit` is large, and the table keeps ~2x its length in
+    /// slots; inline, 1000 units cost 3.7 MB of mostly empty slots.
+    units: HashMap<String, Box<Unit>>,
     names: HashMap<String, String>,
     pids: HashMap<u32, String>,
     timers: BTreeMap<(u64, u64), TimerOwner>,
@@ -233,7 +235,7 @@ impl Manager {
             .then(|| Service::new(params::service_params(&cfg)));
         self.units.insert(
             id.clone(),
-            Unit {
+            Box::new(Unit {
                 cfg,
                 invocation_id: String::new(),
                 svc,
@@ -244,7 +246,7 @@ impl Manager {
                 stamps: props::Stamps::default(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
-            },
+            }),
         );
         self.index_edges(&id);
         self.gc_loaded(&id);
@@ -290,11 +292,11 @@ impl Manager {
     }
 
     pub fn unit(&self, id: &str) -> Option<&Unit> {
-        self.units.get(id)
+        self.units.get(id).map(|u| &**u)
     }
 
     pub fn units(&self) -> impl Iterator<Item = (&String, &Unit)> {
-        self.units.iter()
+        self.units.iter().map(|(id, u)| (id, &**u))
     }
 
     /// Whether any unit is in the failed state (`is-system-running`).

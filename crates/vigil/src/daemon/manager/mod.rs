@@ -65,8 +65,9 @@ pub struct Unit {
     pub cfg: UnitConfig,
     pub invocation_id: String,
     pub svc: Option<Service>,
-    /// Socket units: their runtime (`sockets/`).
-    pub sock: Option<crate::daemon::sockets::SocketUnit>,
+    /// Socket units: their runtime (`sockets/`). Boxed: large, and most
+    /// units are not sockets.
+    pub sock: Option<Box<crate::daemon::sockets::SocketUnit>>,
     /// For units without a state machine: started or not.
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
@@ -230,7 +231,7 @@ impl Manager {
             self.names.insert(n.as_str().to_string(), id.clone());
         }
         self.names.insert(mangled, id.clone());
-        let sock = self.socket_runtime(&mut cfg);
+        let sock = self.socket_runtime(&mut cfg).map(Box::new);
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)));
         self.units.insert(

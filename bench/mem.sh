@@ -4,6 +4,7 @@
 # plus where it goes (the largest mappings of each).
 #
 # Usage: bench/mem.sh [N=1000] [VIGIL=target/release/vigil] [--massif]
+#        MEM_JOURNALD_CONF='Key=value' bench/mem.sh ...   (a journald.conf line)
 #
 # The unit files are bench.py's `vigil` peer's (Restart=always,
 # RestartSec=0, wanted by multi-user.target), with `sleep infinity` as the
@@ -27,6 +28,11 @@ for ((i = 0; i < N; i++)); do
     printf '[Service]\nExecStart=/bin/sleep infinity\nRestart=always\nRestartSec=0\n[Install]\nWantedBy=multi-user.target\n' >"$U/s$i.service"
     ln -s "../s$i.service" "$U/multi-user.target.wants/s$i.service"
 done
+# A what-if for the journal process: MEM_JOURNALD_CONF='SystemMaxFileSize=8M'
+# (the file's size limit sets its data hash table, which the writer mirrors).
+if [ -n "${MEM_JOURNALD_CONF:-}" ]; then
+    printf '[Journal]\n%s\n' "$MEM_JOURNALD_CONF" >"$ROOT/etc/systemd/journald.conf"
+fi
 
 if [ "$MASSIF" = --massif ]; then
     valgrind --tool=massif --pages-as-heap=no --massif-out-file="$DIR/massif.out" \

@@ -308,4 +308,18 @@ mod tests {
         assert!(!f.has_errors());
         assert_eq!(f.diagnostics.len(), 1);
     }
+
+    #[test]
+    fn only_files_read_for_many_units_are_kept_parsed() {
+        for (path, kept) in [
+            ("/etc/systemd/system/echo@.service", true),
+            ("/etc/systemd/system/echo@.service.d/limits.conf", true),
+            ("/usr/lib/systemd/system/service.d/10-timeout.conf", true),
+            ("/etc/systemd/system/s1.service", false),
+            ("/etc/systemd/system/echo@1.service", false),
+            ("/etc/systemd/system/multi-user.target", false),
+        ] {
+            assert_eq!(read_for_many(Path::new(path)), kept, "{path}");
+        }
+    }
 }

@@ -9,7 +9,8 @@
 //! line that makes the file fatal anyway — and report the first
 //! non-comment line with invalid bytes as such an error.
 //!
-//! Parses of templates and drop-ins are cached per index ([`ParseCache`]): every `Accept=yes`
+//! Parses of templates and drop-ins are cached per index
+//! ([`ParseCache`]): every `Accept=yes`
 //! connection loads a new instance of the same template, and re-reading
 //! and re-parsing `foo@.service` and its drop-ins each time was an eighth
 //! of the manager's work per connection. systemd re-reads the files on

@@ -80,11 +80,11 @@ fn handled_signals() -> SigSet {
 }
 
 /// Give the heap pages freed since start-up back to the kernel. Loading
-/// and starting every unit at boot peaks well above what the manager keeps
-/// afterwards (1000 units: 13 MB, of which 9 stay), and glibc returns only
-/// free memory at the top of the heap by itself; `malloc_trim(0)` also
-/// releases free pages in the middle (`malloc_trim(3)`). Once per boot,
-/// not per job: it walks the whole heap.
+/// and starting every unit at boot can peak above what the manager keeps
+/// afterwards, and glibc returns only free memory at the top of the heap
+/// by itself; `malloc_trim(0)` also releases free pages in the middle
+/// (`malloc_trim(3)`). Once per boot, not per job: it walks the whole
+/// heap.
 fn release_free_memory() {
     #[cfg(target_env = "gnu")]
     // SAFETY: malloc_trim has no preconditions; the manager has one thread.

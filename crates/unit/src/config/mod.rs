@@ -181,7 +181,10 @@ impl Loader {
                 src.diagnostics.clear();
             }
         }
-        self.assemble(src)
+        let mut cfg = self.assemble(src);
+        // Kept for the manager's life: no room for growth.
+        cfg.settings.shrink_to_fit();
+        cfg
     }
 
     fn assemble(&self, src: LoadedSource) -> UnitConfig {

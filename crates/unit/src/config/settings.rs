@@ -18,8 +18,6 @@
 //! Every assignment keeps its [`Span`] and a sequence number, so members of
 //! a shared group (conditions, `Listen*=`) can be put back in file order.
 
-use std::collections::HashMap;
-
 use crate::diag::Span;
 use crate::directive::{Directive, Merge, SectionKind};
 use crate::value::Value;
@@ -44,66 +42,94 @@ pub enum Applied {
     IgnoredEmpty,
 }
 
-// FNV (see [`crate::directive::Fnv`]) rather than SipHash: SipHash over
-// these keys was a fifth of the manager's instructions per `Accept=yes`
-// connection (every transaction reads dozens of settings of every unit it
-// touches).
-type Key = (SectionKind, &'static str);
-
+/// Sorted by (section, name), one entry per directive with a value. A
+/// unit sets a handful of directives: a sorted vector is one allocation
+/// with no empty slots (a hash map took ~470 bytes per unit, most of it
+/// empty buckets). Reads of settings are hot (every transaction reads
+/// dozens of settings of every unit it touches): a binary search over a
+/// few entries, comparing a section byte and a short name, is about the
+/// work of hashing the name (FNV, which replaced SipHash here for that
+/// reason).
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    map: HashMap<Key, (&'static Directive, Vec<Assignment>), std::hash::BuildHasherDefault<crate::directive::Fnv>>,
+    list: Vec<(&'static Directive, Vec<Assignment>)>,
     seq: u32,
 }
 
 impl Settings {
+    fn find(&self, section: SectionKind, name: &str) -> Result<usize, usize> {
+        self.list.binary_search_by(|(d, _)| (d.section, d.name).cmp(&(section, name)))
+    }
+
+    /// Replace the assignments of `d` with `a` alone.
+    fn set(&mut self, d: &'static Directive, a: Assignment) {
+        match self.find(d.section, d.name) {
+            Ok(i) => self.list[i] = (d, vec![a]),
+            Err(i) => self.list.insert(i, (d, vec![a])),
+        }
+    }
+
+    fn remove(&mut self, d: &Directive) {
+        if let Ok(i) = self.find(d.section, d.name) {
+            self.list.remove(i);
+        }
+    }
+
     /// Apply one parsed assignment of canonical directive `d`.
     pub fn apply(&mut self, d: &'static Directive, value: Value, span: Span) -> Applied {
-        let key = (d.section, d.name);
         let empty = matches!(value, Value::Empty);
         self.seq += 1;
         let a = Assignment { value, span, seq: self.seq };
         match (d.merge, empty) {
             (Merge::Override, false) => {
-                self.map.insert(key, (d, vec![a]));
+                self.set(d, a);
                 Applied::Set
             }
             (Merge::Override, true) => {
-                self.map.remove(&key);
+                self.remove(d);
                 Applied::Reset
             }
             (Merge::First, false) => {
-                if self.map.get(&key).is_some_and(|(_, v)| !v.is_empty()) {
+                if !self.get_canonical(d).is_empty() {
                     Applied::IgnoredAlreadySet
                 } else {
-                    self.map.insert(key, (d, vec![a]));
+                    self.set(d, a);
                     Applied::Set
                 }
             }
             (Merge::First, true) | (Merge::ListNoReset, true) => Applied::IgnoredEmpty,
             (Merge::List, true) => {
-                self.map.remove(&key);
+                self.remove(d);
                 Applied::Reset
             }
             (Merge::Shared(group), true) => {
-                self.map.retain(|(sec, _), (dd, _)| {
-                    !(*sec == d.section && dd.merge == Merge::Shared(group))
-                });
+                self.list.retain(|(dd, _)| !(dd.section == d.section && dd.merge == Merge::Shared(group)));
                 Applied::Reset
             }
             (Merge::List, false) | (Merge::ListNoReset, false) | (Merge::Shared(_), false) => {
-                self.map.entry(key).or_insert_with(|| (d, Vec::new())).1.push(a);
+                match self.find(d.section, d.name) {
+                    Ok(i) => self.list[i].1.push(a),
+                    // Most lists hold one value: room for exactly one
+                    // (a growing Vec would take four).
+                    Err(i) => self.list.insert(i, (d, vec![a])),
+                }
                 Applied::Set
             }
         }
     }
 
+    /// Give back the room a growing list kept (once a unit is loaded).
+    pub fn shrink_to_fit(&mut self) {
+        self.list.shrink_to_fit();
+    }
+
+    fn get_canonical(&self, d: &Directive) -> &[Assignment] {
+        self.find(d.section, d.name).map(|i| self.list[i].1.as_slice()).unwrap_or(&[])
+    }
+
     /// Every assignment in effect for a directive, in order.
     pub fn get(&self, section: SectionKind, name: &str) -> &[Assignment] {
-        crate::directive::lookup(section, name)
-            .and_then(|d| self.map.get(&(section, d.name)))
-            .map(|(_, v)| v.as_slice())
-            .unwrap_or(&[])
+        crate::directive::lookup(section, name).map(|d| self.get_canonical(d)).unwrap_or(&[])
     }
 
     /// The value in effect for a single-valued directive.
@@ -114,17 +140,15 @@ impl Settings {
     /// All directives that have a value, with their assignments, sorted by
     /// section and name (stable output for `show` and tests).
     pub fn iter(&self) -> Vec<(&'static Directive, &[Assignment])> {
-        let mut v: Vec<_> = self.map.values().map(|(d, a)| (*d, a.as_slice())).collect();
-        v.sort_by_key(|(d, _)| (d.section, d.name));
-        v
+        self.list.iter().map(|(d, a)| (*d, a.as_slice())).collect()
     }
 
     /// Every assignment of the directives matching `pred`, in file order
     /// (for shared groups such as conditions).
     pub fn in_order(&self, pred: impl Fn(&Directive) -> bool) -> Vec<(&'static Directive, &Assignment)> {
         let mut v: Vec<_> = self
-            .map
-            .values()
+            .list
+            .iter()
             .filter(|(d, _)| pred(d))
             .flat_map(|(d, list)| list.iter().map(move |a| (*d, a)))
             .collect();

@@ -9,7 +9,8 @@
 //! line that makes the file fatal anyway — and report the first
 //! non-comment line with invalid bytes as such an error.
 //!
-//! Parses are cached per index ([`ParseCache`]): every `Accept=yes`
+//! Parses of templates and drop-ins are cached per index
+//! ([`ParseCache`]): every `Accept=yes`
 //! connection loads a new instance of the same template, and re-reading
 //! and re-parsing `foo@.service` and its drop-ins each time was an eighth
 //! of the manager's work per connection. systemd re-reads the files on
@@ -97,6 +98,19 @@ impl ParseCache {
             map.insert(key, (stamp, file.clone()));
         }
     }
+}
+
+/// Whether a file is read for more than one unit, and so worth keeping
+/// parsed: a template (`foo@.service`, read again for every instance — each
+/// `Accept=yes` connection) or a drop-in (`foo@.service.d/`, `service.d/`).
+/// A plain unit file is read once per load of its one unit; caching it
+/// would keep a second copy of every unit's text for the manager's life
+/// (1000 units: ~1 MB).
+fn read_for_many(path: &Path) -> bool {
+    fn name(p: Option<&Path>) -> &str {
+        p.and_then(Path::file_name).and_then(|n| n.to_str()).unwrap_or("")
+    }
+    name(Some(path)).contains("@.") || name(path.parent()).ends_with(".d")
 }
 
 fn span(path: &Path) -> Span {
@@ -198,7 +212,7 @@ impl UnitIndex {
             return Read::Parsed(f);
         }
         let parsed = parse_bytes(path, &bytes, sections);
-        if ft.is_file() && stamp.settled() {
+        if ft.is_file() && stamp.settled() && read_for_many(path) {
             self.parsed.put(key, stamp, &parsed);
         }
         Read::Parsed(parsed)
@@ -294,5 +308,19 @@ mod tests {
         assert_eq!(vals, vec!["before"]);
         assert!(!f.has_errors());
         assert_eq!(f.diagnostics.len(), 1);
+    }
+
+    #[test]
+    fn only_files_read_for_many_units_are_kept_parsed() {
+        for (path, kept) in [
+            ("/etc/systemd/system/echo@.service", true),
+            ("/etc/systemd/system/echo@.service.d/limits.conf", true),
+            ("/usr/lib/systemd/system/service.d/10-timeout.conf", true),
+            ("/etc/systemd/system/s1.service", false),
+            ("/etc/systemd/system/echo@1.service", false),
+            ("/etc/systemd/system/multi-user.target", false),
+        ] {
+            assert_eq!(read_for_many(Path::new(path)), kept, "{path}");
+        }
     }
 }

@@ -227,8 +227,12 @@ pub fn parse_exec(
             fail(ignore, warnings, ExecErrorReason::EmptyArgv0, raw.to_string())?;
             return Ok(commands);
         }
+        // Parsed commands live as long as the unit: no room for growth
+        // (a growing Vec keeps four slots; 1000 units, ~0.2 MB).
+        argv.shrink_to_fit();
         commands.push(ExecCommand { path, argv, flags: partial.flags });
         if !another {
+            commands.shrink_to_fit();
             return Ok(commands);
         }
     }

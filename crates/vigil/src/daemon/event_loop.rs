@@ -126,6 +126,20 @@ pub fn block_signals() -> Result<()> {
     handled_signals().thread_block().context("blocking signals")
 }
 
+/// Give the heap pages freed since start-up back to the kernel. Loading
+/// and starting every unit at boot can peak above what the manager keeps
+/// afterwards, and glibc returns only free memory at the top of the heap
+/// by itself; `malloc_trim(0)` also releases free pages in the middle
+/// (`malloc_trim(3)`). Once per boot, not per job: it walks the whole
+/// heap.
+fn release_free_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim has no preconditions; the manager has one thread.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 impl EventLoop {
     pub fn new(listener: UnixListener, notify: UnixDatagram, manager: Manager) -> Result<EventLoop> {
         let mask = handled_signals();
@@ -237,6 +251,7 @@ impl EventLoop {
             self.manager.collect_garbage();
             if self.booting && self.manager.no_jobs() {
                 self.booting = false;
+                release_free_memory();
             }
         }
         self.manager.cleanup();

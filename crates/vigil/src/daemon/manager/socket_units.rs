@@ -64,7 +64,7 @@ impl Manager {
     }
 
     pub(super) fn sock_mut(&mut self, id: &str) -> Option<&mut SocketUnit> {
-        self.units.get_mut(id).and_then(|u| u.sock.as_mut())
+        self.units.get_mut(id).and_then(|u| u.sock.as_deref_mut())
     }
 
     /// Run a start or stop job of a socket unit; it completes at once, or

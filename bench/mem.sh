@@ -1,0 +1,89 @@
+#!/bin/bash
+# Manager memory at N loaded and running units: the PSS of `vigil daemon`
+# and of its journal process, as bench/bench.py measures it (smaps_rollup),
+# plus where it goes (the largest mappings of each).
+#
+# Usage: bench/mem.sh [N=1000] [VIGIL=target/release/vigil] [--massif]
+#        MEM_JOURNALD_CONF='Key=value' bench/mem.sh ...   (a journald.conf line)
+#
+# The unit files are bench.py's `vigil` peer's (Restart=always,
+# RestartSec=0, wanted by multi-user.target), with `sleep infinity` as the
+# service: a service's own memory is not counted, so the program does not
+# matter. The script waits (polling, with a deadline) until N `sleep`
+# children run, lets the manager settle 2.5 s as bench.py does, prints the
+# figures, then asks the manager to exit.
+#
+# --massif runs the manager under `valgrind --tool=massif` instead (heap
+# profile in $DIR/massif.out; read it with ms_print). Valgrind is slow: the
+# settle wait is longer and PSS figures of that run mean nothing.
+set -euo pipefail
+N=${1:-1000}
+VIGIL=$(realpath "${2:-target/release/vigil}")
+MASSIF=${3:-}
+DIR=$(mktemp -d /tmp/vigil-mem.XXXXXX)
+ROOT=$DIR/root
+U=$ROOT/etc/systemd/system
+mkdir -p "$U/multi-user.target.wants"
+for ((i = 0; i < N; i++)); do
+    printf '[Service]\nExecStart=/bin/sleep infinity\nRestart=always\nRestartSec=0\n[Install]\nWantedBy=multi-user.target\n' >"$U/s$i.service"
+    ln -s "../s$i.service" "$U/multi-user.target.wants/s$i.service"
+done
+# A what-if for the journal process: MEM_JOURNALD_CONF='SystemMaxFileSize=8M'
+# (the file's size limit sets its data hash table, which the writer mirrors).
+if [ -n "${MEM_JOURNALD_CONF:-}" ]; then
+    printf '[Journal]\n%s\n' "$MEM_JOURNALD_CONF" >"$ROOT/etc/systemd/journald.conf"
+fi
+
+if [ "$MASSIF" = --massif ]; then
+    valgrind --tool=massif --pages-as-heap=no --massif-out-file="$DIR/massif.out" \
+        "$VIGIL" daemon --root="$ROOT" --boot >"$DIR/vigil.log" 2>&1 </dev/null &
+    settle=20
+else
+    "$VIGIL" daemon --root="$ROOT" --boot >"$DIR/vigil.log" 2>&1 </dev/null &
+    settle=2.5
+fi
+MGR=$!
+
+# Every process under the manager, depth first.
+tree() {
+    local p=$1 c
+    echo "$p"
+    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
+}
+running() {
+    local n=0 p
+    for p in $(tree "$MGR"); do
+        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = sleep ] && n=$((n + 1))
+    done
+    echo $n
+}
+deadline=$((SECONDS + 300))
+while [ "$(running)" -lt "$N" ]; do
+    if [ $SECONDS -gt $deadline ]; then
+        echo "only $(running) of $N services came up in 300 s; log: $DIR/vigil.log" >&2
+        kill "$MGR"; exit 1
+    fi
+    sleep 0.2
+done
+sleep "$settle"
+
+total=0
+for p in $(tree "$MGR"); do
+    comm=$(cat /proc/"$p"/comm 2>/dev/null) || continue
+    [ "$comm" = sleep ] && continue
+    pss=$(awk '/^Pss:/ {print $2}' /proc/"$p"/smaps_rollup)
+    total=$((total + pss))
+    echo "== $p $(tr '\0' ' ' </proc/"$p"/cmdline | cut -c1-60): PSS $pss kB, threads $(ls /proc/"$p"/task | wc -l)"
+    grep -E '^(Rss|Pss|Pss_Anon|Pss_File|Pss_Shmem|Anonymous):' /proc/"$p"/smaps_rollup | tr -s ' ' | paste -sd' '
+    # The largest mappings by PSS.
+    awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon " $1 "]" : $6)}
+         /^Pss:/ {pss[name] += $2}
+         END {for (n in pss) if (pss[n] > 0) printf "%8d kB  %s\n", pss[n], n}' \
+        /proc/"$p"/smaps | sort -rn | head -8
+done
+echo "TOTAL non-service PSS: $total kB ($(awk -v t=$total 'BEGIN {printf "%.1f", t / 1024}') MiB), N=$N"
+
+"$VIGIL" --root="$ROOT" exit >/dev/null 2>&1 || kill "$MGR"
+deadline=$((SECONDS + 60))
+while kill -0 "$MGR" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+if [ "$MASSIF" = --massif ]; then echo "massif profile: $DIR/massif.out"; else rm -rf "$DIR"; fi

@@ -19,9 +19,9 @@
 //!   else 3; `is-failed` exits 0 if any is failed, else 1;
 //! - `status` exits 0 for an active unit, 3 when inactive or failed, 4 when
 //!   there is no such unit (not found and inactive); a unit that did not
-//!   load shows `Loaded: STATE (Reason: …)`; its dot and state are colored as systemctl
-//!   colors them, and socket units get `Listen:`, `Accepted:` and
-//!   `Triggers:` lines, services `TriggeredBy:`;
+//!   load shows `Loaded: STATE (Reason: …)`; its dot and state are colored
+//!   as systemctl colors them, and socket units get `Listen:`, `Accepted:`
+//!   and `Triggers:` lines, services `TriggeredBy:`;
 //! - `list-units` prints systemctl's table and legend, or `-o json`.
 
 use anyhow::Result;

@@ -109,7 +109,7 @@ impl Stamps {
 /// The errno text of a unit in the `error` load state: what the checks
 /// recorded, else systemd's `-EBADMSG` of a fatal syntax error, else the
 /// `-EINVAL` of a refused file.
-pub fn load_errno(cfg: &UnitConfig) -> &'static str {
+fn load_errno(cfg: &UnitConfig) -> &'static str {
     cfg.load_error.unwrap_or(if cfg.has_errors() { "Bad message" } else { "Invalid argument" })
 }
 

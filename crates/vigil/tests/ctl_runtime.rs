@@ -270,7 +270,9 @@ fn job_verbs_and_queries_print_systemctls_words_and_codes() {
         (
             4,
             String::new(),
-            "Failed to stop slow.service: Transaction for slow.service/stop is destructive (slow.service has 'start' job queued, but 'stop' is included in transaction).\n".into()
+            "Failed to stop slow.service: Transaction for slow.service/stop is destructive (slow.service has 'start' job queued, but 'stop' is included in transaction).\n\
+             See system logs and 'systemctl status slow.service' for details.\n"
+                .into()
         )
     );
     assert_eq!(run(&["stop", "slow"]), ok(""));

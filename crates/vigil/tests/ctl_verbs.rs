@@ -512,7 +512,11 @@ fn job_modes_isolate_and_unknown_units() {
     // systemd checks AllowIsolate= before the load state (exit 4).
     assert_eq!(
         (o.status.code(), stderr(&o).as_str()),
-        (Some(4), "Failed to isolate nosuch.target: Operation refused, unit may not be isolated.\n")
+        (
+            Some(4),
+            "Failed to isolate nosuch.target: Operation refused, unit may not be isolated.\n\
+             See system logs and 'systemctl status nosuch.target' for details.\n"
+        )
     );
     // Units that do not exist: systemctl's words and exit 5 for every job.
     let o = r.vigil(&["stop", "nosuch"]);
@@ -526,7 +530,11 @@ fn job_modes_isolate_and_unknown_units() {
     let o = r.vigil(&["isolate", "web"]);
     assert_eq!(
         (o.status.code(), stderr(&o).as_str()),
-        (Some(4), "Failed to isolate web.service: Operation refused, unit may not be isolated.\n")
+        (
+            Some(4),
+            "Failed to isolate web.service: Operation refused, unit may not be isolated.\n\
+             See system logs and 'systemctl status web.service' for details.\n"
+        )
     );
     let o = r.vigil(&["isolate"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Too few arguments.\n"));
@@ -543,9 +551,9 @@ fn unprivileged_users_get_access_denied_with_systemctls_codes() {
     Command::new("chmod").args(["-R", "a+rX", r.path.to_str().unwrap()]).status().unwrap();
     let as_nobody = |args: &[&str]| vigil_as_nobody(&r, args);
     let o = as_nobody(&["stop", "web"]);
-    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(4), "Failed to stop web.service: Access denied\n"));
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(4), "Failed to stop web.service: Access denied\nSee system logs and 'systemctl status web.service' for details.\n"));
     let o = as_nobody(&["start", "web"]);
-    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(4), "Failed to start web.service: Access denied\n"));
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(4), "Failed to start web.service: Access denied\nSee system logs and 'systemctl status web.service' for details.\n"));
     let o = as_nobody(&["kill", "web"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to kill unit web.service: Access denied\n"));
     let o = as_nobody(&["reset-failed", "web"]);
@@ -553,7 +561,7 @@ fn unprivileged_users_get_access_denied_with_systemctls_codes() {
     let o = as_nobody(&["set-environment", "A=b"]);
     assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to set environment: Access denied\n"));
     let o = as_nobody(&["poweroff"]);
-    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(4), "Failed to start poweroff.target: Access denied\n"));
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(4), "Failed to start poweroff.target: Access denied\nSee system logs and 'systemctl status poweroff.target' for details.\n"));
     // Reading is allowed.
     let o = as_nobody(&["is-active", "web"]);
     assert_eq!((stdout(&o).as_str(), o.status.code()), ("active\n", Some(0)));

@@ -261,8 +261,7 @@ pub fn shutdown(t: &Target<'_>, kind: ShutdownKind) -> u8 {
                     ShutdownKind::Reboot => "reboot.target",
                     ShutdownKind::Exit => "exit.target",
                 };
-                eprintln!("Failed to start {target}: {message}");
-                super::runtime::job_error_code(ek, &message)
+                super::runtime::refused("start", target, ek, &message, t.user)
             }
             other => anyhow::bail!("unexpected reply from the manager: {other:?}"),
         })

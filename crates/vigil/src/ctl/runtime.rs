@@ -12,13 +12,16 @@
 //!   refused job prints "Failed to start X: …" and exits with the LSB code
 //!   systemctl maps the error to ([`job_error_code`]): 5 for a unit that
 //!   cannot be found, 4 for "Access denied", 3 for a job type that does
-//!   not apply;
+//!   not apply; unless the unit is unknown, masked or the job type does
+//!   not apply, a second line points to "system logs and 'systemctl
+//!   status X'";
 //! - `is-active` prints one state per unit and exits 0 if any is active,
 //!   else 3; `is-failed` exits 0 if any is failed, else 1;
 //! - `status` exits 0 for an active unit, 3 when inactive or failed, 4 when
-//!   there is no such unit; its dot and state are colored as systemctl
-//!   colors them, and socket units get `Listen:`, `Accepted:` and
-//!   `Triggers:` lines, services `TriggeredBy:`;
+//!   there is no such unit (not found and inactive); a unit that did not
+//!   load shows `Loaded: STATE (Reason: …)`; its dot and state are colored
+//!   as systemctl colors them, and socket units get `Listen:`, `Accepted:`
+//!   and `Triggers:` lines, services `TriggeredBy:`;
 //! - `list-units` prints systemctl's table and legend, or `-o json`.
 
 use anyhow::Result;
@@ -117,7 +120,7 @@ pub(super) fn verb_word(v: JobVerb) -> &'static str {
 /// conflicting transaction). The bus error is told apart by the
 /// manager's message where one kind covers several.
 pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
-    let not_applicable = message.starts_with("Job type ") && message.contains(" is not applicable for unit ");
+    let not_applicable = not_applicable(message);
     match kind {
         ErrorKind::NoSuchUnit => 5,
         ErrorKind::AccessDenied => 4,
@@ -127,6 +130,36 @@ pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
         ErrorKind::InvalidRequest if message.ends_with("failed to load properly, please adjust/correct and reload service manager.") => 6,
         _ => 1,
     }
+}
+
+/// The manager's words for `BUS_ERROR_JOB_TYPE_NOT_APPLICABLE`.
+fn not_applicable(message: &str) -> bool {
+    message.starts_with("Job type ") && message.contains(" is not applicable for unit ")
+}
+
+/// The line systemctl 252 adds after "Failed to VERB X: …"
+/// (`src/systemctl/systemctl-start-unit.c`, start_unit_one()): a pointer
+/// to the logs and to `status`, except when the unit does not exist, is
+/// masked, or the job type does not apply to it — there is nothing more
+/// to read about those.
+pub(super) fn refusal_hint(kind: ErrorKind, message: &str, unit: &str, user: bool) -> Option<String> {
+    if matches!(kind, ErrorKind::NoSuchUnit | ErrorKind::UnitMasked) || not_applicable(message) {
+        return None;
+    }
+    let (logs, scope) = if user { ("user", " --user") } else { ("system", "") };
+    let dashes = if unit.starts_with('-') { " --" } else { "" };
+    Some(format!("See {logs} logs and 'systemctl{scope} status{dashes} {unit}' for details."))
+}
+
+/// Report a job the manager refused as systemctl's start_unit_one()
+/// does — "Failed to VERB UNIT: MESSAGE", then [`refusal_hint`] — and
+/// return the exit code ([`job_error_code`]).
+pub(super) fn refused(verb: &str, unit: &str, kind: ErrorKind, message: &str, user: bool) -> u8 {
+    eprintln!("Failed to {verb} {unit}: {message}");
+    if let Some(hint) = refusal_hint(kind, message, unit, user) {
+        eprintln!("{hint}");
+    }
+    job_error_code(kind, message)
 }
 
 /// What systemctl 252 prints for a job that ended with `result`
@@ -262,8 +295,7 @@ fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_blo
                         .or(mangled.first())
                         .cloned()
                         .unwrap_or_else(|| unit.clone());
-                    eprintln!("Failed to {} {shown}: {message}", verb_word(verb));
-                    code = job_error_code(kind, &message);
+                    code = refused(verb_word(verb), &shown, kind, &message, t.user);
                 }
                 Response::JobDone { unit, result, .. } => {
                     if matches!(result.as_str(), "done" | "skipped") {
@@ -341,16 +373,23 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
         let p = show(c, u, &[])?;
         let load = get(&p, "LoadState");
         let id = get(&p, "Id");
-        if load == "not-found" || id.is_empty() {
-            eprintln!("Unit {u} could not be found.");
+        let active = get(&p, "ActiveState");
+        // show_one(): only a unit that is not found *and* inactive is "not
+        // found" (exit 4); one still running after its file went away, a
+        // masked or a bad-setting unit is shown with the reason instead.
+        if (load == "not-found" && matches!(active, "inactive" | "")) || id.is_empty() {
+            let name = unit::name::mangle(u).unwrap_or_else(|| u.clone());
+            eprintln!("Unit {name} could not be found.");
             code = code.max(4);
             continue;
         }
-        let active = get(&p, "ActiveState");
         let sub = get(&p, "SubState");
         let g = super::term::Glyphs::detect();
         let color = super::term::state_color(active);
-        println!("{} {id} - {}", super::term::paint(color, g.state(active)), get(&p, "Description"));
+        let description = get(&p, "Description");
+        // The description only when it says more than the name.
+        let description = if description.is_empty() || description == id { String::new() } else { format!(" - {description}") };
+        println!("{} {id}{description}", super::term::paint(color, g.state(active)));
         println!("     Loaded: {}", super::status_lines::loaded(&p));
         let dropins = get(&p, "DropInPaths");
         if !dropins.is_empty() {
@@ -530,6 +569,26 @@ mod tests {
         assert_eq!(code(ErrorKind::InvalidRequest, load), 6);
         assert_eq!(code(ErrorKind::UnitMasked, "Unit x.service is masked."), 1);
         assert_eq!(code(ErrorKind::InvalidRequest, "Unit x.service has a bad unit file setting."), 1);
+    }
+
+    #[test]
+    fn refused_jobs_point_to_the_logs_unless_there_is_nothing_to_read() {
+        let hint = |k, m: &str, u: &str, user| refusal_hint(k, m, u, user);
+        let bad = "Unit x.service has a bad unit file setting.";
+        let see = "See system logs and 'systemctl status x.service' for details.";
+        assert_eq!(hint(ErrorKind::InvalidRequest, bad, "x.service", false).as_deref(), Some(see));
+        assert_eq!(
+            hint(ErrorKind::AccessDenied, "Access denied", "x.service", true).as_deref(),
+            Some("See user logs and 'systemctl --user status x.service' for details.")
+        );
+        assert_eq!(
+            hint(ErrorKind::InvalidRequest, bad, "-.slice", false).as_deref(),
+            Some("See system logs and 'systemctl status -- -.slice' for details.")
+        );
+        assert_eq!(hint(ErrorKind::NoSuchUnit, "Unit x.service not found.", "x.service", false), None);
+        assert_eq!(hint(ErrorKind::UnitMasked, "Unit x.service is masked.", "x.service", false), None);
+        let na = "Job type reload is not applicable for unit x.service.";
+        assert_eq!(hint(ErrorKind::Refused, na, "x.service", false), None);
     }
 
     #[test]

@@ -4,7 +4,10 @@
 //! - `Loaded:` names the unit file and, when the manager knows it, its
 //!   enablement state and the vendor preset (`; enabled; vendor preset:
 //!   enabled` — the preset only for `enabled`/`disabled`, as systemctl's
-//!   `show_preset_for_state()` decides);
+//!   `show_preset_for_state()` decides); a unit that did not load gives
+//!   the reason instead, the message of its `LoadError` (`not-found
+//!   (Reason: Unit x.service not found.)`), its state in red for
+//!   `error`, `not-found` and `bad-setting` (not for `masked`);
 //! - `Active:` ends in `since TIMESTAMP; RELATIVE` with the timestamp the
 //!   state calls for: entering active for `active`/`reloading`, entering
 //!   inactive for `inactive`/`failed`, leaving inactive for `activating`,
@@ -82,13 +85,26 @@ fn realtime_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
-/// `Loaded: STATE (PATH; FILE-STATE; vendor preset: PRESET)`, after the
+/// The message of a `LoadError` value as `show` prints it
+/// (`NAME "MESSAGE"`), or nothing.
+fn load_error_message(v: &str) -> &str {
+    v.split_once(' ').map_or("", |(_, m)| m.strip_prefix('"').and_then(|m| m.strip_suffix('"')).unwrap_or(m))
+}
+
+/// `Loaded: STATE (PATH; FILE-STATE; vendor preset: PRESET)`, or
+/// `Loaded: STATE (Reason: WHY)` for a unit that did not load, after the
 /// label.
 pub fn loaded(p: &[(String, String)]) -> String {
-    let load = get(p, "LoadState");
+    let state = get(p, "LoadState");
+    let color = if matches!(state, "error" | "not-found" | "bad-setting") { super::term::ansi::RED } else { "" };
+    let load = super::term::paint(color, state);
     let frag = get(p, "FragmentPath");
     let file_state = get(p, "UnitFileState");
     let preset = get(p, "UnitFilePreset");
+    let reason = load_error_message(get(p, "LoadError"));
+    if !reason.is_empty() {
+        return format!("{load} (Reason: {reason})");
+    }
     if frag.is_empty() {
         return load.to_string();
     }
@@ -289,5 +305,13 @@ mod tests {
         assert_eq!(loaded(&p(&full)), "loaded (/x.service; enabled; vendor preset: disabled)");
         full[2].1 = "static";
         assert_eq!(loaded(&p(&full)), "loaded (/x.service; static)");
+        // A unit that did not load: the reason replaces path and state.
+        let bad = [
+            ("LoadState", "bad-setting"),
+            ("FragmentPath", "/x.service"),
+            ("UnitFileState", "static"),
+            ("LoadError", "org.freedesktop.systemd1.BadUnitSetting \"Unit x.service has a bad unit file setting.\""),
+        ];
+        assert_eq!(loaded(&p(&bad)), "bad-setting (Reason: Unit x.service has a bad unit file setting.)");
     }
 }

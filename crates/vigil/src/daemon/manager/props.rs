@@ -12,8 +12,18 @@
 //! `ActiveEnterTimestamp`, leaving them `ActiveExitTimestamp`. They are
 //! wall-clock times, shown as `format_timestamp()` does (empty when
 //! unset, as `systemctl show` prints an unset timestamp).
+//!
+//! `LoadError` is systemd's `(ss)` pair — the D-Bus error a job on the
+//! unit would get (`bus_unit_validate_load_state()`) — sent as systemctl
+//! prints it, `NAME "MESSAGE"`, and empty for a loaded unit:
+//! `org.freedesktop.systemd1.NoSuchUnit`, `…UnitMasked`,
+//! `…BadUnitSetting`, and for the `error` state the name `sd-bus` derives
+//! from the errno (`org.freedesktop.DBus.Error.InvalidArgs` for `EINVAL`,
+//! `System.Error.ENOEXEC` for one without a fixed name).
 
 use unit::config::service::ServiceView;
+use unit::config::UnitConfig;
+use unit::load::LoadState;
 use unit::value::time::format_timespan;
 
 use super::{describe, Unit};
@@ -96,6 +106,67 @@ impl Stamps {
     }
 }
 
+/// The errno text of a unit in the `error` load state: what the checks
+/// recorded, else systemd's `-EBADMSG` of a fatal syntax error, else the
+/// `-EINVAL` of a refused file.
+fn load_errno(cfg: &UnitConfig) -> &'static str {
+    cfg.load_error.unwrap_or(if cfg.has_errors() { "Bad message" } else { "Invalid argument" })
+}
+
+/// The D-Bus error name `sd_bus_error_set_errnof()` gives an errno, told
+/// by its `strerror()` text: the fixed names of `errno_to_bus_error_const()`,
+/// else `System.Error.` and the errno's symbolic name.
+fn errno_bus_name(text: &str) -> String {
+    use nix::errno::Errno;
+    // The C library's strerror() (nix's own texts differ for some).
+    let strerror = |n: i32| {
+        let s = std::io::Error::from_raw_os_error(n).to_string();
+        s.split(" (os error ").next().unwrap_or_default().to_string()
+    };
+    let Some(e) = (1..200).find(|&n| strerror(n) == text).map(Errno::from_raw) else {
+        return "org.freedesktop.DBus.Error.Failed".to_string();
+    };
+    let fixed = match e {
+        Errno::ENOMEM => "NoMemory",
+        Errno::EPERM | Errno::EACCES => "AccessDenied",
+        Errno::EINVAL => "InvalidArgs",
+        Errno::ESRCH => "UnixProcessIdUnknown",
+        Errno::ENOENT => "FileNotFound",
+        Errno::EEXIST => "FileExists",
+        Errno::ETIMEDOUT | Errno::ETIME => "Timeout",
+        Errno::EIO => "IOError",
+        Errno::ENETRESET | Errno::ECONNABORTED | Errno::ECONNRESET => "Disconnected",
+        Errno::EOPNOTSUPP => "NotSupported",
+        Errno::EADDRNOTAVAIL => "BadAddress",
+        Errno::ENOBUFS => "LimitsExceeded",
+        Errno::EADDRINUSE => "AddressInUse",
+        Errno::EBADMSG => "InconsistentMessage",
+        other => return format!("System.Error.{other:?}"),
+    };
+    format!("org.freedesktop.DBus.Error.{fixed}")
+}
+
+/// `LoadError` as `systemctl show` prints it, empty for a loaded unit
+/// (systemd 252's `bus_unit_validate_load_state()` and `print_property()`).
+pub fn load_error(cfg: &UnitConfig) -> String {
+    let id = &cfg.id;
+    let (name, message) = match cfg.load_state {
+        LoadState::Loaded => return String::new(),
+        LoadState::NotFound => ("org.freedesktop.systemd1.NoSuchUnit".to_string(), format!("Unit {id} not found.")),
+        LoadState::Masked => ("org.freedesktop.systemd1.UnitMasked".to_string(), format!("Unit {id} is masked.")),
+        LoadState::BadSetting => {
+            ("org.freedesktop.systemd1.BadUnitSetting".to_string(), format!("Unit {id} has a bad unit file setting."))
+        }
+        LoadState::Error => {
+            let errno = load_errno(cfg);
+            let message =
+                format!("Unit {id} failed to load properly, please adjust/correct and reload service manager: {errno}");
+            (errno_bus_name(errno), message)
+        }
+    };
+    format!("{name} \"{message}\"")
+}
+
 fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
@@ -108,6 +179,7 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
         ("Names".into(), cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")),
         ("Description".into(), describe(cfg)),
         ("LoadState".into(), cfg.load_state.as_str().into()),
+        ("LoadError".into(), load_error(cfg)),
         ("ActiveState".into(), u.active_state().into()),
         ("SubState".into(), u.sub_state().into()),
         ("FragmentPath".into(), cfg.fragment.as_ref().map(|f| f.display().to_string()).unwrap_or_default()),
@@ -165,7 +237,15 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::{Instant2, Stamps};
+    use super::{errno_bus_name, Instant2, Stamps};
+
+    #[test]
+    fn errnos_get_sd_bus_names() {
+        assert_eq!(errno_bus_name("Invalid argument"), "org.freedesktop.DBus.Error.InvalidArgs");
+        assert_eq!(errno_bus_name("Cannot assign requested address"), "org.freedesktop.DBus.Error.BadAddress");
+        assert_eq!(errno_bus_name("Bad message"), "org.freedesktop.DBus.Error.InconsistentMessage");
+        assert_eq!(errno_bus_name("Exec format error"), "System.Error.ENOEXEC");
+    }
 
     #[test]
     fn stamps_follow_unit_notify() {

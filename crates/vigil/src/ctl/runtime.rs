@@ -127,7 +127,8 @@ pub(super) fn job_error_code(kind: ErrorKind, message: &str) -> u8 {
         _ if not_applicable => 3,
         ErrorKind::Refused => 4,
         ErrorKind::Transaction if message.starts_with("Transaction for ") && message.contains(" is destructive") => 4,
-        ErrorKind::InvalidRequest if message.ends_with("failed to load properly, please adjust/correct and reload service manager.") => 6,
+        // unit_load_error(): "…reload service manager: ERRNO".
+        ErrorKind::InvalidRequest if message.contains("failed to load properly, please adjust/correct and reload service manager") => 6,
         _ => 1,
     }
 }
@@ -565,7 +566,7 @@ mod tests {
         let destructive = "Transaction for x.service/stop is destructive (y.service has 'start' job queued, but 'stop' is included in transaction).";
         assert_eq!(code(ErrorKind::Transaction, destructive), 4);
         assert_eq!(code(ErrorKind::Transaction, "Transaction order is cyclic. See system logs for details."), 1);
-        let load = "Unit x.service failed to load properly, please adjust/correct and reload service manager.";
+        let load = "Unit x.service failed to load properly, please adjust/correct and reload service manager: Invalid argument";
         assert_eq!(code(ErrorKind::InvalidRequest, load), 6);
         assert_eq!(code(ErrorKind::UnitMasked, "Unit x.service is masked."), 1);
         assert_eq!(code(ErrorKind::InvalidRequest, "Unit x.service has a bad unit file setting."), 1);

@@ -172,7 +172,8 @@ impl Manager {
                 return Ok((job_id, id));
             }
             LoadState::BadSetting | LoadState::Error => {
-                return Err((ErrorKind::InvalidRequest, format!("Unit {id} has a bad unit file setting.")))
+                let message = super::props::load_error_pair(&unit.cfg).map(|(_, m)| m).unwrap_or_default();
+                return Err((ErrorKind::InvalidRequest, message));
             }
             _ => {}
         }

@@ -149,9 +149,18 @@ fn errno_bus_name(text: &str) -> String {
 /// `LoadError` as `systemctl show` prints it, empty for a loaded unit
 /// (systemd 252's `bus_unit_validate_load_state()` and `print_property()`).
 pub fn load_error(cfg: &UnitConfig) -> String {
+    match load_error_pair(cfg) {
+        Some((name, message)) => format!("{name} \"{message}\""),
+        None => String::new(),
+    }
+}
+
+/// The D-Bus error name and message of a unit that did not load (the
+/// message is also what a refused job says).
+pub fn load_error_pair(cfg: &UnitConfig) -> Option<(String, String)> {
     let id = &cfg.id;
-    let (name, message) = match cfg.load_state {
-        LoadState::Loaded => return String::new(),
+    Some(match cfg.load_state {
+        LoadState::Loaded => return None,
         LoadState::NotFound => ("org.freedesktop.systemd1.NoSuchUnit".to_string(), format!("Unit {id} not found.")),
         LoadState::Masked => ("org.freedesktop.systemd1.UnitMasked".to_string(), format!("Unit {id} is masked.")),
         LoadState::BadSetting => {
@@ -163,8 +172,7 @@ pub fn load_error(cfg: &UnitConfig) -> String {
                 format!("Unit {id} failed to load properly, please adjust/correct and reload service manager: {errno}");
             (errno_bus_name(errno), message)
         }
-    };
-    format!("{name} \"{message}\"")
+    })
 }
 
 fn yn(b: bool) -> String {

@@ -141,11 +141,17 @@ impl Edges {
 
     /// Undo what [`Manager::index_edges`] recorded for one of `id`'s own
     /// dependencies (the unit is being garbage-collected).
+    ///
+    /// The edge lists are sets: an entry is removed by swapping the last
+    /// one into its place. Keeping the order would shift the rest of the
+    /// list at each removal — for a target every service is ordered
+    /// against, a copy of the whole list per unloaded unit (quadratic at
+    /// stop-all).
     pub fn unindex(&mut self, id: &str, kind: DepKind, other: &str) {
-        fn drop_one<T: PartialEq>(map: &mut NameMap<Vec<T>>, key: &str, value: &T) {
+        fn drop_one<T>(map: &mut NameMap<Vec<T>>, key: &str, is: impl Fn(&T) -> bool) {
             if let Some(v) = map.get_mut(key) {
-                if let Some(i) = v.iter().position(|x| x == value) {
-                    v.remove(i);
+                if let Some(i) = v.iter().rposition(is) {
+                    v.swap_remove(i);
                 }
                 if v.is_empty() {
                     map.remove(key);
@@ -153,19 +159,19 @@ impl Edges {
             }
         }
         let mut unorder = |first: &str, then: &str| {
-            drop_one(&mut self.after, then, &first.to_string());
-            drop_one(&mut self.before_of, first, &then.to_string());
-            drop_one(&mut self.deps, first, &(Dep::Before, then.to_string()));
-            drop_one(&mut self.deps, then, &(Dep::After, first.to_string()));
+            drop_one(&mut self.after, then, |x| x == first);
+            drop_one(&mut self.before_of, first, |x| x == then);
+            drop_one(&mut self.deps, first, |(k, x)| *k == Dep::Before && x == then);
+            drop_one(&mut self.deps, then, |(k, x)| *k == Dep::After && x == first);
         };
         match kind {
             DepKind::After => unorder(other, id),
             DepKind::Before => unorder(id, other),
             kind => {
                 if let Some((fwd, inv)) = pair(kind) {
-                    drop_one(&mut self.deps, id, &(fwd, other.to_string()));
+                    drop_one(&mut self.deps, id, |(k, x)| *k == fwd && x == other);
                     if fwd != inv {
-                        drop_one(&mut self.deps, other, &(inv, id.to_string()));
+                        drop_one(&mut self.deps, other, |(k, x)| *k == inv && x == id);
                     }
                 }
             }

@@ -38,6 +38,7 @@ pub mod generator;
 pub mod host;
 pub mod install;
 pub mod load;
+pub mod mountinfo;
 pub mod name;
 pub mod paths;
 pub mod specifier;

@@ -117,40 +117,18 @@ fn glob_exists(root: &Path, pattern: &str) -> bool {
     !here.is_empty()
 }
 
-/// One line of `/proc/self/mountinfo`.
+/// One mount, as the path conditions use it.
 struct MountEntry {
     mount_point: PathBuf,
     read_only: bool,
 }
 
-fn unescape_mountinfo(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'\\' && i + 3 < b.len() && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c)) {
-            out.push((b[i + 1] - b'0') * 64 + (b[i + 2] - b'0') * 8 + (b[i + 3] - b'0'));
-            i += 4;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 fn mountinfo(env: &CheckEnv) -> Option<Vec<MountEntry>> {
     let text = std::fs::read_to_string(env.system_path("/proc/self/mountinfo")).ok()?;
     Some(
-        text.lines()
-            .filter_map(|l| {
-                let f: Vec<&str> = l.split(' ').collect();
-                let mount_point = PathBuf::from(unescape_mountinfo(f.get(4)?));
-                let sep = f.iter().position(|x| *x == "-")?;
-                let ro = |opts: &str| opts.split(',').any(|o| o == "ro");
-                let read_only = ro(f.get(5)?) || f.get(sep + 3).is_some_and(|o| ro(o));
-                Some(MountEntry { mount_point, read_only })
-            })
+        crate::mountinfo::parse(&text)
+            .into_iter()
+            .map(|m| MountEntry { read_only: m.readonly(), mount_point: PathBuf::from(m.point) })
             .collect(),
     )
 }
@@ -276,6 +254,6 @@ mod tests {
     fn devices() {
         assert_eq!(major_minor(0x0803), (8, 3));
         assert_eq!(major_minor((259 << 8) | 1), (259, 1));
-        assert_eq!(unescape_mountinfo("/mnt/a\\040b"), "/mnt/a b");
+        assert_eq!(crate::mountinfo::unescape("/mnt/a\\040b"), "/mnt/a b");
     }
 }

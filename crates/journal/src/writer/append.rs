@@ -38,7 +38,7 @@
 //! counters as each object is appended, this keeps every file between
 //! appends consistent enough for `journalctl --verify`.
 
-use std::collections::HashMap;
+use crate::io::U64Map;
 
 use super::batch::Group;
 use super::index::{DataMeta, FieldMeta};
@@ -92,7 +92,7 @@ struct FieldPlan {
 }
 
 /// A pending bucket state (head, tail) for a hash table.
-type Buckets = HashMap<u64, (u64, u64)>;
+type Buckets = U64Map<(u64, u64)>;
 
 impl JournalWriter {
     /// Appends one entry and returns its sequence number. On
@@ -124,7 +124,7 @@ impl JournalWriter {
 
     fn plan(&mut self, entry: &EntryFields<'_>) -> Result<Plan> {
         let mut items: Vec<Item> = Vec::with_capacity(entry.fields.len());
-        let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut seen: U64Map<Vec<usize>> = U64Map::default();
         let mut xor_hash = 0u64;
         let mut data_depth = self.header.data_hash_chain_depth;
 
@@ -283,7 +283,7 @@ impl JournalWriter {
         let mut links: Vec<(u64, Vec<u8>)> = Vec::new();
 
         // New DATA objects, chained into their hash buckets.
-        let mut data_buckets: Buckets = HashMap::new();
+        let mut data_buckets = Buckets::default();
         let mut relinked: Vec<(u64, u64)> = Vec::new();
         let n_data_buckets = self.header.data_hash_table_size / HASH_ITEM_SIZE;
         let data_table = self.header.data_hash_table_offset;
@@ -321,7 +321,7 @@ impl JournalWriter {
 
         // Field lists: each new DATA object goes to the head of its field's
         // list, so `next_field_offset` is the previous head.
-        let mut field_buckets: Buckets = HashMap::new();
+        let mut field_buckets = Buckets::default();
         let n_field_buckets = self.header.field_hash_table_size / HASH_ITEM_SIZE;
         let field_table = self.header.field_hash_table_offset;
         let mut field_heads = Vec::with_capacity(plan.fields.len());
@@ -585,7 +585,7 @@ impl JournalWriter {
         let mut staged = batch.push_objects(base, tail);
         for (group, list) in [(Group::Links, links), (Group::Counts, counts)] {
             for (off, bytes) in list {
-                staged = staged.and_then(|()| batch.record(io, group, off, &bytes));
+                staged = staged.and_then(|()| batch.record(io, group, off, bytes));
             }
         }
         staged.map_err(|e| Error::io(&self.path, "batch", e))
@@ -607,7 +607,8 @@ impl JournalWriter {
     pub(super) fn write_coalesced(&mut self, writes: Vec<(u64, Vec<u8>)>) -> Result<()> {
         const COALESCE_GAP: u64 = 512;
         let mut order: Vec<usize> = (0..writes.len()).collect();
-        order.sort_by_key(|&i| writes[i].0);
+        // Equal offsets keep their order (later writes win).
+        order.sort_unstable_by_key(|&i| (writes[i].0, i));
         let mut k = 0;
         while k < order.len() {
             let start = writes[order[k]].0;

@@ -39,10 +39,9 @@
 //! folio's buffer heads (BENCHMARKS.md, "Journal"). In a batch of N entries
 //! those N slots per array are adjacent and become one write.
 
-use std::collections::HashMap;
 use std::io;
 
-use crate::io::BlockCache;
+use crate::io::{BlockCache, U64Map};
 
 /// Granularity of the shadow copies of old blocks.
 const SHADOW_BLOCK: u64 = 4096;
@@ -55,7 +54,7 @@ pub(super) struct Batch {
     /// The new objects, from `base` on.
     pub(super) tail: Vec<u8>,
     /// Old blocks (index = offset / 4096) as they will read after commit.
-    shadow: HashMap<u64, Vec<u8>>,
+    shadow: U64Map<Vec<u8>>,
     /// Writes into old objects, in the order the appends issued them.
     pub(super) links: Vec<(u64, Vec<u8>)>,
     /// Count updates of old DATA objects, written after all `links`.
@@ -78,7 +77,7 @@ impl Batch {
         Batch {
             base,
             tail: Vec::new(),
-            shadow: HashMap::new(),
+            shadow: U64Map::default(),
             links: Vec::new(),
             counts: Vec::new(),
             entries: 0,
@@ -108,14 +107,14 @@ impl Batch {
         io: &mut BlockCache,
         group: Group,
         off: u64,
-        bytes: &[u8],
+        bytes: Vec<u8>,
     ) -> io::Result<()> {
         if off >= self.base {
             let at = (off - self.base) as usize;
             let Some(dst) = self.tail.get_mut(at..at + bytes.len()) else {
                 return Err(io::Error::other("batched link past the batch's objects"));
             };
-            dst.copy_from_slice(bytes);
+            dst.copy_from_slice(&bytes);
             return Ok(());
         }
         if off + bytes.len() as u64 > self.base {
@@ -138,7 +137,7 @@ impl Batch {
             Group::Links => &mut self.links,
             Group::Counts => &mut self.counts,
         };
-        list.push((off, bytes.to_vec()));
+        list.push((off, bytes));
         Ok(())
     }
 
@@ -184,8 +183,7 @@ impl Batch {
         if !self.shadow.contains_key(&index) {
             let start = index * SHADOW_BLOCK;
             let len = SHADOW_BLOCK.min(self.allocated.saturating_sub(start)) as usize;
-            let mut data = vec![0u8; len];
-            io.read(start, &mut data)?;
+            let data = io.read_vec(start, len)?;
             self.shadow.insert(index, data);
         }
         self.shadow

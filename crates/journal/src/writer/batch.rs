@@ -90,7 +90,7 @@ impl Batch {
         self.allocated = allocated;
     }
 
-    /// Adds an entry's new objects, which start where the batch's end.
+    /// Adds an entry's new objects, which start where the batch ends.
     pub(super) fn push_objects(&mut self, off: u64, bytes: &[u8]) -> io::Result<()> {
         if off != self.base + self.tail.len() as u64 {
             return Err(io::Error::other(

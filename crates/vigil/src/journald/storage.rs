@@ -249,11 +249,7 @@ impl Storage {
     /// they are counted in [`lost`](Storage::lost) and the next entry
     /// starts a new file.
     pub fn commit(&mut self) {
-        let Some(w) = self.writer.as_mut() else { return };
-        let batched = w.batched();
-        if let Err(e) = w.commit() {
-            eprintln!("journald: writing failed, {batched} entries lost, starting a new file: {e}");
-            self.lost += batched;
+        if !self.commit_before_closing() {
             self.rotate();
         }
     }
@@ -275,13 +271,19 @@ impl Storage {
     }
 
     /// Commits the open batch before the file is archived or closed,
-    /// counting its entries as lost when that fails.
-    fn commit_before_closing(&mut self) {
-        let Some(w) = self.writer.as_mut() else { return };
+    /// counting its entries as lost when that fails (returns false then).
+    fn commit_before_closing(&mut self) -> bool {
+        let Some(w) = self.writer.as_mut() else {
+            return true;
+        };
         let batched = w.batched();
-        if let Err(e) = w.commit() {
-            eprintln!("journald: writing failed, {batched} entries lost: {e}");
-            self.lost += batched;
+        match w.commit() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("journald: writing failed, {batched} entries lost: {e}");
+                self.lost += batched;
+                false
+            }
         }
     }
 

@@ -16,6 +16,14 @@
 //!   returns, in the order we issue them — which is all the crash-ordering
 //!   argument in `writer` needs.
 //!
+//! The cost of this choice is one system call per write, where journald
+//! stores into its mapping; an entry's ~20 link updates made the writer
+//! bounded by `pwrite`s (BENCHMARKS.md, "Journal"). We close that gap by
+//! batching (`writer/batch.rs`: one write per touched region for many
+//! entries) rather than by a writable shared mapping, which would bring
+//! back everything above — a SIGBUS handler and `unsafe` access to memory
+//! other processes can change — for what batching already removes.
+//!
 //! The cache holds fixed-size blocks (small for the writer's scattered
 //! reads, larger for readers that mostly move forward), evicts roughly the
 //! least recently used one when full, and is write-through: [`BlockCache::write`] issues the

@@ -20,6 +20,10 @@
 //! (`UNIT=`, `_PID=1`) per 1000 entries. Entries of the files interleave
 //! in time (file t holds entries t, t + THREADS, …) over the last 7 days.
 //!
+//! Entries are appended in batches of 256 (`JournalWriter::begin_batch`),
+//! as the journal daemon appends the lines it has ready;
+//! `JOURNAL_GEN_BATCH=1` appends one at a time (for A/B measurements).
+//!
 //! Prints one line: entries, files, bytes, seconds.
 
 use std::path::PathBuf;
@@ -114,8 +118,16 @@ fn write_file(plan: &Plan, t: u64) -> Result<(u64, u64), Error> {
     let (mut files, mut bytes) = (1, 0);
     let step = (SPAN_USEC / plan.entries.max(1)).max(1);
     let rare_every = (plan.entries / 100).max(1);
+    let batch = std::env::var("JOURNAL_GEN_BATCH")
+        .ok()
+        .and_then(|b| b.parse::<u64>().ok())
+        .unwrap_or(256)
+        .max(1);
     let mut i = t;
     while i < plan.entries {
+        if batch > 1 && w.batched() == 0 {
+            w.begin_batch();
+        }
         let realtime = plan.start_realtime + i * step;
         let monotonic = 5_000_000 + i * step;
         let r = rng.next();
@@ -201,6 +213,9 @@ fn write_file(plan: &Plan, t: u64) -> Result<(u64, u64), Error> {
             if pending {
                 w.append(&entry)?;
             }
+        }
+        if w.batched() >= batch {
+            w.commit()?;
         }
         i += plan.threads;
     }

@@ -16,16 +16,62 @@
 //!   returns, in the order we issue them — which is all the crash-ordering
 //!   argument in `writer` needs.
 //!
+//! The cost of this choice is one system call per write, where journald
+//! stores into its mapping; an entry's ~20 link updates made the writer
+//! bounded by `pwrite`s (BENCHMARKS.md, "Journal"). We close that gap by
+//! batching (`writer/batch.rs`: one write per touched region for many
+//! entries) rather than by a writable shared mapping, which would bring
+//! back everything above — a SIGBUS handler and `unsafe` access to memory
+//! other processes can change — for what batching already removes.
+//!
 //! The cache holds fixed-size blocks (small for the writer's scattered
 //! reads, larger for readers that mostly move forward), evicts roughly the
 //! least recently used one when full, and is write-through: [`BlockCache::write`] issues the
 //! `pwrite` first and then patches any cached copy, so the cache never
 //! holds bytes the file does not. Large reads bypass it.
+//!
+//! Read-ahead: a cache made with [`BlockCache::with_readahead`] reads one
+//! block per miss while misses are random (a reader following a unit's
+//! entry array touches objects all over the file: a 4 KiB `pread` for
+//! each, as `journalctl` touches 4 KiB pages), and, when a miss lands on
+//! the block right after the previous miss's last block (a forward scan),
+//! doubles the span it reads in one `pread`, up to the limit given.
 
 use std::collections::HashMap;
 use std::fs::File;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::os::unix::fs::FileExt;
+
+/// A map keyed by file offsets, block numbers or keyed-hash values: keys
+/// no outsider chooses, so a few-instruction mix replaces SipHash (which
+/// was a tenth of an append's instructions).
+pub(crate) type U64Map<V> = HashMap<u64, V, BuildHasherDefault<U64Hasher>>;
+
+/// The hasher of [`U64Map`]: murmur3's 64-bit finaliser of the key.
+#[derive(Default)]
+pub(crate) struct U64Hasher(u64);
+
+impl Hasher for U64Hasher {
+    fn finish(&self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        x ^= x >> 33;
+        x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        x ^ (x >> 33)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = self.0.rotate_left(32) ^ n;
+    }
+}
 
 struct Block {
     data: Vec<u8>,
@@ -35,10 +81,16 @@ struct Block {
 /// A file plus a bounded LRU cache of its blocks.
 pub(crate) struct BlockCache {
     file: File,
-    blocks: HashMap<u64, Block>,
+    blocks: U64Map<Block>,
     max_blocks: usize,
     block_size: u64,
     clock: u64,
+    /// Most blocks one miss may read (1: no read-ahead).
+    max_readahead: u64,
+    /// Blocks the next sequential miss reads.
+    readahead: u64,
+    /// The block after the last one the previous miss read.
+    next_sequential: u64,
 }
 
 impl BlockCache {
@@ -48,11 +100,27 @@ impl BlockCache {
         let block_size = block_size.max(512);
         BlockCache {
             file,
-            blocks: HashMap::new(),
+            blocks: U64Map::default(),
             max_blocks: (max_bytes / block_size).max(2),
             block_size: block_size as u64,
             clock: 0,
+            max_readahead: 1,
+            readahead: 1,
+            next_sequential: u64::MAX,
         }
+    }
+
+    /// Like [`new`](Self::new), reading up to `max_blocks` blocks per miss
+    /// during forward scans (see the module docs).
+    pub(crate) fn with_readahead(
+        file: File,
+        max_bytes: usize,
+        block_size: usize,
+        max_blocks: usize,
+    ) -> BlockCache {
+        let mut cache = BlockCache::new(file, max_bytes, block_size);
+        cache.max_readahead = (max_blocks as u64).clamp(1, cache.max_blocks as u64 / 2 + 1);
+        cache
     }
 
     pub(crate) fn file(&self) -> &File {
@@ -107,10 +175,24 @@ impl BlockCache {
         let first = off / self.block_size;
         let last = end.saturating_sub(1) / self.block_size;
         for index in first..=last {
+            let block_start = index * self.block_size;
+            if !self.blocks.contains_key(&index)
+                && block_start >= off
+                && block_start + self.block_size <= end
+            {
+                // A block this write covers whole (a batch of new objects,
+                // which the next appends read back) is cached as written.
+                let from = (block_start - off) as usize;
+                let data = data[from..from + self.block_size as usize].to_vec();
+                self.evict_one();
+                self.clock += 1;
+                let last_used = self.clock;
+                self.blocks.insert(index, Block { data, last_used });
+                continue;
+            }
             let Some(block) = self.blocks.get_mut(&index) else {
                 continue;
             };
-            let block_start = index * self.block_size;
             let from = off.max(block_start);
             let to = end.min(block_start + self.block_size);
             let src = &data[(from - off) as usize..(to - off) as usize];
@@ -136,28 +218,45 @@ impl BlockCache {
     fn block(&mut self, index: u64) -> io::Result<&[u8]> {
         self.clock += 1;
         let clock = self.clock;
-        if !self.blocks.contains_key(&index) {
-            if self.blocks.len() >= self.max_blocks {
-                // Sampled LRU: the least recently used of a few blocks,
-                // O(1) per miss instead of a scan of the whole cache.
-                let victim = self
-                    .blocks
-                    .iter()
-                    .take(8)
-                    .min_by_key(|(_, b)| b.last_used)
-                    .map(|(k, _)| *k);
-                if let Some(victim) = victim {
-                    self.blocks.remove(&victim);
-                }
+        if self.blocks.contains_key(&index) {
+            // A scan passing over a block it already has stays a scan.
+            if index == self.next_sequential {
+                self.next_sequential = index + 1;
             }
-            let data = self.read_block(index)?;
-            self.blocks.insert(
-                index,
-                Block {
-                    data,
-                    last_used: clock,
-                },
-            );
+        } else {
+            let span = if index == self.next_sequential {
+                let span = self.readahead;
+                self.readahead = (self.readahead * 2).min(self.max_readahead);
+                span
+            } else {
+                self.readahead = 2.min(self.max_readahead);
+                1
+            };
+            let data = self.read_blocks(index, span)?;
+            let block_size = self.block_size as usize;
+            let n = data.len().div_ceil(block_size).max(1) as u64;
+            self.next_sequential = index + n;
+            let chunks: Vec<&[u8]> = data
+                .chunks(block_size)
+                .chain(std::iter::once(&[][..]))
+                .take(n as usize)
+                .collect();
+            // The wanted block goes in last, so that making room for the
+            // others cannot evict it.
+            for (i, chunk) in chunks.into_iter().enumerate().rev() {
+                let k = index + i as u64;
+                if k != index && self.blocks.contains_key(&k) {
+                    continue;
+                }
+                self.evict_one();
+                self.blocks.insert(
+                    k,
+                    Block {
+                        data: chunk.to_vec(),
+                        last_used: clock,
+                    },
+                );
+            }
         }
         match self.blocks.get_mut(&index) {
             Some(block) => {
@@ -170,8 +269,27 @@ impl BlockCache {
         }
     }
 
-    fn read_block(&self, index: u64) -> io::Result<Vec<u8>> {
-        let mut data = vec![0u8; self.block_size as usize];
+    /// Makes room for one block when the cache is full.
+    fn evict_one(&mut self) {
+        if self.blocks.len() < self.max_blocks {
+            return;
+        }
+        // Sampled LRU: the least recently used of a few blocks, O(1) per
+        // miss instead of a scan of the whole cache.
+        let victim = self
+            .blocks
+            .iter()
+            .take(8)
+            .min_by_key(|(_, b)| b.last_used)
+            .map(|(k, _)| *k);
+        if let Some(victim) = victim {
+            self.blocks.remove(&victim);
+        }
+    }
+
+    /// Reads `count` blocks from block `index` on, short at end of file.
+    fn read_blocks(&self, index: u64, count: u64) -> io::Result<Vec<u8>> {
+        let mut data = vec![0u8; (self.block_size * count) as usize];
         let mut filled = 0usize;
         let start = index * self.block_size;
         while filled < data.len() {
@@ -212,5 +330,32 @@ mod tests {
         cache.read(BLOCK - 2, &mut probe).unwrap();
         assert_eq!(probe, [1, 2, 3, 4]);
         assert!(cache.read(3 * BLOCK - 1, &mut probe).is_err());
+    }
+
+    #[test]
+    fn readahead_grows_on_forward_scans_only() {
+        let file = tempfile::tempfile().unwrap();
+        let bytes: Vec<u8> = (0..40 * BLOCK).map(|i| (i / BLOCK) as u8).collect();
+        file.write_all_at(&bytes, 0).unwrap();
+        let mut cache = BlockCache::with_readahead(file, 64 * BLOCK as usize, BLOCK as usize, 8);
+        let mut one = [0u8; 1];
+        // Random: one block per miss.
+        cache.read(20 * BLOCK, &mut one).unwrap();
+        cache.read(5 * BLOCK, &mut one).unwrap();
+        assert_eq!(cache.blocks.len(), 2);
+        // Forward from block 5: 2, 4, 8 blocks per miss (6..20), block 20
+        // cached already, then 8 and 8 (21..37).
+        for b in 6..30 {
+            cache.read(b * BLOCK + 7, &mut one).unwrap();
+            assert_eq!(one[0], b as u8);
+        }
+        assert_eq!(cache.next_sequential, 37);
+        assert_eq!(cache.blocks.len(), 32);
+        // Every block read ahead holds the right bytes, to the end of file.
+        for b in (0..40).rev() {
+            cache.read(b * BLOCK + 100, &mut one).unwrap();
+            assert_eq!(one[0], b as u8);
+        }
+        assert!(cache.read(40 * BLOCK, &mut one).is_err());
     }
 }

@@ -54,13 +54,19 @@ fn journalctl_export(path: &Path, extra: &[&str]) -> Vec<u8> {
 
 struct Observed {
     snapshot: PathBuf,
+    /// Entries visible before the append (or batch) being written.
     committed: u64,
+    /// Entries that append or batch adds: visible all at once or not at all.
+    pending: u64,
     writes: u64,
     checked_with_journalctl: u64,
+    verified: u64,
 }
 
-#[test]
-fn every_write_boundary_leaves_a_readable_file() {
+/// Appends 120 entries in groups of `sizes[k % len]` entries (size 1
+/// without a batch: a plain append; larger sizes in one batch each) and
+/// reads the file after every write system call.
+fn every_write_boundary(sizes: &[u64], check_every: u64) -> Observed {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("crash.journal");
     let options = WriterOptions {
@@ -71,8 +77,10 @@ fn every_write_boundary_leaves_a_readable_file() {
     let state = Rc::new(RefCell::new(Observed {
         snapshot: dir.path().join("snapshot.journal"),
         committed: 0,
+        pending: 0,
         writes: 0,
         checked_with_journalctl: 0,
+        verified: 0,
     }));
     let observer_state = state.clone();
     w.set_write_observer(Box::new(move |file| {
@@ -86,26 +94,28 @@ fn every_write_boundary_leaves_a_readable_file() {
         let entries = read_and_check(&st.snapshot);
         let n = entries.len() as u64;
         assert!(
-            n == st.committed || n == st.committed + 1,
-            "after write {}: {n} entries visible, {} committed",
+            n == st.committed || n == st.committed + st.pending,
+            "after write {}: {n} entries visible, {} committed, {} pending",
             st.writes,
-            st.committed
+            st.committed,
+            st.pending
         );
-        // The header is the last write of an append: once the new entry is
-        // visible the file must pass journalctl --verify, even ONLINE.
-        if n == st.committed + 1 && st.committed.is_multiple_of(10) {
+        // The header is the last write of an append or a batch: once the
+        // new entries are visible the file must pass journalctl --verify,
+        // even ONLINE.
+        if n > st.committed && (st.committed.is_multiple_of(10) || st.pending > 1) {
             let verify = journalctl(&["--file", st.snapshot.to_str().unwrap(), "--verify"]);
             assert!(
                 verify.status.success(),
                 "{}",
                 String::from_utf8_lossy(&verify.stderr)
             );
+            st.verified += 1;
         }
-        // Every 7th state (the writer merges nearby link writes, so an
-        // append is ~10 writes), and all states of the appends that first create
-        // per-data entry arrays (entry 2) and a second global array (entry
-        // 5), also go through the real journalctl.
-        if st.writes.is_multiple_of(7) || st.committed == 1 || st.committed == 4 {
+        // Every `check_every`th state, and all states of the first appends
+        // (the ones that create per-data entry arrays and a second global
+        // array), also go through the real journalctl.
+        if st.writes.is_multiple_of(check_every) || st.committed < 6 {
             let ours = export_entries(&entries);
             let theirs = journalctl_export(&st.snapshot, &[]);
             assert!(
@@ -114,8 +124,8 @@ fn every_write_boundary_leaves_a_readable_file() {
                 st.writes,
                 first_difference(&ours, &theirs)
             );
-            // A field match may also surface the complete entry being
-            // appended through an updated back-link; both readers follow
+            // A field match may also surface complete entries being
+            // appended through updated back-links; both readers follow
             // the same links, so they must still agree.
             let unit = format!("_SYSTEMD_UNIT=u{}.service", st.committed % 50);
             let mut j = Journal::open_file(&st.snapshot).unwrap();
@@ -132,14 +142,53 @@ fn every_write_boundary_leaves_a_readable_file() {
         }
     }));
 
-    for i in 0..120u64 {
-        service_entry(i).append_to(&mut w).unwrap();
-        state.borrow_mut().committed = i + 1;
+    let mut i = 0u64;
+    let mut k = 0usize;
+    while i < 120 {
+        let size = sizes[k % sizes.len()].min(120 - i);
+        k += 1;
+        state.borrow_mut().pending = size;
+        if size > 1 {
+            w.begin_batch();
+        }
+        for j in i..i + size {
+            service_entry(j).append_to(&mut w).unwrap();
+        }
+        // Nothing of a batch reaches the file before its commit.
+        if size > 1 {
+            assert_eq!(w.batched(), size);
+            assert_eq!(read_and_check(&path).len() as u64, i);
+            w.commit().unwrap();
+        }
+        i += size;
+        let mut st = state.borrow_mut();
+        st.committed = i;
+        st.pending = 0;
     }
     w.flush().unwrap();
-    let st = state.borrow();
+    drop(w);
+    assert_eq!(read_and_check(&path).len(), 120);
+    Rc::try_unwrap(state).ok().unwrap().into_inner()
+}
+
+#[test]
+fn every_write_boundary_leaves_a_readable_file() {
+    let st = every_write_boundary(&[1], 7);
     assert!(st.writes > 120 * 10, "only {} writes observed", st.writes);
     assert!(st.checked_with_journalctl > 150);
+    eprintln!(
+        "{} crash points checked, {} with journalctl",
+        st.writes, st.checked_with_journalctl
+    );
+}
+
+#[test]
+fn every_write_boundary_of_a_batch_leaves_a_readable_file() {
+    // Batches of several sizes, so that batches create DATA objects, fill
+    // and chain entry arrays created in the same batch and in earlier ones.
+    let st = every_write_boundary(&[2, 3, 1, 7, 16, 4, 33], 2);
+    assert!(st.writes > 20, "only {} writes observed", st.writes);
+    assert!(st.verified >= 12, "only {} verified", st.verified);
     eprintln!(
         "{} crash points checked, {} with journalctl",
         st.writes, st.checked_with_journalctl
@@ -175,17 +224,32 @@ const CHILD_ENV: &str = "VIGIL_JOURNAL_CRASH_CHILD";
 fn kill_dash_nine_mid_write() {
     if let Ok(path) = std::env::var(CHILD_ENV) {
         // Child mode: append until killed.
+        // A file named `killed-batch-*` is appended in batches of 1..=13.
+        let batched = path.contains("killed-batch-");
         let mut w = create(Path::new(&path), &WriterOptions::default());
         let mut i = 0;
         loop {
-            service_entry(i).append_to(&mut w).unwrap();
-            i += 1;
+            let size = if batched { 1 + i % 13 } else { 1 };
+            if batched {
+                w.begin_batch();
+            }
+            for j in i..i + size {
+                service_entry(j).append_to(&mut w).unwrap();
+            }
+            w.commit().unwrap();
+            i += size;
         }
     }
     let dir = tempfile::tempdir().unwrap();
     let exe = std::env::current_exe().unwrap();
     for round in 0..8u64 {
-        let path = dir.path().join(format!("killed-{round}.journal"));
+        // Odd rounds append in batches.
+        let name = if round % 2 == 1 {
+            format!("killed-batch-{round}.journal")
+        } else {
+            format!("killed-{round}.journal")
+        };
+        let path = dir.path().join(name);
         let mut child = std::process::Command::new(&exe)
             .args([
                 "--exact",

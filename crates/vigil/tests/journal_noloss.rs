@@ -1,7 +1,8 @@
 //! Nothing is lost: 20 processes write 20 000 lines each as fast as they
 //! can. Without rate limiting every line is stored; with a low burst, the
 //! lines stored plus the "Suppressed N messages" counts add up exactly to
-//! what was written.
+//! what was written — counted by the real journalctl as well as from the
+//! files' headers.
 
 mod journal_support;
 
@@ -26,6 +27,19 @@ fn flood(r: &JournalRoot) -> Vec<i32> {
         assert_eq!(wait_child(p), 0, "writer {p} failed");
     }
     pids
+}
+
+/// Entries in the journal as the real journalctl counts them: one line per
+/// entry with `-o cat` (every message here is one line).
+fn counted_by_journalctl(r: &JournalRoot) -> u64 {
+    let dir = r.journal_dir();
+    let out = real(&["-D", dir.to_str().unwrap(), "-o", "cat", "-q"]);
+    assert!(
+        out.status.success(),
+        "journalctl: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout.iter().filter(|&&b| b == b'\n').count() as u64
 }
 
 /// `(number of "Suppressed" notes, sum of their N_DROPPED)`.
@@ -67,6 +81,7 @@ fn journal_no_loss_without_rate_limit() {
     r.wait_stored(total, Duration::from_secs(600));
     assert!(r.stop().success());
     assert_eq!(r.stored(), total);
+    assert_eq!(counted_by_journalctl(&r), total);
     assert_eq!(suppressed(&r), (0, 0));
     // Every writer's last line made it, and only once.
     let mut j = Journal::open_directory(&r.journal_dir()).unwrap();
@@ -111,10 +126,13 @@ fn journal_suppressed_counts_add_up() {
         "a low burst must suppress something"
     );
     assert!(r.stop().success());
+    let stored = counted_by_journalctl(&r);
+    assert_eq!(stored, r.stored(), "journalctl and the headers disagree");
     let (notes2, dropped2) = suppressed(&r);
     assert_eq!(
         (notes2, dropped2),
         (notes, dropped),
         "nothing more to report at exit"
     );
+    assert_eq!(stored - notes2 + dropped2, written);
 }

@@ -24,8 +24,11 @@ use crate::io::BlockCache;
 
 /// Block cache budget of a reader, per file.
 const READER_CACHE_BYTES: usize = 1024 * 1024;
-/// Readers mostly move forward through the file: larger blocks.
-const READER_BLOCK_SIZE: usize = 32 * 1024;
+/// A page, as `journalctl` touches them: what a random access reads (an
+/// indexed query's objects are scattered over the file).
+const READER_BLOCK_SIZE: usize = 4096;
+/// Forward scans read up to this many blocks at once (64 KiB).
+const READER_READAHEAD_BLOCKS: usize = 16;
 
 /// An open journal file: header, cache, visit counter.
 pub(crate) struct Core {
@@ -42,7 +45,12 @@ impl Core {
         let file = File::open(path).map_err(|e| Error::io(path, "open", e))?;
         let mut core = Core {
             path: path.to_path_buf(),
-            io: BlockCache::new(file, READER_CACHE_BYTES, READER_BLOCK_SIZE),
+            io: BlockCache::with_readahead(
+                file,
+                READER_CACHE_BYTES,
+                READER_BLOCK_SIZE,
+                READER_READAHEAD_BLOCKS,
+            ),
             header: Header::default(),
             layout: Layout { compact: false },
             file_size: 0,

@@ -38,8 +38,9 @@
 //! counters as each object is appended, this keeps every file between
 //! appends consistent enough for `journalctl --verify`.
 
-use std::collections::HashMap;
+use crate::io::U64Map;
 
+use super::batch::Group;
 use super::index::{DataMeta, FieldMeta};
 use super::{advance, ArrayTail, EntryFields, JournalWriter};
 use crate::error::{Error, Result};
@@ -91,7 +92,7 @@ struct FieldPlan {
 }
 
 /// A pending bucket state (head, tail) for a hash table.
-type Buckets = HashMap<u64, (u64, u64)>;
+type Buckets = U64Map<(u64, u64)>;
 
 impl JournalWriter {
     /// Appends one entry and returns its sequence number. On
@@ -123,7 +124,7 @@ impl JournalWriter {
 
     fn plan(&mut self, entry: &EntryFields<'_>) -> Result<Plan> {
         let mut items: Vec<Item> = Vec::with_capacity(entry.fields.len());
-        let mut seen: HashMap<u64, Vec<usize>> = HashMap::new();
+        let mut seen: U64Map<Vec<usize>> = U64Map::default();
         let mut xor_hash = 0u64;
         let mut data_depth = self.header.data_hash_chain_depth;
 
@@ -282,7 +283,7 @@ impl JournalWriter {
         let mut links: Vec<(u64, Vec<u8>)> = Vec::new();
 
         // New DATA objects, chained into their hash buckets.
-        let mut data_buckets: Buckets = HashMap::new();
+        let mut data_buckets = Buckets::default();
         let mut relinked: Vec<(u64, u64)> = Vec::new();
         let n_data_buckets = self.header.data_hash_table_size / HASH_ITEM_SIZE;
         let data_table = self.header.data_hash_table_offset;
@@ -320,7 +321,7 @@ impl JournalWriter {
 
         // Field lists: each new DATA object goes to the head of its field's
         // list, so `next_field_offset` is the previous head.
-        let mut field_buckets: Buckets = HashMap::new();
+        let mut field_buckets = Buckets::default();
         let n_field_buckets = self.header.field_hash_table_size / HASH_ITEM_SIZE;
         let field_table = self.header.field_hash_table_offset;
         let mut field_heads = Vec::with_capacity(plan.fields.len());
@@ -473,9 +474,13 @@ impl JournalWriter {
 
         // Phase 1: the new objects; phase 2: links, then the counts that
         // cover them; phase 3: the header.
-        self.write(base, &tail)?;
-        self.write_coalesced(links)?;
-        self.write_coalesced(counts)?;
+        if self.batch.is_some() {
+            self.stage(base, &tail, links, counts)?;
+        } else {
+            self.write(base, &tail)?;
+            self.write_coalesced(links)?;
+            self.write_coalesced(counts)?;
+        }
 
         header.arena_size = self.allocated - header.header_size;
         header.tail_object_offset = plan.last_object;
@@ -502,8 +507,14 @@ impl JournalWriter {
             header.tail_entry_array_offset = u32::try_from(t.offset).unwrap_or(0);
             header.tail_entry_array_n_entries = u32::try_from(t.used).unwrap_or(0);
         }
-        let bytes = header.encode();
-        self.write(0, &bytes)?;
+        match self.batch.as_mut() {
+            // A batch writes the header once, at commit.
+            Some(batch) => batch.entries += 1,
+            None => {
+                let bytes = header.encode();
+                self.write(0, &bytes)?;
+            }
+        }
 
         self.header = header;
         self.global_tail = global_tail;
@@ -559,7 +570,29 @@ impl JournalWriter {
         Ok(seqnum)
     }
 
-    /// Writes `writes` (offset, bytes) with as few `pwrite`s as it can:
+    /// Hands an entry's writes to the open batch instead of the file.
+    fn stage(
+        &mut self,
+        base: u64,
+        tail: &[u8],
+        links: Vec<(u64, Vec<u8>)>,
+        counts: Vec<(u64, Vec<u8>)>,
+    ) -> Result<()> {
+        let Some(batch) = self.batch.as_mut() else {
+            return Ok(());
+        };
+        let io = &mut self.io;
+        let mut staged = batch.push_objects(base, tail);
+        for (group, list) in [(Group::Links, links), (Group::Counts, counts)] {
+            for (off, bytes) in list {
+                staged = staged.and_then(|()| batch.record(io, group, off, bytes));
+            }
+        }
+        staged.map_err(|e| Error::io(&self.path, "batch", e))
+    }
+
+    /// Writes `writes` (offset, bytes) with as few `pwrite`s as it can
+    /// (also used by a batch's commit):
     /// writes less than `COALESCE_GAP` bytes apart become one write of the
     /// whole range, its gaps filled with the file's current bytes (from
     /// the block cache: objects the plan just read). Each small `pwrite`
@@ -571,10 +604,11 @@ impl JournalWriter {
     /// counts are a few dozen bytes apart. Overlapping writes apply in
     /// the order given. The order *between* groups is the caller's: only
     /// writes of one group are merged or reordered.
-    fn write_coalesced(&mut self, writes: Vec<(u64, Vec<u8>)>) -> Result<()> {
+    pub(super) fn write_coalesced(&mut self, writes: Vec<(u64, Vec<u8>)>) -> Result<()> {
         const COALESCE_GAP: u64 = 512;
         let mut order: Vec<usize> = (0..writes.len()).collect();
-        order.sort_by_key(|&i| writes[i].0);
+        // Equal offsets keep their order (later writes win).
+        order.sort_unstable_by_key(|&i| (writes[i].0, i));
         let mut k = 0;
         while k < order.len() {
             let start = writes[order[k]].0;

@@ -56,7 +56,7 @@ pub(super) struct FieldMeta {
 pub(super) struct Index {
     pub(super) data_buckets: Vec<(u64, u64)>,
     pub(super) field_buckets: Vec<(u64, u64)>,
-    data: HashMap<u64, DataMeta>,
+    data: crate::io::U64Map<DataMeta>,
     fields: HashMap<Vec<u8>, FieldMeta>,
 }
 
@@ -66,7 +66,7 @@ impl Index {
         Index {
             data_buckets: vec![(0, 0); data_buckets as usize],
             field_buckets: vec![(0, 0); field_buckets as usize],
-            data: HashMap::new(),
+            data: crate::io::U64Map::default(),
             fields: HashMap::new(),
         }
     }

@@ -201,6 +201,11 @@ impl Server {
                     token => self.on_stream(token),
                 }
             }
+            // Everything read in this wake-up was appended as one batch:
+            // write it before waiting again.
+            if let Some(s) = self.d.storage.as_mut() {
+                s.commit();
+            }
             if self.sync_deadline.is_none() && self.d.storage.as_ref().is_some_and(|s| s.dirty) {
                 self.sync_deadline = Some(now_monotonic().saturating_add(self.sync_interval));
             }

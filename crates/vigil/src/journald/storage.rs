@@ -24,9 +24,17 @@
 //! stderr, and remembered in the daemon's state directory so a restart
 //! within the same boot keeps using the same journal directory.
 //!
-//! Entries are written one at a time, straight into the file (the journal
-//! crate makes each append crash-safe), so nothing accepted waits in
-//! memory: a `kill -9` loses at most the entry being written.
+//! Entries are appended in batches (`JournalWriter::begin_batch`): the
+//! server hands over every line it has ready, then calls
+//! [`Storage::commit`] before it waits for more input, and a batch is
+//! committed anyway once it holds [`MAX_BATCH`] entries. The journal crate
+//! writes a batch with one write per touched region of the file, in the
+//! same crash-safe order as a single entry, so a `kill -9` loses at most
+//! the entries of the batch being built — lines read in the same wake-up
+//! (journald, which reads a stream's buffer and then writes its lines one
+//! by one, loses the unwritten rest of that buffer the same way). Writing
+//! entries one by one cost ~20 small `pwrite`s per 19-field entry, each
+//! walking ext4's per-folio buffer heads (BENCHMARKS.md, "Journal").
 
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
@@ -36,6 +44,10 @@ use anyhow::{Context, Result};
 use journal::{EntryFields, Error as JError, Id128, JournalFile, JournalWriter, WriterOptions};
 
 use super::config::{effective_limits, Config, StorageMode};
+
+/// Entries per batch at most: bounds the memory of a batch (~1.5 KiB an
+/// entry) and what a crash can lose.
+pub const MAX_BATCH: u64 = 1024;
 
 /// The journal directories of a root, both of them (for readers).
 pub fn journal_roots(root: &Path) -> [PathBuf; 2] {
@@ -203,11 +215,14 @@ impl Storage {
                 }
                 continue;
             };
+            w.begin_batch();
             match w.append(&entry) {
                 Ok(_) => {
                     self.dirty = true;
                     if w.rotate_suggested() {
                         self.rotate();
+                    } else if w.batched() >= MAX_BATCH {
+                        self.commit();
                     }
                     return;
                 }
@@ -230,8 +245,18 @@ impl Storage {
         self.lost += 1;
     }
 
+    /// Writes the entries appended since the last commit. When that fails
+    /// they are counted in [`lost`](Storage::lost) and the next entry
+    /// starts a new file.
+    pub fn commit(&mut self) {
+        if !self.commit_before_closing() {
+            self.rotate();
+        }
+    }
+
     /// Archives the active file and starts a new one, then vacuums.
     pub fn rotate(&mut self) {
+        self.commit_before_closing();
         let Some(w) = self.writer.take() else { return };
         match w.rotate() {
             Ok((fresh, _)) => self.writer = Some(fresh),
@@ -245,8 +270,26 @@ impl Storage {
         self.vacuum();
     }
 
+    /// Commits the open batch before the file is archived or closed,
+    /// counting its entries as lost when that fails (returns false then).
+    fn commit_before_closing(&mut self) -> bool {
+        let Some(w) = self.writer.as_mut() else {
+            return true;
+        };
+        let batched = w.batched();
+        match w.commit() {
+            Ok(()) => true,
+            Err(e) => {
+                eprintln!("journald: writing failed, {batched} entries lost: {e}");
+                self.lost += batched;
+                false
+            }
+        }
+    }
+
     /// Syncs and marks the file OFFLINE.
     pub fn sync(&mut self) {
+        self.commit_before_closing();
         if let Some(w) = self.writer.as_mut() {
             if let Err(e) = w.flush() {
                 eprintln!("journald: syncing failed: {e}");
@@ -257,6 +300,7 @@ impl Storage {
 
     /// Closes the file cleanly.
     pub fn close(&mut self) {
+        self.commit_before_closing();
         if let Some(w) = self.writer.take() {
             if let Err(e) = w.close() {
                 eprintln!("journald: closing failed: {e}");

@@ -1,0 +1,193 @@
+//! Batched appends: many entries, one write per touched region.
+//!
+//! **What.** Between [`JournalWriter::begin_batch`] and
+//! [`JournalWriter::commit`], [`JournalWriter::append`] plans and lays out
+//! each entry exactly as it does alone, but the writes it would issue are
+//! kept in memory ([`Batch`]):
+//!
+//! - the new objects of every entry, which follow each other from the
+//!   batch's start offset, in one buffer (`tail`);
+//! - links that entries write into objects created earlier in the *same*
+//!   batch (an entry-array slot, a DATA object's `n_entries`) patch that
+//!   buffer directly: those objects are not on disk yet;
+//! - links into objects that were already on disk go to two ordered lists,
+//!   `links` and `counts`, as in a single append, and also into `shadow`
+//!   copies of their 4 KiB blocks, so later entries of the batch read
+//!   (through `JournalWriter::read`) the file as it will be after commit;
+//! - the header stays in memory.
+//!
+//! **States.** No batch (every append writes at once) → open batch
+//! (appends accumulate; `entries` counts them) → commit (the batch is taken
+//! out, written, and the writer is back to no batch). `flush`, `close`,
+//! `archive` and dropping the writer commit first.
+//!
+//! **Why it is crash-safe.** Commit writes in the order a single append
+//! does, only with every entry of the batch at once: (1) the new objects
+//! in one `pwrite` past the old tail — nothing on disk points at them yet;
+//! (2) the links from old objects (hash buckets and chains, field heads,
+//! entry-array slots and next pointers), merged per region; (3) the old
+//! DATA objects' counts, after every slot they cover; (4) the header,
+//! whose `n_entries` makes the whole batch visible at once. A `kill -9`
+//! before (4) leaves the previous file plus links into complete, uncounted
+//! objects, exactly the states a single append can leave; after it, every
+//! entry of the batch is complete. A crash loses the entries of the open
+//! batch, so callers commit whenever they have no more input ready.
+//!
+//! **Why.** An entry of 19 fields touches ~19 entry arrays of common
+//! values (`_BOOT_ID=`, `_HOSTNAME=` …); alone, each is its own small
+//! `pwrite`, and on ext4 with large folios each small write walks the
+//! folio's buffer heads (BENCHMARKS.md, "Journal"). In a batch of N entries
+//! those N slots per array are adjacent and become one write.
+
+use std::io;
+
+use crate::io::{BlockCache, U64Map};
+
+/// Granularity of the shadow copies of old blocks.
+const SHADOW_BLOCK: u64 = 4096;
+
+/// The pending writes of an open batch (see the module docs).
+pub(super) struct Batch {
+    /// The file's append position when the batch began: every byte at or
+    /// past it is new in this batch.
+    pub(super) base: u64,
+    /// The new objects, from `base` on.
+    pub(super) tail: Vec<u8>,
+    /// Old blocks (index = offset / 4096) as they will read after commit.
+    shadow: U64Map<Vec<u8>>,
+    /// Writes into old objects, in the order the appends issued them.
+    pub(super) links: Vec<(u64, Vec<u8>)>,
+    /// Count updates of old DATA objects, written after all `links`.
+    pub(super) counts: Vec<(u64, Vec<u8>)>,
+    /// Entries appended to the batch so far.
+    pub(super) entries: u64,
+    /// How far the file is allocated (reads of shadow blocks stop there).
+    allocated: u64,
+}
+
+/// Which group of writes a link belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Group {
+    Links,
+    Counts,
+}
+
+impl Batch {
+    pub(super) fn new(base: u64, allocated: u64) -> Batch {
+        Batch {
+            base,
+            tail: Vec::new(),
+            shadow: U64Map::default(),
+            links: Vec::new(),
+            counts: Vec::new(),
+            entries: 0,
+            allocated,
+        }
+    }
+
+    /// Notes the file's current allocated size.
+    pub(super) fn set_allocated(&mut self, allocated: u64) {
+        self.allocated = allocated;
+    }
+
+    /// Adds an entry's new objects, which start where the batch ends.
+    pub(super) fn push_objects(&mut self, off: u64, bytes: &[u8]) -> io::Result<()> {
+        if off != self.base + self.tail.len() as u64 {
+            return Err(io::Error::other(
+                "batched objects are not contiguous with the batch",
+            ));
+        }
+        self.tail.extend_from_slice(bytes);
+        Ok(())
+    }
+
+    /// Records a write of `bytes` at `off` into an existing object.
+    pub(super) fn record(
+        &mut self,
+        io: &mut BlockCache,
+        group: Group,
+        off: u64,
+        bytes: Vec<u8>,
+    ) -> io::Result<()> {
+        if off >= self.base {
+            let at = (off - self.base) as usize;
+            let Some(dst) = self.tail.get_mut(at..at + bytes.len()) else {
+                return Err(io::Error::other("batched link past the batch's objects"));
+            };
+            dst.copy_from_slice(&bytes);
+            return Ok(());
+        }
+        if off + bytes.len() as u64 > self.base {
+            return Err(io::Error::other("batched link straddles the batch start"));
+        }
+        let mut done = 0usize;
+        while done < bytes.len() {
+            let pos = off + done as u64;
+            let index = pos / SHADOW_BLOCK;
+            let within = (pos % SHADOW_BLOCK) as usize;
+            let block = self.shadow_block(io, index)?;
+            let n = (block.len() - within.min(block.len())).min(bytes.len() - done);
+            if n == 0 {
+                return Err(io::Error::other("batched link past the end of the file"));
+            }
+            block[within..within + n].copy_from_slice(&bytes[done..done + n]);
+            done += n;
+        }
+        let list = match group {
+            Group::Links => &mut self.links,
+            Group::Counts => &mut self.counts,
+        };
+        list.push((off, bytes));
+        Ok(())
+    }
+
+    /// Fills `buf` from `off` as the file will read after commit.
+    pub(super) fn read(&self, io: &mut BlockCache, off: u64, buf: &mut [u8]) -> io::Result<()> {
+        let mut done = 0usize;
+        while done < buf.len() {
+            let pos = off + done as u64;
+            let rest = buf.len() - done;
+            if pos >= self.base {
+                let at = (pos - self.base) as usize;
+                let Some(src) = self.tail.get(at..at + rest) else {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "read past the batch's objects",
+                    ));
+                };
+                buf[done..].copy_from_slice(src);
+                return Ok(());
+            }
+            let index = pos / SHADOW_BLOCK;
+            let within = (pos % SHADOW_BLOCK) as usize;
+            let block_end = ((index + 1) * SHADOW_BLOCK).min(self.base);
+            let n = ((block_end - pos) as usize).min(rest);
+            match self.shadow.get(&index) {
+                Some(block) => {
+                    let Some(src) = block.get(within..within + n) else {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "read past the end of the file",
+                        ));
+                    };
+                    buf[done..done + n].copy_from_slice(src);
+                }
+                None => io.read(pos, &mut buf[done..done + n])?,
+            }
+            done += n;
+        }
+        Ok(())
+    }
+
+    fn shadow_block(&mut self, io: &mut BlockCache, index: u64) -> io::Result<&mut Vec<u8>> {
+        if !self.shadow.contains_key(&index) {
+            let start = index * SHADOW_BLOCK;
+            let len = SHADOW_BLOCK.min(self.allocated.saturating_sub(start)) as usize;
+            let data = io.read_vec(start, len)?;
+            self.shadow.insert(index, data);
+        }
+        self.shadow
+            .get_mut(&index)
+            .ok_or_else(|| io::Error::other("shadow block lost"))
+    }
+}

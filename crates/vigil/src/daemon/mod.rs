@@ -68,6 +68,16 @@ struct Args {
 }
 
 pub fn main(args: Vec<String>) -> u8 {
+    // A bug that panics must not end PID 1 (the kernel would panic; the
+    // release build aborts on panic): say it, then freeze, reaping, as
+    // systemd's crash handler does.
+    if std::process::id() == 1 {
+        let report = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            report(info);
+            freeze();
+        }));
+    }
     let args: Args = match crate::parse_args(&args) {
         Ok(a) => a,
         Err(code) => return code,

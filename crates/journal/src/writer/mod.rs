@@ -76,8 +76,10 @@ const MIN_DATA_HASH_BUCKETS: u64 = 2047;
 const FIELD_HASH_BUCKETS: u64 = 333;
 /// systemd's `HASH_CHAIN_DEPTH_MAX`: deeper chains suggest rotation.
 const HASH_CHAIN_DEPTH_MAX: u64 = 100;
-/// Block cache budget of a writer.
-const WRITER_CACHE_BYTES: usize = 4 * 1024 * 1024;
+/// Block cache budget of a writer. The cache keeps the whole blocks a
+/// batch wrote; 4 MiB of them was most of the journal process's memory
+/// at 1000 units (BENCHMARKS.md, session 3), for no measured ingest gain.
+const WRITER_CACHE_BYTES: usize = 1024 * 1024;
 /// A writer reads small objects scattered over the file: small blocks.
 const WRITER_BLOCK_SIZE: usize = 4096;
 

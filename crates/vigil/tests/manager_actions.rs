@@ -5,40 +5,30 @@
 //! manager in a temporary root and waits for its exit by polling.
 
 mod common;
+#[path = "common/mgr.rs"]
+mod mgr;
 
-use std::process::{Child, Command, ExitStatus};
+use std::process::ExitStatus;
 use std::time::Duration;
 
 use common::*;
+use mgr::Mgr;
 
-/// A manager in the foreground for one test root, its units written first.
-struct Mgr {
-    root: TestRoot,
-    child: Child,
+/// The shared foreground manager (`common/mgr.rs`), journal off, and what
+/// these tests ask of it beyond that harness: the CLI, a signal, its exit.
+fn start(name: &str, units: &[(&str, &str)]) -> Mgr {
+    Mgr::with_env(name, units, &[], &[("VIGIL_JOURNAL", "off")])
 }
 
-impl Mgr {
-    fn start(name: &str, units: &[(&str, &str)]) -> Mgr {
-        let root = TestRoot::new(name);
-        let dir = root.path.join("etc/systemd/system");
-        std::fs::create_dir_all(&dir).unwrap();
-        let r = root.path.display().to_string();
-        for (n, text) in units {
-            std::fs::write(dir.join(n), text.replace("@ROOT@", &r)).unwrap();
-        }
-        let child = Command::new(vigil())
-            .args(["daemon", &root.root_arg()])
-            .env("VIGIL_JOURNAL", "off")
-            .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
-            .spawn()
-            .unwrap();
-        // The socket file appears at bind(), before listen(): wait until a
-        // connection succeeds.
-        let up = || std::os::unix::net::UnixStream::connect(root.control()).is_ok();
-        assert!(wait_until(Duration::from_secs(5), up), "manager did not start");
-        Mgr { root, child }
-    }
+trait Ending {
+    fn ctl(&self, args: &[&str]) -> std::process::Output;
+    fn signal(&self, sig: i32);
+    /// The manager's exit status, once it has exited (within 20 s).
+    fn exited(&mut self) -> ExitStatus;
+    fn running(&mut self) -> bool;
+}
 
+impl Ending for Mgr {
     fn ctl(&self, args: &[&str]) -> std::process::Output {
         let mut a = vec!["--no-autostart"];
         a.extend_from_slice(args);
@@ -46,15 +36,16 @@ impl Mgr {
     }
 
     fn signal(&self, sig: i32) {
+        let pid = self.child.as_ref().map_or(0, |c| c.id() as i32);
         // SAFETY: signalling our own child.
-        assert_eq!(unsafe { libc::kill(self.child.id() as i32, sig) }, 0);
+        assert_eq!(unsafe { libc::kill(pid, sig) }, 0);
     }
 
-    /// The manager's exit status, once it has exited (within 20 s).
     fn exited(&mut self) -> ExitStatus {
         let mut st = None;
+        let child = self.child.as_mut().expect("manager running");
         let ok = wait_until(Duration::from_secs(20), || {
-            st = self.child.try_wait().unwrap();
+            st = child.try_wait().unwrap();
             st.is_some()
         });
         assert!(ok, "manager did not exit; console:\n{}", self.console());
@@ -62,29 +53,13 @@ impl Mgr {
     }
 
     fn running(&mut self) -> bool {
-        self.child.try_wait().unwrap().is_none()
-    }
-
-    fn console(&self) -> String {
-        std::fs::read_to_string(self.root.path.join("console.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Mgr {
-    fn drop(&mut self) {
-        if self.child.try_wait().ok().flatten().is_none() {
-            let _ = self.ctl(&["exit"]);
-            if !wait_until(Duration::from_secs(20), || matches!(self.child.try_wait(), Ok(Some(_)))) {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-            }
-        }
+        self.child.as_mut().is_some_and(|c| c.try_wait().unwrap().is_none())
     }
 }
 
 #[test]
 fn success_action_exit_force_leaves_with_the_configured_status() {
-    let mut m = Mgr::start(
+    let mut m = start(
         "act-success",
         &[(
             "job.service",
@@ -98,7 +73,7 @@ fn success_action_exit_force_leaves_with_the_configured_status() {
 
 #[test]
 fn failure_action_exit_stops_the_others_and_passes_the_main_status_on() {
-    let mut m = Mgr::start(
+    let mut m = start(
         "act-failure",
         &[
             ("keep.service", "[Service]\nExecStart=/bin/sleep 1000\nExecStopPost=/bin/touch @ROOT@/keep-stopped\n"),
@@ -110,14 +85,14 @@ fn failure_action_exit_stops_the_others_and_passes_the_main_status_on() {
     // `exit` (not forced) goes through the built-in exit.target: every
     // unit is stopped first, then the manager leaves with bad's status.
     assert_eq!(m.exited().code(), Some(5), "console:\n{}", m.console());
-    assert!(m.root.path.join("keep-stopped").exists(), "keep.service was not stopped; console:\n{}", m.console());
+    assert!(m.path("keep-stopped").exists(), "keep.service was not stopped; console:\n{}", m.console());
     assert!(m.console().contains("Exiting: unit bad.service failed"), "console:\n{}", m.console());
 }
 
 #[test]
 fn a_service_with_only_a_success_action_runs_and_ends_the_manager() {
     // systemd-exit.service has exactly this shape: no command at all.
-    let mut m = Mgr::start(
+    let mut m = start(
         "act-nocmd",
         &[("bye.service", "[Unit]\nDefaultDependencies=no\nSuccessAction=exit-force\nSuccessActionExitStatus=3\n")],
     );
@@ -127,7 +102,7 @@ fn a_service_with_only_a_success_action_runs_and_ends_the_manager() {
 
 #[test]
 fn restarts_do_not_trigger_the_failure_action_until_they_run_out() {
-    let mut m = Mgr::start(
+    let mut m = start(
         "act-restart",
         &[(
             "flaky.service",
@@ -137,7 +112,7 @@ fn restarts_do_not_trigger_the_failure_action_until_they_run_out() {
         )],
     );
     let _ = m.ctl(&["start", "--no-block", "flaky.service"]);
-    let n = || std::fs::read_to_string(m.root.path.join("n")).ok().and_then(|s| s.trim().parse::<u32>().ok());
+    let n = || std::fs::read_to_string(m.path("n")).ok().and_then(|s| s.trim().parse::<u32>().ok());
     assert!(wait_until(Duration::from_secs(10), || n().unwrap_or(0) >= 3), "no restarts; console:\n{}", m.console());
     assert!(m.running(), "the failure action fired during restarts; console:\n{}", m.console());
     // Stopping it is not a failure either: it enters inactive, and the
@@ -148,7 +123,7 @@ fn restarts_do_not_trigger_the_failure_action_until_they_run_out() {
 
 #[test]
 fn sigint_starts_ctrl_alt_del_target_from_the_root() {
-    let mut m = Mgr::start(
+    let mut m = start(
         "act-cad",
         &[
             ("ctrl-alt-del.target", "[Unit]\nDescription=Custom CAD\nWants=marker.service\n"),
@@ -157,7 +132,7 @@ fn sigint_starts_ctrl_alt_del_target_from_the_root() {
     );
     m.signal(libc::SIGINT);
     assert!(
-        wait_until(Duration::from_secs(10), || m.root.path.join("cad").exists()),
+        wait_until(Duration::from_secs(10), || m.path("cad").exists()),
         "SIGINT did not start ctrl-alt-del.target; console:\n{}",
         m.console()
     );
@@ -170,7 +145,7 @@ fn sigint_starts_ctrl_alt_del_target_from_the_root() {
 
 #[test]
 fn sigint_without_a_ctrl_alt_del_target_reboots_which_ends_a_rooted_manager() {
-    let mut m = Mgr::start("act-cad-builtin", &[("svc.service", "[Service]\nExecStart=/bin/sleep 1000\n")]);
+    let mut m = start("act-cad-builtin", &[("svc.service", "[Service]\nExecStart=/bin/sleep 1000\n")]);
     assert!(m.ctl(&["start", "svc.service"]).status.success());
     m.signal(libc::SIGINT);
     assert_eq!(m.exited().code(), Some(0), "console:\n{}", m.console());
@@ -179,11 +154,11 @@ fn sigint_without_a_ctrl_alt_del_target_reboots_which_ends_a_rooted_manager() {
 
 #[test]
 fn sighup_reloads_the_unit_files() {
-    let m = Mgr::start("act-hup", &[("d.service", "[Unit]\nDescription=One\n[Service]\nExecStart=/bin/sleep 1000\n")]);
+    let m = start("act-hup", &[("d.service", "[Unit]\nDescription=One\n[Service]\nExecStart=/bin/sleep 1000\n")]);
     let desc = || stdout(&m.ctl(&["show", "-p", "Description", "--value", "d.service"])).trim().to_string();
     assert_eq!(desc(), "One");
     std::fs::write(
-        m.root.path.join("etc/systemd/system/d.service"),
+        m.path("etc/systemd/system/d.service"),
         "[Unit]\nDescription=Two\n[Service]\nExecStart=/bin/sleep 1000\n",
     )
     .unwrap();
@@ -193,10 +168,10 @@ fn sighup_reloads_the_unit_files() {
 
 #[test]
 fn systemctl_exit_code_and_poweroff_end_the_manager() {
-    let mut m = Mgr::start("act-exit", &[]);
+    let mut m = start("act-exit", &[]);
     assert!(m.ctl(&["exit", "4"]).status.success());
     assert_eq!(m.exited().code(), Some(4));
-    let mut m = Mgr::start("act-poweroff", &[]);
+    let mut m = start("act-poweroff", &[]);
     let _ = m.ctl(&["poweroff"]);
     assert_eq!(m.exited().code(), Some(0));
 }

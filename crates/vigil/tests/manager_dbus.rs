@@ -17,7 +17,18 @@ use common::*;
 struct Setup {
     root: TestRoot,
     manager: Child,
-    bus: Option<Child>,
+    _bus: Option<Bus>,
+}
+
+/// The private dbus-daemon, killed when dropped — also when the test
+/// fails before `Setup` exists (a manager that does not start).
+struct Bus(Child);
+
+impl Drop for Bus {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 impl Setup {
@@ -48,9 +59,10 @@ impl Setup {
                 .stderr(Stdio::null())
                 .spawn()
                 .unwrap();
+            let bus = Bus(child);
             let up = || std::os::unix::net::UnixStream::connect(&sock).is_ok();
             assert!(wait_until(Duration::from_secs(10), up), "dbus-daemon did not start");
-            child
+            bus
         });
         let manager = Command::new(vigil())
             .args(["daemon", &root.root_arg()])
@@ -61,7 +73,7 @@ impl Setup {
             .unwrap();
         let up = || std::os::unix::net::UnixStream::connect(root.control()).is_ok();
         assert!(wait_until(Duration::from_secs(5), up), "manager did not start");
-        Setup { root, manager, bus }
+        Setup { root, manager, _bus: bus }
     }
 
     fn ctl(&self, args: &[&str]) -> std::process::Output {
@@ -90,10 +102,6 @@ impl Drop for Setup {
             let _ = self.manager.kill();
         }
         let _ = self.manager.wait();
-        if let Some(mut bus) = self.bus.take() {
-            let _ = bus.kill();
-            let _ = bus.wait();
-        }
     }
 }
 

@@ -299,8 +299,7 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
             plan.secure_bits = b.0;
         }
         let has_user = plan.user.as_deref().is_some_and(|u| u != "root" && u != "0");
-        let dirs = exec_dirs::paths(cfg, ctx.dirs);
-        let shaped = super::sandbox::shape(cfg, ctx.invocation_id, ctx.sandbox, &dirs, has_user, plan.capability_bounding_set)
+        let shaped = super::sandbox::shape(cfg, ctx.invocation_id, ctx.sandbox, ctx.dirs, has_user, plan.capability_bounding_set)
             .map_err(PlanError)?;
         if shaped.drop_caps != 0 {
             plan.capability_bounding_set = Some(plan.capability_bounding_set.unwrap_or(u64::MAX) & !shaped.drop_caps);

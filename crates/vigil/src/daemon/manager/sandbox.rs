@@ -116,16 +116,21 @@ fn entry(path: &str, mode: Mode, optional: bool) -> Entry {
 /// and the staging point of private `/dev`s.
 pub struct Base {
     dir: PathBuf,
+    /// The nodes below `dir` exist (made at the first sandboxed spawn).
+    made: std::cell::Cell<bool>,
 }
 
 impl Base {
     pub fn new(state_dir: &Path) -> Base {
-        Base { dir: state_dir.join("sandbox") }
+        Base { dir: state_dir.join("sandbox"), made: std::cell::Cell::new(false) }
     }
 
     /// Create the nodes once; a failure shows as a failed mount later.
     fn ensure(&self) {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        if self.made.replace(true) {
+            return;
+        }
         let _ = std::fs::DirBuilder::new().recursive(true).mode(0o755).create(self.dir.join("dev"));
         let _ = std::fs::DirBuilder::new().mode(0o000).create(self.dir.join("inaccessible-dir"));
         let reg = self.dir.join("inaccessible-reg");
@@ -151,8 +156,11 @@ pub fn unapplied(cfg: &UnitConfig) -> Vec<&'static str> {
     SETTINGS.iter().copied().filter(|n| !cfg.settings.get(S::Service, n).is_empty()).collect()
 }
 
+/// The manager may make namespaces (root); asked once, as every spawn and
+/// every `show` asks.
 fn privileged() -> bool {
-    nix::unistd::geteuid().is_root()
+    static ROOT: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ROOT.get_or_init(|| nix::unistd::geteuid().is_root())
 }
 
 /// The per-activation private `/tmp` and `/var/tmp` of a unit.
@@ -194,11 +202,13 @@ pub fn shape(
     cfg: &UnitConfig,
     invocation: &str,
     base: &Base,
-    exec_dirs: &[PathBuf],
+    dirs: &super::exec_dirs::Bases,
     has_user: bool,
     bounding: Option<u64>,
 ) -> Result<Shaped, String> {
     let none = Shaped { sandbox: None, drop_caps: 0, implies_no_new_privileges: false };
+    // Every spawn comes through here: a unit without sandboxing costs only
+    // these lookups.
     if !privileged() || !uses_any(cfg) {
         return Ok(none);
     }
@@ -297,7 +307,7 @@ pub fn shape(
     if b("ProtectControlGroups") {
         entries.push(entry("/sys/fs/cgroup", Mode::ReadOnly, true));
     }
-    for d in exec_dirs {
+    for d in super::exec_dirs::paths(cfg, dirs) {
         entries.push(entry(&d.to_string_lossy(), Mode::ExecDir, false));
     }
     if let Some(state) = base.dir.parent() {
@@ -456,7 +466,7 @@ mod tests {
     }
 
     fn ops(entries: Vec<Entry>) -> Vec<MountOp> {
-        operations(entries, &table(), &Base { dir: "/run/vigil/sandbox".into() }).into_iter().map(|m| m.op).collect()
+        operations(entries, &table(), &Base::new(Path::new("/run/vigil"))).into_iter().map(|m| m.op).collect()
     }
 
     fn ro(p: &str, readonly: bool, recursive: bool) -> MountOp {

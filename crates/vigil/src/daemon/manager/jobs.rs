@@ -292,10 +292,10 @@ impl Manager {
     }
 
     /// Does a unit ordered relative to `id` still have a job that must run
-    /// before `job`?
-    /// Returns the unit holding it back, and whether that unit is ordered
-    /// before `id`.
-    fn blocked(&self, id: &str, job: &Job) -> Option<(String, bool)> {
+    /// before `job`? `Some(None)`: the one it remembers
+    /// ([`Job::blocker`]) still does; `Some(Some(..))`: another one (the
+    /// unit, and whether it is ordered before `id`).
+    fn blocked(&self, id: &str, job: &Job) -> Option<Option<(String, bool)>> {
         if job.ignore_order || job.ty == JobType::Nop {
             return None;
         }
@@ -307,7 +307,7 @@ impl Manager {
         };
         if let Some((unit, before)) = &job.blocker {
             if first(unit, *before) {
-                return Some((unit.clone(), *before));
+                return Some(None);
             }
         }
         // From the end of each list: units named last were mostly queued
@@ -317,7 +317,7 @@ impl Manager {
         for (map, before) in [(&self.edges.after, true), (&self.edges.before_of, false)] {
             for n in names.iter().rev() {
                 if let Some(o) = map.get(n.as_str()).and_then(|l| l.iter().rev().find(|o| first(o, before))) {
-                    return Some((o.to_string(), before));
+                    return Some(Some((o.to_string(), before)));
                 }
             }
         }
@@ -348,16 +348,19 @@ impl Manager {
 
     /// Hand a waiting job to its unit if ordering allows.
     pub(super) fn try_run(&mut self, id: &str) {
-        let Some(job) = self.jobs.get(id).cloned() else { return };
+        let Some(job) = self.jobs.get(id) else { return };
         if job.running {
             return;
         }
-        if let Some(b) = self.blocked(id, &job) {
-            if let Some(j) = self.jobs.get_mut(id) {
+        // Checked before the job is copied: a target waiting for many
+        // units is woken (and found still blocked) once per unit.
+        if let Some(found) = self.blocked(id, job) {
+            if let (Some(b), Some(j)) = (found, self.jobs.get_mut(id)) {
                 j.blocker = Some(b);
             }
             return;
         }
+        let job = job.clone();
         if let Some(j) = self.jobs.get_mut(id) {
             j.running = true;
         }

@@ -21,7 +21,9 @@
 //!    each step maps to its `systemd.exec(5)` "PROCESS EXIT CODES" value
 //!    ([`Step::exit_code`]).
 //!    A close-on-exec pipe tells the parent whether exec happened or which
-//!    step failed with which errno ([`SpawnError::Setup`]).
+//!    step failed with which errno ([`SpawnError::Setup`]). Plans whose
+//!    steps cannot block skip the fork: `vfork` makes the child with
+//!    `CLONE_VM | CLONE_VFORK` and its report is read from memory.
 //!
 //! The result is a [`Child`]: PID plus pidfd, with [`Child::signal`]
 //! going through the pidfd so a recycled PID is never hit.
@@ -46,6 +48,7 @@ mod reap;
 mod spawn;
 pub mod steps;
 mod sys;
+mod vfork;
 
 pub use creds::{resolve_group, resolve_user, user_groups, CredError, GroupInfo, UserInfo};
 pub use exit_status::{exit_code_name, ExitClass};

@@ -2,7 +2,8 @@
 //!
 //! # The handshake
 //!
-//! Before forking, the parent creates a pipe with `O_CLOEXEC` on both ends.
+//! (For a forked child; a `CLONE_VM` child writes the same report into
+//! the parent's memory instead, see below.) Before forking, the parent creates a pipe with `O_CLOEXEC` on both ends.
 //! The child keeps the write end through every step (it is lifted out of
 //! the way of the stdio and listen targets and spared by the close step).
 //! Then either:
@@ -34,12 +35,20 @@
 //! (it becomes readable at exec or failure) and then calls
 //! [`Spawning::finish`].
 //!
-//! # Why fork
+//! # Why fork, and when not
 //!
 //! The manager is single-threaded, so `fork(2)` is safe and the child can
 //! run arbitrary (async-signal-safe) setup. `posix_spawn` cannot express
 //! these steps. If the manager ever grows a second thread this must become
 //! an exec helper, as systemd 255's `systemd-executor` is.
+//!
+//! Most plans do not fork, though: the child is made with `CLONE_VM |
+//! CLONE_VFORK` instead ([`crate::vfork`]), shares the manager's memory
+//! while it runs the same steps, and the parent resumes once it has
+//! exec'd or exited — no page tables copied, no copy-on-write faults, and
+//! the outcome is known without a report pipe ([`Spawning::report_fd`] is
+//! `None`). Plans whose steps could block (paths opened as standard
+//! streams, namespaces) still fork, so that the manager never waits on them.
 //!
 //! # Born in the cgroup
 //!
@@ -72,6 +81,7 @@ use libc::{c_int, pid_t};
 use crate::prepare::PreparedPlan;
 use crate::steps::{self, Ctx, Step, REPORT_LEN};
 use crate::sys;
+use crate::vfork;
 
 /// Why a spawn failed.
 #[derive(Debug, thiserror::Error)]
@@ -154,8 +164,18 @@ impl Child {
 pub struct Spawning {
     pid: i32,
     pidfd: Option<OwnedFd>,
-    report: OwnedFd,
+    report: Report,
     cgroup_at_clone: bool,
+}
+
+/// Where the outcome of the setup steps comes from.
+#[derive(Debug)]
+enum Report {
+    /// A forked child: the read end of its report pipe.
+    Pipe(OwnedFd),
+    /// A `CLONE_VM` child ([`crate::vfork`]): it has exec'd or exited when
+    /// the clone returned; this is its report, if it wrote one.
+    Known(Option<[u8; REPORT_LEN]>),
 }
 
 impl Spawning {
@@ -172,21 +192,35 @@ impl Spawning {
     }
 
     /// Becomes readable (end-of-file or a report) once the child has
-    /// exec'd or failed; register it with the event loop.
-    pub fn report_fd(&self) -> BorrowedFd<'_> {
-        self.report.as_fd()
+    /// exec'd or failed; register it with the event loop. `None` when the
+    /// outcome is already known: [`Spawning::finish`] will not block.
+    pub fn report_fd(&self) -> Option<BorrowedFd<'_>> {
+        match &self.report {
+            Report::Pipe(fd) => Some(fd.as_fd()),
+            Report::Known(_) => None,
+        }
     }
 
     /// Reads the outcome; blocks until the child has exec'd or failed.
     pub fn finish(self) -> Result<Child, SpawnError> {
         let mut buf = [0u8; REPORT_LEN];
         let mut got = 0usize;
-        while got < REPORT_LEN {
+        let pipe = match &self.report {
+            Report::Pipe(fd) => fd.as_raw_fd(),
+            Report::Known(bytes) => {
+                if let Some(bytes) = bytes {
+                    buf = *bytes;
+                    got = REPORT_LEN;
+                }
+                -1
+            }
+        };
+        while pipe >= 0 && got < REPORT_LEN {
             let rest = buf.get_mut(got..).unwrap_or(&mut []);
             // SAFETY: reading into the unfilled part of our buffer.
             let n = unsafe {
                 libc::read(
-                    self.report.as_raw_fd(),
+                    pipe,
                     rest.as_mut_ptr().cast(),
                     rest.len(),
                 )
@@ -276,6 +310,26 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
     }
     envp.push(std::ptr::null());
     let mut lifted: Vec<c_int> = vec![-1; 3 + plan.listen_fds.len()];
+    // SAFETY: getpid cannot fail.
+    let parent_pid: pid_t = unsafe { libc::getpid() };
+    let mut ctx = Ctx {
+        plan,
+        report_fd: -1,
+        report_mem: std::ptr::null_mut(),
+        parent_pid,
+        lifted: &mut lifted,
+        listen_pid: if plan.listen_fds.is_empty() { std::ptr::null_mut() } else { listen_pid_ptr },
+        exec_pid: exec_pid_ptr,
+        pid_slot_cap: PID_SLOT_CAP,
+        ambient: 0,
+        argv: argv.as_ptr(),
+        envp: envp.as_ptr(),
+        in_cgroup: false,
+    };
+
+    if let Some(spawning) = spawn_vfork(plan, &mut ctx) {
+        return Ok(spawning);
+    }
 
     let mut fds = [0 as c_int; 2];
     // SAFETY: fds has room for the two descriptors.
@@ -285,8 +339,6 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
     let [read_end, write_end] = fds;
     // SAFETY: both descriptors were just created and are owned only here.
     let report = unsafe { OwnedFd::from_raw_fd(read_end) };
-    // SAFETY: getpid cannot fail.
-    let parent_pid: pid_t = unsafe { libc::getpid() };
 
     let (pid, clone_pidfd, cgroup_at_clone) = match fork_into_cgroup(plan) {
         Ok(forked) => forked,
@@ -296,23 +348,8 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
         }
     };
     if pid == 0 {
-        let mut ctx = Ctx {
-            plan,
-            report_fd: write_end,
-            parent_pid,
-            lifted: &mut lifted,
-            listen_pid: if plan.listen_fds.is_empty() {
-                std::ptr::null_mut()
-            } else {
-                listen_pid_ptr
-            },
-            exec_pid: exec_pid_ptr,
-            pid_slot_cap: PID_SLOT_CAP,
-            ambient: 0,
-            argv: argv.as_ptr(),
-            envp: envp.as_ptr(),
-            in_cgroup: cgroup_at_clone,
-        };
+        ctx.report_fd = write_end;
+        ctx.in_cgroup = cgroup_at_clone;
         steps::run_child(&mut ctx);
     }
     // The parent must drop its write end, or it would never see EOF.
@@ -323,13 +360,59 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
         None => sys::pidfd_open(pid).ok(),
     };
     // Keep the buffers alive until here (the child has its own copies).
+    drop(ctx);
     drop((argv, envp, listen_pid, exec_pid, lifted));
     Ok(Spawning {
         pid,
         pidfd,
-        report,
+        report: Report::Pipe(report),
         cgroup_at_clone,
     })
+}
+
+/// The `CLONE_VM` path ([`crate::vfork`]) when the plan suits it and the
+/// child can be born in its cgroup (or has none): the child has exec'd or
+/// exited on return, its report is in memory. `None`: fork instead (the
+/// fork path then meets, and reports, any error of the cgroup itself).
+fn spawn_vfork(plan: &PreparedPlan, ctx: &mut Ctx<'_>) -> Option<Spawning> {
+    if CLONE3_UNUSABLE.load(Ordering::Relaxed) || !vfork::suitable(plan) {
+        return None;
+    }
+    let dirfd = match plan.cgroup_procs.as_deref() {
+        None => None,
+        Some(procs) => {
+            let dir = CString::new(procs.to_bytes().strip_suffix(b"/cgroup.procs")?).ok()?;
+            // SAFETY: NUL-terminated path; the descriptor is closed below.
+            let fd = unsafe { libc::open(dir.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+            if fd < 0 {
+                return None;
+            }
+            Some(fd)
+        }
+    };
+    let mut report: Option<[u8; REPORT_LEN]> = None;
+    ctx.report_mem = &mut report;
+    ctx.in_cgroup = dirfd.is_some();
+    let cloned = vfork::clone_vfork(ctx, dirfd);
+    ctx.report_mem = std::ptr::null_mut();
+    if let Some(fd) = dirfd {
+        sys::close(fd);
+    }
+    match cloned {
+        Ok((pid, pidfd)) => Some(Spawning {
+            pid,
+            // SAFETY: the kernel just created this pidfd for us.
+            pidfd: (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) }),
+            report: Report::Known(report),
+            cgroup_at_clone: dirfd.is_some(),
+        }),
+        Err(e) => {
+            if e == libc::ENOSYS || e == libc::E2BIG {
+                CLONE3_UNUSABLE.store(true, Ordering::Relaxed);
+            }
+            None
+        }
+    }
 }
 
 /// Set once `clone3` proved missing (`ENOSYS`) or too old for

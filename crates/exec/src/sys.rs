@@ -85,26 +85,26 @@ pub(crate) fn pidfd_send_signal(pidfd: RawFd, sig: c_int) -> Result<(), c_int> {
 }
 
 /// `CLONE_PIDFD`: the kernel stores a pidfd of the child at `clone_args.pidfd`.
-const CLONE_PIDFD: u64 = 0x1000;
+pub(crate) const CLONE_PIDFD: u64 = 0x1000;
 /// `CLONE_INTO_CGROUP` (Linux 5.7): the child starts in the cgroup whose
 /// directory descriptor is `clone_args.cgroup`.
-const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
+pub(crate) const CLONE_INTO_CGROUP: u64 = 0x2_0000_0000;
 
 /// `struct clone_args` up to `cgroup` (`CLONE_ARGS_SIZE_VER2`, 88 bytes).
 #[repr(C)]
 #[derive(Default)]
-struct CloneArgs {
-    flags: u64,
-    pidfd: u64,
-    child_tid: u64,
-    parent_tid: u64,
-    exit_signal: u64,
-    stack: u64,
-    stack_size: u64,
-    tls: u64,
-    set_tid: u64,
-    set_tid_size: u64,
-    cgroup: u64,
+pub(crate) struct CloneArgs {
+    pub(crate) flags: u64,
+    pub(crate) pidfd: u64,
+    pub(crate) child_tid: u64,
+    pub(crate) parent_tid: u64,
+    pub(crate) exit_signal: u64,
+    pub(crate) stack: u64,
+    pub(crate) stack_size: u64,
+    pub(crate) tls: u64,
+    pub(crate) set_tid: u64,
+    pub(crate) set_tid_size: u64,
+    pub(crate) cgroup: u64,
 }
 
 /// What [`clone_into_cgroup`] returned in the calling process.

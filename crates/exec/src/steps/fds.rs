@@ -27,7 +27,7 @@ fn dup_above(fd: c_int, floor: c_int) -> Result<c_int, c_int> {
 /// copy `dup2`s it into place, and [`close_other_fds`] drops the copies).
 pub(super) fn lift_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     let floor = target_floor(ctx);
-    if ctx.report_fd < floor {
+    if (0..floor).contains(&ctx.report_fd) {
         let old = ctx.report_fd;
         ctx.report_fd = dup_above(old, floor)?;
         sys::close(old);
@@ -266,21 +266,21 @@ pub(super) fn close_other_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     close_from(floor, ctx.report_fd)
 }
 
-/// Closes all descriptors `>= floor` except `keep` (which is `>= floor`).
+/// Closes all descriptors `>= floor` except `keep` (which is `>= floor`,
+/// or -1 for none).
 fn close_from(floor: c_int, keep: c_int) -> Result<(), c_int> {
-    let (first, keep) = (floor as libc::c_uint, keep as libc::c_uint);
-    let r = if keep > first {
-        sys::close_range(first, keep - 1)
+    let first = floor as libc::c_uint;
+    let r = if keep < floor {
+        sys::close_range(first, libc::c_uint::MAX)
     } else {
-        Ok(())
-    }
-    .and_then(|()| sys::close_range(keep + 1, libc::c_uint::MAX));
+        let keep = keep as libc::c_uint;
+        if keep > first { sys::close_range(first, keep - 1) } else { Ok(()) }
+            .and_then(|()| sys::close_range(keep + 1, libc::c_uint::MAX))
+    };
     match r {
         Ok(()) => Ok(()),
         // Kernels before 5.9 have no close_range.
-        Err(libc::ENOSYS) => {
-            close_via_proc(floor, keep as c_int).or_else(|_| close_brute(floor, keep as c_int))
-        }
+        Err(libc::ENOSYS) => close_via_proc(floor, keep).or_else(|_| close_brute(floor, keep)),
         Err(e) => Err(e),
     }
 }

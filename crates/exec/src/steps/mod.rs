@@ -220,11 +220,16 @@ impl std::fmt::Display for Step {
 }
 
 /// Everything a step may read or write. Built by the parent before fork;
-/// the child owns its copy-on-write copy.
+/// the child owns its copy-on-write copy (or, with `CLONE_VM`, works on
+/// the parent's, which waits meanwhile).
 pub(crate) struct Ctx<'a> {
     pub plan: &'a PreparedPlan,
-    /// Write end of the report pipe (moved by [`Step::LiftFds`]).
+    /// Write end of the report pipe (moved by [`Step::LiftFds`]); -1 when
+    /// the child shares the parent's memory and reports in `report_mem`.
     pub report_fd: c_int,
+    /// With `CLONE_VM` ([`crate::vfork`]): where a failure report is
+    /// written for the parent to read once it resumes; null otherwise.
+    pub report_mem: *mut Option<[u8; REPORT_LEN]>,
     /// The manager's PID, for the parent-death race check.
     pub parent_pid: pid_t,
     /// Lifted copies: `[stdin, stdout, stderr, listen0, listen1, …]`,
@@ -306,16 +311,25 @@ pub(crate) fn run_child(ctx: &mut Ctx<'_>) -> ! {
             Ok(()) => libc::EINVAL,
             Err(e) => e,
         };
-        fail(ctx.report_fd, *step, errno);
+        fail(ctx, *step, errno);
     }
-    fail(ctx.report_fd, Step::Exec, libc::EINVAL)
+    fail(ctx, Step::Exec, libc::EINVAL)
 }
 
-fn fail(report_fd: c_int, step: Step, errno: c_int) -> ! {
+fn fail(ctx: &Ctx<'_>, step: Step, errno: c_int) -> ! {
     let mut msg = [0u8; REPORT_LEN];
     let (a, b) = msg.split_at_mut(4);
     a.copy_from_slice(&step.index().to_ne_bytes());
     b.copy_from_slice(&errno.to_ne_bytes());
+    if !ctx.report_mem.is_null() {
+        // SAFETY: the parent's slot, valid while it waits for us
+        // (CLONE_VFORK); volatile so the store is not assumed dead before
+        // a call that never returns.
+        unsafe {
+            std::ptr::write_volatile(ctx.report_mem, Some(msg));
+            libc::_exit(c_int::from(step.exit_code()))
+        }
+    }
     // If the parent dropped its read end, the write must fail with EPIPE
     // rather than kill us with SIGPIPE (step 1 may have restored the
     // default action): the exit code is the report that still counts.
@@ -327,7 +341,7 @@ fn fail(report_fd: c_int, step: Step, errno: c_int) -> ! {
         libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
     }
     // Nothing useful can be done if the parent went away.
-    let _ = sys::write_all(report_fd, &msg);
+    let _ = sys::write_all(ctx.report_fd, &msg);
     // SAFETY: _exit is async-signal-safe and skips atexit handlers and
     // stdio flushing, which belong to the parent.
     unsafe { libc::_exit(c_int::from(step.exit_code())) }

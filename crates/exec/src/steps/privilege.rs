@@ -38,12 +38,14 @@ fn with_setpcap() -> Result<CapSets, c_int> {
 /// then real/effective/saved GID.
 pub(super) fn groups(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     if let Some(list) = &ctx.plan.groups {
+        // The raw system calls, not glibc's wrappers, which would also
+        // signal the manager's other threads ("setxid", crate::vfork).
         // SAFETY: pointer and length of a slice prepared before fork.
-        check(unsafe { libc::setgroups(list.len(), list.as_ptr()) })?;
+        sys::check_long(unsafe { libc::syscall(libc::SYS_setgroups, list.len(), list.as_ptr()) })?;
     }
     if let Some(gid) = ctx.plan.gid {
         // SAFETY: plain system call.
-        check(unsafe { libc::setresgid(gid, gid, gid) })?;
+        sys::check_long(unsafe { libc::syscall(libc::SYS_setresgid, gid, gid, gid) })?;
     }
     Ok(())
 }
@@ -150,8 +152,8 @@ pub(super) fn chroot(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 /// Step 18: real/effective/saved UID.
 pub(super) fn user(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     if let Some(uid) = ctx.plan.uid {
-        // SAFETY: plain system call.
-        check(unsafe { libc::setresuid(uid, uid, uid) })?;
+        // Raw, as in `groups`. SAFETY: plain system call.
+        sys::check_long(unsafe { libc::syscall(libc::SYS_setresuid, uid, uid, uid) })?;
     }
     Ok(())
 }

@@ -36,6 +36,7 @@ pub(crate) fn with_ctx<R>(
     let mut ctx = Ctx {
         plan,
         report_fd,
+        report_mem: std::ptr::null_mut(),
         // SAFETY: getpid cannot fail.
         parent_pid: unsafe { libc::getpid() },
         lifted: &mut lifted,

@@ -1,9 +1,14 @@
 //! Children between fork and exec: the manager does not wait for them.
 //!
-//! A spawn ([`Manager::spawn`] in the parent module) forks the child with
-//! [`exec::spawn_nowait`] and answers the engine with `Spawned` at once;
-//! the child runs its setup steps and `execve(2)` on the other CPU while
-//! the manager goes on with the next unit. Each child's report pipe
+//! A spawn ([`Manager::spawn`] in the parent module) starts the child with
+//! [`exec::spawn_nowait`] and answers the engine with `Spawned` at once.
+//! Most children share the manager's memory until they exec (`CLONE_VM`,
+//! `exec`'s `vfork` module): the manager resumes when they have exec'd or
+//! failed, the outcome is known at once and handled as a report read here
+//! (no pipe, nothing watched). A forked child (plans with namespaces or
+//! paths as standard streams, whose steps could block) runs its setup
+//! steps and `execve(2)` on the other CPU while the manager goes on with
+//! the next unit. Each child's report pipe
 //! ([`exec::Spawning::report_fd`]) is watched here, in an epoll of its own
 //! whose descriptor the event loop polls, and becomes readable when the
 //! child has exec'd (end-of-file) or a step failed (a report).
@@ -84,9 +89,9 @@ impl Execs {
     fn add(&mut self, pending: Pending) -> Result<(), Pending> {
         let pid = pending.spawning.pid();
         if pending.watched {
-            let Some(epoll) = &self.epoll else { return Err(pending) };
+            let (Some(epoll), Some(fd)) = (&self.epoll, pending.spawning.report_fd()) else { return Err(pending) };
             let ev = EpollEvent::new(EpollFlags::EPOLLIN, pid as u64);
-            if epoll.add(pending.spawning.report_fd(), ev).is_err() {
+            if epoll.add(fd, ev).is_err() {
                 return Err(pending);
             }
             self.watched += 1;
@@ -112,7 +117,9 @@ impl Execs {
     fn take(&mut self, pid: i32) -> Option<Pending> {
         let p = self.pending.remove(&pid)?;
         if let Some(epoll) = self.epoll.as_ref().filter(|_| p.watched) {
-            let _ = epoll.delete(p.spawning.report_fd());
+            if let Some(fd) = p.spawning.report_fd() {
+                let _ = epoll.delete(fd);
+            }
             self.watched -= 1;
         }
         if self.pending.is_empty() {
@@ -149,9 +156,15 @@ impl Manager {
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
+        let p = Pending { spawning, unit: id.to_string(), role, watched: false };
+        if p.spawning.report_fd().is_none() {
+            // A CLONE_VM child: it has exec'd or failed already.
+            self.spawn_report(p);
+            return Event::Spawned { role, pid: pid as u32 };
+        }
         let watched = role == Role::Main
             && self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.params().service_type == ServiceType::Exec);
-        if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role, watched }) {
+        if let Err(p) = self.execs.add(Pending { watched, ..p }) {
             // Without an epoll: wait for this one now, as before.
             self.spawn_report(p);
         }

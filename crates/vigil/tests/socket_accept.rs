@@ -229,3 +229,58 @@ fn ipv6_instances_are_named_without_brackets() {
     let name = format!("six@0-::1:{port}-::1:{rport}.service");
     assert_eq!(s.prop(&name, "ActiveState"), "active", "{}", stdout(&s.vigil(&["list-units", "--all"])));
 }
+
+/// inetd's way, kept where nothing can need the connection again: the
+/// manager closes its copy once the instance's last `ExecStart=` has it, so
+/// a service that closes its streams and goes on ends the client's stream
+/// at once; the instance still counts as a connection until it is gone.
+/// With an `ExecStop=` (which gets the socket too) the manager's copy stays,
+/// and what that command writes reaches the client.
+#[test]
+fn the_connection_ends_when_the_service_closes_it() {
+    let port = free_port();
+    let s = Sock::with_manager(
+        "acc-close",
+        &[
+            ("bye.socket", format!("[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\n")),
+            (
+                "bye@.service",
+                "[Service]\nExecStart=/bin/sh -c 'echo bye; exec >&- <&- 2>&-; exec sleep 60'\nStandardInput=socket\n".into(),
+            ),
+        ],
+        &[],
+    );
+    s.start("bye.socket");
+    let mut c = TcpStream::connect(loopback(port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    assert_eq!(read_all(&mut c), "bye\n", "EOF while the service still runs\n{}", s.console());
+    assert_eq!(s.prop("bye.socket", "NConnections"), "1", "the running instance still counts");
+    let rport = c.local_addr().unwrap().port();
+    let instance = format!("bye@0-127.0.0.1:{port}-127.0.0.1:{rport}.service");
+    assert_eq!(s.prop(&instance, "ActiveState"), "active");
+    s.vigil(&["stop", &instance]);
+    s.wait_prop("bye.socket", "NConnections", "0");
+
+    let port = free_port();
+    let s = Sock::with_manager(
+        "acc-keep",
+        &[
+            ("bye.socket", format!("[Socket]\nListenStream=127.0.0.1:{port}\nAccept=yes\n")),
+            (
+                "bye@.service",
+                "[Service]\nExecStart=/bin/sh -c 'echo bye; exec >&- <&- 2>&-; exec sleep 60'\nExecStop=/bin/echo stopped\nStandardInput=socket\n"
+                    .into(),
+            ),
+        ],
+        &[],
+    );
+    s.start("bye.socket");
+    let mut c = TcpStream::connect(loopback(port)).unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    let mut first = [0u8; 4];
+    c.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"bye\n");
+    let rport = c.local_addr().unwrap().port();
+    s.vigil(&["stop", &format!("bye@0-127.0.0.1:{port}-127.0.0.1:{rport}.service")]);
+    assert_eq!(read_all(&mut c), "stopped\n", "ExecStop= wrote on the manager's copy\n{}", s.console());
+}

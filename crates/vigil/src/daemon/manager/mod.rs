@@ -632,7 +632,9 @@ impl Manager {
         match exec::spawn_nowait(&prepared) {
             Ok(spawning) => {
                 self.exec_run_started(id, phase, index, spawning.pid());
-                self.spawn_started(id, role, spawning)
+                let ev = self.spawn_started(id, role, spawning);
+                self.connection_spawned(id, phase, index);
+                ev
             }
             Err(e) => Event::SpawnFailed { role, error: e.to_string() },
         }

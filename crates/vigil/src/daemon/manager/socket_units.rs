@@ -24,7 +24,8 @@
 
 use std::os::fd::AsRawFd;
 
-use engine::service::{Phase, ServiceResult, ServiceState};
+use engine::service::{Phase, RestartPolicy, ServiceResult, ServiceState};
+use unit::config::service::ServiceView;
 use proto::msg::JobVerb;
 use unit::load::LoadState;
 
@@ -316,12 +317,37 @@ impl Manager {
         }
     }
 
+    /// Command `index` of `phase` of service `id` was spawned. When it is
+    /// an `Accept=yes` instance's last `ExecStart=` and nothing later can
+    /// need the connection (no `ExecStartPost=`, `ExecReload=`,
+    /// `ExecStop=`, `ExecStopPost=`, and `Restart=no`), the manager closes
+    /// its copy now, as inetd does after its fork: the client sees the end
+    /// of the stream when the service closes it, not only once the manager
+    /// has reaped the service. systemd keeps its copy until the service is
+    /// dead; with no command left to hand it to, only that wait differs.
+    /// The connection still counts for `MaxConnections=` until then.
+    pub(super) fn connection_spawned(&mut self, id: &str, phase: Phase, index: usize) {
+        if phase != Phase::Start || self.sockets.connection(id).is_none() {
+            return;
+        }
+        let Some(u) = self.units.get(id) else { return };
+        let view = ServiceView::new(&u.cfg);
+        let later = ["ExecStartPost", "ExecReload", "ExecStop", "ExecStopPost"];
+        if index + 1 < view.exec("ExecStart").len()
+            || later.iter().any(|d| !view.exec(d).is_empty())
+            || u.svc.as_ref().is_none_or(|s| s.params().restart != RestartPolicy::No)
+        {
+            return;
+        }
+        self.sockets.close_connection(id);
+    }
+
     /// The sockets a command of service `id` gets.
     pub(super) fn socket_activation(&self, id: &str, phase: Phase) -> Activation {
         let pass_fds = phase == Phase::Start;
         if let Some(c) = self.sockets.connection(id) {
             return Activation {
-                fds: vec![exec::ListenFd { fd: c.fd.as_raw_fd(), name: "connection".into() }],
+                fds: c.fd.iter().map(|fd| exec::ListenFd { fd: fd.as_raw_fd(), name: "connection".into() }).collect(),
                 pass_fds,
                 env: c.peer.env(),
             };

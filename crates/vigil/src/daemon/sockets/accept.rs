@@ -68,7 +68,9 @@ impl Peer {
 /// An accepted connection on its way to (or held for) its instance.
 #[derive(Debug)]
 pub struct Connection {
-    pub fd: OwnedFd,
+    /// `None` once the instance's processes have their copies and no
+    /// later command can need it (`Manager::connection_spawned`).
+    pub fd: Option<OwnedFd>,
     pub peer: Peer,
     /// `foo@0-127.0.0.1:80-127.0.0.1:51234.service`.
     pub instance: String,

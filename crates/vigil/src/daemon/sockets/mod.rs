@@ -554,7 +554,7 @@ impl SocketUnit {
             if let Some(src) = source {
                 *self.per_source.entry(src).or_insert(0) += 1;
             }
-            out.push(Connection { instance: accept::instance_unit(&self.id, &instance), fd: cfd, peer, socket: self.id.clone() });
+            out.push(Connection { instance: accept::instance_unit(&self.id, &instance), fd: Some(cfd), peer, socket: self.id.clone() });
         }
         if out.is_empty() {
             Wake::Nothing
@@ -750,6 +750,14 @@ impl Registry {
 
     pub fn connection(&self, instance: &str) -> Option<&Connection> {
         self.connections.get(instance)
+    }
+
+    /// The manager closes its copy of `instance`'s connection, keeping the
+    /// record (the socket's connection counts) until [`Sockets::release`].
+    pub fn close_connection(&mut self, instance: &str) {
+        if let Some(c) = self.connections.get_mut(instance) {
+            c.fd = None;
+        }
     }
 
     /// The instance is done with its connection: it is closed here.

@@ -27,8 +27,11 @@
 //!   changes when it is created;
 //! - each preset directory and each `*.preset` file in it (a preset file
 //!   edited in place changes only its own stamp);
-//! - per unit, its fragment (its `[Install]` section decides between
-//!   `disabled`, `static` and `indirect`).
+//! - per unit, its fragment and its drop-ins (`NAME.d/*.conf` and the
+//!   template's, in every search directory: their `[Install]` lines
+//!   decide between `disabled`, `static` and `indirect`). Only drop-in
+//!   directories that exist need a stamp of their own: a new one changes
+//!   its search directory's stamp.
 //!
 //! That is a dozen `statx` or so per question instead of a scan: O(search path),
 //! not O(units). A change anywhere in the directories drops every cached
@@ -96,6 +99,8 @@ impl Stamp {
 
 struct Entry {
     fragment: Stamp,
+    /// The unit's drop-in directories that exist, and their files.
+    dropins: Vec<Stamp>,
     state: String,
     preset: String,
 }
@@ -124,7 +129,7 @@ impl FileStates {
         }
         let frag = lookup.on_disk(fragment);
         if let Some(e) = self.units.get(id) {
-            if e.fragment.path == frag && e.fragment.holds() {
+            if e.fragment.path == frag && e.fragment.holds() && e.dropins.iter().all(Stamp::holds) {
                 return (e.state.clone(), e.preset.clone());
             }
         }
@@ -137,12 +142,14 @@ impl FileStates {
             self.dirs = dir_stamps(lookup);
         }
         let fragment = Stamp::take(frag);
+        let dropins = dropin_stamps(lookup, id);
         let (state, preset) = compute();
         if self.dirs.iter().any(|s| s.racy(limit_ns)) {
             // Too young to trust: answer, keep nothing.
             self.forget();
-        } else if !fragment.racy(limit_ns) {
-            self.units.insert(id.to_string(), Entry { fragment, state: state.clone(), preset: preset.clone() });
+        } else if !fragment.racy(limit_ns) && !dropins.iter().any(|s| s.racy(limit_ns)) {
+            let e = Entry { fragment, dropins, state: state.clone(), preset: preset.clone() };
+            self.units.insert(id.to_string(), e);
         }
         (state, preset)
     }
@@ -185,6 +192,32 @@ fn dir_stamps(lookup: &LookupPaths) -> Vec<Stamp> {
             if e.file_name().to_string_lossy().ends_with(".preset") {
                 out.push(Stamp::take(e.path()));
             }
+        }
+    }
+    out
+}
+
+/// Stamps of the drop-in directories of `id` (and of its template) that
+/// exist, and of the files in them, as the installer reads them
+/// (`unit::install`'s discovery: `NAME.d/*.conf` in every search
+/// directory).
+fn dropin_stamps(lookup: &LookupPaths, id: &str) -> Vec<Stamp> {
+    let mut names = vec![id.to_string()];
+    if let Some(t) = unit::name::UnitName::parse(id).ok().and_then(|n| n.template()) {
+        names.push(t.to_string());
+    }
+    let mut out = Vec::new();
+    for d in &lookup.dirs {
+        for n in &names {
+            let dir = lookup.on_disk(&d.path.join(format!("{n}.d")));
+            let stamp = Stamp::take(dir);
+            if stamp.stat.is_none() {
+                continue;
+            }
+            if let Ok(entries) = std::fs::read_dir(&stamp.path) {
+                out.extend(entries.flatten().map(|e| Stamp::take(e.path())));
+            }
+            out.push(stamp);
         }
     }
     out
@@ -255,8 +288,19 @@ mod tests {
         assert_eq!(ask(&mut fs, "changed?").0, "disabled", "unchanged tree: cached");
         std::os::unix::fs::symlink("../a.service", wants.join("a.service")).unwrap();
         assert_eq!(ask(&mut fs, "enabled").0, "enabled", "a new link is seen");
+        // A drop-in file edited in place, in a directory that exists.
+        let dropins = etc.join("a.service.d");
+        std::fs::create_dir(&dropins).unwrap();
+        std::fs::write(dropins.join("x.conf"), "[Install]\n").unwrap();
+        for p in [&etc, &wants, &dropins, &dropins.join("x.conf")] {
+            old(p);
+        }
+        assert_eq!(ask(&mut fs, "one").0, "one");
+        assert_eq!(ask(&mut fs, "two").0, "one", "cached");
+        std::fs::write(dropins.join("x.conf"), "[Install]\nWantedBy=b.target\n").unwrap();
+        assert_eq!(ask(&mut fs, "three").0, "three", "the edit is seen");
         drop(ask);
-        assert_eq!(calls, 4);
+        assert_eq!(calls, 6);
         std::fs::remove_dir_all(&root).unwrap();
     }
 }

@@ -321,3 +321,47 @@ fn status_lines_option() {
     assert_ne!(o.status.code(), Some(0));
     r.vigil(&["stop", "talk"]);
 }
+
+/// Issue 8: the manager keeps `UnitFileState`/`UnitFilePreset` between
+/// questions (a scan of every unit directory per `status` grew with the
+/// number of units), but `enable`/`disable` run in the CLI without telling
+/// it. The answers must follow the directories all the same. The tree is
+/// dated back first, so that the answers are cached at all (answers
+/// resting on files changed in the last seconds are never kept).
+#[test]
+fn status_sees_enable_and_disable_done_behind_the_managers_back() {
+    let r = root_with(
+        "ctl-fstate",
+        &[("fs.service", "[Service]\nExecStart=/bin/sleep 300\n[Install]\nWantedBy=multi-user.target\n")],
+    );
+    let o = r.vigil(&["start", "fs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    fn date_back(p: &std::path::Path) {
+        let past = std::time::SystemTime::now() - Duration::from_secs(3600);
+        if let Ok(f) = std::fs::File::open(p) {
+            let _ = f.set_modified(past);
+        }
+        if p.is_dir() && !p.is_symlink() {
+            for e in std::fs::read_dir(p).unwrap().flatten() {
+                date_back(&e.path());
+            }
+        }
+    }
+    date_back(&r.path);
+    let state = || stdout(&r.vigil(&["show", "-p", "UnitFileState", "--value", "fs"])).trim_end().to_string();
+    let loaded = || line_of(&stdout(&r.vigil(&["status", "--no-pager", "-n0", "fs"])), "Loaded:");
+    assert_eq!(state(), "disabled");
+    // Asked twice: the second answer comes from the cache.
+    assert!(loaded().ends_with("; disabled; vendor preset: enabled)"), "{}", loaded());
+    let o = r.vigil(&["enable", "fs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(state(), "enabled");
+    assert!(loaded().ends_with("; enabled; vendor preset: enabled)"), "{}", loaded());
+    // Cached again once the link is old, then removed.
+    date_back(&r.path);
+    assert_eq!(state(), "enabled");
+    assert_eq!(state(), "enabled");
+    let o = r.vigil(&["disable", "fs"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(state(), "disabled");
+}

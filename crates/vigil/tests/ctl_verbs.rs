@@ -426,7 +426,8 @@ fn status_shows_the_journal_after_a_blank_line_only_when_there_is_one() {
     let mut out = String::new();
     assert!(wait_until(Duration::from_secs(10), || {
         out = stdout(&r.vigil(&["status", "talk"]));
-        out.contains("hello-from-status")
+        // The journal line, not the command line in the CGroup tree.
+        out.contains(": hello-from-status")
     }));
     let (head, journal) = out.split_once("\n\n").expect("a blank line before the journal");
     assert!(head.starts_with("● talk.service - Talk\n") && head.contains("Main PID: "), "{out}");

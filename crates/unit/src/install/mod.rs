@@ -84,6 +84,7 @@ mod sysv;
 use std::path::{Path, PathBuf};
 
 pub use errno::Errno;
+pub use preset::preset_dirs;
 pub use printf::Facts;
 pub use state::{PresetState, UnitFileEntry, UnitFileState};
 pub use sysv::SysvScript;

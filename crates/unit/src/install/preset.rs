@@ -67,7 +67,9 @@ fn first_word<'a>(s: &'a str, word: &str) -> Option<&'a str> {
     Some(rest.trim_start_matches([' ', '\t', '\n', '\r']))
 }
 
-fn preset_dirs(scope: Scope) -> &'static [&'static str] {
+/// The preset directories of a scope, highest priority first
+/// (`systemd.preset(5)`).
+pub fn preset_dirs(scope: Scope) -> &'static [&'static str] {
     match scope {
         Scope::System => &[
             "/etc/systemd/system-preset",

@@ -102,7 +102,15 @@ pub fn failed<T>(e: Errno) -> Outcome<T> {
 /// loading every category (`LC_ALL`) costs a dozen file look-ups per
 /// `status`. (Times are printed in the C locale's words, as `journalctl`
 /// prints them.)
+///
+/// A locale whose name says UTF-8 (`C.UTF-8`, `en_US.utf8`) is not
+/// loaded at all: it is UTF-8 if it loads and counts as UTF-8 if it does
+/// not, so loading it (four file look-ups and a mapping of its `LC_CTYPE`
+/// per `status`) cannot change the answer.
 pub fn locale_is_utf8() -> bool {
+    if named_utf8(locale_name().as_deref()) {
+        return true;
+    }
     // SAFETY: setlocale/nl_langinfo are called from the CLI's only thread;
     // the returned strings are copied before the next locale call.
     unsafe {
@@ -126,6 +134,22 @@ pub fn locale_is_utf8() -> bool {
             && std::env::var_os("LC_CTYPE").is_none()
             && std::env::var_os("LANG").is_none()
     }
+}
+
+/// The name `setlocale(LC_CTYPE, "")` loads: the first of `LC_ALL`,
+/// `LC_CTYPE`, `LANG` that is set and not empty (`locale(7)`).
+fn locale_name() -> Option<String> {
+    ["LC_ALL", "LC_CTYPE", "LANG"].iter().find_map(|k| std::env::var(k).ok().filter(|v| !v.is_empty()))
+}
+
+/// Whether a locale name (`language[_territory][.codeset][@modifier]`)
+/// names the UTF-8 codeset, compared as glibc normalises codesets (case
+/// and punctuation ignored: `UTF-8`, `utf8`).
+fn named_utf8(name: Option<&str>) -> bool {
+    let Some((_, rest)) = name.and_then(|n| n.split_once('.')) else { return false };
+    let codeset = rest.split('@').next().unwrap_or("");
+    let norm: String = codeset.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    norm == "utf8"
 }
 
 /// systemd's `parse_boolean()` on an environment variable; `None` when
@@ -178,6 +202,17 @@ pub fn exit_code(code: i32) -> u8 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf8_locale_names_are_known_without_loading() {
+        for n in ["C.UTF-8", "C.utf8", "en_US.UTF-8", "de_DE.utf-8@euro"] {
+            assert!(named_utf8(Some(n)), "{n}");
+        }
+        for n in ["C", "POSIX", "en_US", "en_US.ISO-8859-1", "ja_JP.eucJP", ".", "x.utf16"] {
+            assert!(!named_utf8(Some(n)), "{n}");
+        }
+        assert!(!named_utf8(None));
+    }
 
     #[test]
     fn booleans_like_systemd() {

@@ -27,6 +27,7 @@ mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
 mod exec_status;
+mod file_state;
 mod gc;
 mod graph;
 mod jobs;
@@ -122,6 +123,8 @@ enum TimerOwner {
 
 pub struct Manager {
     pub loader: Loader,
+    /// `UnitFileState`/`UnitFilePreset` answers and what they rest on.
+    file_states: file_state::FileStates,
     /// Boxed: a `Unit` is large, and the table keeps ~2x its length in
     /// slots; inline, 1000 units cost 3.7 MB of mostly empty slots.
     units: graph::NameMap<Box<Unit>>,
@@ -227,6 +230,7 @@ impl Manager {
             recorder: None,
             gc: gc::Gc::default(),
             uphold: jobs::Uphold::default(),
+            file_states: file_state::FileStates::default(),
         }
     }
 
@@ -306,6 +310,7 @@ impl Manager {
     /// settings for what comes next (their processes are not touched).
     pub fn daemon_reload(&mut self) {
         self.loader.reindex();
+        self.file_states.forget();
         let ids: Vec<String> = self.units.keys().cloned().collect();
         for id in ids {
             let idle = self.units.get(&id).is_some_and(|u| {

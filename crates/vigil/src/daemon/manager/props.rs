@@ -179,8 +179,10 @@ fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
-/// All properties of a unit, in a stable order.
-pub fn properties(u: &Unit) -> Vec<(String, String)> {
+/// The properties of a unit, in a stable order: all of them, but the
+/// ten `…Timestamp…` ones only with `timestamps` (formatting a wall-clock
+/// time re-reads the time zone: `show -p ActiveState` asks for none).
+pub fn properties(u: &Unit, timestamps: bool) -> Vec<(String, String)> {
     let cfg = &u.cfg;
     let mut p: Vec<(String, String)> = vec![
         ("Id".into(), cfg.id.to_string()),
@@ -197,7 +199,9 @@ pub fn properties(u: &Unit) -> Vec<(String, String)> {
         ),
         ("InvocationID".into(), u.invocation_id.clone()),
     ];
-    p.extend(u.stamps.properties());
+    if timestamps {
+        p.extend(u.stamps.properties());
+    }
     if let Some(svc) = &u.svc {
         let v = ServiceView::new(cfg);
         let ts = |x: unit::value::Usec| format_timespan(x.0, 1);

@@ -291,11 +291,27 @@ impl Manager {
     /// `Accept=no` service, the accepting socket of an instance).
     /// `wanted` names the properties asked for (empty: all); the costly
     /// ones (`UnitFileState`/`UnitFilePreset` read the unit directories,
-    /// `TasksMax` walks the cgroup tree, `ExecStart`… format every command)
+    /// `TasksMax` walks the cgroup tree, `ExecStart`… format every command,
+    /// `TasksCurrent` reads a file, the timestamps re-read the time zone)
     /// are computed only when asked for, so `show -p MainPID` stays cheap.
-    pub fn unit_properties(&self, id: &str, wanted: &[String]) -> Vec<(String, String)> {
+    pub fn unit_properties(&mut self, id: &str, wanted: &[String]) -> Vec<(String, String)> {
+        let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
+        // Computed first, while `self` may be borrowed mutably for the
+        // cache (`file_state.rs`: stamps instead of a scan per question).
+        let files = match self.unit(id).and_then(|u| u.cfg.fragment.clone()) {
+            Some(fragment) if want("UnitFileState") || want("UnitFilePreset") => {
+                let lookup = &self.loader.lookup;
+                self.file_states.get(lookup, id, &fragment, || {
+                    let inst = unit::install::Installer::new(lookup);
+                    let state = inst.state(id).result.map(|s| s.as_str().to_string()).unwrap_or_default();
+                    let preset = inst.query_preset(id).result.map(|e| if e { "enabled" } else { "disabled" }.to_string());
+                    (state, preset.unwrap_or_default())
+                })
+            }
+            _ => (String::new(), String::new()),
+        };
         let Some(u) = self.unit(id) else { return Vec::new() };
-        let mut p = super::props::properties(u);
+        let mut p = super::props::properties(u, wanted.is_empty() || wanted.iter().any(|w| w.contains("Timestamp")));
         let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names.iter().map(|n| n.as_str()));
         if let Some(c) = self.sockets.connection(id) {
             by.push(c.socket.clone());
@@ -305,9 +321,10 @@ impl Manager {
         p.push(("TriggeredBy".into(), by.join(" ")));
         let group = u.cgroup.as_deref();
         p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
-        let tasks = group.and_then(|g| self.cgroups.tasks(g));
-        p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
-        let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
+        if want("TasksCurrent") {
+            let tasks = group.and_then(|g| self.cgroups.tasks(g));
+            p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
+        }
         if want("TasksMax") {
             let limit = group.and_then(|g| self.tasks_limit(g));
             p.push(("TasksMax".into(), limit.map_or_else(|| "infinity".to_string(), |n| n.to_string())));
@@ -315,14 +332,7 @@ impl Manager {
         if super::exec_status::PHASES.iter().any(|ph| want(ph.directive())) {
             p.extend(self.exec_properties(id));
         }
-        let (file_state, preset) = if u.cfg.fragment.is_some() && (want("UnitFileState") || want("UnitFilePreset")) {
-            let inst = unit::install::Installer::new(&self.loader.lookup);
-            let state = inst.state(id).result.map(|s| s.as_str().to_string()).unwrap_or_default();
-            let preset = inst.query_preset(id).result.map(|e| if e { "enabled" } else { "disabled" }.to_string());
-            (state, preset.unwrap_or_default())
-        } else {
-            (String::new(), String::new())
-        };
+        let (file_state, preset) = files;
         p.push(("UnitFileState".into(), file_state));
         p.push(("UnitFilePreset".into(), preset));
         // An Accept=yes socket triggers its live instances.

@@ -172,15 +172,18 @@ impl Cgroups {
 
     pub fn pids(&self, unit: &str) -> Vec<i32> {
         self.path(unit)
-            .and_then(|p| std::fs::read_to_string(p.join("cgroup.procs")).ok())
+            .and_then(|p| read_small(&p.join("cgroup.procs")))
             .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
             .unwrap_or_default()
     }
 
     /// Signal every process of the unit except `except` (the main and
     /// control processes, which the engine signals on their own: a second
-    /// SIGTERM would run a shell's trap twice). Returns how many processes
-    /// the group had (best effort).
+    /// SIGTERM would run a shell's trap twice), each followed by `SIGCONT`
+    /// when `cont` is set — pid by pid, from one read of `cgroup.procs`,
+    /// as systemd's `cg_kill_items()` does with `CGROUP_SIGCONT`. Returns
+    /// how many processes the group had, `except` included (best effort):
+    /// more than zero means it was populated when read.
     ///
     /// SIGKILL is sent pid by pid, re-reading `cgroup.procs` until no new
     /// process shows up (a process forking meanwhile is caught on the next
@@ -189,7 +192,7 @@ impl Cgroups {
     /// `cgroup.kill` with `CLONE_INTO_CGROUP` is SIGKILLed at birth, which
     /// would kill an `ExecStopPost=` or the restarted process in the group
     /// kept across an automatic restart.
-    pub fn kill(&self, unit: &str, signal: i32, except: &[i32]) -> usize {
+    pub fn kill(&self, unit: &str, signal: i32, cont: bool, except: &[i32]) -> usize {
         let mut pids = self.pids(unit);
         let total = pids.len();
         let mut sent: std::collections::HashSet<i32> = except.iter().copied().collect();
@@ -200,7 +203,12 @@ impl Cgroups {
             }
             for pid in fresh {
                 // SAFETY: kill(2) with plain integers.
-                unsafe { libc::kill(pid, signal) };
+                unsafe {
+                    libc::kill(pid, signal);
+                    if cont {
+                        libc::kill(pid, libc::SIGCONT);
+                    }
+                }
             }
             if signal != libc::SIGKILL {
                 break;
@@ -242,10 +250,30 @@ pub fn mount() -> Option<PathBuf> {
     })
 }
 
+/// A small kernel file (`cgroup.procs`, `cgroup.events`) read to its end:
+/// open, read, close — without the `statx` that `fs::read_to_string`
+/// makes for a size hint (these files report size 0). Read per unit on
+/// every stop, so the syscall counts.
+fn read_small(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// `populated` of a group's `cgroup.events`: whether it or any group below
 /// holds a process; `None` when it does not exist.
 fn populated(group: &Path) -> Option<bool> {
-    let events = std::fs::read_to_string(group.join("cgroup.events")).ok()?;
+    let events = read_small(&group.join("cgroup.events"))?;
     events.lines().find_map(|l| l.strip_prefix("populated ")).map(|v| v.trim() == "1")
 }
 

@@ -29,6 +29,7 @@ mod exec_plan;
 mod exec_status;
 mod gc;
 mod graph;
+mod index;
 mod jobs;
 mod messages;
 mod params;
@@ -126,8 +127,10 @@ pub struct Manager {
     /// slots; inline, 1000 units cost 3.7 MB of mostly empty slots.
     units: graph::NameMap<Box<Unit>>,
     names: graph::NameMap<String>,
-    pids: HashMap<u32, String>,
+    pids: index::PidTable,
     timers: BTreeMap<(u64, u64), TimerOwner>,
+    /// Where each unit's engine timers are in `timers`.
+    engine_timers: index::EngineTimers,
     timer_seq: u64,
     cgroups: Cgroups,
     epoch: Instant,
@@ -204,7 +207,8 @@ impl Manager {
             loader,
             units: Default::default(),
             names: Default::default(),
-            pids: HashMap::new(),
+            pids: index::PidTable::default(),
+            engine_timers: index::EngineTimers::default(),
             timers: BTreeMap::new(),
             timer_seq: 0,
             cgroups,
@@ -397,19 +401,26 @@ impl Manager {
         match action {
             Action::Spawn { phase, index, role } => Some(self.spawn(id, phase, index, role)),
             Action::Kill { target, signal, cont, notice } => {
-                self.kill(id, target, signal, cont, notice);
+                let found = self.kill(id, target, signal, cont, notice);
                 // Signalling an empty unit: tell the machine at once that
                 // nothing is left, or it would wait for its stop timeout.
-                (target == KillTarget::Group && self.unit_is_empty(id)).then_some(Event::AllProcessesGone)
+                // A group whose `cgroup.procs` listed a process was not
+                // empty: no second read (`cgroup.events`) for that.
+                (target == KillTarget::Group && found == 0 && self.unit_is_empty(id)).then_some(Event::AllProcessesGone)
             }
             Action::ArmTimer { token, at } => {
-                self.timers.retain(|_, o| !matches!(o, TimerOwner::Engine(u, t) if u == id && t.kind == token.kind));
                 self.timer_seq += 1;
-                self.timers.insert((at, self.timer_seq), TimerOwner::Engine(id.to_string(), token));
+                let key = (at, self.timer_seq);
+                if let Some(old) = self.engine_timers.set(id, token.kind, key) {
+                    self.timers.remove(&old);
+                }
+                self.timers.insert(key, TimerOwner::Engine(id.to_string(), token));
                 None
             }
             Action::DisarmTimer { kind } => {
-                self.timers.retain(|_, o| !matches!(o, TimerOwner::Engine(u, t) if u == id && t.kind == kind));
+                if let Some(old) = self.engine_timers.take(id, kind, None) {
+                    self.timers.remove(&old);
+                }
                 None
             }
             Action::ReadPidFile => Some(self.read_pid_file(id)),
@@ -436,7 +447,7 @@ impl Manager {
             }
             Action::GuessMainPid => Some(Event::MainPidGuessed { pid: self.guess_main_pid(id) }),
             Action::SetMainPid(pid) => {
-                self.pids.insert(pid, id.to_string());
+                self.pids.insert(pid, id);
                 None
             }
             Action::Log { level, message } => {
@@ -534,7 +545,7 @@ impl Manager {
     /// unless it restarts on its own, which reuses the group (no rmdir,
     /// mkdir and inotify watch per restart).
     fn release(&mut self, id: &str, restarting: bool) {
-        self.pids.retain(|_, u| u != id);
+        self.pids.remove_unit(id);
         if !restarting && self.cgroups.populated(id) == Some(false) {
             self.cgroups.remove(id);
             if let Some(u) = self.units.get_mut(id) {
@@ -638,7 +649,10 @@ impl Manager {
         }
     }
 
-    fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) {
+    /// Send `signal` (and `SIGCONT` after it when `cont`) to `target`.
+    /// Returns how many processes the unit's cgroup listed when its group
+    /// was signalled (0 for a single process, or without cgroups).
+    fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) -> usize {
         let one = |pid: u32| {
             // SAFETY: kill(2) with plain integers.
             unsafe {
@@ -654,26 +668,25 @@ impl Manager {
                     self.log(id, LogLevel::Notice, &format!("Killing process {pid} with signal {}.", unit::value::signal::name_of(signal)));
                 }
                 one(pid);
+                0
             }
             KillTarget::Group => {
                 let svc = self.units.get(id).and_then(|u| u.svc.as_ref());
                 let except: Vec<i32> =
                     [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect();
-                let n = self.cgroups.kill(id, signal, &except);
+                let n = self.cgroups.kill(id, signal, cont, &except);
                 if self.cgroups.base().is_none() {
                     // No cgroups: the processes we know and those found
                     // through the process tree, but main and control.
-                    let mut all: Vec<i32> =
-                        self.pids.iter().filter(|(_, u)| u.as_str() == id).map(|(p, _)| *p as i32).collect();
+                    let mut all: Vec<i32> = self.pids.of_unit(id).iter().map(|p| *p as i32).collect();
                     all.extend(self.tree_pids(id));
                     all.sort_unstable();
                     all.dedup();
                     for p in all.into_iter().filter(|p| !except.contains(p)) {
                         one(p as u32);
                     }
-                } else if n > 0 && cont {
-                    self.cgroups.kill(id, libc::SIGCONT, &except);
                 }
+                n
             }
         }
     }
@@ -686,7 +699,7 @@ impl Manager {
             // With cgroups, a unit without a group (removed when the unit
             // went down, or never made) has only the pids we track: the
             // /proc walk below is for managers without cgroups.
-            None if self.cgroups.base().is_some() => !self.pids.values().any(|u| u == id),
+            None if self.cgroups.base().is_some() => self.pids.of_unit(id).is_empty(),
             None => !self.tracked_alive(id) && self.tree_pids(id).is_empty(),
         }
     }
@@ -740,7 +753,7 @@ impl Manager {
         // An orphan adopted through the subreaper is nobody we track: if
         // its unit emptied, its cgroup's events say so (cgroup_events);
         // without cgroups, units that are stopping are checked again.
-        let Some(id) = self.pids.remove(&(pid as u32)) else {
+        let Some(id) = self.pids.remove(pid as u32) else {
             if self.cgroups.base().is_none() {
                 let stopping: Vec<String> = self
                     .units
@@ -780,14 +793,10 @@ impl Manager {
     /// is unknown, so as killed by SIGTERM while stopping and as a clean
     /// exit otherwise — then the machine hears that the unit is empty.
     fn unit_emptied(&mut self, id: &str, now: u64) {
-        let lost: Vec<u32> = self
-            .pids
-            .iter()
-            .filter(|(p, u)| u.as_str() == id && !Path::new(&format!("/proc/{p}")).exists())
-            .map(|(p, _)| *p)
-            .collect();
+        let lost: Vec<u32> =
+            self.pids.of_unit(id).iter().copied().filter(|p| !Path::new(&format!("/proc/{p}")).exists()).collect();
         for pid in lost {
-            self.pids.remove(&pid);
+            self.pids.remove(pid);
             let stopping = self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.active_state() == ActiveState::Deactivating);
             let status = if stopping {
                 EngineExit::Killed { signal: libc::SIGTERM, core_dumped: false }
@@ -817,7 +826,7 @@ impl Manager {
 
     /// A notification datagram from `pid`.
     pub fn notify(&mut self, pid: u32, n: &super::notify::Notify) {
-        let Some(id) = self.pids.get(&pid).cloned().or_else(|| self.unit_of_pid(pid)).or_else(|| self.unit_of_pid_in_tree(pid)) else {
+        let Some(id) = self.pids.get(pid).map(str::to_string).or_else(|| self.unit_of_pid(pid)).or_else(|| self.unit_of_pid_in_tree(pid)) else {
             eprintln!("Cannot find unit for notify message of PID {pid}, ignoring.");
             return;
         };
@@ -878,7 +887,10 @@ impl Manager {
             }
             let Some(owner) = self.timers.remove(&key) else { return };
             match owner {
-                TimerOwner::Engine(id, token) => self.feed(&id, now, Event::TimerFired(token)),
+                TimerOwner::Engine(id, token) => {
+                    self.engine_timers.take(&id, token.kind, Some(key));
+                    self.feed(&id, now, Event::TimerFired(token))
+                }
                 TimerOwner::SocketControl(id, pid) => self.socket_control_timeout(&id, pid),
                 TimerOwner::PidFilePoll(id) => {
                     let watching = self.units.get(&id).is_some_and(|u| u.pid_file_watch);
@@ -928,7 +940,7 @@ impl Manager {
                 u.svc.as_ref().and_then(|s| s.control_pid())
             ));
         }
-        for (pid, unit) in &self.pids {
+        for (pid, unit) in self.pids.iter() {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_else(|_| "gone".into());
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             let sig: Vec<&str> = status.lines().filter(|l| l.starts_with("Sig")).collect();

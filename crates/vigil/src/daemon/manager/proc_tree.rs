@@ -38,8 +38,8 @@ impl Manager {
         let mut p = pid;
         for _ in 0..MAX_DEPTH {
             p = parent_of(p).filter(|&pp| pp > 1 && pp != std::process::id())?;
-            if let Some(id) = self.pids.get(&p) {
-                return Some(id.clone());
+            if let Some(id) = self.pids.get(p) {
+                return Some(id.to_string());
             }
         }
         None
@@ -51,7 +51,7 @@ impl Manager {
     /// reaps its background jobs; with cgroups the group's emptying says
     /// the unit is done, here only /proc can.
     pub(super) fn tracked_alive(&self, id: &str) -> bool {
-        self.pids.iter().any(|(p, u)| u == id && std::path::Path::new(&format!("/proc/{p}")).exists())
+        self.pids.of_unit(id).iter().any(|p| std::path::Path::new(&format!("/proc/{p}")).exists())
     }
 
     /// The processes of unit `id`: its cgroup's, or without cgroups those

@@ -37,6 +37,9 @@ pub struct Cgroups {
     /// process is gone even when that process was not our child.
     inotify: Option<std::os::fd::OwnedFd>,
     watches: std::collections::HashMap<i32, String>,
+    /// The watch of each unit's group: removing a group at stop finds it
+    /// without scanning every watch (N scans of N at stop-all).
+    watch_of: std::collections::HashMap<String, i32>,
     swept: usize,
 }
 
@@ -58,7 +61,7 @@ impl Cgroups {
             // SAFETY: fd is a fresh, valid descriptor we own.
             unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
         });
-        Cgroups { base, mount, inotify, watches: std::collections::HashMap::new(), swept }
+        Cgroups { base, mount, inotify, watches: Default::default(), watch_of: Default::default(), swept }
     }
 
     /// How many empty groups of dead managers [`Cgroups::detect`] removed.
@@ -68,7 +71,7 @@ impl Cgroups {
 
     /// Without cgroups (tests of the fallback, or a read-only hierarchy).
     pub fn disabled() -> Cgroups {
-        Cgroups { base: None, mount: None, inotify: None, watches: std::collections::HashMap::new(), swept: 0 }
+        Cgroups { base: None, mount: None, inotify: None, watches: Default::default(), watch_of: Default::default(), swept: 0 }
     }
 
     /// The inotify descriptor to poll, if cgroups are in use.
@@ -82,6 +85,9 @@ impl Cgroups {
         use std::os::fd::AsRawFd;
         let Some(fd) = &self.inotify else { return Vec::new() };
         let mut out = Vec::new();
+        // One drain can hold an event of every unit (all stopped at once):
+        // duplicates are dropped by watch, not by scanning `out`.
+        let mut seen = std::collections::HashSet::new();
         let mut buf = [0u8; 4096];
         loop {
             // SAFETY: read into a local buffer of the given size.
@@ -95,7 +101,7 @@ impl Cgroups {
                 // SAFETY: the kernel wrote whole inotify_event records.
                 let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf.as_ptr().add(off).cast()) };
                 if let Some(u) = self.watches.get(&ev.wd) {
-                    if !out.contains(u) {
+                    if seen.insert(ev.wd) {
                         out.push(u.clone());
                     }
                 }
@@ -156,6 +162,11 @@ impl Cgroups {
             let wd = unsafe { libc::inotify_add_watch(fd.as_raw_fd(), events.as_ptr(), libc::IN_MODIFY) };
             if wd >= 0 {
                 self.watches.insert(wd, unit.to_string());
+                if let Some(old) = self.watch_of.insert(unit.to_string(), wd) {
+                    if old != wd {
+                        self.watches.remove(&old);
+                    }
+                }
             }
         }
         Some(p)
@@ -222,7 +233,9 @@ impl Cgroups {
     pub fn remove(&mut self, unit: &str) {
         if let Some(p) = self.path(unit) {
             // The watch goes away with the directory (IN_IGNORED).
-            self.watches.retain(|_, u| u != unit);
+            if let Some(wd) = self.watch_of.remove(unit) {
+                self.watches.remove(&wd);
+            }
             let _ = std::fs::remove_dir(p);
         }
     }

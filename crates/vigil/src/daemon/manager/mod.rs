@@ -704,18 +704,6 @@ impl Manager {
         }
     }
 
-    /// The process-tree fallback for finding a unit's processes: every
-    /// process whose environment carries the unit's `INVOCATION_ID=` (set
-    /// for each service process and inherited by what it forks, double
-    /// forks included). Needs the right to read /proc/PID/environ (root, or
-    /// the manager's own user for its own services).
-    fn tree_pids(&self, id: &str) -> Vec<i32> {
-        let Some(inv) = self.units.get(id).map(|u| u.invocation_id.as_str()).filter(|i| !i.is_empty()) else {
-            return Vec::new();
-        };
-        super::leftovers::with_invocation(&std::collections::BTreeSet::from([inv]))
-    }
-
     fn read_pid_file(&self, id: &str) -> Event {
         let Some(path) = self.units.get(id).and_then(|u| ServiceView::new(&u.cfg).pid_file().map(PathBuf::from)) else {
             return Event::PidFileMissing;
@@ -737,10 +725,17 @@ impl Manager {
 
     fn guess_main_pid(&self, id: &str) -> Option<u32> {
         let me = std::process::id();
-        let mut candidates = self.unit_pids(id).into_iter().filter(|&p| proc_tree::parent_of(p as u32) == Some(me));
-        let first = candidates.next()?;
-        // Ambiguous: systemd refuses to guess.
-        candidates.next().is_none().then_some(first as u32)
+        let candidates: Vec<u32> = if self.cgroups.base().is_some() {
+            self.cgroups.pids(id).into_iter().map(|p| p as u32).filter(|&p| proc_tree::parent_of(p) == Some(me)).collect()
+        } else {
+            let inv = self.units.get(id).map(|u| u.invocation_id.as_str()).unwrap_or_default();
+            proc_tree::with_invocation(inv, true)
+        };
+        // Ambiguous (or none): systemd refuses to guess.
+        match candidates[..] {
+            [one] => Some(one),
+            _ => None,
+        }
     }
 
     /// A child was reaped.

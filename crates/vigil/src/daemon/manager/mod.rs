@@ -401,12 +401,14 @@ impl Manager {
         match action {
             Action::Spawn { phase, index, role } => Some(self.spawn(id, phase, index, role)),
             Action::Kill { target, signal, cont, notice } => {
-                let found = self.kill(id, target, signal, cont, notice);
+                self.kill(id, target, signal, cont, notice);
                 // Signalling an empty unit: tell the machine at once that
                 // nothing is left, or it would wait for its stop timeout.
-                // A group whose `cgroup.procs` listed a process was not
-                // empty: no second read (`cgroup.events`) for that.
-                (target == KillTarget::Group && found == 0 && self.unit_is_empty(id)).then_some(Event::AllProcessesGone)
+                // Read after the signals (not taken from the `cgroup.procs`
+                // read before them): processes that died meanwhile count as
+                // gone, as with systemd's synchronous cgroup check — taking
+                // the earlier read made `mainpid_in_reload_stop` fail 5 in 30.
+                (target == KillTarget::Group && self.unit_is_empty(id)).then_some(Event::AllProcessesGone)
             }
             Action::ArmTimer { token, at } => {
                 self.timer_seq += 1;
@@ -650,9 +652,7 @@ impl Manager {
     }
 
     /// Send `signal` (and `SIGCONT` after it when `cont`) to `target`.
-    /// Returns how many processes the unit's cgroup listed when its group
-    /// was signalled (0 for a single process, or without cgroups).
-    fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) -> usize {
+    fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) {
         let one = |pid: u32| {
             // SAFETY: kill(2) with plain integers.
             unsafe {
@@ -668,13 +668,12 @@ impl Manager {
                     self.log(id, LogLevel::Notice, &format!("Killing process {pid} with signal {}.", unit::value::signal::name_of(signal)));
                 }
                 one(pid);
-                0
             }
             KillTarget::Group => {
                 let svc = self.units.get(id).and_then(|u| u.svc.as_ref());
                 let except: Vec<i32> =
                     [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect();
-                let n = self.cgroups.kill(id, signal, cont, &except);
+                self.cgroups.kill(id, signal, cont, &except);
                 if self.cgroups.base().is_none() {
                     // No cgroups: the processes we know and those found
                     // through the process tree, but main and control.
@@ -686,7 +685,6 @@ impl Manager {
                         one(p as u32);
                     }
                 }
-                n
             }
         }
     }

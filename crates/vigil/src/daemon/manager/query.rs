@@ -111,15 +111,11 @@ impl Manager {
             KillWhom::Main if !has_pids => return no_such(format!("{kind} units have no main processes")),
             KillWhom::Control if !has_pids => return no_such(format!("{kind} units have no control processes")),
             KillWhom::Main => match main {
-                Some(pid) => {
-                    self.kill(&id, KillTarget::Main(pid), signal, cont, false);
-                }
+                Some(pid) => self.kill(&id, KillTarget::Main(pid), signal, cont, false),
                 None => return no_such("No main process to kill".into()),
             },
             KillWhom::Control => match control {
-                Some(pid) => {
-                    self.kill(&id, KillTarget::Control(pid), signal, cont, false);
-                }
+                Some(pid) => self.kill(&id, KillTarget::Control(pid), signal, cont, false),
                 None => return no_such("No control process to kill".into()),
             },
             KillWhom::All => {

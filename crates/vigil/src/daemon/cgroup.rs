@@ -37,6 +37,9 @@ pub struct Cgroups {
     /// process is gone even when that process was not our child.
     inotify: Option<std::os::fd::OwnedFd>,
     watches: std::collections::HashMap<i32, String>,
+    /// The watch of each unit's group: removing a group at stop finds it
+    /// without scanning every watch (N scans of N at stop-all).
+    watch_of: std::collections::HashMap<String, i32>,
     swept: usize,
 }
 
@@ -58,7 +61,7 @@ impl Cgroups {
             // SAFETY: fd is a fresh, valid descriptor we own.
             unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
         });
-        Cgroups { base, mount, inotify, watches: std::collections::HashMap::new(), swept }
+        Cgroups { base, mount, inotify, watches: Default::default(), watch_of: Default::default(), swept }
     }
 
     /// How many empty groups of dead managers [`Cgroups::detect`] removed.
@@ -68,7 +71,7 @@ impl Cgroups {
 
     /// Without cgroups (tests of the fallback, or a read-only hierarchy).
     pub fn disabled() -> Cgroups {
-        Cgroups { base: None, mount: None, inotify: None, watches: std::collections::HashMap::new(), swept: 0 }
+        Cgroups { base: None, mount: None, inotify: None, watches: Default::default(), watch_of: Default::default(), swept: 0 }
     }
 
     /// The inotify descriptor to poll, if cgroups are in use.
@@ -82,6 +85,9 @@ impl Cgroups {
         use std::os::fd::AsRawFd;
         let Some(fd) = &self.inotify else { return Vec::new() };
         let mut out = Vec::new();
+        // One drain can hold an event of every unit (all stopped at once):
+        // duplicates are dropped by watch, not by scanning `out`.
+        let mut seen = std::collections::HashSet::new();
         let mut buf = [0u8; 4096];
         loop {
             // SAFETY: read into a local buffer of the given size.
@@ -95,7 +101,7 @@ impl Cgroups {
                 // SAFETY: the kernel wrote whole inotify_event records.
                 let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf.as_ptr().add(off).cast()) };
                 if let Some(u) = self.watches.get(&ev.wd) {
-                    if !out.contains(u) {
+                    if seen.insert(ev.wd) {
                         out.push(u.clone());
                     }
                 }
@@ -156,6 +162,11 @@ impl Cgroups {
             let wd = unsafe { libc::inotify_add_watch(fd.as_raw_fd(), events.as_ptr(), libc::IN_MODIFY) };
             if wd >= 0 {
                 self.watches.insert(wd, unit.to_string());
+                if let Some(old) = self.watch_of.insert(unit.to_string(), wd) {
+                    if old != wd {
+                        self.watches.remove(&old);
+                    }
+                }
             }
         }
         Some(p)
@@ -172,15 +183,18 @@ impl Cgroups {
 
     pub fn pids(&self, unit: &str) -> Vec<i32> {
         self.path(unit)
-            .and_then(|p| std::fs::read_to_string(p.join("cgroup.procs")).ok())
+            .and_then(|p| read_small(&p.join("cgroup.procs")))
             .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
             .unwrap_or_default()
     }
 
     /// Signal every process of the unit except `except` (the main and
     /// control processes, which the engine signals on their own: a second
-    /// SIGTERM would run a shell's trap twice). Returns how many processes
-    /// the group had (best effort).
+    /// SIGTERM would run a shell's trap twice), each followed by `SIGCONT`
+    /// when `cont` is set — pid by pid, from one read of `cgroup.procs`,
+    /// as systemd's `cg_kill_items()` does with `CGROUP_SIGCONT`. Returns
+    /// how many processes the group had, `except` included (best effort):
+    /// more than zero means it was populated when read.
     ///
     /// SIGKILL is sent pid by pid, re-reading `cgroup.procs` until no new
     /// process shows up (a process forking meanwhile is caught on the next
@@ -189,7 +203,7 @@ impl Cgroups {
     /// `cgroup.kill` with `CLONE_INTO_CGROUP` is SIGKILLed at birth, which
     /// would kill an `ExecStopPost=` or the restarted process in the group
     /// kept across an automatic restart.
-    pub fn kill(&self, unit: &str, signal: i32, except: &[i32]) -> usize {
+    pub fn kill(&self, unit: &str, signal: i32, cont: bool, except: &[i32]) -> usize {
         let mut pids = self.pids(unit);
         let total = pids.len();
         let mut sent: std::collections::HashSet<i32> = except.iter().copied().collect();
@@ -200,7 +214,12 @@ impl Cgroups {
             }
             for pid in fresh {
                 // SAFETY: kill(2) with plain integers.
-                unsafe { libc::kill(pid, signal) };
+                unsafe {
+                    libc::kill(pid, signal);
+                    if cont {
+                        libc::kill(pid, libc::SIGCONT);
+                    }
+                }
             }
             if signal != libc::SIGKILL {
                 break;
@@ -214,7 +233,9 @@ impl Cgroups {
     pub fn remove(&mut self, unit: &str) {
         if let Some(p) = self.path(unit) {
             // The watch goes away with the directory (IN_IGNORED).
-            self.watches.retain(|_, u| u != unit);
+            if let Some(wd) = self.watch_of.remove(unit) {
+                self.watches.remove(&wd);
+            }
             let _ = std::fs::remove_dir(p);
         }
     }
@@ -242,10 +263,30 @@ pub fn mount() -> Option<PathBuf> {
     })
 }
 
+/// A small kernel file (`cgroup.procs`, `cgroup.events`) read to its end:
+/// open, read, close — without the `statx` that `fs::read_to_string`
+/// makes for a size hint (these files report size 0). Read per unit on
+/// every stop, so the syscall counts.
+fn read_small(path: &Path) -> Option<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut out = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => out.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 /// `populated` of a group's `cgroup.events`: whether it or any group below
 /// holds a process; `None` when it does not exist.
 fn populated(group: &Path) -> Option<bool> {
-    let events = std::fs::read_to_string(group.join("cgroup.events")).ok()?;
+    let events = read_small(&group.join("cgroup.events"))?;
     events.lines().find_map(|l| l.strip_prefix("populated ")).map(|v| v.trim() == "1")
 }
 

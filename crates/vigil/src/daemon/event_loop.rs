@@ -327,13 +327,16 @@ impl EventLoop {
 
     /// Reap every exited child (`waitid(P_ALL, WEXITED|WNOHANG)` until none
     /// is left, so no zombie survives a coalesced SIGCHLD) and tell the
-    /// manager about each.
+    /// manager about each as soon as it is reaped. Not all reaped first:
+    /// a unit found empty while its other child was already reaped but
+    /// not yet reported would take that child (gone from /proc, still
+    /// tracked) for one reaped by someone else and report it killed by
+    /// SIGTERM (`Manager::unit_emptied`) — a main process and the
+    /// `ExecStop=` command that stopped it, exiting together, made the
+    /// stop fail with result `signal`.
     fn reap(&mut self) {
-        let mut exited = Vec::new();
-        let _ = exec::reap_all(|pid, status| exited.push((pid, status)));
-        for (pid, status) in exited {
-            self.manager.child_exited(pid, status);
-        }
+        let manager = &mut self.manager;
+        let _ = exec::reap_all(|pid, status| manager.child_exited(pid, status));
     }
 
     /// Datagrams on `NOTIFY_SOCKET`, with the sender's credentials.

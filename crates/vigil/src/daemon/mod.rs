@@ -212,6 +212,11 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     el.stop_journal();
     let _ = std::fs::remove_file(rundir.control());
     let _ = std::fs::remove_file(&notify_path);
+    // Every unit is down and the journal has stopped: what the loop still
+    // holds is memory and descriptors, which the process's exit releases
+    // at once. Freeing the tables of 1000 units one by one was 18 M
+    // instructions of the manager's exit (callgrind, `--phase stop`).
+    std::mem::forget(el);
     drop(lock);
     // A machine's PID 1 halts, powers off or reboots here; never returns.
     finish::finish(ending);

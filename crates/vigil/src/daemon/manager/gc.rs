@@ -192,6 +192,7 @@ impl Manager {
             self.sockets.unindex_service(svc, id);
         }
         if !self.timers.is_empty() {
+            self.engine_timers.remove_unit(id);
             self.timers.retain(|_, o| match o {
                 TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) | TimerOwner::SocketControl(u, _) => u != id,
             });

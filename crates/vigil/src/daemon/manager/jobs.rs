@@ -673,6 +673,14 @@ impl Manager {
     /// Unit `id` went down: stop the units bound to it, and let units it
     /// pulled in that are `StopWhenUnneeded=yes` go if nobody needs them.
     pub(super) fn unit_went_down(&mut self, id: &str, _failed: bool) {
+        // While the manager goes down every unit that was up already has
+        // its stop job (`stop_all`) and nothing may start: what is bound
+        // to `id` or was pulled in by it stops anyway. Skipping the walk
+        // keeps a target that wants every service from costing a look at
+        // each of them.
+        if self.shutting_down {
+            return;
+        }
         for b in self.related(id, &[Dep::BoundBy]) {
             let up = self.units.get(&b).is_some_and(|u| !matches!(u.active_state(), "inactive" | "failed"));
             if up && !self.jobs.contains_key(&b) {

@@ -30,6 +30,7 @@ mod exec_status;
 mod file_state;
 mod gc;
 mod graph;
+mod index;
 mod jobs;
 mod messages;
 mod params;
@@ -129,8 +130,10 @@ pub struct Manager {
     /// slots; inline, 1000 units cost 3.7 MB of mostly empty slots.
     units: graph::NameMap<Box<Unit>>,
     names: graph::NameMap<String>,
-    pids: HashMap<u32, String>,
+    pids: index::PidTable,
     timers: BTreeMap<(u64, u64), TimerOwner>,
+    /// Where each unit's engine timers are in `timers`.
+    engine_timers: index::EngineTimers,
     timer_seq: u64,
     cgroups: Cgroups,
     epoch: Instant,
@@ -207,7 +210,8 @@ impl Manager {
             loader,
             units: Default::default(),
             names: Default::default(),
-            pids: HashMap::new(),
+            pids: index::PidTable::default(),
+            engine_timers: index::EngineTimers::default(),
             timers: BTreeMap::new(),
             timer_seq: 0,
             cgroups,
@@ -405,16 +409,25 @@ impl Manager {
                 self.kill(id, target, signal, cont, notice);
                 // Signalling an empty unit: tell the machine at once that
                 // nothing is left, or it would wait for its stop timeout.
+                // Read after the signals (not taken from the `cgroup.procs`
+                // read before them): processes that died meanwhile count as
+                // gone, as with systemd's synchronous cgroup check — taking
+                // the earlier read made `mainpid_in_reload_stop` fail 5 in 30.
                 (target == KillTarget::Group && self.unit_is_empty(id)).then_some(Event::AllProcessesGone)
             }
             Action::ArmTimer { token, at } => {
-                self.timers.retain(|_, o| !matches!(o, TimerOwner::Engine(u, t) if u == id && t.kind == token.kind));
                 self.timer_seq += 1;
-                self.timers.insert((at, self.timer_seq), TimerOwner::Engine(id.to_string(), token));
+                let key = (at, self.timer_seq);
+                if let Some(old) = self.engine_timers.set(id, token.kind, key) {
+                    self.timers.remove(&old);
+                }
+                self.timers.insert(key, TimerOwner::Engine(id.to_string(), token));
                 None
             }
             Action::DisarmTimer { kind } => {
-                self.timers.retain(|_, o| !matches!(o, TimerOwner::Engine(u, t) if u == id && t.kind == kind));
+                if let Some(old) = self.engine_timers.take(id, kind, None) {
+                    self.timers.remove(&old);
+                }
                 None
             }
             Action::ReadPidFile => Some(self.read_pid_file(id)),
@@ -441,7 +454,7 @@ impl Manager {
             }
             Action::GuessMainPid => Some(Event::MainPidGuessed { pid: self.guess_main_pid(id) }),
             Action::SetMainPid(pid) => {
-                self.pids.insert(pid, id.to_string());
+                self.pids.insert(pid, id);
                 None
             }
             Action::Log { level, message } => {
@@ -539,7 +552,7 @@ impl Manager {
     /// unless it restarts on its own, which reuses the group (no rmdir,
     /// mkdir and inotify watch per restart).
     fn release(&mut self, id: &str, restarting: bool) {
-        self.pids.retain(|_, u| u != id);
+        self.pids.remove_unit(id);
         if !restarting && self.cgroups.populated(id) == Some(false) {
             self.cgroups.remove(id);
             if let Some(u) = self.units.get_mut(id) {
@@ -645,6 +658,7 @@ impl Manager {
         }
     }
 
+    /// Send `signal` (and `SIGCONT` after it when `cont`) to `target`.
     fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) {
         let one = |pid: u32| {
             // SAFETY: kill(2) with plain integers.
@@ -666,20 +680,17 @@ impl Manager {
                 let svc = self.units.get(id).and_then(|u| u.svc.as_ref());
                 let except: Vec<i32> =
                     [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect();
-                let n = self.cgroups.kill(id, signal, &except);
+                self.cgroups.kill(id, signal, cont, &except);
                 if self.cgroups.base().is_none() {
                     // No cgroups: the processes we know and those found
                     // through the process tree, but main and control.
-                    let mut all: Vec<i32> =
-                        self.pids.iter().filter(|(_, u)| u.as_str() == id).map(|(p, _)| *p as i32).collect();
+                    let mut all: Vec<i32> = self.pids.of_unit(id).iter().map(|p| *p as i32).collect();
                     all.extend(self.tree_pids(id));
                     all.sort_unstable();
                     all.dedup();
                     for p in all.into_iter().filter(|p| !except.contains(p)) {
                         one(p as u32);
                     }
-                } else if n > 0 && cont {
-                    self.cgroups.kill(id, libc::SIGCONT, &except);
                 }
             }
         }
@@ -693,21 +704,9 @@ impl Manager {
             // With cgroups, a unit without a group (removed when the unit
             // went down, or never made) has only the pids we track: the
             // /proc walk below is for managers without cgroups.
-            None if self.cgroups.base().is_some() => !self.pids.values().any(|u| u == id),
+            None if self.cgroups.base().is_some() => self.pids.of_unit(id).is_empty(),
             None => !self.tracked_alive(id) && self.tree_pids(id).is_empty(),
         }
-    }
-
-    /// The process-tree fallback for finding a unit's processes: every
-    /// process whose environment carries the unit's `INVOCATION_ID=` (set
-    /// for each service process and inherited by what it forks, double
-    /// forks included). Needs the right to read /proc/PID/environ (root, or
-    /// the manager's own user for its own services).
-    fn tree_pids(&self, id: &str) -> Vec<i32> {
-        let Some(inv) = self.units.get(id).map(|u| u.invocation_id.as_str()).filter(|i| !i.is_empty()) else {
-            return Vec::new();
-        };
-        super::leftovers::with_invocation(&std::collections::BTreeSet::from([inv]))
     }
 
     fn read_pid_file(&self, id: &str) -> Event {
@@ -731,10 +730,17 @@ impl Manager {
 
     fn guess_main_pid(&self, id: &str) -> Option<u32> {
         let me = std::process::id();
-        let mut candidates = self.unit_pids(id).into_iter().filter(|&p| proc_tree::parent_of(p as u32) == Some(me));
-        let first = candidates.next()?;
-        // Ambiguous: systemd refuses to guess.
-        candidates.next().is_none().then_some(first as u32)
+        let candidates: Vec<u32> = if self.cgroups.base().is_some() {
+            self.cgroups.pids(id).into_iter().map(|p| p as u32).filter(|&p| proc_tree::parent_of(p) == Some(me)).collect()
+        } else {
+            let inv = self.units.get(id).map(|u| u.invocation_id.as_str()).unwrap_or_default();
+            proc_tree::with_invocation(inv, true)
+        };
+        // Ambiguous (or none): systemd refuses to guess.
+        match candidates[..] {
+            [one] => Some(one),
+            _ => None,
+        }
     }
 
     /// A child was reaped.
@@ -747,7 +753,7 @@ impl Manager {
         // An orphan adopted through the subreaper is nobody we track: if
         // its unit emptied, its cgroup's events say so (cgroup_events);
         // without cgroups, units that are stopping are checked again.
-        let Some(id) = self.pids.remove(&(pid as u32)) else {
+        let Some(id) = self.pids.remove(pid as u32) else {
             if self.cgroups.base().is_none() {
                 let stopping: Vec<String> = self
                     .units
@@ -787,14 +793,10 @@ impl Manager {
     /// is unknown, so as killed by SIGTERM while stopping and as a clean
     /// exit otherwise — then the machine hears that the unit is empty.
     fn unit_emptied(&mut self, id: &str, now: u64) {
-        let lost: Vec<u32> = self
-            .pids
-            .iter()
-            .filter(|(p, u)| u.as_str() == id && !Path::new(&format!("/proc/{p}")).exists())
-            .map(|(p, _)| *p)
-            .collect();
+        let lost: Vec<u32> =
+            self.pids.of_unit(id).iter().copied().filter(|p| !Path::new(&format!("/proc/{p}")).exists()).collect();
         for pid in lost {
-            self.pids.remove(&pid);
+            self.pids.remove(pid);
             let stopping = self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.active_state() == ActiveState::Deactivating);
             let status = if stopping {
                 EngineExit::Killed { signal: libc::SIGTERM, core_dumped: false }
@@ -824,7 +826,7 @@ impl Manager {
 
     /// A notification datagram from `pid`.
     pub fn notify(&mut self, pid: u32, n: &super::notify::Notify) {
-        let Some(id) = self.pids.get(&pid).cloned().or_else(|| self.unit_of_pid(pid)).or_else(|| self.unit_of_pid_in_tree(pid)) else {
+        let Some(id) = self.pids.get(pid).map(str::to_string).or_else(|| self.unit_of_pid(pid)).or_else(|| self.unit_of_pid_in_tree(pid)) else {
             eprintln!("Cannot find unit for notify message of PID {pid}, ignoring.");
             return;
         };
@@ -885,7 +887,10 @@ impl Manager {
             }
             let Some(owner) = self.timers.remove(&key) else { return };
             match owner {
-                TimerOwner::Engine(id, token) => self.feed(&id, now, Event::TimerFired(token)),
+                TimerOwner::Engine(id, token) => {
+                    self.engine_timers.take(&id, token.kind, Some(key));
+                    self.feed(&id, now, Event::TimerFired(token))
+                }
                 TimerOwner::SocketControl(id, pid) => self.socket_control_timeout(&id, pid),
                 TimerOwner::PidFilePoll(id) => {
                     let watching = self.units.get(&id).is_some_and(|u| u.pid_file_watch);
@@ -935,7 +940,7 @@ impl Manager {
                 u.svc.as_ref().and_then(|s| s.control_pid())
             ));
         }
-        for (pid, unit) in &self.pids {
+        for (pid, unit) in self.pids.iter() {
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_else(|_| "gone".into());
             let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
             let sig: Vec<&str> = status.lines().filter(|l| l.starts_with("Sig")).collect();

@@ -60,7 +60,7 @@ impl Manager {
         };
         match self.socket_spawn(id, &cmd) {
             Ok(pid) => {
-                self.pids.insert(pid, id.to_string());
+                self.pids.insert(pid, id);
                 self.socket_arm_timeout(id, pid);
                 if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
                     s.enter_control(&mut self.sockets, step.state());
@@ -264,7 +264,7 @@ impl Manager {
     /// `SIGTERM` and wait first).
     fn socket_kill_rest(&mut self, id: &str) {
         if self.cgroups.base().is_some() {
-            self.cgroups.kill(id, libc::SIGKILL, &[]);
+            self.cgroups.kill(id, libc::SIGKILL, false, &[]);
         }
     }
 

@@ -148,7 +148,7 @@ impl Manager {
         if sock.settings.has_exec && !matches!(sock.state(), SocketState::Dead | SocketState::Failed) {
             // A start still running its commands is cut short.
             if let Some(c) = sock.control.take() {
-                self.pids.remove(&c.pid);
+                self.pids.remove(c.pid);
                 // SAFETY: kill(2) with plain integers.
                 unsafe { libc::kill(c.pid as i32, libc::SIGKILL) };
             }

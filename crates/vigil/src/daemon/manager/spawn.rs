@@ -151,7 +151,7 @@ impl Manager {
     /// The child is forked: watch for its exec report and tell the engine.
     pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning) -> Event {
         let pid = spawning.pid();
-        self.pids.insert(pid as u32, id.to_string());
+        self.pids.insert(pid as u32, id);
         self.record_process(id, pid);
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
@@ -178,7 +178,7 @@ impl Manager {
         if rec.wants_processes() {
             let inv = |u: &str| self.units.get(u).map(|u| u.invocation_id.clone()).unwrap_or_default();
             rec.process(pid, &inv(id), || {
-                let mut live: Vec<(i32, String)> = self.pids.iter().map(|(p, u)| (*p as i32, inv(u))).collect();
+                let mut live: Vec<(i32, String)> = self.pids.iter().map(|(p, u)| (p as i32, inv(u))).collect();
                 live.extend(
                     self.units
                         .values()

@@ -20,7 +20,18 @@
 //! once, before the manager forks what follows them, so that "Starting
 //! x..." always comes before x's first line in the journal; their console
 //! copy is written in one `write(2)` per line ([`console`]).
+//!
+//! A datagram socket's receive queue holds only `net.unix.max_dgram_qlen`
+//! messages (10 by default; systemd raises it to 512 at boot), so a burst
+//! (1000 units starting or stopping at once) fills it long before the
+//! journal has read them. systemd's manager then blocks in `sendmsg`; ours
+//! waits too, on a connected socket whose `POLLOUT` says the journal's
+//! queue has room again, but for at most [`BUSY_WAIT`]: a journal that
+//! reads nothing for that long is taken as stuck, and until it takes a
+//! message again each one is tried once. A message dropped that way is
+//! counted and the count is logged once the journal answers again.
 
+use std::cell::Cell;
 use std::ffi::CString;
 use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
@@ -34,8 +45,15 @@ use crate::rundir::RunDir;
 pub struct JournalLink {
     stdout_socket: PathBuf,
     native_socket: PathBuf,
-    /// For the manager's own messages (native protocol datagrams).
+    /// For the manager's own messages (native protocol datagrams),
+    /// connected to `native_socket` once the journal listens.
     out: Option<std::os::unix::net::UnixDatagram>,
+    connected: Cell<bool>,
+    /// The journal read nothing for [`BUSY_WAIT`]: don't wait again until
+    /// it takes a message.
+    stuck: Cell<bool>,
+    /// Messages dropped since the journal last took one.
+    dropped: Cell<u64>,
     /// The journal process, while it runs.
     pub pid: Option<i32>,
     rundir: RunDir,
@@ -44,6 +62,9 @@ pub struct JournalLink {
 /// How long the manager waits for a fresh journal to listen.
 const READY_DEADLINE: Duration = Duration::from_secs(5);
 
+/// How long one message may wait for room in the journal's queue.
+const BUSY_WAIT: Duration = Duration::from_secs(1);
+
 impl JournalLink {
     pub fn new(rundir: &RunDir) -> JournalLink {
         let dir = rundir.dir.join("journal");
@@ -51,6 +72,9 @@ impl JournalLink {
             stdout_socket: dir.join("stdout"),
             native_socket: dir.join("socket"),
             out: std::os::unix::net::UnixDatagram::unbound().ok().filter(|s| s.set_nonblocking(true).is_ok()),
+            connected: Cell::new(false),
+            stuck: Cell::new(false),
+            dropped: Cell::new(0),
             pid: None,
             rundir: rundir.clone(),
         }
@@ -116,6 +140,7 @@ impl JournalLink {
         }
         eprintln!("The journal (PID {pid}) exited; starting it again.");
         self.pid = None;
+        self.connected.set(false);
         self.start();
         true
     }
@@ -165,7 +190,62 @@ impl JournalLink {
         if let Some(id) = message_id {
             d.push_str(&format!("MESSAGE_ID={id}\n"));
         }
-        let _ = out.send_to(d.as_bytes(), &self.native_socket);
+        if !self.deliver(out, d.as_bytes()) {
+            self.dropped.set(self.dropped.get() + 1);
+            return;
+        }
+        let dropped = self.dropped.replace(0);
+        if dropped > 0 {
+            let note = format!(
+                "MESSAGE=The journal was not reading: {dropped} manager messages were dropped.\nPRIORITY=4\nSYSLOG_IDENTIFIER=vigil\n"
+            );
+            if !self.deliver(out, note.as_bytes()) {
+                self.dropped.set(dropped);
+            }
+        }
+    }
+
+    /// Send one datagram, waiting up to [`BUSY_WAIT`] for room in the
+    /// journal's queue (module docs); reconnects once if the journal was
+    /// started again. False if the message could not be delivered.
+    fn deliver(&self, out: &std::os::unix::net::UnixDatagram, d: &[u8]) -> bool {
+        let end = Instant::now() + BUSY_WAIT;
+        let mut reconnected = false;
+        loop {
+            if !self.connected.get() {
+                if out.connect(&self.native_socket).is_err() {
+                    return false;
+                }
+                self.connected.set(true);
+            }
+            let err = match out.send(d) {
+                Ok(_) => {
+                    self.stuck.set(false);
+                    return true;
+                }
+                Err(e) => e.raw_os_error().unwrap_or(0),
+            };
+            match err {
+                libc::EAGAIN => {
+                    let left = end.saturating_duration_since(Instant::now());
+                    if self.stuck.get() || left.is_zero() {
+                        self.stuck.set(true);
+                        return false;
+                    }
+                    use std::os::fd::AsFd;
+                    let mut fds = [nix::poll::PollFd::new(out.as_fd(), nix::poll::PollFlags::POLLOUT)];
+                    let ms = left.as_millis().clamp(1, 1000) as u16;
+                    let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(ms));
+                }
+                libc::EINTR => {}
+                // The journal was started again: its socket is a new one.
+                libc::ECONNREFUSED | libc::ENOTCONN | libc::ENOENT if !reconnected => {
+                    reconnected = true;
+                    self.connected.set(false);
+                }
+                _ => return false,
+            }
+        }
     }
 
     /// Stop the journal last, after every unit: it flushes and marks its

@@ -522,10 +522,10 @@ impl JournalWriter {
 
         // Everything is on disk; bring the in-memory index up to date.
         for (bucket, state) in data_updates {
-            self.index.data_buckets[bucket as usize] = state;
+            self.index.data_buckets.set(bucket, state);
         }
         for (bucket, state) in field_updates {
-            self.index.field_buckets[bucket as usize] = state;
+            self.index.field_buckets.set(bucket, state);
         }
         for (old, new) in relinked {
             self.index.update_data(old, |m| m.next_hash = new);
@@ -664,7 +664,7 @@ impl JournalWriter {
         };
         let (head, old_tail) = match pending.get(&bucket) {
             Some(state) => *state,
-            None => mirror.get(bucket as usize).copied().unwrap_or((0, 0)),
+            None => mirror.get(bucket),
         };
         let mut relinked = None;
         let head = if old_tail == 0 {

@@ -355,3 +355,31 @@ impl JournalWriter {
         Ok(tail)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Mirror;
+
+    #[test]
+    fn mirror_turns_dense_at_an_eighth_and_keeps_every_bucket() {
+        let n = 80_000u64;
+        let mut m = Mirror::new(n);
+        assert!(matches!(m, Mirror::Sparse { .. }));
+        // Scattered buckets, as hashes place them.
+        let bucket = |i: u64| (i * 7919) % n;
+        for i in 0..n / 8 - 1 {
+            m.set(bucket(i), (8 * i + 8, 8 * i + 16));
+        }
+        assert!(matches!(m, Mirror::Sparse { .. }));
+        assert_eq!(m.get(bucket(n / 8)), (0, 0));
+        m.set(bucket(n / 8 - 1), (1 << 31, (1 << 32) - 8));
+        assert!(matches!(m, Mirror::Dense(ref v) if v.len() as u64 == n));
+        for i in 0..n / 8 - 1 {
+            assert_eq!(m.get(bucket(i)), (8 * i + 8, 8 * i + 16));
+        }
+        assert_eq!(m.get(bucket(n / 8 - 1)), (1 << 31, (1 << 32) - 8));
+        assert_eq!(m.get(bucket(n / 8)), (0, 0));
+        assert_eq!(m.buckets(), n);
+        assert!(matches!(Mirror::new(333), Mirror::Dense(ref v) if v.len() == 333));
+    }
+}

@@ -596,6 +596,7 @@ impl JournalWriter {
         let mut order: Vec<(u64, u32)> = writes
             .iter()
             .enumerate()
+            .filter(|(_, w)| !w.is_empty())
             .map(|(i, w)| (w.off, i as u32))
             .collect();
         order.sort_unstable();

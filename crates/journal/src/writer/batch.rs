@@ -75,6 +75,11 @@ impl Patch {
     pub(super) fn bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]
     }
+
+    /// Whether it writes nothing (a superseded count, see `Batch::record`).
+    pub(super) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// The pending writes of an open batch (see the module docs).
@@ -90,6 +95,11 @@ pub(super) struct Batch {
     pub(super) links: Vec<Patch>,
     /// Count updates of old DATA objects, written after all `links`.
     pub(super) counts: Vec<Patch>,
+    /// Where in `counts` the latest write to each offset is. A value
+    /// shared by the batch's entries (`_PID=`, `_COMM=` …) has its count
+    /// written once per entry; every write but the last is emptied, as the
+    /// last one overwrites exactly the same bytes.
+    count_at: U64Map<usize>,
     /// Entries appended to the batch so far.
     pub(super) entries: u64,
     /// How far the file is allocated (reads of shadow blocks stop there).
@@ -111,6 +121,7 @@ impl Batch {
             shadow: U64Map::default(),
             links: Vec::new(),
             counts: Vec::new(),
+            count_at: U64Map::default(),
             entries: 0,
             allocated,
         }
@@ -164,11 +175,20 @@ impl Batch {
             block[within..within + n].copy_from_slice(&bytes[done..done + n]);
             done += n;
         }
-        let list = match group {
-            Group::Links => &mut self.links,
-            Group::Counts => &mut self.counts,
-        };
-        list.push(patch);
+        match group {
+            Group::Links => self.links.push(patch),
+            Group::Counts => {
+                if let Some(&i) = self.count_at.get(&patch.off) {
+                    if let Some(old) = self.counts.get_mut(i) {
+                        if old.bytes().len() == patch.bytes().len() {
+                            *old = Patch::new(patch.off, &[]);
+                        }
+                    }
+                }
+                self.count_at.insert(patch.off, self.counts.len());
+                self.counts.push(patch);
+            }
+        }
         Ok(())
     }
 

@@ -212,8 +212,7 @@ impl JournalWriter {
         while p != 0 {
             let meta = self.data_meta(p)?;
             if meta.hash == hash && meta.payload_len == payload.len() as u64 {
-                let stored = self.read(p + DATA_PAYLOAD_OFFSET, payload.len())?;
-                if stored == payload {
+                if self.bytes_equal(p + DATA_PAYLOAD_OFFSET, payload)? {
                     return Ok((Some((p, meta)), depth));
                 }
             }
@@ -246,8 +245,7 @@ impl JournalWriter {
                     Error::corrupt(&self.path, p, "expected a field object in hash chain")
                 })?;
             if fh.hash == hash && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64 {
-                let stored = self.read(p + FIELD_PAYLOAD_OFFSET, name.len())?;
-                if stored == name {
+                if self.bytes_equal(p + FIELD_PAYLOAD_OFFSET, name)? {
                     let meta = FieldMeta {
                         offset: p,
                         head: fh.head_data_offset,

@@ -101,7 +101,7 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("syslog");
         let rx = UnixDatagram::bind(&path).unwrap();
-        let f = SyslogForward::new(path).unwrap();
+        let mut f = SyslogForward::new(path).unwrap();
         f.send(13, Some(b"tester"), Some(42), b"hello there");
         let mut buf = [0u8; 256];
         let n = rx.recv(&mut buf).unwrap();
@@ -110,6 +110,31 @@ mod tests {
         assert!(s.ends_with(" tester[42]: hello there"), "{s}");
         // "<13>Mmm dd hh:mm:ss " is 4 + 16 bytes.
         assert_eq!(&s[19..20], " ", "{s}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_listener_that_appears_later_gets_messages_again() {
+        let dir = std::env::temp_dir().join(format!("vigil-fwd2-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("syslog");
+        let mut f = SyslogForward::new(path.clone()).unwrap();
+        f.send(13, None, None, b"nobody hears this");
+        assert!(f.absent_until > i64::MIN, "a failed send pauses forwarding");
+        let rx = UnixDatagram::bind(&path).unwrap();
+        rx.set_nonblocking(true).unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        let mut buf = [0u8; 256];
+        let got = loop {
+            f.send(13, None, None, b"heard");
+            if let Ok(n) = rx.recv(&mut buf) {
+                break String::from_utf8_lossy(&buf[..n]).to_string();
+            }
+            assert!(std::time::Instant::now() < deadline, "forwarding never resumed");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        assert!(got.ends_with("heard"), "{got}");
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -78,8 +78,10 @@ const FIELD_HASH_BUCKETS: u64 = 333;
 const HASH_CHAIN_DEPTH_MAX: u64 = 100;
 /// Block cache budget of a writer. The cache keeps the whole blocks a
 /// batch wrote; 4 MiB of them was most of the journal process's memory
-/// at 1000 units (BENCHMARKS.md, session 3), for no measured ingest gain.
-const WRITER_CACHE_BYTES: usize = 1024 * 1024;
+/// at 1000 units (BENCHMARKS.md, session 3), for no measured ingest gain;
+/// 1 MiB -> 256 KiB saved another 760 kB of PSS at 1000 units, ingest of
+/// 10 and of 50 flooding streams unchanged within noise (A/B, loaded machine).
+const WRITER_CACHE_BYTES: usize = 256 * 1024;
 /// A writer reads small objects scattered over the file: small blocks.
 const WRITER_BLOCK_SIZE: usize = 4096;
 /// Largest comparison buffer kept between appends.

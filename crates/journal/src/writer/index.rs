@@ -211,10 +211,11 @@ impl JournalWriter {
         let mut depth = 0;
         while p != 0 {
             let meta = self.data_meta(p)?;
-            if meta.hash == hash && meta.payload_len == payload.len() as u64 {
-                if self.bytes_equal(p + DATA_PAYLOAD_OFFSET, payload)? {
-                    return Ok((Some((p, meta)), depth));
-                }
+            if meta.hash == hash
+                && meta.payload_len == payload.len() as u64
+                && self.bytes_equal(p + DATA_PAYLOAD_OFFSET, payload)?
+            {
+                return Ok((Some((p, meta)), depth));
             }
             if meta.next_hash != 0 && meta.next_hash <= p {
                 return Err(Error::corrupt(&self.path, p, "data hash chain loops"));
@@ -244,15 +245,16 @@ impl JournalWriter {
                 .ok_or_else(|| {
                     Error::corrupt(&self.path, p, "expected a field object in hash chain")
                 })?;
-            if fh.hash == hash && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64 {
-                if self.bytes_equal(p + FIELD_PAYLOAD_OFFSET, name)? {
-                    let meta = FieldMeta {
-                        offset: p,
-                        head: fh.head_data_offset,
-                    };
-                    self.index.remember_field(name, meta);
-                    return Ok((Some(meta), depth));
-                }
+            if fh.hash == hash
+                && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64
+                && self.bytes_equal(p + FIELD_PAYLOAD_OFFSET, name)?
+            {
+                let meta = FieldMeta {
+                    offset: p,
+                    head: fh.head_data_offset,
+                };
+                self.index.remember_field(name, meta);
+                return Ok((Some(meta), depth));
             }
             if fh.next_hash_offset != 0 && fh.next_hash_offset <= p {
                 return Err(Error::corrupt(&self.path, p, "field hash chain loops"));

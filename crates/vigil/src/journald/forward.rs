@@ -23,9 +23,9 @@ pub struct SyslogForward {
     sock: UnixDatagram,
     path: PathBuf,
     /// `time(2)` second and its RFC 3164 timestamp.
-    stamp: (i64, String),
+    stamp: (libc::time_t, String),
     /// Until this `time(2)` second nobody listens (see the module docs).
-    absent_until: i64,
+    absent_until: libc::time_t,
     buf: Vec<u8>,
 }
 
@@ -37,8 +37,8 @@ impl SyslogForward {
         Some(SyslogForward {
             sock,
             path,
-            stamp: (i64::MIN, String::new()),
-            absent_until: i64::MIN,
+            stamp: (libc::time_t::MIN, String::new()),
+            absent_until: libc::time_t::MIN,
             buf: Vec::new(),
         })
     }
@@ -49,7 +49,7 @@ impl SyslogForward {
     pub fn send(&mut self, priority: i32, identifier: Option<&[u8]>, pid: Option<i32>, message: &[u8]) {
         use std::io::Write;
         // SAFETY: time(2) with a null pointer.
-        let now = i64::from(unsafe { libc::time(std::ptr::null_mut()) });
+        let now = unsafe { libc::time(std::ptr::null_mut()) };
         if now < self.absent_until {
             return;
         }
@@ -76,12 +76,11 @@ impl SyslogForward {
 }
 
 /// The local time as RFC 3164 wants it: `Nov  5 18:02:03`.
-fn timestamp(t: i64) -> String {
+fn timestamp(t: libc::time_t) -> String {
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     // SAFETY: time(2) with a null pointer and localtime_r(3) into a
     // zeroed struct we own.
     let tm = unsafe {
-        let t = t as libc::time_t;
         let mut tm: libc::tm = std::mem::zeroed();
         libc::localtime_r(&t, &mut tm);
         tm
@@ -121,7 +120,7 @@ mod tests {
         let path = dir.join("syslog");
         let mut f = SyslogForward::new(path.clone()).unwrap();
         f.send(13, None, None, b"nobody hears this");
-        assert!(f.absent_until > i64::MIN, "a failed send pauses forwarding");
+        assert!(f.absent_until > libc::time_t::MIN, "a failed send pauses forwarding");
         let rx = UnixDatagram::bind(&path).unwrap();
         rx.set_nonblocking(true).unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);

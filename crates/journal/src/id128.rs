@@ -64,7 +64,19 @@ impl Id128 {
 
     /// 32 lowercase hex digits.
     pub fn to_hex(&self) -> String {
-        self.to_string()
+        String::from_utf8_lossy(&self.hex_bytes()).into_owned()
+    }
+
+    /// The 32 lowercase hex digits as bytes, without formatting machinery
+    /// (the journal daemon writes two ids into every entry).
+    pub fn hex_bytes(&self) -> [u8; 32] {
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut out = [0u8; 32];
+        for (pair, byte) in out.chunks_exact_mut(2).zip(self.0) {
+            pair[0] = DIGITS[usize::from(byte >> 4)];
+            pair[1] = DIGITS[usize::from(byte & 0x0f)];
+        }
+        out
     }
 
     /// A fresh random version-4 id from `/dev/urandom`.
@@ -107,10 +119,8 @@ fn hex_value(digit: u8) -> Option<u8> {
 
 impl fmt::Display for Id128 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(f, "{byte:02x}")?;
-        }
-        Ok(())
+        // hex_bytes is ASCII by construction.
+        f.write_str(std::str::from_utf8(&self.hex_bytes()).unwrap_or_default())
     }
 }
 

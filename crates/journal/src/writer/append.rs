@@ -40,7 +40,7 @@
 
 use crate::io::U64Map;
 
-use super::batch::Group;
+use super::batch::{Group, Patch};
 use super::index::{DataMeta, FieldMeta};
 use super::{advance, ArrayTail, EntryFields, JournalWriter};
 use crate::error::{Error, Result};
@@ -280,7 +280,7 @@ impl JournalWriter {
         let base = self.append_pos;
         let mut tail = vec![0u8; (plan.end - base) as usize];
         // Links from old objects, applied after the tail is on disk.
-        let mut links: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut links: Vec<Patch> = Vec::new();
 
         // New DATA objects, chained into their hash buckets.
         let mut data_buckets = Buckets::default();
@@ -316,7 +316,7 @@ impl JournalWriter {
         }
         let data_updates = sorted(data_buckets);
         for (bucket, (head, tail_off)) in &data_updates {
-            links.push((data_table + bucket * HASH_ITEM_SIZE, pair(*head, *tail_off)));
+            links.push(Patch::new(data_table + bucket * HASH_ITEM_SIZE, &[*head, *tail_off]));
         }
 
         // Field lists: each new DATA object goes to the head of its field's
@@ -362,19 +362,13 @@ impl JournalWriter {
                     &mut links,
                 );
             } else {
-                links.push((
-                    field.offset + oo::FIELD_HEAD_DATA,
-                    head.to_le_bytes().to_vec(),
-                ));
+                links.push(Patch::new(field.offset + oo::FIELD_HEAD_DATA, &[head]));
             }
             field_heads.push(head);
         }
         let field_updates = sorted(field_buckets);
         for (bucket, (head, tail_off)) in &field_updates {
-            links.push((
-                field_table + bucket * HASH_ITEM_SIZE,
-                pair(*head, *tail_off),
-            ));
+            links.push(Patch::new(field_table + bucket * HASH_ITEM_SIZE, &[*head, *tail_off]));
         }
 
         // The entry object.
@@ -397,24 +391,21 @@ impl JournalWriter {
 
         // Back-links of existing DATA objects: slot or array first, count
         // after (`counts` are written after every other link).
-        let mut counts: Vec<(u64, Vec<u8>)> = Vec::new();
+        let mut counts: Vec<Patch> = Vec::new();
         for item in &plan.items {
             let Some(data) = item.existing else { continue };
             let n_entries_at = item.offset + oo::DATA_N_ENTRIES;
-            let count = (data.n_entries + 1).to_le_bytes().to_vec();
+            let count = data.n_entries + 1;
             match item.backlink {
                 Backlink::First => {
-                    let mut bytes = plan.entry_offset.to_le_bytes().to_vec();
-                    bytes.extend_from_slice(&data.entry_array_offset.to_le_bytes());
-                    bytes.extend_from_slice(&count);
-                    counts.push((item.offset + oo::DATA_ENTRY_OFFSET, bytes));
+                    counts.push(Patch::new(
+                        item.offset + oo::DATA_ENTRY_OFFSET,
+                        &[plan.entry_offset, data.entry_array_offset, count],
+                    ));
                 }
                 Backlink::Slot { array, index } => {
-                    links.push((
-                        array_slot(array, index),
-                        plan.entry_offset.to_le_bytes().to_vec(),
-                    ));
-                    counts.push((n_entries_at, count));
+                    links.push(Patch::new(array_slot(array, index), &[plan.entry_offset]));
+                    counts.push(Patch::new(n_entries_at, &[count]));
                 }
                 Backlink::NewArray {
                     prev,
@@ -424,14 +415,14 @@ impl JournalWriter {
                     write_new_array(&mut tail, base, offset, capacity, plan.entry_offset);
                     match prev {
                         None => {
-                            let mut bytes = offset.to_le_bytes().to_vec();
-                            bytes.extend_from_slice(&count);
-                            counts.push((item.offset + oo::DATA_ENTRY_ARRAY, bytes));
+                            counts.push(Patch::new(
+                                item.offset + oo::DATA_ENTRY_ARRAY,
+                                &[offset, count],
+                            ));
                         }
                         Some(prev) => {
-                            links
-                                .push((prev + oo::ENTRY_ARRAY_NEXT, offset.to_le_bytes().to_vec()));
-                            counts.push((n_entries_at, count));
+                            links.push(Patch::new(prev + oo::ENTRY_ARRAY_NEXT, &[offset]));
+                            counts.push(Patch::new(n_entries_at, &[count]));
                         }
                     }
                 }
@@ -442,10 +433,7 @@ impl JournalWriter {
         let mut header = self.header.clone();
         let global_tail = match plan.global {
             Backlink::Slot { array, index } => {
-                links.push((
-                    array_slot(array, index),
-                    plan.entry_offset.to_le_bytes().to_vec(),
-                ));
+                links.push(Patch::new(array_slot(array, index), &[plan.entry_offset]));
                 self.global_tail.map(|t| ArrayTail {
                     used: index + 1,
                     ..t
@@ -459,9 +447,7 @@ impl JournalWriter {
                 write_new_array(&mut tail, base, offset, capacity, plan.entry_offset);
                 match prev {
                     None => header.entry_array_offset = offset,
-                    Some(prev) => {
-                        links.push((prev + oo::ENTRY_ARRAY_NEXT, offset.to_le_bytes().to_vec()))
-                    }
+                    Some(prev) => links.push(Patch::new(prev + oo::ENTRY_ARRAY_NEXT, &[offset])),
                 }
                 Some(ArrayTail {
                     offset,
@@ -522,10 +508,10 @@ impl JournalWriter {
 
         // Everything is on disk; bring the in-memory index up to date.
         for (bucket, state) in data_updates {
-            self.index.data_buckets[bucket as usize] = state;
+            self.index.data_buckets.set(bucket, state);
         }
         for (bucket, state) in field_updates {
-            self.index.field_buckets[bucket as usize] = state;
+            self.index.field_buckets.set(bucket, state);
         }
         for (old, new) in relinked {
             self.index.update_data(old, |m| m.next_hash = new);
@@ -575,8 +561,8 @@ impl JournalWriter {
         &mut self,
         base: u64,
         tail: &[u8],
-        links: Vec<(u64, Vec<u8>)>,
-        counts: Vec<(u64, Vec<u8>)>,
+        links: Vec<Patch>,
+        counts: Vec<Patch>,
     ) -> Result<()> {
         let Some(batch) = self.batch.as_mut() else {
             return Ok(());
@@ -584,8 +570,8 @@ impl JournalWriter {
         let io = &mut self.io;
         let mut staged = batch.push_objects(base, tail);
         for (group, list) in [(Group::Links, links), (Group::Counts, counts)] {
-            for (off, bytes) in list {
-                staged = staged.and_then(|()| batch.record(io, group, off, bytes));
+            for patch in list {
+                staged = staged.and_then(|()| batch.record(io, group, patch));
             }
         }
         staged.map_err(|e| Error::io(&self.path, "batch", e))
@@ -604,34 +590,41 @@ impl JournalWriter {
     /// counts are a few dozen bytes apart. Overlapping writes apply in
     /// the order given. The order *between* groups is the caller's: only
     /// writes of one group are merged or reordered.
-    pub(super) fn write_coalesced(&mut self, writes: Vec<(u64, Vec<u8>)>) -> Result<()> {
+    pub(super) fn write_coalesced(&mut self, writes: Vec<Patch>) -> Result<()> {
         const COALESCE_GAP: u64 = 512;
-        let mut order: Vec<usize> = (0..writes.len()).collect();
-        // Equal offsets keep their order (later writes win).
-        order.sort_unstable_by_key(|&i| (writes[i].0, i));
+        // (offset, position): equal offsets keep their order (later writes win).
+        let mut order: Vec<(u64, u32)> = writes
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !w.is_empty())
+            .map(|(i, w)| (w.off, i as u32))
+            .collect();
+        order.sort_unstable();
+        let mut members: Vec<u32> = Vec::new();
         let mut k = 0;
         while k < order.len() {
-            let start = writes[order[k]].0;
-            let mut end = start + writes[order[k]].1.len() as u64;
+            let first = &writes[order[k].1 as usize];
+            let start = first.off;
+            let mut end = start + first.bytes().len() as u64;
             let mut last = k + 1;
-            while let Some(&i) = order.get(last) {
-                if writes[i].0 > end + COALESCE_GAP {
+            while let Some(&(off, i)) = order.get(last) {
+                if off > end + COALESCE_GAP {
                     break;
                 }
-                end = end.max(writes[i].0 + writes[i].1.len() as u64);
+                end = end.max(off + writes[i as usize].bytes().len() as u64);
                 last += 1;
             }
             if last == k + 1 {
-                let (off, bytes) = &writes[order[k]];
-                self.write(*off, bytes)?;
+                self.write(start, first.bytes())?;
             } else {
                 let mut run = self.read(start, (end - start) as usize)?;
-                let mut members: Vec<usize> = order[k..last].to_vec();
+                members.clear();
+                members.extend(order[k..last].iter().map(|&(_, i)| i));
                 members.sort_unstable();
-                for i in members {
-                    let (off, bytes) = &writes[i];
-                    let at = (off - start) as usize;
-                    run[at..at + bytes.len()].copy_from_slice(bytes);
+                for &i in &members {
+                    let w = &writes[i as usize];
+                    let at = (w.off - start) as usize;
+                    run[at..at + w.bytes().len()].copy_from_slice(w.bytes());
                 }
                 self.write(start, &run)?;
             }
@@ -655,7 +648,7 @@ impl JournalWriter {
         next_field: u64,
         base: u64,
         tail: &mut [u8],
-        links: &mut Vec<(u64, Vec<u8>)>,
+        links: &mut Vec<Patch>,
     ) -> Option<u64> {
         let mirror = if table == self.header.data_hash_table_offset {
             &self.index.data_buckets
@@ -664,7 +657,7 @@ impl JournalWriter {
         };
         let (head, old_tail) = match pending.get(&bucket) {
             Some(state) => *state,
-            None => mirror.get(bucket as usize).copied().unwrap_or((0, 0)),
+            None => mirror.get(bucket),
         };
         let mut relinked = None;
         let head = if old_tail == 0 {
@@ -673,7 +666,7 @@ impl JournalWriter {
             if old_tail >= base {
                 format::put64(tail, (old_tail - base + next_field) as usize, offset);
             } else {
-                links.push((old_tail + next_field, offset.to_le_bytes().to_vec()));
+                links.push(Patch::new(old_tail + next_field, &[offset]));
                 relinked = Some(old_tail);
             }
             head
@@ -748,12 +741,6 @@ fn write_new_array(tail: &mut [u8], base: u64, offset: u64, capacity: u64, first
         ENTRY_ARRAY_ITEMS_OFFSET + 8 * capacity,
     );
     format::put64(obj, ENTRY_ARRAY_ITEMS_OFFSET as usize, first);
-}
-
-fn pair(head: u64, tail: u64) -> Vec<u8> {
-    let mut v = head.to_le_bytes().to_vec();
-    v.extend_from_slice(&tail.to_le_bytes());
-    v
 }
 
 fn sorted(buckets: Buckets) -> Vec<(u64, (u64, u64))> {

@@ -8,7 +8,7 @@
 //! what it learns:
 //!
 //! - mirrors of both hash tables' buckets (exact, updated after every
-//!   append; 16 bytes per bucket, the same memory systemd maps);
+//!   append), see [`Mirror`];
 //! - a bounded cache of per-DATA state (hash, next in chain, payload
 //!   length, entry count, chain tail), and of FIELD objects by name. When
 //!   a cache is full it is simply emptied: everything in it can be read
@@ -22,6 +22,7 @@ use std::collections::HashMap;
 use super::append::Backlink;
 use super::{advance, ArrayTail, JournalWriter};
 use crate::error::{Error, Result};
+use crate::io::U64Map;
 use crate::format::{
     self, DataHeader, FieldHeader, ObjectHeader, ObjectType, DATA_PAYLOAD_OFFSET,
     ENTRY_ARRAY_ITEMS_OFFSET, FIELD_PAYLOAD_OFFSET,
@@ -52,11 +53,87 @@ pub(super) struct FieldMeta {
     pub(super) head: u64,
 }
 
+/// A mirror of one hash table: (head, tail) offsets per bucket, 0 for none.
+///
+/// The data hash table is sized for a full file (233 016 buckets for
+/// 128 MiB, 3.6 MiB of disk), and hashes scatter the few thousand values of
+/// a quiet system over all of its pages, so a dense copy is resident in
+/// full from the first minutes on. The writer only ever creates files, so
+/// every bucket starts empty, and a map of the used buckets is exact; it
+/// turns into a dense array once an eighth of the buckets are in use, at
+/// which point the map would cost about as much. Offsets are stored in 32
+/// bits: a file never exceeds [`super::MAX_FILE_SIZE_LIMIT`] < 4 GiB.
+pub(super) enum Mirror {
+    Sparse {
+        buckets: u64,
+        used: U64Map<(u32, u32)>,
+    },
+    Dense(Vec<(u32, u32)>),
+}
+
+/// Below this many buckets a mirror is dense from the start.
+const DENSE_FROM_START: u64 = 4096;
+
+impl Mirror {
+    pub(super) fn new(buckets: u64) -> Mirror {
+        if buckets <= DENSE_FROM_START {
+            Mirror::Dense(vec![(0, 0); buckets as usize])
+        } else {
+            Mirror::Sparse {
+                buckets,
+                used: U64Map::default(),
+            }
+        }
+    }
+
+    /// Number of buckets of the table mirrored.
+    pub(super) fn buckets(&self) -> u64 {
+        match self {
+            Mirror::Sparse { buckets, .. } => *buckets,
+            Mirror::Dense(v) => v.len() as u64,
+        }
+    }
+
+    /// (head, tail) of `bucket`.
+    pub(super) fn get(&self, bucket: u64) -> (u64, u64) {
+        let (head, tail) = match self {
+            Mirror::Sparse { used, .. } => used.get(&bucket).copied().unwrap_or((0, 0)),
+            Mirror::Dense(v) => v.get(bucket as usize).copied().unwrap_or((0, 0)),
+        };
+        (u64::from(head), u64::from(tail))
+    }
+
+    pub(super) fn set(&mut self, bucket: u64, (head, tail): (u64, u64)) {
+        // Offsets are below MAX_FILE_SIZE_LIMIT (create clamps the size).
+        let state = (
+            u32::try_from(head).unwrap_or(u32::MAX),
+            u32::try_from(tail).unwrap_or(u32::MAX),
+        );
+        match self {
+            Mirror::Sparse { buckets, used } => {
+                used.insert(bucket, state);
+                if used.len() as u64 >= *buckets / 8 {
+                    let mut dense = vec![(0, 0); *buckets as usize];
+                    for (b, s) in used.drain() {
+                        dense[b as usize] = s;
+                    }
+                    *self = Mirror::Dense(dense);
+                }
+            }
+            Mirror::Dense(v) => {
+                if let Some(slot) = v.get_mut(bucket as usize) {
+                    *slot = state;
+                }
+            }
+        }
+    }
+}
+
 /// Hash table mirrors and metadata caches.
 pub(super) struct Index {
-    pub(super) data_buckets: Vec<(u64, u64)>,
-    pub(super) field_buckets: Vec<(u64, u64)>,
-    data: crate::io::U64Map<DataMeta>,
+    pub(super) data_buckets: Mirror,
+    pub(super) field_buckets: Mirror,
+    data: U64Map<DataMeta>,
     fields: HashMap<Vec<u8>, FieldMeta>,
 }
 
@@ -64,9 +141,9 @@ impl Index {
     /// An index for a new, empty file.
     pub(super) fn new(data_buckets: u64, field_buckets: u64) -> Index {
         Index {
-            data_buckets: vec![(0, 0); data_buckets as usize],
-            field_buckets: vec![(0, 0); field_buckets as usize],
-            data: crate::io::U64Map::default(),
+            data_buckets: Mirror::new(data_buckets),
+            field_buckets: Mirror::new(field_buckets),
+            data: U64Map::default(),
             fields: HashMap::new(),
         }
     }
@@ -129,16 +206,16 @@ impl JournalWriter {
         hash: u64,
         payload: &[u8],
     ) -> Result<(Option<(u64, DataMeta)>, u64)> {
-        let buckets = self.index.data_buckets.len() as u64;
-        let mut p = self.index.data_buckets[(hash % buckets) as usize].0;
+        let buckets = self.index.data_buckets.buckets();
+        let mut p = self.index.data_buckets.get(hash % buckets).0;
         let mut depth = 0;
         while p != 0 {
             let meta = self.data_meta(p)?;
-            if meta.hash == hash && meta.payload_len == payload.len() as u64 {
-                let stored = self.read(p + DATA_PAYLOAD_OFFSET, payload.len())?;
-                if stored == payload {
-                    return Ok((Some((p, meta)), depth));
-                }
+            if meta.hash == hash
+                && meta.payload_len == payload.len() as u64
+                && self.bytes_equal(p + DATA_PAYLOAD_OFFSET, payload)?
+            {
+                return Ok((Some((p, meta)), depth));
             }
             if meta.next_hash != 0 && meta.next_hash <= p {
                 return Err(Error::corrupt(&self.path, p, "data hash chain loops"));
@@ -158,8 +235,8 @@ impl JournalWriter {
         if let Some(meta) = self.index.fields.get(name) {
             return Ok((Some(*meta), 0));
         }
-        let buckets = self.index.field_buckets.len() as u64;
-        let mut p = self.index.field_buckets[(hash % buckets) as usize].0;
+        let buckets = self.index.field_buckets.buckets();
+        let mut p = self.index.field_buckets.get(hash % buckets).0;
         let mut depth = 0;
         while p != 0 {
             let buf = self.read(p, FIELD_PAYLOAD_OFFSET as usize)?;
@@ -168,16 +245,16 @@ impl JournalWriter {
                 .ok_or_else(|| {
                     Error::corrupt(&self.path, p, "expected a field object in hash chain")
                 })?;
-            if fh.hash == hash && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64 {
-                let stored = self.read(p + FIELD_PAYLOAD_OFFSET, name.len())?;
-                if stored == name {
-                    let meta = FieldMeta {
-                        offset: p,
-                        head: fh.head_data_offset,
-                    };
-                    self.index.remember_field(name, meta);
-                    return Ok((Some(meta), depth));
-                }
+            if fh.hash == hash
+                && fh.size - FIELD_PAYLOAD_OFFSET == name.len() as u64
+                && self.bytes_equal(p + FIELD_PAYLOAD_OFFSET, name)?
+            {
+                let meta = FieldMeta {
+                    offset: p,
+                    head: fh.head_data_offset,
+                };
+                self.index.remember_field(name, meta);
+                return Ok((Some(meta), depth));
             }
             if fh.next_hash_offset != 0 && fh.next_hash_offset <= p {
                 return Err(Error::corrupt(&self.path, p, "field hash chain loops"));
@@ -276,5 +353,33 @@ impl JournalWriter {
             ));
         }
         Ok(tail)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Mirror;
+
+    #[test]
+    fn mirror_turns_dense_at_an_eighth_and_keeps_every_bucket() {
+        let n = 80_000u64;
+        let mut m = Mirror::new(n);
+        assert!(matches!(m, Mirror::Sparse { .. }));
+        // Scattered buckets, as hashes place them.
+        let bucket = |i: u64| (i * 7919) % n;
+        for i in 0..n / 8 - 1 {
+            m.set(bucket(i), (8 * i + 8, 8 * i + 16));
+        }
+        assert!(matches!(m, Mirror::Sparse { .. }));
+        assert_eq!(m.get(bucket(n / 8)), (0, 0));
+        m.set(bucket(n / 8 - 1), (1 << 31, (1 << 32) - 8));
+        assert!(matches!(m, Mirror::Dense(ref v) if v.len() as u64 == n));
+        for i in 0..n / 8 - 1 {
+            assert_eq!(m.get(bucket(i)), (8 * i + 8, 8 * i + 16));
+        }
+        assert_eq!(m.get(bucket(n / 8 - 1)), (1 << 31, (1 << 32) - 8));
+        assert_eq!(m.get(bucket(n / 8)), (0, 0));
+        assert_eq!(m.buckets(), n);
+        assert!(matches!(Mirror::new(333), Mirror::Dense(ref v) if v.len() == 333));
     }
 }

@@ -78,10 +78,14 @@ const FIELD_HASH_BUCKETS: u64 = 333;
 const HASH_CHAIN_DEPTH_MAX: u64 = 100;
 /// Block cache budget of a writer. The cache keeps the whole blocks a
 /// batch wrote; 4 MiB of them was most of the journal process's memory
-/// at 1000 units (BENCHMARKS.md, session 3), for no measured ingest gain.
-const WRITER_CACHE_BYTES: usize = 1024 * 1024;
+/// at 1000 units (BENCHMARKS.md, session 3), for no measured ingest gain;
+/// 1 MiB -> 256 KiB saved another 760 kB of PSS at 1000 units, ingest of
+/// 10 and of 50 flooding streams unchanged within noise (A/B, loaded machine).
+const WRITER_CACHE_BYTES: usize = 256 * 1024;
 /// A writer reads small objects scattered over the file: small blocks.
 const WRITER_BLOCK_SIZE: usize = 4096;
+/// Largest comparison buffer kept between appends.
+const SCRATCH_KEEP: usize = 64 * 1024;
 
 /// Tunables for a new file.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -156,6 +160,8 @@ pub struct JournalWriter {
     observer: Option<WriteObserver>,
     /// The open batch, if any (see `batch.rs`).
     batch: Option<Batch>,
+    /// Reused by `bytes_equal`.
+    scratch: Vec<u8>,
 }
 
 impl JournalWriter {
@@ -233,6 +239,7 @@ impl JournalWriter {
             closed: false,
             observer: None,
             batch: None,
+            scratch: Vec::new(),
         };
         let result = writer.initialise(field_table, field_table_size, data_table, data_table_size);
         if let Err(e) = result {
@@ -499,6 +506,27 @@ impl JournalWriter {
     }
 
     /// Reads as the file will be once the open batch, if any, is written.
+    /// Whether the bytes at `off` equal `expected` (a stored payload or
+    /// field name against the one being appended), read into a buffer the
+    /// writer keeps: a fresh zeroed vector per comparison was a tenth of
+    /// an append's instructions.
+    fn bytes_equal(&mut self, off: u64, expected: &[u8]) -> Result<bool> {
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        buf.resize(expected.len(), 0);
+        let result = match self.batch.as_ref() {
+            Some(batch) => batch.read(&mut self.io, off, &mut buf),
+            None => self.io.read(off, &mut buf),
+        };
+        let equal = buf == expected;
+        if buf.capacity() <= SCRATCH_KEEP {
+            self.scratch = buf;
+        }
+        result
+            .map(|()| equal)
+            .map_err(|e| Error::io(&self.path, "read", e))
+    }
+
     fn read(&mut self, off: u64, len: usize) -> Result<Vec<u8>> {
         let result = match self.batch.as_ref() {
             Some(batch) => {

@@ -162,7 +162,7 @@ impl Dispatcher {
         source_time: Option<u64>,
         object: Option<(i32, Origin)>,
     ) {
-        if let Some(f) = &self.forward {
+        if let Some(f) = self.forward.as_mut() {
             let field = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_slice());
             if let Some(message) = field("MESSAGE") {
                 let priority = field("PRIORITY").and_then(|p| std::str::from_utf8(p).ok()?.parse::<i32>().ok()).unwrap_or(6);
@@ -182,8 +182,8 @@ impl Dispatcher {
         let Some(storage) = self.storage.as_mut() else {
             return;
         };
-        fields.push(("_BOOT_ID", storage.boot_id().to_hex().into_bytes()));
-        fields.push(("_MACHINE_ID", storage.machine_id().to_hex().into_bytes()));
+        fields.push(("_BOOT_ID", storage.boot_id().hex_bytes().to_vec()));
+        fields.push(("_MACHINE_ID", storage.machine_id().hex_bytes().to_vec()));
         if !self.hostname.is_empty() {
             fields.push(("_HOSTNAME", self.hostname.clone()));
         }

@@ -24,9 +24,20 @@
 //! instead of a dozen settings lookups. The cache follows the unit: made
 //! when it is indexed (load, daemon-reload, which re-indexes every unit
 //! from its new file), dropped when it is unloaded.
+//!
+//! # Memory
+//!
+//! Every name in the index is interned ([`Names`]): an edge holds a
+//! reference-counted pointer to the one copy of the name, not a string of
+//! its own. With 1000 services each ordered against the same few targets,
+//! the names `sysinit.target` or `s1.service` were otherwise copied tens of
+//! thousands of times (a heap block each, with its malloc header). A name
+//! leaves the table when the last edge naming it does ([`Names::release`],
+//! called as units are unloaded).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use engine::service::ActiveState;
@@ -107,36 +118,93 @@ impl Hasher for NameHasher {
     }
 }
 
+/// An interned unit name (module essay, "Memory").
+pub type Name = Rc<str>;
+
+/// A map keyed by interned names; looked up by `&str` like [`NameMap`].
+pub type NameRcMap<V> = HashMap<Name, V, NameHash>;
+
+/// The one copy of every name the index holds.
+#[derive(Default)]
+pub struct Names(HashSet<Name, NameHash>);
+
+impl Names {
+    /// The interned copy of `s`, made on first use.
+    pub fn intern(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return n.clone();
+        }
+        let n: Name = Rc::from(s);
+        self.0.insert(n.clone());
+        n
+    }
+
+    /// Forget `s` once nothing but this table holds it.
+    pub fn release(&mut self, s: &str) {
+        if self.0.get(s).is_some_and(|n| Rc::strong_count(n) == 1) {
+            self.0.remove(s);
+        }
+    }
+}
+
+/// Push onto the list under `key`, interning the key only when the list
+/// is new (the common case is a name already listed).
+fn push_under<T>(map: &mut NameRcMap<Vec<T>>, names: &mut Names, key: &str, item: T) {
+    match map.get_mut(key) {
+        Some(v) => v.push(item),
+        None => {
+            map.insert(names.intern(key), vec![item]);
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Edges {
     /// name → names it must start after.
-    pub after: NameMap<Vec<String>>,
+    pub after: NameRcMap<Vec<Name>>,
     /// name → names that must start after it.
-    pub before_of: NameMap<Vec<String>>,
+    pub before_of: NameRcMap<Vec<Name>>,
     /// name → every edge, both directions, ordering included.
-    pub deps: NameMap<Vec<(Dep, String)>>,
+    pub deps: NameRcMap<Vec<(Dep, Name)>>,
     /// Loaded unit id → what its file decides (module essay).
     pub own: NameMap<Own>,
+    /// The names all of the above (and the collector's references) hold.
+    pub names: Names,
 }
 
 /// What one loaded unit's file decides, kept from its indexing.
 pub struct Own {
-    /// Its declared dependencies, as `unit_deps()` gave them when indexed.
-    pub deps: Vec<deps::Dep>,
-    /// Its [`UnitInfo`] but for the live parts (`active`, `deps`).
+    /// Its declared dependencies, as `unit_deps()` gave them when indexed
+    /// (kind and other end: all the collector needs again).
+    pub deps: Box<[(DepKind, Name)]>,
+    /// Its [`UnitInfo`] but for the live parts (`id`, `active`, `deps`).
     info: UnitInfo,
 }
 
 impl Edges {
     fn add(&mut self, a: &str, kind: Dep, b: &str) {
-        self.deps.entry(a.to_string()).or_default().push((kind, b.to_string()));
+        let b = self.names.intern(b);
+        push_under(&mut self.deps, &mut self.names, a, (kind, b));
     }
 
     fn order(&mut self, first: &str, then: &str) {
-        self.after.entry(then.to_string()).or_default().push(first.to_string());
-        self.before_of.entry(first.to_string()).or_default().push(then.to_string());
+        let f = self.names.intern(first);
+        let t = self.names.intern(then);
+        push_under(&mut self.after, &mut self.names, then, f);
+        push_under(&mut self.before_of, &mut self.names, first, t);
         self.add(first, Dep::Before, then);
         self.add(then, Dep::After, first);
+    }
+
+    /// Give back the slack of every list and table (after boot: lists grown
+    /// by doubling keep up to half their capacity unused).
+    pub fn shrink(&mut self) {
+        for v in self.after.values_mut().chain(self.before_of.values_mut()) {
+            v.shrink_to_fit();
+        }
+        for v in self.deps.values_mut() {
+            v.shrink_to_fit();
+        }
     }
 
     /// Undo what [`Manager::index_edges`] recorded for one of `id`'s own
@@ -148,7 +216,7 @@ impl Edges {
     /// against, a copy of the whole list per unloaded unit (quadratic at
     /// stop-all).
     pub fn unindex(&mut self, id: &str, kind: DepKind, other: &str) {
-        fn drop_one<T>(map: &mut NameMap<Vec<T>>, key: &str, is: impl Fn(&T) -> bool) {
+        fn drop_one<T>(map: &mut NameRcMap<Vec<T>>, key: &str, is: impl Fn(&T) -> bool) {
             if let Some(v) = map.get_mut(key) {
                 if let Some(i) = v.iter().rposition(is) {
                     v.swap_remove(i);
@@ -159,19 +227,19 @@ impl Edges {
             }
         }
         let mut unorder = |first: &str, then: &str| {
-            drop_one(&mut self.after, then, |x| x == first);
-            drop_one(&mut self.before_of, first, |x| x == then);
-            drop_one(&mut self.deps, first, |(k, x)| *k == Dep::Before && x == then);
-            drop_one(&mut self.deps, then, |(k, x)| *k == Dep::After && x == first);
+            drop_one(&mut self.after, then, |x| &**x == first);
+            drop_one(&mut self.before_of, first, |x| &**x == then);
+            drop_one(&mut self.deps, first, |(k, x)| *k == Dep::Before && &**x == then);
+            drop_one(&mut self.deps, then, |(k, x)| *k == Dep::After && &**x == first);
         };
         match kind {
             DepKind::After => unorder(other, id),
             DepKind::Before => unorder(id, other),
             kind => {
                 if let Some((fwd, inv)) = pair(kind) {
-                    drop_one(&mut self.deps, id, |(k, x)| *k == fwd && x == other);
+                    drop_one(&mut self.deps, id, |(k, x)| *k == fwd && &**x == other);
                     if fwd != inv {
-                        drop_one(&mut self.deps, other, |(k, x)| *k == inv && x == id);
+                        drop_one(&mut self.deps, other, |(k, x)| *k == inv && &**x == id);
                     }
                 }
             }
@@ -250,8 +318,9 @@ impl Manager {
                 }
             }
         }
-        let info = self.file_info(id);
-        self.edges.own.insert(id.to_string(), Own { deps: own, info });
+        let deps = own.iter().map(|d| (d.kind, self.edges.names.intern(&d.other))).collect();
+        let info = UnitInfo { id: String::new(), ..self.file_info(id) };
+        self.edges.own.insert(id.to_string(), Own { deps, info });
         self.target_default_edges(id);
     }
 
@@ -359,7 +428,7 @@ impl Manager {
     fn unit_info(&self, id: &str) -> UnitInfo {
         let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
         let mut info = match self.edges.own.get(id) {
-            Some(own) => own.info.clone(),
+            Some(own) => UnitInfo { id: id.to_string(), ..own.info.clone() },
             None => self.file_info(id),
         };
         info.active = active_state(u.active_state());

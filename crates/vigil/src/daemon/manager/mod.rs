@@ -334,6 +334,16 @@ impl Manager {
         self.console("Reloading finished.");
     }
 
+    /// Give back the capacity the boot left unused: the edge lists grown
+    /// by doubling, the job table sized for every unit at once. Called
+    /// once the boot's jobs are done, before the heap is trimmed.
+    pub fn compact(&mut self) {
+        self.edges.shrink();
+        if self.jobs.is_empty() {
+            self.jobs = HashMap::new();
+        }
+    }
+
     pub fn unit(&self, id: &str) -> Option<&Unit> {
         self.units.get(id).map(|u| &**u)
     }

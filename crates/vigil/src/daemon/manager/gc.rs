@@ -83,7 +83,7 @@ impl Manager {
     /// to be looked at (`status`, `show`) is collected after the answer.
     pub(super) fn gc_loaded(&mut self, id: &str) {
         let Some(u) = self.units.get(id) else { return };
-        let others: Vec<Name> = match self.edges.own.get(id) {
+        let others: Vec<Name> = match &u.own {
             Some(o) => o.deps.iter().map(|(_, other)| other.clone()).collect(),
             None => deps::unit_deps(&u.cfg, self.loader.lookup.scope)
                 .iter()
@@ -164,14 +164,14 @@ impl Manager {
     /// Remove a unit and what is indexed under it; the units it referred
     /// to are looked at again.
     pub(super) fn unload(&mut self, id: &str) {
-        let Some(u) = self.units.remove(id) else { return };
+        let Some(mut u) = self.units.remove(id) else { return };
         for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
             if self.names.get(n).is_some_and(|v| v == id) {
                 self.names.remove(n);
             }
         }
         // The dependencies indexed when it loaded: those are what is undone.
-        let deps: Vec<(deps::DepKind, Name)> = match self.edges.own.remove(id) {
+        let deps: Vec<(deps::DepKind, Name)> = match u.own.take() {
             Some(own) => own.deps.into_vec(),
             None => deps::unit_deps(&u.cfg, self.loader.lookup.scope)
                 .into_iter()

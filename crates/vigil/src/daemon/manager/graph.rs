@@ -166,13 +166,12 @@ pub struct Edges {
     pub before_of: NameRcMap<Vec<Name>>,
     /// name → every edge, both directions, ordering included.
     pub deps: NameRcMap<Vec<(Dep, Name)>>,
-    /// Loaded unit id → what its file decides (module essay).
-    pub own: NameMap<Own>,
     /// The names all of the above (and the collector's references) hold.
     pub names: Names,
 }
 
-/// What one loaded unit's file decides, kept from its indexing.
+/// What one loaded unit's file decides, kept from its indexing, in the
+/// unit itself ([`super::Unit::own`]: no table of its own, no key).
 pub struct Own {
     /// Its declared dependencies, as `unit_deps()` gave them when indexed
     /// (kind and other end: all the collector needs again).
@@ -320,7 +319,9 @@ impl Manager {
         }
         let deps = own.iter().map(|d| (d.kind, self.edges.names.intern(&d.other))).collect();
         let info = UnitInfo { id: String::new(), ..self.file_info(id) };
-        self.edges.own.insert(id.to_string(), Own { deps, info });
+        if let Some(u) = self.units.get_mut(id) {
+            u.own = Some(Own { deps, info });
+        }
         self.target_default_edges(id);
     }
 
@@ -427,7 +428,7 @@ impl Manager {
     /// the live state and edges read now.
     fn unit_info(&self, id: &str) -> UnitInfo {
         let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
-        let mut info = match self.edges.own.get(id) {
+        let mut info = match &u.own {
             Some(own) => UnitInfo { id: id.to_string(), ..own.info.clone() },
             None => self.file_info(id),
         };

@@ -89,6 +89,9 @@ pub struct Unit {
     pid_file_watch: bool,
     /// What each command did in this start cycle (`exec_status.rs`).
     pub runs: exec_status::Runs,
+    /// What its file decides of its edges and job flags, from its
+    /// indexing (`graph.rs`).
+    own: Option<graph::Own>,
 }
 
 impl Unit {
@@ -288,6 +291,7 @@ impl Manager {
                 exec_main_pid: 0,
                 pid_file_watch: false,
                 runs: exec_status::Runs::default(),
+                own: None,
             }),
         );
         self.index_edges(&id);

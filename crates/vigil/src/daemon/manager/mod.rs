@@ -343,6 +343,7 @@ impl Manager {
     /// once the boot's jobs are done, before the heap is trimmed.
     pub fn compact(&mut self) {
         self.edges.shrink();
+        self.gc.shrink();
         if self.jobs.is_empty() {
             self.jobs = HashMap::new();
         }

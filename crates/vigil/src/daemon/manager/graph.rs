@@ -553,3 +553,25 @@ impl Graph for View<'_> {
         self.0.units.keys().cloned().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_interned_once_and_leaves_with_its_last_holder() {
+        let mut names = Names::default();
+        let a = names.intern("a.service");
+        let b = names.intern("a.service");
+        assert!(Rc::ptr_eq(&a.0, &b.0), "one copy per name");
+        assert_eq!(&*a, "a.service");
+        let mut map: NameRcMap<u32> = HashMap::default();
+        map.insert(a.clone(), 7);
+        assert_eq!(map.get("a.service"), Some(&7), "looked up by &str");
+        names.release("a.service");
+        assert!(Rc::ptr_eq(&names.intern("a.service").0, &a.0), "still held: kept");
+        drop((a, b, map));
+        names.release("a.service");
+        assert_eq!(names.0.len(), 0, "released once nothing holds it");
+    }
+}

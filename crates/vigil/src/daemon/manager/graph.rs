@@ -208,7 +208,56 @@ pub struct Own {
     /// (kind and other end: all the collector needs again).
     pub deps: Box<[(DepKind, Name)]>,
     /// Its [`UnitInfo`] but for the live parts (`id`, `active`, `deps`).
-    info: UnitInfo,
+    info: FileFlags,
+}
+
+/// The parts of a [`UnitInfo`] a unit's file decides: without its id and
+/// edge list (a string and a list, 48 bytes kept empty in every unit).
+#[derive(Clone, Copy)]
+struct FileFlags {
+    load: Load,
+    refuse_manual_start: bool,
+    refuse_manual_stop: bool,
+    allow_isolate: bool,
+    ignore_on_isolate: bool,
+    stop_when_unneeded: bool,
+    can_reload: bool,
+    job_timeout_usec: Option<u64>,
+    on_failure_mode: Mode,
+}
+
+impl FileFlags {
+    fn of(i: &UnitInfo) -> FileFlags {
+        FileFlags {
+            load: i.load,
+            refuse_manual_start: i.refuse_manual_start,
+            refuse_manual_stop: i.refuse_manual_stop,
+            allow_isolate: i.allow_isolate,
+            ignore_on_isolate: i.ignore_on_isolate,
+            stop_when_unneeded: i.stop_when_unneeded,
+            can_reload: i.can_reload,
+            job_timeout_usec: i.job_timeout_usec,
+            on_failure_mode: i.on_failure_mode,
+        }
+    }
+
+    /// The unit's info with these flags, inactive and without edges.
+    fn info(self, id: &str) -> UnitInfo {
+        UnitInfo {
+            id: id.to_string(),
+            load: self.load,
+            active: ActiveState::Inactive,
+            deps: Vec::new(),
+            refuse_manual_start: self.refuse_manual_start,
+            refuse_manual_stop: self.refuse_manual_stop,
+            allow_isolate: self.allow_isolate,
+            ignore_on_isolate: self.ignore_on_isolate,
+            stop_when_unneeded: self.stop_when_unneeded,
+            can_reload: self.can_reload,
+            job_timeout_usec: self.job_timeout_usec,
+            on_failure_mode: self.on_failure_mode,
+        }
+    }
 }
 
 impl Edges {
@@ -349,7 +398,7 @@ impl Manager {
             }
         }
         let deps = own.iter().map(|d| (d.kind, self.edges.names.intern(&d.other))).collect();
-        let info = UnitInfo { id: String::new(), ..self.file_info(id) };
+        let info = FileFlags::of(&self.file_info(id));
         if let Some(u) = self.units.get_mut(id) {
             u.own = Some(Own { deps, info });
         }
@@ -460,7 +509,7 @@ impl Manager {
     fn unit_info(&self, id: &str) -> UnitInfo {
         let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
         let mut info = match &u.own {
-            Some(own) => UnitInfo { id: id.to_string(), ..own.info.clone() },
+            Some(own) => own.info.info(id),
             None => self.file_info(id),
         };
         info.active = active_state(u.active_state());

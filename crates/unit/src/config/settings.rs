@@ -42,36 +42,51 @@ pub enum Applied {
     IgnoredEmpty,
 }
 
-/// Sorted by (section, name), one entry per directive with a value. A
-/// unit sets a handful of directives: a sorted vector is one allocation
-/// with no empty slots (a hash map took ~470 bytes per unit, most of it
-/// empty buckets). Reads of settings are hot (every transaction reads
-/// dozens of settings of every unit it touches): a binary search over a
-/// few entries, comparing a section byte and a short name, is about the
-/// work of hashing the name (FNV, which replaced SipHash here for that
-/// reason).
+/// Sorted by (section, name); a directive's assignments are consecutive,
+/// in the order they took effect. Two parallel vectors — the directive of
+/// each assignment, and the assignments — so a unit's settings are two
+/// allocations however many directives it sets (a list per directive was
+/// one more allocation each: ~150 bytes per unit with its malloc header
+/// and slack). A unit sets a handful of directives: a sorted vector has
+/// no empty slots (a hash map took ~470 bytes per unit, most of it empty
+/// buckets). Reads of settings are hot (every transaction reads dozens of
+/// settings of every unit it touches): a binary search over a few
+/// entries, comparing a section byte and a short name, is about the work
+/// of hashing the name (FNV, which replaced SipHash here for that reason).
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    list: Vec<(&'static Directive, Vec<Assignment>)>,
+    keys: Vec<&'static Directive>,
+    values: Vec<Assignment>,
     seq: u32,
 }
 
 impl Settings {
-    fn find(&self, section: SectionKind, name: &str) -> Result<usize, usize> {
-        self.list.binary_search_by(|(d, _)| (d.section, d.name).cmp(&(section, name)))
+    /// The index range of the assignments of (section, name); empty (at
+    /// the place they would go) when it has none.
+    fn range(&self, section: SectionKind, name: &str) -> std::ops::Range<usize> {
+        let key = (section, name);
+        let start = self.keys.partition_point(|d| (d.section, d.name) < key);
+        let len = self.keys[start..].iter().take_while(|d| (d.section, d.name) == key).count();
+        start..start + len
     }
 
     /// Replace the assignments of `d` with `a` alone.
     fn set(&mut self, d: &'static Directive, a: Assignment) {
-        match self.find(d.section, d.name) {
-            Ok(i) => self.list[i] = (d, vec![a]),
-            Err(i) => self.list.insert(i, (d, vec![a])),
+        let r = self.range(d.section, d.name);
+        if r.len() == 1 {
+            self.values[r.start] = a;
+        } else {
+            self.remove(d);
+            self.keys.insert(r.start, d);
+            self.values.insert(r.start, a);
         }
     }
 
     fn remove(&mut self, d: &Directive) {
-        if let Ok(i) = self.find(d.section, d.name) {
-            self.list.remove(i);
+        let r = self.range(d.section, d.name);
+        if !r.is_empty() {
+            self.keys.drain(r.clone());
+            self.values.drain(r);
         }
     }
 
@@ -103,16 +118,22 @@ impl Settings {
                 Applied::Reset
             }
             (Merge::Shared(group), true) => {
-                self.list.retain(|(dd, _)| !(dd.section == d.section && dd.merge == Merge::Shared(group)));
+                let gone = |dd: &Directive| dd.section == d.section && dd.merge == Merge::Shared(group);
+                let mut i = 0;
+                while i < self.keys.len() {
+                    if gone(self.keys[i]) {
+                        self.keys.remove(i);
+                        self.values.remove(i);
+                    } else {
+                        i += 1;
+                    }
+                }
                 Applied::Reset
             }
             (Merge::List, false) | (Merge::ListNoReset, false) | (Merge::Shared(_), false) => {
-                match self.find(d.section, d.name) {
-                    Ok(i) => self.list[i].1.push(a),
-                    // Most lists hold one value: room for exactly one
-                    // (a growing Vec would take four).
-                    Err(i) => self.list.insert(i, (d, vec![a])),
-                }
+                let end = self.range(d.section, d.name).end;
+                self.keys.insert(end, d);
+                self.values.insert(end, a);
                 Applied::Set
             }
         }
@@ -120,11 +141,12 @@ impl Settings {
 
     /// Give back the room a growing list kept (once a unit is loaded).
     pub fn shrink_to_fit(&mut self) {
-        self.list.shrink_to_fit();
+        self.keys.shrink_to_fit();
+        self.values.shrink_to_fit();
     }
 
     fn get_canonical(&self, d: &Directive) -> &[Assignment] {
-        self.find(d.section, d.name).map(|i| self.list[i].1.as_slice()).unwrap_or(&[])
+        &self.values[self.range(d.section, d.name)]
     }
 
     /// Every assignment in effect for a directive, in order.
@@ -140,18 +162,22 @@ impl Settings {
     /// All directives that have a value, with their assignments, sorted by
     /// section and name (stable output for `show` and tests).
     pub fn iter(&self) -> Vec<(&'static Directive, &[Assignment])> {
-        self.list.iter().map(|(d, a)| (*d, a.as_slice())).collect()
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < self.keys.len() {
+            let d = self.keys[i];
+            let n = self.keys[i..].iter().take_while(|k| (k.section, k.name) == (d.section, d.name)).count();
+            out.push((d, &self.values[i..i + n]));
+            i += n;
+        }
+        out
     }
 
     /// Every assignment of the directives matching `pred`, in file order
     /// (for shared groups such as conditions).
     pub fn in_order(&self, pred: impl Fn(&Directive) -> bool) -> Vec<(&'static Directive, &Assignment)> {
-        let mut v: Vec<_> = self
-            .list
-            .iter()
-            .filter(|(d, _)| pred(d))
-            .flat_map(|(d, list)| list.iter().map(move |a| (*d, a)))
-            .collect();
+        let mut v: Vec<_> =
+            self.keys.iter().zip(&self.values).filter(|(d, _)| pred(d)).map(|(d, a)| (*d, a)).collect();
         v.sort_by_key(|(_, a)| a.seq);
         v
     }

@@ -251,6 +251,7 @@ impl EventLoop {
             self.manager.collect_garbage();
             if self.booting && self.manager.no_jobs() {
                 self.booting = false;
+                self.manager.compact();
                 release_free_memory();
             }
         }

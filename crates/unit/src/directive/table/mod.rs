@@ -220,6 +220,10 @@ pub(super) fn build() -> Vec<Directive> {
             slot.property = target.property;
         }
     }
+    // Collected from a chain of iterators with no exact size: without this
+    // the table keeps the slack of its last doubling for the life of the
+    // process.
+    out.shrink_to_fit();
     out
 }
 

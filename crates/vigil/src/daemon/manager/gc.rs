@@ -44,9 +44,9 @@
 //! cgroup. The next reference loads it afresh from its file, in state
 //! `inactive`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use super::graph::{NameHash, NameMap};
+use super::graph::{Name, NameHash, NameRcMap};
 
 use unit::config::deps;
 use unit::directive::SectionKind;
@@ -58,15 +58,26 @@ use super::{Manager, TimerOwner};
 #[derive(Default)]
 pub struct Gc {
     queue: HashSet<String, NameHash>,
-    /// Name → loaded units whose dependencies name it (with multiplicity:
-    /// one unit may name another under several kinds).
-    referrers: NameMap<HashMap<String, u32, NameHash>>,
+    /// Name → loaded units whose dependencies name it, once per
+    /// dependency (one unit may name another under several kinds). Names
+    /// interned in the edge index's table (`graph.rs`). A list, not a set:
+    /// most names have one referrer, and a hash set of one entry took
+    /// ~120 bytes (1000 services: 370 kB); removing one referrer of a
+    /// target that 1000 units name compares 1000 pointers.
+    referrers: NameRcMap<Vec<Name>>,
 }
 
 impl Gc {
     /// Forget every reference (daemon-reload re-indexes all units).
     pub fn clear_references(&mut self) {
         self.referrers.clear();
+    }
+
+    /// Give back the slack of the reference lists (after boot).
+    pub fn shrink(&mut self) {
+        for v in self.referrers.values_mut() {
+            v.shrink_to_fit();
+        }
     }
 
     /// Look at `id` at the next sweep.
@@ -82,16 +93,16 @@ impl Manager {
     /// to be looked at (`status`, `show`) is collected after the answer.
     pub(super) fn gc_loaded(&mut self, id: &str) {
         let Some(u) = self.units.get(id) else { return };
-        let computed;
-        let own = match self.edges.own.get(id) {
-            Some(o) => &o.deps,
-            None => {
-                computed = deps::unit_deps(&u.cfg, self.loader.lookup.scope);
-                &computed
-            }
+        let others: Vec<Name> = match &u.own {
+            Some(o) => o.deps.iter().map(|(_, other)| other.clone()).collect(),
+            None => deps::unit_deps(&u.cfg, self.loader.lookup.scope)
+                .iter()
+                .map(|d| self.edges.names.intern(&d.other))
+                .collect(),
         };
-        for d in own {
-            *self.gc.referrers.entry(d.other.clone()).or_default().entry(id.to_string()).or_insert(0) += 1;
+        let me = self.edges.names.intern(id);
+        for other in others {
+            self.gc.referrers.entry(other).or_default().push(me.clone());
         }
         self.gc.queue(id);
     }
@@ -124,7 +135,7 @@ impl Manager {
         let Some(u) = self.units.get(id) else { return false };
         let names = std::iter::once(id).chain(u.cfg.names.iter().map(|n| n.as_str()));
         for n in names {
-            for r in self.gc.referrers.get(n).into_iter().flat_map(|m| m.keys()) {
+            for r in self.gc.referrers.get(n).into_iter().flatten().map(|r| &**r) {
                 if self.units.contains_key(r) && !visiting.contains(r) && self.needed(r, visiting) {
                     return true;
                 }
@@ -163,28 +174,28 @@ impl Manager {
     /// Remove a unit and what is indexed under it; the units it referred
     /// to are looked at again.
     pub(super) fn unload(&mut self, id: &str) {
-        let Some(u) = self.units.remove(id) else { return };
+        let Some(mut u) = self.units.remove(id) else { return };
         for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
             if self.names.get(n).is_some_and(|v| v == id) {
                 self.names.remove(n);
             }
         }
         // The dependencies indexed when it loaded: those are what is undone.
-        let deps = match self.edges.own.remove(id) {
-            Some(own) => own.deps,
-            None => deps::unit_deps(&u.cfg, self.loader.lookup.scope),
+        let deps: Vec<(deps::DepKind, Name)> = match u.own.take() {
+            Some(own) => own.deps.into_vec(),
+            None => deps::unit_deps(&u.cfg, self.loader.lookup.scope)
+                .into_iter()
+                .map(|d| (d.kind, self.edges.names.intern(&d.other)))
+                .collect(),
         };
-        for d in &deps {
-            self.edges.unindex(id, d.kind, &d.other);
-            if let Some(m) = self.gc.referrers.get_mut(&d.other) {
-                if let Some(c) = m.get_mut(id) {
-                    *c = c.saturating_sub(1);
-                    if *c == 0 {
-                        m.remove(id);
-                    }
+        for (kind, other) in &deps {
+            self.edges.unindex(id, *kind, other);
+            if let Some(m) = self.gc.referrers.get_mut(&**other) {
+                if let Some(i) = m.iter().rposition(|r| &**r == id) {
+                    m.swap_remove(i);
                 }
                 if m.is_empty() {
-                    self.gc.referrers.remove(&d.other);
+                    self.gc.referrers.remove(&**other);
                 }
             }
         }
@@ -200,11 +211,21 @@ impl Manager {
         if u.cgroup.is_some() && self.cgroups.populated(id) == Some(false) {
             self.cgroups.remove(id);
         }
-        for d in deps {
-            let other = self.names.get(&d.other).cloned().unwrap_or(d.other);
-            if self.units.contains_key(&other) {
+        for (_, other) in &deps {
+            let other = self.names.get(&**other).map_or(&**other, String::as_str);
+            if self.units.contains_key(other) {
+                let other = other.to_string();
                 self.gc.queue(&other);
             }
+        }
+        // Names no edge holds any more leave the table.
+        for (_, other) in deps {
+            let name = other.to_string();
+            drop(other);
+            self.edges.names.release(&name);
+        }
+        for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
+            self.edges.names.release(n);
         }
     }
 }

@@ -24,9 +24,20 @@
 //! instead of a dozen settings lookups. The cache follows the unit: made
 //! when it is indexed (load, daemon-reload, which re-indexes every unit
 //! from its new file), dropped when it is unloaded.
+//!
+//! # Memory
+//!
+//! Every name in the index is interned ([`Names`]): an edge holds a
+//! reference-counted pointer to the one copy of the name, not a string of
+//! its own. With 1000 services each ordered against the same few targets,
+//! the names `sysinit.target` or `s1.service` were otherwise copied tens of
+//! thousands of times (a heap block each, with its malloc header). A name
+//! leaves the table when the last edge naming it does ([`Names::release`],
+//! called as units are unloaded).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, Hasher};
+use std::rc::Rc;
 use std::sync::OnceLock;
 
 use engine::service::ActiveState;
@@ -107,36 +118,172 @@ impl Hasher for NameHasher {
     }
 }
 
+/// An interned unit name (module essay, "Memory"): one pointer wide, so
+/// an edge `(Dep, Name)` is 16 bytes (a `Rc<str>` is two words: 24).
+/// Hashes and compares as the name itself, so maps keyed by it are
+/// looked up by `&str`.
+#[derive(Clone)]
+pub struct Name(Rc<Box<str>>);
+
+impl std::ops::Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::borrow::Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::hash::Hash for Name {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        (**self.0).hash(h)
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        Rc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl Eq for Name {}
+
+/// A map keyed by interned names; looked up by `&str` like [`NameMap`].
+pub type NameRcMap<V> = HashMap<Name, V, NameHash>;
+
+/// The one copy of every name the index holds.
+#[derive(Default)]
+pub struct Names(HashSet<Name, NameHash>);
+
+impl Names {
+    /// The interned copy of `s`, made on first use.
+    pub fn intern(&mut self, s: &str) -> Name {
+        if let Some(n) = self.0.get(s) {
+            return n.clone();
+        }
+        let n = Name(Rc::new(s.into()));
+        self.0.insert(n.clone());
+        n
+    }
+
+    /// Forget `s` once nothing but this table holds it.
+    pub fn release(&mut self, s: &str) {
+        if self.0.get(s).is_some_and(|n| Rc::strong_count(&n.0) == 1) {
+            self.0.remove(s);
+        }
+    }
+}
+
+/// Push onto the list under `key`, interning the key only when the list
+/// is new (the common case is a name already listed).
+fn push_under<T>(map: &mut NameRcMap<Vec<T>>, names: &mut Names, key: &str, item: T) {
+    match map.get_mut(key) {
+        Some(v) => v.push(item),
+        None => {
+            map.insert(names.intern(key), vec![item]);
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct Edges {
     /// name → names it must start after.
-    pub after: NameMap<Vec<String>>,
+    pub after: NameRcMap<Vec<Name>>,
     /// name → names that must start after it.
-    pub before_of: NameMap<Vec<String>>,
+    pub before_of: NameRcMap<Vec<Name>>,
     /// name → every edge, both directions, ordering included.
-    pub deps: NameMap<Vec<(Dep, String)>>,
-    /// Loaded unit id → what its file decides (module essay).
-    pub own: NameMap<Own>,
+    pub deps: NameRcMap<Vec<(Dep, Name)>>,
+    /// The names all of the above (and the collector's references) hold.
+    pub names: Names,
 }
 
-/// What one loaded unit's file decides, kept from its indexing.
+/// What one loaded unit's file decides, kept from its indexing, in the
+/// unit itself ([`super::Unit::own`]: no table of its own, no key).
 pub struct Own {
-    /// Its declared dependencies, as `unit_deps()` gave them when indexed.
-    pub deps: Vec<deps::Dep>,
-    /// Its [`UnitInfo`] but for the live parts (`active`, `deps`).
-    info: UnitInfo,
+    /// Its declared dependencies, as `unit_deps()` gave them when indexed
+    /// (kind and other end: all the collector needs again).
+    pub deps: Box<[(DepKind, Name)]>,
+    /// Its [`UnitInfo`] but for the live parts (`id`, `active`, `deps`).
+    info: FileFlags,
+}
+
+/// The parts of a [`UnitInfo`] a unit's file decides: without its id and
+/// edge list (a string and a list, 48 bytes kept empty in every unit).
+#[derive(Clone, Copy)]
+struct FileFlags {
+    load: Load,
+    refuse_manual_start: bool,
+    refuse_manual_stop: bool,
+    allow_isolate: bool,
+    ignore_on_isolate: bool,
+    stop_when_unneeded: bool,
+    can_reload: bool,
+    job_timeout_usec: Option<u64>,
+    on_failure_mode: Mode,
+}
+
+impl FileFlags {
+    fn of(i: &UnitInfo) -> FileFlags {
+        FileFlags {
+            load: i.load,
+            refuse_manual_start: i.refuse_manual_start,
+            refuse_manual_stop: i.refuse_manual_stop,
+            allow_isolate: i.allow_isolate,
+            ignore_on_isolate: i.ignore_on_isolate,
+            stop_when_unneeded: i.stop_when_unneeded,
+            can_reload: i.can_reload,
+            job_timeout_usec: i.job_timeout_usec,
+            on_failure_mode: i.on_failure_mode,
+        }
+    }
+
+    /// The unit's info with these flags, inactive and without edges.
+    fn info(self, id: &str) -> UnitInfo {
+        UnitInfo {
+            id: id.to_string(),
+            load: self.load,
+            active: ActiveState::Inactive,
+            deps: Vec::new(),
+            refuse_manual_start: self.refuse_manual_start,
+            refuse_manual_stop: self.refuse_manual_stop,
+            allow_isolate: self.allow_isolate,
+            ignore_on_isolate: self.ignore_on_isolate,
+            stop_when_unneeded: self.stop_when_unneeded,
+            can_reload: self.can_reload,
+            job_timeout_usec: self.job_timeout_usec,
+            on_failure_mode: self.on_failure_mode,
+        }
+    }
 }
 
 impl Edges {
     fn add(&mut self, a: &str, kind: Dep, b: &str) {
-        self.deps.entry(a.to_string()).or_default().push((kind, b.to_string()));
+        let b = self.names.intern(b);
+        push_under(&mut self.deps, &mut self.names, a, (kind, b));
     }
 
     fn order(&mut self, first: &str, then: &str) {
-        self.after.entry(then.to_string()).or_default().push(first.to_string());
-        self.before_of.entry(first.to_string()).or_default().push(then.to_string());
+        let f = self.names.intern(first);
+        let t = self.names.intern(then);
+        push_under(&mut self.after, &mut self.names, then, f);
+        push_under(&mut self.before_of, &mut self.names, first, t);
         self.add(first, Dep::Before, then);
         self.add(then, Dep::After, first);
+    }
+
+    /// Give back the slack of every list and table (after boot: lists grown
+    /// by doubling keep up to half their capacity unused).
+    pub fn shrink(&mut self) {
+        for v in self.after.values_mut().chain(self.before_of.values_mut()) {
+            v.shrink_to_fit();
+        }
+        for v in self.deps.values_mut() {
+            v.shrink_to_fit();
+        }
     }
 
     /// Undo what [`Manager::index_edges`] recorded for one of `id`'s own
@@ -148,7 +295,7 @@ impl Edges {
     /// against, a copy of the whole list per unloaded unit (quadratic at
     /// stop-all).
     pub fn unindex(&mut self, id: &str, kind: DepKind, other: &str) {
-        fn drop_one<T>(map: &mut NameMap<Vec<T>>, key: &str, is: impl Fn(&T) -> bool) {
+        fn drop_one<T>(map: &mut NameRcMap<Vec<T>>, key: &str, is: impl Fn(&T) -> bool) {
             if let Some(v) = map.get_mut(key) {
                 if let Some(i) = v.iter().rposition(is) {
                     v.swap_remove(i);
@@ -159,19 +306,19 @@ impl Edges {
             }
         }
         let mut unorder = |first: &str, then: &str| {
-            drop_one(&mut self.after, then, |x| x == first);
-            drop_one(&mut self.before_of, first, |x| x == then);
-            drop_one(&mut self.deps, first, |(k, x)| *k == Dep::Before && x == then);
-            drop_one(&mut self.deps, then, |(k, x)| *k == Dep::After && x == first);
+            drop_one(&mut self.after, then, |x| &**x == first);
+            drop_one(&mut self.before_of, first, |x| &**x == then);
+            drop_one(&mut self.deps, first, |(k, x)| *k == Dep::Before && &**x == then);
+            drop_one(&mut self.deps, then, |(k, x)| *k == Dep::After && &**x == first);
         };
         match kind {
             DepKind::After => unorder(other, id),
             DepKind::Before => unorder(id, other),
             kind => {
                 if let Some((fwd, inv)) = pair(kind) {
-                    drop_one(&mut self.deps, id, |(k, x)| *k == fwd && x == other);
+                    drop_one(&mut self.deps, id, |(k, x)| *k == fwd && &**x == other);
                     if fwd != inv {
-                        drop_one(&mut self.deps, other, |(k, x)| *k == inv && x == id);
+                        drop_one(&mut self.deps, other, |(k, x)| *k == inv && &**x == id);
                     }
                 }
             }
@@ -250,8 +397,11 @@ impl Manager {
                 }
             }
         }
-        let info = self.file_info(id);
-        self.edges.own.insert(id.to_string(), Own { deps: own, info });
+        let deps = own.iter().map(|d| (d.kind, self.edges.names.intern(&d.other))).collect();
+        let info = FileFlags::of(&self.file_info(id));
+        if let Some(u) = self.units.get_mut(id) {
+            u.own = Some(Own { deps, info });
+        }
         self.target_default_edges(id);
     }
 
@@ -358,8 +508,8 @@ impl Manager {
     /// the live state and edges read now.
     fn unit_info(&self, id: &str) -> UnitInfo {
         let Some(u) = self.units.get(id) else { return UnitInfo { load: Load::NotFound, ..UnitInfo::new(id) } };
-        let mut info = match self.edges.own.get(id) {
-            Some(own) => own.info.clone(),
+        let mut info = match &u.own {
+            Some(own) => own.info.info(id),
             None => self.file_info(id),
         };
         info.active = active_state(u.active_state());
@@ -450,5 +600,27 @@ impl Graph for View<'_> {
 
     fn loaded_units(&self) -> Vec<String> {
         self.0.units.keys().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_interned_once_and_leaves_with_its_last_holder() {
+        let mut names = Names::default();
+        let a = names.intern("a.service");
+        let b = names.intern("a.service");
+        assert!(Rc::ptr_eq(&a.0, &b.0), "one copy per name");
+        assert_eq!(&*a, "a.service");
+        let mut map: NameRcMap<u32> = HashMap::default();
+        map.insert(a.clone(), 7);
+        assert_eq!(map.get("a.service"), Some(&7), "looked up by &str");
+        names.release("a.service");
+        assert!(Rc::ptr_eq(&names.intern("a.service").0, &a.0), "still held: kept");
+        drop((a, b, map));
+        names.release("a.service");
+        assert_eq!(names.0.len(), 0, "released once nothing holds it");
     }
 }

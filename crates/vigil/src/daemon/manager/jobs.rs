@@ -524,9 +524,9 @@ impl Manager {
         // those before it when this was a stop (they stop after it).
         let mut wake: Vec<String> = Vec::new();
         for n in self.names_of(id) {
-            wake.extend(self.edges.before_of.get(&n).into_iter().flatten().cloned());
+            wake.extend(self.edges.before_of.get(n.as_str()).into_iter().flatten().map(|w| w.to_string()));
             if job.ty.is_stop_like() {
-                wake.extend(self.edges.after.get(&n).into_iter().flatten().cloned());
+                wake.extend(self.edges.after.get(n.as_str()).into_iter().flatten().map(|w| w.to_string()));
             }
         }
         for w in wake {
@@ -584,7 +584,7 @@ impl Manager {
     fn uphold_queue(&mut self, id: &str) {
         let mut found: Vec<String> = Vec::new();
         for n in self.names_of(id) {
-            for (kind, other) in self.edges.deps.get(&n).into_iter().flatten() {
+            for (kind, other) in self.edges.deps.get(n.as_str()).into_iter().flatten() {
                 match kind {
                     Dep::UpheldBy if !found.iter().any(|f| f == id) => found.push(id.to_string()),
                     Dep::Upholds => found.push(self.resolve(other)),

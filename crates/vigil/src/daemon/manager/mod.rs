@@ -91,6 +91,9 @@ pub struct Unit {
     pid_file_watch: bool,
     /// What each command did in this start cycle (`exec_status.rs`).
     pub runs: exec_status::Runs,
+    /// What its file decides of its edges and job flags, from its
+    /// indexing (`graph.rs`).
+    own: Option<graph::Own>,
 }
 
 impl Unit {
@@ -296,6 +299,7 @@ impl Manager {
                 exec_main_pid: 0,
                 pid_file_watch: false,
                 runs: exec_status::Runs::default(),
+                own: None,
             }),
         );
         self.index_edges(&id);
@@ -341,6 +345,17 @@ impl Manager {
             self.gc_loaded(&id);
         }
         self.console("Reloading finished.");
+    }
+
+    /// Give back the capacity the boot left unused: the edge lists grown
+    /// by doubling, the job table sized for every unit at once. Called
+    /// once the boot's jobs are done, before the heap is trimmed.
+    pub fn compact(&mut self) {
+        self.edges.shrink();
+        self.gc.shrink();
+        if self.jobs.is_empty() {
+            self.jobs = HashMap::new();
+        }
     }
 
     pub fn unit(&self, id: &str) -> Option<&Unit> {

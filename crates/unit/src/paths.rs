@@ -232,10 +232,10 @@ pub fn in_root(root: &Path, path: &Path) -> PathBuf {
 }
 
 /// Most symlinks followed before giving up (`ELOOP`), as the kernel does.
-const MAX_FOLLOW: usize = 40;
+pub(crate) const MAX_FOLLOW: usize = 40;
 
 /// `ELOOP` on Linux.
-const ELOOP: i32 = 40;
+pub(crate) const ELOOP: i32 = 40;
 
 /// Resolve `path` (absolute, in-root) inside `root`, following symlinks the
 /// way `chase_symlinks(…, CHASE_PREFIX_ROOT)` does: an absolute link target
@@ -244,6 +244,24 @@ const ELOOP: i32 = 40;
 /// without `/dev` still resolves to `/dev/null`, which is how masks are
 /// recognised).
 pub fn chase(root: &Path, path: &Path) -> io::Result<PathBuf> {
+    chase_state(root, path).map(|c| c.path)
+}
+
+/// What [`chase_state`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chased {
+    /// The resolved in-root path, as [`chase`] returns it.
+    pub path: PathBuf,
+    /// A component was missing, so the rest was taken literally: anything
+    /// appended to `path` is literal too (no symlink can lie below).
+    pub missing: bool,
+}
+
+/// [`chase`], also saying whether a component was missing. Resolution is
+/// component by component, so `chase(P/name)` is `name` resolved against
+/// `chase(P)` — which lets a caller keep the chased directories of many
+/// files of one directory (the unit loader's cache).
+pub fn chase_state(root: &Path, path: &Path) -> io::Result<Chased> {
     let mut todo: Vec<std::ffi::OsString> = Vec::new();
     push_components(&mut todo, path);
     let mut done = PathBuf::from("/");
@@ -280,11 +298,12 @@ pub fn chase(root: &Path, path: &Path) -> io::Result<PathBuf> {
                         done.push(c);
                     }
                 }
+                return Ok(Chased { path: done, missing: true });
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(done)
+    Ok(Chased { path: done, missing: false })
 }
 
 /// Push the components of `p` onto the stack so that the first component

@@ -22,6 +22,18 @@ use crate::diag::Span;
 use crate::directive::{Directive, Merge, SectionKind};
 use crate::value::Value;
 
+/// `a.cmp(b)` for the short directive names, compared inline: the names
+/// mostly differ in their first bytes, and `str`'s `Ord` calls `memcmp`.
+fn bytewise(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
 /// One assignment that took effect.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
@@ -58,7 +70,8 @@ pub struct Settings {
 
 impl Settings {
     fn find(&self, section: SectionKind, name: &str) -> Result<usize, usize> {
-        self.list.binary_search_by(|(d, _)| (d.section, d.name).cmp(&(section, name)))
+        self.list
+            .binary_search_by(|(d, _)| d.section.cmp(&section).then_with(|| bytewise(d.name, name)))
     }
 
     /// Replace the assignments of `d` with `a` alone.
@@ -127,9 +140,14 @@ impl Settings {
         self.find(d.section, d.name).map(|i| self.list[i].1.as_slice()).unwrap_or(&[])
     }
 
-    /// Every assignment in effect for a directive, in order.
+    /// Every assignment in effect for a directive, in order. Only
+    /// canonical directives are ever stored, under their own section and
+    /// name, so `(section, name)` finds them without asking the directive
+    /// table (an alias or unknown name finds nothing, as it did through
+    /// the table). Hot: a transaction reads dozens of settings of each
+    /// unit it touches.
     pub fn get(&self, section: SectionKind, name: &str) -> &[Assignment] {
-        crate::directive::lookup(section, name).map(|d| self.get_canonical(d)).unwrap_or(&[])
+        self.find(section, name).map(|i| self.list[i].1.as_slice()).unwrap_or(&[])
     }
 
     /// The value in effect for a single-valued directive.

@@ -127,14 +127,25 @@ pub struct Own {
     info: UnitInfo,
 }
 
+/// Append to the list of `key`; the key is copied only when it is new
+/// (`entry()` would take an owned key for every edge of every unit).
+fn push_to<T>(map: &mut NameMap<Vec<T>>, key: &str, value: T) {
+    match map.get_mut(key) {
+        Some(list) => list.push(value),
+        None => {
+            map.insert(key.to_string(), vec![value]);
+        }
+    }
+}
+
 impl Edges {
     fn add(&mut self, a: &str, kind: Dep, b: &str) {
-        self.deps.entry(a.to_string()).or_default().push((kind, b.to_string()));
+        push_to(&mut self.deps, a, (kind, b.to_string()));
     }
 
     fn order(&mut self, first: &str, then: &str) {
-        self.after.entry(then.to_string()).or_default().push(first.to_string());
-        self.before_of.entry(first.to_string()).or_default().push(then.to_string());
+        push_to(&mut self.after, then, first.to_string());
+        push_to(&mut self.before_of, first, then.to_string());
         self.add(first, Dep::Before, then);
         self.add(then, Dep::After, first);
     }

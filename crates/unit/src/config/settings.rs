@@ -147,6 +147,17 @@ impl Settings {
     /// the table). Hot: a transaction reads dozens of settings of each
     /// unit it touches.
     pub fn get(&self, section: SectionKind, name: &str) -> &[Assignment] {
+        // A unit sets a handful of directives: a scan rejecting on the
+        // section and the name's length is cheaper than a binary search's
+        // string comparisons.
+        if self.list.len() <= 16 {
+            return self
+                .list
+                .iter()
+                .find(|(d, _)| d.section == section && d.name.len() == name.len() && d.name == name)
+                .map(|(_, a)| a.as_slice())
+                .unwrap_or(&[]);
+        }
         self.find(section, name).map(|i| self.list[i].1.as_slice()).unwrap_or(&[])
     }
 

@@ -248,6 +248,7 @@ impl UnitIndex {
     ) -> Vec<DirDependency> {
         let what = if suffix == ".wants" { "Wants" } else { "Requires" };
         let mut out: Vec<DirDependency> = Vec::new();
+        let mut seen: std::collections::HashSet<UnitName> = std::collections::HashSet::new();
         for f in self.collect(names, suffix, None, diags) {
             // One `lstat` and one `readlink` per entry, and the target's
             // resolution through the chased-directory cache (the entries
@@ -317,7 +318,11 @@ impl UnitIndex {
                     continue;
                 }
             };
-            if !out.iter().any(|d| d.name == dep) {
+            // File names are unique here, so only a template entry's
+            // instance can repeat a name (`a@.service` of unit `x` and
+            // `a@x.service`): a set, not a scan of `out` per entry, which
+            // was quadratic for a target wanted by 1000 units.
+            if seen.insert(dep.clone()) {
                 out.push(DirDependency { name: dep, link: f.path });
             }
         }

@@ -223,8 +223,16 @@ impl LookupPaths {
 
 /// Join an absolute in-root path onto `root`.
 pub fn in_root(root: &Path, path: &Path) -> PathBuf {
-    let rel = path.strip_prefix("/").unwrap_or(path);
-    if root == Path::new("/") {
+    use std::os::unix::ffi::OsStrExt;
+    // Byte-wise: `strip_prefix("/")` and comparing `root` with `/` parse
+    // both paths into components, and this runs for every file the loader
+    // touches. Leading slashes go (as the root component does); the rest
+    // is joined as it was.
+    let bytes = path.as_os_str().as_bytes();
+    let start = bytes.iter().position(|&b| b != b'/').unwrap_or(bytes.len());
+    let rel = Path::new(std::ffi::OsStr::from_bytes(&bytes[start..]));
+    let root_bytes = root.as_os_str().as_bytes();
+    if !root_bytes.is_empty() && root_bytes.iter().all(|&b| b == b'/') {
         Path::new("/").join(rel)
     } else {
         root.join(rel)
@@ -324,6 +332,17 @@ fn push_components(stack: &mut Vec<std::ffi::OsString>, p: &Path) {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn in_root_joins_like_strip_prefix_and_join() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(in_root(Path::new("/"), Path::new("/etc/x")), p("/etc/x"));
+        assert_eq!(in_root(Path::new("/r"), Path::new("/etc/x")), p("/r/etc/x"));
+        assert_eq!(in_root(Path::new("/r/"), Path::new("//etc/x")), p("/r/etc/x"));
+        assert_eq!(in_root(Path::new("/r"), Path::new("etc/x")), p("/r/etc/x"));
+        assert_eq!(in_root(Path::new("/r"), Path::new("/")), p("/r/"));
+        assert_eq!(in_root(Path::new("/"), Path::new("/")), p("/"));
+    }
 
     #[test]
     fn system_order_matches_systemd_analyze() {

@@ -57,6 +57,9 @@ def main():
     proc = subprocess.Popen((wrap if under_tool else []) + daemon, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     tl = ready.wait_n(a.n, 300)
     start = None if tl is None else tl - t0
+    if a.phase == 'start' and a.tool == 'callgrind':
+        # dump the start phase on its own (callgrind.out.1): the final file then holds the stop phase
+        subprocess.run(['callgrind_control', '-d', 'start-phase', str(proc.pid)], stdout=subprocess.DEVNULL)
     time.sleep(0.5)
     tool = None
     if a.phase == 'stop' and a.tool == 'callgrind':
@@ -96,6 +99,10 @@ def main():
         with open(f'{a.out}/callgrind.txt', 'w') as f:
             subprocess.run(['callgrind_annotate', '--inclusive=yes', f'{a.out}/callgrind.out'], stdout=f, stderr=subprocess.DEVNULL)
         print(f'report: {a.out}/callgrind.txt')
+        if os.path.exists(f'{a.out}/callgrind.out.1'):
+            with open(f'{a.out}/callgrind-start.txt', 'w') as f:
+                subprocess.run(['callgrind_annotate', '--inclusive=yes', f'{a.out}/callgrind.out.1'], stdout=f, stderr=subprocess.DEVNULL)
+            print(f'start phase alone: {a.out}/callgrind-start.txt')
     elif a.tool == 'strace':
         print(open(f'{a.out}/strace-c.txt').read())
 

@@ -223,8 +223,16 @@ impl LookupPaths {
 
 /// Join an absolute in-root path onto `root`.
 pub fn in_root(root: &Path, path: &Path) -> PathBuf {
-    let rel = path.strip_prefix("/").unwrap_or(path);
-    if root == Path::new("/") {
+    use std::os::unix::ffi::OsStrExt;
+    // Byte-wise: `strip_prefix("/")` and comparing `root` with `/` parse
+    // both paths into components, and this runs for every file the loader
+    // touches. Leading slashes go (as the root component does); the rest
+    // is joined as it was.
+    let bytes = path.as_os_str().as_bytes();
+    let start = bytes.iter().position(|&b| b != b'/').unwrap_or(bytes.len());
+    let rel = Path::new(std::ffi::OsStr::from_bytes(&bytes[start..]));
+    let root_bytes = root.as_os_str().as_bytes();
+    if !root_bytes.is_empty() && root_bytes.iter().all(|&b| b == b'/') {
         Path::new("/").join(rel)
     } else {
         root.join(rel)
@@ -232,10 +240,10 @@ pub fn in_root(root: &Path, path: &Path) -> PathBuf {
 }
 
 /// Most symlinks followed before giving up (`ELOOP`), as the kernel does.
-const MAX_FOLLOW: usize = 40;
+pub(crate) const MAX_FOLLOW: usize = 40;
 
 /// `ELOOP` on Linux.
-const ELOOP: i32 = 40;
+pub(crate) const ELOOP: i32 = 40;
 
 /// Resolve `path` (absolute, in-root) inside `root`, following symlinks the
 /// way `chase_symlinks(…, CHASE_PREFIX_ROOT)` does: an absolute link target
@@ -244,6 +252,24 @@ const ELOOP: i32 = 40;
 /// without `/dev` still resolves to `/dev/null`, which is how masks are
 /// recognised).
 pub fn chase(root: &Path, path: &Path) -> io::Result<PathBuf> {
+    chase_state(root, path).map(|c| c.path)
+}
+
+/// What [`chase_state`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chased {
+    /// The resolved in-root path, as [`chase`] returns it.
+    pub path: PathBuf,
+    /// A component was missing, so the rest was taken literally: anything
+    /// appended to `path` is literal too (no symlink can lie below).
+    pub missing: bool,
+}
+
+/// [`chase`], also saying whether a component was missing. Resolution is
+/// component by component, so `chase(P/name)` is `name` resolved against
+/// `chase(P)` — which lets a caller keep the chased directories of many
+/// files of one directory (the unit loader's cache).
+pub fn chase_state(root: &Path, path: &Path) -> io::Result<Chased> {
     let mut todo: Vec<std::ffi::OsString> = Vec::new();
     push_components(&mut todo, path);
     let mut done = PathBuf::from("/");
@@ -280,11 +306,12 @@ pub fn chase(root: &Path, path: &Path) -> io::Result<PathBuf> {
                         done.push(c);
                     }
                 }
+                return Ok(Chased { path: done, missing: true });
             }
             Err(e) => return Err(e),
         }
     }
-    Ok(done)
+    Ok(Chased { path: done, missing: false })
 }
 
 /// Push the components of `p` onto the stack so that the first component
@@ -305,6 +332,17 @@ fn push_components(stack: &mut Vec<std::ffi::OsString>, p: &Path) {
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn in_root_joins_like_strip_prefix_and_join() {
+        let p = |s: &str| PathBuf::from(s);
+        assert_eq!(in_root(Path::new("/"), Path::new("/etc/x")), p("/etc/x"));
+        assert_eq!(in_root(Path::new("/r"), Path::new("/etc/x")), p("/r/etc/x"));
+        assert_eq!(in_root(Path::new("/r/"), Path::new("//etc/x")), p("/r/etc/x"));
+        assert_eq!(in_root(Path::new("/r"), Path::new("etc/x")), p("/r/etc/x"));
+        assert_eq!(in_root(Path::new("/r"), Path::new("/")), p("/r/"));
+        assert_eq!(in_root(Path::new("/"), Path::new("/")), p("/"));
+    }
 
     #[test]
     fn system_order_matches_systemd_analyze() {

@@ -202,11 +202,17 @@ impl<'g, G: Graph> Tx<'g, G> {
                     subj: Vec::new(),
                     obj: Vec::new(),
                 });
-                let list = self.by_unit.entry(id.clone()).or_default();
-                if list.is_empty() && !self.order.contains(&id) {
-                    self.order.push(id.clone());
+                // `order` holds exactly the units that have a `by_unit`
+                // entry (entries are never removed), so a new entry is a
+                // unit's first job — no scan of `order` (quadratic in a
+                // boot transaction of 1000 units).
+                match self.by_unit.entry(id.clone()) {
+                    std::collections::hash_map::Entry::Occupied(e) => e.into_mut().push(j),
+                    std::collections::hash_map::Entry::Vacant(e) => {
+                        self.order.push(id.clone());
+                        e.insert(vec![j]);
+                    }
                 }
-                list.push(j);
                 (j, true)
             }
         };

@@ -22,6 +22,18 @@ use crate::diag::Span;
 use crate::directive::{Directive, Merge, SectionKind};
 use crate::value::Value;
 
+/// `a.cmp(b)` for the short directive names, compared inline: the names
+/// mostly differ in their first bytes, and `str`'s `Ord` calls `memcmp`.
+fn bytewise(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
 /// One assignment that took effect.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Assignment {
@@ -64,9 +76,10 @@ impl Settings {
     /// The index range of the assignments of (section, name); empty (at
     /// the place they would go) when it has none.
     fn range(&self, section: SectionKind, name: &str) -> std::ops::Range<usize> {
-        let key = (section, name);
-        let start = self.keys.partition_point(|d| (d.section, d.name) < key);
-        let len = self.keys[start..].iter().take_while(|d| (d.section, d.name) == key).count();
+        let start = self
+            .keys
+            .partition_point(|d| d.section.cmp(&section).then_with(|| bytewise(d.name, name)).is_lt());
+        let len = self.keys[start..].iter().take_while(|d| d.section == section && d.name == name).count();
         start..start + len
     }
 
@@ -149,9 +162,23 @@ impl Settings {
         &self.values[self.range(d.section, d.name)]
     }
 
-    /// Every assignment in effect for a directive, in order.
+    /// Every assignment in effect for a directive, in order. Only
+    /// canonical directives are ever stored, under their own section and
+    /// name, so `(section, name)` finds them without asking the directive
+    /// table (an alias or unknown name finds nothing, as it did through
+    /// the table). Hot: a transaction reads dozens of settings of each
+    /// unit it touches.
     pub fn get(&self, section: SectionKind, name: &str) -> &[Assignment] {
-        crate::directive::lookup(section, name).map(|d| self.get_canonical(d)).unwrap_or(&[])
+        // A unit sets a handful of directives: a scan rejecting on the
+        // section and the name's length is cheaper than a binary search's
+        // string comparisons.
+        if self.keys.len() <= 16 {
+            let same = |d: &&Directive| d.section == section && d.name.len() == name.len() && d.name == name;
+            let Some(start) = self.keys.iter().position(|d| same(&d)) else { return &[] };
+            let len = self.keys[start..].iter().take_while(|d| same(d)).count();
+            return &self.values[start..start + len];
+        }
+        &self.values[self.range(section, name)]
     }
 
     /// The value in effect for a single-valued directive.

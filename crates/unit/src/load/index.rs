@@ -16,11 +16,11 @@ use std::collections::HashMap;
 use std::fs;
 use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::diag::{Diagnostic, Span};
 use crate::name::{NameKind, UnitName, UnitType};
-use crate::paths::{chase, in_root, DirKind, LookupPaths};
+use crate::paths::{chase, chase_state, in_root, DirKind, LookupPaths, ELOOP, MAX_FOLLOW};
 
 use super::LoadOptions;
 
@@ -71,7 +71,20 @@ pub struct UnitIndex {
     /// Files already parsed, checked against their `stat` on every use
     /// (see [`super::read`]).
     pub(super) parsed: super::read::ParseCache,
+    /// Directories of unit files and link targets, chased inside the root
+    /// (see [`UnitIndex::chase_file`]).
+    pub(super) chased_dirs: ChasedDirs,
 }
+
+/// In-root directory → its resolution inside the root ([`chase`]), for
+/// the directories the loader reads files from: the search directories,
+/// the `.wants/` directories and the targets of their links — a handful,
+/// each asked for by every unit. Like the rest of the index, a snapshot
+/// of the search path: systemd's unit path cache, too, is rebuilt only by
+/// `daemon-reload`. Directories that did not resolve, or had a missing
+/// component, are not kept.
+#[derive(Debug, Default)]
+pub(super) struct ChasedDirs(Mutex<HashMap<PathBuf, PathBuf>>);
 
 /// How a unit name is provided, for `list-unit-files`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +187,7 @@ fn is_dropin_dir_name(name: &str) -> bool {
 }
 
 /// Masked / normal / missing, from metadata.
-fn content_of(meta: &fs::Metadata) -> Content {
+pub(super) fn content_of(meta: &fs::Metadata) -> Content {
     use std::os::unix::fs::FileTypeExt;
     let ft = meta.file_type();
     if ft.is_char_device() || (ft.is_file() && meta.len() == 0) {
@@ -202,6 +215,7 @@ impl UnitIndex {
             notes: HashMap::new(),
             dir_notes: Vec::new(),
             parsed: Default::default(),
+            chased_dirs: Default::default(),
         };
         // Chased parent directories of symlink targets: nearly all targets
         // share a handful of directories.
@@ -345,29 +359,86 @@ impl UnitIndex {
     /// Masked / normal / missing for an in-root path, following symlinks
     /// inside the root (`null_or_empty_path()`).
     pub(super) fn content_of_path(&self, path: &Path) -> Content {
-        match self.host_path(path) {
-            Ok(None) => Content::Masked,
-            Ok(Some(host)) => match fs::metadata(&host) {
-                Ok(m) => content_of(&m),
-                Err(_) => Content::Missing,
-            },
-            Err(_) => Content::Missing,
+        content_of_host(self.host_path(path))
+    }
+
+    /// [`UnitIndex::content_of_path`] for the symlink `link` (in-root, in a
+    /// chased directory) whose target, already read, is `target`.
+    pub(super) fn content_of_link(&self, link: &Path, target: &Path) -> Content {
+        if self.lookup.root == Path::new("/") {
+            return content_of_host(Ok(Some(HostFile { path: link.to_path_buf(), meta: None })));
         }
+        let dir = link.parent().unwrap_or(Path::new("/"));
+        let chased = self.chase_link(dir, target, 1);
+        content_of_host(chased.map(|c| self.host_file(c)))
     }
 
     /// The host path to open for an in-root `path`, symlinks resolved in
-    /// the root; `None` if it resolves to `/dev/null`, which a `--root`
-    /// tree usually does not contain.
-    pub(super) fn host_path(&self, path: &Path) -> io::Result<Option<PathBuf>> {
+    /// the root, with the file's metadata when the resolution already has
+    /// it; `None` if it resolves to `/dev/null`, which a `--root` tree
+    /// usually does not contain.
+    pub(super) fn host_path(&self, path: &Path) -> io::Result<Option<HostFile>> {
         if self.lookup.root == Path::new("/") {
             // The kernel follows the links; /dev/null is a char device.
-            return Ok(Some(path.to_path_buf()));
+            return Ok(Some(HostFile { path: path.to_path_buf(), meta: None }));
         }
-        let chased = chase(&self.lookup.root, path)?;
+        Ok(self.host_file(self.chase_file(path, 0)?))
+    }
+
+    fn host_file(&self, (chased, meta): (PathBuf, Option<fs::Metadata>)) -> Option<HostFile> {
         if chased == Path::new("/dev/null") {
-            return Ok(None);
+            return None;
         }
-        Ok(Some(in_root(&self.lookup.root, &chased)))
+        Some(HostFile { path: in_root(&self.lookup.root, &chased), meta })
+    }
+
+    /// [`chase`] of an in-root file path, its directory looked up in (or
+    /// added to) [`ChasedDirs`]: one `lstat` per file instead of one per
+    /// component, and one `readlink` + `lstat` per symlink followed. Also
+    /// returns the file's `lstat` when it is no symlink (for a file that
+    /// exists). The same result as [`chase`], since resolution goes
+    /// component by component ([`chase_state`]).
+    fn chase_file(&self, path: &Path, hops: usize) -> io::Result<(PathBuf, Option<fs::Metadata>)> {
+        let root = &self.lookup.root;
+        let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+            return chase(root, path).map(|p| (p, None));
+        };
+        let cached = self.chased_dirs.0.lock().ok().and_then(|m| m.get(parent).cloned());
+        let dir = match cached {
+            Some(d) => d,
+            None => {
+                let c = chase_state(root, parent)?;
+                if c.missing {
+                    // Taken literally from a missing component on.
+                    return chase(root, path).map(|p| (p, None));
+                }
+                if let Ok(mut m) = self.chased_dirs.0.lock() {
+                    m.insert(parent.to_path_buf(), c.path.clone());
+                }
+                c.path
+            }
+        };
+        let file = dir.join(name);
+        let host = in_root(root, &file);
+        match fs::symlink_metadata(&host) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&host)?;
+                self.chase_link(&dir, &target, hops + 1)
+            }
+            Ok(m) => Ok((file, Some(m))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok((file, None)),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Continue a chase at the symlink target `target` read in the chased
+    /// directory `dir`, `hops` links followed so far.
+    fn chase_link(&self, dir: &Path, target: &Path, hops: usize) -> io::Result<(PathBuf, Option<fs::Metadata>)> {
+        if hops > MAX_FOLLOW {
+            return Err(io::Error::from_raw_os_error(ELOOP));
+        }
+        let next = if target.is_absolute() { target.to_path_buf() } else { dir.join(target) };
+        self.chase_file(&next, hops)
     }
 
     fn build_names(&mut self) {
@@ -550,6 +621,39 @@ impl UnitIndex {
     /// What `systemd-analyze unit-files` prints as "aliases:".
     pub fn aliases_of(&self, fragment_name: &str) -> &[Box<str>] {
         self.names.get(fragment_name).map(|v| v.as_slice()).unwrap_or(&[])
+    }
+}
+
+/// A file to open on the host, and its metadata if already known.
+pub(super) struct HostFile {
+    pub(super) path: PathBuf,
+    /// The file's `stat` (its `lstat`, taken while chasing, when it is no
+    /// symlink); `None` when not taken yet.
+    pub(super) meta: Option<fs::Metadata>,
+}
+
+impl HostFile {
+    /// The metadata, from the chase or a `stat` now.
+    pub(super) fn metadata(&mut self) -> io::Result<&fs::Metadata> {
+        if self.meta.is_none() {
+            self.meta = Some(fs::metadata(&self.path)?);
+        }
+        match &self.meta {
+            Some(m) => Ok(m),
+            None => Err(io::ErrorKind::NotFound.into()),
+        }
+    }
+}
+
+/// Masked / normal / missing from a resolution.
+fn content_of_host(h: io::Result<Option<HostFile>>) -> Content {
+    match h {
+        Ok(None) => Content::Masked,
+        Ok(Some(mut h)) => match h.metadata() {
+            Ok(m) => content_of(m),
+            Err(_) => Content::Missing,
+        },
+        Err(_) => Content::Missing,
     }
 }
 

@@ -126,7 +126,7 @@ impl UnitIndex {
         warnings: &mut Vec<Diagnostic>,
     ) -> Read {
         use std::os::unix::fs::FileTypeExt;
-        let host = match self.host_path(path) {
+        let mut host = match self.host_path(path) {
             Ok(None) => return Read::Masked,
             Ok(Some(h)) => h,
             Err(e) => {
@@ -136,8 +136,8 @@ impl UnitIndex {
                 ))
             }
         };
-        let meta = match fs::metadata(&host) {
-            Ok(m) => m,
+        let meta = match host.metadata() {
+            Ok(m) => m.clone(),
             Err(e) => {
                 return Read::Failed(Diagnostic::error(
                     span(path),
@@ -184,13 +184,16 @@ impl UnitIndex {
             }
         }
         let stamp = Stamp::of(&meta);
-        let key = (host.clone(), sections.join("\n"));
-        if ft.is_file() {
-            if let Some(f) = self.parsed.get(&key, stamp) {
+        // Only files read for many units are ever cached (see
+        // `read_for_many`): the others need no key.
+        let key = (ft.is_file() && read_for_many(path))
+            .then(|| (host.path.clone(), sections.join("\n")));
+        if let Some(key) = &key {
+            if let Some(f) = self.parsed.get(key, stamp) {
                 return Read::Parsed(f);
             }
         }
-        let mut file = match fs::File::open(&host) {
+        let file = match fs::File::open(&host.path) {
             Ok(f) => f,
             Err(e) => {
                 return Read::Failed(Diagnostic::error(
@@ -200,7 +203,7 @@ impl UnitIndex {
             }
         };
         let mut bytes = Vec::new();
-        if let Err(e) = file.read_to_end(&mut bytes) {
+        if let Err(e) = read_all(&file, meta.len(), &mut bytes) {
             // Opened but unreadable (a directory): systemd has already
             // taken the file as the fragment, and the failed parse makes
             // the unit `error`, not `not-found`.
@@ -212,10 +215,37 @@ impl UnitIndex {
             return Read::Parsed(f);
         }
         let parsed = parse_bytes(path, &bytes, sections);
-        if ft.is_file() && stamp.settled() && read_for_many(path) {
+        if let Some(key) = key.filter(|_| stamp.settled()) {
             self.parsed.put(key, stamp, &parsed);
         }
         Read::Parsed(parsed)
+    }
+}
+
+/// Read `file` to its end into `bytes`, room made for `size` bytes (its
+/// `stat` size) and one more, so that a file of the size it had is read
+/// with one `read` and the one that returns 0 — `read_to_end` would ask
+/// `fstat` and `lseek` for the size again.
+fn read_all(mut file: &fs::File, size: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+    bytes.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1).min(1 << 20));
+    loop {
+        if bytes.len() == bytes.capacity() {
+            bytes.reserve(8192);
+        }
+        let len = bytes.len();
+        bytes.resize(bytes.capacity(), 0);
+        match file.read(&mut bytes[len..]) {
+            Ok(0) => {
+                bytes.truncate(len);
+                return Ok(());
+            }
+            Ok(n) => bytes.truncate(len + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(len),
+            Err(e) => {
+                bytes.truncate(len);
+                return Err(e);
+            }
+        }
     }
 }
 

@@ -283,11 +283,36 @@ fn read_small(path: &Path) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// `populated` of a group's `cgroup.events`: whether it or any group below
-/// holds a process; `None` when it does not exist.
+/// `populated` of a group's `cgroup.events` (`cgroup(7)`): whether it or
+/// any group below holds a process; `None` when it does not exist. Read every
+/// time a unit's group changes, so with one `read` into a small buffer —
+/// the file is two short lines, `populated` first — rather than
+/// `read_to_string`'s `fstat` and the `read` that finds the end.
 fn populated(group: &Path) -> Option<bool> {
-    let events = read_small(&group.join("cgroup.events"))?;
-    events.lines().find_map(|l| l.strip_prefix("populated ")).map(|v| v.trim() == "1")
+    use std::io::Read;
+    let mut f = std::fs::File::open(group.join("cgroup.events")).ok()?;
+    let mut buf = [0u8; 256];
+    let mut len = 0;
+    loop {
+        let n = match f.read(&mut buf[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return None,
+        };
+        len += n;
+        let at_end = n == 0 || len == buf.len();
+        let text = std::str::from_utf8(&buf[..len]).ok()?;
+        for line in text.split_inclusive('\n') {
+            if let Some(v) = line.strip_prefix("populated ") {
+                if line.ends_with('\n') || at_end {
+                    return Some(v.trim() == "1");
+                }
+            }
+        }
+        if at_end {
+            return None;
+        }
+    }
 }
 
 /// The manager pid in a base group's name: `vigil-PID` or `vigil-PID-N`.

@@ -33,7 +33,6 @@
 
 use std::cell::Cell;
 use std::ffi::CString;
-use std::io::Write;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::net::UnixStream;
@@ -149,15 +148,23 @@ impl JournalLink {
     /// there is no journal (the caller falls back to its own output).
     pub fn stream(&self, identifier: &str, unit: &str, invocation: &str, priority: u8, level_prefix: bool) -> Option<OwnedFd> {
         self.pid?;
-        let mut s = UnixStream::connect(&self.stdout_socket).ok()?;
-        // Never block the manager on a stuck journal.
-        s.set_write_timeout(Some(Duration::from_millis(100))).ok()?;
+        let s = UnixStream::connect(&self.stdout_socket).ok()?;
         let header = format!(
             "{identifier}\n{unit} {invocation}\n{priority}\n{}\n0\n0\n0\n",
             u8::from(level_prefix)
         );
-        s.write_all(header.as_bytes()).ok()?;
-        s.set_write_timeout(None).ok()?;
+        // Never block the manager on a stuck journal: the header goes out
+        // in one non-blocking send (`MSG_DONTWAIT`) — the socket was just
+        // connected, so its send buffer is empty and a header of a few
+        // hundred bytes fits; anything less than all of it is a failure.
+        // (A 100 ms send timeout set and cleared around the write cost two
+        // `setsockopt` calls per start.)
+        let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+        // SAFETY: the buffer is valid for its length; the fd is open.
+        let sent = unsafe { libc::send(s.as_raw_fd(), header.as_ptr().cast(), header.len(), flags) };
+        if usize::try_from(sent).ok()? != header.len() {
+            return None;
+        }
         Some(OwnedFd::from(s))
     }
 

@@ -73,8 +73,27 @@ impl DirKind {
         }
     }
 
-    fn directive(self) -> String {
-        format!("{}Directory", self.name())
+    /// The directive naming the directories (`RuntimeDirectory=`…); read
+    /// for every start, so no string is built.
+    fn directive(self) -> &'static str {
+        match self {
+            DirKind::Runtime => "RuntimeDirectory",
+            DirKind::State => "StateDirectory",
+            DirKind::Cache => "CacheDirectory",
+            DirKind::Logs => "LogsDirectory",
+            DirKind::Configuration => "ConfigurationDirectory",
+        }
+    }
+
+    /// Its mode directive (`RuntimeDirectoryMode=`…).
+    fn mode_directive(self) -> &'static str {
+        match self {
+            DirKind::Runtime => "RuntimeDirectoryMode",
+            DirKind::State => "StateDirectoryMode",
+            DirKind::Cache => "CacheDirectoryMode",
+            DirKind::Logs => "LogsDirectoryMode",
+            DirKind::Configuration => "ConfigurationDirectoryMode",
+        }
     }
 
     fn env_name(self) -> String {
@@ -158,7 +177,7 @@ fn valid_relative(p: &str) -> Option<PathBuf> {
 /// loader reported them); `SRC:LINK` pairs with the same source merge.
 pub fn entries(cfg: &UnitConfig, kind: DirKind) -> Vec<Entry> {
     let mut out: Vec<Entry> = Vec::new();
-    for word in cfg.strings(S::Service, &kind.directive()) {
+    for word in cfg.strings(S::Service, kind.directive()) {
         let (src, link) = match word.split_once(':') {
             Some((s, l)) if kind != DirKind::Configuration => (s, Some(l)),
             _ => (word, None),
@@ -174,7 +193,7 @@ pub fn entries(cfg: &UnitConfig, kind: DirKind) -> Vec<Entry> {
 }
 
 fn mode(cfg: &UnitConfig, kind: DirKind) -> u32 {
-    match cfg.value(S::Service, &format!("{}Mode", kind.directive())) {
+    match cfg.value(S::Service, kind.mode_directive()) {
         Some(Value::Mode(m)) => *m & 0o7777,
         _ => 0o755,
     }
@@ -271,11 +290,18 @@ fn what(kind: DirKind) -> &'static str {
 
 /// Create every directory of `cfg`, with its mode, owner and symlinks.
 pub fn setup(cfg: &UnitConfig, bases: &Bases) -> Result<(), DirError> {
-    let (uid, gid) = if bases.chown { owner(cfg) } else { (None, None) };
+    // The owner is looked up only for a unit that has directories.
+    let mut owner_ids = None;
     for kind in DirKind::ALL {
         let Some(base) = bases.base(kind) else { continue };
+        let list = entries(cfg, kind);
+        if list.is_empty() {
+            continue;
+        }
         let want = mode(cfg, kind);
-        for e in entries(cfg, kind) {
+        let (uid, gid) =
+            *owner_ids.get_or_insert_with(|| if bases.chown { owner(cfg) } else { (None, None) });
+        for e in list {
             let p = base.join(&e.path);
             let fail = |source| DirError { what: what(kind), kind, path: p.clone(), source };
             if let Some(parent) = p.parent() {

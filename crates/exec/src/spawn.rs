@@ -3,10 +3,10 @@
 //! # The handshake
 //!
 //! (For a forked child; a `CLONE_VM` child writes the same report into
-//! the parent's memory instead, see below.) Before forking, the parent creates a pipe with `O_CLOEXEC` on both ends.
-//! The child keeps the write end through every step (it is lifted out of
-//! the way of the stdio and listen targets and spared by the close step).
-//! Then either:
+//! the parent's memory instead, see below.) Before forking, the parent
+//! creates a pipe with `O_CLOEXEC` on both ends. The child keeps the
+//! write end through every step (it is lifted out of the way of the stdio
+//! and listen targets and spared by the close step). Then either:
 //!
 //! - `execve(2)` succeeds: close-on-exec closes the write end, the parent
 //!   reads end-of-file and returns a [`Child`];

@@ -35,6 +35,7 @@ mod daemon;
 mod journalctl;
 mod journald;
 mod personality;
+mod resident;
 mod rundir;
 mod self_install;
 mod service;

@@ -138,6 +138,8 @@ fn release_free_memory() {
     unsafe {
         libc::malloc_trim(0);
     }
+    // The code of the boot (loading, the boot transaction) likewise.
+    crate::resident::drop_code_once();
 }
 
 impl EventLoop {

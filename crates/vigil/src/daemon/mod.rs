@@ -68,6 +68,8 @@ struct Args {
 }
 
 pub fn main(args: Vec<String>) -> u8 {
+    // A long-lived process: only the code it runs stays mapped.
+    crate::resident::code_on_demand();
     // A bug that panics must not end PID 1 (the kernel would panic; the
     // release build aborts on panic): say it, then freeze, reaping, as
     // systemd's crash handler does.

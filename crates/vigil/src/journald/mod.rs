@@ -145,6 +145,8 @@ impl SocketPaths {
 }
 
 pub fn main(args: Vec<String>) -> u8 {
+    // A long-lived process: only the code it runs stays mapped.
+    crate::resident::code_on_demand();
     let args: Args = match crate::parse_args(&args) {
         Ok(a) => a,
         Err(code) => return code,

@@ -829,4 +829,6 @@ fn trim_heap() {
     unsafe {
         libc::malloc_trim(0);
     }
+    // After the first burst (the boot's messages) its code, once.
+    crate::resident::drop_code_once();
 }

@@ -1,0 +1,117 @@
+//! Keep only the code a long-running process uses resident.
+//!
+//! When a process touches a page of a file mapping, the kernel maps the
+//! pages around it too ("fault-around", 64 KiB by default), hoping they
+//! will be used soon. That is right for a short-lived command, which saves
+//! page faults, and wrong for the manager and its journal process, which
+//! live for the machine's lifetime: each ends up with most of the binary's
+//! 3.7 MB of code mapped, counted in its PSS, although it runs a fraction
+//! of it (one binary holds every personality: systemctl, journalctl,
+//! analyze, the manager, the journal).
+//!
+//! [`code_on_demand`] asks the kernel, for the binary's read-only mappings,
+//! to map each page only when it is touched (`MADV_RANDOM`, which turns
+//! fault-around off for the mapping, `madvise(2)`), and drops what start-up
+//! already mapped of the code (`MADV_DONTNEED` on the executable mapping:
+//! its pages are clean copies of the file, and a dropped page that is used
+//! again is faulted back in from the page cache). Writable mappings and
+//! the read-only-after-relocation data are left alone: their pages may
+//! hold the relocations and must not be dropped.
+//!
+//! Start-up itself runs much code that is not needed afterwards (argument
+//! parsing, loading every unit file, building the boot transaction,
+//! generators): [`drop_code`] drops the code pages once more when that is
+//! over — the manager after its boot, the journal after its first quiet
+//! moment — and the pages the steady state runs come back one by one.
+//!
+//! Measured with `bench/mem.sh 1000`: see BENCHMARKS.md (session 4).
+
+/// Apply the advice to this process's mappings of its own executable.
+/// Best effort: any failure leaves the mappings as they were.
+pub fn code_on_demand() {
+    advise(true);
+}
+
+/// Drop the code pages mapped so far (module docs), once per process.
+pub fn drop_code_once() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static DONE: AtomicBool = AtomicBool::new(false);
+    if !DONE.swap(true, Ordering::Relaxed) {
+        advise(false);
+    }
+}
+
+/// `random`: also turn fault-around off (`MADV_RANDOM`) for every
+/// read-only mapping of the executable; then drop its code pages.
+fn advise(random: bool) {
+    let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return };
+    let Ok(exe) = std::fs::read_link("/proc/self/exe") else { return };
+    let Some(exe) = exe.to_str() else { return };
+    for line in maps.lines() {
+        let Some(m) = Mapping::parse(line) else { continue };
+        if m.path != exe || m.perms.get(1..2) != Some("-") {
+            continue;
+        }
+        let len = m.end.saturating_sub(m.start);
+        let addr = m.start as *mut libc::c_void;
+        if random {
+            // SAFETY: advice on a range the kernel listed as mapped in
+            // this process; MADV_RANDOM changes no contents.
+            unsafe { libc::madvise(addr, len, libc::MADV_RANDOM) };
+        }
+        if m.perms == "r-xp" {
+            // SAFETY: the executable mapping is never written (no text
+            // relocations in a Rust binary): its pages are clean file
+            // pages, faulted back in when executed again.
+            unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
+        }
+    }
+}
+
+/// One line of `/proc/self/maps` (`proc(5)`): `start-end perms offset dev
+/// inode path`.
+struct Mapping<'a> {
+    start: usize,
+    end: usize,
+    perms: &'a str,
+    path: &'a str,
+}
+
+impl<'a> Mapping<'a> {
+    fn parse(line: &'a str) -> Option<Mapping<'a>> {
+        let mut f = line.split_whitespace();
+        let (start, end) = f.next()?.split_once('-')?;
+        let perms = f.next()?;
+        let path = f.nth(3)?;
+        Some(Mapping {
+            start: usize::from_str_radix(start, 16).ok()?,
+            end: usize::from_str_radix(end, 16).ok()?,
+            perms,
+            path,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn maps_lines_are_parsed() {
+        let m = Mapping::parse("55d0c0a00000-55d0c0d9b000 r-xp 00045000 fd:00 1234  /usr/bin/vigil").unwrap();
+        assert_eq!((m.start, m.end, m.perms, m.path), (0x55d0c0a00000, 0x55d0c0d9b000, "r-xp", "/usr/bin/vigil"));
+        // Anonymous mappings have no path.
+        assert!(Mapping::parse("7f00-8f00 rw-p 00000000 00:00 0").is_none());
+    }
+
+    /// The advice leaves the process working: code dropped from the page
+    /// tables is faulted back in when it runs again.
+    #[test]
+    fn code_still_runs_after_the_advice() {
+        code_on_demand();
+        drop_code_once();
+        let v: Vec<u64> = (1..=1000).collect();
+        assert_eq!(v.iter().sum::<u64>(), 500_500);
+        assert!(format!("{:?}", v.get(1..3)).contains('2'));
+    }
+}

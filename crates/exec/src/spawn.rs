@@ -71,7 +71,7 @@
 //! the step then reports 219/CGROUP with that errno, as systemd would).
 //! [`Spawning::joined_cgroup_at_clone`] tells which way was taken.
 
-use std::ffi::{c_char, CString};
+use std::ffi::{c_char, CStr, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -380,15 +380,7 @@ fn spawn_vfork(plan: &PreparedPlan, ctx: &mut Ctx<'_>) -> Option<Spawning> {
     }
     let dirfd = match plan.cgroup_procs.as_deref() {
         None => None,
-        Some(procs) => {
-            let dir = CString::new(procs.to_bytes().strip_suffix(b"/cgroup.procs")?).ok()?;
-            // SAFETY: NUL-terminated path; the descriptor is closed below.
-            let fd = unsafe { libc::open(dir.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-            if fd < 0 {
-                return None;
-            }
-            Some(fd)
-        }
+        Some(procs) => Some(open_cgroup_dir(procs)?),
     };
     let mut report: Option<[u8; REPORT_LEN]> = None;
     ctx.report_mem = &mut report;
@@ -407,9 +399,7 @@ fn spawn_vfork(plan: &PreparedPlan, ctx: &mut Ctx<'_>) -> Option<Spawning> {
             cgroup_at_clone: dirfd.is_some(),
         }),
         Err(e) => {
-            if e == libc::ENOSYS || e == libc::E2BIG {
-                CLONE3_UNUSABLE.store(true, Ordering::Relaxed);
-            }
+            clone3_failed(e);
             None
         }
     }
@@ -419,43 +409,48 @@ fn spawn_vfork(plan: &PreparedPlan, ctx: &mut Ctx<'_>) -> Option<Spawning> {
 /// `CLONE_INTO_CGROUP` (`E2BIG`): the kernel will not change its mind.
 static CLONE3_UNUSABLE: AtomicBool = AtomicBool::new(false);
 
+/// Opens the directory of the plan's `cgroup.procs` for
+/// `CLONE_INTO_CGROUP`; `None` if it cannot be opened (the fork path's
+/// cgroup step then reports why).
+fn open_cgroup_dir(procs: &CStr) -> Option<c_int> {
+    let dir = CString::new(procs.to_bytes().strip_suffix(b"/cgroup.procs")?).ok()?;
+    // SAFETY: NUL-terminated path; the caller closes the descriptor.
+    let fd = unsafe { libc::open(dir.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+    (fd >= 0).then_some(fd)
+}
+
+/// Remembers a `clone3` that the kernel lacks (`ENOSYS`) or that is too
+/// old for `CLONE_INTO_CGROUP` (`E2BIG`); other errors are the cgroup's.
+fn clone3_failed(errno: c_int) {
+    if errno == libc::ENOSYS || errno == libc::E2BIG {
+        CLONE3_UNUSABLE.store(true, Ordering::Relaxed);
+    }
+}
+
 /// Forks; with a cgroup in the plan, first tries to create the child in it
 /// (module docs, "Born in the cgroup"). Returns, in the parent, the child's
 /// PID, its pidfd when the clone returned one, and whether the child was
 /// born in the cgroup; in the child, PID 0 and the same flag.
 fn fork_into_cgroup(plan: &PreparedPlan) -> io::Result<(pid_t, Option<OwnedFd>, bool)> {
-    if let Some(dir) = plan
+    if let Some(dirfd) = plan
         .cgroup_procs
         .as_deref()
         .filter(|_| !CLONE3_UNUSABLE.load(Ordering::Relaxed))
-        .and_then(|procs| procs.to_bytes().strip_suffix(b"/cgroup.procs"))
-        .and_then(|dir| CString::new(dir).ok())
+        .and_then(open_cgroup_dir)
     {
-        // SAFETY: NUL-terminated path; the descriptor is closed below.
-        let dirfd = unsafe {
-            libc::open(
-                dir.as_ptr(),
-                libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-            )
-        };
-        if dirfd >= 0 {
-            let cloned = sys::clone_into_cgroup(dirfd);
-            match cloned {
-                // The child keeps its copy of the descriptor until exec
-                // (close-on-exec) or until the close-fds step.
-                Ok(sys::Cloned::Child) => return Ok((0, None, true)),
-                Ok(sys::Cloned::Parent { pid, pidfd }) => {
-                    sys::close(dirfd);
-                    // SAFETY: the kernel just created this pidfd for us.
-                    let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
-                    return Ok((pid, pidfd, true));
-                }
-                Err(e) => {
-                    sys::close(dirfd);
-                    if e == libc::ENOSYS || e == libc::E2BIG {
-                        CLONE3_UNUSABLE.store(true, Ordering::Relaxed);
-                    }
-                }
+        match sys::clone_into_cgroup(dirfd) {
+            // The child keeps its copy of the descriptor until exec
+            // (close-on-exec) or until the close-fds step.
+            Ok(sys::Cloned::Child) => return Ok((0, None, true)),
+            Ok(sys::Cloned::Parent { pid, pidfd }) => {
+                sys::close(dirfd);
+                // SAFETY: the kernel just created this pidfd for us.
+                let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
+                return Ok((pid, pidfd, true));
+            }
+            Err(e) => {
+                sys::close(dirfd);
+                clone3_failed(e);
             }
         }
     }

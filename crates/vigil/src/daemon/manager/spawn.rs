@@ -153,18 +153,17 @@ impl Manager {
         let pid = spawning.pid();
         self.pids.insert(pid as u32, id);
         self.record_process(id, pid);
+        if spawning.report_fd().is_none() {
+            // A CLONE_VM child: it has exec'd or failed already.
+            self.spawn_report(Pending { spawning, unit: id.to_string(), role, watched: false });
+            return Event::Spawned { role, pid: pid as u32 };
+        }
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
-        let p = Pending { spawning, unit: id.to_string(), role, watched: false };
-        if p.spawning.report_fd().is_none() {
-            // A CLONE_VM child: it has exec'd or failed already.
-            self.spawn_report(p);
-            return Event::Spawned { role, pid: pid as u32 };
-        }
         let watched = role == Role::Main
             && self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.params().service_type == ServiceType::Exec);
-        if let Err(p) = self.execs.add(Pending { watched, ..p }) {
+        if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role, watched }) {
             // Without an epoll: wait for this one now, as before.
             self.spawn_report(p);
         }

@@ -79,6 +79,15 @@ pub struct ExecPlan {
     /// Directory of a cgroup (v2, or any hierarchy with `cgroup.procs`) that
     /// the child joins before anything else runs in it.
     pub cgroup: Option<PathBuf>,
+    /// The directory of `cgroup`, already open (`O_PATH` is enough:
+    /// `clone3(2)` takes it with `fget_raw`), kept open by the caller until
+    /// the spawn returns. The child is then created in the group through
+    /// it instead of the spawn opening `cgroup` by path: a manager that
+    /// keeps its base group open reaches the unit's group in one step,
+    /// where the path walks every component of `/sys/fs/cgroup/…`, each a
+    /// kernfs revalidation. `cgroup` is still needed: the fork fallback
+    /// writes the child's PID into its `cgroup.procs`.
+    pub cgroup_fd: Option<std::os::fd::RawFd>,
     /// `prctl(PR_SET_PDEATHSIG)`: signal the child gets when the manager
     /// dies (strictly: when the thread that forked it exits, which in a
     /// single-threaded manager is the process). Not a systemd setting;
@@ -322,6 +331,7 @@ impl ExecPlan {
             non_blocking: false,
             new_session: true,
             cgroup: None,
+            cgroup_fd: None,
             parent_death_signal: None,
             exec_directory_failure: None,
             sandbox: None,

@@ -129,6 +129,8 @@ pub struct PreparedPlan {
     pub(crate) secure_bits: c_int,
     pub(crate) new_session: bool,
     pub(crate) cgroup_procs: Option<CString>,
+    /// [`crate::ExecPlan::cgroup_fd`], only with a `cgroup_procs`.
+    pub(crate) cgroup_fd: Option<c_int>,
     pub(crate) pdeathsig: Option<c_int>,
     pub(crate) cap_last_cap: u32,
     pub(crate) exec_directory_failure: Option<(crate::plan::ExecDirectory, c_int)>,
@@ -459,6 +461,7 @@ impl ExecPlan {
             ambient: self.ambient_capabilities,
             secure_bits: self.secure_bits as c_int,
             new_session: self.new_session,
+            cgroup_fd: self.cgroup_fd.filter(|_| cgroup_procs.is_some()),
             cgroup_procs,
             pdeathsig: self.parent_death_signal,
             cap_last_cap: cap_last_cap(),

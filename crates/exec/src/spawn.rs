@@ -71,7 +71,7 @@
 //! the step then reports 219/CGROUP with that errno, as systemd would).
 //! [`Spawning::joined_cgroup_at_clone`] tells which way was taken.
 
-use std::ffi::{c_char, CStr, CString};
+use std::ffi::{c_char, CString};
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -380,23 +380,22 @@ fn spawn_vfork(plan: &PreparedPlan, ctx: &mut Ctx<'_>) -> Option<Spawning> {
     }
     let dirfd = match plan.cgroup_procs.as_deref() {
         None => None,
-        Some(procs) => Some(open_cgroup_dir(procs)?),
+        Some(_) => Some(CgroupDir::open(plan)?),
     };
     let mut report: Option<[u8; REPORT_LEN]> = None;
     ctx.report_mem = &mut report;
     ctx.in_cgroup = dirfd.is_some();
-    let cloned = vfork::clone_vfork(ctx, dirfd);
+    let cloned = vfork::clone_vfork(ctx, dirfd.as_ref().map(|d| d.fd));
     ctx.report_mem = std::ptr::null_mut();
-    if let Some(fd) = dirfd {
-        sys::close(fd);
-    }
+    let in_cgroup = dirfd.is_some();
+    drop(dirfd);
     match cloned {
         Ok((pid, pidfd)) => Some(Spawning {
             pid,
             // SAFETY: the kernel just created this pidfd for us.
             pidfd: (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) }),
             report: Report::Known(report),
-            cgroup_at_clone: dirfd.is_some(),
+            cgroup_at_clone: in_cgroup,
         }),
         Err(e) => {
             clone3_failed(e);
@@ -409,14 +408,35 @@ fn spawn_vfork(plan: &PreparedPlan, ctx: &mut Ctx<'_>) -> Option<Spawning> {
 /// `CLONE_INTO_CGROUP` (`E2BIG`): the kernel will not change its mind.
 static CLONE3_UNUSABLE: AtomicBool = AtomicBool::new(false);
 
-/// Opens the directory of the plan's `cgroup.procs` for
-/// `CLONE_INTO_CGROUP`; `None` if it cannot be opened (the fork path's
-/// cgroup step then reports why).
-fn open_cgroup_dir(procs: &CStr) -> Option<c_int> {
-    let dir = CString::new(procs.to_bytes().strip_suffix(b"/cgroup.procs")?).ok()?;
-    // SAFETY: NUL-terminated path; the caller closes the descriptor.
-    let fd = unsafe { libc::open(dir.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-    (fd >= 0).then_some(fd)
+/// The cgroup directory handed to `CLONE_INTO_CGROUP`: the caller's
+/// descriptor ([`crate::ExecPlan::cgroup_fd`]), or one opened from the
+/// path of the plan's `cgroup.procs` and closed on drop.
+struct CgroupDir {
+    fd: c_int,
+    owned: bool,
+}
+
+impl CgroupDir {
+    /// `None` if the directory cannot be opened (the fork path's cgroup
+    /// step then reports why).
+    fn open(plan: &PreparedPlan) -> Option<CgroupDir> {
+        if let Some(fd) = plan.cgroup_fd {
+            return Some(CgroupDir { fd, owned: false });
+        }
+        let procs = plan.cgroup_procs.as_deref()?;
+        let dir = CString::new(procs.to_bytes().strip_suffix(b"/cgroup.procs")?).ok()?;
+        // SAFETY: NUL-terminated path; the descriptor is closed on drop.
+        let fd = unsafe { libc::open(dir.as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+        (fd >= 0).then_some(CgroupDir { fd, owned: true })
+    }
+}
+
+impl Drop for CgroupDir {
+    fn drop(&mut self) {
+        if self.owned {
+            sys::close(self.fd);
+        }
+    }
 }
 
 /// Remembers a `clone3` that the kernel lacks (`ENOSYS`) or that is too
@@ -432,24 +452,26 @@ fn clone3_failed(errno: c_int) {
 /// PID, its pidfd when the clone returned one, and whether the child was
 /// born in the cgroup; in the child, PID 0 and the same flag.
 fn fork_into_cgroup(plan: &PreparedPlan) -> io::Result<(pid_t, Option<OwnedFd>, bool)> {
-    if let Some(dirfd) = plan
-        .cgroup_procs
-        .as_deref()
+    if let Some(dir) = Some(plan)
         .filter(|_| !CLONE3_UNUSABLE.load(Ordering::Relaxed))
-        .and_then(open_cgroup_dir)
+        .and_then(CgroupDir::open)
     {
-        match sys::clone_into_cgroup(dirfd) {
+        match sys::clone_into_cgroup(dir.fd) {
             // The child keeps its copy of the descriptor until exec
-            // (close-on-exec) or until the close-fds step.
-            Ok(sys::Cloned::Child) => return Ok((0, None, true)),
+            // (close-on-exec) or until the close-fds step; it must not
+            // run the parent's drop code.
+            Ok(sys::Cloned::Child) => {
+                std::mem::forget(dir);
+                return Ok((0, None, true));
+            }
             Ok(sys::Cloned::Parent { pid, pidfd }) => {
-                sys::close(dirfd);
+                drop(dir);
                 // SAFETY: the kernel just created this pidfd for us.
                 let pidfd = (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) });
                 return Ok((pid, pidfd, true));
             }
             Err(e) => {
-                sys::close(dirfd);
+                drop(dir);
                 clone3_failed(e);
             }
         }

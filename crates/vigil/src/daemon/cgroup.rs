@@ -16,11 +16,20 @@
 //! that still hold processes are left to their root's next manager
 //! (`leftovers.rs`).
 //!
+//! Every operation on a unit's group goes through a descriptor of the base
+//! group kept open (`mkdirat`, `openat`, `unlinkat` of `UNIT/…`): the
+//! absolute path would walk `/sys/fs/cgroup/…/vigil-PID/` component by
+//! component, each a kernfs lookup and revalidation, several times per
+//! start and stop of a unit (an `Accept=yes` connection is one of each).
+//! Only `inotify_add_watch(2)`, which has no `*at` form, takes the path.
+//!
 //! With it: the unit's processes are `cgroup.procs`, `KillMode=control-group`
 //! signals each of them, and "the unit is empty" is `populated 0` in `cgroup.events`. Without a
 //! writable hierarchy, [`Cgroups::base`] is `None` and the manager falls
 //! back to the process tree under its subreaper.
 
+use std::ffi::{CStr, CString};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 
 /// Rounds of re-reading `cgroup.procs` while SIGKILLing a group whose
@@ -29,6 +38,9 @@ const KILL_ROUNDS: usize = 16;
 
 pub struct Cgroups {
     base: Option<PathBuf>,
+    /// `base` opened `O_PATH`: the directory the unit groups are made,
+    /// opened and removed relative to (module docs).
+    base_fd: Option<OwnedFd>,
     /// The cgroup2 mount point, for group paths as systemd shows them
     /// (`ControlGroup=`, relative to the mount).
     mount: Option<PathBuf>,
@@ -55,13 +67,16 @@ impl Cgroups {
         let swept = found.as_ref().map_or(0, |(_, _, n)| *n);
         let mount = found.as_ref().map(|(_, m, _)| m.clone());
         let base = found.and_then(|(b, _, _)| std::fs::create_dir_all(&b).ok().map(|_| b));
+        let base_fd = base.as_deref().and_then(|b| open_at(libc::AT_FDCWD, &CString::new(b.as_os_str().as_encoded_bytes()).ok()?, libc::O_PATH | libc::O_DIRECTORY));
+        // Without the descriptor no group can be made: run without cgroups.
+        let base = base.filter(|_| base_fd.is_some());
         // SAFETY: inotify_init1 with flags; the fd is owned right away.
         let fd = unsafe { libc::inotify_init1(libc::IN_NONBLOCK | libc::IN_CLOEXEC) };
         let inotify = (fd >= 0 && base.is_some()).then(|| {
             // SAFETY: fd is a fresh, valid descriptor we own.
             unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
         });
-        Cgroups { base, mount, inotify, watches: Default::default(), watch_of: Default::default(), swept }
+        Cgroups { base, base_fd, mount, inotify, watches: Default::default(), watch_of: Default::default(), swept }
     }
 
     /// How many empty groups of dead managers [`Cgroups::detect`] removed.
@@ -71,7 +86,15 @@ impl Cgroups {
 
     /// Without cgroups (tests of the fallback, or a read-only hierarchy).
     pub fn disabled() -> Cgroups {
-        Cgroups { base: None, mount: None, inotify: None, watches: Default::default(), watch_of: Default::default(), swept: 0 }
+        Cgroups {
+            base: None,
+            base_fd: None,
+            mount: None,
+            inotify: None,
+            watches: Default::default(),
+            watch_of: Default::default(),
+            swept: 0,
+        }
     }
 
     /// The inotify descriptor to poll, if cgroups are in use.
@@ -154,9 +177,13 @@ impl Cgroups {
 
     /// The unit's group, created if needed, with its events watched.
     pub fn create(&mut self, unit: &str) -> Option<PathBuf> {
-        use std::os::fd::AsRawFd;
         let p = self.base.as_ref()?.join(dir_name(unit));
-        std::fs::create_dir_all(&p).ok()?;
+        let base_fd = self.base_fd.as_ref()?.as_raw_fd();
+        let name = CString::new(dir_name(unit)).ok()?;
+        // SAFETY: valid directory descriptor and NUL-terminated name.
+        if unsafe { libc::mkdirat(base_fd, name.as_ptr(), 0o777) } < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
+            return None;
+        }
         if let (Some(fd), Ok(events)) = (&self.inotify, std::ffi::CString::new(p.join("cgroup.events").as_os_str().as_encoded_bytes())) {
             // SAFETY: valid fd and NUL-terminated path.
             let wd = unsafe { libc::inotify_add_watch(fd.as_raw_fd(), events.as_ptr(), libc::IN_MODIFY) };
@@ -172,18 +199,31 @@ impl Cgroups {
         Some(p)
     }
 
-    fn path(&self, unit: &str) -> Option<PathBuf> {
-        Some(self.base.as_ref()?.join(dir_name(unit)))
+    /// When `plan` runs in a group, the unit's group directory opened
+    /// `O_PATH` and lent to it for `CLONE_INTO_CGROUP`
+    /// ([`exec::ExecPlan::cgroup_fd`]): the caller keeps the returned
+    /// descriptor until the spawn has returned.
+    pub fn open_dir_for(&self, plan: &mut exec::ExecPlan, unit: &str) -> Option<OwnedFd> {
+        plan.cgroup.as_ref()?;
+        let dir = open_at(self.base_fd.as_ref()?.as_raw_fd(), &CString::new(dir_name(unit)).ok()?, libc::O_PATH | libc::O_DIRECTORY)?;
+        plan.cgroup_fd = Some(dir.as_raw_fd());
+        Some(dir)
+    }
+
+    /// `file` of the unit's group, opened read-only relative to the base.
+    fn open_file(&self, unit: &str, file: &str) -> Option<std::fs::File> {
+        let rel = CString::new(format!("{}/{file}", dir_name(unit))).ok()?;
+        open_at(self.base_fd.as_ref()?.as_raw_fd(), &rel, libc::O_RDONLY).map(std::fs::File::from)
     }
 
     /// `Some(false)` when the unit's group exists and is empty.
     pub fn populated(&self, unit: &str) -> Option<bool> {
-        populated(&self.path(unit)?)
+        events_populated(self.open_file(unit, "cgroup.events")?)
     }
 
     pub fn pids(&self, unit: &str) -> Vec<i32> {
-        self.path(unit)
-            .and_then(|p| read_small(&p.join("cgroup.procs")))
+        self.open_file(unit, "cgroup.procs")
+            .and_then(read_small)
             .map(|s| s.lines().filter_map(|l| l.trim().parse().ok()).collect())
             .unwrap_or_default()
     }
@@ -229,15 +269,22 @@ impl Cgroups {
         total
     }
 
-    /// Remove an empty unit group (after the unit stopped).
-    pub fn remove(&mut self, unit: &str) {
-        if let Some(p) = self.path(unit) {
-            // The watch goes away with the directory (IN_IGNORED).
+    /// Remove the unit's group (after the unit stopped) if it is empty:
+    /// the kernel refuses (`EBUSY`) a group that holds a process or a
+    /// child group, atomically, so no `populated` read comes first.
+    /// Returns whether the group is gone (removed now, or never there).
+    pub fn remove(&mut self, unit: &str) -> bool {
+        let (Some(base_fd), Ok(name)) = (&self.base_fd, CString::new(dir_name(unit))) else { return false };
+        // SAFETY: valid directory descriptor and NUL-terminated name.
+        let r = unsafe { libc::unlinkat(base_fd.as_raw_fd(), name.as_ptr(), libc::AT_REMOVEDIR) };
+        let gone = r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT);
+        if gone {
+            // The watch went away with the directory (IN_IGNORED).
             if let Some(wd) = self.watch_of.remove(unit) {
                 self.watches.remove(&wd);
             }
-            let _ = std::fs::remove_dir(p);
         }
+        gone
     }
 
     /// At exit: remove every (empty) group and the base.
@@ -263,13 +310,20 @@ pub fn mount() -> Option<PathBuf> {
     })
 }
 
+/// `openat(dir, path, flags | O_CLOEXEC)`.
+fn open_at(dir: RawFd, path: &CStr, flags: libc::c_int) -> Option<OwnedFd> {
+    // SAFETY: NUL-terminated path; the descriptor is owned right away.
+    let fd = unsafe { libc::openat(dir, path.as_ptr(), flags | libc::O_CLOEXEC) };
+    // SAFETY: a fresh descriptor nobody else owns.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
 /// A small kernel file (`cgroup.procs`, `cgroup.events`) read to its end:
 /// open, read, close — without the `statx` that `fs::read_to_string`
 /// makes for a size hint (these files report size 0). Read per unit on
 /// every stop, so the syscall counts.
-fn read_small(path: &Path) -> Option<String> {
+fn read_small(mut f: std::fs::File) -> Option<String> {
     use std::io::Read;
-    let mut f = std::fs::File::open(path).ok()?;
     let mut out = Vec::new();
     let mut buf = [0u8; 512];
     loop {
@@ -289,8 +343,12 @@ fn read_small(path: &Path) -> Option<String> {
 /// the file is two short lines, `populated` first — rather than
 /// `read_to_string`'s `fstat` and the `read` that finds the end.
 fn populated(group: &Path) -> Option<bool> {
+    events_populated(std::fs::File::open(group.join("cgroup.events")).ok()?)
+}
+
+/// [`populated`] from an open `cgroup.events`.
+fn events_populated(mut f: std::fs::File) -> Option<bool> {
     use std::io::Read;
-    let mut f = std::fs::File::open(group.join("cgroup.events")).ok()?;
     let mut buf = [0u8; 256];
     let mut len = 0;
     loop {

@@ -208,7 +208,8 @@ impl Manager {
                 TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) | TimerOwner::SocketControl(u, _) => u != id,
             });
         }
-        if u.cgroup.is_some() && self.cgroups.populated(id) == Some(false) {
+        if u.cgroup.is_some() {
+            // Refused (and kept) if it still holds a process.
             self.cgroups.remove(id);
         }
         for (_, other) in &deps {

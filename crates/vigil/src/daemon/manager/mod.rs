@@ -566,10 +566,11 @@ impl Manager {
     /// The unit is down: forget its pids and remove its empty cgroup —
     /// unless it restarts on its own, which reuses the group (no rmdir,
     /// mkdir and inotify watch per restart).
+    /// A group that still holds processes stays (the kernel refuses its
+    /// removal) and is removed at unload.
     fn release(&mut self, id: &str, restarting: bool) {
         self.pids.remove_unit(id);
-        if !restarting && self.cgroups.populated(id) == Some(false) {
-            self.cgroups.remove(id);
+        if !restarting && self.cgroups.remove(id) {
             if let Some(u) = self.units.get_mut(id) {
                 u.cgroup = None;
             }
@@ -642,7 +643,7 @@ impl Manager {
             dirs: &self.dir_bases,
             sandbox: &self.sandbox_base,
         };
-        let plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
+        let mut plan = match exec_plan::build(&u.cfg, cmd, &ctx) {
             Ok(p) => p,
             Err(e) => {
                 self.log(id, LogLevel::Error, &e.0);
@@ -652,6 +653,8 @@ impl Manager {
         if let Some(u) = self.units.get_mut(id) {
             u.cgroup = cgroup;
         }
+        // Open until the spawn below has returned.
+        let group_dir = self.cgroups.open_dir_for(&mut plan, id);
         let prepared = match plan.prepare() {
             Ok(p) => p,
             Err(e) => {
@@ -662,7 +665,9 @@ impl Manager {
         };
         // Not waiting for exec: a failing step is reported later and the
         // child's exit status (203/EXEC…) fails the unit (spawn.rs).
-        match exec::spawn_nowait(&prepared) {
+        let spawned = exec::spawn_nowait(&prepared);
+        drop(group_dir);
+        match spawned {
             Ok(spawning) => {
                 self.exec_run_started(id, phase, index, spawning.pid());
                 let ev = self.spawn_started(id, role, spawning);
@@ -714,6 +719,12 @@ impl Manager {
     /// No process of the unit is left (cgroup empty; without cgroups, no
     /// tracked pid and no process carrying the unit's invocation id).
     fn unit_is_empty(&self, id: &str) -> bool {
+        // With cgroups, a unit whose group was removed when it went down
+        // (or never made: groups are made only at spawn) has only the pids
+        // we track; no need to find out by failing to open its group.
+        if self.cgroups.base().is_some() && self.units.get(id).is_some_and(|u| u.cgroup.is_none()) {
+            return self.pids.of_unit(id).is_empty();
+        }
         match self.cgroups.populated(id) {
             Some(p) => !p,
             // With cgroups, a unit without a group (removed when the unit

@@ -298,12 +298,16 @@ impl Manager {
             dirs: &self.dir_bases,
             sandbox: &self.sandbox_base,
         };
-        let plan = exec_plan::build(&u.cfg, cmd, &ctx).map_err(|e| e.0)?;
+        let mut plan = exec_plan::build(&u.cfg, cmd, &ctx).map_err(|e| e.0)?;
         if let Some(u) = self.units.get_mut(id) {
             u.cgroup = cgroup;
         }
+        // Open until the spawn below has returned.
+        let group_dir = self.cgroups.open_dir_for(&mut plan, id);
         let prepared = plan.prepare().map_err(|e| format!("Failed to set up process: {e}"))?;
-        match exec::spawn(&prepared) {
+        let spawned = exec::spawn(&prepared);
+        drop(group_dir);
+        match spawned {
             Ok(child) => Ok(child.pid as u32),
             // The child exists and exits with the step's code (203/EXEC…).
             Err(e) => match e.pid() {

@@ -164,3 +164,35 @@ fn without_a_usable_cgroup_dir_the_child_writes_cgroup_procs() {
     );
     assert_eq!(wait_exit(err.pid().unwrap()), ExitStatus::Exited(219));
 }
+
+#[test]
+fn the_callers_group_descriptor_is_used_and_left_open() {
+    if skip_unless_root("the_callers_group_descriptor_is_used_and_left_open") {
+        return;
+    }
+    let by_path = TestGroup::new("fd-path");
+    let by_fd = TestGroup::new("fd-given");
+    let dir = std::ffi::CString::new(by_fd.dir.as_os_str().as_encoded_bytes()).unwrap();
+    // SAFETY: NUL-terminated path; closed below.
+    let fd = unsafe { libc::open(dir.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
+    assert!(fd >= 0, "open {}: {}", by_fd.dir.display(), std::io::Error::last_os_error());
+    // The descriptor wins over the path (a caller lends the path's own
+    // directory; two groups tell which one the spawn used).
+    let (r, w) = pipe();
+    let mut plan = ExecPlan::new("/bin/cat").args(["/proc/self/cgroup"]);
+    plan.stdout = exec::Stdio::Fd(std::os::fd::AsRawFd::as_raw_fd(&w));
+    plan.cgroup = Some(by_path.dir.clone());
+    plan.cgroup_fd = Some(fd);
+    let spawning = spawn_nowait(&plan.prepare().unwrap()).expect("spawn");
+    assert!(spawning.joined_cgroup_at_clone());
+    let child = spawning.finish().expect("exec");
+    drop(w);
+    let out = read_to_end(r);
+    assert_eq!(wait_exit(child.pid), ExitStatus::Exited(0));
+    assert!(out.lines().any(|l| l == format!("0::{}", by_fd.rel)), "{out}");
+    // Still the caller's: not closed by the spawn.
+    // SAFETY: fcntl on a descriptor number.
+    assert!(unsafe { libc::fcntl(fd, libc::F_GETFD) } >= 0, "the spawn closed the caller's descriptor");
+    // SAFETY: our descriptor, closed once.
+    unsafe { libc::close(fd) };
+}

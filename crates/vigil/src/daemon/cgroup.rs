@@ -178,11 +178,29 @@ impl Cgroups {
     /// The unit's group, created if needed, with its events watched.
     pub fn create(&mut self, unit: &str) -> Option<PathBuf> {
         let p = self.base.as_ref()?.join(dir_name(unit));
-        let base_fd = self.base_fd.as_ref()?.as_raw_fd();
         let name = CString::new(dir_name(unit)).ok()?;
-        // SAFETY: valid directory descriptor and NUL-terminated name.
-        if unsafe { libc::mkdirat(base_fd, name.as_ptr(), 0o777) } < 0 && std::io::Error::last_os_error().raw_os_error() != Some(libc::EEXIST) {
-            return None;
+        let mkdir = |base_fd: &OwnedFd| {
+            // SAFETY: valid directory descriptor and NUL-terminated name.
+            let r = unsafe { libc::mkdirat(base_fd.as_raw_fd(), name.as_ptr(), 0o777) };
+            match r {
+                0 => Ok(()),
+                _ => match std::io::Error::last_os_error().raw_os_error() {
+                    Some(libc::EEXIST) => Ok(()),
+                    e => Err(e),
+                },
+            }
+        };
+        if let Err(e) = mkdir(self.base_fd.as_ref()?) {
+            // The base itself was removed under us (an empty base can be):
+            // made again and opened again, as the path-based
+            // `create_dir_all` did.
+            if e != Some(libc::ENOENT) {
+                return None;
+            }
+            let base = self.base.as_ref()?;
+            std::fs::create_dir_all(base).ok()?;
+            self.base_fd = Some(open_at(libc::AT_FDCWD, &CString::new(base.as_os_str().as_encoded_bytes()).ok()?, libc::O_PATH | libc::O_DIRECTORY)?);
+            mkdir(self.base_fd.as_ref()?).ok()?;
         }
         if let (Some(fd), Ok(events)) = (&self.inotify, std::ffi::CString::new(p.join("cgroup.events").as_os_str().as_encoded_bytes())) {
             // SAFETY: valid fd and NUL-terminated path.
@@ -418,5 +436,47 @@ mod tests {
         assert_eq!(manager_pid("vigil-x"), None);
         assert_eq!(manager_pid("vigil-12-x"), None);
         assert_eq!(manager_pid("system.slice"), None);
+    }
+
+    /// Groups made, read and removed through the base's descriptor; a busy
+    /// group is refused, a missing one counts as gone, and a base removed
+    /// under the manager is made again. Needs root and a writable cgroup2.
+    #[test]
+    fn unit_groups_live_below_the_kept_base_descriptor() {
+        let mut cg = Cgroups::detect();
+        let Some(base) = cg.base().map(Path::to_path_buf) else {
+            eprintln!("skipped: no writable cgroup2 hierarchy here");
+            return;
+        };
+        let dir = cg.create("a.service").expect("group made");
+        assert_eq!(dir, base.join("a.service"));
+        assert!(dir.is_dir());
+        assert_eq!(cg.populated("a.service"), Some(false));
+        assert!(cg.pids("a.service").is_empty());
+        // A process in it: rmdir is refused and the group stays.
+        let mut child = std::process::Command::new("/bin/sleep").arg("30").spawn().unwrap();
+        std::fs::write(dir.join("cgroup.procs"), child.id().to_string()).unwrap();
+        assert_eq!(cg.pids("a.service"), vec![child.id() as i32]);
+        assert_eq!(cg.populated("a.service"), Some(true));
+        assert!(!cg.remove("a.service"));
+        assert!(dir.is_dir());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while cg.populated("a.service") != Some(false) {
+            assert!(std::time::Instant::now() < deadline, "the group never emptied");
+            std::thread::yield_now();
+        }
+        assert!(cg.remove("a.service"));
+        assert!(!dir.exists());
+        assert!(cg.remove("a.service"), "a missing group is gone");
+        assert_eq!(cg.populated("a.service"), None);
+        // The base removed under us: the next group brings it back.
+        std::fs::remove_dir(&base).unwrap();
+        let dir = cg.create("b.service").expect("base and group made again");
+        assert!(dir.is_dir());
+        assert_eq!(cg.populated("b.service"), Some(false));
+        cg.cleanup();
+        assert!(!base.exists());
     }
 }

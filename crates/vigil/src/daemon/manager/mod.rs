@@ -567,7 +567,7 @@ impl Manager {
     /// unless it restarts on its own, which reuses the group (no rmdir,
     /// mkdir and inotify watch per restart).
     /// A group that still holds processes stays (the kernel refuses its
-    /// removal) and is removed at unload.
+    /// removal, `EBUSY`); its removal is tried again at unload.
     fn release(&mut self, id: &str, restarting: bool) {
         self.pids.remove_unit(id);
         if !restarting && self.cgroups.remove(id) {

@@ -172,7 +172,9 @@ impl Cgroups {
         Some(p)
     }
 
-    fn path(&self, unit: &str) -> Option<PathBuf> {
+    /// The unit's group (whether it exists or not): `base/unit`, as
+    /// [`Cgroups::create`] makes it.
+    pub fn path(&self, unit: &str) -> Option<PathBuf> {
         Some(self.base.as_ref()?.join(dir_name(unit)))
     }
 

@@ -197,7 +197,6 @@ pub struct Manager {
 /// How often a watched `PIDFile=` is re-read while the service starts.
 const PID_FILE_POLL_USEC: u64 = 20_000;
 
-
 impl Manager {
     pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
         let dir_bases = exec_dirs::Bases::new(&loader.lookup);

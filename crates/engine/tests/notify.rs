@@ -51,7 +51,7 @@ fn mainpid_hands_over_to_the_real_daemon() {
 #[test]
 fn mainpid_naming_the_control_process_is_refused() {
     let mut p = notify_service();
-    p.commands.start_post = vec![engine::service::CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPost, vec![engine::service::CommandParams::PLAIN]);
     p.notify_access = NotifyAccess::All;
     let mut w = World::new(p);
     w.send(Event::Start);
@@ -68,7 +68,7 @@ fn mainpid_naming_the_control_process_is_refused() {
 fn mainpid_outside_running_states_is_ignored() {
     let mut p = notify_service();
     p.notify_access = NotifyAccess::All;
-    p.commands.start_pre = vec![engine::service::CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPre, vec![engine::service::CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     let control = w.control_pid();
@@ -107,7 +107,7 @@ fn notify_access_rules() {
     // exec: main or control.
     let mut p = notify_service();
     p.notify_access = NotifyAccess::Exec;
-    p.commands.start_post = vec![engine::service::CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPost, vec![engine::service::CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     ready(&mut w);
@@ -167,7 +167,7 @@ fn reload_by_notify_that_never_finishes_times_out_and_stays_reloading() {
 #[test]
 fn reloading_during_start_post_acts_once_running() {
     let mut p = notify_service();
-    p.commands.start_post = vec![engine::service::CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPost, vec![engine::service::CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     ready(&mut w);

@@ -80,7 +80,10 @@ fn params() -> impl Strategy<Value = ServiceParams> {
             )| {
                 let mut p = ServiceParams {
                     service_type: ty,
-                    commands: Commands { condition, start_pre, start, start_post, reload, stop, stop_post },
+                    commands: {
+                        let mut lists = [condition, start_pre, start, start_post, reload, stop, stop_post].into_iter();
+                        Commands::from_fn(|_| lists.next().unwrap_or_default())
+                    },
                     remain_after_exit: remain,
                     guess_main_pid: guess,
                     pid_file,

@@ -10,7 +10,7 @@ use engine::service::{
 
 fn reloadable() -> ServiceParams {
     let mut p = ServiceParams::default();
-    p.commands.reload = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Reload, vec![CommandParams::PLAIN]);
     p.timeout_start = Some(10 * SEC);
     p
 }
@@ -84,7 +84,7 @@ fn reload_of_an_inactive_unit_is_invalid() {
 #[test]
 fn reload_during_a_reload_joins_it() {
     let mut p = reloadable();
-    p.commands.reload = vec![CommandParams::PLAIN, CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Reload, vec![CommandParams::PLAIN, CommandParams::PLAIN]);
     let mut w = running(p);
     w.send(Event::Reload);
     assert!(w.send(Event::Reload).is_empty());
@@ -130,7 +130,7 @@ fn forking_reload_rereads_the_pid_file() {
 #[test]
 fn runtime_max_stops_the_service_with_timeout() {
     let mut p = ServiceParams { runtime_max: Some(30 * SEC), ..ServiceParams::default() };
-    p.commands.start_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPost, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     w.advance(5 * SEC);
@@ -226,7 +226,7 @@ fn restart_of_an_inactive_unit_just_starts_it() {
 #[test]
 fn restart_that_fails_to_start_reports_failed() {
     let mut p = ServiceParams::default();
-    p.commands.start_pre = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPre, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     w.exit_control(exited(0));

@@ -399,7 +399,7 @@ fn start_during_auto_restart_waits_for_the_restart() {
 #[test]
 fn skipped_condition_is_never_restarted() {
     let mut p = base(RestartPolicy::Always);
-    p.commands.condition = vec![engine::service::CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Condition, vec![engine::service::CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     let a = w.exit_control(exited(1));

@@ -12,9 +12,9 @@ use engine::service::{
 
 fn with_pre(pre: Vec<CommandParams>) -> ServiceParams {
     let mut p = ServiceParams::default();
-    p.commands.start_pre = pre;
-    p.commands.stop = vec![CommandParams::PLAIN];
-    p.commands.stop_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPre, pre);
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
+    p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
     p.timeout_start = Some(10 * SEC);
     p
 }
@@ -78,8 +78,8 @@ fn exec_condition_outcomes() {
     ];
     for (status, dash, state, result) in cases {
         let mut p = ServiceParams::default();
-        p.commands.condition = vec![if dash { CommandParams::IGNORE_FAILURE } else { CommandParams::PLAIN }];
-        p.commands.stop_post = vec![CommandParams::PLAIN];
+        p.commands.set(engine::service::Phase::Condition, vec![if dash { CommandParams::IGNORE_FAILURE } else { CommandParams::PLAIN }]);
+        p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
         let mut w = World::new(p);
         let a = w.send(Event::Start);
         assert_eq!(spawns(&a), vec![(Phase::Condition, 0, Role::Control)]);
@@ -160,8 +160,8 @@ fn start_timeout_kill_mode_without_sigkill_skips_the_kill() {
 #[test]
 fn start_post_failure_skips_exec_stop() {
     let mut p = ServiceParams::default();
-    p.commands.start_post = vec![CommandParams::PLAIN];
-    p.commands.stop = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPost, vec![CommandParams::PLAIN]);
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     let main = w.main_pid();
@@ -187,7 +187,7 @@ fn fork_failure_of_start_pre_is_a_resources_failure() {
 #[test]
 fn fork_failure_of_the_main_process() {
     let mut p = ServiceParams::default();
-    p.commands.stop_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.fail_next_spawn = Some("Resource temporarily unavailable".into());
     let a = w.send(Event::Start);

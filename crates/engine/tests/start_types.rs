@@ -14,7 +14,7 @@ fn params(ty: ServiceType) -> ServiceParams {
 }
 
 fn with_post(mut p: ServiceParams) -> ServiceParams {
-    p.commands.start_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPost, vec![CommandParams::PLAIN]);
     p
 }
 
@@ -34,7 +34,7 @@ fn simple_is_active_right_after_the_fork() {
 #[test]
 fn simple_runs_start_pre_then_start_then_start_post() {
     let mut p = with_post(params(ServiceType::Simple));
-    p.commands.start_pre = vec![CommandParams::PLAIN, CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPre, vec![CommandParams::PLAIN, CommandParams::PLAIN]);
     let mut w = World::new(p);
     let a = w.send(Event::Start);
     assert_eq!(spawns(&a), vec![(Phase::StartPre, 0, Role::Control)]);
@@ -242,7 +242,7 @@ fn forking_daemon_moving_to_a_new_pid_is_followed() {
 #[test]
 fn oneshot_runs_every_exec_start_then_stops() {
     let mut p = params(ServiceType::Oneshot);
-    p.commands.start = vec![CommandParams::PLAIN; 3];
+    p.commands.set(engine::service::Phase::Start, vec![CommandParams::PLAIN; 3]);
     p.timeout_start = None;
     let mut w = World::new(p);
     let a = w.send(Event::Start);
@@ -263,7 +263,7 @@ fn oneshot_runs_every_exec_start_then_stops() {
 #[test]
 fn oneshot_failure_skips_the_remaining_commands() {
     let mut p = params(ServiceType::Oneshot);
-    p.commands.start = vec![CommandParams::PLAIN; 3];
+    p.commands.set(engine::service::Phase::Start, vec![CommandParams::PLAIN; 3]);
     let mut w = World::new(p);
     w.send(Event::Start);
     let a = w.exit_main(exited(2));
@@ -275,7 +275,7 @@ fn oneshot_failure_skips_the_remaining_commands() {
 #[test]
 fn oneshot_dash_prefix_ignores_a_failure_and_goes_on() {
     let mut p = params(ServiceType::Oneshot);
-    p.commands.start = vec![CommandParams::IGNORE_FAILURE, CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Start, vec![CommandParams::IGNORE_FAILURE, CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     let a = w.exit_main(exited(1));
@@ -287,7 +287,7 @@ fn oneshot_dash_prefix_ignores_a_failure_and_goes_on() {
 fn oneshot_remain_after_exit_stays_active() {
     let mut p = params(ServiceType::Oneshot);
     p.remain_after_exit = true;
-    p.commands.stop = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     let a = w.exit_main(exited(0));
@@ -305,7 +305,7 @@ fn oneshot_remain_after_exit_stays_active() {
 #[test]
 fn oneshot_without_exec_start_passes_through_start() {
     let mut p = params(ServiceType::Oneshot);
-    p.commands = Commands { stop: vec![CommandParams::PLAIN], ..Commands::default() };
+    p.commands = Commands::from_fn(|ph| if ph == engine::service::Phase::Stop { vec![CommandParams::PLAIN] } else { Vec::new() });
     p.remain_after_exit = true;
     let mut w = World::new(p);
     let a = w.send(Event::Start);
@@ -342,7 +342,7 @@ fn notify_exiting_cleanly_before_ready_is_a_protocol_failure() {
 #[test]
 fn idle_counts_as_active_while_starting() {
     let mut p = params(ServiceType::Idle);
-    p.commands.start_pre = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPre, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     let a = w.send(Event::Start);
     assert_eq!(w.state(), S::StartPre);
@@ -385,7 +385,7 @@ fn start_while_running_is_done_at_once() {
 #[test]
 fn non_oneshot_without_exec_start_fails_with_resources() {
     let mut p = params(ServiceType::Simple);
-    p.commands.start.clear();
+    p.commands.set(engine::service::Phase::Start, Vec::new());
     let mut w = World::new(p);
     let a = w.send(Event::Start);
     assert!(has_log(&a, "There's no 'start' task anymore we could start."));

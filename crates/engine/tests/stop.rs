@@ -23,8 +23,8 @@ fn running(p: ServiceParams) -> World {
 #[test]
 fn stop_runs_exec_stop_then_kill_signal_then_exec_stop_post() {
     let mut p = simple();
-    p.commands.stop = vec![CommandParams::PLAIN];
-    p.commands.stop_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
+    p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
     let mut w = running(p);
     let main = w.main_pid();
     let a = w.send(Event::Stop);
@@ -178,7 +178,7 @@ fn kill_mode_process_only_signals_the_main_process() {
 fn kill_mode_none_signals_nobody() {
     let mut p = simple();
     p.kill.mode = KillMode::None;
-    p.commands.stop = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
     let mut w = running(p);
     let a = w.send(Event::Stop);
     assert_eq!(spawns(&a), vec![(Phase::Stop, 0, Role::Control)]);
@@ -225,7 +225,7 @@ fn send_sighup_is_not_doubled_when_the_kill_signal_is_sighup() {
 fn restart_job_uses_restart_kill_signal_then_starts_again() {
     let mut p = simple();
     p.kill.restart_kill_signal = Some(SIGUSR1);
-    p.commands.stop_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
     let mut w = running(p);
     let main = w.main_pid();
     let a = w.send(Event::Restart);
@@ -269,7 +269,7 @@ fn exec_stop_timeout_modes() {
     ] {
         let mut p = simple();
         p.timeout_stop_failure_mode = mode;
-        p.commands.stop = vec![CommandParams::PLAIN, CommandParams::PLAIN];
+        p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN, CommandParams::PLAIN]);
         let mut w = running(p);
         w.send(Event::Stop);
         let control = w.control_pid();
@@ -287,7 +287,7 @@ fn exec_stop_timeout_modes() {
 #[test]
 fn each_exec_stop_gets_its_own_timeout() {
     let mut p = simple();
-    p.commands.stop = vec![CommandParams::PLAIN, CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN, CommandParams::PLAIN]);
     let mut w = running(p);
     w.send(Event::Stop);
     w.advance(4 * SEC);
@@ -299,7 +299,7 @@ fn each_exec_stop_gets_its_own_timeout() {
 #[test]
 fn failing_exec_stop_fails_the_unit_and_skips_the_rest() {
     let mut p = simple();
-    p.commands.stop = vec![CommandParams::PLAIN, CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN, CommandParams::PLAIN]);
     let mut w = running(p);
     w.send(Event::Stop);
     let a = w.exit_control(exited(3));
@@ -313,8 +313,8 @@ fn failing_exec_stop_fails_the_unit_and_skips_the_rest() {
 #[test]
 fn exec_stop_post_runs_after_a_crash() {
     let mut p = simple();
-    p.commands.stop = vec![CommandParams::PLAIN];
-    p.commands.stop_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
+    p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
     let mut w = running(p);
     let a = w.exit_main(dumped(SIGSEGV));
     assert!(has_log(&a, "Main process exited, code=dumped, status=11/SEGV"));
@@ -328,7 +328,7 @@ fn exec_stop_post_runs_after_a_crash() {
 #[test]
 fn exec_stop_runs_when_the_service_exited_by_itself() {
     let mut p = simple();
-    p.commands.stop = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
     let mut w = running(p);
     // A clean exit of a started service is stopped the normal way,
     // including ExecStop= (`systemd.service(5)`, "ExecStop=").
@@ -341,9 +341,9 @@ fn exec_stop_runs_when_the_service_exited_by_itself() {
 #[test]
 fn stop_during_start_pre_kills_it_and_skips_exec_stop() {
     let mut p = simple();
-    p.commands.start_pre = vec![CommandParams::PLAIN];
-    p.commands.stop = vec![CommandParams::PLAIN];
-    p.commands.stop_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StartPre, vec![CommandParams::PLAIN]);
+    p.commands.set(engine::service::Phase::Stop, vec![CommandParams::PLAIN]);
+    p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     let a = w.send(Event::Start);
     assert_eq!(w.state(), S::StartPre);
@@ -394,7 +394,7 @@ fn infinite_stop_timeout_arms_nothing() {
 fn oneshot_stop_post_after_failure_sees_the_result() {
     let mut p = simple();
     p.service_type = ServiceType::Oneshot;
-    p.commands.stop_post = vec![CommandParams::PLAIN];
+    p.commands.set(engine::service::Phase::StopPost, vec![CommandParams::PLAIN]);
     let mut w = World::new(p);
     w.send(Event::Start);
     w.exit_main(exited(1));

@@ -27,7 +27,7 @@
 
 use super::enter::KillState;
 use super::params::ServiceType;
-use super::types::{Action, ActiveState, JobKind, JobResult, LogLevel, ServiceResult, ServiceState};
+use super::types::{Action, ActiveState, JobKind, JobResult, LogLevel, Phase, ServiceResult, ServiceState};
 use super::{Job, RateLimit, Service};
 
 impl Service {
@@ -175,7 +175,7 @@ impl Service {
 
     fn perform_reload(&mut self) {
         use ServiceState as S;
-        if self.params.commands.reload.is_empty() {
+        if self.params.commands.get(Phase::Reload).is_empty() {
             self.finish_job(JobResult::Skipped);
             return;
         }

@@ -155,7 +155,7 @@ impl Service {
         if f != ServiceResult::Success {
             self.enter_signal(KillState::StopSigterm, f);
         } else if self.params.pid_file {
-            let has_start_post = !self.params.commands.start_post.is_empty();
+            let has_start_post = !self.params.commands.get(Phase::StartPost).is_empty();
             self.ask(Lookup::PidFileAfterStart { has_start_post }, Action::ReadPidFile);
         } else if !self.guess(Lookup::GuessAfterStart) {
             self.enter_start_post();

@@ -59,7 +59,11 @@ pub struct UnitIndex {
     pub(super) lookup: LookupPaths,
     pub(super) options: LoadOptions,
     pub(super) ids: HashMap<Box<str>, Id>,
-    /// Final fragment name → every name leading to it.
+    /// Final fragment name → every name leading to it, for the fragments
+    /// that have a name other than their own: a name that leads only to
+    /// itself — nearly every unit — has no entry ([`UnitIndex::aliases_of`]
+    /// answers it from `ids`). An entry per unit file cost a table slot,
+    /// a key, a list and its element (~180 bytes per unit).
     pub(super) names: HashMap<Box<str>, Vec<Box<str>>>,
     /// `NAME.d`, `NAME.wants`, `NAME.requires` entry names → the search
     /// directories (indices) that have one.
@@ -441,30 +445,47 @@ impl UnitIndex {
         self.chase_file(&next, hops)
     }
 
+    /// The fragment name `src` finally leads to, for the reverse map: its
+    /// file's name (a template's instantiated for an instance); `None`
+    /// for a name without a usable (present, unmasked) fragment.
+    fn final_name(&self, src: &str) -> Option<Box<str>> {
+        let (path, content) = self.resolve(src).ok()?;
+        if content != Content::Normal {
+            return None;
+        }
+        let dst = path.file_name().and_then(|n| n.to_str())?;
+        if let (Ok(d), Ok(s)) = (UnitName::parse(dst), UnitName::parse(src)) {
+            if d.is_template() && s.is_instance() {
+                // Too long: systemd skips it quietly too.
+                return d.with_instance(s.instance().unwrap_or("")).ok().map(|n| n.as_str().into());
+            }
+        }
+        Some(dst.into())
+    }
+
     fn build_names(&mut self) {
         let mut names: HashMap<Box<str>, Vec<Box<str>>> = HashMap::new();
         for src in self.ids.keys() {
-            let Ok((path, content)) = self.resolve(src) else { continue };
-            if content != Content::Normal {
-                continue;
+            let Some(dst) = self.final_name(src) else { continue };
+            if dst != *src {
+                names.entry(dst).or_default().push(src.clone());
             }
-            let Some(dst) = path.file_name().and_then(|n| n.to_str()) else { continue };
-            let mut dst: Box<str> = dst.into();
-            if let (Ok(d), Ok(s)) = (UnitName::parse(&dst), UnitName::parse(src)) {
-                if d.is_template() && s.is_instance() {
-                    match d.with_instance(s.instance().unwrap_or("")) {
-                        Ok(n) => dst = n.as_str().into(),
-                        // Too long: systemd skips it quietly too.
-                        Err(_) => continue,
-                    }
-                }
-            }
-            names.entry(dst).or_default().push(src.clone());
         }
-        for v in names.values_mut() {
+        // A fragment with other names lists its own too, when it leads to
+        // itself.
+        for (dst, v) in names.iter_mut() {
+            if let Some((own, _)) = self.ids.get_key_value(dst).filter(|(k, _)| self.leads_to_itself(k)) {
+                v.push(own.clone());
+            }
             v.sort();
         }
+        names.shrink_to_fit();
         self.names = names;
+    }
+
+    /// Whether `name` is its own final fragment name (see `names`).
+    fn leads_to_itself(&self, name: &str) -> bool {
+        self.final_name(name).is_some_and(|d| *d == *name)
     }
 
     /// Follow `name` through aliases to a unit file (`unit_ids_map_get()`):
@@ -548,8 +569,7 @@ impl UnitIndex {
                 push(out, n);
             }
         }
-        let Some(aliases) = self.names.get(name) else { return };
-        for alias in aliases {
+        for alias in self.aliases_of(name) {
             let Some(n) = instantiate(alias) else { continue };
             if unit.is_instance() && n.as_str() != alias.as_ref() {
                 if let (Ok((frag, _)), Some(base)) = (self.resolve(n.as_str()), fragment_base) {
@@ -620,7 +640,13 @@ impl UnitIndex {
     /// it (itself included when a file of that name exists), sorted.
     /// What `systemd-analyze unit-files` prints as "aliases:".
     pub fn aliases_of(&self, fragment_name: &str) -> &[Box<str>] {
-        self.names.get(fragment_name).map(|v| v.as_slice()).unwrap_or(&[])
+        if let Some(v) = self.names.get(fragment_name) {
+            return v;
+        }
+        match self.ids.get_key_value(fragment_name) {
+            Some((own, _)) if self.leads_to_itself(own) => std::slice::from_ref(own),
+            _ => &[],
+        }
     }
 }
 

@@ -172,7 +172,7 @@ pub fn parse_with_warnings(
         }
         return Ok(Value::Empty);
     }
-    Ok(match kind {
+    let mut value = match kind {
         Kind::String | Kind::Raw => Value::String(expanded(raw, expand)?),
         Kind::Strings => Value::Strings(parse_strings(raw, expand, warnings)?),
         Kind::Bool => Value::Bool(boolean::parse_boolean(raw)?),
@@ -233,7 +233,25 @@ pub fn parse_with_warnings(
         Kind::Output => Value::Output(stdio::parse_output(raw, expand, warnings)?),
         Kind::Listen => Value::Listen(listen::parse_listen(&expanded(raw, expand)?)?),
         Kind::Calendar => Value::String(expanded(raw, expand)?),
-    })
+    };
+    value.shrink_to_fit();
+    Ok(value)
+}
+
+impl Value {
+    /// Give back the room a list grew into while it was parsed: a value
+    /// is kept for the unit's life, and a list grown by doubling holds up
+    /// to 4 slots for 1 word (`WantedBy=multi-user.target`: 96 bytes for
+    /// 24 in every unit).
+    fn shrink_to_fit(&mut self) {
+        match self {
+            Value::Strings(v) => v.shrink_to_fit(),
+            Value::Paths(v) => v.shrink_to_fit(),
+            Value::Exec(v) => v.shrink_to_fit(),
+            Value::Environment(v) => v.shrink_to_fit(),
+            _ => {}
+        }
+    }
 }
 
 /// The words of a list, or the first splitting error pushed as a warning

@@ -234,6 +234,12 @@ impl Cgroups {
         open_at(self.base_fd.as_ref()?.as_raw_fd(), &rel, libc::O_RDONLY).map(std::fs::File::from)
     }
 
+    /// The unit's group (whether it exists or not): `base/unit`, as
+    /// [`Cgroups::create`] makes it.
+    pub fn path(&self, unit: &str) -> Option<PathBuf> {
+        Some(self.base.as_ref()?.join(dir_name(unit)))
+    }
+
     /// `Some(false)` when the unit's group exists and is empty.
     pub fn populated(&self, unit: &str) -> Option<bool> {
         events_populated(self.open_file(unit, "cgroup.events")?)

@@ -78,6 +78,8 @@ impl Gc {
         for v in self.referrers.values_mut() {
             v.shrink_to_fit();
         }
+        // Drained at every sweep, but its table stays sized for the boot.
+        self.queue.shrink_to_fit();
     }
 
     /// Look at `id` at the next sweep.
@@ -168,7 +170,7 @@ impl Manager {
             return false;
         }
         // A group that still has processes (or cannot be read) keeps it.
-        u.cgroup.is_none() || self.cgroups.populated(id) == Some(false)
+        !u.in_cgroup || self.cgroups.populated(id) == Some(false)
     }
 
     /// Remove a unit and what is indexed under it; the units it referred
@@ -208,12 +210,12 @@ impl Manager {
                 TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) | TimerOwner::SocketControl(u, _) => u != id,
             });
         }
-        if u.cgroup.is_some() {
+        if u.in_cgroup {
             // Refused (and kept) if it still holds a process.
             self.cgroups.remove(id);
         }
         for (_, other) in &deps {
-            let other = self.names.get(&**other).map_or(&**other, String::as_str);
+            let other = self.known_id(other).unwrap_or(other);
             if self.units.contains_key(other) {
                 let other = other.to_string();
                 self.gc.queue(&other);

@@ -419,8 +419,29 @@ impl Manager {
         }
     }
 
+    /// The id a name stands for: an alias's unit, or the name itself when
+    /// it is the id of a loaded unit; `None` for a name never loaded. An
+    /// alias entry wins over a loaded unit of that id, as the one table
+    /// holding both did (the later load overwrote the entry).
+    pub(super) fn known_id<'a>(&'a self, name: &'a str) -> Option<&'a str> {
+        match self.names.get(name) {
+            Some(id) => Some(id),
+            None => self.units.contains_key(name).then_some(name),
+        }
+    }
+
+    /// Record that `name` stands for `id` (see `names`): only a name other
+    /// than the id takes an entry; the id's own name drops a stale one.
+    pub(super) fn record_name(&mut self, name: &str, id: &str) {
+        if name == id {
+            self.names.remove(name);
+        } else if self.names.get(name).is_none_or(|v| v != id) {
+            self.names.insert(name.to_string(), id.to_string());
+        }
+    }
+
     pub(super) fn resolve(&self, name: &str) -> String {
-        self.names.get(name).cloned().unwrap_or_else(|| name.to_string())
+        self.known_id(name).unwrap_or(name).to_string()
     }
 
     /// Every edge of unit `id`, under all its names (in [`Self::names_of`]'s
@@ -459,7 +480,7 @@ impl Manager {
             if !kinds.contains(&k) {
                 return;
             }
-            let other = self.names.get(n).map_or(n, String::as_str);
+            let other = self.known_id(n).unwrap_or(n);
             if self.units.contains_key(other) && !out.iter().any(|o| o == other) {
                 out.push(other.to_string());
             }
@@ -582,7 +603,7 @@ impl Graph for View<'_> {
         // A name already known for a loaded unit needs no mangling and no
         // load (unit_id's other checks concern units that were not found).
         let m = &*self.0;
-        let known = m.names.get(name).filter(|id| m.units.get(*id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
+        let known = m.known_id(name).filter(|id| m.units.get(*id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
         if let Some(id) = known {
             return Ok(m.unit_info(id));
         }
@@ -591,7 +612,7 @@ impl Graph for View<'_> {
     }
 
     fn resolve(&self, name: &str) -> Option<String> {
-        self.0.names.get(name).cloned()
+        self.0.known_id(name).map(str::to_string)
     }
 
     fn installed_job(&self, id: &str) -> Option<InstalledJob> {

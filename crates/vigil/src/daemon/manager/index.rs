@@ -129,6 +129,11 @@ impl EngineTimers {
     pub fn remove_unit(&mut self, unit: &str) {
         self.keys.remove(unit);
     }
+
+    /// Give back the room of timers disarmed since (after boot).
+    pub fn shrink(&mut self) {
+        self.keys.shrink_to_fit();
+    }
 }
 
 #[cfg(test)]

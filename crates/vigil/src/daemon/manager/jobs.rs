@@ -87,6 +87,15 @@ pub struct Uphold {
     limits: std::collections::HashMap<String, tx::AutoStartLimit>,
 }
 
+impl Uphold {
+    /// Give back the room of the queue the boot filled (after boot).
+    pub(super) fn shrink(&mut self) {
+        self.queue.shrink_to_fit();
+        self.queued.shrink_to_fit();
+        self.limits.shrink_to_fit();
+    }
+}
+
 /// The verdict of a unit's conditions and asserts.
 enum Gate {
     Open,
@@ -301,7 +310,7 @@ impl Manager {
         }
         // Runs for every job a finished job wakes: no allocation per edge.
         let first = |other: &str, other_before: bool| {
-            let other = self.names.get(other).map(String::as_str).unwrap_or(other);
+            let other = self.known_id(other).unwrap_or(other);
             other != id
                 && self.jobs.get(other).is_some_and(|o| !o.ignore_order && runs_before(o.ty, job.ty, other_before))
         };

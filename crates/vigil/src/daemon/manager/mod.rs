@@ -31,6 +31,7 @@ mod file_state;
 mod gc;
 mod graph;
 mod index;
+mod invocation;
 mod jobs;
 mod messages;
 mod params;
@@ -60,6 +61,8 @@ use super::cgroup::Cgroups;
 use super::journal_link::JournalLink;
 pub use actions::Ending;
 use exec_plan::SpawnContext;
+pub use invocation::InvocationId;
+pub(super) use invocation::invocation_id;
 
 /// A job a client asked for and may be waiting on.
 #[derive(Clone, Debug)]
@@ -72,7 +75,7 @@ pub struct FinishedJob {
 
 pub struct Unit {
     pub cfg: UnitConfig,
-    pub invocation_id: String,
+    pub invocation_id: InvocationId,
     pub svc: Option<Service>,
     /// Socket units: their runtime (`sockets/`). Boxed: large, and most
     /// units are not sockets.
@@ -80,7 +83,10 @@ pub struct Unit {
     /// For units without a state machine: started or not.
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
-    pub cgroup: Option<PathBuf>,
+    /// The unit has its control group (`Cgroups::create` made it). Its
+    /// path is not kept: it is always the manager's base joined with the
+    /// id ([`Manager::cgroup_of`]), and a path per unit was ~100 bytes.
+    pub in_cgroup: bool,
     /// The engine asked for its automatic restart job: the stop half
     /// about to run (auto-restart → dead) keeps the cgroup for the start.
     pub restart_job: bool,
@@ -132,6 +138,10 @@ pub struct Manager {
     /// Boxed: a `Unit` is large, and the table keeps ~2x its length in
     /// slots; inline, 1000 units cost 3.7 MB of mostly empty slots.
     units: graph::NameMap<Box<Unit>>,
+    /// Name → id, for the names that are not the id of a loaded unit
+    /// (aliases, the names a user typed): a unit's own id is found in
+    /// `units` ([`Manager::known_id`]). An entry per id was a second table
+    /// the size of `units` and two strings per unit (1000 units: ~160 kB).
     names: graph::NameMap<String>,
     pids: index::PidTable,
     timers: BTreeMap<(u64, u64), TimerOwner>,
@@ -187,20 +197,6 @@ pub struct Manager {
 /// How often a watched `PIDFile=` is re-read while the service starts.
 const PID_FILE_POLL_USEC: u64 = 20_000;
 
-pub(super) fn invocation_id() -> String {
-    let mut b = [0u8; 16];
-    // SAFETY: getrandom(2) writes at most b.len() bytes into the local buffer.
-    let got = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-    if got != b.len() as isize {
-        if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-            use std::io::Read;
-            let _ = f.read_exact(&mut b);
-        }
-    }
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    b.iter().flat_map(|x| [HEX[usize::from(x >> 4)] as char, HEX[usize::from(x & 15)] as char]).collect()
-}
-
 impl Manager {
     pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
         let dir_bases = exec_dirs::Bases::new(&loader.lookup);
@@ -250,7 +246,7 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.names.get(&mangled).cloned().filter(|id| self.units.contains_key(id)) {
+        if let Some(id) = self.known_id(&mangled).filter(|id| self.units.contains_key(*id)).map(str::to_string) {
             // A unit that was not found is looked for again once the unit
             // directories changed (systemd 252 retries such loads too), so
             // a package that just installed its unit file can be started
@@ -278,9 +274,9 @@ impl Manager {
             }
         }
         for n in &cfg.names {
-            self.names.insert(n.as_str().to_string(), id.clone());
+            self.record_name(n.as_str(), &id);
         }
-        self.names.insert(mangled, id.clone());
+        self.record_name(&mangled, &id);
         let sock = self.socket_runtime(&mut cfg).map(Box::new);
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)));
@@ -288,12 +284,12 @@ impl Manager {
             id.clone(),
             Box::new(Unit {
                 cfg,
-                invocation_id: String::new(),
+                invocation_id: InvocationId::default(),
                 svc,
                 sock,
                 passive_active: false,
                 job: None,
-                cgroup: None,
+                in_cgroup: false,
                 restart_job: false,
                 stamps: props::Stamps::default(),
                 exec_main_pid: 0,
@@ -350,12 +346,29 @@ impl Manager {
     /// Give back the capacity the boot left unused: the edge lists grown
     /// by doubling, the job table sized for every unit at once. Called
     /// once the boot's jobs are done, before the heap is trimmed.
+    ///
+    /// A hash table never gives back its buckets as entries leave, so the
+    /// tables the boot filled and emptied again (every unit's start
+    /// timeout, each child's exec report, the collector's queue) keep
+    /// room for every unit at once — 1000 units: ~150 kB for the timer
+    /// index alone — unless shrunk here. Shrinking an empty table frees
+    /// it; the next insert allocates again, so this only costs time if
+    /// they fill up again, and then no more than they cost at boot.
     pub fn compact(&mut self) {
         self.edges.shrink();
         self.gc.shrink();
         if self.jobs.is_empty() {
             self.jobs = HashMap::new();
         }
+        self.engine_timers.shrink();
+        self.execs.shrink();
+        self.uphold.shrink();
+        self.names.shrink_to_fit();
+    }
+
+    /// The control group of a unit that has one (see [`Unit::in_cgroup`]).
+    pub fn cgroup_of(&self, id: &str) -> Option<PathBuf> {
+        self.units.get(id).filter(|u| u.in_cgroup).and_then(|_| self.cgroups.path(id))
     }
 
     pub fn unit(&self, id: &str) -> Option<&Unit> {
@@ -572,7 +585,7 @@ impl Manager {
         self.pids.remove_unit(id);
         if !restarting && self.cgroups.remove(id) {
             if let Some(u) = self.units.get_mut(id) {
-                u.cgroup = None;
+                u.in_cgroup = false;
             }
         }
     }
@@ -603,10 +616,7 @@ impl Manager {
         let Some(cmd) = cmds.get(index).copied() else {
             return Event::SpawnFailed { role, error: format!("{} command {index} does not exist", phase.directive()) };
         };
-        let cgroup = match &u.cgroup {
-            Some(c) => Some(c.clone()),
-            None => self.cgroups.create(id),
-        };
+        let cgroup = if u.in_cgroup { self.cgroups.path(id) } else { self.cgroups.create(id) };
         let svc = u.svc.as_ref();
         let main_pid = svc.and_then(|s| s.main_pid());
         let exit_info = matches!(phase, Phase::Stop | Phase::StopPost).then(|| {
@@ -651,7 +661,7 @@ impl Manager {
             }
         };
         if let Some(u) = self.units.get_mut(id) {
-            u.cgroup = cgroup;
+            u.in_cgroup = cgroup.is_some();
         }
         // Open until the spawn below has returned.
         let group_dir = self.cgroups.open_dir_for(&mut plan, id);
@@ -722,7 +732,7 @@ impl Manager {
         // With cgroups, a unit whose group was removed when it went down
         // (or never made: groups are made only at spawn) has only the pids
         // we track; no need to find out by failing to open its group.
-        if self.cgroups.base().is_some() && self.units.get(id).is_some_and(|u| u.cgroup.is_none()) {
+        if self.cgroups.base().is_some() && self.units.get(id).is_some_and(|u| !u.in_cgroup) {
             return self.pids.of_unit(id).is_empty();
         }
         match self.cgroups.populated(id) {

@@ -63,15 +63,7 @@ pub fn service_params(cfg: &UnitConfig) -> ServiceParams {
         // `Type=dbus` without a bus runs as simple: decided at each start
         // (`bus_watch.rs`), the bus being a service itself.
         service_type: parse_or(Some(v.service_type()), ServiceType::Simple),
-        commands: Commands {
-            condition: cmds("ExecCondition"),
-            start_pre: cmds("ExecStartPre"),
-            start: cmds("ExecStart"),
-            start_post: cmds("ExecStartPost"),
-            reload: cmds("ExecReload"),
-            stop: cmds("ExecStop"),
-            stop_post: cmds("ExecStopPost"),
-        },
+        commands: Commands::from_fn(|phase| cmds(phase.directive())),
         remain_after_exit: v.remain_after_exit(),
         guess_main_pid: v.guess_main_pid(),
         pid_file: v.pid_file().is_some(),

@@ -197,7 +197,7 @@ pub fn properties(u: &Unit, timestamps: bool) -> Vec<(String, String)> {
             "DropInPaths".into(),
             cfg.dropin_paths.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" "),
         ),
-        ("InvocationID".into(), u.invocation_id.clone()),
+        ("InvocationID".into(), u.invocation_id.to_string()),
     ];
     if timestamps {
         p.extend(u.stamps.properties());

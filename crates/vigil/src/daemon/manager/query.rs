@@ -84,7 +84,7 @@ impl Manager {
     fn loaded_id(&self, name: &str) -> Result<String, Failure> {
         let mangled = unit::name::mangle(name).ok_or_else(|| (ErrorKind::InvalidRequest, format!("Invalid unit name \"{name}\"")))?;
         let not_loaded = || (ErrorKind::NoSuchUnit, format!("Unit {mangled} not loaded."));
-        let id = self.names.get(&mangled).cloned().ok_or_else(not_loaded)?;
+        let id = self.known_id(&mangled).map(str::to_string).ok_or_else(not_loaded)?;
         let u = self.units.get(&id).ok_or_else(not_loaded)?;
         if u.cfg.load_state != LoadState::Loaded && matches!(u.active_state(), "inactive" | "failed") {
             return Err(not_loaded());
@@ -319,7 +319,8 @@ impl Manager {
         by.sort();
         by.dedup();
         p.push(("TriggeredBy".into(), by.join(" ")));
-        let group = u.cgroup.as_deref();
+        let group = self.cgroup_of(id);
+        let group = group.as_deref();
         p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
         if want("TasksCurrent") {
             let tasks = group.and_then(|g| self.cgroups.tasks(g));

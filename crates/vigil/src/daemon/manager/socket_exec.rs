@@ -274,10 +274,7 @@ impl Manager {
         if let Some((d, _)) = u.cfg.unsupported.iter().find(|(d, _)| d.security && d.section == SectionKind::Socket) {
             return Err(format!("{}= of socket units is not applied by vigil yet, refusing to run the command", d.name));
         }
-        let cgroup = match &u.cgroup {
-            Some(c) => Some(c.clone()),
-            None => self.cgroups.create(id),
-        };
+        let cgroup = if u.in_cgroup { self.cgroups.path(id) } else { self.cgroups.create(id) };
         let stream = if exec_plan::wants_journal(&u.cfg) {
             let (ident, prio, prefix) = exec_plan::journal_identity(&u.cfg, cmd);
             self.journal.stream(&ident, id, &u.invocation_id, prio, prefix)
@@ -300,7 +297,7 @@ impl Manager {
         };
         let mut plan = exec_plan::build(&u.cfg, cmd, &ctx).map_err(|e| e.0)?;
         if let Some(u) = self.units.get_mut(id) {
-            u.cgroup = cgroup;
+            u.in_cgroup = cgroup.is_some();
         }
         // Open until the spawn below has returned.
         let group_dir = self.cgroups.open_dir_for(&mut plan, id);

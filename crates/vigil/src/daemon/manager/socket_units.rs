@@ -357,7 +357,7 @@ impl Manager {
         let mut sockets = self.sockets.sockets_for(names);
         // `Sockets=` of the service names more (systemd.service(5)).
         for s in u.cfg.strings(unit::directive::SectionKind::Service, "Sockets") {
-            let s = self.names.get(s).cloned().unwrap_or_else(|| s.to_string());
+            let s = self.known_id(s).unwrap_or(s).to_string();
             if !sockets.contains(&s) {
                 sockets.push(s);
             }

@@ -101,6 +101,13 @@ impl Execs {
         Ok(())
     }
 
+    /// Give back the room of the reports read since (after boot).
+    pub(super) fn shrink(&mut self) {
+        self.pending.shrink_to_fit();
+        self.order.shrink_to_fit();
+        self.succeeded.shrink_to_fit();
+    }
+
     /// The oldest child still pending, once there are too many.
     fn over_limit(&mut self) -> Option<Pending> {
         while self.pending.len() >= PENDING_MAX {
@@ -175,14 +182,14 @@ impl Manager {
     fn record_process(&mut self, id: &str, pid: i32) {
         let Some(mut rec) = self.recorder.take() else { return };
         if rec.wants_processes() {
-            let inv = |u: &str| self.units.get(u).map(|u| u.invocation_id.clone()).unwrap_or_default();
+            let inv = |u: &str| self.units.get(u).map(|u| u.invocation_id.to_string()).unwrap_or_default();
             rec.process(pid, &inv(id), || {
                 let mut live: Vec<(i32, String)> = self.pids.iter().map(|(p, u)| (p as i32, inv(u))).collect();
                 live.extend(
                     self.units
                         .values()
                         .filter(|u| !u.invocation_id.is_empty() && !matches!(u.active_state(), "inactive" | "failed"))
-                        .map(|u| (0, u.invocation_id.clone())),
+                        .map(|u| (0, u.invocation_id.to_string())),
                 );
                 live
             });

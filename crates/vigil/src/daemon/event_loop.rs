@@ -205,7 +205,11 @@ impl EventLoop {
                 }
                 if !stopping {
                     stopping = true;
+                    // One turn: every SIGTERM first, then the lines and
+                    // checks that follow them (`manager/turn.rs`).
+                    self.manager.begin_turn();
                     self.manager.stop_all();
+                    self.manager.end_turn();
                     self.deliver_finished_jobs();
                 }
                 if self.manager.all_down() {
@@ -235,6 +239,9 @@ impl EventLoop {
                 SIGNAL => 2,
                 _ => 1,
             });
+            // Messages and group checks wait for the end of the turn
+            // (`manager/turn.rs`): a burst of stops signals back to back.
+            self.manager.begin_turn();
             for ev in &events[..n] {
                 match ev.data() {
                     SIGNAL => self.on_signals(),
@@ -247,8 +254,10 @@ impl EventLoop {
                     token => self.on_conn(token, ev.events()),
                 }
             }
+            self.manager.settle_empty_checks();
             self.manager.fire_timers();
             self.manager.dispatch_upheld();
+            self.manager.end_turn();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
             if self.booting && self.manager.no_jobs() {
@@ -374,17 +383,17 @@ impl EventLoop {
             }
             let len = msg.bytes;
             let Some(pid) = pid else {
-                eprintln!("Received notify message without credentials, ignoring.");
+                self.manager.journal.console(&["Received notify message without credentials, ignoring."]);
                 continue;
             };
             match super::notify::parse(&buf[..len.min(buf.len())]) {
                 Ok(n) => {
                     for (line, why) in &n.invalid {
-                        eprintln!("Notify message from PID {pid}: {why}: {line:?}, ignoring.");
+                        self.manager.journal.console(&[&format!("Notify message from PID {pid}: {why}: {line:?}, ignoring.")]);
                     }
                     self.manager.notify(pid, &n);
                 }
-                Err(e) => eprintln!("Notify message from PID {pid}: {e}, ignoring."),
+                Err(e) => self.manager.journal.console(&[&format!("Notify message from PID {pid}: {e}, ignoring.")]),
             }
         }
     }

@@ -303,6 +303,8 @@ impl Manager {
             u.cgroup = cgroup;
         }
         let prepared = plan.prepare().map_err(|e| format!("Failed to set up process: {e}"))?;
+        // Held messages first, as before every fork (`journal_link.rs`).
+        self.journal.flush();
         match exec::spawn(&prepared) {
             Ok(child) => Ok(child.pid as u32),
             // The child exists and exits with the step's code (203/EXEC…).

@@ -35,7 +35,14 @@ const SOCKETS: u64 = 4;
 const SPAWNS: u64 = 5;
 /// The D-Bus connection of `Type=dbus` units (`manager/bus_watch.rs`).
 const BUS: u64 = 6;
+/// Room again in the journal's queue for the manager's messages
+/// (`journal_link.rs`, "Held messages").
+const JOURNAL: u64 = 7;
 const FIRST_CONN: u64 = 16;
+
+/// How long queued messages wait at most before the loop tries the
+/// journal's socket again without being told it has room.
+const JOURNAL_RETRY_MS: u64 = 10;
 
 pub struct EventLoop {
     epoll: Epoll,
@@ -164,6 +171,11 @@ impl EventLoop {
         if let Some(fd) = manager.bus_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, BUS))?;
         }
+        // Edge-triggered: an event each time the journal makes room after
+        // a send found its queue full, none while it has room anyway.
+        if let Some(fd) = manager.journal.out_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLOUT | EpollFlags::EPOLLET, JOURNAL))?;
+        }
         Ok(EventLoop {
             notify,
             manager,
@@ -218,11 +230,18 @@ impl EventLoop {
             }
             self.manager.exec_succeeded();
             self.deliver_finished_jobs();
-            let timeout = match self.manager.next_deadline() {
-                None => EpollTimeout::NONE,
-                Some(at) => {
-                    let ms = at.saturating_sub(self.manager.now()).div_ceil(1000);
-                    EpollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(EpollTimeout::NONE)
+            // Messages queued between turns (`deliver_finished_jobs`…) go
+            // as far as there is room; those still waiting for the journal
+            // are tried again within JOURNAL_RETRY_MS even if no room is
+            // signalled.
+            self.manager.journal.pump();
+            let retry = self.manager.journal.pending().then_some(JOURNAL_RETRY_MS);
+            let timeout = match (self.manager.next_deadline(), retry) {
+                (None, None) => EpollTimeout::NONE,
+                (at, retry) => {
+                    let ms = at.map_or(u64::MAX, |at| at.saturating_sub(self.manager.now()).div_ceil(1000));
+                    let ms = ms.min(retry.unwrap_or(u64::MAX)).min(60_000);
+                    EpollTimeout::try_from(ms as i32).unwrap_or(EpollTimeout::NONE)
                 }
             };
             let n = match self.epoll.wait(&mut events, timeout) {
@@ -251,6 +270,7 @@ impl EventLoop {
                     SOCKETS => self.manager.socket_events(),
                     SPAWNS => self.manager.spawn_reports(),
                     BUS => self.manager.bus_events(),
+                    JOURNAL => self.manager.journal.pump(),
                     token => self.on_conn(token, ev.events()),
                 }
             }
@@ -348,7 +368,12 @@ impl EventLoop {
     /// stop fail with result `signal`.
     fn reap(&mut self) {
         let manager = &mut self.manager;
-        let _ = exec::reap_all(|pid, status| manager.child_exited(pid, status));
+        let _ = exec::reap_all(|pid, status| {
+            manager.child_exited(pid, status);
+            // A stop-all reaps 1000 children in one turn: the journal
+            // takes the lines meanwhile (`journal_link.rs`).
+            manager.journal.pump_between();
+        });
     }
 
     /// Datagrams on `NOTIFY_SOCKET`, with the sender's credentials.
@@ -401,6 +426,11 @@ impl EventLoop {
     /// Tell clients waiting for jobs how they ended.
     fn deliver_finished_jobs(&mut self) {
         let finished = std::mem::take(&mut self.manager.finished);
+        // A client told that its job finished finds the manager's lines
+        // about it sent (`journal_link.rs`, "Held messages").
+        if finished.iter().any(|j| self.waiters.contains_key(&j.id)) {
+            self.manager.journal.flush();
+        }
         for job in finished {
             let Some(token) = self.waiters.remove(&job.id) else { continue };
             let done_all = !self.waiters.values().any(|t| *t == token);

@@ -35,21 +35,31 @@
 //!
 //! Within one turn of the event loop the manager *holds* its messages
 //! ([`JournalLink::hold`]): each console line and journal datagram is
-//! queued in order, and all of them go out when the turn ends
-//! ([`JournalLink::release`]) — the console lines in one `write(2)`, the
-//! datagrams one after the other, waiting for room as above. Why: a turn
-//! that stops 1000 units says "Stopping X..." 1000 times, and each line
-//! sent at once (two syscalls, and a wait whenever the journal's queue of
-//! ten is full) would stand between one unit's `SIGTERM` and the next:
-//! the last service would get its signal only after the journal had
-//! taken 990 lines. Held, the signals go out back to back and the lines
-//! follow. Nothing is lost or reordered: there is one queue, sent in
-//! order, and the hold ends before the manager sleeps, before it answers
-//! a client whose job finished, and before it forks ([`JournalLink::flush`]
-//! in the spawn paths), so "Starting X..." is still sent before X can
-//! write its first line, as when nothing was held. A long turn cannot
-//! make the queue grow without bound: past [`HELD_MAX`] bytes it is
-//! flushed there and then.
+//! queued in order. Why: a turn that stops 1000 units says "Stopping X..."
+//! 1000 times, and each line sent at once (two syscalls, and a wait
+//! whenever the journal's queue of ten is full) would stand between one
+//! unit's `SIGTERM` and the next: the last service would get its signal
+//! only after the journal had taken 990 lines. Held, the signals go out
+//! back to back and the lines follow.
+//!
+//! When the turn ends ([`JournalLink::release`]) the console lines go out
+//! in one `write(2)` and the datagrams as far as the journal's queue has
+//! room; the rest stay queued and the event loop sends more each time the
+//! socket has room again (`EPOLLOUT`, [`JournalLink::pump`]) and between
+//! the children it reaps ([`JournalLink::pump_between`]) — meanwhile it
+//! reaps and answers. Sending them all at once instead would wait for the
+//! journal once per datagram (a full queue of ten takes one more message
+//! per wake-up of the journal): on a loaded machine that made the
+//! manager's exit after a stop-all of 1000 a third slower.
+//!
+//! Nothing is lost or reordered: there is one queue, sent in order — a
+//! message said while older ones wait joins the queue behind them. The
+//! queue is emptied, waiting for room as above ([`JournalLink::flush`]),
+//! before the manager forks (so "Starting X..." is still sent before X can
+//! write its first line), before it tells a client that its job finished,
+//! and before it stops the journal. Past [`HELD_MAX`] bytes it is emptied
+//! there and then, so a journal that reads nothing cannot make it grow
+//! without bound (its messages are then dropped and counted, as above).
 
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
@@ -76,6 +86,8 @@ pub struct JournalLink {
     /// Messages are held until the end of the turn (module docs).
     holding: Cell<bool>,
     held: RefCell<Held>,
+    /// When a send without waiting last found the journal's queue full.
+    full_at: Cell<Option<Instant>>,
     /// The journal process, while it runs.
     pub pid: Option<i32>,
     rundir: RunDir,
@@ -87,17 +99,32 @@ const READY_DEADLINE: Duration = Duration::from_secs(5);
 /// How long one message may wait for room in the journal's queue.
 const BUSY_WAIT: Duration = Duration::from_secs(1);
 
+/// How long [`JournalLink::pump_between`] leaves a full queue alone: the
+/// journal takes a message in a few microseconds, so by then it has room
+/// for several.
+const FULL_RETRY: Duration = Duration::from_micros(100);
+
 /// Held messages beyond this many bytes (console and journal together)
 /// are sent at once rather than at the end of the turn.
 const HELD_MAX: usize = 1 << 20;
+
+/// How one datagram fared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Sent,
+    /// The journal's queue is full (only when not waiting).
+    Full,
+    /// Not sent and not to be tried again: counted as dropped.
+    Failed,
+}
 
 /// What a turn has said so far, in order (module docs, "Held messages").
 #[derive(Default)]
 struct Held {
     /// Console lines, each ending in a newline.
     console: Vec<u8>,
-    /// Native-protocol datagrams for the journal.
-    journal: Vec<String>,
+    /// Native-protocol datagrams for the journal, oldest first.
+    journal: std::collections::VecDeque<String>,
     bytes: usize,
 }
 
@@ -113,6 +140,7 @@ impl JournalLink {
             dropped: Cell::new(0),
             holding: Cell::new(false),
             held: RefCell::default(),
+            full_at: Cell::new(None),
             pid: None,
             rundir: rundir.clone(),
         }
@@ -236,14 +264,15 @@ impl JournalLink {
         if let Some(id) = message_id {
             d.push_str(&format!("MESSAGE_ID={id}\n"));
         }
-        if self.holding.get() {
+        // Behind messages still queued, or in a turn: queued (module docs).
+        if self.holding.get() || !self.held.borrow().journal.is_empty() {
             self.keep(|h| {
                 h.bytes += d.len();
-                h.journal.push(d);
+                h.journal.push_back(d);
             });
             return;
         }
-        self.post(out, &d);
+        self.post(out, &d, true);
     }
 
     /// One line on the manager's console (stderr), in one `write(2)` — or
@@ -267,26 +296,83 @@ impl JournalLink {
         self.holding.set(true);
     }
 
-    /// Send what is held and stop holding.
+    /// The turn ended: write the held console lines and send the queued
+    /// datagrams that the journal has room for now; the rest go out as it
+    /// makes room ([`JournalLink::pump`]).
     pub fn release(&self) {
-        self.flush();
+        self.write_console();
+        self.pump();
         self.holding.set(false);
     }
 
-    /// Send what is held, in order, and go on holding: before a fork, so
-    /// that what the manager said first is sent first.
+    /// Everything held and queued out now, waiting for the journal as an
+    /// unqueued message would: before a fork, before a client hears that
+    /// its job finished, before the journal is stopped (module docs).
     pub fn flush(&self) {
-        let held = std::mem::take(&mut *self.held.borrow_mut());
-        if !held.console.is_empty() {
-            use std::io::Write;
-            let _ = std::io::stderr().lock().write_all(&held.console);
+        self.write_console();
+        self.send_queued(true);
+    }
+
+    /// The journal's socket has room again (or the turn ended): send the
+    /// queued datagrams it takes without waiting.
+    pub fn pump(&self) {
+        self.send_queued(false);
+    }
+
+    /// Between the events of a long turn (each child reaped after a
+    /// stop-all): send what the journal has room for, so it takes the
+    /// lines while the manager works rather than all at the end — but
+    /// after a full queue, not again for [`FULL_RETRY`], so a slow journal
+    /// does not cost a failed send per event.
+    pub fn pump_between(&self) {
+        if !self.pending() || self.full_at.get().is_some_and(|t| t.elapsed() < FULL_RETRY) {
+            return;
         }
+        self.pump();
+    }
+
+    /// Datagrams are waiting for room in the journal's queue.
+    pub fn pending(&self) -> bool {
+        !self.held.borrow().journal.is_empty()
+    }
+
+    /// The socket the manager's messages leave by, for the event loop to
+    /// learn when it has room (`EPOLLOUT`).
+    pub fn out_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.out.as_ref().map(|s| s.as_fd())
+    }
+
+    fn write_console(&self) {
+        let console = std::mem::take(&mut self.held.borrow_mut().console);
+        if !console.is_empty() {
+            use std::io::Write;
+            self.held.borrow_mut().bytes -= console.len();
+            let _ = std::io::stderr().lock().write_all(&console);
+        }
+    }
+
+    /// Send the queued datagrams in order, until the queue is empty or —
+    /// without `wait` — the journal's queue is full.
+    fn send_queued(&self, wait: bool) {
         // Without a journal (it could not be started again after it
-        // died) they go where an unheld message would have gone: nowhere
-        // but the console, which has them.
-        let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
-        for d in &held.journal {
-            self.post(out, d);
+        // died) they go where an unqueued message would have gone:
+        // nowhere but the console, which has them.
+        let (Some(out), Some(_)) = (&self.out, self.pid) else {
+            let mut h = self.held.borrow_mut();
+            let n: usize = h.journal.drain(..).map(|d| d.len()).sum();
+            h.bytes -= n;
+            return;
+        };
+        loop {
+            let Some(d) = self.held.borrow_mut().journal.pop_front() else { return };
+            if !self.post(out, &d, wait) {
+                // Full: it waits at the head of the queue for room.
+                self.held.borrow_mut().journal.push_front(d);
+                self.full_at.set(Some(Instant::now()));
+                return;
+            }
+            self.held.borrow_mut().bytes -= d.len();
         }
     }
 
@@ -302,50 +388,57 @@ impl JournalLink {
         }
     }
 
-    /// Send one datagram, counting it as dropped if it cannot be; once
-    /// the journal takes messages again, say how many were dropped.
-    fn post(&self, out: &std::os::unix::net::UnixDatagram, d: &str) {
-        if !self.deliver(out, d.as_bytes()) {
-            self.dropped.set(self.dropped.get() + 1);
-            return;
+    /// Send one datagram: true when it was sent or dropped (counted; once
+    /// the journal takes messages again, it hears how many were dropped),
+    /// false when `wait` is off and the journal's queue is full.
+    fn post(&self, out: &std::os::unix::net::UnixDatagram, d: &str, wait: bool) -> bool {
+        match self.deliver(out, d.as_bytes(), wait) {
+            Delivery::Sent => {}
+            Delivery::Full => return false,
+            Delivery::Failed => {
+                self.dropped.set(self.dropped.get() + 1);
+                return true;
+            }
         }
         let dropped = self.dropped.replace(0);
         if dropped > 0 {
             let note = format!(
                 "MESSAGE=The journal was not reading: {dropped} manager messages were dropped.\nPRIORITY=4\nSYSLOG_IDENTIFIER=vigil\n"
             );
-            if !self.deliver(out, note.as_bytes()) {
+            if self.deliver(out, note.as_bytes(), wait) != Delivery::Sent {
                 self.dropped.set(dropped);
             }
         }
+        true
     }
 
-    /// Send one datagram, waiting up to [`BUSY_WAIT`] for room in the
-    /// journal's queue (module docs); reconnects once if the journal was
-    /// started again. False if the message could not be delivered.
-    fn deliver(&self, out: &std::os::unix::net::UnixDatagram, d: &[u8]) -> bool {
+    /// Send one datagram; with `wait`, wait up to [`BUSY_WAIT`] for room
+    /// in the journal's queue (module docs). Reconnects once if the
+    /// journal was started again.
+    fn deliver(&self, out: &std::os::unix::net::UnixDatagram, d: &[u8], wait: bool) -> Delivery {
         let end = Instant::now() + BUSY_WAIT;
         let mut reconnected = false;
         loop {
             if !self.connected.get() {
                 if out.connect(&self.native_socket).is_err() {
-                    return false;
+                    return Delivery::Failed;
                 }
                 self.connected.set(true);
             }
             let err = match out.send(d) {
                 Ok(_) => {
                     self.stuck.set(false);
-                    return true;
+                    return Delivery::Sent;
                 }
                 Err(e) => e.raw_os_error().unwrap_or(0),
             };
             match err {
+                libc::EAGAIN if !wait => return Delivery::Full,
                 libc::EAGAIN => {
                     let left = end.saturating_duration_since(Instant::now());
                     if self.stuck.get() || left.is_zero() {
                         self.stuck.set(true);
-                        return false;
+                        return Delivery::Failed;
                     }
                     use std::os::fd::AsFd;
                     let mut fds = [nix::poll::PollFd::new(out.as_fd(), nix::poll::PollFlags::POLLOUT)];
@@ -358,7 +451,7 @@ impl JournalLink {
                     reconnected = true;
                     self.connected.set(false);
                 }
-                _ => return false,
+                _ => return Delivery::Failed,
             }
         }
     }
@@ -366,6 +459,8 @@ impl JournalLink {
     /// Stop the journal last, after every unit: it flushes and marks its
     /// files offline on SIGTERM.
     pub fn stop(&mut self) {
+        // Every line queued goes in before the journal is told to end.
+        self.flush();
         let Some(pid) = self.pid.take() else { return };
         // SAFETY: signalling our own child.
         unsafe { libc::kill(pid, libc::SIGTERM) };

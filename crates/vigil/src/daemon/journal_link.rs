@@ -86,8 +86,10 @@ pub struct JournalLink {
     /// Messages are held until the end of the turn (module docs).
     holding: Cell<bool>,
     held: RefCell<Held>,
-    /// When a send without waiting last found the journal's queue full.
+    /// When a send without waiting last found the journal's queue full,
+    /// and when it first did since the journal last took a message.
     full_at: Cell<Option<Instant>>,
+    full_since: Cell<Option<Instant>>,
     /// The journal process, while it runs.
     pub pid: Option<i32>,
     rundir: RunDir,
@@ -141,6 +143,7 @@ impl JournalLink {
             holding: Cell::new(false),
             held: RefCell::default(),
             full_at: Cell::new(None),
+            full_since: Cell::new(None),
             pid: None,
             rundir: rundir.clone(),
         }
@@ -367,9 +370,20 @@ impl JournalLink {
         loop {
             let Some(d) = self.held.borrow_mut().journal.pop_front() else { return };
             if !self.post(out, &d, wait) {
-                // Full: it waits at the head of the queue for room.
+                // Full: it waits at the head of the queue for room — unless
+                // the journal has taken nothing for BUSY_WAIT: then it is
+                // stuck, as when one message waited that long, and the
+                // queue is dropped and counted rather than tried every
+                // JOURNAL_RETRY_MS for ever.
                 self.held.borrow_mut().journal.push_front(d);
-                self.full_at.set(Some(Instant::now()));
+                let now = Instant::now();
+                self.full_at.set(Some(now));
+                let since = self.full_since.get().unwrap_or(now);
+                self.full_since.set(Some(since));
+                if now.duration_since(since) >= BUSY_WAIT {
+                    self.stuck.set(true);
+                    return self.send_queued(true);
+                }
                 return;
             }
             self.held.borrow_mut().bytes -= d.len();
@@ -428,6 +442,7 @@ impl JournalLink {
             let err = match out.send(d) {
                 Ok(_) => {
                     self.stuck.set(false);
+                    self.full_since.set(None);
                     return Delivery::Sent;
                 }
                 Err(e) => e.raw_os_error().unwrap_or(0),

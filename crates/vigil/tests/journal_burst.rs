@@ -38,3 +38,37 @@ fn a_burst_of_manager_messages_is_not_lost() {
     assert_eq!(starting, N, "every 'Starting' line is in the journal");
     assert!(!text.contains("messages were dropped"), "{text}");
 }
+
+/// A burst of stops (the manager exiting with N services up): the signals
+/// go out first and the lines follow (`manager/turn.rs`), but every
+/// "Stopping X..." and "Stopped X." line reaches the journal and the
+/// console, each unit's "Stopping" before its "Stopped", none dropped.
+#[test]
+fn a_burst_of_stops_logs_every_line_in_order() {
+    const N: usize = 300;
+    let mut units: Vec<(String, String)> = (0..N)
+        .map(|i| (format!("s{i}.service"), format!("[Unit]\nDescription=stop {i}\n[Service]\nType=exec\nExecStart=/bin/sleep infinity\n")))
+        .collect();
+    let wants: Vec<String> = (0..N).map(|i| format!("s{i}.service")).collect();
+    units.push(("burst.target".into(), format!("[Unit]\nWants={}\n", wants.join(" "))));
+    let refs: Vec<(&str, &str)> = units.iter().map(|(n, t)| (n.as_str(), t.as_str())).collect();
+    let mut m = Mgr::new("jstopburst", &refs);
+    assert_eq!(m.job(JobVerb::Start, "burst.target"), "done");
+    m.exit().unwrap();
+    // The journal process ended after the manager's last line: its files
+    // are read offline.
+    let text = stdout(&m.root.vigil(&["logs", "-o", "cat", "--no-pager"]));
+    let console = m.console();
+    for (what, text) in [("journal", &text), ("console", &console)] {
+        let lines: Vec<&str> = text.lines().collect();
+        for i in 0..N {
+            let stopping = lines.iter().position(|l| *l == format!("Stopping stop {i}..."));
+            let stopped = lines.iter().position(|l| *l == format!("Stopped stop {i}."));
+            match (stopping, stopped) {
+                (Some(a), Some(b)) => assert!(a < b, "{what}: 'Stopped stop {i}.' before its 'Stopping'"),
+                _ => panic!("{what}: stop {i}: Stopping {stopping:?}, Stopped {stopped:?}\n{text}"),
+            }
+        }
+        assert!(!text.contains("messages were dropped"), "{what}: {text}");
+    }
+}

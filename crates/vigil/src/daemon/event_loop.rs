@@ -35,7 +35,14 @@ const SOCKETS: u64 = 4;
 const SPAWNS: u64 = 5;
 /// The D-Bus connection of `Type=dbus` units (`manager/bus_watch.rs`).
 const BUS: u64 = 6;
+/// Room again in the journal's queue for the manager's messages
+/// (`journal_link.rs`, "Held messages").
+const JOURNAL: u64 = 7;
 const FIRST_CONN: u64 = 16;
+
+/// How long queued messages wait at most before the loop tries the
+/// journal's socket again without being told it has room.
+const JOURNAL_RETRY_MS: u64 = 10;
 
 pub struct EventLoop {
     epoll: Epoll,
@@ -164,6 +171,11 @@ impl EventLoop {
         if let Some(fd) = manager.bus_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, BUS))?;
         }
+        // Edge-triggered: an event each time the journal makes room after
+        // a send found its queue full, none while it has room anyway.
+        if let Some(fd) = manager.journal.out_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLOUT | EpollFlags::EPOLLET, JOURNAL))?;
+        }
         Ok(EventLoop {
             notify,
             manager,
@@ -205,7 +217,11 @@ impl EventLoop {
                 }
                 if !stopping {
                     stopping = true;
+                    // One turn: every SIGTERM first, then the lines and
+                    // checks that follow them (`manager/turn.rs`).
+                    self.manager.begin_turn();
                     self.manager.stop_all();
+                    self.manager.end_turn();
                     self.deliver_finished_jobs();
                 }
                 if self.manager.all_down() {
@@ -214,11 +230,18 @@ impl EventLoop {
             }
             self.manager.exec_succeeded();
             self.deliver_finished_jobs();
-            let timeout = match self.manager.next_deadline() {
-                None => EpollTimeout::NONE,
-                Some(at) => {
-                    let ms = at.saturating_sub(self.manager.now()).div_ceil(1000);
-                    EpollTimeout::try_from(ms.min(60_000) as i32).unwrap_or(EpollTimeout::NONE)
+            // Messages queued between turns (`deliver_finished_jobs`…) go
+            // as far as there is room; those still waiting for the journal
+            // are tried again within JOURNAL_RETRY_MS even if no room is
+            // signalled.
+            self.manager.journal.pump();
+            let retry = self.manager.journal.pending().then_some(JOURNAL_RETRY_MS);
+            let timeout = match (self.manager.next_deadline(), retry) {
+                (None, None) => EpollTimeout::NONE,
+                (at, retry) => {
+                    let ms = at.map_or(u64::MAX, |at| at.saturating_sub(self.manager.now()).div_ceil(1000));
+                    let ms = ms.min(retry.unwrap_or(u64::MAX)).min(60_000);
+                    EpollTimeout::try_from(ms as i32).unwrap_or(EpollTimeout::NONE)
                 }
             };
             let n = match self.epoll.wait(&mut events, timeout) {
@@ -235,6 +258,9 @@ impl EventLoop {
                 SIGNAL => 2,
                 _ => 1,
             });
+            // Messages and group checks wait for the end of the turn
+            // (`manager/turn.rs`): a burst of stops signals back to back.
+            self.manager.begin_turn();
             for ev in &events[..n] {
                 match ev.data() {
                     SIGNAL => self.on_signals(),
@@ -244,11 +270,14 @@ impl EventLoop {
                     SOCKETS => self.manager.socket_events(),
                     SPAWNS => self.manager.spawn_reports(),
                     BUS => self.manager.bus_events(),
+                    JOURNAL => self.manager.journal.pump(),
                     token => self.on_conn(token, ev.events()),
                 }
             }
+            self.manager.settle_empty_checks();
             self.manager.fire_timers();
             self.manager.dispatch_upheld();
+            self.manager.end_turn();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
             if self.booting && self.manager.no_jobs() {
@@ -339,7 +368,12 @@ impl EventLoop {
     /// stop fail with result `signal`.
     fn reap(&mut self) {
         let manager = &mut self.manager;
-        let _ = exec::reap_all(|pid, status| manager.child_exited(pid, status));
+        let _ = exec::reap_all(|pid, status| {
+            manager.child_exited(pid, status);
+            // A stop-all reaps 1000 children in one turn: the journal
+            // takes the lines meanwhile (`journal_link.rs`).
+            manager.journal.pump_between();
+        });
     }
 
     /// Datagrams on `NOTIFY_SOCKET`, with the sender's credentials.
@@ -374,17 +408,17 @@ impl EventLoop {
             }
             let len = msg.bytes;
             let Some(pid) = pid else {
-                eprintln!("Received notify message without credentials, ignoring.");
+                self.manager.journal.console(&["Received notify message without credentials, ignoring."]);
                 continue;
             };
             match super::notify::parse(&buf[..len.min(buf.len())]) {
                 Ok(n) => {
                     for (line, why) in &n.invalid {
-                        eprintln!("Notify message from PID {pid}: {why}: {line:?}, ignoring.");
+                        self.manager.journal.console(&[&format!("Notify message from PID {pid}: {why}: {line:?}, ignoring.")]);
                     }
                     self.manager.notify(pid, &n);
                 }
-                Err(e) => eprintln!("Notify message from PID {pid}: {e}, ignoring."),
+                Err(e) => self.manager.journal.console(&[&format!("Notify message from PID {pid}: {e}, ignoring.")]),
             }
         }
     }
@@ -392,6 +426,11 @@ impl EventLoop {
     /// Tell clients waiting for jobs how they ended.
     fn deliver_finished_jobs(&mut self) {
         let finished = std::mem::take(&mut self.manager.finished);
+        // A client told that its job finished finds the manager's lines
+        // about it sent (`journal_link.rs`, "Held messages").
+        if finished.iter().any(|j| self.waiters.contains_key(&j.id)) {
+            self.manager.journal.flush();
+        }
         for job in finished {
             let Some(token) = self.waiters.remove(&job.id) else { continue };
             let done_all = !self.waiters.values().any(|t| *t == token);

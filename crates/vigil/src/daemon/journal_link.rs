@@ -30,8 +30,38 @@
 //! reads nothing for that long is taken as stuck, and until it takes a
 //! message again each one is tried once. A message dropped that way is
 //! counted and the count is logged once the journal answers again.
+//!
+//! # Held messages
+//!
+//! Within one turn of the event loop the manager *holds* its messages
+//! ([`JournalLink::hold`]): each console line and journal datagram is
+//! queued in order. Why: a turn that stops 1000 units says "Stopping X..."
+//! 1000 times, and each line sent at once (two syscalls, and a wait
+//! whenever the journal's queue of ten is full) would stand between one
+//! unit's `SIGTERM` and the next: the last service would get its signal
+//! only after the journal had taken 990 lines. Held, the signals go out
+//! back to back and the lines follow.
+//!
+//! When the turn ends ([`JournalLink::release`]) the console lines go out
+//! in one `write(2)` and the datagrams as far as the journal's queue has
+//! room; the rest stay queued and the event loop sends more each time the
+//! socket has room again (`EPOLLOUT`, [`JournalLink::pump`]) and between
+//! the children it reaps ([`JournalLink::pump_between`]) — meanwhile it
+//! reaps and answers. Sending them all at once instead would wait for the
+//! journal once per datagram (a full queue of ten takes one more message
+//! per wake-up of the journal): on a loaded machine that made the
+//! manager's exit after a stop-all of 1000 about 30 % slower.
+//!
+//! Nothing is lost or reordered: there is one queue, sent in order — a
+//! message said while older ones wait joins the queue behind them. The
+//! queue is emptied, waiting for room as above ([`JournalLink::flush`]),
+//! before the manager forks (so "Starting X..." is still sent before X can
+//! write its first line), before it tells a client that its job finished,
+//! and before it stops the journal. Past [`HELD_MAX`] bytes it is emptied
+//! there and then, so a journal that reads nothing cannot make it grow
+//! without bound (its messages are then dropped and counted, as above).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::CString;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
@@ -53,6 +83,13 @@ pub struct JournalLink {
     stuck: Cell<bool>,
     /// Messages dropped since the journal last took one.
     dropped: Cell<u64>,
+    /// Messages are held until the end of the turn (module docs).
+    holding: Cell<bool>,
+    held: RefCell<Held>,
+    /// When a send without waiting last found the journal's queue full,
+    /// and when it first did since the journal last took a message.
+    full_at: Cell<Option<Instant>>,
+    full_since: Cell<Option<Instant>>,
     /// The journal process, while it runs.
     pub pid: Option<i32>,
     rundir: RunDir,
@@ -64,6 +101,35 @@ const READY_DEADLINE: Duration = Duration::from_secs(5);
 /// How long one message may wait for room in the journal's queue.
 const BUSY_WAIT: Duration = Duration::from_secs(1);
 
+/// How long [`JournalLink::pump_between`] leaves a full queue alone: the
+/// journal takes a message in a few microseconds, so by then it has room
+/// for several.
+const FULL_RETRY: Duration = Duration::from_micros(100);
+
+/// Held messages beyond this many bytes (console and journal together)
+/// are sent at once rather than at the end of the turn.
+const HELD_MAX: usize = 1 << 20;
+
+/// How one datagram fared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Delivery {
+    Sent,
+    /// The journal's queue is full (only when not waiting).
+    Full,
+    /// Not sent and not to be tried again: counted as dropped.
+    Failed,
+}
+
+/// What a turn has said so far, in order (module docs, "Held messages").
+#[derive(Default)]
+struct Held {
+    /// Console lines, each ending in a newline.
+    console: Vec<u8>,
+    /// Native-protocol datagrams for the journal, oldest first.
+    journal: std::collections::VecDeque<String>,
+    bytes: usize,
+}
+
 impl JournalLink {
     pub fn new(rundir: &RunDir) -> JournalLink {
         let dir = rundir.dir.join("journal");
@@ -74,6 +140,10 @@ impl JournalLink {
             connected: Cell::new(false),
             stuck: Cell::new(false),
             dropped: Cell::new(0),
+            holding: Cell::new(false),
+            held: RefCell::default(),
+            full_at: Cell::new(None),
+            full_since: Cell::new(None),
             pid: None,
             rundir: rundir.clone(),
         }
@@ -84,7 +154,7 @@ impl JournalLink {
     pub fn start(&mut self) {
         match self.spawn() {
             Ok(pid) => self.pid = Some(pid),
-            Err(e) => eprintln!("Failed to start the journal: {e}; service output goes to the console."),
+            Err(e) => self.console(&[&format!("Failed to start the journal: {e}; service output goes to the console.")]),
         }
     }
 
@@ -137,7 +207,7 @@ impl JournalLink {
         if self.pid != Some(pid) {
             return false;
         }
-        eprintln!("The journal (PID {pid}) exited; starting it again.");
+        self.console(&[&format!("The journal (PID {pid}) exited; starting it again.")]);
         self.pid = None;
         self.connected.set(false);
         self.start();
@@ -197,47 +267,193 @@ impl JournalLink {
         if let Some(id) = message_id {
             d.push_str(&format!("MESSAGE_ID={id}\n"));
         }
-        if !self.deliver(out, d.as_bytes()) {
-            self.dropped.set(self.dropped.get() + 1);
+        // Behind messages still queued, or in a turn: queued (module docs).
+        if self.holding.get() || !self.held.borrow().journal.is_empty() {
+            self.keep(|h| {
+                h.bytes += d.len();
+                h.journal.push_back(d);
+            });
             return;
+        }
+        self.post(out, &d, true);
+    }
+
+    /// One line on the manager's console (stderr), in one `write(2)` — or
+    /// held with the turn's other messages (module docs).
+    pub fn console(&self, parts: &[&str]) {
+        if !self.holding.get() {
+            return console_line(parts);
+        }
+        self.keep(|h| {
+            for p in parts {
+                h.console.extend_from_slice(p.as_bytes());
+                h.bytes += p.len();
+            }
+            h.console.push(b'\n');
+            h.bytes += 1;
+        });
+    }
+
+    /// Hold the messages of this turn until [`JournalLink::release`].
+    pub fn hold(&self) {
+        self.holding.set(true);
+    }
+
+    /// The turn ended: write the held console lines and send the queued
+    /// datagrams that the journal has room for now; the rest go out as it
+    /// makes room ([`JournalLink::pump`]).
+    pub fn release(&self) {
+        self.write_console();
+        self.pump();
+        self.holding.set(false);
+    }
+
+    /// Everything held and queued out now, waiting for the journal as an
+    /// unqueued message would: before a fork, before a client hears that
+    /// its job finished, before the journal is stopped (module docs).
+    pub fn flush(&self) {
+        self.write_console();
+        self.send_queued(true);
+    }
+
+    /// The journal's socket has room again (or the turn ended): send the
+    /// queued datagrams it takes without waiting.
+    pub fn pump(&self) {
+        self.send_queued(false);
+    }
+
+    /// Between the events of a long turn (each child reaped after a
+    /// stop-all): send what the journal has room for, so it takes the
+    /// lines while the manager works rather than all at the end — but
+    /// after a full queue, not again for [`FULL_RETRY`], so a slow journal
+    /// does not cost a failed send per event.
+    pub fn pump_between(&self) {
+        if !self.pending() || self.full_at.get().is_some_and(|t| t.elapsed() < FULL_RETRY) {
+            return;
+        }
+        self.pump();
+    }
+
+    /// Datagrams are waiting for room in the journal's queue.
+    pub fn pending(&self) -> bool {
+        !self.held.borrow().journal.is_empty()
+    }
+
+    /// The socket the manager's messages leave by, for the event loop to
+    /// learn when it has room (`EPOLLOUT`).
+    pub fn out_fd(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        use std::os::fd::AsFd;
+        self.out.as_ref().map(|s| s.as_fd())
+    }
+
+    fn write_console(&self) {
+        let console = std::mem::take(&mut self.held.borrow_mut().console);
+        if !console.is_empty() {
+            use std::io::Write;
+            self.held.borrow_mut().bytes -= console.len();
+            let _ = std::io::stderr().lock().write_all(&console);
+        }
+    }
+
+    /// Send the queued datagrams in order, until the queue is empty or —
+    /// without `wait` — the journal's queue is full.
+    fn send_queued(&self, wait: bool) {
+        // Without a journal (it could not be started again after it
+        // died) they go where an unqueued message would have gone:
+        // nowhere but the console, which has them.
+        let (Some(out), Some(_)) = (&self.out, self.pid) else {
+            let mut h = self.held.borrow_mut();
+            let n: usize = h.journal.drain(..).map(|d| d.len()).sum();
+            h.bytes -= n;
+            return;
+        };
+        loop {
+            let Some(d) = self.held.borrow_mut().journal.pop_front() else { return };
+            if !self.post(out, &d, wait) {
+                // Full: it waits at the head of the queue for room — unless
+                // the journal has taken nothing for BUSY_WAIT: then it is
+                // stuck, as when one message waited that long, and the
+                // queue is dropped and counted rather than tried every
+                // JOURNAL_RETRY_MS for ever.
+                self.held.borrow_mut().journal.push_front(d);
+                let now = Instant::now();
+                self.full_at.set(Some(now));
+                let since = self.full_since.get().unwrap_or(now);
+                self.full_since.set(Some(since));
+                if now.duration_since(since) >= BUSY_WAIT {
+                    self.stuck.set(true);
+                    return self.send_queued(true);
+                }
+                return;
+            }
+            self.held.borrow_mut().bytes -= d.len();
+        }
+    }
+
+    /// Add to the held messages; past [`HELD_MAX`], send them now.
+    fn keep(&self, add: impl FnOnce(&mut Held)) {
+        let full = {
+            let mut h = self.held.borrow_mut();
+            add(&mut h);
+            h.bytes >= HELD_MAX
+        };
+        if full {
+            self.flush();
+        }
+    }
+
+    /// Send one datagram: true when it was sent or dropped (counted; once
+    /// the journal takes messages again, it hears how many were dropped),
+    /// false when `wait` is off and the journal's queue is full.
+    fn post(&self, out: &std::os::unix::net::UnixDatagram, d: &str, wait: bool) -> bool {
+        match self.deliver(out, d.as_bytes(), wait) {
+            Delivery::Sent => {}
+            Delivery::Full => return false,
+            Delivery::Failed => {
+                self.dropped.set(self.dropped.get() + 1);
+                return true;
+            }
         }
         let dropped = self.dropped.replace(0);
         if dropped > 0 {
             let note = format!(
                 "MESSAGE=The journal was not reading: {dropped} manager messages were dropped.\nPRIORITY=4\nSYSLOG_IDENTIFIER=vigil\n"
             );
-            if !self.deliver(out, note.as_bytes()) {
+            if self.deliver(out, note.as_bytes(), wait) != Delivery::Sent {
                 self.dropped.set(dropped);
             }
         }
+        true
     }
 
-    /// Send one datagram, waiting up to [`BUSY_WAIT`] for room in the
-    /// journal's queue (module docs); reconnects once if the journal was
-    /// started again. False if the message could not be delivered.
-    fn deliver(&self, out: &std::os::unix::net::UnixDatagram, d: &[u8]) -> bool {
+    /// Send one datagram; with `wait`, wait up to [`BUSY_WAIT`] for room
+    /// in the journal's queue (module docs). Reconnects once if the
+    /// journal was started again.
+    fn deliver(&self, out: &std::os::unix::net::UnixDatagram, d: &[u8], wait: bool) -> Delivery {
         let end = Instant::now() + BUSY_WAIT;
         let mut reconnected = false;
         loop {
             if !self.connected.get() {
                 if out.connect(&self.native_socket).is_err() {
-                    return false;
+                    return Delivery::Failed;
                 }
                 self.connected.set(true);
             }
             let err = match out.send(d) {
                 Ok(_) => {
                     self.stuck.set(false);
-                    return true;
+                    self.full_since.set(None);
+                    return Delivery::Sent;
                 }
                 Err(e) => e.raw_os_error().unwrap_or(0),
             };
             match err {
+                libc::EAGAIN if !wait => return Delivery::Full,
                 libc::EAGAIN => {
                     let left = end.saturating_duration_since(Instant::now());
                     if self.stuck.get() || left.is_zero() {
                         self.stuck.set(true);
-                        return false;
+                        return Delivery::Failed;
                     }
                     use std::os::fd::AsFd;
                     let mut fds = [nix::poll::PollFd::new(out.as_fd(), nix::poll::PollFlags::POLLOUT)];
@@ -250,7 +466,7 @@ impl JournalLink {
                     reconnected = true;
                     self.connected.set(false);
                 }
-                _ => return false,
+                _ => return Delivery::Failed,
             }
         }
     }
@@ -258,22 +474,58 @@ impl JournalLink {
     /// Stop the journal last, after every unit: it flushes and marks its
     /// files offline on SIGTERM.
     pub fn stop(&mut self) {
+        // Every line queued goes in before the journal is told to end.
+        self.flush();
         let Some(pid) = self.pid.take() else { return };
         // SAFETY: signalling our own child.
         unsafe { libc::kill(pid, libc::SIGTERM) };
+        // Its pidfd turns readable when it exits: the manager's own exit
+        // follows at once instead of at the end of a sleep (sleeping 1, 2,
+        // 4, 8… ms between checks overslept by up to half the wait).
+        // SAFETY: pidfd_open(2) with plain integers; the fd is owned below.
+        let raw = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) } as i32;
+        let pidfd = (raw >= 0).then(|| {
+            // SAFETY: a fresh descriptor that nothing else owns.
+            unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) }
+        });
         let end = Instant::now() + Duration::from_secs(5);
         let mut pause = Duration::from_millis(1);
         loop {
             let mut status = 0;
             // SAFETY: waiting for our own child.
             let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-            if r == pid || r < 0 || Instant::now() >= end {
+            let left = end.saturating_duration_since(Instant::now());
+            if r == pid || r < 0 || left.is_zero() {
                 break;
             }
-            std::thread::sleep(pause);
-            pause = (pause * 2).min(Duration::from_millis(20));
+            match &pidfd {
+                Some(fd) => {
+                    use std::os::fd::AsFd;
+                    let mut fds = [nix::poll::PollFd::new(fd.as_fd(), nix::poll::PollFlags::POLLIN)];
+                    let ms = left.as_millis().clamp(1, u128::from(u16::MAX)) as u16;
+                    let _ = nix::poll::poll(&mut fds, nix::poll::PollTimeout::from(ms));
+                }
+                // Kernels before 5.3 have no pidfd_open.
+                None => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+            }
         }
     }
+}
+
+/// One line on the manager's console (stderr), in one `write(2)`:
+/// `eprintln!` on the unbuffered stderr issues a write per formatted
+/// piece (four for "unit: message\n").
+fn console_line(parts: &[&str]) {
+    use std::io::Write;
+    let mut line = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
+    for p in parts {
+        line.push_str(p);
+    }
+    line.push('\n');
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 fn read_verdict(rd: OwnedFd) -> std::io::Result<String> {

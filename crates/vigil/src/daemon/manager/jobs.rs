@@ -215,7 +215,7 @@ impl Manager {
     pub(super) fn request(&mut self, req: Request, verb: JobVerb) -> Result<u32, (ErrorKind, String)> {
         let outcome = tx::build(&mut View(self), &req);
         for line in &outcome.log {
-            eprintln!("{}", line.message);
+            self.journal.console(&[&line.message]);
             self.journal.send(Some(&line.unit), line.priority, &line.message);
         }
         let plan = match outcome.result {

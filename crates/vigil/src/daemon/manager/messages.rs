@@ -31,7 +31,6 @@
 //! ("Main process exited, code=exited, status=0/SUCCESS (success)") reach
 //! neither the console nor the journal by default, as with systemd.
 
-use std::io::Write;
 use std::path::Path;
 
 use engine::service::LogLevel;
@@ -122,18 +121,6 @@ pub fn max_level(root: &Path, scope: Scope) -> u8 {
 /// Whether a message at `level` is written under `max`.
 pub fn wanted(level: LogLevel, max: u8) -> bool {
     level.priority() <= max
-}
-
-/// One line on the manager's console (stderr), in one `write(2)`:
-/// `eprintln!` on the unbuffered stderr issues a write per formatted
-/// piece (four for "unit: message\n").
-pub fn console_line(parts: &[&str]) {
-    let mut line = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
-    for p in parts {
-        line.push_str(p);
-    }
-    line.push('\n');
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 #[cfg(test)]

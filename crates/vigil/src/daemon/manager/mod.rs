@@ -42,6 +42,7 @@ mod sandbox;
 mod socket_exec;
 mod socket_units;
 mod spawn;
+mod turn;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
@@ -192,6 +193,8 @@ pub struct Manager {
     gc: gc::Gc,
     /// `Upholds=` work (`jobs.rs`).
     uphold: jobs::Uphold,
+    /// Emptiness checks put off until the end of the turn (`turn.rs`).
+    empty_checks: turn::EmptyChecks,
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
@@ -233,6 +236,7 @@ impl Manager {
             recorder: None,
             gc: gc::Gc::default(),
             uphold: jobs::Uphold::default(),
+            empty_checks: None,
             file_states: file_state::FileStates::default(),
         }
     }
@@ -390,7 +394,7 @@ impl Manager {
         if !messages::wanted(level, self.log_max) {
             return;
         }
-        messages::console_line(&[unit, ": ", message]);
+        self.journal.console(&[unit, ": ", message]);
         let id = messages::engine_message_id(message);
         self.journal.send_id(Some(unit), level.priority(), &format!("{unit}: {message}"), id);
     }
@@ -403,12 +407,12 @@ impl Manager {
 
     /// [`Manager::say`] with systemd's `MESSAGE_ID=` (`messages.rs`).
     fn say_id(&self, unit: &str, message: &str, id: Option<&str>) {
-        messages::console_line(&[message]);
+        self.journal.console(&[message]);
         self.journal.send_id(Some(unit), 6, message, id);
     }
 
     pub(super) fn console(&self, message: &str) {
-        messages::console_line(&[message]);
+        self.journal.console(&[message]);
         self.journal.send(None, 6, message);
     }
 
@@ -435,13 +439,18 @@ impl Manager {
             Action::Spawn { phase, index, role } => Some(self.spawn(id, phase, index, role)),
             Action::Kill { target, signal, cont, notice } => {
                 self.kill(id, target, signal, cont, notice);
-                // Signalling an empty unit: tell the machine at once that
-                // nothing is left, or it would wait for its stop timeout.
-                // Read after the signals (not taken from the `cgroup.procs`
+                // Signalling an empty unit: tell the machine that nothing
+                // is left, or it would wait for its stop timeout. Read
+                // after the signals (not taken from the `cgroup.procs`
                 // read before them): processes that died meanwhile count as
                 // gone, as with systemd's synchronous cgroup check — taking
                 // the earlier read made `mainpid_in_reload_stop` fail 5 in 30.
-                (target == KillTarget::Group && self.unit_is_empty(id)).then_some(Event::AllProcessesGone)
+                // In a turn of the event loop, once its signals are out (`turn.rs`).
+                if target == KillTarget::Group {
+                    self.group_killed(id)
+                } else {
+                    None
+                }
             }
             Action::ArmTimer { token, at } => {
                 self.timer_seq += 1;
@@ -673,6 +682,9 @@ impl Manager {
                 return Event::SpawnFailed { role, error: msg };
             }
         };
+        // What the manager said before this fork is sent before the child
+        // can say anything ("Starting X..." first; `journal_link.rs`).
+        self.journal.flush();
         // Not waiting for exec: a failing step is reported later and the
         // child's exit status (203/EXEC…) fails the unit (spawn.rs).
         let spawned = exec::spawn_nowait(&prepared);
@@ -784,6 +796,8 @@ impl Manager {
         if self.journal.exited(pid) {
             return;
         }
+        // The group checks of the turn's kills come before any exit.
+        self.settle_empty_checks();
         self.spawn_settle(pid);
         let now = self.now();
         // An orphan adopted through the subreaper is nobody we track: if
@@ -863,7 +877,7 @@ impl Manager {
     /// A notification datagram from `pid`.
     pub fn notify(&mut self, pid: u32, n: &super::notify::Notify) {
         let Some(id) = self.pids.get(pid).map(str::to_string).or_else(|| self.unit_of_pid(pid)).or_else(|| self.unit_of_pid_in_tree(pid)) else {
-            eprintln!("Cannot find unit for notify message of PID {pid}, ignoring.");
+            self.journal.console(&[&format!("Cannot find unit for notify message of PID {pid}, ignoring.")]);
             return;
         };
         use engine::service::{Notify, NotifyLifecycle, WatchdogNotify};

@@ -89,6 +89,7 @@ mod forward;
 pub mod native;
 pub mod ratelimit;
 mod server;
+mod slab;
 pub mod storage;
 pub mod stream;
 pub mod syslog;

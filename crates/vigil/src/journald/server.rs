@@ -21,10 +21,10 @@
 //! gives the pages back. Under steady input the check
 //! costs one timer expiry per interval.
 //!
-//! Tokens: fixed ones below `FIRST_STREAM`, then one per stream, never
+//! Tokens: fixed ones below `FIRST_STREAM`, then one per stream (naming
+//! its slot in the streams' table, `slab.rs`), never
 //! reused within a run.
 
-use std::collections::HashMap;
 use std::io::IoSliceMut;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
@@ -44,6 +44,7 @@ use super::context::{is_id128, Attribution, Creds};
 use super::dispatch::{Dispatcher, Origin};
 use super::native::{self, ENTRY_SIZE_MAX};
 use super::storage::{now_monotonic, Storage};
+use super::slab::Slab;
 use super::stream::{Line, LineBreak, Stream};
 use super::{syslog, SocketPaths};
 
@@ -87,10 +88,8 @@ pub struct Server {
     stdout: UnixListener,
     native: UnixDatagram,
     syslog: UnixDatagram,
-    /// Boxed: a connection is ~300 bytes, and a map of 1000 idle streams
-    /// sized for 2048 inline values was 600 KiB.
-    streams: HashMap<u64, Box<StreamConn>>,
-    next_token: u64,
+    /// One slab of inline connections (see `slab.rs` for why).
+    streams: Slab<StreamConn>,
     d: Dispatcher,
     manager_pid: Option<i32>,
     /// Serving a user manager (`--user`).
@@ -185,8 +184,7 @@ impl Server {
             stdout,
             native,
             syslog,
-            streams: HashMap::new(),
-            next_token: FIRST_STREAM,
+            streams: Slab::new(FIRST_STREAM),
             d: Dispatcher::new(&config, storage, user),
             manager_pid,
             user,
@@ -237,11 +235,8 @@ impl Server {
             }
         }
         // Streams still open: what they buffered is stored before we go.
-        let tokens: Vec<u64> = self.streams.keys().copied().collect();
-        for t in tokens {
-            if let Some(mut c) = self.streams.remove(&t) {
-                self.flush_stream(&mut c, LineBreak::Eof);
-            }
+        for mut c in self.streams.drain() {
+            self.flush_stream(&mut c, LineBreak::Eof);
         }
         self.d.finish();
         Ok(())
@@ -362,8 +357,9 @@ impl Server {
             {
                 continue;
             }
-            let token = self.next_token;
-            self.next_token += 1;
+            let Some(token) = self.streams.next_token() else {
+                continue;
+            };
             if self
                 .epoll
                 .add(sock.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token))
@@ -371,23 +367,20 @@ impl Server {
             {
                 continue;
             }
-            self.streams.insert(
-                token,
-                Box::new(StreamConn {
-                    sock,
-                    proto: Stream::new(self.line_max),
-                    peer,
-                    vouched: None,
-                    decided: false,
-                    stream_id: journal::Id128::random().ok(),
-                    writer: None,
-                }),
-            );
+            self.streams.insert(StreamConn {
+                sock,
+                proto: Stream::new(self.line_max),
+                peer,
+                vouched: None,
+                decided: false,
+                stream_id: journal::Id128::random().ok(),
+                writer: None,
+            });
         }
     }
 
     fn on_stream(&mut self, token: u64) {
-        let Some(mut c) = self.streams.remove(&token) else {
+        let Some(mut c) = self.streams.take(token) else {
             return;
         };
         let mut open = true;
@@ -451,9 +444,10 @@ impl Server {
             }
         }
         if open {
-            self.streams.insert(token, c);
+            self.streams.put_back(token, c);
         } else {
             let _ = self.epoll.delete(c.sock.as_fd());
+            self.streams.release(token);
         }
     }
 

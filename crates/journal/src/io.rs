@@ -30,6 +30,14 @@
 //! `pwrite` first and then patches any cached copy, so the cache never
 //! holds bytes the file does not. Large reads bypass it.
 //!
+//! The blocks live in one buffer of `max_bytes` (a slab of slots),
+//! allocated on the first miss and freed whole by [`BlockCache::release`].
+//! A block each of its own was 64 small allocations for the writer's
+//! 256 KiB, interleaved in the heap with the journal daemon's long-lived
+//! ones (a thousand streams); freed, they left holes whose pages stay
+//! resident. One large buffer is a mapping of its own, returned to the
+//! kernel when freed, and its untouched slots cost nothing.
+//!
 //! Read-ahead: a cache made with [`BlockCache::with_readahead`] reads one
 //! block per miss while misses are random (a reader following a unit's
 //! entry array touches objects all over the file: a 4 KiB `pread` for
@@ -73,8 +81,11 @@ impl Hasher for U64Hasher {
     }
 }
 
+/// A cached block: which slot of the slab holds it, and how many of its
+/// bytes the file had (short at the end of file).
 struct Block {
-    data: Vec<u8>,
+    slot: u32,
+    len: u32,
     last_used: u64,
 }
 
@@ -82,6 +93,10 @@ struct Block {
 pub(crate) struct BlockCache {
     file: File,
     blocks: U64Map<Block>,
+    /// `max_blocks` slots of `block_size` bytes; empty until first used.
+    slab: Vec<u8>,
+    /// Slots of the slab not holding a block.
+    free: Vec<u32>,
     max_blocks: usize,
     block_size: u64,
     clock: u64,
@@ -101,6 +116,8 @@ impl BlockCache {
         BlockCache {
             file,
             blocks: U64Map::default(),
+            slab: Vec::new(),
+            free: Vec::new(),
             max_blocks: (max_bytes / block_size).max(2),
             block_size: block_size as u64,
             clock: 0,
@@ -130,6 +147,44 @@ impl BlockCache {
     /// Forgets everything cached (another process may have written).
     pub(crate) fn invalidate(&mut self) {
         self.blocks.clear();
+        self.free.clear();
+        if !self.slab.is_empty() {
+            self.free.extend((0..self.max_blocks as u32).rev());
+        }
+    }
+
+    /// Forgets everything cached and frees the slab (an idle writer, see
+    /// `JournalWriter::release_caches`). Safe at any time: the cache is
+    /// write-through, so every block is read again from the file when
+    /// next needed.
+    pub(crate) fn release(&mut self) {
+        self.blocks = U64Map::default();
+        self.slab = Vec::new();
+        self.free = Vec::new();
+    }
+
+    /// Caches `data` (at most a block) as block `index`, evicting one
+    /// block first when full.
+    fn insert(&mut self, index: u64, data: &[u8], last_used: u64) {
+        self.evict_one();
+        if self.slab.is_empty() {
+            let bs = self.block_size as usize;
+            // Zeroed: fresh pages from the kernel, touched only as used.
+            self.slab = vec![0; self.max_blocks * bs];
+            self.free = (0..self.max_blocks as u32).rev().collect();
+        }
+        let Some(slot) = self.free.pop() else { return };
+        let start = slot as usize * self.block_size as usize;
+        let len = data.len().min(self.block_size as usize);
+        self.slab[start..start + len].copy_from_slice(&data[..len]);
+        self.blocks.insert(
+            index,
+            Block {
+                slot,
+                len: len as u32,
+                last_used,
+            },
+        );
     }
 
     /// Fills `buf` from offset `off`; reading past end of file is an
@@ -183,11 +238,9 @@ impl BlockCache {
                 // A block this write covers whole (a batch of new objects,
                 // which the next appends read back) is cached as written.
                 let from = (block_start - off) as usize;
-                let data = data[from..from + self.block_size as usize].to_vec();
-                self.evict_one();
                 self.clock += 1;
                 let last_used = self.clock;
-                self.blocks.insert(index, Block { data, last_used });
+                self.insert(index, &data[from..from + self.block_size as usize], last_used);
                 continue;
             }
             let Some(block) = self.blocks.get_mut(&index) else {
@@ -198,12 +251,18 @@ impl BlockCache {
             let src = &data[(from - off) as usize..(to - off) as usize];
             let dst_from = (from - block_start) as usize;
             let dst_to = (to - block_start) as usize;
-            if block.data.len() < dst_to {
+            let base = block.slot as usize * self.block_size as usize;
+            let old_len = block.len as usize;
+            if old_len < dst_to {
                 // The block was cached when the file was shorter; holes
-                // between its old end and this write read as zeros.
-                block.data.resize(dst_to, 0);
+                // between its old end and this write read as zeros (the
+                // slot may hold an evicted block's bytes there).
+                block.len = dst_to as u32;
+                if old_len < dst_from {
+                    self.slab[base + old_len..base + dst_from].fill(0);
+                }
             }
-            block.data[dst_from..dst_to].copy_from_slice(src);
+            self.slab[base + dst_from..base + dst_to].copy_from_slice(src);
         }
         Ok(())
     }
@@ -212,7 +271,14 @@ impl BlockCache {
     /// have outgrown (after `set_len`/`fallocate`).
     pub(crate) fn forget_partial_blocks(&mut self) {
         let full = self.block_size as usize;
-        self.blocks.retain(|_, b| b.data.len() == full);
+        let free = &mut self.free;
+        self.blocks.retain(|_, b| {
+            let keep = b.len as usize == full;
+            if !keep {
+                free.push(b.slot);
+            }
+            keep
+        });
     }
 
     fn block(&mut self, index: u64) -> io::Result<&[u8]> {
@@ -248,20 +314,14 @@ impl BlockCache {
                 if k != index && self.blocks.contains_key(&k) {
                     continue;
                 }
-                self.evict_one();
-                self.blocks.insert(
-                    k,
-                    Block {
-                        data: chunk.to_vec(),
-                        last_used: clock,
-                    },
-                );
+                self.insert(k, chunk, clock);
             }
         }
         match self.blocks.get_mut(&index) {
             Some(block) => {
                 block.last_used = clock;
-                Ok(&block.data)
+                let start = block.slot as usize * self.block_size as usize;
+                Ok(&self.slab[start..start + block.len as usize])
             }
             None => Err(io::Error::other(
                 "block cache lost a block it just inserted",
@@ -282,8 +342,8 @@ impl BlockCache {
             .take(8)
             .min_by_key(|(_, b)| b.last_used)
             .map(|(k, _)| *k);
-        if let Some(victim) = victim {
-            self.blocks.remove(&victim);
+        if let Some(b) = victim.and_then(|v| self.blocks.remove(&v)) {
+            self.free.push(b.slot);
         }
     }
 
@@ -330,6 +390,44 @@ mod tests {
         cache.read(BLOCK - 2, &mut probe).unwrap();
         assert_eq!(probe, [1, 2, 3, 4]);
         assert!(cache.read(3 * BLOCK - 1, &mut probe).is_err());
+    }
+
+    #[test]
+    fn slots_are_reused_and_release_frees_the_slab() {
+        let file = tempfile::tempfile().unwrap();
+        let bytes: Vec<u8> = (0..10 * BLOCK).map(|i| (i / BLOCK) as u8).collect();
+        file.write_all_at(&bytes[..(9 * BLOCK + 100) as usize], 0).unwrap();
+        let mut cache = BlockCache::new(file, 3 * BLOCK as usize, BLOCK as usize);
+        let mut one = [0u8; 1];
+        // More blocks than slots: every read sees its own block's bytes.
+        for round in 0..2 {
+            for b in 0..9 {
+                cache.read(b * BLOCK + round, &mut one).unwrap();
+                assert_eq!(one, [b as u8]);
+                assert!(cache.blocks.len() <= 3);
+                assert_eq!(cache.blocks.len() + cache.free.len(), 3);
+            }
+        }
+        // A short last block, extended by a write past its old end into
+        // a slot that held other bytes: the gap reads as zeros.
+        cache.read(9 * BLOCK, &mut one).unwrap();
+        cache.write(9 * BLOCK + 200, &[7]).unwrap();
+        let mut gap = [1u8; 101];
+        cache.read(9 * BLOCK + 100, &mut gap).unwrap();
+        assert!(gap[..100].iter().all(|&b| b == 0));
+        assert_eq!(gap[100], 7);
+        cache.release();
+        assert!(cache.slab.is_empty() && cache.blocks.is_empty() && cache.free.is_empty());
+        // Usable afterwards, writes included.
+        cache.write(BLOCK, &[42]).unwrap();
+        cache.read(BLOCK, &mut one).unwrap();
+        assert_eq!(one, [42]);
+        cache.read(5 * BLOCK, &mut one).unwrap();
+        assert_eq!(one, [5]);
+        cache.invalidate();
+        assert_eq!(cache.free.len(), 3);
+        cache.read(9 * BLOCK + 200, &mut one).unwrap();
+        assert_eq!(one, [7]);
     }
 
     #[test]

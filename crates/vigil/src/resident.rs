@@ -12,9 +12,11 @@
 //! [`code_on_demand`] asks the kernel, for the binary's read-only mappings,
 //! to map each page only when it is touched (`MADV_RANDOM`, which turns
 //! fault-around off for the mapping, `madvise(2)`), and drops what start-up
-//! already mapped of the code (`MADV_DONTNEED` on the executable mapping:
-//! its pages are clean copies of the file, and a dropped page that is used
-//! again is faulted back in from the page cache). Writable mappings and
+//! already mapped of the code (`MADV_DONTNEED` on the executable mapping
+//! and on the read-only segment before it — `.rodata`, `.eh_frame`, 384
+//! KiB all resident in the journal process after boot: their pages are
+//! clean copies of the file, and a dropped page that is used again is
+//! faulted back in from the page cache). Writable mappings and
 //! the read-only-after-relocation data are left alone: their pages may
 //! hold the relocations and must not be dropped.
 //!
@@ -47,6 +49,13 @@ fn advise(random: bool) {
     let Ok(maps) = std::fs::read_to_string("/proc/self/maps") else { return };
     let Ok(exe) = std::fs::read_link("/proc/self/exe") else { return };
     let Some(exe) = exe.to_str() else { return };
+    // The code's file offset: read-only mappings below it are the segment
+    // before the code, never written (see below).
+    let text_offset = maps
+        .lines()
+        .filter_map(Mapping::parse)
+        .find(|m| m.path == exe && m.perms == "r-xp")
+        .map_or(0, |m| m.offset);
     for line in maps.lines() {
         let Some(m) = Mapping::parse(line) else { continue };
         if m.path != exe || m.perms.get(1..2) != Some("-") {
@@ -59,10 +68,13 @@ fn advise(random: bool) {
             // this process; MADV_RANDOM changes no contents.
             unsafe { libc::madvise(addr, len, libc::MADV_RANDOM) };
         }
-        if m.perms == "r-xp" {
+        if m.perms == "r-xp" || (m.perms == "r--p" && m.offset < text_offset) {
             // SAFETY: the executable mapping is never written (no text
-            // relocations in a Rust binary): its pages are clean file
-            // pages, faulted back in when executed again.
+            // relocations in a Rust binary), nor is the read-only segment
+            // the linker places before it (ELF headers, `.rodata`,
+            // `.eh_frame`; the loader relocates only the RELRO segment,
+            // which comes after the code): their pages are clean file
+            // pages, faulted back in when used again.
             unsafe { libc::madvise(addr, len, libc::MADV_DONTNEED) };
         }
     }
@@ -74,6 +86,7 @@ struct Mapping<'a> {
     start: usize,
     end: usize,
     perms: &'a str,
+    offset: u64,
     path: &'a str,
 }
 
@@ -82,11 +95,13 @@ impl<'a> Mapping<'a> {
         let mut f = line.split_whitespace();
         let (start, end) = f.next()?.split_once('-')?;
         let perms = f.next()?;
-        let path = f.nth(3)?;
+        let offset = u64::from_str_radix(f.next()?, 16).ok()?;
+        let path = f.nth(2)?;
         Some(Mapping {
             start: usize::from_str_radix(start, 16).ok()?,
             end: usize::from_str_radix(end, 16).ok()?,
             perms,
+            offset,
             path,
         })
     }
@@ -99,7 +114,7 @@ mod tests {
     #[test]
     fn maps_lines_are_parsed() {
         let m = Mapping::parse("55d0c0a00000-55d0c0d9b000 r-xp 00045000 fd:00 1234  /usr/bin/vigil").unwrap();
-        assert_eq!((m.start, m.end, m.perms, m.path), (0x55d0c0a00000, 0x55d0c0d9b000, "r-xp", "/usr/bin/vigil"));
+        assert_eq!((m.start, m.end, m.perms, m.offset, m.path), (0x55d0c0a00000, 0x55d0c0d9b000, "r-xp", 0x45000, "/usr/bin/vigil"));
         // Anonymous mappings have no path.
         assert!(Mapping::parse("7f00-8f00 rw-p 00000000 00:00 0").is_none());
     }

@@ -163,6 +163,28 @@ impl Index {
         }
     }
 
+    /// Keeps the metadata of the `keep` DATA objects with the most
+    /// entries — the values every entry repeats (`_BOOT_ID=`,
+    /// `_HOSTNAME=`, `_TRANSPORT=` …), whose entry-array tails are the
+    /// costly part to find again — and gives the rest of the table back.
+    /// A boot leaves thousands of values logged once or twice (one
+    /// `UNIT=`, `MESSAGE=` and invocation id per unit) in an 8192-bucket
+    /// table of 650 KiB that a quiet journal never reads again. Safe:
+    /// everything dropped is read back from the file when next needed
+    /// ([`JournalWriter::data_meta`]), as after the cache is emptied.
+    pub(super) fn shrink_data(&mut self, keep: usize) {
+        if self.data.len() > keep {
+            let mut hot: Vec<(u64, DataMeta)> = self.data.drain().collect();
+            if keep > 0 {
+                hot.select_nth_unstable_by_key(keep - 1, |(_, m)| std::cmp::Reverse(m.n_entries));
+            }
+            hot.truncate(keep);
+            self.data = hot.into_iter().collect();
+        }
+        self.data.shrink_to_fit();
+        self.fields.shrink_to_fit();
+    }
+
     pub(super) fn remember_field(&mut self, name: &[u8], meta: FieldMeta) {
         if self.fields.len() >= MAX_CACHED_FIELDS && !self.fields.contains_key(name) {
             self.fields.clear();

@@ -84,6 +84,10 @@ const HASH_CHAIN_DEPTH_MAX: u64 = 100;
 const WRITER_CACHE_BYTES: usize = 256 * 1024;
 /// A writer reads small objects scattered over the file: small blocks.
 const WRITER_BLOCK_SIZE: usize = 4096;
+/// What an idle writer keeps of its DATA cache ([`JournalWriter::release_caches`]):
+/// the most-used values' metadata (an entry has ~20 fields; room for
+/// those of a few kinds of sender).
+const IDLE_DATA_KEEP: usize = 64;
 /// Largest comparison buffer kept between appends.
 const SCRATCH_KEEP: usize = 64 * 1024;
 
@@ -322,6 +326,23 @@ impl JournalWriter {
         if self.batch.is_none() {
             self.batch = Some(Batch::new(self.append_pos, self.allocated));
         }
+    }
+
+    /// Gives back the memory of caches a quiet writer does not need: all
+    /// but the metadata of the most-used values, and every cached block
+    /// (the caller calls this once input stopped, before `malloc_trim`).
+    /// The file is the source of truth for both caches, so this changes
+    /// no byte written; the next appends read what they miss (a few
+    /// `pread`s from the page cache per value not kept). The hash table
+    /// mirrors are not caches and stay whole. An open batch is left
+    /// alone: it may read blocks it shadows.
+    pub fn release_caches(&mut self) {
+        if self.batch.is_some() {
+            return;
+        }
+        self.index.shrink_data(IDLE_DATA_KEEP);
+        self.io.release();
+        self.scratch = Vec::new();
     }
 
     /// Entries appended to the open batch and not yet written.

@@ -89,6 +89,7 @@ mod forward;
 pub mod native;
 pub mod ratelimit;
 mod server;
+mod slab;
 pub mod storage;
 pub mod stream;
 pub mod syslog;
@@ -147,6 +148,7 @@ impl SocketPaths {
 pub fn main(args: Vec<String>) -> u8 {
     // A long-lived process: only the code it runs stays mapped.
     crate::resident::code_on_demand();
+    fixed_mmap_threshold();
     let args: Args = match crate::parse_args(&args) {
         Ok(a) => a,
         Err(code) => return code,
@@ -194,6 +196,25 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
 /// One daemon per root and scope: an exclusive `flock` held for our life.
 fn take_lock(paths: &SocketPaths) -> Result<std::fs::File> {
     crate::startup::take_lock(&paths.dir.join("lock"), "a journal daemon", &paths.dir)
+}
+
+/// Large buffers get mappings of their own, always (`mallopt(3)`,
+/// `M_MMAP_THRESHOLD`). glibc starts with a 128 KiB threshold but raises
+/// it to the size of each mapped buffer freed, so after the first big
+/// write batch the writer's tables (the hash table mirror, 140 KiB at 1000
+/// units) and later batches land in the heap, between small long-lived
+/// allocations (a thousand streams), where their pages stay resident after
+/// they are freed: `malloc_trim` only returns pages that no live chunk
+/// touches. A fixed threshold returns every large buffer to the kernel
+/// when it is freed; the price is a fresh mapping per large batch, a few
+/// system calls for up to 1024 entries.
+fn fixed_mmap_threshold() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt only changes allocator parameters; 128 KiB is
+    // glibc's own default value, made fixed.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
 }
 
 /// Many services mean many streams: use the hard descriptor limit.

@@ -15,14 +15,16 @@
 //! of the earliest rate-limit window with suppressed messages, and the
 //! idle trim: a burst (a boot's worth of messages, a flooding service)
 //! leaves its batch buffers as free holes in the malloc heap, which glibc
-//! keeps resident; once a whole [`IDLE_TRIM_USEC`] passed without input,
-//! `malloc_trim(3)` gives those pages back. Under steady input the check
+//! keeps resident, and fills the writer's caches with values it will not
+//! see again; once a whole [`IDLE_TRIM_USEC`] passed without input, the
+//! writer drops all but its hottest cache entries and `malloc_trim(3)`
+//! gives the pages back. Under steady input the check
 //! costs one timer expiry per interval.
 //!
-//! Tokens: fixed ones below `FIRST_STREAM`, then one per stream, never
+//! Tokens: fixed ones below `FIRST_STREAM`, then one per stream (naming
+//! its slot in the streams' table, `slab.rs`), never
 //! reused within a run.
 
-use std::collections::HashMap;
 use std::io::IoSliceMut;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::os::unix::fs::PermissionsExt;
@@ -42,6 +44,7 @@ use super::context::{is_id128, Attribution, Creds};
 use super::dispatch::{Dispatcher, Origin};
 use super::native::{self, ENTRY_SIZE_MAX};
 use super::storage::{now_monotonic, Storage};
+use super::slab::Slab;
 use super::stream::{Line, LineBreak, Stream};
 use super::{syslog, SocketPaths};
 
@@ -69,9 +72,12 @@ struct StreamConn {
     /// The unit the manager vouched for in the header.
     vouched: Option<Attribution>,
     decided: bool,
-    id_field: Vec<u8>,
-    /// The process whose bytes are buffered, and its origin.
-    writer: Option<(Creds, Origin)>,
+    /// `_STREAM_ID=` (none if no random id could be had: an empty value).
+    stream_id: Option<journal::Id128>,
+    /// The process whose bytes are buffered, and its origin. Boxed: most
+    /// streams of a booted system never write, and inline it was a third
+    /// of each idle connection.
+    writer: Option<Box<(Creds, Origin)>>,
 }
 
 pub struct Server {
@@ -82,10 +88,8 @@ pub struct Server {
     stdout: UnixListener,
     native: UnixDatagram,
     syslog: UnixDatagram,
-    /// Boxed: a connection is ~300 bytes, and a map of 1000 idle streams
-    /// sized for 2048 inline values was 600 KiB.
-    streams: HashMap<u64, Box<StreamConn>>,
-    next_token: u64,
+    /// One slab of inline connections (see `slab.rs` for why).
+    streams: Slab<StreamConn>,
     d: Dispatcher,
     manager_pid: Option<i32>,
     /// Serving a user manager (`--user`).
@@ -180,8 +184,7 @@ impl Server {
             stdout,
             native,
             syslog,
-            streams: HashMap::new(),
-            next_token: FIRST_STREAM,
+            streams: Slab::new(FIRST_STREAM),
             d: Dispatcher::new(&config, storage, user),
             manager_pid,
             user,
@@ -232,11 +235,8 @@ impl Server {
             }
         }
         // Streams still open: what they buffered is stored before we go.
-        let tokens: Vec<u64> = self.streams.keys().copied().collect();
-        for t in tokens {
-            if let Some(mut c) = self.streams.remove(&t) {
-                self.flush_stream(&mut c, LineBreak::Eof);
-            }
+        for mut c in self.streams.drain() {
+            self.flush_stream(&mut c, LineBreak::Eof);
         }
         self.d.finish();
         Ok(())
@@ -288,6 +288,9 @@ impl Server {
                 self.trim_deadline = Some(now.saturating_add(IDLE_TRIM_USEC));
             } else {
                 self.trim_deadline = None;
+                if let Some(s) = self.d.storage.as_mut() {
+                    s.release_caches();
+                }
                 trim_heap();
             }
         }
@@ -354,8 +357,9 @@ impl Server {
             {
                 continue;
             }
-            let token = self.next_token;
-            self.next_token += 1;
+            let Some(token) = self.streams.next_token() else {
+                continue;
+            };
             if self
                 .epoll
                 .add(sock.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, token))
@@ -363,26 +367,20 @@ impl Server {
             {
                 continue;
             }
-            let id = journal::Id128::random()
-                .map(|i| i.to_hex())
-                .unwrap_or_default();
-            self.streams.insert(
-                token,
-                Box::new(StreamConn {
-                    sock,
-                    proto: Stream::new(self.line_max),
-                    peer,
-                    vouched: None,
-                    decided: false,
-                    id_field: id.into_bytes(),
-                    writer: None,
-                }),
-            );
+            self.streams.insert(StreamConn {
+                sock,
+                proto: Stream::new(self.line_max),
+                peer,
+                vouched: None,
+                decided: false,
+                stream_id: journal::Id128::random().ok(),
+                writer: None,
+            });
         }
     }
 
     fn on_stream(&mut self, token: u64) {
-        let Some(mut c) = self.streams.remove(&token) else {
+        let Some(mut c) = self.streams.take(token) else {
             return;
         };
         let mut open = true;
@@ -396,18 +394,20 @@ impl Server {
                 }
                 Ok((n, creds)) => {
                     let creds = creds.unwrap_or(c.peer);
-                    if c.writer.as_ref().is_some_and(|(w, _)| w.pid != creds.pid)
+                    if c.writer.as_ref().is_some_and(|w| w.0.pid != creds.pid)
                         && c.proto.pending() > 0
                     {
                         self.flush_stream(&mut c, LineBreak::PidChange);
                     }
-                    if c.writer.as_ref().is_none_or(|(w, _)| w.pid != creds.pid) {
+                    if c.writer.as_ref().is_none_or(|w| w.0.pid != creds.pid) {
                         let origin = self.d.origin(Some(creds), c.vouched.as_ref());
-                        c.writer = Some((creds, origin));
+                        c.writer = Some(Box::new((creds, origin)));
                     }
                     let mut lines = Vec::new();
-                    let data = self.buf[..n].to_vec();
-                    if let Err(e) = c.proto.feed(&data, &mut lines) {
+                    let buf = std::mem::take(&mut self.buf);
+                    let fed = c.proto.feed(&buf[..n], &mut lines);
+                    self.buf = buf;
+                    if let Err(e) = fed {
                         eprintln!(
                             "journald: stdout stream of pid {}: {e}; closing it",
                             c.peer.pid
@@ -415,10 +415,20 @@ impl Server {
                         open = false;
                         break;
                     }
-                    if !c.decided && c.proto.running() {
+                    let header_done = !c.decided && c.proto.running();
+                    if header_done {
                         self.decide(&mut c);
                     }
                     self.store_lines(&c, lines);
+                    // The header's writer is the manager in almost every
+                    // stream, not the service: once nothing of it is
+                    // pending, forget it, so that an idle stream holds no
+                    // origin (a box and two strings). Its next read works
+                    // the origin out afresh, as after any change of writer;
+                    // with nothing pending no line is cut differently.
+                    if header_done && c.proto.pending() == 0 {
+                        c.writer = None;
+                    }
                 }
                 Err(nix::errno::Errno::EAGAIN) => break,
                 Err(nix::errno::Errno::EINTR) => continue,
@@ -434,16 +444,18 @@ impl Server {
             }
         }
         if open {
-            self.streams.insert(token, c);
+            self.streams.put_back(token, c);
         } else {
             let _ = self.epoll.delete(c.sock.as_fd());
+            self.streams.release(token);
         }
     }
 
     /// The header is complete: believe its unit line only from the manager.
     fn decide(&mut self, c: &mut StreamConn) {
         c.decided = true;
-        let Some(line) = c.proto.header.unit_line.clone() else {
+        // Taken: the header's copy is not needed once decided.
+        let Some(line) = c.proto.header.unit_line.take() else {
             return;
         };
         if !self.is_manager(&c.peer) {
@@ -461,9 +473,9 @@ impl Server {
             invocation_id: invocation.map(str::to_ascii_lowercase),
         });
         // Lines already attributed to the writer get the unit from now on.
-        if let Some((creds, _)) = c.writer {
-            let origin = self.d.origin(Some(creds), c.vouched.as_ref());
-            c.writer = Some((creds, origin));
+        if let Some(w) = c.writer.as_mut() {
+            let origin = self.d.origin(Some(w.0), c.vouched.as_ref());
+            w.1 = origin;
         }
     }
 
@@ -480,13 +492,13 @@ impl Server {
             return;
         }
         let origin = match &c.writer {
-            Some((_, o)) => o.clone(),
+            Some(w) => w.1.clone(),
             None => self.d.origin(Some(c.peer), c.vouched.as_ref()),
         };
         for l in lines {
             let mut fields: Vec<(&str, Vec<u8>)> = vec![
                 ("_TRANSPORT", b"stdout".to_vec()),
-                ("_STREAM_ID", c.id_field.clone()),
+                ("_STREAM_ID", c.stream_id.map(|i| i.hex_bytes().to_vec()).unwrap_or_default()),
                 ("PRIORITY", (l.priority & 7).to_string().into_bytes()),
             ];
             if l.priority >> 3 != 0 {

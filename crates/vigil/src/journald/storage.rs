@@ -287,6 +287,14 @@ impl Storage {
         }
     }
 
+    /// Input stopped: the writer gives back what it only caches (see
+    /// `JournalWriter::release_caches`).
+    pub fn release_caches(&mut self) {
+        if let Some(w) = self.writer.as_mut() {
+            w.release_caches();
+        }
+    }
+
     /// Syncs and marks the file OFFLINE.
     pub fn sync(&mut self) {
         self.commit_before_closing();

@@ -144,15 +144,30 @@ impl Stream {
     /// Bytes read from the socket; complete lines are appended to `out`.
     /// Lines do not depend on the unit, so the caller may decide about the
     /// header's unit after this returns and before it stores the lines.
+    ///
+    /// Lines are cut from `data` itself when nothing is pending, and only
+    /// an unfinished last line is kept: an idle stream holds no buffer
+    /// (a thousand services mostly write nothing after their header).
     pub fn feed(&mut self, data: &[u8], out: &mut Vec<Line>) -> Result<(), ProtocolError> {
-        self.buf.extend_from_slice(data);
-        self.scan(None, out)
+        if self.buf.is_empty() {
+            let (used, result) = self.scan(data, None, out);
+            self.buf.extend_from_slice(&data[used..]);
+            return result;
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.extend_from_slice(data);
+        let (used, result) = self.scan(&buf, None, out);
+        self.keep(buf, used);
+        result
     }
 
     /// The stream ended (or another process began writing): whatever is
     /// buffered becomes a line of its own.
     pub fn flush(&mut self, why: LineBreak, out: &mut Vec<Line>) -> Result<(), ProtocolError> {
-        self.scan(Some(why), out)
+        let buf = std::mem::take(&mut self.buf);
+        let (used, result) = self.scan(&buf, Some(why), out);
+        self.keep(buf, used);
+        result
     }
 
     /// Bytes buffered but not yet a line.
@@ -160,10 +175,25 @@ impl Stream {
         self.buf.len()
     }
 
-    fn scan(&mut self, force: Option<LineBreak>, out: &mut Vec<Line>) -> Result<(), ProtocolError> {
+    /// `buf` without its first `used` bytes becomes the pending buffer;
+    /// an empty one is freed.
+    fn keep(&mut self, mut buf: Vec<u8>, used: usize) {
+        buf.drain(..used);
+        self.buf = if buf.is_empty() { Vec::new() } else { buf };
+    }
+
+    /// Cuts the lines of `bytes` (`self.buf` is empty meanwhile); with
+    /// `force`, the unfinished rest is a line too. Returns how many bytes
+    /// became lines.
+    fn scan(
+        &mut self,
+        bytes: &[u8],
+        force: Option<LineBreak>,
+        out: &mut Vec<Line>,
+    ) -> (usize, Result<(), ProtocolError>) {
         let mut start = 0;
         let result = loop {
-            let rest = &self.buf[start..];
+            let rest = &bytes[start..];
             let max = self.max();
             let window = &rest[..rest.len().min(max)];
             let nl = window.iter().position(|&b| b == b'\n');
@@ -187,16 +217,13 @@ impl Stream {
         };
         if result.is_ok() {
             if let Some(brk) = force {
-                if start < self.buf.len() {
-                    let line = self.buf[start..].to_vec();
-                    start = self.buf.len();
-                    self.buf.drain(..start);
-                    return self.line(line, brk, out);
+                if start < bytes.len() {
+                    let line = bytes[start..].to_vec();
+                    return (bytes.len(), self.line(line, brk, out));
                 }
             }
         }
-        self.buf.drain(..start);
-        result
+        (start, result)
     }
 
     fn line(
@@ -349,6 +376,34 @@ mod tests {
                 (&b"nul"[..], 30, LineBreak::Nul),
                 (&b"after"[..], 30, LineBreak::Newline),
                 (&b"partial"[..], 30, LineBreak::Eof),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_an_unfinished_line_holds_a_buffer() {
+        let mut s = Stream::new(16);
+        let mut out = Vec::new();
+        s.feed(b"id\nweb.service\n6\n0\n0\n0\n0\n", &mut out).unwrap();
+        assert!(s.running());
+        assert_eq!(s.buf.capacity(), 0);
+        s.feed(b"one\ntw", &mut out).unwrap();
+        assert_eq!(s.pending(), 2);
+        s.feed(b"o\n", &mut out).unwrap();
+        assert_eq!(s.buf.capacity(), 0);
+        // A pending part still counts towards LineMax= across reads.
+        s.feed(b"0123456789", &mut out).unwrap();
+        s.feed(b"abcdefghij\n", &mut out).unwrap();
+        assert_eq!(s.buf.capacity(), 0);
+        let msgs: Vec<(&[u8], LineBreak)> =
+            out.iter().map(|l| (&l.message[..], l.line_break)).collect();
+        assert_eq!(
+            msgs,
+            vec![
+                (&b"one"[..], LineBreak::Newline),
+                (&b"two"[..], LineBreak::Newline),
+                (&b"0123456789abcdef"[..], LineBreak::LineMax),
+                (&b"ghij"[..], LineBreak::Newline),
             ]
         );
     }

@@ -31,6 +31,11 @@
 //! All read /proc, which an unprivileged manager may do for its own
 //! user's processes, i.e. for its services.
 
+use std::path::{Path, PathBuf};
+
+use engine::service::Event;
+use unit::config::service::ServiceView;
+
 use super::Manager;
 
 /// How far up the tree a notification's sender is followed: far more than
@@ -119,6 +124,44 @@ impl Manager {
             }
         }
         None
+    }
+
+    /// `PIDFile=` read once the forking process is gone: the pid must
+    /// exist and, with cgroups, belong to the unit.
+    pub(super) fn read_pid_file(&self, id: &str) -> Event {
+        let Some(path) = self.units.get(id).and_then(|u| ServiceView::new(&u.cfg).pid_file().map(PathBuf::from)) else {
+            return Event::PidFileMissing;
+        };
+        let pid = std::fs::read_to_string(&path).ok().and_then(|s| s.trim().parse::<u32>().ok());
+        match pid {
+            // The pid must exist and, with cgroups, belong to the unit.
+            Some(pid) if pid > 1 && Path::new(&format!("/proc/{pid}")).exists() => {
+                let pids = self.cgroups.pids(id);
+                if self.cgroups.base().is_some() && !pids.is_empty() && !pids.contains(&(pid as i32)) {
+                    Event::PidFileMissing
+                } else {
+                    Event::PidFileRead { pid }
+                }
+            }
+            _ => Event::PidFileMissing,
+        }
+    }
+
+    /// `GuessMainPID=`: the one process of the unit whose parent is the
+    /// manager (module notes).
+    pub(super) fn guess_main_pid(&self, id: &str) -> Option<u32> {
+        let me = std::process::id();
+        let candidates: Vec<u32> = if self.cgroups.base().is_some() {
+            self.cgroups.pids(id).into_iter().map(|p| p as u32).filter(|&p| parent_of(p) == Some(me)).collect()
+        } else {
+            let inv = self.units.get(id).map(|u| u.invocation_id.as_str()).unwrap_or_default();
+            with_invocation(inv, true)
+        };
+        // Ambiguous (or none): systemd refuses to guess.
+        match candidates[..] {
+            [one] => Some(one),
+            _ => None,
+        }
     }
 
     /// Whether a tracked process of unit `id` still exists. A tracked pid

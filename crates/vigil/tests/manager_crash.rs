@@ -202,9 +202,18 @@ fn empty_cgroups_of_dead_managers_are_swept_at_start_and_busy_ones_kept() {
     // A base whose unit group still holds a process: another root's
     // leftovers, for that root's next manager to clean up.
     let busy = parent.join(format!("vigil-{}", dead_pid(2)));
-    std::fs::create_dir_all(busy.join("y.service")).unwrap();
     let mut sleeper = Command::new("sleep").arg("300").spawn().unwrap();
-    std::fs::write(busy.join("y.service/cgroup.procs"), sleeper.id().to_string()).unwrap();
+    // Until the sleeper is in it, the group is empty: a manager of another
+    // test starting now sweeps it (as it should), so make it again.
+    let mut placed = Err(std::io::Error::other("not tried"));
+    for _ in 0..100 {
+        placed = std::fs::create_dir_all(busy.join("y.service"))
+            .and_then(|()| std::fs::write(busy.join("y.service/cgroup.procs"), sleeper.id().to_string()));
+        if placed.is_ok() {
+            break;
+        }
+    }
+    placed.expect("the sleeper moved into the busy group");
 
     let root = TestRoot::new("sweep");
     let mut m = start_manager(&root, 1, true);

@@ -300,8 +300,14 @@ impl Recorder {
     /// alone), asked for only when the file is compacted.
     pub fn process(&mut self, pid: i32, inv: &str, live: impl FnOnce() -> Vec<(i32, String)>) {
         let Some(file) = &mut self.file else { return };
-        let Some(start) = start_time(pid) else { return };
-        let _ = writeln!(file, "process {pid} {start} {inv}");
+        // A process that is already gone (a forking service's parent can
+        // exit before this line is written) still leaves its invocation
+        // id: what it forked carries it (a `pid 0` line, as `compact`
+        // writes for a unit that is up).
+        let _ = match start_time(pid) {
+            Some(start) => writeln!(file, "process {pid} {start} {inv}"),
+            None => writeln!(file, "process 0 0 {inv}"),
+        };
         self.lines += 1;
         if self.lines >= 256 {
             let live = live();
@@ -358,6 +364,24 @@ mod tests {
         assert!(start_time(me).is_some());
         assert_eq!(start_time(me), start_time(me));
         assert_eq!(start_time(i32::MAX), None);
+    }
+
+    #[test]
+    fn a_process_gone_before_it_is_recorded_leaves_its_invocation() {
+        let dir = std::env::temp_dir().join(format!("vigil-leftovers-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut rec = Recorder::start(&dir, None).unwrap();
+        let me = std::process::id() as i32;
+        rec.process(me, "inv-alive", Vec::new);
+        // A pid no process has: the forking parent that exited already.
+        rec.process(i32::MAX, "inv-forked", Vec::new);
+        let r = parse(&std::fs::read_to_string(record_path(&dir)).unwrap());
+        assert_eq!(
+            r.processes,
+            vec![(me, start_time(me).unwrap(), "inv-alive".to_string()), (0, 0, "inv-forked".to_string())]
+        );
+        rec.finish();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -14,7 +14,8 @@
 # figures, then asks the manager to exit.
 #
 # --massif runs the manager under `valgrind --tool=massif` instead (heap
-# profile in $DIR/massif.out; read it with ms_print). Valgrind is slow: the
+# profile in $DIR/massif.out, and a detailed snapshot of the idle manager after
+# the settle in $DIR/steady.out; read them with ms_print). Valgrind is slow: the
 # settle wait is longer and PSS figures of that run mean nothing.
 set -euo pipefail
 N=${1:-1000}
@@ -35,7 +36,8 @@ if [ -n "${MEM_JOURNALD_CONF:-}" ]; then
 fi
 
 if [ "$MASSIF" = --massif ]; then
-    valgrind --tool=massif --pages-as-heap=no --massif-out-file="$DIR/massif.out" \
+    valgrind --tool=massif --pages-as-heap=no --threshold=0.05 --depth=40 --read-inline-info=yes \
+        --vgdb=yes --massif-out-file="$DIR/massif.out" \
         "$VIGIL" daemon --root="$ROOT" --boot >"$DIR/vigil.log" 2>&1 </dev/null &
     settle=20
 else
@@ -66,6 +68,12 @@ while [ "$(running)" -lt "$N" ]; do
     sleep 0.2
 done
 sleep "$settle"
+# The heap of the idle manager: massif's own last snapshot falls inside the
+# exit's stop, so ask for a detailed one now (read it with ms_print, or
+# bench/massif_steady.py FILE groups it by allocation site).
+if [ "$MASSIF" = --massif ]; then
+    vgdb --pid="$MGR" detailed_snapshot "$DIR/steady.out" >/dev/null 2>&1 || echo "vgdb snapshot failed" >&2
+fi
 
 total=0
 for p in $(tree "$MGR"); do
@@ -86,4 +94,4 @@ echo "TOTAL non-service PSS: $total kB ($(awk -v t=$total 'BEGIN {printf "%.1f",
 "$VIGIL" --root="$ROOT" exit >/dev/null 2>&1 || kill "$MGR"
 deadline=$((SECONDS + 60))
 while kill -0 "$MGR" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-if [ "$MASSIF" = --massif ]; then echo "massif profile: $DIR/massif.out"; else rm -rf "$DIR"; fi
+if [ "$MASSIF" = --massif ]; then echo "massif profile: $DIR/massif.out, idle snapshot: $DIR/steady.out"; else rm -rf "$DIR"; fi

@@ -474,8 +474,21 @@ impl JournalLink {
     /// Stop the journal last, after every unit: it flushes and marks its
     /// files offline on SIGTERM.
     pub fn stop(&mut self) {
-        // Every line queued goes in before the journal is told to end.
+        // Every line queued goes in before the journal is told to end. A
+        // journal found stuck earlier (a loaded machine can starve it for
+        // a second) gets one more chance to take them: the manager is
+        // about to wait for its exit anyway, and a journal that still
+        // reads nothing costs one more BUSY_WAIT before the rest is
+        // dropped.
+        self.stuck.set(false);
+        self.full_since.set(None);
         self.flush();
+        // Dropped lines whose count the journal could not be told: the
+        // console says it, since nothing later will.
+        let dropped = self.dropped.replace(0);
+        if dropped > 0 {
+            console_line(&[&format!("The journal was not reading: {dropped} manager messages were dropped.")]);
+        }
         let Some(pid) = self.pid.take() else { return };
         // SAFETY: signalling our own child.
         unsafe { libc::kill(pid, libc::SIGTERM) };

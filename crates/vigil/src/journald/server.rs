@@ -61,6 +61,9 @@ const STREAMS_MAX: usize = 4096;
 const STREAM_READS: usize = 4;
 /// Datagrams per socket per wake-up.
 const DATAGRAM_BATCH: usize = 64;
+/// At exit, how many times a stream with bytes left is read again
+/// ([`STREAM_READS`] reads each): its service is normally gone by then.
+const FINAL_STREAM_ROUNDS: usize = 256;
 /// Quiet time after which free heap pages are returned (see the module docs).
 const IDLE_TRIM_USEC: u64 = 500_000;
 
@@ -233,6 +236,29 @@ impl Server {
             if self.busy && self.trim_deadline.is_none() {
                 self.trim_deadline = Some(now_monotonic().saturating_add(IDLE_TRIM_USEC));
             }
+        }
+        // What was sent before the signal is still queued in the sockets:
+        // the manager sends its last lines and then SIGTERM, and a service
+        // that wrote and died left its bytes and EOF unread if the signal
+        // came in the same wake-up. Read it all (datagram queues hold
+        // `max_dgram_qlen` messages; each stream is read until it has
+        // nothing more) before the files are closed: no line is lost.
+        self.on_datagrams(true);
+        self.on_datagrams(false);
+        for token in self.streams.tokens() {
+            // Bounded: a writer still alive could keep writing for ever.
+            for _ in 0..FINAL_STREAM_ROUNDS {
+                let Some(c) = self.streams.take(token) else { break };
+                let readable = readable_now(&c.sock);
+                self.streams.put_back(token, c);
+                if !readable {
+                    break;
+                }
+                self.on_stream(token);
+            }
+        }
+        if let Some(s) = self.d.storage.as_mut() {
+            s.commit();
         }
         // Streams still open: what they buffered is stored before we go.
         for mut c in self.streams.drain() {
@@ -843,4 +869,11 @@ fn trim_heap() {
     }
     // After the first burst (the boot's messages) its code, once.
     crate::resident::drop_code_once();
+}
+
+/// Whether `sock` has bytes (or its end) to read right now.
+fn readable_now(sock: &UnixStream) -> bool {
+    use std::os::fd::AsFd;
+    let mut fds = [nix::poll::PollFd::new(sock.as_fd(), nix::poll::PollFlags::POLLIN)];
+    nix::poll::poll(&mut fds, nix::poll::PollTimeout::ZERO).is_ok_and(|n| n > 0)
 }

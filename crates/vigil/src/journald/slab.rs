@@ -106,6 +106,11 @@ impl<T> Slab<T> {
         }
     }
 
+    /// The tokens of every connection stored now.
+    pub fn tokens(&self) -> Vec<u64> {
+        self.slots.iter().flatten().map(|(t, _)| *t).collect()
+    }
+
     /// Every connection stored, emptying the table.
     pub fn drain(&mut self) -> Vec<T> {
         self.free.clear();

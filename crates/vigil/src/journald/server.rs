@@ -248,10 +248,7 @@ impl Server {
         for token in self.streams.tokens() {
             // Bounded: a writer still alive could keep writing for ever.
             for _ in 0..FINAL_STREAM_ROUNDS {
-                let Some(c) = self.streams.take(token) else { break };
-                let readable = readable_now(&c.sock);
-                self.streams.put_back(token, c);
-                if !readable {
+                if !self.streams.get(token).is_some_and(|c| readable_now(&c.sock)) {
                     break;
                 }
                 self.on_stream(token);

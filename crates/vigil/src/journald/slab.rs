@@ -106,6 +106,14 @@ impl<T> Slab<T> {
         }
     }
 
+    /// The connection stored under `token`, if any.
+    pub fn get(&self, token: u64) -> Option<&T> {
+        match self.slots.get(self.slot_of(token))? {
+            Some((t, v)) if *t == token => Some(v),
+            _ => None,
+        }
+    }
+
     /// The tokens of every connection stored now.
     pub fn tokens(&self) -> Vec<u64> {
         self.slots.iter().flatten().map(|(t, _)| *t).collect()

@@ -74,6 +74,57 @@ fn journal_kill9_mid_burst_leaves_readable_files_and_restart_continues() {
     same(&["-D", d, "-r", "-n", "3", "-o", "short-precise"]);
 }
 
+/// Datagrams still queued when SIGTERM arrives are all stored, however
+/// deep the queue: systemd as PID 1 raises `net.unix.max_dgram_qlen` to
+/// 512, and a journal that read one batch of 64 at exit lost the rest
+/// (the manager's last ~70 stop lines after a stop-all on a host where
+/// the bench kit's systemd had booted). The journal is stopped while the
+/// datagrams queue up, then sees SIGTERM and the queue in one wake-up.
+#[test]
+fn journal_at_sigterm_stores_a_datagram_queue_deeper_than_one_batch() {
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root (a network namespace of its own for max_dgram_qlen)");
+        return;
+    }
+    const SENDERS: usize = 5;
+    const EACH: usize = 60;
+    let mut r = JournalRoot::new("qlen", Some("[Journal]\nRateLimitBurst=0\n"));
+    r.start_with_qlen(512);
+    let pid = r.pid();
+    // SAFETY: signalling our own child.
+    unsafe { libc::kill(pid, libc::SIGSTOP) };
+    // Several senders: each one's send buffer holds only so many.
+    let senders: Vec<UnixDatagram> = (0..SENDERS)
+        .map(|_| {
+            let s = UnixDatagram::unbound().unwrap();
+            s.connect(r.sock("socket")).unwrap();
+            s.set_nonblocking(true).unwrap();
+            s
+        })
+        .collect();
+    for i in 0..SENDERS * EACH {
+        let msg = format!("MESSAGE=queued {i}\nSYSLOG_IDENTIFIER=qlen\n");
+        senders[i % SENDERS]
+            .send(msg.as_bytes())
+            .unwrap_or_else(|e| panic!("datagram {i} not queued: {e}"));
+    }
+    // SAFETY: as above.
+    unsafe {
+        libc::kill(pid, libc::SIGTERM);
+        libc::kill(pid, libc::SIGCONT);
+    }
+    let status = r.daemon.take().unwrap().wait().unwrap();
+    assert!(status.success(), "{status:?}; stderr:\n{}", r.stderr());
+    let stored: Vec<String> = entries(&r.journal_dir(), &["SYSLOG_IDENTIFIER=qlen"])
+        .iter()
+        .filter_map(|e| field(e, "MESSAGE").map(str::to_string))
+        .collect();
+    let want: Vec<String> = (0..SENDERS * EACH).map(|i| format!("queued {i}")).collect();
+    let mut sorted = stored.clone();
+    sorted.sort_by_key(|m| m[7..].parse::<usize>().unwrap_or(usize::MAX));
+    assert_eq!(sorted, want, "{} of {} stored", stored.len(), want.len());
+}
+
 /// A small deterministic generator (xorshift), so failures reproduce.
 struct Rng(u64);
 

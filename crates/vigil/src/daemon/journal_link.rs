@@ -98,6 +98,12 @@ pub struct JournalLink {
 /// How long the manager waits for a fresh journal to listen.
 const READY_DEADLINE: Duration = Duration::from_secs(5);
 
+/// How long the manager waits for the journal to write its last lines and
+/// exit: systemd's `DefaultTimeoutStopSec=` (`systemd-system.conf(5)`),
+/// which bounds systemd-journald's stop too. A loaded disk can make its
+/// final `fdatasync` slow; the manager exits once the journal has.
+const STOP_TIMEOUT: Duration = Duration::from_secs(90);
+
 /// How long one message may wait for room in the journal's queue.
 const BUSY_WAIT: Duration = Duration::from_secs(1);
 
@@ -501,14 +507,22 @@ impl JournalLink {
             // SAFETY: a fresh descriptor that nothing else owns.
             unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) }
         });
-        let end = Instant::now() + Duration::from_secs(5);
+        let end = Instant::now() + STOP_TIMEOUT;
         let mut pause = Duration::from_millis(1);
         loop {
             let mut status = 0;
             // SAFETY: waiting for our own child.
             let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
             let left = end.saturating_duration_since(Instant::now());
-            if r == pid || r < 0 || left.is_zero() {
+            if r == pid || r < 0 {
+                break;
+            }
+            if left.is_zero() {
+                // Never silently: what it had not written yet may be lost.
+                console_line(&[&format!(
+                    "The journal (PID {pid}) did not exit within {}s; lines it had not written yet may be lost.",
+                    STOP_TIMEOUT.as_secs()
+                )]);
                 break;
             }
             match &pidfd {

@@ -64,6 +64,11 @@ const DATAGRAM_BATCH: usize = 64;
 /// At exit, how many times a stream with bytes left is read again
 /// ([`STREAM_READS`] reads each): its service is normally gone by then.
 const FINAL_STREAM_ROUNDS: usize = 256;
+/// At exit, how many [`DATAGRAM_BATCH`]es a datagram socket is read: a
+/// queue holds `net.unix.max_dgram_qlen` messages (10 by default, 512 once
+/// a systemd has booted in the network namespace: 8 batches), and 64
+/// batches still end a sender that floods the socket for ever.
+const FINAL_DATAGRAM_BATCHES: usize = 64;
 /// Quiet time after which free heap pages are returned (see the module docs).
 const IDLE_TRIM_USEC: u64 = 500_000;
 
@@ -220,8 +225,12 @@ impl Server {
                     SIGNAL => self.on_signals(),
                     TIMER => self.on_timer(),
                     STDOUT => self.on_accept(),
-                    NATIVE => self.on_datagrams(true),
-                    SYSLOG => self.on_datagrams(false),
+                    NATIVE => {
+                        self.on_datagrams(true);
+                    }
+                    SYSLOG => {
+                        self.on_datagrams(false);
+                    }
                     token => self.on_stream(token),
                 }
             }
@@ -243,8 +252,13 @@ impl Server {
         // came in the same wake-up. Read it all (datagram queues hold
         // `max_dgram_qlen` messages; each stream is read until it has
         // nothing more) before the files are closed: no line is lost.
-        self.on_datagrams(true);
-        self.on_datagrams(false);
+        for native in [true, false] {
+            for _ in 0..FINAL_DATAGRAM_BATCHES {
+                if !self.on_datagrams(native) {
+                    break;
+                }
+            }
+        }
         for token in self.streams.tokens() {
             // Bounded: a writer still alive could keep writing for ever.
             for _ in 0..FINAL_STREAM_ROUNDS {
@@ -541,7 +555,10 @@ impl Server {
         }
     }
 
-    fn on_datagrams(&mut self, native: bool) {
+    /// Reads up to [`DATAGRAM_BATCH`] datagrams; true when the batch ended
+    /// with more possibly waiting (the queue was not seen empty).
+    fn on_datagrams(&mut self, native: bool) -> bool {
+        let mut more = true;
         for _ in 0..DATAGRAM_BATCH {
             let fd = if native {
                 self.native.as_raw_fd()
@@ -554,10 +571,14 @@ impl Server {
             }
             let d = match recv_datagram(fd, &mut self.buf) {
                 Ok(d) => d,
-                Err(nix::errno::Errno::EAGAIN) => break,
+                Err(nix::errno::Errno::EAGAIN) => {
+                    more = false;
+                    break;
+                }
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => {
                     eprintln!("journald: receiving a datagram: {e}");
+                    more = false;
                     break;
                 }
             };
@@ -590,6 +611,7 @@ impl Server {
             self.buf.truncate(256 * 1024);
             self.buf.shrink_to_fit();
         }
+        more
     }
 
     fn on_native(&mut self, bytes: &[u8], creds: Option<Creds>, time: Option<u64>) {

@@ -81,6 +81,18 @@ impl JournalRoot {
 
     /// [`start`](Self::start) with extra arguments (`--user`).
     pub fn start_with(&mut self, extra: &[&str]) {
+        self.spawn(extra, None);
+    }
+
+    /// [`start`](Self::start) in a network namespace of its own whose
+    /// `net.unix.max_dgram_qlen` is `qlen` (the length of its datagram
+    /// sockets' queues; systemd as PID 1 raises it to 512). Needs root.
+    pub fn start_with_qlen(&mut self, qlen: u32) {
+        self.spawn(&[], Some(qlen));
+    }
+
+    fn spawn(&mut self, extra: &[&str], qlen: Option<u32>) {
+        let qlen = qlen.map(|q| format!("{q}\n"));
         let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC).unwrap();
         let wr_fd = wr.as_raw_fd();
         let mut cmd = Command::new(vigil());
@@ -96,6 +108,18 @@ impl JournalRoot {
         unsafe {
             cmd.pre_exec(move || {
                 libc::fcntl(wr_fd, libc::F_SETFD, 0);
+                if let Some(q) = &qlen {
+                    // /proc/sys/net is the namespace of whoever opens it.
+                    if libc::unshare(libc::CLONE_NEWNET) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    let path = c"/proc/sys/net/unix/max_dgram_qlen";
+                    let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                    if fd < 0 || libc::write(fd, q.as_ptr().cast(), q.len()) != q.len() as isize {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    libc::close(fd);
+                }
                 Ok(())
             });
         }

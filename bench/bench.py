@@ -467,6 +467,7 @@ def meta(peers, missing, ns, reps):
             'cpu': cmd("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"), 'kernel': os.uname().release,
             'mem_total_kB': int(cmd("grep MemTotal /proc/meminfo | awk '{print $2}'") or 0),
             'loadavg': loadavg(), 'ns': ns, 'reps': reps, 'peers': peers, 'missing_peers': missing,
+            'max_dgram_qlen': cmd('cat /proc/sys/net/unix/max_dgram_qlen'),
             'vigil': VIGIL, 'vigil_b': VIGIL_B, 'vigil_rev': cmd(f'git -C {HERE} rev-parse --short HEAD'),
             'versions': {'runit': cmd("dpkg-query -W -f='${Version}' runit"), 's6': cmd("dpkg-query -W -f='${Version}' s6"),
                          'daemontools': cmd("dpkg-query -W -f='${Version}' daemontools"),

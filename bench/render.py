@@ -8,7 +8,9 @@ vigil / best peer and vigil / floor; the issue's targets at N=1000.
 
 Floors (from spawnfloor N and hyperfine, same run):
   start   N x fork+exec of /bin/true from one thread (`true_seq`), what a
-          one-threaded manager that forks every service itself cannot beat
+          one-threaded manager that forks every service itself cannot beat;
+          the issue's target is against the two-core floor (`true_par2`, two
+          threads spawning at once), printed below the table
   restart one isolated fork+exec+wait of /bin/true after 100 ms idle
           (bench/cgspawn `plain`); the warm back-to-back `true_seq` of
           spawnfloor underestimates a lone spawn on a VM
@@ -120,6 +122,16 @@ def main(paths):
                 detail.append(f"{p}: " + ', '.join(f"`{c}` {med(v) / 1024:.1f}" for c, v in per.items()))
         if detail:
             out.append('Manager processes, median PSS (MiB): ' + '; '.join(detail) + '.')
+            out.append('')
+        # The start target is stated against the *two-core* floor:
+        # spawns from two threads at once (spawnfloor's `true_par2`), the
+        # cheapest of its three ways to spawn.
+        par2 = [fl[m]['true_par2'] for m in ('fork+exec', 'vfork+exec', 'posix_spawn') if fl and 'true_par2' in fl.get(m, {})]
+        if par2:
+            two = n * min(par2) / 1e6
+            vs = summ.get('vigil', {}).get('start_s')
+            out.append(f"Two-core spawn floor (spawnfloor `true_par2`, cheapest way): {two:.3f} s for {n}"
+                       + (f"; vigil start / it = {vs / two:.2f} (target at N=1000: ≤ 1.5)." if vs else '.'))
             out.append('')
         if fl and fl.get('isolated_spawn_ms'):
             iso = fl['isolated_spawn_ms']

@@ -42,13 +42,32 @@ pub struct Conn {
     out: Vec<u8>,
     peer_uid: u32,
     greeted: bool,
+    /// Whether the connection's epoll registration includes `EPOLLOUT`:
+    /// the event loop changes it only when [`Conn::wants_write`] differs,
+    /// so a request answered at once costs no `epoll_ctl`.
+    pub out_armed: bool,
+}
+
+/// The manager's pid for `Hello` replies, asked of the kernel once (every
+/// `systemctl` call begins with a `Hello`).
+fn own_pid() -> u32 {
+    static PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *PID.get_or_init(std::process::id)
 }
 
 impl Conn {
+    /// A freshly accepted connection; `stream` must already be
+    /// non-blocking (the event loop accepts with `SOCK_NONBLOCK`).
     pub fn new(stream: UnixStream) -> std::io::Result<Conn> {
-        stream.set_nonblocking(true)?;
         let cred = getsockopt(&stream, PeerCredentials).map_err(std::io::Error::from)?;
-        Ok(Conn { stream, dec: Decoder::new(), out: Vec::new(), peer_uid: cred.uid(), greeted: false })
+        Ok(Conn {
+            stream,
+            dec: Decoder::new(),
+            out: Vec::new(),
+            peer_uid: cred.uid(),
+            greeted: false,
+            out_armed: false,
+        })
     }
 
     pub fn wants_write(&self) -> bool {
@@ -104,7 +123,15 @@ impl Conn {
                     eof = true;
                     break;
                 }
-                Ok(n) => self.dec.push(&buf[..n]),
+                Ok(n) => {
+                    self.dec.push(&buf[..n]);
+                    // A short read emptied the socket's queue: asking
+                    // again would only return EAGAIN (epoll is
+                    // level-triggered, so later bytes wake us again).
+                    if n < buf.len() {
+                        break;
+                    }
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(_) => return Flow::Close,
@@ -162,7 +189,7 @@ impl Conn {
                     self.queue(&Response::Hello {
                         version: PROTOCOL_VERSION,
                         server: format!("vigil {}", env!("CARGO_PKG_VERSION")),
-                        pid: std::process::id(),
+                        pid: own_pid(),
                     });
                     if version == PROTOCOL_VERSION {
                         self.greeted = true;

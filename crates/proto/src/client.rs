@@ -18,7 +18,7 @@ use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::time::Duration;
 
-use crate::frame::{encode, read_msg};
+use crate::frame::{encode, read_response};
 use crate::msg::{Request, Response, PROTOCOL_VERSION};
 use crate::ProtoError;
 
@@ -75,7 +75,7 @@ impl Client {
 
     /// Read the next response of a streamed answer.
     pub fn next_response(&mut self) -> Result<Response, ProtoError> {
-        read_msg(&mut self.stream)
+        read_response(&mut self.stream)
     }
 
     fn send_unsent(&mut self) -> Result<(), ProtoError> {
@@ -91,7 +91,7 @@ impl Client {
         if let Some(pid) = self.server_pid {
             return Ok(pid);
         }
-        match read_msg::<_, Response>(&mut self.stream)? {
+        match read_response(&mut self.stream)? {
             Response::Hello { version, pid, .. } if version == PROTOCOL_VERSION => {
                 self.server_pid = Some(pid);
                 Ok(pid)
@@ -106,7 +106,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::frame::write_msg;
+    use crate::frame::{read_msg, write_msg};
 
     #[test]
     fn handshake_and_call_over_a_socketpair() {

@@ -208,3 +208,171 @@ pub enum Response {
     /// End of a multi-message answer.
     End,
 }
+
+/// Whether `payload` is a JSON object whose first member is `"type"`
+/// with the value `kind`, as serde writes an internally tagged enum (the
+/// tag first). Anything else — another order, spaces, escapes — is left to
+/// the derived decoder, which reads every form.
+fn tagged_first(payload: &[u8], kind: &str) -> bool {
+    payload
+        .strip_prefix(br#"{"type":""#.as_slice())
+        .and_then(|rest| rest.strip_prefix(kind.as_bytes()))
+        .is_some_and(|rest| rest.starts_with(br#"","#))
+}
+
+/// The fields of [`Response::Properties`], as a plain struct.
+#[derive(Deserialize)]
+struct PropertiesBody {
+    unit: String,
+    properties: Vec<(String, String)>,
+}
+
+/// The fields of [`Request::Hello`], as a plain struct.
+#[derive(Deserialize)]
+struct HelloBody {
+    version: u32,
+    client: String,
+}
+
+/// The fields of [`Request::Show`], as a plain struct.
+#[derive(Deserialize)]
+struct ShowBody {
+    units: Vec<String>,
+    properties: Vec<String>,
+    all: bool,
+}
+
+impl Request {
+    /// Decode one request payload (JSON): the derived decoder's result,
+    /// with `Hello` and `Show` — the two frames of every `is-active`,
+    /// `show` and `status` — read straight into their fields (see
+    /// [`Response::from_json`] for why that is faster).
+    pub fn from_json(payload: &[u8]) -> serde_json::Result<Request> {
+        if tagged_first(payload, "hello") {
+            let HelloBody { version, client } = serde_json::from_slice(payload)?;
+            return Ok(Request::Hello { version, client });
+        }
+        if tagged_first(payload, "show") {
+            let ShowBody { units, properties, all } = serde_json::from_slice(payload)?;
+            return Ok(Request::Show { units, properties, all });
+        }
+        serde_json::from_slice(payload)
+    }
+}
+
+impl Response {
+    /// Decode one response payload (JSON).
+    ///
+    /// Same result as the derived `Deserialize`, faster for `Properties`,
+    /// the answer of every `is-active`, `show` and `status`: serde reads an
+    /// internally tagged enum by first copying the whole object into an
+    /// intermediate tree (it cannot know the variant before it has seen
+    /// `type`), then reading the variant from that tree. A payload that
+    /// starts with the tag of `Properties`, as serde writes it, is read
+    /// straight into its fields instead (`status -n0`: 539 k → 524 k
+    /// instructions, callgrind). Every other response, and any other
+    /// spelling of the same object, goes through the derived code.
+    pub fn from_json(payload: &[u8]) -> serde_json::Result<Response> {
+        if tagged_first(payload, "properties") {
+            let PropertiesBody { unit, properties } = serde_json::from_slice(payload)?;
+            return Ok(Response::Properties { unit, properties });
+        }
+        serde_json::from_slice(payload)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn derived(payload: &[u8]) -> Result<Response, String> {
+        serde_json::from_slice::<Response>(payload).map_err(|e| e.to_string())
+    }
+
+    fn fast(payload: &[u8]) -> Result<Response, String> {
+        Response::from_json(payload).map_err(|e| e.to_string())
+    }
+
+    /// `Request::from_json` reads what the derived decoder reads.
+    #[test]
+    fn request_from_json_agrees_with_the_derived_decoder() {
+        let all = vec![
+            Request::Hello { version: PROTOCOL_VERSION, client: "systemctl \"x\"".into() },
+            Request::Show { units: vec!["s1".into(), "é.service".into()], properties: vec!["ActiveState".into()], all: false },
+            Request::Show { units: Vec::new(), properties: Vec::new(), all: true },
+            Request::Ping,
+            Request::ListJobs,
+        ];
+        for r in all {
+            let json = serde_json::to_vec(&r).unwrap();
+            assert_eq!(Request::from_json(&json).map_err(|e| e.to_string()), Ok(r));
+        }
+        let odd: &[&[u8]] = &[
+            br#"{"all":true,"properties":[],"units":["a"],"type":"show","x":1}"#,
+            br#"{"type":"sh\u006fw","units":["a"],"properties":[],"all":false}"#,
+            br#"{"type":"show","units":["a"],"properties":[]}"#,
+            br#"{"type":"show","units":"a","properties":[],"all":false}"#,
+            br#"{"type":"hello","version":-1,"client":"x"}"#,
+            br#"{"type":"hello","version":1}"#,
+            br#"{"type":"hello","version":1,"client":"x","extra":[{}]}"#,
+            br#"{"type":"nope"}"#,
+            b"{",
+        ];
+        for json in odd {
+            let f = Request::from_json(json).map_err(|e| e.to_string());
+            let d = serde_json::from_slice::<Request>(json).map_err(|e| e.to_string());
+            assert_eq!(f.is_ok(), d.is_ok(), "{}: {f:?} / {d:?}", String::from_utf8_lossy(json));
+            if d.is_ok() {
+                assert_eq!(f, d);
+            }
+        }
+    }
+
+    /// `from_json` reads what the derived decoder reads, for every kind of
+    /// response and for the odd inputs the derived decoder accepts or
+    /// refuses.
+    #[test]
+    fn from_json_agrees_with_the_derived_decoder() {
+        let props = vec![
+            ("ActiveState".to_string(), "active".to_string()),
+            ("Description".to_string(), "quote \" backslash \\ tab \t é ✓".to_string()),
+            ("Empty".to_string(), String::new()),
+        ];
+        let all = vec![
+            Response::Hello { version: PROTOCOL_VERSION, server: "vigil".into(), pid: 42 },
+            Response::Pong,
+            Response::Ok,
+            Response::End,
+            Response::Error { kind: ErrorKind::NoSuchUnit, message: "Unit x.service not found.".into() },
+            Response::Properties { unit: "s1".into(), properties: props },
+            Response::Properties { unit: String::new(), properties: Vec::new() },
+            Response::SystemState { state: "running".into() },
+            Response::Environment { assignments: vec!["A=1".into()] },
+        ];
+        for r in all {
+            let json = serde_json::to_vec(&r).unwrap();
+            assert_eq!(fast(&json), derived(&json), "{}", String::from_utf8_lossy(&json));
+            assert_eq!(fast(&json), Ok(r));
+        }
+        let odd: &[&[u8]] = &[
+            // Fields in another order, unknown fields, an escaped tag.
+            br#"{"properties":[["A","b"]],"unit":"u","type":"properties"}"#,
+            br#"{"type":"properties","unit":"u","properties":[],"extra":{"x":[1,2]}}"#,
+            br#"{"type":"propert\u0069es","unit":"u","properties":[["A","b"]]}"#,
+            // Broken ones: a missing field, a wrong shape, no tag, not JSON.
+            br#"{"type":"properties","unit":"u"}"#,
+            br#"{"type":"properties","unit":"u","properties":[["A"]]}"#,
+            br#"{"type":"properties","unit":7,"properties":[]}"#,
+            br#"{"unit":"u","properties":[]}"#,
+            br#"{"type":"no-such-response"}"#,
+            b"\xff garbage",
+        ];
+        for json in odd {
+            let (f, d) = (fast(json), derived(json));
+            assert_eq!(f.is_ok(), d.is_ok(), "{}: {f:?} / {d:?}", String::from_utf8_lossy(json));
+            if d.is_ok() {
+                assert_eq!(f, d);
+            }
+        }
+    }
+}

@@ -71,6 +71,43 @@ fn reply(s: &mut UnixStream) -> Option<String> {
     Some(String::from_utf8_lossy(&body).into_owned())
 }
 
+/// The manager answers what a client sent before its connection was
+/// accepted in the same turn as the accept; a client that is slow to
+/// speak, or sends its frames in pieces, must be served all the same (the
+/// connection waits in epoll, and a short read does not lose later bytes).
+#[test]
+fn slow_and_piecemeal_clients_are_answered() {
+    let r = TestRoot::new("slowclient");
+    assert_eq!(r.vigil(&["is-system-running"]).status.code(), Some(0));
+
+    // Nothing sent until well after the manager accepted the connection.
+    let mut s = UnixStream::connect(r.control()).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut bytes = frame(br#"{"type":"hello","version":1,"client":"slow"}"#);
+    bytes.extend(frame(br#"{"type":"ping"}"#));
+    s.write_all(&bytes).unwrap();
+    let rep = reply(&mut s).expect("a hello reply");
+    assert!(rep.contains("\"hello\""), "{rep}");
+    let rep = reply(&mut s).expect("a pong");
+    assert!(rep.contains("pong"), "{rep}");
+
+    // The same frames a few bytes at a time, with pauses between them.
+    let mut s = UnixStream::connect(r.control()).unwrap();
+    for piece in bytes.chunks(7) {
+        s.write_all(piece).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let rep = reply(&mut s).expect("a hello reply");
+    assert!(rep.contains("\"hello\""), "{rep}");
+    let rep = reply(&mut s).expect("a pong");
+    assert!(rep.contains("pong"), "{rep}");
+
+    // A second request on the same connection, after the first was answered.
+    s.write_all(&frame(br#"{"type":"ping"}"#)).unwrap();
+    let rep = reply(&mut s).expect("a second pong");
+    assert!(rep.contains("pong"), "{rep}");
+}
+
 #[test]
 fn hostile_frames_get_errors_and_never_kill_the_manager() {
     let r = TestRoot::new("fuzz");

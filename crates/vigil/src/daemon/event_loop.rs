@@ -438,9 +438,8 @@ impl EventLoop {
                 conn.job_finished(&job, done_all);
                 if conn.flush() == Flow::Close {
                     self.close(token);
-                } else if conn.wants_write() {
-                    let ev = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT, token);
-                    let _ = self.epoll.modify(conn.stream.as_fd(), &mut ev.clone());
+                } else {
+                    arm(&self.epoll, conn, token);
                 }
             }
         }
@@ -454,10 +453,16 @@ impl EventLoop {
         self.waiters.retain(|_, t| *t != token);
     }
 
+    /// Accept every pending control connection and answer what each has
+    /// already sent: a client writes its `Hello` and first request right
+    /// after `connect(2)`, so they are usually queued by the time the
+    /// manager runs, and the reply leaves in this turn instead of after
+    /// another `epoll_wait` (a control round trip is a benchmark of its
+    /// own, issue 8).
     fn on_accept(&mut self) {
         loop {
-            match self.listener.accept() {
-                Ok((stream, _)) => {
+            match accept_nonblocking(&self.listener) {
+                Ok(stream) => {
                     let token = self.next_token;
                     self.next_token += 1;
                     match Conn::new(stream) {
@@ -465,6 +470,7 @@ impl EventLoop {
                             let ev = EpollEvent::new(EpollFlags::EPOLLIN, token);
                             if self.epoll.add(conn.stream.as_fd(), ev).is_ok() {
                                 self.conns.insert(token, conn);
+                                self.on_conn(token, EpollFlags::EPOLLIN);
                             }
                         }
                         Err(_) => continue,
@@ -487,12 +493,8 @@ impl EventLoop {
         if flow == Flow::Continue && events.intersects(EpollFlags::EPOLLIN | EpollFlags::EPOLLHUP) {
             flow = conn.read_and_handle(self, token);
         }
-        if flow == Flow::Continue && conn.wants_write() {
-            let ev = EpollEvent::new(EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT, token);
-            let _ = self.epoll.modify(conn.stream.as_fd(), &mut ev.clone());
-        } else if flow == Flow::Continue {
-            let ev = EpollEvent::new(EpollFlags::EPOLLIN, token);
-            let _ = self.epoll.modify(conn.stream.as_fd(), &mut ev.clone());
+        if flow == Flow::Continue {
+            arm(&self.epoll, &mut conn, token);
         }
         match flow {
             Flow::Continue => {
@@ -505,4 +507,40 @@ impl EventLoop {
             }
         }
     }
+}
+
+/// Register interest in `EPOLLOUT` exactly while `conn` has bytes queued;
+/// no `epoll_ctl` when that does not change.
+fn arm(epoll: &Epoll, conn: &mut Conn, token: u64) {
+    let want = conn.wants_write();
+    if want == conn.out_armed {
+        return;
+    }
+    let flags = if want { EpollFlags::EPOLLIN | EpollFlags::EPOLLOUT } else { EpollFlags::EPOLLIN };
+    let mut ev = EpollEvent::new(flags, token);
+    if epoll.modify(conn.stream.as_fd(), &mut ev).is_ok() {
+        conn.out_armed = want;
+    }
+}
+
+/// `accept4(2)` one pending control connection, non-blocking and
+/// close-on-exec in the same call (std's `accept` would need an `ioctl`
+/// more for `FIONBIO`).
+fn accept_nonblocking(listener: &UnixListener) -> std::io::Result<std::os::unix::net::UnixStream> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: accept4 on the listening socket we own, without an address
+    // buffer.
+    let fd = unsafe {
+        libc::accept4(
+            listener.as_raw_fd(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: accept4 returned a new descriptor that nothing else owns.
+    Ok(unsafe { std::os::unix::net::UnixStream::from_raw_fd(fd) })
 }

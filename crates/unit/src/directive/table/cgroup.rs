@@ -13,7 +13,7 @@
 //! settings (CPU, memory, I/O, tasks) are not counted.
 
 use super::words::{DEVICE_POLICIES, MANAGED_OOM_MODES, MANAGED_OOM_PREFERENCES};
-use super::{planned, removed, Def};
+use super::{Def, Note, planned, removed};
 use crate::directive::{Kind as K, ResetGroup as G};
 
 pub(in crate::directive) const CGROUP: &[Def] = &[
@@ -27,10 +27,8 @@ pub(in crate::directive) const CGROUP: &[Def] = &[
     planned("StartupCPUWeight", K::Weight),
     // 2…262144.
     planned("CPUShares", K::Raw)
-        .deprecated("Unit uses CPUShares=; please use CPUWeight= instead. Support for CPUShares= will be removed soon."),
-    planned("StartupCPUShares", K::Raw).deprecated(
-        "Unit uses StartupCPUShares=; please use CPUWeight= instead. Support for StartupCPUShares= will be removed soon.",
-    ),
+        .deprecated(Note::CpuShares),
+    planned("StartupCPUShares", K::Raw).deprecated(Note::StartupCpuShares),
     planned("CPUQuota", K::Percent).property("CPUQuotaPerSecUSec"),
     planned("CPUQuotaPeriodSec", K::Seconds).property("CPUQuotaPeriodUSec"),
     planned("MemoryAccounting", K::Bool),
@@ -41,9 +39,7 @@ pub(in crate::directive) const CGROUP: &[Def] = &[
     planned("MemoryHigh", K::SizeOrPercent),
     planned("MemoryMax", K::SizeOrPercent),
     planned("MemorySwapMax", K::SizeOrPercent),
-    planned("MemoryLimit", K::SizeOrPercent).deprecated(
-        "Unit uses MemoryLimit=; please use MemoryMax= instead. Support for MemoryLimit= will be removed soon.",
-    ),
+    planned("MemoryLimit", K::SizeOrPercent).deprecated(Note::MemoryLimit),
     // "PATH rwm" words; "char-…"/"block-…" groups allowed.
     planned("DeviceAllow", K::Raw).list().security(),
     planned("DevicePolicy", K::Enum(DEVICE_POLICIES)).security(),
@@ -61,15 +57,9 @@ pub(in crate::directive) const CGROUP: &[Def] = &[
     // 10…1000.
     planned("BlockIOWeight", K::Raw),
     planned("StartupBlockIOWeight", K::Raw),
-    planned("BlockIODeviceWeight", K::Raw).list().deprecated(
-        "Unit uses BlockIODeviceWeight=; please use IO*= settings instead. Support for BlockIODeviceWeight= will be removed soon.",
-    ),
-    planned("BlockIOReadBandwidth", K::Raw).shared(G::BlockIoBandwidth).deprecated(
-        "Unit uses BlockIOReadBandwidth=; please use IO*= settings instead. Support for BlockIOReadBandwidth= will be removed soon.",
-    ),
-    planned("BlockIOWriteBandwidth", K::Raw).shared(G::BlockIoBandwidth).deprecated(
-        "Unit uses BlockIOWriteBandwidth=; please use IO*= settings instead. Support for BlockIOWriteBandwidth= will be removed soon.",
-    ),
+    planned("BlockIODeviceWeight", K::Raw).list().deprecated(Note::BlockIoDeviceWeight),
+    planned("BlockIOReadBandwidth", K::Raw).shared(G::BlockIoBandwidth).deprecated(Note::BlockIoReadBandwidth),
+    planned("BlockIOWriteBandwidth", K::Raw).shared(G::BlockIoBandwidth).deprecated(Note::BlockIoWriteBandwidth),
     planned("TasksAccounting", K::Bool),
     // A count, a percentage of the system limit, or "infinity".
     planned("TasksMax", K::Raw),
@@ -87,7 +77,7 @@ pub(in crate::directive) const CGROUP: &[Def] = &[
     planned("ManagedOOMMemoryPressure", K::Enum(MANAGED_OOM_MODES)),
     planned("ManagedOOMMemoryPressureLimit", K::Percent),
     planned("ManagedOOMPreference", K::Enum(MANAGED_OOM_PREFERENCES)),
-    removed!("NetClass"),
+    removed("NetClass", Note::NetClassRemoved),
     // TYPE:PATH of a pinned BPF program.
     planned("BPFProgram", K::Raw).list().security(),
     // [FAMILY:][TRANSPORT:]PORTS or "any".

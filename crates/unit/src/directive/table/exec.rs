@@ -17,7 +17,7 @@
 use super::words::{
     KEYRING_MODES, MOUNT_PROPAGATION, NUMA_POLICIES, PROC_SUBSETS, PROTECT_PROC, UTMP_MODES,
 };
-use super::{alias, implemented, planned, removed, Def};
+use super::{Def, Note, alias, implemented, planned, removed};
 use crate::directive::{Kind as K, LimitUnit as L, ResetGroup as G};
 
 pub(in crate::directive) const EXEC: &[Def] = &[
@@ -81,7 +81,7 @@ pub(in crate::directive) const EXEC: &[Def] = &[
     planned("LogRateLimitBurst", K::Unsigned),
     // FIELD=value words, each a journal field.
     planned("LogExtraFields", K::Raw).list(),
-    removed!("Capabilities"),
+    removed("Capabilities", Note::CapabilitiesRemoved),
     // Last assignment wins in 252 (see the module essay).
     implemented("SecureBits", K::SecureBits).security(),
     implemented("CapabilityBoundingSet", K::Capabilities).list().security(),

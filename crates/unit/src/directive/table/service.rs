@@ -10,7 +10,7 @@
 use super::words::{
     EXIT_TYPES, NOTIFY_ACCESS, OOM_POLICIES, RESTARTS, SERVICE_TYPES, TIMEOUT_FAILURE_MODES,
 };
-use super::{alias_in, implemented, planned, removed, Def};
+use super::{Def, Note, alias_in, implemented, planned, removed};
 use crate::directive::{Kind as K, SectionKind};
 
 pub(in crate::directive) const SERVICE: &[Def] = &[
@@ -48,7 +48,7 @@ pub(in crate::directive) const SERVICE: &[Def] = &[
     implemented("RestartPreventExitStatus", K::ExitStatusSet).list(),
     implemented("RestartForceExitStatus", K::ExitStatusSet).list(),
     implemented("SuccessExitStatus", K::ExitStatusSet).list(),
-    removed!("SysVStartPriority"),
+    removed("SysVStartPriority", Note::SysVStartPriorityRemoved),
     planned("NonBlocking", K::Bool),
     implemented("BusName", K::String),
     planned("FileDescriptorStoreMax", K::Unsigned),
@@ -56,7 +56,7 @@ pub(in crate::directive) const SERVICE: &[Def] = &[
     // Each listed socket becomes a Wants=/After= dependency, which cannot
     // be taken back: an empty assignment is accepted and does nothing.
     implemented("Sockets", K::Units).no_reset().no_property(),
-    removed!("BusPolicy"),
+    removed("BusPolicy", Note::BusPolicyRemoved),
     planned("USBFunctionDescriptors", K::Path),
     planned("USBFunctionStrings", K::Path),
     implemented("OOMPolicy", K::Enum(OOM_POLICIES)),

@@ -8,7 +8,7 @@
 //! any `Condition…=` clears every condition assigned before it.
 
 use super::words::{COLLECT_MODES, EMERGENCY_ACTIONS, JOB_MODES};
-use super::{alias, implemented, planned, removed, Def};
+use super::{Def, Note, alias, implemented, planned, removed};
 use crate::directive::{Kind as K, ResetGroup as G};
 
 const COND: G = G::Conditions;
@@ -41,12 +41,8 @@ pub(in crate::directive) const UNIT: &[Def] = &[
     implemented("JoinsNamespaceOf", K::Units).no_reset(),
     // The "overridable" variants lost their meaning in systemd 209; 252
     // treats them as the plain dependency and says so.
-    alias("RequiresOverridable", "Requires").deprecated(
-        "Unit dependency type RequiresOverridable= is obsolete, replacing by Requires=, please update your unit file",
-    ),
-    alias("RequisiteOverridable", "Requisite").deprecated(
-        "Unit dependency type RequisiteOverridable= is obsolete, replacing by Requisite=, please update your unit file",
-    ),
+    alias("RequiresOverridable", "Requires").deprecated(Note::RequiresOverridable),
+    alias("RequisiteOverridable", "Requisite").deprecated(Note::RequisiteOverridable),
     planned("RequiresMountsFor", K::Paths).no_reset(),
     implemented("StopWhenUnneeded", K::Bool),
     implemented("RefuseManualStart", K::Bool),
@@ -59,7 +55,7 @@ pub(in crate::directive) const UNIT: &[Def] = &[
     // plain alias (the value changes type), so kept as its own entry.
     implemented("OnFailureIsolate", K::Bool).property("OnFailureJobMode"),
     implemented("IgnoreOnIsolate", K::Bool),
-    removed!("IgnoreOnSnapshot"),
+    removed("IgnoreOnSnapshot", Note::IgnoreOnSnapshotRemoved),
     implemented("JobTimeoutSec", K::Seconds).property("JobTimeoutUSec"),
     implemented("JobRunningTimeoutSec", K::Seconds).property("JobRunningTimeoutUSec"),
     implemented("JobTimeoutAction", K::Enum(EMERGENCY_ACTIONS)),

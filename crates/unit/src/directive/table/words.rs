@@ -93,3 +93,29 @@ pub(super) const UTMP_MODES: &[&str] = &["init", "login", "user"];
 
 /// `NUMAPolicy=`.
 pub(super) const NUMA_POLICIES: &[&str] = &["default", "preferred", "bind", "interleave", "local"];
+
+/// Every list above, indexed by the entries that use one (a
+/// [`Def`](super::Def) holds no pointer; see there). A list used by an
+/// entry but missing here fails to compile.
+pub(super) const ALL: &[&[&str]] = &[
+    JOB_MODES,
+    EMERGENCY_ACTIONS,
+    COLLECT_MODES,
+    SERVICE_TYPES,
+    EXIT_TYPES,
+    RESTARTS,
+    NOTIFY_ACCESS,
+    OOM_POLICIES,
+    TIMEOUT_FAILURE_MODES,
+    KILL_MODES,
+    DEVICE_POLICIES,
+    MANAGED_OOM_MODES,
+    MANAGED_OOM_PREFERENCES,
+    SOCKET_PROTOCOLS,
+    MOUNT_PROPAGATION,
+    PROTECT_PROC,
+    PROC_SUBSETS,
+    KEYRING_MODES,
+    UTMP_MODES,
+    NUMA_POLICIES,
+];

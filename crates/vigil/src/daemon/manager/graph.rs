@@ -19,9 +19,12 @@
 //! applied when the second of the two units is indexed.
 //!
 //! Indexing also keeps, per loaded unit, what only its file decides
-//! ([`Own`]): the dependencies it declares (`unit_deps()`, needed again by
-//! the garbage collector when it unloads the unit) and the engine's
-//! [`UnitInfo`] flags. A transaction asks for a unit's info several times
+//! ([`Own`]): the engine's [`UnitInfo`] flags. (The dependencies it
+//! declares are not kept: the collector, which needs them again to undo the
+//! indexing when it unloads the unit, computes them again from the unit's
+//! file settings, which are the same until a daemon-reload re-indexes every
+//! unit. Kept, they were ~170 bytes per unit, for one more `unit_deps()`
+//! per unloaded unit.) A transaction asks for a unit's info several times
 //! (every unit it touches, then again after pulling in); with the flags
 //! kept, each ask is a lookup plus the live parts — state and edges —
 //! instead of a dozen settings lookups. The cache follows the unit: made
@@ -203,9 +206,6 @@ pub struct Edges {
 /// What one loaded unit's file decides, kept from its indexing, in the
 /// unit itself ([`super::Unit::own`]: no table of its own, no key).
 pub struct Own {
-    /// Its declared dependencies, as `unit_deps()` gave them when indexed
-    /// (kind and other end: all the collector needs again).
-    pub deps: Box<[(DepKind, Name)]>,
     /// Its [`UnitInfo`] but for the live parts (`id`, `active`, `deps`).
     info: FileFlags,
 }
@@ -383,9 +383,10 @@ pub fn job_mode(word: &str) -> Mode {
 }
 
 impl Manager {
-    /// Record a freshly loaded unit's edges.
-    pub(super) fn index_edges(&mut self, id: &str) {
-        let Some(u) = self.units.get(id) else { return };
+    /// Record a freshly loaded unit's edges; returns its own dependencies
+    /// (`unit_deps()`), for the collector's references.
+    pub(super) fn index_edges(&mut self, id: &str) -> Vec<deps::Dep> {
+        let Some(u) = self.units.get(id) else { return Vec::new() };
         let scope = self.loader.lookup.scope;
         let own = deps::unit_deps(&u.cfg, scope);
         for d in &own {
@@ -402,12 +403,12 @@ impl Manager {
                 }
             }
         }
-        let deps = own.iter().map(|d| (d.kind, self.edges.names.intern(&d.other))).collect();
         let info = FileFlags::of(&self.file_info(id));
         if let Some(u) = self.units.get_mut(id) {
-            u.own = Some(Own { deps, info });
+            u.own = Some(Own { info });
         }
         self.target_default_edges(id);
+        own
     }
 
     /// All names a unit is known under (edges are recorded by name).
@@ -625,7 +626,7 @@ impl Graph for View<'_> {
     }
 
     fn loaded_units(&self) -> Vec<String> {
-        self.0.units.keys().cloned().collect()
+        self.0.units.keys().map(str::to_string).collect()
     }
 }
 

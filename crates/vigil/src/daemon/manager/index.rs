@@ -16,6 +16,9 @@
 //!   the whole table. A fired timer's token is still checked by the
 //!   service machine (`engine::service`), so the index is only about cost.
 //!
+//! - [`UnitTable`]: the loaded units by id, keyed by the id's interned
+//!   copy (`graph::Name`) and looked up by `&str`.
+//!
 //! A unit's name and its pids are one shared record ([`Tracked`]): the
 //! by-pid table holds a pointer to it per pid, the by-unit set holds one
 //! pointer per unit, looked up by the name inside. Two maps keyed by
@@ -30,6 +33,9 @@ use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use engine::service::TimerKind;
+
+use super::graph::{NameRcMap, Names};
+use super::Unit;
 
 /// One unit's tracked pids, oldest first, with the unit's name.
 struct Tracked {
@@ -126,6 +132,67 @@ impl PidTable {
     /// Every tracked pid with its unit.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
         self.owner.iter().map(|(p, t)| (*p, &*t.unit))
+    }
+}
+
+/// The loaded units by id. The key is the id's interned copy
+/// ([`Names`]: the edge index holds it anyway): a `String` key was a
+/// 24-byte slot and a heap copy of the id per unit (1000 units: ~65 kB).
+/// Looked up by `&str` (a `&String` derefs to it), which a map keyed by
+/// [`Name`] cannot offer for `&String` itself.
+#[derive(Default)]
+pub(super) struct UnitTable(NameRcMap<Box<Unit>>);
+
+impl UnitTable {
+    pub fn get(&self, id: &str) -> Option<&Unit> {
+        self.0.get(id).map(|u| &**u)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Unit> {
+        self.0.get_mut(id).map(|u| &mut **u)
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
+    /// Add (or replace) the unit of `id`, interned in `names`.
+    pub fn insert(&mut self, names: &mut Names, id: &str, unit: Box<Unit>) {
+        self.0.insert(names.intern(id), unit);
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Box<Unit>> {
+        self.0.remove(id)
+    }
+
+    /// Take every key from `names` again (daemon-reload starts a new name
+    /// table: the keys would otherwise stay second copies of the names).
+    pub fn reintern(&mut self, names: &mut Names) {
+        let old = std::mem::take(&mut self.0);
+        self.0.reserve(old.len());
+        for (k, u) in old {
+            self.0.insert(names.intern(&k), u);
+        }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(|k| &**k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Unit> {
+        self.0.values().map(|u| &**u)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Unit)> {
+        self.0.iter().map(|(k, u)| (&**k, &**u))
+    }
+}
+
+impl std::ops::Index<&str> for UnitTable {
+    type Output = Unit;
+    /// The unit of `id`, which must be loaded.
+    fn index(&self, id: &str) -> &Unit {
+        &self.0[id]
     }
 }
 

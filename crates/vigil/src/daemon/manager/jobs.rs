@@ -725,7 +725,7 @@ impl Manager {
             .units
             .iter()
             .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| id.to_string())
             .collect();
         // Jobs of units that are down (a start waiting for the units it is
         // ordered after) are canceled: nothing starts while going down,

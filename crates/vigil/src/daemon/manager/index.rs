@@ -1,4 +1,4 @@
-//! Two tables the manager asks per unit, kept indexed by unit so that a
+//! Three tables the manager asks per unit, kept indexed by unit so that a
 //! question about one unit costs time proportional to that unit, not to
 //! every process or timer of the manager.
 //!
@@ -15,7 +15,6 @@
 //!   change disarms) removes the old entry directly instead of filtering
 //!   the whole table. A fired timer's token is still checked by the
 //!   service machine (`engine::service`), so the index is only about cost.
-//!
 //! - [`UnitTable`]: the loaded units by id, keyed by the id's interned
 //!   copy (`graph::Name`) and looked up by `&str`.
 //!
@@ -24,7 +23,7 @@
 //! pointer per unit, looked up by the name inside. Two maps keyed by
 //! `Rc<str>` with a `Vec` per unit cost 183 bytes per tracked unit at 1000
 //! services (their tables hold about twice their length in slots, and a
-//! by-unit slot was a name and a list header, 40 bytes); this costs ~130.
+//! by-unit slot was a name and a list header, 40 bytes); this costs ~145.
 
 use std::borrow::Borrow;
 use std::cell::{Ref, RefCell};

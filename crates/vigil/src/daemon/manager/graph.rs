@@ -609,7 +609,7 @@ impl Graph for View<'_> {
         // A name already known for a loaded unit needs no mangling and no
         // load (unit_id's other checks concern units that were not found).
         let m = &*self.0;
-        let known = m.known_id(name).filter(|id| m.units.get(*id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
+        let known = m.known_id(name).filter(|id| m.units.get(id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
         if let Some(id) = known {
             return Ok(m.unit_info(id));
         }

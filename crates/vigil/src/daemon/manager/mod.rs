@@ -250,7 +250,7 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.known_id(&mangled).filter(|id| self.units.contains_key(*id)).map(str::to_string) {
+        if let Some(id) = self.known_id(&mangled).filter(|id| self.units.contains_key(id)).map(str::to_string) {
             // A unit that was not found is looked for again once the unit
             // directories changed (systemd 252 retries such loads too), so
             // a package that just installed its unit file can be started

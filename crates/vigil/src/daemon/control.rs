@@ -315,7 +315,7 @@ impl Conn {
                     .manager
                     .units()
                     .map(|(id, u)| proto::msg::UnitRow {
-                        name: id.clone(),
+                        name: id.to_string(),
                         load: u.cfg.load_state.as_str().into(),
                         active: u.active_state().into(),
                         sub: u.sub_state().into(),

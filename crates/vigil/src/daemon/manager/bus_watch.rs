@@ -151,7 +151,7 @@ impl Manager {
                         && u.svc.as_ref().is_some_and(|s| s.params().service_type == ServiceType::Dbus)
                         && u.cfg.string(S::Service, "BusName") == Some(ev.name.as_str())
                 })
-                .map(|(id, _)| id.clone())
+                .map(|(id, _)| id.to_string())
                 .collect();
             for id in ids {
                 self.feed(&id, now, Event::BusName { acquired: ev.owned });

@@ -91,19 +91,17 @@ impl Gc {
 }
 
 impl Manager {
-    /// Record who `id` refers to, and queue it: a unit that was loaded only
-    /// to be looked at (`status`, `show`) is collected after the answer.
-    pub(super) fn gc_loaded(&mut self, id: &str) {
-        let Some(u) = self.units.get(id) else { return };
-        let others: Vec<Name> = match &u.own {
-            Some(o) => o.deps.iter().map(|(_, other)| other.clone()).collect(),
-            None => deps::unit_deps(&u.cfg, self.loader.lookup.scope)
-                .iter()
-                .map(|d| self.edges.names.intern(&d.other))
-                .collect(),
-        };
+    /// Record who `id` refers to — `own`, its dependencies as
+    /// [`Manager::index_edges`] indexed them — and queue it: a unit that
+    /// was loaded only to be looked at (`status`, `show`) is collected
+    /// after the answer.
+    pub(super) fn gc_loaded(&mut self, id: &str, own: &[deps::Dep]) {
+        if !self.units.contains_key(id) {
+            return;
+        }
         let me = self.edges.names.intern(id);
-        for other in others {
+        for d in own {
+            let other = self.edges.names.intern(&d.other);
             self.gc.referrers.entry(other).or_default().push(me.clone());
         }
         self.gc.queue(id);
@@ -176,20 +174,19 @@ impl Manager {
     /// Remove a unit and what is indexed under it; the units it referred
     /// to are looked at again.
     pub(super) fn unload(&mut self, id: &str) {
-        let Some(mut u) = self.units.remove(id) else { return };
+        let Some(u) = self.units.remove(id) else { return };
         for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
             if self.names.get(n).is_some_and(|v| v == id) {
                 self.names.remove(n);
             }
         }
         // The dependencies indexed when it loaded: those are what is undone.
-        let deps: Vec<(deps::DepKind, Name)> = match u.own.take() {
-            Some(own) => own.deps.into_vec(),
-            None => deps::unit_deps(&u.cfg, self.loader.lookup.scope)
-                .into_iter()
-                .map(|d| (d.kind, self.edges.names.intern(&d.other)))
-                .collect(),
-        };
+        // Its settings are the ones it was indexed with (a daemon-reload
+        // re-indexes every unit from the settings it installs).
+        let deps: Vec<(deps::DepKind, Name)> = deps::unit_deps(&u.cfg, self.loader.lookup.scope)
+            .into_iter()
+            .map(|d| (d.kind, self.edges.names.intern(&d.other)))
+            .collect();
         for (kind, other) in &deps {
             self.edges.unindex(id, *kind, other);
             if let Some(m) = self.gc.referrers.get_mut(&**other) {

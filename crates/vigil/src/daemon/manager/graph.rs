@@ -4,10 +4,13 @@
 //! Edges are indexed when a unit loads, keyed by the names written in the
 //! unit files (a unit may be referenced before it loads, or under an
 //! alias), in both directions: `a` with `Requires=b` records
-//! `(Requires, b)` under `a` and `(RequiredBy, a)` under `b`. Ordering is
-//! kept twice more as plain lists (`after`, `before_of`) for the job
-//! runner's wake-ups, so a finished job touches only its neighbours and a
-//! boot of N units costs time proportional to its edges.
+//! `(Requires, b)` under `a` and `(RequiredBy, a)` under `b`. The job
+//! runner's wake-ups read the ordering edges of a unit from the same list
+//! ([`Edges::after_of`], [`Edges::before_of`]), so a finished job touches
+//! only its neighbours and a boot of N units costs time proportional to its
+//! edges. (Ordering was once kept twice more, as two maps of plain lists:
+//! two more tables with a slot and a list per unit, ~220 bytes per unit at
+//! 1000 services, to save skipping the other kinds of a short list.)
 //!
 //! One rule needs both units loaded (`systemd.target(5)`, "Default
 //! Dependencies"): a target with default dependencies is ordered after
@@ -16,9 +19,12 @@
 //! applied when the second of the two units is indexed.
 //!
 //! Indexing also keeps, per loaded unit, what only its file decides
-//! ([`Own`]): the dependencies it declares (`unit_deps()`, needed again by
-//! the garbage collector when it unloads the unit) and the engine's
-//! [`UnitInfo`] flags. A transaction asks for a unit's info several times
+//! ([`Own`]): the engine's [`UnitInfo`] flags. (The dependencies it
+//! declares are not kept: the collector, which needs them again to undo the
+//! indexing when it unloads the unit, computes them again from the unit's
+//! file settings, which are the same until a daemon-reload re-indexes every
+//! unit. Kept, they were ~170 bytes per unit, for one more `unit_deps()`
+//! per unloaded unit.) A transaction asks for a unit's info several times
 //! (every unit it touches, then again after pulling in); with the flags
 //! kept, each ask is a lookup plus the live parts — state and edges —
 //! instead of a dozen settings lookups. The cache follows the unit: made
@@ -191,10 +197,6 @@ fn push_under<T>(map: &mut NameRcMap<Vec<T>>, names: &mut Names, key: &str, item
 
 #[derive(Default)]
 pub struct Edges {
-    /// name → names it must start after.
-    pub after: NameRcMap<Vec<Name>>,
-    /// name → names that must start after it.
-    pub before_of: NameRcMap<Vec<Name>>,
     /// name → every edge, both directions, ordering included.
     pub deps: NameRcMap<Vec<(Dep, Name)>>,
     /// The names all of the above (and the collector's references) hold.
@@ -204,9 +206,6 @@ pub struct Edges {
 /// What one loaded unit's file decides, kept from its indexing, in the
 /// unit itself ([`super::Unit::own`]: no table of its own, no key).
 pub struct Own {
-    /// Its declared dependencies, as `unit_deps()` gave them when indexed
-    /// (kind and other end: all the collector needs again).
-    pub deps: Box<[(DepKind, Name)]>,
     /// Its [`UnitInfo`] but for the live parts (`id`, `active`, `deps`).
     info: FileFlags,
 }
@@ -267,20 +266,28 @@ impl Edges {
     }
 
     fn order(&mut self, first: &str, then: &str) {
-        let f = self.names.intern(first);
-        let t = self.names.intern(then);
-        push_under(&mut self.after, &mut self.names, then, f);
-        push_under(&mut self.before_of, &mut self.names, first, t);
         self.add(first, Dep::Before, then);
         self.add(then, Dep::After, first);
+    }
+
+    /// The names `name` must start after, in the order they were indexed.
+    pub fn after_of<'a>(&'a self, name: &str) -> impl DoubleEndedIterator<Item = &'a Name> + 'a {
+        self.ordered(name, Dep::After)
+    }
+
+    /// The names that must start after `name`, in the order they were
+    /// indexed.
+    pub fn before_of<'a>(&'a self, name: &str) -> impl DoubleEndedIterator<Item = &'a Name> + 'a {
+        self.ordered(name, Dep::Before)
+    }
+
+    fn ordered<'a>(&'a self, name: &str, kind: Dep) -> impl DoubleEndedIterator<Item = &'a Name> + 'a {
+        self.deps.get(name).into_iter().flatten().filter(move |(k, _)| *k == kind).map(|(_, n)| n)
     }
 
     /// Give back the slack of every list and table (after boot: lists grown
     /// by doubling keep up to half their capacity unused).
     pub fn shrink(&mut self) {
-        for v in self.after.values_mut().chain(self.before_of.values_mut()) {
-            v.shrink_to_fit();
-        }
         for v in self.deps.values_mut() {
             v.shrink_to_fit();
         }
@@ -306,8 +313,6 @@ impl Edges {
             }
         }
         let mut unorder = |first: &str, then: &str| {
-            drop_one(&mut self.after, then, |x| &**x == first);
-            drop_one(&mut self.before_of, first, |x| &**x == then);
             drop_one(&mut self.deps, first, |(k, x)| *k == Dep::Before && &**x == then);
             drop_one(&mut self.deps, then, |(k, x)| *k == Dep::After && &**x == first);
         };
@@ -378,9 +383,10 @@ pub fn job_mode(word: &str) -> Mode {
 }
 
 impl Manager {
-    /// Record a freshly loaded unit's edges.
-    pub(super) fn index_edges(&mut self, id: &str) {
-        let Some(u) = self.units.get(id) else { return };
+    /// Record a freshly loaded unit's edges; returns its own dependencies
+    /// (`unit_deps()`), for the collector's references.
+    pub(super) fn index_edges(&mut self, id: &str) -> Vec<deps::Dep> {
+        let Some(u) = self.units.get(id) else { return Vec::new() };
         let scope = self.loader.lookup.scope;
         let own = deps::unit_deps(&u.cfg, scope);
         for d in &own {
@@ -397,12 +403,12 @@ impl Manager {
                 }
             }
         }
-        let deps = own.iter().map(|d| (d.kind, self.edges.names.intern(&d.other))).collect();
         let info = FileFlags::of(&self.file_info(id));
         if let Some(u) = self.units.get_mut(id) {
-            u.own = Some(Own { deps, info });
+            u.own = Some(Own { info });
         }
         self.target_default_edges(id);
+        own
     }
 
     /// All names a unit is known under (edges are recorded by name).
@@ -603,7 +609,7 @@ impl Graph for View<'_> {
         // A name already known for a loaded unit needs no mangling and no
         // load (unit_id's other checks concern units that were not found).
         let m = &*self.0;
-        let known = m.known_id(name).filter(|id| m.units.get(*id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
+        let known = m.known_id(name).filter(|id| m.units.get(id).is_some_and(|u| u.cfg.load_state != LoadState::NotFound));
         if let Some(id) = known {
             return Ok(m.unit_info(id));
         }
@@ -620,7 +626,7 @@ impl Graph for View<'_> {
     }
 
     fn loaded_units(&self) -> Vec<String> {
-        self.0.units.keys().cloned().collect()
+        self.0.units.keys().map(str::to_string).collect()
     }
 }
 

@@ -1,4 +1,4 @@
-//! Two tables the manager asks per unit, kept indexed by unit so that a
+//! Three tables the manager asks per unit, kept indexed by unit so that a
 //! question about one unit costs time proportional to that unit, not to
 //! every process or timer of the manager.
 //!
@@ -15,20 +15,64 @@
 //!   change disarms) removes the old entry directly instead of filtering
 //!   the whole table. A fired timer's token is still checked by the
 //!   service machine (`engine::service`), so the index is only about cost.
+//! - [`UnitTable`]: the loaded units by id, keyed by the id's interned
+//!   copy (`graph::Name`) and looked up by `&str`.
 //!
-//! Unit names are shared (`Rc<str>`) between a unit's pids and its entry
-//! in the by-unit side, so a tracked pid costs no string of its own.
+//! A unit's name and its pids are one shared record ([`Tracked`]): the
+//! by-pid table holds a pointer to it per pid, the by-unit set holds one
+//! pointer per unit, looked up by the name inside. Two maps keyed by
+//! `Rc<str>` with a `Vec` per unit cost 183 bytes per tracked unit at 1000
+//! services (their tables hold about twice their length in slots, and a
+//! by-unit slot was a name and a list header, 40 bytes); this costs ~145.
 
-use std::collections::HashMap;
+use std::borrow::Borrow;
+use std::cell::{Ref, RefCell};
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use engine::service::TimerKind;
 
+use super::graph::{NameRcMap, Names};
+use super::Unit;
+
+/// One unit's tracked pids, oldest first, with the unit's name.
+struct Tracked {
+    unit: Box<str>,
+    pids: RefCell<Vec<u32>>,
+}
+
+/// A [`Tracked`] in the by-unit set: hashed and compared as its name, so
+/// the set is looked up by `&str`.
+struct ByName(Rc<Tracked>);
+
+impl Borrow<str> for ByName {
+    fn borrow(&self) -> &str {
+        &self.0.unit
+    }
+}
+
+impl Hash for ByName {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.0.unit.hash(h)
+    }
+}
+
+impl PartialEq for ByName {
+    fn eq(&self, other: &ByName) -> bool {
+        self.0.unit == other.0.unit
+    }
+}
+
+impl Eq for ByName {}
+
 /// Tracked pids, by pid and by unit.
 #[derive(Default)]
 pub(super) struct PidTable {
-    owner: HashMap<u32, Rc<str>>,
-    by_unit: HashMap<Rc<str>, Vec<u32>>,
+    owner: HashMap<u32, Rc<Tracked>>,
+    by_unit: HashSet<ByName>,
+    /// What [`PidTable::of_unit`] lends for a unit without pids.
+    none: RefCell<Vec<u32>>,
 }
 
 impl PidTable {
@@ -36,48 +80,118 @@ impl PidTable {
     /// moves to it).
     pub fn insert(&mut self, pid: u32, unit: &str) {
         self.remove(pid);
-        let key = match self.by_unit.get_key_value(unit) {
-            Some((k, _)) => k.clone(),
-            None => Rc::from(unit),
+        let t = match self.by_unit.get(unit) {
+            Some(t) => t.0.clone(),
+            None => {
+                let t = Rc::new(Tracked { unit: unit.into(), pids: RefCell::new(Vec::new()) });
+                self.by_unit.insert(ByName(t.clone()));
+                t
+            }
         };
-        self.by_unit.entry(key.clone()).or_default().push(pid);
-        self.owner.insert(pid, key);
+        t.pids.borrow_mut().push(pid);
+        self.owner.insert(pid, t);
     }
 
     /// Stop tracking `pid`; returns its unit.
     pub fn remove(&mut self, pid: u32) -> Option<String> {
-        let unit = self.owner.remove(&pid)?;
-        if let Some(list) = self.by_unit.get_mut(&*unit) {
+        let t = self.owner.remove(&pid)?;
+        let empty = {
+            let mut list = t.pids.borrow_mut();
             list.retain(|p| *p != pid);
-            if list.is_empty() {
-                self.by_unit.remove(&*unit);
-            }
+            list.is_empty()
+        };
+        if empty {
+            self.by_unit.remove(&*t.unit);
         }
-        Some(unit.to_string())
+        Some(t.unit.to_string())
     }
 
     /// The unit `pid` is tracked for.
     pub fn get(&self, pid: u32) -> Option<&str> {
-        self.owner.get(&pid).map(|u| &**u)
+        self.owner.get(&pid).map(|t| &*t.unit)
     }
 
     /// The tracked pids of `unit`, oldest first.
-    pub fn of_unit(&self, unit: &str) -> &[u32] {
-        self.by_unit.get(unit).map_or(&[], Vec::as_slice)
+    pub fn of_unit(&self, unit: &str) -> Ref<'_, [u32]> {
+        match self.by_unit.get(unit) {
+            Some(t) => Ref::map(t.0.pids.borrow(), Vec::as_slice),
+            None => Ref::map(self.none.borrow(), Vec::as_slice),
+        }
     }
 
     /// Forget every tracked pid of `unit`.
     pub fn remove_unit(&mut self, unit: &str) {
-        if let Some(list) = self.by_unit.remove(unit) {
-            for pid in list {
-                self.owner.remove(&pid);
+        if let Some(t) = self.by_unit.take(unit) {
+            for pid in t.0.pids.borrow().iter() {
+                self.owner.remove(pid);
             }
         }
     }
 
     /// Every tracked pid with its unit.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
-        self.owner.iter().map(|(p, u)| (*p, &**u))
+        self.owner.iter().map(|(p, t)| (*p, &*t.unit))
+    }
+}
+
+/// The loaded units by id. The key is the id's interned copy
+/// ([`Names`]: the edge index holds it anyway): a `String` key was a
+/// 24-byte slot and a heap copy of the id per unit (1000 units: ~65 kB).
+/// Looked up by `&str` (a `&String` derefs to it), which a map keyed by
+/// [`Name`] cannot offer for `&String` itself.
+#[derive(Default)]
+pub(super) struct UnitTable(NameRcMap<Box<Unit>>);
+
+impl UnitTable {
+    pub fn get(&self, id: &str) -> Option<&Unit> {
+        self.0.get(id).map(|u| &**u)
+    }
+
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Unit> {
+        self.0.get_mut(id).map(|u| &mut **u)
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.0.contains_key(id)
+    }
+
+    /// Add (or replace) the unit of `id`, interned in `names`.
+    pub fn insert(&mut self, names: &mut Names, id: &str, unit: Box<Unit>) {
+        self.0.insert(names.intern(id), unit);
+    }
+
+    pub fn remove(&mut self, id: &str) -> Option<Box<Unit>> {
+        self.0.remove(id)
+    }
+
+    /// Take every key from `names` again (daemon-reload starts a new name
+    /// table: the keys would otherwise stay second copies of the names).
+    pub fn reintern(&mut self, names: &mut Names) {
+        let old = std::mem::take(&mut self.0);
+        self.0.reserve(old.len());
+        for (k, u) in old {
+            self.0.insert(names.intern(&k), u);
+        }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(|k| &**k)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &Unit> {
+        self.0.values().map(|u| &**u)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Unit)> {
+        self.0.iter().map(|(k, u)| (&**k, &**u))
+    }
+}
+
+impl std::ops::Index<&str> for UnitTable {
+    type Output = Unit;
+    /// The unit of `id`, which must be loaded.
+    fn index(&self, id: &str) -> &Unit {
+        &self.0[id]
     }
 }
 
@@ -147,17 +261,23 @@ mod tests {
         t.insert(11, "a.service");
         t.insert(20, "b.service");
         assert_eq!(t.get(11), Some("a.service"));
-        assert_eq!(t.of_unit("a.service"), &[10, 11]);
+        assert_eq!(&*t.of_unit("a.service"), &[10, 11]);
         assert_eq!(t.remove(10).as_deref(), Some("a.service"));
-        assert_eq!(t.of_unit("a.service"), &[11]);
+        assert_eq!(&*t.of_unit("a.service"), &[11]);
         // A reused pid moves to its new unit.
         t.insert(11, "b.service");
         assert!(t.of_unit("a.service").is_empty());
-        assert_eq!(t.of_unit("b.service"), &[20, 11]);
+        assert_eq!(&*t.of_unit("b.service"), &[20, 11]);
         t.remove_unit("b.service");
         assert_eq!(t.get(20), None);
         assert_eq!(t.iter().count(), 0);
         assert_eq!(t.remove(20), None);
+        assert!(t.by_unit.is_empty(), "a unit without pids has no entry");
+        // A unit tracked again after it was forgotten starts a new list.
+        t.insert(30, "b.service");
+        assert_eq!(&*t.of_unit("b.service"), &[30]);
+        assert_eq!(t.remove(30).as_deref(), Some("b.service"));
+        assert!(t.by_unit.is_empty() && t.owner.is_empty());
     }
 
     #[test]

@@ -323,9 +323,14 @@ impl Manager {
         // last and finish last, so the one found keeps blocking for most
         // of the wake-ups that follow.
         let names = self.names_of(id);
-        for (map, before) in [(&self.edges.after, true), (&self.edges.before_of, false)] {
+        for before in [true, false] {
             for n in names.iter().rev() {
-                if let Some(o) = map.get(n.as_str()).and_then(|l| l.iter().rev().find(|o| first(o, before))) {
+                let found = if before {
+                    self.edges.after_of(n).rev().find(|o| first(o, before))
+                } else {
+                    self.edges.before_of(n).rev().find(|o| first(o, before))
+                };
+                if let Some(o) = found {
                     return Some(Some((o.to_string(), before)));
                 }
             }
@@ -533,9 +538,9 @@ impl Manager {
         // those before it when this was a stop (they stop after it).
         let mut wake: Vec<String> = Vec::new();
         for n in self.names_of(id) {
-            wake.extend(self.edges.before_of.get(n.as_str()).into_iter().flatten().map(|w| w.to_string()));
+            wake.extend(self.edges.before_of(&n).map(|w| w.to_string()));
             if job.ty.is_stop_like() {
-                wake.extend(self.edges.after.get(n.as_str()).into_iter().flatten().map(|w| w.to_string()));
+                wake.extend(self.edges.after_of(&n).map(|w| w.to_string()));
             }
         }
         for w in wake {
@@ -720,7 +725,7 @@ impl Manager {
             .units
             .iter()
             .filter(|(_, u)| !matches!(u.active_state(), "inactive" | "failed"))
-            .map(|(id, _)| id.clone())
+            .map(|(id, _)| id.to_string())
             .collect();
         // Jobs of units that are down (a start waiting for the units it is
         // ordered after) are canceled: nothing starts while going down,

@@ -138,7 +138,7 @@ pub struct Manager {
     file_states: file_state::FileStates,
     /// Boxed: a `Unit` is large, and the table keeps ~2x its length in
     /// slots; inline, 1000 units cost 3.7 MB of mostly empty slots.
-    units: graph::NameMap<Box<Unit>>,
+    units: index::UnitTable,
     /// Name → id, for the names that are not the id of a loaded unit
     /// (aliases, the names a user typed): a unit's own id is found in
     /// `units` ([`Manager::known_id`]). An entry per id was a second table
@@ -250,7 +250,7 @@ impl Manager {
     /// loading it on first use.
     pub fn unit_id(&mut self, name: &str) -> Result<String, String> {
         let mangled = unit::name::mangle(name).ok_or_else(|| format!("Invalid unit name \"{name}\""))?;
-        if let Some(id) = self.known_id(&mangled).filter(|id| self.units.contains_key(*id)).map(str::to_string) {
+        if let Some(id) = self.known_id(&mangled).filter(|id| self.units.contains_key(id)).map(str::to_string) {
             // A unit that was not found is looked for again once the unit
             // directories changed (systemd 252 retries such loads too), so
             // a package that just installed its unit file can be started
@@ -285,7 +285,8 @@ impl Manager {
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)));
         self.units.insert(
-            id.clone(),
+            &mut self.edges.names,
+            &id,
             Box::new(Unit {
                 cfg,
                 invocation_id: InvocationId::default(),
@@ -302,8 +303,8 @@ impl Manager {
                 own: None,
             }),
         );
-        self.index_edges(&id);
-        self.gc_loaded(&id);
+        let own = self.index_edges(&id);
+        self.gc_loaded(&id, &own);
         Ok(id)
     }
 
@@ -319,7 +320,7 @@ impl Manager {
     pub fn daemon_reload(&mut self) {
         self.loader.reindex();
         self.file_states.forget();
-        let ids: Vec<String> = self.units.keys().cloned().collect();
+        let ids: Vec<String> = self.units.keys().map(str::to_string).collect();
         for id in ids {
             let idle = self.units.get(&id).is_some_and(|u| {
                 u.job.is_none() && matches!(u.active_state(), "inactive" | "failed") && u.sock.is_none()
@@ -338,11 +339,12 @@ impl Manager {
             }
         }
         self.edges = graph::Edges::default();
+        self.units.reintern(&mut self.edges.names);
         self.gc.clear_references();
-        let ids: Vec<String> = self.units.keys().cloned().collect();
+        let ids: Vec<String> = self.units.keys().map(str::to_string).collect();
         for id in ids {
-            self.index_edges(&id);
-            self.gc_loaded(&id);
+            let own = self.index_edges(&id);
+            self.gc_loaded(&id, &own);
         }
         self.console("Reloading finished.");
     }
@@ -376,11 +378,11 @@ impl Manager {
     }
 
     pub fn unit(&self, id: &str) -> Option<&Unit> {
-        self.units.get(id).map(|u| &**u)
+        self.units.get(id)
     }
 
-    pub fn units(&self) -> impl Iterator<Item = (&String, &Unit)> {
-        self.units.iter().map(|(id, u)| (id, &**u))
+    pub fn units(&self) -> impl Iterator<Item = (&str, &Unit)> {
+        self.units.iter()
     }
 
     /// Whether any unit is in the failed state (`is-system-running`).
@@ -775,7 +777,7 @@ impl Manager {
                     .units
                     .iter()
                     .filter(|(_, u)| u.svc.as_ref().is_some_and(|s| s.active_state() == ActiveState::Deactivating))
-                    .map(|(id, _)| id.clone())
+                    .map(|(id, _)| id.to_string())
                     .collect();
                 for id in stopping {
                     if self.unit_is_empty(&id) {
@@ -943,10 +945,10 @@ impl Manager {
     /// debugging a stuck boot or stop: units, jobs, tracked pids, timers.
     pub fn dump(&self) {
         let mut out = String::from("-> vigil state dump\n");
-        let mut ids: Vec<&String> = self.units.keys().collect();
+        let mut ids: Vec<&str> = self.units.keys().collect();
         ids.sort();
         for id in ids {
-            let u = &self.units[id];
+            let Some(u) = self.units.get(id) else { continue };
             out.push_str(&format!(
                 "\t{id}: {} {} job={:?} main={:?} control={:?}\n",
                 u.active_state(),

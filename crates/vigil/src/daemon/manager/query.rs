@@ -138,7 +138,7 @@ impl Manager {
     pub fn reset_failed(&mut self, name: Option<&str>) -> Result<(), Failure> {
         let ids: Vec<String> = match name {
             Some(n) => vec![self.loaded_id(n)?],
-            None => self.units.keys().cloned().collect(),
+            None => self.units.keys().map(str::to_string).collect(),
         };
         let now = self.now();
         for id in ids {
@@ -166,10 +166,10 @@ impl Manager {
             })
             .collect();
         // Jobs handed straight to a unit (restart, reload…).
-        for (id, u) in &self.units {
+        for (id, u) in self.units.iter() {
             if let Some((jid, verb)) = u.job {
                 if !rows.iter().any(|r| r.id == jid) {
-                    rows.push(JobRow { id: jid, unit: id.clone(), verb: job_type(verb).into(), state: "running".into() });
+                    rows.push(JobRow { id: jid, unit: id.to_string(), verb: job_type(verb).into(), state: "running".into() });
                 }
             }
         }
@@ -247,12 +247,12 @@ impl Manager {
         if let Some(u) = self.units.get(&id) {
             names.extend(deps::unit_deps(&u.cfg, scope).into_iter().filter(|d| own(d.kind)).map(|d| d.other));
         }
-        for (other, u) in &self.units {
+        for (other, u) in self.units.iter() {
             if *other == id {
                 continue;
             }
             if deps::unit_deps(&u.cfg, scope).iter().any(|d| inverse(d.kind) && me.contains(&d.other)) {
-                names.push(other.clone());
+                names.push(other.to_string());
             }
         }
         let mut out: Vec<UnitState> = Vec::new();

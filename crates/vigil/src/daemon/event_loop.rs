@@ -155,6 +155,10 @@ impl EventLoop {
         mask.thread_block().context("blocking signals")?;
         let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
             .context("creating signalfd")?;
+        // The manager's dispositions are settled (SIGPIPE ignored, the
+        // rest as inherited; it installs no handler): a child now resets
+        // only the non-default ones, not all 62 (`exec`'s signals step).
+        exec::record_signal_dispositions();
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).context("creating epoll")?;
         epoll.add(sigfd.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL))?;
         epoll.add(listener.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, LISTEN))?;

@@ -61,4 +61,4 @@ pub use reap::{reap_all, try_reap, ExitStatus};
 pub use spawn::{
     set_child_subreaper, spawn, spawn_nowait, Child, SignalError, SpawnError, Spawning,
 };
-pub use steps::Step;
+pub use steps::{record_signal_dispositions, Step};

@@ -68,3 +68,29 @@ fn mask_and_dispositions_are_reset() {
     let ignored = u64::from_str_radix(status_field(&status, "SigIgn").unwrap(), 16).unwrap();
     assert_eq!(ignored, 0, "{status}");
 }
+
+#[test]
+fn recorded_dispositions_are_the_ones_reset() {
+    // The manager's way: settle dispositions, record them once, then the
+    // child resets only the recorded signals. The same two signals as the
+    // test above are ignored (tests of one binary may share the process).
+    // SAFETY: changes only this test binary's own signal state.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+        libc::signal(libc::SIGUSR2, libc::SIG_IGN);
+    }
+    let set = exec::record_signal_dispositions();
+    assert_ne!(set & sig_mask(libc::SIGHUP), 0, "{set:x}");
+    assert_ne!(set & sig_mask(libc::SIGUSR2), 0, "{set:x}");
+    // Rust's test runtime ignores SIGPIPE.
+    assert_ne!(set & sig_mask(libc::SIGPIPE), 0, "{set:x}");
+    assert_eq!(set & sig_mask(libc::SIGTERM), 0, "{set:x}");
+    assert_eq!(set & sig_mask(libc::SIGCHLD), 0, "{set:x}");
+
+    let status = child_status(false);
+    let ignored = u64::from_str_radix(status_field(&status, "SigIgn").unwrap(), 16).unwrap();
+    assert_eq!(ignored, 0, "{status}");
+    let status = child_status(true);
+    let ignored = u64::from_str_radix(status_field(&status, "SigIgn").unwrap(), 16).unwrap();
+    assert_eq!(ignored, sig_mask(libc::SIGPIPE), "{status}");
+}

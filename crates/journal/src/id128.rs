@@ -79,13 +79,21 @@ impl Id128 {
         out
     }
 
-    /// A fresh random version-4 id from `/dev/urandom`.
+    /// A fresh random version-4 id from the kernel's pool: `getrandom(2)`
+    /// (one syscall; the journal makes an id for every stdout stream it
+    /// accepts), `/dev/urandom` where that call is missing or fails —
+    /// `GRND_NONBLOCK`: early in boot, before the pool is initialised,
+    /// `getrandom` would block where `/dev/urandom` does not.
     pub fn random() -> Result<Id128> {
-        let path = Path::new("/dev/urandom");
         let mut bytes = [0u8; 16];
-        std::fs::File::open(path)
-            .and_then(|mut f| f.read_exact(&mut bytes))
-            .map_err(|source| Error::io(path, "read random bytes from", source))?;
+        // SAFETY: the kernel writes at most `bytes.len()` bytes into it.
+        let n = unsafe { libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), libc::GRND_NONBLOCK) };
+        if usize::try_from(n).ok() != Some(bytes.len()) {
+            let path = Path::new("/dev/urandom");
+            std::fs::File::open(path)
+                .and_then(|mut f| f.read_exact(&mut bytes))
+                .map_err(|source| Error::io(path, "read random bytes from", source))?;
+        }
         bytes[6] = (bytes[6] & 0x0f) | 0x40;
         bytes[8] = (bytes[8] & 0x3f) | 0x80;
         Ok(Id128(bytes))

@@ -49,6 +49,7 @@
 mod fds;
 mod privilege;
 mod process;
+pub use process::record_signal_dispositions;
 
 use libc::{c_char, c_int, pid_t};
 

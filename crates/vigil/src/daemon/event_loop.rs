@@ -62,6 +62,9 @@ pub struct EventLoop {
     /// `docker stop` right after a premature "running" interrupted units
     /// still starting).
     pub(super) booting: bool,
+    /// Whether the journal's socket is in the epoll with `EPOLLOUT`: only
+    /// while messages wait for room ([`EventLoop::watch_journal_room`]).
+    journal_room_watched: bool,
 }
 
 /// `SIGRTMIN+n` as the kernel numbers it (glibc reserves the first two).
@@ -155,6 +158,10 @@ impl EventLoop {
         mask.thread_block().context("blocking signals")?;
         let sigfd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
             .context("creating signalfd")?;
+        // The manager's dispositions are settled (SIGPIPE ignored, the
+        // rest as inherited; it installs no handler): a child now resets
+        // only the non-default ones, not all 62 (`exec`'s signals step).
+        exec::record_signal_dispositions();
         let epoll = Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC).context("creating epoll")?;
         epoll.add(sigfd.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, SIGNAL))?;
         epoll.add(listener.as_fd(), EpollEvent::new(EpollFlags::EPOLLIN, LISTEN))?;
@@ -171,10 +178,10 @@ impl EventLoop {
         if let Some(fd) = manager.bus_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, BUS))?;
         }
-        // Edge-triggered: an event each time the journal makes room after
-        // a send found its queue full, none while it has room anyway.
+        // `EPOLLOUT` is asked for only while messages wait for room
+        // (`watch_journal_room`); edge-triggered, as errors are.
         if let Some(fd) = manager.journal.out_fd() {
-            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLOUT | EpollFlags::EPOLLET, JOURNAL))?;
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLET, JOURNAL))?;
         }
         Ok(EventLoop {
             notify,
@@ -187,6 +194,7 @@ impl EventLoop {
             next_token: FIRST_CONN,
             cad_presses: Vec::new(),
             booting: false,
+            journal_room_watched: false,
         })
     }
 
@@ -236,6 +244,7 @@ impl EventLoop {
             // signalled.
             self.manager.journal.pump();
             let retry = self.manager.journal.pending().then_some(JOURNAL_RETRY_MS);
+            self.watch_journal_room(retry.is_some());
             let timeout = match (self.manager.next_deadline(), retry) {
                 (None, None) => EpollTimeout::NONE,
                 (at, retry) => {
@@ -292,6 +301,30 @@ impl EventLoop {
             conn.flush_blocking();
         }
         Ok(self.manager.ending.unwrap_or(Ending::new(ShutdownKind::Exit, 0)))
+    }
+
+    /// Ask for `EPOLLOUT` on the journal's socket while messages wait for
+    /// room in its queue, and not otherwise. An edge-triggered `EPOLLOUT`
+    /// on a connected datagram socket is not only "room again after a
+    /// full queue": the kernel wakes the writer's poll each time the
+    /// journal reads a datagram (`unix_dgram_recvmsg` wakes `peer_wait`),
+    /// so watched always it woke the manager once or twice for every
+    /// message it sent — a restart or an `Accept=yes` connection sends
+    /// three or four. Re-armed with `EPOLL_CTL_MOD`, epoll checks the
+    /// socket at once (`epoll_ctl(2)`), so room made between the failed
+    /// send and this call is still reported.
+    fn watch_journal_room(&mut self, want: bool) {
+        if want == self.journal_room_watched {
+            return;
+        }
+        let Some(fd) = self.manager.journal.out_fd() else { return };
+        let flags = if want { EpollFlags::EPOLLOUT | EpollFlags::EPOLLET } else { EpollFlags::EPOLLET };
+        let mut ev = EpollEvent::new(flags, JOURNAL);
+        // A failed change leaves the retry timeout (JOURNAL_RETRY_MS) as
+        // the way queued messages go out; try again next turn.
+        if self.epoll.modify(fd, &mut ev).is_ok() {
+            self.journal_room_watched = want;
+        }
     }
 
     fn on_signals(&mut self) {

@@ -98,10 +98,10 @@ impl Dispatcher {
     /// trusted stream header vouched for, if any.
     pub fn origin(&mut self, creds: Option<Creds>, vouched: Option<&Attribution>) -> Origin {
         let info = creds.filter(|c| c.pid > 0).map(|c| self.procs.get(c.pid));
-        let (unit, invocation_id) = if let Some(a) = vouched {
-            (Some(a.unit.clone()), a.invocation_id.clone())
-        } else if let Some(a) = creds.and_then(|c| self.registry.get(c.pid)) {
-            (Some(a.unit.clone()), a.invocation_id.clone())
+        let (unit, invocation_id) = if let Some(a) =
+            vouched.or_else(|| creds.and_then(|c| self.registry.get(c.pid)))
+        {
+            (Some(a.unit.to_string()), a.invocation_id.map(|i| i.to_hex()))
         } else {
             (info.as_ref().and_then(|i| i.unit.clone()), None)
         };

@@ -72,6 +72,8 @@ const FINAL_STREAM_ROUNDS: usize = 256;
 /// a systemd has booted in the network namespace: 8 batches), and 64
 /// batches still end a sender that floods the socket for ever.
 const FINAL_DATAGRAM_BATCHES: usize = 64;
+/// The receive buffer: a stream read or a datagram (grown for a larger one).
+const RECV_BUF: usize = 256 * 1024;
 /// Quiet time after which free heap pages are returned (see the module docs).
 const IDLE_TRIM_USEC: u64 = 500_000;
 
@@ -222,7 +224,7 @@ impl Server {
             sync_deadline: None,
             trim_deadline: None,
             busy: false,
-            buf: vec![0; 256 * 1024],
+            buf: Vec::new(),
             idents: HashSet::new(),
             names: Names::default(),
             exit: false,
@@ -350,6 +352,10 @@ impl Server {
                 if let Some(s) = self.d.storage.as_mut() {
                     s.release_caches();
                 }
+                // The pages reads touched (more after a large datagram)
+                // stay resident in a kept buffer: it goes, and the next
+                // input maps a new one.
+                self.buf = Vec::new();
                 self.idents.retain(|i| Rc::strong_count(i) > 1);
                 self.idents.shrink_to_fit();
                 // Every connection is in the table here (none is taken
@@ -454,6 +460,7 @@ impl Server {
             return;
         };
         let mut open = true;
+        self.ensure_buf();
         for _ in 0..STREAM_READS {
             let want = c.proto.read_limit().min(self.buf.len());
             match read_with_creds(c.sock.as_raw_fd(), &mut self.buf[..want]) {
@@ -521,6 +528,15 @@ impl Server {
             if let Some(v) = c.vouched {
                 self.names.remove(v.unit);
             }
+        }
+    }
+
+    /// The receive buffer, allocated again after an idle trim dropped it.
+    /// `vec![0; n]` of this size is a fresh zeroed mapping (`calloc`), whose
+    /// pages cost nothing until a read fills them.
+    fn ensure_buf(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = vec![0; RECV_BUF];
         }
     }
 
@@ -615,6 +631,7 @@ impl Server {
     /// with more possibly waiting (the queue was not seen empty).
     fn on_datagrams(&mut self, native: bool) -> bool {
         let mut more = true;
+        self.ensure_buf();
         for _ in 0..DATAGRAM_BATCH {
             let fd = if native {
                 self.native.as_raw_fd()
@@ -664,7 +681,7 @@ impl Server {
         }
         // Shrink a buffer a huge datagram grew.
         if self.buf.len() > 1 << 20 {
-            self.buf.truncate(256 * 1024);
+            self.buf.truncate(RECV_BUF);
             self.buf.shrink_to_fit();
         }
         more

@@ -164,9 +164,13 @@ impl ProcCache {
 /// A unit attribution handed to us by the manager.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attribution {
-    pub unit: String,
-    /// 32 hex digits, if the manager named the invocation.
-    pub invocation_id: Option<String>,
+    /// Boxed, not a `String`: an attribution lives as long as its stream or
+    /// registration (a thousand of them on a booted system), and a box
+    /// holds no spare capacity.
+    pub unit: Box<str>,
+    /// The invocation, if the manager named it: 16 bytes inline rather
+    /// than a 32-digit string of its own (entries get its lowercase hex).
+    pub invocation_id: Option<journal::Id128>,
 }
 
 /// Most pids the registry remembers.

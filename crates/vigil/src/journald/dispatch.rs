@@ -21,7 +21,7 @@ use std::rc::Rc;
 
 use super::config::Config;
 use super::forward::SyslogForward;
-use super::context::{Attribution, Creds, ProcCache, ProcInfo, Registry};
+use super::context::{Creds, ProcCache, ProcInfo, Registry};
 use super::ratelimit::{RateLimiter, Report, Verdict};
 use super::storage::{now_monotonic, now_realtime, Storage};
 
@@ -94,14 +94,20 @@ impl Dispatcher {
         }
     }
 
-    /// Works out the origin of a message from `creds`, with the unit a
-    /// trusted stream header vouched for, if any.
-    pub fn origin(&mut self, creds: Option<Creds>, vouched: Option<&Attribution>) -> Origin {
+    /// Works out the origin of a message from `creds`, with the unit (and
+    /// invocation) a trusted stream header vouched for, if any.
+    pub fn origin(
+        &mut self,
+        creds: Option<Creds>,
+        vouched: Option<(&str, Option<journal::Id128>)>,
+    ) -> Origin {
         let info = creds.filter(|c| c.pid > 0).map(|c| self.procs.get(c.pid));
-        let (unit, invocation_id) = if let Some(a) = vouched {
-            (Some(a.unit.clone()), a.invocation_id.clone())
-        } else if let Some(a) = creds.and_then(|c| self.registry.get(c.pid)) {
-            (Some(a.unit.clone()), a.invocation_id.clone())
+        let registered = || {
+            let a = creds.and_then(|c| self.registry.get(c.pid))?;
+            Some((&*a.unit, a.invocation_id))
+        };
+        let (unit, invocation_id) = if let Some((unit, id)) = vouched.or_else(registered) {
+            (Some(unit.to_string()), id.map(|i| i.to_hex()))
         } else {
             (info.as_ref().and_then(|i| i.unit.clone()), None)
         };

@@ -86,6 +86,7 @@ pub mod config;
 pub mod context;
 mod dispatch;
 mod forward;
+mod names;
 pub mod native;
 pub mod ratelimit;
 mod server;

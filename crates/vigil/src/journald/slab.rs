@@ -114,6 +114,11 @@ impl<T> Slab<T> {
         }
     }
 
+    /// Every connection stored now (not those taken out to be served).
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().flatten().map(|(_, v)| v)
+    }
+
     /// The tokens of every connection stored now.
     pub fn tokens(&self) -> Vec<u64> {
         self.slots.iter().flatten().map(|(t, _)| *t).collect()

@@ -33,6 +33,8 @@
 //! client that writes faster than we store is read at our pace through the
 //! socket's back-pressure, and memory per stream stays bounded.
 
+use std::rc::Rc;
+
 /// Longest header line: a unit name (255) plus an invocation id and a
 /// separator, so the manager's extended unit line fits.
 pub const SETUP_LINE_MAX: usize = 255 + 1 + 32;
@@ -63,10 +65,13 @@ impl LineBreak {
 /// The parsed header.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Header {
-    pub identifier: Option<Vec<u8>>,
+    /// Shared (`Rc`): a thousand services mostly log under a handful of
+    /// identifiers, and the server hands every stream the one copy of its
+    /// identifier it already holds (`server.rs`, interning).
+    pub identifier: Option<Rc<[u8]>>,
     /// The unit line as sent (stripped), if not empty. The server decides
     /// whether to believe it.
-    pub unit_line: Option<String>,
+    pub unit_line: Option<Box<str>>,
     /// Syslog priority including the facility.
     pub priority: i32,
     pub level_prefix: bool,
@@ -96,7 +101,7 @@ pub enum ProtocolError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {
     /// Header line `n` (0-based) of 7.
-    Header(usize),
+    Header(u8),
     Running,
 }
 
@@ -106,7 +111,9 @@ pub struct Stream {
     phase: Phase,
     pub header: Header,
     buf: Vec<u8>,
-    line_max: usize,
+    /// `LineMax=`, at most 4 GiB here (a stream's state is kept small:
+    /// one per running service).
+    line_max: u32,
 }
 
 impl Stream {
@@ -118,8 +125,12 @@ impl Stream {
                 ..Header::default()
             },
             buf: Vec::new(),
-            line_max: line_max.max(1),
+            line_max: u32::try_from(line_max).unwrap_or(u32::MAX).max(1),
         }
+    }
+
+    fn line_max(&self) -> usize {
+        usize::try_from(self.line_max).unwrap_or(usize::MAX)
     }
 
     pub fn running(&self) -> bool {
@@ -128,14 +139,14 @@ impl Stream {
 
     fn max(&self) -> usize {
         match self.phase {
-            Phase::Running => self.line_max,
+            Phase::Running => self.line_max(),
             Phase::Header(_) => SETUP_LINE_MAX,
         }
     }
 
     /// How many bytes the next read may add.
     pub fn read_limit(&self) -> usize {
-        self.line_max
+        self.line_max()
             .max(SETUP_LINE_MAX)
             .saturating_sub(self.buf.len())
             .max(1)
@@ -240,7 +251,7 @@ impl Stream {
             Phase::Header(n) => n,
         };
         if brk != LineBreak::Newline {
-            return Err(ProtocolError::Unterminated(n + 1));
+            return Err(ProtocolError::Unterminated(usize::from(n) + 1));
         }
         let text = strip(&line);
         let boolean = |what: &'static str| -> Result<bool, ProtocolError> {
@@ -251,10 +262,10 @@ impl Stream {
             })
         };
         match n {
-            0 => self.header.identifier = (!text.is_empty()).then(|| text.to_vec()),
+            0 => self.header.identifier = (!text.is_empty()).then(|| Rc::from(text)),
             1 => {
                 self.header.unit_line =
-                    (!text.is_empty()).then(|| String::from_utf8_lossy(text).into_owned())
+                    (!text.is_empty()).then(|| String::from_utf8_lossy(text).into())
             }
             2 => {
                 let s = String::from_utf8_lossy(text);

@@ -360,7 +360,6 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
         None => sys::pidfd_open(pid).ok(),
     };
     // Keep the buffers alive until here (the child has its own copies).
-    drop(ctx);
     drop((argv, envp, listen_pid, exec_pid, lifted));
     Ok(Spawning {
         pid,

@@ -174,7 +174,7 @@ impl Settings {
         // string comparisons.
         if self.keys.len() <= 16 {
             let same = |d: &&Directive| d.section == section && d.name.len() == name.len() && d.name == name;
-            let Some(start) = self.keys.iter().position(|d| same(&d)) else { return &[] };
+            let Some(start) = self.keys.iter().position(same) else { return &[] };
             let len = self.keys[start..].iter().take_while(|d| same(d)).count();
             return &self.values[start..start + len];
         }

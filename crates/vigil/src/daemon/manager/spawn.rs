@@ -216,15 +216,20 @@ impl Manager {
 
     /// Tell units whose main process exec'd (queued by reports read
     /// inside a spawn); the event loop calls this before it waits.
+    ///
+    /// Until none is queued: telling one unit can finish its job and
+    /// start the next (`After=` a `Type=exec` unit), whose exec is queued
+    /// in turn — and nothing else may wake the loop to tell it (no
+    /// process exits, and the group's `populated` event is not something
+    /// to count on), so left queued the start would wait for ever.
     pub fn exec_succeeded(&mut self) {
-        if self.execs.succeeded.is_empty() {
-            return;
-        }
-        let now = self.now();
-        for (id, pid) in std::mem::take(&mut self.execs.succeeded) {
-            let main = self.units.get(&id).and_then(|u| u.svc.as_ref()).and_then(|s| s.main_pid());
-            if main == Some(pid as u32) {
-                self.feed(&id, now, Event::ExecSucceeded);
+        while !self.execs.succeeded.is_empty() {
+            let now = self.now();
+            for (id, pid) in std::mem::take(&mut self.execs.succeeded) {
+                let main = self.units.get(&id).and_then(|u| u.svc.as_ref()).and_then(|s| s.main_pid());
+                if main == Some(pid as u32) {
+                    self.feed(&id, now, Event::ExecSucceeded);
+                }
             }
         }
     }

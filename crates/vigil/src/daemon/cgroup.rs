@@ -175,7 +175,9 @@ impl Cgroups {
         std::fs::read_to_string(group.join("cgroup.threads")).ok().map(|s| s.lines().count() as u64)
     }
 
-    /// The unit's group, created if needed, with its events watched.
+    /// The unit's group, created if needed. Its events are watched from
+    /// [`Cgroups::watch`], which the caller calls once the first process is
+    /// in it.
     pub fn create(&mut self, unit: &str) -> Option<PathBuf> {
         let p = self.base.as_ref()?.join(dir_name(unit));
         let name = CString::new(dir_name(unit)).ok()?;
@@ -202,6 +204,25 @@ impl Cgroups {
             self.base_fd = Some(open_at(libc::AT_FDCWD, &CString::new(base.as_os_str().as_encoded_bytes()).ok()?, libc::O_PATH | libc::O_DIRECTORY)?);
             mkdir(self.base_fd.as_ref()?).ok()?;
         }
+        Some(p)
+    }
+
+    /// Watch the unit's `cgroup.events`, unless it is watched already.
+    /// Called after a spawn into the group has returned, not when the group
+    /// is made: the child is in the group by then (`CLONE_INTO_CGROUP`, or
+    /// the exec step's `cgroup.procs` write before `execve` for a `CLONE_VM`
+    /// child), so the kernel's "populated 0 → 1" change mostly comes before
+    /// the watch and never wakes the manager. Watched from `create`, it woke
+    /// the loop for nothing once per new group (an `Accept=yes` connection:
+    /// one `epoll_wait`, two inotify reads and a `cgroup.events` read). No
+    /// emptying is missed: if the group empties before the watch exists,
+    /// the main process is gone too, and its reaping checks `populated`
+    /// (`Manager::reap_one`); any later change is watched.
+    pub fn watch(&mut self, unit: &str) {
+        if self.watch_of.contains_key(unit) {
+            return;
+        }
+        let Some(p) = self.base.as_ref().map(|b| b.join(dir_name(unit))) else { return };
         if let (Some(fd), Ok(events)) = (&self.inotify, std::ffi::CString::new(p.join("cgroup.events").as_os_str().as_encoded_bytes())) {
             // SAFETY: valid fd and NUL-terminated path.
             let wd = unsafe { libc::inotify_add_watch(fd.as_raw_fd(), events.as_ptr(), libc::IN_MODIFY) };
@@ -214,7 +235,6 @@ impl Cgroups {
                 }
             }
         }
-        Some(p)
     }
 
     /// When `plan` runs in a group, the unit's group directory opened
@@ -466,11 +486,21 @@ mod tests {
         assert_eq!(cg.populated("a.service"), Some(true));
         assert!(!cg.remove("a.service"));
         assert!(dir.is_dir());
+        // Watched once the process is in it; a second call adds nothing.
+        assert!(cg.watch_of.is_empty(), "create does not watch");
+        cg.watch("a.service");
+        cg.watch("a.service");
+        assert_eq!((cg.watch_of.len(), cg.watches.len()), (1, 1));
         child.kill().unwrap();
         child.wait().unwrap();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
         while cg.populated("a.service") != Some(false) {
             assert!(std::time::Instant::now() < deadline, "the group never emptied");
+            std::thread::yield_now();
+        }
+        // The emptying is reported through the watch.
+        while !cg.changed_units().iter().any(|u| u == "a.service") {
+            assert!(std::time::Instant::now() < deadline, "no event for the emptied group");
             std::thread::yield_now();
         }
         assert!(cg.remove("a.service"));

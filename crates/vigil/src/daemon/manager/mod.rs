@@ -691,6 +691,8 @@ impl Manager {
         // child's exit status (203/EXEC…) fails the unit (spawn.rs).
         let spawned = exec::spawn_nowait(&prepared);
         drop(group_dir);
+        // The child is in the group now: watched from here (`cgroup.rs`).
+        self.cgroups.watch(id);
         match spawned {
             Ok(spawning) => {
                 self.exec_run_started(id, phase, index, spawning.pid());

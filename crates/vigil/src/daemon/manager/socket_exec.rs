@@ -306,6 +306,8 @@ impl Manager {
         self.journal.flush();
         let spawned = exec::spawn(&prepared);
         drop(group_dir);
+        // The child is in the group now: watched from here (`cgroup.rs`).
+        self.cgroups.watch(id);
         match spawned {
             Ok(child) => Ok(child.pid as u32),
             // The child exists and exits with the step's code (203/EXEC…).

@@ -28,6 +28,7 @@
 //! writable hierarchy, [`Cgroups::base`] is `None` and the manager falls
 //! back to the process tree under its subreaper.
 
+use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
@@ -52,6 +53,9 @@ pub struct Cgroups {
     /// The watch of each unit's group: removing a group at stop finds it
     /// without scanning every watch (N scans of N at stop-all).
     watch_of: std::collections::HashMap<String, i32>,
+    /// Groups read as empty since their last spawn and their last event:
+    /// [`Cgroups::populated`] answers these without reading again.
+    known_empty: RefCell<std::collections::HashSet<String>>,
     swept: usize,
 }
 
@@ -76,7 +80,7 @@ impl Cgroups {
             // SAFETY: fd is a fresh, valid descriptor we own.
             unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) }
         });
-        Cgroups { base, base_fd, mount, inotify, watches: Default::default(), watch_of: Default::default(), swept }
+        Cgroups { base, base_fd, mount, inotify, watches: Default::default(), watch_of: Default::default(), known_empty: Default::default(), swept }
     }
 
     /// How many empty groups of dead managers [`Cgroups::detect`] removed.
@@ -93,6 +97,7 @@ impl Cgroups {
             inotify: None,
             watches: Default::default(),
             watch_of: Default::default(),
+            known_empty: Default::default(),
             swept: 0,
         }
     }
@@ -124,6 +129,8 @@ impl Cgroups {
                 // SAFETY: the kernel wrote whole inotify_event records.
                 let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf.as_ptr().add(off).cast()) };
                 if let Some(u) = self.watches.get(&ev.wd) {
+                    // Something changed: the next `populated` reads again.
+                    self.known_empty.get_mut().remove(u);
                     if seen.insert(ev.wd) {
                         out.push(u.clone());
                     }
@@ -179,6 +186,7 @@ impl Cgroups {
     /// [`Cgroups::watch`], which the caller calls once the first process is
     /// in it.
     pub fn create(&mut self, unit: &str) -> Option<PathBuf> {
+        self.known_empty.get_mut().remove(unit);
         let p = self.base.as_ref()?.join(dir_name(unit));
         let name = CString::new(dir_name(unit)).ok()?;
         let mkdir = |base_fd: &OwnedFd| {
@@ -243,6 +251,8 @@ impl Cgroups {
     /// descriptor until the spawn has returned.
     pub fn open_dir_for(&self, plan: &mut exec::ExecPlan, unit: &str) -> Option<OwnedFd> {
         plan.cgroup.as_ref()?;
+        // A process goes into it now.
+        self.known_empty.borrow_mut().remove(unit);
         let dir = open_at(self.base_fd.as_ref()?.as_raw_fd(), &CString::new(dir_name(unit)).ok()?, libc::O_PATH | libc::O_DIRECTORY)?;
         plan.cgroup_fd = Some(dir.as_raw_fd());
         Some(dir)
@@ -261,8 +271,25 @@ impl Cgroups {
     }
 
     /// `Some(false)` when the unit's group exists and is empty.
+    ///
+    /// An empty group stays empty until a process is put into it: no
+    /// member is left to fork, and a process enters only by a write to
+    /// `cgroup.procs` or `clone3(CLONE_INTO_CGROUP)` (`cgroups(7)`), which
+    /// the manager does only in a spawn ([`Cgroups::open_dir_for`]) and
+    /// anyone else's changes `cgroup.events`, which its watch reports
+    /// ([`Cgroups::changed_units`]). So an "empty" read is kept until the
+    /// next spawn into the group or its next event. Read each time, the
+    /// restart of a killed service read `cgroup.events` twice in one turn
+    /// (for the group's event, then at the reaping of its main process).
     pub fn populated(&self, unit: &str) -> Option<bool> {
-        events_populated(self.open_file(unit, "cgroup.events")?)
+        if self.known_empty.borrow().contains(unit) {
+            return Some(false);
+        }
+        let populated = events_populated(self.open_file(unit, "cgroup.events")?)?;
+        if !populated {
+            self.known_empty.borrow_mut().insert(unit.to_string());
+        }
+        Some(populated)
     }
 
     pub fn pids(&self, unit: &str) -> Vec<i32> {
@@ -323,6 +350,7 @@ impl Cgroups {
         let r = unsafe { libc::unlinkat(base_fd.as_raw_fd(), name.as_ptr(), libc::AT_REMOVEDIR) };
         let gone = r == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT);
         if gone {
+            self.known_empty.get_mut().remove(unit);
             // The watch went away with the directory (IN_IGNORED).
             if let Some(wd) = self.watch_of.remove(unit) {
                 self.watches.remove(&wd);
@@ -479,9 +507,16 @@ mod tests {
         assert!(dir.is_dir());
         assert_eq!(cg.populated("a.service"), Some(false));
         assert!(cg.pids("a.service").is_empty());
-        // A process in it: rmdir is refused and the group stays.
+        // A process in it, as a spawn puts it there (the group lent to the
+        // plan first, which forgets the "empty" just read): rmdir is
+        // refused and the group stays.
+        let mut plan = exec::ExecPlan::new("/bin/sleep");
+        plan.cgroup = Some(dir.clone());
+        let lent = cg.open_dir_for(&mut plan, "a.service").expect("group opened");
+        assert_eq!(plan.cgroup_fd, Some(lent.as_raw_fd()));
         let mut child = std::process::Command::new("/bin/sleep").arg("30").spawn().unwrap();
         std::fs::write(dir.join("cgroup.procs"), child.id().to_string()).unwrap();
+        drop(lent);
         assert_eq!(cg.pids("a.service"), vec![child.id() as i32]);
         assert_eq!(cg.populated("a.service"), Some(true));
         assert!(!cg.remove("a.service"));
@@ -501,6 +536,24 @@ mod tests {
         // The emptying is reported through the watch.
         while !cg.changed_units().iter().any(|u| u == "a.service") {
             assert!(std::time::Instant::now() < deadline, "no event for the emptied group");
+            std::thread::yield_now();
+        }
+        // "Empty" is kept, until an event says the group changed: a process
+        // put there by someone else is seen once its event is read.
+        assert_eq!(cg.populated("a.service"), Some(false));
+        assert!(cg.known_empty.borrow().contains("a.service"));
+        let mut other = std::process::Command::new("/bin/sleep").arg("30").spawn().unwrap();
+        std::fs::write(dir.join("cgroup.procs"), other.id().to_string()).unwrap();
+        while !cg.changed_units().iter().any(|u| u == "a.service") {
+            assert!(std::time::Instant::now() < deadline, "no event for the repopulated group");
+            std::thread::yield_now();
+        }
+        assert_eq!(cg.populated("a.service"), Some(true));
+        other.kill().unwrap();
+        other.wait().unwrap();
+        while cg.populated("a.service") != Some(false) {
+            assert!(std::time::Instant::now() < deadline, "the group never emptied again");
+            let _ = cg.changed_units();
             std::thread::yield_now();
         }
         assert!(cg.remove("a.service"));

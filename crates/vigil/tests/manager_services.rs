@@ -253,9 +253,10 @@ fn no_zombies_and_nothing_left_after_the_manager_exits() {
 /// A chain of `Type=exec` services (each `Requires=` and `After=` the one
 /// before), wanted by multi-user.target and started by `--boot`, comes up
 /// with no event from outside to wake the manager. (bench/dag.py found a
-/// build — cgroup.events watched only after the spawn, reverted — whose
-/// chains stalled in `activating`; this test did not reproduce that stall
-/// under the test harness, so it pins the boot path only.)
+/// build whose chains stalled in `activating`: an exec success queued
+/// while the previous one was told was left for a wake-up that never came
+/// — fixed in `Manager::exec_succeeded`. This test did not reproduce that
+/// stall under the test harness, so it pins the boot path only.)
 #[test]
 fn a_booted_chain_of_exec_services_comes_up() {
     const N: usize = 6;

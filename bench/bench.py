@@ -321,6 +321,20 @@ class Vigil(Peer):
         try: self.stopper.wait(10)
         except (subprocess.TimeoutExpired, AttributeError): pass
 
+def booted_vigil(binp, name, n):
+    """The `vigil` peer's N services booted under the binary BINP in run directory NAME, every one
+    reported ready, then 1 s to settle: (peer, ready socket, manager pid). For the restart probes
+    (bench/restart_cpu.py, bench/restart_trace.py)."""
+    os.makedirs(RUN, exist_ok=True)
+    ready = Ready()
+    p = type('Probe', (Vigil,), {'bin': binp, 'name': name})(n)
+    if os.path.exists(p.dir): shutil.rmtree(p.dir)
+    p.setup(); p.start()
+    assert ready.wait_n(n, 60) is not None
+    time.sleep(1.0)
+    return p, ready, p.root()
+
+
 class Vigil100(Vigil):
     name = 'vigil100'; extra = ''
 

@@ -3,19 +3,11 @@
 then REPS times SIGKILL one service and wait for its replacement's ready datagram (no pause);
 prints the manager's and the journal's CPU (utime+stime from /proc/PID/stat) per restart and the
 latency median/min."""
-import os, sys, time, signal, shutil, statistics
+import os, sys, time, signal, statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench
 binp = sys.argv[1]; n = int(sys.argv[2]) if len(sys.argv) > 2 else 10; reps = int(sys.argv[3]) if len(sys.argv) > 3 else 500
-os.makedirs(bench.RUN, exist_ok=True)
-ready = bench.Ready()
-class P(bench.Vigil): bin = binp; name = 'vigil_spcpu'
-p = P(n)
-if os.path.exists(p.dir): shutil.rmtree(p.dir)
-p.setup(); p.start()
-assert ready.wait_n(n, 60) is not None
-time.sleep(1.0)
-root = p.root()
+p, ready, root = bench.booted_vigil(binp, 'vigil_spcpu', n)
 jp = int(open(f'/proc/{root}/task/{root}/children').read().split()[0])
 def cpu(pid):
     f = open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()

@@ -4,22 +4,15 @@ Restart=always, RestartSec=0) under BIN, then REPS times: SIGKILL one service, w
 replacement's ready datagram, pause 0.3 s (as bench.py does). With `strace`, strace -f -tt is
 attached to the manager and the journal around each kill (OUT/strace.K; count them with
 bench/restart_count.py). Prints the latencies (under strace they are strace's)."""
-import os, sys, time, subprocess, signal, shutil, statistics
+import os, sys, time, subprocess, signal, statistics
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench
 binp, out = sys.argv[1], sys.argv[2]
 n = int(sys.argv[3]) if len(sys.argv) > 3 else 10
 reps = int(sys.argv[4]) if len(sys.argv) > 4 else 20
 tool = sys.argv[5] if len(sys.argv) > 5 else 'none'
-os.makedirs(out, exist_ok=True); os.makedirs(bench.RUN, exist_ok=True)
-ready = bench.Ready()
-class P(bench.Vigil): bin = binp; name = 'vigil_sp'
-p = P(n)
-if os.path.exists(p.dir): shutil.rmtree(p.dir)
-p.setup(); p.start()
-assert ready.wait_n(n, 60) is not None
-time.sleep(1.0)
-root = p.root()
+os.makedirs(out, exist_ok=True)
+p, ready, root = bench.booted_vigil(binp, 'vigil_sp', n)
 lats = []
 for k in range(reps):
     name = f's{k % n}'

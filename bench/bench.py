@@ -36,6 +36,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 VIGIL = os.environ.get('VIGIL', os.path.join(os.path.dirname(HERE), 'target/release/vigil'))
 # A second vigil build to compare against the first in the same run (peer `vigil_b`), e.g. a patched copy.
 VIGIL_B = os.environ.get('VIGIL_B', '')
+# psvc reports to /tmp/vigil-bench/ready.sock unless told otherwise: a kit copied elsewhere
+# (BENCH_DIR, e.g. one per concurrent experiment) tells the vigil peer's services its own socket.
+READY_ENV = '' if SOCK == '/tmp/vigil-bench/ready.sock' else f'Environment=READY_SOCK={SOCK}\n'
 libc = ctypes.CDLL(None, use_errno=True)
 libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER: orphans come to us, we reap them
 
@@ -297,7 +300,7 @@ class Vigil(Peer):
         os.makedirs(u + '/multi-user.target.wants')
         for i in range(self.n):
             open(f'{u}/s{i}.service', 'w').write(
-                f'[Service]\nExecStart={PSVC} s{i}\nRestart=always\n{self.extra}[Install]\nWantedBy=multi-user.target\n')
+                f'[Service]\nExecStart={PSVC} s{i}\nRestart=always\n{self.extra}{READY_ENV}[Install]\nWantedBy=multi-user.target\n')
             os.symlink(f'../s{i}.service', f'{u}/multi-user.target.wants/s{i}.service')
     def start(self):
         self.log = open(self.dir + '/vigil.log', 'w')

@@ -9,6 +9,9 @@
 //! machine); the grandchild waits until it has been reparented, appends
 //! its new parent's pid to a file, and exits. Every grandchild is then a
 //! child of PID 1 that only PID 1 can reap.
+//!
+//! Also here, because it needs the same namespace: early boot on a bare
+//! machine (a microVM: no `/run` mounted, `/proc/sys` writable).
 
 mod common;
 mod pid1_support;
@@ -112,6 +115,40 @@ fn ten_thousand_orphans_are_reaped_by_pid1() {
     assert!(reaped, "{} zombies remain, e.g. {:?}", left.len(), left.first());
     // The manager is still serving.
     assert_eq!(ns.ok("systemctl is-active orphans.target"), "active");
+    // /proc/sys is read-only here, as container runtimes mount it: the
+    // datagram queue depth stays the namespace's, without a complaint
+    // (boot.rs, step 1).
+    assert!(!ns.console().contains("max_dgram_qlen"), "console:\n{}", ns.console());
     assert_eq!(ns.terminate(Duration::from_secs(30)), Some(0), "console:\n{}", ns.console());
     assert!(ns.processes().is_empty(), "processes of the namespace remain");
+}
+
+/// On a bare machine vigil mounts `/run` itself, and does so before it
+/// makes its state directory and control socket there (a tmpfs mounted
+/// afterwards would hide them: `systemctl` would find no manager); as
+/// systemd does as PID 1, it raises the datagram queue depth of its
+/// network namespace from the kernel's 10 to 512 before its first socket.
+#[test]
+fn a_bare_machine_gets_run_mounted_under_the_control_socket_and_deeper_datagram_queues() {
+    if let Some(why) = unsupported() {
+        eprintln!("skipping a_bare_machine_gets_run_mounted_under_the_control_socket_and_deeper_datagram_queues: {why}");
+        return;
+    }
+    let kit = common::TestRoot::new("pid1-bare-kit");
+    let units = kit.path.join("etc/systemd/system");
+    std::fs::create_dir_all(&units).expect("mkdir");
+    std::fs::write(units.join("up.target"), "[Unit]\nDescription=up\nDefaultDependencies=no\nWants=up.service\nAfter=up.service\n").expect("write");
+    std::fs::write(
+        units.join("up.service"),
+        "[Unit]\nDefaultDependencies=no\n\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n",
+    )
+    .expect("write");
+    // Boot::start waits for /run/vigil/control to be visible in the
+    // namespace: it is not when /run is mounted over it.
+    let mut ns = Namespace::boot_bare("bare", "up.target", &kit.path);
+    assert_eq!(ns.ok("findmnt -n -o FSTYPE /run"), "tmpfs", "console:\n{}", ns.console());
+    let up = common::wait_until(Duration::from_secs(30), || ns.sh("systemctl is-active up.target").status.success());
+    assert!(up, "up.target never became active; console:\n{}", ns.console());
+    assert_eq!(ns.ok("cat /proc/sys/net/unix/max_dgram_qlen"), "512", "console:\n{}", ns.console());
+    assert_eq!(ns.terminate(Duration::from_secs(30)), Some(0), "console:\n{}", ns.console());
 }

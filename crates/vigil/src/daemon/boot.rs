@@ -3,6 +3,16 @@
 //! 1. mount the API file systems that are missing — `/proc`, `/sys`,
 //!    `/dev` (devtmpfs, falling back to tmpfs), `/run` (tmpfs) — so a bare
 //!    container or microVM has them; an existing mount is never touched;
+//!    then, as system manager, `net.unix.max_dgram_qlen` is raised to 512
+//!    if lower, as systemd does: the kernel's default queues only 10
+//!    datagrams per socket, so a burst to the journal's `/dev/log` or
+//!    native socket, or to the notify socket, blocks or fails its senders
+//!    long before the reader gets its turn (the value is per network
+//!    namespace; a container whose `/proc/sys` is read-only keeps its own,
+//!    silently, as with systemd). Both come before the state directory
+//!    under `/run` is made and before the first socket is bound: a tmpfs
+//!    mounted on `/run` afterwards would hide them, and a socket's queue
+//!    depth is fixed when the socket is made;
 //! 2. `/etc/machine-id`: created (random, 32 hex digits) if absent or
 //!    empty, as `systemd-machine-id-setup` does on first boot;
 //! 3. `/run/systemd/system/`: its existence is how `sd_booted()` and
@@ -112,6 +122,31 @@ pub fn ensure_machine_id(root: &Path) {
     match std::fs::write(&path, format!("{id}\n")) {
         Ok(()) => eprintln!("Initializing machine ID from random generator: {id}"),
         Err(e) => eprintln!("Failed to write {}: {e}", path.display()),
+    }
+}
+
+/// Step 1: the depth systemd gives every datagram socket's queue.
+const MIN_DGRAM_QLEN: u32 = 512;
+
+/// Step 1, as system manager.
+pub fn raise_dgram_qlen() {
+    if let Err(e) = raise_dgram_qlen_at(Path::new("/proc/sys/net/unix/max_dgram_qlen")) {
+        eprintln!("{e}");
+    }
+}
+
+/// Raises the value in `path` to [`MIN_DGRAM_QLEN`]. A missing or
+/// read-only file (containers) is not an error: the host decides there.
+fn raise_dgram_qlen_at(path: &Path) -> Result<(), String> {
+    let Ok(now) = std::fs::read_to_string(path) else { return Ok(()) };
+    if now.trim().parse::<u32>().is_ok_and(|v| v >= MIN_DGRAM_QLEN) {
+        return Ok(());
+    }
+    match std::fs::write(path, MIN_DGRAM_QLEN.to_string()) {
+        Err(e) if !matches!(e.raw_os_error(), Some(libc::EROFS | libc::EACCES | libc::EPERM)) => {
+            Err(format!("Failed to raise {} to {MIN_DGRAM_QLEN}: {e}", path.display()))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -304,5 +339,26 @@ pub fn apply_tmpfiles(root: &Path) {
     let report = tmpfiles::apply(&config, root, tmpfiles::Ops { create: true, remove: true, clean: false, boot: true });
     for f in &report.failures {
         eprintln!("tmpfiles: {f}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_datagram_queue_depth_is_raised_to_systemds_and_never_lowered() {
+        let dir = std::env::temp_dir().join(format!("vigil-qlen-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("mkdir");
+        let f = dir.join("max_dgram_qlen");
+        std::fs::write(&f, "10\n").expect("write");
+        assert_eq!(raise_dgram_qlen_at(&f), Ok(()));
+        assert_eq!(std::fs::read_to_string(&f).expect("read"), "512");
+        std::fs::write(&f, "1024\n").expect("write");
+        assert_eq!(raise_dgram_qlen_at(&f), Ok(()));
+        assert_eq!(std::fs::read_to_string(&f).expect("read"), "1024\n");
+        // No such file (no /proc): nothing to do, nothing to say.
+        assert_eq!(raise_dgram_qlen_at(&dir.join("absent")), Ok(()));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -119,6 +119,14 @@ pub fn init_main(mut args: Vec<String>) -> u8 {
 }
 
 fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
+    if args.init && std::process::id() == 1 {
+        // Before the state directory under /run and the first socket
+        // (boot.rs, step 1).
+        boot::mount_api_filesystems();
+        if !args.user {
+            boot::raise_dgram_qlen();
+        }
+    }
     let rundir = RunDir::new(args.root.as_deref(), args.user)?;
     std::fs::create_dir_all(&rundir.dir)
         .with_context(|| format!("creating state directory {}", rundir.dir.display()))?;
@@ -143,9 +151,6 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     std::fs::set_permissions(&notify_path, std::fs::Permissions::from_mode(0o666))?;
     let scope = if rundir.user { unit::Scope::User } else { unit::Scope::System };
     if args.init {
-        if std::process::id() == 1 {
-            boot::mount_api_filesystems();
-        }
         boot::ensure_machine_id(&rundir.root);
         boot::mark_booted(&rundir.root);
     }

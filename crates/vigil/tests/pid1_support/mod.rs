@@ -12,7 +12,9 @@
 //! - a private `/dev` (the usual device nodes bound from the host, a new
 //!   devpts instance), `/run` and `/tmp` on tmpfs, `/proc` of the new PID
 //!   namespace with `/proc/sys` read-only, as container runtimes mount it
-//!   (systemd's own units skip kernel tuning then);
+//!   (systemd's own units skip kernel tuning then); or, with
+//!   [`Namespace::boot_bare`], as a microVM has them: no `/run` mounted
+//!   before init (vigil mounts it) and `/proc/sys` writable;
 //! - `lo` up in the private network namespace: ports 80, 22, 5432… never
 //!   clash with the host or other tests;
 //! - PID 1 moved into its own cgroup `unified/vigil-pid1-HOSTPID`, so two
@@ -49,8 +51,10 @@ mkdir -p "$T/layers/upper" "$T/layers/work"
 mount -t overlay overlay -o "lowerdir=/,upperdir=$T/layers/upper,workdir=$T/layers/work" "$T/root"
 R=$T/root
 mount -t proc -o nosuid,nodev,noexec proc "$R/proc"
-mount --bind "$R/proc/sys" "$R/proc/sys"
-mount -o remount,bind,ro "$R/proc/sys"
+if [ -z "${BARE:-}" ]; then
+  mount --bind "$R/proc/sys" "$R/proc/sys"
+  mount -o remount,bind,ro "$R/proc/sys"
+fi
 mount --rbind /sys "$R/sys"
 mount -t tmpfs -o mode=755,nosuid tmpfs "$R/dev"
 for n in null zero full random urandom tty; do
@@ -65,7 +69,7 @@ ln -s /proc/self/fd "$R/dev/fd"
 ln -s /proc/self/fd/0 "$R/dev/stdin"
 ln -s /proc/self/fd/1 "$R/dev/stdout"
 ln -s /proc/self/fd/2 "$R/dev/stderr"
-mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
+[ -n "${BARE:-}" ] || mount -t tmpfs -o mode=755,nosuid,nodev tmpfs "$R/run"
 mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$R/tmp"
 ip link set lo up
 cp -a "$T/kit/." "$R/"
@@ -118,6 +122,17 @@ pub fn unsupported() -> Option<String> {
 impl Namespace {
     /// Boots `unit` with the `kit` tree (a directory copied over the root).
     pub fn boot(name: &str, unit: &str, kit: &Path) -> Namespace {
+        Namespace::start(name, unit, kit, false)
+    }
+
+    /// As [`Namespace::boot`], but set up like a bare machine (a microVM)
+    /// rather than a container: no `/run` mounted before init, and
+    /// `/proc/sys` writable.
+    pub fn boot_bare(name: &str, unit: &str, kit: &Path) -> Namespace {
+        Namespace::start(name, unit, kit, true)
+    }
+
+    fn start(name: &str, unit: &str, kit: &Path, bare: bool) -> Namespace {
         let dir = PathBuf::from(format!("/tmp/vp1-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         for sub in ["layers", "root"] {
@@ -136,6 +151,7 @@ impl Namespace {
             .arg(&cgroup)
             .arg(vigil())
             .arg(unit)
+            .env("BARE", if bare { "1" } else { "" })
             .stdin(Stdio::null())
             .stdout(console.try_clone().expect("dup"))
             .stderr(console)

@@ -255,28 +255,39 @@ fn no_zombies_and_nothing_left_after_the_manager_exits() {
 /// with no event from outside to wake the manager. (bench/dag.py found a
 /// build whose chains stalled in `activating`: an exec success queued
 /// while the previous one was told was left for a wake-up that never came
-/// — fixed in `Manager::exec_succeeded`. This test did not reproduce that
-/// stall under the test harness, so it pins the boot path only.)
+/// — fixed in `Manager::exec_succeeded`.) The test must not wake the
+/// manager itself while it waits: each service leaves a file as it
+/// starts, and only the file system is polled (a query on the control
+/// socket is a wake-up, and hid the stall from an earlier version of this
+/// test).
 #[test]
 fn a_booted_chain_of_exec_services_comes_up() {
     const N: usize = 6;
     let root = TestRoot::new("execchain");
     let dir = root.path.join("etc/systemd/system");
+    let marks = root.path.join("marks");
     std::fs::create_dir_all(dir.join("multi-user.target.wants")).unwrap();
+    std::fs::create_dir_all(&marks).unwrap();
     for i in 0..N {
         let dep = if i == 0 { String::new() } else { format!("Requires=c{0}.service\nAfter=c{0}.service\n", i - 1) };
-        let text = format!("[Unit]\n{dep}[Service]\nType=exec\nExecStart=/bin/sleep infinity\n");
+        let mark = marks.join(format!("c{i}"));
+        let text = format!(
+            "[Unit]\n{dep}[Service]\nType=exec\nExecStart=/bin/sh -c 'touch {}; exec sleep infinity'\n",
+            mark.display()
+        );
         std::fs::write(dir.join(format!("c{i}.service")), text).unwrap();
         std::os::unix::fs::symlink(format!("../c{i}.service"), dir.join(format!("multi-user.target.wants/c{i}.service"))).unwrap();
     }
     let mut child = std::process::Command::new(vigil())
         .args(["daemon", &root.root_arg(), "--boot"])
+        .env("VIGIL_JOURNAL", "off")
         .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
         .spawn()
         .unwrap();
+    let last = marks.join(format!("c{}", N - 1));
+    let up = wait_until(Duration::from_secs(10), || last.exists());
+    let started: Vec<bool> = (0..N).map(|i| marks.join(format!("c{i}")).exists()).collect();
     let state = |u: &str| String::from_utf8_lossy(&root.vigil(&["is-active", u]).stdout).trim().to_string();
-    let last = format!("c{}.service", N - 1);
-    let up = wait_until(Duration::from_secs(10), || state(&last) == "active");
     let states: Vec<String> = (0..N).map(|i| state(&format!("c{i}.service"))).collect();
     let _ = root.vigil(&["exit"]);
     let exited = wait_until(Duration::from_secs(20), || matches!(child.try_wait(), Ok(Some(_))));
@@ -284,6 +295,7 @@ fn a_booted_chain_of_exec_services_comes_up() {
         let _ = child.kill();
         let _ = child.wait();
     }
-    assert!(up, "{last} not active: {states:?}");
+    assert!(up, "c{} never started: started {started:?}, states {states:?}", N - 1);
+    assert_eq!(states, vec!["active".to_string(); N]);
     assert!(exited, "the manager did not exit");
 }

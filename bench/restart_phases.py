@@ -22,9 +22,11 @@ jp = int(open(f'/proc/{root}/task/{root}/children').read().split()[0])
 ev = 'sched:sched_process_exit,syscalls:sys_exit_epoll_wait,syscalls:sys_enter_clone3,sched:sched_process_exec,syscalls:sys_enter_sendto'
 tool = subprocess.Popen(['perf', 'record', '-a', '-q', '-e', ev, '-o', data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(1.5)
+killed = set()
 for k in range(reps):
     name = f's{(k * 37) % n}'
     oldpid = ready.latest[name][0]
+    killed.add(oldpid)
     os.kill(oldpid, signal.SIGKILL)
     ready.wait_new(name, oldpid, 10)
     time.sleep(0.3); bench.reap()
@@ -37,7 +39,8 @@ for l in out.splitlines():
     if m: evs.append((float(m.group(3)) * 1e6, m.group(1).strip(), int(m.group(2)), m.group(4)))
 rows = []
 for i, (t, comm, pid, e) in enumerate(evs):
-    if not (e == 'sched:sched_process_exit' and comm == 'psvc'): continue
+    # only the exits of the services killed here (not a previous run's stop)
+    if not (e == 'sched:sched_process_exit' and comm == 'psvc' and pid in killed): continue
     def first(j, pred):
         for k in range(j, len(evs)):
             if pred(evs[k]): return k

@@ -108,8 +108,10 @@ pub fn reap_all(mut on_exit: impl FnMut(i32, ExitStatus)) -> io::Result<usize> {
     Ok(n)
 }
 
-/// Reaps one specific child if it has exited; never blocks. For callers
-/// that own a child outright (tools, tests); the manager uses [`reap_all`].
+/// Reaps one specific child if it has exited; never blocks. `waitid(P_PID)`
+/// looks the pid up, where [`reap_all`]'s `P_ALL` walks every child of the
+/// caller: the manager reaps the child a `SIGCHLD` names this way first,
+/// and then [`reap_all`] for the exits that signal may stand for.
 pub fn try_reap(pid: i32) -> io::Result<Option<ExitStatus>> {
     let id = libc::id_t::try_from(pid).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     Ok(wait_one(libc::P_PID, id)?.map(|(_, s)| s))

@@ -17,9 +17,9 @@
 //! then handed to the service as its stdout/stderr.
 //!
 //! The manager's own messages ("Started x.service.") go to the journal at
-//! once, before the manager forks what follows them, so that "Starting
-//! x..." always comes before x's first line in the journal; their console
-//! copy is written in one `write(2)` per line ([`console`]).
+//! once outside a turn of the event loop, and at the turn's end within one
+//! (below); their console copy is written in one `write(2)` per line
+//! ([`console`]).
 //!
 //! A datagram socket's receive queue holds only `net.unix.max_dgram_qlen`
 //! messages (10 by default; systemd raises it to 512 at boot), so a burst
@@ -55,11 +55,25 @@
 //! Nothing is lost or reordered: there is one queue, sent in order — a
 //! message said while older ones wait joins the queue behind them. The
 //! queue is emptied, waiting for room as above ([`JournalLink::flush`]),
-//! before the manager forks (so "Starting X..." is still sent before X can
-//! write its first line), before it tells a client that its job finished,
-//! and before it stops the journal. Past [`HELD_MAX`] bytes it is emptied
-//! there and then, so a journal that reads nothing cannot make it grow
-//! without bound (its messages are then dropped and counted, as above).
+//! before the manager forks outside a turn, before it tells a client that
+//! its job finished, and before it stops the journal. Past [`HELD_MAX`]
+//! bytes it is emptied there and then, so a journal that reads nothing
+//! cannot make it grow without bound (its messages are then dropped and
+//! counted, as above).
+//!
+//! A fork within a turn does not empty it ([`JournalLink::before_fork`]):
+//! the child is spawned first and the turn's lines follow when the turn
+//! ends, as a stop's do after its `SIGTERM`. A restart (`RestartSec=0`)
+//! says three lines before it forks the new process ("Main process
+//! exited…", "Failed with result…", "Scheduled restart job…"); sent
+//! there, each woke the journal process, which then competed with the new
+//! child for the second CPU, and the console copy cost a `write(2)`, all
+//! between the kill and the replacement's `execve`. The price: a child
+//! that writes before its turn has ended (a few microseconds after the
+//! fork in a restart's turn) can have that line stored ahead of the
+//! turn's last lines about its unit. It never could be sure of "Starting
+//! X..." coming first anyway: that line belongs to the state change that
+//! follows the spawn.
 
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
@@ -312,6 +326,15 @@ impl JournalLink {
         self.write_console();
         self.pump();
         self.holding.set(false);
+    }
+
+    /// Before the manager forks: outside a turn, what it said so far is
+    /// sent first ([`JournalLink::flush`]); in a turn it waits for the
+    /// turn's end, so the fork is not delayed by it (module docs).
+    pub fn before_fork(&self) {
+        if !self.holding.get() {
+            self.flush();
+        }
     }
 
     /// Everything held and queued out now, waiting for the journal as an

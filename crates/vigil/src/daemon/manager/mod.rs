@@ -684,9 +684,9 @@ impl Manager {
                 return Event::SpawnFailed { role, error: msg };
             }
         };
-        // What the manager said before this fork is sent before the child
-        // can say anything ("Starting X..." first; `journal_link.rs`).
-        self.journal.flush();
+        // What the manager said before this fork: sent first outside a
+        // turn, at the turn's end within one (`journal_link.rs`).
+        self.journal.before_fork();
         // Not waiting for exec: a failing step is reported later and the
         // child's exit status (203/EXEC…) fails the unit (spawn.rs).
         let spawned = exec::spawn_nowait(&prepared);

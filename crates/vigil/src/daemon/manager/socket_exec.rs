@@ -302,8 +302,8 @@ impl Manager {
         // Open until the spawn below has returned.
         let group_dir = self.cgroups.open_dir_for(&mut plan, id);
         let prepared = plan.prepare().map_err(|e| format!("Failed to set up process: {e}"))?;
-        // Held messages first, as before every fork (`journal_link.rs`).
-        self.journal.flush();
+        // Held messages: as before every fork (`journal_link.rs`).
+        self.journal.before_fork();
         let spawned = exec::spawn(&prepared);
         drop(group_dir);
         // The child is in the group now: watched from here (`cgroup.rs`).

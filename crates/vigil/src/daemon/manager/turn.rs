@@ -7,8 +7,8 @@
 //! In between, two things wait:
 //!
 //! - **The manager's messages** ("Stopping X...", "Stopped X."): held by
-//!   the journal link and sent in order when the turn ends, or before the
-//!   manager forks (`journal_link.rs`, "Held messages").
+//!   the journal link and sent in order when the turn ends — after the
+//!   turn's forks (`journal_link.rs`, "Held messages").
 //! - **The emptiness check after a group kill.** A unit whose group was
 //!   signalled may already be empty (its processes died before the
 //!   signal), and then nothing else would tell its machine so before the

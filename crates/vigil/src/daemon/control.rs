@@ -23,7 +23,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
-use proto::frame::{encode, Decoder};
+use proto::frame::{encode_into, Decoder};
 use proto::msg::ShutdownKind;
 use proto::{ErrorKind, ProtoError, Request, Response, PROTOCOL_VERSION};
 
@@ -75,15 +75,10 @@ impl Conn {
     }
 
     fn queue(&mut self, resp: &Response) {
-        match encode(resp) {
-            Ok(bytes) => self.out.extend_from_slice(&bytes),
-            // Only an over-limit reply can fail to encode; say so instead.
-            Err(e) => {
-                let err = Response::Error { kind: ErrorKind::Internal, message: e.to_string() };
-                if let Ok(bytes) = encode(&err) {
-                    self.out.extend_from_slice(&bytes);
-                }
-            }
+        // Only an over-limit reply can fail to encode; say so instead.
+        if let Err(e) = encode_into(&mut self.out, resp) {
+            let err = Response::Error { kind: ErrorKind::Internal, message: e.to_string() };
+            let _ = encode_into(&mut self.out, &err);
         }
     }
 
@@ -283,28 +278,14 @@ impl Conn {
             }
             Request::Show { units, properties, all: _ } => {
                 for name in &units {
+                    // In the order asked for; a property that occurs more
+                    // than once (Listen) is sent once per value.
                     let props = match el.manager.unit_id(name) {
                         Ok(id) => el.manager.unit_properties(&id, &properties),
                         Err(message) => {
                             self.queue(&Response::Error { kind: ErrorKind::InvalidRequest, message });
                             return Flow::Continue;
                         }
-                    };
-                    let props = if properties.is_empty() {
-                        props
-                    } else {
-                        // A property that occurs more than once (Listen)
-                        // is sent once per value.
-                        properties
-                            .iter()
-                            .flat_map(|p| {
-                                let mut v: Vec<(String, String)> = props.iter().filter(|(k, _)| k == p).cloned().collect();
-                                if v.is_empty() {
-                                    v.push((p.clone(), String::new()));
-                                }
-                                v
-                            })
-                            .collect()
                     };
                     self.queue(&Response::Properties { unit: name.clone(), properties: props });
                 }

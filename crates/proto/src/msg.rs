@@ -238,30 +238,8 @@ struct HelloBody {
 #[derive(Deserialize)]
 struct ShowBody {
     units: Vec<String>,
-    #[serde(deserialize_with = "names")]
     properties: Vec<String>,
     all: bool,
-}
-
-/// A list of names read into room for `status`'s ~40 at once: serde's
-/// `Vec` grows from nothing by doubling (JSON gives no length up front),
-/// six reallocations of a `status` request (callgrind of the manager).
-fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    struct Names;
-    impl<'de> serde::de::Visitor<'de> for Names {
-        type Value = Vec<String>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("a sequence")
-        }
-        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<String>, A::Error> {
-            let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).clamp(48, 4096));
-            while let Some(name) = seq.next_element()? {
-                v.push(name);
-            }
-            Ok(v)
-        }
-    }
-    d.deserialize_seq(Names)
 }
 
 impl Request {

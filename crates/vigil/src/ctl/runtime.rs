@@ -332,55 +332,6 @@ fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str)
     Ok(if any { 0 } else { miss })
 }
 
-/// The properties `status` shows or decides by (here and in
-/// [`super::status_lines`]), asked for by name: the manager computes
-/// these alone — not the hundred-odd of a bare `show`, each formatted,
-/// serialised, sent and decoded to be thrown away — and answers in this
-/// order, one pair per value (`Listen`, `ExecStartPre`… may repeat), an
-/// empty value for one the unit does not have.
-const STATUS_PROPERTIES: &[&str] = &[
-    "Id",
-    "Description",
-    "LoadState",
-    "LoadError",
-    "ActiveState",
-    "SubState",
-    "FragmentPath",
-    "DropInPaths",
-    "UnitFileState",
-    "UnitFilePreset",
-    "Result",
-    // The `since` of each active state (`status_lines::since`).
-    "ActiveEnterTimestamp",
-    "InactiveEnterTimestamp",
-    "InactiveExitTimestamp",
-    "ActiveExitTimestamp",
-    "TriggeredBy",
-    "Triggers",
-    "Listen",
-    "Accept",
-    "NAccepted",
-    "NConnections",
-    "NRefused",
-    // `status_lines::processes`, in its order.
-    "ExecCondition",
-    "ExecStartPre",
-    "ExecStart",
-    "ExecStartPost",
-    "ExecReload",
-    "ExecStop",
-    "ExecStopPost",
-    "MainPID",
-    "ExecMainPID",
-    "ExecMainCode",
-    "ExecMainStatus",
-    "StatusText",
-    "TasksCurrent",
-    "TasksMax",
-    "ControlGroup",
-    "VigilUnsupported",
-];
-
 /// `writeln!` into the `String` a unit's status is gathered in (writing
 /// to a `String` cannot fail).
 macro_rules! say {
@@ -406,8 +357,7 @@ fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs, 
         let label = if i == 0 { "   Triggers:" } else { "            " };
         say!(out, "{label} {} {t}", paint(state_color(&st), g.black_circle()));
     }
-    // A unit without ports gets one empty `Listen` (asked for by name).
-    let listen: Vec<&str> = p.iter().filter(|(k, v)| k == "Listen" && !v.is_empty()).map(|(_, v)| v.as_str()).collect();
+    let listen: Vec<&str> = p.iter().filter(|(k, _)| k == "Listen").map(|(_, v)| v.as_str()).collect();
     for (i, l) in listen.iter().enumerate() {
         say!(out, "   {:>9} {l}", if i == 0 { "Listen:" } else { "" });
     }
@@ -474,7 +424,10 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
 /// One unit's status lines into `out`: its id and whether it is active
 /// (`active` or `reloading`), or `None` when there is no such unit.
 fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(String, bool)>> {
-    let p = show(c, u, STATUS_PROPERTIES)?;
+    // Every property: naming the ~40 it shows was measured dearer, on
+    // both sides, than the hundred-odd of a bare `show` (the names are
+    // sent, decoded and matched one by one; callgrind, BENCHMARKS.md).
+    let p = show(c, u, &[])?;
     let load = get(&p, "LoadState");
     let id = get(&p, "Id");
     let active = get(&p, "ActiveState");

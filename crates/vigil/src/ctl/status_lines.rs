@@ -197,11 +197,13 @@ fn exec_field<'a>(v: &'a str, key: &str) -> Option<&'a str> {
 /// ran in this cycle and exited.
 pub fn processes(p: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
-    // Only a command has a `{ … }` value: the empty ones (commands the
-    // unit does not have, asked for by name) are skipped unparsed.
-    for (name, v) in p.iter().filter(|(k, v)| v.starts_with("{ ") && EXEC_PROPERTIES.contains(&k.as_str())) {
-        let (Some(pid), Some(code), Some(status), Some(argv)) =
-            (exec_field(v, "pid"), exec_field(v, "code"), exec_field(v, "status"), exec_field(v, "argv[]"))
+    for (name, v) in p.iter().filter(|(k, _)| EXEC_PROPERTIES.contains(&k.as_str())) {
+        // Not exited (yet): systemctl shows only exited processes. Told by
+        // the code before the other fields are looked for.
+        let Some(code) = exec_field(v, "code").filter(|c| matches!(*c, "exited" | "killed" | "dumped")) else {
+            continue;
+        };
+        let (Some(pid), Some(status), Some(argv)) = (exec_field(v, "pid"), exec_field(v, "status"), exec_field(v, "argv[]"))
         else {
             continue;
         };

@@ -278,14 +278,28 @@ impl Conn {
             }
             Request::Show { units, properties, all: _ } => {
                 for name in &units {
-                    // In the order asked for; a property that occurs more
-                    // than once (Listen) is sent once per value.
                     let props = match el.manager.unit_id(name) {
                         Ok(id) => el.manager.unit_properties(&id, &properties),
                         Err(message) => {
                             self.queue(&Response::Error { kind: ErrorKind::InvalidRequest, message });
                             return Flow::Continue;
                         }
+                    };
+                    let props = if properties.is_empty() {
+                        props
+                    } else {
+                        // A property that occurs more than once (Listen)
+                        // is sent once per value.
+                        properties
+                            .iter()
+                            .flat_map(|p| {
+                                let mut v: Vec<(String, String)> = props.iter().filter(|(k, _)| k == p).cloned().collect();
+                                if v.is_empty() {
+                                    v.push((p.clone(), String::new()));
+                                }
+                                v
+                            })
+                            .collect()
                     };
                     self.queue(&Response::Properties { unit: name.clone(), properties: props });
                 }

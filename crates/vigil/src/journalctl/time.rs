@@ -6,7 +6,10 @@
 //! `+5min`, `-1h`, `2 hours ago`, `1h left`; `@EPOCH`; absolute
 //! `[WEEKDAY] YYYY-MM-DD [HH:MM[:SS[.µs]]] [UTC]` (also with `T` between
 //! date and time, and a two-digit year) or `HH:MM[:SS]` (today). Local
-//! time means the process time zone (`TZ`), as with the C library.
+//! time means the process time zone (`TZ`), as with the C library; a time
+//! given in UTC is converted by calendar arithmetic, without the C library,
+//! whose `timegm()` would load the time zone all the same (`systemctl
+//! status` parses the `since` timestamp back this way).
 //!
 //! Formatting goes through the C library's `localtime_r`/`strftime` so
 //! that month names, `%z` and `%Z` come out exactly as journalctl's.

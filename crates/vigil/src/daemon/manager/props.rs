@@ -184,75 +184,6 @@ fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
-/// The property names of a `Show` request, looked up by binary search in
-/// a sorted copy: `status` names ~40, and a linear scan of them for each
-/// of the properties built, then for each name over everything built, cost
-/// more than building the values (callgrind of the manager). Sorting, not
-/// hashing, so that no list of names a client sends makes a lookup slow.
-pub struct Wanted<'a> {
-    names: &'a [String],
-    /// Each distinct name with the position it first has in `names`.
-    sorted: Vec<(&'a str, usize)>,
-}
-
-impl<'a> Wanted<'a> {
-    pub fn new(names: &'a [String]) -> Wanted<'a> {
-        let mut sorted: Vec<(&str, usize)> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
-        sorted.sort_unstable();
-        sorted.dedup_by(|later, first| later.0 == first.0);
-        Wanted { names, sorted }
-    }
-
-    /// A bare `show`: every property.
-    pub fn all(&self) -> bool {
-        self.names.is_empty()
-    }
-
-    /// Where `name` is first asked for.
-    fn first(&self, name: &str) -> Option<usize> {
-        self.sorted.binary_search_by(|(n, _)| (*n).cmp(name)).ok().map(|i| self.sorted[i].1)
-    }
-
-    /// Whether `name` is to be computed.
-    pub fn has(&self, name: &str) -> bool {
-        self.all() || self.first(name).is_some()
-    }
-
-    /// `props` as the answer to the request: in the order the names were
-    /// asked for, every value of a name that has several (`Listen`), an
-    /// empty value for a name the unit does not have, a name asked for
-    /// twice answered twice; what was not asked for is dropped.
-    pub fn arrange(&self, props: Vec<(String, String)>) -> Vec<(String, String)> {
-        if self.all() {
-            return props;
-        }
-        let mut placed: Vec<(usize, usize, (String, String))> =
-            props.into_iter().enumerate().filter_map(|(i, kv)| Some((self.first(&kv.0)?, i, kv))).collect();
-        // By the position asked for; values of one name in their order.
-        placed.sort_unstable_by_key(|(slot, i, _)| (*slot, *i));
-        let mut placed = placed.into_iter().peekable();
-        let mut out: Vec<(String, String)> = Vec::with_capacity(self.names.len());
-        let mut spans: Vec<(usize, usize)> = Vec::with_capacity(self.names.len());
-        for (pos, name) in self.names.iter().enumerate() {
-            let first = self.first(name).unwrap_or(pos);
-            let start = out.len();
-            if first < pos {
-                let (a, b) = spans[first];
-                out.extend_from_within(a..b);
-            } else {
-                while let Some((_, _, kv)) = placed.next_if(|(slot, _, _)| *slot == pos) {
-                    out.push(kv);
-                }
-                if out.len() == start {
-                    out.push((name.clone(), String::new()));
-                }
-            }
-            spans.push((start, out.len()));
-        }
-        out
-    }
-}
-
 /// The properties a `Show` request names, as they are added: each value
 /// is computed only when its name is wanted.
 struct Props<'w> {
@@ -270,10 +201,9 @@ impl Props<'_> {
 
 /// The properties of a unit that `want` names (all of them for a bare
 /// `show`), in a stable order. A value is computed only when it is
-/// wanted: `is-active` asks for `ActiveState` alone, `status` for the
-/// thirty-odd it shows, and formatting the rest — a wall-clock time
-/// re-reads the time zone, a timespan or an enum allocates — would be
-/// thrown away by the filter in `control.rs`.
+/// wanted: `is-active` asks for `ActiveState` alone, and formatting the
+/// rest — a wall-clock time re-reads the time zone, a timespan or an enum
+/// allocates — would be thrown away by the filter in `control.rs`.
 pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
     let cfg = &u.cfg;
     let mut p = Props { want, out: Vec::new() };
@@ -335,33 +265,7 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)
 
 #[cfg(test)]
 mod tests {
-    use super::{errno_bus_name, Instant2, Stamps, Wanted};
-
-    #[test]
-    fn answers_come_in_the_order_asked_for() {
-        let kv = |k: &str, v: &str| (k.to_string(), v.to_string());
-        let built = vec![kv("Id", "x.socket"), kv("Listen", "a"), kv("Accept", "no"), kv("Listen", "b"), kv("Result", "success")];
-        let names: Vec<String> = ["Result", "Listen", "Nope", "Id", "Listen", "Nope"].iter().map(|s| s.to_string()).collect();
-        let w = Wanted::new(&names);
-        assert!(w.has("Listen") && w.has("Nope") && !w.has("Accept") && !w.all());
-        assert_eq!(
-            w.arrange(built.clone()),
-            [
-                kv("Result", "success"),
-                kv("Listen", "a"),
-                kv("Listen", "b"),
-                kv("Nope", ""),
-                kv("Id", "x.socket"),
-                kv("Listen", "a"),
-                kv("Listen", "b"),
-                kv("Nope", ""),
-            ]
-        );
-        let none: Vec<String> = Vec::new();
-        let all = Wanted::new(&none);
-        assert!(all.all() && all.has("Anything"));
-        assert_eq!(all.arrange(built.clone()), built);
-    }
+    use super::{errno_bus_name, Instant2, Stamps};
 
     #[test]
     fn errnos_get_sd_bus_names() {

@@ -294,12 +294,9 @@ impl Manager {
     /// `UnitFilePreset` read the unit directories, `TasksMax` walks the
     /// cgroup tree, `ExecStart`… format every command, `TasksCurrent` reads
     /// a file, the timestamps re-read the time zone), so `show -p MainPID`
-    /// stays cheap and `status`, which names the ones it shows, pays for
-    /// those alone.
-    /// The answer is in the order of `wanted` ([`super::props::Wanted::arrange`]).
+    /// and `is-active` stay cheap.
     pub fn unit_properties(&mut self, id: &str, wanted: &[String]) -> Vec<(String, String)> {
-        let wanted = super::props::Wanted::new(wanted);
-        let want = |k: &str| wanted.has(k);
+        let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
         // Computed first, while `self` may be borrowed mutably for the
         // cache (`file_state.rs`: stamps instead of a scan per question).
         let files = match self.unit(id).and_then(|u| u.cfg.fragment.clone()) {
@@ -314,7 +311,7 @@ impl Manager {
             }
             _ => (String::new(), String::new()),
         };
-        let Some(u) = self.unit(id) else { return wanted.arrange(Vec::new()) };
+        let Some(u) = self.unit(id) else { return Vec::new() };
         let mut p = super::props::properties(u, &want);
         if want("TriggeredBy") {
             let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names.iter().map(|n| n.as_str()));
@@ -353,7 +350,7 @@ impl Manager {
             p.retain(|(k, _)| k != "Triggers");
             p.push(("Triggers".into(), self.sockets.instances_of(id).join(" ")));
         }
-        wanted.arrange(p)
+        p
     }
 }
 

@@ -332,95 +332,68 @@ fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str)
     Ok(if any { 0 } else { miss })
 }
 
+/// `writeln!` into the `String` a unit's status is gathered in (writing
+/// to a `String` cannot fail).
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 /// The lines `status` shows between `Active:` and `Main PID:`:
 /// `TriggeredBy:`, `Triggers:`, a socket's `Listen:` addresses and, with
 /// `Accept=yes`, its counters (systemd 252's `print_status_info()`).
-fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs) -> Result<()> {
+fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs, out: &mut String) -> Result<()> {
     use super::term::{paint, state_color};
     let words = |k: &str| get(p, k).split_whitespace().map(str::to_string).collect::<Vec<_>>();
     for (i, t) in words("TriggeredBy").iter().enumerate() {
         let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
         let label = if i == 0 { "TriggeredBy:" } else { "            " };
-        println!("{label} {} {t}", paint(state_color(&st), g.state(&st)));
+        say!(out, "{label} {} {t}", paint(state_color(&st), g.state(&st)));
     }
     for (i, t) in words("Triggers").iter().enumerate() {
         let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
         let label = if i == 0 { "   Triggers:" } else { "            " };
-        println!("{label} {} {t}", paint(state_color(&st), g.black_circle()));
+        say!(out, "{label} {} {t}", paint(state_color(&st), g.black_circle()));
     }
     let listen: Vec<&str> = p.iter().filter(|(k, _)| k == "Listen").map(|(_, v)| v.as_str()).collect();
     for (i, l) in listen.iter().enumerate() {
-        println!("   {:>9} {l}", if i == 0 { "Listen:" } else { "" });
+        say!(out, "   {:>9} {l}", if i == 0 { "Listen:" } else { "" });
     }
     if get(p, "Accept") == "yes" {
-        print!("   Accepted: {}; Connected: {};", get(p, "NAccepted"), get(p, "NConnections"));
+        use std::fmt::Write as _;
+        let _ = write!(out, "   Accepted: {}; Connected: {};", get(p, "NAccepted"), get(p, "NConnections"));
         let refused = get(p, "NRefused");
         if !refused.is_empty() && refused != "0" {
-            print!("   Refused: {refused}");
+            let _ = write!(out, "   Refused: {refused}");
         }
-        println!();
+        say!(out, "");
     }
     Ok(())
 }
 
 /// `systemctl status`, systemd's layout (the computed lines are
-/// [`super::status_lines`]).
+/// [`super::status_lines`]). Each unit's lines are gathered and written
+/// at once: one `write` instead of one per line (stdout is line
+/// buffered), and nothing of a unit is left half-printed out of order
+/// with the messages on stderr.
 fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Result<u8> {
     let mut code = 0;
     for (i, u) in units.iter().enumerate() {
+        let mut out = String::new();
         if i > 0 {
-            println!();
+            out.push('\n');
         }
-        let p = show(c, u, &[])?;
-        let load = get(&p, "LoadState");
-        let id = get(&p, "Id");
-        let active = get(&p, "ActiveState");
-        // show_one(): only a unit that is not found *and* inactive is "not
-        // found" (exit 4); one still running after its file went away, a
-        // masked or a bad-setting unit is shown with the reason instead.
-        if (load == "not-found" && matches!(active, "inactive" | "")) || id.is_empty() {
+        let shown = status_one(c, u, &mut out);
+        print!("{out}");
+        let Some((id, active)) = shown? else {
             let name = unit::name::mangle(u).unwrap_or_else(|| u.clone());
             eprintln!("Unit {name} could not be found.");
             code = code.max(4);
             continue;
-        }
-        let sub = get(&p, "SubState");
-        let g = super::term::Glyphs::detect();
-        let color = super::term::state_color(active);
-        let description = get(&p, "Description");
-        // The description only when it says more than the name.
-        let description = if description.is_empty() || description == id { String::new() } else { format!(" - {description}") };
-        println!("{} {id}{description}", super::term::paint(color, g.state(active)));
-        println!("     Loaded: {}", super::status_lines::loaded(&p));
-        let dropins = get(&p, "DropInPaths");
-        if !dropins.is_empty() {
-            println!("    Drop-In: {dropins}");
-        }
-        let result = get(&p, "Result");
-        let extra = if active == "failed" && !result.is_empty() { format!(" (Result: {result})") } else { String::new() };
-        let since = super::status_lines::since(&p);
-        println!("     Active: {}{extra}{since}", super::term::paint(color, &format!("{active} ({sub})")));
-        socket_lines(c, &p, g)?;
-        super::status_lines::processes(&p).iter().for_each(|l| println!("{l}"));
-        let main = get(&p, "MainPID");
-        if !main.is_empty() && main != "0" {
-            let comm = std::fs::read_to_string(format!("/proc/{main}/comm")).unwrap_or_default();
-            println!("   Main PID: {main} ({})", comm.trim());
-        } else if let Some(line) = super::status_lines::exited_main(&p) {
-            println!("{line}");
-        }
-        let status_text = get(&p, "StatusText");
-        if !status_text.is_empty() {
-            println!("     Status: \"{status_text}\"");
-        }
-        for line in super::status_lines::tasks_and_cgroup(&p, g) {
-            println!("{line}");
-        }
-        let unsupported = get(&p, "VigilUnsupported");
-        if !unsupported.is_empty() {
-            println!("    Not yet: {unsupported} (parsed, not applied by vigil)");
-        }
-        if !matches!(active, "active" | "reloading") {
+        };
+        if !active {
             code = code.max(3);
         }
         // The unit's last journal lines, as systemctl shows them: after a
@@ -436,7 +409,7 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
         if t.user {
             args.push("--user".into());
         }
-        args.extend(["-u".into(), id.to_string(), "-n".into(), lines.to_string(), "--no-pager".into(), "-q".into()]);
+        args.extend(["-u".into(), id, "-n".into(), lines.to_string(), "--no-pager".into(), "-q".into()]);
         let journal = captured(|| {
             crate::journalctl::main(args);
         });
@@ -446,6 +419,61 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
         }
     }
     Ok(code)
+}
+
+/// One unit's status lines into `out`: its id and whether it is active
+/// (`active` or `reloading`), or `None` when there is no such unit.
+fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(String, bool)>> {
+    // Every property: naming the ~40 it shows was measured dearer, on
+    // both sides, than the hundred-odd of a bare `show` (the names are
+    // sent, decoded and matched one by one; callgrind, BENCHMARKS.md).
+    let p = show(c, u, &[])?;
+    let load = get(&p, "LoadState");
+    let id = get(&p, "Id");
+    let active = get(&p, "ActiveState");
+    // show_one(): only a unit that is not found *and* inactive is "not
+    // found" (exit 4); one still running after its file went away, a
+    // masked or a bad-setting unit is shown with the reason instead.
+    if (load == "not-found" && matches!(active, "inactive" | "")) || id.is_empty() {
+        return Ok(None);
+    }
+    let sub = get(&p, "SubState");
+    let g = super::term::Glyphs::detect();
+    let color = super::term::state_color(active);
+    let description = get(&p, "Description");
+    // The description only when it says more than the name.
+    let description = if description.is_empty() || description == id { String::new() } else { format!(" - {description}") };
+    say!(out, "{} {id}{description}", super::term::paint(color, g.state(active)));
+    say!(out, "     Loaded: {}", super::status_lines::loaded(&p));
+    let dropins = get(&p, "DropInPaths");
+    if !dropins.is_empty() {
+        say!(out, "    Drop-In: {dropins}");
+    }
+    let result = get(&p, "Result");
+    let extra = if active == "failed" && !result.is_empty() { format!(" (Result: {result})") } else { String::new() };
+    let since = super::status_lines::since(&p);
+    say!(out, "     Active: {}{extra}{since}", super::term::paint(color, &format!("{active} ({sub})")));
+    socket_lines(c, &p, g, out)?;
+    super::status_lines::processes(&p).iter().for_each(|l| say!(out, "{l}"));
+    let main = get(&p, "MainPID");
+    if !main.is_empty() && main != "0" {
+        let comm = crate::daemon::cgroup::read_proc(&format!("/proc/{main}/comm")).and_then(|b| String::from_utf8(b).ok());
+        say!(out, "   Main PID: {main} ({})", comm.unwrap_or_default().trim());
+    } else if let Some(line) = super::status_lines::exited_main(&p) {
+        say!(out, "{line}");
+    }
+    let status_text = get(&p, "StatusText");
+    if !status_text.is_empty() {
+        say!(out, "     Status: \"{status_text}\"");
+    }
+    for line in super::status_lines::tasks_and_cgroup(&p, g) {
+        say!(out, "{line}");
+    }
+    let unsupported = get(&p, "VigilUnsupported");
+    if !unsupported.is_empty() {
+        say!(out, "    Not yet: {unsupported} (parsed, not applied by vigil)");
+    }
+    Ok(Some((id.to_string(), matches!(active, "active" | "reloading"))))
 }
 
 /// What `f` writes to stdout, caught in a memory file (no pipe that a

@@ -35,6 +35,7 @@
 //! terminal vigil does not ellipsize command lines yet.
 
 use super::runtime::get;
+use crate::daemon::cgroup::read_proc;
 use super::term::Glyphs;
 
 const SEC: u64 = 1_000_000;
@@ -151,11 +152,11 @@ fn quote(arg: &str) -> String {
 
 /// A process's command line as the CGroup tree shows it.
 fn cmdline(pid: u32) -> String {
-    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let raw = read_proc(&format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let args: Vec<String> =
         raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| quote(&String::from_utf8_lossy(a))).collect();
     if args.is_empty() {
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let comm = read_proc(&format!("/proc/{pid}/comm")).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
         return format!("[{}]", comm.trim());
     }
     args.join(" ")
@@ -197,8 +198,12 @@ fn exec_field<'a>(v: &'a str, key: &str) -> Option<&'a str> {
 pub fn processes(p: &[(String, String)]) -> Vec<String> {
     let mut out = Vec::new();
     for (name, v) in p.iter().filter(|(k, _)| EXEC_PROPERTIES.contains(&k.as_str())) {
-        let (Some(pid), Some(code), Some(status), Some(argv)) =
-            (exec_field(v, "pid"), exec_field(v, "code"), exec_field(v, "status"), exec_field(v, "argv[]"))
+        // Not exited (yet): systemctl shows only exited processes. Told by
+        // the code before the other fields are looked for.
+        let Some(code) = exec_field(v, "code").filter(|c| matches!(*c, "exited" | "killed" | "dumped")) else {
+            continue;
+        };
+        let (Some(pid), Some(status), Some(argv)) = (exec_field(v, "pid"), exec_field(v, "status"), exec_field(v, "argv[]"))
         else {
             continue;
         };
@@ -237,7 +242,8 @@ pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
     }
     out.push(format!("     CGroup: {group}"));
     let procs = crate::daemon::cgroup::mount()
-        .and_then(|m| std::fs::read_to_string(m.join(group.trim_start_matches('/')).join("cgroup.procs")).ok())
+        .and_then(|m| read_proc(&m.join(group.trim_start_matches('/')).join("cgroup.procs").to_string_lossy()))
+        .and_then(|b| String::from_utf8(b).ok())
         .unwrap_or_default();
     let mut pids: Vec<u32> = procs.lines().filter_map(|l| l.trim().parse().ok()).collect();
     pids.sort_unstable();

@@ -372,14 +372,45 @@ impl Cgroups {
 }
 
 /// The cgroup2 mount point (`/proc/self/mountinfo`); `systemctl status`
-/// reads the unit's processes below it too.
+/// reads the unit's processes below it too. The table is read in one
+/// `read` ([`read_proc`]), not `fs::read_to_string`'s
+/// `statx` and eight reads doubling from 32 bytes.
 pub fn mount() -> Option<PathBuf> {
-    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").ok()?;
-    mountinfo.lines().find_map(|l| {
-        let (pre, post) = l.split_once(" - ")?;
-        let fstype = post.split_whitespace().next()?;
-        (fstype == "cgroup2").then(|| pre.split_whitespace().nth(4).map(PathBuf::from)).flatten()
-    })
+    let mountinfo = read_proc("/proc/self/mountinfo")?;
+    cgroup2_mount_in(std::str::from_utf8(&mountinfo).ok()?)
+}
+
+/// A file of `/proc` or of the cgroup file system read whole: open, read,
+/// the read that finds the end, close. `std::fs::read` would first
+/// `statx` it for a size hint (these files say 0) and then read in
+/// doubling steps from 32 bytes — `/proc/self/mountinfo` took eight reads.
+pub fn read_proc(path: &str) -> Option<Vec<u8>> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).ok()?;
+    let mut buf = Vec::with_capacity(4096);
+    f.read_to_end(&mut buf).ok()?;
+    Some(buf)
+}
+
+/// The mount point (fifth field) of the first line of `mountinfo` whose
+/// file system type — the first word after the ` - ` separator
+/// (`proc(5)`) — is `cgroup2`. One search of the whole text for
+/// ` - cgroup2 ` instead of splitting every line: the separator is the
+/// first ` - ` of its line, since the fields before it escape blanks
+/// (`\040`) and the optional ones are `tag:value` words.
+fn cgroup2_mount_in(mountinfo: &str) -> Option<PathBuf> {
+    // From one '-' to the next (a byte search, `memchr`), the separator
+    // told by its neighbours: faster than a substring search.
+    let mut from = 0;
+    let at = loop {
+        let dash = from + mountinfo[from..].find('-')?;
+        if mountinfo[..dash].ends_with(' ') && mountinfo[dash + 1..].starts_with(" cgroup2 ") {
+            break dash - 1;
+        }
+        from = dash + 1;
+    };
+    let line = &mountinfo[mountinfo[..at].rfind('\n').map_or(0, |i| i + 1)..at];
+    line.split_whitespace().nth(4).map(PathBuf::from)
 }
 
 /// `openat(dir, path, flags | O_CLOEXEC)`.
@@ -482,6 +513,19 @@ fn sweep(parent: &Path) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_cgroup2_mount_is_found() {
+        let info = "22 27 0:21 / /proc rw,relatime - proc proc rw\n\
+                    30 29 0:26 / /sys/fs/cgroup ro,nosuid - tmpfs tmpfs ro,mode=755\n\
+                    31 30 0:27 / /sys/fs/cgroup/un\\040ified rw,nosuid shared:9 - cgroup2 cgroup2 rw,nsdelegate\n\
+                    32 30 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw,name=systemd\n\
+                    40 27 0:27 / /mnt/cg rw - cgroup2 cgroup2 rw\n";
+        assert_eq!(cgroup2_mount_in(info), Some("/sys/fs/cgroup/un\\040ified".into()));
+        let first = "29 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        assert_eq!(cgroup2_mount_in(first), Some("/sys/fs/cgroup".into()));
+        assert_eq!(cgroup2_mount_in("32 30 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw\n"), None);
+    }
 
     #[test]
     fn base_names_give_the_manager_pid() {

@@ -23,7 +23,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
-use proto::frame::{encode, Decoder};
+use proto::frame::{encode_into, Decoder};
 use proto::msg::ShutdownKind;
 use proto::{ErrorKind, ProtoError, Request, Response, PROTOCOL_VERSION};
 
@@ -75,15 +75,10 @@ impl Conn {
     }
 
     fn queue(&mut self, resp: &Response) {
-        match encode(resp) {
-            Ok(bytes) => self.out.extend_from_slice(&bytes),
-            // Only an over-limit reply can fail to encode; say so instead.
-            Err(e) => {
-                let err = Response::Error { kind: ErrorKind::Internal, message: e.to_string() };
-                if let Ok(bytes) = encode(&err) {
-                    self.out.extend_from_slice(&bytes);
-                }
-            }
+        // Only an over-limit reply can fail to encode; say so instead.
+        if let Err(e) = encode_into(&mut self.out, resp) {
+            let err = Response::Error { kind: ErrorKind::Internal, message: e.to_string() };
+            let _ = encode_into(&mut self.out, &err);
         }
     }
 

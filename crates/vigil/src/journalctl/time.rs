@@ -6,7 +6,10 @@
 //! `+5min`, `-1h`, `2 hours ago`, `1h left`; `@EPOCH`; absolute
 //! `[WEEKDAY] YYYY-MM-DD [HH:MM[:SS[.µs]]] [UTC]` (also with `T` between
 //! date and time, and a two-digit year) or `HH:MM[:SS]` (today). Local
-//! time means the process time zone (`TZ`), as with the C library.
+//! time means the process time zone (`TZ`), as with the C library; a time
+//! given in UTC is converted by calendar arithmetic, without the C library,
+//! whose `timegm()` would load the time zone all the same (`systemctl
+//! status` parses the `since` timestamp back this way).
 //!
 //! Formatting goes through the C library's `localtime_r`/`strftime` so
 //! that month names, `%z` and `%Z` come out exactly as journalctl's.
@@ -51,14 +54,15 @@ pub fn strftime(fmt: &str, usec: u64, utc: bool) -> String {
     String::from_utf8_lossy(&buf[..n]).into_owned()
 }
 
-/// systemd's `format_timestamp()`: `Wed 2026-11-25 16:16:19 UTC`.
+/// systemd's `format_timestamp()`: `Wed 2026-11-25 16:16:19 UTC`. Local
+/// time is one `strftime` with `%Z` (one `tzset()`, one look at
+/// `/etc/localtime`), not one for the zone and one for the rest.
 pub fn format_timestamp(usec: u64, utc: bool) -> String {
-    let zone = if utc {
-        "UTC".to_string()
+    if utc {
+        format!("{} UTC", strftime("%a %Y-%m-%d %H:%M:%S", usec, true))
     } else {
-        strftime("%Z", usec, false)
-    };
-    format!("{} {zone}", strftime("%a %Y-%m-%d %H:%M:%S", usec, utc))
+        strftime("%a %Y-%m-%d %H:%M:%S %Z", usec, false)
+    }
 }
 
 /// systemd's `format_timestamp_us()`: with microseconds.
@@ -75,9 +79,69 @@ pub fn format_timestamp_us(usec: u64, utc: bool) -> String {
     )
 }
 
+/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
+/// (`mon` 1–12): whole 400-year eras of 146097 days, then the days of the
+/// era counted from March, so that February's leap day comes last.
+fn days_from_civil(year: i64, mon: i64, day: i64) -> i64 {
+    let y = if mon <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let year_of_era = y - era * 400;
+    let day_of_year = (153 * ((mon + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date (year, month 1–12, day) `days` after 1970-01-01: the inverse
+/// of [`days_from_civil`].
+fn civil_from_days(days: i64) -> (i32, i32, i32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * mp + 2) / 5 + 1;
+    let mon = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = year_of_era + era * 400 + i64::from(mon <= 2);
+    (year as i32, mon as i32, day as i32)
+}
+
+/// The weekday (0 = Sunday) of `t` seconds since the epoch, in UTC.
+fn utc_weekday(t: i64) -> i32 {
+    // 1970-01-01 was a Thursday.
+    (t.div_euclid(86_400) + 4).rem_euclid(7) as i32
+}
+
+/// `timegm()` with `make_time`'s checks, by arithmetic: a UTC time needs
+/// no time zone, and the C library's `timegm()`/`gmtime_r()` would load
+/// `/etc/localtime` all the same (glibc's `__tz_convert()` initialises
+/// the zone on first use) — six system calls of `systemctl status`, whose
+/// `since` parses the timestamp back. Rejected as `timegm()`'s
+/// normalisation shows: a day the month does not have, second 60 (which
+/// moves the minute), a time before the epoch.
+fn make_time_utc(year: i32, mon: i32, day: i32, h: i32, m: i32, s: i32) -> Option<u64> {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match mon {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if !(1..=month_days).contains(&day) || !(0..=23).contains(&h) || !(0..=59).contains(&m) || !(0..=59).contains(&s) {
+        return None;
+    }
+    let days = days_from_civil(i64::from(year), i64::from(mon), i64::from(day));
+    let t = days * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s);
+    (t >= 0).then(|| t as u64 * USEC_PER_SEC)
+}
+
 /// µs since the epoch of a broken-down local (or UTC) time; `None` when
 /// the C library refuses it.
 fn make_time(year: i32, mon: i32, day: i32, h: i32, m: i32, s: i32, utc: bool) -> Option<u64> {
+    if utc {
+        return make_time_utc(year, mon, day, h, m, s);
+    }
     // SAFETY: zeroed tm is valid input once the fields are set.
     let mut tm: libc::tm = unsafe { std::mem::zeroed() };
     tm.tm_year = year - 1900;
@@ -188,6 +252,7 @@ pub fn parse_timestamp(text: &str, now: u64) -> Option<u64> {
             }
             (y, digits(m)?, digits(dd)?)
         }
+        None if utc => civil_from_days((now / USEC_PER_SEC) as i64 / 86_400),
         None => {
             let tm = tm_of((now / USEC_PER_SEC) as i64, utc);
             (tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday)
@@ -218,7 +283,9 @@ pub fn parse_timestamp(text: &str, now: u64) -> Option<u64> {
     }
     let usec = make_time(year, mon, day, h, m, s, utc)? + frac;
     if let Some(w) = weekday {
-        if tm_of((usec / USEC_PER_SEC) as i64, utc).tm_wday != w {
+        let secs = (usec / USEC_PER_SEC) as i64;
+        let wday = if utc { utc_weekday(secs) } else { tm_of(secs, false).tm_wday };
+        if wday != w {
             return None;
         }
     }
@@ -262,5 +329,39 @@ mod tests {
         assert_eq!(utc("garbage"), None);
         assert_eq!(utc("2023-13-01"), None);
         assert_eq!(utc("2023-02-30 UTC"), None);
+        assert_eq!(utc("2024-02-29 12:00:00 UTC"), Some(1_709_208_000_000_000));
+        assert_eq!(utc("2023-11-14 22:13:60 UTC"), None);
+        assert_eq!(utc("1969-12-31 23:59:59 UTC"), None);
+        assert_eq!(utc("22:13 UTC"), Some(1_700_000_000_000_000 - 20 * 1_000_000));
+    }
+
+    /// The arithmetic UTC calendar agrees with the C library's
+    /// `timegm()` and `gmtime_r()`, day by day over four centuries and
+    /// then some (leap years, centuries, 2000), and refuses what
+    /// `timegm()` normalises.
+    #[test]
+    fn utc_arithmetic_is_the_c_librarys() {
+        let c_timegm = |y: i32, mo: i32, d: i32, h: i32, mi: i32, s: i32| {
+            // SAFETY: zeroed tm is valid input once the fields are set.
+            let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+            (tm.tm_year, tm.tm_mon, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) = (y - 1900, mo - 1, d, h, mi, s);
+            // SAFETY: a valid tm.
+            let t = unsafe { libc::timegm(&mut tm) };
+            let kept = t >= 0 && tm.tm_mday == d && tm.tm_mon == mo - 1 && tm.tm_hour == h && tm.tm_min == mi;
+            kept.then(|| t as u64 * USEC_PER_SEC)
+        };
+        let mut day = 0i64;
+        while day < 160_000 {
+            let secs = day * 86_400 + 45_296;
+            let tm = tm_of(secs, true);
+            assert_eq!(civil_from_days(day), (tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday), "day {day}");
+            assert_eq!(utc_weekday(secs), tm.tm_wday, "day {day}");
+            let (y, mo, d) = civil_from_days(day);
+            assert_eq!(make_time_utc(y, mo, d, 12, 34, 56), Some(secs as u64 * USEC_PER_SEC));
+            day += 7;
+        }
+        for (y, mo, d, s) in [(2023, 2, 29, 0), (2024, 2, 30, 0), (2100, 2, 29, 0), (2000, 2, 29, 0), (2023, 4, 31, 0), (2023, 6, 30, 60), (1969, 12, 31, 0), (1970, 1, 1, 0)] {
+            assert_eq!(make_time_utc(y, mo, d, 23, 59, s), c_timegm(y, mo, d, 23, 59, s), "{y}-{mo}-{d} :{s}");
+        }
     }
 }

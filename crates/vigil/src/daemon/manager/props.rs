@@ -87,8 +87,8 @@ impl Stamps {
     }
 
     /// `…Timestamp` and `…TimestampMonotonic` of each, as systemctl
-    /// show lists them.
-    fn properties(&self) -> Vec<(String, String)> {
+    /// show lists them; only those `want` names.
+    fn properties(&self, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
         let named = [
             ("StateChangeTimestamp", self.state_change),
             ("InactiveExitTimestamp", self.inactive_exit),
@@ -97,10 +97,15 @@ impl Stamps {
             ("InactiveEnterTimestamp", self.inactive_enter),
         ];
         let wall = |t: u64| if t == 0 { String::new() } else { crate::journalctl::time::format_timestamp(t, false) };
-        let mut out = Vec::with_capacity(2 * named.len());
+        let mut out = Vec::new();
         for (name, t) in named {
-            out.push((name.to_string(), wall(t.wall)));
-            out.push((format!("{name}Monotonic"), t.mono.to_string()));
+            if want(name) {
+                out.push((name.to_string(), wall(t.wall)));
+            }
+            let mono = format!("{name}Monotonic");
+            if want(&mono) {
+                out.push((mono, t.mono.to_string()));
+            }
         }
         out
     }
@@ -179,29 +184,40 @@ fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
-/// The properties of a unit, in a stable order: all of them, but the
-/// ten `…Timestamp…` ones only with `timestamps` (formatting a wall-clock
-/// time re-reads the time zone: `show -p ActiveState` asks for none).
-pub fn properties(u: &Unit, timestamps: bool) -> Vec<(String, String)> {
-    let cfg = &u.cfg;
-    let mut p: Vec<(String, String)> = vec![
-        ("Id".into(), cfg.id.to_string()),
-        ("Names".into(), cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")),
-        ("Description".into(), describe(cfg)),
-        ("LoadState".into(), cfg.load_state.as_str().into()),
-        ("LoadError".into(), load_error(cfg)),
-        ("ActiveState".into(), u.active_state().into()),
-        ("SubState".into(), u.sub_state().into()),
-        ("FragmentPath".into(), cfg.fragment.as_ref().map(|f| f.display().to_string()).unwrap_or_default()),
-        (
-            "DropInPaths".into(),
-            cfg.dropin_paths.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" "),
-        ),
-        ("InvocationID".into(), u.invocation_id.to_string()),
-    ];
-    if timestamps {
-        p.extend(u.stamps.properties());
+/// The properties a `Show` request names, as they are added: each value
+/// is computed only when its name is wanted.
+struct Props<'w> {
+    want: &'w dyn Fn(&str) -> bool,
+    out: Vec<(String, String)>,
+}
+
+impl Props<'_> {
+    fn add(&mut self, name: &str, value: impl FnOnce() -> String) {
+        if (self.want)(name) {
+            self.out.push((name.to_string(), value()));
+        }
     }
+}
+
+/// The properties of a unit that `want` names (all of them for a bare
+/// `show`), in a stable order. A value is computed only when it is
+/// wanted: `is-active` asks for `ActiveState` alone, and formatting the
+/// rest — a wall-clock time re-reads the time zone, a timespan or an enum
+/// allocates — would be thrown away by the filter in `control.rs`.
+pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
+    let cfg = &u.cfg;
+    let mut p = Props { want, out: Vec::new() };
+    p.add("Id", || cfg.id.to_string());
+    p.add("Names", || cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" "));
+    p.add("Description", || describe(cfg));
+    p.add("LoadState", || cfg.load_state.as_str().into());
+    p.add("LoadError", || load_error(cfg));
+    p.add("ActiveState", || u.active_state().into());
+    p.add("SubState", || u.sub_state().into());
+    p.add("FragmentPath", || cfg.fragment.as_ref().map(|f| f.display().to_string()).unwrap_or_default());
+    p.add("DropInPaths", || cfg.dropin_paths.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" "));
+    p.add("InvocationID", || u.invocation_id.to_string());
+    p.out.extend(u.stamps.properties(want));
     if let Some(svc) = &u.svc {
         let v = ServiceView::new(cfg);
         let ts = |x: unit::value::Usec| format_timespan(x.0, 1);
@@ -212,39 +228,39 @@ pub fn properties(u: &Unit, timestamps: bool) -> Vec<(String, String)> {
             }
             None => ("0", "0".to_string()),
         };
-        p.extend([
-            ("Type".into(), v.service_type().to_string()),
-            ("Restart".into(), v.restart().to_string()),
-            ("RestartUSec".into(), ts(v.restart_sec())),
-            ("TimeoutStartUSec".into(), ts(v.timeout_start())),
-            ("TimeoutStopUSec".into(), ts(v.timeout_stop())),
-            ("RuntimeMaxUSec".into(), ts(v.runtime_max())),
-            ("WatchdogUSec".into(), ts(v.watchdog())),
-            ("RemainAfterExit".into(), yn(v.remain_after_exit())),
-            ("NotifyAccess".into(), v.notify_access().to_string()),
-            ("KillMode".into(), v.kill_mode().to_string()),
-            ("Result".into(), svc.result().as_str().to_string()),
-            ("MainPID".into(), svc.main_pid().unwrap_or(0).to_string()),
-            ("ExecMainPID".into(), svc.main_pid().unwrap_or(u.exec_main_pid).to_string()),
-            ("ControlPID".into(), svc.control_pid().unwrap_or(0).to_string()),
-            ("ExecMainCode".into(), code.to_string()),
-            ("ExecMainStatus".into(), status),
-            ("NRestarts".into(), svc.n_restarts().to_string()),
-            ("StatusText".into(), svc.status_text().unwrap_or("").to_string()),
-            ("StatusErrno".into(), svc.status_errno().to_string()),
-            ("User".into(), v.user().unwrap_or("").to_string()),
-            ("Group".into(), v.group().unwrap_or("").to_string()),
-        ]);
+        p.add("Type", || v.service_type().to_string());
+        p.add("Restart", || v.restart().to_string());
+        p.add("RestartUSec", || ts(v.restart_sec()));
+        p.add("TimeoutStartUSec", || ts(v.timeout_start()));
+        p.add("TimeoutStopUSec", || ts(v.timeout_stop()));
+        p.add("RuntimeMaxUSec", || ts(v.runtime_max()));
+        p.add("WatchdogUSec", || ts(v.watchdog()));
+        p.add("RemainAfterExit", || yn(v.remain_after_exit()));
+        p.add("NotifyAccess", || v.notify_access().to_string());
+        p.add("KillMode", || v.kill_mode().to_string());
+        p.add("Result", || svc.result().as_str().to_string());
+        p.add("MainPID", || svc.main_pid().unwrap_or(0).to_string());
+        p.add("ExecMainPID", || svc.main_pid().unwrap_or(u.exec_main_pid).to_string());
+        p.add("ControlPID", || svc.control_pid().unwrap_or(0).to_string());
+        p.add("ExecMainCode", || code.to_string());
+        p.add("ExecMainStatus", || status);
+        p.add("NRestarts", || svc.n_restarts().to_string());
+        p.add("StatusText", || svc.status_text().unwrap_or("").to_string());
+        p.add("StatusErrno", || svc.status_errno().to_string());
+        p.add("User", || v.user().unwrap_or("").to_string());
+        p.add("Group", || v.group().unwrap_or("").to_string());
     }
     if let Some(sock) = &u.sock {
-        p.extend(sock.properties());
+        p.out.extend(sock.properties().into_iter().filter(|(k, _)| want(k)));
     }
     // What vigil parses but does not apply, and the sandboxing a manager
     // without the privilege for namespaces cannot apply (`sandbox.rs`).
-    let mut unapplied: Vec<&str> = u.cfg.unsupported.iter().map(|(d, _)| d.name).collect();
-    unapplied.extend(super::sandbox::unapplied(&u.cfg));
-    p.push(("VigilUnsupported".into(), unapplied.join(" ")));
-    p
+    p.add("VigilUnsupported", || {
+        let mut unapplied: Vec<&str> = u.cfg.unsupported.iter().map(|(d, _)| d.name).collect();
+        unapplied.extend(super::sandbox::unapplied(&u.cfg));
+        unapplied.join(" ")
+    });
+    p.out
 }
 
 #[cfg(test)]
@@ -271,8 +287,13 @@ mod tests {
         s.record_at("deactivating", "failed", at(40));
         assert_eq!((s.active_exit, s.inactive_enter, s.state_change), (at(30), at(40), at(40)));
         assert_eq!(s.active_enter, at(20));
-        let p = s.properties();
+        let p = s.properties(&|_| true);
         assert!(p.contains(&("ActiveEnterTimestampMonotonic".to_string(), "21".to_string())));
         assert_eq!(p.len(), 10);
+        // Only what is asked for: `status` wants four of the ten.
+        let p = s.properties(&|k| k == "ActiveEnterTimestampMonotonic" || k == "InactiveExitTimestamp");
+        let names: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["InactiveExitTimestamp", "ActiveEnterTimestampMonotonic"]);
+        assert_eq!(p[1].1, "21");
     }
 }

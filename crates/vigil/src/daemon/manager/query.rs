@@ -289,11 +289,12 @@ impl Manager {
     /// What `Show` answers: [`super::props::properties`] and the units
     /// that trigger this one (`TriggeredBy`: the socket units of an
     /// `Accept=no` service, the accepting socket of an instance).
-    /// `wanted` names the properties asked for (empty: all); the costly
-    /// ones (`UnitFileState`/`UnitFilePreset` read the unit directories,
-    /// `TasksMax` walks the cgroup tree, `ExecStart`… format every command,
-    /// `TasksCurrent` reads a file, the timestamps re-read the time zone)
-    /// are computed only when asked for, so `show -p MainPID` stays cheap.
+    /// `wanted` names the properties asked for (empty: all); only those
+    /// are computed, the costly ones above all (`UnitFileState`/
+    /// `UnitFilePreset` read the unit directories, `TasksMax` walks the
+    /// cgroup tree, `ExecStart`… format every command, `TasksCurrent` reads
+    /// a file, the timestamps re-read the time zone), so `show -p MainPID`
+    /// and `is-active` stay cheap.
     pub fn unit_properties(&mut self, id: &str, wanted: &[String]) -> Vec<(String, String)> {
         let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
         // Computed first, while `self` may be borrowed mutably for the
@@ -311,17 +312,21 @@ impl Manager {
             _ => (String::new(), String::new()),
         };
         let Some(u) = self.unit(id) else { return Vec::new() };
-        let mut p = super::props::properties(u, wanted.is_empty() || wanted.iter().any(|w| w.contains("Timestamp")));
-        let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names.iter().map(|n| n.as_str()));
-        if let Some(c) = self.sockets.connection(id) {
-            by.push(c.socket.clone());
+        let mut p = super::props::properties(u, &want);
+        if want("TriggeredBy") {
+            let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names.iter().map(|n| n.as_str()));
+            if let Some(c) = self.sockets.connection(id) {
+                by.push(c.socket.clone());
+            }
+            by.sort();
+            by.dedup();
+            p.push(("TriggeredBy".into(), by.join(" ")));
         }
-        by.sort();
-        by.dedup();
-        p.push(("TriggeredBy".into(), by.join(" ")));
-        let group = self.cgroup_of(id);
+        let group = if want("ControlGroup") || want("TasksCurrent") || want("TasksMax") { self.cgroup_of(id) } else { None };
         let group = group.as_deref();
-        p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
+        if want("ControlGroup") {
+            p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
+        }
         if want("TasksCurrent") {
             let tasks = group.and_then(|g| self.cgroups.tasks(g));
             p.push(("TasksCurrent".into(), tasks.map_or_else(|| "[not set]".to_string(), |n| n.to_string())));
@@ -334,10 +339,14 @@ impl Manager {
             p.extend(self.exec_properties(id));
         }
         let (file_state, preset) = files;
-        p.push(("UnitFileState".into(), file_state));
-        p.push(("UnitFilePreset".into(), preset));
+        if want("UnitFileState") {
+            p.push(("UnitFileState".into(), file_state));
+        }
+        if want("UnitFilePreset") {
+            p.push(("UnitFilePreset".into(), preset));
+        }
         // An Accept=yes socket triggers its live instances.
-        if u.sock.as_ref().is_some_and(|s| s.settings.accept) {
+        if want("Triggers") && u.sock.as_ref().is_some_and(|s| s.settings.accept) {
             p.retain(|(k, _)| k != "Triggers");
             p.push(("Triggers".into(), self.sockets.instances_of(id).join(" ")));
         }

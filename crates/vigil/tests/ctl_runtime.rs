@@ -214,7 +214,7 @@ fn status_of_an_exited_main_process() {
     let out = stdout(&o);
     assert_eq!(line_of(&out, "Main PID:"), format!("   Main PID: {pid} (code=exited, status=3/NOTIMPLEMENTED)"), "{out}");
     let active = line_of(&out, "Active:");
-    assert!(active.starts_with("     Active: failed (failed) (Result: exit-code) since ") && active.ends_with(" ago"), "{out}");
+    assert!(active.starts_with("     Active: failed (Result: exit-code) since ") && active.ends_with(" ago"), "{out}");
 }
 
 fn line_of(out: &str, label: &str) -> String {
@@ -364,4 +364,26 @@ fn status_sees_enable_and_disable_done_behind_the_managers_back() {
     let o = r.vigil(&["disable", "fs"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert_eq!(state(), "disabled");
+}
+
+/// Outside UTC the manager formats its timestamps in the local zone
+/// ("… CET"), and `status` still says how long ago that was, as systemctl
+/// does in any zone (it used to print no "since" at all then).
+#[test]
+fn status_says_since_when_in_a_local_time_zone() {
+    if !std::path::Path::new("/usr/share/zoneinfo/Europe/Berlin").exists() {
+        eprintln!("skipping: no tzdata (Europe/Berlin)");
+        return;
+    }
+    let r = root_with("ctl-status-tz", &[("up.service", "[Service]\nExecStart=/bin/sleep infinity\n")]);
+    let run = |args: &[&str]| {
+        std::process::Command::new(vigil()).arg(r.root_arg()).args(args).env("TZ", "Europe/Berlin").output().expect("run vigil")
+    };
+    let o = run(&["start", "up"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&run(&["status", "--no-pager", "-n0", "up"]));
+    let active = line_of(&out, "Active:");
+    assert!(active.starts_with("     Active: active (running) since "), "{out}");
+    assert!(active.contains(" CET; ") || active.contains(" CEST; "), "{out}");
+    assert!(active.ends_with(" ago"), "{out}");
 }

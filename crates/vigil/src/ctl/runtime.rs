@@ -452,7 +452,10 @@ fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(Strin
     let result = get(&p, "Result");
     let extra = if active == "failed" && !result.is_empty() { format!(" (Result: {result})") } else { String::new() };
     let since = super::status_lines::since(&p);
-    say!(out, "     Active: {}{extra}{since}", super::term::paint(color, &format!("{active} ({sub})")));
+    // The sub-state only when it says more (`systemctl status`: a failed
+    // service is "failed (Result: …)", not "failed (failed)").
+    let state = if sub == active || sub.is_empty() { active.to_string() } else { format!("{active} ({sub})") };
+    say!(out, "     Active: {}{extra}{since}", super::term::paint(color, &state));
     socket_lines(c, &p, g, out)?;
     super::status_lines::processes(&p).iter().for_each(|l| say!(out, "{l}"));
     let main = get(&p, "MainPID");

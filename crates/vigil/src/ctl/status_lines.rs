@@ -127,10 +127,26 @@ pub fn since(p: &[(String, String)]) -> String {
     };
     let stamp = get(p, key);
     let now = realtime_now();
-    match crate::journalctl::time::parse_timestamp(stamp, now) {
+    match parse_stamp(stamp, now) {
         Some(t) if !stamp.is_empty() => format!(" since {stamp}; {}", relative(t, now)),
         _ => String::new(),
     }
+}
+
+/// A timestamp as the manager formats it: `… UTC`, or in the local time
+/// zone with its abbreviation (`Thu 2026-11-26 11:05:59 CET`), which
+/// `parse_timestamp` (systemd's, for `--since`) does not take. The
+/// abbreviation is checked against this process's zone for that instant:
+/// a stamp from a manager in another zone is left unread rather than
+/// misread.
+fn parse_stamp(stamp: &str, now: u64) -> Option<u64> {
+    use crate::journalctl::time::{parse_timestamp, strftime};
+    if let Some(t) = parse_timestamp(stamp, now) {
+        return Some(t);
+    }
+    let (local, zone) = stamp.rsplit_once(' ')?;
+    let t = parse_timestamp(local, now)?;
+    (strftime("%Z", t, false) == zone).then_some(t)
 }
 
 /// systemd's `quote_command_line()` for one argument.

@@ -37,6 +37,15 @@ use std::path::{Path, PathBuf};
 /// processes fork.
 const KILL_ROUNDS: usize = 16;
 
+/// What [`Cgroups::kill`] found in the group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Signalled {
+    /// Processes `cgroup.procs` listed, the spared ones included.
+    pub listed: usize,
+    /// Processes signalled.
+    pub signalled: usize,
+}
+
 pub struct Cgroups {
     base: Option<PathBuf>,
     /// `base` opened `O_PATH`: the directory the unit groups are made,
@@ -292,6 +301,12 @@ impl Cgroups {
         Some(populated)
     }
 
+    /// Whether the group was read as empty since its last spawn and its
+    /// last event ([`Cgroups::populated`] answers without a read).
+    pub fn known_empty(&self, unit: &str) -> bool {
+        self.known_empty.borrow().contains(unit)
+    }
+
     pub fn pids(&self, unit: &str) -> Vec<i32> {
         self.open_file(unit, "cgroup.procs")
             .and_then(read_small)
@@ -304,8 +319,9 @@ impl Cgroups {
     /// SIGTERM would run a shell's trap twice), each followed by `SIGCONT`
     /// when `cont` is set — pid by pid, from one read of `cgroup.procs`,
     /// as systemd's `cg_kill_items()` does with `CGROUP_SIGCONT`. Returns
-    /// how many processes the group had, `except` included (best effort):
-    /// more than zero means it was populated when read.
+    /// how many processes the group listed, `except` included (best
+    /// effort: more than zero means it was populated when read), and how
+    /// many of them were signalled here.
     ///
     /// SIGKILL is sent pid by pid, re-reading `cgroup.procs` until no new
     /// process shows up (a process forking meanwhile is caught on the next
@@ -314,15 +330,17 @@ impl Cgroups {
     /// `cgroup.kill` with `CLONE_INTO_CGROUP` is SIGKILLed at birth, which
     /// would kill an `ExecStopPost=` or the restarted process in the group
     /// kept across an automatic restart.
-    pub fn kill(&self, unit: &str, signal: i32, cont: bool, except: &[i32]) -> usize {
+    pub fn kill(&self, unit: &str, signal: i32, cont: bool, except: &[i32]) -> Signalled {
         let mut pids = self.pids(unit);
-        let total = pids.len();
+        let listed = pids.len();
+        let mut signalled = 0;
         let mut sent: std::collections::HashSet<i32> = except.iter().copied().collect();
         for _round in 0..KILL_ROUNDS {
             let fresh: Vec<i32> = pids.iter().copied().filter(|p| sent.insert(*p)).collect();
             if fresh.is_empty() {
                 break;
             }
+            signalled += fresh.len();
             for pid in fresh {
                 // SAFETY: kill(2) with plain integers.
                 unsafe {
@@ -337,7 +355,7 @@ impl Cgroups {
             }
             pids = self.pids(unit);
         }
-        total
+        Signalled { listed, signalled }
     }
 
     /// Remove the unit's group (after the unit stopped) if it is empty:

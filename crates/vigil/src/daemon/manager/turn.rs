@@ -203,3 +203,29 @@ fn is_our_child(pid: i32) -> bool {
         libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) == 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::is_our_child;
+
+    /// Our running child and our unreaped zombie are ours (and `WNOWAIT`
+    /// leaves the zombie to be reaped); a reaped child and someone else's
+    /// process are not.
+    #[test]
+    fn our_children_are_told_from_other_processes() {
+        let mut child = std::process::Command::new("/bin/sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        assert!(is_our_child(pid));
+        // SAFETY: kill(2) of our own child.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z ")) {
+            assert!(std::time::Instant::now() < deadline, "the child never exited");
+            std::thread::yield_now();
+        }
+        assert!(is_our_child(pid), "an unreaped zombie is still ours");
+        assert!(child.try_wait().unwrap().is_some(), "WNOWAIT left it to be reaped");
+        assert!(!is_our_child(pid), "a reaped child is not");
+        assert!(!is_our_child(1), "nor is init");
+    }
+}

@@ -837,8 +837,14 @@ impl Manager {
 
     /// `cgroup.events` of some units changed: those that emptied are told.
     pub fn cgroup_events(&mut self) {
+        let ids = self.cgroups.changed_units();
+        self.groups_changed(ids);
+    }
+
+    /// These units' `cgroup.events` changed: those that emptied are told.
+    fn groups_changed(&mut self, ids: Vec<String>) {
         let now = self.now();
-        for id in self.cgroups.changed_units() {
+        for id in ids {
             let running = self.units.get(&id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.active_state() != ActiveState::Inactive);
             if running && self.cgroups.populated(&id) == Some(false) {
                 self.unit_emptied(&id, now);

@@ -50,8 +50,12 @@
 //!   as empty since its last spawn and event is not read again (nothing to
 //!   signal).
 //!
-//!   When `cgroup.procs` listed nothing but the spared processes and each
-//!   of those is our child (`waitid(…, WNOWAIT)` does not say `ECHILD`),
+//!   When the spared processes are all our children that exited already
+//!   (`waitid(…, WNOWAIT)`, which leaves them to be reaped), the group is
+//!   read first (`cgroup.events`): empty, nothing is left to signal and
+//!   `cgroup.procs` is not opened — at a stop-all most services die
+//!   before their group's turn comes. When `cgroup.procs` listed nothing
+//!   but the spared processes and each of those is our child,
 //!   the `cgroup.events` read after the signals is not made: the group was
 //!   populated when read, its emptying is reported by its watch, and the
 //!   reaping of the spared children checks it again (`child_exited`) — a
@@ -154,12 +158,21 @@ impl Manager {
     /// Send the group signals put off so far and make the checks, and
     /// those that the stops they complete queue in turn, until none is
     /// left.
+    ///
+    /// The `cgroup.events` changes queued before the checks are read first:
+    /// a group checked here is read after them, so its change is already
+    /// seen (a stop-all whose services died before their check read each
+    /// group again, and `/proc` for its main process, when its change came
+    /// in); the other groups' changes are handled after the checks, as the
+    /// event loop would have.
     pub fn settle_empty_checks(&mut self) {
         loop {
             let list = match self.empty_checks.as_mut() {
                 Some(list) if !list.is_empty() => std::mem::take(list),
                 _ => return,
             };
+            let mut changed = self.cgroups.changed_units();
+            changed.retain(|id| !list.iter().any(|c| c.id == *id));
             let now = self.now();
             for check in list {
                 if !check.kills.is_empty() && !self.signal_group(&check) {
@@ -169,6 +182,7 @@ impl Manager {
                     self.feed(&check.id, now, Event::AllProcessesGone);
                 }
             }
+            self.groups_changed(changed);
         }
     }
 
@@ -181,6 +195,14 @@ impl Manager {
         if self.cgroups.known_empty(&check.id) {
             return true;
         }
+        let spared = &check.kills[0].spared;
+        // Spared processes that all exited (our zombies, not reaped yet):
+        // the group is most likely empty, and `cgroup.events` says so
+        // without `cgroup.procs` (nothing to signal then).
+        let states: Vec<Child> = spared.iter().map(|&p| child_state(p)).collect();
+        if !states.is_empty() && states.iter().all(|s| *s == Child::Exited) && self.cgroups.populated(&check.id) != Some(true) {
+            return true;
+        }
         let mut listed_spared_only = true;
         for k in &check.kills {
             let found = self.cgroups.kill(&check.id, k.signal, k.cont, &k.spared);
@@ -188,44 +210,56 @@ impl Manager {
                 listed_spared_only = false;
             }
         }
-        let spared = &check.kills[0].spared;
-        !(listed_spared_only && spared.iter().all(|&p| is_our_child(p)))
+        !(listed_spared_only && states.iter().all(|s| *s != Child::NotOurs))
     }
 }
 
-/// Whether `pid` is a child of ours not reaped yet (running or a zombie):
-/// `waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT)` leaves it as it is and
-/// fails with `ECHILD` for anyone else's process.
-fn is_our_child(pid: i32) -> bool {
+/// What `waitid(…, WNOWAIT)` says of a process.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Child {
+    /// Our child, running.
+    Running,
+    /// Our child, exited and not reaped yet.
+    Exited,
+    /// Not a child of ours (or reaped already).
+    NotOurs,
+}
+
+/// `waitid(P_PID, pid, WEXITED|WNOHANG|WNOWAIT)`: leaves the process as it
+/// is (a zombie stays to be reaped) and fails with `ECHILD` for anyone
+/// else's process.
+fn child_state(pid: i32) -> Child {
     // SAFETY: waitid with a zeroed siginfo to fill; WNOWAIT reaps nothing.
     unsafe {
         let mut info: libc::siginfo_t = std::mem::zeroed();
-        libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) == 0
+        if libc::waitid(libc::P_PID, pid as libc::id_t, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) != 0 {
+            return Child::NotOurs;
+        }
+        if info.si_pid() == 0 { Child::Running } else { Child::Exited }
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::is_our_child;
+    use super::{child_state, Child};
 
-    /// Our running child and our unreaped zombie are ours (and `WNOWAIT`
-    /// leaves the zombie to be reaped); a reaped child and someone else's
-    /// process are not.
+    /// Our running child, our unreaped zombie (which `WNOWAIT` leaves to
+    /// be reaped), a reaped child and someone else's process.
     #[test]
     fn our_children_are_told_from_other_processes() {
         let mut child = std::process::Command::new("/bin/sleep").arg("30").spawn().unwrap();
         let pid = child.id() as i32;
-        assert!(is_our_child(pid));
+        assert_eq!(child_state(pid), Child::Running);
         // SAFETY: kill(2) of our own child.
         unsafe { libc::kill(pid, libc::SIGKILL) };
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| !s.contains(") Z ")) {
+        while child_state(pid) != Child::Exited {
             assert!(std::time::Instant::now() < deadline, "the child never exited");
             std::thread::yield_now();
         }
-        assert!(is_our_child(pid), "an unreaped zombie is still ours");
+        assert!(std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap().contains(") Z "), "still a zombie");
         assert!(child.try_wait().unwrap().is_some(), "WNOWAIT left it to be reaped");
-        assert!(!is_our_child(pid), "a reaped child is not");
-        assert!(!is_our_child(1), "nor is init");
+        assert_eq!(child_state(pid), Child::NotOurs, "a reaped child is not ours");
+        assert_eq!(child_state(1), Child::NotOurs, "nor is init");
     }
 }

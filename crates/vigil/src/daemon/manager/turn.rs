@@ -172,7 +172,10 @@ impl Manager {
                 _ => return,
             };
             let mut changed = self.cgroups.changed_units();
-            changed.retain(|id| !list.iter().any(|c| c.id == *id));
+            if !changed.is_empty() {
+                let checked: std::collections::HashSet<&str> = list.iter().map(|c| c.id.as_str()).collect();
+                changed.retain(|id| !checked.contains(id.as_str()));
+            }
             let now = self.now();
             for check in list {
                 if !check.kills.is_empty() && !self.signal_group(&check) {

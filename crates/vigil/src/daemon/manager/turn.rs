@@ -4,7 +4,7 @@
 //!
 //! A turn begins when the event loop wakes ([`Manager::begin_turn`]) and
 //! ends before it answers clients or sleeps again ([`Manager::end_turn`]).
-//! In between, two things wait:
+//! In between, three things wait:
 //!
 //! - **The manager's messages** ("Stopping X...", "Stopped X."): held by
 //!   the journal link and sent in order when the turn ends, or before the

@@ -37,6 +37,15 @@ use std::path::{Path, PathBuf};
 /// processes fork.
 const KILL_ROUNDS: usize = 16;
 
+/// What [`Cgroups::kill`] found in the group.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Signalled {
+    /// Processes `cgroup.procs` listed, the spared ones included.
+    pub listed: usize,
+    /// Processes signalled.
+    pub signalled: usize,
+}
+
 pub struct Cgroups {
     base: Option<PathBuf>,
     /// `base` opened `O_PATH`: the directory the unit groups are made,
@@ -292,6 +301,12 @@ impl Cgroups {
         Some(populated)
     }
 
+    /// Whether the group was read as empty since its last spawn and its
+    /// last event ([`Cgroups::populated`] answers without a read).
+    pub fn known_empty(&self, unit: &str) -> bool {
+        self.known_empty.borrow().contains(unit)
+    }
+
     pub fn pids(&self, unit: &str) -> Vec<i32> {
         self.open_file(unit, "cgroup.procs")
             .and_then(read_small)
@@ -304,8 +319,9 @@ impl Cgroups {
     /// SIGTERM would run a shell's trap twice), each followed by `SIGCONT`
     /// when `cont` is set — pid by pid, from one read of `cgroup.procs`,
     /// as systemd's `cg_kill_items()` does with `CGROUP_SIGCONT`. Returns
-    /// how many processes the group had, `except` included (best effort):
-    /// more than zero means it was populated when read.
+    /// how many processes the group listed, `except` included (best
+    /// effort: more than zero means it was populated when read), and how
+    /// many of them were signalled here.
     ///
     /// SIGKILL is sent pid by pid, re-reading `cgroup.procs` until no new
     /// process shows up (a process forking meanwhile is caught on the next
@@ -314,15 +330,17 @@ impl Cgroups {
     /// `cgroup.kill` with `CLONE_INTO_CGROUP` is SIGKILLed at birth, which
     /// would kill an `ExecStopPost=` or the restarted process in the group
     /// kept across an automatic restart.
-    pub fn kill(&self, unit: &str, signal: i32, cont: bool, except: &[i32]) -> usize {
+    pub fn kill(&self, unit: &str, signal: i32, cont: bool, except: &[i32]) -> Signalled {
         let mut pids = self.pids(unit);
-        let total = pids.len();
+        let listed = pids.len();
+        let mut signalled = 0;
         let mut sent: std::collections::HashSet<i32> = except.iter().copied().collect();
         for _round in 0..KILL_ROUNDS {
             let fresh: Vec<i32> = pids.iter().copied().filter(|p| sent.insert(*p)).collect();
             if fresh.is_empty() {
                 break;
             }
+            signalled += fresh.len();
             for pid in fresh {
                 // SAFETY: kill(2) with plain integers.
                 unsafe {
@@ -337,7 +355,7 @@ impl Cgroups {
             }
             pids = self.pids(unit);
         }
-        total
+        Signalled { listed, signalled }
     }
 
     /// Remove the unit's group (after the unit stopped) if it is empty:
@@ -360,11 +378,21 @@ impl Cgroups {
     }
 
     /// At exit: remove every (empty) group and the base.
+    /// The groups are the base's directories (its files are the kernel's
+    /// interface files), each removed relative to the base (module docs).
+    /// A stop-all leaves every unit's group to this (`Manager::release`).
     pub fn cleanup(&self) {
-        let Some(base) = &self.base else { return };
+        use std::os::unix::ffi::OsStrExt;
+        let (Some(base), Some(base_fd)) = (&self.base, &self.base_fd) else { return };
         if let Ok(rd) = std::fs::read_dir(base) {
             for e in rd.flatten() {
-                let _ = std::fs::remove_dir(e.path());
+                if !e.file_type().is_ok_and(|t| t.is_dir()) {
+                    continue;
+                }
+                if let Ok(name) = CString::new(e.file_name().as_bytes()) {
+                    // SAFETY: valid directory descriptor and NUL-terminated name.
+                    unsafe { libc::unlinkat(base_fd.as_raw_fd(), name.as_ptr(), libc::AT_REMOVEDIR) };
+                }
             }
         }
         let _ = std::fs::remove_dir(base);
@@ -610,6 +638,45 @@ mod tests {
         assert!(dir.is_dir());
         assert_eq!(cg.populated("b.service"), Some(false));
         cg.cleanup();
+        assert!(!base.exists());
+    }
+
+    /// A group kill says how many processes the group listed and how many
+    /// it signalled (the spared ones not); the exit's cleanup removes the
+    /// groups a stop-all left. Needs root and a writable cgroup2.
+    #[test]
+    fn group_kill_counts_listed_and_signalled_and_cleanup_removes_groups() {
+        let mut cg = Cgroups::detect();
+        let Some(base) = cg.base().map(Path::to_path_buf) else {
+            eprintln!("skipped: no writable cgroup2 hierarchy here");
+            return;
+        };
+        let dir = cg.create("k.service").expect("group made");
+        assert_eq!(cg.kill("k.service", 0, false, &[]), Signalled { listed: 0, signalled: 0 });
+        let mut a = std::process::Command::new("/bin/sleep").arg("30").spawn().unwrap();
+        let mut b = std::process::Command::new("/bin/sleep").arg("30").spawn().unwrap();
+        for c in [&a, &b] {
+            std::fs::write(dir.join("cgroup.procs"), c.id().to_string()).unwrap();
+        }
+        let (pa, pb) = (a.id() as i32, b.id() as i32);
+        // Signal 0 checks the pids without signalling anything.
+        assert_eq!(cg.kill("k.service", 0, false, &[pa]), Signalled { listed: 2, signalled: 1 });
+        assert_eq!(cg.kill("k.service", 0, false, &[pa, pb]), Signalled { listed: 2, signalled: 0 });
+        assert_eq!(cg.kill("k.service", 0, false, &[]), Signalled { listed: 2, signalled: 2 });
+        // SIGTERM to b only: a is spared and lives on.
+        assert_eq!(cg.kill("k.service", libc::SIGTERM, true, &[pa]), Signalled { listed: 2, signalled: 1 });
+        b.wait().unwrap();
+        assert_eq!(cg.pids("k.service"), vec![pa]);
+        a.kill().unwrap();
+        a.wait().unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while cg.populated("k.service") != Some(false) {
+            assert!(std::time::Instant::now() < deadline, "the group never emptied");
+            std::thread::yield_now();
+        }
+        cg.create("l.service").expect("second group made");
+        cg.cleanup();
+        assert!(!dir.exists() && !base.join("l.service").exists());
         assert!(!base.exists());
     }
 }

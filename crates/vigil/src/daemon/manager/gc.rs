@@ -207,8 +207,9 @@ impl Manager {
                 TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) | TimerOwner::SocketControl(u, _) => u != id,
             });
         }
-        if u.in_cgroup {
-            // Refused (and kept) if it still holds a process.
+        if u.in_cgroup && !self.shutting_down {
+            // Refused (and kept) if it still holds a process. Going down,
+            // removed at exit (`Manager::release`).
             self.cgroups.remove(id);
         }
         for (_, other) in &deps {

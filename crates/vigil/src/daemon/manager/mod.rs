@@ -439,20 +439,11 @@ impl Manager {
     fn act(&mut self, id: &str, now: u64, action: Action) -> Option<Event> {
         match action {
             Action::Spawn { phase, index, role } => Some(self.spawn(id, phase, index, role)),
+            // A group's signals wait for the end of the turn (`turn.rs`).
+            Action::Kill { target: KillTarget::Group, signal, cont, .. } => self.kill_group(id, signal, cont),
             Action::Kill { target, signal, cont, notice } => {
                 self.kill(id, target, signal, cont, notice);
-                // Signalling an empty unit: tell the machine that nothing
-                // is left, or it would wait for its stop timeout. Read
-                // after the signals (not taken from the `cgroup.procs`
-                // read before them): processes that died meanwhile count as
-                // gone, as with systemd's synchronous cgroup check — taking
-                // the earlier read made `mainpid_in_reload_stop` fail 5 in 30.
-                // In a turn of the event loop, once its signals are out (`turn.rs`).
-                if target == KillTarget::Group {
-                    self.group_killed(id)
-                } else {
-                    None
-                }
+                None
             }
             Action::ArmTimer { token, at } => {
                 self.timer_seq += 1;
@@ -592,9 +583,13 @@ impl Manager {
     /// mkdir and inotify watch per restart).
     /// A group that still holds processes stays (the kernel refuses its
     /// removal, `EBUSY`); its removal is tried again at unload.
+    /// While the manager goes down every group stays until its exit
+    /// ([`Cgroups::cleanup`]): a stop-all's 1000 `rmdir`s (the kernel's
+    /// `cgroup_rmdir` was a fifth of the manager's time in the stop phase)
+    /// then no longer compete for the CPUs with the services still dying.
     fn release(&mut self, id: &str, restarting: bool) {
         self.pids.remove_unit(id);
-        if !restarting && self.cgroups.remove(id) {
+        if !restarting && !self.shutting_down && self.cgroups.remove(id) {
             if let Some(u) = self.units.get_mut(id) {
                 u.in_cgroup = false;
             }
@@ -619,6 +614,8 @@ impl Manager {
     }
 
     fn spawn(&mut self, id: &str, phase: Phase, index: usize, role: Role) -> Event {
+        // Signals put off for this group go out before anything new is in it.
+        self.group_kills_now(id);
         let Some(u) = self.units.get(id) else {
             return Event::SpawnFailed { role, error: "unit vanished".into() };
         };
@@ -705,7 +702,7 @@ impl Manager {
     }
 
     /// Send `signal` (and `SIGCONT` after it when `cont`) to `target`.
-    fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) {
+    pub(super) fn kill(&mut self, id: &str, target: KillTarget, signal: i32, cont: bool, notice: bool) {
         let one = |pid: u32| {
             // SAFETY: kill(2) with plain integers.
             unsafe {
@@ -723,9 +720,7 @@ impl Manager {
                 one(pid);
             }
             KillTarget::Group => {
-                let svc = self.units.get(id).and_then(|u| u.svc.as_ref());
-                let except: Vec<i32> =
-                    [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect();
+                let except = self.group_spared(id);
                 self.cgroups.kill(id, signal, cont, &except);
                 if self.cgroups.base().is_none() {
                     // No cgroups: the processes we know and those found
@@ -740,6 +735,13 @@ impl Manager {
                 }
             }
         }
+    }
+
+    /// The processes a group kill spares: the main and control processes,
+    /// which the engine signals on their own.
+    pub(super) fn group_spared(&self, id: &str) -> Vec<i32> {
+        let svc = self.units.get(id).and_then(|u| u.svc.as_ref());
+        [svc.and_then(|s| s.main_pid()), svc.and_then(|s| s.control_pid())].into_iter().flatten().map(|p| p as i32).collect()
     }
 
     /// No process of the unit is left (cgroup empty; without cgroups, no
@@ -835,8 +837,14 @@ impl Manager {
 
     /// `cgroup.events` of some units changed: those that emptied are told.
     pub fn cgroup_events(&mut self) {
+        let ids = self.cgroups.changed_units();
+        self.groups_changed(ids);
+    }
+
+    /// These units' `cgroup.events` changed: those that emptied are told.
+    fn groups_changed(&mut self, ids: Vec<String>) {
         let now = self.now();
-        for id in self.cgroups.changed_units() {
+        for id in ids {
             let running = self.units.get(&id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.active_state() != ActiveState::Inactive);
             if running && self.cgroups.populated(&id) == Some(false) {
                 self.unit_emptied(&id, now);

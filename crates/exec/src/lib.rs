@@ -44,6 +44,7 @@ pub mod exit_status;
 pub mod plan;
 pub mod prepare;
 pub mod sandbox;
+mod raw;
 mod reap;
 mod spawn;
 pub mod steps;

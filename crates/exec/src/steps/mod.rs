@@ -55,6 +55,7 @@ use libc::{c_char, c_int, pid_t};
 
 use crate::exit_status as xs;
 use crate::prepare::PreparedPlan;
+use crate::raw;
 use crate::sys;
 
 /// One setup step; the discriminant order is the execution order.
@@ -323,29 +324,20 @@ fn fail(ctx: &Ctx<'_>, step: Step, errno: c_int) -> ! {
     a.copy_from_slice(&step.index().to_ne_bytes());
     b.copy_from_slice(&errno.to_ne_bytes());
     if !ctx.report_mem.is_null() {
-        // SAFETY: the parent's slot, valid while it waits for us
-        // (CLONE_VFORK); volatile so the store is not assumed dead before
-        // a call that never returns.
-        unsafe {
-            std::ptr::write_volatile(ctx.report_mem, Some(msg));
-            libc::_exit(c_int::from(step.exit_code()))
-        }
+        // SAFETY: the parent's slot, valid until we have exited (the
+        // parent waits for that, crate::vfork); volatile so the store is
+        // not assumed dead before a call that never returns.
+        unsafe { std::ptr::write_volatile(ctx.report_mem, Some(msg)) };
+        raw::exit(c_int::from(step.exit_code()))
     }
     // If the parent dropped its read end, the write must fail with EPIPE
     // rather than kill us with SIGPIPE (step 1 may have restored the
     // default action): the exit code is the report that still counts.
-    // SAFETY: sigset_t is plain old data, initialised by sigemptyset.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGPIPE);
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
+    let _ = raw::sigprocmask(libc::SIG_BLOCK, 1u64 << (libc::SIGPIPE - 1));
     // Nothing useful can be done if the parent went away.
     let _ = sys::write_all(ctx.report_fd, &msg);
-    // SAFETY: _exit is async-signal-safe and skips atexit handlers and
-    // stdio flushing, which belong to the parent.
-    unsafe { libc::_exit(c_int::from(step.exit_code())) }
+    // Skips atexit handlers and stdio flushing, which belong to the parent.
+    raw::exit(c_int::from(step.exit_code()))
 }
 
 #[cfg(test)]

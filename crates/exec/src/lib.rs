@@ -50,6 +50,8 @@ mod spawn;
 pub mod steps;
 mod sys;
 mod vfork;
+#[cfg(test)]
+mod async_tests;
 
 pub use creds::{resolve_group, resolve_user, user_groups, CredError, GroupInfo, UserInfo};
 pub use exit_status::{exit_code_name, ExitClass};
@@ -60,6 +62,7 @@ pub use prepare::{PrepareError, PreparedPlan};
 pub use sandbox::{Mount, MountOp, Sandbox};
 pub use reap::{reap_all, try_reap, ExitStatus};
 pub use spawn::{
-    set_child_subreaper, spawn, spawn_nowait, Child, SignalError, SpawnError, Spawning,
+    set_child_subreaper, spawn, spawn_async, spawn_nowait, Child, SignalError, SpawnError, Spawning,
 };
 pub use steps::{record_signal_dispositions, Step};
+pub use vfork::trim_stacks;

@@ -266,7 +266,7 @@ mod tests {
     fn getpriority_is_the_nice_level() {
         // SAFETY: plain libc call.
         let nice = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-        assert_eq!(getpriority(libc::PRIO_PROCESS, 0), Ok(nice));
+        assert_eq!(getpriority(libc::PRIO_PROCESS as c_int, 0), Ok(nice));
     }
 
     #[test]

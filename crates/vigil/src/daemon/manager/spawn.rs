@@ -53,6 +53,10 @@ const PENDING_MAX: usize = 128;
 /// Reports read per `epoll_wait`.
 const READY_BATCH: usize = 64;
 
+/// How long the event loop may sleep, while no-wait children are not
+/// settled, before it waits for them ([`Manager::spawn_settle_all`]).
+const SETTLE_MS: u64 = 1;
+
 struct Pending {
     spawning: exec::Spawning,
     unit: String,
@@ -71,6 +75,10 @@ pub(super) struct Execs {
     succeeded: Vec<(String, i32)>,
     /// How many of `pending` are in the epoll.
     watched: usize,
+    /// The no-wait `CLONE_VM` children not watched (no report pipe),
+    /// oldest first; may name children already settled. Their stacks and
+    /// plans are freed when they are settled.
+    lazy: VecDeque<i32>,
 }
 
 impl Execs {
@@ -81,6 +89,7 @@ impl Execs {
             order: VecDeque::new(),
             succeeded: Vec::new(),
             watched: 0,
+            lazy: VecDeque::new(),
         }
     }
 
@@ -96,6 +105,9 @@ impl Execs {
             }
             self.watched += 1;
         }
+        if pending.spawning.report_fd().is_none() {
+            self.lazy.push_back(pid);
+        }
         self.pending.insert(pid, pending);
         self.order.push_back(pid);
         Ok(())
@@ -106,6 +118,7 @@ impl Execs {
         self.pending.shrink_to_fit();
         self.order.shrink_to_fit();
         self.succeeded.shrink_to_fit();
+        self.lazy.shrink_to_fit();
     }
 
     /// The oldest child still pending, once there are too many.
@@ -131,6 +144,7 @@ impl Execs {
         }
         if self.pending.is_empty() {
             self.order.clear();
+            self.lazy.clear();
         }
         Some(p)
     }
@@ -155,21 +169,29 @@ impl Manager {
         self.execs.epoll.as_ref().map(|e| e.0.as_fd())
     }
 
-    /// The child is forked: watch for its exec report and tell the engine.
-    pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning) -> Event {
+    /// Whether the exec of this child must be reported as it happens: a
+    /// `Type=exec` main process (module docs).
+    pub(super) fn exec_watched(&self, id: &str, role: Role) -> bool {
+        role == Role::Main
+            && self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.params().service_type == ServiceType::Exec)
+    }
+
+    /// The child is made: watch for its exec report and tell the engine.
+    /// `watched` as [`Manager::exec_watched`] said.
+    pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning, watched: bool) -> Event {
         let pid = spawning.pid();
         self.pids.insert(pid as u32, id);
         self.record_process(id, pid);
-        if spawning.report_fd().is_none() {
-            // A CLONE_VM child: it has exec'd or failed already.
+        if spawning.settled() && spawning.report_fd().is_none() {
+            // A CLONE_VM child that has exec'd or failed already.
             self.spawn_report(Pending { spawning, unit: id.to_string(), role, watched: false });
             return Event::Spawned { role, pid: pid as u32 };
         }
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
-        let watched = role == Role::Main
-            && self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.params().service_type == ServiceType::Exec);
+        // A no-wait child without a pipe is never in the epoll.
+        let watched = watched && spawning.report_fd().is_some();
         if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role, watched }) {
             // Without an epoll: wait for this one now, as before.
             self.spawn_report(p);
@@ -232,6 +254,46 @@ impl Manager {
                 }
             }
         }
+    }
+
+    /// Settle the no-wait children that have exec'd or exited, oldest
+    /// first, up to the first still running: their stacks and plans are
+    /// freed. The event loop calls this each turn; it costs a load per
+    /// child settled and one more.
+    pub fn spawn_settle_done(&mut self) {
+        while let Some(&pid) = self.execs.lazy.front() {
+            match self.execs.pending.get(&pid) {
+                Some(p) if !p.spawning.settled() => break,
+                Some(_) => {
+                    self.execs.lazy.pop_front();
+                    if let Some(p) = self.execs.take(pid) {
+                        self.spawn_report(p);
+                    }
+                }
+                None => {
+                    self.execs.lazy.pop_front();
+                }
+            }
+        }
+    }
+
+    /// How long the event loop may wait before [`Manager::spawn_settle_all`]
+    /// is due: some no-wait child is not settled yet.
+    pub fn spawn_settle_ms(&self) -> Option<u64> {
+        (!self.execs.lazy.is_empty()).then_some(SETTLE_MS)
+    }
+
+    /// The loop was idle for [`SETTLE_MS`]: wait for the no-wait children
+    /// still running (their steps cannot block; they are at most a few
+    /// hundred microseconds of CPU from exec), free what they used and
+    /// give the spare stacks back to the system.
+    pub fn spawn_settle_all(&mut self) {
+        while let Some(pid) = self.execs.lazy.pop_front() {
+            if let Some(p) = self.execs.take(pid) {
+                self.spawn_report(p);
+            }
+        }
+        exec::trim_stacks(1);
     }
 
     /// `pid` was reaped: if its report is unread, read it now (its pipe is

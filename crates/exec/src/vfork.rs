@@ -135,9 +135,12 @@ impl std::fmt::Debug for ChildStack {
     }
 }
 
-/// Free stacks kept for reuse while children are spawned back to back;
-/// more are unmapped when handed back ([`give_back`]).
-const POOL_MAX: usize = 16;
+/// Free stacks kept for reuse while children are spawned back to back
+/// (the manager has at most 128 children unsettled, `PENDING_MAX`); more
+/// are unmapped when handed back ([`give_back`]), and an idle caller
+/// unmaps the spare ones ([`trim_stacks`]). Only the pages a child touched
+/// (a few) cost memory.
+const POOL_MAX: usize = 128;
 
 thread_local! {
     static POOL: RefCell<Vec<ChildStack>> = const { RefCell::new(Vec::new()) };

@@ -258,8 +258,9 @@ impl Manager {
 
     /// Settle the no-wait children that have exec'd or exited, oldest
     /// first, up to the first still running: their stacks and plans are
-    /// freed. The event loop calls this each turn; it costs a load per
-    /// child settled and one more.
+    /// freed, and once none is left running the spare stacks are unmapped.
+    /// The event loop calls this each turn; it costs a load per child
+    /// settled and one more.
     pub fn spawn_settle_done(&mut self) {
         while let Some(&pid) = self.execs.lazy.front() {
             match self.execs.pending.get(&pid) {
@@ -274,6 +275,11 @@ impl Manager {
                     self.execs.lazy.pop_front();
                 }
             }
+        }
+        if self.execs.lazy.is_empty() {
+            // The stacks of a burst go back to the system; one stays for
+            // the next spawn (nothing to do when no more were mapped).
+            exec::trim_stacks(1);
         }
     }
 

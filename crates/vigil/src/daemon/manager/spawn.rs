@@ -57,6 +57,9 @@ const READY_BATCH: usize = 64;
 /// settled, before it waits for them ([`Manager::spawn_settle_all`]).
 const SETTLE_MS: u64 = 1;
 
+/// Free child stacks kept once no no-wait child runs ([`exec::trim_stacks`]).
+const STACKS_KEPT: usize = 8;
+
 struct Pending {
     spawning: exec::Spawning,
     unit: String,
@@ -277,9 +280,11 @@ impl Manager {
             }
         }
         if self.execs.lazy.is_empty() {
-            // The stacks of a burst go back to the system; one stays for
-            // the next spawn (nothing to do when no more were mapped).
-            exec::trim_stacks(1);
+            // The stacks of a burst (up to PENDING_MAX) go back to the
+            // system; a few stay for the next spawns, so that two or three
+            // connections in flight (Accept=yes) do not map and unmap one
+            // each time (a page or two of each was touched).
+            exec::trim_stacks(STACKS_KEPT);
         }
     }
 
@@ -299,7 +304,7 @@ impl Manager {
                 self.spawn_report(p);
             }
         }
-        exec::trim_stacks(1);
+        exec::trim_stacks(STACKS_KEPT);
     }
 
     /// `pid` was reaped: if its report is unread, read it now (its pipe is

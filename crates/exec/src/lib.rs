@@ -23,7 +23,9 @@
 //!    A close-on-exec pipe tells the parent whether exec happened or which
 //!    step failed with which errno ([`SpawnError::Setup`]). Plans whose
 //!    steps cannot block skip the fork: `vfork` makes the child with
-//!    `CLONE_VM | CLONE_VFORK` and its report is read from memory.
+//!    `CLONE_VM` (and `CLONE_VFORK`, or not: [`spawn_async`]) and its
+//!    report is read from memory. The steps issue raw system calls
+//!    (`raw`): such a child shares the caller's thread-local `errno`.
 //!
 //! The result is a [`Child`]: PID plus pidfd, with [`Child::signal`]
 //! going through the pidfd so a recycled PID is never hit.

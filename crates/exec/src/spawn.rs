@@ -50,6 +50,14 @@
 //! `None`). Plans whose steps could block (paths opened as standard
 //! streams, namespaces) still fork, so that the manager never waits on them.
 //!
+//! [`spawn_async`] does not wait at all: the `CLONE_VM` child runs beside
+//! the caller, the [`Spawning`] owns the plan and everything the child
+//! uses until it has exec'd or exited ([`Spawning::settled`], a load from
+//! memory), and its report is read from memory by [`Spawning::finish`].
+//! A pipe whose end-of-file marks the exec is made only when asked for
+//! (an event loop that must hear of the exec at once). Plans that do not
+//! suit it take [`spawn_nowait`]'s paths.
+//!
 //! # Born in the cgroup
 //!
 //! With a cgroup in the plan, the child is created by `clone3(2)` with
@@ -369,7 +377,7 @@ impl Buffers {
 
 /// Starts the setup steps, returning without waiting for exec when the
 /// child is forked (its report pipe tells); a `CLONE_VM` child has exec'd
-/// or failed on return (its parent waits, [`crate::vfork`]).
+/// or failed on return (its parent waits, `vfork.rs`).
 pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
     let mut bufs = Buffers::new(plan);
     let mut lifted: Vec<c_int> = vec![-1; 3 + plan.listen_fds.len()];
@@ -419,7 +427,7 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
 
 /// Starts `plan` without waiting for anything: the child runs its setup
 /// steps and `execve(2)`s beside the caller, in the caller's memory
-/// (`CLONE_VM` without `CLONE_VFORK`, [`crate::vfork`], "Not waiting").
+/// (`CLONE_VM` without `CLONE_VFORK`, `vfork.rs`, "Not waiting").
 /// The returned [`Spawning`] owns the plan, the child's buffers and its
 /// stack until the child has exec'd or exited; [`Spawning::settled`] says
 /// whether it has, [`Spawning::finish`] waits for it (briefly: such plans
@@ -429,7 +437,8 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
 /// readable when the child has exec'd or exited, for an event loop;
 /// without, there is none and the caller settles the child when it likes.
 ///
-/// Plans that may not run beside the caller ([`vfork::suitable_async`]),
+/// Plans that may not run beside the caller (`OOMScoreAdjust=`, and all
+/// those that fork),
 /// kernels or tools without `clone3` (valgrind), and a cgroup the child
 /// cannot be born in take [`spawn_nowait`]'s ways instead: the waiting
 /// `CLONE_VM` child or `fork(2)` (whose report pipe is then `report_fd`).

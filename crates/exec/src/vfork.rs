@@ -1,5 +1,6 @@
-//! Spawning without copying the manager: `clone3(2)` with `CLONE_VM |
-//! CLONE_VFORK`, the way `posix_spawn(3)` does it.
+//! Spawning without copying the manager: `clone3(2)` with `CLONE_VM`,
+//! the way `posix_spawn(3)` does it — waiting for the child's exec
+//! (`CLONE_VFORK`), or not.
 //!
 //! # Why
 //!
@@ -14,33 +15,77 @@
 //! # The contract with the child
 //!
 //! The child runs the ordinary setup steps ([`crate::steps`]) on a stack of
-//! its own, inside the manager's memory, while the calling thread is
-//! suspended (`CLONE_VFORK`) until the child's `execve(2)` succeeds or it
-//! `_exit`s. The steps were already written for a forked child of a
-//! possibly multi-threaded process — no allocation, no locks, no panics,
-//! only system calls over memory prepared by the parent — and that is
-//! exactly what sharing memory needs too. The differences, and how each
-//! is handled:
+//! its own, inside the manager's memory. The steps were already written
+//! for a forked child of a possibly multi-threaded process — no
+//! allocation, no locks, no panics, only system calls over memory prepared
+//! by the parent — and that is exactly what sharing memory needs too. The
+//! differences, and how each is handled:
 //!
 //! - **Writes are seen by the parent.** The child writes only into the
 //!   buffers the parent made for it (the lifted descriptor table, the
-//!   `LISTEN_PID=`/`SYSTEMD_EXEC_PID=` slots) and, on failure, the report
-//!   slot ([`Ctx::report_mem`](crate::steps)). That is turned into a
-//!   feature: the outcome is known when `clone3` returns, so no report pipe
-//!   is made and the manager need not watch one.
+//!   `LISTEN_PID=`/`SYSTEMD_EXEC_PID=` slots, its context) and, on
+//!   failure, the report slot ([`Ctx::report_mem`](crate::steps)). That is
+//!   turned into a feature: the report is read from memory, no report pipe
+//!   is needed.
 //! - **Signal handlers would run manager code on the child's stack.** All
 //!   signals are blocked around the clone; the child's first step resets
 //!   every disposition to the default before it unblocks anything, as
-//!   glibc's `posix_spawn` does.
-//! - **The manager waits.** Nothing a step does may block for long, or
-//!   the whole manager stalls with it. Plans that open paths as standard
-//!   streams (a FIFO blocks until a reader comes, a terminal may wait for
-//!   carrier), that set up namespaces and mounts, or whose child would have
-//!   to migrate itself into its cgroup (an RCU grace period, 7–8 ms) keep
-//!   using `fork(2)` ([`suitable`]).
+//!   glibc's `posix_spawn` does. It has a handler table of its own (no
+//!   `CLONE_SIGHAND`), so this does not touch the manager's.
+//! - **Thread-local storage is the manager's.** The child inherits the
+//!   thread pointer (`fs` base), so glibc's `errno` and every other
+//!   per-thread variable it would write are the manager's. The steps
+//!   therefore make no glibc calls: every system call goes through
+//!   [`crate::raw`] (one `syscall` instruction, the error in the return
+//!   value), and the child ends with a raw `exit_group`. Only the sandbox
+//!   steps (namespaces, mounts) still use glibc; their plans always fork
+//!   ([`suitable`]). The child reads nothing the manager may change: the
+//!   plan and buffers it gets are its own until it has exec'd, the one
+//!   global it reads (the recorded signal dispositions) is written once at
+//!   start-up, and the kernel made it its own descriptor table, `fs` and
+//!   signal handlers (no `CLONE_FILES`/`CLONE_FS`/`CLONE_SIGHAND`).
 //! - **Credentials.** glibc's `setresuid()` and friends signal every
 //!   thread the manager has ("setxid"); in the child they must change the
 //!   child alone, so the privilege steps use the raw system calls.
+//!
+//! # Waiting (`CLONE_VFORK`)
+//!
+//! [`clone_vfork`]: the calling thread is suspended until the child's
+//! `execve(2)` succeeds or it exits, so the outcome is known when `clone3`
+//! returns and the context may live on the caller's stack. Nothing a step
+//! does may block for long, or the whole manager stalls with it. Plans
+//! that open paths as standard streams (a FIFO blocks until a reader
+//! comes, a terminal may wait for carrier), that set up namespaces and
+//! mounts, or whose child would have to migrate itself into its cgroup (an
+//! RCU grace period, 7–8 ms) keep using `fork(2)` ([`suitable`]).
+//!
+//! # Not waiting
+//!
+//! [`clone_async`] leaves `CLONE_VFORK` out: the manager goes on at once
+//! while the child runs its steps on the other CPU (a 1000-unit boot spent
+//! two thirds of the manager's system-call time suspended in `clone3`).
+//! What the child uses must then outlive the call: [`Kept`] owns the
+//! plan, the context, the argv/envp arrays, the PID slots, the lifted
+//! table, the report slot and a stack from a per-thread pool, and is
+//! boxed so none of it moves. It learns that the child is done through
+//! `CLONE_CHILD_CLEARTID`: the kernel zeroes a word of it and wakes its
+//! futex when the child execs or exits (`mm_release()`, the same point
+//! that ends a vfork wait), before close-on-exec closes any descriptor,
+//! so a wake-up pipe's end-of-file ([`crate::spawn_async`]) comes after it.
+//! [`Kept::done`] is a load of that word; [`Kept::wait`] sleeps on it.
+//! Until then nothing in the `Kept` is freed or touched by the parent, and
+//! dropping a `Kept` waits first, so a caller that forgets cannot free
+//! memory under a running child. The wait is short: only plans whose steps
+//! cannot block take this path.
+//!
+//! One more plan keeps the waiting path: `OOMScoreAdjust=`
+//! ([`suitable_async`]). Writing `oom_score_adj` from a process that
+//! shares its memory with others, without being a vfork child, changes
+//! the score of all of them (`__set_oom_adj()`), the manager's included.
+//!
+//! A child that dies of a signal before exec is seen the same way (the
+//! word is cleared at exit); it then has no report and counts as exec'd,
+//! as with the fork path's pipe.
 //!
 //! # Where it applies
 //!

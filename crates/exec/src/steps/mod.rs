@@ -6,10 +6,14 @@
 //! # Rules for code in this module
 //!
 //! It runs in a forked copy of a process that may have had other threads
-//! (the test harness does). Only async-signal-safe operations are allowed
+//! (the test harness does), or in the manager's own memory beside it
+//! (`vfork.rs`). Only async-signal-safe operations are allowed
 //! (`signal-safety(7)`): system calls and arithmetic on memory prepared
-//! before the fork. No allocation, no locks, no `std::io`, no panics (no
-//! unchecked indexing, no `unwrap`). Every byte string is a `CString`
+//! before the clone. No allocation, no locks, no `std::io`, no panics (no
+//! unchecked indexing, no `unwrap`), and no glibc wrappers: they write the
+//! `errno` the child shares with the manager's thread, so every system
+//! call goes through `raw.rs` (the sandbox steps, whose plans always
+//! fork, are the exception). Every byte string is a `CString`
 //! built by [`crate::prepare`]; every array the child writes to (lifted
 //! descriptors, the `LISTEN_PID=`/`SYSTEMD_EXEC_PID=` slots) was allocated by the parent.
 //!

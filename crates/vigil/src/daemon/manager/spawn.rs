@@ -1,32 +1,40 @@
-//! Children between fork and exec: the manager does not wait for them.
+//! Children between clone and exec: the manager does not wait for them.
 //!
 //! A spawn ([`Manager::spawn`] in the parent module) starts the child with
-//! [`exec::spawn_nowait`] and answers the engine with `Spawned` at once.
+//! [`exec::spawn_async`] and answers the engine with `Spawned` at once.
 //! Most children share the manager's memory until they exec (`CLONE_VM`,
-//! `exec`'s `vfork` module): the manager resumes when they have exec'd or
-//! failed, the outcome is known at once and handled as a report read here
-//! (no pipe, nothing watched). A forked child (plans with namespaces or
-//! paths as standard streams, whose steps could block) runs its setup
-//! steps and `execve(2)` on the other CPU while the manager goes on with
-//! the next unit. Each child's report pipe
-//! ([`exec::Spawning::report_fd`]) is watched here, in an epoll of its own
-//! whose descriptor the event loop polls, and becomes readable when the
-//! child has exec'd (end-of-file) or a step failed (a report).
+//! `exec`'s `vfork` module) and run their setup steps on the other CPU
+//! while the manager goes on with the next unit or connection; the
+//! `Spawning` owns the plan, buffers and stack the child uses until it
+//! has exec'd or exited, and says so with a load from memory
+//! ([`exec::Spawning::settled`]), so no report pipe is made. A few plans
+//! are still waited for (`OOMScoreAdjust=`: the manager resumes when the
+//! child has exec'd, the outcome is handled at once). A forked child
+//! (plans with namespaces or paths as standard streams, whose steps could
+//! block) has a report pipe ([`exec::Spawning::report_fd`]).
+//! Watched pipes are in an epoll of their own whose descriptor the event
+//! loop polls; a pipe becomes readable when the child has exec'd
+//! (end-of-file) or a step failed (a report).
 //!
 //! # States of one child
 //!
 //! Only a `Type=exec` main process needs its exec reported as it happens
 //! (the machine is started only then, as `systemd.service(5)` says; every
-//! other state ignores `ExecSucceeded`). Every other child's report is
-//! *kept*, not watched: it is read when the child is reaped, which still
-//! logs a failed step before the exit fails the unit, and spares each
-//! spawn two `epoll_ctl`s and a wake-up (one per `Accept=yes` connection).
+//! other state ignores `ExecSucceeded`): it gets a pipe, watched. Every
+//! other child's report is *kept*, not watched: a forked child's is read
+//! when it is reaped, which still logs a failed step before the exit
+//! fails the unit, and spares each spawn two `epoll_ctl`s and a wake-up
+//! (one per `Accept=yes` connection). A no-wait `CLONE_VM` child must not
+//! hold its stack and plan for the service's lifetime, though: it is
+//! settled (*lazy*, below) as soon as the loop sees it exec'd.
 //!
 //! | state | left by | then |
 //! |---|---|---|
 //! | pending (in `pending`), watched | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
 //! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
-//! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors held while 1000 units start at once |
+//! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors (and child stacks) held while 1000 units start at once |
+//! | pending, lazy (no-wait, no pipe) | each loop turn ([`Manager::spawn_settle_done`]) | settled if exec'd, oldest first: a load of the word the kernel clears at exec; its stack goes back to the pool, its plan is freed |
+//! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block) and settled; the spare stacks are unmapped |
 //!
 //! A failed setup step is never answered with `SpawnFailed`: the child
 //! exists and exits with the step's code, and its reaping reports the

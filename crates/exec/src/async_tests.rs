@@ -167,3 +167,17 @@ fn dropping_a_spawning_waits_for_the_child() {
     opener.join().unwrap();
     assert_eq!(exit_code(pid), 0);
 }
+
+#[test]
+fn a_bounded_wait_gives_up_on_a_child_that_does_not_go_on() {
+    if !on_x86_64() {
+        return;
+    }
+    GATE.store(1, Ordering::Release);
+    let spawning = spawn_async(ExecPlan::new("/bin/true").prepare().unwrap(), false).unwrap();
+    assert!(!spawning.wait_settled(Duration::from_millis(5)), "held at the gate");
+    open_gate();
+    assert!(spawning.wait_settled(Duration::from_secs(10)));
+    let child = spawning.finish().expect("exec'd");
+    assert_eq!(exit_code(child.pid), 0);
+}

@@ -227,6 +227,20 @@ impl Spawning {
         }
     }
 
+    /// Like [`Spawning::settled`], waiting at most `limit` for it.
+    pub fn wait_settled(&self, limit: std::time::Duration) -> bool {
+        match &self.report {
+            Report::Known(_) => true,
+            Report::Async(kept, _) => kept.wait_done(limit),
+            Report::Pipe(fd) => {
+                let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+                let ms = c_int::try_from(limit.as_millis()).unwrap_or(c_int::MAX);
+                // SAFETY: one valid pollfd.
+                unsafe { libc::poll(&mut p, 1, ms) > 0 }
+            }
+        }
+    }
+
     /// Reads the outcome; blocks until the child has exec'd or failed.
     pub fn finish(mut self) -> Result<Child, SpawnError> {
         let mut buf = [0u8; REPORT_LEN];

@@ -395,6 +395,27 @@ impl Kept {
         !self.running || self.tid.load(Ordering::Acquire) == 0
     }
 
+    /// Waits at most `limit` for the child to exec or exit; true if it has
+    /// (or never ran). A child stopped before its exec (`SIGSTOP`, a
+    /// frozen cgroup) would make [`Kept::wait`] wait as long as it stays
+    /// stopped; an event loop waits with this instead.
+    pub(crate) fn wait_done(&self, limit: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + limit;
+        loop {
+            if self.done() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            let ts = libc::timespec { tv_sec: left.as_secs() as libc::time_t, tv_nsec: left.subsec_nanos() as libc::c_long };
+            // Shared futex, as in `wait`; a relative timeout.
+            // SAFETY: a valid, aligned word of ours and a valid timespec.
+            unsafe { libc::syscall(libc::SYS_futex, self.tid.as_ptr(), libc::FUTEX_WAIT, 1u32, &ts as *const libc::timespec) };
+        }
+    }
+
     /// Blocks until the child has exec'd or exited, then hands the stack
     /// back; returns the child's failure report, if it wrote one.
     pub(crate) fn wait(&mut self) -> Option<[u8; REPORT_LEN]> {

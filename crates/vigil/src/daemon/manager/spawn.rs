@@ -34,7 +34,7 @@
 //! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
 //! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors (and child stacks) held while 1000 units start at once |
 //! | pending, lazy (no-wait, no pipe) | each loop turn ([`Manager::spawn_settle_done`]) | settled if exec'd, oldest first: a load of the word the kernel clears at exec; its stack goes back to the pool, its plan is freed |
-//! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block) and settled; the spare stacks are unmapped |
+//! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block; at most [`SETTLE_WAIT`], a stopped child is tried again later) and settled; the spare stacks are unmapped |
 //!
 //! A failed setup step is never answered with `SpawnFailed`: the child
 //! exists and exits with the step's code, and its reaping reports the
@@ -64,6 +64,9 @@ const READY_BATCH: usize = 64;
 /// How long the event loop may sleep, while no-wait children are not
 /// settled, before it waits for them ([`Manager::spawn_settle_all`]).
 const SETTLE_MS: u64 = 1;
+
+/// The longest [`Manager::spawn_settle_all`] waits for one child.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
 
 /// Free child stacks kept once no no-wait child runs ([`exec::trim_stacks`]).
 const STACKS_KEPT: usize = 8;
@@ -306,13 +309,28 @@ impl Manager {
     /// still running (their steps cannot block; they are at most a few
     /// hundred microseconds of CPU from exec), free what they used and
     /// give the spare stacks back to the system.
+    ///
+    /// Each is waited for at most [`SETTLE_WAIT`]: a child stopped before
+    /// its exec (`SIGSTOP`, a frozen group) stays pending, and is tried
+    /// again the next time the loop is idle, instead of stalling it.
     pub fn spawn_settle_all(&mut self) {
-        while let Some(pid) = self.execs.lazy.pop_front() {
-            if let Some(p) = self.execs.take(pid) {
-                self.spawn_report(p);
+        while let Some(&pid) = self.execs.lazy.front() {
+            match self.execs.pending.get(&pid) {
+                Some(p) if !p.spawning.wait_settled(SETTLE_WAIT) => break,
+                Some(_) => {
+                    self.execs.lazy.pop_front();
+                    if let Some(p) = self.execs.take(pid) {
+                        self.spawn_report(p);
+                    }
+                }
+                None => {
+                    self.execs.lazy.pop_front();
+                }
             }
         }
-        exec::trim_stacks(STACKS_KEPT);
+        if self.execs.lazy.is_empty() {
+            exec::trim_stacks(STACKS_KEPT);
+        }
     }
 
     /// `pid` was reaped: if its report is unread, read it now (its pipe is

@@ -23,7 +23,9 @@
 //!    A close-on-exec pipe tells the parent whether exec happened or which
 //!    step failed with which errno ([`SpawnError::Setup`]). Plans whose
 //!    steps cannot block skip the fork: `vfork` makes the child with
-//!    `CLONE_VM | CLONE_VFORK` and its report is read from memory.
+//!    `CLONE_VM` (and `CLONE_VFORK`, or not: [`spawn_async`]) and its
+//!    report is read from memory. The steps issue raw system calls
+//!    (`raw`): such a child shares the caller's thread-local `errno`.
 //!
 //! The result is a [`Child`]: PID plus pidfd, with [`Child::signal`]
 //! going through the pidfd so a recycled PID is never hit.
@@ -44,11 +46,14 @@ pub mod exit_status;
 pub mod plan;
 pub mod prepare;
 pub mod sandbox;
+mod raw;
 mod reap;
 mod spawn;
 pub mod steps;
 mod sys;
 mod vfork;
+#[cfg(test)]
+mod async_tests;
 
 pub use creds::{resolve_group, resolve_user, user_groups, CredError, GroupInfo, UserInfo};
 pub use exit_status::{exit_code_name, ExitClass};
@@ -59,6 +64,7 @@ pub use prepare::{PrepareError, PreparedPlan};
 pub use sandbox::{Mount, MountOp, Sandbox};
 pub use reap::{reap_all, try_reap, ExitStatus};
 pub use spawn::{
-    set_child_subreaper, spawn, spawn_nowait, Child, SignalError, SpawnError, Spawning,
+    set_child_subreaper, spawn, spawn_async, spawn_nowait, Child, SignalError, SpawnError, Spawning,
 };
 pub use steps::{record_signal_dispositions, Step};
+pub use vfork::trim_stacks;

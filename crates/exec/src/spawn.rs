@@ -50,6 +50,14 @@
 //! `None`). Plans whose steps could block (paths opened as standard
 //! streams, namespaces) still fork, so that the manager never waits on them.
 //!
+//! [`spawn_async`] does not wait at all: the `CLONE_VM` child runs beside
+//! the caller, the [`Spawning`] owns the plan and everything the child
+//! uses until it has exec'd or exited ([`Spawning::settled`], a load from
+//! memory), and its report is read from memory by [`Spawning::finish`].
+//! A pipe whose end-of-file marks the exec is made only when asked for
+//! (an event loop that must hear of the exec at once). Plans that do not
+//! suit it take [`spawn_nowait`]'s paths.
+//!
 //! # Born in the cgroup
 //!
 //! With a cgroup in the plan, the child is created by `clone3(2)` with
@@ -176,6 +184,10 @@ enum Report {
     /// A `CLONE_VM` child ([`crate::vfork`]): it has exec'd or exited when
     /// the clone returned; this is its report, if it wrote one.
     Known(Option<[u8; REPORT_LEN]>),
+    /// A `CLONE_VM` child that runs beside the caller ([`spawn_async`]):
+    /// what it uses, freed once it has exec'd or exited, and the read end
+    /// of a pipe that tells when (end-of-file) if a wake-up was asked for.
+    Async(Box<vfork::Kept>, Option<OwnedFd>),
 }
 
 impl Spawning {
@@ -196,26 +208,66 @@ impl Spawning {
     /// outcome is already known: [`Spawning::finish`] will not block.
     pub fn report_fd(&self) -> Option<BorrowedFd<'_>> {
         match &self.report {
-            Report::Pipe(fd) => Some(fd.as_fd()),
-            Report::Known(_) => None,
+            Report::Pipe(fd) | Report::Async(_, Some(fd)) => Some(fd.as_fd()),
+            Report::Known(_) | Report::Async(_, None) => None,
+        }
+    }
+
+    /// True when [`Spawning::finish`] will not block: the child has
+    /// exec'd or exited (a forked child: its report pipe is readable).
+    pub fn settled(&self) -> bool {
+        match &self.report {
+            Report::Known(_) => true,
+            Report::Async(kept, _) => kept.done(),
+            Report::Pipe(fd) => {
+                let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+                // SAFETY: one valid pollfd, no wait.
+                unsafe { libc::poll(&mut p, 1, 0) > 0 }
+            }
+        }
+    }
+
+    /// Like [`Spawning::settled`], waiting at most `limit` for it.
+    pub fn wait_settled(&self, limit: std::time::Duration) -> bool {
+        match &self.report {
+            Report::Known(_) => true,
+            Report::Async(kept, _) => kept.wait_done(limit),
+            Report::Pipe(fd) => {
+                let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+                let ms = c_int::try_from(limit.as_millis()).unwrap_or(c_int::MAX);
+                // SAFETY: one valid pollfd.
+                unsafe { libc::poll(&mut p, 1, ms) > 0 }
+            }
         }
     }
 
     /// Reads the outcome; blocks until the child has exec'd or failed.
-    pub fn finish(self) -> Result<Child, SpawnError> {
+    pub fn finish(mut self) -> Result<Child, SpawnError> {
         let mut buf = [0u8; REPORT_LEN];
         let mut got = 0usize;
-        let pipe = match &self.report {
-            Report::Pipe(fd) => fd.as_raw_fd(),
-            Report::Known(bytes) => {
-                if let Some(bytes) = bytes {
-                    buf = *bytes;
-                    got = REPORT_LEN;
-                }
-                -1
+        let known = match &mut self.report {
+            Report::Pipe(fd) => {
+                (buf, got) = Self::read_pipe(fd.as_raw_fd(), self.pid)?;
+                None
             }
+            Report::Known(bytes) => *bytes,
+            // The pipe, if any, only wakes the caller: the report is in
+            // memory, written before the child exited. The stack and the
+            // buffers are freed when `self` is.
+            Report::Async(kept, _) => kept.wait(),
         };
-        while pipe >= 0 && got < REPORT_LEN {
+        if let Some(bytes) = known {
+            buf = bytes;
+            got = REPORT_LEN;
+        }
+        Self::outcome(buf, got, self.pid, self.pidfd.take())
+    }
+
+    /// The fork path's report: end-of-file or `REPORT_LEN` bytes.
+    fn read_pipe(pipe: c_int, pid: i32) -> Result<([u8; REPORT_LEN], usize), SpawnError> {
+        let mut buf = [0u8; REPORT_LEN];
+        let mut got = 0usize;
+        while got < REPORT_LEN {
             let rest = buf.get_mut(got..).unwrap_or(&mut []);
             // SAFETY: reading into the unfilled part of our buffer.
             let n = unsafe {
@@ -230,34 +282,32 @@ impl Spawning {
                 if e.kind() == io::ErrorKind::Interrupted {
                     continue;
                 }
-                return Err(SpawnError::Report {
-                    pid: self.pid,
-                    source: e,
-                });
+                return Err(SpawnError::Report { pid, source: e });
             }
             if n == 0 {
                 break;
             }
             got += n as usize;
         }
+        Ok((buf, got))
+    }
+
+    fn outcome(buf: [u8; REPORT_LEN], got: usize, pid: i32, pidfd: Option<OwnedFd>) -> Result<Child, SpawnError> {
         match got {
-            0 => Ok(Child {
-                pid: self.pid,
-                pidfd: self.pidfd,
-            }),
+            0 => Ok(Child { pid, pidfd }),
             REPORT_LEN => {
                 let (a, b) = buf.split_at(4);
                 let index = u32::from_ne_bytes(a.try_into().unwrap_or([0xff; 4]));
                 let errno = i32::from_ne_bytes(b.try_into().unwrap_or([0; 4]));
                 match Step::from_index(index) {
                     Some(step) => Err(SpawnError::Setup {
-                        pid: self.pid,
+                        pid: pid,
                         step,
                         errno,
                         exit_code: step.exit_code(),
                     }),
                     None => Err(SpawnError::Report {
-                        pid: self.pid,
+                        pid: pid,
                         source: io::Error::new(
                             io::ErrorKind::InvalidData,
                             format!("unknown step index {index}"),
@@ -266,7 +316,7 @@ impl Spawning {
                 }
             }
             n => Err(SpawnError::Report {
-                pid: self.pid,
+                pid: pid,
                 source: io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!("truncated report ({n} bytes)"),
@@ -286,46 +336,66 @@ pub fn spawn(plan: &PreparedPlan) -> Result<Child, SpawnError> {
 /// PID, the NUL.
 const PID_SLOT_CAP: usize = 48;
 
-/// Forks and starts the setup steps, returning without waiting for exec.
+/// What the child's `argv`/`envp` arrays and PID slots are made of; the
+/// buffers must outlive the child's use of them.
+pub(crate) struct Buffers {
+    argv: Vec<*const c_char>,
+    envp: Vec<*const c_char>,
+    listen_pid: Vec<u8>,
+    exec_pid: Vec<u8>,
+    /// Whether the `SYSTEMD_EXEC_PID=` slot is in `envp` (an explicit one
+    /// from the caller, `Environment=`, wins).
+    exec_pid_used: bool,
+}
+
+impl Buffers {
+    /// Everything the child touches is allocated here, before the clone.
+    pub(crate) fn new(plan: &PreparedPlan) -> Buffers {
+        let mut argv: Vec<*const c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
+        argv.push(std::ptr::null());
+        let listen_pid = vec![0u8; PID_SLOT_CAP];
+        let exec_pid = vec![0u8; PID_SLOT_CAP];
+        let exec_pid_used = !plan.env.iter().any(|e| e.as_bytes().starts_with(b"SYSTEMD_EXEC_PID="));
+        let mut envp: Vec<*const c_char> = Vec::with_capacity(plan.env.len() + 3);
+        if !plan.listen_fds.is_empty() {
+            envp.push(listen_pid.as_ptr().cast());
+        }
+        envp.extend(plan.env.iter().map(|e| e.as_ptr()));
+        if exec_pid_used {
+            envp.push(exec_pid.as_ptr().cast());
+        }
+        envp.push(std::ptr::null());
+        Buffers { argv, envp, listen_pid, exec_pid, exec_pid_used }
+    }
+
+    /// The child's context over these buffers (their heap parts do not
+    /// move when the `Buffers` does).
+    pub(crate) fn ctx<'a>(&mut self, plan: &'a PreparedPlan, lifted: &'a mut [c_int]) -> Ctx<'a> {
+        Ctx {
+            plan,
+            report_fd: -1,
+            report_mem: std::ptr::null_mut(),
+            // SAFETY: getpid cannot fail.
+            parent_pid: unsafe { libc::getpid() },
+            lifted,
+            listen_pid: if plan.listen_fds.is_empty() { std::ptr::null_mut() } else { self.listen_pid.as_mut_ptr() },
+            exec_pid: if self.exec_pid_used { self.exec_pid.as_mut_ptr() } else { std::ptr::null_mut() },
+            pid_slot_cap: PID_SLOT_CAP,
+            ambient: 0,
+            argv: self.argv.as_ptr(),
+            envp: self.envp.as_ptr(),
+            in_cgroup: false,
+        }
+    }
+}
+
+/// Starts the setup steps, returning without waiting for exec when the
+/// child is forked (its report pipe tells); a `CLONE_VM` child has exec'd
+/// or failed on return (its parent waits, `vfork.rs`).
 pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
-    // Everything the child touches is allocated here, before fork.
-    let mut argv: Vec<*const c_char> = plan.argv.iter().map(|a| a.as_ptr()).collect();
-    argv.push(std::ptr::null());
-    let mut listen_pid = vec![0u8; PID_SLOT_CAP];
-    let listen_pid_ptr = listen_pid.as_mut_ptr();
-    let mut exec_pid = vec![0u8; PID_SLOT_CAP];
-    // An explicit `SYSTEMD_EXEC_PID=` from the caller (`Environment=`) wins.
-    let exec_pid_ptr = if plan.env.iter().any(|e| e.as_bytes().starts_with(b"SYSTEMD_EXEC_PID=")) {
-        std::ptr::null_mut()
-    } else {
-        exec_pid.as_mut_ptr()
-    };
-    let mut envp: Vec<*const c_char> = Vec::with_capacity(plan.env.len() + 3);
-    if !plan.listen_fds.is_empty() {
-        envp.push(listen_pid_ptr.cast_const().cast());
-    }
-    envp.extend(plan.env.iter().map(|e| e.as_ptr()));
-    if !exec_pid_ptr.is_null() {
-        envp.push(exec_pid_ptr.cast_const().cast());
-    }
-    envp.push(std::ptr::null());
+    let mut bufs = Buffers::new(plan);
     let mut lifted: Vec<c_int> = vec![-1; 3 + plan.listen_fds.len()];
-    // SAFETY: getpid cannot fail.
-    let parent_pid: pid_t = unsafe { libc::getpid() };
-    let mut ctx = Ctx {
-        plan,
-        report_fd: -1,
-        report_mem: std::ptr::null_mut(),
-        parent_pid,
-        lifted: &mut lifted,
-        listen_pid: if plan.listen_fds.is_empty() { std::ptr::null_mut() } else { listen_pid_ptr },
-        exec_pid: exec_pid_ptr,
-        pid_slot_cap: PID_SLOT_CAP,
-        ambient: 0,
-        argv: argv.as_ptr(),
-        envp: envp.as_ptr(),
-        in_cgroup: false,
-    };
+    let mut ctx = bufs.ctx(plan, &mut lifted);
 
     if let Some(spawning) = spawn_vfork(plan, &mut ctx) {
         return Ok(spawning);
@@ -360,13 +430,84 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
         None => sys::pidfd_open(pid).ok(),
     };
     // Keep the buffers alive until here (the child has its own copies).
-    drop((argv, envp, listen_pid, exec_pid, lifted));
+    drop((bufs, lifted));
     Ok(Spawning {
         pid,
         pidfd,
         report: Report::Pipe(report),
         cgroup_at_clone,
     })
+}
+
+/// Starts `plan` without waiting for anything: the child runs its setup
+/// steps and `execve(2)`s beside the caller, in the caller's memory
+/// (`CLONE_VM` without `CLONE_VFORK`, `vfork.rs`, "Not waiting").
+/// The returned [`Spawning`] owns the plan, the child's buffers and its
+/// stack until the child has exec'd or exited; [`Spawning::settled`] says
+/// whether it has, [`Spawning::finish`] waits for it (briefly: such plans
+/// have no step that can block) and frees them, and so does dropping it.
+///
+/// With `wake`, [`Spawning::report_fd`] is a descriptor that becomes
+/// readable when the child has exec'd or exited, for an event loop;
+/// without, there is none and the caller settles the child when it likes.
+///
+/// Plans that may not run beside the caller (`OOMScoreAdjust=`, and all
+/// those that fork),
+/// kernels or tools without `clone3` (valgrind), and a cgroup the child
+/// cannot be born in take [`spawn_nowait`]'s ways instead: the waiting
+/// `CLONE_VM` child or `fork(2)` (whose report pipe is then `report_fd`).
+pub fn spawn_async(plan: PreparedPlan, wake: bool) -> Result<Spawning, SpawnError> {
+    if CLONE3_UNUSABLE.load(Ordering::Relaxed) || !vfork::suitable_async(&plan) {
+        return spawn_nowait(&plan);
+    }
+    let dirfd = match plan.cgroup_procs.as_deref() {
+        None => None,
+        Some(_) => match CgroupDir::open(&plan) {
+            Some(d) => Some(d),
+            None => return spawn_nowait(&plan),
+        },
+    };
+    let Some(mut kept) = vfork::Kept::new(plan) else {
+        return Err(SpawnError::Fork(io::Error::from_raw_os_error(libc::ENOMEM)));
+    };
+    let mut pipe: Option<(OwnedFd, c_int)> = None;
+    if wake {
+        let mut fds = [0 as c_int; 2];
+        // SAFETY: fds has room for the two descriptors.
+        if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } < 0 {
+            return Err(SpawnError::Pipe(io::Error::last_os_error()));
+        }
+        // SAFETY: just created, owned only here.
+        pipe = Some((unsafe { OwnedFd::from_raw_fd(fds[0]) }, fds[1]));
+    }
+    let slot = kept.report_slot();
+    let ctx = kept.ctx_mut();
+    ctx.report_mem = slot;
+    // The child keeps its copy of the write end until exec (close-on-exec)
+    // or exit: end-of-file then. It writes its report into memory.
+    ctx.report_fd = pipe.as_ref().map_or(-1, |p| p.1);
+    ctx.in_cgroup = dirfd.is_some();
+    let cloned = vfork::clone_async(&mut kept, dirfd.as_ref().map(|d| d.fd));
+    let in_cgroup = dirfd.is_some();
+    drop(dirfd);
+    // The child has its own descriptor table (no CLONE_FILES).
+    let read_end = pipe.map(|(r, w)| {
+        sys::close(w);
+        r
+    });
+    match cloned {
+        Ok((pid, pidfd)) => Ok(Spawning {
+            pid,
+            // SAFETY: the kernel just created this pidfd for us.
+            pidfd: (pidfd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(pidfd) }),
+            report: Report::Async(kept, read_end),
+            cgroup_at_clone: in_cgroup,
+        }),
+        Err(e) => {
+            clone3_failed(e);
+            spawn_nowait(&kept.into_plan())
+        }
+    }
 }
 
 /// The `CLONE_VM` path ([`crate::vfork`]) when the plan suits it and the

@@ -3,14 +3,20 @@
 //! allocation-free helpers the forked child needs (errno access, integer
 //! formatting into a stack buffer).
 //!
-//! Everything here that the child calls is async-signal-safe: a system call,
-//! or arithmetic on caller-provided buffers. Nothing allocates, nothing
-//! panics (no indexing that could go out of bounds).
+//! Everything here that the child calls is async-signal-safe: a system call
+//! issued through [`crate::raw`] (no `errno`, no glibc state: a no-wait
+//! `CLONE_VM` child shares the manager's thread-local storage), or
+//! arithmetic on caller-provided buffers. Nothing allocates, nothing
+//! panics (no indexing that could go out of bounds). [`errno`], [`check`]
+//! and [`check_long`] are for the parent and for the sandbox steps, which
+//! only ever run in a forked child.
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use libc::{c_int, c_long, c_uint, pid_t};
+
+use crate::raw;
 
 /// `prctl(2)` options. Declared here because not every `libc` release
 /// exports all of them for every Linux target; the numbers are kernel ABI.
@@ -155,9 +161,7 @@ pub(crate) fn clone_into_cgroup(cgroup_dir: RawFd) -> Result<Cloned, c_int> {
 
 /// `close_range(2)` over `[first, last]`, flags 0.
 pub(crate) fn close_range(first: c_uint, last: c_uint) -> Result<(), c_int> {
-    // SAFETY: plain system call with integer arguments.
-    let r = unsafe { libc::syscall(libc::SYS_close_range, first, last, 0 as c_uint) };
-    check_long(r).map(|_| ())
+    raw::close_range(first, last)
 }
 
 /// Kernel capability ABI version 3 (64-bit sets split into two 32-bit words).
@@ -193,15 +197,8 @@ pub(crate) fn capget() -> Result<CapSets, c_int> {
         pid: 0,
     };
     let mut data = [CapData::default(); 2];
-    // SAFETY: header and a two-element data array, as version 3 requires.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_capget,
-            &mut hdr as *mut CapHeader,
-            data.as_mut_ptr(),
-        )
-    };
-    check_long(r)?;
+    // A header and a two-element data array, as version 3 requires.
+    raw::capget((&mut hdr as *mut CapHeader).cast(), data.as_mut_ptr().cast())?;
     let [lo, hi] = data;
     Ok(CapSets {
         effective: u64::from(lo.effective) | (u64::from(hi.effective) << 32),
@@ -229,9 +226,8 @@ pub(crate) fn capset(sets: CapSets) -> Result<(), c_int> {
             inheritable: (sets.inheritable >> 32) as u32,
         },
     ];
-    // SAFETY: header and a two-element data array, as version 3 requires.
-    let r = unsafe { libc::syscall(libc::SYS_capset, &mut hdr as *mut CapHeader, data.as_ptr()) };
-    check_long(r).map(|_| ())
+    // A header and a two-element data array, as version 3 requires.
+    raw::capset((&mut hdr as *mut CapHeader).cast(), data.as_ptr().cast())
 }
 
 /// `prctl(2)` with one integer argument (the rest zero).
@@ -241,8 +237,8 @@ pub(crate) fn prctl(option: c_int, a2: libc::c_ulong) -> Result<c_int, c_int> {
 
 /// `prctl(2)` with two integer arguments (the rest zero).
 pub(crate) fn prctl3(option: c_int, a2: libc::c_ulong, a3: libc::c_ulong) -> Result<c_int, c_int> {
-    // SAFETY: every option used in this crate takes integer arguments only.
-    check(unsafe { libc::prctl(option, a2, a3, 0 as libc::c_ulong, 0 as libc::c_ulong) })
+    // Every option used in this crate takes integer arguments only.
+    raw::prctl(option, a2, a3)
 }
 
 /// Highest capability number the running kernel knows. Probed with
@@ -287,26 +283,18 @@ pub(crate) fn format_i64(value: i64, buf: &mut [u8; 24]) -> &[u8] {
 /// `write(2)` of a whole buffer, retrying on `EINTR` and short writes.
 pub(crate) fn write_all(fd: RawFd, mut bytes: &[u8]) -> Result<(), c_int> {
     while !bytes.is_empty() {
-        // SAFETY: pointer and length come from a valid slice.
-        let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
-        if n < 0 {
-            let e = errno();
-            if e == libc::EINTR {
-                continue;
-            }
-            return Err(e);
+        match raw::write(fd, bytes) {
+            Ok(n) => bytes = bytes.get(n..).unwrap_or(&[]),
+            Err(libc::EINTR) => {}
+            Err(e) => return Err(e),
         }
-        bytes = bytes.get(n as usize..).unwrap_or(&[]);
     }
     Ok(())
 }
 
 /// `close(2)`, ignoring the result: used only on descriptors we opened.
 pub(crate) fn close(fd: RawFd) {
-    // SAFETY: closing a descriptor we own; errors carry no information here.
-    unsafe {
-        libc::close(fd);
-    }
+    let _ = raw::close(fd);
 }
 
 #[cfg(test)]

@@ -11,15 +11,15 @@ use libc::c_int;
 
 use super::Ctx;
 use crate::prepare::PStdio;
-use crate::sys::{self, check};
+use crate::raw;
+use crate::sys;
 
 fn target_floor(ctx: &Ctx<'_>) -> c_int {
     3 + c_int::try_from(ctx.plan.listen_fds.len()).unwrap_or(c_int::MAX - 3)
 }
 
 fn dup_above(fd: c_int, floor: c_int) -> Result<c_int, c_int> {
-    // SAFETY: plain fcntl on a descriptor number.
-    check(unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor) })
+    raw::fcntl(fd, libc::F_DUPFD_CLOEXEC, floor)
 }
 
 /// Step 4: duplicate the report pipe and every caller descriptor to
@@ -51,27 +51,25 @@ pub(super) fn lift_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 /// Puts `fd` at `target` without close-on-exec and closes the original.
 fn move_to(fd: c_int, target: c_int) -> Result<(), c_int> {
     if fd == target {
-        // SAFETY: plain fcntl; clears FD_CLOEXEC so the service inherits it.
-        check(unsafe { libc::fcntl(fd, libc::F_SETFD, 0) })?;
+        // Clears FD_CLOEXEC so the service inherits it.
+        raw::fcntl(fd, libc::F_SETFD, 0)?;
         return Ok(());
     }
-    // SAFETY: plain dup2; the new descriptor never has FD_CLOEXEC.
-    let r = check(unsafe { libc::dup2(fd, target) });
+    // The new descriptor never has FD_CLOEXEC.
+    let r = raw::dup2(fd, target);
     sys::close(fd);
     r.map(|_| ())
 }
 
 fn set_nonblock(fd: c_int, on: bool) -> Result<(), c_int> {
-    // SAFETY: plain fcntl calls.
-    let flags = check(unsafe { libc::fcntl(fd, libc::F_GETFL) })?;
+    let flags = raw::fcntl(fd, libc::F_GETFL, 0)?;
     let want = if on {
         flags | libc::O_NONBLOCK
     } else {
         flags & !libc::O_NONBLOCK
     };
     if want != flags {
-        // SAFETY: as above.
-        check(unsafe { libc::fcntl(fd, libc::F_SETFL, want) })?;
+        raw::fcntl(fd, libc::F_SETFL, want)?;
     }
     Ok(())
 }
@@ -90,20 +88,11 @@ fn connect_unix(path: &CStr, accmode: c_int) -> Result<c_int, c_int> {
     for (dst, src) in addr.sun_path.iter_mut().zip(bytes.iter()) {
         *dst = *src as libc::c_char;
     }
-    // SAFETY: plain socket call.
-    let fd =
-        check(unsafe { libc::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) })?;
+    let fd = raw::socket(libc::AF_UNIX, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0)?;
     let len = std::mem::size_of::<libc::sa_family_t>() + bytes.len() + 1;
-    // SAFETY: addr is a valid sockaddr_un of at least `len` bytes.
-    let r = unsafe {
-        libc::connect(
-            fd,
-            (&addr as *const libc::sockaddr_un).cast(),
-            len as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        let e = sys::errno();
+    // addr is a valid sockaddr_un of at least `len` bytes.
+    let r = raw::connect(fd, (&addr as *const libc::sockaddr_un).cast(), len as libc::socklen_t);
+    if let Err(e) = r {
         sys::close(fd);
         // Not a socket after all: report the original error.
         return Err(if e == libc::ENOTSOCK || e == libc::EINVAL {
@@ -118,9 +107,7 @@ fn connect_unix(path: &CStr, accmode: c_int) -> Result<c_int, c_int> {
         _ => None,
     };
     if let Some(how) = how {
-        // SAFETY: plain shutdown on our socket.
-        if unsafe { libc::shutdown(fd, how) } < 0 {
-            let e = sys::errno();
+        if let Err(e) = raw::shutdown(fd, how) {
             sys::close(fd);
             return Err(e);
         }
@@ -143,22 +130,14 @@ fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
     match stdio {
         PStdio::Keep => Ok(()),
         PStdio::Null => {
-            // SAFETY: static NUL-terminated path.
-            let fd = check(unsafe {
-                libc::open(
-                    c"/dev/null".as_ptr(),
-                    output_mode | libc::O_NOCTTY | libc::O_CLOEXEC,
-                )
-            })?;
+            let fd = raw::open(c"/dev/null".as_ptr(), output_mode | libc::O_NOCTTY | libc::O_CLOEXEC, 0)?;
             move_to(fd, target)
         }
         PStdio::DupStdin => {
-            // SAFETY: plain dup2.
-            check(unsafe { libc::dup2(0, target) }).map(|_| ())
+            raw::dup2(0, target).map(|_| ())
         }
         PStdio::DupStdout => {
-            // SAFETY: plain dup2.
-            check(unsafe { libc::dup2(1, target) }).map(|_| ())
+            raw::dup2(1, target).map(|_| ())
         }
         PStdio::Fd { socket, .. } => {
             let Some(&src) = usize::try_from(target).ok().and_then(|i| ctx.lifted.get(i)) else {
@@ -169,8 +148,7 @@ fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
                 // written for inetd expect (systemd does the same).
                 set_nonblock(src, false)?;
             }
-            // SAFETY: plain dup2 from the lifted copy.
-            check(unsafe { libc::dup2(src, target) }).map(|_| ())
+            raw::dup2(src, target).map(|_| ())
         }
         PStdio::Tty(path) => {
             let mode = if target == 0 {
@@ -178,29 +156,22 @@ fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
             } else {
                 libc::O_WRONLY
             };
-            // SAFETY: NUL-terminated path prepared before fork.
-            let fd = check(unsafe {
-                libc::open(path.as_ptr(), mode | libc::O_NOCTTY | libc::O_CLOEXEC)
-            })?;
+            // NUL-terminated path prepared before fork.
+            let fd = raw::open(path.as_ptr(), mode | libc::O_NOCTTY | libc::O_CLOEXEC, 0)?;
             move_to(fd, target)?;
             if target == 0 {
                 // Become the terminal's controlling process (we are a
                 // session leader after setsid); fail like `tty-fail`.
-                // SAFETY: plain ioctl with an integer argument.
-                check(unsafe { libc::ioctl(0, libc::TIOCSCTTY, 0 as c_int) })?;
+                raw::ioctl(0, libc::TIOCSCTTY, 0)?;
             }
             Ok(())
         }
         PStdio::File { path, flags, mode } => {
-            // SAFETY: NUL-terminated path prepared before fork.
-            let fd = unsafe { libc::open(path.as_ptr(), *flags, libc::c_uint::from(*mode)) };
-            let fd = if fd >= 0 {
-                fd
-            } else {
-                match sys::errno() {
-                    libc::ENXIO => connect_unix(path, *flags & libc::O_ACCMODE)?,
-                    e => return Err(e),
-                }
+            // NUL-terminated path prepared before fork.
+            let fd = match raw::open(path.as_ptr(), *flags, libc::c_uint::from(*mode)) {
+                Ok(fd) => fd,
+                Err(libc::ENXIO) => connect_unix(path, *flags & libc::O_ACCMODE)?,
+                Err(e) => return Err(e),
             };
             move_to(fd, target)
         }
@@ -211,18 +182,11 @@ fn setup_stream(ctx: &mut Ctx<'_>, target: c_int) -> Result<(), c_int> {
 /// `StandardInput=data`: a memfd holding `bytes`, rewound and sealed
 /// against any change, as systemd's `acquire_data_fd()` hands it out.
 fn data_fd(bytes: &[u8]) -> Result<c_int, c_int> {
-    // SAFETY: static NUL-terminated name; flags are plain integers.
-    let fd = check(unsafe {
-        libc::memfd_create(c"data-fd".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)
-    })?;
+    let fd = raw::memfd_create(c"data-fd".as_ptr(), libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING)?;
     let sealed = sys::write_all(fd, bytes).and_then(|()| {
-        // SAFETY: plain lseek/fcntl on our own descriptor.
-        if unsafe { libc::lseek(fd, 0, libc::SEEK_SET) } < 0 {
-            return Err(sys::errno());
-        }
+        raw::lseek(fd, 0, libc::SEEK_SET)?;
         let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_WRITE | libc::F_SEAL_SEAL;
-        // SAFETY: as above.
-        check(unsafe { libc::fcntl(fd, libc::F_ADD_SEALS, seals) }).map(|_| ())
+        raw::fcntl(fd, libc::F_ADD_SEALS, seals).map(|_| ())
     });
     match sealed {
         Ok(()) => Ok(fd),
@@ -254,8 +218,7 @@ pub(super) fn place_listen_fds(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     for (i, src) in ctx.lifted.iter().skip(3).enumerate() {
         let target = 3 + c_int::try_from(i).map_err(|_| libc::EBADF)?;
         set_nonblock(*src, non_blocking)?;
-        // SAFETY: plain dup2 from the lifted copy.
-        check(unsafe { libc::dup2(*src, target) })?;
+        raw::dup2(*src, target)?;
     }
     Ok(())
 }
@@ -303,27 +266,21 @@ fn parse_fd(name: &[u8]) -> Option<c_int> {
 /// Fallback: walk `/proc/self/fd` with raw `getdents64` into a stack
 /// buffer (`opendir` would allocate).
 pub(super) fn close_via_proc(floor: c_int, keep: c_int) -> Result<(), c_int> {
-    // SAFETY: static NUL-terminated path.
-    let dir = check(unsafe {
-        libc::open(
-            c"/proc/self/fd".as_ptr(),
-            libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC,
-        )
-    })?;
+    let dir = raw::open(c"/proc/self/fd".as_ptr(), libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC, 0)?;
     let mut buf = [0u8; 2048];
     loop {
-        // SAFETY: the kernel writes at most buf.len() bytes into buf.
-        let n = unsafe { libc::syscall(libc::SYS_getdents64, dir, buf.as_mut_ptr(), buf.len()) };
-        if n < 0 {
-            let e = sys::errno();
-            sys::close(dir);
-            return Err(e);
-        }
+        let n = match raw::getdents64(dir, &mut buf) {
+            Ok(n) => n,
+            Err(e) => {
+                sys::close(dir);
+                return Err(e);
+            }
+        };
         if n == 0 {
             break;
         }
         let mut off = 0usize;
-        let end = n as usize;
+        let end = n;
         // linux_dirent64: u64 ino, i64 off, u16 reclen, u8 type, name.
         while off + 19 < end {
             let Some(rec) = buf.get(off..end) else { break };
@@ -351,10 +308,7 @@ pub(super) fn close_via_proc(floor: c_int, keep: c_int) -> Result<(), c_int> {
 /// Last resort without `/proc`: close every number up to the soft
 /// `RLIMIT_NOFILE`, capped so that a huge limit cannot stall the spawn.
 fn close_brute(floor: c_int, keep: c_int) -> Result<(), c_int> {
-    // SAFETY: plain old data and a valid pointer.
-    let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: as above.
-    check(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) })?;
+    let rl = raw::prlimit(libc::RLIMIT_NOFILE as c_int, None)?;
     let max = rl.rlim_cur.min(65_536) as c_int;
     for fd in floor..max {
         if fd != keep {

@@ -6,10 +6,14 @@
 //! # Rules for code in this module
 //!
 //! It runs in a forked copy of a process that may have had other threads
-//! (the test harness does). Only async-signal-safe operations are allowed
+//! (the test harness does), or in the manager's own memory beside it
+//! (`vfork.rs`). Only async-signal-safe operations are allowed
 //! (`signal-safety(7)`): system calls and arithmetic on memory prepared
-//! before the fork. No allocation, no locks, no `std::io`, no panics (no
-//! unchecked indexing, no `unwrap`). Every byte string is a `CString`
+//! before the clone. No allocation, no locks, no `std::io`, no panics (no
+//! unchecked indexing, no `unwrap`), and no glibc wrappers: they write the
+//! `errno` the child shares with the manager's thread, so every system
+//! call goes through `raw.rs` (the sandbox steps, whose plans always
+//! fork, are the exception). Every byte string is a `CString`
 //! built by [`crate::prepare`]; every array the child writes to (lifted
 //! descriptors, the `LISTEN_PID=`/`SYSTEMD_EXEC_PID=` slots) was allocated by the parent.
 //!
@@ -55,6 +59,7 @@ use libc::{c_char, c_int, pid_t};
 
 use crate::exit_status as xs;
 use crate::prepare::PreparedPlan;
+use crate::raw;
 use crate::sys;
 
 /// One setup step; the discriminant order is the execution order.
@@ -323,29 +328,20 @@ fn fail(ctx: &Ctx<'_>, step: Step, errno: c_int) -> ! {
     a.copy_from_slice(&step.index().to_ne_bytes());
     b.copy_from_slice(&errno.to_ne_bytes());
     if !ctx.report_mem.is_null() {
-        // SAFETY: the parent's slot, valid while it waits for us
-        // (CLONE_VFORK); volatile so the store is not assumed dead before
-        // a call that never returns.
-        unsafe {
-            std::ptr::write_volatile(ctx.report_mem, Some(msg));
-            libc::_exit(c_int::from(step.exit_code()))
-        }
+        // SAFETY: the parent's slot, valid until we have exited (the
+        // parent waits for that, crate::vfork); volatile so the store is
+        // not assumed dead before a call that never returns.
+        unsafe { std::ptr::write_volatile(ctx.report_mem, Some(msg)) };
+        raw::exit(c_int::from(step.exit_code()))
     }
     // If the parent dropped its read end, the write must fail with EPIPE
     // rather than kill us with SIGPIPE (step 1 may have restored the
     // default action): the exit code is the report that still counts.
-    // SAFETY: sigset_t is plain old data, initialised by sigemptyset.
-    unsafe {
-        let mut set: libc::sigset_t = std::mem::zeroed();
-        libc::sigemptyset(&mut set);
-        libc::sigaddset(&mut set, libc::SIGPIPE);
-        libc::sigprocmask(libc::SIG_BLOCK, &set, std::ptr::null_mut());
-    }
+    let _ = raw::sigprocmask(libc::SIG_BLOCK, 1u64 << (libc::SIGPIPE - 1));
     // Nothing useful can be done if the parent went away.
     let _ = sys::write_all(ctx.report_fd, &msg);
-    // SAFETY: _exit is async-signal-safe and skips atexit handlers and
-    // stdio flushing, which belong to the parent.
-    unsafe { libc::_exit(c_int::from(step.exit_code())) }
+    // Skips atexit handlers and stdio flushing, which belong to the parent.
+    raw::exit(c_int::from(step.exit_code()))
 }
 
 #[cfg(test)]

@@ -6,7 +6,8 @@
 use libc::c_int;
 
 use super::Ctx;
-use crate::sys::{self, check, CapSets};
+use crate::raw;
+use crate::sys::{self, CapSets};
 
 fn bit(cap: u32) -> u64 {
     1u64 << cap
@@ -40,12 +41,10 @@ pub(super) fn groups(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     if let Some(list) = &ctx.plan.groups {
         // The raw system calls, not glibc's wrappers, which would also
         // signal the manager's other threads ("setxid", crate::vfork).
-        // SAFETY: pointer and length of a slice prepared before fork.
-        sys::check_long(unsafe { libc::syscall(libc::SYS_setgroups, list.len(), list.as_ptr()) })?;
+        raw::setgroups(list)?;
     }
     if let Some(gid) = ctx.plan.gid {
-        // SAFETY: plain system call.
-        sys::check_long(unsafe { libc::syscall(libc::SYS_setresgid, gid, gid, gid) })?;
+        raw::setresgid(gid)?;
     }
     Ok(())
 }
@@ -142,18 +141,16 @@ pub(super) fn chroot(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     let Some(root) = &ctx.plan.root else {
         return Ok(());
     };
-    // SAFETY: NUL-terminated paths.
-    check(unsafe { libc::chroot(root.as_ptr()) })?;
-    // SAFETY: as above.
-    check(unsafe { libc::chdir(c"/".as_ptr()) })?;
+    raw::chroot(root.as_ptr())?;
+    raw::chdir(c"/".as_ptr())?;
     Ok(())
 }
 
 /// Step 18: real/effective/saved UID.
 pub(super) fn user(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     if let Some(uid) = ctx.plan.uid {
-        // Raw, as in `groups`. SAFETY: plain system call.
-        sys::check_long(unsafe { libc::syscall(libc::SYS_setresuid, uid, uid, uid) })?;
+        // Raw, as in `groups`.
+        raw::setresuid(uid)?;
     }
     Ok(())
 }
@@ -168,8 +165,7 @@ pub(super) fn ambient_raise(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 
 /// Step 21: `WorkingDirectory=`; the `-` prefix tolerates any failure.
 pub(super) fn working_directory(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
-    // SAFETY: NUL-terminated path.
-    match check(unsafe { libc::chdir(ctx.plan.cwd.as_ptr()) }) {
+    match raw::chdir(ctx.plan.cwd.as_ptr()) {
         Err(_) if ctx.plan.cwd_missing_ok => Ok(()),
         Err(e) => Err(e),
         Ok(_) => Ok(()),
@@ -205,8 +201,7 @@ fn fill_pid_slot(slot: *mut u8, cap: usize, prefix: &[u8]) -> Result<(), c_int> 
         return Ok(());
     }
     let mut digits = [0u8; 24];
-    // SAFETY: getpid cannot fail.
-    let pid = sys::format_i64(i64::from(unsafe { libc::getpid() }), &mut digits);
+    let pid = sys::format_i64(i64::from(raw::getpid()), &mut digits);
     let total = prefix.len() + pid.len();
     if total + 1 > cap {
         return Err(libc::E2BIG);
@@ -224,10 +219,9 @@ fn fill_pid_slot(slot: *mut u8, cap: usize, prefix: &[u8]) -> Result<(), c_int> 
 pub(super) fn exec(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     fill_pid_slot(ctx.listen_pid, ctx.pid_slot_cap, b"LISTEN_PID=")?;
     fill_pid_slot(ctx.exec_pid, ctx.pid_slot_cap, b"SYSTEMD_EXEC_PID=")?;
-    // SAFETY: path, argv and envp are NUL-terminated arrays prepared before
-    // fork and kept alive by the parent's frame.
-    unsafe { libc::execve(ctx.plan.path.as_ptr(), ctx.argv, ctx.envp) };
-    Err(sys::errno())
+    // Path, argv and envp are NUL-terminated arrays prepared before the
+    // clone and kept alive by the parent until we exec or exit.
+    Err(raw::execve(ctx.plan.path.as_ptr(), ctx.argv, ctx.envp))
 }
 
 #[cfg(test)]

@@ -8,7 +8,8 @@ use libc::c_int;
 
 use super::Ctx;
 use crate::plan::ExecDirectory;
-use crate::sys::{self, check};
+use crate::raw;
+use crate::sys;
 
 /// Highest signal number on Linux (`_NSIG - 1`).
 const SIG_MAX: c_int = 64;
@@ -62,48 +63,20 @@ fn sig_bit(sig: c_int) -> u64 {
 /// [`record_signal_dispositions`] when the caller recorded one: the others
 /// are `SIG_DFL` already.
 pub(super) fn reset_signals(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
-    // SAFETY: sigaction is plain old data; zeroed means no flags, empty mask.
-    let mut sa: libc::sigaction = unsafe { std::mem::zeroed() };
-    sa.sa_sigaction = libc::SIG_DFL;
     let recorded = NON_DEFAULT.load(Ordering::Relaxed);
     for sig in 1..=SIG_MAX {
         if sig == libc::SIGKILL || sig == libc::SIGSTOP || (recorded != 0 && recorded & sig_bit(sig) == 0) {
             continue;
         }
-        // SAFETY: valid sigaction pointer, no old-action pointer.
-        if unsafe { libc::sigaction(sig, &sa, std::ptr::null_mut()) } < 0
-            && sys::errno() == libc::EINVAL
-        {
-            // glibc refuses the signals it reserves for threads (32, 33),
-            // but an inherited SIG_IGN on them would survive exec, so ask
-            // the kernel directly. An all-zero kernel sigaction is SIG_DFL
-            // with no flags and an empty mask in every architecture's
-            // layout; 32 bytes cover the largest of them.
-            let zero = [0u64; 4];
-            // SAFETY: the kernel reads at most 32 bytes from `zero`.
-            unsafe {
-                libc::syscall(
-                    libc::SYS_rt_sigaction,
-                    sig,
-                    zero.as_ptr(),
-                    std::ptr::null_mut::<u64>(),
-                    8usize,
-                )
-            };
-        }
+        // The raw call also covers the signals glibc reserves for threads
+        // (32, 33), whose inherited SIG_IGN would survive exec. Failures
+        // are ignored as before: nothing else can be done about them.
+        let _ = raw::set_disposition(sig, false);
     }
     if ctx.plan.ignore_sigpipe {
-        sa.sa_sigaction = libc::SIG_IGN;
-        // SAFETY: as above.
-        check(unsafe { libc::sigaction(libc::SIGPIPE, &sa, std::ptr::null_mut()) })?;
+        raw::set_disposition(libc::SIGPIPE, true)?;
     }
-    // SAFETY: sigset_t is plain old data; sigemptyset initialises it.
-    let mut set: libc::sigset_t = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointers to our own stack variables.
-    unsafe { libc::sigemptyset(&mut set) };
-    // SAFETY: as above.
-    check(unsafe { libc::sigprocmask(libc::SIG_SETMASK, &set, std::ptr::null_mut()) })?;
-    Ok(())
+    raw::sigprocmask(libc::SIG_SETMASK, 0)
 }
 
 /// Step 2: write our PID into `<cgroup>/cgroup.procs`, unless the kernel
@@ -112,11 +85,9 @@ pub(super) fn join_cgroup(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     let Some(path) = ctx.plan.cgroup_procs.as_ref().filter(|_| !ctx.in_cgroup) else {
         return Ok(());
     };
-    // SAFETY: NUL-terminated path prepared before fork.
-    let fd = check(unsafe { libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC) })?;
+    let fd = raw::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC, 0)?;
     let mut buf = [0u8; 24];
-    // SAFETY: getpid cannot fail.
-    let pid = unsafe { libc::getpid() };
+    let pid = raw::getpid();
     let r = sys::write_all(fd, sys::format_i64(i64::from(pid), &mut buf));
     sys::close(fd);
     r
@@ -125,8 +96,7 @@ pub(super) fn join_cgroup(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 /// Step 3: `setsid(2)` when the plan asks for a new session.
 pub(super) fn new_session(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     if ctx.plan.new_session {
-        // SAFETY: plain system call.
-        check(unsafe { libc::setsid() })?;
+        raw::setsid()?;
     }
     Ok(())
 }
@@ -138,20 +108,11 @@ pub(super) fn oom_score_adjust(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     let Some(text) = &ctx.plan.oom_score_adjust else {
         return Ok(());
     };
-    // SAFETY: static NUL-terminated path.
-    let fd = unsafe {
-        libc::open(
-            c"/proc/self/oom_score_adj".as_ptr(),
-            libc::O_WRONLY | libc::O_CLOEXEC,
-        )
-    };
-    let r = if fd < 0 {
-        Err(sys::errno())
-    } else {
+    let r = raw::open(c"/proc/self/oom_score_adj".as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC, 0).and_then(|fd| {
         let r = sys::write_all(fd, text);
         sys::close(fd);
         r
-    };
+    });
     match r {
         Err(libc::EPERM | libc::EACCES) => Ok(()),
         other => other,
@@ -176,38 +137,26 @@ pub(super) fn nice(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
     let Some(want) = ctx.plan.nice else {
         return Ok(());
     };
-    // SAFETY: plain system call.
-    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, want) } == 0 {
-        return Ok(());
-    }
-    let err = sys::errno();
+    let err = match raw::setpriority(libc::PRIO_PROCESS as c_int, 0, want) {
+        Ok(()) => return Ok(()),
+        Err(e) => e,
+    };
     if err != libc::EPERM && err != libc::EACCES {
         return Err(err);
     }
-    // getpriority may legitimately return -1, so errno tells failure.
-    // SAFETY: writing our own errno.
-    unsafe { *libc::__errno_location() = 0 };
-    // SAFETY: plain system call.
-    let current = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-    if sys::errno() != 0 {
-        return Err(sys::errno());
-    }
+    let current = raw::getpriority(libc::PRIO_PROCESS as c_int, 0)?;
     if want == current {
         return Ok(());
     }
     if want > current {
         return Err(err);
     }
-    // SAFETY: rlimit is plain old data.
-    let mut rl: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer.
-    check(unsafe { libc::getrlimit(libc::RLIMIT_NICE, &mut rl) })?;
+    let rl = raw::prlimit(libc::RLIMIT_NICE as c_int, None)?;
     let limit = rlimit_to_nice(rl.rlim_cur);
     if current < limit {
         return Ok(());
     }
-    // SAFETY: plain system call.
-    check(unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, limit) }).map(|_| ())
+    raw::setpriority(libc::PRIO_PROCESS as c_int, 0, limit)
 }
 
 /// systemd's `setrlimit_closest()`: on `EPERM` clamp both values to the
@@ -216,18 +165,15 @@ pub(crate) fn setrlimit_closest(
     resource: libc::__rlimit_resource_t,
     want: &libc::rlimit,
 ) -> Result<(), c_int> {
-    // SAFETY: valid pointer.
-    if unsafe { libc::setrlimit(resource, want) } == 0 {
-        return Ok(());
-    }
-    let err = sys::errno();
+    let resource = resource as c_int;
+    let err = match raw::prlimit(resource, Some(want)) {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
+    };
     if err != libc::EPERM {
         return Err(err);
     }
-    // SAFETY: rlimit is plain old data.
-    let mut highest: libc::rlimit = unsafe { std::mem::zeroed() };
-    // SAFETY: valid pointer.
-    check(unsafe { libc::getrlimit(resource, &mut highest) })?;
+    let highest = raw::prlimit(resource, None)?;
     if highest.rlim_max == libc::RLIM_INFINITY {
         return Err(libc::EPERM);
     }
@@ -238,8 +184,7 @@ pub(crate) fn setrlimit_closest(
     if fixed.rlim_cur == highest.rlim_cur && fixed.rlim_max == highest.rlim_max {
         return Ok(());
     }
-    // SAFETY: valid pointer.
-    check(unsafe { libc::setrlimit(resource, &fixed) }).map(|_| ())
+    raw::prlimit(resource, Some(&fixed)).map(drop)
 }
 
 /// Step 12: every `Limit*=`.
@@ -252,8 +197,7 @@ pub(super) fn rlimits(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
 
 /// Step 13: `UMask=`.
 pub(super) fn umask(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
-    // SAFETY: umask cannot fail.
-    unsafe { libc::umask(ctx.plan.umask) };
+    raw::umask(ctx.plan.umask);
     Ok(())
 }
 
@@ -292,8 +236,7 @@ pub(super) fn parent_death_signal(ctx: &mut Ctx<'_>) -> Result<(), c_int> {
         return Ok(());
     };
     sys::prctl(sys::PR_SET_PDEATHSIG, sig as libc::c_ulong)?;
-    // SAFETY: getppid cannot fail.
-    if unsafe { libc::getppid() } != ctx.parent_pid {
+    if raw::getppid() != ctx.parent_pid {
         return Err(libc::ESRCH);
     }
     Ok(())

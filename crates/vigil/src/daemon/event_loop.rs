@@ -240,6 +240,7 @@ impl EventLoop {
                     break;
                 }
             }
+            self.manager.spawn_settle_done();
             self.manager.exec_succeeded();
             self.deliver_finished_jobs();
             // Messages queued between turns (`deliver_finished_jobs`…) go
@@ -249,11 +250,14 @@ impl EventLoop {
             self.manager.journal.pump();
             let retry = self.manager.journal.pending().then_some(JOURNAL_RETRY_MS);
             self.watch_journal_room(retry.is_some());
-            let timeout = match (self.manager.next_deadline(), retry) {
+            // No-wait children not yet settled are waited for once the
+            // loop has been idle a moment (`manager/spawn.rs`).
+            let settle = self.manager.spawn_settle_ms();
+            let timeout = match (self.manager.next_deadline(), retry.or(settle)) {
                 (None, None) => EpollTimeout::NONE,
-                (at, retry) => {
+                (at, _) => {
                     let ms = at.map_or(u64::MAX, |at| at.saturating_sub(self.manager.now()).div_ceil(1000));
-                    let ms = ms.min(retry.unwrap_or(u64::MAX)).min(60_000);
+                    let ms = ms.min(retry.unwrap_or(u64::MAX)).min(settle.unwrap_or(u64::MAX)).min(60_000);
                     EpollTimeout::try_from(ms as i32).unwrap_or(EpollTimeout::NONE)
                 }
             };
@@ -262,6 +266,9 @@ impl EventLoop {
                 Err(nix::errno::Errno::EINTR) => continue,
                 Err(e) => return Err(e).context("epoll_wait"),
             };
+            if n == 0 && settle.is_some() {
+                self.manager.spawn_settle_all();
+            }
             // Notifications before child exits: a service that sends
             // READY=1 or MAINPID= and exits right after must be seen as
             // having said so first (systemd gives its notify source a

@@ -685,15 +685,17 @@ impl Manager {
         // turn, at the turn's end within one (`journal_link.rs`).
         self.journal.before_fork();
         // Not waiting for exec: a failing step is reported later and the
-        // child's exit status (203/EXEC…) fails the unit (spawn.rs).
-        let spawned = exec::spawn_nowait(&prepared);
+        // child's exit status (203/EXEC…) fails the unit (spawn.rs). Only
+        // a `Type=exec` main process needs to be told of its exec at once.
+        let watched = self.exec_watched(id, role);
+        let spawned = exec::spawn_async(prepared, watched);
         drop(group_dir);
         // The child is in the group now: watched from here (`cgroup.rs`).
         self.cgroups.watch(id);
         match spawned {
             Ok(spawning) => {
                 self.exec_run_started(id, phase, index, spawning.pid());
-                let ev = self.spawn_started(id, role, spawning);
+                let ev = self.spawn_started(id, role, spawning, watched);
                 self.connection_spawned(id, phase, index);
                 ev
             }

@@ -1,32 +1,40 @@
-//! Children between fork and exec: the manager does not wait for them.
+//! Children between clone and exec: the manager does not wait for them.
 //!
 //! A spawn ([`Manager::spawn`] in the parent module) starts the child with
-//! [`exec::spawn_nowait`] and answers the engine with `Spawned` at once.
+//! [`exec::spawn_async`] and answers the engine with `Spawned` at once.
 //! Most children share the manager's memory until they exec (`CLONE_VM`,
-//! `exec`'s `vfork` module): the manager resumes when they have exec'd or
-//! failed, the outcome is known at once and handled as a report read here
-//! (no pipe, nothing watched). A forked child (plans with namespaces or
-//! paths as standard streams, whose steps could block) runs its setup
-//! steps and `execve(2)` on the other CPU while the manager goes on with
-//! the next unit. Each child's report pipe
-//! ([`exec::Spawning::report_fd`]) is watched here, in an epoll of its own
-//! whose descriptor the event loop polls, and becomes readable when the
-//! child has exec'd (end-of-file) or a step failed (a report).
+//! `exec`'s `vfork` module) and run their setup steps on the other CPU
+//! while the manager goes on with the next unit or connection; the
+//! `Spawning` owns the plan, buffers and stack the child uses until it
+//! has exec'd or exited, and says so with a load from memory
+//! ([`exec::Spawning::settled`]), so no report pipe is made. A few plans
+//! are still waited for (`OOMScoreAdjust=`: the manager resumes when the
+//! child has exec'd, the outcome is handled at once). A forked child
+//! (plans with namespaces or paths as standard streams, whose steps could
+//! block) has a report pipe ([`exec::Spawning::report_fd`]).
+//! Watched pipes are in an epoll of their own whose descriptor the event
+//! loop polls; a pipe becomes readable when the child has exec'd
+//! (end-of-file) or a step failed (a report).
 //!
 //! # States of one child
 //!
 //! Only a `Type=exec` main process needs its exec reported as it happens
 //! (the machine is started only then, as `systemd.service(5)` says; every
-//! other state ignores `ExecSucceeded`). Every other child's report is
-//! *kept*, not watched: it is read when the child is reaped, which still
-//! logs a failed step before the exit fails the unit, and spares each
-//! spawn two `epoll_ctl`s and a wake-up (one per `Accept=yes` connection).
+//! other state ignores `ExecSucceeded`): it gets a pipe, watched. Every
+//! other child's report is *kept*, not watched: a forked child's is read
+//! when it is reaped, which still logs a failed step before the exit
+//! fails the unit, and spares each spawn two `epoll_ctl`s and a wake-up
+//! (one per `Accept=yes` connection). A no-wait `CLONE_VM` child must not
+//! hold its stack and plan for the service's lifetime, though: it is
+//! settled (*lazy*, below) as soon as the loop sees it exec'd.
 //!
 //! | state | left by | then |
 //! |---|---|---|
 //! | pending (in `pending`), watched | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
 //! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
-//! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors held while 1000 units start at once |
+//! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors (and child stacks) held while 1000 units start at once |
+//! | pending, lazy (no-wait, no pipe) | each loop turn ([`Manager::spawn_settle_done`]) | settled if exec'd, oldest first: a load of the word the kernel clears at exec; its stack goes back to the pool, its plan is freed |
+//! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block; at most [`SETTLE_WAIT`], a stopped child is tried again later) and settled; the spare stacks are unmapped |
 //!
 //! A failed setup step is never answered with `SpawnFailed`: the child
 //! exists and exits with the step's code, and its reaping reports the
@@ -53,6 +61,16 @@ const PENDING_MAX: usize = 128;
 /// Reports read per `epoll_wait`.
 const READY_BATCH: usize = 64;
 
+/// How long the event loop may sleep, while no-wait children are not
+/// settled, before it waits for them ([`Manager::spawn_settle_all`]).
+const SETTLE_MS: u64 = 1;
+
+/// The longest [`Manager::spawn_settle_all`] waits for one child.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Free child stacks kept once no no-wait child runs ([`exec::trim_stacks`]).
+const STACKS_KEPT: usize = 8;
+
 struct Pending {
     spawning: exec::Spawning,
     unit: String,
@@ -71,6 +89,10 @@ pub(super) struct Execs {
     succeeded: Vec<(String, i32)>,
     /// How many of `pending` are in the epoll.
     watched: usize,
+    /// The no-wait `CLONE_VM` children not watched (no report pipe),
+    /// oldest first; may name children already settled. Their stacks and
+    /// plans are freed when they are settled.
+    lazy: VecDeque<i32>,
 }
 
 impl Execs {
@@ -81,6 +103,7 @@ impl Execs {
             order: VecDeque::new(),
             succeeded: Vec::new(),
             watched: 0,
+            lazy: VecDeque::new(),
         }
     }
 
@@ -96,6 +119,9 @@ impl Execs {
             }
             self.watched += 1;
         }
+        if pending.spawning.report_fd().is_none() {
+            self.lazy.push_back(pid);
+        }
         self.pending.insert(pid, pending);
         self.order.push_back(pid);
         Ok(())
@@ -106,6 +132,7 @@ impl Execs {
         self.pending.shrink_to_fit();
         self.order.shrink_to_fit();
         self.succeeded.shrink_to_fit();
+        self.lazy.shrink_to_fit();
     }
 
     /// The oldest child still pending, once there are too many.
@@ -131,6 +158,7 @@ impl Execs {
         }
         if self.pending.is_empty() {
             self.order.clear();
+            self.lazy.clear();
         }
         Some(p)
     }
@@ -155,21 +183,29 @@ impl Manager {
         self.execs.epoll.as_ref().map(|e| e.0.as_fd())
     }
 
-    /// The child is forked: watch for its exec report and tell the engine.
-    pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning) -> Event {
+    /// Whether the exec of this child must be reported as it happens: a
+    /// `Type=exec` main process (module docs).
+    pub(super) fn exec_watched(&self, id: &str, role: Role) -> bool {
+        role == Role::Main
+            && self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.params().service_type == ServiceType::Exec)
+    }
+
+    /// The child is made: watch for its exec report and tell the engine.
+    /// `watched` as [`Manager::exec_watched`] said.
+    pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning, watched: bool) -> Event {
         let pid = spawning.pid();
         self.pids.insert(pid as u32, id);
         self.record_process(id, pid);
-        if spawning.report_fd().is_none() {
-            // A CLONE_VM child: it has exec'd or failed already.
+        if spawning.settled() && spawning.report_fd().is_none() {
+            // A CLONE_VM child that has exec'd or failed already.
             self.spawn_report(Pending { spawning, unit: id.to_string(), role, watched: false });
             return Event::Spawned { role, pid: pid as u32 };
         }
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
-        let watched = role == Role::Main
-            && self.units.get(id).and_then(|u| u.svc.as_ref()).is_some_and(|s| s.params().service_type == ServiceType::Exec);
+        // A no-wait child without a pipe is never in the epoll.
+        let watched = watched && spawning.report_fd().is_some();
         if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role, watched }) {
             // Without an epoll: wait for this one now, as before.
             self.spawn_report(p);
@@ -231,6 +267,69 @@ impl Manager {
                     self.feed(&id, now, Event::ExecSucceeded);
                 }
             }
+        }
+    }
+
+    /// Settle the no-wait children that have exec'd or exited, oldest
+    /// first, up to the first still running: their stacks and plans are
+    /// freed, and once none is left running the spare stacks are unmapped.
+    /// The event loop calls this each turn; it costs a load per child
+    /// settled and one more.
+    pub fn spawn_settle_done(&mut self) {
+        while let Some(&pid) = self.execs.lazy.front() {
+            match self.execs.pending.get(&pid) {
+                Some(p) if !p.spawning.settled() => break,
+                Some(_) => {
+                    self.execs.lazy.pop_front();
+                    if let Some(p) = self.execs.take(pid) {
+                        self.spawn_report(p);
+                    }
+                }
+                None => {
+                    self.execs.lazy.pop_front();
+                }
+            }
+        }
+        if self.execs.lazy.is_empty() {
+            // The stacks of a burst (up to PENDING_MAX) go back to the
+            // system; a few stay for the next spawns, so that two or three
+            // connections in flight (Accept=yes) do not map and unmap one
+            // each time (a page or two of each was touched).
+            exec::trim_stacks(STACKS_KEPT);
+        }
+    }
+
+    /// How long the event loop may wait before [`Manager::spawn_settle_all`]
+    /// is due: some no-wait child is not settled yet.
+    pub fn spawn_settle_ms(&self) -> Option<u64> {
+        (!self.execs.lazy.is_empty()).then_some(SETTLE_MS)
+    }
+
+    /// The loop was idle for [`SETTLE_MS`]: wait for the no-wait children
+    /// still running (their steps cannot block; they are at most a few
+    /// hundred microseconds of CPU from exec), free what they used and
+    /// give the spare stacks back to the system.
+    ///
+    /// Each is waited for at most [`SETTLE_WAIT`]: a child stopped before
+    /// its exec (`SIGSTOP`, a frozen group) stays pending, and is tried
+    /// again the next time the loop is idle, instead of stalling it.
+    pub fn spawn_settle_all(&mut self) {
+        while let Some(&pid) = self.execs.lazy.front() {
+            match self.execs.pending.get(&pid) {
+                Some(p) if !p.spawning.wait_settled(SETTLE_WAIT) => break,
+                Some(_) => {
+                    self.execs.lazy.pop_front();
+                    if let Some(p) = self.execs.take(pid) {
+                        self.spawn_report(p);
+                    }
+                }
+                None => {
+                    self.execs.lazy.pop_front();
+                }
+            }
+        }
+        if self.execs.lazy.is_empty() {
+            exec::trim_stacks(STACKS_KEPT);
         }
     }
 

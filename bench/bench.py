@@ -101,6 +101,18 @@ def tree(root):
         if p in tab: out.append((p, tab[p][1])); todo += kids.get(p, [])
     return out
 
+def pss_split(pid):
+    """Pss_Anon and Pss_File of one process (kB). The file part is mostly the binary's code, whose
+    resident pages vary with the page cache's state (a freshly linked or copied binary maps more):
+    compare builds on the anonymous part."""
+    out = {}
+    try:
+        for l in open(f'/proc/{pid}/smaps_rollup'):
+            k = l.split(':', 1)[0]
+            if k in ('Pss_Anon', 'Pss_File'): out[k.lower() + '_kB'] = int(l.split()[1])
+    except OSError: pass
+    return out
+
 def mem(pids):
     rss = pss = 0
     for p in pids:
@@ -378,7 +390,7 @@ def once(peer_name, n, ready):
     rr, rp = mem([root]); res['root_rss_kB'] = rr; res['root_pss_kB'] = rp
     mr, mp = mem(mgr); res['mgr_total_rss_kB'] = mr; res['mgr_total_pss_kB'] = mp
     if len(mgr) <= 5:  # one-process managers (and vigil's journald): who holds the memory
-        res['mgr_detail'] = [{'cmd': cmdline(pid, 2), 'pss_kB': mem([pid])[1]} for pid in mgr]
+        res['mgr_detail'] = [{'cmd': cmdline(pid, 2), 'pss_kB': mem([pid])[1], **pss_split(pid)} for pid in mgr]
     sr, sp = mem(svc); res['svc_total_pss_kB'] = sp
     # restart latency
     lats = []

@@ -33,8 +33,8 @@
 //! | pending (in `pending`), watched | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
 //! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
 //! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors (and child stacks) held while 1000 units start at once |
-//! | pending, lazy (no-wait, no pipe) | each loop turn ([`Manager::spawn_settle_done`]) | settled if exec'd, oldest first: a load of the word the kernel clears at exec; its stack goes back to the pool, its plan is freed |
-//! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block; at most [`SETTLE_WAIT`], a stopped child is tried again later) and settled; the spare stacks are unmapped |
+//! | pending, lazy (no-wait, no pipe) | each loop turn ([`Manager::spawn_settle_done`]) | settled if exec'd: a load of the word the kernel clears at exec; its stack goes back to the pool, its plan is freed |
+//! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block; at most [`SETTLE_WAIT`], once: a child stopped before exec is then *stuck*, only checked each turn, and the idle loop no longer waits for it) and settled; the spare stacks are unmapped |
 //!
 //! A failed setup step is never answered with `SpawnFailed`: the child
 //! exists and exits with the step's code, and its reaping reports the
@@ -77,6 +77,10 @@ struct Pending {
     role: Role,
     /// In the epoll (a `Type=exec` main process); otherwise read at reaping.
     watched: bool,
+    /// A lazy child already waited for [`SETTLE_WAIT`] in vain (stopped or
+    /// frozen before its exec): from then on only checked, never waited
+    /// for, so it cannot make the idle loop sleep in it again and again.
+    stuck: bool,
 }
 
 /// The children whose exec report is not read yet.
@@ -198,7 +202,7 @@ impl Manager {
         self.record_process(id, pid);
         if spawning.settled() && spawning.report_fd().is_none() {
             // A CLONE_VM child that has exec'd or failed already.
-            self.spawn_report(Pending { spawning, unit: id.to_string(), role, watched: false });
+            self.spawn_report(Pending { spawning, unit: id.to_string(), role, watched: false, stuck: false });
             return Event::Spawned { role, pid: pid as u32 };
         }
         if let Some(oldest) = self.execs.over_limit() {
@@ -206,7 +210,7 @@ impl Manager {
         }
         // A no-wait child without a pipe is never in the epoll.
         let watched = watched && spawning.report_fd().is_some();
-        if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role, watched }) {
+        if let Err(p) = self.execs.add(Pending { spawning, unit: id.to_string(), role, watched, stuck: false }) {
             // Without an epoll: wait for this one now, as before.
             self.spawn_report(p);
         }
@@ -270,39 +274,22 @@ impl Manager {
         }
     }
 
-    /// Settle the no-wait children that have exec'd or exited, oldest
-    /// first, up to the first still running: their stacks and plans are
-    /// freed, and once none is left running the spare stacks are unmapped.
-    /// The event loop calls this each turn; it costs a load per child
-    /// settled and one more.
+    /// Settle the no-wait children that have exec'd or exited: their
+    /// stacks and plans are freed, and once none is left running the spare
+    /// stacks are unmapped. The event loop calls this each turn; it costs a
+    /// load per child pending (at most [`PENDING_MAX`]).
     pub fn spawn_settle_done(&mut self) {
-        while let Some(&pid) = self.execs.lazy.front() {
-            match self.execs.pending.get(&pid) {
-                Some(p) if !p.spawning.settled() => break,
-                Some(_) => {
-                    self.execs.lazy.pop_front();
-                    if let Some(p) = self.execs.take(pid) {
-                        self.spawn_report(p);
-                    }
-                }
-                None => {
-                    self.execs.lazy.pop_front();
-                }
-            }
-        }
-        if self.execs.lazy.is_empty() {
-            // The stacks of a burst (up to PENDING_MAX) go back to the
-            // system; a few stay for the next spawns, so that two or three
-            // connections in flight (Accept=yes) do not map and unmap one
-            // each time (a page or two of each was touched).
-            exec::trim_stacks(STACKS_KEPT);
-        }
+        self.settle_lazy(|_| false);
     }
 
     /// How long the event loop may wait before [`Manager::spawn_settle_all`]
-    /// is due: some no-wait child is not settled yet.
+    /// is due: some no-wait child is not settled yet, and not known stuck.
     pub fn spawn_settle_ms(&self) -> Option<u64> {
-        (!self.execs.lazy.is_empty()).then_some(SETTLE_MS)
+        self.execs
+            .lazy
+            .iter()
+            .any(|pid| self.execs.pending.get(pid).is_some_and(|p| !p.stuck))
+            .then_some(SETTLE_MS)
     }
 
     /// The loop was idle for [`SETTLE_MS`]: wait for the no-wait children
@@ -310,25 +297,43 @@ impl Manager {
     /// hundred microseconds of CPU from exec), free what they used and
     /// give the spare stacks back to the system.
     ///
-    /// Each is waited for at most [`SETTLE_WAIT`]: a child stopped before
-    /// its exec (`SIGSTOP`, a frozen group) stays pending, and is tried
-    /// again the next time the loop is idle, instead of stalling it.
+    /// Each is waited for at most [`SETTLE_WAIT`], once: a child stopped
+    /// before its exec (`SIGSTOP`, a frozen group) is marked stuck and
+    /// from then on only checked each turn, and settled when it execs or
+    /// is reaped — it never makes the loop wait again.
     pub fn spawn_settle_all(&mut self) {
-        while let Some(&pid) = self.execs.lazy.front() {
-            match self.execs.pending.get(&pid) {
-                Some(p) if !p.spawning.wait_settled(SETTLE_WAIT) => break,
-                Some(_) => {
-                    self.execs.lazy.pop_front();
-                    if let Some(p) = self.execs.take(pid) {
-                        self.spawn_report(p);
-                    }
+        self.settle_lazy(|p| {
+            if p.stuck {
+                return false;
+            }
+            let done = p.spawning.wait_settled(SETTLE_WAIT);
+            p.stuck = !done;
+            done
+        });
+    }
+
+    /// One pass over the lazy children: each that has exec'd or exited,
+    /// or for which `wait` says so, is settled; the others stay, in order.
+    fn settle_lazy(&mut self, mut wait: impl FnMut(&mut Pending) -> bool) {
+        let mut keep = VecDeque::new();
+        while let Some(pid) = self.execs.lazy.pop_front() {
+            let Some(p) = self.execs.pending.get_mut(&pid) else { continue };
+            if p.spawning.settled() || wait(p) {
+                if let Some(p) = self.execs.take(pid) {
+                    self.spawn_report(p);
                 }
-                None => {
-                    self.execs.lazy.pop_front();
-                }
+            } else {
+                keep.push_back(pid);
             }
         }
+        // `take` may have cleared the queue with the table; what is left
+        // pending goes back in its order.
+        self.execs.lazy = keep;
         if self.execs.lazy.is_empty() {
+            // The stacks of a burst (up to PENDING_MAX) go back to the
+            // system; a few stay for the next spawns, so that two or three
+            // connections in flight (Accept=yes) do not map and unmap one
+            // each time (a page or two of each was touched).
             exec::trim_stacks(STACKS_KEPT);
         }
     }

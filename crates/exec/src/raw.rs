@@ -162,7 +162,7 @@ pub(crate) fn getpriority(which: c_int, who: c_int) -> Result<c_int, c_int> {
 pub(crate) fn prlimit(resource: c_int, new: Option<&libc::rlimit>) -> Result<libc::rlimit, c_int> {
     let mut old = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     let new = new.map_or(0, |n| p(n));
-    call(libc::SYS_prlimit64, [0, i(resource), new, p(&mut old), 0, 0])?;
+    call(libc::SYS_prlimit64, [0, i(resource), new, p(std::ptr::addr_of_mut!(old)), 0, 0])?;
     Ok(old)
 }
 

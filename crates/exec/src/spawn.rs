@@ -301,13 +301,13 @@ impl Spawning {
                 let errno = i32::from_ne_bytes(b.try_into().unwrap_or([0; 4]));
                 match Step::from_index(index) {
                     Some(step) => Err(SpawnError::Setup {
-                        pid: pid,
+                        pid,
                         step,
                         errno,
                         exit_code: step.exit_code(),
                     }),
                     None => Err(SpawnError::Report {
-                        pid: pid,
+                        pid,
                         source: io::Error::new(
                             io::ErrorKind::InvalidData,
                             format!("unknown step index {index}"),
@@ -316,7 +316,7 @@ impl Spawning {
                 }
             }
             n => Err(SpawnError::Report {
-                pid: pid,
+                pid,
                 source: io::Error::new(
                     io::ErrorKind::UnexpectedEof,
                     format!("truncated report ({n} bytes)"),

@@ -16,6 +16,7 @@
 
 use std::ffi::CString;
 
+use unit::calendar::civil;
 use unit::value::time::parse_sec;
 
 const USEC_PER_SEC: u64 = 1_000_000;
@@ -79,37 +80,16 @@ pub fn format_timestamp_us(usec: u64, utc: bool) -> String {
     )
 }
 
-/// Days from 1970-01-01 to a date of the proleptic Gregorian calendar
-/// (`mon` 1–12): whole 400-year eras of 146097 days, then the days of the
-/// era counted from March, so that February's leap day comes last.
-fn days_from_civil(year: i64, mon: i64, day: i64) -> i64 {
-    let y = if mon <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let year_of_era = y - era * 400;
-    let day_of_year = (153 * ((mon + 9) % 12) + 2) / 5 + day - 1;
-    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
-}
-
-/// The date (year, month 1–12, day) `days` after 1970-01-01: the inverse
-/// of [`days_from_civil`].
+/// The date (year, month 1–12, day) `days` after 1970-01-01
+/// (`unit::calendar::civil`, the calendar's own arithmetic).
 fn civil_from_days(days: i64) -> (i32, i32, i32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z - era * 146_097;
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let mp = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * mp + 2) / 5 + 1;
-    let mon = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = year_of_era + era * 400 + i64::from(mon <= 2);
-    (year as i32, mon as i32, day as i32)
+    let (y, m, d) = civil::civil_from_days(days);
+    (y as i32, m as i32, d as i32)
 }
 
 /// The weekday (0 = Sunday) of `t` seconds since the epoch, in UTC.
 fn utc_weekday(t: i64) -> i32 {
-    // 1970-01-01 was a Thursday.
-    (t.div_euclid(86_400) + 4).rem_euclid(7) as i32
+    civil::weekday_from_days(t.div_euclid(86_400)) as i32
 }
 
 /// `timegm()` with `make_time`'s checks, by arithmetic: a UTC time needs
@@ -131,7 +111,7 @@ fn make_time_utc(year: i32, mon: i32, day: i32, h: i32, m: i32, s: i32) -> Optio
     if !(1..=month_days).contains(&day) || !(0..=23).contains(&h) || !(0..=59).contains(&m) || !(0..=59).contains(&s) {
         return None;
     }
-    let days = days_from_civil(i64::from(year), i64::from(mon), i64::from(day));
+    let days = civil::days_from_civil(i64::from(year), i64::from(mon), i64::from(day));
     let t = days * 86_400 + i64::from(h) * 3600 + i64::from(m) * 60 + i64::from(s);
     (t >= 0).then(|| t as u64 * USEC_PER_SEC)
 }

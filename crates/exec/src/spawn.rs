@@ -216,15 +216,7 @@ impl Spawning {
     /// True when [`Spawning::finish`] will not block: the child has
     /// exec'd or exited (a forked child: its report pipe is readable).
     pub fn settled(&self) -> bool {
-        match &self.report {
-            Report::Known(_) => true,
-            Report::Async(kept, _) => kept.done(),
-            Report::Pipe(fd) => {
-                let mut p = libc::pollfd { fd: fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
-                // SAFETY: one valid pollfd, no wait.
-                unsafe { libc::poll(&mut p, 1, 0) > 0 }
-            }
-        }
+        self.wait_settled(std::time::Duration::ZERO)
     }
 
     /// Like [`Spawning::settled`], waiting at most `limit` for it.

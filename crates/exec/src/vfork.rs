@@ -400,6 +400,9 @@ impl Kept {
     /// frozen cgroup) would make [`Kept::wait`] wait as long as it stays
     /// stopped; an event loop waits with this instead.
     pub(crate) fn wait_done(&self, limit: std::time::Duration) -> bool {
+        if self.done() {
+            return true;
+        }
         let deadline = std::time::Instant::now() + limit;
         loop {
             if self.done() {

@@ -315,20 +315,22 @@ impl Manager {
     /// One pass over the lazy children: each that has exec'd or exited,
     /// or for which `wait` says so, is settled; the others stay, in order.
     fn settle_lazy(&mut self, mut wait: impl FnMut(&mut Pending) -> bool) {
-        let mut keep = VecDeque::new();
-        while let Some(pid) = self.execs.lazy.pop_front() {
-            let Some(p) = self.execs.pending.get_mut(&pid) else { continue };
-            if p.spawning.settled() || wait(p) {
-                if let Some(p) = self.execs.take(pid) {
-                    self.spawn_report(p);
-                }
-            } else {
-                keep.push_back(pid);
+        // Out of `execs` while it is walked: settling takes from `execs`
+        // (which forgets the queue with the table once that is empty).
+        let mut lazy = std::mem::take(&mut self.execs.lazy);
+        lazy.retain(|&pid| {
+            let Some(p) = self.execs.pending.get_mut(&pid) else { return false };
+            if !p.spawning.settled() && !wait(p) {
+                return true;
             }
-        }
-        // `take` may have cleared the queue with the table; what is left
-        // pending goes back in its order.
-        self.execs.lazy = keep;
+            if let Some(p) = self.execs.take(pid) {
+                self.spawn_report(p);
+            }
+            false
+        });
+        // Anything queued meanwhile comes after those kept.
+        lazy.append(&mut self.execs.lazy);
+        self.execs.lazy = lazy;
         if self.execs.lazy.is_empty() {
             // The stacks of a burst (up to PENDING_MAX) go back to the
             // system; a few stay for the next spawns, so that two or three

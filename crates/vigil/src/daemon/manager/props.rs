@@ -90,21 +90,22 @@ impl Stamps {
     /// show lists them; only those `want` names.
     fn properties(&self, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
         let named = [
-            ("StateChangeTimestamp", self.state_change),
-            ("InactiveExitTimestamp", self.inactive_exit),
-            ("ActiveEnterTimestamp", self.active_enter),
-            ("ActiveExitTimestamp", self.active_exit),
-            ("InactiveEnterTimestamp", self.inactive_enter),
+            ("StateChangeTimestamp", "StateChangeTimestampMonotonic", self.state_change),
+            ("InactiveExitTimestamp", "InactiveExitTimestampMonotonic", self.inactive_exit),
+            ("ActiveEnterTimestamp", "ActiveEnterTimestampMonotonic", self.active_enter),
+            ("ActiveExitTimestamp", "ActiveExitTimestampMonotonic", self.active_exit),
+            ("InactiveEnterTimestamp", "InactiveEnterTimestampMonotonic", self.inactive_enter),
         ];
         let wall = |t: u64| if t == 0 { String::new() } else { crate::journalctl::time::format_timestamp(t, false) };
         let mut out = Vec::new();
-        for (name, t) in named {
+        // Both names spelled out: asking `want` costs no allocation when
+        // neither is wanted (`is-active` wants neither).
+        for (name, mono, t) in named {
             if want(name) {
                 out.push((name.to_string(), wall(t.wall)));
             }
-            let mono = format!("{name}Monotonic");
-            if want(&mono) {
-                out.push((mono, t.mono.to_string()));
+            if want(mono) {
+                out.push((mono.to_string(), t.mono.to_string()));
             }
         }
         out

@@ -981,6 +981,7 @@ impl Manager {
             out.push_str(&format!("\tlisten {} ({}) {} -> {:?}\n", r.listen, r.kind, r.unit, r.activates));
         }
         out.push_str(&format!("\ttimers: {:?} now={}\n", self.timers, self.now()));
+        out.push_str(&format!("\t{}\n", self.execs.describe()));
         eprint!("{out}");
     }
 

@@ -131,6 +131,15 @@ impl Execs {
         Ok(())
     }
 
+    /// One line of the state dump: the children not settled yet, and
+    /// how many of them are stuck before their exec.
+    pub(super) fn describe(&self) -> String {
+        let stuck = self.pending.values().filter(|p| p.stuck).count();
+        let lazy = self.lazy.iter().filter(|p| self.pending.contains_key(p)).count();
+        let pids: Vec<String> = self.order.iter().filter(|p| self.pending.contains_key(p)).map(|p| p.to_string()).collect();
+        format!("spawns pending: {} (no report pipe {lazy}, stuck {stuck}) pids [{}]", self.pending.len(), pids.join(" "))
+    }
+
     /// Give back the room of the reports read since (after boot).
     pub(super) fn shrink(&mut self) {
         self.pending.shrink_to_fit();

@@ -25,7 +25,7 @@ fn images_build_once_and_are_reused() {
     let first = ensure_images();
     eprintln!("ensure_images: {:.1} s", t0.elapsed().as_secs_f64());
     let base_id = docker_ok(&["image", "inspect", "-f", "{{.Id}}", BASE], QUICK);
-    let image_id = docker_ok(&["image", "inspect", "-f", "{{.Id}}", IMAGE], QUICK);
+    let image_id = docker_ok(&["image", "inspect", "-f", "{{.Id}}", image()], QUICK);
 
     // A second run changes nothing and says so.
     let t1 = Instant::now();
@@ -33,32 +33,32 @@ fn images_build_once_and_are_reused() {
     let report = text(&again.stderr);
     assert!(again.status.success(), "scripts/docker-image failed:\n{report}");
     assert!(report.contains(&format!("reusing {BASE}")), "base image not reused:\n{report}");
-    assert!(report.contains(&format!("reusing {IMAGE}")), "vigil image not reused:\n{report}");
+    assert!(report.contains(&format!("reusing {}", image())), "vigil image not reused:\n{report}");
     eprintln!("reuse check: {:.1} s (first run reported:\n{first})", t1.elapsed().as_secs_f64());
     assert_eq!(docker_ok(&["image", "inspect", "-f", "{{.Id}}", BASE], QUICK), base_id);
-    assert_eq!(docker_ok(&["image", "inspect", "-f", "{{.Id}}", IMAGE], QUICK), image_id);
+    assert_eq!(docker_ok(&["image", "inspect", "-f", "{{.Id}}", image()], QUICK), image_id);
 
     // The image records which binary it holds, so a rebuilt binary is noticed.
     let sum = Command::new("sha256sum").arg(vigil_bin()).output().expect("run sha256sum");
     let sum = text(&sum.stdout);
     let sum = sum.split_whitespace().next().expect("sha256sum output");
-    let label = docker_ok(&["image", "inspect", "-f", "{{index .Config.Labels \"org.vigil.test.binary-sha256\"}}", IMAGE], QUICK);
-    assert_eq!(label, sum, "vigil-test:latest does not hold the binary under test");
+    let label = docker_ok(&["image", "inspect", "-f", "{{index .Config.Labels \"org.vigil.test.binary-sha256\"}}", image()], QUICK);
+    assert_eq!(label, sum, "{} does not hold the binary under test", image());
 
     // The example's init contract: vigil init as entry point, SIGTERM to stop.
-    assert_eq!(docker_ok(&["image", "inspect", "-f", "{{json .Config.Entrypoint}}", IMAGE], QUICK), r#"["/usr/local/bin/vigil","init"]"#);
-    assert_eq!(docker_ok(&["image", "inspect", "-f", "{{.Config.StopSignal}}", IMAGE], QUICK), "SIGTERM");
+    assert_eq!(docker_ok(&["image", "inspect", "-f", "{{json .Config.Entrypoint}}", image()], QUICK), r#"["/usr/local/bin/vigil","init"]"#);
+    assert_eq!(docker_ok(&["image", "inspect", "-f", "{{.Config.StopSignal}}", image()], QUICK), "SIGTERM");
 
     // Small: minbase without docs; vigil adds its binary and nothing else.
     let base = image_size(BASE);
-    let image = image_size(IMAGE);
-    let bin = run_rm("size", &["--entrypoint", "stat"], IMAGE, &["-c", "%s", "/usr/local/bin/vigil"], QUICK);
+    let size = image_size(image());
+    let bin = run_rm("size", &["--entrypoint", "stat"], image(), &["-c", "%s", "/usr/local/bin/vigil"], QUICK);
     let bin: u64 = text(&bin.stdout).trim().parse().expect("binary size");
-    let added = image.saturating_sub(base);
+    let added = size.saturating_sub(base);
     eprintln!(
         "sizes: base {:.1} MB, vigil-test {:.1} MB, added by vigil {:.2} MB (binary {:.2} MB)",
         base as f64 / 1e6,
-        image as f64 / 1e6,
+        size as f64 / 1e6,
         added as f64 / 1e6,
         bin as f64 / 1e6
     );
@@ -82,13 +82,13 @@ fn binary_and_tool_names_work_in_the_image() {
     assert!(host.starts_with("vigil "), "host vigil --version: {host:?}");
 
     // Not as PID 1: vigil started as PID 1 is init, whatever its arguments.
-    let c = Container::run("version", &["--entrypoint", "sleep"], IMAGE, &["infinity"]);
+    let c = Container::run("version", &["--entrypoint", "sleep"], image(), &["infinity"]);
     assert_eq!(format!("{}\n", c.exec_ok(&["vigil", "--version"], QUICK)), host);
     // The symlinks pick the personality, and PATH finds them first.
     assert_eq!(format!("{}\n", c.exec_ok(&["systemctl", "--version"], QUICK)), host);
     drop(c);
     let script = "for t in systemctl journalctl service systemd-analyze; do p=$(command -v $t); echo \"$t $p $(readlink -f $p)\"; done";
-    let o = run_rm("path", &["--entrypoint", "sh"], IMAGE, &["-c", script], QUICK);
+    let o = run_rm("path", &["--entrypoint", "sh"], image(), &["-c", script], QUICK);
     let expected: String = ["systemctl", "journalctl", "service", "systemd-analyze"]
         .iter()
         .map(|t| format!("{t} /usr/local/bin/{t} /usr/local/bin/vigil\n"))
@@ -113,7 +113,7 @@ fn missing_units(output: &str) -> BTreeSet<String> {
 /// apt, and its filesystem exported to the host.
 fn nginx_container() -> (Container, TempDir) {
     ensure_images();
-    let c = Container::run("nginx", &["--network", "host", "--entrypoint", "sleep"], IMAGE, &["infinity"]);
+    let c = Container::run("nginx", &["--network", "host", "--entrypoint", "sleep"], image(), &["infinity"]);
     apt_install(&c, &["nginx"]);
     // The package enabled its unit the Debian way (deb-systemd-helper), and
     // policy-rc.d kept invoke-rc.d from starting it.

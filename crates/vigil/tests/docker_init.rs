@@ -3,7 +3,7 @@
 //! container.
 //!
 //! Every scenario is one function taking an [`Init`] and runs twice:
-//! - `Init::Vigil`: `vigil-test:latest` started with a plain `docker run`
+//! - `Init::Vigil`: `vigil-test:<sha12>` (see `docker_common::image`) started with a plain `docker run`
 //!   (no options: working in an ordinary container is the point of
 //!   `vigil init`).
 //! - `Init::Systemd`: `vigil-test-systemd:bookworm` (Debian's systemd
@@ -44,7 +44,7 @@ const STATE_DIR: &str = "/var/lib/vigil-test";
 impl Init {
     fn image(self) -> &'static str {
         match self {
-            Init::Vigil => IMAGE,
+            Init::Vigil => image(),
             Init::Systemd => ORACLE,
         }
     }

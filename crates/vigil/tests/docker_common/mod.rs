@@ -27,7 +27,19 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub const BASE: &str = "vigil-test-base:bookworm";
-pub const IMAGE: &str = "vigil-test:latest";
+/// `vigil-test:<first 12 digits of the binary's sha256>`: the image
+/// holding the binary under test. `scripts/docker-image` also tags it
+/// `vigil-test:latest`, but another checkout testing another binary at the
+/// same time moves that tag; this one stays put.
+pub fn image() -> &'static str {
+    static TAG: OnceLock<String> = OnceLock::new();
+    TAG.get_or_init(|| {
+        let o = Command::new("sha256sum").arg(vigil_bin()).output().expect("run sha256sum");
+        let sum = String::from_utf8_lossy(&o.stdout);
+        let sum = sum.split_whitespace().next().filter(|s| s.len() == 64).expect("sha256sum output");
+        format!("vigil-test:{}", &sum[..12])
+    })
+}
 /// The base plus Debian's systemd package, systemd as PID 1: the oracle.
 pub const ORACLE: &str = "vigil-test-systemd:bookworm";
 /// Label naming the test process that owns a container or image.

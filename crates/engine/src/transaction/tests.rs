@@ -22,10 +22,10 @@ impl Fake {
 
     pub(crate) fn dep(&mut self, a: &str, kind: Dep, b: &str) -> &mut Self {
         let inverse = inverse(kind);
-        self.unit(a).deps.push((kind, b.to_string()));
+        std::rc::Rc::make_mut(&mut self.unit(a).deps).push((kind, b.to_string()));
         self.unit(b);
         if let Some(inv) = inverse {
-            self.unit(b).deps.push((inv, a.to_string()));
+            std::rc::Rc::make_mut(&mut self.unit(b).deps).push((inv, a.to_string()));
         }
         self
     }
@@ -171,7 +171,7 @@ fn propagates_stop_to() {
     // Declared from the other side: StopPropagatedFrom=.
     let mut g = Fake::default();
     g.dep("d", Dep::StopPropagatedFrom, "c").active("c").active("d");
-    g.unit("c").deps.push((Dep::PropagatesStopTo, "d".into()));
+    std::rc::Rc::make_mut(&mut g.unit("c").deps).push((Dep::PropagatesStopTo, "d".into()));
     assert_eq!(jobs(&run(&mut g, JobType::Stop, "c", Mode::Replace)), ["c/stop", "d/stop"]);
     assert_eq!(jobs(&run(&mut g, JobType::Stop, "d", Mode::Replace)), ["d/stop"]);
 }
@@ -535,11 +535,11 @@ impl Graph for Lazy {
         let mut info = UnitInfo::new(name);
         for (a, k, b) in &self.declared {
             if a == name {
-                info.deps.push((*k, b.clone()));
+                std::rc::Rc::make_mut(&mut info.deps).push((*k, b.clone()));
             }
             if b == name && self.loaded.contains(a) {
                 if let Some(inv) = inverse(*k) {
-                    info.deps.push((inv, a.clone()));
+                    std::rc::Rc::make_mut(&mut info.deps).push((inv, a.clone()));
                 }
             }
         }

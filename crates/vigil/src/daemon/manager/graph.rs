@@ -246,7 +246,7 @@ impl FileFlags {
             id: id.to_string(),
             load: self.load,
             active: ActiveState::Inactive,
-            deps: Vec::new(),
+            deps: Default::default(),
             refuse_manual_start: self.refuse_manual_start,
             refuse_manual_stop: self.refuse_manual_stop,
             allow_isolate: self.allow_isolate,
@@ -540,7 +540,7 @@ impl Manager {
             None => self.file_info(id),
         };
         info.active = active_state(u.active_state());
-        info.deps = self.deps_of(id);
+        info.deps = std::rc::Rc::new(self.deps_of(id));
         info
     }
 
@@ -573,7 +573,7 @@ impl Manager {
                 _ => Load::Error,
             },
             active: ActiveState::Inactive,
-            deps: Vec::new(),
+            deps: Default::default(),
             refuse_manual_start: flag("RefuseManualStart"),
             refuse_manual_stop: flag("RefuseManualStop"),
             allow_isolate: flag("AllowIsolate"),

@@ -660,7 +660,7 @@ impl Manager {
     fn trigger(&mut self, id: &str, failed: bool) {
         let Some(u) = self.units.get(id) else { return };
         let mut info = engine::transaction::UnitInfo::new(id);
-        info.deps = self.deps_of(id);
+        info.deps = std::rc::Rc::new(self.deps_of(id));
         info.on_failure_mode = match u.cfg.string(unit::directive::SectionKind::Unit, if failed { "OnFailureJobMode" } else { "OnSuccessJobMode" }) {
             Some(m) => super::graph::job_mode(m),
             None if failed && u.cfg.bool_or(unit::directive::SectionKind::Unit, "OnFailureIsolate", false) => Mode::Isolate,

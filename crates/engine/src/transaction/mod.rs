@@ -192,6 +192,14 @@ pub trait Graph {
     fn installed_job(&self, id: &str) -> Option<InstalledJob>;
     /// The ids of all loaded units (isolate).
     fn loaded_units(&self) -> Vec<String>;
+    /// How many answers of [`Graph::unit`] so far may have loaded a unit
+    /// (and so added edges to units answered before). `None`: the graph
+    /// cannot tell, and the transaction reads every unit again before
+    /// ordering; with a count it reads again only the units answered
+    /// before the latest load.
+    fn loads(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// One request: a job type for a unit, in a mode.

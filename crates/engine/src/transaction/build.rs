@@ -51,15 +51,18 @@ pub(super) struct Tx<'g, G: Graph> {
 
 /// Compute the jobs systemd would queue for `req` on `graph`.
 pub fn build<G: Graph>(graph: &mut G, req: &Request) -> Outcome {
+    // Sized for a start that pulls in a dozen units (a connection's
+    // instance and the targets it needs): each doubling of a map rehashes
+    // every key, a sixth of the hashing a socket-activated start did.
     let mut tx = Tx {
         graph,
         jobs: Vec::new(),
         links: Vec::new(),
-        by_unit: HashMap::new(),
+        by_unit: HashMap::with_capacity(16),
         order: Vec::new(),
-        infos: HashMap::new(),
+        infos: HashMap::with_capacity(16),
         read_at: Vec::new(),
-        names: HashMap::new(),
+        names: HashMap::with_capacity(32),
         anchor: 0,
         log: Vec::new(),
     };

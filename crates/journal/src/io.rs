@@ -25,8 +25,8 @@
 //! other processes can change — for what batching already removes.
 //!
 //! The cache holds fixed-size blocks (small for the writer's scattered
-//! reads, larger for readers that mostly move forward), evicts roughly the
-//! least recently used one when full, and is write-through: [`BlockCache::write`] issues the
+//! reads, larger for readers that mostly move forward), evicts by CLOCK
+//! (second chance, below) when full, and is write-through: [`BlockCache::write`] issues the
 //! `pwrite` first and then patches any cached copy, so the cache never
 //! holds bytes the file does not. Large reads bypass it.
 //!
@@ -37,6 +37,17 @@
 //! ones (a thousand streams); freed, they left holes whose pages stay
 //! resident. One large buffer is a mapping of its own, returned to the
 //! kernel when freed, and its untouched slots cost nothing.
+//!
+//! Eviction is CLOCK: each slot has a referenced bit, set by every hit;
+//! a hand sweeps the slots, clearing set bits and evicting the first slot
+//! found clear, so a block survives as long as it is used once per sweep.
+//! It used to be a "sampled LRU", the oldest of the first 8 blocks in the
+//! hash map's iteration order. That order is fixed by the keys' hashes, so
+//! the same few buckets were always the candidates: a block hashed
+//! elsewhere was never evicted however stale, and the hot blocks hashed
+//! into the candidate buckets evicted each other. The journal process
+//! under an Accept=yes load re-read 12 of an entry's ~25 blocks per entry
+//! from a 64-block cache (BENCHMARKS.md, session 8).
 //!
 //! Read-ahead: a cache made with [`BlockCache::with_readahead`] reads one
 //! block per miss while misses are random (a reader following a unit's
@@ -86,7 +97,16 @@ impl Hasher for U64Hasher {
 struct Block {
     slot: u32,
     len: u32,
-    last_used: u64,
+}
+
+/// What the CLOCK hand sees of one slot of the slab.
+#[derive(Clone, Copy)]
+struct SlotState {
+    /// The block it holds (meaningful while `held`).
+    index: u64,
+    held: bool,
+    /// Used since the hand last passed.
+    referenced: bool,
 }
 
 /// A file plus a bounded LRU cache of its blocks.
@@ -97,9 +117,12 @@ pub(crate) struct BlockCache {
     slab: Vec<u8>,
     /// Slots of the slab not holding a block.
     free: Vec<u32>,
+    /// Per slot of the slab, for the CLOCK hand; empty with the slab.
+    slots: Vec<SlotState>,
+    /// The next slot the hand looks at.
+    hand: usize,
     max_blocks: usize,
     block_size: u64,
-    clock: u64,
     /// Most blocks one miss may read (1: no read-ahead).
     max_readahead: u64,
     /// Blocks the next sequential miss reads.
@@ -118,9 +141,10 @@ impl BlockCache {
             blocks: U64Map::default(),
             slab: Vec::new(),
             free: Vec::new(),
+            slots: Vec::new(),
+            hand: 0,
             max_blocks: (max_bytes / block_size).max(2),
             block_size: block_size as u64,
-            clock: 0,
             max_readahead: 1,
             readahead: 1,
             next_sequential: u64::MAX,
@@ -148,6 +172,9 @@ impl BlockCache {
     pub(crate) fn invalidate(&mut self) {
         self.blocks.clear();
         self.free.clear();
+        for slot in &mut self.slots {
+            slot.held = false;
+        }
         if !self.slab.is_empty() {
             self.free.extend((0..self.max_blocks as u32).rev());
         }
@@ -161,17 +188,28 @@ impl BlockCache {
         self.blocks = U64Map::default();
         self.slab = Vec::new();
         self.free = Vec::new();
+        self.slots = Vec::new();
+        self.hand = 0;
     }
 
     /// Caches `data` (at most a block) as block `index`, evicting one
     /// block first when full.
-    fn insert(&mut self, index: u64, data: &[u8], last_used: u64) {
+    fn insert(&mut self, index: u64, data: &[u8]) {
         self.evict_one();
         if self.slab.is_empty() {
             let bs = self.block_size as usize;
             // Zeroed: fresh pages from the kernel, touched only as used.
             self.slab = vec![0; self.max_blocks * bs];
             self.free = (0..self.max_blocks as u32).rev().collect();
+            self.slots = vec![
+                SlotState {
+                    index: 0,
+                    held: false,
+                    referenced: false,
+                };
+                self.max_blocks
+            ];
+            self.hand = 0;
         }
         let Some(slot) = self.free.pop() else { return };
         let start = slot as usize * self.block_size as usize;
@@ -182,9 +220,15 @@ impl BlockCache {
             Block {
                 slot,
                 len: len as u32,
-                last_used,
             },
         );
+        // Not referenced: a block used once (a read-ahead block never
+        // used, an object looked at once) goes at the hand's next pass.
+        self.slots[slot as usize] = SlotState {
+            index,
+            held: true,
+            referenced: false,
+        };
     }
 
     /// Fills `buf` from offset `off`; reading past end of file is an
@@ -238,9 +282,7 @@ impl BlockCache {
                 // A block this write covers whole (a batch of new objects,
                 // which the next appends read back) is cached as written.
                 let from = (block_start - off) as usize;
-                self.clock += 1;
-                let last_used = self.clock;
-                self.insert(index, &data[from..from + self.block_size as usize], last_used);
+                self.insert(index, &data[from..from + self.block_size as usize]);
                 continue;
             }
             let Some(block) = self.blocks.get_mut(&index) else {
@@ -272,19 +314,20 @@ impl BlockCache {
     pub(crate) fn forget_partial_blocks(&mut self) {
         let full = self.block_size as usize;
         let free = &mut self.free;
+        let slots = &mut self.slots;
         self.blocks.retain(|_, b| {
             let keep = b.len as usize == full;
             if !keep {
                 free.push(b.slot);
+                slots[b.slot as usize].held = false;
             }
             keep
         });
     }
 
     fn block(&mut self, index: u64) -> io::Result<&[u8]> {
-        self.clock += 1;
-        let clock = self.clock;
-        if self.blocks.contains_key(&index) {
+        let hit = self.blocks.contains_key(&index);
+        if hit {
             // A scan passing over a block it already has stays a scan.
             if index == self.next_sequential {
                 self.next_sequential = index + 1;
@@ -314,12 +357,16 @@ impl BlockCache {
                 if k != index && self.blocks.contains_key(&k) {
                     continue;
                 }
-                self.insert(k, chunk, clock);
+                self.insert(k, chunk);
             }
         }
         match self.blocks.get_mut(&index) {
             Some(block) => {
-                block.last_used = clock;
+                // Only a second use marks it: the read that brought it in
+                // says nothing about whether it will be used again.
+                if hit {
+                    self.slots[block.slot as usize].referenced = true;
+                }
                 let start = block.slot as usize * self.block_size as usize;
                 Ok(&self.slab[start..start + block.len as usize])
             }
@@ -334,16 +381,25 @@ impl BlockCache {
         if self.blocks.len() < self.max_blocks {
             return;
         }
-        // Sampled LRU: the least recently used of a few blocks, O(1) per
-        // miss instead of a scan of the whole cache.
-        let victim = self
-            .blocks
-            .iter()
-            .take(8)
-            .min_by_key(|(_, b)| b.last_used)
-            .map(|(k, _)| *k);
-        if let Some(b) = victim.and_then(|v| self.blocks.remove(&v)) {
-            self.free.push(b.slot);
+        // CLOCK: at most two sweeps (the first may only clear bits).
+        let n = self.slots.len();
+        for _ in 0..2 * n {
+            let at = self.hand;
+            self.hand = (self.hand + 1) % n;
+            let slot = &mut self.slots[at];
+            if !slot.held {
+                continue;
+            }
+            if slot.referenced {
+                slot.referenced = false;
+                continue;
+            }
+            slot.held = false;
+            let index = slot.index;
+            if let Some(b) = self.blocks.remove(&index) {
+                self.free.push(b.slot);
+            }
+            return;
         }
     }
 
@@ -428,6 +484,32 @@ mod tests {
         assert_eq!(cache.free.len(), 3);
         cache.read(9 * BLOCK + 200, &mut one).unwrap();
         assert_eq!(one, [7]);
+    }
+
+    #[test]
+    fn blocks_used_every_round_stay_cached_and_stale_ones_go() {
+        // The writer's pattern: a few hot blocks touched for every entry,
+        // and a stream of blocks touched once (new tails, old arrays).
+        let file = tempfile::tempfile().unwrap();
+        file.set_len(400 * BLOCK).unwrap();
+        let mut cache = BlockCache::new(file, 16 * BLOCK as usize, BLOCK as usize);
+        let mut one = [0u8; 1];
+        let hot = [3u64, 70, 150, 151, 152, 300, 301, 390];
+        for &b in &hot {
+            cache.read(b * BLOCK, &mut one).unwrap();
+        }
+        for round in 0..200u64 {
+            for &b in &hot {
+                assert!(cache.blocks.contains_key(&b), "hot block {b} evicted in round {round}");
+                cache.read(b * BLOCK, &mut one).unwrap();
+            }
+            // Two cold blocks per round, never seen again.
+            for k in 0..2 {
+                cache.read((10 + (2 * round + k) % 50) * BLOCK, &mut one).unwrap();
+            }
+            assert!(cache.blocks.len() <= 16);
+            assert_eq!(cache.blocks.len() + cache.free.len(), 16);
+        }
     }
 
     #[test]

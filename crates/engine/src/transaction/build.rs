@@ -42,6 +42,8 @@ pub(super) struct Tx<'g, G: Graph> {
     /// Units in the order they got their first job.
     order: Vec<String>,
     infos: HashMap<String, UnitInfo>,
+    /// Each unit of `infos`, with the graph's load count once it was read.
+    read_at: Vec<(String, Option<u64>)>,
     names: HashMap<String, String>,
     pub anchor: usize,
     pub log: Vec<LogLine>,
@@ -49,14 +51,18 @@ pub(super) struct Tx<'g, G: Graph> {
 
 /// Compute the jobs systemd would queue for `req` on `graph`.
 pub fn build<G: Graph>(graph: &mut G, req: &Request) -> Outcome {
+    // Sized for a start that pulls in a dozen units (a connection's
+    // instance and the targets it needs): each doubling of a map rehashes
+    // every key, a sixth of the hashing a socket-activated start did.
     let mut tx = Tx {
         graph,
         jobs: Vec::new(),
         links: Vec::new(),
-        by_unit: HashMap::new(),
+        by_unit: HashMap::with_capacity(16),
         order: Vec::new(),
-        infos: HashMap::new(),
-        names: HashMap::new(),
+        infos: HashMap::with_capacity(16),
+        read_at: Vec::new(),
+        names: HashMap::with_capacity(32),
         anchor: 0,
         log: Vec::new(),
     };
@@ -78,15 +84,24 @@ impl<'g, G: Graph> Tx<'g, G> {
         let id = info.id.clone();
         self.names.insert(name.to_string(), id.clone());
         self.names.insert(id.clone(), id.clone());
+        if !self.infos.contains_key(&id) {
+            self.read_at.push((id.clone(), self.graph.loads()));
+        }
         Ok(self.infos.entry(id).or_insert(info))
     }
 
     /// Read every unit's info again: loading units while pulling in may
     /// have added edges to units seen earlier (`b` loaded with `After=a`
     /// gives the already cached `a` a `Before=b`), and ordering must see
-    /// all of them.
+    /// all of them. A unit read after the graph's latest load already has
+    /// them (`Graph::loads`).
     fn refresh(&mut self) {
-        let ids: Vec<String> = self.infos.keys().cloned().collect();
+        let now = self.graph.loads();
+        let stale = |at: &Option<u64>| match (at, now) {
+            (Some(at), Some(now)) => *at < now,
+            _ => true,
+        };
+        let ids: Vec<String> = self.read_at.iter().filter(|(_, at)| stale(at)).map(|(id, _)| id.clone()).collect();
         for id in ids {
             if let Ok(info) = self.graph.unit(&id) {
                 self.infos.insert(id, info);

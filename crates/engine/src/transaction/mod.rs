@@ -65,6 +65,8 @@ pub use jobtype::{runs_before, JobType};
 pub use timers::JobTimers;
 pub use uphold::{upheld_by_active, AutoStartLimit};
 
+use std::rc::Rc;
+
 use crate::service::ActiveState;
 
 /// Dependency kinds as the graph reports them, both directions: a unit
@@ -129,7 +131,10 @@ pub struct UnitInfo {
     pub load: Load,
     pub active: ActiveState,
     /// Every edge, both directions (see [`Dep`]), by the names written.
-    pub deps: Vec<(Dep, String)>,
+    /// Shared: the transaction keeps a unit's edges while it adds jobs
+    /// for them, and a copy of every name per added unit was a tenth of
+    /// an Accept=yes connection's instructions in the manager.
+    pub deps: Rc<Vec<(Dep, String)>>,
     pub refuse_manual_start: bool,
     pub refuse_manual_stop: bool,
     pub allow_isolate: bool,
@@ -150,7 +155,7 @@ impl UnitInfo {
             id: id.to_string(),
             load: Load::Loaded,
             active: ActiveState::Inactive,
-            deps: Vec::new(),
+            deps: Rc::default(),
             refuse_manual_start: false,
             refuse_manual_stop: false,
             allow_isolate: false,
@@ -162,8 +167,7 @@ impl UnitInfo {
         }
     }
 
-    pub fn deps_of(&self, kinds: &[Dep]) -> impl Iterator<Item = &str> + '_ {
-        let kinds = kinds.to_vec();
+    pub fn deps_of<'a>(&'a self, kinds: &'a [Dep]) -> impl Iterator<Item = &'a str> + 'a {
         self.deps.iter().filter(move |(k, _)| kinds.contains(k)).map(|(_, n)| n.as_str())
     }
 }
@@ -188,6 +192,14 @@ pub trait Graph {
     fn installed_job(&self, id: &str) -> Option<InstalledJob>;
     /// The ids of all loaded units (isolate).
     fn loaded_units(&self) -> Vec<String>;
+    /// How many answers of [`Graph::unit`] so far may have loaded a unit
+    /// (and so added edges to units answered before). `None`: the graph
+    /// cannot tell, and the transaction reads every unit again before
+    /// ordering; with a count it reads again only the units answered
+    /// before the latest load.
+    fn loads(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// One request: a job type for a unit, in a mode.

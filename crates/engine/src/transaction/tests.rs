@@ -22,10 +22,10 @@ impl Fake {
 
     pub(crate) fn dep(&mut self, a: &str, kind: Dep, b: &str) -> &mut Self {
         let inverse = inverse(kind);
-        self.unit(a).deps.push((kind, b.to_string()));
+        std::rc::Rc::make_mut(&mut self.unit(a).deps).push((kind, b.to_string()));
         self.unit(b);
         if let Some(inv) = inverse {
-            self.unit(b).deps.push((inv, a.to_string()));
+            std::rc::Rc::make_mut(&mut self.unit(b).deps).push((inv, a.to_string()));
         }
         self
     }
@@ -171,7 +171,7 @@ fn propagates_stop_to() {
     // Declared from the other side: StopPropagatedFrom=.
     let mut g = Fake::default();
     g.dep("d", Dep::StopPropagatedFrom, "c").active("c").active("d");
-    g.unit("c").deps.push((Dep::PropagatesStopTo, "d".into()));
+    std::rc::Rc::make_mut(&mut g.unit("c").deps).push((Dep::PropagatesStopTo, "d".into()));
     assert_eq!(jobs(&run(&mut g, JobType::Stop, "c", Mode::Replace)), ["c/stop", "d/stop"]);
     assert_eq!(jobs(&run(&mut g, JobType::Stop, "d", Mode::Replace)), ["d/stop"]);
 }
@@ -525,6 +525,8 @@ fn stop_when_unneeded() {
 struct Lazy {
     declared: Vec<(String, Dep, String)>,
     loaded: Vec<String>,
+    /// Report the load count (`Graph::loads`), as the daemon does.
+    counts_loads: bool,
 }
 
 impl Graph for Lazy {
@@ -535,11 +537,11 @@ impl Graph for Lazy {
         let mut info = UnitInfo::new(name);
         for (a, k, b) in &self.declared {
             if a == name {
-                info.deps.push((*k, b.clone()));
+                std::rc::Rc::make_mut(&mut info.deps).push((*k, b.clone()));
             }
             if b == name && self.loaded.contains(a) {
                 if let Some(inv) = inverse(*k) {
-                    info.deps.push((inv, a.clone()));
+                    std::rc::Rc::make_mut(&mut info.deps).push((inv, a.clone()));
                 }
             }
         }
@@ -557,14 +559,26 @@ impl Graph for Lazy {
     fn loaded_units(&self) -> Vec<String> {
         self.loaded.clone()
     }
+
+    fn loads(&self) -> Option<u64> {
+        self.counts_loads.then_some(self.loaded.len() as u64)
+    }
 }
 
 #[test]
 fn cycle_found_when_the_closing_edge_comes_from_a_unit_loaded_later() {
-    // a is loaded first and learns Before=b only once b is loaded.
-    let declared = [("a", Dep::Wants, "b"), ("a", Dep::After, "b"), ("b", Dep::After, "a")];
-    let mut g = Lazy { declared: declared.iter().map(|(a, k, b)| (a.to_string(), *k, b.to_string())).collect(), loaded: Vec::new() };
-    let o = build(&mut g, &req(JobType::Start, "a", Mode::Replace));
-    assert_eq!(jobs(&o), ["a/start"], "{:?}", messages(&o));
-    assert_eq!(o.log.len(), 3);
+    // a is loaded first and learns Before=b only once b is loaded; with
+    // a load count the transaction reads a again because b's load came
+    // after it.
+    for counts_loads in [false, true] {
+        let declared = [("a", Dep::Wants, "b"), ("a", Dep::After, "b"), ("b", Dep::After, "a")];
+        let mut g = Lazy {
+            declared: declared.iter().map(|(a, k, b)| (a.to_string(), *k, b.to_string())).collect(),
+            loaded: Vec::new(),
+            counts_loads,
+        };
+        let o = build(&mut g, &req(JobType::Start, "a", Mode::Replace));
+        assert_eq!(jobs(&o), ["a/start"], "{:?}", messages(&o));
+        assert_eq!(o.log.len(), 3);
+    }
 }

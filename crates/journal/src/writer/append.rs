@@ -66,9 +66,17 @@ pub(super) enum Backlink {
     },
 }
 
+/// Entries with more fields than this dedupe through a hash map; smaller
+/// ones compare each new field's hash with the fields kept so far (no
+/// allocation: the map and a vector per hash were a dozen of an append's
+/// ~40 allocations).
+const DEDUPE_SCAN_MAX: usize = 64;
+
 /// One unique DATA payload of the entry.
 struct Item {
-    payload: Vec<u8>,
+    /// Where its `NAME=value` is in `Plan::payloads`.
+    start: usize,
+    len: usize,
     name_len: usize,
     hash: u64,
     offset: u64,
@@ -124,29 +132,47 @@ impl JournalWriter {
 
     fn plan(&mut self, entry: &EntryFields<'_>) -> Result<Plan> {
         let mut items: Vec<Item> = Vec::with_capacity(entry.fields.len());
-        let mut seen: U64Map<Vec<usize>> = U64Map::default();
+        // Every payload of the entry, one after the other, in a buffer the
+        // writer keeps between appends (one allocation per field before).
+        let mut payloads = std::mem::take(&mut self.payloads);
+        payloads.clear();
+        let mut seen: Option<U64Map<Vec<usize>>> =
+            (entry.fields.len() > DEDUPE_SCAN_MAX).then(U64Map::default);
         let mut xor_hash = 0u64;
         let mut data_depth = self.header.data_hash_chain_depth;
 
         for (name, value) in entry.fields {
-            let mut payload = Vec::with_capacity(name.len() + 1 + value.len());
-            payload.extend_from_slice(name.as_bytes());
-            payload.push(b'=');
-            payload.extend_from_slice(value);
+            let start = payloads.len();
+            payloads.extend_from_slice(name.as_bytes());
+            payloads.push(b'=');
+            payloads.extend_from_slice(value);
+            let payload = &payloads[start..];
             // systemd XORs the Jenkins hash of every field, duplicates
             // included (they cancel), before it dedupes the items.
-            xor_hash ^= jenkins_hash64(&payload);
-            let hash = self.hash(&payload);
-            let same = seen.entry(hash).or_default();
-            if same.iter().any(|&i| items[i].payload == payload) {
+            xor_hash ^= jenkins_hash64(payload);
+            let hash = self.hash(payload);
+            let same_as = |i: &Item| i.hash == hash && payloads[i.start..i.start + i.len] == *payload;
+            let duplicate = match seen.as_mut() {
+                Some(seen) => {
+                    let same = seen.entry(hash).or_default();
+                    let found = same.iter().any(|&i| same_as(&items[i]));
+                    if !found {
+                        same.push(items.len());
+                    }
+                    found
+                }
+                None => items.iter().any(same_as),
+            };
+            if duplicate {
+                payloads.truncate(start);
                 continue;
             }
-            same.push(items.len());
-            let (existing, depth) = self.find_data(hash, &payload)?;
+            let (existing, depth) = self.find_data(hash, payload)?;
             data_depth = data_depth.max(depth);
             items.push(Item {
                 name_len: name.len(),
-                payload,
+                start,
+                len: payloads.len() - start,
                 hash,
                 offset: existing.map_or(0, |(off, _)| off),
                 existing: existing.map(|(_, h)| h),
@@ -165,14 +191,10 @@ impl JournalWriter {
         let mut new_fields = 0u64;
         for item in items.iter_mut().filter(|i| i.existing.is_none()) {
             item.offset = pos;
-            pos = advance(
-                &self.path,
-                pos,
-                DATA_PAYLOAD_OFFSET + item.payload.len() as u64,
-            )?;
+            pos = advance(&self.path, pos, DATA_PAYLOAD_OFFSET + item.len as u64)?;
             new_objects += 1;
             new_data += 1;
-            let name = &item.payload[..item.name_len];
+            let name = &payloads[item.start..item.start + item.name_len];
             if let Some(index) = fields.iter().position(|f| f.name == name) {
                 item.field = index;
                 continue;
@@ -255,6 +277,7 @@ impl JournalWriter {
         }
         Ok(Plan {
             items,
+            payloads,
             fields,
             xor_hash,
             entry_offset,
@@ -280,7 +303,7 @@ impl JournalWriter {
         let base = self.append_pos;
         let mut tail = vec![0u8; (plan.end - base) as usize];
         // Links from old objects, applied after the tail is on disk.
-        let mut links: Vec<Patch> = Vec::new();
+        let mut links: Vec<Patch> = Vec::with_capacity(2 * plan.items.len() + 8);
 
         // New DATA objects, chained into their hash buckets.
         let mut data_buckets = Buckets::default();
@@ -290,16 +313,17 @@ impl JournalWriter {
         for item in plan.items.iter().filter(|i| i.existing.is_none()) {
             let at = (item.offset - base) as usize;
             let obj = &mut tail[at..];
+            let payload = &plan.payloads[item.start..item.start + item.len];
             format::put_object_header(
                 obj,
                 ObjectType::Data,
-                DATA_PAYLOAD_OFFSET + item.payload.len() as u64,
+                DATA_PAYLOAD_OFFSET + payload.len() as u64,
             );
             format::put64(obj, oo::DATA_HASH as usize, item.hash);
             format::put64(obj, oo::DATA_ENTRY_OFFSET as usize, plan.entry_offset);
             format::put64(obj, oo::DATA_N_ENTRIES as usize, 1);
-            obj[DATA_PAYLOAD_OFFSET as usize..DATA_PAYLOAD_OFFSET as usize + item.payload.len()]
-                .copy_from_slice(&item.payload);
+            obj[DATA_PAYLOAD_OFFSET as usize..DATA_PAYLOAD_OFFSET as usize + payload.len()]
+                .copy_from_slice(payload);
             let bucket = item.hash % n_data_buckets;
             if let Some(old) = self.chain_into(
                 &mut data_buckets,
@@ -391,7 +415,7 @@ impl JournalWriter {
 
         // Back-links of existing DATA objects: slot or array first, count
         // after (`counts` are written after every other link).
-        let mut counts: Vec<Patch> = Vec::new();
+        let mut counts: Vec<Patch> = Vec::with_capacity(plan.items.len());
         for item in &plan.items {
             let Some(data) = item.existing else { continue };
             let n_entries_at = item.offset + oo::DATA_N_ENTRIES;
@@ -536,7 +560,7 @@ impl JournalWriter {
                     DataMeta {
                         hash: item.hash,
                         next_hash,
-                        payload_len: item.payload.len() as u64,
+                        payload_len: item.len as u64,
                         n_entries: 1,
                         entry_array_offset: 0,
                         tail: Some(None),
@@ -552,6 +576,9 @@ impl JournalWriter {
                     head,
                 },
             );
+        }
+        if plan.payloads.capacity() <= super::SCRATCH_KEEP {
+            self.payloads = plan.payloads;
         }
         Ok(seqnum)
     }
@@ -679,6 +706,8 @@ impl JournalWriter {
 /// Everything the write phase needs, computed by the plan phase.
 struct Plan {
     items: Vec<Item>,
+    /// The items' payloads (see `Item::start`).
+    payloads: Vec<u8>,
     fields: Vec<FieldPlan>,
     xor_hash: u64,
     entry_offset: u64,

@@ -11,9 +11,9 @@
 //!   batch (an entry-array slot, a DATA object's `n_entries`) patch that
 //!   buffer directly: those objects are not on disk yet;
 //! - links into objects that were already on disk go to two ordered lists,
-//!   `links` and `counts`, as in a single append, and also into `shadow`
-//!   copies of their 4 KiB blocks, so later entries of the batch read
-//!   (through `JournalWriter::read`) the file as it will be after commit;
+//!   `links` and `counts`, as in a single append, and also to the `shadow`
+//!   of their 4 KiB block, so later entries of the batch read (through
+//!   `JournalWriter::read`) the file as it will be after commit;
 //! - the header stays in memory.
 //!
 //! **States.** No batch (every append writes at once) → open batch
@@ -33,6 +33,16 @@
 //! entry of the batch is complete. A crash loses the entries of the open
 //! batch, so callers commit whenever they have no more input ready.
 //!
+//! **Shadows.** A shadow starts as the list of patches recorded into its
+//! block (`Shadow::Pending`); a read of the block applies them over what
+//! the file has. Only a block that collects more than [`MAX_PENDING`]
+//! patches is copied (`Shadow::Copied`) and patched in place from then
+//! on. A batch of one entry, what a quiet system (a connection's "Started"
+//! line) writes, reads none of the ~20 blocks it links into; copying each
+//! up front was a 4 KiB allocation and copy per block, a fifth of the
+//! journal process's time under an Accept=yes load (BENCHMARKS.md,
+//! session 8).
+//!
 //! **Why.** An entry of 19 fields touches ~19 entry arrays of common
 //! values (`_BOOT_ID=`, `_HOSTNAME=` …); alone, each is its own small
 //! `pwrite`, and on ext4 with large folios each small write walks the
@@ -45,6 +55,17 @@ use crate::io::{BlockCache, U64Map};
 
 /// Granularity of the shadow copies of old blocks.
 const SHADOW_BLOCK: u64 = 4096;
+/// Patches a shadow keeps as a list before it becomes a copy of its block
+/// (each read of the block applies the list).
+const MAX_PENDING: usize = 32;
+
+/// An old block the batch writes into (see the module docs).
+enum Shadow {
+    /// The patches recorded into it, in order, applied on each read.
+    Pending(Vec<Patch>),
+    /// The block as it will read after commit.
+    Copied(Vec<u8>),
+}
 
 /// One write into an existing object: at most three little-endian u64s
 /// (a DATA object's first entry, array and count), kept inline — an entry
@@ -89,8 +110,8 @@ pub(super) struct Batch {
     pub(super) base: u64,
     /// The new objects, from `base` on.
     pub(super) tail: Vec<u8>,
-    /// Old blocks (index = offset / 4096) as they will read after commit.
-    shadow: U64Map<Vec<u8>>,
+    /// Old blocks (index = offset / 4096) the batch writes into.
+    shadow: U64Map<Shadow>,
     /// Writes into old objects, in the order the appends issued them.
     pub(super) links: Vec<Patch>,
     /// Count updates of old DATA objects, written after all `links`.
@@ -159,21 +180,31 @@ impl Batch {
             dst.copy_from_slice(bytes);
             return Ok(());
         }
-        if off + bytes.len() as u64 > self.base {
+        let end = off + bytes.len() as u64;
+        if end > self.base {
             return Err(io::Error::other("batched link straddles the batch start"));
         }
-        let mut done = 0usize;
-        while done < bytes.len() {
-            let pos = off + done as u64;
-            let index = pos / SHADOW_BLOCK;
-            let within = (pos % SHADOW_BLOCK) as usize;
-            let block = self.shadow_block(io, index)?;
-            let n = (block.len() - within.min(block.len())).min(bytes.len() - done);
-            if n == 0 {
-                return Err(io::Error::other("batched link past the end of the file"));
+        if end > self.allocated {
+            return Err(io::Error::other("batched link past the end of the file"));
+        }
+        for index in off / SHADOW_BLOCK..=(end - 1) / SHADOW_BLOCK {
+            match self.shadow.entry(index).or_insert_with(|| Shadow::Pending(Vec::new())) {
+                Shadow::Pending(list) if list.len() < MAX_PENDING => list.push(patch),
+                shadow => {
+                    if let Shadow::Pending(list) = shadow {
+                        let start = index * SHADOW_BLOCK;
+                        let len = SHADOW_BLOCK.min(self.allocated.saturating_sub(start)) as usize;
+                        let mut block = io.read_vec(start, len)?;
+                        for p in list.iter() {
+                            apply(p, start, &mut block);
+                        }
+                        *shadow = Shadow::Copied(block);
+                    }
+                    if let Shadow::Copied(block) = shadow {
+                        apply(&patch, index * SHADOW_BLOCK, block);
+                    }
+                }
             }
-            block[within..within + n].copy_from_slice(&bytes[done..done + n]);
-            done += n;
         }
         match group {
             Group::Links => self.links.push(patch),
@@ -214,7 +245,7 @@ impl Batch {
             let block_end = ((index + 1) * SHADOW_BLOCK).min(self.base);
             let n = ((block_end - pos) as usize).min(rest);
             match self.shadow.get(&index) {
-                Some(block) => {
+                Some(Shadow::Copied(block)) => {
                     let Some(src) = block.get(within..within + n) else {
                         return Err(io::Error::new(
                             io::ErrorKind::UnexpectedEof,
@@ -223,6 +254,13 @@ impl Batch {
                     };
                     buf[done..done + n].copy_from_slice(src);
                 }
+                Some(Shadow::Pending(list)) => {
+                    let dst = &mut buf[done..done + n];
+                    io.read(pos, dst)?;
+                    for p in list {
+                        apply(p, pos, dst);
+                    }
+                }
                 None => io.read(pos, &mut buf[done..done + n])?,
             }
             done += n;
@@ -230,15 +268,60 @@ impl Batch {
         Ok(())
     }
 
-    fn shadow_block(&mut self, io: &mut BlockCache, index: u64) -> io::Result<&mut Vec<u8>> {
-        if !self.shadow.contains_key(&index) {
-            let start = index * SHADOW_BLOCK;
-            let len = SHADOW_BLOCK.min(self.allocated.saturating_sub(start)) as usize;
-            let data = io.read_vec(start, len)?;
-            self.shadow.insert(index, data);
+}
+
+/// Writes the part of `patch` that falls in `dst`, which holds the file's
+/// bytes from offset `start` on.
+fn apply(patch: &Patch, start: u64, dst: &mut [u8]) {
+    let end = start + dst.len() as u64;
+    let bytes = patch.bytes();
+    let from = patch.off.max(start);
+    let to = (patch.off + bytes.len() as u64).min(end);
+    if from < to {
+        dst[(from - start) as usize..(to - start) as usize]
+            .copy_from_slice(&bytes[(from - patch.off) as usize..(to - patch.off) as usize]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::FileExt;
+
+    /// Reads through a batch see every patch recorded so far, in order,
+    /// whether the block's shadow is still a list or became a copy, and
+    /// for patches that straddle two blocks.
+    #[test]
+    fn reads_see_recorded_patches_before_and_after_the_copy() {
+        const LEN: u64 = 3 * SHADOW_BLOCK;
+        let file = tempfile::tempfile().unwrap();
+        let initial: Vec<u8> = (0..LEN).map(|i| (i % 251) as u8).collect();
+        file.write_all_at(&initial, 0).unwrap();
+        let mut io = BlockCache::new(file, 8 * SHADOW_BLOCK as usize, SHADOW_BLOCK as usize);
+        let mut batch = Batch::new(LEN, LEN);
+        let mut model = initial.clone();
+        for k in 0..(3 * MAX_PENDING as u64) {
+            // Mostly block 0, overlapping earlier patches; every fifth
+            // straddles blocks 0 and 1.
+            let off = if k % 5 == 0 { SHADOW_BLOCK - 8 } else { 8 * (k % 7) };
+            let values = [k, k + 1000];
+            let patch = Patch::new(off, &values);
+            let group = if k % 2 == 0 { Group::Links } else { Group::Counts };
+            batch.record(&mut io, group, patch).unwrap();
+            for (i, v) in values.iter().enumerate() {
+                let at = off as usize + 8 * i;
+                model[at..at + 8].copy_from_slice(&v.to_le_bytes());
+            }
+            let mut got = vec![0u8; 2 * SHADOW_BLOCK as usize + 16];
+            batch.read(&mut io, 0, &mut got).unwrap();
+            assert_eq!(got[..], model[..got.len()], "after patch {k}");
+            let mut small = [0u8; 24];
+            batch.read(&mut io, SHADOW_BLOCK - 12, &mut small).unwrap();
+            let at = (SHADOW_BLOCK - 12) as usize;
+            assert_eq!(small[..], model[at..at + 24]);
         }
-        self.shadow
-            .get_mut(&index)
-            .ok_or_else(|| io::Error::other("shadow block lost"))
+        assert!(matches!(batch.shadow.get(&0), Some(Shadow::Copied(_))));
+        assert!(matches!(batch.shadow.get(&1), Some(Shadow::Pending(_))));
+        assert!(batch.record(&mut io, Group::Links, Patch::new(LEN - 8, &[1, 2])).is_err());
     }
 }

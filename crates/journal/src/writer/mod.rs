@@ -166,6 +166,8 @@ pub struct JournalWriter {
     batch: Option<Batch>,
     /// Reused by `bytes_equal`.
     scratch: Vec<u8>,
+    /// Reused by `append` for the entry's payloads.
+    payloads: Vec<u8>,
 }
 
 impl JournalWriter {
@@ -244,6 +246,7 @@ impl JournalWriter {
             observer: None,
             batch: None,
             scratch: Vec::new(),
+            payloads: Vec::new(),
         };
         let result = writer.initialise(field_table, field_table_size, data_table, data_table_size);
         if let Err(e) = result {
@@ -343,6 +346,7 @@ impl JournalWriter {
         self.index.shrink_data(IDLE_DATA_KEEP);
         self.io.release();
         self.scratch = Vec::new();
+        self.payloads = Vec::new();
     }
 
     /// Entries appended to the open batch and not yet written.

@@ -246,7 +246,7 @@ impl FileFlags {
             id: id.to_string(),
             load: self.load,
             active: ActiveState::Inactive,
-            deps: Vec::new(),
+            deps: Default::default(),
             refuse_manual_start: self.refuse_manual_start,
             refuse_manual_stop: self.refuse_manual_stop,
             allow_isolate: self.allow_isolate,
@@ -540,7 +540,7 @@ impl Manager {
             None => self.file_info(id),
         };
         info.active = active_state(u.active_state());
-        info.deps = self.deps_of(id);
+        info.deps = std::rc::Rc::new(self.deps_of(id));
         info
     }
 
@@ -573,7 +573,7 @@ impl Manager {
                 _ => Load::Error,
             },
             active: ActiveState::Inactive,
-            deps: Vec::new(),
+            deps: Default::default(),
             refuse_manual_start: flag("RefuseManualStart"),
             refuse_manual_stop: flag("RefuseManualStop"),
             allow_isolate: flag("AllowIsolate"),
@@ -601,8 +601,9 @@ impl Manager {
     }
 }
 
-/// The engine's view of the manager: loads units on demand.
-pub struct View<'a>(pub &'a mut Manager);
+/// The engine's view of the manager: loads units on demand, and counts
+/// the answers that may have loaded one ([`Graph::loads`]).
+pub struct View<'a>(pub &'a mut Manager, pub u64);
 
 impl Graph for View<'_> {
     fn unit(&mut self, name: &str) -> Result<UnitInfo, String> {
@@ -613,8 +614,16 @@ impl Graph for View<'_> {
         if let Some(id) = known {
             return Ok(m.unit_info(id));
         }
+        // Whether or not this loads the unit (it may be loaded under
+        // another name), count it: a load adds edges to units answered
+        // before, which the transaction then reads again.
+        self.1 += 1;
         let id = self.0.unit_id(name)?;
         Ok(self.0.unit_info(&id))
+    }
+
+    fn loads(&self) -> Option<u64> {
+        Some(self.1)
     }
 
     fn resolve(&self, name: &str) -> Option<String> {

@@ -213,7 +213,7 @@ impl Manager {
     /// Build the transaction for `req`, log what the engine says, install
     /// the plan. Returns the anchor job's id.
     pub(super) fn request(&mut self, req: Request, verb: JobVerb) -> Result<u32, (ErrorKind, String)> {
-        let outcome = tx::build(&mut View(self), &req);
+        let outcome = tx::build(&mut View(self, 0), &req);
         for line in &outcome.log {
             self.journal.console(&[&line.message]);
             self.journal.send(Some(&line.unit), line.priority, &line.message);
@@ -624,7 +624,7 @@ impl Manager {
             if self.shutting_down || !self.units.contains_key(&id) {
                 continue;
             }
-            let Some(culprit) = tx::upheld_by_active(&mut View(self), &id) else { continue };
+            let Some(culprit) = tx::upheld_by_active(&mut View(self, 0), &id) else { continue };
             let now = self.now();
             if !self.uphold.limits.entry(id.clone()).or_default().allow(now) {
                 self.log(&id, LogLevel::Warning, &format!("Unit needs to be started because active unit {culprit} upholds it, but not doing so since we tried this too often recently."));
@@ -660,7 +660,7 @@ impl Manager {
     fn trigger(&mut self, id: &str, failed: bool) {
         let Some(u) = self.units.get(id) else { return };
         let mut info = engine::transaction::UnitInfo::new(id);
-        info.deps = self.deps_of(id);
+        info.deps = std::rc::Rc::new(self.deps_of(id));
         info.on_failure_mode = match u.cfg.string(unit::directive::SectionKind::Unit, if failed { "OnFailureJobMode" } else { "OnSuccessJobMode" }) {
             Some(m) => super::graph::job_mode(m),
             None if failed && u.cfg.bool_or(unit::directive::SectionKind::Unit, "OnFailureIsolate", false) => Mode::Isolate,
@@ -709,7 +709,7 @@ impl Manager {
             // every service pulls in, all of them: quadratic at stop-all).
             let stops_when_unneeded =
                 self.units.get(&p).is_some_and(|u| u.cfg.bool_or(unit::directive::SectionKind::Unit, "StopWhenUnneeded", false));
-            if stops_when_unneeded && tx::unneeded(&mut View(self), &p) {
+            if stops_when_unneeded && tx::unneeded(&mut View(self, 0), &p) {
                 self.log(&p, LogLevel::Info, "Unit not needed anymore. Stopping.");
                 let _ = self.request(Request { ty: JobType::Stop, unit: p, mode: Mode::Fail, manual: false }, JobVerb::Stop);
             }

@@ -198,6 +198,13 @@ impl Manager {
         if self.cgroups.known_empty(&check.id) {
             return true;
         }
+        // Its group removed already (the unit went down earlier in this
+        // turn, as a finished Accept=yes instance does): the kernel removes
+        // only an empty group, so there is nothing to signal, and no
+        // `cgroup.procs` to fail to open.
+        if self.cgroups.base().is_some() && self.units.get(&check.id).is_some_and(|u| !u.in_cgroup) {
+            return true;
+        }
         let spared = &check.kills[0].spared;
         // Spared processes that all exited (our zombies, not reaped yet):
         // the group is most likely empty, and `cgroup.events` says so

@@ -320,7 +320,11 @@ impl EventLoop {
             self.manager.end_turn();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
-            if self.booting && self.manager.no_jobs() {
+            // After the boot's jobs and its held lines (the boot is one
+            // turn, whose "Started X." lines the journal takes as it makes
+            // room): compacted while a thousand of them still waited,
+            // the heap they leave behind could not be given back.
+            if self.booting && self.manager.no_jobs() && !self.manager.journal.pending() {
                 self.booting = false;
                 self.manager.compact();
                 release_free_memory();

@@ -126,6 +126,10 @@ const BUSY_WAIT: Duration = Duration::from_secs(1);
 /// for several.
 const FULL_RETRY: Duration = Duration::from_micros(100);
 
+/// Queued datagrams whose room is kept once the queue is empty; a
+/// larger ring (left by a burst) is freed.
+const HELD_KEPT: usize = 64;
+
 /// Held messages beyond this many bytes (console and journal together)
 /// are sent at once rather than at the end of the turn.
 const HELD_MAX: usize = 1 << 20;
@@ -410,7 +414,15 @@ impl JournalLink {
             return;
         };
         loop {
-            let Some(d) = self.held.borrow_mut().journal.pop_front() else { return };
+            let Some(d) = self.held.borrow_mut().journal.pop_front() else {
+                // A burst (the boot's thousand "Started" lines) left a
+                // large ring behind: give it back once it is empty.
+                let mut h = self.held.borrow_mut();
+                if h.journal.capacity() > HELD_KEPT {
+                    h.journal = Default::default();
+                }
+                return;
+            };
             if !self.post(out, &d, wait) {
                 // Full: it waits at the head of the queue for room — unless
                 // the journal has taken nothing for BUSY_WAIT: then it is

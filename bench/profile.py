@@ -7,8 +7,8 @@ Usage: profile.py OUTDIR [N] [--tool perf|strace|stat|wall|massif|callgrind]
   stat    `perf stat` of the manager (task clock, context switches, faults)
   perf    `perf record --call-graph dwarf` of the manager; report in OUTDIR/perf.txt
   strace  `strace -c -w` (syscall counts and wall time in each) of the manager
-  stracelog  `strace -o OUTDIR/strace.log` of the manager: every call in order; the counts of the
-          start phase alone (up to the control connection of `vigil exit`) in OUTDIR/strace-start.txt
+  stracelog  `strace -o OUTDIR/strace.log` of the manager: every call in order; the counts up
+          to the last clone3 (the boot's critical path) in OUTDIR/strace-start.txt
   massif  `valgrind --tool=massif` of the manager: where its heap goes (OUTDIR/massif.txt)
   callgrind  instruction counts of the manager (`valgrind --tool=callgrind`), repeatable on a
           loaded machine where times are not; report in OUTDIR/callgrind.txt. With --phase
@@ -109,17 +109,18 @@ def main():
     elif a.tool == 'strace':
         print(open(f'{a.out}/strace-c.txt').read())
     elif a.tool == 'stracelog':
+        # The boot's critical path: every call up to the last clone3 (the
+        # last unit's spawn); what the loop does after it is not counted.
+        lines = open(f'{a.out}/strace.log').read().splitlines()
+        last = max((i for i, l in enumerate(lines) if l.startswith('clone3(')), default=len(lines) - 1)
         counts = {}
-        for line in open(f'{a.out}/strace.log'):
-            if line.startswith('accept4(') and 'control' not in counts:
-                # the first control connection after boot is `vigil exit`'s
-                if counts: break
+        for line in lines[:last + 1]:
             name = line.split('(', 1)[0]
             if name and name[0].isalpha():
                 counts[name] = counts.get(name, 0) + 1
         total = sum(counts.values())
         with open(f'{a.out}/strace-start.txt', 'w') as f:
-            f.write(f'{total} calls, {total / a.n:.2f} per unit (start phase)\n')
+            f.write(f'{total} calls up to the last clone3, {total / a.n:.2f} per unit\n')
             for k, v in sorted(counts.items(), key=lambda kv: -kv[1]):
                 f.write(f'{v:8} {v / a.n:6.2f} {k}\n')
         print(open(f'{a.out}/strace-start.txt').read())

@@ -7,6 +7,8 @@ Usage: profile.py OUTDIR [N] [--tool perf|strace|stat|wall|massif|callgrind]
   stat    `perf stat` of the manager (task clock, context switches, faults)
   perf    `perf record --call-graph dwarf` of the manager; report in OUTDIR/perf.txt
   strace  `strace -c -w` (syscall counts and wall time in each) of the manager
+  stracelog  `strace -o OUTDIR/strace.log` of the manager: every call in order; the counts up
+          to the last clone3 (the boot's critical path) in OUTDIR/strace-start.txt
   massif  `valgrind --tool=massif` of the manager: where its heap goes (OUTDIR/massif.txt)
   callgrind  instruction counts of the manager (`valgrind --tool=callgrind`), repeatable on a
           loaded machine where times are not; report in OUTDIR/callgrind.txt. With --phase
@@ -30,7 +32,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('out')
     ap.add_argument('n', nargs='?', type=int, default=1000)
-    ap.add_argument('--tool', default='perf', choices=['perf', 'strace', 'stat', 'wall', 'massif', 'callgrind'])
+    ap.add_argument('--tool', default='perf', choices=['perf', 'strace', 'stracelog', 'stat', 'wall', 'massif', 'callgrind'])
     ap.add_argument('--phase', default='start', choices=['start', 'stop'],
                     help='start: the manager runs under the tool from exec; stop: the tool attaches to the running manager just before `vigil exit`')
     a = ap.parse_args()
@@ -47,6 +49,7 @@ def main():
                  'task-clock,context-switches,cpu-migrations,page-faults', '--'],
         'perf': ['perf', 'record', '--no-inherit', '-F', '2999', '--call-graph', 'dwarf,16384', '-o', f'{a.out}/perf.data', '--'],
         'strace': ['strace', '-c', '-w', '-o', f'{a.out}/strace-c.txt', '--'],
+        'stracelog': ['strace', '-o', f'{a.out}/strace.log', '--'],
         'massif': ['valgrind', '--tool=massif', f'--massif-out-file={a.out}/massif.out', '--'],
         'callgrind': ['valgrind', '--tool=callgrind', f'--callgrind-out-file={a.out}/callgrind.out',
                       f'--instr-atstart={"yes" if a.phase == "start" else "no"}', '--'],
@@ -105,6 +108,22 @@ def main():
             print(f'start phase alone: {a.out}/callgrind-start.txt')
     elif a.tool == 'strace':
         print(open(f'{a.out}/strace-c.txt').read())
+    elif a.tool == 'stracelog':
+        # The boot's critical path: every call up to the last clone3 (the
+        # last unit's spawn); what the loop does after it is not counted.
+        lines = open(f'{a.out}/strace.log').read().splitlines()
+        last = max((i for i, l in enumerate(lines) if l.startswith('clone3(')), default=len(lines) - 1)
+        counts = {}
+        for line in lines[:last + 1]:
+            name = line.split('(', 1)[0]
+            if name and name[0].isalpha():
+                counts[name] = counts.get(name, 0) + 1
+        total = sum(counts.values())
+        with open(f'{a.out}/strace-start.txt', 'w') as f:
+            f.write(f'{total} calls up to the last clone3, {total / a.n:.2f} per unit\n')
+            for k, v in sorted(counts.items(), key=lambda kv: -kv[1]):
+                f.write(f'{v:8} {v / a.n:6.2f} {k}\n')
+        print(open(f'{a.out}/strace-start.txt').read())
 
 
 if __name__ == '__main__':

@@ -11,7 +11,7 @@ def one(f):
     if mgr is None: return None
     child = None
     for l in lines:
-        m = re.search(r'clone3 resumed> => \{pidfd=\[\d+\]\}, \d+\) = (\d+)', l) or re.search(r'clone3\(.*\) = (\d+)$', l)
+        m = re.search(r"clone3 resumed>.*\) = (\d+)$", l) or re.search(r'clone3\(.*\) = (\d+)$', l)
         if m and l.split()[0] == mgr: child = m.group(1); break
     calls = lambda pid: [l for l in lines if l.split()[0] == pid and 'resumed>' not in l and 'epoll_wait(' not in l or (l.split()[0]==pid and 'epoll_wait(' in l and 'resumed' not in l)]
     mg = [l for l in lines if l.split()[0] == mgr and ' <... ' not in l]

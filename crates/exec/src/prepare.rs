@@ -431,7 +431,7 @@ impl ExecPlan {
             env,
             listen_fds: self.listen_fds.iter().map(|l| l.fd).collect(),
             non_blocking: self.non_blocking,
-            stdio: resolve_stdio(self, std::process::id() == 1)?,
+            stdio: resolve_stdio(self, crate::sys::own_pid() == 1)?,
             cwd,
             cwd_missing_ok: self.working_directory.missing_ok,
             root,

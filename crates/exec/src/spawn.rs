@@ -129,7 +129,8 @@ impl SpawnError {
 #[derive(Debug)]
 pub struct Child {
     pub pid: i32,
-    /// A pidfd (`pidfd_open(2)`), `None` on kernels before 5.3.
+    /// A pidfd (`pidfd_open(2)`), `None` on kernels before 5.3 and for a
+    /// no-wait `CLONE_VM` child ([`spawn_async`]), which is not given one.
     pub pidfd: Option<OwnedFd>,
 }
 
@@ -367,8 +368,7 @@ impl Buffers {
             plan,
             report_fd: -1,
             report_mem: std::ptr::null_mut(),
-            // SAFETY: getpid cannot fail.
-            parent_pid: unsafe { libc::getpid() },
+            parent_pid: sys::own_pid(),
             lifted,
             listen_pid: if plan.listen_fds.is_empty() { std::ptr::null_mut() } else { self.listen_pid.as_mut_ptr() },
             exec_pid: if self.exec_pid_used { self.exec_pid.as_mut_ptr() } else { std::ptr::null_mut() },
@@ -438,6 +438,9 @@ pub fn spawn_nowait(plan: &PreparedPlan) -> Result<Spawning, SpawnError> {
 /// stack until the child has exec'd or exited; [`Spawning::settled`] says
 /// whether it has, [`Spawning::finish`] waits for it (briefly: such plans
 /// have no step that can block) and frees them, and so does dropping it.
+///
+/// A child started this way has no pidfd ([`Child::pidfd`] is `None`):
+/// the caller reaps it and may signal it by PID until then.
 ///
 /// With `wake`, [`Spawning::report_fd`] is a descriptor that becomes
 /// readable when the child has exec'd or exited, for an event loop;

@@ -297,6 +297,35 @@ pub(crate) fn close(fd: RawFd) {
     let _ = raw::close(fd);
 }
 
+/// The calling process's PID, for the parent side of a spawn (its
+/// `parent_pid`, the "are we PID 1" test): glibc no longer caches
+/// `getpid()`, and a spawn asked twice, two system calls per unit.
+/// Cached after the first call; a `fork(2)`ed child (whose PID differs)
+/// forgets it through a `pthread_atfork(3)` handler before it runs any
+/// code of ours. `CLONE_VM` children made by `vfork.rs` skip atfork
+/// handlers but never call this: their steps use [`raw::getpid`].
+pub(crate) fn own_pid() -> pid_t {
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::Once;
+    static PID: AtomicI32 = AtomicI32::new(0);
+    static FORGET: Once = Once::new();
+    extern "C" fn forget() {
+        PID.store(0, Ordering::Relaxed);
+    }
+    let pid = PID.load(Ordering::Relaxed);
+    if pid != 0 {
+        return pid;
+    }
+    FORGET.call_once(|| {
+        // SAFETY: registers a handler that only stores to an atomic.
+        unsafe { libc::pthread_atfork(None, None, Some(forget)) };
+    });
+    // SAFETY: getpid cannot fail.
+    let pid = unsafe { libc::getpid() };
+    PID.store(pid, Ordering::Relaxed);
+    pid
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -244,14 +244,16 @@ pub(crate) fn clone_vfork(ctx: &mut Ctx<'_>, cgroup_dir: Option<RawFd>) -> Resul
     let ctx_ptr: *mut Ctx<'_> = ctx;
     // SAFETY: the caller is suspended until the child has exec'd or
     // exited, so `ctx` and the stack outlive its use of them.
-    let r = unsafe { clone_vm(ctx_ptr.cast(), &stack, CLONE_VFORK, std::ptr::null_mut(), cgroup_dir) };
+    let r = unsafe { clone_vm(ctx_ptr.cast(), &stack, CLONE_VFORK | CLONE_PIDFD, std::ptr::null_mut(), cgroup_dir) };
     give_back(stack);
     r
 }
 
 /// Creates the child like [`clone_vfork`] but returns at once, while the
-/// child runs its steps (module docs, "Not waiting"). Its PID and pidfd,
-/// or the `clone3` errno. On success the child uses `kept` (its context
+/// child runs its steps (module docs, "Not waiting"). Its PID (and -1 for
+/// the pidfd: none is asked for, the only caller signals its own unreaped
+/// children by PID, and a pidfd cost the kernel a file and the caller a
+/// `close(2)` per spawn), or the `clone3` errno. On success the child uses `kept` (its context
 /// and every buffer that context points to) until it has exec'd or
 /// exited, which [`Kept::wait`] waits for.
 pub(crate) fn clone_async(kept: &mut Kept, cgroup_dir: Option<RawFd>) -> Result<(pid_t, RawFd), c_int> {
@@ -264,9 +266,10 @@ pub(crate) fn clone_async(kept: &mut Kept, cgroup_dir: Option<RawFd>) -> Result<
     r
 }
 
-/// `clone3(CLONE_VM | CLONE_PIDFD | extra)` with every signal blocked
+/// `clone3(CLONE_VM | extra)` with every signal blocked
 /// around it (module docs: no handler may run in the child before its
 /// first step), the child starting in [`child_entry`]`(arg)` on `stack`.
+/// The pidfd is -1 unless `extra` asks for one (`CLONE_PIDFD`).
 ///
 /// # Safety
 ///
@@ -283,8 +286,8 @@ unsafe fn clone_vm(
 ) -> Result<(pid_t, RawFd), c_int> {
     let mut pidfd: c_int = -1;
     let mut args = CloneArgs {
-        flags: CLONE_VM | CLONE_PIDFD | extra,
-        pidfd: &mut pidfd as *mut c_int as u64,
+        flags: CLONE_VM | extra,
+        pidfd: if extra & CLONE_PIDFD != 0 { &mut pidfd as *mut c_int as u64 } else { 0 },
         child_tid: child_tid as u64,
         exit_signal: libc::SIGCHLD as u64,
         stack: stack.usable() as u64,

@@ -203,7 +203,7 @@ impl UnitIndex {
             }
         };
         let mut bytes = Vec::new();
-        if let Err(e) = read_all(&file, meta.len(), &mut bytes) {
+        if let Err(e) = read_all(&file, meta.len(), ft.is_file(), &mut bytes) {
             // Opened but unreadable (a directory): systemd has already
             // taken the file as the fragment, and the failed parse makes
             // the unit `error`, not `not-found`.
@@ -224,9 +224,12 @@ impl UnitIndex {
 
 /// Read `file` to its end into `bytes`, room made for `size` bytes (its
 /// `stat` size) and one more, so that a file of the size it had is read
-/// with one `read` and the one that returns 0 — `read_to_end` would ask
-/// `fstat` and `lseek` for the size again.
-fn read_all(mut file: &fs::File, size: u64, bytes: &mut Vec<u8>) -> std::io::Result<()> {
+/// with one `read` — `read_to_end` would ask `fstat` and `lseek` for the
+/// size again. For a `regular` file a read that returns less than asked
+/// for has met the end (`read(2)`), so the read that would return 0 is
+/// left out: a boot of 1000 units made it 1000 times. Anything else is
+/// read until a read returns 0.
+fn read_all(mut file: &fs::File, size: u64, regular: bool, bytes: &mut Vec<u8>) -> std::io::Result<()> {
     bytes.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1).min(1 << 20));
     loop {
         if bytes.len() == bytes.capacity() {
@@ -239,7 +242,13 @@ fn read_all(mut file: &fs::File, size: u64, bytes: &mut Vec<u8>) -> std::io::Res
                 bytes.truncate(len);
                 return Ok(());
             }
-            Ok(n) => bytes.truncate(len + n),
+            Ok(n) => {
+                let asked = bytes.len() - len;
+                bytes.truncate(len + n);
+                if regular && n < asked {
+                    return Ok(());
+                }
+            }
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => bytes.truncate(len),
             Err(e) => {
                 bytes.truncate(len);
@@ -315,6 +324,22 @@ mod tests {
     use super::*;
 
     const S: &[&str] = &["Unit", "Service", "Install"];
+
+    #[test]
+    fn read_all_reads_the_whole_file_whatever_its_size_hint() {
+        let dir = std::env::temp_dir().join(format!("vigil-read-all-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("f");
+        let text: Vec<u8> = (0..20_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        fs::write(&path, &text).unwrap();
+        // The stat size, a stale smaller one (the file grew), and none.
+        for (hint, regular) in [(20_000, true), (100, true), (0, true), (100, false)] {
+            let mut bytes = Vec::new();
+            read_all(&fs::File::open(&path).unwrap(), hint, regular, &mut bytes).unwrap();
+            assert_eq!(bytes, text, "hint {hint}, regular {regular}");
+        }
+        fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn latin1_in_comment_is_fine_in_value_is_fatal() {

@@ -26,6 +26,8 @@ use super::manager::{Ending, Manager};
 use proto::msg::{JobMode, JobVerb, ShutdownKind};
 
 const SIGNAL: u64 = 0;
+/// Signals read per `read(2)` of the signalfd ([`EventLoop::on_signals`]).
+const SIGNAL_BATCH: usize = 8;
 const LISTEN: u64 = 1;
 const NOTIFY: u64 = 2;
 const CGROUPS: u64 = 3;
@@ -208,9 +210,20 @@ impl EventLoop {
     }
 
     /// Start the boot unit (`default.target`) and what it pulls in.
+    ///
+    /// As one turn (`manager/turn.rs`), like a `start` asked for by a
+    /// client: the boot's messages ("Started X.", one line on the console
+    /// and one datagram to the journal per unit) are held and follow its
+    /// spawns. Outside a turn each went out before the next spawn, and
+    /// whenever the journal's queue was full the manager waited for the
+    /// journal to read — in a 1000-unit boot, two system calls per unit
+    /// and a wait on most of them, between one spawn and the next.
     pub fn boot(&mut self, unit: &str) {
         self.booting = true;
-        if let Err((_, e)) = self.manager.job(unit, proto::msg::JobVerb::Start) {
+        self.manager.begin_turn();
+        let started = self.manager.job(unit, proto::msg::JobVerb::Start);
+        self.manager.end_turn();
+        if let Err((_, e)) = started {
             eprintln!("Failed to start {unit}: {e}");
         }
         self.deliver_finished_jobs();
@@ -307,7 +320,11 @@ impl EventLoop {
             self.manager.end_turn();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
-            if self.booting && self.manager.no_jobs() {
+            // After the boot's jobs and its held lines (the boot is one
+            // turn, whose "Started X." lines the journal takes as it makes
+            // room): compacted while a thousand of them still waited,
+            // the heap they leave behind could not be given back.
+            if self.booting && self.manager.no_jobs() && !self.manager.journal.pending() {
                 self.booting = false;
                 self.manager.compact();
                 release_free_memory();
@@ -345,37 +362,57 @@ impl EventLoop {
         }
     }
 
+    /// The signals that arrived, in the order the kernel queued them:
+    /// up to [`SIGNAL_BATCH`] per `read(2)`; a read that returns fewer
+    /// found the queue empty, so no second read has to say so (EAGAIN):
+    /// the signalfd is polled level-triggered, and a signal that came
+    /// meanwhile wakes the loop again. A restart's turn made that read
+    /// between the reap and the new `clone3`.
     fn on_signals(&mut self) {
+        const SIZE: usize = std::mem::size_of::<libc::signalfd_siginfo>();
         loop {
-            match self.sigfd.read_signal() {
-                Ok(Some(info)) => {
-                    let signo = info.ssi_signo as i32;
-                    match Signal::try_from(signo) {
-                        Ok(Signal::SIGCHLD) => self.reap_signalled(info.ssi_pid),
-                        Ok(Signal::SIGINT) if self.manager.is_system() => self.ctrl_alt_del(),
-                        Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) | Ok(Signal::SIGPWR) => {
-                            // Stop every unit in reverse order, then exit
-                            // (halt in a container, as `systemctl exit`).
-                            self.end(ShutdownKind::Exit, false);
-                        }
-                        // systemd(1): SIGHUP reloads the configuration.
-                        Ok(Signal::SIGHUP) => self.manager.daemon_reload(),
-                        // systemd(1): SIGUSR2 dumps the manager's state to
-                        // the log. (SIGUSR1 asks systemd to reconnect to
-                        // D-Bus; vigil has no bus, so it dumps too.)
-                        Ok(Signal::SIGUSR2) | Ok(Signal::SIGUSR1) => self.manager.dump(),
-                        _ => match rt_signal(signo - libc::SIGRTMIN()) {
-                            Some(RtSignal::Isolate(target)) => self.start_on_signal(target, JobMode::Isolate),
-                            Some(RtSignal::End(kind, immediate)) => self.end(kind, immediate),
-                            // SIGPIPE is only kept from killing us.
-                            None => {}
-                        },
-                    }
+            // SAFETY: signalfd_siginfo is plain old data; all zeroes is valid.
+            let mut infos: [libc::signalfd_siginfo; SIGNAL_BATCH] = unsafe { std::mem::zeroed() };
+            // SAFETY: read(2) into our own array, at most its size.
+            let n = unsafe { libc::read(self.sigfd.as_fd().as_raw_fd(), infos.as_mut_ptr().cast(), SIZE * SIGNAL_BATCH) };
+            if n < 0 {
+                if nix::errno::Errno::last() == nix::errno::Errno::EINTR {
+                    continue;
                 }
-                Ok(None) => break,
-                Err(nix::errno::Errno::EINTR) => continue,
-                Err(_) => break,
+                break;
             }
+            let got = n as usize / SIZE;
+            for info in &infos[..got] {
+                self.on_signal(info);
+            }
+            if got < SIGNAL_BATCH {
+                break;
+            }
+        }
+    }
+
+    fn on_signal(&mut self, info: &libc::signalfd_siginfo) {
+        let signo = info.ssi_signo as i32;
+        match Signal::try_from(signo) {
+            Ok(Signal::SIGCHLD) => self.reap_signalled(info.ssi_pid),
+            Ok(Signal::SIGINT) if self.manager.is_system() => self.ctrl_alt_del(),
+            Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) | Ok(Signal::SIGPWR) => {
+                // Stop every unit in reverse order, then exit
+                // (halt in a container, as `systemctl exit`).
+                self.end(ShutdownKind::Exit, false);
+            }
+            // systemd(1): SIGHUP reloads the configuration.
+            Ok(Signal::SIGHUP) => self.manager.daemon_reload(),
+            // systemd(1): SIGUSR2 dumps the manager's state to
+            // the log. (SIGUSR1 asks systemd to reconnect to
+            // D-Bus; vigil has no bus, so it dumps too.)
+            Ok(Signal::SIGUSR2) | Ok(Signal::SIGUSR1) => self.manager.dump(),
+            _ => match rt_signal(signo - libc::SIGRTMIN()) {
+                Some(RtSignal::Isolate(target)) => self.start_on_signal(target, JobMode::Isolate),
+                Some(RtSignal::End(kind, immediate)) => self.end(kind, immediate),
+                // SIGPIPE is only kept from killing us.
+                None => {}
+            },
         }
     }
 

@@ -126,6 +126,10 @@ const BUSY_WAIT: Duration = Duration::from_secs(1);
 /// for several.
 const FULL_RETRY: Duration = Duration::from_micros(100);
 
+/// Queued datagrams whose room is kept once the queue is empty; a
+/// larger ring (left by a burst) is freed.
+const HELD_KEPT: usize = 64;
+
 /// Held messages beyond this many bytes (console and journal together)
 /// are sent at once rather than at the end of the turn.
 const HELD_MAX: usize = 1 << 20;
@@ -239,10 +243,13 @@ impl JournalLink {
     pub fn stream(&self, identifier: &str, unit: &str, invocation: &str, priority: u8, level_prefix: bool) -> Option<OwnedFd> {
         self.pid?;
         let s = UnixStream::connect(&self.stdout_socket).ok()?;
-        let header = format!(
-            "{identifier}\n{unit} {invocation}\n{priority}\n{}\n0\n0\n0\n",
-            u8::from(level_prefix)
-        );
+        // identifier, "unit invocation", priority, level prefix, and the
+        // three forward flags, one per line; built without `format!`.
+        let mut header = String::with_capacity(identifier.len() + unit.len() + invocation.len() + 16);
+        for part in [identifier, "\n", unit, " ", invocation, "\n", itoa_u8(priority, &mut [0; 3]), "\n"] {
+            header.push_str(part);
+        }
+        header.push_str(if level_prefix { "1\n0\n0\n0\n" } else { "0\n0\n0\n0\n" });
         // Never block the manager on a stuck journal: the header goes out
         // in one non-blocking send (`MSG_DONTWAIT`) — the socket was just
         // connected, so its send buffer is empty and a header of a few
@@ -275,17 +282,27 @@ impl JournalLink {
     /// catalogued messages (unit started, stopped, failed…).
     pub fn send_id(&self, unit: Option<&str>, priority: u8, message: &str, message_id: Option<&str>) {
         let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
-        let mut d = String::with_capacity(message.len() + 96);
-        // A message with a newline needs the binary form; ours never has one.
+        // One allocation, the exact size (no `format!` pieces).
+        let field = if self.rundir.user { "USER_UNIT=" } else { "UNIT=" };
+        let len = "MESSAGE=\nPRIORITY=0\nSYSLOG_IDENTIFIER=vigil\n".len() + message.len() + 2
+            + unit.map_or(0, |u| field.len() + u.len() + 1)
+            + message_id.map_or(0, |id| "MESSAGE_ID=\n".len() + id.len());
+        let mut d = String::with_capacity(len);
         d.push_str("MESSAGE=");
-        d.push_str(&message.replace('\n', " "));
-        d.push_str(&format!("\nPRIORITY={priority}\nSYSLOG_IDENTIFIER=vigil\n"));
+        // A message with a newline needs the binary form; ours never has one.
+        d.extend(message.chars().map(|c| if c == '\n' { ' ' } else { c }));
+        d.push_str("\nPRIORITY=");
+        d.push_str(itoa_u8(priority, &mut [0; 3]));
+        d.push_str("\nSYSLOG_IDENTIFIER=vigil\n");
         if let Some(u) = unit {
-            let field = if self.rundir.user { "USER_UNIT" } else { "UNIT" };
-            d.push_str(&format!("{field}={u}\n"));
+            d.push_str(field);
+            d.push_str(u);
+            d.push('\n');
         }
         if let Some(id) = message_id {
-            d.push_str(&format!("MESSAGE_ID={id}\n"));
+            d.push_str("MESSAGE_ID=");
+            d.push_str(id);
+            d.push('\n');
         }
         // Behind messages still queued, or in a turn: queued (module docs).
         if self.holding.get() || !self.held.borrow().journal.is_empty() {
@@ -397,7 +414,15 @@ impl JournalLink {
             return;
         };
         loop {
-            let Some(d) = self.held.borrow_mut().journal.pop_front() else { return };
+            let Some(d) = self.held.borrow_mut().journal.pop_front() else {
+                // A burst (the boot's thousand "Started" lines) left a
+                // large ring behind: give it back once it is empty.
+                let mut h = self.held.borrow_mut();
+                if h.journal.capacity() > HELD_KEPT {
+                    h.journal = Default::default();
+                }
+                return;
+            };
             if !self.post(out, &d, wait) {
                 // Full: it waits at the head of the queue for room — unless
                 // the journal has taken nothing for BUSY_WAIT: then it is
@@ -578,6 +603,21 @@ fn console_line(parts: &[&str]) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
+/// `n` in decimal, in `buf`.
+fn itoa_u8(n: u8, buf: &mut [u8; 3]) -> &str {
+    let mut at = buf.len();
+    let mut n = n;
+    loop {
+        at -= 1;
+        buf[at] = b'0' + n % 10;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
+}
+
 fn read_verdict(rd: OwnedFd) -> std::io::Result<String> {
     use std::io::Read;
     let mut f = std::fs::File::from(rd);
@@ -604,6 +644,16 @@ fn read_verdict(rd: OwnedFd) -> std::io::Result<String> {
         }
         if msg.ends_with(b"\n") {
             return Ok(String::from_utf8_lossy(&msg).into_owned());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn itoa_u8_writes_decimal() {
+        for n in [0u8, 7, 10, 99, 100, 255] {
+            assert_eq!(super::itoa_u8(n, &mut [0; 3]), n.to_string());
         }
     }
 }

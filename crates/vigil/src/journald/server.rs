@@ -48,7 +48,7 @@ use super::native::{self, ENTRY_SIZE_MAX};
 use super::storage::{now_monotonic, Storage};
 use super::names::{Name, Names};
 use super::slab::Slab;
-use super::stream::{Line, LineBreak, Stream};
+use super::stream::{stream_id, Line, LineBreak, Stream};
 use super::{syslog, SocketPaths};
 
 const SIGNAL: u64 = 0;
@@ -118,6 +118,9 @@ pub struct Server {
     streams: Slab<StreamConn>,
     d: Dispatcher,
     manager_pid: Option<i32>,
+    /// Whether accepted streams inherit the listener's `SO_PASSCRED`
+    /// (known after the first accept; [`Server::passcred_inherited`]).
+    passcred_inherited: Option<bool>,
     /// Serving a user manager (`--user`).
     user: bool,
     my_uid: u32,
@@ -219,6 +222,7 @@ impl Server {
             manager_pid,
             user,
             my_uid: nix::unistd::getuid().as_raw(),
+            passcred_inherited: None,
             line_max: config.line_max,
             sync_interval: config.sync_interval_usec,
             sync_deadline: None,
@@ -403,10 +407,15 @@ impl Server {
 
     fn on_accept(&mut self) {
         loop {
-            let sock = match self.stdout.accept() {
-                Ok((s, _)) => s,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                // WouldBlock, or EMFILE and friends: epoll tells us again.
+            // Non-blocking from the start (no `ioctl(FIONBIO)` after).
+            let sock = match socket::accept4(
+                self.stdout.as_raw_fd(),
+                socket::SockFlag::SOCK_NONBLOCK | socket::SockFlag::SOCK_CLOEXEC,
+            ) {
+                // SAFETY: the kernel just installed this descriptor for us.
+                Ok(fd) => UnixStream::from(unsafe { OwnedFd::from_raw_fd(fd) }),
+                Err(nix::errno::Errno::EINTR) => continue,
+                // EAGAIN, or EMFILE and friends: epoll tells us again.
                 Err(_) => break,
             };
             let peer = match socket::getsockopt(&sock, sockopt::PeerCredentials) {
@@ -428,8 +437,8 @@ impl Server {
                 continue;
             }
             let _ = sock.shutdown(std::net::Shutdown::Write);
-            if sock.set_nonblocking(true).is_err()
-                || socket::setsockopt(&sock, sockopt::PassCred, &true).is_err()
+            if !self.passcred_inherited(&sock)
+                && socket::setsockopt(&sock, sockopt::PassCred, &true).is_err()
             {
                 continue;
             }
@@ -449,10 +458,20 @@ impl Server {
                 peer,
                 vouched: None,
                 decided: false,
-                stream_id: journal::Id128::random().ok(),
+                stream_id: stream_id(),
                 writer: None,
             });
         }
+    }
+
+    /// Whether an accepted stream has `SO_PASSCRED` from the listener
+    /// (Linux copies it at `accept(2)`, `unix_sock_inherit_flags()`),
+    /// asked of the first stream only: then no stream needs a
+    /// `setsockopt(2)` of its own.
+    fn passcred_inherited(&mut self, sock: &UnixStream) -> bool {
+        *self
+            .passcred_inherited
+            .get_or_insert_with(|| socket::getsockopt(sock, sockopt::PassCred).unwrap_or(false))
     }
 
     fn on_stream(&mut self, token: u64) {
@@ -505,6 +524,14 @@ impl Server {
                     // with nothing pending no line is cut differently.
                     if header_done && c.proto.pending() == 0 {
                         c.writer = None;
+                    }
+                    // Less than asked for: the socket is most likely
+                    // empty, and the read that would say so (EAGAIN) is
+                    // left out — the epoll is level-triggered, so anything
+                    // that arrived meanwhile wakes us again. A new stream's
+                    // header comes in one read, so this halves its reads.
+                    if n < want {
+                        break;
                     }
                 }
                 Err(nix::errno::Errno::EAGAIN) => break,

@@ -258,7 +258,16 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     let mut args = argv.into_iter();
     plan.argv0 = OsString::from(args.next().unwrap_or_else(|| path.clone()));
     plan.args = args.map(OsString::from).collect();
-    plan.environment = env.iter().map(|(k, v)| OsString::from(format!("{k}={v}"))).collect();
+    plan.environment = env
+        .iter()
+        .map(|(k, v)| {
+            let mut kv = String::with_capacity(k.len() + 1 + v.len());
+            kv.push_str(k);
+            kv.push('=');
+            kv.push_str(v);
+            OsString::from(kv)
+        })
+        .collect();
     if let Some(Value::String(wd)) = cfg.value(S::Service, "WorkingDirectory") {
         let (missing_ok, wd) = match wd.strip_prefix('-') {
             Some(rest) => (true, rest),

@@ -65,7 +65,10 @@
 //!   something was a left-over process made `mainpid_in_reload_stop` fail
 //!   under load.
 //!
-//! Outside a turn (boot, before the loop runs) nothing is held or put
+//! The boot's start job is one turn too (`EventLoop::boot`), so its
+//! spawns go back to back and its "Started X." lines follow them.
+//! Outside a turn (the loop's work between turns: exec reports queued
+//! by a spawn, settling children, finished jobs) nothing is held or put
 //! off: [`Manager::kill_group`] signals and checks at once, as it always
 //! did.
 

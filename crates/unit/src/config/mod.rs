@@ -44,7 +44,7 @@ pub use settings::{Applied, Assignment, Settings};
 use crate::diag::{Diagnostic, Severity, Span};
 use crate::few::Few;
 use crate::directive::{self, Directive, SectionKind, Support};
-use crate::load::{DirDependency, LoadOptions, LoadState, LoadedSource, UnitIndex};
+use crate::load::{LoadOptions, LoadState, LoadedSource, UnitIndex};
 use crate::name::UnitName;
 use crate::paths::LookupPaths;
 use crate::specifier::{self, Context, Host};
@@ -66,9 +66,12 @@ pub struct UnitConfig {
     // keeps for its life: [`Few`]s, one word each while empty.
     pub dropin_paths: Few<PathBuf>,
     pub settings: Settings,
-    /// From `.wants/` and `.requires/` directories.
-    pub dir_wants: Few<DirDependency>,
-    pub dir_requires: Few<DirDependency>,
+    /// The names linked from its `.wants/` and `.requires/` directories
+    /// (the links themselves are the loader's business, in
+    /// [`LoadedSource`]: a target every service is wanted by kept a path
+    /// per service).
+    pub dir_wants: Few<UnitName>,
+    pub dir_requires: Few<UnitName>,
     /// Directives used by this unit that vigil does not act on yet, with
     /// where they were set.
     pub unsupported: Few<(&'static Directive, Span)>,
@@ -204,8 +207,8 @@ impl Loader {
             }),
             dropin_paths: src.dropin_paths.iter().cloned().collect(),
             settings: Settings::default(),
-            dir_wants: src.wants.iter().cloned().collect(),
-            dir_requires: src.requires.iter().cloned().collect(),
+            dir_wants: src.wants.iter().map(|w| w.name.clone()).collect(),
+            dir_requires: src.requires.iter().map(|r| r.name.clone()).collect(),
             unsupported: Few::new(),
             diagnostics: src.all_diagnostics().cloned().collect(),
             checks: Few::new(),

@@ -26,6 +26,8 @@
 //!   `mask`, `preset`, `is-enabled`, `list-unit-files`… on unit files.
 //! - [`condition`]: evaluating `Condition…=`/`Assert…=` checks against a
 //!   root, the host and the manager's credentials and environment.
+//! - [`few`]: the one-word list the loaded units keep their rarely used
+//!   lists in.
 //! - [`calendar`]: calendar events (`OnCalendar=`): parsing, normalized
 //!   form, next elapse, and the time-zone code (TZif, POSIX rules) they need.
 
@@ -34,6 +36,7 @@ pub mod condition;
 pub mod config;
 pub mod diag;
 pub mod directive;
+pub mod few;
 pub mod generator;
 pub mod host;
 pub mod install;

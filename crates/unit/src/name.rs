@@ -143,13 +143,18 @@ pub enum NameKind {
 }
 
 /// A validated unit name.
+///
+/// 24 bytes: the text is a `Box<str>` (a name never grows) and the
+/// positions are `u8`s (a valid name has at most [`UNIT_NAME_MAX`] bytes).
+/// Every loaded unit keeps its id and its names for the manager's life, and
+/// a `String` with `usize` positions was 56 bytes each.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct UnitName {
-    name: String,
+    name: Box<str>,
     /// Byte index of `@`, if any.
-    at: Option<usize>,
+    at: Option<u8>,
     /// Byte index of the `.` before the type suffix.
-    dot: usize,
+    dot: u8,
     ty: UnitType,
 }
 
@@ -184,7 +189,8 @@ impl UnitName {
         if prefix_end == 0 {
             return Err(NameError::EmptyPrefix(name.to_string()));
         }
-        Ok(UnitName { name: name.to_string(), at, dot, ty })
+        // Both fit: `name.len() <= UNIT_NAME_MAX` (255) was checked above.
+        Ok(UnitName { name: name.into(), at: at.map(|a| a as u8), dot: dot as u8, ty })
     }
 
     pub fn as_str(&self) -> &str {
@@ -195,10 +201,18 @@ impl UnitName {
         self.ty
     }
 
+    fn at(&self) -> Option<usize> {
+        self.at.map(usize::from)
+    }
+
+    fn dot(&self) -> usize {
+        usize::from(self.dot)
+    }
+
     pub fn kind(&self) -> NameKind {
-        match self.at {
+        match self.at() {
             None => NameKind::Plain,
-            Some(at) if at + 1 == self.dot => NameKind::Template,
+            Some(at) if at + 1 == self.dot() => NameKind::Template,
             Some(_) => NameKind::Instance,
         }
     }
@@ -213,36 +227,36 @@ impl UnitName {
 
     /// The part before `@` (or before the suffix for plain names): `%p`.
     pub fn prefix(&self) -> &str {
-        &self.name[..self.at.unwrap_or(self.dot)]
+        &self.name[..self.at().unwrap_or(self.dot())]
     }
 
     /// The instance string as written (still escaped): `%i`. Empty for
     /// templates, `None` for plain names.
     pub fn instance(&self) -> Option<&str> {
-        self.at.map(|at| &self.name[at + 1..self.dot])
+        self.at().map(|at| &self.name[at + 1..self.dot()])
     }
 
     /// The name without the type suffix: `foo@bar` for `foo@bar.service`.
     pub fn stem(&self) -> &str {
-        &self.name[..self.dot]
+        &self.name[..self.dot()]
     }
 
     /// `foo@.service` for `foo@bar.service`; `None` for plain names.
     pub fn template(&self) -> Option<UnitName> {
-        let at = self.at?;
-        let t = format!("{}@{}", &self.name[..at], &self.name[self.dot..]);
+        let at = self.at()?;
+        let t = format!("{}@{}", &self.name[..at], &self.name[self.dot()..]);
         UnitName::parse(&t).ok()
     }
 
     /// `foo@INSTANCE.service` from the template `foo@.service`.
     pub fn with_instance(&self, instance: &str) -> Result<UnitName, NameError> {
         if !self.is_template() {
-            return Err(NameError::NotTemplate(self.name.clone()));
+            return Err(NameError::NotTemplate(self.name.to_string()));
         }
         if instance.is_empty() || !instance.chars().all(valid_char) {
             return Err(NameError::BadInstance(instance.to_string()));
         }
-        UnitName::parse(&format!("{}@{}{}", self.prefix(), instance, &self.name[self.dot..]))
+        UnitName::parse(&format!("{}@{}{}", self.prefix(), instance, &self.name[self.dot()..]))
     }
 
     /// Names of the prefix drop-in directories for this unit, most general
@@ -260,7 +274,7 @@ impl UnitName {
         let prefix = self.prefix();
         let tail = match self.kind() {
             NameKind::Instance => &self.name[prefix.len()..],
-            _ => &self.name[self.dot..],
+            _ => &self.name[self.dot()..],
         };
         let mut out = Vec::new();
         for (i, c) in prefix.char_indices() {

@@ -301,10 +301,10 @@ pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
         }
     }
     for w in &cfg.dir_wants {
-        push(&mut out, me, DepKind::Wants, w.name.as_str(), Origin::File);
+        push(&mut out, me, DepKind::Wants, w.as_str(), Origin::File);
     }
     for r in &cfg.dir_requires {
-        push(&mut out, me, DepKind::Requires, r.name.as_str(), Origin::File);
+        push(&mut out, me, DepKind::Requires, r.as_str(), Origin::File);
     }
 
     // Slices.

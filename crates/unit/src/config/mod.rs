@@ -37,12 +37,14 @@ pub mod show;
 mod settings;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use settings::{Applied, Assignment, Settings};
 
 use crate::diag::{Diagnostic, Severity, Span};
+use crate::few::Few;
 use crate::directive::{self, Directive, SectionKind, Support};
-use crate::load::{DirDependency, LoadOptions, LoadState, LoadedSource, UnitIndex};
+use crate::load::{LoadOptions, LoadState, LoadedSource, UnitIndex};
 use crate::name::UnitName;
 use crate::paths::LookupPaths;
 use crate::specifier::{self, Context, Host};
@@ -57,20 +59,27 @@ pub struct UnitConfig {
     /// All names, the id first.
     pub names: Vec<UnitName>,
     pub load_state: LoadState,
-    pub fragment: Option<PathBuf>,
-    pub dropin_paths: Vec<PathBuf>,
+    /// The fragment's path: the `Arc` its parsed file and every span of
+    /// its assignments hold, not a copy of its own.
+    pub fragment: Option<Arc<Path>>,
+    // The lists below are empty for the common unit, which the manager
+    // keeps for its life: [`Few`]s, one word each while empty.
+    pub dropin_paths: Few<PathBuf>,
     pub settings: Settings,
-    /// From `.wants/` and `.requires/` directories.
-    pub dir_wants: Vec<DirDependency>,
-    pub dir_requires: Vec<DirDependency>,
+    /// The names linked from its `.wants/` and `.requires/` directories
+    /// (the links themselves are the loader's business, in
+    /// [`LoadedSource`]: a target every service is wanted by kept a path
+    /// per service).
+    pub dir_wants: Few<UnitName>,
+    pub dir_requires: Few<UnitName>,
     /// Directives used by this unit that vigil does not act on yet, with
     /// where they were set.
-    pub unsupported: Vec<(&'static Directive, Span)>,
+    pub unsupported: Few<(&'static Directive, Span)>,
     /// Everything worth saying about the unit's files, in file order.
-    pub diagnostics: Vec<Diagnostic>,
+    pub diagnostics: Few<Diagnostic>,
     /// What the load-time consistency checks ([`checks`]) found about the
     /// unit as a whole, printed as "unit: message".
-    pub checks: Vec<checks::Check>,
+    pub checks: Few<checks::Check>,
     /// systemd's errno text when the unit is in the `error` load state
     /// because a check failed before verification ("Invalid argument").
     pub load_error: Option<&'static str>,
@@ -192,14 +201,17 @@ impl Loader {
             id: src.name.clone(),
             names: src.names.clone(),
             load_state: src.load_state,
-            fragment: src.fragment.clone(),
-            dropin_paths: src.dropin_paths.clone(),
+            fragment: src.fragment.as_deref().map(|f| match &src.fragment_file {
+                Some(file) if *file.path == *f => file.path.clone(),
+                _ => Arc::from(f),
+            }),
+            dropin_paths: src.dropin_paths.iter().cloned().collect(),
             settings: Settings::default(),
-            dir_wants: src.wants.clone(),
-            dir_requires: src.requires.clone(),
-            unsupported: Vec::new(),
+            dir_wants: src.wants.iter().map(|w| w.name.clone()).collect(),
+            dir_requires: src.requires.iter().map(|r| r.name.clone()).collect(),
+            unsupported: Few::new(),
             diagnostics: src.all_diagnostics().cloned().collect(),
-            checks: Vec::new(),
+            checks: Few::new(),
             load_error: None,
             perpetual: false,
         };

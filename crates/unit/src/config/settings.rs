@@ -39,6 +39,8 @@ fn bytewise(a: &str, b: &str) -> std::cmp::Ordering {
 pub struct Assignment {
     pub value: Value,
     pub span: Span,
+    /// The canonical directive it assigns: the settings' sort key.
+    key: &'static Directive,
     /// Order of application across all directives of the unit.
     pub seq: u32,
 }
@@ -55,11 +57,12 @@ pub enum Applied {
 }
 
 /// Sorted by (section, name); a directive's assignments are consecutive,
-/// in the order they took effect. Two parallel vectors — the directive of
-/// each assignment, and the assignments — so a unit's settings are two
-/// allocations however many directives it sets (a list per directive was
-/// one more allocation each: ~150 bytes per unit with its malloc header
-/// and slack). A unit sets a handful of directives: a sorted vector has
+/// in the order they took effect. One vector of assignments, each with
+/// its directive, so a unit's settings are one allocation however many
+/// directives it sets (a list per directive was one more allocation each:
+/// ~150 bytes per unit with its malloc header and slack; a second vector
+/// of the keys, parallel to the assignments, one more: ~40 bytes). A unit
+/// sets a handful of directives: a sorted vector has
 /// no empty slots (a hash map took ~470 bytes per unit, most of it empty
 /// buckets). Reads of settings are hot (every transaction reads dozens of
 /// settings of every unit it touches): a binary search over a few
@@ -67,7 +70,6 @@ pub enum Applied {
 /// of hashing the name (FNV, which replaced SipHash here for that reason).
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
-    keys: Vec<&'static Directive>,
     values: Vec<Assignment>,
     seq: u32,
 }
@@ -77,9 +79,9 @@ impl Settings {
     /// the place they would go) when it has none.
     fn range(&self, section: SectionKind, name: &str) -> std::ops::Range<usize> {
         let start = self
-            .keys
-            .partition_point(|d| d.section.cmp(&section).then_with(|| bytewise(d.name, name)).is_lt());
-        let len = self.keys[start..].iter().take_while(|d| d.section == section && d.name == name).count();
+            .values
+            .partition_point(|a| a.key.section.cmp(&section).then_with(|| bytewise(a.key.name, name)).is_lt());
+        let len = self.values[start..].iter().take_while(|a| a.key.section == section && a.key.name == name).count();
         start..start + len
     }
 
@@ -90,7 +92,6 @@ impl Settings {
             self.values[r.start] = a;
         } else {
             self.remove(d);
-            self.keys.insert(r.start, d);
             self.values.insert(r.start, a);
         }
     }
@@ -98,7 +99,6 @@ impl Settings {
     fn remove(&mut self, d: &Directive) {
         let r = self.range(d.section, d.name);
         if !r.is_empty() {
-            self.keys.drain(r.clone());
             self.values.drain(r);
         }
     }
@@ -107,7 +107,7 @@ impl Settings {
     pub fn apply(&mut self, d: &'static Directive, value: Value, span: Span) -> Applied {
         let empty = matches!(value, Value::Empty);
         self.seq += 1;
-        let a = Assignment { value, span, seq: self.seq };
+        let a = Assignment { value, span, key: d, seq: self.seq };
         match (d.merge, empty) {
             (Merge::Override, false) => {
                 self.set(d, a);
@@ -131,21 +131,11 @@ impl Settings {
                 Applied::Reset
             }
             (Merge::Shared(group), true) => {
-                let gone = |dd: &Directive| dd.section == d.section && dd.merge == Merge::Shared(group);
-                let mut i = 0;
-                while i < self.keys.len() {
-                    if gone(self.keys[i]) {
-                        self.keys.remove(i);
-                        self.values.remove(i);
-                    } else {
-                        i += 1;
-                    }
-                }
+                self.values.retain(|a| !(a.key.section == d.section && a.key.merge == Merge::Shared(group)));
                 Applied::Reset
             }
             (Merge::List, false) | (Merge::ListNoReset, false) | (Merge::Shared(_), false) => {
                 let end = self.range(d.section, d.name).end;
-                self.keys.insert(end, d);
                 self.values.insert(end, a);
                 Applied::Set
             }
@@ -154,7 +144,6 @@ impl Settings {
 
     /// Give back the room a growing list kept (once a unit is loaded).
     pub fn shrink_to_fit(&mut self) {
-        self.keys.shrink_to_fit();
         self.values.shrink_to_fit();
     }
 
@@ -172,10 +161,10 @@ impl Settings {
         // A unit sets a handful of directives: a scan rejecting on the
         // section and the name's length is cheaper than a binary search's
         // string comparisons.
-        if self.keys.len() <= 16 {
-            let same = |d: &&Directive| d.section == section && d.name.len() == name.len() && d.name == name;
-            let Some(start) = self.keys.iter().position(same) else { return &[] };
-            let len = self.keys[start..].iter().take_while(|d| same(d)).count();
+        if self.values.len() <= 16 {
+            let same = |a: &Assignment| a.key.section == section && a.key.name.len() == name.len() && a.key.name == name;
+            let Some(start) = self.values.iter().position(same) else { return &[] };
+            let len = self.values[start..].iter().take_while(|a| same(a)).count();
             return &self.values[start..start + len];
         }
         &self.values[self.range(section, name)]
@@ -191,9 +180,9 @@ impl Settings {
     pub fn iter(&self) -> Vec<(&'static Directive, &[Assignment])> {
         let mut out = Vec::new();
         let mut i = 0;
-        while i < self.keys.len() {
-            let d = self.keys[i];
-            let n = self.keys[i..].iter().take_while(|k| (k.section, k.name) == (d.section, d.name)).count();
+        while i < self.values.len() {
+            let d = self.values[i].key;
+            let n = self.values[i..].iter().take_while(|a| (a.key.section, a.key.name) == (d.section, d.name)).count();
             out.push((d, &self.values[i..i + n]));
             i += n;
         }
@@ -203,8 +192,7 @@ impl Settings {
     /// Every assignment of the directives matching `pred`, in file order
     /// (for shared groups such as conditions).
     pub fn in_order(&self, pred: impl Fn(&Directive) -> bool) -> Vec<(&'static Directive, &Assignment)> {
-        let mut v: Vec<_> =
-            self.keys.iter().zip(&self.values).filter(|(d, _)| pred(d)).map(|(d, a)| (*d, a)).collect();
+        let mut v: Vec<_> = self.values.iter().filter(|a| pred(a.key)).map(|a| (a.key, a)).collect();
         v.sort_by_key(|(_, a)| a.seq);
         v
     }

@@ -105,7 +105,9 @@ pub enum Value {
     Permyriad(u32),
     Mode(u32),
     Signal(i32),
-    ExitStatusSet(ExitStatusSet),
+    /// Boxed, as `Listen` is: the two largest payloads (40 and 48 bytes)
+    /// would set the size of every value a loaded unit keeps.
+    ExitStatusSet(Box<ExitStatusSet>),
     /// `Kind::String`, `Kind::Unit`, `Kind::Path` (simplified),
     /// `Kind::Calendar`, `Kind::Raw`; specifiers expanded.
     String(String),
@@ -135,7 +137,7 @@ pub enum Value {
     SyslogLevel(u8),
     Input(StdInput),
     Output(StdOutput),
-    Listen(ListenAddress),
+    Listen(Box<ListenAddress>),
 }
 
 /// A specifier-expansion callback, as [`parse`] takes it.
@@ -186,7 +188,7 @@ pub fn parse_with_warnings(
         Kind::Percent => Value::Permyriad(number::parse_cpu_quota(raw)?),
         Kind::Mode => Value::Mode(mode::parse_mode(raw)?),
         Kind::Signal => Value::Signal(signal::signal_from_string(raw)?),
-        Kind::ExitStatusSet => Value::ExitStatusSet(exit_status::parse_exit_status_set(raw, warnings)?),
+        Kind::ExitStatusSet => Value::ExitStatusSet(Box::new(exit_status::parse_exit_status_set(raw, warnings)?)),
         Kind::Unit => {
             let name = expanded(raw, expand)?;
             if !unit_name_is_valid(&name, UnitNameFlags::DEPENDENCY) {
@@ -231,7 +233,7 @@ pub fn parse_with_warnings(
         Kind::SyslogLevel => Value::SyslogLevel(syslog::parse_syslog_level(raw)?),
         Kind::Input => Value::Input(stdio::parse_input(raw, expand)?),
         Kind::Output => Value::Output(stdio::parse_output(raw, expand, warnings)?),
-        Kind::Listen => Value::Listen(listen::parse_listen(&expanded(raw, expand)?)?),
+        Kind::Listen => Value::Listen(Box::new(listen::parse_listen(&expanded(raw, expand)?)?)),
         Kind::Calendar => Value::String(expanded(raw, expand)?),
     };
     value.shrink_to_fit();

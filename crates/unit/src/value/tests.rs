@@ -181,8 +181,8 @@ fn caps_conditions_stdio_listen() {
     );
     assert_eq!(p(Kind::Input, "null"), Ok(Value::Input(StdInput::Null)));
     assert_eq!(p(Kind::Output, "append:/log/%n"), Ok(Value::Output(StdOutput::Append(Some("/log/foo.service".into())))));
-    assert_eq!(p(Kind::Listen, "/run/%n"), Ok(Value::Listen(ListenAddress::Path("/run/foo.service".into()))));
-    assert_eq!(p(Kind::Listen, "8080"), Ok(Value::Listen(ListenAddress::Port(8080))));
+    assert_eq!(p(Kind::Listen, "/run/%n"), Ok(Value::Listen(Box::new(ListenAddress::Path("/run/foo.service".into())))));
+    assert_eq!(p(Kind::Listen, "8080"), Ok(Value::Listen(Box::new(ListenAddress::Port(8080)))));
     let mut w = Vec::new();
     assert_eq!(
         parse_with_warnings(Kind::ExitStatusSet, "1 SIGKILL x", &mut spec, &mut w).map(|v| matches!(v, Value::ExitStatusSet(_))),

@@ -32,6 +32,7 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// Rounds of re-reading `cgroup.procs` while SIGKILLing a group whose
 /// processes fork.
@@ -58,10 +59,12 @@ pub struct Cgroups {
     /// `populated` changes, which is how we learn that a unit's last
     /// process is gone even when that process was not our child.
     inotify: Option<std::os::fd::OwnedFd>,
-    watches: std::collections::HashMap<i32, String>,
+    watches: std::collections::HashMap<i32, Rc<str>>,
     /// The watch of each unit's group: removing a group at stop finds it
-    /// without scanning every watch (N scans of N at stop-all).
-    watch_of: std::collections::HashMap<String, i32>,
+    /// without scanning every watch (N scans of N at stop-all). The name
+    /// is the one `watches` holds: one copy per watched unit, not two
+    /// (1000 services: ~60 kB).
+    watch_of: std::collections::HashMap<Rc<str>, i32>,
     /// Groups read as empty since their last spawn and their last event:
     /// [`Cgroups::populated`] answers these without reading again.
     known_empty: RefCell<std::collections::HashSet<String>>,
@@ -139,9 +142,9 @@ impl Cgroups {
                 let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf.as_ptr().add(off).cast()) };
                 if let Some(u) = self.watches.get(&ev.wd) {
                     // Something changed: the next `populated` reads again.
-                    self.known_empty.get_mut().remove(u);
+                    self.known_empty.get_mut().remove(&**u);
                     if seen.insert(ev.wd) {
-                        out.push(u.clone());
+                        out.push(u.to_string());
                     }
                 }
                 off += hdr + ev.len as usize;
@@ -254,8 +257,9 @@ impl Cgroups {
             // SAFETY: valid fd and NUL-terminated path.
             let wd = unsafe { libc::inotify_add_watch(fd.as_raw_fd(), events.as_ptr(), libc::IN_MODIFY) };
             if wd >= 0 {
-                self.watches.insert(wd, unit.to_string());
-                if let Some(old) = self.watch_of.insert(unit.to_string(), wd) {
+                let unit: Rc<str> = unit.into();
+                self.watches.insert(wd, unit.clone());
+                if let Some(old) = self.watch_of.insert(unit, wd) {
                     if old != wd {
                         self.watches.remove(&old);
                     }

@@ -32,7 +32,7 @@
 //! Main type: [`XinetdAccess`].
 
 use std::net::{IpAddr, Ipv6Addr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use unit::config::UnitConfig;
 
@@ -174,11 +174,11 @@ impl XinetdAccess {
     pub fn from_unit(cfg: &UnitConfig, root: &Path) -> Option<XinetdAccess> {
         let mut only_from: Option<String> = None;
         let mut no_access: Option<String> = None;
-        let files = cfg.fragment.iter().chain(cfg.dropin_paths.iter());
+        let files = cfg.fragment.as_deref().into_iter().chain(cfg.dropin_paths.iter().map(PathBuf::as_path));
         for f in files {
             let host = unit::paths::in_root(root, f);
             let Ok(text) = std::fs::read_to_string(&host) else { continue };
-            let parsed = unit::syntax::parse(f.as_path(), &text, unit::syntax::Sections::Any);
+            let parsed = unit::syntax::parse(f, &text, unit::syntax::Sections::Any);
             for section in parsed.sections.iter().filter(|s| s.name == "Socket") {
                 for e in &section.entries {
                     let value = e.value.replace("%%", "%");

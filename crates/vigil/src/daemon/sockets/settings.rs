@@ -260,10 +260,10 @@ impl SocketSettings {
         let listen = cfg.settings.in_order(|d| d.section == S::Socket && d.name.starts_with("Listen"));
         for (d, a) in listen {
             let port = match (d.name, &a.value) {
-                ("ListenStream", Value::Listen(addr)) => PortSpec::Socket { ty: SocketType::Stream, addr: addr.clone() },
-                ("ListenDatagram", Value::Listen(addr)) => PortSpec::Socket { ty: SocketType::Datagram, addr: addr.clone() },
+                ("ListenStream", Value::Listen(addr)) => PortSpec::Socket { ty: SocketType::Stream, addr: (**addr).clone() },
+                ("ListenDatagram", Value::Listen(addr)) => PortSpec::Socket { ty: SocketType::Datagram, addr: (**addr).clone() },
                 ("ListenSequentialPacket", Value::Listen(addr)) => {
-                    PortSpec::Socket { ty: SocketType::SeqPacket, addr: addr.clone() }
+                    PortSpec::Socket { ty: SocketType::SeqPacket, addr: (**addr).clone() }
                 }
                 ("ListenNetlink", Value::String(text)) => match parse_netlink(text) {
                     Ok(ListenAddress::Netlink { family, group }) => PortSpec::Netlink { family, group },

@@ -258,7 +258,7 @@ pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
     }
     out.push(format!("     CGroup: {group}"));
     let procs = crate::daemon::cgroup::mount()
-        .and_then(|m| read_proc(&m.join(group.trim_start_matches('/')).join("cgroup.procs").to_string_lossy()))
+        .and_then(|m| read_proc(m.join(group.trim_start_matches('/')).join("cgroup.procs")))
         .and_then(|b| String::from_utf8(b).ok())
         .unwrap_or_default();
     let mut pids: Vec<u32> = procs.lines().filter_map(|l| l.trim().parse().ok()).collect();

@@ -601,6 +601,18 @@ mod tests {
     }
 
     #[test]
+    fn the_mount_found_by_statfs_is_the_one_mountinfo_lists_first() {
+        // Where cgroup2 sits at one of systemd's two places (every host
+        // these tests run on), `mount()` must name the mount that reading
+        // `mountinfo` alone named before it looked there first.
+        let info = String::from_utf8(read_proc("/proc/self/mountinfo").unwrap()).unwrap();
+        let listed = cgroup2_mount_in(&info);
+        if listed.as_deref().is_some_and(|m| m == Path::new("/sys/fs/cgroup") || m == Path::new("/sys/fs/cgroup/unified")) {
+            assert_eq!(mount(), listed);
+        }
+    }
+
+    #[test]
     fn base_names_give_the_manager_pid() {
         assert_eq!(manager_pid("vigil-123"), Some(123));
         assert_eq!(manager_pid("vigil-123-2"), Some(123));

@@ -46,6 +46,77 @@ pub fn encode_into<T: Serialize>(out: &mut Vec<u8>, msg: &T) -> Result<(), Proto
     Ok(())
 }
 
+/// Append a [`Response::Properties`](crate::Response::Properties) frame
+/// for `unit` and `properties` to `out`: the bytes `encode_into` writes for
+/// that response, without building it first. Why: a `status` answer is
+/// about a hundred pairs; serde's writer escapes every string byte by byte
+/// (~17 k of the manager's ~112 k instructions per `status`, callgrind)
+/// and the `Response` would need owned copies of every name.
+///
+/// Every string is first copied between quotes as it is, and then the
+/// whole payload is checked once: with no `\` and no control byte in it,
+/// and exactly the quotes this writer put there, no string needed an
+/// escape, and the bytes are serde's. Otherwise (a `"` inside a value, a
+/// tab, a newline…) the payload is written again by serde_json, whose
+/// escapes are then the ones sent. Same errors and limit as `encode_into`;
+/// a test holds the two to the same bytes.
+pub fn encode_properties_into<K: AsRef<str>, V: AsRef<str>>(
+    out: &mut Vec<u8>,
+    unit: &str,
+    properties: &[(K, V)],
+) -> Result<(), ProtoError> {
+    fn string(out: &mut Vec<u8>, s: &str) {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    }
+    const HEAD: &[u8] = br#"{"type":"properties","unit":"#;
+    const LIST: &[u8] = br#","properties":["#;
+    let start = out.len();
+    out.reserve(4096);
+    out.extend_from_slice(&[0u8; 4]);
+    out.extend_from_slice(HEAD);
+    string(out, unit);
+    out.extend_from_slice(LIST);
+    for (i, (k, v)) in properties.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        string(out, k.as_ref());
+        out.push(b',');
+        string(out, v.as_ref());
+        out.push(b']');
+    }
+    out.extend_from_slice(b"]}");
+    // The quotes of the fixed parts, of the unit and of each pair.
+    let quotes = 6 + 2 + 2 + 4 * properties.len();
+    // One pass without an early exit, in blocks of 64 bytes counted in a
+    // byte, which the compiler vectorises: ~1.4 instructions per byte
+    // (callgrind), against ~12 for a fold over a `(usize, bool)`.
+    let (mut seen, mut odd) = (0usize, 0u8);
+    for block in out[start + 4..].chunks(64) {
+        let mut n = 0u8;
+        for &b in block {
+            n += u8::from(b == b'"');
+            odd |= u8::from(b < 0x20) | u8::from(b == b'\\');
+        }
+        seen += usize::from(n);
+    }
+    if odd != 0 || seen != quotes {
+        out.truncate(start);
+        let properties = properties.iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
+        return encode_into(out, &crate::Response::Properties { unit: unit.to_string(), properties });
+    }
+    let len = out.len() - start - 4;
+    if len > MAX_FRAME {
+        out.truncate(start);
+        return Err(ProtoError::TooLarge { size: len, limit: MAX_FRAME });
+    }
+    out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
+    Ok(())
+}
+
 /// Parse one payload.
 pub fn decode<T: DeserializeOwned>(payload: &[u8]) -> Result<T, ProtoError> {
     serde_json::from_slice(payload).map_err(|e| ProtoError::Malformed(e.to_string()))
@@ -175,6 +246,35 @@ mod tests {
         let huge = Request::SetEnvironment { assignments: vec!["A=".to_string() + &"x".repeat(MAX_FRAME)] };
         assert!(matches!(encode_into(&mut out, &huge), Err(ProtoError::TooLarge { .. })));
         assert_eq!(out, want);
+    }
+
+    #[test]
+    fn properties_are_written_as_serde_writes_them() {
+        let cases: Vec<(&str, Vec<(String, String)>)> = vec![
+            ("x.service", vec![]),
+            ("x.service", vec![("Id".into(), "x.service".into()), ("Description".into(), String::new())]),
+            // A quote alone (the count of quotes tells it), a tab alone.
+            ("x.service", vec![("Description".into(), "say \"hi\"".into())]),
+            ("x.service", vec![("StatusText".into(), "a\tb".into())]),
+            (
+                "we\"ird\\.service",
+                vec![
+                    ("ExecStart".into(), "{ path=/bin/sh ; argv[]=/bin/sh -c \"echo \\\"hi\\\"\" ; … }".into()),
+                    ("StatusText".into(), "tab\there\nnewline \u{1} \u{7f} é ●".into()),
+                ],
+            ),
+        ];
+        for (unit, properties) in cases {
+            let mut fast = b"queued".to_vec();
+            encode_properties_into(&mut fast, unit, &properties).unwrap();
+            let mut serde = b"queued".to_vec();
+            encode_into(&mut serde, &crate::Response::Properties { unit: unit.into(), properties }).unwrap();
+            assert_eq!(String::from_utf8_lossy(&fast), String::from_utf8_lossy(&serde));
+        }
+        let huge = vec![("X".to_string(), "y".repeat(MAX_FRAME))];
+        let mut out = b"kept".to_vec();
+        assert!(matches!(encode_properties_into(&mut out, "x", &huge), Err(ProtoError::TooLarge { .. })));
+        assert_eq!(out, b"kept");
     }
 
     #[test]

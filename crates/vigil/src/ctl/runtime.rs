@@ -460,7 +460,7 @@ fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(Strin
     super::status_lines::processes(&p).iter().for_each(|l| say!(out, "{l}"));
     let main = get(&p, "MainPID");
     if !main.is_empty() && main != "0" {
-        let comm = crate::daemon::cgroup::read_proc(&format!("/proc/{main}/comm")).and_then(|b| String::from_utf8(b).ok());
+        let comm = crate::daemon::cgroup::read_proc(format!("/proc/{main}/comm")).and_then(|b| String::from_utf8(b).ok());
         say!(out, "   Main PID: {main} ({})", comm.unwrap_or_default().trim());
     } else if let Some(line) = super::status_lines::exited_main(&p) {
         say!(out, "{line}");

@@ -168,11 +168,11 @@ fn quote(arg: &str) -> String {
 
 /// A process's command line as the CGroup tree shows it.
 fn cmdline(pid: u32) -> String {
-    let raw = read_proc(&format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let raw = read_proc(format!("/proc/{pid}/cmdline")).unwrap_or_default();
     let args: Vec<String> =
         raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| quote(&String::from_utf8_lossy(a))).collect();
     if args.is_empty() {
-        let comm = read_proc(&format!("/proc/{pid}/comm")).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+        let comm = read_proc(format!("/proc/{pid}/comm")).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
         return format!("[{}]", comm.trim());
     }
     args.join(" ")
@@ -258,7 +258,7 @@ pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
     }
     out.push(format!("     CGroup: {group}"));
     let procs = crate::daemon::cgroup::mount()
-        .and_then(|m| read_proc(&m.join(group.trim_start_matches('/')).join("cgroup.procs").to_string_lossy()))
+        .and_then(|m| read_proc(m.join(group.trim_start_matches('/')).join("cgroup.procs")))
         .and_then(|b| String::from_utf8(b).ok())
         .unwrap_or_default();
     let mut pids: Vec<u32> = procs.lines().filter_map(|l| l.trim().parse().ok()).collect();

@@ -1,7 +1,8 @@
 //! A cgroup per unit, where a writable cgroup v2 hierarchy exists.
 //!
-//! The manager finds the cgroup2 mount (`/proc/self/mountinfo`; on hybrid
-//! hosts it is `/sys/fs/cgroup/unified`), its own cgroup in it
+//! The manager finds the cgroup2 mount (`/sys/fs/cgroup`, on hybrid hosts
+//! `/sys/fs/cgroup/unified`, else where `/proc/self/mountinfo` lists it:
+//! [`mount`]), its own cgroup in it
 //! (`/proc/self/cgroup`, the `0::` line) and creates `vigil-PID/` below it
 //! — PID being the manager's, so several managers (tests, `--root`
 //! managers next to a system one) never share units' groups. Each unit
@@ -198,10 +199,16 @@ impl Cgroups {
     /// The unit's tasks (`TasksCurrent`): `pids.current` where the pids
     /// controller is on, else the threads listed in `cgroup.threads`.
     pub fn tasks(&self, group: &Path) -> Option<u64> {
-        if let Ok(s) = std::fs::read_to_string(group.join("pids.current")) {
+        let read = |name: &str| read_proc(group.join(name)).and_then(|b| String::from_utf8(b).ok());
+        if let Some(s) = read("pids.current") {
             return s.trim().parse().ok();
         }
-        std::fs::read_to_string(group.join("cgroup.threads")).ok().map(|s| s.lines().count() as u64)
+        read("cgroup.threads").map(|s| s.lines().count() as u64)
+    }
+
+    /// The cgroup2 mount point, when cgroups are found.
+    pub fn mount_point(&self) -> Option<&Path> {
+        self.mount.as_deref()
     }
 
     /// The unit's group, created if needed. Its events are watched from
@@ -413,24 +420,62 @@ impl Cgroups {
     }
 }
 
-/// The cgroup2 mount point (`/proc/self/mountinfo`); `systemctl status`
-/// reads the unit's processes below it too. The table is read in one
-/// `read` ([`read_proc`]), not `fs::read_to_string`'s
-/// `statx` and eight reads doubling from 32 bytes.
+/// The cgroup2 mount point; `systemctl status` reads the unit's
+/// processes below it too. First the two places systemd mounts it
+/// (`cg_unified_cached()`): `/sys/fs/cgroup` on a unified host,
+/// `/sys/fs/cgroup/unified` on a hybrid one, each a `statfs(2)` that says
+/// `CGROUP2_SUPER_MAGIC` or not; then the first `cgroup2` line of
+/// `/proc/self/mountinfo` (`proc(5)`), read in one `read` ([`read_proc`]).
+/// Why not `mountinfo` alone: the kernel formats the whole mount table for
+/// it — 60–70 µs of a `status` (`perf trace`), the largest part of what
+/// `status` costs beyond `is-active`, on a host with ~25 mounts and more
+/// on one with hundreds; a `statfs` is one path walk.
 pub fn mount() -> Option<PathBuf> {
+    for dir in [c"/sys/fs/cgroup", c"/sys/fs/cgroup/unified"] {
+        if is_cgroup2(dir) {
+            return Some(PathBuf::from(dir.to_str().ok()?));
+        }
+    }
     let mountinfo = read_proc("/proc/self/mountinfo")?;
     cgroup2_mount_in(std::str::from_utf8(&mountinfo).ok()?)
 }
 
-/// A file of `/proc` or of the cgroup file system read whole: open, read,
-/// the read that finds the end, close. `std::fs::read` would first
-/// `statx` it for a size hint (these files say 0) and then read in
-/// doubling steps from 32 bytes — `/proc/self/mountinfo` took eight reads.
-pub fn read_proc(path: &str) -> Option<Vec<u8>> {
-    use std::io::Read;
-    let mut f = std::fs::File::open(path).ok()?;
-    let mut buf = Vec::with_capacity(4096);
-    f.read_to_end(&mut buf).ok()?;
+/// Whether `dir` is (the root of) a cgroup2 file system.
+fn is_cgroup2(dir: &CStr) -> bool {
+    // SAFETY: statfs writes into the zeroed struct we own; the path is
+    // NUL-terminated.
+    let mut st: libc::statfs = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::statfs(dir.as_ptr(), &mut st) } == 0;
+    #[allow(clippy::unnecessary_cast)] // f_type's width differs between targets
+    let cgroup2 = st.f_type as i64 == libc::CGROUP2_SUPER_MAGIC as i64;
+    ok && cgroup2
+}
+
+/// A file of `/proc` or of the cgroup file system read whole: open, read
+/// until a read returns nothing, close. `std::fs::read` and
+/// `Read::read_to_end` on a `File` would first `statx` it and `lseek` for
+/// a size hint (these files say 0) — two system calls per file, and
+/// `status` reads four of them. The reads go into the vector's unused
+/// capacity: a zeroed buffer cost more than the reads (callgrind).
+pub fn read_proc(path: impl AsRef<Path>) -> Option<Vec<u8>> {
+    let f = std::fs::File::open(path).ok()?;
+    let mut buf: Vec<u8> = Vec::with_capacity(4096);
+    loop {
+        if buf.len() == buf.capacity() {
+            buf.reserve(buf.capacity());
+        }
+        let spare = buf.spare_capacity_mut();
+        // SAFETY: the descriptor is open; at most `spare.len()` bytes are
+        // written, into memory the vector owns.
+        let n = unsafe { libc::read(f.as_raw_fd(), spare.as_mut_ptr().cast(), spare.len()) };
+        match n {
+            0 => break,
+            // SAFETY: the kernel initialised these `n` bytes.
+            1.. => unsafe { buf.set_len(buf.len() + n as usize) },
+            _ if std::io::Error::last_os_error().kind() == std::io::ErrorKind::Interrupted => {}
+            _ => return None,
+        }
+    }
     Some(buf)
 }
 
@@ -567,6 +612,18 @@ mod tests {
         let first = "29 1 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
         assert_eq!(cgroup2_mount_in(first), Some("/sys/fs/cgroup".into()));
         assert_eq!(cgroup2_mount_in("32 30 0:28 / /sys/fs/cgroup/systemd rw - cgroup cgroup rw\n"), None);
+    }
+
+    #[test]
+    fn the_mount_found_by_statfs_is_the_one_mountinfo_lists_first() {
+        // Where cgroup2 sits at one of systemd's two places (every host
+        // these tests run on), `mount()` must name the mount that reading
+        // `mountinfo` alone named before it looked there first.
+        let info = String::from_utf8(read_proc("/proc/self/mountinfo").unwrap()).unwrap();
+        let listed = cgroup2_mount_in(&info);
+        if listed.as_deref().is_some_and(|m| m == Path::new("/sys/fs/cgroup") || m == Path::new("/sys/fs/cgroup/unified")) {
+            assert_eq!(mount(), listed);
+        }
     }
 
     #[test]

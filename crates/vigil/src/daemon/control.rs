@@ -23,7 +23,7 @@ use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
 use nix::sys::socket::{getsockopt, sockopt::PeerCredentials};
-use proto::frame::{encode_into, Decoder};
+use proto::frame::{encode_into, encode_properties_into, Decoder};
 use proto::msg::ShutdownKind;
 use proto::{ErrorKind, ProtoError, Request, Response, PROTOCOL_VERSION};
 
@@ -77,6 +77,16 @@ impl Conn {
     fn queue(&mut self, resp: &Response) {
         // Only an over-limit reply can fail to encode; say so instead.
         if let Err(e) = encode_into(&mut self.out, resp) {
+            let err = Response::Error { kind: ErrorKind::Internal, message: e.to_string() };
+            let _ = encode_into(&mut self.out, &err);
+        }
+    }
+
+    /// A `Properties` answer, written straight from the manager's pairs
+    /// (`encode_properties_into`: the bytes of `Response::Properties`
+    /// without building one).
+    fn queue_properties(&mut self, unit: &str, props: &[super::manager::props::Prop]) {
+        if let Err(e) = encode_properties_into(&mut self.out, unit, props) {
             let err = Response::Error { kind: ErrorKind::Internal, message: e.to_string() };
             let _ = encode_into(&mut self.out, &err);
         }
@@ -293,15 +303,15 @@ impl Conn {
                         properties
                             .iter()
                             .flat_map(|p| {
-                                let mut v: Vec<(String, String)> = props.iter().filter(|(k, _)| k == p).cloned().collect();
+                                let mut v: Vec<_> = props.iter().filter(|(k, _)| k == p).cloned().collect();
                                 if v.is_empty() {
-                                    v.push((p.clone(), String::new()));
+                                    v.push((p.clone().into(), String::new()));
                                 }
                                 v
                             })
                             .collect()
                     };
-                    self.queue(&Response::Properties { unit: name.clone(), properties: props });
+                    self.queue_properties(name, &props);
                 }
                 self.queue(&Response::End);
             }

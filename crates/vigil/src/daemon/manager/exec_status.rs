@@ -162,13 +162,13 @@ impl Manager {
 
     /// `ExecStartPre=`… as `show` lists them: one entry per configured
     /// command, in order, each with its last run of this cycle.
-    pub(super) fn exec_properties(&self, id: &str) -> Vec<(String, String)> {
+    pub(super) fn exec_properties(&self, id: &str) -> Vec<super::props::Prop> {
         let Some(u) = self.units.get(id).filter(|u| u.svc.is_some()) else { return Vec::new() };
         let view = ServiceView::new(&u.cfg);
         let mut p = Vec::new();
         for phase in PHASES {
             for (i, cmd) in view.exec(phase.directive()).into_iter().enumerate() {
-                p.push((phase.directive().to_string(), describe(cmd, u.runs.get(phase, i))));
+                p.push((phase.directive().into(), describe(cmd, u.runs.get(phase, i))));
             }
         }
         p

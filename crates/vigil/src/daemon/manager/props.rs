@@ -21,6 +21,8 @@
 //! from the errno (`org.freedesktop.DBus.Error.InvalidArgs` for `EINVAL`,
 //! `System.Error.ENOEXEC` for one without a fixed name).
 
+use std::borrow::Cow;
+
 use unit::config::service::ServiceView;
 use unit::config::UnitConfig;
 use unit::load::LoadState;
@@ -88,7 +90,7 @@ impl Stamps {
 
     /// `…Timestamp` and `…TimestampMonotonic` of each, as systemctl
     /// show lists them; only those `want` names.
-    fn properties(&self, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
+    fn properties(&self, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
         let named = [
             ("StateChangeTimestamp", "StateChangeTimestampMonotonic", self.state_change),
             ("InactiveExitTimestamp", "InactiveExitTimestampMonotonic", self.inactive_exit),
@@ -102,10 +104,10 @@ impl Stamps {
         // neither is wanted (`is-active` wants neither).
         for (name, mono, t) in named {
             if want(name) {
-                out.push((name.to_string(), wall(t.wall)));
+                out.push((name.into(), wall(t.wall)));
             }
             if want(mono) {
-                out.push((mono.to_string(), t.mono.to_string()));
+                out.push((mono.into(), t.mono.to_string()));
             }
         }
         out
@@ -185,17 +187,22 @@ fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
+/// One property: its name (nearly always one of the names written in this
+/// file, so borrowed: a `status` answer is a hundred of them, and an owned
+/// copy of each was one allocation and one free per name) and its value.
+pub type Prop = (Cow<'static, str>, String);
+
 /// The properties a `Show` request names, as they are added: each value
 /// is computed only when its name is wanted.
 struct Props<'w> {
     want: &'w dyn Fn(&str) -> bool,
-    out: Vec<(String, String)>,
+    out: Vec<Prop>,
 }
 
 impl Props<'_> {
-    fn add(&mut self, name: &str, value: impl FnOnce() -> String) {
+    fn add(&mut self, name: &'static str, value: impl FnOnce() -> String) {
         if (self.want)(name) {
-            self.out.push((name.to_string(), value()));
+            self.out.push((Cow::Borrowed(name), value()));
         }
     }
 }
@@ -205,9 +212,11 @@ impl Props<'_> {
 /// wanted: `is-active` asks for `ActiveState` alone, and formatting the
 /// rest — a wall-clock time re-reads the time zone, a timespan or an enum
 /// allocates — would be thrown away by the filter in `control.rs`.
-pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)> {
+pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
     let cfg = &u.cfg;
-    let mut p = Props { want, out: Vec::new() };
+    // Room for all of a service's at once (a bare `show`, `status`): grown
+    // by doubling from nothing, the vector was reallocated seven times.
+    let mut p = Props { want, out: Vec::with_capacity(if want("Id") { 128 } else { 4 }) };
     p.add("Id", || cfg.id.to_string());
     p.add("Names", || cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" "));
     p.add("Description", || describe(cfg));
@@ -252,7 +261,7 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<(String, String)
         p.add("Group", || v.group().unwrap_or("").to_string());
     }
     if let Some(sock) = &u.sock {
-        p.out.extend(sock.properties().into_iter().filter(|(k, _)| want(k)));
+        p.out.extend(sock.properties().into_iter().filter(|(k, _)| want(k)).map(|(k, v)| (Cow::Owned(k), v)));
     }
     // What vigil parses but does not apply, and the sandboxing a manager
     // without the privilege for namespaces cannot apply (`sandbox.rs`).
@@ -289,11 +298,11 @@ mod tests {
         assert_eq!((s.active_exit, s.inactive_enter, s.state_change), (at(30), at(40), at(40)));
         assert_eq!(s.active_enter, at(20));
         let p = s.properties(&|_| true);
-        assert!(p.contains(&("ActiveEnterTimestampMonotonic".to_string(), "21".to_string())));
+        assert!(p.contains(&("ActiveEnterTimestampMonotonic".into(), "21".to_string())));
         assert_eq!(p.len(), 10);
         // Only what is asked for: `status` wants four of the ten.
         let p = s.properties(&|k| k == "ActiveEnterTimestampMonotonic" || k == "InactiveExitTimestamp");
-        let names: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
+        let names: Vec<&str> = p.iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(names, ["InactiveExitTimestamp", "ActiveEnterTimestampMonotonic"]);
         assert_eq!(p[1].1, "21");
     }

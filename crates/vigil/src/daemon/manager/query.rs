@@ -274,8 +274,18 @@ impl Manager {
 
     /// The tightest `pids.max` from `group` up to the cgroup2 mount.
     fn tasks_limit(&self, group: &std::path::Path) -> Option<u64> {
-        // Below the mount only (its root has no pids.max).
-        tightest_pids_max(group.ancestors().take_while(|d| self.cgroups.relative(d).is_some_and(|r| r != "/")))
+        // Below the mount only (its root has no pids.max): MOUNT/a,
+        // MOUNT/a/b… up to the group, cut from the group's path at each
+        // `/` past the mount's (byte offsets, not `Path` components, which
+        // cost a `status` ~5 k instructions to compare).
+        use std::os::unix::ffi::OsStrExt;
+        let mount = self.cgroups.mount_point()?.as_os_str().as_bytes();
+        let g = group.as_os_str().as_bytes();
+        if !g.starts_with(mount) || g.get(mount.len()) != Some(&b'/') {
+            return None;
+        }
+        let ends = (mount.len() + 1..=g.len()).filter(|&i| i == g.len() || g[i] == b'/');
+        tightest_pids_max(ends.map(|i| std::path::Path::new(std::ffi::OsStr::from_bytes(&g[..i]))))
     }
 
     /// `systemctl list-sockets` rows.
@@ -295,8 +305,10 @@ impl Manager {
     /// cgroup tree, `ExecStart`… format every command, `TasksCurrent` reads
     /// a file, the timestamps re-read the time zone), so `show -p MainPID`
     /// and `is-active` stay cheap.
-    pub fn unit_properties(&mut self, id: &str, wanted: &[String]) -> Vec<(String, String)> {
+    pub fn unit_properties(&mut self, id: &str, wanted: &[String]) -> Vec<super::props::Prop> {
         let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
+        // One look at the time zone for all of this answer's timestamps.
+        let _zone = crate::journalctl::time::ZoneScope::enter();
         // Computed first, while `self` may be borrowed mutably for the
         // cache (`file_state.rs`: stamps instead of a scan per question).
         let files = match self.unit(id).and_then(|u| u.cfg.fragment.clone()) {
@@ -356,7 +368,8 @@ impl Manager {
 
 /// The smallest numeric `pids.max` among `dirs` (`max` means none).
 fn tightest_pids_max<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Option<u64> {
-    dirs.filter_map(|d| std::fs::read_to_string(d.join("pids.max")).ok()?.trim().parse::<u64>().ok()).min()
+    let read = |d: &std::path::Path| String::from_utf8(crate::daemon::cgroup::read_proc(d.join("pids.max"))?).ok();
+    dirs.filter_map(|d| read(d)?.trim().parse::<u64>().ok()).min()
 }
 
 #[cfg(test)]

@@ -24,6 +24,11 @@ fn lines(r: &TestRoot, file: &str) -> usize {
     std::fs::read_to_string(r.path.join(file)).unwrap_or_default().lines().count()
 }
 
+/// `list-jobs --no-legend UNIT.service`: the unit's job line, if any.
+fn jobs(r: &TestRoot, unit: &str) -> String {
+    stdout(&r.vigil(&["list-jobs", "--no-legend", &format!("{unit}.service")])).trim().to_string()
+}
+
 fn wait_prop(r: &TestRoot, unit: &str, p: &str, want: &str) -> bool {
     wait_until(Duration::from_secs(10), || prop(r, unit, p) == want)
 }
@@ -88,12 +93,14 @@ fn upholds_stops_retrying_at_the_start_limit() {
 
 #[test]
 fn requisite_waits_for_an_activating_unit_then_succeeds_or_fails_with_it() {
-    // b fails once and restarts (activating, without a job, for 1 s),
-    // then fails for good (exit 3 is not restarted); b2 comes up on its
-    // second run. Oneshots, so that the outcome is decided while they are
-    // still activating.
-    let b = "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sh -c 'if [ -e @ROOT@/NAME.first ]; then SECOND; fi; touch @ROOT@/NAME.first; exit 1'\n\
-             Restart=on-failure\nRestartSec=1\nRestartPreventExitStatus=3\n";
+    // b fails once and is restarted (activating, without a job); its
+    // second run waits for the test's go-ahead, then fails for good (exit
+    // 3 is not restarted). b2 comes up on its second run. Oneshots, so the
+    // outcome is decided while they are still activating; the go-ahead
+    // file, not a timer, keeps them activating however loaded the machine.
+    let b = "[Service]\nType=oneshot\nRemainAfterExit=yes\n\
+             ExecStart=/bin/sh -c 'if [ -e @ROOT@/NAME.first ]; then while [ ! -e @ROOT@/NAME.go ]; do sleep 0.02; done; SECOND; fi; touch @ROOT@/NAME.first; exit 1'\n\
+             Restart=on-failure\nRestartSec=10ms\nRestartPreventExitStatus=3\n";
     let r = root_with(
         "verifyact",
         &[
@@ -111,20 +118,34 @@ fn requisite_waits_for_an_activating_unit_then_succeeds_or_fails_with_it() {
     );
 
     assert_eq!(r.vigil(&["start", "--no-block", "b", "b2"]).status.code(), Some(0));
-    assert!(wait_prop(&r, "b", "SubState", "auto-restart"));
-    assert!(wait_prop(&r, "b2", "SubState", "auto-restart"));
-    assert_eq!(prop(&r, "b", "ActiveState"), "activating");
+    for u in ["b", "b2"] {
+        assert!(wait_until(Duration::from_secs(10), || r.path.join(format!("{u}.first")).exists()), "{u} did not run");
+        assert!(wait_prop(&r, u, "SubState", "start"), "{u} was not restarted");
+        assert_eq!(prop(&r, u, "ActiveState"), "activating");
+        assert_eq!(jobs(&r, u), "", "{u}'s restart runs without a job");
+    }
     // Activating: a's start waits for b's outcome, which is failure.
-    let o = r.vigil(&["start", "a"]);
-    assert_eq!(
-        (o.status.code(), stderr(&o).as_str()),
-        (Some(1), "A dependency job for a.service failed. See 'journalctl -xe' for details.\n")
-    );
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| r.vigil(&["start", "a"]));
+        assert!(wait_until(Duration::from_secs(10), || jobs(&r, "a").contains("start")), "a's start job is not queued");
+        assert_eq!(prop(&r, "b", "ActiveState"), "activating", "b's outcome came before a's job waited for it");
+        std::fs::write(r.path.join("b.go"), "").unwrap();
+        let o = waiter.join().unwrap();
+        assert_eq!(
+            (o.status.code(), stderr(&o).as_str()),
+            (Some(1), "A dependency job for a.service failed. See 'journalctl -xe' for details.\n")
+        );
+    });
     assert_eq!(prop(&r, "b", "ActiveState"), "failed");
     assert_eq!(prop(&r, "a", "ActiveState"), "inactive");
     // b2 comes up: a2 starts after it.
-    let o = r.vigil(&["start", "a2"]);
-    assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    std::thread::scope(|s| {
+        let waiter = s.spawn(|| r.vigil(&["start", "a2"]));
+        assert!(wait_until(Duration::from_secs(10), || jobs(&r, "a2").contains("start")), "a2's start job is not queued");
+        std::fs::write(r.path.join("b2.go"), "").unwrap();
+        let o = waiter.join().unwrap();
+        assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
+    });
     assert_eq!(prop(&r, "b2", "ActiveState"), "active");
     assert_eq!(prop(&r, "a2", "ActiveState"), "active");
 }

@@ -37,13 +37,7 @@ pub fn encode_into<T: Serialize>(out: &mut Vec<u8>, msg: &T) -> Result<(), Proto
         out.truncate(start);
         return Err(ProtoError::Malformed(e.to_string()));
     }
-    let len = out.len() - start - 4;
-    if len > MAX_FRAME {
-        out.truncate(start);
-        return Err(ProtoError::TooLarge { size: len, limit: MAX_FRAME });
-    }
-    out[start..start + 4].copy_from_slice(&(len as u32).to_le_bytes());
-    Ok(())
+    seal(out, start)
 }
 
 /// Append a [`Response::Properties`](crate::Response::Properties) frame
@@ -108,6 +102,12 @@ pub fn encode_properties_into<K: AsRef<str>, V: AsRef<str>>(
         let properties = properties.iter().map(|(k, v)| (k.as_ref().to_string(), v.as_ref().to_string())).collect();
         return encode_into(out, &crate::Response::Properties { unit: unit.to_string(), properties });
     }
+    seal(out, start)
+}
+
+/// Write the length of the payload after `out[start..start + 4]` into
+/// those four bytes; a payload over [`MAX_FRAME`] is taken back out.
+fn seal(out: &mut Vec<u8>, start: usize) -> Result<(), ProtoError> {
     let len = out.len() - start - 4;
     if len > MAX_FRAME {
         out.truncate(start);

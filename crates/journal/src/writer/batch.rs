@@ -267,7 +267,6 @@ impl Batch {
         }
         Ok(())
     }
-
 }
 
 /// Writes the part of `patch` that falls in `dst`, which holds the file's

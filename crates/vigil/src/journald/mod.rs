@@ -89,6 +89,7 @@ mod forward;
 mod names;
 pub mod native;
 pub mod ratelimit;
+mod recv;
 mod server;
 mod slab;
 pub mod storage;

@@ -26,8 +26,7 @@
 //! reused within a run.
 
 use std::collections::HashSet;
-use std::io::IoSliceMut;
-use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
 use std::os::unix::net::{UnixDatagram, UnixListener, UnixStream};
 use std::path::Path;
@@ -37,7 +36,7 @@ use anyhow::{Context, Result};
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use nix::sys::socket::{self, sockopt, ControlMessageOwned, MsgFlags};
+use nix::sys::socket::{self, sockopt};
 use nix::sys::time::TimeSpec;
 use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFlags};
 
@@ -48,6 +47,7 @@ use super::native::{self, ENTRY_SIZE_MAX};
 use super::storage::{now_monotonic, Storage};
 use super::names::{Name, Names};
 use super::slab::Slab;
+use super::recv::{next_datagram_size, proc_ids, read_passed_file, read_with_creds, readable_now, recv_datagram};
 use super::stream::{stream_id, Line, LineBreak, Stream};
 use super::{syslog, SocketPaths};
 
@@ -821,164 +821,6 @@ fn manager_object_unit(fields: &mut Vec<(&str, Vec<u8>)>) {
     }
 }
 
-/// uid and gid of a process, from `/proc/PID/status`.
-fn proc_ids(pid: i32) -> Option<Creds> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let field = |name: &str| -> Option<u32> {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))?
-            .split_whitespace()
-            .next()?
-            .parse()
-            .ok()
-    };
-    Some(Creds {
-        pid,
-        uid: field("Uid:")?,
-        gid: field("Gid:")?,
-    })
-}
-
-/// One `recvmsg` on a stream, with the writer's credentials.
-fn read_with_creds(fd: RawFd, buf: &mut [u8]) -> nix::Result<(usize, Option<Creds>)> {
-    let mut cmsg = nix::cmsg_space!(libc::ucred, [RawFd; 8]);
-    let mut iov = [IoSliceMut::new(buf)];
-    let msg = socket::recvmsg::<()>(
-        fd,
-        &mut iov,
-        Some(&mut cmsg),
-        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
-    )?;
-    let mut creds = None;
-    if let Ok(cmsgs) = msg.cmsgs() {
-        for c in cmsgs {
-            match c {
-                ControlMessageOwned::ScmCredentials(u) => {
-                    creds = Some(Creds {
-                        pid: u.pid(),
-                        uid: u.uid(),
-                        gid: u.gid(),
-                    })
-                }
-                ControlMessageOwned::ScmRights(fds) => {
-                    // Streams carry no descriptors; close any we were sent.
-                    for f in fds {
-                        // SAFETY: the kernel just installed this descriptor for us.
-                        drop(unsafe { OwnedFd::from_raw_fd(f) });
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok((msg.bytes, creds))
-}
-
-struct Datagram {
-    len: usize,
-    truncated: bool,
-    creds: Option<Creds>,
-    time: Option<u64>,
-    fd: Option<OwnedFd>,
-}
-
-/// The size of the next queued datagram (`SIOCINQ`).
-fn next_datagram_size(fd: RawFd) -> usize {
-    let mut n: libc::c_int = 0;
-    // SAFETY: FIONREAD writes one int through a valid pointer.
-    let r = unsafe { libc::ioctl(fd, libc::FIONREAD, &mut n) };
-    if r == 0 && n > 0 {
-        n as usize
-    } else {
-        0
-    }
-}
-
-fn recv_datagram(fd: RawFd, buf: &mut [u8]) -> nix::Result<Datagram> {
-    let mut cmsg = nix::cmsg_space!(libc::ucred, libc::timeval, [RawFd; 8]);
-    let mut iov = [IoSliceMut::new(buf)];
-    let msg = socket::recvmsg::<()>(
-        fd,
-        &mut iov,
-        Some(&mut cmsg),
-        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
-    )?;
-    let mut d = Datagram {
-        len: msg.bytes,
-        truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
-        creds: None,
-        time: None,
-        fd: None,
-    };
-    if let Ok(cmsgs) = msg.cmsgs() {
-        for c in cmsgs {
-            match c {
-                ControlMessageOwned::ScmCredentials(u) => {
-                    d.creds = Some(Creds {
-                        pid: u.pid(),
-                        uid: u.uid(),
-                        gid: u.gid(),
-                    })
-                }
-                ControlMessageOwned::ScmTimestamp(tv) => {
-                    d.time =
-                        Some((tv.tv_sec() as u64).saturating_mul(1_000_000) + tv.tv_usec() as u64)
-                }
-                ControlMessageOwned::ScmRights(fds) => {
-                    for f in fds {
-                        // SAFETY: the kernel just installed this descriptor for us.
-                        let owned = unsafe { OwnedFd::from_raw_fd(f) };
-                        // Only one file per message is meaningful; the rest close.
-                        if d.fd.is_none() {
-                            d.fd = Some(owned);
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok(d)
-}
-
-/// Reads a file passed with a native message: a sealed memfd from anyone,
-/// an unsealed file only from root or from `/dev/shm`, `/tmp`, `/var/tmp`
-/// (journald's rule, so a client cannot make us read files it cannot).
-fn read_passed_file(fd: OwnedFd, creds: Option<Creds>) -> Result<Vec<u8>, String> {
-    use std::os::unix::fs::FileExt;
-    let file = std::fs::File::from(fd);
-    let meta = file.metadata().map_err(|e| format!("cannot stat: {e}"))?;
-    if !meta.is_file() {
-        return Err("not a regular file".into());
-    }
-    // SAFETY: fcntl with an integer command on a valid descriptor.
-    let seals = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GET_SEALS) };
-    let sealed = seals > 0 && seals & libc::F_SEAL_WRITE != 0;
-    if !sealed && creds.is_none_or(|c| c.uid != 0) {
-        let path = std::fs::read_link(format!("/proc/self/fd/{}", file.as_raw_fd()))
-            .map_err(|e| format!("cannot find its path: {e}"))?;
-        let ok = ["/dev/shm/", "/tmp/", "/var/tmp/"].iter().any(|d| {
-            path.strip_prefix(d)
-                .is_ok_and(|rest| rest.components().count() == 1)
-        });
-        if !ok {
-            return Err(format!(
-                "{} is outside the allowed directories; refusing it",
-                path.display()
-            ));
-        }
-    }
-    let size = meta.len() as usize;
-    if size > ENTRY_SIZE_MAX {
-        return Err(format!("too large ({size} bytes)"));
-    }
-    let mut out = vec![0u8; size];
-    file.read_exact_at(&mut out, 0)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    Ok(out)
-}
-
 /// Returns the malloc heap's free pages to the kernel (`malloc_trim(3)`).
 fn trim_heap() {
     #[cfg(target_env = "gnu")]
@@ -988,13 +830,6 @@ fn trim_heap() {
     }
     // After the first burst (the boot's messages) its code, once.
     crate::resident::drop_code_once();
-}
-
-/// Whether `sock` has bytes (or its end) to read right now.
-fn readable_now(sock: &UnixStream) -> bool {
-    use std::os::fd::AsFd;
-    let mut fds = [nix::poll::PollFd::new(sock.as_fd(), nix::poll::PollFlags::POLLIN)];
-    nix::poll::poll(&mut fds, nix::poll::PollTimeout::ZERO).is_ok_and(|n| n > 0)
 }
 
 #[cfg(test)]

@@ -35,6 +35,7 @@ mod daemon;
 mod journalctl;
 mod journald;
 mod personality;
+mod random;
 mod resident;
 mod rundir;
 mod self_install;

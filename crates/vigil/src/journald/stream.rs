@@ -344,44 +344,14 @@ pub fn syslog_pri_digits(b: &[u8]) -> Option<(Vec<u8>, usize)> {
     Some((digits.iter().map(|d| d - b'0').collect(), close + 1))
 }
 
-/// Stream ids made by one `getrandom(2)` ([`stream_id`]).
-const STREAM_IDS_PER_CALL: usize = 16;
-
 /// A new stream's `_STREAM_ID=`: a random v4 id, as
-/// [`journal::Id128::random`] makes them, from a pool that one
-/// `getrandom(2)` fills with [`STREAM_IDS_PER_CALL`] ids (a boot of 1000
-/// services made one call per stream). Each is handed out once.
+/// [`journal::Id128::random`] makes them, from the pool of
+/// `crate::random` (one `getrandom(2)` for many streams).
 pub(super) fn stream_id() -> Option<journal::Id128> {
-    thread_local! {
-        static POOL: std::cell::RefCell<(Vec<[u8; 16]>, bool)> = const { std::cell::RefCell::new((Vec::new(), false)) };
-    }
-    POOL.with(|p| {
-        let (pool, failed) = &mut *p.borrow_mut();
-        if pool.is_empty() && !*failed {
-            let mut bytes = [0u8; 16 * STREAM_IDS_PER_CALL];
-            // SAFETY: the kernel writes at most `bytes.len()` bytes into it.
-            let n = unsafe {
-                libc::getrandom(bytes.as_mut_ptr().cast(), bytes.len(), libc::GRND_NONBLOCK)
-            };
-            if usize::try_from(n).ok() == Some(bytes.len()) {
-                pool.extend(bytes.chunks_exact(16).filter_map(|c| <[u8; 16]>::try_from(c).ok()));
-            } else {
-                // Not at all (early boot): one id at a time, as before.
-                *failed = true;
-            }
-        }
-        match pool.pop() {
-            Some(mut b) => {
-                b[6] = (b[6] & 0x0f) | 0x40;
-                b[8] = (b[8] & 0x3f) | 0x80;
-                Some(journal::Id128(b))
-            }
-            None => {
-                *failed = false;
-                journal::Id128::random().ok()
-            }
-        }
-    })
+    let mut b = crate::random::bytes16()?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    Some(journal::Id128(b))
 }
 
 #[cfg(test)]
@@ -391,8 +361,8 @@ mod tests {
     #[test]
     fn stream_ids_are_fresh_v4_ids_across_refills() {
         let ids: std::collections::HashSet<[u8; 16]> =
-            (0..3 * STREAM_IDS_PER_CALL).filter_map(|_| stream_id()).map(|i| i.0).collect();
-        assert_eq!(ids.len(), 3 * STREAM_IDS_PER_CALL);
+            (0..48).filter_map(|_| stream_id()).map(|i| i.0).collect();
+        assert_eq!(ids.len(), 48);
         assert!(ids.iter().all(|b| b[6] >> 4 == 4 && b[8] >> 6 == 2));
     }
 

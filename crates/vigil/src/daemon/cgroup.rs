@@ -458,7 +458,11 @@ fn is_cgroup2(dir: &CStr) -> bool {
 /// `status` reads four of them. The reads go into the vector's unused
 /// capacity: a zeroed buffer cost more than the reads (callgrind).
 pub fn read_proc(path: impl AsRef<Path>) -> Option<Vec<u8>> {
-    let f = std::fs::File::open(path).ok()?;
+    read_open(&std::fs::File::open(path).ok()?)
+}
+
+/// [`read_proc`] of a file already open.
+fn read_open(f: &std::fs::File) -> Option<Vec<u8>> {
     let mut buf: Vec<u8> = Vec::with_capacity(4096);
     loop {
         if buf.len() == buf.capacity() {
@@ -512,19 +516,8 @@ fn open_at(dir: RawFd, path: &CStr, flags: libc::c_int) -> Option<OwnedFd> {
 /// open, read, close — without the `statx` that `fs::read_to_string`
 /// makes for a size hint (these files report size 0). Read per unit on
 /// every stop, so the syscall counts.
-fn read_small(mut f: std::fs::File) -> Option<String> {
-    use std::io::Read;
-    let mut out = Vec::new();
-    let mut buf = [0u8; 512];
-    loop {
-        match f.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => out.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => return None,
-        }
-    }
-    String::from_utf8(out).ok()
+fn read_small(f: std::fs::File) -> Option<String> {
+    String::from_utf8(read_open(&f)?).ok()
 }
 
 /// `populated` of a group's `cgroup.events` (`cgroup(7)`): whether it or

@@ -226,9 +226,11 @@ impl UnitIndex {
 /// `stat` size) and one more, so that a file of the size it had is read
 /// with one `read` — `read_to_end` would ask `fstat` and `lseek` for the
 /// size again. For a `regular` file a read that returns less than asked
-/// for has met the end (`read(2)`), so the read that would return 0 is
-/// left out: a boot of 1000 units made it 1000 times. Anything else is
-/// read until a read returns 0.
+/// for, once at least the `stat` size is in, has met the end, so the read
+/// that would return 0 is left out: a boot of 1000 units made it 1000
+/// times. A short read before the `stat` size (`read(2)` allows one, e.g.
+/// on a network or FUSE file system, or interrupted by a signal) is not
+/// taken as the end. Anything else is read until a read returns 0.
 fn read_all(mut file: &fs::File, size: u64, regular: bool, bytes: &mut Vec<u8>) -> std::io::Result<()> {
     bytes.reserve(usize::try_from(size).unwrap_or(0).saturating_add(1).min(1 << 20));
     loop {
@@ -245,7 +247,7 @@ fn read_all(mut file: &fs::File, size: u64, regular: bool, bytes: &mut Vec<u8>) 
             Ok(n) => {
                 let asked = bytes.len() - len;
                 bytes.truncate(len + n);
-                if regular && n < asked {
+                if regular && n < asked && bytes.len() as u64 >= size {
                     return Ok(());
                 }
             }
@@ -339,6 +341,26 @@ mod tests {
             assert_eq!(bytes, text, "hint {hint}, regular {regular}");
         }
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A short read before the stat size is not the end (`read(2)` allows
+    /// one). A pipe gives one for certain: its writer blocks once the pipe
+    /// holds its capacity (64 KiB), so the first read returns at most that.
+    #[test]
+    fn read_all_goes_on_after_a_short_read_before_the_stat_size() {
+        let (reader, mut writer) = std::io::pipe().unwrap();
+        let text: Vec<u8> = (0..200_000u32).map(|i| b'a' + (i % 26) as u8).collect();
+        let sent = text.clone();
+        // A reader that stops early closes the pipe: the feeder then gets
+        // EPIPE instead of blocking forever.
+        let feeder = std::thread::spawn(move || std::io::Write::write_all(&mut writer, &sent).is_ok());
+        let file = fs::File::from(std::os::fd::OwnedFd::from(reader));
+        let mut bytes = Vec::new();
+        read_all(&file, text.len() as u64, true, &mut bytes).unwrap();
+        drop(file);
+        assert!(feeder.join().unwrap(), "the reader closed the pipe before the end");
+        assert_eq!(bytes.len(), text.len());
+        assert_eq!(bytes, text);
     }
 
     #[test]

@@ -510,7 +510,7 @@ impl EventLoop {
     /// turn — for at most [`SWEEP_DEFER_MAX_USEC`]: `waitid(P_ALL)` walks
     /// every child, ~200 µs with 1000 services, and on a busy machine that
     /// walk ran on the CPU the new process was waiting for (tracepoints:
-    /// `bench/restart_phases.py`, its `child` phase). The loop then wakes
+    /// `bench/restart_sched.py`). The loop then wakes
     /// within the settle time (1 ms) or at once when no child is left
     /// before its exec (`run`'s timeout), and the reap follows in that
     /// turn. Only exits whose `SIGCHLD` coalesced with the one read wait:

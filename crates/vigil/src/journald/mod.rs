@@ -232,16 +232,17 @@ fn fixed_mmap_threshold() {
 /// the manager hears `SIGCHLD`) and on every line the manager logs; as a
 /// normal task it preempted the dying process, then the manager between the
 /// reap and the spawn of a `RestartSec=0` restart, then the new process
-/// before its exec (`bench/restart_phases.py`; 16 preemptions in 12
-/// restarts, none with `SCHED_BATCH`). Nothing waits for it in a way the
+/// before its exec (`bench/restart_sched.py`: 16–26 preemptions in 12
+/// restarts, 0–1 with `SCHED_BATCH`). Nothing waits for it in a way the
 /// delay could hurt: the manager's sends never block (held messages,
 /// `daemon/journal_link.rs`), writers that fill a stream or a datagram
 /// queue block and so let it run. A failure is ignored: it only costs the
 /// latency above.
 fn batch_scheduling() {
     let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: sched_setscheduler on ourselves (pid 0) with a valid,
-    // initialised parameter; SCHED_BATCH takes priority 0.
+    // SAFETY: sched_setscheduler on the calling thread (pid 0; the daemon
+    // has one) with a valid, initialised parameter; SCHED_BATCH takes
+    // priority 0.
     unsafe {
         libc::sched_setscheduler(0, libc::SCHED_BATCH, &param);
     }

@@ -21,12 +21,7 @@ ev = ('sched:sched_process_exit,sched:sched_process_exec,sched:sched_switch,sche
       'syscalls:sys_enter_clone3,syscalls:sys_enter_sendto,syscalls:sys_enter_waitid')
 tool = subprocess.Popen(['perf', 'record', '-a', '-q', '-e', ev, '-o', data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(1.5)
-for k in range(reps):
-    name = f's{(k * 37) % n}'
-    oldpid = ready.latest[name][0]
-    os.kill(oldpid, signal.SIGKILL)
-    ready.wait_new(name, oldpid, 10)
-    time.sleep(0.3); bench.reap()
+bench.sigkill_restarts(ready, n, reps)
 tool.send_signal(signal.SIGINT); tool.wait()
 out = subprocess.run(['perf', 'script', '-i', data, '-F', 'comm,pid,tid,cpu,time,event,trace'], capture_output=True, text=True).stdout
 os.unlink(data)

@@ -350,6 +350,21 @@ def booted_vigil(binp, name, n):
     return p, ready, p.root()
 
 
+def sigkill_restarts(ready, n, reps, pause=0.3):
+    """SIGKILL REPS of the N bench services one by one (s0, s37, s74, ... as the restart latency
+    above), each time waiting for its replacement's ready datagram, then PAUSE s of idle; returns
+    the killed pids. For the restart probes (bench/restart_phases.py, bench/restart_sched.py)."""
+    killed = []
+    for k in range(reps):
+        name = f's{(k * 37) % n}'
+        oldpid = ready.latest[name][0]
+        killed.append(oldpid)
+        os.kill(oldpid, signal.SIGKILL)
+        ready.wait_new(name, oldpid, 10)
+        time.sleep(pause); reap()
+    return killed
+
+
 class Vigil100(Vigil):
     name = 'vigil100'; extra = ''
 

@@ -22,14 +22,7 @@ jp = int(open(f'/proc/{root}/task/{root}/children').read().split()[0])
 ev = 'sched:sched_process_exit,syscalls:sys_exit_epoll_wait,syscalls:sys_enter_clone3,sched:sched_process_exec,syscalls:sys_enter_sendto'
 tool = subprocess.Popen(['perf', 'record', '-a', '-q', '-e', ev, '-o', data], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 time.sleep(1.5)
-killed = set()
-for k in range(reps):
-    name = f's{(k * 37) % n}'
-    oldpid = ready.latest[name][0]
-    killed.add(oldpid)
-    os.kill(oldpid, signal.SIGKILL)
-    ready.wait_new(name, oldpid, 10)
-    time.sleep(0.3); bench.reap()
+killed = set(bench.sigkill_restarts(ready, n, reps))
 tool.send_signal(signal.SIGINT); tool.wait()
 out = subprocess.run(['perf', 'script', '-i', data, '-F', 'comm,pid,time,event'], capture_output=True, text=True).stdout
 os.unlink(data)

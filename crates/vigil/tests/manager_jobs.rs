@@ -120,6 +120,11 @@ fn requisite_waits_for_an_activating_unit_then_succeeds_or_fails_with_it() {
     assert_eq!(r.vigil(&["start", "--no-block", "b", "b2"]).status.code(), Some(0));
     for u in ["b", "b2"] {
         assert!(wait_until(Duration::from_secs(10), || r.path.join(format!("{u}.first")).exists()), "{u} did not run");
+        // The first run is in SubState "start" too, until the manager has
+        // handled its exit (the shell can be descheduled between its
+        // `touch` and its `exit 1`): the restart counter says the second
+        // run was scheduled.
+        assert!(wait_prop(&r, u, "NRestarts", "1"), "{u} was not restarted");
         assert!(wait_prop(&r, u, "SubState", "start"), "{u} was not restarted");
         assert_eq!(prop(&r, u, "ActiveState"), "activating");
         assert_eq!(jobs(&r, u), "", "{u}'s restart runs without a job");

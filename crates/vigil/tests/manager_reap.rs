@@ -1,8 +1,9 @@
 //! Reaping (`daemon/event_loop.rs`, `EventLoop::reap_signalled`): the child
 //! a `SIGCHLD` names is reaped at once by its pid, and the full reap
-//! (`waitid(P_ALL)`) still follows in the same turn, so children whose
-//! exits were announced by one coalesced `SIGCHLD` are not left as zombies
-//! until some later signal. And the other end of a child's life: one
+//! (`waitid(P_ALL)`) still follows — in the same turn, or a few
+//! milliseconds later while a child just spawned has not reached its exec
+//! (`EventLoop::sweep_now`) — so children whose exits were announced by one
+//! coalesced `SIGCHLD` are not left as zombies until some later signal. And the other end of a child's life: one
 //! spawned without waiting for its exec that stops before the exec (a
 //! frozen cgroup) is marked stuck, never holds the manager, and is settled
 //! once it execs or dies (`daemon/manager/spawn.rs`).

@@ -46,6 +46,10 @@ const FIRST_CONN: u64 = 16;
 /// journal's socket again without being told it has room.
 const JOURNAL_RETRY_MS: u64 = 10;
 
+/// How long the full reap a `SIGCHLD` owes may wait for a child spawned
+/// without waiting to reach its exec ([`EventLoop::sweep_now`]).
+const SWEEP_DEFER_MAX_USEC: u64 = 5_000;
+
 pub struct EventLoop {
     epoll: Epoll,
     sigfd: SignalFd,
@@ -67,9 +71,10 @@ pub struct EventLoop {
     /// Whether the journal's socket is in the epoll with `EPOLLOUT`: only
     /// while messages wait for room ([`EventLoop::watch_journal_room`]).
     journal_room_watched: bool,
-    /// A `SIGCHLD` was read this turn: the full reap is owed before the
-    /// turn ends ([`EventLoop::reap_signalled`]).
-    sweep_due: bool,
+    /// A `SIGCHLD` was read: the full reap is owed, since this time
+    /// (`Manager::now`, µs; [`EventLoop::reap_signalled`],
+    /// [`EventLoop::sweep_now`]).
+    sweep_owed: Option<u64>,
 }
 
 /// `SIGRTMIN+n` as the kernel numbers it (glibc reserves the first two).
@@ -200,7 +205,7 @@ impl EventLoop {
             cad_presses: Vec::new(),
             booting: false,
             journal_room_watched: false,
-            sweep_due: false,
+            sweep_owed: None,
         })
     }
 
@@ -266,11 +271,15 @@ impl EventLoop {
             // No-wait children not yet settled are waited for once the
             // loop has been idle a moment (`manager/spawn.rs`).
             let settle = self.manager.spawn_settle_ms();
-            let timeout = match (self.manager.next_deadline(), retry.or(settle)) {
+            // A full reap put off while a child was before its exec
+            // (`sweep_now`) is due at once when none is left to wait for.
+            let sweep = (self.sweep_owed.is_some() && settle.is_none()).then_some(0);
+            let soon = [retry, settle, sweep].into_iter().flatten().min();
+            let timeout = match (self.manager.next_deadline(), soon) {
                 (None, None) => EpollTimeout::NONE,
                 (at, _) => {
                     let ms = at.map_or(u64::MAX, |at| at.saturating_sub(self.manager.now()).div_ceil(1000));
-                    let ms = ms.min(retry.unwrap_or(u64::MAX)).min(settle.unwrap_or(u64::MAX)).min(60_000);
+                    let ms = ms.min(soon.unwrap_or(u64::MAX)).min(60_000);
                     EpollTimeout::try_from(ms as i32).unwrap_or(EpollTimeout::NONE)
                 }
             };
@@ -310,9 +319,10 @@ impl EventLoop {
             self.manager.settle_empty_checks();
             self.manager.fire_timers();
             // The full reap the turn's SIGCHLDs owe, once its timers have
-            // fired (`reap_signalled`); what it finds is handled in this
-            // turn, timers included.
-            if std::mem::take(&mut self.sweep_due) && self.reap() > 0 {
+            // fired (`reap_signalled`), unless a child just spawned still
+            // has to reach its exec (`sweep_now`); what it finds is handled
+            // in this turn, timers included.
+            if self.sweep_now() && self.reap() > 0 {
                 self.manager.settle_empty_checks();
                 self.manager.fire_timers();
             }
@@ -474,12 +484,15 @@ impl EventLoop {
     /// more), all before a `RestartSec=0` restart could spawn. Signals
     /// coalesce, so other children may have exited unannounced: the full
     /// reap ([`EventLoop::reap`]) still follows every `SIGCHLD`, at the end
-    /// of the turn's events and timers — after the restart's spawn. A
-    /// child reaped there is reported in the same turn, as before; it
-    /// only comes after the timers that fire in that turn (a timeout
+    /// of the turn's events and timers — after the restart's spawn — or,
+    /// while the spawned child has not reached its exec, in a turn at most
+    /// a few milliseconds later ([`EventLoop::sweep_now`]). A child reaped
+    /// there comes after the timers that fire in that turn (a timeout
     /// firing at the very moment its process exited was a race before).
     fn reap_signalled(&mut self, pid: u32) {
-        self.sweep_due = true;
+        if self.sweep_owed.is_none() {
+            self.sweep_owed = Some(self.manager.now());
+        }
         let Ok(pid) = i32::try_from(pid) else { return };
         // A SIGCHLD sent with kill(2) names its sender, which is reaped
         // only if it is an exited child of ours — as the full reap would.
@@ -488,6 +501,27 @@ impl EventLoop {
                 self.manager.child_exited(pid, status);
             }
         }
+    }
+
+    /// Whether the full reap a `SIGCHLD` owes ([`EventLoop::reap_signalled`])
+    /// runs at the end of this turn. It waits while a child spawned without
+    /// waiting ([`Manager::spawn_settle_ms`]) has not reached its exec yet —
+    /// the new main process of a `RestartSec=0` restart, spawned in this
+    /// turn — for at most [`SWEEP_DEFER_MAX_USEC`]: `waitid(P_ALL)` walks
+    /// every child, ~200 µs with 1000 services, and on a busy machine that
+    /// walk ran on the CPU the new process was waiting for (tracepoints:
+    /// `bench/restart_sched.py`). The loop then wakes
+    /// within the settle time (1 ms) or at once when no child is left
+    /// before its exec (`run`'s timeout), and the reap follows in that
+    /// turn. Only exits whose `SIGCHLD` coalesced with the one read wait:
+    /// the child a `SIGCHLD` names is reaped by its pid at once.
+    fn sweep_now(&mut self) -> bool {
+        let Some(since) = self.sweep_owed else { return false };
+        if self.manager.spawn_settle_ms().is_some() && self.manager.now().saturating_sub(since) < SWEEP_DEFER_MAX_USEC {
+            return false;
+        }
+        self.sweep_owed = None;
+        true
     }
 
     /// Datagrams on `NOTIFY_SOCKET`, with the sender's credentials.

@@ -500,7 +500,7 @@ impl SocketUnit {
     fn accept_all(&mut self, fd: i32, port: usize, now: u64, log: &mut Vec<String>) -> Wake {
         let mut out = Vec::new();
         for _ in 0..ACCEPT_BATCH {
-            let cfd = match sys::accept(fd) {
+            let (cfd, remote) = match sys::accept(fd) {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
                 Err(e) => {
@@ -523,8 +523,7 @@ impl SocketUnit {
                 self.n_refused += 1;
                 return if out.is_empty() { Wake::Fail(SocketResult::TriggerLimitHit) } else { Wake::Accepted(out) };
             }
-            // A peer that is already gone: nothing to serve.
-            let Ok(peer) = accept::peer_of(&cfd) else { continue };
+            let Ok(peer) = accept::peer_of(&cfd, &remote) else { continue };
             if let Some(rules) = &self.access {
                 if let Err(why) = rules.check(peer.ip()) {
                     self.n_refused += 1;

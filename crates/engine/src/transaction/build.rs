@@ -6,7 +6,9 @@
 //! valid; `by_unit` lists the live jobs of each unit, newest last (the
 //! "head" job systemd's cycle search looks at).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::name_hash::NameMap;
 
 use super::cycle::{self, OrderCheck};
 use super::{
@@ -38,13 +40,13 @@ pub(super) struct Tx<'g, G: Graph> {
     pub graph: &'g mut G,
     pub jobs: Vec<TxJob>,
     links: Vec<Link>,
-    pub by_unit: HashMap<String, Vec<usize>>,
+    pub by_unit: NameMap<Vec<usize>>,
     /// Units in the order they got their first job.
     order: Vec<String>,
-    infos: HashMap<String, UnitInfo>,
+    infos: NameMap<UnitInfo>,
     /// Each unit of `infos`, with the graph's load count once it was read.
     read_at: Vec<(String, Option<u64>)>,
-    names: HashMap<String, String>,
+    names: NameMap<String>,
     pub anchor: usize,
     pub log: Vec<LogLine>,
 }
@@ -58,11 +60,11 @@ pub fn build<G: Graph>(graph: &mut G, req: &Request) -> Outcome {
         graph,
         jobs: Vec::new(),
         links: Vec::new(),
-        by_unit: HashMap::with_capacity(16),
+        by_unit: NameMap::with_capacity_and_hasher(16, Default::default()),
         order: Vec::new(),
-        infos: HashMap::with_capacity(16),
+        infos: NameMap::with_capacity_and_hasher(16, Default::default()),
         read_at: Vec::new(),
-        names: HashMap::with_capacity(32),
+        names: NameMap::with_capacity_and_hasher(32, Default::default()),
         anchor: 0,
         log: Vec::new(),
     };

@@ -24,7 +24,7 @@
 //! a.service/start", and the client gets "Transaction order is cyclic.
 //! See system logs for details."
 
-use std::collections::HashMap;
+use crate::name_hash::NameMap;
 
 use super::build::Tx;
 use super::{runs_before, Graph, LogLine};
@@ -42,7 +42,7 @@ struct Node {
 }
 
 pub(super) fn verify_order<G: Graph>(tx: &mut Tx<'_, G>) -> OrderCheck {
-    let mut seen: HashMap<String, Node> = HashMap::new();
+    let mut seen: NameMap<Node> = NameMap::default();
     for unit in tx.units_in_order() {
         match visit(tx, &mut seen, &unit, None) {
             Ok(()) => {}
@@ -54,7 +54,7 @@ pub(super) fn verify_order<G: Graph>(tx: &mut Tx<'_, G>) -> OrderCheck {
 
 fn visit<G: Graph>(
     tx: &mut Tx<'_, G>,
-    seen: &mut HashMap<String, Node>,
+    seen: &mut NameMap<Node>,
     unit: &str,
     from: Option<&str>,
 ) -> Result<(), OrderCheck> {
@@ -82,7 +82,7 @@ fn visit<G: Graph>(
 
 /// `start` was reached again, coming from `from`: walk the path back,
 /// log it, and delete a job if one may go.
-fn break_cycle<G: Graph>(tx: &mut Tx<'_, G>, seen: &HashMap<String, Node>, start: &str, from: &str) -> OrderCheck {
+fn break_cycle<G: Graph>(tx: &mut Tx<'_, G>, seen: &NameMap<Node>, start: &str, from: &str) -> OrderCheck {
     let mut path: Vec<String> = Vec::new();
     let mut delete: Option<String> = None;
     let mut k = from.to_string();

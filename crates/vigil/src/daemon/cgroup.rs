@@ -35,6 +35,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use engine::name_hash::NameHash;
+
 /// Rounds of re-reading `cgroup.procs` while SIGKILLing a group whose
 /// processes fork.
 const KILL_ROUNDS: usize = 16;
@@ -65,10 +67,10 @@ pub struct Cgroups {
     /// without scanning every watch (N scans of N at stop-all). The name
     /// is the one `watches` holds: one copy per watched unit, not two
     /// (1000 services: ~60 kB).
-    watch_of: std::collections::HashMap<Rc<str>, i32>,
+    watch_of: std::collections::HashMap<Rc<str>, i32, NameHash>,
     /// Groups read as empty since their last spawn and their last event:
     /// [`Cgroups::populated`] answers these without reading again.
-    known_empty: RefCell<std::collections::HashSet<String>>,
+    known_empty: RefCell<engine::name_hash::NameSet>,
     swept: usize,
 }
 

@@ -74,6 +74,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::Path;
 
+use engine::name_hash::NameMap;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use unit::config::UnitConfig;
 
@@ -653,9 +654,9 @@ pub struct Registry {
     tokens: HashMap<u64, (String, usize)>,
     next_token: u64,
     /// Service name → socket units triggering it (`Accept=no`).
-    by_service: HashMap<String, BTreeSet<String>>,
+    by_service: NameMap<BTreeSet<String>>,
     /// Instance unit → its connection.
-    connections: HashMap<String, Connection>,
+    connections: NameMap<Connection>,
 }
 
 impl Default for Registry {
@@ -670,8 +671,8 @@ impl Registry {
             epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC),
             tokens: HashMap::new(),
             next_token: 1,
-            by_service: HashMap::new(),
-            connections: HashMap::new(),
+            by_service: NameMap::default(),
+            connections: NameMap::default(),
         }
     }
 

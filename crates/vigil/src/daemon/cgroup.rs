@@ -131,7 +131,9 @@ impl Cgroups {
         // One drain can hold an event of every unit (all stopped at once):
         // duplicates are dropped by watch, not by scanning `out`.
         let mut seen = std::collections::HashSet::new();
-        let mut buf = [0u8; 4096];
+        // Not zeroed: only the bytes the kernel wrote are read back (a
+        // zeroed 4 KiB was half of this function's instructions per wake-up).
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
         loop {
             // SAFETY: read into a local buffer of the given size.
             let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
@@ -141,7 +143,8 @@ impl Cgroups {
             let mut off = 0usize;
             let hdr = std::mem::size_of::<libc::inotify_event>();
             while off + hdr <= n as usize {
-                // SAFETY: the kernel wrote whole inotify_event records.
+                // SAFETY: the kernel wrote whole inotify_event records into
+                // the first n bytes, and off + hdr <= n.
                 let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf.as_ptr().add(off).cast()) };
                 if let Some(u) = self.watches.get(&ev.wd) {
                     // Something changed: the next `populated` reads again.

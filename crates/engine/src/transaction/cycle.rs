@@ -26,7 +26,7 @@
 
 use crate::name_hash::NameMap;
 
-use super::build::Tx;
+use super::build::{ordering, Tx};
 use super::{runs_before, Graph, LogLine};
 
 pub(super) enum OrderCheck {
@@ -66,8 +66,9 @@ fn visit<G: Graph>(
     }
     let Some((ty, ignore_order, _)) = tx.order_job(unit) else { return Ok(()) };
     seen.insert(unit.to_string(), Node { marker: Some(from.unwrap_or(unit).to_string()) });
-    for (other, unit_before) in tx.ordering(unit) {
-        let Some(o) = tx.resolve(&other) else { continue };
+    let edges = tx.edges(unit);
+    for (other, unit_before) in ordering(&edges) {
+        let Some(o) = tx.resolve(other) else { continue };
         let Some((oty, o_ignore, _)) = tx.order_job(&o) else { continue };
         if ignore_order || o_ignore || !runs_before(ty, oty, unit_before) {
             continue;

@@ -15,6 +15,9 @@
 //!   and the job modes — over a read-only view of the unit graph
 //!   ([`transaction::Graph`]), plus the runtime rules around jobs
 //!   (`StopWhenUnneeded=`, `OnFailure=`, `JobTimeoutSec=`).
+//! - [`name_hash`]: the hasher of maps keyed by unit names, here and in
+//!   the daemon (cheaper than SipHash over long instance names).
 
+pub mod name_hash;
 pub mod service;
 pub mod transaction;

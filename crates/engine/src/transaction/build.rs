@@ -6,7 +6,9 @@
 //! valid; `by_unit` lists the live jobs of each unit, newest last (the
 //! "head" job systemd's cycle search looks at).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::name_hash::NameMap;
 
 use super::cycle::{self, OrderCheck};
 use super::{
@@ -38,13 +40,13 @@ pub(super) struct Tx<'g, G: Graph> {
     pub graph: &'g mut G,
     pub jobs: Vec<TxJob>,
     links: Vec<Link>,
-    pub by_unit: HashMap<String, Vec<usize>>,
+    pub by_unit: NameMap<Vec<usize>>,
     /// Units in the order they got their first job.
     order: Vec<String>,
-    infos: HashMap<String, UnitInfo>,
+    infos: NameMap<UnitInfo>,
     /// Each unit of `infos`, with the graph's load count once it was read.
     read_at: Vec<(String, Option<u64>)>,
-    names: HashMap<String, String>,
+    names: NameMap<String>,
     pub anchor: usize,
     pub log: Vec<LogLine>,
 }
@@ -58,16 +60,24 @@ pub fn build<G: Graph>(graph: &mut G, req: &Request) -> Outcome {
         graph,
         jobs: Vec::new(),
         links: Vec::new(),
-        by_unit: HashMap::with_capacity(16),
+        by_unit: NameMap::with_capacity_and_hasher(16, Default::default()),
         order: Vec::new(),
-        infos: HashMap::with_capacity(16),
+        infos: NameMap::with_capacity_and_hasher(16, Default::default()),
         read_at: Vec::new(),
-        names: HashMap::with_capacity(32),
+        names: NameMap::with_capacity_and_hasher(32, Default::default()),
         anchor: 0,
         log: Vec::new(),
     };
     let result = tx.run(req);
     Outcome { result, log: tx.log }
+}
+
+/// The ordering edges among a unit's `edges`: (other name, the unit is
+/// `Before=` it), the `Before=` ones first.
+pub(super) fn ordering(edges: &[(Dep, String)]) -> impl Iterator<Item = (&str, bool)> {
+    let before = edges.iter().filter(|(k, _)| *k == Dep::Before).map(|(_, n)| (n.as_str(), true));
+    let after = edges.iter().filter(|(k, _)| *k == Dep::After).map(|(_, n)| (n.as_str(), false));
+    before.chain(after)
 }
 
 fn is_up(s: ActiveState) -> bool {
@@ -241,46 +251,46 @@ impl<'g, G: Graph> Tx<'g, G> {
         if !is_new || ignore_req || ty == JobType::Nop {
             return Ok(job);
         }
-        let of = |kinds: &[Dep]| -> Vec<String> {
-            deps.iter().filter(|(k, _)| kinds.contains(k)).map(|(_, n)| n.clone()).collect()
-        };
+        // The names are borrowed from the unit's shared edge list, not
+        // copied per pull-in (a `String` each, freed right after).
+        let of = |kinds: &'static [Dep]| deps.iter().filter(move |(k, _)| kinds.contains(k)).map(|(_, n)| n.as_str());
         if matches!(ty, JobType::Start | JobType::Restart) {
             for d in of(&[Dep::Requires, Dep::BindsTo]) {
-                self.add_required(JobType::Start, &d, job, false, ignore_order)?;
+                self.add_required(JobType::Start, d, job, false, ignore_order)?;
             }
             for d in of(&[Dep::Wants, Dep::Upholds]) {
-                self.add_wanted(JobType::Start, &d, job, ignore_order);
+                self.add_wanted(JobType::Start, d, job, ignore_order);
             }
             for d in of(&[Dep::Requisite]) {
-                self.add_required(JobType::VerifyActive, &d, job, false, ignore_order)?;
+                self.add_required(JobType::VerifyActive, d, job, false, ignore_order)?;
             }
             for d in of(&[Dep::Conflicts]) {
-                self.add_required(JobType::Stop, &d, job, true, ignore_order)?;
+                self.add_required(JobType::Stop, d, job, true, ignore_order)?;
             }
             for d in of(&[Dep::ConflictedBy]) {
-                self.add_wanted(JobType::Stop, &d, job, ignore_order);
+                self.add_wanted(JobType::Stop, d, job, ignore_order);
             }
         }
         if matches!(ty, JobType::Stop | JobType::Restart) {
             // A restart try-restarts what depends on the unit (so nothing
             // that was down comes up); a stop stops it.
-            let propagate = [Dep::RequiredBy, Dep::RequisiteOf, Dep::BoundBy, Dep::ConsistsOf, Dep::PropagatesStopTo];
-            let mut restarted: Vec<String> = Vec::new();
+            const PROPAGATE: &[Dep] = &[Dep::RequiredBy, Dep::RequisiteOf, Dep::BoundBy, Dep::ConsistsOf, Dep::PropagatesStopTo];
+            let mut restarted: Vec<&str> = Vec::new();
             if ty == JobType::Restart {
                 for d in of(&[Dep::RequiredBy, Dep::RequisiteOf, Dep::BoundBy, Dep::ConsistsOf]) {
-                    restarted.push(d.clone());
-                    self.add_required(JobType::TryRestart, &d, job, false, ignore_order)?;
+                    restarted.push(d);
+                    self.add_required(JobType::TryRestart, d, job, false, ignore_order)?;
                 }
             }
-            for d in of(&propagate) {
+            for d in of(PROPAGATE) {
                 if !restarted.contains(&d) {
-                    self.add_required(JobType::Stop, &d, job, false, ignore_order)?;
+                    self.add_required(JobType::Stop, d, job, false, ignore_order)?;
                 }
             }
         }
         if ty == JobType::Reload {
             for d in of(&[Dep::PropagatesReloadTo]) {
-                self.add_wanted(JobType::TryReload, &d, job, ignore_order);
+                self.add_wanted(JobType::TryReload, d, job, ignore_order);
             }
         }
         Ok(job)
@@ -368,14 +378,15 @@ impl<'g, G: Graph> Tx<'g, G> {
                 continue;
             }
             self.jobs[j].alive = false;
-            let unit = self.jobs[j].unit.clone();
-            if let Some(list) = self.by_unit.get_mut(&unit) {
+            // Borrowed field by field: no copy of the unit's name or of
+            // the link lists per deleted job.
+            if let Some(list) = self.by_unit.get_mut(&self.jobs[j].unit) {
                 list.retain(|&x| x != j);
             }
-            for l in self.jobs[j].subj.clone() {
+            for &l in &self.jobs[j].subj {
                 self.links[l].alive = false;
             }
-            for l in self.jobs[j].obj.clone() {
+            for &l in &self.jobs[j].obj {
                 let link = &mut self.links[l];
                 if !link.alive {
                     continue;
@@ -419,10 +430,13 @@ impl<'g, G: Graph> Tx<'g, G> {
 
     /// Drop the jobs of units whose every job changes nothing.
     fn drop_redundant(&mut self) {
-        for unit in self.order.clone() {
-            let list = self.jobs_of(&unit);
+        // Only `add` pushes onto `order`, and nothing here adds: it is
+        // lent out of `self` for the walk instead of copied.
+        let order = std::mem::take(&mut self.order);
+        for unit in &order {
+            let list = self.jobs_of(unit);
             let keep = list.iter().any(|&j| {
-                j == self.anchor || !self.jobs[j].ty.is_redundant(self.active(&unit)) || self.installed_conflicts(j)
+                j == self.anchor || !self.jobs[j].ty.is_redundant(self.active(unit)) || self.installed_conflicts(j)
             });
             if !keep {
                 for j in list {
@@ -430,6 +444,7 @@ impl<'g, G: Graph> Tx<'g, G> {
                 }
             }
         }
+        self.order = order;
     }
 
     /// Drop jobs nobody pulls in any more.
@@ -452,25 +467,15 @@ impl<'g, G: Graph> Tx<'g, G> {
     /// Merge each unit's jobs into one. `Err(None)`: a job was deleted to
     /// make that possible, collect garbage and try again.
     fn merge(&mut self) -> Result<Vec<(String, JobType, bool)>, Option<TxError>> {
-        for unit in self.order.clone() {
-            let list = self.jobs_of(&unit);
-            let Some((&first, rest)) = list.split_first() else { continue };
-            let mut t = self.jobs[first].ty;
-            for &k in rest {
-                match t.merge_collapse(self.jobs[k].ty, self.active(&unit)) {
-                    Some(m) => t = m,
-                    None => {
-                        return match self.delete_one_unmergeable(&list) {
-                            true => Err(None),
-                            false => Err(Some(TxError::JobsConflicting { a: t, b: self.jobs[k].ty, unit })),
-                        }
-                    }
-                }
-            }
-        }
+        // Lent out of `self` as in `drop_redundant`, and put back before
+        // any return.
+        let order = std::mem::take(&mut self.order);
+        let checked = self.merge_each(&order);
+        self.order = order;
+        checked?;
         let mut out = Vec::new();
         for unit in &self.order {
-            let list = self.jobs_of(unit);
+            let list = self.by_unit.get(unit).map_or(&[][..], Vec::as_slice);
             let Some((&first, rest)) = list.split_first() else { continue };
             let t = rest.iter().fold(self.jobs[first].ty, |t, &k| {
                 t.merge_collapse(self.jobs[k].ty, self.active(unit)).unwrap_or(t)
@@ -479,6 +484,27 @@ impl<'g, G: Graph> Tx<'g, G> {
             out.push((unit.clone(), t, ignore_order));
         }
         Ok(out)
+    }
+
+    /// [`Tx::merge`]'s check that each unit's jobs merge, over `order`.
+    fn merge_each(&mut self, order: &[String]) -> Result<(), Option<TxError>> {
+        for unit in order {
+            let list = self.jobs_of(unit);
+            let Some((&first, rest)) = list.split_first() else { continue };
+            let mut t = self.jobs[first].ty;
+            for &k in rest {
+                match t.merge_collapse(self.jobs[k].ty, self.active(unit)) {
+                    Some(m) => t = m,
+                    None => {
+                        return match self.delete_one_unmergeable(&list) {
+                            true => Err(None),
+                            false => Err(Some(TxError::JobsConflicting { a: t, b: self.jobs[k].ty, unit: unit.clone() })),
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Two jobs of a unit cannot merge: delete the one that does not
@@ -583,12 +609,10 @@ impl<'g, G: Graph> Tx<'g, G> {
         self.by_unit.get(unit).is_some_and(|l| l.iter().any(|&j| self.jobs[j].matters))
     }
 
-    /// The ordering edges of `unit`: (other name, unit is Before= it).
-    pub fn ordering(&mut self, unit: &str) -> Vec<(String, bool)> {
-        let Ok(info) = self.info(unit) else { return Vec::new() };
-        let before = info.deps.iter().filter(|(k, _)| *k == Dep::Before).map(|(_, n)| (n.clone(), true));
-        let after = info.deps.iter().filter(|(k, _)| *k == Dep::After).map(|(_, n)| (n.clone(), false));
-        before.chain(after).collect()
+    /// The edges of `unit` (shared, not copied), for [`ordering`]; empty
+    /// when it cannot be loaded.
+    pub fn edges(&mut self, unit: &str) -> std::rc::Rc<Vec<(Dep, String)>> {
+        self.info(unit).map(|i| i.deps.clone()).unwrap_or_default()
     }
 
     /// The live units with jobs, in the order they joined.

@@ -24,9 +24,9 @@
 //! a.service/start", and the client gets "Transaction order is cyclic.
 //! See system logs for details."
 
-use std::collections::HashMap;
+use crate::name_hash::NameMap;
 
-use super::build::Tx;
+use super::build::{ordering, Tx};
 use super::{runs_before, Graph, LogLine};
 
 pub(super) enum OrderCheck {
@@ -42,7 +42,7 @@ struct Node {
 }
 
 pub(super) fn verify_order<G: Graph>(tx: &mut Tx<'_, G>) -> OrderCheck {
-    let mut seen: HashMap<String, Node> = HashMap::new();
+    let mut seen: NameMap<Node> = NameMap::default();
     for unit in tx.units_in_order() {
         match visit(tx, &mut seen, &unit, None) {
             Ok(()) => {}
@@ -54,7 +54,7 @@ pub(super) fn verify_order<G: Graph>(tx: &mut Tx<'_, G>) -> OrderCheck {
 
 fn visit<G: Graph>(
     tx: &mut Tx<'_, G>,
-    seen: &mut HashMap<String, Node>,
+    seen: &mut NameMap<Node>,
     unit: &str,
     from: Option<&str>,
 ) -> Result<(), OrderCheck> {
@@ -66,8 +66,9 @@ fn visit<G: Graph>(
     }
     let Some((ty, ignore_order, _)) = tx.order_job(unit) else { return Ok(()) };
     seen.insert(unit.to_string(), Node { marker: Some(from.unwrap_or(unit).to_string()) });
-    for (other, unit_before) in tx.ordering(unit) {
-        let Some(o) = tx.resolve(&other) else { continue };
+    let edges = tx.edges(unit);
+    for (other, unit_before) in ordering(&edges) {
+        let Some(o) = tx.resolve(other) else { continue };
         let Some((oty, o_ignore, _)) = tx.order_job(&o) else { continue };
         if ignore_order || o_ignore || !runs_before(ty, oty, unit_before) {
             continue;
@@ -82,7 +83,7 @@ fn visit<G: Graph>(
 
 /// `start` was reached again, coming from `from`: walk the path back,
 /// log it, and delete a job if one may go.
-fn break_cycle<G: Graph>(tx: &mut Tx<'_, G>, seen: &HashMap<String, Node>, start: &str, from: &str) -> OrderCheck {
+fn break_cycle<G: Graph>(tx: &mut Tx<'_, G>, seen: &NameMap<Node>, start: &str, from: &str) -> OrderCheck {
     let mut path: Vec<String> = Vec::new();
     let mut delete: Option<String> = None;
     let mut k = from.to_string();

@@ -35,6 +35,8 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use engine::name_hash::NameHash;
+
 /// Rounds of re-reading `cgroup.procs` while SIGKILLing a group whose
 /// processes fork.
 const KILL_ROUNDS: usize = 16;
@@ -65,10 +67,10 @@ pub struct Cgroups {
     /// without scanning every watch (N scans of N at stop-all). The name
     /// is the one `watches` holds: one copy per watched unit, not two
     /// (1000 services: ~60 kB).
-    watch_of: std::collections::HashMap<Rc<str>, i32>,
+    watch_of: std::collections::HashMap<Rc<str>, i32, NameHash>,
     /// Groups read as empty since their last spawn and their last event:
     /// [`Cgroups::populated`] answers these without reading again.
-    known_empty: RefCell<std::collections::HashSet<String>>,
+    known_empty: RefCell<engine::name_hash::NameSet>,
     swept: usize,
 }
 
@@ -129,7 +131,9 @@ impl Cgroups {
         // One drain can hold an event of every unit (all stopped at once):
         // duplicates are dropped by watch, not by scanning `out`.
         let mut seen = std::collections::HashSet::new();
-        let mut buf = [0u8; 4096];
+        // Not zeroed: only the bytes the kernel wrote are read back (a
+        // zeroed 4 KiB was half of this function's instructions per wake-up).
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 4096];
         loop {
             // SAFETY: read into a local buffer of the given size.
             let n = unsafe { libc::read(fd.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
@@ -139,7 +143,8 @@ impl Cgroups {
             let mut off = 0usize;
             let hdr = std::mem::size_of::<libc::inotify_event>();
             while off + hdr <= n as usize {
-                // SAFETY: the kernel wrote whole inotify_event records.
+                // SAFETY: the kernel wrote whole inotify_event records into
+                // the first n bytes, and off + hdr <= n.
                 let ev: libc::inotify_event = unsafe { std::ptr::read_unaligned(buf.as_ptr().add(off).cast()) };
                 if let Some(u) = self.watches.get(&ev.wd) {
                     // Something changed: the next `populated` reads again.

@@ -47,7 +47,6 @@
 //! change with the host name, as systemd's cache does not notice either;
 //! `daemon-reload` starts afresh.
 
-use std::collections::HashMap;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -110,7 +109,7 @@ struct Entry {
 pub struct FileStates {
     /// Empty: nothing cached.
     dirs: Vec<Stamp>,
-    units: HashMap<String, Entry>,
+    units: super::graph::NameMap<Entry>,
 }
 
 impl FileStates {

@@ -42,9 +42,8 @@
 //! called as units are unloaded).
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasher, Hasher};
+use std::hash::Hasher;
 use std::rc::Rc;
-use std::sync::OnceLock;
 
 use engine::service::ActiveState;
 use engine::transaction::{Dep, Graph, InstalledJob, Load, Mode, UnitInfo};
@@ -55,74 +54,10 @@ use unit::value::Value;
 
 use super::Manager;
 
-/// A map keyed by unit names. Every connection of an `Accept=yes` socket
-/// looks its units up a few hundred times (loading, the transaction, the
-/// job runner, collection), and SipHash over 50-byte instance names was a
-/// fifth of the manager's instructions; this hashes eight bytes per step
-/// (the multiply-rotate scheme of rustc's FxHash) from a per-process
-/// random start, so the bucket of a name cannot be known in advance by a
-/// peer choosing its port.
-pub type NameMap<V> = HashMap<String, V, NameHash>;
-
-/// The [`BuildHasher`] of [`NameMap`].
-#[derive(Clone, Copy)]
-pub struct NameHash(u64);
-
-impl Default for NameHash {
-    fn default() -> NameHash {
-        static SEED: OnceLock<u64> = OnceLock::new();
-        NameHash(*SEED.get_or_init(|| {
-            let mut b = [0u8; 8];
-            // SAFETY: getrandom(2) writes at most 8 bytes into the local buffer.
-            unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), libc::GRND_NONBLOCK) };
-            u64::from_ne_bytes(b) | 1
-        }))
-    }
-}
-
-impl BuildHasher for NameHash {
-    type Hasher = NameHasher;
-    fn build_hasher(&self) -> NameHasher {
-        NameHasher(self.0)
-    }
-}
-
-/// The hasher of [`NameHash`].
-pub struct NameHasher(u64);
-
-impl NameHasher {
-    const K: u64 = 0xf135_7aea_2e62_a9c5;
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::K);
-    }
-}
-
-impl Hasher for NameHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn finish(&self) -> u64 {
-        // The multiply leaves its best bits high; the table indexes by the
-        // low ones.
-        self.0.rotate_left(26)
-    }
-}
+/// A map keyed by unit names, with the hasher the engine's transactions
+/// use ([`engine::name_hash`]: SipHash over 50-byte instance names was a
+/// fifth of an `Accept=yes` connection's instructions).
+pub use engine::name_hash::{NameHash, NameMap};
 
 /// An interned unit name (module essay, "Memory"): one pointer wide, so
 /// an edge `(Dep, Name)` is 16 bytes (a `Rc<str>` is two words: 24).

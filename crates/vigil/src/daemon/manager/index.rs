@@ -33,7 +33,7 @@ use std::rc::Rc;
 
 use engine::service::TimerKind;
 
-use super::graph::{NameRcMap, Names};
+use super::graph::{NameHash, NameMap, NameRcMap, Names};
 use super::Unit;
 
 /// One unit's tracked pids, oldest first, with the unit's name.
@@ -70,7 +70,7 @@ impl Eq for ByName {}
 #[derive(Default)]
 pub(super) struct PidTable {
     owner: HashMap<u32, Rc<Tracked>>,
-    by_unit: HashSet<ByName>,
+    by_unit: HashSet<ByName, NameHash>,
     /// What [`PidTable::of_unit`] lends for a unit without pids.
     none: RefCell<Vec<u32>>,
 }
@@ -199,7 +199,7 @@ impl std::ops::Index<&str> for UnitTable {
 /// unit → the `(deadline, sequence)` key of its state and watchdog timer.
 #[derive(Default)]
 pub(super) struct EngineTimers {
-    keys: HashMap<String, [Option<(u64, u64)>; 2]>,
+    keys: NameMap<[Option<(u64, u64)>; 2]>,
 }
 
 fn slot(kind: TimerKind) -> usize {

@@ -83,8 +83,8 @@ impl Job {
 #[derive(Default)]
 pub struct Uphold {
     queue: std::collections::VecDeque<String>,
-    queued: std::collections::HashSet<String>,
-    limits: std::collections::HashMap<String, tx::AutoStartLimit>,
+    queued: engine::name_hash::NameSet,
+    limits: super::graph::NameMap<tx::AutoStartLimit>,
 }
 
 impl Uphold {

@@ -44,7 +44,7 @@ mod socket_units;
 mod spawn;
 mod turn;
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -154,7 +154,7 @@ pub struct Manager {
     notify_socket: PathBuf,
     next_job: u32,
     /// Pending and running transaction jobs, one per unit.
-    jobs: HashMap<String, jobs::Job>,
+    jobs: graph::NameMap<jobs::Job>,
     edges: graph::Edges,
     /// `JobTimeoutSec=` deadlines of installed jobs.
     job_timers: engine::transaction::JobTimers,
@@ -220,7 +220,7 @@ impl Manager {
             epoch: Instant::now(),
             notify_socket,
             next_job: 1,
-            jobs: HashMap::new(),
+            jobs: graph::NameMap::default(),
             edges: graph::Edges::default(),
             job_timers: engine::transaction::JobTimers::new(),
             batch: None,
@@ -364,7 +364,7 @@ impl Manager {
         self.edges.shrink();
         self.gc.shrink();
         if self.jobs.is_empty() {
-            self.jobs = HashMap::new();
+            self.jobs = graph::NameMap::default();
         }
         self.engine_timers.shrink();
         self.execs.shrink();

@@ -78,10 +78,14 @@ pub struct Connection {
     pub socket: String,
 }
 
-/// Read the peer of a fresh connection. `Err` means the connection is
-/// already gone (reset before we looked): drop it quietly, as systemd does.
-pub fn peer_of(fd: &OwnedFd) -> io::Result<Peer> {
-    let remote = sys::peer_addr(fd.as_raw_fd())?;
+/// The peer of a fresh connection, from the address `accept4(2)` returned
+/// (`remote`; systemd asks `getpeername(2)` for it). `Err` means an
+/// address of no family we serve. A connection reset before we look is
+/// not noticed here, where `getpeername` would fail with `ENOTCONN` and
+/// systemd drops it quietly: its instance starts and finds the connection
+/// closed — as it does in systemd when the reset comes a moment later,
+/// after the look; no outcome is new, only the window moves.
+pub fn peer_of(fd: &OwnedFd, remote: &sys::SockAddr) -> io::Result<Peer> {
     Ok(match remote.family() {
         libc::AF_INET | libc::AF_INET6 => {
             let (addr, port) = remote.ip().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
@@ -99,11 +103,13 @@ pub fn peer_of(fd: &OwnedFd) -> io::Result<Peer> {
 }
 
 /// `instance_from_socket()`.
+/// The local address (`getsockname(2)`) is asked for only where the name
+/// shows it (IP and vsock).
 pub fn instance_name(fd: &OwnedFd, nr: u64, peer: &Peer) -> io::Result<String> {
-    let local = sys::local_addr(fd.as_raw_fd())?;
+    let local = || sys::local_addr(fd.as_raw_fd());
     Ok(match peer {
         Peer::Ip { addr: raddr, port: rport } => {
-            let (laddr, lport) = local.ip().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
+            let (laddr, lport) = local()?.ip().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
             let mapped = |a: &IpAddr| match a {
                 IpAddr::V4(_) => true,
                 IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some(),
@@ -122,7 +128,7 @@ pub fn instance_name(fd: &OwnedFd, nr: u64, peer: &Peer) -> io::Result<String> {
             format!("{nr}-{}:{lport}-{}:{rport}", text(laddr), text(*raddr))
         }
         Peer::Vsock { cid, port } => {
-            let (lcid, lport) = local.vsock_parts().unwrap_or((u32::MAX, 0));
+            let (lcid, lport) = local()?.vsock_parts().unwrap_or((u32::MAX, 0));
             format!("{nr}-{lcid}:{lport}-{cid}:{port}")
         }
         Peer::Unix { pid: Some(pid), uid: Some(uid) } => format!("{nr}-{pid}-{uid}"),
@@ -149,7 +155,7 @@ mod tests {
         let rport = c.local_addr().unwrap().port();
         let (s, _) = l.accept().unwrap();
         let fd = OwnedFd::from(s);
-        let peer = peer_of(&fd).unwrap();
+        let peer = peer_of(&fd, &sys::peer_addr(fd.as_raw_fd()).unwrap()).unwrap();
         assert_eq!(instance_name(&fd, 7, &peer).unwrap(), format!("7-127.0.0.1:{lport}-127.0.0.1:{rport}"));
         assert_eq!(peer.env(), vec![("REMOTE_ADDR".into(), "127.0.0.1".into()), ("REMOTE_PORT".into(), rport.to_string())]);
         assert_eq!(peer.source().as_deref(), Some("127.0.0.1"));
@@ -163,14 +169,14 @@ mod tests {
         let rport = c.local_addr().unwrap().port();
         let (s, _) = l.accept().unwrap();
         let fd = OwnedFd::from(s);
-        let peer = peer_of(&fd).unwrap();
+        let peer = peer_of(&fd, &sys::peer_addr(fd.as_raw_fd()).unwrap()).unwrap();
         assert_eq!(instance_name(&fd, 0, &peer).unwrap(), format!("0-::1:{lport}-::1:{rport}"));
         if std::fs::read_to_string("/proc/sys/net/ipv6/bindv6only").unwrap_or_default().trim() == "0" {
             let c4 = std::net::TcpStream::connect(("127.0.0.1", lport)).unwrap();
             let rport4 = c4.local_addr().unwrap().port();
             let (s4, _) = l.accept().unwrap();
             let fd4 = OwnedFd::from(s4);
-            let peer4 = peer_of(&fd4).unwrap();
+            let peer4 = peer_of(&fd4, &sys::peer_addr(fd4.as_raw_fd()).unwrap()).unwrap();
             assert_eq!(instance_name(&fd4, 1, &peer4).unwrap(), format!("1-127.0.0.1:{lport}-127.0.0.1:{rport4}"));
             assert_eq!(peer4.env()[0].1, "127.0.0.1");
         }
@@ -180,7 +186,7 @@ mod tests {
     fn unix_names() {
         let (a, _b) = UnixStream::pair().unwrap();
         let fd = OwnedFd::from(a);
-        let peer = peer_of(&fd).unwrap();
+        let peer = peer_of(&fd, &sys::peer_addr(fd.as_raw_fd()).unwrap()).unwrap();
         let me = std::process::id();
         // SAFETY: getuid cannot fail.
         let uid = unsafe { libc::getuid() };

@@ -74,6 +74,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::path::Path;
 
+use engine::name_hash::NameMap;
 use nix::sys::epoll::{Epoll, EpollCreateFlags, EpollEvent, EpollFlags, EpollTimeout};
 use unit::config::UnitConfig;
 
@@ -500,7 +501,7 @@ impl SocketUnit {
     fn accept_all(&mut self, fd: i32, port: usize, now: u64, log: &mut Vec<String>) -> Wake {
         let mut out = Vec::new();
         for _ in 0..ACCEPT_BATCH {
-            let cfd = match sys::accept(fd) {
+            let (cfd, remote) = match sys::accept(fd) {
                 Ok(Some(c)) => c,
                 Ok(None) => break,
                 Err(e) => {
@@ -523,8 +524,7 @@ impl SocketUnit {
                 self.n_refused += 1;
                 return if out.is_empty() { Wake::Fail(SocketResult::TriggerLimitHit) } else { Wake::Accepted(out) };
             }
-            // A peer that is already gone: nothing to serve.
-            let Ok(peer) = accept::peer_of(&cfd) else { continue };
+            let Ok(peer) = accept::peer_of(&cfd, &remote) else { continue };
             if let Some(rules) = &self.access {
                 if let Err(why) = rules.check(peer.ip()) {
                     self.n_refused += 1;
@@ -654,9 +654,9 @@ pub struct Registry {
     tokens: HashMap<u64, (String, usize)>,
     next_token: u64,
     /// Service name → socket units triggering it (`Accept=no`).
-    by_service: HashMap<String, BTreeSet<String>>,
+    by_service: NameMap<BTreeSet<String>>,
     /// Instance unit → its connection.
-    connections: HashMap<String, Connection>,
+    connections: NameMap<Connection>,
 }
 
 impl Default for Registry {
@@ -671,8 +671,8 @@ impl Registry {
             epoll: Epoll::new(EpollCreateFlags::EPOLL_CLOEXEC),
             tokens: HashMap::new(),
             next_token: 1,
-            by_service: HashMap::new(),
-            connections: HashMap::new(),
+            by_service: NameMap::default(),
+            connections: NameMap::default(),
         }
     }
 

@@ -15,6 +15,9 @@
 //!   and the job modes — over a read-only view of the unit graph
 //!   ([`transaction::Graph`]), plus the runtime rules around jobs
 //!   (`StopWhenUnneeded=`, `OnFailure=`, `JobTimeoutSec=`).
+//! - [`name`]: [`name::Name`], a unit name shared by reference count (the
+//!   names of the transaction's edge lists and of the daemon's edge index).
 
+pub mod name;
 pub mod service;
 pub mod transaction;

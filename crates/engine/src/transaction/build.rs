@@ -10,7 +10,7 @@ use std::collections::{HashMap, VecDeque};
 
 use super::cycle::{self, OrderCheck};
 use super::{
-    Dep, Graph, JobType, Load, LogLine, Mode, Outcome, Plan, PlannedJob, Request, TxError, UnitInfo,
+    Dep, Graph, JobType, Load, LogLine, Mode, Name, Outcome, Plan, PlannedJob, Request, TxError, UnitInfo,
 };
 use crate::service::ActiveState;
 
@@ -241,7 +241,7 @@ impl<'g, G: Graph> Tx<'g, G> {
         if !is_new || ignore_req || ty == JobType::Nop {
             return Ok(job);
         }
-        let of = |kinds: &[Dep]| -> Vec<String> {
+        let of = |kinds: &[Dep]| -> Vec<Name> {
             deps.iter().filter(|(k, _)| kinds.contains(k)).map(|(_, n)| n.clone()).collect()
         };
         if matches!(ty, JobType::Start | JobType::Restart) {
@@ -265,7 +265,7 @@ impl<'g, G: Graph> Tx<'g, G> {
             // A restart try-restarts what depends on the unit (so nothing
             // that was down comes up); a stop stops it.
             let propagate = [Dep::RequiredBy, Dep::RequisiteOf, Dep::BoundBy, Dep::ConsistsOf, Dep::PropagatesStopTo];
-            let mut restarted: Vec<String> = Vec::new();
+            let mut restarted: Vec<Name> = Vec::new();
             if ty == JobType::Restart {
                 for d in of(&[Dep::RequiredBy, Dep::RequisiteOf, Dep::BoundBy, Dep::ConsistsOf]) {
                     restarted.push(d.clone());
@@ -586,8 +586,8 @@ impl<'g, G: Graph> Tx<'g, G> {
     /// The ordering edges of `unit`: (other name, unit is Before= it).
     pub fn ordering(&mut self, unit: &str) -> Vec<(String, bool)> {
         let Ok(info) = self.info(unit) else { return Vec::new() };
-        let before = info.deps.iter().filter(|(k, _)| *k == Dep::Before).map(|(_, n)| (n.clone(), true));
-        let after = info.deps.iter().filter(|(k, _)| *k == Dep::After).map(|(_, n)| (n.clone(), false));
+        let before = info.deps.iter().filter(|(k, _)| *k == Dep::Before).map(|(_, n)| (n.to_string(), true));
+        let after = info.deps.iter().filter(|(k, _)| *k == Dep::After).map(|(_, n)| (n.to_string(), false));
         before.chain(after).collect()
     }
 

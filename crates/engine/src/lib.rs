@@ -17,7 +17,10 @@
 //!   (`StopWhenUnneeded=`, `OnFailure=`, `JobTimeoutSec=`).
 //! - [`name_hash`]: the hasher of maps keyed by unit names, here and in
 //!   the daemon (cheaper than SipHash over long instance names).
+//! - [`name`]: [`name::Name`], a unit name shared by reference count (the
+//!   names of the transaction's edge lists and of the daemon's edge index).
 
+pub mod name;
 pub mod name_hash;
 pub mod service;
 pub mod transaction;

@@ -12,7 +12,7 @@ use crate::name_hash::NameMap;
 
 use super::cycle::{self, OrderCheck};
 use super::{
-    Dep, Graph, JobType, Load, LogLine, Mode, Outcome, Plan, PlannedJob, Request, TxError, UnitInfo,
+    Dep, Graph, JobType, Load, LogLine, Mode, Name, Outcome, Plan, PlannedJob, Request, TxError, UnitInfo,
 };
 use crate::service::ActiveState;
 
@@ -74,9 +74,9 @@ pub fn build<G: Graph>(graph: &mut G, req: &Request) -> Outcome {
 
 /// The ordering edges among a unit's `edges`: (other name, the unit is
 /// `Before=` it), the `Before=` ones first.
-pub(super) fn ordering(edges: &[(Dep, String)]) -> impl Iterator<Item = (&str, bool)> {
-    let before = edges.iter().filter(|(k, _)| *k == Dep::Before).map(|(_, n)| (n.as_str(), true));
-    let after = edges.iter().filter(|(k, _)| *k == Dep::After).map(|(_, n)| (n.as_str(), false));
+pub(super) fn ordering(edges: &[(Dep, Name)]) -> impl Iterator<Item = (&str, bool)> {
+    let before = edges.iter().filter(|(k, _)| *k == Dep::Before).map(|(_, n)| (&**n, true));
+    let after = edges.iter().filter(|(k, _)| *k == Dep::After).map(|(_, n)| (&**n, false));
     before.chain(after)
 }
 
@@ -253,7 +253,7 @@ impl<'g, G: Graph> Tx<'g, G> {
         }
         // The names are borrowed from the unit's shared edge list, not
         // copied per pull-in (a `String` each, freed right after).
-        let of = |kinds: &'static [Dep]| deps.iter().filter(move |(k, _)| kinds.contains(k)).map(|(_, n)| n.as_str());
+        let of = |kinds: &'static [Dep]| deps.iter().filter(move |(k, _)| kinds.contains(k)).map(|(_, n)| &**n);
         if matches!(ty, JobType::Start | JobType::Restart) {
             for d in of(&[Dep::Requires, Dep::BindsTo]) {
                 self.add_required(JobType::Start, d, job, false, ignore_order)?;
@@ -611,7 +611,7 @@ impl<'g, G: Graph> Tx<'g, G> {
 
     /// The edges of `unit` (shared, not copied), for [`ordering`]; empty
     /// when it cannot be loaded.
-    pub fn edges(&mut self, unit: &str) -> std::rc::Rc<Vec<(Dep, String)>> {
+    pub fn edges(&mut self, unit: &str) -> std::rc::Rc<Vec<(Dep, Name)>> {
         self.info(unit).map(|i| i.deps.clone()).unwrap_or_default()
     }
 

@@ -68,6 +68,7 @@ pub use uphold::{upheld_by_active, AutoStartLimit};
 use std::rc::Rc;
 
 use crate::service::ActiveState;
+pub use crate::name::Name;
 
 /// Dependency kinds as the graph reports them, both directions: a unit
 /// with `Requires=b` lists `(Requires, b)` and `b` lists
@@ -133,8 +134,10 @@ pub struct UnitInfo {
     /// Every edge, both directions (see [`Dep`]), by the names written.
     /// Shared: the transaction keeps a unit's edges while it adds jobs
     /// for them, and a copy of every name per added unit was a tenth of
-    /// an Accept=yes connection's instructions in the manager.
-    pub deps: Rc<Vec<(Dep, String)>>,
+    /// an Accept=yes connection's instructions in the manager. The names
+    /// are the daemon's interned ones ([`Name`]), so a unit's list is one
+    /// block, not one more per edge.
+    pub deps: Rc<Vec<(Dep, Name)>>,
     pub refuse_manual_start: bool,
     pub refuse_manual_stop: bool,
     pub allow_isolate: bool,
@@ -168,7 +171,7 @@ impl UnitInfo {
     }
 
     pub fn deps_of<'a>(&'a self, kinds: &'a [Dep]) -> impl Iterator<Item = &'a str> + 'a {
-        self.deps.iter().filter(move |(k, _)| kinds.contains(k)).map(|(_, n)| n.as_str())
+        self.deps.iter().filter(move |(k, _)| kinds.contains(k)).map(|(_, n)| &**n)
     }
 }
 

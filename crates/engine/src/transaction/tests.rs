@@ -22,10 +22,10 @@ impl Fake {
 
     pub(crate) fn dep(&mut self, a: &str, kind: Dep, b: &str) -> &mut Self {
         let inverse = inverse(kind);
-        std::rc::Rc::make_mut(&mut self.unit(a).deps).push((kind, b.to_string()));
+        std::rc::Rc::make_mut(&mut self.unit(a).deps).push((kind, b.into()));
         self.unit(b);
         if let Some(inv) = inverse {
-            std::rc::Rc::make_mut(&mut self.unit(b).deps).push((inv, a.to_string()));
+            std::rc::Rc::make_mut(&mut self.unit(b).deps).push((inv, a.into()));
         }
         self
     }
@@ -537,11 +537,11 @@ impl Graph for Lazy {
         let mut info = UnitInfo::new(name);
         for (a, k, b) in &self.declared {
             if a == name {
-                std::rc::Rc::make_mut(&mut info.deps).push((*k, b.clone()));
+                std::rc::Rc::make_mut(&mut info.deps).push((*k, b.as_str().into()));
             }
             if b == name && self.loaded.contains(a) {
                 if let Some(inv) = inverse(*k) {
-                    std::rc::Rc::make_mut(&mut info.deps).push((inv, a.clone()));
+                    std::rc::Rc::make_mut(&mut info.deps).push((inv, a.as_str().into()));
                 }
             }
         }

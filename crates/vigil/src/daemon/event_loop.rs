@@ -266,6 +266,19 @@ impl EventLoop {
             // are tried again within JOURNAL_RETRY_MS even if no room is
             // signalled.
             self.manager.journal.pump();
+            // After the boot's jobs and its held lines (the boot is one
+            // turn, whose "Started X." lines the journal takes as it makes
+            // room): compacted while a thousand of them still waited,
+            // the heap they leave behind could not be given back. Checked
+            // here, before the loop sleeps, not at the end of a turn: the
+            // last jobs may finish and the last lines go out just above
+            // (`exec_succeeded`, `pump`), and an idle manager might not
+            // see another turn for hours.
+            if self.booting && self.manager.no_jobs() && !self.manager.journal.pending() {
+                self.booting = false;
+                self.manager.compact();
+                release_free_memory();
+            }
             let retry = self.manager.journal.pending().then_some(JOURNAL_RETRY_MS);
             self.watch_journal_room(retry.is_some());
             // No-wait children not yet settled are waited for once the
@@ -330,15 +343,6 @@ impl EventLoop {
             self.manager.end_turn();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
-            // After the boot's jobs and its held lines (the boot is one
-            // turn, whose "Started X." lines the journal takes as it makes
-            // room): compacted while a thousand of them still waited,
-            // the heap they leave behind could not be given back.
-            if self.booting && self.manager.no_jobs() && !self.manager.journal.pending() {
-                self.booting = false;
-                self.manager.compact();
-                release_free_memory();
-            }
         }
         self.manager.cleanup();
         // Flush what we can of the last replies (the `exit` acknowledgement).

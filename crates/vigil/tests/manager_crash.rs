@@ -67,7 +67,7 @@ fn crash_and_restart(name: &str, cgroups: bool) {
             ("daemon.service", "[Service]\nType=forking\nPIDFile=@ROOT@/daemon.pid\nExecStart=@ROOT@/daemon.sh\n"),
         ],
         &[
-            ("plain.sh", "echo $$ > @ROOT@/pids-plain\nexec sleep 300\n"),
+            ("plain.sh", "echo $$ > @ROOT@/pids-plain.tmp\nmv @ROOT@/pids-plain.tmp @ROOT@/pids-plain\nexec sleep 300\n"),
             ("kids.sh", "sleep 300 &\necho $! > @ROOT@/pids-kids.tmp\necho $$ >> @ROOT@/pids-kids.tmp\nmv @ROOT@/pids-kids.tmp @ROOT@/pids-kids\nwait\n"),
             // The subshell forks the daemon and exits: a double fork.
             ("daemon.sh", "( sleep 300 & echo $! > @ROOT@/daemon.pid.tmp; mv @ROOT@/daemon.pid.tmp @ROOT@/daemon.pid )\nexit 0\n"),
@@ -76,7 +76,11 @@ fn crash_and_restart(name: &str, cgroups: bool) {
     let mut first = start_manager(&root, 1, cgroups);
     let o = root.vigil(&["--no-autostart", "start", "plain", "kids", "daemon"]);
     assert_eq!(o.status.code(), Some(0), "{}\n{}", stderr(&o), console(&root, 1));
+    // `start` returns once the simple services are forked, not once their
+    // scripts have run: wait for each script's pid file (written whole,
+    // through a rename).
     assert!(wait_until(Duration::from_secs(10), || read_pids(&root.path.join("pids-kids")).len() == 2));
+    assert!(wait_until(Duration::from_secs(10), || read_pids(&root.path.join("pids-plain")).len() == 1));
     let mut pids = read_pids(&root.path.join("pids-plain"));
     pids.extend(read_pids(&root.path.join("pids-kids")));
     pids.extend(read_pids(&root.path.join("daemon.pid")));

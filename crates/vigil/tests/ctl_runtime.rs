@@ -89,7 +89,7 @@ fn conditions_skip_and_asserts_fail() {
     // A failed assert fails the job.
     assert_eq!(r.vigil(&["start", "assert"]).status.code(), Some(1));
     let log = std::fs::read_to_string(r.path.join("run/vigil/manager.log")).unwrap_or_default();
-    assert!(log.contains("Condition check resulted in skip.service being skipped."), "{log}");
+    assert!(log.contains("skip.service was skipped because of an unmet condition check (ConditionPathExists=/nonexistent/vigil-test)."), "{log}");
 }
 
 #[test]

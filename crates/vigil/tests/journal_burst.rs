@@ -27,14 +27,14 @@ fn a_burst_of_manager_messages_is_not_lost() {
     let m = Mgr::new("jburst", &refs);
     m.job(JobVerb::Start, "burst.target");
     let logs = || stdout(&m.root.vigil(&["logs", "-o", "cat", "--no-pager"]));
-    let finished = |text: &str| text.lines().filter(|l| l.starts_with("Finished burst ")).count();
+    let finished = |text: &str| text.lines().filter(|l| l.starts_with("Finished b")).count();
     assert!(
         wait_until(Duration::from_secs(60), || finished(&logs()) == N),
         "{} of {N} 'Finished' lines in the journal",
         finished(&logs())
     );
     let text = logs();
-    let starting = text.lines().filter(|l| l.starts_with("Starting burst ")).count();
+    let starting = text.lines().filter(|l| l.starts_with("Starting b")).count();
     assert_eq!(starting, N, "every 'Starting' line is in the journal");
     assert!(!text.contains("messages were dropped"), "{text}");
 }
@@ -69,8 +69,8 @@ fn a_burst_of_stops_logs_every_line_in_order() {
     for (what, text) in [("journal", &text), ("console", &console)] {
         let lines: Vec<&str> = text.lines().collect();
         for i in 0..N {
-            let stopping = lines.iter().position(|l| *l == format!("Stopping stop {i}..."));
-            let stopped = lines.iter().position(|l| *l == format!("Stopped stop {i}."));
+            let stopping = lines.iter().position(|l| *l == format!("Stopping s{i}.service - stop {i}..."));
+            let stopped = lines.iter().position(|l| *l == format!("Stopped s{i}.service - stop {i}."));
             match (stopping, stopped) {
                 (Some(a), Some(b)) => assert!(a < b, "{what}: 'Stopped stop {i}.' before its 'Stopping'"),
                 _ => panic!(

@@ -35,7 +35,7 @@ fn service_output_is_in_the_journal_by_unit() {
     // The service's own lines, in order, and the manager's about it.
     let own: Vec<&str> = lines.lines().filter(|l| ["hello journal", "to stderr", "an error"].contains(l)).collect();
     assert_eq!(own, ["hello journal", "to stderr", "an error"], "{lines}");
-    assert!(lines.lines().any(|l| l == "Starting Talker..."), "{lines}");
+    assert!(lines.lines().any(|l| l == "Starting talk.service - Talker..."), "{lines}");
     // The real journalctl reads the same files the same way: the manager
     // (not PID 1) is root, so `_UID=0` + `OBJECT_SYSTEMD_UNIT=` finds its
     // messages as journalctl finds those of "authorized daemons".
@@ -59,7 +59,7 @@ fn service_output_is_in_the_journal_by_unit() {
     assert!(v.contains("_SYSTEMD_INVOCATION_ID="), "{v}");
     // The manager's message: from the manager's pid, about the unit.
     let pid = r.manager_pid().expect("manager pid");
-    let o = r.vigil(&["logs", "-u", "talk", "-o", "verbose", "--no-pager", "MESSAGE=Starting Talker..."]);
+    let o = r.vigil(&["logs", "-u", "talk", "-o", "verbose", "--no-pager", "MESSAGE=Starting talk.service - Talker..."]);
     let v = stdout(&o);
     for f in ["UNIT=talk.service", "OBJECT_SYSTEMD_UNIT=talk.service", "SYSLOG_IDENTIFIER=vigil", "_TRANSPORT=journal"] {
         assert!(v.lines().any(|l| l.trim() == f), "{f} missing:\n{v}");
@@ -88,8 +88,8 @@ fn user_manager_messages_are_found_by_user_unit() {
     let ours = || stdout(&v(&["logs", "-u", "hi", "-o", "cat", "--no-pager"]));
     assert!(wait_until(Duration::from_secs(10), || ours().contains("hi.service: Deactivated successfully.")), "{:?}", ours());
     let lines = ours();
-    assert!(lines.lines().any(|l| l == "hi there") && lines.lines().any(|l| l == "Starting Hi..."), "{lines}");
-    let o = stdout(&v(&["logs", "-u", "hi", "-o", "verbose", "--no-pager", "MESSAGE=Starting Hi..."]));
+    assert!(lines.lines().any(|l| l == "hi there") && lines.lines().any(|l| l == "Starting hi.service - Hi..."), "{lines}");
+    let o = stdout(&v(&["logs", "-u", "hi", "-o", "verbose", "--no-pager", "MESSAGE=Starting hi.service - Hi..."]));
     assert!(o.lines().any(|l| l.trim() == "USER_UNIT=hi.service"), "{o}");
     assert!(!o.lines().any(|l| l.trim().starts_with("UNIT=")), "{o}");
     // The real journalctl, on the user's file, by --user-unit.

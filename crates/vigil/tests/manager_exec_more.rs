@@ -140,23 +140,23 @@ fn oneshot_finishes_and_stop_is_said_only_for_stop_jobs() {
     assert!(s.vigil(&["stop", "l.service", "r.service"]).status.success());
     let ok = wait_until(std::time::Duration::from_secs(10), || {
         let c = s.console();
-        c.contains("Stopped Lives.") && c.contains("q.service: Deactivated successfully.")
+        c.contains("Stopped l.service - Lives.") && c.contains("q.service: Deactivated successfully.")
     });
     let lines = said(&s);
     assert!(ok, "{lines:#?}");
     let has = |l: &str| lines.iter().any(|x| x == l);
-    for want in ["Starting One Shot...", "Finished One Shot.", "Finished Kept.", "Started Quits.", "Started Lives.", "Stopped Lives.", "Stopped Kept."] {
+    for want in ["Starting o.service - One Shot...", "Finished o.service - One Shot.", "Finished r.service - Kept.", "Started q.service - Quits.", "Started l.service - Lives.", "Stopped l.service - Lives.", "Stopped r.service - Kept."] {
         assert!(has(want), "missing {want:?}: {lines:#?}");
     }
-    for never in ["Started One Shot.", "Stopped One Shot.", "Started Kept.", "Stopped Quits."] {
+    for never in ["Started o.service - One Shot.", "Stopped o.service - One Shot.", "Started r.service - Kept.", "Stopped q.service - Quits."] {
         assert!(!has(never), "{never:?} is not systemd's wording here: {lines:#?}");
     }
     // LogLevel=info (the default): the engine's debug lines are not written.
     assert!(!lines.iter().any(|l| l.contains("(success)")), "debug lines at LogLevel=info: {lines:#?}");
     // A restart of the finished oneshot is a start again: "Finished" once more.
     assert!(s.vigil(&["restart", "o.service"]).status.success());
-    let ok = wait_until(std::time::Duration::from_secs(10), || s.console().matches("Finished One Shot.").count() == 2);
-    assert!(ok && !s.console().contains("Stopped One Shot."), "{}", s.console());
+    let ok = wait_until(std::time::Duration::from_secs(10), || s.console().matches("Finished o.service - One Shot.").count() == 2);
+    assert!(ok && !s.console().contains("Stopped o.service - One Shot."), "{}", s.console());
 }
 
 #[test]
@@ -179,8 +179,8 @@ fn message_ids_and_log_level_debug() {
         stdout(&o)
     };
     for (m, id) in [
-        ("Starting One Shot...", "7d4958e842da4a758f6c1cdc7b36dcc5"),
-        ("Finished One Shot.", "39f53479d3a045ac8e11786248231fbf"),
+        ("Starting o.service - One Shot...", "7d4958e842da4a758f6c1cdc7b36dcc5"),
+        ("Finished o.service - One Shot.", "39f53479d3a045ac8e11786248231fbf"),
         ("o.service: Deactivated successfully.", "7ad2d189f7e94e70a38c781354912448"),
         (line, "98e322203f7a4ed290d09fe03c09fe15"),
     ] {

@@ -140,7 +140,7 @@ fn debian_packages_serve_under_vigil_as_pid1() {
     let o = ns.sh("systemctl status nginx --no-pager");
     let status = String::from_utf8_lossy(&o.stdout).to_string();
     assert!(status.contains("active (running)"), "{status}{}", common::stderr(&o));
-    assert!(status.contains("Started A high performance web server"), "no log lines in status:\n{status}");
+    assert!(status.contains("Started nginx.service - A high performance web server"), "no log lines in status:\n{status}");
 
     // reload keeps the master.
     let master = main_pid(&ns, "nginx");
@@ -182,22 +182,22 @@ fn debian_packages_serve_under_vigil_as_pid1() {
     let stop = &console[before..];
     assert_eq!(code, Some(0), "PID 1 exit status; console:\n{stop}");
     let at = |line: &str| stop.find(line).unwrap_or_else(|| panic!("{line:?} not on the console:\n{stop}"));
-    let target = at("Stopped target vigil PID-1 test packages.");
+    let target = at("Stopped target pid1-test.target - vigil PID-1 test packages.");
     for svc in [
-        "Stopped A high performance web server and a reverse proxy server.",
-        "Stopped Advanced key-value store.",
-        "Stopped memcached daemon.",
-        "Stopped OpenBSD Secure Shell server.",
-        "Stopped Regular background program processing daemon.",
-        "Stopped System Logging Service.",
-        "Stopped PostgreSQL RDBMS.",
+        "Stopped nginx.service - A high performance web server and a reverse proxy server.",
+        "Stopped redis-server.service - Advanced key-value store.",
+        "Stopped memcached.service - memcached daemon.",
+        "Stopped ssh.service - OpenBSD Secure Shell server.",
+        "Stopped cron.service - Regular background program processing daemon.",
+        "Stopped rsyslog.service - System Logging Service.",
+        "Stopped postgresql.service - PostgreSQL RDBMS.",
     ] {
         assert!(target < at(svc), "{svc} before the target stopped:\n{stop}");
-        assert!(at(svc) < at("Stopped target System Initialization."), "{svc} after sysinit.target:\n{stop}");
+        assert!(at(svc) < at("Stopped target sysinit.target - System Initialization."), "{svc} after sysinit.target:\n{stop}");
     }
     // postgresql@.service is Before=postgresql.service; rsyslog is After=
     // its socket.
-    assert!(at("Stopped PostgreSQL RDBMS.") < at("Stopped PostgreSQL Cluster 15-main."), "{stop}");
-    assert!(at("Stopped System Logging Service.") < at("Closed Syslog Socket."), "{stop}");
+    assert!(at("Stopped postgresql.service - PostgreSQL RDBMS.") < at("Stopped postgresql@15-main.service - PostgreSQL Cluster 15-main."), "{stop}");
+    assert!(at("Stopped rsyslog.service - System Logging Service.") < at("Closed syslog.socket - Syslog Socket."), "{stop}");
     assert!(ns.processes().is_empty(), "processes of the namespace remain: {:?}", ns.processes());
 }

@@ -76,7 +76,7 @@ fn tcp_socket_with_two_ports_passes_both_in_order_with_names() {
     assert_eq!(s.prop("web.socket", "Triggers"), "web.service");
     let out = tcp_exchange(loopback(port), "").unwrap();
     assert_eq!(out, "pid_ok=True fds=2 names=web:web type=1 remote=-:-\n", "console:\n{}", s.console());
-    assert!(s.console().contains("Listening on Web Socket."), "{}", s.console());
+    assert!(s.console().contains("Listening on web.socket - Web Socket."), "{}", s.console());
 }
 
 #[test]
@@ -246,7 +246,7 @@ fn port_in_use_fails_the_socket_with_systemds_message() {
         )),
         "{console}"
     );
-    assert!(console.contains("Failed to listen on Busy Socket."), "{console}");
+    assert!(console.contains("Failed to listen on busy.socket - Busy Socket."), "{console}");
 }
 
 /// A service that never takes its traffic is started again and again

@@ -14,6 +14,15 @@
 //! | stop begins | `Stopping X...` | `de5b426a…` (unit stopping) |
 //! | stop done | `Stopped X.` | `9d1aaa27…` (unit stopped) |
 //!
+//! `X` is the unit as systemd 252 names it there ([`super::status_ident`]):
+//! `x.service - Description`, or the name alone without a description —
+//! "Started ssh.service - OpenBSD Secure Shell server.", "Reached target
+//! multi-user.target - Multi-User System.", "Started nodesc.service." (read
+//! off Debian's systemd 252 journal). The same holds for "Reached target",
+//! "Stopped target", "Listening on", "Closed", "Dependency failed for",
+//! "Assertion failed for" and "X was skipped because of an unmet condition
+//! check (ConditionPathExists=…)."
+//!
 //! A service that ends on its own (no stop job) gets no "Stopped" line:
 //! its own `X: Deactivated successfully.` (`7ad2d189…`) or `X: Failed with
 //! result '…'.` (`d9b373ed…`) says it, as does `X: Main process exited,

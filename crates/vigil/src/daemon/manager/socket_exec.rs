@@ -34,7 +34,7 @@ use unit::directive::SectionKind;
 use unit::value::{ExecCommand, Value};
 
 use super::exec_plan::{self, SpawnContext};
-use super::{describe, FinishedJob, Manager, TimerOwner};
+use super::{status_ident, FinishedJob, Manager, TimerOwner};
 use crate::daemon::sockets::{Activation, Control, ControlStep, SocketResult};
 use engine::service::LogLevel;
 use proto::msg::JobVerb;
@@ -187,7 +187,7 @@ impl Manager {
                         if let Some(s) = self.sock_mut(id) {
                             s.starting = false;
                         }
-                        let desc = self.units.get(id).map(|u| describe(&u.cfg)).unwrap_or_default();
+                        let desc = self.units.get(id).map(|u| status_ident(&u.cfg)).unwrap_or_default();
                         self.console(&format!("Listening on {desc}."));
                         self.socket_job_done(id, "done");
                     }
@@ -218,7 +218,7 @@ impl Manager {
     fn socket_finish(&mut self, id: &str) {
         self.socket_kill_rest(id);
         let Some(u) = self.units.get_mut(id) else { return };
-        let desc = describe(&u.cfg);
+        let desc = status_ident(&u.cfg);
         let Some(s) = u.sock.as_mut() else { return };
         let result = s.finish(&mut self.sockets);
         let starting = std::mem::take(&mut s.starting);

@@ -29,7 +29,7 @@ use unit::config::service::ServiceView;
 use proto::msg::JobVerb;
 use unit::load::LoadState;
 
-use super::{describe, Manager};
+use super::{status_ident, Manager};
 use crate::daemon::sockets::{Activation, ControlStep, ListenRow, SocketResult, SocketState, SocketUnit, Wake};
 
 impl Manager {
@@ -110,7 +110,7 @@ impl Manager {
         if u.invocation_id.is_empty() {
             u.invocation_id = super::invocation_id();
         }
-        let desc = describe(&u.cfg);
+        let desc = status_ident(&u.cfg);
         if has_exec {
             if let Some(s) = u.sock.as_mut() {
                 s.reset_result();
@@ -143,7 +143,7 @@ impl Manager {
     /// its control commands run.
     pub(super) fn socket_stop(&mut self, id: &str) -> Option<&'static str> {
         let Some(u) = self.units.get_mut(id) else { return Some("done") };
-        let desc = describe(&u.cfg);
+        let desc = status_ident(&u.cfg);
         let Some(sock) = u.sock.as_mut() else { return Some("done") };
         if sock.settings.has_exec && !matches!(sock.state(), SocketState::Dead | SocketState::Failed) {
             // A start still running its commands is cut short.

@@ -442,7 +442,7 @@ impl Manager {
             if was != start {
                 u.stamps.record(state(was), state(start));
             }
-            let desc = super::status_ident(&u.cfg);
+            let desc = super::messages::status_ident(&u.cfg);
             if u.cfg.id.unit_type() == unit::UnitType::Target {
                 if was && matches!(job.ty, JobType::Stop | JobType::Restart) {
                     self.say(id, &format!("Stopped target {desc}."));
@@ -494,7 +494,7 @@ impl Manager {
             return Gate::Open;
         }
         let env = unit::condition::CheckEnv::current(&self.loader.lookup.root, self.loader.lookup.scope);
-        let desc = super::status_ident(&u.cfg);
+        let desc = super::messages::status_ident(&u.cfg);
         if !asserts.is_empty() && !unit::condition::evaluate_all(&asserts, &env).met {
             return Gate::AssertFailed(format!("Assertion failed for {desc}."));
         }
@@ -533,7 +533,7 @@ impl Manager {
                     matches!(j.ty, JobType::Start | JobType::VerifyActive | JobType::Restart) && !j.running
                 });
                 if waiting {
-                    let desc = self.units.get(&dep).map(|u| super::status_ident(&u.cfg)).unwrap_or_default();
+                    let desc = self.units.get(&dep).map(|u| super::messages::status_ident(&u.cfg)).unwrap_or_default();
                     self.say(&dep, &format!("Dependency failed for {desc}."));
                     self.complete(&dep, "dependency");
                 }

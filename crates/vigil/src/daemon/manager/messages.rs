@@ -14,7 +14,7 @@
 //! | stop begins | `Stopping X...` | `de5b426a…` (unit stopping) |
 //! | stop done | `Stopped X.` | `9d1aaa27…` (unit stopped) |
 //!
-//! `X` is the unit as systemd 252 names it there ([`super::status_ident`]):
+//! `X` is the unit as systemd 252 names it there ([`status_ident`]):
 //! `x.service - Description`, or the name alone without a description —
 //! "Started ssh.service - OpenBSD Secure Shell server.", "Reached target
 //! multi-user.target - Multi-User System.", "Started nodesc.service." (read
@@ -65,6 +65,19 @@ pub fn engine_message_id(message: &str) -> Option<&'static str> {
         Some(UNIT_PROCESS_EXIT)
     } else {
         None
+    }
+}
+
+/// How a job message names its unit ("Started x.service - X.", "Reached
+/// target multi-user.target - Multi-User System."): systemd 252's
+/// `unit_status_string()` in the combined format Debian's build uses
+/// (`StatusUnitFormat=`, `systemd-system.conf(5)`), checked against its
+/// journal: the name, " - ", the description; the name alone when there is
+/// no `Description=` or it is the name itself ("Started nodesc.service.").
+pub fn status_ident(cfg: &unit::config::UnitConfig) -> String {
+    match cfg.string(unit::directive::SectionKind::Unit, "Description") {
+        Some(d) if d != cfg.id.as_str() => format!("{} - {d}", cfg.id),
+        _ => cfg.id.to_string(),
     }
 }
 

@@ -525,7 +525,7 @@ impl Manager {
         self.exec_transition(id, from, to, auto_restart);
         self.unit_actions(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
-        let desc = status_ident(&u.cfg);
+        let desc = messages::status_ident(&u.cfg);
         let was_active = matches!(from, ServiceState::Running | ServiceState::Exited | ServiceState::Reload);
         let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         match to {
@@ -996,17 +996,4 @@ impl Manager {
 /// `Description=` or the unit name.
 pub fn describe(cfg: &UnitConfig) -> String {
     cfg.string(unit::directive::SectionKind::Unit, "Description").map(str::to_string).unwrap_or_else(|| cfg.id.to_string())
-}
-
-/// How a job message names its unit ("Started x.service - X.", "Reached
-/// target multi-user.target - Multi-User System."): systemd 252's
-/// `unit_status_string()` in the combined format Debian's build uses
-/// (`StatusUnitFormat=`, `systemd-system.conf(5)`), checked against its
-/// journal: the name, " - ", the description; the name alone when there is
-/// no `Description=` or it is the name itself ("Started nodesc.service.").
-pub fn status_ident(cfg: &UnitConfig) -> String {
-    match cfg.string(unit::directive::SectionKind::Unit, "Description") {
-        Some(d) if d != cfg.id.as_str() => format!("{} - {d}", cfg.id),
-        _ => cfg.id.to_string(),
-    }
 }

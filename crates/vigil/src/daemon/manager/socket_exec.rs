@@ -34,7 +34,8 @@ use unit::directive::SectionKind;
 use unit::value::{ExecCommand, Value};
 
 use super::exec_plan::{self, SpawnContext};
-use super::{status_ident, FinishedJob, Manager, TimerOwner};
+use super::messages::status_ident;
+use super::{FinishedJob, Manager, TimerOwner};
 use crate::daemon::sockets::{Activation, Control, ControlStep, SocketResult};
 use engine::service::LogLevel;
 use proto::msg::JobVerb;

@@ -29,7 +29,8 @@ use unit::config::service::ServiceView;
 use proto::msg::JobVerb;
 use unit::load::LoadState;
 
-use super::{status_ident, Manager};
+use super::messages::status_ident;
+use super::Manager;
 use crate::daemon::sockets::{Activation, ControlStep, ListenRow, SocketResult, SocketState, SocketUnit, Wake};
 
 impl Manager {

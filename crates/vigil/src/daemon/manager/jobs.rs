@@ -504,7 +504,9 @@ impl Manager {
         }
         // systemd 252's words, checked against its journal: "x.service -
         // X was skipped because of an unmet condition check
-        // (ConditionPathExists=/nonexistent)."
+        // (ConditionPathExists=/nonexistent)." The second form, for a unit
+        // whose only failed checks are triggers (`|`), was not checked
+        // against it.
         Gate::Skipped(match outcome.failed() {
             Some((_, o)) => format!("{desc} was skipped because of an unmet condition check ({}).", o.assignment),
             None => format!("{desc} was skipped because no trigger condition checks were met."),

@@ -43,33 +43,11 @@ pub(super) fn proc_ids(pid: i32) -> Option<Creds> {
     })
 }
 
-/// One `recvmsg` on a stream, with the writer's credentials.
+/// One `recvmsg` on a stream, with the writer's credentials: a
+/// [`recv_datagram`] whose time and passed file a stream has no use for
+/// (streams carry no descriptors; one sent anyway is closed here).
 pub(super) fn read_with_creds(fd: RawFd, buf: &mut [u8]) -> nix::Result<(usize, Option<Creds>)> {
-    let mut cmsg = nix::cmsg_space!(libc::ucred, [RawFd; 8]);
-    let mut iov = [IoSliceMut::new(buf)];
-    let msg = socket::recvmsg::<()>(
-        fd,
-        &mut iov,
-        Some(&mut cmsg),
-        MsgFlags::MSG_DONTWAIT | MsgFlags::MSG_CMSG_CLOEXEC,
-    )?;
-    let mut creds = None;
-    if let Ok(cmsgs) = msg.cmsgs() {
-        for c in cmsgs {
-            match c {
-                ControlMessageOwned::ScmCredentials(u) => creds = Some(self::creds(&u)),
-                ControlMessageOwned::ScmRights(fds) => {
-                    // Streams carry no descriptors; close any we were sent.
-                    for f in fds {
-                        // SAFETY: the kernel just installed this descriptor for us.
-                        drop(unsafe { OwnedFd::from_raw_fd(f) });
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    Ok((msg.bytes, creds))
+    recv_datagram(fd, buf).map(|d| (d.len, d.creds))
 }
 
 /// One datagram's length and what came with it.
@@ -93,7 +71,8 @@ pub(super) fn next_datagram_size(fd: RawFd) -> usize {
     }
 }
 
-/// One `recvmsg` on a datagram socket, with credentials, time and file.
+/// One `recvmsg`, with credentials, arrival time (`SO_TIMESTAMP`, set on
+/// the datagram sockets) and the first passed file; any other is closed.
 pub(super) fn recv_datagram(fd: RawFd, buf: &mut [u8]) -> nix::Result<Datagram> {
     let mut cmsg = nix::cmsg_space!(libc::ucred, libc::timeval, [RawFd; 8]);
     let mut iov = [IoSliceMut::new(buf)];

@@ -441,6 +441,14 @@ fn implemented_set_is_the_agreed_one() {
     ] {
         expected.insert(format!("Unit.{n}"));
     }
+    // Conditions and asserts, tested when a start job runs
+    // (crates/vigil/src/daemon/manager/checks.rs, with crate::condition).
+    for d in in_section(SectionKind::Unit) {
+        let own = !matches!(d.support, Support::Alias { .. } | Support::Obsolete { .. });
+        if (d.name.starts_with("Condition") || d.name.starts_with("Assert")) && own {
+            expected.insert(format!("Unit.{}", d.name));
+        }
+    }
     // What the transaction engine acts on (crates/engine/src/transaction).
     for n in [
         "AllowIsolate",

@@ -243,9 +243,17 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
                 if i > 0 && !value {
                     println!();
                 }
-                for (k, v) in props {
+                for (k, mut v) in props {
                     if v.is_empty() && !all && properties.is_empty() {
                         continue;
+                    }
+                    // An array of structs on the bus (`a(sbbsi)`):
+                    // systemctl shows it only when named, unprintable.
+                    if matches!(k.as_str(), "Conditions" | "Asserts") {
+                        if properties.is_empty() {
+                            continue;
+                        }
+                        v = "[unprintable]".into();
                     }
                     if value {
                         println!("{v}");
@@ -456,6 +464,7 @@ fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(Strin
     // service is "failed (Result: …)", not "failed (failed)").
     let state = if sub == active || sub.is_empty() { active.to_string() } else { format!("{active} ({sub})") };
     say!(out, "     Active: {}{extra}{since}", super::term::paint(color, &state));
+    super::status_lines::checks(&p, g).iter().for_each(|l| say!(out, "{l}"));
     socket_lines(c, &p, g, out)?;
     super::status_lines::processes(&p).iter().for_each(|l| say!(out, "{l}"));
     let main = get(&p, "MainPID");

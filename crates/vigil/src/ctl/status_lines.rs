@@ -13,6 +13,13 @@
 //!   inactive for `inactive`/`failed`, leaving inactive for `activating`,
 //!   leaving active otherwise; RELATIVE is `format_timestamp_relative()`
 //!   ("5s ago", "2min 3s ago", "1h 2min ago", "1 day 3h ago"…);
+//! - `Condition:`/`Assert:` when the last start found the unit's
+//!   conditions (asserts) not met: `start condition failed at TIMESTAMP;
+//!   RELATIVE`, then every condition whose check failed, drawn as a tree
+//!   (`├─ ConditionPathExists=|/x was not met`), in assignment order; for
+//!   asserts only one line, the failed non-trigger assert, else the first
+//!   failed trigger's `none of the trigger assertions were met` (systemctl
+//!   picks it from the bus list, which is in reverse assignment order);
 //! - `Main PID:` of a main process that exited: its pid and how it ended
 //!   (`code=exited, status=0/SUCCESS`), from `ExecMainPID`,
 //!   `ExecMainCode` and `ExecMainStatus`;
@@ -84,6 +91,62 @@ pub fn relative(t: u64, now: u64) -> String {
 
 fn realtime_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// One check of a `Conditions`/`Asserts` value (`checks.rs` in the
+/// manager): state (1, -1 or 0), trigger, negate, name, parameter.
+fn parse_checks(v: &str) -> Vec<(i8, bool, bool, &str, &str)> {
+    v.lines()
+        .filter_map(|l| {
+            let mut f = l.splitn(5, '\t');
+            let state = f.next()?.parse().ok()?;
+            let (trigger, negate) = (f.next()? == "1", f.next()? == "1");
+            Some((state, trigger, negate, f.next()?, f.next()?))
+        })
+        .collect()
+}
+
+/// The `Condition:` and `Assert:` lines (systemd 252's
+/// `print_status_info()`), when the last start's checks failed.
+pub fn checks(p: &[(String, String)], g: Glyphs) -> Vec<String> {
+    let mut out = Vec::new();
+    let yellow = super::term::ansi::HIGHLIGHT_YELLOW;
+    let at = |key: &str| {
+        let stamp = get(p, key);
+        let now = realtime_now();
+        match parse_stamp(stamp, now) {
+            Some(t) => format!("{stamp}; {}", relative(t, now)),
+            None => stamp.to_string(),
+        }
+    };
+    if get(p, "ConditionResult") == "no" && !get(p, "ConditionTimestamp").is_empty() {
+        let failed: Vec<_> = parse_checks(get(p, "Conditions")).into_iter().filter(|c| c.0 < 0).collect();
+        out.push(format!("  Condition: start {} at {}", super::term::paint(yellow, "condition failed"), at("ConditionTimestamp")));
+        for (i, (_, trigger, negate, name, param)) in failed.iter().enumerate() {
+            let glyph = if i + 1 < failed.len() { g.tree_branch() } else { g.tree_right() };
+            let (t, n) = (if *trigger { "|" } else { "" }, if *negate { "!" } else { "" });
+            out.push(format!("             {glyph} {name}={t}{n}{param} was not met"));
+        }
+    }
+    if get(p, "AssertResult") == "no" && !get(p, "AssertTimestamp").is_empty() {
+        out.push(format!("     Assert: start {} at {}", super::term::paint(yellow, "assertion failed"), at("AssertTimestamp")));
+        // map_asserts(): the bus order is the reverse of the file's; the
+        // first failed one is kept unless a non-trigger one comes later.
+        let mut picked: Option<(bool, bool, &str, &str)> = None;
+        for (state, trigger, negate, name, param) in parse_checks(get(p, "Asserts")).into_iter().rev() {
+            if state < 0 && (!trigger || picked.is_none()) {
+                picked = Some((trigger, negate, name, param));
+            }
+        }
+        match picked {
+            Some((true, ..)) => out.push("             none of the trigger assertions were met".to_string()),
+            Some((false, negate, name, param)) => {
+                out.push(format!("             {name}={}{param} was not met", if negate { "!" } else { "" }))
+            }
+            None => {}
+        }
+    }
+    out
 }
 
 /// The message of a `LoadError` value as `show` prints it

@@ -80,6 +80,9 @@ pub mod ansi {
     pub const GREEN: &str = "\x1b[0;1;32m";
     pub const RED: &str = "\x1b[0;1;31m";
     pub const HIGHLIGHT: &str = "\x1b[0;1;39m";
+    /// `ANSI_HIGHLIGHT_YELLOW`, the 256-color form systemctl picks on a
+    /// color terminal.
+    pub const HIGHLIGHT_YELLOW: &str = "\x1b[0;1;38;5;185m";
     pub const NORMAL: &str = "\x1b[0m";
 }
 

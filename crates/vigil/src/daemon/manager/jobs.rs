@@ -23,7 +23,13 @@
 //! `BindsTo=` it, and lets `StopWhenUnneeded=yes` units it pulled in go.
 //! `JobTimeoutSec=` finishes a job with result `timeout`, and so does
 //! `JobRunningTimeoutSec=` counted from when the job runs; then
-//! `JobTimeoutAction=` takes the manager down if it says so.
+//! `JobTimeoutAction=` takes the manager down if it says so. A job that
+//! ends `timeout` or `dependency` is a failed job as systemd's
+//! `job_finish_and_invalidate()` has it: "Job x/start failed with result
+//! '…'." and the unit's `OnFailure=` units start, though the unit itself
+//! did not fail. Conditions and asserts are tested when a start job runs
+//! (`checks.rs`): unmet conditions skip the unit (`done`), unmet asserts
+//! fail the job (`assert`).
 //!
 //! A verify-active job (`Requisite=`) on an activating unit waits for its
 //! outcome: it is tried again at each state change of the unit, `done`
@@ -39,6 +45,8 @@ use proto::msg::{JobMode, JobVerb};
 use proto::ErrorKind;
 use unit::load::LoadState;
 
+use super::checks::Gate;
+use super::messages;
 use super::graph::View;
 use super::{FinishedJob, Manager};
 
@@ -94,13 +102,6 @@ impl Uphold {
         self.queued.shrink_to_fit();
         self.limits.shrink_to_fit();
     }
-}
-
-/// The verdict of a unit's conditions and asserts.
-enum Gate {
-    Open,
-    Skipped(String),
-    AssertFailed(String),
 }
 
 /// The verb a pulled-in job is reported under.
@@ -411,11 +412,14 @@ impl Manager {
             match self.check_conditions(id) {
                 Gate::Open => {}
                 Gate::Skipped(msg) => {
-                    self.say(id, &msg);
+                    self.say_at(id, 6, &msg, Some(messages::UNIT_STARTED));
                     return self.complete(id, "done");
                 }
-                Gate::AssertFailed(msg) => {
-                    self.say(id, &msg);
+                Gate::AssertFailed => {
+                    // unit_start()'s notice, then the job's done message.
+                    self.log(id, LogLevel::Notice, "Starting requested but asserts failed.");
+                    let desc = self.units.get(id).map(|u| super::messages::status_ident(&u.cfg)).unwrap_or_default();
+                    self.say_at(id, 4, &format!("Assertion failed for {desc}."), Some(messages::UNIT_FAILED));
                     return self.complete(id, "assert");
                 }
             }
@@ -445,10 +449,10 @@ impl Manager {
             let desc = super::messages::status_ident(&u.cfg);
             if u.cfg.id.unit_type() == unit::UnitType::Target {
                 if was && matches!(job.ty, JobType::Stop | JobType::Restart) {
-                    self.say(id, &format!("Stopped target {desc}."));
+                    self.say_at(id, 6, &format!("Stopped target {desc}."), Some(messages::UNIT_STOPPED));
                 }
                 if matches!(job.ty, JobType::Start | JobType::Restart) {
-                    self.say(id, &format!("Reached target {desc}."));
+                    self.say_at(id, 6, &format!("Reached target {desc}."), Some(messages::UNIT_STARTED));
                     self.target_reached(id);
                 }
             }
@@ -475,42 +479,13 @@ impl Manager {
         self.feed(id, now, ev);
     }
 
-    fn check_conditions(&self, id: &str) -> Gate {
-        use unit::value::{Condition, Value};
-        let Some(u) = self.units.get(id) else { return Gate::Open };
-        let list = |prefix: &str| -> Vec<(&'static str, &Condition)> {
-            u.cfg
-                .settings
-                .in_order(|d| d.section == unit::directive::SectionKind::Unit && d.name.starts_with(prefix))
-                .into_iter()
-                .filter_map(|(d, a)| match &a.value {
-                    Value::Condition(c) => Some((d.name, c)),
-                    _ => None,
-                })
-                .collect()
-        };
-        let (conditions, asserts) = (list("Condition"), list("Assert"));
-        if conditions.is_empty() && asserts.is_empty() {
-            return Gate::Open;
-        }
-        let env = unit::condition::CheckEnv::current(&self.loader.lookup.root, self.loader.lookup.scope);
-        let desc = super::messages::status_ident(&u.cfg);
-        if !asserts.is_empty() && !unit::condition::evaluate_all(&asserts, &env).met {
-            return Gate::AssertFailed(format!("Assertion failed for {desc}."));
-        }
-        let outcome = unit::condition::evaluate_all(&conditions, &env);
-        if outcome.met {
-            return Gate::Open;
-        }
-        // systemd 252's words, checked against its journal: "x.service -
-        // X was skipped because of an unmet condition check
-        // (ConditionPathExists=/nonexistent)." The second form, for a unit
-        // whose only failed checks are triggers (`|`), was not checked
-        // against it.
-        Gate::Skipped(match outcome.failed() {
-            Some((_, o)) => format!("{desc} was skipped because of an unmet condition check ({}).", o.assignment),
-            None => format!("{desc} was skipped because no trigger condition checks were met."),
-        })
+    /// Test the unit's conditions and asserts, recording what was found
+    /// (`checks.rs`).
+    fn check_conditions(&mut self, id: &str) -> Gate {
+        let (root, scope) = (&self.loader.lookup.root, self.loader.lookup.scope);
+        let Some(u) = self.units.get_mut(id) else { return Gate::Open };
+        let env = || unit::condition::CheckEnv::current(root, scope);
+        u.stamps.checks.test(&u.cfg, env, super::props::Instant2::now())
     }
 
     /// A transaction job ended (from the machine's `JobDone` or at once for
@@ -526,6 +501,19 @@ impl Manager {
             }
         }
         self.finished.push(FinishedJob { id: job.id, unit: id.to_string(), verb: job.verb, result });
+        // job_finish_and_invalidate(): a job that timed out or whose
+        // dependency failed is logged as failed and triggers the unit's
+        // OnFailure= (a failing unit does that itself; checked against
+        // systemd 252's journal, both results, a start job).
+        let failed_job = matches!(result, "timeout" | "dependency");
+        if result == "timeout" {
+            if let Some(done) = self.timed_out_message(id, job.ty) {
+                self.say_at(id, 3, &done, Some(messages::UNIT_FAILED));
+            }
+        }
+        if failed_job {
+            self.log(id, LogLevel::Notice, &format!("Job {id}/{} failed with result '{result}'.", job.ty));
+        }
         // A start refused by the start limit leaves a failed unit failed
         // (no state change): systemd still looks at it again for Upholds=.
         self.uphold_queue(id);
@@ -536,7 +524,7 @@ impl Manager {
                 });
                 if waiting {
                     let desc = self.units.get(&dep).map(|u| super::messages::status_ident(&u.cfg)).unwrap_or_default();
-                    self.say(&dep, &format!("Dependency failed for {desc}."));
+                    self.say_at(&dep, 4, &format!("Dependency failed for {desc}."), Some(messages::UNIT_FAILED));
                     self.complete(&dep, "dependency");
                 }
             }
@@ -554,6 +542,32 @@ impl Manager {
             let w = self.resolve(&w);
             self.try_run(&w);
         }
+        if failed_job {
+            self.trigger(id, true);
+        }
+    }
+
+    /// The done message of a job that timed out (`job.c`'s
+    /// `generic_finished_*_job[JOB_TIMEOUT]`): a restart job that has not
+    /// yet become a start is still stopping; a verify-active job has none.
+    fn timed_out_message(&self, id: &str, ty: JobType) -> Option<String> {
+        let verb = match ty {
+            JobType::Start => "starting",
+            JobType::Stop | JobType::Restart => "stopping",
+            JobType::Reload => "reloading",
+            _ => return None,
+        };
+        let desc = self.units.get(id).map(|u| messages::status_ident(&u.cfg)).unwrap_or_else(|| id.to_string());
+        Some(format!("Timed out {verb} {desc}."))
+    }
+
+    /// A job's done message at the level systemd gives its result
+    /// (`job_done_messages[]`: failed and timed out `err`, dependency and
+    /// assert `warning`, skipped `info` as 252 logs it), with its
+    /// `MESSAGE_ID=`; on the console like [`Manager::say`].
+    pub(super) fn say_at(&self, unit: &str, priority: u8, message: &str, id: Option<&str>) {
+        self.journal.console(&[message]);
+        self.journal.send_id(Some(unit), priority, message, id);
     }
 
     /// `JobTimeoutSec=` deadlines that passed: those jobs end `timeout`.

@@ -23,6 +23,7 @@
 
 mod actions;
 mod bus_watch;
+mod checks;
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
@@ -569,7 +570,7 @@ impl Manager {
                 // "Failed to start" is said when a start job fails, not when a
                 // running service dies.
                 if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
-                    self.say_id(id, &format!("Failed to start {desc}."), Some(messages::UNIT_FAILED));
+                    self.say_at(id, 3, &format!("Failed to start {desc}."), Some(messages::UNIT_FAILED));
                 }
                 self.release(id, auto_restart);
             }

@@ -57,6 +57,8 @@ pub struct Stamps {
     active_enter: Instant2,
     active_exit: Instant2,
     inactive_enter: Instant2,
+    /// What the last start found of its conditions and asserts.
+    pub checks: super::checks::Checks,
 }
 
 fn inactive(s: &str) -> bool {
@@ -98,19 +100,25 @@ impl Stamps {
             ("ActiveExitTimestamp", "ActiveExitTimestampMonotonic", self.active_exit),
             ("InactiveEnterTimestamp", "InactiveEnterTimestampMonotonic", self.inactive_enter),
         ];
-        let wall = |t: u64| if t == 0 { String::new() } else { crate::journalctl::time::format_timestamp(t, false) };
         let mut out = Vec::new();
-        // Both names spelled out: asking `want` costs no allocation when
-        // neither is wanted (`is-active` wants neither).
-        for (name, mono, t) in named {
-            if want(name) {
-                out.push((name.into(), wall(t.wall)));
-            }
-            if want(mono) {
-                out.push((mono.into(), t.mono.to_string()));
-            }
-        }
+        push_stamps(&named, want, &mut out);
         out
+    }
+}
+
+/// `NAME` and `NAME…Monotonic` of each instant, as systemctl show lists
+/// them (the wall-clock time empty when never); only those `want` names.
+pub fn push_stamps(named: &[(&'static str, &'static str, Instant2)], want: &dyn Fn(&str) -> bool, out: &mut Vec<Prop>) {
+    let wall = |t: u64| if t == 0 { String::new() } else { crate::journalctl::time::format_timestamp(t, false) };
+    // Both names spelled out: asking `want` costs no allocation when
+    // neither is wanted (`is-active` wants neither).
+    for &(name, mono, t) in named {
+        if want(name) {
+            out.push((name.into(), wall(t.wall)));
+        }
+        if want(mono) {
+            out.push((mono.into(), t.mono.to_string()));
+        }
     }
 }
 
@@ -228,6 +236,7 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
     p.add("DropInPaths", || cfg.dropin_paths.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" "));
     p.add("InvocationID", || u.invocation_id.to_string());
     p.out.extend(u.stamps.properties(want));
+    u.stamps.checks.properties(cfg, want, &mut p.out);
     if let Some(svc) = &u.svc {
         let v = ServiceView::new(cfg);
         let ts = |x: unit::value::Usec| format_timespan(x.0, 1);

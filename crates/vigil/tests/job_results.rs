@@ -210,3 +210,84 @@ fn dependency_failures_and_job_timeouts_are_failed_jobs_that_trigger_on_failure(
     assert!(wait_until(Duration::from_secs(10), || r.prop("hook2", "ActiveState") == "active"), "hook2 not started");
     let _ = r.vigil(&["stop", "t"]);
 }
+
+#[test]
+fn restarts_start_limits_exec_failures_and_kills_read_as_systemd_252s() {
+    const STOPPED: &str = "9d1aaa27d60140bd96365438aad20286";
+    const RESULT: &str = "d9b373ed55a64feb8242e02dbe79a49c";
+    const EXITED: &str = "98e322203f7a4ed290d09fe03c09fe15";
+    const RESTART: &str = "5eb03494b6584870a536b337290809b3";
+    const SPAWN: &str = "641257651c1b4ec9a8624d7a40a9e1e7";
+    let r = TestRoot::with_units(
+        "job-restart",
+        &[
+            (
+                "r.service",
+                "[Unit]\nDescription=Restarter\nStartLimitBurst=3\nStartLimitIntervalSec=30\n[Service]\nExecStart=/bin/sh -c 'exit 3'\nRestart=on-failure\nRestartSec=100ms\n",
+            ),
+            ("e.service", "[Unit]\nDescription=Bad exec\n[Service]\nExecStart=/nonexistent/bin/thing\n"),
+            ("k.service", "[Unit]\nDescription=Killed one\n[Service]\nExecStart=/bin/sleep 100\n"),
+        ],
+    );
+    assert_eq!(r.vigil(&["start", "r"]).status.code(), Some(0));
+    let cycle = |n: u32| {
+        vec![
+            entry("6", STARTED, "Started r.service - Restarter."),
+            entry("5", EXITED, "r.service: Main process exited, code=exited, status=3/NOTIMPLEMENTED"),
+            entry("4", RESULT, "r.service: Failed with result 'exit-code'."),
+            entry("6", RESTART, &format!("r.service: Scheduled restart job, restart counter is at {n}.")),
+            entry("6", STOPPED, "Stopped r.service - Restarter."),
+        ]
+    };
+    let mut want: Vec<_> = (1..=3).flat_map(cycle).collect();
+    want.extend([
+        entry("4", "-", "r.service: Start request repeated too quickly."),
+        entry("4", RESULT, "r.service: Failed with result 'exit-code'."),
+        entry("3", FAILED, "Failed to start r.service - Restarter."),
+    ]);
+    wait_entries(&r, "Started r.service - Restarter.", &want);
+
+    assert_eq!(r.vigil(&["start", "e"]).status.code(), Some(0));
+    wait_entries(
+        &r,
+        "Started e.service - Bad exec.",
+        &[
+            entry("6", STARTED, "Started e.service - Bad exec."),
+            entry("6", SPAWN, "e.service: Failed to locate executable /nonexistent/bin/thing: No such file or directory"),
+            entry("3", SPAWN, "e.service: Failed at step EXEC spawning /nonexistent/bin/thing: No such file or directory"),
+            entry("5", EXITED, "e.service: Main process exited, code=exited, status=203/EXEC"),
+            entry("4", RESULT, "e.service: Failed with result 'exit-code'."),
+        ],
+    );
+
+    assert_eq!(r.vigil(&["start", "k"]).status.code(), Some(0));
+    let pid = r.prop("k", "MainPID");
+    assert_eq!(r.vigil(&["kill", "-s", "KILL", "k"]).status.code(), Some(0));
+    wait_entries(
+        &r,
+        "Started k.service - Killed one.",
+        &[
+            entry("6", STARTED, "Started k.service - Killed one."),
+            entry("6", "-", &format!("k.service: Sent signal SIGKILL to main process {pid} (sleep) on client request.")),
+            entry("4", EXITED, "k.service: Main process exited, code=killed, status=9/KILL"),
+            entry("4", RESULT, "k.service: Failed with result 'signal'."),
+        ],
+    );
+    // status: how the main process ended, and how long the unit was up.
+    let out = stdout(&r.vigil(&["status", "k", "-n0"]));
+    assert!(out.contains(&format!("   Main PID: {pid} (code=killed, signal=KILL)\n")), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("   Duration: ")), "{out}");
+}
+
+#[test]
+fn documentation_is_shown_and_quoted_as_systemctl_does() {
+    let r = TestRoot::with_units(
+        "job-docs",
+        &[("doc2.service", "[Unit]\nDescription=Docs two\nDocumentation=man:a(1) https://x.org/y\nDocumentation=man:b(8)\n[Service]\nExecStart=/bin/sleep 100\n")],
+    );
+    // Read off systemd 252: `show` quotes the words with shell specials;
+    // `status` lists them under `Docs:`.
+    assert_eq!(stdout(&r.vigil(&["show", "doc2", "-p", "Documentation"])), "Documentation=\"man:a(1)\" https://x.org/y \"man:b(8)\"\n");
+    let out = stdout(&r.vigil(&["status", "doc2", "-n0"]));
+    assert!(out.contains("       Docs: man:a(1)\n             https://x.org/y\n             man:b(8)\n"), "{out}");
+}

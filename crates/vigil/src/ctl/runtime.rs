@@ -365,6 +365,9 @@ fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs, 
         let label = if i == 0 { "   Triggers:" } else { "            " };
         say!(out, "{label} {} {t}", paint(state_color(&st), g.black_circle()));
     }
+    for (i, d) in super::status_lines::documentation(p).iter().enumerate() {
+        say!(out, "{:>12} {d}", if i == 0 { "Docs:" } else { "" });
+    }
     let listen: Vec<&str> = p.iter().filter(|(k, _)| k == "Listen").map(|(_, v)| v.as_str()).collect();
     for (i, l) in listen.iter().enumerate() {
         say!(out, "   {:>9} {l}", if i == 0 { "Listen:" } else { "" });
@@ -464,6 +467,9 @@ fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(Strin
     // service is "failed (Result: …)", not "failed (failed)").
     let state = if sub == active || sub.is_empty() { active.to_string() } else { format!("{active} ({sub})") };
     say!(out, "     Active: {}{extra}{since}", super::term::paint(color, &state));
+    if let Some(l) = super::status_lines::duration(&p) {
+        say!(out, "{l}");
+    }
     super::status_lines::checks(&p, g).iter().for_each(|l| say!(out, "{l}"));
     socket_lines(c, &p, g, out)?;
     super::status_lines::processes(&p).iter().for_each(|l| say!(out, "{l}"));

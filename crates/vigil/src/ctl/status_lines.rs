@@ -13,6 +13,9 @@
 //!   inactive for `inactive`/`failed`, leaving inactive for `activating`,
 //!   leaving active otherwise; RELATIVE is `format_timestamp_relative()`
 //!   ("5s ago", "2min 3s ago", "1h 2min ago", "1 day 3h ago"…);
+//! - `Duration:` of an inactive or failed unit that had been active;
+//! - `Docs:` with one `Documentation=` URI per line (after `Triggers:`,
+//!   before `Listen:`);
 //! - `Condition:`/`Assert:` when the last start found the unit's
 //!   conditions (asserts) not met: `start condition failed at TIMESTAMP;
 //!   RELATIVE`, then every condition whose check failed, drawn as a tree
@@ -91,6 +94,35 @@ pub fn relative(t: u64, now: u64) -> String {
 
 fn realtime_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
+}
+
+/// `Duration:` of an inactive or failed unit that was active: from
+/// entering active to leaving it, to the millisecond (`print_status_info()`).
+pub fn duration(p: &[(String, String)]) -> Option<String> {
+    if !matches!(get(p, "ActiveState"), "inactive" | "failed") {
+        return None;
+    }
+    let enter: u64 = get(p, "ActiveEnterTimestampMonotonic").parse().ok().filter(|t| *t > 0)?;
+    let exit: u64 = get(p, "ActiveExitTimestampMonotonic").parse().ok().filter(|t| *t >= enter)?;
+    Some(format!("   Duration: {}", unit::value::time::format_timespan(exit - enter, 1000)))
+}
+
+/// The `Documentation` URIs, from `show`'s words (each in double quotes
+/// when it has shell specials, such as `"man:sshd(8)"`; a URI has no
+/// blank, so the words split on blanks).
+pub fn documentation(p: &[(String, String)]) -> Vec<String> {
+    get(p, "Documentation")
+        .split_whitespace()
+        .map(|w| {
+            let Some(inner) = w.strip_prefix('"').and_then(|w| w.strip_suffix('"')) else { return w.to_string() };
+            let mut out = String::with_capacity(inner.len());
+            let mut chars = inner.chars();
+            while let Some(c) = chars.next() {
+                out.push(if c == '\\' { chars.next().unwrap_or(c) } else { c });
+            }
+            out
+        })
+        .collect()
 }
 
 /// One check of a `Conditions`/`Asserts` value (`checks.rs` in the
@@ -243,16 +275,35 @@ fn cmdline(pid: u32) -> String {
 
 /// `Main PID: N (code=…, status=…)` for a main process that is gone.
 pub fn exited_main(p: &[(String, String)]) -> Option<String> {
-    use engine::service::ExitStatus;
     let pid: u32 = get(p, "ExecMainPID").parse().ok().filter(|n| *n > 0)?;
-    let status: i32 = get(p, "ExecMainStatus").parse().ok()?;
-    let exit = match get(p, "ExecMainCode") {
-        "1" => ExitStatus::Exited(u8::try_from(status).ok()?),
-        "2" => ExitStatus::Killed { signal: status, core_dumped: false },
-        "3" => ExitStatus::Killed { signal: status, core_dumped: true },
+    let code = match get(p, "ExecMainCode") {
+        "1" => "exited",
+        "2" => "killed",
+        "3" => "dumped",
         _ => return None,
     };
-    Some(format!("   Main PID: {pid} ({})", engine::service::status::describe_exit(exit)))
+    let how = ended(code, get(p, "ExecMainStatus"))?;
+    Some(format!("   Main PID: {pid} (code={code}, {how})"))
+}
+
+/// How a process ended, as `print_status_info()` words it for `Main PID:`
+/// and `Process:`: `status=N/NAME` with only the libc and systemd names
+/// (`exit_status_to_string(…, EXIT_STATUS_LIBC | EXIT_STATUS_SYSTEMD)`:
+/// 3 is a bare `status=3` here, though the journal's "Main process
+/// exited" line calls it `3/NOTIMPLEMENTED`), or `signal=NAME`.
+fn ended(code: &str, status: &str) -> Option<String> {
+    let number = status.split('/').next().unwrap_or(status);
+    Some(match code {
+        "exited" => match number.parse::<i32>().ok().and_then(unit::value::exit_status::name_of) {
+            Some(n) => format!("status={number}/{n}"),
+            None => format!("status={number}"),
+        },
+        "killed" | "dumped" => {
+            let sig = number.parse::<i32>().map_or_else(|_| number.to_string(), engine::service::status::signal_name);
+            format!("signal={sig}")
+        }
+        _ => return None,
+    })
 }
 
 /// The properties whose values are commands with their last run.
@@ -286,19 +337,8 @@ pub fn processes(p: &[(String, String)]) -> Vec<String> {
         else {
             continue;
         };
-        let number = status.split('/').next().unwrap_or(status);
-        let how = match code {
-            "exited" => match number.parse::<i32>().ok().and_then(unit::value::exit_status::name_of) {
-                Some(n) => format!("status={number}/{n}"),
-                None => format!("status={number}"),
-            },
-            "killed" | "dumped" => {
-                let sig = number.parse::<i32>().map_or_else(|_| number.to_string(), engine::service::status::signal_name);
-                format!("signal={sig}")
-            }
-            // Not exited (yet): systemctl shows only exited processes.
-            _ => continue,
-        };
+        // Not exited (yet): systemctl shows only exited processes.
+        let Some(how) = ended(code, status) else { continue };
         out.push(format!("    Process: {pid} {name}={argv} (code={code}, {how})"));
     }
     out

@@ -102,6 +102,11 @@ impl Runs {
     fn get(&self, phase: Phase, index: usize) -> Option<&Run> {
         self.runs.iter().find(|r| r.phase == phase && r.index == index)
     }
+
+    /// The run of the process `pid`, if it is one of this cycle's commands.
+    pub fn of_pid(&self, pid: u32) -> Option<&Run> {
+        self.runs.iter().find(|r| r.pid == pid)
+    }
 }
 
 /// `sigchld_code_to_string()`; systemd prints a NULL for 0 as `(null)`.
@@ -158,6 +163,14 @@ impl Manager {
         if let Some(u) = self.units.get_mut(id) {
             u.runs.exited(pid, status);
         }
+    }
+
+    /// The path of the command `pid` of `id` runs (as written, before
+    /// any search), if it is one of its commands.
+    pub(super) fn command_path(&self, id: &str, pid: u32) -> Option<String> {
+        let u = self.units.get(id)?;
+        let run = u.runs.of_pid(pid)?;
+        ServiceView::new(&u.cfg).exec(run.phase.directive()).get(run.index).map(|c| c.path.to_string())
     }
 
     /// `ExecStartPre=`… as `show` lists them: one entry per configured

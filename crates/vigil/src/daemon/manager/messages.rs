@@ -53,6 +53,8 @@ pub const UNIT_STOPPED: &str = "9d1aaa27d60140bd96365438aad20286";
 pub const UNIT_SUCCESS: &str = "7ad2d189f7e94e70a38c781354912448";
 pub const UNIT_FAILURE_RESULT: &str = "d9b373ed55a64feb8242e02dbe79a49c";
 pub const UNIT_PROCESS_EXIT: &str = "98e322203f7a4ed290d09fe03c09fe15";
+pub const UNIT_RESTART_SCHEDULED: &str = "5eb03494b6584870a536b337290809b3";
+pub const SPAWN_FAILED: &str = "641257651c1b4ec9a8624d7a40a9e1e7";
 
 /// The `MESSAGE_ID=` of one of the engine's unit messages (the text after
 /// "unit: "), for the three that systemd logs with one.
@@ -63,6 +65,8 @@ pub fn engine_message_id(message: &str) -> Option<&'static str> {
         Some(UNIT_FAILURE_RESULT)
     } else if message.contains(" exited, code=") {
         Some(UNIT_PROCESS_EXIT)
+    } else if message.starts_with("Scheduled restart job, ") {
+        Some(UNIT_RESTART_SCHEDULED)
     } else {
         None
     }
@@ -169,5 +173,6 @@ mod tests {
         assert_eq!(engine_message_id("Failed with result 'exit-code'."), Some(UNIT_FAILURE_RESULT));
         assert_eq!(engine_message_id("Main process exited, code=exited, status=1/FAILURE"), Some(UNIT_PROCESS_EXIT));
         assert_eq!(engine_message_id("Scheduled restart job."), None);
+        assert_eq!(engine_message_id("Scheduled restart job, restart counter is at 3."), Some(UNIT_RESTART_SCHEDULED));
     }
 }

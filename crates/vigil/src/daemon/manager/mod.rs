@@ -564,12 +564,21 @@ impl Manager {
             }
             // Stopped while waiting to restart: the group kept for the
             // restart goes now — unless this is the restart job's own
-            // stop half, whose start follows at once.
-            ServiceState::Dead if from == ServiceState::AutoRestart => self.release(id, restart_job),
+            // stop half, whose start follows at once. Either job is done:
+            // "Stopped X." (systemd 252 says it between "Scheduled restart
+            // job…" and the next "Started").
+            ServiceState::Dead if from == ServiceState::AutoRestart => {
+                if restart_job || u.job.is_some() || self.shutting_down {
+                    self.say_id(id, &format!("Stopped {desc}."), Some(messages::UNIT_STOPPED));
+                }
+                self.release(id, restart_job)
+            }
             ServiceState::Failed => {
                 // "Failed to start" is said when a start job fails, not when a
-                // running service dies.
-                if matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart))) {
+                // running service dies. Failing straight from dead is a start
+                // refused (the start limit), the automatic restart's too.
+                let start_job = matches!(u.job, Some((_, JobVerb::Start | JobVerb::Restart | JobVerb::ReloadOrRestart)));
+                if start_job || from == ServiceState::Dead {
                     self.say_at(id, 3, &format!("Failed to start {desc}."), Some(messages::UNIT_FAILED));
                 }
                 self.release(id, auto_restart);
@@ -952,38 +961,6 @@ impl Manager {
             && self.units.values().all(|u| {
                 u.svc.as_ref().is_none_or(|s| matches!(s.active_state(), ActiveState::Inactive | ActiveState::Failed))
             })
-    }
-
-    /// A snapshot of the manager's state on the console (SIGUSR2, or SIGUSR1), for
-    /// debugging a stuck boot or stop: units, jobs, tracked pids, timers.
-    pub fn dump(&self) {
-        let mut out = String::from("-> vigil state dump\n");
-        let mut ids: Vec<&str> = self.units.keys().collect();
-        ids.sort();
-        for id in ids {
-            let Some(u) = self.units.get(id) else { continue };
-            out.push_str(&format!(
-                "\t{id}: {} {} job={:?} main={:?} control={:?}\n",
-                u.active_state(),
-                u.sub_state(),
-                self.jobs.get(id),
-                u.svc.as_ref().and_then(|s| s.main_pid()),
-                u.svc.as_ref().and_then(|s| s.control_pid())
-            ));
-        }
-        for (pid, unit) in self.pids.iter() {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_else(|_| "gone".into());
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-            let sig: Vec<&str> = status.lines().filter(|l| l.starts_with("Sig")).collect();
-            out.push_str(&format!("\tpid {pid} ({unit}): {} {:?} cgroup={:?}\n", stat.trim(), sig, std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default().trim()));
-        }
-        out.push_str(&format!("\tcgroup pids: {:?}\n", self.units.keys().map(|k| (k, self.cgroups.pids(k))).filter(|(_, p)| !p.is_empty()).collect::<Vec<_>>()));
-        for r in self.socket_rows(true) {
-            out.push_str(&format!("\tlisten {} ({}) {} -> {:?}\n", r.listen, r.kind, r.unit, r.activates));
-        }
-        out.push_str(&format!("\ttimers: {:?} now={}\n", self.timers, self.now()));
-        out.push_str(&format!("\t{}\n", self.execs.describe()));
-        eprint!("{out}");
     }
 
     pub fn cleanup(&mut self) {

@@ -228,6 +228,12 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
     p.add("Id", || cfg.id.to_string());
     p.add("Names", || cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" "));
     p.add("Description", || describe(cfg));
+    // An `as` on the bus: systemctl show quotes each word that needs it
+    // (`shell_maybe_quote()`), as a command line is quoted.
+    p.add("Documentation", || {
+        let docs: Vec<String> = cfg.strings(unit::directive::SectionKind::Unit, "Documentation").into_iter().map(String::from).collect();
+        unit::config::service::quote_command_line(&docs)
+    });
     p.add("LoadState", || cfg.load_state.as_str().into());
     p.add("LoadError", || load_error(cfg));
     p.add("ActiveState", || u.active_state().into());

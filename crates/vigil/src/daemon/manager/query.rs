@@ -38,7 +38,7 @@
 //!   RequiredBy, RequisiteOf, WantedBy, PartOf, BoundBy; or After/Before.
 //!   Inverse edges are found among the loaded units only, as in systemd.
 
-use engine::service::{Event, KillTarget};
+use engine::service::{Event, KillTarget, LogLevel};
 use proto::msg::{DepDirection, JobRow, JobVerb, KillWhom, SocketRow, UnitState};
 use proto::ErrorKind;
 use unit::config::deps::{self, DepKind};
@@ -110,27 +110,36 @@ impl Manager {
         match whom {
             KillWhom::Main if !has_pids => return no_such(format!("{kind} units have no main processes")),
             KillWhom::Control if !has_pids => return no_such(format!("{kind} units have no control processes")),
-            KillWhom::Main => match main {
-                Some(pid) => self.kill(&id, KillTarget::Main(pid), signal, cont, false),
-                None => return no_such("No main process to kill".into()),
-            },
-            KillWhom::Control => match control {
-                Some(pid) => self.kill(&id, KillTarget::Control(pid), signal, cont, false),
-                None => return no_such("No control process to kill".into()),
-            },
-            KillWhom::All => {
-                if let Some(pid) = main {
-                    self.kill(&id, KillTarget::Main(pid), signal, cont, false);
-                }
-                if let Some(pid) = control {
-                    self.kill(&id, KillTarget::Control(pid), signal, cont, false);
-                }
-                if has_pids {
-                    self.kill(&id, KillTarget::Group, signal, false, false);
-                }
-            }
+            KillWhom::Main if main.is_none() => return no_such("No main process to kill".into()),
+            KillWhom::Control if control.is_none() => return no_such("No control process to kill".into()),
+            _ => {}
+        }
+        // unit_kill_common(): the control process, then the main one,
+        // each said, then (for `all`) the rest of the group.
+        let all = whom == KillWhom::All;
+        if let Some(pid) = control.filter(|_| all || whom == KillWhom::Control) {
+            self.kill_on_request(&id, KillTarget::Control(pid), "control", signal, cont);
+        }
+        if let Some(pid) = main.filter(|_| all || whom == KillWhom::Main) {
+            self.kill_on_request(&id, KillTarget::Main(pid), "main", signal, cont);
+        }
+        if all && has_pids {
+            self.kill(&id, KillTarget::Group, signal, false, false);
         }
         Ok(())
+    }
+
+    /// Signal one process of a unit for `systemctl kill`, with the line
+    /// systemd 252 logs ("Sent signal SIGKILL to main process 214 (sleep)
+    /// on client request.", read off its journal).
+    fn kill_on_request(&mut self, id: &str, target: KillTarget, role: &str, signal: i32, cont: bool) {
+        let (KillTarget::Main(pid) | KillTarget::Control(pid)) = target else { return };
+        let comm = crate::daemon::cgroup::read_proc(format!("/proc/{pid}/comm"))
+            .and_then(|b| String::from_utf8(b).ok())
+            .map_or_else(|| "n/a".to_string(), |c| c.trim_end().to_string());
+        self.kill(id, target, signal, cont, false);
+        let name = unit::value::signal::name_of(signal);
+        self.log(id, LogLevel::Info, &format!("Sent signal {name} to {role} process {pid} ({comm}) on client request."));
     }
 
     /// `systemctl reset-failed [UNIT]` (`ResetFailedUnit`; no unit: every
@@ -370,6 +379,41 @@ impl Manager {
 fn tightest_pids_max<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Option<u64> {
     let read = |d: &std::path::Path| String::from_utf8(crate::daemon::cgroup::read_proc(d.join("pids.max"))?).ok();
     dirs.filter_map(|d| read(d)?.trim().parse::<u64>().ok()).min()
+}
+
+
+impl Manager {
+    /// A snapshot of the manager's state on the console (SIGUSR2, or SIGUSR1), for
+    /// debugging a stuck boot or stop: units, jobs, tracked pids, timers.
+    pub fn dump(&self) {
+        let mut out = String::from("-> vigil state dump\n");
+        let mut ids: Vec<&str> = self.units.keys().collect();
+        ids.sort();
+        for id in ids {
+            let Some(u) = self.units.get(id) else { continue };
+            out.push_str(&format!(
+                "\t{id}: {} {} job={:?} main={:?} control={:?}\n",
+                u.active_state(),
+                u.sub_state(),
+                self.jobs.get(id),
+                u.svc.as_ref().and_then(|s| s.main_pid()),
+                u.svc.as_ref().and_then(|s| s.control_pid())
+            ));
+        }
+        for (pid, unit) in self.pids.iter() {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_else(|_| "gone".into());
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let sig: Vec<&str> = status.lines().filter(|l| l.starts_with("Sig")).collect();
+            out.push_str(&format!("\tpid {pid} ({unit}): {} {:?} cgroup={:?}\n", stat.trim(), sig, std::fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default().trim()));
+        }
+        out.push_str(&format!("\tcgroup pids: {:?}\n", self.units.keys().map(|k| (k, self.cgroups.pids(k))).filter(|(_, p)| !p.is_empty()).collect::<Vec<_>>()));
+        for r in self.socket_rows(true) {
+            out.push_str(&format!("\tlisten {} ({}) {} -> {:?}\n", r.listen, r.kind, r.unit, r.activates));
+        }
+        out.push_str(&format!("\ttimers: {:?} now={}\n", self.timers, self.now()));
+        out.push_str(&format!("\t{}\n", self.execs.describe()));
+        eprint!("{out}");
+    }
 }
 
 #[cfg(test)]

@@ -371,7 +371,34 @@ impl Manager {
             }
             // The child exits with the step's code; its reaping fails the
             // unit (status=203/EXEC…).
-            Err(e) => self.log(&p.unit, LogLevel::Error, &e.to_string()),
+            Err(e) => self.spawn_failed(&p.unit, &e),
         }
+    }
+
+    /// A child failed a setup step before its exec: systemd 252's lines
+    /// (read off its journal), with `MESSAGE_ID=` of a failed spawn — for
+    /// a program that is not there "Failed to locate executable P: No such
+    /// file or directory." first, then always "Failed at step EXEC
+    /// spawning P: …" naming the step by its exit status. (systemd's
+    /// child logs them itself, as `(name)` with its own pid; here the
+    /// manager does.)
+    fn spawn_failed(&self, id: &str, e: &exec::SpawnError) {
+        let (exec::SpawnError::Setup { step, errno, exit_code, .. }, Some(path)) = (e, self.command_path(id, e.pid().unwrap_or(0) as u32))
+        else {
+            return self.log(id, LogLevel::Error, &e.to_string());
+        };
+        let (step, errno, exit_code) = (*step, *errno, *exit_code);
+        let why = nix::errno::Errno::from_raw(errno).desc();
+        let say = |level: LogLevel, m: String| {
+            if super::messages::wanted(level, self.log_max) {
+                self.journal.console(&[id, ": ", &m]);
+                self.journal.send_id(Some(id), level.priority(), &format!("{id}: {m}"), Some(super::messages::SPAWN_FAILED));
+            }
+        };
+        if step == exec::Step::Exec && matches!(errno, libc::ENOENT | libc::EACCES) {
+            say(LogLevel::Info, format!("Failed to locate executable {path}: {why}"));
+        }
+        let step = unit::value::exit_status::name_of(i32::from(exit_code)).unwrap_or("EXEC");
+        say(LogLevel::Error, format!("Failed at step {step} spawning {path}: {why}"));
     }
 }

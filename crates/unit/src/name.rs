@@ -162,6 +162,14 @@ fn valid_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, ':' | '-' | '_' | '.' | '\\' | '@')
 }
 
+/// [`valid_char`] for one byte of the name: every valid character is
+/// ASCII, so a byte scan decides as the char scan did, without decoding
+/// UTF-8 (a parse is done for every name a connection's instance is known
+/// under; the char scan and two char searches were most of its cost).
+fn valid_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b':' | b'-' | b'_' | b'.' | b'\\' | b'@')
+}
+
 impl UnitName {
     pub fn parse(name: &str) -> Result<UnitName, NameError> {
         if name.is_empty() {
@@ -170,17 +178,30 @@ impl UnitName {
         if name.len() > UNIT_NAME_MAX {
             return Err(NameError::TooLong(name.to_string()));
         }
-        if let Some(c) = name.chars().find(|c| !valid_char(*c)) {
-            return Err(NameError::BadChar(name.to_string(), c));
+        // One pass over the bytes finds the first bad character, the last
+        // `.` and the first `@`. A bad byte is the first byte of its char:
+        // every byte before it is ASCII.
+        let (mut dot, mut first_at) = (None, None);
+        for (i, &b) in name.as_bytes().iter().enumerate() {
+            if !valid_byte(b) {
+                let c = name[i..].chars().next().unwrap_or(char::REPLACEMENT_CHARACTER);
+                return Err(NameError::BadChar(name.to_string(), c));
+            }
+            if b == b'.' {
+                dot = Some(i);
+            } else if b == b'@' && first_at.is_none() {
+                first_at = Some(i);
+            }
         }
-        let dot = name.rfind('.').ok_or_else(|| NameError::NoType(name.to_string()))?;
+        let dot = dot.ok_or_else(|| NameError::NoType(name.to_string()))?;
         let ty = UnitType::from_word(&name[dot + 1..])
             .ok_or_else(|| NameError::NoType(name.to_string()))?;
         // The first `@` splits prefix and instance; systemd's
         // `unit_name_is_valid()` accepts further `@` inside the instance
         // (`unit_instance_is_valid()`: "We allow additional @ in the
-        // instance string, we do not allow them in the prefix!").
-        let at = name[..dot].find('@');
+        // instance string, we do not allow them in the prefix!"). An `@`
+        // after the last `.` is in the type word, which then did not parse.
+        let at = first_at.filter(|&a| a < dot);
         if at.is_some()
             && !ty.can_be_template() {
                 return Err(NameError::NoTemplates(name.to_string(), ty));
@@ -243,9 +264,14 @@ impl UnitName {
 
     /// `foo@.service` for `foo@bar.service`; `None` for plain names.
     pub fn template(&self) -> Option<UnitName> {
+        // Built, not parsed again: `PREFIX@.TYPE` of a valid name is valid,
+        // shorter, and `parse` would find the same `@`, `.` and type.
         let at = self.at()?;
-        let t = format!("{}@{}", &self.name[..at], &self.name[self.dot()..]);
-        UnitName::parse(&t).ok()
+        let tail = &self.name[self.dot()..];
+        let mut t = String::with_capacity(at + 1 + tail.len());
+        t.push_str(&self.name[..=at]);
+        t.push_str(tail);
+        Some(UnitName { name: t.into_boxed_str(), at: self.at, dot: self.at? + 1, ty: self.ty })
     }
 
     /// `foo@INSTANCE.service` from the template `foo@.service`.
@@ -253,10 +279,22 @@ impl UnitName {
         if !self.is_template() {
             return Err(NameError::NotTemplate(self.name.to_string()));
         }
-        if instance.is_empty() || !instance.chars().all(valid_char) {
+        if instance.is_empty() || !instance.bytes().all(valid_byte) {
             return Err(NameError::BadInstance(instance.to_string()));
         }
-        UnitName::parse(&format!("{}@{}{}", self.prefix(), instance, &self.name[self.dot()..]))
+        // Built, not parsed again: the template's prefix and type are
+        // valid, the instance's characters too, and the type's `.` stays
+        // the last one; only the length can fail, as `parse` says it.
+        let (at, tail) = (self.dot() - 1, &self.name[self.dot()..]);
+        let mut n = String::with_capacity(at + 1 + instance.len() + tail.len());
+        n.push_str(&self.name[..=at]);
+        n.push_str(instance);
+        n.push_str(tail);
+        if n.len() > UNIT_NAME_MAX {
+            return Err(NameError::TooLong(n));
+        }
+        let dot = (n.len() - tail.len()) as u8;
+        Ok(UnitName { name: n.into_boxed_str(), at: self.at, dot, ty: self.ty })
     }
 
     /// Names of the prefix drop-in directories for this unit, most general
@@ -544,5 +582,34 @@ mod tests {
         assert_eq!(unescape("foo-bar\\x20baz"), "foo/bar baz");
         assert_eq!(unescape_path("dev-sda1"), "/dev/sda1");
         assert_eq!(unescape_path("-"), "/");
+    }
+
+    /// The names `template()` and `with_instance()` build without parsing
+    /// are the ones parsing their text gives, field for field; the byte
+    /// scan of `parse` rejects and reports as the char scan did.
+    #[test]
+    fn built_names_equal_parsed_ones() {
+        for inst in ["foo@bar.service", "a-b@x.y.z.socket", "e@0-127.0.0.1:80-127.0.0.1:5.service", "t@a@b.target", "x@\\x2d.mount"] {
+            let n = UnitName::parse(inst).unwrap();
+            let t = n.template().unwrap();
+            assert_eq!(t, UnitName::parse(t.as_str()).unwrap(), "{inst}");
+            let back = t.with_instance(n.instance().unwrap()).unwrap();
+            assert_eq!(back, n, "{inst}");
+            assert_eq!(back, UnitName::parse(back.as_str()).unwrap());
+        }
+        let t = UnitName::parse("p@.service").unwrap();
+        let long = "i".repeat(UNIT_NAME_MAX);
+        assert_eq!(t.with_instance(&long), Err(NameError::TooLong(format!("p@{long}.service"))));
+        let fits = "i".repeat(UNIT_NAME_MAX - "p@.service".len());
+        assert_eq!(t.with_instance(&fits).unwrap().as_str().len(), UNIT_NAME_MAX);
+        assert!(matches!(t.with_instance("a/b"), Err(NameError::BadInstance(_))));
+        assert_eq!(UnitName::parse("fö.service"), Err(NameError::BadChar("fö.service".into(), 'ö')));
+        assert_eq!(UnitName::parse("a b.service"), Err(NameError::BadChar("a b.service".into(), ' ')));
+        assert_eq!(UnitName::parse("foo.serv@ice"), Err(NameError::NoType("foo.serv@ice".into())));
+        assert_eq!(UnitName::parse("foo"), Err(NameError::NoType("foo".into())));
+        assert_eq!(UnitName::parse("@x.service"), Err(NameError::EmptyPrefix("@x.service".into())));
+        assert!(matches!(UnitName::parse("s@x.slice"), Err(NameError::NoTemplates(..))));
+        let n = UnitName::parse("a.b@c.service").unwrap();
+        assert_eq!((n.prefix(), n.instance()), ("a.b", Some("c")));
     }
 }

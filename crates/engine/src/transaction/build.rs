@@ -46,6 +46,7 @@ pub(super) struct Tx<'g, G: Graph> {
     infos: NameMap<UnitInfo>,
     /// Each unit of `infos`, with the graph's load count once it was read.
     read_at: Vec<(String, Option<u64>)>,
+    /// Names other than an id, with the id they stand for ([`Tx::info`]).
     names: NameMap<String>,
     pub anchor: usize,
     pub log: Vec<LogLine>,
@@ -64,7 +65,7 @@ pub fn build<G: Graph>(graph: &mut G, req: &Request) -> Outcome {
         order: Vec::new(),
         infos: NameMap::with_capacity_and_hasher(16, Default::default()),
         read_at: Vec::new(),
-        names: NameMap::with_capacity_and_hasher(32, Default::default()),
+        names: NameMap::default(),
         anchor: 0,
         log: Vec::new(),
     };
@@ -87,13 +88,20 @@ fn is_up(s: ActiveState) -> bool {
 impl<'g, G: Graph> Tx<'g, G> {
     /// The unit known as `name`, loaded and cached.
     pub fn info(&mut self, name: &str) -> Result<&UnitInfo, TxError> {
+        // An id is found in `infos` itself; `names` holds only the other
+        // names (aliases, unmangled) — an entry per id was four strings
+        // per unit a connection's transaction touches.
+        if self.infos.contains_key(name) {
+            return Ok(&self.infos[name]);
+        }
         if let Some(id) = self.names.get(name) {
             return Ok(&self.infos[id]);
         }
         let info = self.graph.unit(name).map_err(TxError::InvalidName)?;
         let id = info.id.clone();
-        self.names.insert(name.to_string(), id.clone());
-        self.names.insert(id.clone(), id.clone());
+        if name != id {
+            self.names.insert(name.to_string(), id.clone());
+        }
         if !self.infos.contains_key(&id) {
             self.read_at.push((id.clone(), self.graph.loads()));
         }
@@ -122,6 +130,9 @@ impl<'g, G: Graph> Tx<'g, G> {
     /// The id of `name` if it is loaded (no loading: ordering only
     /// matters between units that have jobs, and those are loaded).
     pub fn resolve(&self, name: &str) -> Option<String> {
+        if self.infos.contains_key(name) {
+            return Some(name.to_string());
+        }
         self.names.get(name).cloned().or_else(|| self.graph.resolve(name))
     }
 

@@ -295,7 +295,13 @@ impl Cgroups {
 
     /// `file` of the unit's group, opened read-only relative to the base.
     fn open_file(&self, unit: &str, file: &str) -> Option<std::fs::File> {
-        let rel = CString::new(format!("{}/{file}", dir_name(unit))).ok()?;
+        // Built in one block of its final size (a `format!` grew it twice).
+        let dir = dir_name(unit);
+        let mut rel = Vec::with_capacity(dir.len() + 1 + file.len() + 1);
+        rel.extend_from_slice(dir.as_bytes());
+        rel.push(b'/');
+        rel.extend_from_slice(file.as_bytes());
+        let rel = CString::new(rel).ok()?;
         open_at(self.base_fd.as_ref()?.as_raw_fd(), &rel, libc::O_RDONLY).map(std::fs::File::from)
     }
 

@@ -174,7 +174,7 @@ impl Manager {
     /// Remove a unit and what is indexed under it; the units it referred
     /// to are looked at again.
     pub(super) fn unload(&mut self, id: &str) {
-        let Some(u) = self.units.remove(id) else { return };
+        let Some(mut u) = self.units.remove(id) else { return };
         for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
             if self.names.get(n).is_some_and(|v| v == id) {
                 self.names.remove(n);
@@ -183,10 +183,16 @@ impl Manager {
         // The dependencies indexed when it loaded: those are what is undone.
         // Its settings are the ones it was indexed with (a daemon-reload
         // re-indexes every unit from the settings it installs).
-        let deps: Vec<(deps::DepKind, Name)> = deps::unit_deps(&u.cfg, self.loader.lookup.scope)
-            .into_iter()
-            .map(|d| (d.kind, self.edges.names.intern(&d.other)))
-            .collect();
+        // Instances kept the list they were indexed with (`graph::Own`).
+        // Taken, not cloned: a name is released below only once no list
+        // holds it.
+        let kept = u.own.as_mut().and_then(|o| o.deps.take()).map(Vec::from);
+        let deps: Vec<(deps::DepKind, Name)> = kept.unwrap_or_else(|| {
+            deps::unit_deps(&u.cfg, self.loader.lookup.scope)
+                .into_iter()
+                .map(|d| (d.kind, self.edges.names.intern(&d.other)))
+                .collect()
+        });
         for (kind, other) in &deps {
             self.edges.unindex(id, *kind, other);
             if let Some(m) = self.gc.referrers.get_mut(&**other) {
@@ -220,8 +226,10 @@ impl Manager {
             }
         }
         // Names no edge holds any more leave the table.
+        let mut name = String::new();
         for (_, other) in deps {
-            let name = other.to_string();
+            name.clear();
+            name.push_str(&other);
             drop(other);
             self.edges.names.release(&name);
         }

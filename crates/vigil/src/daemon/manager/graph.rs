@@ -24,7 +24,10 @@
 //! indexing when it unloads the unit, computes them again from the unit's
 //! file settings, which are the same until a daemon-reload re-indexes every
 //! unit. Kept, they were ~170 bytes per unit, for one more `unit_deps()`
-//! per unloaded unit.) A transaction asks for a unit's info several times
+//! per unloaded unit. Template instances are the exception: an
+//! `Accept=yes` socket loads and unloads one per connection, and the
+//! second `unit_deps()` was ~9k of the manager's ~330k instructions per
+//! connection; they keep their list, as interned names, while loaded.) A transaction asks for a unit's info several times
 //! (every unit it touches, then again after pulling in); with the flags
 //! kept, each ask is a lookup plus the live parts — state and edges —
 //! instead of a dozen settings lookups. The cache follows the unit: made
@@ -119,6 +122,9 @@ pub struct Edges {
 pub struct Own {
     /// Its [`UnitInfo`] but for the live parts (`id`, `active`, `deps`).
     info: FileFlags,
+    /// The dependencies it was indexed with, kept for template instances
+    /// only (module essay): what [`Manager::unload`] undoes.
+    pub(super) deps: Option<Box<[(DepKind, Name)]>>,
 }
 
 /// The parts of a [`UnitInfo`] a unit's file decides: without its id and
@@ -315,8 +321,11 @@ impl Manager {
             }
         }
         let info = FileFlags::of(&self.file_info(id));
+        let kept = self.units.get(id).is_some_and(|u| u.cfg.id.is_instance()).then(|| {
+            own.iter().map(|d| (d.kind, self.edges.names.intern(&d.other))).collect::<Box<[_]>>()
+        });
         if let Some(u) = self.units.get_mut(id) {
-            u.own = Some(Own { info });
+            u.own = Some(Own { info, deps: kept });
         }
         self.target_default_edges(id);
         own

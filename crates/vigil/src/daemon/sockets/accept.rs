@@ -104,12 +104,17 @@ pub fn peer_of(fd: &OwnedFd, remote: &sys::SockAddr) -> io::Result<Peer> {
 
 /// `instance_from_socket()`.
 /// The local address (`getsockname(2)`) is asked for only where the name
-/// shows it (IP and vsock).
-pub fn instance_name(fd: &OwnedFd, nr: u64, peer: &Peer) -> io::Result<String> {
+/// shows it (IP and vsock), and not when the port's is `known` (every
+/// connection of a TCP port bound to one address has it: `fixed_local`
+/// in `sockets/mod.rs`).
+pub fn instance_name(fd: &OwnedFd, nr: u64, peer: &Peer, known: Option<(IpAddr, u16)>) -> io::Result<String> {
     let local = || sys::local_addr(fd.as_raw_fd());
     Ok(match peer {
         Peer::Ip { addr: raddr, port: rport } => {
-            let (laddr, lport) = local()?.ip().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?;
+            let (laddr, lport) = match known {
+                Some(l) => l,
+                None => local()?.ip().ok_or_else(|| io::Error::from_raw_os_error(libc::EAFNOSUPPORT))?,
+            };
             let mapped = |a: &IpAddr| match a {
                 IpAddr::V4(_) => true,
                 IpAddr::V6(v6) => v6.to_ipv4_mapped().is_some(),
@@ -120,7 +125,7 @@ pub fn instance_name(fd: &OwnedFd, nr: u64, peer: &Peer) -> io::Result<String> {
                     ip_text(a)
                 } else {
                     match a {
-                        IpAddr::V4(v4) => v4.to_string(),
+                        IpAddr::V4(v4) => sys::ipv4_text(v4),
                         IpAddr::V6(v6) => sys::ipv6_text(&v6),
                     }
                 }
@@ -139,7 +144,12 @@ pub fn instance_name(fd: &OwnedFd, nr: u64, peer: &Peer) -> io::Result<String> {
 /// The instance unit for a socket unit and an instance string.
 pub fn instance_unit(socket: &str, instance: &str) -> String {
     let prefix = socket.strip_suffix(".socket").unwrap_or(socket);
-    format!("{prefix}@{instance}.service")
+    let mut s = String::with_capacity(prefix.len() + 1 + instance.len() + ".service".len());
+    s.push_str(prefix);
+    s.push('@');
+    s.push_str(instance);
+    s.push_str(".service");
+    s
 }
 
 #[cfg(test)]
@@ -156,9 +166,32 @@ mod tests {
         let (s, _) = l.accept().unwrap();
         let fd = OwnedFd::from(s);
         let peer = peer_of(&fd, &sys::peer_addr(fd.as_raw_fd()).unwrap()).unwrap();
-        assert_eq!(instance_name(&fd, 7, &peer).unwrap(), format!("7-127.0.0.1:{lport}-127.0.0.1:{rport}"));
+        assert_eq!(instance_name(&fd, 7, &peer, None).unwrap(), format!("7-127.0.0.1:{lport}-127.0.0.1:{rport}"));
         assert_eq!(peer.env(), vec![("REMOTE_ADDR".into(), "127.0.0.1".into()), ("REMOTE_PORT".into(), rport.to_string())]);
         assert_eq!(peer.source().as_deref(), Some("127.0.0.1"));
+    }
+
+    /// A port bound to one address names its instances without asking
+    /// each connection (`fixed_local`), and the same; a wildcard port asks.
+    #[test]
+    fn known_local_address_names_alike() {
+        use super::super::fixed_local;
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let lport = l.local_addr().unwrap().port();
+        let known = fixed_local(l.as_raw_fd(), false, None);
+        assert_eq!(known, Some((IpAddr::from([127, 0, 0, 1]), lport)));
+        assert_eq!(fixed_local(l.as_raw_fd(), true, None), None, "Transparent=yes");
+        assert_eq!(fixed_local(l.as_raw_fd(), false, Some(libc::IPPROTO_SCTP)), None);
+        let _c = std::net::TcpStream::connect(("127.0.0.1", lport)).unwrap();
+        let (s, _) = l.accept().unwrap();
+        let fd = OwnedFd::from(s);
+        let peer = peer_of(&fd, &sys::peer_addr(fd.as_raw_fd()).unwrap()).unwrap();
+        assert_eq!(instance_name(&fd, 4, &peer, known).unwrap(), instance_name(&fd, 4, &peer, None).unwrap());
+        let any = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        assert_eq!(fixed_local(any.as_raw_fd(), false, None), None);
+        if let Ok(any6) = std::net::TcpListener::bind("[::]:0") {
+            assert_eq!(fixed_local(any6.as_raw_fd(), false, None), None);
+        }
     }
 
     #[test]
@@ -170,14 +203,14 @@ mod tests {
         let (s, _) = l.accept().unwrap();
         let fd = OwnedFd::from(s);
         let peer = peer_of(&fd, &sys::peer_addr(fd.as_raw_fd()).unwrap()).unwrap();
-        assert_eq!(instance_name(&fd, 0, &peer).unwrap(), format!("0-::1:{lport}-::1:{rport}"));
+        assert_eq!(instance_name(&fd, 0, &peer, None).unwrap(), format!("0-::1:{lport}-::1:{rport}"));
         if std::fs::read_to_string("/proc/sys/net/ipv6/bindv6only").unwrap_or_default().trim() == "0" {
             let c4 = std::net::TcpStream::connect(("127.0.0.1", lport)).unwrap();
             let rport4 = c4.local_addr().unwrap().port();
             let (s4, _) = l.accept().unwrap();
             let fd4 = OwnedFd::from(s4);
             let peer4 = peer_of(&fd4, &sys::peer_addr(fd4.as_raw_fd()).unwrap()).unwrap();
-            assert_eq!(instance_name(&fd4, 1, &peer4).unwrap(), format!("1-127.0.0.1:{lport}-127.0.0.1:{rport4}"));
+            assert_eq!(instance_name(&fd4, 1, &peer4, None).unwrap(), format!("1-127.0.0.1:{lport}-127.0.0.1:{rport4}"));
             assert_eq!(peer4.env()[0].1, "127.0.0.1");
         }
     }
@@ -190,7 +223,7 @@ mod tests {
         let me = std::process::id();
         // SAFETY: getuid cannot fail.
         let uid = unsafe { libc::getuid() };
-        assert_eq!(instance_name(&fd, 3, &peer).unwrap(), format!("3-{me}-{uid}"));
+        assert_eq!(instance_name(&fd, 3, &peer, None).unwrap(), format!("3-{me}-{uid}"));
         assert!(peer.env().is_empty());
         assert_eq!(peer.source(), None);
         assert_eq!(instance_unit("echo.socket", "3-1-0"), "echo@3-1-0.service");

@@ -218,6 +218,31 @@ struct Port {
     bound: BoundSocket,
     /// The epoll token while watched.
     token: Option<u64>,
+    /// The local address of every connection this port accepts, once
+    /// asked ([`fixed_local`]); `Some(None)`: it varies.
+    local: Option<Option<(std::net::IpAddr, u16)>>,
+}
+
+/// The local address every connection accepted on the listening socket
+/// `fd` has, so `Accept=yes` names its instance without a
+/// `getsockname(2)` per connection: the socket's own address, when it is
+/// bound to one address and port — a TCP socket accepts only connections
+/// made to its address, and a connection's local address is the one it
+/// was made to (`ip(7)`, `ipv6(7)`). `None` where connections can differ:
+/// a wildcard address (also `::ffff:0.0.0.0`), `Transparent=yes`
+/// (`IP_TRANSPARENT`: redirected connections keep the address they were
+/// made to), a protocol other than TCP (SCTP associations are multi-homed).
+fn fixed_local(fd: i32, transparent: bool, protocol: Option<i32>) -> Option<(std::net::IpAddr, u16)> {
+    use std::net::IpAddr;
+    if transparent || protocol.is_some_and(|p| p != libc::IPPROTO_TCP) {
+        return None;
+    }
+    let (ip, port) = sys::local_addr(fd).ok()?.ip()?;
+    let plain = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+        v4 => v4,
+    };
+    (!plain.is_unspecified() && port != 0).then_some((ip, port))
 }
 
 /// One socket unit's run-time state.
@@ -324,7 +349,7 @@ impl SocketUnit {
                 return Err(SocketResult::Resources);
             }
         };
-        self.ports = bound.into_iter().map(|bound| Port { bound, token: None }).collect();
+        self.ports = bound.into_iter().map(|bound| Port { bound, token: None, local: None }).collect();
         bind::make_symlinks(&self.settings, &mut warn);
         log.extend(warn);
         if let Err(msg) = bind::chown_nodes(&self.settings) {
@@ -500,6 +525,13 @@ impl SocketUnit {
 
     fn accept_all(&mut self, fd: i32, port: usize, now: u64, log: &mut Vec<String>) -> Wake {
         let mut out = Vec::new();
+        let stream = self.ports.get(port).is_some_and(|p| {
+            matches!(p.bound.spec, settings::PortSpec::Socket { ty: settings::SocketType::Stream, .. })
+        });
+        let known_local = match self.ports.get_mut(port) {
+            Some(p) if stream => *p.local.get_or_insert_with(|| fixed_local(fd, self.settings.transparent, self.settings.socket_protocol)),
+            _ => None,
+        };
         for _ in 0..ACCEPT_BATCH {
             let (cfd, remote) = match sys::accept(fd) {
                 Ok(Some(c)) => c,
@@ -548,7 +580,7 @@ impl SocketUnit {
                     }
                 }
             }
-            let Ok(instance) = accept::instance_name(&cfd, self.n_accepted, &peer) else { continue };
+            let Ok(instance) = accept::instance_name(&cfd, self.n_accepted, &peer, known_local) else { continue };
             self.n_accepted += 1;
             self.n_connections += 1;
             if let Some(src) = source {

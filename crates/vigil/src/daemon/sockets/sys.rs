@@ -407,9 +407,31 @@ pub fn unmap(ip: IpAddr) -> IpAddr {
 /// `sockaddr_pretty(…, translate_ipv6=true, include_port=false)`.
 pub fn ip_text(ip: IpAddr) -> String {
     match unmap(ip) {
-        IpAddr::V4(a) => a.to_string(),
+        IpAddr::V4(a) => ipv4_text(a),
         IpAddr::V6(a) => ipv6_text(&a),
     }
+}
+
+/// `a.to_string()`, written digit by digit: through the formatter (which
+/// supports padding, so it formats into a buffer first) it was ~1.3k
+/// instructions, and an `Accept=yes` connection writes its peer's address
+/// five times (instance name, `MaxConnectionsPerSource=` source at accept
+/// and at close, `REMOTE_ADDR`).
+pub fn ipv4_text(a: std::net::Ipv4Addr) -> String {
+    let mut s = String::with_capacity(15);
+    for (i, &o) in a.octets().iter().enumerate() {
+        if i > 0 {
+            s.push('.');
+        }
+        if o >= 100 {
+            s.push(char::from(b'0' + o / 100));
+        }
+        if o >= 10 {
+            s.push(char::from(b'0' + o / 10 % 10));
+        }
+        s.push(char::from(b'0' + o % 10));
+    }
+    s
 }
 
 /// `fchown`-free ownership change of a path (sockets cannot be
@@ -418,4 +440,23 @@ pub fn chown(path: &str, uid: Option<u32>, gid: Option<u32>) -> io::Result<()> {
     let c = CString::new(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     // SAFETY: chown(2) on a NUL-terminated path; -1 leaves an id alone.
     check(unsafe { libc::chown(c.as_ptr(), uid.unwrap_or(u32::MAX), gid.unwrap_or(u32::MAX)) }).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::Ipv4Addr;
+
+    /// The digit-by-digit text is std's, for every octet value in every
+    /// position.
+    #[test]
+    fn ipv4_text_is_std_display() {
+        for o in 0..=255u8 {
+            for a in [[o, 0, 0, 0], [1, o, 2, 3], [10, 0, o, 255], [255, 255, 255, o], [o, o, o, o]] {
+                let a = Ipv4Addr::from(a);
+                assert_eq!(ipv4_text(a), a.to_string());
+            }
+        }
+        assert_eq!(ip_text(IpAddr::V6(Ipv4Addr::new(127, 0, 0, 1).to_ipv6_mapped())), "127.0.0.1");
+    }
 }

@@ -676,8 +676,7 @@ const JOURNAL_TUNABLE: &str = "glibc.malloc.tcache_max=128";
 /// (`tcache_max` or `tcache_count`), which is then left as it is.
 fn journal_tunables(inherited: Option<&[u8]>) -> Vec<u8> {
     match inherited {
-        None => JOURNAL_TUNABLE.as_bytes().to_vec(),
-        Some(t) if t.is_empty() => JOURNAL_TUNABLE.as_bytes().to_vec(),
+        None | Some([]) => JOURNAL_TUNABLE.as_bytes().to_vec(),
         Some(t) => {
             let chosen = t.split(|&b| b == b':').any(|pair| {
                 pair.starts_with(b"glibc.malloc.tcache_max=") || pair.starts_with(b"glibc.malloc.tcache_count=")

@@ -16,7 +16,15 @@
 //! `MESSAGE_ID=a596d6fe7bfa4994828e72309e95d61e`, `N_DROPPED=N`) with
 //! `OBJECT_SYSTEMD_UNIT=` naming the unit, so `journalctl -u UNIT` shows
 //! them next to the unit's own lines.
+//!
+//! An entry's fields are [`Field`]s: a value is borrowed wherever it
+//! already lives for the length of the append (the origin's process
+//! details, the unit, the host name, the sender's own fields, constants)
+//! and owned only when made for this entry (numbers, a message cut from a
+//! stream). Copying every value into a vector of its own was about a
+//! dozen allocations and copies per entry.
 
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use super::config::Config;
@@ -27,6 +35,16 @@ use super::storage::{now_monotonic, now_realtime, Storage};
 
 /// `SD_MESSAGE_JOURNAL_DROPPED`.
 pub const MESSAGE_ID_DROPPED: &str = "a596d6fe7bfa4994828e72309e95d61e";
+
+/// One `NAME=value` of an entry (module docs).
+pub type Field<'a> = (&'a str, Cow<'a, [u8]>);
+
+/// `PRIORITY=` of a syslog `priority` (its level, 0–7), without making
+/// a string for it.
+pub fn level_value(priority: i32) -> Cow<'static, [u8]> {
+    const LEVELS: [&[u8]; 8] = [b"0", b"1", b"2", b"3", b"4", b"5", b"6", b"7"];
+    Cow::Borrowed(LEVELS[(priority & 7) as usize])
+}
 
 /// Who a message is from.
 #[derive(Clone, Debug, Default)]
@@ -39,11 +57,11 @@ pub struct Origin {
 
 impl Origin {
     /// The rate-limiting source: the unit, else the process.
-    fn source(&self) -> String {
+    fn source(&self) -> Cow<'_, str> {
         match (&self.unit, &self.creds) {
-            (Some(u), _) => u.clone(),
-            (None, Some(c)) => format!("pid {}", c.pid),
-            (None, None) => "unknown sender".to_string(),
+            (Some(u), _) => Cow::Borrowed(u),
+            (None, Some(c)) => Cow::Owned(format!("pid {}", c.pid)),
+            (None, None) => Cow::Borrowed("unknown sender"),
         }
     }
 }
@@ -122,13 +140,13 @@ impl Dispatcher {
     /// Stores one message with `fields` from `origin` at `priority`
     /// (facility included). `source_time` is the sender's timestamp
     /// (`SO_TIMESTAMP`), `object` the origin of a trusted `OBJECT_PID=`.
-    pub fn dispatch(
+    pub fn dispatch<'a>(
         &mut self,
-        fields: Vec<(&str, Vec<u8>)>,
-        origin: &Origin,
+        fields: Vec<Field<'a>>,
+        origin: &'a Origin,
         priority: i32,
         source_time: Option<u64>,
-        object: Option<(i32, Origin)>,
+        object: Option<&'a (i32, Origin)>,
     ) {
         if priority & 7 > self.max_level_store {
             return;
@@ -151,7 +169,7 @@ impl Dispatcher {
                 Verdict::Pass { reported: 0 } => {}
                 Verdict::Pass { reported } => {
                     let r = Report {
-                        source: origin.source(),
+                        source: origin.source().into_owned(),
                         suppressed: reported,
                     };
                     self.note_suppressed(&r);
@@ -161,15 +179,15 @@ impl Dispatcher {
         self.store(fields, origin, source_time, object);
     }
 
-    fn store(
+    fn store<'a>(
         &mut self,
-        mut fields: Vec<(&str, Vec<u8>)>,
-        origin: &Origin,
+        mut fields: Vec<Field<'a>>,
+        origin: &'a Origin,
         source_time: Option<u64>,
-        object: Option<(i32, Origin)>,
+        object: Option<&'a (i32, Origin)>,
     ) {
         if let Some(f) = self.forward.as_mut() {
-            let field = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| v.as_slice());
+            let field = |name: &str| fields.iter().find(|(n, _)| *n == name).map(|(_, v)| &**v);
             if let Some(message) = field("MESSAGE") {
                 let priority = field("PRIORITY").and_then(|p| std::str::from_utf8(p).ok()?.parse::<i32>().ok()).unwrap_or(6);
                 let facility = field("SYSLOG_FACILITY").and_then(|p| std::str::from_utf8(p).ok()?.parse::<i32>().ok()).unwrap_or(3);
@@ -177,113 +195,45 @@ impl Dispatcher {
                 f.send((facility << 3) | (priority & 7), ident, origin.creds.map(|c| c.pid), message);
             }
         }
-        self.trusted(&mut fields, origin, "");
+        trusted(&mut fields, origin, "", self.user);
         if let Some((pid, o)) = object {
-            fields.push(("OBJECT_PID", pid.to_string().into_bytes()));
-            self.trusted(&mut fields, &o, "OBJECT");
+            fields.push(("OBJECT_PID", Cow::Owned(pid.to_string().into_bytes())));
+            trusted(&mut fields, o, "OBJECT", self.user);
         }
         if let Some(t) = source_time {
-            fields.push(("_SOURCE_REALTIME_TIMESTAMP", t.to_string().into_bytes()));
+            fields.push(("_SOURCE_REALTIME_TIMESTAMP", Cow::Owned(t.to_string().into_bytes())));
         }
         let Some(storage) = self.storage.as_mut() else {
             return;
         };
-        fields.push(("_BOOT_ID", storage.boot_id().hex_bytes().to_vec()));
-        fields.push(("_MACHINE_ID", storage.machine_id().hex_bytes().to_vec()));
+        let (boot_id, machine_id) = (storage.boot_id().hex_bytes(), storage.machine_id().hex_bytes());
+        let scope: &[u8] = if self.user { b"user" } else { b"system" };
+        let mut refs: Vec<(&str, &[u8])> = Vec::with_capacity(fields.len() + 4);
+        refs.extend(fields.iter().map(|(n, v)| (*n, &**v)));
+        refs.push(("_BOOT_ID", &boot_id));
+        refs.push(("_MACHINE_ID", &machine_id));
         if !self.hostname.is_empty() {
-            fields.push(("_HOSTNAME", self.hostname.clone()));
+            refs.push(("_HOSTNAME", &self.hostname));
         }
-        fields.push((
-            "_RUNTIME_SCOPE",
-            if self.user {
-                b"user".to_vec()
-            } else {
-                b"system".to_vec()
-            },
-        ));
-        let refs: Vec<(&str, &[u8])> = fields.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+        refs.push(("_RUNTIME_SCOPE", scope));
         storage.append(now_realtime(), now_monotonic(), &refs);
         self.stored += 1;
-    }
-
-    /// Appends the trusted fields of `o`, named `_X` (or `OBJECT_X` when
-    /// `prefix` is "OBJECT").
-    fn trusted(&self, fields: &mut Vec<(&str, Vec<u8>)>, o: &Origin, prefix: &str) {
-        let object = prefix == "OBJECT";
-        let name = |plain: &'static str, obj: &'static str| if object { obj } else { plain };
-        if let Some(c) = o.creds {
-            // OBJECT_PID= itself is added by the caller.
-            if !object {
-                fields.push(("_PID", c.pid.to_string().into_bytes()));
-            }
-            fields.push((name("_UID", "OBJECT_UID"), c.uid.to_string().into_bytes()));
-            fields.push((name("_GID", "OBJECT_GID"), c.gid.to_string().into_bytes()));
-        }
-        if let Some(i) = &o.info {
-            if let Some(v) = &i.comm {
-                fields.push((name("_COMM", "OBJECT_COMM"), v.clone().into_bytes()));
-            }
-            if let Some(v) = &i.exe {
-                fields.push((name("_EXE", "OBJECT_EXE"), v.clone().into_bytes()));
-            }
-            if let Some(v) = &i.cmdline {
-                fields.push((name("_CMDLINE", "OBJECT_CMDLINE"), v.clone()));
-            }
-            if let Some(v) = &i.cap_effective {
-                fields.push((
-                    name("_CAP_EFFECTIVE", "OBJECT_CAP_EFFECTIVE"),
-                    v.clone().into_bytes(),
-                ));
-            }
-            if let Some(v) = &i.cgroup {
-                fields.push((
-                    name("_SYSTEMD_CGROUP", "OBJECT_SYSTEMD_CGROUP"),
-                    v.clone().into_bytes(),
-                ));
-            }
-            if let Some(v) = &i.slice {
-                fields.push((
-                    name("_SYSTEMD_SLICE", "OBJECT_SYSTEMD_SLICE"),
-                    v.clone().into_bytes(),
-                ));
-            }
-        }
-        if let Some(u) = &o.unit {
-            // A unit the cgroup names is a system unit; one the (user)
-            // manager vouched for is a user unit in --user mode.
-            let from_cgroup = o.info.as_ref().and_then(|i| i.unit.as_ref()) == Some(u)
-                && o.invocation_id.is_none();
-            let user_unit = self.user && !from_cgroup;
-            let field = match (object, user_unit) {
-                (false, false) => "_SYSTEMD_UNIT",
-                (false, true) => "_SYSTEMD_USER_UNIT",
-                (true, false) => "OBJECT_SYSTEMD_UNIT",
-                (true, true) => "OBJECT_SYSTEMD_USER_UNIT",
-            };
-            fields.push((field, u.clone().into_bytes()));
-        }
-        if let Some(id) = &o.invocation_id {
-            fields.push((
-                name("_SYSTEMD_INVOCATION_ID", "OBJECT_SYSTEMD_INVOCATION_ID"),
-                id.clone().into_bytes(),
-            ));
-        }
     }
 
     /// Writes journald's "Suppressed N messages from SOURCE" note.
     pub fn note_suppressed(&mut self, r: &Report) {
         let message = format!("Suppressed {} messages from {}", r.suppressed, r.source);
-        let mut fields: Vec<(&str, Vec<u8>)> = vec![
-            ("SYSLOG_FACILITY", b"3".to_vec()),
-            ("SYSLOG_IDENTIFIER", b"systemd-journald".to_vec()),
-            ("_TRANSPORT", b"driver".to_vec()),
-            ("PRIORITY", b"6".to_vec()),
-            ("MESSAGE_ID", MESSAGE_ID_DROPPED.as_bytes().to_vec()),
-            ("MESSAGE", message.into_bytes()),
-            ("N_DROPPED", r.suppressed.to_string().into_bytes()),
+        let mut fields: Vec<Field> = vec![
+            ("SYSLOG_FACILITY", Cow::Borrowed(b"3")),
+            ("SYSLOG_IDENTIFIER", Cow::Borrowed(b"systemd-journald")),
+            ("_TRANSPORT", Cow::Borrowed(b"driver")),
+            ("PRIORITY", Cow::Borrowed(b"6")),
+            ("MESSAGE_ID", Cow::Borrowed(MESSAGE_ID_DROPPED.as_bytes())),
+            ("MESSAGE", Cow::Owned(message.into_bytes())),
+            ("N_DROPPED", Cow::Owned(r.suppressed.to_string().into_bytes())),
         ];
         let object = if let Some(pid) = r.source.strip_prefix("pid ") {
-            fields.push(("OBJECT_PID", pid.as_bytes().to_vec()));
+            fields.push(("OBJECT_PID", Cow::Borrowed(pid.as_bytes())));
             None
         } else {
             Some(r.source.clone())
@@ -294,7 +244,7 @@ impl Dispatcher {
             } else {
                 "OBJECT_SYSTEMD_UNIT"
             };
-            fields.push((field, unit.into_bytes()));
+            fields.push((field, Cow::Owned(unit.into_bytes())));
         }
         let own = self.own.clone();
         self.store(fields, &own, None, None);
@@ -315,5 +265,62 @@ impl Dispatcher {
         if let Some(s) = self.storage.as_mut() {
             s.close();
         }
+    }
+}
+
+/// Appends the trusted fields of `o`, named `_X` (or `OBJECT_X` when
+/// `prefix` is "OBJECT"), borrowing its values; `user`: a user manager's
+/// journal.
+fn trusted<'a>(fields: &mut Vec<Field<'a>>, o: &'a Origin, prefix: &str, user: bool) {
+    let object = prefix == "OBJECT";
+    let name = |plain: &'static str, obj: &'static str| if object { obj } else { plain };
+    let text = |v: &'a String| Cow::Borrowed(v.as_bytes());
+    if let Some(c) = o.creds {
+        // OBJECT_PID= itself is added by the caller.
+        if !object {
+            fields.push(("_PID", Cow::Owned(c.pid.to_string().into_bytes())));
+        }
+        fields.push((name("_UID", "OBJECT_UID"), Cow::Owned(c.uid.to_string().into_bytes())));
+        fields.push((name("_GID", "OBJECT_GID"), Cow::Owned(c.gid.to_string().into_bytes())));
+    }
+    if let Some(i) = &o.info {
+        if let Some(v) = &i.comm {
+            fields.push((name("_COMM", "OBJECT_COMM"), text(v)));
+        }
+        if let Some(v) = &i.exe {
+            fields.push((name("_EXE", "OBJECT_EXE"), text(v)));
+        }
+        if let Some(v) = &i.cmdline {
+            fields.push((name("_CMDLINE", "OBJECT_CMDLINE"), Cow::Borrowed(v)));
+        }
+        if let Some(v) = &i.cap_effective {
+            fields.push((name("_CAP_EFFECTIVE", "OBJECT_CAP_EFFECTIVE"), text(v)));
+        }
+        if let Some(v) = &i.cgroup {
+            fields.push((name("_SYSTEMD_CGROUP", "OBJECT_SYSTEMD_CGROUP"), text(v)));
+        }
+        if let Some(v) = &i.slice {
+            fields.push((name("_SYSTEMD_SLICE", "OBJECT_SYSTEMD_SLICE"), text(v)));
+        }
+    }
+    if let Some(u) = &o.unit {
+        // A unit the cgroup names is a system unit; one the (user)
+        // manager vouched for is a user unit in --user mode.
+        let from_cgroup = o.info.as_ref().and_then(|i| i.unit.as_ref()) == Some(u)
+            && o.invocation_id.is_none();
+        let user_unit = user && !from_cgroup;
+        let field = match (object, user_unit) {
+            (false, false) => "_SYSTEMD_UNIT",
+            (false, true) => "_SYSTEMD_USER_UNIT",
+            (true, false) => "OBJECT_SYSTEMD_UNIT",
+            (true, true) => "OBJECT_SYSTEMD_USER_UNIT",
+        };
+        fields.push((field, text(u)));
+    }
+    if let Some(id) = &o.invocation_id {
+        fields.push((
+            name("_SYSTEMD_INVOCATION_ID", "OBJECT_SYSTEMD_INVOCATION_ID"),
+            text(id),
+        ));
     }
 }

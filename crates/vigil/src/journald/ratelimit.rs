@@ -116,13 +116,20 @@ impl RateLimiter {
         if !self.groups.contains_key(source) && self.groups.len() >= GROUPS_MAX {
             self.make_room(now, evicted);
         }
-        let g = self
-            .groups
-            .entry(source.to_string())
-            .or_insert_with(|| Group {
-                pools: [Pool::default(); POOLS],
-                last_used: now,
-            });
+        // The name is copied only for a source seen for the first time
+        // (`entry` would take an owned key for every message).
+        if !self.groups.contains_key(source) {
+            self.groups.insert(
+                source.to_string(),
+                Group {
+                    pools: [Pool::default(); POOLS],
+                    last_used: now,
+                },
+            );
+        }
+        let Some(g) = self.groups.get_mut(source) else {
+            return Verdict::Pass { reported: 0 };
+        };
         g.last_used = now;
         let p = &mut g.pools[pool_of(level)];
         if p.begin == 0 {

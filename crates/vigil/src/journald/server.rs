@@ -25,6 +25,7 @@
 //! its slot in the streams' table, `slab.rs`), never
 //! reused within a run.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::PermissionsExt;
@@ -42,7 +43,7 @@ use nix::sys::timerfd::{ClockId, Expiration, TimerFd, TimerFlags, TimerSetTimeFl
 
 use super::config::Config;
 use super::context::{is_id128, Attribution, Creds};
-use super::dispatch::{Dispatcher, Origin};
+use super::dispatch::{level_value, Dispatcher, Field, Origin};
 use super::native::{self, ENTRY_SIZE_MAX};
 use super::storage::{now_monotonic, Storage};
 use super::names::{Name, Names};
@@ -627,30 +628,39 @@ impl Server {
         if lines.is_empty() {
             return;
         }
+        // The writer's origin is borrowed: a clone was two strings (unit,
+        // invocation id) copied per read.
+        let fresh;
         let origin = match &c.writer {
-            Some(w) => w.1.clone(),
-            None => self.d.origin(Some(c.peer), vouched(&self.names, c)),
+            Some(w) => &w.1,
+            None => {
+                fresh = self.d.origin(Some(c.peer), vouched(&self.names, c));
+                &fresh
+            }
         };
+        // No stream id (no random id could be had): an empty value.
+        let stream_id = c.stream_id.map(|i| i.hex_bytes());
+        let stream_id: &[u8] = stream_id.as_ref().map_or(&[], |h| &h[..]);
         for l in lines {
-            let mut fields: Vec<(&str, Vec<u8>)> = vec![
-                ("_TRANSPORT", b"stdout".to_vec()),
-                ("_STREAM_ID", c.stream_id.map(|i| i.hex_bytes().to_vec()).unwrap_or_default()),
-                ("PRIORITY", (l.priority & 7).to_string().into_bytes()),
+            let mut fields: Vec<Field> = vec![
+                ("_TRANSPORT", Cow::Borrowed(b"stdout")),
+                ("_STREAM_ID", Cow::Borrowed(stream_id)),
+                ("PRIORITY", level_value(l.priority)),
             ];
             if l.priority >> 3 != 0 {
                 fields.push((
                     "SYSLOG_FACILITY",
-                    (l.priority >> 3).to_string().into_bytes(),
+                    Cow::Owned((l.priority >> 3).to_string().into_bytes()),
                 ));
             }
             if let Some(i) = &c.proto.header.identifier {
-                fields.push(("SYSLOG_IDENTIFIER", i.to_vec()));
+                fields.push(("SYSLOG_IDENTIFIER", Cow::Borrowed(i)));
             }
             if let Some(b) = l.line_break.field() {
-                fields.push(("_LINE_BREAK", b.as_bytes().to_vec()));
+                fields.push(("_LINE_BREAK", Cow::Borrowed(b.as_bytes())));
             }
-            fields.push(("MESSAGE", l.message));
-            self.d.dispatch(fields, &origin, l.priority, None, None);
+            fields.push(("MESSAGE", Cow::Owned(l.message)));
+            self.d.dispatch(fields, origin, l.priority, None, None);
         }
     }
 
@@ -758,16 +768,13 @@ impl Server {
                     o.creds = proc_ids(op);
                     (op, o)
                 });
-            let mut fields: Vec<(&str, Vec<u8>)> = e
-                .fields
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.clone()))
-                .collect();
-            fields.push(("_TRANSPORT", b"journal".to_vec()));
+            let mut fields: Vec<Field> = Vec::with_capacity(e.fields.len() + 2);
+            fields.extend(e.fields.iter().map(|(n, v)| (n.as_str(), Cow::Borrowed(v.as_slice()))));
+            fields.push(("_TRANSPORT", Cow::Borrowed(b"journal")));
             if from_manager {
                 manager_object_unit(&mut fields);
             }
-            self.d.dispatch(fields, &origin, e.priority, time, object);
+            self.d.dispatch(fields, &origin, e.priority, time, object.as_ref());
         }
     }
 
@@ -806,7 +813,7 @@ impl Server {
 /// is for an `OBJECT_PID=` — and the real journalctl finds them too when
 /// the manager runs as root. An `OBJECT_SYSTEMD_UNIT=` the message
 /// already carries is left alone.
-fn manager_object_unit(fields: &mut Vec<(&str, Vec<u8>)>) {
+fn manager_object_unit(fields: &mut Vec<Field>) {
     if fields.iter().any(|(n, _)| *n == "OBJECT_SYSTEMD_UNIT") {
         return;
     }
@@ -817,7 +824,7 @@ fn manager_object_unit(fields: &mut Vec<(&str, Vec<u8>)>) {
         .filter(|u| unit::UnitName::parse(u).is_ok())
         .map(|u| u.as_bytes().to_vec());
     if let Some(u) = unit {
-        fields.push(("OBJECT_SYSTEMD_UNIT", u));
+        fields.push(("OBJECT_SYSTEMD_UNIT", Cow::Owned(u)));
     }
 }
 

@@ -293,20 +293,21 @@ impl Stream {
         Ok(())
     }
 
-    fn message(&self, line: Vec<u8>, brk: LineBreak, out: &mut Vec<Line>) {
+    /// `line` becomes the message itself (no copy), its level prefix cut
+    /// off in place.
+    fn message(&self, mut line: Vec<u8>, brk: LineBreak, out: &mut Vec<Line>) {
         let mut priority = self.header.priority;
-        let mut body: &[u8] = &line;
         if self.header.level_prefix {
-            if let Some((level, len)) = parse_level_prefix(body) {
+            if let Some((level, len)) = parse_level_prefix(&line) {
                 priority = (priority & !7) | level;
-                body = &body[len..];
+                line.drain(..len);
             }
         }
-        if body.is_empty() {
+        if line.is_empty() {
             return;
         }
         out.push(Line {
-            message: body.to_vec(),
+            message: line,
             priority,
             line_break: brk,
         });

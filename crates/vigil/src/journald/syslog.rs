@@ -29,6 +29,10 @@
 //! read the same under the real journald and under vigil (checked
 //! against the real systemd-journald 252).
 
+use std::borrow::Cow;
+
+use super::dispatch::{level_value, Field};
+
 /// The fields of one syslog datagram, ready for the trusted fields to be added.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyslogMessage {
@@ -42,30 +46,31 @@ pub struct SyslogMessage {
 }
 
 impl SyslogMessage {
-    /// The entry fields in journald's order (before trusted fields).
-    pub fn fields(&self) -> Vec<(&'static str, Vec<u8>)> {
-        let mut f = vec![
-            ("_TRANSPORT", b"syslog".to_vec()),
-            ("PRIORITY", (self.priority & 7).to_string().into_bytes()),
+    /// The entry fields in journald's order (before trusted fields),
+    /// borrowing the message's parts.
+    pub fn fields(&self) -> Vec<Field<'_>> {
+        let mut f: Vec<Field> = vec![
+            ("_TRANSPORT", Cow::Borrowed(b"syslog")),
+            ("PRIORITY", level_value(self.priority)),
         ];
         if self.priority >> 3 != 0 {
             f.push((
                 "SYSLOG_FACILITY",
-                (self.priority >> 3).to_string().into_bytes(),
+                Cow::Owned((self.priority >> 3).to_string().into_bytes()),
             ));
         }
         if let Some(i) = &self.identifier {
-            f.push(("SYSLOG_IDENTIFIER", i.clone()));
+            f.push(("SYSLOG_IDENTIFIER", Cow::Borrowed(i)));
         }
         if let Some(p) = &self.pid {
-            f.push(("SYSLOG_PID", p.clone()));
+            f.push(("SYSLOG_PID", Cow::Borrowed(p)));
         }
         if let Some(t) = &self.timestamp {
-            f.push(("SYSLOG_TIMESTAMP", t.clone()));
+            f.push(("SYSLOG_TIMESTAMP", Cow::Borrowed(t)));
         }
-        f.push(("MESSAGE", self.message.clone()));
+        f.push(("MESSAGE", Cow::Borrowed(&self.message)));
         if let Some(r) = &self.raw {
-            f.push(("SYSLOG_RAW", r.clone()));
+            f.push(("SYSLOG_RAW", Cow::Borrowed(r)));
         }
         f
     }
@@ -212,8 +217,8 @@ mod tests {
         assert_eq!(m.message, &d[5..]);
         assert_eq!(m.raw.as_deref(), Some(&d[..]));
         let f = m.fields();
-        assert!(f.contains(&("SYSLOG_FACILITY", b"20".to_vec())));
-        assert!(f.contains(&("PRIORITY", b"5".to_vec())));
+        assert!(f.contains(&("SYSLOG_FACILITY", Cow::from(&b"20"[..]))));
+        assert!(f.contains(&("PRIORITY", Cow::from(&b"5"[..]))));
     }
 
     #[test]

@@ -295,7 +295,15 @@ impl Cgroups {
 
     /// `file` of the unit's group, opened read-only relative to the base.
     fn open_file(&self, unit: &str, file: &str) -> Option<std::fs::File> {
-        let rel = CString::new(format!("{}/{file}", dir_name(unit))).ok()?;
+        // One buffer, sized once, handed to the CString as it is (no
+        // `format!` and copy: this runs at every reaping of a unit's
+        // process, and for each unit of a stop-all).
+        let dir = dir_name(unit);
+        let mut rel = Vec::with_capacity(dir.len() + 1 + file.len() + 1);
+        rel.extend_from_slice(dir.as_bytes());
+        rel.push(b'/');
+        rel.extend_from_slice(file.as_bytes());
+        let rel = CString::new(rel).ok()?;
         open_at(self.base_fd.as_ref()?.as_raw_fd(), &rel, libc::O_RDONLY).map(std::fs::File::from)
     }
 

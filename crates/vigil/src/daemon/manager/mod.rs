@@ -398,7 +398,7 @@ impl Manager {
         }
         self.journal.console(&[unit, ": ", message]);
         let id = messages::engine_message_id(message);
-        self.journal.send_id(Some(unit), level.priority(), &format!("{unit}: {message}"), id);
+        self.journal.send_parts(Some(unit), level.priority(), &[unit, ": ", message], id);
     }
 
     /// A status line about a unit ("Started web.service - Web."), on the console and in

@@ -283,7 +283,7 @@ impl Manager {
         self.record_name(&mangled, &id);
         let sock = self.socket_runtime(&mut cfg).map(Box::new);
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
-            .then(|| Service::new(params::service_params(&cfg)));
+            .then(|| Service::new(params::service_params(&cfg)).with_debug_logs(messages::wanted(LogLevel::Debug, self.log_max)));
         self.units.insert(
             &mut self.edges.names,
             &id,

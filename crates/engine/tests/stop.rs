@@ -403,3 +403,20 @@ fn oneshot_stop_post_after_failure_sees_the_result() {
     assert_eq!(w.svc.result(), ServiceResult::ExitCode);
     assert_eq!(w.svc.main_exit(), Some(exited(1)));
 }
+
+/// A clean exit is worded at debug level: not at all when the owner keeps
+/// no debug messages (`Service::with_debug_logs`), and only that line.
+#[test]
+fn debug_exit_line_only_when_debug_logs_are_kept() {
+    for keep in [true, false] {
+        let mut w = World::new(simple());
+        w.svc = std::mem::replace(&mut w.svc, engine::service::Service::new(simple())).with_debug_logs(keep);
+        w.send(Event::Start);
+        w.send(Event::Stop);
+        let a = w.exit_main(killed(SIGTERM));
+        let clean = "Main process exited, code=killed, status=15/TERM (success)";
+        assert_eq!(has_log(&a, clean), keep, "keep={keep}: {:?}", logs(&a));
+        assert!(has_log(&a, "Deactivated successfully."), "keep={keep}: {:?}", logs(&a));
+        assert_eq!(w.state(), S::Dead);
+    }
+}

@@ -646,6 +646,7 @@ impl Service {
 
     fn log_exit(&mut self, kind: &str, status: ExitStatus, success: bool) {
         let level = match (success, status) {
+            (true, _) if !self.debug_logs => return,
             (true, _) => LogLevel::Debug,
             (false, ExitStatus::Exited(_)) => LogLevel::Notice,
             (false, ExitStatus::Killed { .. }) => LogLevel::Warning,

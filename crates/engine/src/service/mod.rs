@@ -273,6 +273,9 @@ pub struct Service {
     job_retry: bool,
     lookup: Option<Lookup>,
     pid_file_watched: bool,
+    /// Whether [`LogLevel::Debug`] messages are wanted (the manager's
+    /// `LogLevel=`): when not, they are not even worded ([`Service::with_debug_logs`]).
+    debug_logs: bool,
     status_text: Option<String>,
     status_errno: i32,
     now: Usec,
@@ -357,6 +360,7 @@ impl Service {
             job_retry: false,
             lookup: None,
             pid_file_watched: false,
+            debug_logs: true,
             status_text: None,
             status_errno: 0,
             now: 0,
@@ -396,6 +400,15 @@ impl Service {
     /// The result of the last reload.
     pub fn reload_result(&self) -> ServiceResult {
         self.reload_result
+    }
+
+    /// Say whether the owner keeps [`LogLevel::Debug`] messages (on by
+    /// default). Off, the machine emits no `Action::Log` at that level:
+    /// a stop of every unit worded "Main process exited, code=killed,
+    /// status=15/TERM (success)" for each, only to have it dropped.
+    pub fn with_debug_logs(mut self, on: bool) -> Service {
+        self.debug_logs = on;
+        self
     }
 
     pub fn params(&self) -> &ServiceParams {

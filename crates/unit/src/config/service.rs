@@ -63,7 +63,7 @@ impl<'a> ServiceView<'a> {
         match self.word("Type") {
             Some(t) => t,
             None if self.word("BusName").is_some() => "dbus",
-            None if self.exec("ExecStart").is_empty() => "oneshot",
+            None if !self.has_exec("ExecStart") => "oneshot",
             None => "simple",
         }
     }
@@ -165,6 +165,12 @@ impl<'a> ServiceView<'a> {
     }
 
     /// The commands of one phase (`ExecStart`, …), in order.
+    /// Whether [`ServiceView::exec`] would list any command, without
+    /// building the list (asked for `Type=`'s default at each spawn).
+    pub fn has_exec(&self, phase: &str) -> bool {
+        self.cfg.settings.get(S::Service, phase).iter().any(|a| matches!(&a.value, Value::Exec(cmds) if !cmds.is_empty()))
+    }
+
     pub fn exec(&self, phase: &str) -> Vec<&'a ExecCommand> {
         self.cfg
             .settings
@@ -207,6 +213,31 @@ pub fn quote_command_line(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn load(name: &str, text: &str) -> UnitConfig {
+        let root = std::env::temp_dir().join(format!("vigil-service-view-{}-{name}", std::process::id()));
+        let dir = root.join("etc/systemd/system");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join(name), text).unwrap();
+        let loader = crate::config::Loader::new(crate::paths::LookupPaths::system(&root), crate::specifier::Host::default());
+        let cfg = loader.load(&crate::UnitName::parse(name).unwrap());
+        let _ = std::fs::remove_dir_all(&root);
+        cfg
+    }
+
+    #[test]
+    fn type_defaults_to_oneshot_only_without_a_start_command() {
+        let ty = |text: &str| {
+            let cfg = load("t.service", text);
+            let v = ServiceView::new(&cfg);
+            (v.service_type().to_string(), v.has_exec("ExecStart"), v.exec("ExecStart").is_empty())
+        };
+        assert_eq!(ty("[Service]\nExecStart=/bin/true\n"), ("simple".into(), true, false));
+        assert_eq!(ty("[Service]\nExecStop=/bin/true\n"), ("oneshot".into(), false, true));
+        // An empty assignment resets the list (systemd.service(5), "ExecStart=").
+        assert_eq!(ty("[Service]\nExecStart=/bin/true\nExecStart=\n"), ("oneshot".into(), false, true));
+        assert_eq!(ty("[Service]\nType=forking\nExecStart=/bin/true\n"), ("forking".into(), true, false));
+    }
 
     #[test]
     fn quoting_like_systemd() {

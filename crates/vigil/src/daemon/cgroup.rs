@@ -295,7 +295,9 @@ impl Cgroups {
 
     /// `file` of the unit's group, opened read-only relative to the base.
     fn open_file(&self, unit: &str, file: &str) -> Option<std::fs::File> {
-        // Built in one block of its final size (a `format!` grew it twice).
+        // One buffer, sized once, handed to the CString as it is (no
+        // `format!` and copy: this runs at every reaping of a unit's
+        // process, and for each unit of a stop-all).
         let dir = dir_name(unit);
         let mut rel = Vec::with_capacity(dir.len() + 1 + file.len() + 1);
         rel.extend_from_slice(dir.as_bytes());

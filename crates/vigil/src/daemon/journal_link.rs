@@ -299,29 +299,15 @@ impl JournalLink {
     /// [`JournalLink::send`] with systemd's `MESSAGE_ID=` for the
     /// catalogued messages (unit started, stopped, failed…).
     pub fn send_id(&self, unit: Option<&str>, priority: u8, message: &str, message_id: Option<&str>) {
+        self.send_parts(unit, priority, &[message], message_id);
+    }
+
+    /// [`JournalLink::send_id`] with a message made of `parts` put end to
+    /// end (`"x.service: Deactivated successfully."` from the unit's name
+    /// and the engine's words, without a `format!` copy first).
+    pub fn send_parts(&self, unit: Option<&str>, priority: u8, parts: &[&str], message_id: Option<&str>) {
         let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
-        // One allocation, the exact size (no `format!` pieces).
-        let field = if self.rundir.user { "USER_UNIT=" } else { "UNIT=" };
-        let len = "MESSAGE=\nPRIORITY=0\nSYSLOG_IDENTIFIER=vigil\n".len() + message.len() + 2
-            + unit.map_or(0, |u| field.len() + u.len() + 1)
-            + message_id.map_or(0, |id| "MESSAGE_ID=\n".len() + id.len());
-        let mut d = String::with_capacity(len);
-        d.push_str("MESSAGE=");
-        // A message with a newline needs the binary form; ours never has one.
-        d.extend(message.chars().map(|c| if c == '\n' { ' ' } else { c }));
-        d.push_str("\nPRIORITY=");
-        d.push_str(itoa_u8(priority, &mut [0; 3]));
-        d.push_str("\nSYSLOG_IDENTIFIER=vigil\n");
-        if let Some(u) = unit {
-            d.push_str(field);
-            d.push_str(u);
-            d.push('\n');
-        }
-        if let Some(id) = message_id {
-            d.push_str("MESSAGE_ID=");
-            d.push_str(id);
-            d.push('\n');
-        }
+        let d = entry(self.rundir.user, unit, priority, parts, message_id);
         // Behind messages still queued, or in a turn: queued (module docs).
         if self.holding.get() || !self.held.borrow().journal.is_empty() {
             self.keep(|h| {
@@ -611,6 +597,41 @@ impl JournalLink {
 /// One line on the manager's console (stderr), in one `write(2)`:
 /// `eprintln!` on the unbuffered stderr issues a write per formatted
 /// piece (four for "unit: message\n").
+/// The manager's journal entry (native protocol fields) for a message made
+/// of `parts`: one allocation, the exact size (no `format!` pieces).
+fn entry(user: bool, unit: Option<&str>, priority: u8, parts: &[&str], message_id: Option<&str>) -> String {
+    let field = if user { "USER_UNIT=" } else { "UNIT=" };
+    let len = "MESSAGE=\nPRIORITY=0\nSYSLOG_IDENTIFIER=vigil\n".len() + parts.iter().map(|p| p.len()).sum::<usize>() + 2
+        + unit.map_or(0, |u| field.len() + u.len() + 1)
+        + message_id.map_or(0, |id| "MESSAGE_ID=\n".len() + id.len());
+    let mut d = String::with_capacity(len);
+    d.push_str("MESSAGE=");
+    // A message with a newline needs the binary form; ours never has
+    // one (a newline would become a space). Copied whole, not char by
+    // char: a char-wise copy was ~900 instructions per message.
+    for p in parts {
+        if p.contains('\n') {
+            d.extend(p.chars().map(|c| if c == '\n' { ' ' } else { c }));
+        } else {
+            d.push_str(p);
+        }
+    }
+    d.push_str("\nPRIORITY=");
+    d.push_str(itoa_u8(priority, &mut [0; 3]));
+    d.push_str("\nSYSLOG_IDENTIFIER=vigil\n");
+    if let Some(u) = unit {
+        d.push_str(field);
+        d.push_str(u);
+        d.push('\n');
+    }
+    if let Some(id) = message_id {
+        d.push_str("MESSAGE_ID=");
+        d.push_str(id);
+        d.push('\n');
+    }
+    d
+}
+
 fn console_line(parts: &[&str]) {
     use std::io::Write;
     let mut line = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 1);
@@ -741,6 +762,20 @@ mod tests {
             assert!(has(b"PATH="));
         }
         assert_eq!(env.iter().filter(|c| c.as_bytes().starts_with(b"GLIBC_TUNABLES=")).count(), 1);
+    }
+
+    #[test]
+    fn entry_joins_the_parts_in_one_allocation() {
+        let e = super::entry(false, Some("a.service"), 6, &["a.service", ": ", "Deactivated successfully."], Some("7ad2d189f7e94e70a38c781354912448"));
+        assert_eq!(
+            e,
+            "MESSAGE=a.service: Deactivated successfully.\nPRIORITY=6\nSYSLOG_IDENTIFIER=vigil\nUNIT=a.service\nMESSAGE_ID=7ad2d189f7e94e70a38c781354912448\n"
+        );
+        assert!(e.capacity() - e.len() <= 2, "sized once: {} of {}", e.len(), e.capacity());
+        let e = super::entry(true, Some("b.service"), 3, &["two\nlines"], None);
+        assert_eq!(e, "MESSAGE=two lines\nPRIORITY=3\nSYSLOG_IDENTIFIER=vigil\nUSER_UNIT=b.service\n");
+        assert!(e.capacity() - e.len() <= 2, "sized once: {} of {}", e.len(), e.capacity());
+        assert_eq!(super::entry(false, None, 6, &["x"], None), "MESSAGE=x\nPRIORITY=6\nSYSLOG_IDENTIFIER=vigil\n");
     }
 
     #[test]

@@ -325,7 +325,7 @@ impl Manager {
         // of the wake-ups that follow.
         let names = self.names_of(id);
         for before in [true, false] {
-            for n in names.iter().rev() {
+            for n in names.clone().rev() {
                 let found = if before {
                     self.edges.after_of(n).rev().find(|o| first(o, before))
                 } else {
@@ -531,16 +531,20 @@ impl Manager {
         }
         // Wake the jobs ordered against this one: those after it always,
         // those before it when this was a stop (they stop after it).
-        let mut wake: Vec<String> = Vec::new();
+        // The index's shared names (a count bumped, no copy); an alias is
+        // resolved to its unit's id, copied only then.
+        let mut wake: Vec<super::graph::Name> = Vec::new();
         for n in self.names_of(id) {
-            wake.extend(self.edges.before_of(&n).map(|w| w.to_string()));
+            wake.extend(self.edges.before_of(n).cloned());
             if job.ty.is_stop_like() {
-                wake.extend(self.edges.after_of(&n).map(|w| w.to_string()));
+                wake.extend(self.edges.after_of(n).cloned());
             }
         }
         for w in wake {
-            let w = self.resolve(&w);
-            self.try_run(&w);
+            match self.names.get(&*w).cloned() {
+                Some(alias_of) => self.try_run(&alias_of),
+                None => self.try_run(&w),
+            }
         }
         if failed_job {
             self.trigger(id, true);
@@ -617,9 +621,15 @@ impl Manager {
     /// only walks `id`'s own edges: units without `Upholds=` cost nothing
     /// more.
     fn uphold_queue(&mut self, id: &str) {
+        // Going down, nothing is started for Upholds= (`dispatch_upheld`
+        // drops what is queued): at a stop-all, each unit's state changes
+        // would walk its edges for nothing.
+        if self.shutting_down {
+            return;
+        }
         let mut found: Vec<String> = Vec::new();
         for n in self.names_of(id) {
-            for (kind, other) in self.edges.deps.get(n.as_str()).into_iter().flatten() {
+            for (kind, other) in self.edges.deps.get(n).into_iter().flatten() {
                 match kind {
                     Dep::UpheldBy if !found.iter().any(|f| f == id) => found.push(id.to_string()),
                     Dep::Upholds => found.push(self.resolve(other)),

@@ -284,7 +284,7 @@ impl Manager {
         self.record_name(&mangled, &id);
         let sock = self.socket_runtime(&mut cfg).map(Box::new);
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
-            .then(|| Service::new(params::service_params(&cfg)));
+            .then(|| Service::new(params::service_params(&cfg)).with_debug_logs(messages::wanted(LogLevel::Debug, self.log_max)));
         self.units.insert(
             &mut self.edges.names,
             &id,
@@ -399,7 +399,7 @@ impl Manager {
         }
         self.journal.console(&[unit, ": ", message]);
         let id = messages::engine_message_id(message);
-        self.journal.send_id(Some(unit), level.priority(), &format!("{unit}: {message}"), id);
+        self.journal.send_parts(Some(unit), level.priority(), &[unit, ": ", message], id);
     }
 
     /// A status line about a unit ("Started web.service - Web."), on the console and in

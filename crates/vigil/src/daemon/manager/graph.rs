@@ -326,7 +326,7 @@ impl Manager {
     pub(super) fn names_of(&self, id: &str) -> Vec<String> {
         match self.units.get(id) {
             Some(u) => {
-                let mut v: Vec<String> = u.cfg.names.iter().map(|n| n.as_str().to_string()).collect();
+                let mut v: Vec<String> = u.cfg.names().map(|n| n.as_str().to_string()).collect();
                 if !v.iter().any(|n| n == id) {
                     v.push(id.to_string());
                 }
@@ -384,10 +384,10 @@ impl Manager {
         };
         match self.units.get(id) {
             Some(u) => {
-                for n in u.cfg.names.iter() {
+                for n in u.cfg.names() {
                     add(n.as_str());
                 }
-                if !u.cfg.names.iter().any(|n| n.as_str() == id) {
+                if !u.cfg.names().any(|n| n.as_str() == id) {
                     add(id);
                 }
             }

@@ -199,7 +199,7 @@ impl Service {
     fn spawn_main(&mut self, index: usize, timeout: Option<Usec>) {
         self.arm(TimerKind::State, add(self.now, timeout));
         self.main = MainProc::Running(None);
-        self.main_command = Some(index);
+        self.main_command = u32::try_from(index).ok();
         self.populated_before_spawn = self.cgroup_populated;
         self.cgroup_populated = true;
         self.out.push(Action::Spawn { phase: Phase::Start, index, role: Role::Main });
@@ -615,7 +615,7 @@ impl Service {
         let oneshot = self.params.service_type == ServiceType::Oneshot;
         let mut f = classify(status, !oneshot, &self.params);
         // A forked daemon inherits the `-` of the ExecStart= that forked it.
-        let index = self.main_command.unwrap_or(0);
+        let index = self.main_command.map_or(0, |i| i as usize);
         if self.ignores_failure(Phase::Start, index) {
             f = ServiceResult::Success;
         }

@@ -245,7 +245,9 @@ pub struct Service {
     main: MainProc,
     /// Index into `ExecStart=` of the main process we spawned; `None` for a
     /// main process found through a PID file, a guess or `MAINPID=`.
-    main_command: Option<usize>,
+    /// (`u32`: eight bytes less than a `usize` in every service; a unit
+    /// has far fewer commands.)
+    main_command: Option<u32>,
     main_exit: Option<ExitStatus>,
     control: Option<ControlProc>,
     notify_state: Option<NotifyLifecycle>,
@@ -276,7 +278,8 @@ pub struct Service {
     /// Whether [`LogLevel::Debug`] messages are wanted (the manager's
     /// `LogLevel=`): when not, they are not even worded ([`Service::with_debug_logs`]).
     debug_logs: bool,
-    status_text: Option<String>,
+    /// Boxed: one word less than a `String` in every service.
+    status_text: Option<Box<str>>,
     status_errno: i32,
     now: Usec,
     out: Vec<Action>,

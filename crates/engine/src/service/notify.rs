@@ -122,7 +122,7 @@ impl Service {
                     format!("Status message overly long ({} > 16384), ignoring.", text.len()),
                 );
             } else {
-                self.status_text = Some(text).filter(|t| !t.is_empty());
+                self.status_text = Some(text).filter(|t| !t.is_empty()).map(String::into_boxed_str);
             }
         }
         if let Some(errno) = n.errno {
@@ -135,7 +135,7 @@ impl Service {
         match n.watchdog {
             Some(WatchdogNotify::Ping) if watchdog_live => self.reset_watchdog(),
             Some(WatchdogNotify::Trigger) if matches!(self.state, starting!() | up!()) => {
-                let last = self.status_text.clone().unwrap_or_else(|| "<unset>".to_string());
+                let last = self.status_text.as_deref().unwrap_or("<unset>").to_string();
                 self.log(LogLevel::Error, format!("Watchdog request (last status: {last})!"));
                 self.enter_signal(KillState::StopWatchdog, ServiceResult::Watchdog);
             }

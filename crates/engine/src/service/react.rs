@@ -84,7 +84,7 @@ impl Service {
     /// Record and judge a main exit; start the next oneshot command if
     /// there is one (then `None`: nothing else to do).
     pub(super) fn main_exit_common(&mut self, status: ExitStatus) -> Option<ServiceResult> {
-        let index = self.main_command;
+        let index = self.main_command.map(|i| i as usize);
         let f = self.judge_main_exit(status);
         self.note_result(f);
         match index {

@@ -254,7 +254,7 @@ fn simplify(p: &str) -> String {
 /// Whether one of the unit's names is the one `path` encodes
 /// (`unit_name_from_path()` + `unit_has_name()`).
 fn named_after(cfg: &UnitConfig, path: &str, suffix: &str) -> bool {
-    name::from_path(path, suffix).is_some_and(|n| cfg.names.iter().any(|m| m.as_str() == n))
+    name::from_path(path, suffix).is_some_and(|n| cfg.names().any(|m| m.as_str() == n))
 }
 
 /// systemd's `mount_point_is_api()` and `mount_point_ignore()`: the file

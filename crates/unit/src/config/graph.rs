@@ -38,7 +38,7 @@ impl Graph {
             let cfg = loader.load(&name);
             let id = cfg.id.as_str().to_string();
             g.names.insert(name.as_str().to_string(), id.clone());
-            for n in &cfg.names {
+            for n in cfg.names() {
                 g.names.insert(n.as_str().to_string(), id.clone());
             }
             if g.units.contains_key(&id) {

@@ -56,8 +56,11 @@ use crate::value::{self, Value, ValueError};
 pub struct UnitConfig {
     /// The unit's id (the fragment's name).
     pub id: UnitName,
-    /// All names, the id first.
-    pub names: Vec<UnitName>,
+    /// Its other names (aliases), in the loader's order; the id is not
+    /// repeated: [`UnitConfig::names`] lists them all, the id first. (A
+    /// list of all names was a vector and a copy of the id in every
+    /// unit, which has no alias most of the time: 64 bytes of heap each.)
+    pub aliases: Few<UnitName>,
     pub load_state: LoadState,
     /// The fragment's path: the `Arc` its parsed file and every span of
     /// its assignments hold, not a copy of its own.
@@ -89,6 +92,11 @@ pub struct UnitConfig {
 }
 
 impl UnitConfig {
+    /// All names, the id first.
+    pub fn names(&self) -> impl Iterator<Item = &UnitName> + Clone {
+        std::iter::once(&self.id).chain(self.aliases.iter())
+    }
+
     /// The value of a single-valued directive, if set.
     pub fn value(&self, section: SectionKind, name: &str) -> Option<&Value> {
         self.settings.value(section, name)
@@ -199,7 +207,7 @@ impl Loader {
     fn assemble(&self, src: LoadedSource) -> UnitConfig {
         let mut cfg = UnitConfig {
             id: src.name.clone(),
-            names: src.names.clone(),
+            aliases: src.names.iter().skip(1).cloned().collect(),
             load_state: src.load_state,
             fragment: src.fragment.as_deref().map(|f| match &src.fragment_file {
                 Some(file) if *file.path == *f => file.path.clone(),

@@ -93,7 +93,7 @@ fn property_name(d: &Directive) -> Option<&'static str> {
 pub fn properties(cfg: &UnitConfig, scope: crate::Scope) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = vec![
         ("Id".into(), cfg.id.to_string()),
-        ("Names".into(), cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")),
+        ("Names".into(), cfg.names().map(|n| n.as_str()).collect::<Vec<_>>().join(" ")),
         ("LoadState".into(), cfg.load_state.as_str().into()),
         ("FragmentPath".into(), cfg.fragment.as_ref().map(|p| p.display().to_string()).unwrap_or_default()),
         (

@@ -197,7 +197,7 @@ fn executable_problem(root: &Path, path: &str) -> Option<&'static str> {
 /// transitively, must load.
 fn start_job_problem(loader: &Loader, cfg: &UnitConfig) -> Option<String> {
     let scope = loader.lookup.scope;
-    let mut seen: HashSet<String> = cfg.names.iter().map(|n| n.as_str().to_string()).collect();
+    let mut seen: HashSet<String> = cfg.names().map(|n| n.as_str().to_string()).collect();
     let mut queue: VecDeque<UnitConfig> = VecDeque::from([cfg.clone()]);
     while let Some(u) = queue.pop_front() {
         for d in deps::unit_deps(&u, scope) {
@@ -211,7 +211,7 @@ fn start_job_problem(loader: &Loader, cfg: &UnitConfig) -> Option<String> {
             let dep = loader.load(&name);
             match dep.load_state {
                 LoadState::Loaded => {
-                    for n in &dep.names {
+                    for n in dep.names() {
                         seen.insert(n.as_str().to_string());
                     }
                     queue.push_back(dep);

@@ -33,8 +33,8 @@ use std::cell::RefCell;
 use std::ffi::{CStr, CString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 
+use engine::name::Name;
 use engine::name_hash::NameHash;
 
 /// Rounds of re-reading `cgroup.procs` while SIGKILLing a group whose
@@ -62,12 +62,14 @@ pub struct Cgroups {
     /// `populated` changes, which is how we learn that a unit's last
     /// process is gone even when that process was not our child.
     inotify: Option<std::os::fd::OwnedFd>,
-    watches: std::collections::HashMap<i32, Rc<str>>,
+    watches: std::collections::HashMap<i32, Name>,
     /// The watch of each unit's group: removing a group at stop finds it
     /// without scanning every watch (N scans of N at stop-all). The name
-    /// is the one `watches` holds: one copy per watched unit, not two
-    /// (1000 services: ~60 kB).
-    watch_of: std::collections::HashMap<Rc<str>, i32, NameHash>,
+    /// is the manager's interned one (the key of its unit table), which
+    /// both maps share: no copy of its own (an `Rc<str>` was a 48-byte
+    /// heap block per watched unit and two words per slot in each map,
+    /// ~80 bytes per service in all).
+    watch_of: std::collections::HashMap<Name, i32, NameHash>,
     /// Groups read as empty since their last spawn and their last event:
     /// [`Cgroups::populated`] answers these without reading again.
     known_empty: RefCell<engine::name_hash::NameSet>,
@@ -260,16 +262,16 @@ impl Cgroups {
     /// emptying is missed: if the group empties before the watch exists,
     /// the main process is gone too, and its reaping checks `populated`
     /// (`Manager::reap_one`); any later change is watched.
-    pub fn watch(&mut self, unit: &str) {
-        if self.watch_of.contains_key(unit) {
+    /// `unit` is the manager's shared copy of the name.
+    pub fn watch(&mut self, unit: Name) {
+        if self.watch_of.contains_key(&*unit) {
             return;
         }
-        let Some(p) = self.base.as_ref().map(|b| b.join(dir_name(unit))) else { return };
+        let Some(p) = self.base.as_ref().map(|b| b.join(dir_name(&unit))) else { return };
         if let (Some(fd), Ok(events)) = (&self.inotify, std::ffi::CString::new(p.join("cgroup.events").as_os_str().as_encoded_bytes())) {
             // SAFETY: valid fd and NUL-terminated path.
             let wd = unsafe { libc::inotify_add_watch(fd.as_raw_fd(), events.as_ptr(), libc::IN_MODIFY) };
             if wd >= 0 {
-                let unit: Rc<str> = unit.into();
                 self.watches.insert(wd, unit.clone());
                 if let Some(old) = self.watch_of.insert(unit, wd) {
                     if old != wd {
@@ -672,8 +674,8 @@ mod tests {
         assert!(dir.is_dir());
         // Watched once the process is in it; a second call adds nothing.
         assert!(cg.watch_of.is_empty(), "create does not watch");
-        cg.watch("a.service");
-        cg.watch("a.service");
+        cg.watch("a.service".into());
+        cg.watch("a.service".into());
         assert_eq!((cg.watch_of.len(), cg.watches.len()), (1, 1));
         child.kill().unwrap();
         child.wait().unwrap();

@@ -133,7 +133,7 @@ impl Manager {
         }
         visiting.insert(id.to_string());
         let Some(u) = self.units.get(id) else { return false };
-        let names = std::iter::once(id).chain(u.cfg.names.iter().map(|n| n.as_str()));
+        let names = std::iter::once(id).chain(u.cfg.names().map(|n| n.as_str()));
         for n in names {
             for r in self.gc.referrers.get(n).into_iter().flatten().map(|r| &**r) {
                 if self.units.contains_key(r) && !visiting.contains(r) && self.needed(r, visiting) {
@@ -175,7 +175,7 @@ impl Manager {
     /// to are looked at again.
     pub(super) fn unload(&mut self, id: &str) {
         let Some(mut u) = self.units.remove(id) else { return };
-        for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
+        for n in u.cfg.names().map(|n| n.as_str()).chain(std::iter::once(id)) {
             if self.names.get(n).is_some_and(|v| v == id) {
                 self.names.remove(n);
             }
@@ -233,7 +233,7 @@ impl Manager {
             drop(other);
             self.edges.names.release(&name);
         }
-        for n in u.cfg.names.iter().map(|n| n.as_str()).chain(std::iter::once(id)) {
+        for n in u.cfg.names().map(|n| n.as_str()).chain(std::iter::once(id)) {
             self.edges.names.release(n);
         }
     }

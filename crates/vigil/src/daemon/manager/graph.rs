@@ -331,14 +331,17 @@ impl Manager {
         own
     }
 
-    /// All names a unit is known under (edges are recorded by name): the
-    /// file's names in order, then `id` itself unless it is one of them.
+    /// All names a unit is known under (edges are recorded by name): its
+    /// id, its aliases, then `id` itself unless it is one of them.
     /// Borrowed, not copied: every job that finishes, and every state
     /// change, asks (at a stop of 1000 units, ~5 times per unit).
     pub(super) fn names_of<'a>(&'a self, id: &'a str) -> impl DoubleEndedIterator<Item = &'a str> + Clone + 'a {
-        let names: &'a [unit::name::UnitName] = self.units.get(id).map_or(&[], |u| u.cfg.names.as_slice());
-        let own = (!names.iter().any(|n| n.as_str() == id)).then_some(id);
-        names.iter().map(|n| n.as_str()).chain(own)
+        let (own_id, aliases): (Option<&'a str>, &'a [unit::name::UnitName]) = match self.units.get(id) {
+            Some(u) => (Some(u.cfg.id.as_str()), &u.cfg.aliases),
+            None => (None, &[]),
+        };
+        let extra = (own_id != Some(id) && !aliases.iter().any(|n| n.as_str() == id)).then_some(id);
+        own_id.into_iter().chain(aliases.iter().map(|n| n.as_str())).chain(extra)
     }
 
     /// The id a name stands for: an alias's unit, or the name itself when
@@ -389,10 +392,10 @@ impl Manager {
         };
         match self.units.get(id) {
             Some(u) => {
-                for n in u.cfg.names.iter() {
+                for n in u.cfg.names() {
                     add(n.as_str());
                 }
-                if !u.cfg.names.iter().any(|n| n.as_str() == id) {
+                if !u.cfg.names().any(|n| n.as_str() == id) {
                     add(id);
                 }
             }

@@ -33,12 +33,14 @@ use std::rc::Rc;
 
 use engine::service::TimerKind;
 
-use super::graph::{NameHash, NameMap, NameRcMap, Names};
+use super::graph::{Name, NameHash, NameMap, NameRcMap, Names};
 use super::Unit;
 
-/// One unit's tracked pids, oldest first, with the unit's name.
+/// One unit's tracked pids, oldest first, with the unit's name: the
+/// manager's interned copy ([`UnitTable::name`]), not one of its own (a
+/// `Box<str>` was one more heap block per tracked unit).
 struct Tracked {
-    unit: Box<str>,
+    unit: Name,
     pids: RefCell<Vec<u32>>,
 }
 
@@ -78,12 +80,12 @@ pub(super) struct PidTable {
 impl PidTable {
     /// Track `pid` as a process of `unit` (a pid reused by another unit
     /// moves to it).
-    pub fn insert(&mut self, pid: u32, unit: &str) {
+    pub fn insert(&mut self, pid: u32, unit: Name) {
         self.remove(pid);
-        let t = match self.by_unit.get(unit) {
+        let t = match self.by_unit.get(&*unit) {
             Some(t) => t.0.clone(),
             None => {
-                let t = Rc::new(Tracked { unit: unit.into(), pids: RefCell::new(Vec::new()) });
+                let t = Rc::new(Tracked { unit, pids: RefCell::new(Vec::new()) });
                 self.by_unit.insert(ByName(t.clone()));
                 t
             }
@@ -158,6 +160,12 @@ impl UnitTable {
     /// Add (or replace) the unit of `id`, interned in `names`.
     pub fn insert(&mut self, names: &mut Names, id: &str, unit: Box<Unit>) {
         self.0.insert(names.intern(id), unit);
+    }
+
+    /// The shared copy of `id` (the key of its unit), for other tables
+    /// keyed by unit; a new one if no unit of that id is loaded.
+    pub fn name(&self, id: &str) -> Name {
+        self.0.get_key_value(id).map_or_else(|| Name::new(id), |(k, _)| k.clone())
     }
 
     pub fn remove(&mut self, id: &str) -> Option<Box<Unit>> {
@@ -257,15 +265,15 @@ mod tests {
     #[test]
     fn pids_are_found_by_pid_and_by_unit() {
         let mut t = PidTable::default();
-        t.insert(10, "a.service");
-        t.insert(11, "a.service");
-        t.insert(20, "b.service");
+        t.insert(10, "a.service".into());
+        t.insert(11, "a.service".into());
+        t.insert(20, "b.service".into());
         assert_eq!(t.get(11), Some("a.service"));
         assert_eq!(&*t.of_unit("a.service"), &[10, 11]);
         assert_eq!(t.remove(10).as_deref(), Some("a.service"));
         assert_eq!(&*t.of_unit("a.service"), &[11]);
         // A reused pid moves to its new unit.
-        t.insert(11, "b.service");
+        t.insert(11, "b.service".into());
         assert!(t.of_unit("a.service").is_empty());
         assert_eq!(&*t.of_unit("b.service"), &[20, 11]);
         t.remove_unit("b.service");
@@ -274,7 +282,7 @@ mod tests {
         assert_eq!(t.remove(20), None);
         assert!(t.by_unit.is_empty(), "a unit without pids has no entry");
         // A unit tracked again after it was forgotten starts a new list.
-        t.insert(30, "b.service");
+        t.insert(30, "b.service".into());
         assert_eq!(&*t.of_unit("b.service"), &[30]);
         assert_eq!(t.remove(30).as_deref(), Some("b.service"));
         assert!(t.by_unit.is_empty() && t.owner.is_empty());

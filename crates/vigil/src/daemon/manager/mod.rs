@@ -278,7 +278,7 @@ impl Manager {
                 self.log(&id, LogLevel::Warning, &format!("{span}: {}= is not applied by vigil yet", d.name));
             }
         }
-        for n in &cfg.names {
+        for n in cfg.names() {
             self.record_name(n.as_str(), &id);
         }
         self.record_name(&mangled, &id);
@@ -485,7 +485,7 @@ impl Manager {
             }
             Action::GuessMainPid => Some(Event::MainPidGuessed { pid: self.guess_main_pid(id) }),
             Action::SetMainPid(pid) => {
-                self.pids.insert(pid, id);
+                self.pids.insert(pid, self.units.name(id));
                 None
             }
             Action::Log { level, message } => {
@@ -701,7 +701,7 @@ impl Manager {
         let spawned = exec::spawn_async(prepared, watched);
         drop(group_dir);
         // The child is in the group now: watched from here (`cgroup.rs`).
-        self.cgroups.watch(id);
+        self.cgroups.watch(self.units.name(id));
         match spawned {
             Ok(spawning) => {
                 self.exec_run_started(id, phase, index, spawning.pid());

@@ -226,7 +226,7 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
     // by doubling from nothing, the vector was reallocated seven times.
     let mut p = Props { want, out: Vec::with_capacity(if want("Id") { 128 } else { 4 }) };
     p.add("Id", || cfg.id.to_string());
-    p.add("Names", || cfg.names.iter().map(|n| n.as_str()).collect::<Vec<_>>().join(" "));
+    p.add("Names", || cfg.names().map(|n| n.as_str()).collect::<Vec<_>>().join(" "));
     p.add("Description", || describe(cfg));
     // An `as` on the bus: systemctl show quotes each word that needs it
     // (`shell_maybe_quote()`), as a command line is quoted.

@@ -237,7 +237,7 @@ impl Manager {
         let id = self.unit_id(name).map_err(|e| (ErrorKind::InvalidRequest, e))?;
         let scope = self.loader.lookup.scope;
         let me: Vec<String> = match self.units.get(&id) {
-            Some(u) => u.cfg.names.iter().map(|n| n.as_str().to_string()).collect(),
+            Some(u) => u.cfg.names().map(|n| n.as_str().to_string()).collect(),
             None => vec![id.clone()],
         };
         let own = |k: DepKind| match dir {
@@ -335,7 +335,7 @@ impl Manager {
         let Some(u) = self.unit(id) else { return Vec::new() };
         let mut p = super::props::properties(u, &want);
         if want("TriggeredBy") {
-            let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names.iter().map(|n| n.as_str()));
+            let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names().map(|n| n.as_str()));
             if let Some(c) = self.sockets.connection(id) {
                 by.push(c.socket.clone());
             }

@@ -61,7 +61,7 @@ impl Manager {
         };
         match self.socket_spawn(id, &cmd) {
             Ok(pid) => {
-                self.pids.insert(pid, id);
+                self.pids.insert(pid, self.units.name(id));
                 self.socket_arm_timeout(id, pid);
                 if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
                     s.enter_control(&mut self.sockets, step.state());
@@ -308,7 +308,7 @@ impl Manager {
         let spawned = exec::spawn(&prepared);
         drop(group_dir);
         // The child is in the group now: watched from here (`cgroup.rs`).
-        self.cgroups.watch(id);
+        self.cgroups.watch(self.units.name(id));
         match spawned {
             Ok(child) => Ok(child.pid as u32),
             // The child exists and exits with the step's code (203/EXEC…).

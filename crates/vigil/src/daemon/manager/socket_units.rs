@@ -285,7 +285,7 @@ impl Manager {
             }
             return;
         }
-        let names: Vec<String> = u.cfg.names.iter().map(|n| n.as_str().to_string()).collect();
+        let names: Vec<String> = u.cfg.names().map(|n| n.as_str().to_string()).collect();
         let mut sockets = self.sockets.sockets_for(names.iter().map(String::as_str));
         sockets.retain(|s| s != id);
         for sid in sockets {
@@ -354,7 +354,7 @@ impl Manager {
             };
         }
         let Some(u) = self.units.get(id) else { return Activation::default() };
-        let names: Vec<&str> = u.cfg.names.iter().map(|n| n.as_str()).collect();
+        let names: Vec<&str> = u.cfg.names().map(|n| n.as_str()).collect();
         let mut sockets = self.sockets.sockets_for(names);
         // `Sockets=` of the service names more (systemd.service(5)).
         for s in u.cfg.strings(unit::directive::SectionKind::Service, "Sockets") {

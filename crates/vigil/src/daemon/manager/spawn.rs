@@ -207,7 +207,8 @@ impl Manager {
     /// `watched` as [`Manager::exec_watched`] said.
     pub(super) fn spawn_started(&mut self, id: &str, role: Role, spawning: exec::Spawning, watched: bool) -> Event {
         let pid = spawning.pid();
-        self.pids.insert(pid as u32, id);
+        let name = self.units.name(id);
+        self.pids.insert(pid as u32, name);
         self.record_process(id, pid);
         if spawning.settled() && spawning.report_fd().is_none() {
             // A CLONE_VM child that has exec'd or failed already.

@@ -91,6 +91,10 @@ pub(super) struct Execs {
     order: VecDeque<i32>,
     /// Main processes that exec'd, to tell their units from the loop.
     succeeded: Vec<(String, i32)>,
+    /// Setup failures read inside a spawn, told once the spawn is
+    /// (`Manager::spawn_failures`): after "Started X.", as systemd's child
+    /// logs them, and before the child's exit is.
+    failed: Vec<(String, exec::SpawnError)>,
     /// How many of `pending` are in the epoll.
     watched: usize,
     /// The no-wait `CLONE_VM` children not watched (no report pipe),
@@ -106,6 +110,7 @@ impl Execs {
             pending: HashMap::new(),
             order: VecDeque::new(),
             succeeded: Vec::new(),
+            failed: Vec::new(),
             watched: 0,
             lazy: VecDeque::new(),
         }
@@ -211,8 +216,13 @@ impl Manager {
         self.pids.insert(pid as u32, name);
         self.record_process(id, pid);
         if spawning.settled() && spawning.report_fd().is_none() {
-            // A CLONE_VM child that has exec'd or failed already.
-            self.spawn_report(Pending { spawning, unit: id.to_string(), role, watched: false, stuck: false });
+            // A CLONE_VM child that has exec'd or failed already: a failure
+            // is told after the engine has the spawn.
+            match spawning.finish() {
+                Ok(_child) if role == Role::Main => self.execs.succeeded.push((id.to_string(), pid)),
+                Ok(_child) => {}
+                Err(e) => self.execs.failed.push((id.to_string(), e)),
+            }
             return Event::Spawned { role, pid: pid as u32 };
         }
         if let Some(oldest) = self.execs.over_limit() {
@@ -273,6 +283,7 @@ impl Manager {
     /// process exits, and the group's `populated` event is not something
     /// to count on), so left queued the start would wait for ever.
     pub fn exec_succeeded(&mut self) {
+        self.spawn_failures();
         while !self.execs.succeeded.is_empty() {
             let now = self.now();
             for (id, pid) in std::mem::take(&mut self.execs.succeeded) {
@@ -353,6 +364,7 @@ impl Manager {
     /// `pid` was reaped: if its report is unread, read it now (its pipe is
     /// closed, so this cannot block) so that its outcome comes first.
     pub(super) fn spawn_settle(&mut self, pid: i32) {
+        self.spawn_failures();
         if let Some(p) = self.execs.take(pid) {
             self.spawn_report(p);
             self.spawn_reports();
@@ -373,6 +385,13 @@ impl Manager {
             // The child exits with the step's code; its reaping fails the
             // unit (status=203/EXEC…).
             Err(e) => self.spawn_failed(&p.unit, &e),
+        }
+    }
+
+    /// Tell the setup failures queued inside spawns.
+    fn spawn_failures(&mut self) {
+        for (id, e) in std::mem::take(&mut self.execs.failed) {
+            self.spawn_failed(&id, &e);
         }
     }
 

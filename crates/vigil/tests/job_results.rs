@@ -291,3 +291,29 @@ fn documentation_is_shown_and_quoted_as_systemctl_does() {
     let out = stdout(&r.vigil(&["status", "doc2", "-n0"]));
     assert!(out.contains("       Docs: man:a(1)\n             https://x.org/y\n             man:b(8)\n"), "{out}");
 }
+
+#[test]
+fn what_a_unit_can_do_reads_as_systemd_252s() {
+    let r = TestRoot::with_units(
+        "job-can",
+        &[
+            ("rl.service", "[Service]\nExecStart=/bin/sleep 100\nExecReload=/bin/true\n"),
+            ("rf.service", "[Unit]\nRefuseManualStart=yes\nRefuseManualStop=yes\n[Service]\nExecStart=/bin/sleep 100\n"),
+            ("iso.target", "[Unit]\nAllowIsolate=yes\n"),
+            ("pr.target", "[Unit]\nPropagatesReloadTo=rl.service\n"),
+        ],
+    );
+    // Read off systemd 252 with the same files (`show -p CanStart -p
+    // CanStop -p CanReload -p CanIsolate`).
+    for (unit, want) in [
+        ("rl.service", "yes yes yes no"),
+        ("rf.service", "no no no no"),
+        ("iso.target", "yes yes no yes"),
+        ("pr.target", "yes yes yes no"),
+        ("nosuch.service", "no yes no no"),
+        ("-.slice", "yes no no no"),
+    ] {
+        let o = r.vigil(&["show", "-p", "CanStart", "-p", "CanStop", "-p", "CanReload", "-p", "CanIsolate", "--value", "--", unit]);
+        assert_eq!(stdout(&o).split_whitespace().collect::<Vec<_>>().join(" "), want, "{unit}");
+    }
+}

@@ -195,6 +195,29 @@ fn yn(b: bool) -> String {
     if b { "yes" } else { "no" }.to_string()
 }
 
+/// `CanStart`, `CanStop`, `CanReload`, `CanIsolate` as systemd 252's
+/// `unit_can_*_refuse_manual()` decide them: a unit starts when it loaded
+/// and its type has a start (a device has none), unless
+/// `RefuseManualStart=`; it stops unless it is perpetual (`-.slice`,
+/// `init.scope`, `-.mount`), its type has no stop, or
+/// `RefuseManualStop=`; a service reloads with an `ExecReload=`, any unit
+/// that propagates reloads (`PropagatesReloadTo=`); isolating needs a
+/// start and `AllowIsolate=`.
+fn abilities(cfg: &UnitConfig) -> (bool, bool, bool, bool) {
+    use unit::directive::SectionKind::Unit as U;
+    use unit::UnitType;
+    let ty = cfg.id.unit_type();
+    let has_methods = ty != UnitType::Device;
+    let can_start = cfg.load_state == LoadState::Loaded && has_methods;
+    let perpetual = matches!(cfg.id.as_str(), "-.slice" | "init.scope" | "-.mount");
+    let start = can_start && !cfg.bool_or(U, "RefuseManualStart", false);
+    let stop = has_methods && !perpetual && !cfg.bool_or(U, "RefuseManualStop", false);
+    let reload = (ty == UnitType::Service && !ServiceView::new(cfg).exec("ExecReload").is_empty())
+        || !cfg.strings(U, "PropagatesReloadTo").is_empty();
+    let isolate = start && cfg.bool_or(U, "AllowIsolate", false);
+    (start, stop, reload, isolate)
+}
+
 /// One property: its name (nearly always one of the names written in this
 /// file, so borrowed: a `status` answer is a hundred of them, and an owned
 /// copy of each was one allocation and one free per name) and its value.
@@ -241,6 +264,11 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
     p.add("FragmentPath", || cfg.fragment.as_ref().map(|f| f.display().to_string()).unwrap_or_default());
     p.add("DropInPaths", || cfg.dropin_paths.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(" "));
     p.add("InvocationID", || u.invocation_id.to_string());
+    let (start, stop, reload, isolate) = abilities(cfg);
+    p.add("CanStart", || yn(start));
+    p.add("CanStop", || yn(stop));
+    p.add("CanReload", || yn(reload));
+    p.add("CanIsolate", || yn(isolate));
     p.out.extend(u.stamps.properties(want));
     u.stamps.checks.properties(cfg, want, &mut p.out);
     if let Some(svc) = &u.svc {

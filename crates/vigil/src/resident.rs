@@ -27,6 +27,14 @@
 //! moment — and the pages the steady state runs come back one by one.
 //!
 //! Measured with `bench/mem.sh 1000`: see BENCHMARKS.md (session 4).
+//!
+//! Caveat seen on kernel 6.18 (session 10, branch `pssj`): after the drop,
+//! the journal process's code pages came back in whole 64 KiB-aligned runs
+//! (96–152 pages, including code it never runs), as if `MADV_RANDOM` did not
+//! turn fault-around off for these mappings. The drop still returns what
+//! start-up mapped, but what the steady state maps back is larger than the
+//! pages it runs, and where those runs fall moves with the load address:
+//! the file part of the PSS varies between runs of the same binary.
 
 /// Apply the advice to this process's mappings of its own executable.
 /// Best effort: any failure leaves the mappings as they were.

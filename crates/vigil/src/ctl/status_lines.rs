@@ -143,14 +143,7 @@ fn parse_checks(v: &str) -> Vec<(i8, bool, bool, &str, &str)> {
 pub fn checks(p: &[(String, String)], g: Glyphs) -> Vec<String> {
     let mut out = Vec::new();
     let yellow = super::term::ansi::HIGHLIGHT_YELLOW;
-    let at = |key: &str| {
-        let stamp = get(p, key);
-        let now = realtime_now();
-        match parse_stamp(stamp, now) {
-            Some(t) => format!("{stamp}; {}", relative(t, now)),
-            None => stamp.to_string(),
-        }
-    };
+    let at = |key: &str| stamp_and_ago(get(p, key)).unwrap_or_else(|| get(p, key).to_string());
     if get(p, "ConditionResult") == "no" && !get(p, "ConditionTimestamp").is_empty() {
         let failed: Vec<_> = parse_checks(get(p, "Conditions")).into_iter().filter(|c| c.0 < 0).collect();
         out.push(format!("  Condition: start {} at {}", super::term::paint(yellow, "condition failed"), at("ConditionTimestamp")));
@@ -220,12 +213,18 @@ pub fn since(p: &[(String, String)]) -> String {
         "activating" => "InactiveExitTimestamp",
         _ => "ActiveExitTimestamp",
     };
-    let stamp = get(p, key);
-    let now = realtime_now();
-    match parse_stamp(stamp, now) {
-        Some(t) if !stamp.is_empty() => format!(" since {stamp}; {}", relative(t, now)),
-        _ => String::new(),
+    match stamp_and_ago(get(p, key)) {
+        Some(s) => format!(" since {s}"),
+        None => String::new(),
     }
+}
+
+/// `TIMESTAMP; RELATIVE` for a timestamp as the manager sent it, or
+/// nothing when it is unset or cannot be read back.
+fn stamp_and_ago(stamp: &str) -> Option<String> {
+    let now = realtime_now();
+    let t = parse_stamp(stamp, now).filter(|_| !stamp.is_empty())?;
+    Some(format!("{stamp}; {}", relative(t, now)))
 }
 
 /// A timestamp as the manager formats it: `… UTC`, or in the local time

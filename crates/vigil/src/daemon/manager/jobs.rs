@@ -565,15 +565,6 @@ impl Manager {
         Some(format!("Timed out {verb} {desc}."))
     }
 
-    /// A job's done message at the level systemd gives its result
-    /// (`job_done_messages[]`: failed and timed out `err`, dependency and
-    /// assert `warning`, skipped `info` as 252 logs it), with its
-    /// `MESSAGE_ID=`; on the console like [`Manager::say`].
-    pub(super) fn say_at(&self, unit: &str, priority: u8, message: &str, id: Option<&str>) {
-        self.journal.console(&[message]);
-        self.journal.send_id(Some(unit), priority, message, id);
-    }
-
     /// `JobTimeoutSec=` deadlines that passed: those jobs end `timeout`.
     pub(super) fn fire_job_timers(&mut self, now: u64) {
         for job_id in self.job_timers.expired(now) {

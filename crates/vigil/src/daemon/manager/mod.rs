@@ -394,24 +394,31 @@ impl Manager {
     /// Log a line for a unit the way systemd words it ("x.service: …"),
     /// to the manager's console for now.
     pub fn log(&self, unit: &str, level: LogLevel, message: &str) {
+        self.log_id(unit, level, message, messages::engine_message_id(message));
+    }
+
+    /// [`Manager::log`] with the `MESSAGE_ID=` given.
+    pub(super) fn log_id(&self, unit: &str, level: LogLevel, message: &str, id: Option<&str>) {
         if !messages::wanted(level, self.log_max) {
             return;
         }
         self.journal.console(&[unit, ": ", message]);
-        let id = messages::engine_message_id(message);
         self.journal.send_parts(Some(unit), level.priority(), &[unit, ": ", message], id);
     }
 
     /// A status line about a unit ("Started web.service - Web."), on the console and in
     /// the journal with `UNIT=`.
     pub(super) fn say(&self, unit: &str, message: &str) {
-        self.say_id(unit, message, None);
+        self.say_at(unit, 6, message, None);
     }
 
-    /// [`Manager::say`] with systemd's `MESSAGE_ID=` (`messages.rs`).
-    fn say_id(&self, unit: &str, message: &str, id: Option<&str>) {
+    /// [`Manager::say`] at a priority, with systemd's `MESSAGE_ID=`
+    /// (`messages.rs`): job done messages have the level systemd gives
+    /// their result (`job_done_messages[]`: failed and timed out `err`,
+    /// dependency and assert `warning`, the rest `info` as 252 logs them).
+    pub(super) fn say_at(&self, unit: &str, priority: u8, message: &str, id: Option<&str>) {
         self.journal.console(&[message]);
-        self.journal.send_id(Some(unit), 6, message, id);
+        self.journal.send_id(Some(unit), priority, message, id);
     }
 
     pub(super) fn console(&self, message: &str) {
@@ -531,18 +538,18 @@ impl Manager {
         let starting = matches!(from, ServiceState::Dead | ServiceState::Failed | ServiceState::AutoRestart);
         match to {
             ServiceState::Condition | ServiceState::StartPre | ServiceState::Start if starting => {
-                self.say_id(id, &format!("Starting {desc}..."), Some(messages::UNIT_STARTING));
+                self.say_at(id, 6, &format!("Starting {desc}..."), Some(messages::UNIT_STARTING));
             }
             ServiceState::Running | ServiceState::Exited if !was_active => {
                 let oneshot = u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot);
-                self.say_id(id, &messages::start_done(&desc, oneshot), Some(messages::UNIT_STARTED));
+                self.say_at(id, 6, &messages::start_done(&desc, oneshot), Some(messages::UNIT_STARTED));
             }
             // systemd announces a stop when a stop (or restart) job runs,
             // not when a main process exits on its own.
             ServiceState::Stop | ServiceState::StopSigterm
                 if was_active && matches!(u.job, Some((_, JobVerb::Stop | JobVerb::Restart | JobVerb::TryRestart))) =>
             {
-                self.say_id(id, &format!("Stopping {desc}..."), Some(messages::UNIT_STOPPING));
+                self.say_at(id, 6, &format!("Stopping {desc}..."), Some(messages::UNIT_STOPPING));
             }
             // A oneshot's start job ends when its command has run (and its
             // leftovers are killed): the job that began this cycle is done,
@@ -551,14 +558,14 @@ impl Manager {
                 if u.job.is_some_and(|(j, _)| u.runs.started_by == Some(j))
                     && u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot) =>
             {
-                self.say_id(id, &messages::start_done(&desc, true), Some(messages::UNIT_STARTED));
+                self.say_at(id, 6, &messages::start_done(&desc, true), Some(messages::UNIT_STARTED));
                 self.release(id, auto_restart);
             }
             // "Stopped X." closes a stop job; a service ending on its own
             // has said "Deactivated successfully." (messages.rs).
             ServiceState::Dead if !starting => {
                 if matches!(u.job, Some((_, verb)) if verb != JobVerb::Start) || self.shutting_down {
-                    self.say_id(id, &format!("Stopped {desc}."), Some(messages::UNIT_STOPPED));
+                    self.say_at(id, 6, &format!("Stopped {desc}."), Some(messages::UNIT_STOPPED));
                 }
                 self.release(id, auto_restart);
             }
@@ -569,7 +576,7 @@ impl Manager {
             // job…" and the next "Started").
             ServiceState::Dead if from == ServiceState::AutoRestart => {
                 if restart_job || u.job.is_some() || self.shutting_down {
-                    self.say_id(id, &format!("Stopped {desc}."), Some(messages::UNIT_STOPPED));
+                    self.say_at(id, 6, &format!("Stopped {desc}."), Some(messages::UNIT_STOPPED));
                 }
                 self.release(id, restart_job)
             }

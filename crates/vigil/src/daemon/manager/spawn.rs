@@ -409,12 +409,7 @@ impl Manager {
         };
         let (step, errno, exit_code) = (*step, *errno, *exit_code);
         let why = nix::errno::Errno::from_raw(errno).desc();
-        let say = |level: LogLevel, m: String| {
-            if super::messages::wanted(level, self.log_max) {
-                self.journal.console(&[id, ": ", &m]);
-                self.journal.send_id(Some(id), level.priority(), &format!("{id}: {m}"), Some(super::messages::SPAWN_FAILED));
-            }
-        };
+        let say = |level: LogLevel, m: String| self.log_id(id, level, &m, Some(super::messages::SPAWN_FAILED));
         if step == exec::Step::Exec && matches!(errno, libc::ENOENT | libc::EACCES) {
             say(LogLevel::Info, format!("Failed to locate executable {path}: {why}"));
         }

@@ -81,8 +81,17 @@ pub enum Request {
     Kill { units: Vec<String>, whom: KillWhom, signal: i32 },
     ResetFailed { units: Vec<String> },
     /// Properties of units, by systemd's property names. Empty `properties`
-    /// means all (non-empty ones unless `all`).
-    Show { units: Vec<String>, properties: Vec<String>, all: bool },
+    /// means all (non-empty ones unless `all`); with `brief`, all that the
+    /// manager keeps state for, without the ~300 settings a bare
+    /// `systemctl show` lists (what `status` reads: it pays for none of
+    /// them). An older client's request has no `brief`: all.
+    Show {
+        units: Vec<String>,
+        properties: Vec<String>,
+        all: bool,
+        #[serde(default)]
+        brief: bool,
+    },
     ListUnits {
         patterns: Vec<String>,
         types: Vec<String>,
@@ -285,6 +294,8 @@ struct ShowBody {
     units: Vec<String>,
     properties: Vec<String>,
     all: bool,
+    #[serde(default)]
+    brief: bool,
 }
 
 impl Request {
@@ -298,8 +309,8 @@ impl Request {
             return Ok(Request::Hello { version, client });
         }
         if tagged_first(payload, "show") {
-            let ShowBody { units, properties, all } = serde_json::from_slice(payload)?;
-            return Ok(Request::Show { units, properties, all });
+            let ShowBody { units, properties, all, brief } = serde_json::from_slice(payload)?;
+            return Ok(Request::Show { units, properties, all, brief });
         }
         serde_json::from_slice(payload)
     }
@@ -346,9 +357,9 @@ mod tests {
     fn request_from_json_agrees_with_the_derived_decoder() {
         let all = vec![
             Request::Hello { version: PROTOCOL_VERSION, client: "systemctl \"x\"".into() },
-            Request::Show { units: vec!["s1".into(), "é.service".into()], properties: vec!["ActiveState".into()], all: false },
-            Request::Show { units: Vec::new(), properties: Vec::new(), all: true },
-            Request::Show { units: vec!["s".into()], properties: (0..100).map(|i| format!("P{i}")).collect(), all: false },
+            Request::Show { units: vec!["s1".into(), "é.service".into()], properties: vec!["ActiveState".into()], all: false, brief: false },
+            Request::Show { units: Vec::new(), properties: Vec::new(), all: true, brief: true },
+            Request::Show { units: vec!["s".into()], properties: (0..100).map(|i| format!("P{i}")).collect(), all: false, brief: false },
             Request::Ping,
             Request::ListJobs,
         ];

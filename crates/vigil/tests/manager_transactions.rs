@@ -75,7 +75,7 @@ impl Daemon {
 
     fn state(&self, unit: &str) -> String {
         let mut c = Client::connect(&self.root.control(), "test").unwrap();
-        let req = Request::Show { units: vec![unit.into()], properties: vec!["ActiveState".into()], all: false };
+        let req = Request::Show { units: vec![unit.into()], properties: vec!["ActiveState".into()], all: false, brief: false };
         match c.call(&req).unwrap() {
             Response::Properties { properties, .. } => properties.into_iter().next().map(|(_, v)| v).unwrap_or_default(),
             other => panic!("unexpected {other:?}"),

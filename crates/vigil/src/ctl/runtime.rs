@@ -211,10 +211,17 @@ fn why(result: &str) -> Option<&'static str> {
 }
 
 pub(super) fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
+    show_as(c, unit, props, false)
+}
+
+/// `show`, or with `brief` the properties of the unit's state without its
+/// settings (`Request::Show`).
+fn show_as(c: &mut Client, unit: &str, props: &[&str], brief: bool) -> Result<Vec<(String, String)>> {
     let first = c.call(&Request::Show {
         units: vec![unit.to_string()],
         properties: props.iter().map(|s| s.to_string()).collect(),
         all: false,
+        brief,
     })?;
     for r in collect(c, first)? {
         if let Response::Properties { properties, .. } = r {
@@ -435,10 +442,11 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
 /// One unit's status lines into `out`: its id and whether it is active
 /// (`active` or `reloading`), or `None` when there is no such unit.
 fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(String, bool)>> {
-    // Every property: naming the ~40 it shows was measured dearer, on
-    // both sides, than the hundred-odd of a bare `show` (the names are
-    // sent, decoded and matched one by one; callgrind, BENCHMARKS.md).
-    let p = show(c, u, &[])?;
+    // Every property of the unit's state (`brief`: none of the ~300
+    // settings of a bare `show`): naming the ~40 it shows was measured
+    // dearer, on both sides (the names are sent, decoded and matched one
+    // by one; callgrind, BENCHMARKS.md).
+    let p = show_as(c, u, &[], true)?;
     let load = get(&p, "LoadState");
     let id = get(&p, "Id");
     let active = get(&p, "ActiveState");

@@ -213,6 +213,16 @@ impl Cgroups {
         read("cgroup.threads").map(|s| s.lines().count() as u64)
     }
 
+    /// One number from a file of the group: `memory.current`, or the
+    /// `KEY VALUE` line `key` of a flat-keyed file (`cpu.stat`).
+    pub fn number(&self, group: &Path, file: &str, key: Option<&str>) -> Option<u64> {
+        let text = String::from_utf8(read_proc(group.join(file))?).ok()?;
+        match key {
+            None => text.trim().parse().ok(),
+            Some(k) => text.lines().find_map(|l| l.strip_prefix(k)?.strip_prefix(' ')?.trim().parse().ok()),
+        }
+    }
+
     /// The cgroup2 mount point, when cgroups are found.
     pub fn mount_point(&self) -> Option<&Path> {
         self.mount.as_deref()

@@ -286,10 +286,10 @@ impl Conn {
                     self.queue(&Response::End);
                 }
             }
-            Request::Show { units, properties, all: _ } => {
+            Request::Show { units, properties, all: _, brief } => {
                 for name in &units {
                     let props = match el.manager.unit_id(name) {
-                        Ok(id) => el.manager.unit_properties(&id, &properties),
+                        Ok(id) => el.manager.unit_properties(&id, &properties, brief),
                         Err(message) => {
                             self.queue(&Response::Error { kind: ErrorKind::InvalidRequest, message });
                             return Flow::Continue;

@@ -119,7 +119,7 @@ impl Mgr {
 
     pub fn prop(&self, unit: &str, name: &str) -> String {
         let mut c = self.client();
-        match c.call(&Request::Show { units: vec![unit.into()], properties: vec![name.into()], all: false }).unwrap() {
+        match c.call(&Request::Show { units: vec![unit.into()], properties: vec![name.into()], all: false, brief: false }).unwrap() {
             Response::Properties { properties, .. } => properties.into_iter().next().map(|(_, v)| v).unwrap_or_default(),
             other => panic!("unexpected {other:?}"),
         }

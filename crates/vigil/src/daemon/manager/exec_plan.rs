@@ -345,7 +345,7 @@ fn rlimits(cfg: &UnitConfig) -> Vec<exec::Rlimit> {
 /// assignment replaces the set while it is still `initial` or when it
 /// names nothing (`~` alone); otherwise it adds its capabilities, or with
 /// `~` removes them.
-fn capability_set(cfg: &UnitConfig, name: &str, initial: u64) -> u64 {
+pub fn capability_set(cfg: &UnitConfig, name: &str, initial: u64) -> u64 {
     let mut set = initial;
     for a in cfg.settings.get(S::Service, name) {
         let Value::Capabilities(c) = &a.value else { continue };
@@ -385,6 +385,11 @@ pub fn journal_identity(cfg: &UnitConfig, cmd: &ExecCommand) -> (String, u8, boo
         .string(S::Service, "SyslogIdentifier")
         .map(str::to_string)
         .unwrap_or_else(|| Path::new(&cmd.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    (ident, syslog_priority(cfg), cfg.bool_or(S::Service, "SyslogLevelPrefix", true))
+}
+
+/// `SyslogFacility=` × 8 + `SyslogLevel=` (`daemon.info`, 30, unset).
+pub fn syslog_priority(cfg: &UnitConfig) -> u8 {
     let facility = match cfg.value(S::Service, "SyslogFacility") {
         Some(Value::SyslogFacility(f)) => *f,
         _ => 3,
@@ -393,7 +398,7 @@ pub fn journal_identity(cfg: &UnitConfig, cmd: &ExecCommand) -> (String, u8, boo
         Some(Value::SyslogLevel(l)) => *l,
         _ => 6,
     };
-    (ident, facility.saturating_mul(8).saturating_add(level), cfg.bool_or(S::Service, "SyslogLevelPrefix", true))
+    facility.saturating_mul(8).saturating_add(level)
 }
 
 #[cfg(test)]

@@ -30,6 +30,7 @@ use engine::service::Phase;
 use unit::config::service::ServiceView;
 use unit::value::ExecCommand;
 
+use super::props::Instant2;
 use super::Manager;
 
 /// The phases in systemd's property order (`ExecCondition`…`ExecStopPost`).
@@ -43,7 +44,7 @@ pub const PHASES: [Phase; 7] =
 pub struct Ended {
     pub code: u8,
     pub status: i32,
-    pub at: u64,
+    pub at: Instant2,
 }
 
 /// One run of one command.
@@ -52,8 +53,7 @@ pub struct Run {
     pub phase: Phase,
     pub index: usize,
     pub pid: u32,
-    /// Wall-clock µs.
-    pub started: u64,
+    pub started: Instant2,
     pub ended: Option<Ended>,
 }
 
@@ -66,10 +66,6 @@ pub struct Runs {
     /// The job that took the service out of dead/failed into this cycle
     /// (a oneshot's start job is done when it is dead again: "Finished").
     pub started_by: Option<u32>,
-}
-
-fn wall_now() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
 impl Runs {
@@ -86,7 +82,7 @@ impl Runs {
         // Most services run one command per cycle: room for exactly one
         // more, not the four a first push reserves (1000 services: 190 kB).
         self.runs.reserve_exact(1);
-        self.runs.push(Run { phase, index, pid, started: wall_now(), ended: None });
+        self.runs.push(Run { phase, index, pid, started: Instant2::now(), ended: None });
     }
 
     pub fn exited(&mut self, pid: u32, status: exec::ExitStatus) {
@@ -96,11 +92,19 @@ impl Runs {
             exec::ExitStatus::Killed { signal, core_dumped: false } => (2, signal),
             exec::ExitStatus::Killed { signal, core_dumped: true } => (3, signal),
         };
-        r.ended = Some(Ended { code, status, at: wall_now() });
+        r.ended = Some(Ended { code, status, at: Instant2::now() });
     }
 
     fn get(&self, phase: Phase, index: usize) -> Option<&Run> {
         self.runs.iter().find(|r| r.phase == phase && r.index == index)
+    }
+
+    /// When the main process of the last cycle started and ended
+    /// (`ExecMainStartTimestamp`, `ExecMainExitTimestamp`): its last
+    /// `ExecStart=` run; never = [`Instant2::default`].
+    pub fn main_times(&self) -> (Instant2, Instant2) {
+        let main = self.runs.iter().rev().find(|r| r.phase == Phase::Start);
+        main.map_or_else(Default::default, |r| (r.started, r.ended.map(|e| e.at).unwrap_or_default()))
     }
 
     /// The run of the process `pid`, if it is one of this cycle's commands.
@@ -127,11 +131,24 @@ fn stamp(t: u64) -> String {
     }
 }
 
-/// systemctl's text for one command and its last run, if any.
-pub fn describe(cmd: &ExecCommand, run: Option<&Run>) -> String {
-    let (pid, started) = run.map_or((0, 0), |r| (r.pid, r.started));
+/// The `flags=` of an `Ex` command property (`exec_command_flags_to_strv()`).
+fn flag_words(f: &unit::value::exec::ExecFlags) -> String {
+    let words = [
+        (f.ignore_failure, "ignore-failure"),
+        (f.privileged, "privileged"),
+        (f.no_setuid, "no-setuid"),
+        (f.ambient, "ambient"),
+        (f.no_env_expand, "no-env-expand"),
+    ];
+    words.iter().filter(|(on, _)| *on).map(|(_, w)| *w).collect::<Vec<_>>().join(" ")
+}
+
+/// systemctl's text for one command and its last run, if any: the plain
+/// property (`ignore_errors=`) or its `Ex` twin (`flags=`).
+pub fn describe(cmd: &ExecCommand, run: Option<&Run>, ex: bool) -> String {
+    let (pid, started) = run.map_or((0, 0), |r| (r.pid, r.started.wall));
     let ended = run.and_then(|r| r.ended);
-    let (code, status, stopped) = ended.map_or((0, 0, 0), |e| (e.code, e.status, e.at));
+    let (code, status, stopped) = ended.map_or((0, 0, 0), |e| (e.code, e.status, e.at.wall));
     let status = if code == 1 {
         status.to_string()
     } else if code == 0 {
@@ -140,10 +157,14 @@ pub fn describe(cmd: &ExecCommand, run: Option<&Run>) -> String {
         format!("{status}/{}", unit::value::signal::name_of(status).trim_start_matches("SIG"))
     };
     format!(
-        "{{ path={} ; argv[]={} ; ignore_errors={} ; start_time=[{}] ; stop_time=[{}] ; pid={pid} ; code={} ; status={status} }}",
+        "{{ path={} ; argv[]={} ; {} ; start_time=[{}] ; stop_time=[{}] ; pid={pid} ; code={} ; status={status} }}",
         cmd.path,
         cmd.argv.join(" "),
-        if cmd.flags.ignore_failure { "yes" } else { "no" },
+        if ex {
+            format!("flags={}", flag_words(&cmd.flags))
+        } else {
+            format!("ignore_errors={}", if cmd.flags.ignore_failure { "yes" } else { "no" })
+        },
         stamp(started),
         stamp(stopped),
         code_name(code),
@@ -174,17 +195,37 @@ impl Manager {
     }
 
     /// `ExecStartPre=`… as `show` lists them: one entry per configured
-    /// command, in order, each with its last run of this cycle.
-    pub(super) fn exec_properties(&self, id: &str) -> Vec<super::props::Prop> {
+    /// command, in order, each with its last run of this cycle; then the
+    /// same commands as `ExecStartPreEx`…, with their flags in words.
+    /// Only the properties `want` names.
+    pub(super) fn exec_properties(&self, id: &str, want: &dyn Fn(&str) -> bool) -> Vec<super::props::Prop> {
         let Some(u) = self.units.get(id).filter(|u| u.svc.is_some()) else { return Vec::new() };
         let view = ServiceView::new(&u.cfg);
         let mut p = Vec::new();
         for phase in PHASES {
-            for (i, cmd) in view.exec(phase.directive()).into_iter().enumerate() {
-                p.push((phase.directive().into(), describe(cmd, u.runs.get(phase, i))));
+            for (name, ex) in [(phase.directive(), false), (ex_name(phase), true)] {
+                if !want(name) {
+                    continue;
+                }
+                for (i, cmd) in view.exec(phase.directive()).into_iter().enumerate() {
+                    p.push((name.into(), describe(cmd, u.runs.get(phase, i), ex)));
+                }
             }
         }
         p
+    }
+}
+
+/// The `Ex` twin of a phase's property (`ExecStartEx`).
+pub fn ex_name(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Condition => "ExecConditionEx",
+        Phase::StartPre => "ExecStartPreEx",
+        Phase::Start => "ExecStartEx",
+        Phase::StartPost => "ExecStartPostEx",
+        Phase::Reload => "ExecReloadEx",
+        Phase::Stop => "ExecStopEx",
+        Phase::StopPost => "ExecStopPostEx",
     }
 }
 
@@ -201,8 +242,15 @@ mod tests {
     fn not_run_yet_is_printed_like_systemctl() {
         let c = cmd("/bin/true", &["/bin/true", "x y"], true);
         assert_eq!(
-            describe(&c, None),
+            describe(&c, None, false),
             "{ path=/bin/true ; argv[]=/bin/true x y ; ignore_errors=yes ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"
+        );
+        // The `Ex` twin names the flags (systemd 252's `ExecStartEx`).
+        let mut c = c;
+        c.flags.privileged = true;
+        assert_eq!(
+            describe(&c, None, true),
+            "{ path=/bin/true ; argv[]=/bin/true x y ; flags=ignore-failure privileged ; start_time=[n/a] ; stop_time=[n/a] ; pid=0 ; code=(null) ; status=0/0 }"
         );
     }
 
@@ -218,13 +266,15 @@ mod tests {
         assert_eq!(pre.ended.map(|e| (e.code, e.status)), Some((1, 0)));
         let main = r.get(Phase::Start, 0).unwrap();
         let c = cmd("/bin/sleep", &["sleep", "9"], false);
-        let text = describe(&c, Some(main));
+        let text = describe(&c, Some(main), false);
         assert!(text.ends_with("; pid=11 ; code=killed ; status=15/TERM }"), "{text}");
         // A second run of the same command replaces the first.
         r.started(Phase::StartPre, 0, 12);
         assert_eq!(r.get(Phase::StartPre, 0).map(|x| x.pid), Some(12));
         r.cycle_over();
         assert!(r.get(Phase::Start, 0).is_some(), "a down unit still shows its last cycle");
+        let (start, exit) = r.main_times();
+        assert!(start.mono > 0 && exit.mono >= start.mono, "the main process's times outlive its cycle");
         r.started(Phase::Start, 0, 13);
         assert!(r.get(Phase::StartPre, 0).is_none(), "a new cycle starts empty");
     }

@@ -403,6 +403,20 @@ impl Manager {
         }
     }
 
+    /// The names on the other end of `id`'s edges of one kind, each once
+    /// and by its unit's id where it is an alias, as `show` lists them
+    /// (`Requires=`, `WantedBy=`…).
+    pub(super) fn dependency_names(&self, id: &str, kind: Dep) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        self.each_dep(id, |k, n| {
+            let other = self.known_id(n).unwrap_or(n);
+            if k == kind && !out.iter().any(|o| o == other) {
+                out.push(other.to_string());
+            }
+        });
+        out
+    }
+
     /// The loaded units on the other end of `id`'s edges of these kinds.
     pub(super) fn related(&self, id: &str, kinds: &[Dep]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

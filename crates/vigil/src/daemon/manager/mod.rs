@@ -40,6 +40,7 @@ mod proc_tree;
 pub mod props;
 mod query;
 mod sandbox;
+mod show_all;
 mod socket_exec;
 mod socket_units;
 mod spawn;

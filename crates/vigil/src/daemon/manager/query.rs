@@ -44,6 +44,8 @@ use proto::ErrorKind;
 use unit::config::deps::{self, DepKind};
 use unit::load::LoadState;
 
+use engine::transaction::Dep;
+
 use super::Manager;
 
 type Failure = (ErrorKind, String);
@@ -313,9 +315,11 @@ impl Manager {
     /// `UnitFilePreset` read the unit directories, `TasksMax` walks the
     /// cgroup tree, `ExecStart`… format every command, `TasksCurrent` reads
     /// a file, the timestamps re-read the time zone), so `show -p MainPID`
-    /// and `is-active` stay cheap.
-    pub fn unit_properties(&mut self, id: &str, wanted: &[String]) -> Vec<super::props::Prop> {
+    /// and `is-active` stay cheap. `brief` leaves out the settings
+    /// (`show_all.rs`): what `status` asks for.
+    pub fn unit_properties(&mut self, id: &str, wanted: &[String], brief: bool) -> Vec<super::props::Prop> {
         let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
+        let settings = |k: &str| !brief && want(k);
         // One look at the time zone for all of this answer's timestamps.
         let _zone = crate::journalctl::time::ZoneScope::enter();
         // Computed first, while `self` may be borrowed mutably for the
@@ -343,7 +347,8 @@ impl Manager {
             by.dedup();
             p.push(("TriggeredBy".into(), by.join(" ")));
         }
-        let group = if want("ControlGroup") || want("TasksCurrent") || want("TasksMax") { self.cgroup_of(id) } else { None };
+        let counters = ["ControlGroup", "TasksCurrent", "TasksMax", "MemoryCurrent", "MemoryAvailable", "CPUUsageNSec"];
+        let group = if counters.iter().any(|k| want(k)) { self.cgroup_of(id) } else { None };
         let group = group.as_deref();
         if want("ControlGroup") {
             p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
@@ -356,8 +361,21 @@ impl Manager {
             let limit = group.and_then(|g| self.tasks_limit(g));
             p.push(("TasksMax".into(), limit.map_or_else(|| "infinity".to_string(), |n| n.to_string())));
         }
-        if super::exec_status::PHASES.iter().any(|ph| want(ph.directive())) {
-            p.extend(self.exec_properties(id));
+        if u.svc.is_some() && !brief {
+            self.usage_properties(&u.cfg, group, &settings, &mut p);
+        }
+        let exec_wanted = |k: &str| want(k) && (!brief || !k.ends_with("Ex"));
+        if super::exec_status::PHASES.iter().any(|ph| exec_wanted(ph.directive()) || exec_wanted(super::exec_status::ex_name(*ph))) {
+            p.extend(self.exec_properties(id, &exec_wanted));
+        }
+        if !brief {
+            for (name, kind) in DEPENDENCY_LISTS {
+                // A socket answers `Triggers` itself (`sockets/`).
+                if want(name) && !(kind == Dep::Triggers && u.sock.is_some()) {
+                    p.push((name.into(), self.dependency_names(id, kind).join(" ")));
+                }
+            }
+            super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, &settings, &mut p);
         }
         let (file_state, preset) = files;
         if want("UnitFileState") {
@@ -371,9 +389,71 @@ impl Manager {
             p.retain(|(k, _)| k != "Triggers");
             p.push(("Triggers".into(), self.sockets.instances_of(id).join(" ")));
         }
+        if wanted.is_empty() && !brief {
+            super::show_all::order(&mut p);
+        }
         p
     }
+
+    /// `MemoryCurrent`, `MemoryAvailable` and `CPUUsageNSec` of a service,
+    /// read from its group as systemd reads them: memory where
+    /// `MemoryAccounting=` is on (the default), CPU time only with
+    /// `CPUAccounting=yes`; `[not set]` otherwise or without a group.
+    fn usage_properties(&self, cfg: &unit::config::UnitConfig, group: Option<&std::path::Path>, want: &dyn Fn(&str) -> bool, p: &mut Vec<super::props::Prop>) {
+        use unit::directive::SectionKind::Service as S;
+        let not_set = || "[not set]".to_string();
+        let memory = group.filter(|_| cfg.bool_or(S, "MemoryAccounting", true)).and_then(|g| self.cgroups.number(g, "memory.current", None));
+        if want("MemoryCurrent") {
+            p.push(("MemoryCurrent".into(), memory.map_or_else(not_set, |n| n.to_string())));
+        }
+        if want("MemoryAvailable") {
+            // The tightest of the unit's own `MemoryMax=`/`MemoryHigh=`
+            // less what it uses (systemd also looks at its slices, which
+            // vigil does not make).
+            let limit = ["MemoryMax", "MemoryHigh"]
+                .iter()
+                .filter_map(|k| super::show_all::setting(cfg, S, k)?.parse::<u64>().ok())
+                .min();
+            let available = match (limit, memory) {
+                (Some(l), Some(m)) => l.saturating_sub(m).to_string(),
+                _ => "infinity".to_string(),
+            };
+            p.push(("MemoryAvailable".into(), available));
+        }
+        if want("CPUUsageNSec") {
+            let cpu = group.filter(|_| cfg.bool_or(S, "CPUAccounting", false)).and_then(|g| self.cgroups.number(g, "cpu.stat", Some("usage_usec")));
+            p.push(("CPUUsageNSec".into(), cpu.map_or_else(not_set, |us| us.saturating_mul(1000).to_string())));
+        }
+    }
 }
+
+/// The dependency lists `show` prints from the manager's edges, by kind, in
+/// systemd's order of the unit interface.
+pub const DEPENDENCY_LISTS: [(&str, Dep); 23] = [
+    ("Requires", Dep::Requires),
+    ("Requisite", Dep::Requisite),
+    ("Wants", Dep::Wants),
+    ("BindsTo", Dep::BindsTo),
+    ("PartOf", Dep::PartOf),
+    ("Upholds", Dep::Upholds),
+    ("RequiredBy", Dep::RequiredBy),
+    ("RequisiteOf", Dep::RequisiteOf),
+    ("WantedBy", Dep::WantedBy),
+    ("BoundBy", Dep::BoundBy),
+    ("UpheldBy", Dep::UpheldBy),
+    ("ConsistsOf", Dep::ConsistsOf),
+    ("Conflicts", Dep::Conflicts),
+    ("ConflictedBy", Dep::ConflictedBy),
+    ("Before", Dep::Before),
+    ("After", Dep::After),
+    ("OnSuccess", Dep::OnSuccess),
+    ("OnFailure", Dep::OnFailure),
+    ("Triggers", Dep::Triggers),
+    ("PropagatesReloadTo", Dep::PropagatesReloadTo),
+    ("ReloadPropagatedFrom", Dep::ReloadPropagatedFrom),
+    ("PropagatesStopTo", Dep::PropagatesStopTo),
+    ("StopPropagatedFrom", Dep::StopPropagatedFrom),
+];
 
 /// The smallest numeric `pids.max` among `dirs` (`max` means none).
 fn tightest_pids_max<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Option<u64> {

@@ -25,23 +25,28 @@ fn command(c: &ExecCommand) -> String {
     )
 }
 
-/// One value in systemctl's format.
+/// One value in systemctl's format, as systemd 252 prints the property it
+/// sets (read off `systemctl show` there): signals, syslog levels and
+/// facilities as numbers, capabilities as names in bit order, exit-status
+/// sets as codes then signal names without `SIG`, environment words
+/// quoted as a shell would need them, `MemoryMax=50%` as the bytes it
+/// stands for on this machine, standard streams by their kind's word
+/// (`file`; the path is not a property of its own in 252).
 pub fn format_value(v: &Value) -> String {
+    use crate::value::{MemoryLimit, Size, StdInput, Weight};
     match v {
         Value::Empty => String::new(),
         Value::Bool(b) => if *b { "yes" } else { "no" }.into(),
         Value::Int(i) => i.to_string(),
         Value::Unsigned(u) => u.to_string(),
         Value::Timespan(u) => format_timespan(u.0, 1),
+        Value::Nsec(n) if *n == u64::MAX => "infinity".into(),
         Value::Nsec(n) => n.to_string(),
-        Value::Size(s) => match s {
-            crate::value::Size::Bytes(b) => b.to_string(),
-            crate::value::Size::Infinity => "infinity".into(),
-        },
-        Value::MemoryLimit(m) => match m {
-            crate::value::MemoryLimit::Bytes(b) => b.to_string(),
-            crate::value::MemoryLimit::Permyriad(p) => format!("{}.{:02}%", p / 100, p % 100),
-            crate::value::MemoryLimit::Infinity => "infinity".into(),
+        Value::Size(Size::Bytes(b)) | Value::MemoryLimit(MemoryLimit::Bytes(b)) => b.to_string(),
+        Value::Size(Size::Infinity) | Value::MemoryLimit(MemoryLimit::Infinity) => "infinity".into(),
+        Value::MemoryLimit(MemoryLimit::Permyriad(p)) => match physical_memory() {
+            Some(m) => (m / 10_000 * u64::from(*p)).to_string(),
+            None => format!("{}.{:02}%", p / 100, p % 100),
         },
         Value::Permyriad(p) => format!("{}%", p / 100),
         Value::Mode(m) => format!("{m:04o}"),
@@ -55,32 +60,71 @@ pub fn format_value(v: &Value) -> String {
             .collect::<Vec<_>>()
             .join(" "),
         Value::Exec(cmds) => cmds.iter().map(command).collect::<Vec<_>>().join(" "),
-        Value::Environment(env) => env.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" "),
+        Value::Environment(env) => {
+            let words: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            super::service::quote_command_line(&words)
+        }
         Value::EnvironmentFile { path, optional } => format!("{path} ({})", if *optional { "ignore_errors=yes" } else { "ignore_errors=no" }),
         Value::Condition(c) => format!("{}{}{}", if c.trigger { "|" } else { "" }, if c.negate { "!" } else { "" }, c.arg),
         Value::Limit(l) => {
             let f = |x: u64| if x == u64::MAX { "infinity".to_string() } else { x.to_string() };
             f(l.hard)
         }
-        Value::Weight(w) => match w {
-            crate::value::Weight::Idle => "idle".into(),
-            crate::value::Weight::Value(n) => n.to_string(),
-        },
+        Value::Weight(Weight::Idle) => "idle".into(),
+        Value::Weight(Weight::Value(n)) => n.to_string(),
         Value::CpuSet(c) => c.to_string(),
         Value::CpuAffinityNuma => "numa".into(),
-        Value::Capabilities(c) => format!("{}0x{:x}", if c.invert { "~" } else { "" }, c.mask),
+        Value::Capabilities(c) => crate::value::CapabilitySet::names(c.effective()).collect::<Vec<_>>().join(" "),
         Value::SecureBits(s) => s.0.to_string(),
         Value::SyslogFacility(f) => f.to_string(),
         Value::SyslogLevel(l) => l.to_string(),
-        Value::Input(i) => format!("{i:?}").to_lowercase(),
-        Value::Output(o) => format!("{o:?}").to_lowercase(),
+        Value::Input(i) => match i {
+            StdInput::Null => "null",
+            StdInput::Tty => "tty",
+            StdInput::TtyForce => "tty-force",
+            StdInput::TtyFail => "tty-fail",
+            StdInput::Socket => "socket",
+            StdInput::Data => "data",
+            StdInput::Fd(_) => "fd",
+            StdInput::File(_) => "file",
+        }
+        .into(),
+        Value::Output(o) => output_word(o).into(),
         Value::Listen(l) => format!("{l:?}"),
         Value::ExitStatusSet(s) => {
-            let codes: Vec<String> = (0..=255).filter(|c| s.contains_status(*c)).map(|c| c.to_string()).collect();
-            let sigs: Vec<String> = s.signals().map(crate::value::signal::name_of).collect();
-            codes.into_iter().chain(sigs).collect::<Vec<_>>().join(" ")
+            let codes = s.statuses().map(|c| c.to_string());
+            let sigs = s.signals().map(|n| crate::value::signal::name_of(n).trim_start_matches("SIG").to_string());
+            codes.chain(sigs).collect::<Vec<_>>().join(" ")
         }
     }
+}
+
+/// `StandardOutput=`/`StandardError=` as the word of its kind.
+pub fn output_word(o: &crate::value::StdOutput) -> &'static str {
+    use crate::value::StdOutput;
+    match o {
+        StdOutput::Inherit => "inherit",
+        StdOutput::Null => "null",
+        StdOutput::Tty => "tty",
+        StdOutput::Journal => "journal",
+        StdOutput::JournalConsole => "journal+console",
+        StdOutput::Kmsg => "kmsg",
+        StdOutput::KmsgConsole => "kmsg+console",
+        StdOutput::Socket => "socket",
+        StdOutput::Fd(_) => "fd",
+        StdOutput::File(_) => "file",
+        StdOutput::Append(_) => "append",
+        StdOutput::Truncate(_) => "truncate",
+    }
+}
+
+/// Total RAM in bytes, for a limit given in percent: `MemTotal` of
+/// `/proc/meminfo`, the same `totalram` as the `_SC_PHYS_PAGES` systemd's
+/// `physical_memory()` multiplies out.
+fn physical_memory() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let kib = info.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok()?;
+    kib.checked_mul(1024)
 }
 
 fn property_name(d: &Directive) -> Option<&'static str> {

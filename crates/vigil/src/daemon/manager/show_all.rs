@@ -38,6 +38,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use unit::config::show::{format_value, output_word};
 use unit::config::UnitConfig;
 use unit::directive::{Directive, Merge, SectionKind};
 use unit::value::{StdInput, StdOutput, Value};
@@ -203,56 +204,6 @@ fn capability_names(mask: u64) -> String {
     unit::value::CapabilitySet::names(mask).collect::<Vec<_>>().join(" ")
 }
 
-/// One assignment's value as systemctl prints a property of its type.
-fn format(v: &Value) -> Option<String> {
-    use unit::value::{MemoryLimit, Size, Weight};
-    Some(match v {
-        Value::Empty => String::new(),
-        Value::Bool(b) => (if *b { "yes" } else { "no" }).to_string(),
-        Value::Int(n) => n.to_string(),
-        Value::Unsigned(n) => n.to_string(),
-        Value::Timespan(t) => unit::value::time::format_timespan(t.0, 1),
-        Value::Nsec(n) => if *n == u64::MAX { "infinity".to_string() } else { n.to_string() },
-        Value::Size(Size::Bytes(n)) | Value::MemoryLimit(MemoryLimit::Bytes(n)) => n.to_string(),
-        Value::Size(Size::Infinity) | Value::MemoryLimit(MemoryLimit::Infinity) => "infinity".to_string(),
-        Value::MemoryLimit(MemoryLimit::Permyriad(p)) => physical_memory().map(|m| (m / 10_000 * u64::from(*p)).to_string())?,
-        Value::Mode(m) => format!("{m:04o}"),
-        Value::Signal(s) => s.to_string(),
-        Value::ExitStatusSet(set) => {
-            let codes = set.statuses().map(|c| c.to_string());
-            let signals = set.signals().map(|s| unit::value::signal::name_of(s).trim_start_matches("SIG").to_string());
-            codes.chain(signals).collect::<Vec<_>>().join(" ")
-        }
-        Value::String(s) => s.clone(),
-        Value::Enum(s) => (*s).to_string(),
-        Value::Strings(v) => v.join(" "),
-        Value::Paths(v) => v
-            .iter()
-            .map(|p| format!("{}{}{}", if p.ignore_missing { "-" } else { "" }, if p.root_relative { "+" } else { "" }, p.path))
-            .collect::<Vec<_>>()
-            .join(" "),
-        Value::Environment(v) => {
-            let words: Vec<String> = v.iter().map(|(k, x)| format!("{k}={x}")).collect();
-            unit::config::service::quote_command_line(&words)
-        }
-        Value::Weight(Weight::Idle) => "0".to_string(),
-        Value::Weight(Weight::Value(n)) => n.to_string(),
-        Value::CpuSet(c) => c.to_string(),
-        Value::Capabilities(c) => capability_names(c.effective()),
-        Value::SecureBits(b) => b.0.to_string(),
-        Value::SyslogFacility(f) => f.to_string(),
-        Value::SyslogLevel(l) => l.to_string(),
-        _ => return None,
-    })
-}
-
-/// Total RAM in bytes, for a `MemoryMax=` given in percent.
-fn physical_memory() -> Option<u64> {
-    // SAFETY: sysconf only reads system parameters.
-    let (pages, size) = unsafe { (libc::sysconf(libc::_SC_PHYS_PAGES), libc::sysconf(libc::_SC_PAGESIZE)) };
-    u64::try_from(pages).ok()?.checked_mul(u64::try_from(size).ok()?)
-}
-
 /// The unit's setting of the directive exposed as `prop` in `section`, as
 /// systemctl prints it; `None` when the unit does not set it. A list
 /// directive gathers its assignments (an empty one clears the list).
@@ -264,14 +215,14 @@ pub fn setting(cfg: &UnitConfig, section: SectionKind, prop: &str) -> Option<Str
         Merge::List | Merge::ListNoReset | Merge::Shared(_) => {
             let from = all.iter().rposition(|a| matches!(a.value, Value::Empty) && d.merge != Merge::ListNoReset);
             let words: Vec<String> =
-                all[from.map_or(0, |i| i + 1)..].iter().filter_map(|a| format(&a.value)).filter(|s| !s.is_empty()).collect();
+                all[from.map_or(0, |i| i + 1)..].iter().map(|a| format_value(&a.value)).filter(|s| !s.is_empty()).collect();
             Some(words.join(" "))
         }
         Merge::Override | Merge::First => {
             let a = if d.merge == Merge::First { all.first()? } else { last };
             match a.value {
                 Value::Empty => None,
-                _ => format(&a.value),
+                _ => Some(format_value(&a.value)),
             }
         }
     }
@@ -323,36 +274,24 @@ fn stdio(cfg: &UnitConfig, prop: &str) -> String {
         _ => StdOutput::Inherit,
     };
     let out_word = |o: &StdOutput| -> (&'static str, String) {
-        match o {
-            StdOutput::Inherit => ("inherit", String::new()),
-            StdOutput::Null => ("null", String::new()),
-            StdOutput::Tty => ("tty", String::new()),
-            StdOutput::Journal => ("journal", String::new()),
-            StdOutput::JournalConsole => ("journal+console", String::new()),
-            StdOutput::Kmsg => ("kmsg", String::new()),
-            StdOutput::KmsgConsole => ("kmsg+console", String::new()),
-            StdOutput::Socket => ("socket", String::new()),
-            StdOutput::Fd(n) => ("fd", n.clone().unwrap_or_default()),
-            StdOutput::File(_) => ("file", String::new()),
-            StdOutput::Append(_) => ("append", String::new()),
-            StdOutput::Truncate(_) => ("truncate", String::new()),
-        }
+        let name = match o {
+            StdOutput::Fd(n) => n.clone().unwrap_or_default(),
+            _ => String::new(),
+        };
+        (output_word(o), name)
     };
     let input = match cfg.value(SectionKind::Service, "StandardInput") {
-        Some(Value::Input(i)) => match i {
-            StdInput::Null => ("null", String::new()),
-            StdInput::Tty => ("tty", String::new()),
-            StdInput::TtyForce => ("tty-force", String::new()),
-            StdInput::TtyFail => ("tty-fail", String::new()),
-            StdInput::Socket => ("socket", String::new()),
-            StdInput::Data => ("data", String::new()),
-            StdInput::Fd(n) => ("fd", n.clone().unwrap_or_default()),
-            StdInput::File(_) => ("file", String::new()),
-        },
-        _ => ("null", String::new()),
+        Some(v @ Value::Input(i)) => {
+            let name = match i {
+                StdInput::Fd(n) => n.clone().unwrap_or_default(),
+                _ => String::new(),
+            };
+            (format_value(v), name)
+        }
+        _ => ("null".to_string(), String::new()),
     };
     match prop {
-        "StandardInput" => input.0.to_string(),
+        "StandardInput" => input.0,
         "StandardInputFileDescriptorName" => input.1,
         "StandardOutput" => out_word(&out).0.to_string(),
         "StandardOutputFileDescriptorName" => out_word(&out).1,

@@ -309,6 +309,13 @@ fn settings_read_as_systemd_252_shows_them() {
     sorted.sort_unstable();
     sorted.dedup();
     assert_eq!(sorted.len(), names.len(), "a property twice:\n{bare}");
+    // With --all, the empty ones too, and the checks as systemctl 252
+    // prints an array of structs.
+    let all = stdout(&r.vigil(&["show", "--all", "plain"]));
+    for line in ["Conditions=[unprintable]", "Asserts=[unprintable]", "PIDFile=", "StatusText=", "TTYRows=[unprintable]"] {
+        assert!(all.lines().any(|l| l == line), "{line} missing:\n{all}");
+    }
+    assert!(!bare.lines().any(|l| l.starts_with("Conditions=") || l.starts_with("PIDFile=")), "{bare}");
     // `status` asks for the unit's state only, and still shows it all.
     let status = stdout(&r.vigil(&["status", "--no-pager", "-n0", "plain"]));
     assert!(status.contains("Active: active (running)") && status.contains("Main PID:"), "{status}");

@@ -255,9 +255,10 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
                         continue;
                     }
                     // An array of structs on the bus (`a(sbbsi)`):
-                    // systemctl shows it only when named, unprintable.
+                    // systemctl shows it only when named or with --all,
+                    // unprintable.
                     if matches!(k.as_str(), "Conditions" | "Asserts") {
-                        if properties.is_empty() {
+                        if properties.is_empty() && !all {
                             continue;
                         }
                         v = "[unprintable]".into();

@@ -321,3 +321,42 @@ fn settings_read_as_systemd_252_shows_them() {
     assert!(status.contains("Active: active (running)") && status.contains("Main PID:"), "{status}");
     r.vigil(&["exit"]);
 }
+
+/// A unit file edited after the manager loaded it: `NeedDaemonReload=yes`,
+/// and systemctl 252's warning after `status` and before a job, until
+/// `daemon-reload` (read off systemd 252 with the same steps).
+#[test]
+fn a_changed_unit_file_asks_for_daemon_reload() {
+    let r = TestRoot::with_units("show-reload", &[("w.service", "[Service]\nExecStart=/bin/sleep 1000\n")]);
+    assert_eq!(r.vigil(&["start", "w"]).status.code(), Some(0));
+    assert_eq!(r.prop("w", "NeedDaemonReload"), "no");
+    let warning = "Warning: The unit file, source configuration file or drop-ins of w.service changed on disk. Run 'systemctl daemon-reload' to reload units.";
+    assert!(!stderr(&r.vigil(&["status", "--no-pager", "-n0", "w"])).contains("Warning"));
+    // Edited: its time is set past the load's clock tick, as any edit a
+    // moment later would be.
+    let file = r.path.join("etc/systemd/system/w.service");
+    std::fs::write(&file, "[Service]\nExecStart=/bin/sleep 1001\n").unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(2);
+    std::fs::File::options().write(true).open(&file).unwrap().set_modified(later).unwrap();
+    assert_eq!(r.prop("w", "NeedDaemonReload"), "yes");
+    let status = r.vigil(&["status", "--no-pager", "-n0", "w"]);
+    assert_eq!(stderr(&status).trim_end(), warning);
+    assert!(stdout(&status).contains("Active: active (running)"));
+    let restart = r.vigil(&["restart", "w"]);
+    assert_eq!((restart.status.code(), stderr(&restart).trim_end()), (Some(0), warning));
+    // A new drop-in counts too; daemon-reload clears it (the file's time
+    // set back to before the reload first, where an edit's would be).
+    let before = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+    std::fs::File::options().write(true).open(&file).unwrap().set_modified(before).unwrap();
+    assert_eq!(r.vigil(&["daemon-reload"]).status.code(), Some(0));
+    assert_eq!(r.prop("w", "NeedDaemonReload"), "no");
+    let dir = r.path.join("etc/systemd/system/w.service.d");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.conf"), "[Unit]\nDescription=W\n").unwrap();
+    for p in [dir.join("a.conf"), dir.clone()] {
+        std::fs::File::open(&p).unwrap().set_modified(later).unwrap();
+    }
+    assert_eq!(r.prop("w", "NeedDaemonReload"), "yes");
+    r.vigil(&["exit"]);
+}
+

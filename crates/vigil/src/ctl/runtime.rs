@@ -297,6 +297,11 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
 
 fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
     let mut code = 0;
+    for u in &units {
+        if show(c, u, &["NeedDaemonReload"]).is_ok_and(|p| get(&p, "NeedDaemonReload") == "yes") {
+            warn_unit_file_changed(u, t.user);
+        }
+    }
     // One request: the manager queues all of them as one transaction.
     let first = c.call(&Request::Job { verb, units: units.clone(), mode, wait: !no_block })?;
     let unit = units.first().cloned().unwrap_or_default();
@@ -406,7 +411,7 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
         }
         let shown = status_one(c, u, &mut out);
         print!("{out}");
-        let Some((id, active)) = shown? else {
+        let Some((id, active, changed)) = shown? else {
             let name = unit::name::mangle(u).unwrap_or_else(|| u.clone());
             eprintln!("Unit {name} could not be found.");
             code = code.max(4);
@@ -418,31 +423,54 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
         // The unit's last journal lines, as systemctl shows them: after a
         // blank line, and no blank line when there are none
         // (`OUTPUT_BEGIN_NEWLINE`). `-n0` opens no journal at all.
-        if lines == 0 {
-            continue;
+        if lines > 0 {
+            status_journal(&id, lines, t);
         }
-        let mut args = vec!["journalctl".to_string()];
-        if let Some(r) = t.root {
-            args.push(format!("--root={}", r.display()));
-        }
-        if t.user {
-            args.push("--user".into());
-        }
-        args.extend(["-u".into(), id, "-n".into(), lines.to_string(), "--no-pager".into(), "-q".into()]);
-        let journal = captured(|| {
-            crate::journalctl::main(args);
-        });
-        if !journal.is_empty() {
-            println!();
-            print!("{journal}");
+        if changed {
+            warn_unit_file_changed(u, t.user);
         }
     }
     Ok(code)
 }
 
-/// One unit's status lines into `out`: its id and whether it is active
-/// (`active` or `reloading`), or `None` when there is no such unit.
-fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(String, bool)>> {
+/// The unit's last `lines` journal lines under its status, as systemctl
+/// prints them: after a blank line, none when there are none
+/// (`OUTPUT_BEGIN_NEWLINE`).
+fn status_journal(id: &str, lines: u32, t: &Target<'_>) {
+    let mut args = vec!["journalctl".to_string()];
+    if let Some(r) = t.root {
+        args.push(format!("--root={}", r.display()));
+    }
+    if t.user {
+        args.push("--user".into());
+    }
+    args.extend(["-u".into(), id.to_string(), "-n".into(), lines.to_string(), "--no-pager".into(), "-q".into()]);
+    let journal = captured(|| {
+        crate::journalctl::main(args);
+    });
+    if !journal.is_empty() {
+        println!();
+        print!("{journal}");
+    }
+}
+
+/// systemctl's warning for a unit whose files changed on disk since the
+/// manager loaded them (`NeedDaemonReload`), on stderr after what was
+/// printed so far: before a job on it, after its status.
+fn warn_unit_file_changed(unit: &str, user: bool) {
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    let name = unit::name::mangle(unit).unwrap_or_else(|| unit.to_string());
+    let scope = if user { " --user" } else { "" };
+    eprintln!(
+        "Warning: The unit file, source configuration file or drop-ins of {name} changed on disk. Run 'systemctl{scope} daemon-reload' to reload units."
+    );
+}
+
+/// One unit's status lines into `out`: its id, whether it is active
+/// (`active` or `reloading`) and whether its files changed on disk since
+/// they were loaded, or `None` when there is no such unit.
+fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(String, bool, bool)>> {
     // Every property of the unit's state (`brief`: none of the ~300
     // settings of a bare `show`): naming the ~40 it shows was measured
     // dearer, on both sides (the names are sent, decoded and matched one
@@ -500,7 +528,7 @@ fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(Strin
     if !unsupported.is_empty() {
         say!(out, "    Not yet: {unsupported} (parsed, not applied by vigil)");
     }
-    Ok(Some((id.to_string(), matches!(active, "active" | "reloading"))))
+    Ok(Some((id.to_string(), matches!(active, "active" | "reloading"), get(&p, "NeedDaemonReload") == "yes")))
 }
 
 /// What `f` writes to stdout, caught in a memory file (no pipe that a

@@ -222,6 +222,27 @@ fn dropin_stamps(lookup: &LookupPaths, id: &str) -> Vec<Stamp> {
     out
 }
 
+/// Whether the unit's files changed on disk since it was loaded at
+/// `loaded_ns` (`NeedDaemonReload`, systemd's
+/// `unit_need_daemon_reload()`): its fragment replaced, modified or gone,
+/// a drop-in it loaded gone, or a drop-in directory of its names (or its
+/// template's) or a file in one modified or created since — adding or
+/// removing a drop-in changes its directory. `loaded_ns` is on the coarse
+/// clock the kernel stamps files with; a change in the very tick of the
+/// load is not told apart from one just before it (systemd compares the
+/// recorded mtimes exactly; vigil keeps one instant per unit instead).
+pub fn changed_since(lookup: &LookupPaths, id: &str, fragment: Option<&Path>, dropins: &[PathBuf], loaded_ns: i64) -> bool {
+    let newer = |s: &Stat| s.mtime_ns.max(s.ctime_ns) > i128::from(loaded_ns);
+    if let Some(f) = fragment {
+        match stat(&lookup.on_disk(f)) {
+            Some(s) if !newer(&s) => {}
+            _ => return true,
+        }
+    }
+    dropins.iter().any(|d| stat(&lookup.on_disk(d)).is_none())
+        || dropin_stamps(lookup, id).iter().any(|s| s.stat.as_ref().is_some_and(newer))
+}
+
 /// Stamp `dir` if it exists (true), else its nearest existing ancestor:
 /// `dir` can only appear by a new entry there, which changes that
 /// ancestor's stamp. Most search directories do not exist, and share a

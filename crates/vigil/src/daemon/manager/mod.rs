@@ -298,7 +298,7 @@ impl Manager {
                 job: None,
                 in_cgroup: false,
                 restart_job: false,
-                stamps: props::Stamps::default(),
+                stamps: props::Stamps::loaded_now(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
                 runs: exec_status::Runs::default(),
@@ -336,6 +336,7 @@ impl Manager {
                         svc.set_params(params::service_params(&cfg));
                     }
                     u.cfg = cfg;
+                    u.stamps.loaded_ns = props::Stamps::loaded_now().loaded_ns;
                 }
                 self.bus_fix_params(&id);
             }

@@ -59,6 +59,9 @@ pub struct Stamps {
     inactive_enter: Instant2,
     /// What the last start found of its conditions and asserts.
     pub checks: super::checks::Checks,
+    /// When its files were read, in ns on the clock file times are
+    /// stamped with (`NeedDaemonReload`, `file_state::changed_since`).
+    pub loaded_ns: i64,
 }
 
 fn inactive(s: &str) -> bool {
@@ -70,6 +73,15 @@ fn up(s: &str) -> bool {
 }
 
 impl Stamps {
+    /// A unit's stamps as its files are read: `CLOCK_REALTIME_COARSE`,
+    /// the clock the kernel stamps file times with.
+    pub fn loaded_now() -> Stamps {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes into the timespec we own.
+        unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) };
+        Stamps { loaded_ns: ts.tv_sec.saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec), ..Stamps::default() }
+    }
+
     /// A state change, given as the active states before and after
     /// (equal when only the sub-state changed).
     pub fn record(&mut self, from: &str, to: &str) {

@@ -377,6 +377,11 @@ impl Manager {
             }
             super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, &settings, &mut p);
         }
+        if want("NeedDaemonReload") {
+            let lookup = &self.loader.lookup;
+            let changed = super::file_state::changed_since(lookup, id, u.cfg.fragment.as_deref(), &u.cfg.dropin_paths, u.stamps.loaded_ns);
+            p.push(("NeedDaemonReload".into(), if changed { "yes" } else { "no" }.into()));
+        }
         let (file_state, preset) = files;
         if want("UnitFileState") {
             p.push(("UnitFileState".into(), file_state));

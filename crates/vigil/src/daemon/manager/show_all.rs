@@ -151,7 +151,7 @@ pub const UNIT: &[Default] = &[
     ("CanIsolate", ""), ("CanClean", LIVE), ("CanFreeze", "no"), ("StopWhenUnneeded", "no"),
     ("RefuseManualStart", "no"), ("RefuseManualStop", "no"), ("AllowIsolate", "no"),
     ("DefaultDependencies", "yes"), ("OnSuccessJobMode", "fail"), ("OnFailureJobMode", "replace"),
-    ("IgnoreOnIsolate", LIVE), ("Markers", ""), ("JobTimeoutUSec", "infinity"), ("JobRunningTimeoutUSec", LIVE),
+    ("IgnoreOnIsolate", LIVE), ("NeedDaemonReload", ""), ("Markers", ""), ("JobTimeoutUSec", "infinity"), ("JobRunningTimeoutUSec", LIVE),
     ("JobTimeoutAction", "none"), ("JobTimeoutRebootArgument", ""), ("ConditionResult", ""),
     ("AssertResult", ""), ("ConditionTimestamp", ""), ("ConditionTimestampMonotonic", ""),
     ("AssertTimestamp", ""), ("AssertTimestampMonotonic", ""), ("Conditions", ""), ("Asserts", ""),
@@ -464,7 +464,7 @@ fn answered_elsewhere(name: &str) -> bool {
             "SubState", "FragmentPath", "DropInPaths", "UnitFileState", "UnitFilePreset", "CanStart", "CanStop",
             "CanReload", "CanIsolate", "ConditionResult", "AssertResult", "ConditionTimestamp",
             "ConditionTimestampMonotonic", "AssertTimestamp", "AssertTimestampMonotonic", "Conditions", "Asserts",
-            "LoadError", "InvocationID", "TriggeredBy", "MemoryCurrent", "MemoryAvailable", "CPUUsageNSec",
+            "LoadError", "InvocationID", "TriggeredBy", "NeedDaemonReload", "MemoryCurrent", "MemoryAvailable", "CPUUsageNSec",
         ]
         .into_iter()
         .collect()

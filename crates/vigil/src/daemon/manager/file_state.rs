@@ -224,7 +224,7 @@ fn dropin_stamps(lookup: &LookupPaths, id: &str) -> Vec<Stamp> {
 
 /// Whether the unit's files changed on disk since it was loaded at
 /// `loaded_ns` (`NeedDaemonReload`, systemd's
-/// `unit_need_daemon_reload()`): its fragment replaced, modified or gone,
+/// `unit_need_daemon_reload()`): its fragment modified or gone,
 /// a drop-in it loaded gone, or a drop-in directory of its names (or its
 /// template's) or a file in one modified or created since — adding or
 /// removing a drop-in changes its directory. `loaded_ns` is on the coarse
@@ -232,7 +232,9 @@ fn dropin_stamps(lookup: &LookupPaths, id: &str) -> Vec<Stamp> {
 /// load is not told apart from one just before it (systemd compares the
 /// recorded mtimes exactly; vigil keeps one instant per unit instead).
 pub fn changed_since(lookup: &LookupPaths, id: &str, fragment: Option<&Path>, dropins: &[PathBuf], loaded_ns: i64) -> bool {
-    let newer = |s: &Stat| s.mtime_ns.max(s.ctime_ns) > i128::from(loaded_ns);
+    // Modification times only, as systemd compares them: a `chmod` or a
+    // new link changes a file's ctime and is no edit.
+    let newer = |s: &Stat| s.mtime_ns > i128::from(loaded_ns);
     if let Some(f) = fragment {
         match stat(&lookup.on_disk(f)) {
             Some(s) if !newer(&s) => {}

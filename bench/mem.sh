@@ -5,6 +5,7 @@
 #
 # Usage: bench/mem.sh [N=1000] [VIGIL=target/release/vigil] [--massif]
 #        MEM_JOURNALD_CONF='Key=value' bench/mem.sh ...   (a journald.conf line)
+#        MEM_MALLOC_INFO=1 bench/mem.sh ...   (and glibc's view of the daemon's heap)
 #
 # The unit files are bench.py's `vigil` peer's (Restart=always,
 # RestartSec=0, wanted by multi-user.target), with `sleep infinity` as the
@@ -90,6 +91,26 @@ for p in $(tree "$MGR"); do
         /proc/"$p"/smaps | sort -rn | head -8
 done
 echo "TOTAL non-service PSS: $total kB ($(awk -v t=$total 'BEGIN {printf "%.1f", t / 1024}') MiB), N=$N"
+
+# MEM_MALLOC_INFO=1: glibc's own account of the daemon's heap, asked through
+# gdb after the figures above (attaching touches nothing they count): what
+# is in use, and the free chunks by size. Free chunks between live ones stay
+# resident (malloc_trim returns only whole free pages), so resident heap
+# minus "in use" is what holes cost; the size classes say which allocations
+# left them (a class with about one chunk per unit is a per-unit transient).
+if [ -n "${MEM_MALLOC_INFO:-}" ]; then
+    gdb -p "$MGR" -batch -ex 'call (int)malloc_info(0, (void*)stderr)' >/dev/null 2>&1 || echo "gdb malloc_info failed" >&2
+    sed -n '/<malloc version/,/<\/malloc>/p' "$DIR/vigil.log" | awk -v n="$N" '
+        /<heap nr="0">/ {h = 1} /<\/heap>/ {h = 0}
+        h && /<size from=/ {match($0, /from="[0-9]+"/); f = substr($0, RSTART + 6, RLENGTH - 7)
+            match($0, /total="[0-9]+"/); t = substr($0, RSTART + 7, RLENGTH - 8)
+            match($0, /count="[0-9]+"/); c = substr($0, RSTART + 7, RLENGTH - 8)
+            if (t + 0 >= 8192) printf "  free chunks of %5d B and up: %5d, %7d B (%.2f per unit)\n", f - 1, c, t, c / n}
+        h && /<total type="rest"/ {print "  free in bins:", $0}
+        h && /<system type="current"/ {print "  heap size:", $0}'
+    gdb -p "$MGR" -batch -ex 'call (void)malloc_stats()' >/dev/null 2>&1
+    grep -A2 '^Arena 0:' "$DIR/vigil.log" | sed 's/^/  /'
+fi
 
 "$VIGIL" --root="$ROOT" exit >/dev/null 2>&1 || kill "$MGR"
 deadline=$((SECONDS + 60))

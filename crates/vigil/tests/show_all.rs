@@ -316,6 +316,10 @@ fn settings_read_as_systemd_252_shows_them() {
         assert!(all.lines().any(|l| l == line), "{line} missing:\n{all}");
     }
     assert!(!bare.lines().any(|l| l.starts_with("Conditions=") || l.starts_with("PIDFile=")), "{bare}");
+    // A target has no cgroup context: none of its properties.
+    let target = stdout(&r.vigil(&["show", "--all", "holder.target"]));
+    assert!(target.lines().any(|l| l == "Id=holder.target"), "{target}");
+    assert!(!target.lines().any(|l| l.starts_with("ControlGroup=") || l.starts_with("TasksMax=")), "{target}");
     // `status` asks for the unit's state only, and still shows it all.
     let status = stdout(&r.vigil(&["status", "--no-pager", "-n0", "plain"]));
     assert!(status.contains("Active: active (running)") && status.contains("Main PID:"), "{status}");

@@ -347,7 +347,12 @@ impl Manager {
             by.dedup();
             p.push(("TriggeredBy".into(), by.join(" ")));
         }
+        // Only the unit types with a cgroup context have these (a target's
+        // `show` lists none of them).
+        use unit::UnitType as T;
+        let cgroup_context = matches!(u.cfg.id.unit_type(), T::Service | T::Socket | T::Mount | T::Swap | T::Scope | T::Slice);
         let counters = ["ControlGroup", "TasksCurrent", "TasksMax", "MemoryCurrent", "MemoryAvailable", "CPUUsageNSec"];
+        let want = |k: &str| want(k) && (cgroup_context || !counters.contains(&k));
         let group = if counters.iter().any(|k| want(k)) { self.cgroup_of(id) } else { None };
         let group = group.as_deref();
         if want("ControlGroup") {

@@ -153,6 +153,19 @@ impl FileStates {
         (state, preset)
     }
 
+    /// [`changed_since`] from the stamps [`FileStates::get`] keeps for
+    /// `id`, without a file system call — valid only right after `get`
+    /// checked them in the same request. `None` when none are kept.
+    pub fn changed_since(&self, lookup: &LookupPaths, id: &str, dropins: &[PathBuf], loaded_ns: i64) -> Option<bool> {
+        let e = self.units.get(id)?;
+        let newer = |s: &Stamp| s.stat.is_some_and(|st| st.mtime_ns > i128::from(loaded_ns));
+        let gone = |d: &PathBuf| {
+            let host = lookup.on_disk(d);
+            !e.dropins.iter().any(|s| s.path == host && s.stat.is_some())
+        };
+        Some(e.fragment.stat.is_none() || newer(&e.fragment) || e.dropins.iter().any(newer) || dropins.iter().any(gone))
+    }
+
     /// Drop every answer (`daemon-reload`, or a stamp that changed).
     pub fn forget(&mut self) {
         self.dirs.clear();

@@ -384,7 +384,12 @@ impl Manager {
         }
         if want("NeedDaemonReload") {
             let lookup = &self.loader.lookup;
-            let changed = super::file_state::changed_since(lookup, id, u.cfg.fragment.as_deref(), &u.cfg.dropin_paths, u.stamps.loaded_ns);
+            let (dropins, loaded) = (&u.cfg.dropin_paths, u.stamps.loaded_ns);
+            // `status` asked for UnitFileState too: the stamps just checked
+            // for it answer without a system call.
+            let kept = if want("UnitFileState") && u.cfg.fragment.is_some() { self.file_states.changed_since(lookup, id, dropins, loaded) } else { None };
+            let changed =
+                kept.unwrap_or_else(|| super::file_state::changed_since(lookup, id, u.cfg.fragment.as_deref(), dropins, loaded));
             p.push(("NeedDaemonReload".into(), if changed { "yes" } else { "no" }.into()));
         }
         let (file_state, preset) = files;

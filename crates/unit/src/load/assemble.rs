@@ -9,6 +9,7 @@ use crate::diag::{Diagnostic, Severity, Span};
 use crate::name::UnitName;
 use crate::syntax::{self, ParsedFile, Sections};
 
+use super::dropin::SearchNames;
 use super::index::{UnitIndex, Unresolved};
 use super::read::{truncate_at_fatal, Read};
 use super::{sections_for, LoadState, LoadedSource};
@@ -79,7 +80,7 @@ impl UnitIndex {
         let mut fragment = fragment;
         let (mut load_state, fragment_file) = match &fragment {
             None => (LoadState::NotFound, None),
-            Some(p) => match self.read_file(p, sections, &mut diags) {
+            Some(p) => match self.read_file(p, name.unit_type(), &mut diags) {
                 Read::Masked => (LoadState::Masked, None),
                 // systemd fails before recording the fragment path and
                 // setting the load state: not-found, no fragment.
@@ -102,8 +103,9 @@ impl UnitIndex {
         let mut dropin_paths = Vec::new();
         let mut dropins = Vec::new();
         let mut refused = false;
-        for found in self.collect(&names, ".d", Some(".conf"), &mut diags) {
-            let file = match self.read_file(&found.path, sections, &mut diags) {
+        let search = SearchNames::new(&names, id.unit_type());
+        for found in self.collect(&search, ".d", Some(".conf"), &mut diags) {
+            let file = match self.read_file(&found.path, name.unit_type(), &mut diags) {
                 Read::Parsed(mut f) => {
                     truncate_at_fatal(&mut f);
                     f
@@ -129,8 +131,8 @@ impl UnitIndex {
             load_state = LoadState::Error;
         }
 
-        let wants = self.dir_dependencies(&id, &names, ".wants", &mut diags);
-        let requires = self.dir_dependencies(&id, &names, ".requires", &mut diags);
+        let wants = self.dir_dependencies(&id, &search, ".wants", &mut diags);
+        let requires = self.dir_dependencies(&id, &search, ".requires", &mut diags);
 
         LoadedSource {
             name: id,

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Span};
-use crate::name::UnitName;
+use crate::name::{UnitName, UnitType};
 use crate::paths::{chase, in_root};
 
 use super::index::{content_of, Content, UnitIndex};
@@ -101,24 +101,47 @@ pub(super) struct Found {
     pub(super) file_name: String,
 }
 
+/// The names whose directories are searched for one unit, in order: the
+/// [`expand_name`] expansion of each of its names (primary first), then
+/// the type-wide name (`service`). The `.d`, `.wants` and `.requires`
+/// searches differ only in the suffix, so a load expands the names once
+/// for all three (each expansion allocates and re-parses names; three
+/// passes were a tenth of an `Accept=yes` instance's load).
+pub(super) struct SearchNames {
+    expanded: Vec<Vec<String>>,
+    type_wide: &'static str,
+}
+
+impl SearchNames {
+    /// For a unit of type `ty` with these names, its id first.
+    pub(super) fn new(names: &[UnitName], ty: UnitType) -> SearchNames {
+        let expanded = names
+            .iter()
+            .map(|n| {
+                let mut e = Vec::new();
+                expand_name(n, &mut e);
+                e
+            })
+            .collect();
+        SearchNames { expanded, type_wide: ty.as_str() }
+    }
+}
+
 impl UnitIndex {
-    /// Candidate directories `(search dir index, entry name)` for a unit
-    /// with these names (primary first), in search order.
-    fn candidates(&self, names: &[UnitName], suffix: &str) -> Vec<(usize, String)> {
+    /// Candidate directories `(search dir index, entry name)` for a unit,
+    /// in search order.
+    fn candidates(&self, search: &SearchNames, suffix: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        let Some(first) = names.first() else { return out };
         let ndirs = self.lookup.dirs.len();
-        for n in names {
-            let mut expanded = Vec::new();
-            expand_name(n, &mut expanded);
+        for expanded in &search.expanded {
             for di in 0..ndirs {
-                for e in &expanded {
+                for e in expanded {
                     out.push((di, format!("{e}{suffix}")));
                 }
             }
         }
         for di in 0..ndirs {
-            out.push((di, format!("{}{suffix}", first.unit_type())));
+            out.push((di, format!("{}{suffix}", search.type_wide)));
         }
         out
     }
@@ -128,7 +151,8 @@ impl UnitIndex {
     /// unit's names are resolved as [`UnitIndex::load`] does.
     pub fn dropin_search_dirs(&self, name: &UnitName) -> Vec<PathBuf> {
         let names = self.unit_names(name);
-        self.candidates(&names, ".d")
+        let ty = names.first().unwrap_or(name).unit_type();
+        self.candidates(&SearchNames::new(&names, ty), ".d")
             .into_iter()
             .filter_map(|(di, e)| self.lookup.dirs.get(di).map(|d| d.path.join(e)))
             .collect()
@@ -136,16 +160,20 @@ impl UnitIndex {
 
     /// The candidates that exist, in the same order as [`Self::candidates`],
     /// found through the path cache without building every candidate.
-    fn present_candidates(&self, names: &[UnitName], suffix: &str) -> Vec<(usize, String)> {
+    fn present_candidates(&self, search: &SearchNames, suffix: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
-        let Some(first) = names.first() else { return out };
-        for n in names {
-            let mut expanded = Vec::new();
-            expand_name(n, &mut expanded);
+        // One buffer for every probe: most candidates do not exist.
+        let mut key = String::new();
+        let mut probe = |name: &str| {
+            key.clear();
+            key.push_str(name);
+            key.push_str(suffix);
+            self.dropin_dirs.get(key.as_str()).map(|dirs| (dirs, key.clone()))
+        };
+        for expanded in &search.expanded {
             let mut found: Vec<(usize, usize, String)> = Vec::new();
-            for (ei, e) in expanded.into_iter().enumerate() {
-                let key = e + suffix;
-                if let Some(dirs) = self.dropin_dirs.get(key.as_str()) {
+            for (ei, e) in expanded.iter().enumerate() {
+                if let Some((dirs, key)) = probe(e) {
                     for &di in dirs {
                         found.push((di, ei, key.clone()));
                     }
@@ -154,8 +182,7 @@ impl UnitIndex {
             found.sort();
             out.extend(found.into_iter().map(|(di, _, k)| (di, k)));
         }
-        let key = format!("{}{suffix}", first.unit_type());
-        if let Some(dirs) = self.dropin_dirs.get(key.as_str()) {
+        if let Some((dirs, key)) = probe(search.type_wide) {
             out.extend(dirs.iter().map(|&di| (di, key.clone())));
         }
         out
@@ -165,12 +192,12 @@ impl UnitIndex {
     /// inside the root (systemd chases each drop-in directory).
     fn present_dirs(
         &self,
-        names: &[UnitName],
+        search: &SearchNames,
         suffix: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> Vec<PathBuf> {
         let mut out = Vec::new();
-        for (di, entry) in self.present_candidates(names, suffix) {
+        for (di, entry) in self.present_candidates(search, suffix) {
             let Some(sd) = self.lookup.dirs.get(di) else { continue };
             let dir = sd.path.join(&entry);
             match chase(&self.lookup.root, &dir) {
@@ -189,13 +216,13 @@ impl UnitIndex {
     /// result sorted by file name.
     pub(super) fn collect(
         &self,
-        names: &[UnitName],
+        search: &SearchNames,
         suffix: &str,
         file_suffix: Option<&str>,
         diags: &mut Vec<Diagnostic>,
     ) -> Vec<Found> {
         let mut seen: HashMap<String, PathBuf> = HashMap::new();
-        for dir in self.present_dirs(names, suffix, diags) {
+        for dir in self.present_dirs(search, suffix, diags) {
             let host = in_root(&self.lookup.root, &dir);
             let rd = match fs::read_dir(&host) {
                 Ok(rd) => rd,
@@ -242,14 +269,14 @@ impl UnitIndex {
     pub(super) fn dir_dependencies(
         &self,
         unit: &UnitName,
-        names: &[UnitName],
+        search: &SearchNames,
         suffix: &str,
         diags: &mut Vec<Diagnostic>,
     ) -> Vec<DirDependency> {
         let what = if suffix == ".wants" { "Wants" } else { "Requires" };
         let mut out: Vec<DirDependency> = Vec::new();
         let mut seen: std::collections::HashSet<UnitName> = std::collections::HashSet::new();
-        for f in self.collect(names, suffix, None, diags) {
+        for f in self.collect(search, suffix, None, diags) {
             // One `lstat` and one `readlink` per entry, and the target's
             // resolution through the chased-directory cache (the entries
             // of one directory mostly point into one other).

@@ -454,6 +454,11 @@ impl UnitIndex {
             return None;
         }
         let dst = path.file_name().and_then(|n| n.to_str())?;
+        // A file named as asked (most lookups) is neither a template
+        // under an instance's name nor anything to instantiate.
+        if dst == src {
+            return Some(dst.into());
+        }
         if let (Ok(d), Ok(s)) = (UnitName::parse(dst), UnitName::parse(src)) {
             if d.is_template() && s.is_instance() {
                 // Too long: systemd skips it quietly too.
@@ -557,6 +562,9 @@ impl UnitIndex {
             }
         };
         let instantiate = |n: &str| -> Option<UnitName> {
+            if n == unit.as_str() {
+                return Some(unit.clone());
+            }
             let parsed = UnitName::parse(n).ok()?;
             if unit.is_instance() && parsed.is_template() {
                 parsed.with_instance(unit.instance().unwrap_or("")).ok()

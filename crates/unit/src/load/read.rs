@@ -29,10 +29,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use crate::diag::{Diagnostic, Severity, Span};
+use crate::name::UnitType;
 use crate::paths::Scope;
 use crate::syntax::{self, ParsedFile, Sections};
 
 use super::index::UnitIndex;
+use super::sections_for;
 
 /// What reading a file gave.
 pub(super) enum Read {
@@ -83,19 +85,23 @@ impl Stamp {
     }
 }
 
-/// Parsed files by (host path, the sections they were parsed for).
+/// Parsed files by host path, with the unit type whose sections they were
+/// parsed for. Keyed by the path alone, so that a lookup borrows it (no
+/// key to build per use): a file is read for one type in practice — its
+/// name or its drop-in directory's name says which — and a use for
+/// another type is a miss that replaces the entry.
 #[derive(Debug, Default)]
-pub(crate) struct ParseCache(Mutex<HashMap<(PathBuf, String), (Stamp, ParsedFile)>>);
+pub(crate) struct ParseCache(Mutex<HashMap<PathBuf, (UnitType, Stamp, ParsedFile)>>);
 
 impl ParseCache {
-    fn get(&self, key: &(PathBuf, String), stamp: Stamp) -> Option<ParsedFile> {
+    fn get(&self, path: &Path, ty: UnitType, stamp: Stamp) -> Option<ParsedFile> {
         let map = self.0.lock().ok()?;
-        map.get(key).filter(|(s, _)| *s == stamp).map(|(_, f)| f.clone())
+        map.get(path).filter(|(t, s, _)| (*t, *s) == (ty, stamp)).map(|(_, _, f)| f.clone())
     }
 
-    fn put(&self, key: (PathBuf, String), stamp: Stamp, file: &ParsedFile) {
+    fn put(&self, path: &Path, ty: UnitType, stamp: Stamp, file: &ParsedFile) {
         if let Ok(mut map) = self.0.lock() {
-            map.insert(key, (stamp, file.clone()));
+            map.insert(path.to_path_buf(), (ty, stamp, file.clone()));
         }
     }
 }
@@ -118,14 +124,11 @@ fn span(path: &Path) -> Span {
 }
 
 impl UnitIndex {
-    /// Read the in-root `path`; permission warnings go to `warnings`.
-    pub(super) fn read_file(
-        &self,
-        path: &Path,
-        sections: &[&str],
-        warnings: &mut Vec<Diagnostic>,
-    ) -> Read {
+    /// Read the in-root `path`, a file of a unit of type `ty`; permission
+    /// warnings go to `warnings`.
+    pub(super) fn read_file(&self, path: &Path, ty: UnitType, warnings: &mut Vec<Diagnostic>) -> Read {
         use std::os::unix::fs::FileTypeExt;
+        let sections = sections_for(ty);
         let mut host = match self.host_path(path) {
             Ok(None) => return Read::Masked,
             Ok(Some(h)) => h,
@@ -185,11 +188,10 @@ impl UnitIndex {
         }
         let stamp = Stamp::of(&meta);
         // Only files read for many units are ever cached (see
-        // `read_for_many`): the others need no key.
-        let key = (ft.is_file() && read_for_many(path))
-            .then(|| (host.path.clone(), sections.join("\n")));
-        if let Some(key) = &key {
-            if let Some(f) = self.parsed.get(key, stamp) {
+        // `read_for_many`).
+        let cached = ft.is_file() && read_for_many(path);
+        if cached {
+            if let Some(f) = self.parsed.get(&host.path, ty, stamp) {
                 return Read::Parsed(f);
             }
         }
@@ -215,8 +217,8 @@ impl UnitIndex {
             return Read::Parsed(f);
         }
         let parsed = parse_bytes(path, &bytes, sections);
-        if let Some(key) = key.filter(|_| stamp.settled()) {
-            self.parsed.put(key, stamp, &parsed);
+        if cached && stamp.settled() {
+            self.parsed.put(&host.path, ty, stamp, &parsed);
         }
         Read::Parsed(parsed)
     }

@@ -66,8 +66,23 @@ impl Client {
 
     /// Send a request and read its first response.
     pub fn call(&mut self, req: &Request) -> Result<Response, ProtoError> {
+        self.send(req, false)
+    }
+
+    /// Send the connection's last request, with `Bye` in the same write,
+    /// and read its first response. The manager closes its end once the
+    /// answer is out (see [`Request::Bye`]); the rest of a streamed answer
+    /// is still read with [`Client::next_response`].
+    pub fn call_last(&mut self, req: &Request) -> Result<Response, ProtoError> {
+        self.send(req, true)
+    }
+
+    fn send(&mut self, req: &Request, last: bool) -> Result<Response, ProtoError> {
         let mut out = std::mem::take(&mut self.unsent);
         out.extend_from_slice(&encode(req)?);
+        if last {
+            out.extend_from_slice(&encode(&Request::Bye)?);
+        }
         self.stream.get_mut().write_all(&out)?;
         self.greeting()?;
         self.next_response()
@@ -149,6 +164,27 @@ mod tests {
         assert_eq!(c.call(&Request::Ping).unwrap(), Response::Pong);
         assert_eq!(c.next_response().unwrap(), Response::End);
         assert_eq!(c.server_pid().unwrap(), 9);
+        server.join().unwrap();
+    }
+
+    /// `call_last`: the request and `Bye` leave in one write after the
+    /// `Hello`, and the answer is read as `call` reads it.
+    #[test]
+    fn bye_travels_with_the_last_request() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            let mut all = vec![0u8; 4096];
+            let n = std::io::Read::read(&mut b, &mut all).unwrap();
+            let mut r = &all[..n];
+            let _hello: Request = read_msg(&mut r).unwrap();
+            assert_eq!(read_msg::<_, Request>(&mut r).unwrap(), Request::Ping);
+            assert_eq!(read_msg::<_, Request>(&mut r).unwrap(), Request::Bye);
+            assert!(r.is_empty());
+            write_msg(&mut b, &Response::Hello { version: PROTOCOL_VERSION, server: "t".into(), pid: 3 }).unwrap();
+            write_msg(&mut b, &Response::Pong).unwrap();
+        });
+        let mut c = Client::over(a, "test").unwrap();
+        assert_eq!(c.call_last(&Request::Ping).unwrap(), Response::Pong);
         server.join().unwrap();
     }
 

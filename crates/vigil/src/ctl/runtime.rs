@@ -210,12 +210,16 @@ fn why(result: &str) -> Option<&'static str> {
     })
 }
 
-pub(super) fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
-    let first = c.call(&Request::Show {
+/// `unit`'s properties `props` (all when empty). `last`: nothing more is
+/// asked on this connection, so `Bye` goes with the request (the manager
+/// closes its end after the answer; `proto::Request::Bye`).
+pub(super) fn show(c: &mut Client, unit: &str, props: &[&str], last: bool) -> Result<Vec<(String, String)>> {
+    let req = Request::Show {
         units: vec![unit.to_string()],
         properties: props.iter().map(|s| s.to_string()).collect(),
         all: false,
-    })?;
+    };
+    let first = if last { c.call_last(&req)? } else { c.call(&req)? };
     for r in collect(c, first)? {
         if let Response::Properties { properties, .. } = r {
             return Ok(properties);
@@ -239,7 +243,8 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
         Call::Show { units, properties, value, all } => {
             for (i, u) in units.iter().enumerate() {
-                let props = show(&mut c, u, &properties.iter().map(String::as_str).collect::<Vec<_>>())?;
+                let last = i + 1 == units.len();
+                let props = show(&mut c, u, &properties.iter().map(String::as_str).collect::<Vec<_>>(), last)?;
                 if i > 0 && !value {
                     println!();
                 }
@@ -314,7 +319,7 @@ fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_blo
                     // `-q` silences the result line, not the exit code.
                     if !t.quiet {
                         let line = job_result_line(&unit, &result, t.user, || {
-                            show(c, &unit, &["Result"]).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
+                            show(c, &unit, &["Result"], false).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
                         });
                         eprintln!("{}", line.unwrap_or_default());
                     }
@@ -328,8 +333,8 @@ fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_blo
 
 fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str) -> bool, miss: u8) -> Result<u8> {
     let mut any = false;
-    for u in units {
-        let p = show(c, u, &["ActiveState"])?;
+    for (i, u) in units.iter().enumerate() {
+        let p = show(c, u, &["ActiveState"], i + 1 == units.len())?;
         let state = get(&p, "ActiveState");
         let state = if state.is_empty() { "inactive" } else { state };
         if !quiet {
@@ -356,12 +361,12 @@ fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs, 
     use super::term::{paint, state_color};
     let words = |k: &str| get(p, k).split_whitespace().map(str::to_string).collect::<Vec<_>>();
     for (i, t) in words("TriggeredBy").iter().enumerate() {
-        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let st = get(&show(c, t, &["ActiveState"], false)?, "ActiveState").to_string();
         let label = if i == 0 { "TriggeredBy:" } else { "            " };
         say!(out, "{label} {} {t}", paint(state_color(&st), g.state(&st)));
     }
     for (i, t) in words("Triggers").iter().enumerate() {
-        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let st = get(&show(c, t, &["ActiveState"], false)?, "ActiveState").to_string();
         let label = if i == 0 { "   Triggers:" } else { "            " };
         say!(out, "{label} {} {t}", paint(state_color(&st), g.black_circle()));
     }
@@ -438,7 +443,7 @@ fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(Strin
     // Every property: naming the ~40 it shows was measured dearer, on
     // both sides, than the hundred-odd of a bare `show` (the names are
     // sent, decoded and matched one by one; callgrind, BENCHMARKS.md).
-    let p = show(c, u, &[])?;
+    let p = show(c, u, &[], false)?;
     let load = get(&p, "LoadState");
     let id = get(&p, "Id");
     let active = get(&p, "ActiveState");

@@ -16,6 +16,9 @@ Usage: client_cost.py BIN [BIN ...] [--n N] [--manager]
   --manager also runs each BIN as the manager under callgrind (counting off while it boots), one
   warm-up request, then 50 requests of each command with counting on: instructions per request.
 
+Page faults compare only between files written alike: a `cp` of a binary takes 4-6 more than
+the file the linker wrote (same bytes), so copy every BIN the same way before an A/B.
+
 The clients' output is compared with the first BIN's (a change here must not change it), apart
 from the relative time of `Active:` ("; 5min ago"), which moves between the runs.
 """

@@ -66,8 +66,23 @@ impl Client {
 
     /// Send a request and read its first response.
     pub fn call(&mut self, req: &Request) -> Result<Response, ProtoError> {
+        self.send(req, false)
+    }
+
+    /// Send the connection's last request, with `Bye` in the same write,
+    /// and read its first response. The manager closes its end once the
+    /// answer is out (see [`Request::Bye`]); the rest of a streamed answer
+    /// is still read with [`Client::next_response`].
+    pub fn call_last(&mut self, req: &Request) -> Result<Response, ProtoError> {
+        self.send(req, true)
+    }
+
+    fn send(&mut self, req: &Request, last: bool) -> Result<Response, ProtoError> {
         let mut out = std::mem::take(&mut self.unsent);
         out.extend_from_slice(&encode(req)?);
+        if last {
+            out.extend_from_slice(&encode(&Request::Bye)?);
+        }
         self.stream.get_mut().write_all(&out)?;
         self.greeting()?;
         self.next_response()
@@ -126,6 +141,19 @@ mod tests {
         server.join().unwrap();
     }
 
+    /// The frames of one `read` of the server's end, all of them: what
+    /// the client sent in one write.
+    fn one_write(b: &mut UnixStream) -> Vec<Request> {
+        let mut all = vec![0u8; 4096];
+        let n = std::io::Read::read(b, &mut all).unwrap();
+        let mut r = &all[..n];
+        let mut frames = Vec::new();
+        while !r.is_empty() {
+            frames.push(read_msg(&mut r).unwrap());
+        }
+        frames
+    }
+
     /// The lazy handshake: `Hello` and the first request leave in one
     /// write, and the answers are read in order.
     #[test]
@@ -133,14 +161,8 @@ mod tests {
         let (a, mut b) = UnixStream::pair().unwrap();
         let server = std::thread::spawn(move || {
             // Both frames are there before the server answers anything.
-            let mut all = vec![0u8; 4096];
-            let n = std::io::Read::read(&mut b, &mut all).unwrap();
-            let mut r = &all[..n];
-            let hello: Request = read_msg(&mut r).unwrap();
-            assert!(matches!(hello, Request::Hello { version: PROTOCOL_VERSION, .. }));
-            let req: Request = read_msg(&mut r).unwrap();
-            assert_eq!(req, Request::Ping);
-            assert!(r.is_empty());
+            let frames = one_write(&mut b);
+            assert!(matches!(frames.as_slice(), [Request::Hello { version: PROTOCOL_VERSION, .. }, Request::Ping]));
             write_msg(&mut b, &Response::Hello { version: PROTOCOL_VERSION, server: "t".into(), pid: 9 }).unwrap();
             write_msg(&mut b, &Response::Pong).unwrap();
             write_msg(&mut b, &Response::End).unwrap();
@@ -149,6 +171,22 @@ mod tests {
         assert_eq!(c.call(&Request::Ping).unwrap(), Response::Pong);
         assert_eq!(c.next_response().unwrap(), Response::End);
         assert_eq!(c.server_pid().unwrap(), 9);
+        server.join().unwrap();
+    }
+
+    /// `call_last`: `Bye` leaves in the same write as the request, and
+    /// the answer is read as `call` reads it.
+    #[test]
+    fn bye_travels_with_the_last_request() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            let frames = one_write(&mut b);
+            assert!(matches!(frames.as_slice(), [Request::Hello { .. }, Request::Ping, Request::Bye]));
+            write_msg(&mut b, &Response::Hello { version: PROTOCOL_VERSION, server: "t".into(), pid: 3 }).unwrap();
+            write_msg(&mut b, &Response::Pong).unwrap();
+        });
+        let mut c = Client::over(a, "test").unwrap();
+        assert_eq!(c.call_last(&Request::Ping).unwrap(), Response::Pong);
         server.join().unwrap();
     }
 

@@ -111,6 +111,13 @@ pub enum Request {
     /// The direct dependencies of one unit in one direction, as
     /// `list-dependencies` walks them (the client recurses).
     Dependencies { unit: String, direction: DepDirection },
+    /// The client sends nothing more: the manager closes the connection
+    /// as soon as the answers to the requests before it are written.
+    /// Sent in the same write as a client's last request, it spares the
+    /// manager the wake-up that the client's own close would cause
+    /// (`EPOLLHUP`, then a read of the end of file) — one of the three per
+    /// `systemctl is-active` — and the client's `close()` wakes nobody.
+    Bye,
 }
 
 /// Which edges `list-dependencies` follows (`--reverse`, `--after`,
@@ -362,6 +369,7 @@ mod tests {
             Request::Show { units: vec!["s".into()], properties: (0..100).map(|i| format!("P{i}")).collect(), all: false, brief: false },
             Request::Ping,
             Request::ListJobs,
+            Request::Bye,
         ];
         for r in all {
             let json = serde_json::to_vec(&r).unwrap();

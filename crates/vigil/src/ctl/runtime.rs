@@ -210,19 +210,23 @@ fn why(result: &str) -> Option<&'static str> {
     })
 }
 
-pub(super) fn show(c: &mut Client, unit: &str, props: &[&str]) -> Result<Vec<(String, String)>> {
-    show_as(c, unit, props, false)
+/// `unit`'s properties `props` (all when empty). `last`: nothing more is
+/// asked on this connection, so `Bye` goes with the request (the manager
+/// closes its end after the answer; `proto::Request::Bye`).
+pub(super) fn show(c: &mut Client, unit: &str, props: &[&str], last: bool) -> Result<Vec<(String, String)>> {
+    show_as(c, unit, props, false, last)
 }
 
 /// `show`, or with `brief` the properties of the unit's state without its
 /// settings (`Request::Show`).
-fn show_as(c: &mut Client, unit: &str, props: &[&str], brief: bool) -> Result<Vec<(String, String)>> {
-    let first = c.call(&Request::Show {
+fn show_as(c: &mut Client, unit: &str, props: &[&str], brief: bool, last: bool) -> Result<Vec<(String, String)>> {
+    let req = Request::Show {
         units: vec![unit.to_string()],
         properties: props.iter().map(|s| s.to_string()).collect(),
         all: false,
         brief,
-    })?;
+    };
+    let first = if last { c.call_last(&req)? } else { c.call(&req)? };
     for r in collect(c, first)? {
         if let Response::Properties { properties, .. } = r {
             return Ok(properties);
@@ -246,7 +250,8 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
         Call::Show { units, properties, value, all } => {
             for (i, u) in units.iter().enumerate() {
-                let props = show(&mut c, u, &properties.iter().map(String::as_str).collect::<Vec<_>>())?;
+                let last = i + 1 == units.len();
+                let props = show(&mut c, u, &properties.iter().map(String::as_str).collect::<Vec<_>>(), last)?;
                 if i > 0 && !value {
                     println!();
                 }
@@ -298,7 +303,7 @@ fn simple(c: &mut Client, req: Request, quiet: bool) -> Result<u8> {
 fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_block: bool, mode: JobMode) -> Result<u8> {
     let mut code = 0;
     for u in &units {
-        if show(c, u, &["NeedDaemonReload"]).is_ok_and(|p| get(&p, "NeedDaemonReload") == "yes") {
+        if show(c, u, &["NeedDaemonReload"], false).is_ok_and(|p| get(&p, "NeedDaemonReload") == "yes") {
             warn_unit_file_changed(u, t.user);
         }
     }
@@ -327,7 +332,7 @@ fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_blo
                     // `-q` silences the result line, not the exit code.
                     if !t.quiet {
                         let line = job_result_line(&unit, &result, t.user, || {
-                            show(c, &unit, &["Result"]).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
+                            show(c, &unit, &["Result"], false).map(|p| get(&p, "Result").to_string()).unwrap_or_default()
                         });
                         eprintln!("{}", line.unwrap_or_default());
                     }
@@ -341,8 +346,8 @@ fn job(c: &mut Client, t: &Target<'_>, verb: JobVerb, units: Vec<String>, no_blo
 
 fn state_query(c: &mut Client, units: &[String], quiet: bool, hit: impl Fn(&str) -> bool, miss: u8) -> Result<u8> {
     let mut any = false;
-    for u in units {
-        let p = show(c, u, &["ActiveState"])?;
+    for (i, u) in units.iter().enumerate() {
+        let p = show(c, u, &["ActiveState"], i + 1 == units.len())?;
         let state = get(&p, "ActiveState");
         let state = if state.is_empty() { "inactive" } else { state };
         if !quiet {
@@ -369,12 +374,12 @@ fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs, 
     use super::term::{paint, state_color};
     let words = |k: &str| get(p, k).split_whitespace().map(str::to_string).collect::<Vec<_>>();
     for (i, t) in words("TriggeredBy").iter().enumerate() {
-        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let st = get(&show(c, t, &["ActiveState"], false)?, "ActiveState").to_string();
         let label = if i == 0 { "TriggeredBy:" } else { "            " };
         say!(out, "{label} {} {t}", paint(state_color(&st), g.state(&st)));
     }
     for (i, t) in words("Triggers").iter().enumerate() {
-        let st = get(&show(c, t, &["ActiveState"])?, "ActiveState").to_string();
+        let st = get(&show(c, t, &["ActiveState"], false)?, "ActiveState").to_string();
         let label = if i == 0 { "   Triggers:" } else { "            " };
         say!(out, "{label} {} {t}", paint(state_color(&st), g.black_circle()));
     }
@@ -475,7 +480,7 @@ fn status_one(c: &mut Client, u: &str, out: &mut String) -> Result<Option<(Strin
     // settings of a bare `show`): naming the ~40 it shows was measured
     // dearer, on both sides (the names are sent, decoded and matched one
     // by one; callgrind, BENCHMARKS.md).
-    let p = show_as(c, u, &[], true)?;
+    let p = show_as(c, u, &[], true, false)?;
     let load = get(&p, "LoadState");
     let id = get(&p, "Id");
     let active = get(&p, "ActiveState");

@@ -13,6 +13,10 @@
 //! `IsSystemRunning`, `ListSockets`, `Dependencies`) and gets "Access
 //! denied" for the rest, as systemd's polkit-less default answers.
 //!
+//! A `Bye` (the CLI sends it in the same write as its last request)
+//! closes the connection once the answers before it are out: the client
+//! then needs no answer to its own close, and the manager no wake-up.
+//!
 //! `Shutdown` of every kind stops all units in reverse order and then
 //! ends the manager: `exit` with its code; `halt`, `poweroff` and
 //! `reboot` with 0, as `vigil init` answers SIGRTMIN+3/+4/+5 (vigil does
@@ -110,7 +114,11 @@ impl Conn {
 
     /// Last words before closing: give a slow reader a short grace period.
     pub fn flush_blocking(&mut self) {
-        if self.out.is_empty() {
+        // What the socket takes at once needs no switch to blocking mode
+        // and no timeout (two syscalls): the usual case, a short answer
+        // followed by the client's `Bye`.
+        if self.flush() == Flow::Close || self.out.is_empty() {
+            self.out.clear();
             return;
         }
         let _ = self.stream.set_nonblocking(false);
@@ -234,6 +242,7 @@ impl Conn {
                 | Request::IsSystemRunning
                 | Request::ListSockets { .. }
                 | Request::Dependencies { .. }
+                | Request::Bye
         );
         if !read_only && !self.may_modify() {
             self.queue(&Response::Error {
@@ -250,6 +259,10 @@ impl Conn {
                 });
             }
             Request::Ping => self.queue(&Response::Pong),
+            // What the client's close would say, one wake-up earlier: the
+            // answers queued so far go out, then the connection closes
+            // (requests after it in the same read are not looked at).
+            Request::Bye => return Flow::Close,
             Request::IsSystemRunning => {
                 let state = if el.manager.ending.is_some() {
                     "stopping"

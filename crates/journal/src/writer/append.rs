@@ -73,6 +73,7 @@ pub(super) enum Backlink {
 const DEDUPE_SCAN_MAX: usize = 64;
 
 /// One unique DATA payload of the entry.
+#[derive(Clone, Copy)]
 struct Item {
     /// Where its `NAME=value` is in `Plan::payloads`.
     start: usize,
@@ -229,8 +230,15 @@ impl JournalWriter {
         }
 
         // The entry, its items in offset order (systemd sorts them so that
-        // reading an entry walks the file forward).
-        items.sort_by_key(|i| i.offset);
+        // reading an entry walks the file forward). An item is ~150 bytes:
+        // (offset, index) pairs are sorted and each item copied once into
+        // place; sorting the items moved each line's new MESSAGE= past a
+        // dozen old values a slot at a time (~3k instructions per entry).
+        // Offsets are distinct, so the order is the same.
+        let mut order: Vec<(u64, usize)> =
+            items.iter().enumerate().map(|(k, i)| (i.offset, k)).collect();
+        order.sort_unstable();
+        let mut items: Vec<Item> = order.iter().map(|&(_, k)| items[k]).collect();
         let entry_offset = pos;
         let entry_size = ENTRY_ITEMS_OFFSET + HASH_ITEM_SIZE * items.len() as u64;
         pos = advance(&self.path, pos, entry_size)?;

@@ -351,9 +351,9 @@ impl Manager {
         // `show` lists none of them).
         use unit::UnitType as T;
         let cgroup_context = matches!(u.cfg.id.unit_type(), T::Service | T::Socket | T::Mount | T::Swap | T::Scope | T::Slice);
-        let counters = ["ControlGroup", "TasksCurrent", "TasksMax", "MemoryCurrent", "MemoryAvailable", "CPUUsageNSec"];
-        let want = |k: &str| want(k) && (cgroup_context || !counters.contains(&k));
-        let group = if counters.iter().any(|k| want(k)) { self.cgroup_of(id) } else { None };
+        let counter = |k: &str| matches!(k, "ControlGroup" | "TasksCurrent" | "TasksMax" | "MemoryCurrent" | "MemoryAvailable" | "CPUUsageNSec");
+        let want = |k: &str| want(k) && (cgroup_context || !counter(k));
+        let group = if cgroup_context && (wanted.is_empty() || wanted.iter().any(|k| counter(k))) { self.cgroup_of(id) } else { None };
         let group = group.as_deref();
         if want("ControlGroup") {
             p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
@@ -374,13 +374,19 @@ impl Manager {
             p.extend(self.exec_properties(id, &exec_wanted));
         }
         if !brief {
-            for (name, kind) in DEPENDENCY_LISTS {
+            let lists: Vec<&'static str> = if wanted.is_empty() {
+                DEPENDENCY_NAMES.split_whitespace().collect()
+            } else {
+                DEPENDENCY_NAMES.split_whitespace().filter(|n| wanted.iter().any(|w| w == n)).collect()
+            };
+            for name in lists {
+                let Some(kind) = dependency_kind(name) else { continue };
                 // A socket answers `Triggers` itself (`sockets/`).
-                if want(name) && !(kind == Dep::Triggers && u.sock.is_some()) {
+                if !(kind == Dep::Triggers && u.sock.is_some()) {
                     p.push((name.into(), self.dependency_names(id, kind).join(" ")));
                 }
             }
-            super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, &settings, &mut p);
+            super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, wanted, &mut p);
         }
         if want("NeedDaemonReload") {
             let lookup = &self.loader.lookup;
@@ -442,33 +448,44 @@ impl Manager {
     }
 }
 
-/// The dependency lists `show` prints from the manager's edges, by kind, in
-/// systemd's order of the unit interface.
-pub const DEPENDENCY_LISTS: [(&str, Dep); 23] = [
-    ("Requires", Dep::Requires),
-    ("Requisite", Dep::Requisite),
-    ("Wants", Dep::Wants),
-    ("BindsTo", Dep::BindsTo),
-    ("PartOf", Dep::PartOf),
-    ("Upholds", Dep::Upholds),
-    ("RequiredBy", Dep::RequiredBy),
-    ("RequisiteOf", Dep::RequisiteOf),
-    ("WantedBy", Dep::WantedBy),
-    ("BoundBy", Dep::BoundBy),
-    ("UpheldBy", Dep::UpheldBy),
-    ("ConsistsOf", Dep::ConsistsOf),
-    ("Conflicts", Dep::Conflicts),
-    ("ConflictedBy", Dep::ConflictedBy),
-    ("Before", Dep::Before),
-    ("After", Dep::After),
-    ("OnSuccess", Dep::OnSuccess),
-    ("OnFailure", Dep::OnFailure),
-    ("Triggers", Dep::Triggers),
-    ("PropagatesReloadTo", Dep::PropagatesReloadTo),
-    ("ReloadPropagatedFrom", Dep::ReloadPropagatedFrom),
-    ("PropagatesStopTo", Dep::PropagatesStopTo),
-    ("StopPropagatedFrom", Dep::StopPropagatedFrom),
+/// The dependency lists `show` prints from the manager's edges, in
+/// systemd's order of the unit interface: the names, and the edge kind of
+/// each in [`DEPENDENCY_KINDS`] (a string and a table without pointers:
+/// nothing for the loader to relocate at each start of the binary).
+pub const DEPENDENCY_NAMES: &str = "Requires Requisite Wants BindsTo PartOf Upholds RequiredBy RequisiteOf WantedBy \
+    BoundBy UpheldBy ConsistsOf Conflicts ConflictedBy Before After OnSuccess OnFailure Triggers PropagatesReloadTo \
+    ReloadPropagatedFrom PropagatesStopTo StopPropagatedFrom";
+
+const DEPENDENCY_KINDS: [Dep; 23] = [
+    Dep::Requires,
+    Dep::Requisite,
+    Dep::Wants,
+    Dep::BindsTo,
+    Dep::PartOf,
+    Dep::Upholds,
+    Dep::RequiredBy,
+    Dep::RequisiteOf,
+    Dep::WantedBy,
+    Dep::BoundBy,
+    Dep::UpheldBy,
+    Dep::ConsistsOf,
+    Dep::Conflicts,
+    Dep::ConflictedBy,
+    Dep::Before,
+    Dep::After,
+    Dep::OnSuccess,
+    Dep::OnFailure,
+    Dep::Triggers,
+    Dep::PropagatesReloadTo,
+    Dep::ReloadPropagatedFrom,
+    Dep::PropagatesStopTo,
+    Dep::StopPropagatedFrom,
 ];
+
+/// The edge kind of a dependency-list property (`WantedBy` → `WantedBy`).
+pub fn dependency_kind(name: &str) -> Option<Dep> {
+    DEPENDENCY_NAMES.split_whitespace().position(|n| n == name).and_then(|i| DEPENDENCY_KINDS.get(i).copied())
+}
 
 /// The smallest numeric `pids.max` among `dirs` (`max` means none).
 fn tightest_pids_max<'a>(dirs: impl Iterator<Item = &'a std::path::Path>) -> Option<u64> {

@@ -46,138 +46,421 @@ use unit::value::{StdInput, StdOutput, Value};
 use super::props::{Instant2, Prop};
 use super::Unit;
 
-/// A property and what it prints when nothing sets it.
-type Default = (&'static str, &'static str);
-
 /// A value [`live`] computes, not a fixed default.
 const LIVE: &str = "\u{0}";
 
 /// The service, cgroup, exec and kill properties systemd 252 lists, in its
-/// order, with the text it shows when the unit does not set them. Those
-/// `props.rs` and `query.rs` answer are in the list for the order only.
-pub const SERVICE: &[Default] = &[
-    ("Type", ""), ("ExitType", "main"), ("Restart", ""), ("PIDFile", ""), ("NotifyAccess", ""),
-    ("RestartUSec", ""), ("TimeoutStartUSec", ""), ("TimeoutStopUSec", ""), ("TimeoutAbortUSec", LIVE),
-    ("TimeoutStartFailureMode", "terminate"), ("TimeoutStopFailureMode", "terminate"), ("RuntimeMaxUSec", ""),
-    ("RuntimeRandomizedExtraUSec", "0"), ("WatchdogUSec", ""), ("RootDirectoryStartOnly", "no"),
-    ("RemainAfterExit", ""), ("GuessMainPID", "yes"), ("RestartPreventExitStatus", ""),
-    ("RestartForceExitStatus", ""), ("SuccessExitStatus", ""), ("MainPID", ""), ("ControlPID", ""),
-    ("BusName", ""), ("FileDescriptorStoreMax", "0"), ("NFileDescriptorStore", "0"), ("StatusText", ""), ("StatusErrno", ""), ("Result", ""),
-    ("USBFunctionDescriptors", ""), ("USBFunctionStrings", ""), ("UID", LIVE), ("GID", LIVE), ("NRestarts", ""),
-    ("OOMPolicy", "stop"), ("ExecMainStartTimestamp", LIVE), ("ExecMainStartTimestampMonotonic", LIVE),
-    ("ExecMainExitTimestamp", LIVE), ("ExecMainExitTimestampMonotonic", LIVE), ("ExecMainPID", ""),
-    ("ExecMainCode", ""), ("ExecMainStatus", ""), ("ExecCondition", ""), ("ExecConditionEx", ""),
-    ("ExecStartPre", ""), ("ExecStartPreEx", ""), ("ExecStart", ""), ("ExecStartEx", ""), ("ExecStartPost", ""),
-    ("ExecStartPostEx", ""), ("ExecReload", ""), ("ExecReloadEx", ""), ("ExecStop", ""), ("ExecStopEx", ""),
-    ("ExecStopPost", ""), ("ExecStopPostEx", ""), ("Slice", LIVE), ("ControlGroup", ""), ("MemoryCurrent", LIVE),
-    ("MemoryAvailable", LIVE), ("CPUUsageNSec", LIVE), ("TasksCurrent", ""), ("IPIngressBytes", "[no data]"),
-    ("IPIngressPackets", "[no data]"), ("IPEgressBytes", "[no data]"), ("IPEgressPackets", "[no data]"),
-    ("IOReadBytes", "18446744073709551615"), ("IOReadOperations", "18446744073709551615"),
-    ("IOWriteBytes", "18446744073709551615"), ("IOWriteOperations", "18446744073709551615"), ("Delegate", "no"),
-    ("CPUAccounting", "no"), ("CPUWeight", "[not set]"), ("StartupCPUWeight", "[not set]"),
-    ("CPUShares", "[not set]"), ("StartupCPUShares", "[not set]"), ("CPUQuotaPerSecUSec", LIVE),
-    ("CPUQuotaPeriodUSec", "infinity"), ("AllowedCPUs", ""), ("StartupAllowedCPUs", ""),
-    ("AllowedMemoryNodes", ""), ("StartupAllowedMemoryNodes", ""), ("IOAccounting", "no"),
-    ("IOWeight", "[not set]"), ("StartupIOWeight", "[not set]"), ("BlockIOAccounting", "no"),
-    ("BlockIOWeight", "[not set]"), ("StartupBlockIOWeight", "[not set]"), ("MemoryAccounting", "yes"),
-    ("DefaultMemoryLow", "0"), ("DefaultMemoryMin", "0"), ("MemoryMin", "0"), ("MemoryLow", "0"),
-    ("MemoryHigh", "infinity"), ("MemoryMax", "infinity"), ("MemorySwapMax", "infinity"),
-    ("MemoryLimit", "infinity"), ("DevicePolicy", "auto"), ("TasksAccounting", "yes"), ("TasksMax", ""),
-    ("IPAccounting", "no"), ("IPAddressAllow", ""), ("IPAddressDeny", ""), ("IPIngressFilterPath", ""),
-    ("IPEgressFilterPath", ""), ("DisableControllers", ""), ("ManagedOOMSwap", "auto"),
-    ("ManagedOOMMemoryPressure", "auto"), ("ManagedOOMMemoryPressureLimit", "0"),
-    ("ManagedOOMPreference", "none"), ("RestrictNetworkInterfaces", "~"), ("Environment", ""), ("PassEnvironment", ""), ("UnsetEnvironment", ""),
-    ("UMask", "0022"), ("LimitCPU", LIVE), ("LimitCPUSoft", LIVE), ("LimitFSIZE", LIVE), ("LimitFSIZESoft", LIVE),
-    ("LimitDATA", LIVE), ("LimitDATASoft", LIVE), ("LimitSTACK", LIVE), ("LimitSTACKSoft", LIVE),
-    ("LimitCORE", LIVE), ("LimitCORESoft", LIVE), ("LimitRSS", LIVE), ("LimitRSSSoft", LIVE), ("LimitNOFILE", LIVE),
-    ("LimitNOFILESoft", LIVE), ("LimitAS", LIVE), ("LimitASSoft", LIVE), ("LimitNPROC", LIVE),
-    ("LimitNPROCSoft", LIVE), ("LimitMEMLOCK", LIVE), ("LimitMEMLOCKSoft", LIVE), ("LimitLOCKS", LIVE),
-    ("LimitLOCKSSoft", LIVE), ("LimitSIGPENDING", LIVE), ("LimitSIGPENDINGSoft", LIVE), ("LimitMSGQUEUE", LIVE),
-    ("LimitMSGQUEUESoft", LIVE), ("LimitNICE", LIVE), ("LimitNICESoft", LIVE), ("LimitRTPRIO", LIVE),
-    ("LimitRTPRIOSoft", LIVE), ("LimitRTTIME", LIVE), ("LimitRTTIMESoft", LIVE), ("WorkingDirectory", ""),
-    ("RootDirectory", ""), ("RootImage", ""), ("RootHash", ""), ("RootHashPath", ""), ("RootHashSignature", ""),
-    ("RootHashSignaturePath", ""), ("RootVerity", ""), ("ExtensionDirectories", ""), ("ExtensionImages", ""),
-    ("MountImages", ""), ("OOMScoreAdjust", LIVE), ("CoredumpFilter", LIVE), ("Nice", LIVE),
-    ("IOSchedulingClass", LIVE), ("IOSchedulingPriority", LIVE), ("CPUSchedulingPolicy", LIVE),
-    ("CPUSchedulingPriority", LIVE), ("CPUAffinity", ""), ("CPUAffinityFromNUMA", LIVE), ("NUMAPolicy", "n/a"),
-    ("NUMAMask", ""), ("TimerSlackNSec", LIVE), ("CPUSchedulingResetOnFork", "no"), ("NonBlocking", "no"),
-    ("StandardInput", LIVE), ("StandardInputFileDescriptorName", LIVE), ("StandardInputData", ""),
-    ("StandardOutput", LIVE), ("StandardOutputFileDescriptorName", LIVE), ("StandardError", LIVE),
-    ("StandardErrorFileDescriptorName", LIVE), ("TTYPath", ""), ("TTYReset", "no"), ("TTYVHangup", "no"),
-    ("TTYVTDisallocate", "no"), ("TTYRows", "[unprintable]"), ("TTYColumns", "[unprintable]"),
-    ("SyslogPriority", LIVE), ("SyslogIdentifier", ""), ("SyslogLevelPrefix", "yes"), ("SyslogLevel", "6"),
-    ("SyslogFacility", "3"), ("LogLevelMax", "-1"), ("LogRateLimitIntervalUSec", "0"), ("LogRateLimitBurst", "0"),
-    ("LogExtraFields", ""), ("LogNamespace", ""), ("SecureBits", "0"), ("CapabilityBoundingSet", LIVE),
-    ("AmbientCapabilities", LIVE), ("User", ""), ("Group", ""), ("DynamicUser", "no"), ("RemoveIPC", "no"),
-    ("SetCredential", "[unprintable]"), ("SetCredentialEncrypted", "[unprintable]"),
-    ("LoadCredential", "[unprintable]"), ("LoadCredentialEncrypted", "[unprintable]"),
-    ("SupplementaryGroups", ""), ("PAMName", ""), ("ReadWritePaths", ""), ("ReadOnlyPaths", ""),
-    ("InaccessiblePaths", ""), ("ExecPaths", ""), ("NoExecPaths", ""), ("ExecSearchPath", ""), ("MountFlags", ""),
-    ("PrivateTmp", "no"), ("PrivateDevices", "no"), ("ProtectClock", "no"), ("ProtectKernelTunables", "no"),
-    ("ProtectKernelModules", "no"), ("ProtectKernelLogs", "no"), ("ProtectControlGroups", "no"),
-    ("PrivateNetwork", "no"), ("PrivateUsers", "no"), ("PrivateMounts", "no"), ("PrivateIPC", "no"),
-    ("ProtectHome", "no"), ("ProtectSystem", "no"), ("SameProcessGroup", "no"), ("UtmpIdentifier", ""),
-    ("UtmpMode", "init"), ("SELinuxContext", ""), ("AppArmorProfile", ""), ("SmackProcessLabel", ""),
-    ("IgnoreSIGPIPE", "yes"), ("NoNewPrivileges", "no"), ("SystemCallFilter", "~"),
-    ("SystemCallArchitectures", ""), ("SystemCallErrorNumber", "2147483646"), ("SystemCallLog", "~"),
-    ("Personality", ""), ("LockPersonality", "no"), ("RestrictAddressFamilies", "~"),
-    ("RuntimeDirectoryPreserve", "no"), ("RuntimeDirectoryMode", "0755"), ("RuntimeDirectory", ""),
-    ("StateDirectoryMode", "0755"), ("StateDirectory", ""), ("CacheDirectoryMode", "0755"), ("CacheDirectory", ""),
-    ("LogsDirectoryMode", "0755"), ("LogsDirectory", ""), ("ConfigurationDirectoryMode", "0755"),
-    ("ConfigurationDirectory", ""), ("TimeoutCleanUSec", "infinity"), ("MemoryDenyWriteExecute", "no"),
-    ("RestrictRealtime", "no"), ("RestrictSUIDSGID", "no"), ("RestrictNamespaces", "no"),
-    ("RestrictFileSystems", "~"), ("BindPaths", ""), ("BindReadOnlyPaths", ""), ("TemporaryFileSystem", ""),
-    ("MountAPIVFS", "no"), ("KeyringMode", LIVE), ("ProtectProc", "default"), ("ProcSubset", "all"),
-    ("ProtectHostname", "no"), ("NetworkNamespacePath", ""), ("IPCNamespacePath", ""), ("KillMode", ""),
-    ("KillSignal", "15"), ("RestartKillSignal", LIVE), ("FinalKillSignal", "9"), ("SendSIGKILL", "yes"),
-    ("SendSIGHUP", "no"), ("WatchdogSignal", "6"),
-];
+/// order, with the text it shows when the unit does not set them
+/// (`NAME=DEFAULT` lines, [`LIVE`] for a computed one). Those `props.rs`
+/// and `query.rs` answer are in the list for the order only. One string,
+/// not a table of pairs: every `&str` in a static table is a pointer the
+/// dynamic loader relocates at each start of the binary — every
+/// `systemctl is-active` — and 740 of them were ~11k instructions and five
+/// copy-on-write page faults per start (`bench/client_cost.py`).
+pub const SERVICE: &str = "\
+Type=\n\
+ExitType=main\n\
+Restart=\n\
+PIDFile=\n\
+NotifyAccess=\n\
+RestartUSec=\n\
+TimeoutStartUSec=\n\
+TimeoutStopUSec=\n\
+TimeoutAbortUSec=\u{0}\n\
+TimeoutStartFailureMode=terminate\n\
+TimeoutStopFailureMode=terminate\n\
+RuntimeMaxUSec=\n\
+RuntimeRandomizedExtraUSec=0\n\
+WatchdogUSec=\n\
+RootDirectoryStartOnly=no\n\
+RemainAfterExit=\n\
+GuessMainPID=yes\n\
+RestartPreventExitStatus=\n\
+RestartForceExitStatus=\n\
+SuccessExitStatus=\n\
+MainPID=\n\
+ControlPID=\n\
+BusName=\n\
+FileDescriptorStoreMax=0\n\
+NFileDescriptorStore=0\n\
+StatusText=\n\
+StatusErrno=\n\
+Result=\n\
+USBFunctionDescriptors=\n\
+USBFunctionStrings=\n\
+UID=\u{0}\n\
+GID=\u{0}\n\
+NRestarts=\n\
+OOMPolicy=stop\n\
+ExecMainStartTimestamp=\u{0}\n\
+ExecMainStartTimestampMonotonic=\u{0}\n\
+ExecMainExitTimestamp=\u{0}\n\
+ExecMainExitTimestampMonotonic=\u{0}\n\
+ExecMainPID=\n\
+ExecMainCode=\n\
+ExecMainStatus=\n\
+ExecCondition=\n\
+ExecConditionEx=\n\
+ExecStartPre=\n\
+ExecStartPreEx=\n\
+ExecStart=\n\
+ExecStartEx=\n\
+ExecStartPost=\n\
+ExecStartPostEx=\n\
+ExecReload=\n\
+ExecReloadEx=\n\
+ExecStop=\n\
+ExecStopEx=\n\
+ExecStopPost=\n\
+ExecStopPostEx=\n\
+Slice=\u{0}\n\
+ControlGroup=\n\
+MemoryCurrent=\u{0}\n\
+MemoryAvailable=\u{0}\n\
+CPUUsageNSec=\u{0}\n\
+TasksCurrent=\n\
+IPIngressBytes=[no data]\n\
+IPIngressPackets=[no data]\n\
+IPEgressBytes=[no data]\n\
+IPEgressPackets=[no data]\n\
+IOReadBytes=18446744073709551615\n\
+IOReadOperations=18446744073709551615\n\
+IOWriteBytes=18446744073709551615\n\
+IOWriteOperations=18446744073709551615\n\
+Delegate=no\n\
+CPUAccounting=no\n\
+CPUWeight=[not set]\n\
+StartupCPUWeight=[not set]\n\
+CPUShares=[not set]\n\
+StartupCPUShares=[not set]\n\
+CPUQuotaPerSecUSec=\u{0}\n\
+CPUQuotaPeriodUSec=infinity\n\
+AllowedCPUs=\n\
+StartupAllowedCPUs=\n\
+AllowedMemoryNodes=\n\
+StartupAllowedMemoryNodes=\n\
+IOAccounting=no\n\
+IOWeight=[not set]\n\
+StartupIOWeight=[not set]\n\
+BlockIOAccounting=no\n\
+BlockIOWeight=[not set]\n\
+StartupBlockIOWeight=[not set]\n\
+MemoryAccounting=yes\n\
+DefaultMemoryLow=0\n\
+DefaultMemoryMin=0\n\
+MemoryMin=0\n\
+MemoryLow=0\n\
+MemoryHigh=infinity\n\
+MemoryMax=infinity\n\
+MemorySwapMax=infinity\n\
+MemoryLimit=infinity\n\
+DevicePolicy=auto\n\
+TasksAccounting=yes\n\
+TasksMax=\n\
+IPAccounting=no\n\
+IPAddressAllow=\n\
+IPAddressDeny=\n\
+IPIngressFilterPath=\n\
+IPEgressFilterPath=\n\
+DisableControllers=\n\
+ManagedOOMSwap=auto\n\
+ManagedOOMMemoryPressure=auto\n\
+ManagedOOMMemoryPressureLimit=0\n\
+ManagedOOMPreference=none\n\
+RestrictNetworkInterfaces=~\n\
+Environment=\n\
+PassEnvironment=\n\
+UnsetEnvironment=\n\
+UMask=0022\n\
+LimitCPU=\u{0}\n\
+LimitCPUSoft=\u{0}\n\
+LimitFSIZE=\u{0}\n\
+LimitFSIZESoft=\u{0}\n\
+LimitDATA=\u{0}\n\
+LimitDATASoft=\u{0}\n\
+LimitSTACK=\u{0}\n\
+LimitSTACKSoft=\u{0}\n\
+LimitCORE=\u{0}\n\
+LimitCORESoft=\u{0}\n\
+LimitRSS=\u{0}\n\
+LimitRSSSoft=\u{0}\n\
+LimitNOFILE=\u{0}\n\
+LimitNOFILESoft=\u{0}\n\
+LimitAS=\u{0}\n\
+LimitASSoft=\u{0}\n\
+LimitNPROC=\u{0}\n\
+LimitNPROCSoft=\u{0}\n\
+LimitMEMLOCK=\u{0}\n\
+LimitMEMLOCKSoft=\u{0}\n\
+LimitLOCKS=\u{0}\n\
+LimitLOCKSSoft=\u{0}\n\
+LimitSIGPENDING=\u{0}\n\
+LimitSIGPENDINGSoft=\u{0}\n\
+LimitMSGQUEUE=\u{0}\n\
+LimitMSGQUEUESoft=\u{0}\n\
+LimitNICE=\u{0}\n\
+LimitNICESoft=\u{0}\n\
+LimitRTPRIO=\u{0}\n\
+LimitRTPRIOSoft=\u{0}\n\
+LimitRTTIME=\u{0}\n\
+LimitRTTIMESoft=\u{0}\n\
+WorkingDirectory=\n\
+RootDirectory=\n\
+RootImage=\n\
+RootHash=\n\
+RootHashPath=\n\
+RootHashSignature=\n\
+RootHashSignaturePath=\n\
+RootVerity=\n\
+ExtensionDirectories=\n\
+ExtensionImages=\n\
+MountImages=\n\
+OOMScoreAdjust=\u{0}\n\
+CoredumpFilter=\u{0}\n\
+Nice=\u{0}\n\
+IOSchedulingClass=\u{0}\n\
+IOSchedulingPriority=\u{0}\n\
+CPUSchedulingPolicy=\u{0}\n\
+CPUSchedulingPriority=\u{0}\n\
+CPUAffinity=\n\
+CPUAffinityFromNUMA=\u{0}\n\
+NUMAPolicy=n/a\n\
+NUMAMask=\n\
+TimerSlackNSec=\u{0}\n\
+CPUSchedulingResetOnFork=no\n\
+NonBlocking=no\n\
+StandardInput=\u{0}\n\
+StandardInputFileDescriptorName=\u{0}\n\
+StandardInputData=\n\
+StandardOutput=\u{0}\n\
+StandardOutputFileDescriptorName=\u{0}\n\
+StandardError=\u{0}\n\
+StandardErrorFileDescriptorName=\u{0}\n\
+TTYPath=\n\
+TTYReset=no\n\
+TTYVHangup=no\n\
+TTYVTDisallocate=no\n\
+TTYRows=[unprintable]\n\
+TTYColumns=[unprintable]\n\
+SyslogPriority=\u{0}\n\
+SyslogIdentifier=\n\
+SyslogLevelPrefix=yes\n\
+SyslogLevel=6\n\
+SyslogFacility=3\n\
+LogLevelMax=-1\n\
+LogRateLimitIntervalUSec=0\n\
+LogRateLimitBurst=0\n\
+LogExtraFields=\n\
+LogNamespace=\n\
+SecureBits=0\n\
+CapabilityBoundingSet=\u{0}\n\
+AmbientCapabilities=\u{0}\n\
+User=\n\
+Group=\n\
+DynamicUser=no\n\
+RemoveIPC=no\n\
+SetCredential=[unprintable]\n\
+SetCredentialEncrypted=[unprintable]\n\
+LoadCredential=[unprintable]\n\
+LoadCredentialEncrypted=[unprintable]\n\
+SupplementaryGroups=\n\
+PAMName=\n\
+ReadWritePaths=\n\
+ReadOnlyPaths=\n\
+InaccessiblePaths=\n\
+ExecPaths=\n\
+NoExecPaths=\n\
+ExecSearchPath=\n\
+MountFlags=\n\
+PrivateTmp=no\n\
+PrivateDevices=no\n\
+ProtectClock=no\n\
+ProtectKernelTunables=no\n\
+ProtectKernelModules=no\n\
+ProtectKernelLogs=no\n\
+ProtectControlGroups=no\n\
+PrivateNetwork=no\n\
+PrivateUsers=no\n\
+PrivateMounts=no\n\
+PrivateIPC=no\n\
+ProtectHome=no\n\
+ProtectSystem=no\n\
+SameProcessGroup=no\n\
+UtmpIdentifier=\n\
+UtmpMode=init\n\
+SELinuxContext=\n\
+AppArmorProfile=\n\
+SmackProcessLabel=\n\
+IgnoreSIGPIPE=yes\n\
+NoNewPrivileges=no\n\
+SystemCallFilter=~\n\
+SystemCallArchitectures=\n\
+SystemCallErrorNumber=2147483646\n\
+SystemCallLog=~\n\
+Personality=\n\
+LockPersonality=no\n\
+RestrictAddressFamilies=~\n\
+RuntimeDirectoryPreserve=no\n\
+RuntimeDirectoryMode=0755\n\
+RuntimeDirectory=\n\
+StateDirectoryMode=0755\n\
+StateDirectory=\n\
+CacheDirectoryMode=0755\n\
+CacheDirectory=\n\
+LogsDirectoryMode=0755\n\
+LogsDirectory=\n\
+ConfigurationDirectoryMode=0755\n\
+ConfigurationDirectory=\n\
+TimeoutCleanUSec=infinity\n\
+MemoryDenyWriteExecute=no\n\
+RestrictRealtime=no\n\
+RestrictSUIDSGID=no\n\
+RestrictNamespaces=no\n\
+RestrictFileSystems=~\n\
+BindPaths=\n\
+BindReadOnlyPaths=\n\
+TemporaryFileSystem=\n\
+MountAPIVFS=no\n\
+KeyringMode=\u{0}\n\
+ProtectProc=default\n\
+ProcSubset=all\n\
+ProtectHostname=no\n\
+NetworkNamespacePath=\n\
+IPCNamespacePath=\n\
+KillMode=\n\
+KillSignal=15\n\
+RestartKillSignal=\u{0}\n\
+FinalKillSignal=9\n\
+SendSIGKILL=yes\n\
+SendSIGHUP=no\n\
+WatchdogSignal=6
+";
 
 /// The unit interface's properties, in systemd 252's order, with their
-/// texts when unset. The dependency lists are the manager's (`query.rs`).
-pub const UNIT: &[Default] = &[
-    ("Id", ""), ("Names", ""), ("Following", ""), ("Requires", ""), ("Requisite", ""), ("Wants", ""),
-    ("BindsTo", ""), ("PartOf", ""), ("Upholds", ""), ("RequiredBy", ""), ("RequisiteOf", ""), ("WantedBy", ""),
-    ("BoundBy", ""), ("UpheldBy", ""), ("ConsistsOf", ""), ("Conflicts", ""), ("ConflictedBy", ""), ("Before", ""),
-    ("After", ""), ("OnSuccess", ""), ("OnFailure", ""), ("Triggers", ""), ("TriggeredBy", ""),
-    ("PropagatesReloadTo", ""), ("ReloadPropagatedFrom", ""), ("PropagatesStopTo", ""), ("StopPropagatedFrom", ""),
-    ("JoinsNamespaceOf", ""), ("RequiresMountsFor", ""), ("Documentation", ""), ("Description", ""),
-    ("AccessSELinuxContext", ""), ("LoadState", ""), ("ActiveState", ""), ("FreezerState", "running"), ("SubState", ""), ("FragmentPath", ""),
-    ("SourcePath", ""), ("DropInPaths", ""), ("UnitFileState", ""), ("UnitFilePreset", ""),
-    ("StateChangeTimestamp", ""), ("StateChangeTimestampMonotonic", ""), ("InactiveExitTimestamp", ""),
-    ("InactiveExitTimestampMonotonic", ""), ("ActiveEnterTimestamp", ""), ("ActiveEnterTimestampMonotonic", ""),
-    ("ActiveExitTimestamp", ""), ("ActiveExitTimestampMonotonic", ""), ("InactiveEnterTimestamp", ""),
-    ("InactiveEnterTimestampMonotonic", ""), ("CanStart", ""), ("CanStop", ""), ("CanReload", ""),
-    ("CanIsolate", ""), ("CanClean", LIVE), ("CanFreeze", "no"), ("StopWhenUnneeded", "no"),
-    ("RefuseManualStart", "no"), ("RefuseManualStop", "no"), ("AllowIsolate", "no"),
-    ("DefaultDependencies", "yes"), ("OnSuccessJobMode", "fail"), ("OnFailureJobMode", "replace"),
-    ("IgnoreOnIsolate", LIVE), ("NeedDaemonReload", ""), ("Markers", ""), ("JobTimeoutUSec", "infinity"), ("JobRunningTimeoutUSec", LIVE),
-    ("JobTimeoutAction", "none"), ("JobTimeoutRebootArgument", ""), ("ConditionResult", ""),
-    ("AssertResult", ""), ("ConditionTimestamp", ""), ("ConditionTimestampMonotonic", ""),
-    ("AssertTimestamp", ""), ("AssertTimestampMonotonic", ""), ("Conditions", ""), ("Asserts", ""),
-    ("LoadError", ""), ("Transient", "no"), ("Perpetual", LIVE), ("StartLimitIntervalUSec", "10s"),
-    ("StartLimitBurst", "5"), ("StartLimitAction", "none"), ("FailureAction", "none"),
-    ("FailureActionExitStatus", "[not set]"), ("SuccessAction", "none"), ("SuccessActionExitStatus", "[not set]"),
-    ("RebootArgument", ""), ("InvocationID", ""), ("CollectMode", "inactive"), ("Refs", ""),
-    ("ActivationDetails", "[unprintable]"),
-];
+/// texts when unset, as [`SERVICE`]. The dependency lists are the
+/// manager's (`query.rs`).
+pub const UNIT: &str = "\
+Id=\n\
+Names=\n\
+Following=\n\
+Requires=\n\
+Requisite=\n\
+Wants=\n\
+BindsTo=\n\
+PartOf=\n\
+Upholds=\n\
+RequiredBy=\n\
+RequisiteOf=\n\
+WantedBy=\n\
+BoundBy=\n\
+UpheldBy=\n\
+ConsistsOf=\n\
+Conflicts=\n\
+ConflictedBy=\n\
+Before=\n\
+After=\n\
+OnSuccess=\n\
+OnFailure=\n\
+Triggers=\n\
+TriggeredBy=\n\
+PropagatesReloadTo=\n\
+ReloadPropagatedFrom=\n\
+PropagatesStopTo=\n\
+StopPropagatedFrom=\n\
+JoinsNamespaceOf=\n\
+RequiresMountsFor=\n\
+Documentation=\n\
+Description=\n\
+AccessSELinuxContext=\n\
+LoadState=\n\
+ActiveState=\n\
+FreezerState=running\n\
+SubState=\n\
+FragmentPath=\n\
+SourcePath=\n\
+DropInPaths=\n\
+UnitFileState=\n\
+UnitFilePreset=\n\
+StateChangeTimestamp=\n\
+StateChangeTimestampMonotonic=\n\
+InactiveExitTimestamp=\n\
+InactiveExitTimestampMonotonic=\n\
+ActiveEnterTimestamp=\n\
+ActiveEnterTimestampMonotonic=\n\
+ActiveExitTimestamp=\n\
+ActiveExitTimestampMonotonic=\n\
+InactiveEnterTimestamp=\n\
+InactiveEnterTimestampMonotonic=\n\
+CanStart=\n\
+CanStop=\n\
+CanReload=\n\
+CanIsolate=\n\
+CanClean=\u{0}\n\
+CanFreeze=no\n\
+StopWhenUnneeded=no\n\
+RefuseManualStart=no\n\
+RefuseManualStop=no\n\
+AllowIsolate=no\n\
+DefaultDependencies=yes\n\
+OnSuccessJobMode=fail\n\
+OnFailureJobMode=replace\n\
+IgnoreOnIsolate=\u{0}\n\
+NeedDaemonReload=\n\
+Markers=\n\
+JobTimeoutUSec=infinity\n\
+JobRunningTimeoutUSec=\u{0}\n\
+JobTimeoutAction=none\n\
+JobTimeoutRebootArgument=\n\
+ConditionResult=\n\
+AssertResult=\n\
+ConditionTimestamp=\n\
+ConditionTimestampMonotonic=\n\
+AssertTimestamp=\n\
+AssertTimestampMonotonic=\n\
+Conditions=\n\
+Asserts=\n\
+LoadError=\n\
+Transient=no\n\
+Perpetual=\u{0}\n\
+StartLimitIntervalUSec=10s\n\
+StartLimitBurst=5\n\
+StartLimitAction=none\n\
+FailureAction=none\n\
+FailureActionExitStatus=[not set]\n\
+SuccessAction=none\n\
+SuccessActionExitStatus=[not set]\n\
+RebootArgument=\n\
+InvocationID=\n\
+CollectMode=inactive\n\
+Refs=\n\
+ActivationDetails=[unprintable]
+";
 
-/// Property → its rank in systemd's order: a service's own interface
-/// first, the unit's after; anything else (a socket's own properties,
-/// vigil's `VigilUnsupported`) keeps its place between the two, and
-/// `VigilUnsupported` comes last.
-static RANK: LazyLock<HashMap<&'static str, u16>> = LazyLock::new(|| {
-    let unit_base = u16::try_from(SERVICE.len()).unwrap_or(u16::MAX).saturating_add(1);
-    let own = SERVICE.iter().enumerate().map(|(i, (n, _))| (*n, i as u16));
-    let unit = UNIT.iter().enumerate().map(|(i, (n, _))| (*n, unit_base.saturating_add(i as u16)));
-    own.chain(unit).chain([("VigilUnsupported", u16::MAX)]).collect()
-});
+/// The `(name, default)` pairs of a table ([`SERVICE`], [`UNIT`]).
+fn entries(table: &'static str) -> impl Iterator<Item = (&'static str, &'static str)> {
+    table.lines().filter_map(|l| l.split_once('='))
+}
 
 /// Sort a bare `show`'s answer into systemd's order (stable: repeated
-/// properties such as `ExecStartPre` keep theirs).
+/// properties such as `ExecStartPre` keep theirs): a service's own
+/// interface first, the unit's after; anything else (a socket's own
+/// properties) keeps its place between the two, and vigil's
+/// `VigilUnsupported` comes last. The ranks are a table of this answer's,
+/// freed with it: the manager keeps nothing for a `show` once.
 pub fn order(props: &mut [Prop]) {
-    let between = u16::try_from(SERVICE.len()).unwrap_or(u16::MAX);
-    props.sort_by_key(|(k, _)| RANK.get(k.as_ref()).copied().unwrap_or(between));
+    let mut rank: HashMap<&str, u16> = HashMap::with_capacity(400);
+    let mut n = 0u16;
+    for (name, _) in entries(SERVICE) {
+        rank.insert(name, n);
+        n += 1;
+    }
+    let between = n;
+    for (name, _) in entries(UNIT) {
+        n += 1;
+        rank.insert(name, n);
+    }
+    rank.insert("VigilUnsupported", u16::MAX);
+    props.sort_by_key(|(k, _)| rank.get(k.as_ref()).copied().unwrap_or(between));
 }
 
 /// Property name → the directive exposed as it, per section: the table's
@@ -392,14 +675,21 @@ fn live(u: &Unit, prop: &str, system: bool) -> Option<String> {
 /// `CoredumpFilter=`'s words as the bit mask of `core(5)`'s
 /// `/proc/PID/coredump_filter` (`default` is 0x33, `all` every bit).
 fn coredump_mask(words: &str) -> u64 {
-    const BITS: [&str; 9] = [
-        "private-anonymous", "shared-anonymous", "private-file-backed", "shared-file-backed", "elf-headers",
-        "private-huge", "shared-huge", "private-dax", "shared-dax",
-    ];
-    words.split_whitespace().fold(0, |m, w| match w {
-        "default" => m | 0x33,
-        "all" => m | 0x1ff,
-        _ => m | BITS.iter().position(|b| *b == w).map_or(0, |i| 1 << i),
+    words.split_whitespace().fold(0, |m, w| {
+        m | match w {
+            "default" => 0x33,
+            "all" => 0x1ff,
+            "private-anonymous" => 1,
+            "shared-anonymous" => 1 << 1,
+            "private-file-backed" => 1 << 2,
+            "shared-file-backed" => 1 << 3,
+            "elf-headers" => 1 << 4,
+            "private-huge" => 1 << 5,
+            "shared-huge" => 1 << 6,
+            "private-dax" => 1 << 7,
+            "shared-dax" => 1 << 8,
+            _ => 0,
+        }
     })
 }
 
@@ -427,51 +717,53 @@ fn cpu_policy(word: &str) -> String {
 }
 
 /// The properties of [`SERVICE`] and [`UNIT`] that the unit's state in
-/// `props.rs` does not answer, each only when `want` names it.
-pub fn extra(u: &Unit, system: bool, want: &dyn Fn(&str) -> bool, out: &mut Vec<Prop>) {
+/// `props.rs` does not answer: all of them for a bare `show` (`wanted`
+/// empty), else only those named — a scan per name not answered
+/// elsewhere, nothing at all for `is-active`'s `ActiveState`.
+pub fn extra(u: &Unit, system: bool, wanted: &[String], out: &mut Vec<Prop>) {
     let service = u.svc.is_some();
-    let lists: [(&[Default], SectionKind, bool); 2] =
-        [(SERVICE, SectionKind::Service, service), (UNIT, SectionKind::Unit, true)];
-    for (table, section, applies) in lists {
-        if !applies {
-            continue;
+    let mut add = |name: &'static str, default: &'static str, section: SectionKind| {
+        if answered_elsewhere(name) || (section == SectionKind::Service && !service) {
+            return;
         }
-        for &(name, default) in table {
-            // Answered elsewhere ("" default and not a setting) or not wanted.
-            if !want(name) || answered_elsewhere(name) {
-                continue;
-            }
-            let value = if default == LIVE {
-                live(u, name, system)
-            } else {
-                Some(setting(&u.cfg, section, name).or_else(|| limit(&u.cfg, name)).unwrap_or_else(|| default.to_string()))
-            };
-            if let Some(v) = value {
-                out.push((Cow::Borrowed(name), v));
-            }
+        let value = if default == LIVE {
+            live(u, name, system)
+        } else {
+            Some(setting(&u.cfg, section, name).or_else(|| limit(&u.cfg, name)).unwrap_or_else(|| default.to_string()))
+        };
+        if let Some(v) = value {
+            out.push((Cow::Borrowed(name), v));
+        }
+    };
+    let tables = [(SERVICE, SectionKind::Service), (UNIT, SectionKind::Unit)];
+    if wanted.is_empty() {
+        for (table, section) in tables {
+            entries(table).for_each(|(name, default)| add(name, default, section));
+        }
+        return;
+    }
+    for w in wanted.iter().filter(|w| !answered_elsewhere(w)) {
+        let found = tables.iter().find_map(|&(t, section)| entries(t).find(|(n, _)| n == w).map(|(n, d)| (n, d, section)));
+        if let Some((name, default, section)) = found {
+            add(name, default, section);
         }
     }
 }
 
-/// Whether `props.rs` or `query.rs` computes `name` from the unit's state.
+/// Whether `props.rs` or `query.rs` computes `name` from the unit's state
+/// (a `match`, not a set: no table, and no pointers to relocate).
 fn answered_elsewhere(name: &str) -> bool {
-    static OWN: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
-        [
-            "Type", "Restart", "NotifyAccess", "RestartUSec", "TimeoutStartUSec", "TimeoutStopUSec", "RuntimeMaxUSec",
-            "WatchdogUSec", "RemainAfterExit", "MainPID", "ControlPID", "StatusText", "StatusErrno", "Result",
-            "NRestarts", "ExecMainPID", "ExecMainCode", "ExecMainStatus", "ControlGroup", "TasksCurrent", "TasksMax",
-            "User", "Group", "KillMode", "Id", "Names", "Documentation", "Description", "LoadState", "ActiveState",
-            "SubState", "FragmentPath", "DropInPaths", "UnitFileState", "UnitFilePreset", "CanStart", "CanStop",
-            "CanReload", "CanIsolate", "ConditionResult", "AssertResult", "ConditionTimestamp",
-            "ConditionTimestampMonotonic", "AssertTimestamp", "AssertTimestampMonotonic", "Conditions", "Asserts",
-            "LoadError", "InvocationID", "TriggeredBy", "NeedDaemonReload", "MemoryCurrent", "MemoryAvailable", "CPUUsageNSec",
-        ]
-        .into_iter()
-        .collect()
-    });
-    OWN.contains(name)
-        || name.starts_with("Exec") && !name.starts_with("ExecMain") && name != "ExecSearchPath" && name != "ExecPaths"
-        || name.ends_with("Timestamp") && !name.starts_with("ExecMain")
-        || name.ends_with("TimestampMonotonic") && !name.starts_with("ExecMain")
-        || super::query::DEPENDENCY_LISTS.iter().any(|(n, _)| *n == name)
+    matches!(
+        name,
+        "Type" | "Restart" | "NotifyAccess" | "RestartUSec" | "TimeoutStartUSec" | "TimeoutStopUSec" | "RuntimeMaxUSec"
+            | "WatchdogUSec" | "RemainAfterExit" | "MainPID" | "ControlPID" | "StatusText" | "StatusErrno" | "Result"
+            | "NRestarts" | "ExecMainPID" | "ExecMainCode" | "ExecMainStatus" | "ControlGroup" | "TasksCurrent"
+            | "TasksMax" | "User" | "Group" | "KillMode" | "Id" | "Names" | "Documentation" | "Description"
+            | "LoadState" | "ActiveState" | "SubState" | "FragmentPath" | "DropInPaths" | "UnitFileState"
+            | "UnitFilePreset" | "CanStart" | "CanStop" | "CanReload" | "CanIsolate" | "ConditionResult"
+            | "AssertResult" | "Conditions" | "Asserts" | "LoadError" | "InvocationID" | "TriggeredBy"
+            | "NeedDaemonReload" | "MemoryCurrent" | "MemoryAvailable" | "CPUUsageNSec"
+    ) || name.starts_with("Exec") && !name.starts_with("ExecMain") && name != "ExecSearchPath" && name != "ExecPaths"
+        || (name.ends_with("Timestamp") || name.ends_with("TimestampMonotonic")) && !name.starts_with("ExecMain")
+        || super::query::dependency_kind(name).is_some()
 }

@@ -30,9 +30,11 @@
 //! an answer that way. Only a bare `show` is sorted: a `-p` list is
 //! answered in the order asked, and `status` reads by name.
 //!
-//! **Cost.** None of this is needed by `status` or `is-active`, which ask
-//! for nothing here (`Selection` in `query.rs`), so a control round trip
-//! does not pay for ~300 formatted values.
+//! **Cost.** None of this is needed by `status` or `is-active`: `status`
+//! asks with `Request::Show`'s `brief` and gets none of it, `is-active`
+//! names `ActiveState`, which [`extra`] passes over without looking at
+//! the tables, so a control round trip does not pay for ~300 formatted
+//! values. The tables are text, not arrays of pointers (see [`SERVICE`]).
 
 use std::borrow::Cow;
 use std::collections::HashMap;

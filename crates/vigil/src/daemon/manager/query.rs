@@ -374,16 +374,16 @@ impl Manager {
             p.extend(self.exec_properties(id, &exec_wanted));
         }
         if !brief {
-            let lists: Vec<&'static str> = if wanted.is_empty() {
+            let lists: Vec<&str> = if wanted.is_empty() {
                 DEPENDENCY_NAMES.split_whitespace().collect()
             } else {
-                DEPENDENCY_NAMES.split_whitespace().filter(|n| wanted.iter().any(|w| w == n)).collect()
+                wanted.iter().map(String::as_str).filter(|w| dependency_kind(w).is_some()).collect()
             };
             for name in lists {
                 let Some(kind) = dependency_kind(name) else { continue };
                 // A socket answers `Triggers` itself (`sockets/`).
                 if !(kind == Dep::Triggers && u.sock.is_some()) {
-                    p.push((name.into(), self.dependency_names(id, kind).join(" ")));
+                    p.push((name.to_string().into(), self.dependency_names(id, kind).join(" ")));
                 }
             }
             super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, wanted, &mut p);
@@ -449,42 +449,42 @@ impl Manager {
 }
 
 /// The dependency lists `show` prints from the manager's edges, in
-/// systemd's order of the unit interface: the names, and the edge kind of
-/// each in [`DEPENDENCY_KINDS`] (a string and a table without pointers:
+/// systemd's order of the unit interface (text, not a table of `&str`:
 /// nothing for the loader to relocate at each start of the binary).
 pub const DEPENDENCY_NAMES: &str = "Requires Requisite Wants BindsTo PartOf Upholds RequiredBy RequisiteOf WantedBy \
     BoundBy UpheldBy ConsistsOf Conflicts ConflictedBy Before After OnSuccess OnFailure Triggers PropagatesReloadTo \
     ReloadPropagatedFrom PropagatesStopTo StopPropagatedFrom";
 
-const DEPENDENCY_KINDS: [Dep; 23] = [
-    Dep::Requires,
-    Dep::Requisite,
-    Dep::Wants,
-    Dep::BindsTo,
-    Dep::PartOf,
-    Dep::Upholds,
-    Dep::RequiredBy,
-    Dep::RequisiteOf,
-    Dep::WantedBy,
-    Dep::BoundBy,
-    Dep::UpheldBy,
-    Dep::ConsistsOf,
-    Dep::Conflicts,
-    Dep::ConflictedBy,
-    Dep::Before,
-    Dep::After,
-    Dep::OnSuccess,
-    Dep::OnFailure,
-    Dep::Triggers,
-    Dep::PropagatesReloadTo,
-    Dep::ReloadPropagatedFrom,
-    Dep::PropagatesStopTo,
-    Dep::StopPropagatedFrom,
-];
-
-/// The edge kind of a dependency-list property (`WantedBy` → `WantedBy`).
+/// The edge kind of a dependency-list property (`WantedBy` → `WantedBy`):
+/// a `match`, so that `show -p X` of any other property costs a few
+/// length compares.
 pub fn dependency_kind(name: &str) -> Option<Dep> {
-    DEPENDENCY_NAMES.split_whitespace().position(|n| n == name).and_then(|i| DEPENDENCY_KINDS.get(i).copied())
+    Some(match name {
+        "Requires" => Dep::Requires,
+        "Requisite" => Dep::Requisite,
+        "Wants" => Dep::Wants,
+        "BindsTo" => Dep::BindsTo,
+        "PartOf" => Dep::PartOf,
+        "Upholds" => Dep::Upholds,
+        "RequiredBy" => Dep::RequiredBy,
+        "RequisiteOf" => Dep::RequisiteOf,
+        "WantedBy" => Dep::WantedBy,
+        "BoundBy" => Dep::BoundBy,
+        "UpheldBy" => Dep::UpheldBy,
+        "ConsistsOf" => Dep::ConsistsOf,
+        "Conflicts" => Dep::Conflicts,
+        "ConflictedBy" => Dep::ConflictedBy,
+        "Before" => Dep::Before,
+        "After" => Dep::After,
+        "OnSuccess" => Dep::OnSuccess,
+        "OnFailure" => Dep::OnFailure,
+        "Triggers" => Dep::Triggers,
+        "PropagatesReloadTo" => Dep::PropagatesReloadTo,
+        "ReloadPropagatedFrom" => Dep::ReloadPropagatedFrom,
+        "PropagatesStopTo" => Dep::PropagatesStopTo,
+        "StopPropagatedFrom" => Dep::StopPropagatedFrom,
+        _ => return None,
+    })
 }
 
 /// The smallest numeric `pids.max` among `dirs` (`max` means none).

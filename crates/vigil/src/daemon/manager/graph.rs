@@ -409,8 +409,11 @@ impl Manager {
     pub(super) fn dependency_names(&self, id: &str, kind: Dep) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         self.each_dep(id, |k, n| {
+            if k != kind {
+                return;
+            }
             let other = self.known_id(n).unwrap_or(n);
-            if k == kind && !out.iter().any(|o| o == other) {
+            if !out.iter().any(|o| o == other) {
                 out.push(other.to_string());
             }
         });

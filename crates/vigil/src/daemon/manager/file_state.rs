@@ -242,8 +242,10 @@ fn dropin_stamps(lookup: &LookupPaths, id: &str) -> Vec<Stamp> {
 /// template's) or a file in one modified or created since — adding or
 /// removing a drop-in changes its directory. `loaded_ns` is on the coarse
 /// clock the kernel stamps files with; a change in the very tick of the
-/// load is not told apart from one just before it (systemd compares the
-/// recorded mtimes exactly; vigil keeps one instant per unit instead).
+/// load is not told apart from one just before it, and a file stamped in
+/// the future (a skewed clock where it was written) reads as changed until
+/// the clock passes it (systemd compares the recorded mtimes exactly; vigil
+/// keeps one instant per unit instead of two mtimes).
 pub fn changed_since(lookup: &LookupPaths, id: &str, fragment: Option<&Path>, dropins: &[PathBuf], loaded_ns: i64) -> bool {
     // Modification times only, as systemd compares them: a `chmod` or a
     // new link changes a file's ctime and is no edit.

@@ -39,6 +39,7 @@
 pub mod compare;
 mod files;
 mod system;
+pub(crate) use system::physical_memory;
 pub mod virt;
 
 use std::path::{Path, PathBuf};

@@ -26,11 +26,21 @@ use crate::value::size::{parse_permyriad, parse_size};
 use crate::value::words::{ExtractFlags, Words, WHITESPACE};
 
 fn read(env: &CheckEnv, path: &str) -> Option<String> {
-    std::fs::read_to_string(env.system_path(path)).ok()
+    read_in(&env.system, path)
 }
 
 fn exists(env: &CheckEnv, path: &str) -> bool {
-    std::fs::symlink_metadata(env.system_path(path)).is_ok()
+    exists_in(&env.system, path)
+}
+
+/// `path` of the system interfaces under `system` (`/` but in tests;
+/// [`CheckEnv::system`]).
+fn read_in(system: &Path, path: &str) -> Option<String> {
+    std::fs::read_to_string(in_root(system, Path::new(path))).ok()
+}
+
+fn exists_in(system: &Path, path: &str) -> bool {
+    std::fs::symlink_metadata(in_root(system, Path::new(path))).is_ok()
 }
 
 /// The kernel command line as systemd reads it: `$SYSTEMD_PROC_CMDLINE`,
@@ -164,16 +174,18 @@ pub(super) fn os_release_check(env: &CheckEnv, arg: &str) -> Verdict {
     }
 }
 
-/// `physical_memory()`: RAM, capped by the root cgroup's memory limit.
-fn physical_memory(env: &CheckEnv) -> Option<u64> {
-    let meminfo = read(env, "/proc/meminfo")?;
+/// `physical_memory()`: RAM, capped by the root cgroup's memory limit —
+/// what `ConditionMemory=` compares and `MemoryMax=50%` scales
+/// (`config::show`). `system` is where `/proc` and `/sys` are.
+pub(crate) fn physical_memory(system: &Path) -> Option<u64> {
+    let meminfo = read_in(system, "/proc/meminfo")?;
     let kb: u64 = meminfo.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.trim().trim_end_matches("kB").trim().parse().ok()?;
     let mem = kb * 1024;
-    let root = cgroup_root(env).unwrap_or_default();
-    let limit = if cgroup_unified(env) {
-        read(env, &format!("/sys/fs/cgroup{root}/memory.max"))
+    let root = cgroup_root(system).unwrap_or_default();
+    let limit = if cgroup_unified(system) {
+        read_in(system, &format!("/sys/fs/cgroup{root}/memory.max"))
     } else {
-        read(env, &format!("/sys/fs/cgroup/memory{root}/memory.limit_in_bytes"))
+        read_in(system, &format!("/sys/fs/cgroup/memory{root}/memory.limit_in_bytes"))
     };
     let page = 4096;
     match limit.as_deref().map(str::trim).and_then(|l| l.parse::<u64>().ok()) {
@@ -191,7 +203,7 @@ fn comparison(arg: &str) -> Result<(Op, &str), String> {
 }
 
 pub(super) fn memory(env: &CheckEnv, arg: &str) -> Verdict {
-    let m = physical_memory(env).ok_or("cannot determine physical memory")?;
+    let m = physical_memory(&env.system).ok_or("cannot determine physical memory")?;
     let (op, rest) = comparison(arg)?;
     let k = parse_size(rest, 1024).map_err(|e| format!("Failed to parse size '{rest}': {e}"))?;
     test_order(m.cmp(&k), op).ok_or_else(|| format!("invalid operator in '{arg}'"))
@@ -328,14 +340,14 @@ pub(super) fn group(env: &CheckEnv, arg: &str) -> Verdict {
     Ok(lookup_id(env, "/etc/group", arg).is_some_and(in_gid))
 }
 
-fn cgroup_unified(env: &CheckEnv) -> bool {
-    exists(env, "/sys/fs/cgroup/cgroup.controllers")
+fn cgroup_unified(system: &Path) -> bool {
+    exists_in(system, "/sys/fs/cgroup/cgroup.controllers")
 }
 
 /// `cg_get_root_path()`: PID 1's cgroup minus `/init.scope`.
-fn cgroup_root(env: &CheckEnv) -> Option<String> {
-    let text = read(env, "/proc/1/cgroup")?;
-    let unified = cgroup_unified(env);
+fn cgroup_root(system: &Path) -> Option<String> {
+    let text = read_in(system, "/proc/1/cgroup")?;
+    let unified = cgroup_unified(system);
     let path = text.lines().find_map(|l| {
         let mut f = l.splitn(3, ':');
         let (_, ctl, path) = (f.next()?, f.next()?, f.next()?);
@@ -356,8 +368,8 @@ const V2: &[&str] = &["cpu", "cpuset", "io", "memory", "pids"];
 
 /// `cg_mask_supported()` as controller names.
 fn supported_controllers(env: &CheckEnv) -> Option<Vec<&'static str>> {
-    let root = cgroup_root(env).unwrap_or_default();
-    if cgroup_unified(env) {
+    let root = cgroup_root(&env.system).unwrap_or_default();
+    if cgroup_unified(&env.system) {
         let list = read(env, &format!("/sys/fs/cgroup{root}/cgroup.controllers"))?;
         let words: Vec<&str> = list.split_whitespace().collect();
         Some(V2.iter().copied().filter(|c| words.contains(c)).collect())
@@ -379,8 +391,8 @@ fn supported_controllers(env: &CheckEnv) -> Option<Vec<&'static str>> {
 
 pub(super) fn control_group_controller(env: &CheckEnv, arg: &str) -> Verdict {
     match arg {
-        "v2" => return Ok(cgroup_unified(env)),
-        "v1" => return Ok(!cgroup_unified(env)),
+        "v2" => return Ok(cgroup_unified(&env.system)),
+        "v1" => return Ok(!cgroup_unified(&env.system)),
         _ => {}
     }
     let have = supported_controllers(env).ok_or("Failed to determine supported controllers")?;
@@ -622,7 +634,7 @@ pub(super) fn pressure(env: &CheckEnv, resource: &str, arg: &str) -> Verdict {
         [v] => (env.system_path(&format!("/proc/pressure/{resource}")), *v, if resource == "cpu" { "some" } else { "full" }),
         [slice, v, ..] => {
             let slice = slice.trim();
-            if !cgroup_unified(env) {
+            if !cgroup_unified(&env.system) {
                 return Ok(true);
             }
             let needed = if resource == "io" { "io" } else { resource };
@@ -630,7 +642,7 @@ pub(super) fn pressure(env: &CheckEnv, resource: &str, arg: &str) -> Verdict {
                 return Ok(true);
             }
             let slice_path = slice_to_path(slice).ok_or_else(bad)?;
-            let root = cgroup_root(env).unwrap_or_default();
+            let root = cgroup_root(&env.system).unwrap_or_default();
             (env.system_path(&format!("/sys/fs/cgroup{root}{slice_path}/{resource}.pressure")), *v, "full")
         }
         [] => return Err(bad()),

@@ -30,7 +30,8 @@ fn command(c: &ExecCommand) -> String {
 /// facilities as numbers, capabilities as names in bit order, exit-status
 /// sets as codes then signal names without `SIG`, environment words
 /// quoted as a shell would need them, `MemoryMax=50%` as the bytes it
-/// stands for on this machine, standard streams by their kind's word
+/// stands for on this machine (capped by the root group's limit, as
+/// systemd's `physical_memory_scale()`), standard streams by their kind's word
 /// (`file`; the path is not a property of its own in 252).
 pub fn format_value(v: &Value) -> String {
     use crate::value::{MemoryLimit, Size, StdInput, Weight};
@@ -44,7 +45,7 @@ pub fn format_value(v: &Value) -> String {
         Value::Nsec(n) => n.to_string(),
         Value::Size(Size::Bytes(b)) | Value::MemoryLimit(MemoryLimit::Bytes(b)) => b.to_string(),
         Value::Size(Size::Infinity) | Value::MemoryLimit(MemoryLimit::Infinity) => "infinity".into(),
-        Value::MemoryLimit(MemoryLimit::Permyriad(p)) => match physical_memory() {
+        Value::MemoryLimit(MemoryLimit::Permyriad(p)) => match crate::condition::physical_memory(std::path::Path::new("/")) {
             Some(m) => (m / 10_000 * u64::from(*p)).to_string(),
             None => format!("{}.{:02}%", p / 100, p % 100),
         },
@@ -116,15 +117,6 @@ pub fn output_word(o: &crate::value::StdOutput) -> &'static str {
         StdOutput::Append(_) => "append",
         StdOutput::Truncate(_) => "truncate",
     }
-}
-
-/// Total RAM in bytes, for a limit given in percent: `MemTotal` of
-/// `/proc/meminfo`, the same `totalram` as the `_SC_PHYS_PAGES` systemd's
-/// `physical_memory()` multiplies out.
-fn physical_memory() -> Option<u64> {
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let kib = info.lines().find_map(|l| l.strip_prefix("MemTotal:"))?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok()?;
-    kib.checked_mul(1024)
 }
 
 fn property_name(d: &Directive) -> Option<&'static str> {

@@ -336,7 +336,7 @@ impl Manager {
                         svc.set_params(params::service_params(&cfg));
                     }
                     u.cfg = cfg;
-                    u.stamps.loaded_ns = props::Stamps::loaded_now().loaded_ns;
+                    u.stamps.loaded_ns = props::file_clock_ns();
                 }
                 self.bus_fix_params(&id);
             }

@@ -49,6 +49,15 @@ impl Instant2 {
     }
 }
 
+/// Now on `CLOCK_REALTIME_COARSE`, the clock the kernel stamps file times
+/// with, in ns (a unit's load instant, `NeedDaemonReload`).
+pub fn file_clock_ns() -> i64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) };
+    ts.tv_sec.saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec)
+}
+
 /// The last state changes; [`Instant2::default`] = never.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Stamps {
@@ -76,10 +85,7 @@ impl Stamps {
     /// A unit's stamps as its files are read: `CLOCK_REALTIME_COARSE`,
     /// the clock the kernel stamps file times with.
     pub fn loaded_now() -> Stamps {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-        // SAFETY: clock_gettime writes into the timespec we own.
-        unsafe { libc::clock_gettime(libc::CLOCK_REALTIME_COARSE, &mut ts) };
-        Stamps { loaded_ns: ts.tv_sec.saturating_mul(1_000_000_000).saturating_add(ts.tv_nsec), ..Stamps::default() }
+        Stamps { loaded_ns: file_clock_ns(), ..Stamps::default() }
     }
 
     /// A state change, given as the active states before and after

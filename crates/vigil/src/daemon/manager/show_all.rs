@@ -542,9 +542,10 @@ fn limit(cfg: &UnitConfig, name: &str) -> Option<String> {
     Some(v.map_or_else(|| "infinity".to_string(), |n| n.to_string()))
 }
 
-/// A line of one of the calling process's `/proc/self` files, trimmed.
+/// One of the manager's own `/proc/self` files, trimmed.
 fn own_proc(file: &str) -> Option<String> {
-    std::fs::read_to_string(format!("/proc/self/{file}")).ok().map(|s| s.trim().to_string())
+    let bytes = crate::daemon::cgroup::read_proc(format!("/proc/self/{file}"))?;
+    String::from_utf8(bytes).ok().map(|s| s.trim().to_string())
 }
 
 /// `StandardInput`… as systemd's bus shows them: the type's word
@@ -731,7 +732,7 @@ pub fn extra(u: &Unit, system: bool, wanted: &[String], out: &mut Vec<Prop>) {
         let value = if default == LIVE {
             live(u, name, system)
         } else {
-            Some(setting(&u.cfg, section, name).or_else(|| limit(&u.cfg, name)).unwrap_or_else(|| default.to_string()))
+            Some(setting(&u.cfg, section, name).unwrap_or_else(|| default.to_string()))
         };
         if let Some(v) = value {
             out.push((Cow::Borrowed(name), v));

@@ -289,9 +289,10 @@ pub enum Verb {
         #[arg(value_name = "UNIT", required = true)]
         units: Vec<String>,
     },
-    /// Show properties of units, by systemd's property names
+    /// Show properties of units, or of the manager when no unit is named,
+    /// by systemd's property names
     Show {
-        #[arg(value_name = "UNIT", required = true)]
+        #[arg(value_name = "UNIT")]
         units: Vec<String>,
     },
     /// Show the runtime status of units

@@ -141,9 +141,10 @@ pub fn parse(args: &[String]) -> Option<Fast> {
         }
     }
     f.verb = verb?;
-    // Every one of these verbs needs a unit: without one, clap says
-    // "Too few arguments." in systemctl's words.
-    if f.units.is_empty() {
+    // Every one of these verbs but `show` (the manager's properties) needs
+    // a unit: without one, clap says "Too few arguments." in systemctl's
+    // words.
+    if f.units.is_empty() && f.verb != Query::Show {
         return None;
     }
     Some(f)

@@ -220,12 +220,18 @@ pub(super) fn show(c: &mut Client, unit: &str, props: &[&str], last: bool) -> Re
 /// `show`, or with `brief` the properties of the unit's state without its
 /// settings (`Request::Show`).
 fn show_as(c: &mut Client, unit: &str, props: &[&str], brief: bool, last: bool) -> Result<Vec<(String, String)>> {
-    let req = Request::Show {
-        units: vec![unit.to_string()],
-        properties: props.iter().map(|s| s.to_string()).collect(),
-        all: false,
-        brief,
-    };
+    properties_of(c, vec![unit.to_string()], props, brief, last)
+}
+
+/// The manager's properties `props` (all when empty).
+fn show_manager(c: &mut Client, props: &[&str]) -> Result<Vec<(String, String)>> {
+    properties_of(c, Vec::new(), props, false, true)
+}
+
+/// One `Show` request: the properties of one unit, or of the manager when
+/// `units` is empty.
+fn properties_of(c: &mut Client, units: Vec<String>, props: &[&str], brief: bool, last: bool) -> Result<Vec<(String, String)>> {
+    let req = Request::Show { units, properties: props.iter().map(|s| s.to_string()).collect(), all: false, brief };
     let first = if last { c.call_last(&req)? } else { c.call(&req)? };
     for r in collect(c, first)? {
         if let Response::Properties { properties, .. } = r {
@@ -233,6 +239,30 @@ fn show_as(c: &mut Client, unit: &str, props: &[&str], brief: bool, last: bool) 
         }
     }
     Ok(Vec::new())
+}
+
+/// `show`'s lines for one unit (or the manager): `NAME=VALUE`, or the
+/// value alone with `--value`; empty ones only when named or with `--all`.
+fn print_properties(props: &[(String, String)], named: &[String], value: bool, all: bool) {
+    for (k, v) in props {
+        if v.is_empty() && !all && named.is_empty() {
+            continue;
+        }
+        // An array of structs on the bus (`Conditions`, `Asserts`:
+        // `a(sbbsi)`; the manager's `ExitCode`: `(yy)`): systemctl 252
+        // shows it only when named or with --all, as `NAME=[unprintable]`
+        // even with --value.
+        if matches!(k.as_str(), "Conditions" | "Asserts" | "ExitCode") {
+            if named.is_empty() && !all {
+                continue;
+            }
+            println!("{k}=[unprintable]");
+        } else if value {
+            println!("{v}");
+        } else {
+            println!("{k}={v}");
+        }
+    }
 }
 
 pub(super) fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
@@ -249,31 +279,18 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
         Call::IsActive(units) => state_query(&mut c, &units, t.quiet, |s| s == "active" || s == "reloading", 3),
         Call::IsFailed(units) => state_query(&mut c, &units, t.quiet, |s| s == "failed", 1),
         Call::Show { units, properties, value, all } => {
+            let names: Vec<&str> = properties.iter().map(String::as_str).collect();
+            // No unit: the manager's own properties.
+            if units.is_empty() {
+                print_properties(&show_manager(&mut c, &names)?, &properties, value, all);
+            }
             for (i, u) in units.iter().enumerate() {
                 let last = i + 1 == units.len();
-                let props = show(&mut c, u, &properties.iter().map(String::as_str).collect::<Vec<_>>(), last)?;
+                let props = show(&mut c, u, &names, last)?;
                 if i > 0 && !value {
                     println!();
                 }
-                for (k, mut v) in props {
-                    if v.is_empty() && !all && properties.is_empty() {
-                        continue;
-                    }
-                    // An array of structs on the bus (`a(sbbsi)`):
-                    // systemctl shows it only when named or with --all,
-                    // unprintable.
-                    if matches!(k.as_str(), "Conditions" | "Asserts") {
-                        if properties.is_empty() && !all {
-                            continue;
-                        }
-                        v = "[unprintable]".into();
-                    }
-                    if value {
-                        println!("{v}");
-                    } else {
-                        println!("{k}={v}");
-                    }
-                }
+                print_properties(&props, &properties, value, all);
             }
             Ok(0)
         }

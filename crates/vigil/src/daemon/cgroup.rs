@@ -465,6 +465,13 @@ pub fn mount() -> Option<PathBuf> {
     cgroup2_mount_in(std::str::from_utf8(&mountinfo).ok()?)
 }
 
+/// Whether the host has only the unified hierarchy: cgroup2 at
+/// `/sys/fs/cgroup` itself (systemd's `cg_all_unified()`), not a legacy
+/// or hybrid layout.
+pub fn all_unified() -> bool {
+    is_cgroup2(c"/sys/fs/cgroup")
+}
+
 /// Whether `dir` is (the root of) a cgroup2 file system.
 fn is_cgroup2(dir: &CStr) -> bool {
     // SAFETY: statfs writes into the zeroed struct we own; the path is

@@ -264,16 +264,7 @@ impl Conn {
             // (requests after it in the same read are not looked at).
             Request::Bye => return Flow::Close,
             Request::IsSystemRunning => {
-                let state = if el.manager.ending.is_some() {
-                    "stopping"
-                } else if el.booting && !el.manager.no_jobs() {
-                    "starting"
-                } else if el.manager.any_failed() {
-                    "degraded"
-                } else {
-                    "running"
-                };
-                self.queue(&Response::SystemState { state: state.into() });
+                self.queue(&Response::SystemState { state: el.system_state().into() });
             }
             Request::Job { verb, units, mode, wait } => {
                 let mut queued = Vec::new();
@@ -298,6 +289,13 @@ impl Conn {
                 if !wait {
                     self.queue(&Response::End);
                 }
+            }
+            // No unit: the manager's own properties (`show_manager.rs`).
+            Request::Show { units, properties, .. } if units.is_empty() => {
+                let view = super::manager::show_manager::ManagerView { system_state: el.system_state() };
+                let props = el.manager.manager_properties(&properties, &view);
+                self.queue_properties("", &props);
+                self.queue(&Response::End);
             }
             Request::Show { units, properties, all: _, brief } => {
                 for name in &units {

@@ -22,6 +22,7 @@ use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 use super::control::{Conn, Flow};
+use super::manager::props::Instant2;
 use super::manager::{Ending, Manager};
 use proto::msg::{JobMode, JobVerb, ShutdownKind};
 
@@ -226,12 +227,41 @@ impl EventLoop {
     pub fn boot(&mut self, unit: &str) {
         self.booting = true;
         self.manager.begin_turn();
+        // The transaction loads every unit the boot pulls in.
+        self.manager.boot.units_load_start = Instant2::now();
         let started = self.manager.job(unit, proto::msg::JobVerb::Start);
+        self.manager.boot.units_load_finish = Instant2::now();
         self.manager.end_turn();
         if let Err((_, e)) = started {
             eprintln!("Failed to start {unit}: {e}");
         }
         self.deliver_finished_jobs();
+    }
+
+    /// What `is-system-running` answers (`systemctl(1)`).
+    pub fn system_state(&self) -> &'static str {
+        if self.manager.ending.is_some() {
+            "stopping"
+        } else if self.booting && !self.manager.no_jobs() {
+            "starting"
+        } else if self.manager.any_failed() {
+            "degraded"
+        } else {
+            "running"
+        }
+    }
+
+    /// The boot's last job finished: `FinishTimestamp`, and systemd's
+    /// "Startup finished in …." (`manager_notify_finished()`; the time from
+    /// the manager's start, as a container's systemd words it — vigil
+    /// knows no firmware, loader or kernel times).
+    fn boot_finished(&mut self) {
+        let now = Instant2::now();
+        let boot = &mut self.manager.boot;
+        boot.finish = now;
+        let usec = now.mono.saturating_sub(boot.userspace.mono);
+        let message = format!("Startup finished in {}.", unit::value::time::format_timespan(usec, 1000));
+        self.manager.journal.send_id(None, 6, &message, Some(super::manager::STARTUP_FINISHED));
     }
 
     /// Run until asked to end; returns how (kind and exit status).
@@ -274,6 +304,9 @@ impl EventLoop {
             // last jobs may finish and the last lines go out just above
             // (`exec_succeeded`, `pump`), and an idle manager might not
             // see another turn for hours.
+            if self.booting && self.manager.no_jobs() && self.manager.boot.finish == Instant2::default() {
+                self.boot_finished();
+            }
             if self.booting && self.manager.no_jobs() && !self.manager.journal.pending() {
                 self.booting = false;
                 self.manager.compact();

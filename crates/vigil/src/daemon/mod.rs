@@ -119,6 +119,7 @@ pub fn init_main(mut args: Vec<String>) -> u8 {
 }
 
 fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
+    let mut boot_times = manager::show_manager::BootTimes { userspace: manager::props::Instant2::now(), ..Default::default() };
     if args.init && std::process::id() == 1 {
         // Before the state directory under /run and the first socket
         // (boot.rs, step 1).
@@ -165,7 +166,9 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
         if journal_on && rundir.root == std::path::Path::new("/") {
             boot::journal_stands_in(&crate::journald::SocketPaths::new(&rundir).dir);
         }
+        boot_times.generators_start = manager::props::Instant2::now();
         boot::run_generators(&lookup);
+        boot_times.generators_finish = manager::props::Instant2::now();
         boot::apply_tmpfiles(&rundir.root);
     }
     let mut loader = unit::config::Loader::new(lookup, host);
@@ -198,6 +201,7 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     }
     let recorder = leftovers::Recorder::start(&rundir.dir, cgroups.base());
     let mut manager = manager::Manager::new(loader, notify_path.clone(), cgroups, journal);
+    manager.boot = boot_times;
     if let Some(c) = &cleaned {
         manager.console(&c.message());
     }
@@ -214,6 +218,9 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     }
     if args.boot || args.init {
         el.boot(&args.unit);
+    } else {
+        // Nothing to start: finished as soon as it runs.
+        el.manager.boot.finish = manager::props::Instant2::now();
     }
     let ending = el.run()?;
     el.stop_journal();

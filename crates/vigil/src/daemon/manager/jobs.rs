@@ -501,6 +501,9 @@ impl Manager {
             }
         }
         self.finished.push(FinishedJob { id: job.id, unit: id.to_string(), verb: job.verb, result });
+        if result == "failed" {
+            self.failed_jobs += 1;
+        }
         // job_finish_and_invalidate(): a job that timed out or whose
         // dependency failed is logged as failed and triggers the unit's
         // OnFailure= (a failing unit does that itself; checked against

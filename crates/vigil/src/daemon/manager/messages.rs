@@ -55,6 +55,8 @@ pub const UNIT_FAILURE_RESULT: &str = "d9b373ed55a64feb8242e02dbe79a49c";
 pub const UNIT_PROCESS_EXIT: &str = "98e322203f7a4ed290d09fe03c09fe15";
 pub const UNIT_RESTART_SCHEDULED: &str = "5eb03494b6584870a536b337290809b3";
 pub const SPAWN_FAILED: &str = "641257651c1b4ec9a8624d7a40a9e1e7";
+/// "Startup finished in …." (`SD_MESSAGE_STARTUP_FINISHED`).
+pub const STARTUP_FINISHED: &str = "eed00a68ffd84e31882105fd973abdd1";
 
 /// The `MESSAGE_ID=` of one of the engine's unit messages (the text after
 /// "unit: "), for the three that systemd logs with one.

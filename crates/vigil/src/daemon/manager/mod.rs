@@ -41,6 +41,7 @@ pub mod props;
 mod query;
 mod sandbox;
 mod show_all;
+pub mod show_manager;
 mod socket_exec;
 mod socket_units;
 mod spawn;
@@ -63,6 +64,7 @@ use unit::UnitName;
 use super::cgroup::Cgroups;
 use super::journal_link::JournalLink;
 pub use actions::Ending;
+pub use messages::STARTUP_FINISHED;
 use exec_plan::SpawnContext;
 pub use invocation::InvocationId;
 pub(super) use invocation::invocation_id;
@@ -155,6 +157,11 @@ pub struct Manager {
     epoch: Instant,
     notify_socket: PathBuf,
     next_job: u32,
+    /// Jobs that ended `failed` since the manager started (`NFailedJobs`;
+    /// systemd counts that result only, not `dependency` or `timeout`).
+    failed_jobs: u32,
+    /// The instants of the manager's start-up (`show_manager.rs`).
+    pub boot: show_manager::BootTimes,
     /// Pending and running transaction jobs, one per unit.
     jobs: graph::NameMap<jobs::Job>,
     edges: graph::Edges,
@@ -222,6 +229,8 @@ impl Manager {
             epoch: Instant::now(),
             notify_socket,
             next_job: 1,
+            failed_jobs: 0,
+            boot: show_manager::BootTimes::default(),
             jobs: graph::NameMap::default(),
             edges: graph::Edges::default(),
             job_timers: engine::transaction::JobTimers::new(),

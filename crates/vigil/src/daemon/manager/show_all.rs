@@ -515,7 +515,7 @@ pub fn setting(cfg: &UnitConfig, section: SectionKind, prop: &str) -> Option<Str
 
 /// The manager's own limit of one resource, which a service that sets no
 /// `Limit*=` inherits: `(soft, hard)`, `None` = infinity.
-fn own_limit(resource: exec::Resource) -> (Option<u64>, Option<u64>) {
+pub(super) fn own_limit(resource: exec::Resource) -> (Option<u64>, Option<u64>) {
     let mut rl = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit writes into the struct we own.
     if unsafe { libc::getrlimit(resource.as_raw(), &mut rl) } != 0 {
@@ -543,7 +543,7 @@ fn limit(cfg: &UnitConfig, name: &str) -> Option<String> {
 }
 
 /// One of the manager's own `/proc/self` files, trimmed.
-fn own_proc(file: &str) -> Option<String> {
+pub(super) fn own_proc(file: &str) -> Option<String> {
     let bytes = crate::daemon::cgroup::read_proc(format!("/proc/self/{file}"))?;
     String::from_utf8(bytes).ok().map(|s| s.trim().to_string())
 }

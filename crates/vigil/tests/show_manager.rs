@@ -136,6 +136,33 @@ fn the_managers_properties_as_systemd_252_lists_them() {
     let loaded = lines(&r, &["list-units", "--all", "--no-legend", "--plain"]).len() as u32;
     assert!(value("NNames").parse::<u32>().unwrap() >= loaded, "{loaded}");
 
+    // `status` without a unit: the system's, as systemctl 252 lays it out
+    // (its version line says `systemd:`, vigil's names vigil).
+    let status = lines(&r, &["status", "--no-pager"]);
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    // The glyph is ASCII outside a UTF-8 locale.
+    let host = host.trim_end();
+    assert!(status[0] == format!("● {host}") || status[0] == format!("* {host}"), "{status:#?}");
+    let want = [
+        "    State: degraded".to_string(),
+        format!("    Units: {} loaded (incl. loaded aliases)", value("NNames")),
+        "     Jobs: 0 queued".into(),
+        "   Failed: 1 units".into(),
+    ];
+    assert_eq!(status[1..5], want, "{status:#?}");
+    assert!(status[5].starts_with("    Since: ") && status[5].ends_with(" ago"), "{status:#?}");
+    assert_eq!(status[6], format!("    vigil: {}", env!("CARGO_PKG_VERSION")));
+    let group = value("ControlGroup");
+    if !group.is_empty() {
+        // The tree: each unit's group, its processes one level in.
+        let main = r.prop("a", "MainPID");
+        let at = status.iter().position(|l| l == &format!("   CGroup: {group}")).unwrap_or_else(|| panic!("{status:#?}"));
+        let unit = status.iter().position(|l| l.ends_with("-a.service") || l.ends_with("─a.service"));
+        let unit = unit.unwrap_or_else(|| panic!("{status:#?}"));
+        assert!(unit > at, "{status:#?}");
+        assert!(status[unit + 1].ends_with(&format!("{main} /bin/sleep 1000")), "{status:#?}");
+    }
+
     // The environment block, quoted as systemctl quotes words with blanks.
     assert_eq!(r.vigil(&["set-environment", "A=b c", "X=1"]).status.code(), Some(0));
     let env = value("Environment");

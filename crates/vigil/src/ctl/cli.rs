@@ -295,9 +295,10 @@ pub enum Verb {
         #[arg(value_name = "UNIT")]
         units: Vec<String>,
     },
-    /// Show the runtime status of units
+    /// Show the runtime status of units, or of the whole system when no
+    /// unit is named
     Status {
-        #[arg(value_name = "UNIT", required = true)]
+        #[arg(value_name = "UNIT")]
         units: Vec<String>,
     },
     /// Re-read unit files (running services keep running)

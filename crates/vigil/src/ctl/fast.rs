@@ -141,10 +141,10 @@ pub fn parse(args: &[String]) -> Option<Fast> {
         }
     }
     f.verb = verb?;
-    // Every one of these verbs but `show` (the manager's properties) needs
-    // a unit: without one, clap says "Too few arguments." in systemctl's
-    // words.
-    if f.units.is_empty() && f.verb != Query::Show {
+    // `is-active` and `is-failed` need a unit: without one, clap says "Too
+    // few arguments." in systemctl's words (`show` and `status` without
+    // one are the manager's properties and the system's status).
+    if f.units.is_empty() && matches!(f.verb, Query::IsActive | Query::IsFailed) {
         return None;
     }
     Some(f)
@@ -230,6 +230,9 @@ mod tests {
             "show -pMainPID,ActiveState --value s1",
             "show --property=Id -p MainPID -a s1",
             "show --property Id --no-autostart -l --no-legend s1",
+            "show",
+            "show -p Version --value",
+            "status --no-pager",
             "s1 is-active",
         ] {
             let a = argv(line);
@@ -249,7 +252,7 @@ mod tests {
     fn leaves_everything_else_to_clap() {
         for line in [
             "is-active",
-            "status",
+            "is-failed",
             "start s1",
             "list-units",
             "is-active -- s1",

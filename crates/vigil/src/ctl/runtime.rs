@@ -294,6 +294,7 @@ fn call_manager(t: &Target<'_>, call: Call) -> Result<u8> {
             }
             Ok(0)
         }
+        Call::Status { units, .. } if units.is_empty() => system_status(&mut c),
         Call::Status { units, lines } => status(&mut c, &units, lines.unwrap_or(10), t),
         Call::ListUnits(l) => list_units(&mut c, &l),
     }
@@ -453,6 +454,51 @@ fn status(c: &mut Client, units: &[String], lines: u32, t: &Target<'_>) -> Resul
         }
     }
     Ok(code)
+}
+
+/// `systemctl status` without a unit: the system's state and the tree of
+/// the manager's processes, as `show_system_status()` prints them. The
+/// version line names vigil (systemctl's says `systemd:`).
+fn system_status(c: &mut Client) -> Result<u8> {
+    use super::term::{ansi, paint};
+    let names = ["Version", "Tainted", "UserspaceTimestamp", "NNames", "NFailedUnits", "NJobs", "ControlGroup", "SystemState"];
+    let p = show_manager(c, &names)?;
+    let g = super::term::Glyphs::detect();
+    let state = get(&p, "SystemState");
+    let color = match state {
+        "running" => ansi::GREEN,
+        "degraded" => ansi::RED,
+        _ => ansi::HIGHLIGHT_YELLOW,
+    };
+    // The kernel's host name (`uname(2)`'s nodename), as systemctl's.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let host = host.trim_end();
+    let mut out = String::new();
+    say!(out, "{} {host}", paint(color, g.black_circle()));
+    say!(out, "    State: {}", paint(color, state));
+    say!(out, "    Units: {} loaded (incl. loaded aliases)", get(&p, "NNames"));
+    say!(out, "     Jobs: {} queued", get(&p, "NJobs"));
+    let failed = get(&p, "NFailedUnits");
+    say!(out, "   Failed: {} units", paint(if failed == "0" { "" } else { ansi::RED }, failed));
+    if let Some(since) = super::status_lines::stamp_and_ago(get(&p, "UserspaceTimestamp")) {
+        say!(out, "    Since: {since}");
+    }
+    say!(out, "    vigil: {}", get(&p, "Version"));
+    let tainted = get(&p, "Tainted");
+    if !tainted.is_empty() {
+        say!(out, "  Tainted: {}", paint(ansi::HIGHLIGHT_YELLOW, tainted));
+    }
+    // A manager without a cgroup of its own (no writable cgroup2
+    // hierarchy) has no tree to show.
+    let group = get(&p, "ControlGroup");
+    if !group.is_empty() {
+        say!(out, "   CGroup: {group}");
+        let mut tree = Vec::new();
+        super::status_lines::cgroup_tree(group, "           ", g, &mut tree);
+        tree.iter().for_each(|l| say!(out, "{l}"));
+    }
+    print!("{out}");
+    Ok(0)
 }
 
 /// The unit's last `lines` journal lines under its status, as systemctl

@@ -221,7 +221,7 @@ pub fn since(p: &[(String, String)]) -> String {
 
 /// `TIMESTAMP; RELATIVE` for a timestamp as the manager sent it, or
 /// nothing when it is unset or cannot be read back.
-fn stamp_and_ago(stamp: &str) -> Option<String> {
+pub fn stamp_and_ago(stamp: &str) -> Option<String> {
     let now = realtime_now();
     let t = parse_stamp(stamp, now).filter(|_| !stamp.is_empty())?;
     Some(format!("{stamp}; {}", relative(t, now)))
@@ -359,17 +359,69 @@ pub fn tasks_and_cgroup(p: &[(String, String)], g: Glyphs) -> Vec<String> {
         return out;
     }
     out.push(format!("     CGroup: {group}"));
-    let procs = crate::daemon::cgroup::mount()
-        .and_then(|m| read_proc(m.join(group.trim_start_matches('/')).join("cgroup.procs")))
-        .and_then(|b| String::from_utf8(b).ok())
-        .unwrap_or_default();
-    let mut pids: Vec<u32> = procs.lines().filter_map(|l| l.trim().parse().ok()).collect();
-    pids.sort_unstable();
-    for (i, pid) in pids.iter().enumerate() {
-        let glyph = if i + 1 < pids.len() { g.tree_branch() } else { g.tree_right() };
-        out.push(format!("             {glyph}{pid} {}", cmdline(*pid)));
-    }
+    cgroup_tree(group, "             ", g, &mut out);
     out
+}
+
+/// The processes of the cgroup `group` (a path below the cgroup2 mount)
+/// and of its groups below, as systemd's `show_cgroup()` draws them under
+/// a `CGroup:` line: the group's own processes by pid, then each group
+/// below that has any process, by name, its own drawn one level in.
+/// Each line starts with `prefix`.
+pub fn cgroup_tree(group: &str, prefix: &str, g: Glyphs, out: &mut Vec<String>) {
+    if let Some(dir) = crate::daemon::cgroup::mount().map(|m| m.join(group.trim_start_matches('/'))) {
+        draw_group(&dir, prefix, g, out);
+    }
+}
+
+/// One level of [`cgroup_tree`].
+fn draw_group(dir: &std::path::Path, prefix: &str, g: Glyphs, out: &mut Vec<String>) {
+    enum Item {
+        Pid(u32),
+        Group(String),
+    }
+    let mut pids = group_pids(dir);
+    pids.sort_unstable();
+    let mut groups: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| populated(&e.path()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .collect();
+    groups.sort_unstable();
+    let items: Vec<Item> = pids.into_iter().map(Item::Pid).chain(groups.into_iter().map(Item::Group)).collect();
+    for (i, item) in items.iter().enumerate() {
+        let last = i + 1 == items.len();
+        let glyph = if last { g.tree_right() } else { g.tree_branch() };
+        match item {
+            Item::Pid(pid) => out.push(format!("{prefix}{glyph}{pid} {}", cmdline(*pid))),
+            Item::Group(name) => {
+                out.push(format!("{prefix}{glyph}{name}"));
+                let inner = format!("{prefix}{}", if last { g.tree_space() } else { g.tree_vertical() });
+                draw_group(&dir.join(name), &inner, g, out);
+            }
+        }
+    }
+}
+
+/// The processes of one cgroup (`cgroup.procs`).
+fn group_pids(dir: &std::path::Path) -> Vec<u32> {
+    let procs = read_proc(dir.join("cgroup.procs")).and_then(|b| String::from_utf8(b).ok()).unwrap_or_default();
+    procs.lines().filter_map(|l| l.trim().parse().ok()).collect()
+}
+
+/// Whether a cgroup or one below it has a process: `cgroup.events`'
+/// `populated 1` (`cgroups(7)`), else a look at each group's processes.
+fn populated(dir: &std::path::Path) -> bool {
+    match read_proc(dir.join("cgroup.events")).and_then(|b| String::from_utf8(b).ok()) {
+        Some(events) => events.lines().any(|l| l == "populated 1"),
+        None => {
+            !group_pids(dir).is_empty()
+                || std::fs::read_dir(dir).into_iter().flatten().flatten().any(|e| e.file_type().is_ok_and(|t| t.is_dir()) && populated(&e.path()))
+        }
+    }
 }
 
 #[cfg(test)]

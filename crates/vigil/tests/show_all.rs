@@ -276,8 +276,14 @@ fn settings_read_as_systemd_252_shows_them() {
         ],
     );
     assert_eq!(r.vigil(&["start", "plain"]).status.code(), Some(0));
-    assert_eq!(shown(&r, "rich.service", RICH_SHOWN), expect(RICH_SHOWN));
-    let plain = shown(&r, "plain.service", PLAIN_SHOWN);
+    // `-p` answers in systemd's order, not the order asked
+    // (`named_properties_come_in_systemds_order`): compared by name.
+    let sorted = |mut v: Vec<(String, String)>| {
+        v.sort();
+        v
+    };
+    assert_eq!(sorted(shown(&r, "rich.service", RICH_SHOWN)), sorted(expect(RICH_SHOWN)));
+    let plain = sorted(shown(&r, "plain.service", PLAIN_SHOWN));
     // Requires=/Wants=/Conflicts=/Before= of a plain service are the
     // default dependencies, in the graph's own order (systemd's is its
     // hash table's): compared as sets.
@@ -286,7 +292,7 @@ fn settings_read_as_systemd_252_shows_them() {
         v.sort();
         v
     };
-    for ((k, got), (_, want)) in plain.iter().zip(expect(PLAIN_SHOWN)) {
+    for ((k, got), (_, want)) in plain.iter().zip(sorted(expect(PLAIN_SHOWN))) {
         assert_eq!(words(got), words(&want), "{k}");
     }
     assert_eq!(plain.len(), PLAIN_SHOWN.len());
@@ -364,3 +370,32 @@ fn a_changed_unit_file_asks_for_daemon_reload() {
     r.vigil(&["exit"]);
 }
 
+
+/// `show -p`: a unit's properties come in systemd's order whatever the
+/// order asked, a name the unit does not have prints nothing, and `Job`
+/// is the installed job's id — all as systemctl 252 prints them (read off
+/// the oracle with `-p ActiveState -p Id -p Foo -p PIDFile -p Job`).
+#[test]
+fn named_properties_come_in_systemds_order() {
+    let r = TestRoot::with_units(
+        "show-order",
+        &[
+            ("a.service", "[Service]\nExecStart=/bin/sleep 1000\n"),
+            ("slow.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 1000\n"),
+        ],
+    );
+    assert_eq!(r.vigil(&["start", "a"]).status.code(), Some(0));
+    assert_eq!(r.vigil(&["start", "--no-block", "slow"]).status.code(), Some(0));
+    let o = r.vigil(&["show", "-p", "ActiveState", "-p", "Id", "-p", "Foo", "-p", "PIDFile", "-p", "Job", "a", "slow"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let job = stdout(&r.vigil(&["list-jobs", "--no-legend"])).split_whitespace().next().unwrap_or_default().to_string();
+    assert!(job.parse::<u32>().is_ok(), "no job listed for slow");
+    let want = format!(
+        "PIDFile=\nId=a.service\nActiveState=active\nJob=\n\nPIDFile=\nId=slow.service\nActiveState=activating\nJob={job}\n"
+    );
+    assert_eq!(stdout(&o), want);
+    // --value: one line per property the unit has, in the same order.
+    let v = stdout(&r.vigil(&["show", "-p", "ActiveState,Id", "--value", "a"]));
+    assert_eq!(v, "a.service\nactive\n");
+    r.vigil(&["exit"]);
+}

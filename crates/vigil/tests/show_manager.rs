@@ -191,15 +191,28 @@ impl Drop for Booted {
 
 /// A manager started with `--boot`: the instants of its start-up, and
 /// systemd's "Startup finished in …." once the boot's jobs are done.
-#[test]
-fn a_boot_records_its_instants_and_says_when_it_finished() {
-    let root = TestRoot::with_units("show-mgr-boot", UNITS);
+/// Boot `units` with `--boot` (`default.target`, a link to
+/// `holder.target`).
+fn boot(name: &str, units: &[(&str, &str)]) -> Booted {
+    let root = TestRoot::with_units(name, units);
+    std::os::unix::fs::symlink("holder.target", root.path.join("etc/systemd/system/default.target")).unwrap();
     let child = Command::new(vigil())
-        .args(["daemon", &root.root_arg(), "--boot", "--unit=holder.target"])
+        .args(["daemon", &root.root_arg(), "--boot"])
         .stderr(std::fs::File::create(root.path.join("console.log")).unwrap())
         .spawn()
         .unwrap();
-    let b = Booted { root, child };
+    Booted { root, child }
+}
+
+const BOOT_UNITS: &[(&str, &str)] = &[
+    ("a.service", "[Service]\nExecStart=/bin/sleep 1000\n"),
+    ("slow.service", "[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/sleep 0.2\n"),
+    ("holder.target", "[Unit]\nWants=a.service slow.service\nAfter=slow.service\n"),
+];
+
+#[test]
+fn a_boot_records_its_instants_and_says_when_it_finished() {
+    let b = boot("show-mgr-boot", BOOT_UNITS);
     let r = &b.root;
     assert!(wait_until(Duration::from_secs(10), || r.control().exists()), "manager did not start");
     let value = |k: &str| stdout(&r.vigil(&["--no-autostart", "show", "-p", k, "--value"])).trim_end().to_string();
@@ -219,4 +232,48 @@ fn a_boot_records_its_instants_and_says_when_it_finished() {
         said()
     );
     assert_eq!(said().lines().count(), 1, "{}", said());
+
+    // systemd-analyze time: the userspace part only (vigil knows no
+    // firmware, loader or kernel times), and when the default target —
+    // named by the id it links to — was reached.
+    let o = r.vigil(&["analyze", "time"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let time = stdout(&o);
+    let lines: Vec<&str> = time.lines().collect();
+    assert_eq!(lines.len(), 2, "{time}");
+    assert!(lines[0].starts_with("Startup finished in ") && lines[0].ends_with(" (userspace) "), "{time}");
+    assert!(lines[1].starts_with("holder.target reached after ") && lines[1].ends_with(" in userspace."), "{time}");
+    // blame: the oneshot's 0.2 s start first, the time right-aligned.
+    let o = r.vigil(&["analyze", "blame"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let blame = stdout(&o);
+    let first = blame.lines().next().unwrap_or_default();
+    let (t, unit) = first.trim_start().split_once(' ').unwrap_or_else(|| panic!("{blame}"));
+    assert_eq!(unit, "slow.service", "{blame}");
+    let ms: f64 = if let Some(ms) = t.strip_suffix("ms") { ms.parse().unwrap() } else { t.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0 };
+    assert!(ms >= 200.0, "{blame}");
+    let width = blame.lines().map(|l| l.find(|c: char| c != ' ').unwrap() + l.trim_start().find(' ').unwrap()).collect::<Vec<_>>();
+    assert!(width.windows(2).all(|w| w[0] == w[1]), "times not right-aligned:\n{blame}");
+}
+
+/// Until the boot's jobs are done, systemd-analyze refuses, in its words.
+#[test]
+fn analyze_waits_for_the_boot_to_finish() {
+    let units = [
+        ("hang.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 1000\n"),
+        ("holder.target", "[Unit]\nWants=hang.service\nAfter=hang.service\n"),
+    ];
+    let b = boot("show-mgr-hang", &units);
+    let r = &b.root;
+    assert!(wait_until(Duration::from_secs(10), || r.control().exists()), "manager did not start");
+    assert!(wait_until(Duration::from_secs(10), || r.prop("hang", "ActiveState") == "activating"), "hang not started");
+    for verb in ["time", "blame"] {
+        let o = r.vigil(&["analyze", verb]);
+        assert_eq!(o.status.code(), Some(1), "{verb}");
+        assert!(stderr(&o).starts_with("Bootup is not yet finished"), "{verb}: {}", stderr(&o));
+    }
+    // Progress: the share of the boot's jobs done, short of 1.
+    let progress: f64 = stdout(&r.vigil(&["show", "-p", "Progress", "--value"])).trim().parse().unwrap();
+    assert!((0.0..1.0).contains(&progress), "{progress}");
+    assert_eq!(stdout(&r.vigil(&["is-system-running"])).trim(), "starting");
 }

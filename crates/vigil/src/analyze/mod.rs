@@ -3,6 +3,7 @@
 //! Verbs are added here as they are implemented; each prints what
 //! `systemd-analyze` prints and exits as it does.
 
+mod boot;
 mod verify;
 
 use std::path::PathBuf;
@@ -47,6 +48,11 @@ enum Verb {
         #[arg(long, value_name = "BOOL", default_value = "no")]
         generators: String,
     },
+    /// Print how long the boot took in userspace, and when the default
+    /// target was reached.
+    Time,
+    /// List the units by the time they took to start, slowest first.
+    Blame,
     /// Parse time spans and print them normalized.
     Timespan {
         #[arg(required = true, value_name = "SPAN")]
@@ -76,6 +82,14 @@ pub fn main(args: Vec<String>) -> u8 {
             verify::run(&verify::VerifyArgs { root, scope, units })
         }
         Verb::Timespan { spans } => timespan(&spans),
+        Verb::Time | Verb::Blame => {
+            let t = crate::ctl::Target { root: cli.root.as_deref().map(|_| root.as_path()), user: cli.user, autostart: false, quiet: false };
+            if matches!(cli.verb, Verb::Time) {
+                boot::time(&t)
+            } else {
+                boot::blame(&t)
+            }
+        }
         Verb::UnitPaths => {
             let lp = if cli.user {
                 LookupPaths::user(&root, &UserEnv::from_env())

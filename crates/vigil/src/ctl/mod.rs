@@ -58,6 +58,8 @@ use proto::Request;
 use clap::Parser;
 use unit::install::Dependency;
 
+pub(crate) use runtime::{boot_data, BootData, Target};
+
 use cli::{Ctl, Stop, Verb};
 use context::Context;
 use install::Op;

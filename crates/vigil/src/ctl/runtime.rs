@@ -80,6 +80,39 @@ pub(super) fn client(t: &Target<'_>) -> Result<Client> {
     connect::connect(&rundir, t.autostart)
 }
 
+/// What `systemd-analyze time` and `blame` read of a running manager.
+pub struct BootData {
+    /// The manager's properties asked for.
+    pub manager: Vec<(String, String)>,
+    /// Each loaded unit's id and properties asked for.
+    pub units: Vec<(String, Vec<(String, String)>)>,
+    /// The same properties of `default.target` (of the unit it is an
+    /// alias of: its `Id` says which).
+    pub default_target: Vec<(String, String)>,
+}
+
+/// The manager's properties `manager` and, for every loaded unit, its
+/// `unit_props`, over one connection (one `Show` for all the units). No
+/// manager is started for this.
+pub fn boot_data(t: &Target<'_>, manager: &[&str], unit_props: &[&str]) -> Result<BootData> {
+    let mut c = client(t)?;
+    let manager = properties_of(&mut c, Vec::new(), manager, false, false)?;
+    let default_target = properties_of(&mut c, vec!["default.target".into()], unit_props, false, false)?;
+    let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: vec![], all: true })?;
+    let Response::Units { units } = first else { anyhow::bail!("unexpected reply from the manager: {first:?}") };
+    let ids: Vec<String> = units.into_iter().map(|u| u.name).collect();
+    let req = Request::Show { units: ids, properties: unit_props.iter().map(|s| s.to_string()).collect(), all: false, brief: false };
+    let first = c.call_last(&req)?;
+    let units = collect(&mut c, first)?
+        .into_iter()
+        .filter_map(|r| match r {
+            Response::Properties { unit, properties } => Some((unit, properties)),
+            _ => None,
+        })
+        .collect();
+    Ok(BootData { manager, units, default_target })
+}
+
 /// Read a streamed answer up to `End`.
 pub(super) fn collect(c: &mut Client, first: Response) -> Result<Vec<Response>> {
     let mut out = Vec::new();

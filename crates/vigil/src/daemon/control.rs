@@ -306,21 +306,16 @@ impl Conn {
                             return Flow::Continue;
                         }
                     };
+                    // Only the names asked for, in the manager's order:
+                    // systemctl 252 prints a unit's properties in the bus's
+                    // order whatever the order of its `-p`s, and nothing
+                    // for a name the unit does not have (checked against
+                    // the oracle). One that occurs more than once (Listen)
+                    // is sent once per value.
                     let props = if properties.is_empty() {
                         props
                     } else {
-                        // A property that occurs more than once (Listen)
-                        // is sent once per value.
-                        properties
-                            .iter()
-                            .flat_map(|p| {
-                                let mut v: Vec<_> = props.iter().filter(|(k, _)| k == p).cloned().collect();
-                                if v.is_empty() {
-                                    v.push((p.clone().into(), String::new()));
-                                }
-                                v
-                            })
-                            .collect()
+                        props.into_iter().filter(|(k, _)| properties.iter().any(|p| p == k)).collect()
                     };
                     self.queue_properties(name, &props);
                 }

@@ -388,6 +388,12 @@ impl Manager {
             }
             super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, wanted, &mut p);
         }
+        // The installed job's id (systemd's `(uo)`: the id, empty
+        // without one).
+        if want("Job") {
+            let job = self.jobs.get(id).map(|j| j.id).or_else(|| u.job.map(|(j, _)| j));
+            p.push(("Job".into(), job.map_or_else(String::new, |j| j.to_string())));
+        }
         if want("NeedDaemonReload") {
             let lookup = &self.loader.lookup;
             let (dropins, loaded) = (&u.cfg.dropin_paths, u.stamps.loaded_ns);
@@ -410,7 +416,8 @@ impl Manager {
             p.retain(|(k, _)| k != "Triggers");
             p.push(("Triggers".into(), self.sockets.instances_of(id).join(" ")));
         }
-        if wanted.is_empty() && !brief {
+        // `status` (brief) reads by name; one property has no order.
+        if !brief && p.len() > 1 {
             super::show_all::order(&mut p);
         }
         p

@@ -399,6 +399,7 @@ CanReload=\n\
 CanIsolate=\n\
 CanClean=\u{0}\n\
 CanFreeze=no\n\
+Job=\n\
 StopWhenUnneeded=no\n\
 RefuseManualStart=no\n\
 RefuseManualStop=no\n\
@@ -443,13 +444,30 @@ fn entries(table: &'static str) -> impl Iterator<Item = (&'static str, &'static 
     table.lines().filter_map(|l| l.split_once('='))
 }
 
-/// Sort a bare `show`'s answer into systemd's order (stable: repeated
+/// Sort a `show`'s answer (bare, or the names of its `-p`s) into
+/// systemd's order (stable: repeated
 /// properties such as `ExecStartPre` keep theirs): a service's own
 /// interface first, the unit's after; anything else (a socket's own
 /// properties) keeps its place between the two, and vigil's
 /// `VigilUnsupported` comes last. The ranks are a table of this answer's,
 /// freed with it: the manager keeps nothing for a `show` once.
 pub fn order(props: &mut [Prop]) {
+    // A few names asked for by `-p`: each looked for in the tables, which
+    // costs less than building the table of every rank.
+    if props.len() <= 8 {
+        let service = entries(SERVICE).count() as u16;
+        let rank = |k: &str| -> u16 {
+            if k == "VigilUnsupported" {
+                return u16::MAX;
+            }
+            if let Some(i) = entries(SERVICE).position(|(n, _)| n == k) {
+                return i as u16;
+            }
+            entries(UNIT).position(|(n, _)| n == k).map_or(service, |i| service + 1 + i as u16)
+        };
+        props.sort_by_cached_key(|(k, _)| rank(k));
+        return;
+    }
     let mut rank: HashMap<&str, u16> = HashMap::with_capacity(400);
     let mut n = 0u16;
     for (name, _) in entries(SERVICE) {
@@ -765,7 +783,7 @@ fn answered_elsewhere(name: &str) -> bool {
             | "LoadState" | "ActiveState" | "SubState" | "FragmentPath" | "DropInPaths" | "UnitFileState"
             | "UnitFilePreset" | "CanStart" | "CanStop" | "CanReload" | "CanIsolate" | "ConditionResult"
             | "AssertResult" | "Conditions" | "Asserts" | "LoadError" | "InvocationID" | "TriggeredBy"
-            | "NeedDaemonReload" | "MemoryCurrent" | "MemoryAvailable" | "CPUUsageNSec"
+            | "NeedDaemonReload" | "MemoryCurrent" | "MemoryAvailable" | "CPUUsageNSec" | "Job"
     ) || name.starts_with("Exec") && !name.starts_with("ExecMain") && name != "ExecSearchPath" && name != "ExecPaths"
         || (name.ends_with("Timestamp") || name.ends_with("TimestampMonotonic")) && !name.starts_with("ExecMain")
         || super::query::dependency_kind(name).is_some()

@@ -251,7 +251,9 @@ fn a_boot_records_its_instants_and_says_when_it_finished() {
     let (t, unit) = first.trim_start().split_once(' ').unwrap_or_else(|| panic!("{blame}"));
     assert_eq!(unit, "slow.service", "{blame}");
     let ms: f64 = if let Some(ms) = t.strip_suffix("ms") { ms.parse().unwrap() } else { t.trim_end_matches('s').parse::<f64>().unwrap() * 1000.0 };
-    assert!(ms >= 200.0, "{blame}");
+    // The state change is stamped once the spawn is known, a moment
+    // after the fork: a 0.2 s start reads as 0.19 s and more.
+    assert!(ms >= 150.0, "{blame}");
     let width = blame.lines().map(|l| l.find(|c: char| c != ' ').unwrap() + l.trim_start().find(' ').unwrap()).collect::<Vec<_>>();
     assert!(width.windows(2).all(|w| w[0] == w[1]), "times not right-aligned:\n{blame}");
 }

@@ -85,13 +85,7 @@ fn start_time(p: &[(String, String)]) -> Option<u64> {
     }
     let activated = usec(p, "ActiveEnterTimestampMonotonic");
     let deactivated = usec(p, "InactiveEnterTimestampMonotonic");
-    let time = if activated >= activating {
-        activated - activating
-    } else if deactivated >= activating {
-        deactivated - activating
-    } else {
-        0
-    };
+    let time = if activated >= activating { activated - activating } else { deactivated.saturating_sub(activating) };
     (time > 0).then_some(time)
 }
 

@@ -399,3 +399,42 @@ fn named_properties_come_in_systemds_order() {
     assert_eq!(v, "a.service\nactive\n");
     r.vigil(&["exit"]);
 }
+
+/// The properties systemd 252 lists that vigil computes from its own
+/// state: results, the group's id, reverse edges, a slice's units and the
+/// watchdog's last reset (names and empty values read off the oracle).
+#[test]
+fn results_reverse_edges_and_the_watchdog() {
+    let r = TestRoot::with_units(
+        "show-rev",
+        &[
+            ("del.service", "[Service]\nExecStart=/bin/sleep 1000\n"),
+            ("of.service", "[Unit]\nOnFailure=del.service\n[Service]\nExecStart=/bin/sleep 1000\n"),
+            (
+                "dog.service",
+                "[Service]\nType=notify\nNotifyAccess=all\nWatchdogSec=30s\nExecStart=/bin/sh -c 'systemd-notify READY=1; exec sleep 1000'\n",
+            ),
+            ("holder.target", "[Unit]\nWants=of.service\n"),
+        ],
+    );
+    assert_eq!(r.vigil(&["start", "holder.target", "del", "dog"]).status.code(), Some(0));
+    let o = r.vigil(&["show", "-p", "OnFailureOf,OnSuccessOf,ReloadResult,CleanResult,WatchdogTimestampMonotonic", "del"]);
+    assert_eq!(
+        stdout(&o),
+        "WatchdogTimestampMonotonic=0\nReloadResult=success\nCleanResult=success\nOnSuccessOf=\nOnFailureOf=of.service\n"
+    );
+    let slice: Vec<String> = r.prop("system.slice", "SliceOf").split(' ').map(str::to_string).collect();
+    for u in ["del.service", "of.service", "dog.service"] {
+        assert!(slice.iter().any(|s| s == u), "{u} not in {slice:?}");
+    }
+    assert_eq!(r.prop("del", "SliceOf"), "");
+    // A group's id is its directory's inode: none without a group.
+    let id: u64 = r.prop("del", "ControlGroupId").parse().unwrap();
+    assert_eq!(id == 0, r.prop("del", "ControlGroup").is_empty());
+    // The watchdog was reset as the service became active.
+    let dog: u64 = r.prop("dog", "WatchdogTimestampMonotonic").parse().unwrap();
+    let up: u64 = r.prop("dog", "ActiveEnterTimestampMonotonic").parse().unwrap();
+    assert!(dog > 0 && dog.abs_diff(up) < 1_000_000, "watchdog {dog}, active {up}");
+    assert!(r.prop("dog", "WatchdogTimestamp").ends_with("UTC"));
+    r.vigil(&["exit"]);
+}

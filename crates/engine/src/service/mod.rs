@@ -474,6 +474,14 @@ impl Service {
         self.watchdog_override.or(self.watchdog_original).filter(|&u| u > 0)
     }
 
+    /// When the watchdog was last reset — on entering the running state or
+    /// at a `WATCHDOG=1` — on the machine's clock; `None` while no watchdog
+    /// runs (`WatchdogTimestamp` in `systemctl show`).
+    pub fn watchdog_reset_at(&self) -> Option<Usec> {
+        let armed = self.watchdog_timer?;
+        Some(armed.at.saturating_sub(self.watchdog_usec()?))
+    }
+
     /// The job the service holds, if any.
     pub fn job(&self) -> Option<JobKind> {
         self.job.map(|j| j.kind)

@@ -310,6 +310,7 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
         p.add("NotifyAccess", || v.notify_access().to_string());
         p.add("KillMode", || v.kill_mode().to_string());
         p.add("Result", || svc.result().as_str().to_string());
+        p.add("ReloadResult", || svc.reload_result().as_str().to_string());
         p.add("MainPID", || svc.main_pid().unwrap_or(0).to_string());
         p.add("ExecMainPID", || svc.main_pid().unwrap_or(u.exec_main_pid).to_string());
         p.add("ControlPID", || svc.control_pid().unwrap_or(0).to_string());

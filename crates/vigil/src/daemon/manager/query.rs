@@ -351,12 +351,30 @@ impl Manager {
         // `show` lists none of them).
         use unit::UnitType as T;
         let cgroup_context = matches!(u.cfg.id.unit_type(), T::Service | T::Socket | T::Mount | T::Swap | T::Scope | T::Slice);
-        let counter = |k: &str| matches!(k, "ControlGroup" | "TasksCurrent" | "TasksMax" | "MemoryCurrent" | "MemoryAvailable" | "CPUUsageNSec");
+        let counter = |k: &str| {
+            matches!(
+                k,
+                "ControlGroup" | "ControlGroupId" | "TasksCurrent" | "TasksMax" | "MemoryCurrent" | "MemoryAvailable"
+                    | "CPUUsageNSec" | "EffectiveCPUs" | "EffectiveMemoryNodes"
+            )
+        };
         let want = |k: &str| want(k) && (cgroup_context || !counter(k));
         let group = if cgroup_context && (wanted.is_empty() || wanted.iter().any(|k| counter(k))) { self.cgroup_of(id) } else { None };
         let group = group.as_deref();
         if want("ControlGroup") {
             p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
+        }
+        if want("ControlGroupId") {
+            // cgroup v2's id of a group is its directory's inode number.
+            use std::os::unix::fs::MetadataExt;
+            let ino = group.and_then(|g| std::fs::metadata(g).ok()).map_or(0, |m| m.ino());
+            p.push(("ControlGroupId".into(), ino.to_string()));
+        }
+        for (name, file) in [("EffectiveCPUs", "cpuset.cpus.effective"), ("EffectiveMemoryNodes", "cpuset.mems.effective")] {
+            if want(name) {
+                let list = group.and_then(|g| crate::daemon::cgroup::read_proc(g.join(file)));
+                p.push((name.into(), list.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default()));
+            }
         }
         if want("TasksCurrent") {
             let tasks = group.and_then(|g| self.cgroups.tasks(g));
@@ -387,6 +405,19 @@ impl Manager {
                 }
             }
             super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, wanted, &mut p);
+        }
+        if want("WatchdogTimestamp") || want("WatchdogTimestampMonotonic") {
+            // The engine's clock is the manager's (µs since it started).
+            let at = u.svc.as_ref().and_then(|s| s.watchdog_reset_at()).map(|t| {
+                let now = super::props::Instant2::now();
+                let ago = self.now().saturating_sub(t);
+                super::props::Instant2 { wall: now.wall.saturating_sub(ago), mono: now.mono.saturating_sub(ago) }
+            });
+            let named = [("WatchdogTimestamp", "WatchdogTimestampMonotonic", at.unwrap_or_default())];
+            super::props::push_stamps(&named, &want, &mut p);
+        }
+        if !brief {
+            self.reverse_properties(id, &want, &mut p);
         }
         // The installed job's id (systemd's `(uo)`: the id, empty
         // without one).
@@ -421,6 +452,34 @@ impl Manager {
             super::show_all::order(&mut p);
         }
         p
+    }
+
+    /// `OnSuccessOf`, `OnFailureOf` (the units whose `OnSuccess=`/
+    /// `OnFailure=` name this one) and a slice's `SliceOf` (the loaded
+    /// units in it): the graph keeps no reverse edges of these, so each is
+    /// a look at every loaded unit, paid only when asked for.
+    fn reverse_properties(&self, id: &str, want: &dyn Fn(&str) -> bool, p: &mut Vec<super::props::Prop>) {
+        use engine::transaction::Dep;
+        for (name, kind) in [("OnSuccessOf", Dep::OnSuccess), ("OnFailureOf", Dep::OnFailure)] {
+            if want(name) {
+                let of: Vec<&str> =
+                    self.units().filter(|(other, _)| self.dependency_names(other, kind).iter().any(|n| n == id)).map(|(o, _)| o).collect();
+                p.push((name.into(), of.join(" ")));
+            }
+        }
+        if want("SliceOf") && id.ends_with(".slice") {
+            use unit::UnitType as T;
+            let system = self.loader.lookup.scope == unit::Scope::System;
+            let of: Vec<&str> = self
+                .units()
+                .filter(|(_, u)| matches!(u.cfg.id.unit_type(), T::Service | T::Socket | T::Scope | T::Mount | T::Swap))
+                .filter(|(_, u)| super::show_all::slice_of(u, system) == id)
+                .map(|(o, _)| o)
+                .collect();
+            p.push(("SliceOf".into(), of.join(" ")));
+        } else if want("SliceOf") {
+            p.push(("SliceOf".into(), String::new()));
+        }
     }
 
     /// `MemoryCurrent`, `MemoryAvailable` and `CPUUsageNSec` of a service,

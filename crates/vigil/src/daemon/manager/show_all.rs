@@ -74,6 +74,8 @@ TimeoutStopFailureMode=terminate\n\
 RuntimeMaxUSec=\n\
 RuntimeRandomizedExtraUSec=0\n\
 WatchdogUSec=\n\
+WatchdogTimestamp=\n\
+WatchdogTimestampMonotonic=\n\
 RootDirectoryStartOnly=no\n\
 RemainAfterExit=\n\
 GuessMainPID=yes\n\
@@ -88,6 +90,8 @@ NFileDescriptorStore=0\n\
 StatusText=\n\
 StatusErrno=\n\
 Result=\n\
+ReloadResult=\n\
+CleanResult=success\n\
 USBFunctionDescriptors=\n\
 USBFunctionStrings=\n\
 UID=\u{0}\n\
@@ -117,9 +121,12 @@ ExecStopPost=\n\
 ExecStopPostEx=\n\
 Slice=\u{0}\n\
 ControlGroup=\n\
+ControlGroupId=\n\
 MemoryCurrent=\u{0}\n\
 MemoryAvailable=\u{0}\n\
 CPUUsageNSec=\u{0}\n\
+EffectiveCPUs=\n\
+EffectiveMemoryNodes=\n\
 TasksCurrent=\n\
 IPIngressBytes=[no data]\n\
 IPIngressPackets=[no data]\n\
@@ -130,6 +137,7 @@ IOReadOperations=18446744073709551615\n\
 IOWriteBytes=18446744073709551615\n\
 IOWriteOperations=18446744073709551615\n\
 Delegate=no\n\
+DelegateControllers=\u{0}\n\
 CPUAccounting=no\n\
 CPUWeight=[not set]\n\
 StartupCPUWeight=[not set]\n\
@@ -362,7 +370,9 @@ ConflictedBy=\n\
 Before=\n\
 After=\n\
 OnSuccess=\n\
+OnSuccessOf=\n\
 OnFailure=\n\
+OnFailureOf=\n\
 Triggers=\n\
 TriggeredBy=\n\
 PropagatesReloadTo=\n\
@@ -370,6 +380,7 @@ ReloadPropagatedFrom=\n\
 PropagatesStopTo=\n\
 StopPropagatedFrom=\n\
 JoinsNamespaceOf=\n\
+SliceOf=\n\
 RequiresMountsFor=\n\
 Documentation=\n\
 Description=\n\
@@ -635,12 +646,7 @@ fn live(u: &Unit, prop: &str, system: bool) -> Option<String> {
         "ExecMainStartTimestampMonotonic" => stamp(u.runs.main_times().0, true),
         "ExecMainExitTimestamp" => stamp(u.runs.main_times().1, false),
         "ExecMainExitTimestampMonotonic" => stamp(u.runs.main_times().1, true),
-        // Services without `Slice=` go into the manager's default slice
-        // (`systemd.slice(5)`); vigil keeps no slice hierarchy of its own,
-        // but the dependency on it is the same (`deps.rs`).
-        "Slice" => cfg
-            .string(U, "Slice")
-            .map_or_else(|| if system { "system.slice" } else { "app.slice" }.to_string(), str::to_string),
+        "Slice" => slice_of(u, system).to_string(),
         "CPUQuotaPerSecUSec" => match cfg.value(S, "CPUQuota") {
             Some(Value::Permyriad(p)) => unit::value::time::format_timespan(u64::from(*p) * 100, 1),
             _ => "infinity".into(),
@@ -689,8 +695,34 @@ fn live(u: &Unit, prop: &str, system: bool) -> Option<String> {
             setting(cfg, U, prop).or_else(|| setting(cfg, U, "JobTimeoutUSec")).unwrap_or_else(|| "infinity".into())
         }
         "Perpetual" => (if cfg.perpetual { "yes" } else { "no" }).into(),
+        // `Delegate=yes` hands over every controller systemd knows that
+        // the kernel offers (cgroup v2's, in systemd's order); a list, the
+        // controllers it names.
+        "DelegateControllers" => {
+            let words = set("Delegate").unwrap_or_default();
+            match unit::value::boolean::parse_boolean(&words).ok() {
+                Some(true) => {
+                    let offered = crate::daemon::cgroup::mount()
+                        .and_then(|m| crate::daemon::cgroup::read_proc(m.join("cgroup.controllers")))
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                        .unwrap_or_default();
+                    let offered: Vec<&str> = offered.split_whitespace().collect();
+                    let known = ["cpu", "cpuset", "io", "memory", "pids"];
+                    known.iter().filter(|c| offered.contains(c)).copied().collect::<Vec<_>>().join(" ")
+                }
+                Some(false) => String::new(),
+                None => words,
+            }
+        }
         _ => return None,
     })
+}
+
+/// The slice a unit is in: its `Slice=`, else the manager's default
+/// slice (`systemd.slice(5)`); vigil keeps no slice hierarchy of its own,
+/// but the dependency on it is the same (`deps.rs`).
+pub(super) fn slice_of(u: &Unit, system: bool) -> &str {
+    u.cfg.string(SectionKind::Unit, "Slice").unwrap_or(if system { "system.slice" } else { "app.slice" })
 }
 
 /// `CoredumpFilter=`'s words as the bit mask of `core(5)`'s
@@ -783,7 +815,8 @@ fn answered_elsewhere(name: &str) -> bool {
             | "LoadState" | "ActiveState" | "SubState" | "FragmentPath" | "DropInPaths" | "UnitFileState"
             | "UnitFilePreset" | "CanStart" | "CanStop" | "CanReload" | "CanIsolate" | "ConditionResult"
             | "AssertResult" | "Conditions" | "Asserts" | "LoadError" | "InvocationID" | "TriggeredBy"
-            | "NeedDaemonReload" | "MemoryCurrent" | "MemoryAvailable" | "CPUUsageNSec" | "Job"
+            | "NeedDaemonReload" | "MemoryCurrent" | "MemoryAvailable" | "CPUUsageNSec" | "Job" | "ReloadResult"
+            | "ControlGroupId" | "EffectiveCPUs" | "EffectiveMemoryNodes" | "OnSuccessOf" | "OnFailureOf" | "SliceOf"
     ) || name.starts_with("Exec") && !name.starts_with("ExecMain") && name != "ExecSearchPath" && name != "ExecPaths"
         || (name.ends_with("Timestamp") || name.ends_with("TimestampMonotonic")) && !name.starts_with("ExecMain")
         || super::query::dependency_kind(name).is_some()

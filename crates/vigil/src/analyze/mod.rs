@@ -4,6 +4,7 @@
 //! `systemd-analyze` prints and exits as it does.
 
 mod boot;
+mod calendar;
 mod verify;
 
 use std::path::PathBuf;
@@ -53,6 +54,17 @@ enum Verb {
     Time,
     /// List the units by the time they took to start, slowest first.
     Blame,
+    /// Normalize calendar expressions and show when they next elapse.
+    Calendar {
+        #[arg(required = true, value_name = "EXPR")]
+        exprs: Vec<String>,
+        /// How many elapses to show of each.
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        iterations: u32,
+        /// Count from this time instead of now (`@EPOCH`, a date…).
+        #[arg(long, value_name = "TIMESTAMP")]
+        base_time: Option<String>,
+    },
     /// Parse time spans and print them normalized.
     Timespan {
         #[arg(required = true, value_name = "SPAN")]
@@ -82,6 +94,13 @@ pub fn main(args: Vec<String>) -> u8 {
             verify::run(&verify::VerifyArgs { root, scope, units })
         }
         Verb::Timespan { spans } => timespan(&spans),
+        Verb::Calendar { exprs, iterations, base_time } => match calendar::base_time(base_time.as_deref()) {
+            Some(base) => calendar::run(&exprs, iterations, base),
+            None => {
+                eprintln!("Failed to parse --base-time= parameter: {}", base_time.unwrap_or_default());
+                1
+            }
+        },
         Verb::Time | Verb::Blame => {
             let t = crate::ctl::Target { root: cli.root.as_deref().map(|_| root.as_path()), user: cli.user, autostart: false, quiet: false };
             if matches!(cli.verb, Verb::Time) {

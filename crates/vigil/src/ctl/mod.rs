@@ -59,6 +59,7 @@ use clap::Parser;
 use unit::install::Dependency;
 
 pub(crate) use runtime::{boot_data, BootData, Target};
+pub(crate) use status_lines::relative;
 
 use cli::{Ctl, Stop, Verb};
 use context::Context;

@@ -41,6 +41,7 @@
 use crate::io::U64Map;
 
 use super::batch::{Group, Patch};
+use super::hot::Known;
 use super::index::{DataMeta, FieldMeta};
 use super::{advance, ArrayTail, EntryFields, JournalWriter};
 use crate::error::{Error, Result};
@@ -148,10 +149,16 @@ impl JournalWriter {
             payloads.push(b'=');
             payloads.extend_from_slice(value);
             let payload = &payloads[start..];
+            // A value found before needs neither hash nor lookup (`hot.rs`).
+            let key = self.hot.key(payload);
+            let known = self.hot.get(key, payload);
+            let (hash, jenkins) = match known {
+                Some(k) => (k.hash, k.jenkins),
+                None => (self.hash(payload), jenkins_hash64(payload)),
+            };
             // systemd XORs the Jenkins hash of every field, duplicates
             // included (they cancel), before it dedupes the items.
-            xor_hash ^= jenkins_hash64(payload);
-            let hash = self.hash(payload);
+            xor_hash ^= jenkins;
             let same_as = |i: &Item| i.hash == hash && payloads[i.start..i.start + i.len] == *payload;
             let duplicate = match seen.as_mut() {
                 Some(seen) => {
@@ -168,8 +175,22 @@ impl JournalWriter {
                 payloads.truncate(start);
                 continue;
             }
-            let (existing, depth) = self.find_data(hash, payload)?;
-            data_depth = data_depth.max(depth);
+            let existing = match known {
+                Some(k) => Some((k.offset, self.data_meta(k.offset)?)),
+                None => {
+                    let (found, depth) = self.find_data(hash, payload)?;
+                    data_depth = data_depth.max(depth);
+                    if let Some((offset, _)) = found {
+                        let known = Known {
+                            offset,
+                            hash,
+                            jenkins,
+                        };
+                        self.hot.insert(key, &payloads[start..], known);
+                    }
+                    found
+                }
+            };
             items.push(Item {
                 name_len: name.len(),
                 start,

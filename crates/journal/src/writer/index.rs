@@ -249,7 +249,7 @@ impl Index {
 
 impl JournalWriter {
     /// The metadata of the DATA object at `offset`, from the cache or the file.
-    fn data_meta(&mut self, offset: u64) -> Result<DataMeta> {
+    pub(super) fn data_meta(&mut self, offset: u64) -> Result<DataMeta> {
         if let Some(meta) = self.index.data.get(&offset) {
             return Ok(*meta);
         }

@@ -93,9 +93,11 @@ struct Item {
 
 /// A FIELD object referenced by new DATA objects of this entry.
 struct FieldPlan {
-    name: Vec<u8>,
+    /// Where its name is in `Plan::payloads`.
+    name: std::ops::Range<usize>,
     offset: u64,
     is_new: bool,
+    /// Its hash, for a new FIELD object (unused, and 0, for a known one).
     hash: u64,
     /// Head of the field's DATA list before this append.
     old_head: u64,
@@ -216,17 +218,26 @@ impl JournalWriter {
             pos = advance(&self.path, pos, DATA_PAYLOAD_OFFSET + item.len as u64)?;
             new_objects += 1;
             new_data += 1;
-            let name = &payloads[item.start..item.start + item.name_len];
-            if let Some(index) = fields.iter().position(|f| f.name == name) {
+            let name_at = item.start..item.start + item.name_len;
+            let name = &payloads[name_at.clone()];
+            if let Some(index) = fields.iter().position(|f| payloads[f.name.clone()] == *name) {
                 item.field = index;
                 continue;
             }
-            let hash = self.hash(name);
-            let (found, depth) = self.find_field(hash, name)?;
+            // A field the writer knows needs no hash: only a new FIELD
+            // object is written with one.
+            let (found, hash, depth) = match self.index.field(name) {
+                Some(meta) => (Some(meta), 0, 0),
+                None => {
+                    let hash = self.hash(name);
+                    let (found, depth) = self.find_field(hash, name)?;
+                    (found, hash, depth)
+                }
+            };
             field_depth = field_depth.max(depth);
             let plan = match found {
                 Some(field) => FieldPlan {
-                    name: name.to_vec(),
+                    name: name_at,
                     offset: field.offset,
                     is_new: false,
                     hash,
@@ -238,7 +249,7 @@ impl JournalWriter {
                     new_objects += 1;
                     new_fields += 1;
                     FieldPlan {
-                        name: name.to_vec(),
+                        name: name_at,
                         offset,
                         is_new: true,
                         hash,
@@ -390,7 +401,7 @@ impl JournalWriter {
                 head = item.offset;
             }
             if field.is_new {
-                let name = &field.name;
+                let name = &plan.payloads[field.name.clone()];
                 let at = (field.offset - base) as usize;
                 let obj = &mut tail[at..];
                 format::put_object_header(
@@ -599,7 +610,7 @@ impl JournalWriter {
         }
         for (field, head) in plan.fields.iter().zip(field_heads) {
             self.index.remember_field(
-                &field.name,
+                &plan.payloads[field.name.clone()],
                 FieldMeta {
                     offset: field.offset,
                     head,

@@ -659,17 +659,7 @@ impl JournalWriter {
     /// writes of one group are merged or reordered.
     pub(super) fn write_coalesced(&mut self, writes: Vec<Patch>) -> Result<()> {
         const COALESCE_GAP: u64 = 512;
-        // (offset, position): equal offsets keep their order (later writes
-        // win). A batch's writes are runs, one per entry, each in the
-        // entry's item order: the stable sort merges runs, where sorting
-        // the pairs unstably cost ~4k instructions per entry.
-        let mut order: Vec<(u64, u32)> = writes
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| !w.is_empty())
-            .map(|(i, w)| (w.off, i as u32))
-            .collect();
-        order.sort_by_key(|&(off, _)| off);
+        let order = write_order(&writes);
         let mut members: Vec<u32> = Vec::new();
         let mut k = 0;
         while k < order.len() {
@@ -813,6 +803,30 @@ fn write_new_array(tail: &mut [u8], base: u64, offset: u64, capacity: u64, first
         ENTRY_ARRAY_ITEMS_OFFSET + 8 * capacity,
     );
     format::put64(obj, ENTRY_ARRAY_ITEMS_OFFSET as usize, first);
+}
+
+/// The (offset, position) of each non-empty write, ordered by offset and
+/// then position: equal offsets keep their order (later writes win).
+/// Each pair is packed into one integer (offsets are below 4 GiB, see
+/// `MAX_FILE_SIZE_LIMIT`) and sorted as plain integers: the stable sort of
+/// the pairs by offset was a tenth of the instructions per stored line
+/// (`bench/journald_ingest.py`: 1.6k of 37.2k) and ~18k of a restart's
+/// ~290k in the journal (`bench/journald_restart_replay.py`).
+fn write_order(writes: &[Patch]) -> Vec<(u64, u32)> {
+    let pairs = writes
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| !w.is_empty())
+        .map(|(i, w)| (w.off, i as u32));
+    let packable = writes.len() <= u32::MAX as usize && writes.iter().all(|w| w.off >> 32 == 0);
+    if !packable {
+        let mut order: Vec<(u64, u32)> = pairs.collect();
+        order.sort_by_key(|&(off, _)| off);
+        return order;
+    }
+    let mut packed: Vec<u64> = pairs.map(|(off, i)| (off << 32) | u64::from(i)).collect();
+    packed.sort_unstable();
+    packed.iter().map(|&k| (k >> 32, k as u32)).collect()
 }
 
 fn sorted(buckets: Buckets) -> Vec<(u64, (u64, u64))> {

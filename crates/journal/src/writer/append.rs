@@ -528,8 +528,8 @@ impl JournalWriter {
             self.stage(base, &tail, links, counts)?;
         } else {
             self.write(base, &tail)?;
-            self.write_coalesced(links)?;
-            self.write_coalesced(counts)?;
+            self.write_coalesced(&links)?;
+            self.write_coalesced(&counts)?;
         }
 
         header.arena_size = self.allocated - header.header_size;
@@ -657,9 +657,9 @@ impl JournalWriter {
     /// counts are a few dozen bytes apart. Overlapping writes apply in
     /// the order given. The order *between* groups is the caller's: only
     /// writes of one group are merged or reordered.
-    pub(super) fn write_coalesced(&mut self, writes: Vec<Patch>) -> Result<()> {
+    pub(super) fn write_coalesced(&mut self, writes: &[Patch]) -> Result<()> {
         const COALESCE_GAP: u64 = 512;
-        let order = write_order(&writes);
+        let order = write_order(writes);
         let mut members: Vec<u32> = Vec::new();
         let mut k = 0;
         while k < order.len() {

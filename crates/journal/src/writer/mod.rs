@@ -171,6 +171,8 @@ pub struct JournalWriter {
     observer: Option<WriteObserver>,
     /// The open batch, if any (see `batch.rs`).
     batch: Option<Batch>,
+    /// The last batch committed, emptied, for its buffers (`Batch::reuse`).
+    spare_batch: Option<Batch>,
     /// Reused by `bytes_equal`.
     scratch: Vec<u8>,
     /// Reused by `append` for the entry's payloads.
@@ -255,6 +257,7 @@ impl JournalWriter {
             closed: false,
             observer: None,
             batch: None,
+            spare_batch: None,
             scratch: Vec::new(),
             payloads: Vec::new(),
         };
@@ -337,7 +340,11 @@ impl JournalWriter {
     /// and a crash before it loses them. A batch already open stays open.
     pub fn begin_batch(&mut self) {
         if self.batch.is_none() {
-            self.batch = Some(Batch::new(self.append_pos, self.allocated));
+            let (base, allocated) = (self.append_pos, self.allocated);
+            self.batch = Some(match self.spare_batch.take() {
+                Some(spare) => spare.reuse(base, allocated),
+                None => Batch::new(base, allocated),
+            });
         }
     }
 
@@ -355,6 +362,7 @@ impl JournalWriter {
         }
         self.index.shrink_data(IDLE_DATA_KEEP);
         self.hot.clear();
+        self.spare_batch = None;
         self.io.release();
         self.scratch = Vec::new();
         self.payloads = Vec::new();
@@ -382,17 +390,19 @@ impl JournalWriter {
                 "batch dropped: an append in it failed",
             ));
         }
-        let result = self.write_batch(batch);
+        let result = self.write_batch(&batch);
         if result.is_err() {
             self.poisoned = true;
+        } else if batch.worth_keeping() {
+            self.spare_batch = Some(batch);
         }
         result
     }
 
-    fn write_batch(&mut self, batch: Batch) -> Result<()> {
+    fn write_batch(&mut self, batch: &Batch) -> Result<()> {
         self.write(batch.base, &batch.tail)?;
-        self.write_coalesced(batch.links)?;
-        self.write_coalesced(batch.counts)?;
+        self.write_coalesced(&batch.links)?;
+        self.write_coalesced(&batch.counts)?;
         let bytes = self.header.encode();
         self.write(0, &bytes)
     }

@@ -677,7 +677,12 @@ impl JournalWriter {
             if last == k + 1 {
                 self.write(start, first.bytes())?;
             } else {
-                let mut run = self.read(start, (end - start) as usize)?;
+                // In the buffer `bytes_equal` keeps (a fresh zeroed one
+                // per run was ~15k instructions of a restart's commit).
+                let mut run = std::mem::take(&mut self.scratch);
+                run.clear();
+                run.resize((end - start) as usize, 0);
+                self.read_into(start, &mut run)?;
                 members.clear();
                 members.extend(order[k..last].iter().map(|&(_, i)| i));
                 members.sort_unstable();
@@ -687,6 +692,9 @@ impl JournalWriter {
                     run[at..at + w.bytes().len()].copy_from_slice(w.bytes());
                 }
                 self.write(start, &run)?;
+                if run.capacity() <= super::SCRATCH_KEEP {
+                    self.scratch = run;
+                }
             }
             k = last;
         }

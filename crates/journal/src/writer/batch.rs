@@ -63,6 +63,10 @@ const MAX_PENDING: usize = 32;
 /// ([`Batch::worth_keeping`]): room for a few dozen entries.
 const KEEP_TAIL_BYTES: usize = 64 * 1024;
 const KEEP_PATCHES: usize = 1024;
+/// Patch lists of a committed batch's shadows kept for the next one
+/// (a new shadow's list was an allocation, and a restart's batch touches
+/// a few dozen old blocks).
+const KEEP_LISTS: usize = 64;
 
 /// An old block the batch writes into (see the module docs).
 enum Shadow {
@@ -130,6 +134,8 @@ pub(super) struct Batch {
     pub(super) entries: u64,
     /// How far the file is allocated (reads of shadow blocks stop there).
     allocated: u64,
+    /// Emptied patch lists of an earlier batch's shadows, for new ones.
+    spare_lists: Vec<Vec<Patch>>,
 }
 
 /// Which group of writes a link belongs to.
@@ -150,6 +156,7 @@ impl Batch {
             count_at: U64Map::default(),
             entries: 0,
             allocated,
+            spare_lists: Vec::new(),
         }
     }
 
@@ -161,7 +168,14 @@ impl Batch {
     pub(super) fn reuse(mut self, base: u64, allocated: u64) -> Batch {
         self.base = base;
         self.tail.clear();
-        self.shadow.clear();
+        for (_, shadow) in self.shadow.drain() {
+            if let Shadow::Pending(mut list) = shadow {
+                if self.spare_lists.len() < KEEP_LISTS && list.capacity() <= MAX_PENDING {
+                    list.clear();
+                    self.spare_lists.push(list);
+                }
+            }
+        }
         self.links.clear();
         self.counts.clear();
         self.count_at.clear();
@@ -218,7 +232,9 @@ impl Batch {
             return Err(io::Error::other("batched link past the end of the file"));
         }
         for index in off / SHADOW_BLOCK..=(end - 1) / SHADOW_BLOCK {
-            match self.shadow.entry(index).or_insert_with(|| Shadow::Pending(Vec::new())) {
+            let spare = &mut self.spare_lists;
+            let fresh = || Shadow::Pending(spare.pop().unwrap_or_default());
+            match self.shadow.entry(index).or_insert_with(fresh) {
                 Shadow::Pending(list) if list.len() < MAX_PENDING => list.push(patch),
                 shadow => {
                     if let Shadow::Pending(list) = shadow {

@@ -173,7 +173,7 @@ pub struct JournalWriter {
     batch: Option<Batch>,
     /// The last batch committed, emptied, for its buffers (`Batch::reuse`).
     spare_batch: Option<Batch>,
-    /// Reused by `bytes_equal`.
+    /// Reused by `bytes_equal` and by `write_coalesced` for its runs.
     scratch: Vec<u8>,
     /// Reused by `append` for the entry's payloads.
     payloads: Vec<u8>,
@@ -560,17 +560,22 @@ impl JournalWriter {
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
         buf.resize(expected.len(), 0);
-        let result = match self.batch.as_ref() {
-            Some(batch) => batch.read(&mut self.io, off, &mut buf),
-            None => self.io.read(off, &mut buf),
-        };
+        let result = self.read_into(off, &mut buf);
         let equal = buf == expected;
         if buf.capacity() <= SCRATCH_KEEP {
             self.scratch = buf;
         }
-        result
-            .map(|()| equal)
-            .map_err(|e| Error::io(&self.path, "read", e))
+        result.map(|()| equal)
+    }
+
+    /// Fills `buf` from `off`, as the file will be once the open batch,
+    /// if any, is written.
+    fn read_into(&mut self, off: u64, buf: &mut [u8]) -> Result<()> {
+        let result = match self.batch.as_ref() {
+            Some(batch) => batch.read(&mut self.io, off, buf),
+            None => self.io.read(off, buf),
+        };
+        result.map_err(|e| Error::io(&self.path, "read", e))
     }
 
     fn read(&mut self, off: u64, len: usize) -> Result<Vec<u8>> {

@@ -341,7 +341,11 @@ impl JournalWriter {
         }
 
         let base = self.append_pos;
-        let mut tail = vec![0u8; (plan.end - base) as usize];
+        // The new objects, built in a buffer the writer keeps (a zeroed
+        // allocation per append before).
+        let mut tail = std::mem::take(&mut self.objects);
+        tail.clear();
+        tail.resize((plan.end - base) as usize, 0);
         // Links from old objects, applied after the tail is on disk.
         let mut links: Vec<Patch> = Vec::with_capacity(2 * plan.items.len() + 8);
 
@@ -619,6 +623,9 @@ impl JournalWriter {
         }
         if plan.payloads.capacity() <= super::SCRATCH_KEEP {
             self.payloads = plan.payloads;
+        }
+        if tail.capacity() <= super::SCRATCH_KEEP {
+            self.objects = tail;
         }
         Ok(seqnum)
     }

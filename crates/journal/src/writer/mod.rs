@@ -177,6 +177,8 @@ pub struct JournalWriter {
     scratch: Vec<u8>,
     /// Reused by `append` for the entry's payloads.
     payloads: Vec<u8>,
+    /// Reused by `append` for the entry's new objects.
+    objects: Vec<u8>,
 }
 
 impl JournalWriter {
@@ -260,6 +262,7 @@ impl JournalWriter {
             spare_batch: None,
             scratch: Vec::new(),
             payloads: Vec::new(),
+            objects: Vec::new(),
         };
         let result = writer.initialise(field_table, field_table_size, data_table, data_table_size);
         if let Err(e) = result {
@@ -366,6 +369,7 @@ impl JournalWriter {
         self.io.release();
         self.scratch = Vec::new();
         self.payloads = Vec::new();
+        self.objects = Vec::new();
     }
 
     /// Entries appended to the open batch and not yet written.

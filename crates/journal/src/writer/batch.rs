@@ -59,6 +59,15 @@ const SHADOW_BLOCK: u64 = 4096;
 /// (each read of the block applies the list).
 const MAX_PENDING: usize = 32;
 
+/// The largest buffers a committed batch keeps for the next one
+/// ([`Batch::worth_keeping`]): room for a few dozen entries.
+const KEEP_TAIL_BYTES: usize = 64 * 1024;
+const KEEP_PATCHES: usize = 1024;
+/// Patch lists of a committed batch's shadows kept for the next one
+/// (a new shadow's list was an allocation, and a restart's batch touches
+/// a few dozen old blocks).
+const KEEP_LISTS: usize = 64;
+
 /// An old block the batch writes into (see the module docs).
 enum Shadow {
     /// The patches recorded into it, in order, applied on each read.
@@ -125,6 +134,8 @@ pub(super) struct Batch {
     pub(super) entries: u64,
     /// How far the file is allocated (reads of shadow blocks stop there).
     allocated: u64,
+    /// Emptied patch lists of an earlier batch's shadows, for new ones.
+    spare_lists: Vec<Vec<Patch>>,
 }
 
 /// Which group of writes a link belongs to.
@@ -145,7 +156,40 @@ impl Batch {
             count_at: U64Map::default(),
             entries: 0,
             allocated,
+            spare_lists: Vec::new(),
         }
+    }
+
+    /// This batch emptied, to start at `base`, with its buffers kept: a
+    /// quiet system commits a few entries at a time (a restart's manager
+    /// lines), and growing a fresh batch's vectors and maps for each was
+    /// about a tenth of the journal's instructions per restart
+    /// (`bench/journald_restart_replay.py`).
+    pub(super) fn reuse(mut self, base: u64, allocated: u64) -> Batch {
+        self.base = base;
+        self.tail.clear();
+        for (_, shadow) in self.shadow.drain() {
+            if let Shadow::Pending(mut list) = shadow {
+                if self.spare_lists.len() < KEEP_LISTS && list.capacity() <= MAX_PENDING {
+                    list.clear();
+                    self.spare_lists.push(list);
+                }
+            }
+        }
+        self.links.clear();
+        self.counts.clear();
+        self.count_at.clear();
+        self.entries = 0;
+        self.allocated = allocated;
+        self
+    }
+
+    /// Whether its buffers are small enough to keep for the next batch
+    /// (one of many entries, a flood's, is written once and given back).
+    pub(super) fn worth_keeping(&self) -> bool {
+        self.tail.capacity() <= KEEP_TAIL_BYTES
+            && self.links.capacity() + self.counts.capacity() <= KEEP_PATCHES
+            && self.shadow.capacity() <= KEEP_PATCHES
     }
 
     /// Notes the file's current allocated size.
@@ -188,7 +232,9 @@ impl Batch {
             return Err(io::Error::other("batched link past the end of the file"));
         }
         for index in off / SHADOW_BLOCK..=(end - 1) / SHADOW_BLOCK {
-            match self.shadow.entry(index).or_insert_with(|| Shadow::Pending(Vec::new())) {
+            let spare = &mut self.spare_lists;
+            let fresh = || Shadow::Pending(spare.pop().unwrap_or_default());
+            match self.shadow.entry(index).or_insert_with(fresh) {
                 Shadow::Pending(list) if list.len() < MAX_PENDING => list.push(patch),
                 shadow => {
                     if let Shadow::Pending(list) = shadow {

@@ -239,7 +239,18 @@ impl Index {
         self.field_buckets.pack();
     }
 
+    /// The FIELD object called `name`, if cached.
+    pub(super) fn field(&self, name: &[u8]) -> Option<FieldMeta> {
+        self.fields.get(name).copied()
+    }
+
     pub(super) fn remember_field(&mut self, name: &[u8], meta: FieldMeta) {
+        // Most appends update a field already known (a new value of
+        // MESSAGE=): no key to copy.
+        if let Some(known) = self.fields.get_mut(name) {
+            *known = meta;
+            return;
+        }
         if self.fields.len() >= MAX_CACHED_FIELDS && !self.fields.contains_key(name) {
             self.fields.clear();
         }
@@ -249,7 +260,7 @@ impl Index {
 
 impl JournalWriter {
     /// The metadata of the DATA object at `offset`, from the cache or the file.
-    fn data_meta(&mut self, offset: u64) -> Result<DataMeta> {
+    pub(super) fn data_meta(&mut self, offset: u64) -> Result<DataMeta> {
         if let Some(meta) = self.index.data.get(&offset) {
             return Ok(*meta);
         }

@@ -28,7 +28,8 @@
 //!
 //! Writes use `pwrite` through a small block cache (see `io.rs` for why not
 //! `mmap`), and the writer keeps mirrors of both hash tables plus a bounded
-//! cache of DATA/FIELD metadata (`index.rs`), so an append costs one write
+//! cache of DATA/FIELD metadata (`index.rs`) and of the values entries
+//! keep repeating (`hot.rs`), so an append costs one write
 //! for all new objects, about two small writes per reused value, and one
 //! header write — roughly 55–60k entries/s for 9-field entries on ext4
 //! (`cargo run --release -p vigil-journal --example write_bench`).
@@ -48,9 +49,12 @@
 
 mod append;
 mod batch;
+mod hot;
 mod index;
 
+use std::collections::hash_map::RandomState;
 use std::fs::{File, OpenOptions};
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
@@ -62,6 +66,7 @@ use crate::id128::Id128;
 use crate::io::BlockCache;
 
 use batch::Batch;
+use hot::HotValues;
 use index::Index;
 
 /// Default size limit of one file, systemd's upper default for `SystemMaxFileSize=`.
@@ -156,6 +161,8 @@ pub struct JournalWriter {
     global_tail: Option<ArrayTail>,
     /// Hash table mirrors and metadata caches (see `index.rs`).
     index: Index,
+    /// Values found again and again (see `hot.rs`).
+    hot: HotValues,
     /// Whether the on-disk state byte currently says ONLINE.
     online: bool,
     /// Set after an I/O failure in the middle of an append.
@@ -164,10 +171,14 @@ pub struct JournalWriter {
     observer: Option<WriteObserver>,
     /// The open batch, if any (see `batch.rs`).
     batch: Option<Batch>,
-    /// Reused by `bytes_equal`.
+    /// The last batch committed, emptied, for its buffers (`Batch::reuse`).
+    spare_batch: Option<Batch>,
+    /// Reused by `bytes_equal` and by `write_coalesced` for its runs.
     scratch: Vec<u8>,
     /// Reused by `append` for the entry's payloads.
     payloads: Vec<u8>,
+    /// Reused by `append` for the entry's new objects.
+    objects: Vec<u8>,
 }
 
 impl JournalWriter {
@@ -240,13 +251,18 @@ impl JournalWriter {
             allocated: 0,
             global_tail: None,
             index: Index::new(data_buckets, FIELD_HASH_BUCKETS),
+            // The file id is in the header for anyone who reads the file;
+            // the cache's seed is not (std's per-process random keys).
+            hot: HotValues::new(BuildHasher::hash_one(&RandomState::new(), file_id)),
             online: true,
             poisoned: false,
             closed: false,
             observer: None,
             batch: None,
+            spare_batch: None,
             scratch: Vec::new(),
             payloads: Vec::new(),
+            objects: Vec::new(),
         };
         let result = writer.initialise(field_table, field_table_size, data_table, data_table_size);
         if let Err(e) = result {
@@ -327,7 +343,11 @@ impl JournalWriter {
     /// and a crash before it loses them. A batch already open stays open.
     pub fn begin_batch(&mut self) {
         if self.batch.is_none() {
-            self.batch = Some(Batch::new(self.append_pos, self.allocated));
+            let (base, allocated) = (self.append_pos, self.allocated);
+            self.batch = Some(match self.spare_batch.take() {
+                Some(spare) => spare.reuse(base, allocated),
+                None => Batch::new(base, allocated),
+            });
         }
     }
 
@@ -344,9 +364,12 @@ impl JournalWriter {
             return;
         }
         self.index.shrink_data(IDLE_DATA_KEEP);
+        self.hot.clear();
+        self.spare_batch = None;
         self.io.release();
         self.scratch = Vec::new();
         self.payloads = Vec::new();
+        self.objects = Vec::new();
     }
 
     /// Entries appended to the open batch and not yet written.
@@ -371,17 +394,19 @@ impl JournalWriter {
                 "batch dropped: an append in it failed",
             ));
         }
-        let result = self.write_batch(batch);
+        let result = self.write_batch(&batch);
         if result.is_err() {
             self.poisoned = true;
+        } else if batch.worth_keeping() {
+            self.spare_batch = Some(batch);
         }
         result
     }
 
-    fn write_batch(&mut self, batch: Batch) -> Result<()> {
+    fn write_batch(&mut self, batch: &Batch) -> Result<()> {
         self.write(batch.base, &batch.tail)?;
-        self.write_coalesced(batch.links)?;
-        self.write_coalesced(batch.counts)?;
+        self.write_coalesced(&batch.links)?;
+        self.write_coalesced(&batch.counts)?;
         let bytes = self.header.encode();
         self.write(0, &bytes)
     }
@@ -539,17 +564,22 @@ impl JournalWriter {
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
         buf.resize(expected.len(), 0);
-        let result = match self.batch.as_ref() {
-            Some(batch) => batch.read(&mut self.io, off, &mut buf),
-            None => self.io.read(off, &mut buf),
-        };
+        let result = self.read_into(off, &mut buf);
         let equal = buf == expected;
         if buf.capacity() <= SCRATCH_KEEP {
             self.scratch = buf;
         }
-        result
-            .map(|()| equal)
-            .map_err(|e| Error::io(&self.path, "read", e))
+        result.map(|()| equal)
+    }
+
+    /// Fills `buf` from `off`, as the file will be once the open batch,
+    /// if any, is written.
+    fn read_into(&mut self, off: u64, buf: &mut [u8]) -> Result<()> {
+        let result = match self.batch.as_ref() {
+            Some(batch) => batch.read(&mut self.io, off, buf),
+            None => self.io.read(off, buf),
+        };
+        result.map_err(|e| Error::io(&self.path, "read", e))
     }
 
     fn read(&mut self, off: u64, len: usize) -> Result<Vec<u8>> {

@@ -364,14 +364,15 @@ impl Manager {
         if want("ControlGroup") {
             p.push(("ControlGroup".into(), group.and_then(|g| self.cgroups.relative(g)).unwrap_or_default()));
         }
-        if want("ControlGroupId") {
+        // `status` (brief) shows none of these four: not read for it.
+        if !brief && want("ControlGroupId") {
             // cgroup v2's id of a group is its directory's inode number.
             use std::os::unix::fs::MetadataExt;
             let ino = group.and_then(|g| std::fs::metadata(g).ok()).map_or(0, |m| m.ino());
             p.push(("ControlGroupId".into(), ino.to_string()));
         }
         for (name, file) in [("EffectiveCPUs", "cpuset.cpus.effective"), ("EffectiveMemoryNodes", "cpuset.mems.effective")] {
-            if want(name) {
+            if !brief && want(name) {
                 let list = group.and_then(|g| crate::daemon::cgroup::read_proc(g.join(file)));
                 p.push((name.into(), list.map(|b| String::from_utf8_lossy(&b).trim().to_string()).unwrap_or_default()));
             }
@@ -406,7 +407,7 @@ impl Manager {
             }
             super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, wanted, &mut p);
         }
-        if want("WatchdogTimestamp") || want("WatchdogTimestampMonotonic") {
+        if !brief && (want("WatchdogTimestamp") || want("WatchdogTimestampMonotonic")) {
             // The engine's clock is the manager's (µs since it started).
             let at = u.svc.as_ref().and_then(|s| s.watchdog_reset_at()).map(|t| {
                 let now = super::props::Instant2::now();
@@ -421,7 +422,7 @@ impl Manager {
         }
         // The installed job's id (systemd's `(uo)`: the id, empty
         // without one).
-        if want("Job") {
+        if !brief && want("Job") {
             let job = self.jobs.get(id).map(|j| j.id).or_else(|| u.job.map(|(j, _)| j));
             p.push(("Job".into(), job.map_or_else(String::new, |j| j.to_string())));
         }

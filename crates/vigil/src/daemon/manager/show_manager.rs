@@ -304,7 +304,20 @@ fn format_g(v: f64) -> String {
     if v == 0.0 {
         return "0".into();
     }
-    let exp = v.abs().log10().floor() as i32;
+    // The decimal exponent by steps, not `log10`/`floor`: those are the
+    // C library's libm, and linking it costs every start of the binary
+    // (every `systemctl is-active`) a library to load: +32k loader
+    // instructions, +9 system calls (`bench/client_cost.py`).
+    let mut exp = 0i32;
+    let mut x = v.abs();
+    while x >= 10.0 {
+        x /= 10.0;
+        exp += 1;
+    }
+    while x < 1.0 {
+        x *= 10.0;
+        exp -= 1;
+    }
     if exp < -4 {
         let s = format!("{v:.5e}");
         let (m, e) = s.split_once('e').unwrap_or((&s, "0"));

@@ -25,29 +25,14 @@ gcc -O2 -shared -fPIC -o "$SO" "$HERE/heap_trace.c"
 # lengths of the names and paths it holds (bench/mem_sweep.sh).
 DIR=$(mktemp -d /tmp/vigil-hpt.XXXXXX)
 ROOT=$DIR/root
-U=$ROOT/etc/systemd/system
-mkdir -p "$U/multi-user.target.wants"
-for ((i = 0; i < N; i++)); do
-    printf '[Service]\nExecStart=/bin/sleep infinity\nRestart=always\nRestartSec=0\n[Install]\nWantedBy=multi-user.target\n' >"$U/s$i.service"
-    ln -s "../s$i.service" "$U/multi-user.target.wants/s$i.service"
-done
+. "$HERE/mem_common.sh"
+mem_units "$ROOT" "$N"
 LD_PRELOAD=$SO HEAP_TRACE=$OUT.trace "$VIGIL" daemon --root="$ROOT" --boot >"$DIR/vigil.log" 2>&1 </dev/null &
 MGR=$!
-running() {
-    local n=0 c
-    for c in $(cat /proc/$MGR/task/*/children 2>/dev/null); do
-        [ "$(cat /proc/"$c"/comm 2>/dev/null)" = sleep ] && n=$((n + 1))
-    done
-    echo $n
-}
-deadline=$((SECONDS + 300))
-while [ "$(running)" -lt "$N" ]; do
-    if [ $SECONDS -gt $deadline ]; then
-        echo "only $(running) of $N services came up in 300 s; log: $DIR/vigil.log" >&2
-        kill "$MGR"; exit 1
-    fi
-    sleep 0.3
-done
+if ! mem_wait "$MGR" "$N"; then
+    echo "only $(mem_running "$MGR") of $N services came up in 300 s; log: $DIR/vigil.log" >&2
+    kill "$MGR"; exit 1
+fi
 # As bench/mem.sh (2.5 s), with room for the shim's writes.
 sleep 4
 stat -c %s "$OUT.trace" >"$OUT.cut"

@@ -24,12 +24,8 @@ VIGIL=$(realpath "${2:-target/release/vigil}")
 MASSIF=${3:-}
 DIR=$(mktemp -d /tmp/vigil-mem.XXXXXX)
 ROOT=$DIR/root
-U=$ROOT/etc/systemd/system
-mkdir -p "$U/multi-user.target.wants"
-for ((i = 0; i < N; i++)); do
-    printf '[Service]\nExecStart=/bin/sleep infinity\nRestart=always\nRestartSec=0\n[Install]\nWantedBy=multi-user.target\n' >"$U/s$i.service"
-    ln -s "../s$i.service" "$U/multi-user.target.wants/s$i.service"
-done
+. "$(dirname "$(realpath "$0")")/mem_common.sh"
+mem_units "$ROOT" "$N"
 # A what-if for the journal process: MEM_JOURNALD_CONF='SystemMaxFileSize=8M'
 # (the file's size limit sets its data hash table, which the writer mirrors).
 if [ -n "${MEM_JOURNALD_CONF:-}" ]; then
@@ -47,27 +43,10 @@ else
 fi
 MGR=$!
 
-# Every process under the manager, depth first.
-tree() {
-    local p=$1 c
-    echo "$p"
-    for c in $(cat /proc/"$p"/task/*/children 2>/dev/null); do tree "$c"; done
-}
-running() {
-    local n=0 p
-    for p in $(tree "$MGR"); do
-        [ "$(cat /proc/"$p"/comm 2>/dev/null)" = sleep ] && n=$((n + 1))
-    done
-    echo $n
-}
-deadline=$((SECONDS + 300))
-while [ "$(running)" -lt "$N" ]; do
-    if [ $SECONDS -gt $deadline ]; then
-        echo "only $(running) of $N services came up in 300 s; log: $DIR/vigil.log" >&2
-        kill "$MGR"; exit 1
-    fi
-    sleep 0.2
-done
+if ! mem_wait "$MGR" "$N"; then
+    echo "only $(mem_running "$MGR") of $N services came up in 300 s; log: $DIR/vigil.log" >&2
+    kill "$MGR"; exit 1
+fi
 sleep "$settle"
 # The heap of the idle manager: massif's own last snapshot falls inside the
 # exit's stop, so ask for a detailed one now (read it with ms_print, or
@@ -77,7 +56,7 @@ if [ "$MASSIF" = --massif ]; then
 fi
 
 total=0
-for p in $(tree "$MGR"); do
+for p in $(mem_tree "$MGR"); do
     comm=$(cat /proc/"$p"/comm 2>/dev/null) || continue
     [ "$comm" = sleep ] && continue
     pss=$(awk '/^Pss:/ {print $2}' /proc/"$p"/smaps_rollup)

@@ -14,6 +14,7 @@
 # characters changed nothing at 22 to 25. The units are bench/mem.sh's; the
 # manager settles 2.5 s after the N-th service runs, as there.
 set -uo pipefail
+. "$(dirname "$(realpath "$0")")/mem_common.sh"
 N=1000
 if [[ ${1:-} =~ ^[0-9]+$ ]]; then N=$1; shift; fi
 for pad in "" x xx xxx xxxx xxxxx; do
@@ -21,27 +22,14 @@ for pad in "" x xx xxx xxxx xxxxx; do
         bin=$(realpath "$b")
         DIR=$(mktemp -d /tmp/vigil-sw$pad.XXXXXX)
         ROOT=$DIR/root
-        U=$ROOT/etc/systemd/system
-        mkdir -p "$U/multi-user.target.wants"
-        for ((i = 0; i < N; i++)); do
-            printf '[Service]\nExecStart=/bin/sleep infinity\nRestart=always\nRestartSec=0\n[Install]\nWantedBy=multi-user.target\n' >"$U/s$i.service"
-            ln -s "../s$i.service" "$U/multi-user.target.wants/s$i.service"
-        done
+        mem_units "$ROOT" "$N"
         "$bin" daemon --root="$ROOT" --boot >"$DIR/vigil.log" 2>&1 </dev/null &
         MGR=$!
-        running() {
-            local n=0 c
-            for c in $(cat /proc/$MGR/task/*/children 2>/dev/null); do
-                [ "$(cat /proc/"$c"/comm 2>/dev/null)" = sleep ] && n=$((n + 1))
-            done
-            echo $n
-        }
-        deadline=$((SECONDS + 300))
-        while [ "$(running)" -lt "$N" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+        mem_wait "$MGR" "$N" || true
         sleep 2.5
         heap=$(awk '/\[heap\]/ {h = 1; next} /^[0-9a-f]+-/ {h = 0} h && /^Rss:/ {print $2}' /proc/$MGR/smaps)
         anon=$(awk '/^Pss_Anon:/ {print $2}' /proc/$MGR/smaps_rollup)
-        echo "root path ${#DIR} chars  $b  [heap] $heap kB  Pss_Anon $anon kB  ($(running) of $N running)"
+        echo "root path ${#DIR} chars  $b  [heap] $heap kB  Pss_Anon $anon kB  ($(mem_running "$MGR") of $N running)"
         "$bin" --root="$ROOT" exit >/dev/null 2>&1 || kill "$MGR"
         deadline=$((SECONDS + 60))
         while kill -0 "$MGR" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done

@@ -15,7 +15,7 @@
 
 use unit::value::time::format_timespan;
 
-use crate::ctl::{boot_data, BootData, Target};
+use crate::ctl::{boot_data, get, BootData, Target};
 
 const MANAGER: [&str; 2] = ["UserspaceTimestampMonotonic", "FinishTimestampMonotonic"];
 const UNIT: [&str; 5] = [
@@ -26,17 +26,14 @@ const UNIT: [&str; 5] = [
     "LoadState",
 ];
 
-fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
-    p.iter().find(|(n, _)| n == k).map_or("", |(_, v)| v.as_str())
-}
-
 fn usec(p: &[(String, String)], k: &str) -> u64 {
     get(p, k).parse().unwrap_or(0)
 }
 
-/// The manager's data, or the exit status after saying why there is none.
-fn acquire(t: &Target<'_>) -> Result<BootData, u8> {
-    let data = boot_data(t, &MANAGER, &UNIT).map_err(|e| {
+/// The manager's data (with `default.target`'s for `time`), or the exit
+/// status after saying why there is none.
+fn acquire(t: &Target<'_>, default_target: bool) -> Result<BootData, u8> {
+    let data = boot_data(t, &MANAGER, &UNIT, default_target).map_err(|e| {
         eprintln!("{e:#}");
         1
     })?;
@@ -51,7 +48,7 @@ fn acquire(t: &Target<'_>) -> Result<BootData, u8> {
 
 /// `systemd-analyze time`.
 pub fn time(t: &Target<'_>) -> u8 {
-    let data = match acquire(t) {
+    let data = match acquire(t, true) {
         Ok(d) => d,
         Err(code) => return code,
     };
@@ -92,7 +89,7 @@ fn start_time(p: &[(String, String)]) -> Option<u64> {
 /// `systemd-analyze blame`: the units that took time to start, slowest
 /// first, the time right-aligned.
 pub fn blame(t: &Target<'_>) -> u8 {
-    let data = match acquire(t) {
+    let data = match acquire(t, false) {
         Ok(d) => d,
         Err(code) => return code,
     };

@@ -15,12 +15,13 @@
 use unit::calendar::{CalendarSpec, TimeZone};
 
 use crate::journalctl::time::{format_timestamp, parse_timestamp};
+use crate::journald::storage::now_realtime;
 
 /// `calendar EXPR…` from `base` (µs since the epoch), `iterations` elapses
 /// each.
 pub fn run(exprs: &[String], iterations: u32, base: u64) -> u8 {
     let local = TimeZone::local();
-    let now = now_usec();
+    let now = now_realtime();
     let mut code = 0;
     for (i, expr) in exprs.iter().enumerate() {
         match CalendarSpec::parse(expr) {
@@ -69,13 +70,9 @@ fn describe(expr: &str, spec: &CalendarSpec, local: &TimeZone, iterations: u32, 
 /// µs since the epoch; `None` when it is not one.
 pub fn base_time(text: Option<&str>) -> Option<u64> {
     match text {
-        None => Some(now_usec()),
-        Some(t) => parse_timestamp(t, now_usec()),
+        None => Some(now_realtime()),
+        Some(t) => parse_timestamp(t, now_realtime()),
     }
-}
-
-fn now_usec() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ use proto::Request;
 use clap::Parser;
 use unit::install::Dependency;
 
-pub(crate) use runtime::{boot_data, BootData, Target};
+pub(crate) use runtime::{boot_data, get, BootData, Target};
 pub(crate) use status_lines::relative;
 
 use cli::{Ctl, Stop, Verb};

@@ -87,17 +87,22 @@ pub struct BootData {
     /// Each loaded unit's id and properties asked for.
     pub units: Vec<(String, Vec<(String, String)>)>,
     /// The same properties of `default.target` (of the unit it is an
-    /// alias of: its `Id` says which).
+    /// alias of: its `Id` says which), when asked for; empty otherwise.
     pub default_target: Vec<(String, String)>,
 }
 
-/// The manager's properties `manager` and, for every loaded unit, its
-/// `unit_props`, over one connection (one `Show` for all the units). No
-/// manager is started for this.
-pub fn boot_data(t: &Target<'_>, manager: &[&str], unit_props: &[&str]) -> Result<BootData> {
+/// The manager's properties `manager` and, for every loaded unit (and
+/// `default.target` with `default_target`), its `unit_props`, over one
+/// connection (one `Show` for all the units). No manager is started for
+/// this.
+pub fn boot_data(t: &Target<'_>, manager: &[&str], unit_props: &[&str], default_target: bool) -> Result<BootData> {
     let mut c = client(t)?;
     let manager = properties_of(&mut c, Vec::new(), manager, false, false)?;
-    let default_target = properties_of(&mut c, vec!["default.target".into()], unit_props, false, false)?;
+    let default_target = if default_target {
+        properties_of(&mut c, vec!["default.target".into()], unit_props, false, false)?
+    } else {
+        Vec::new()
+    };
     let first = c.call(&Request::ListUnits { patterns: vec![], types: vec![], states: vec![], all: true })?;
     let Response::Units { units } = first else { anyhow::bail!("unexpected reply from the manager: {first:?}") };
     let ids: Vec<String> = units.into_iter().map(|u| u.name).collect();
@@ -298,7 +303,7 @@ fn print_properties(props: &[(String, String)], named: &[String], value: bool, a
     }
 }
 
-pub(super) fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
+pub(crate) fn get<'a>(p: &'a [(String, String)], k: &str) -> &'a str {
     p.iter().find(|(kk, _)| kk == k).map(|(_, v)| v.as_str()).unwrap_or("")
 }
 

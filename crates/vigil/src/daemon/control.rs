@@ -292,8 +292,7 @@ impl Conn {
             }
             // No unit: the manager's own properties (`show_manager.rs`).
             Request::Show { units, properties, .. } if units.is_empty() => {
-                let view = super::manager::show_manager::ManagerView { system_state: el.system_state() };
-                let props = el.manager.manager_properties(&properties, &view);
+                let props = el.manager.manager_properties(&properties, el.system_state());
                 self.queue_properties("", &props);
                 self.queue(&Response::End);
             }

@@ -304,13 +304,15 @@ impl EventLoop {
             // last jobs may finish and the last lines go out just above
             // (`exec_succeeded`, `pump`), and an idle manager might not
             // see another turn for hours.
-            if self.booting && self.manager.no_jobs() && self.manager.boot.finish == Instant2::default() {
-                self.boot_finished();
-            }
-            if self.booting && self.manager.no_jobs() && !self.manager.journal.pending() {
-                self.booting = false;
-                self.manager.compact();
-                release_free_memory();
+            if self.booting && self.manager.no_jobs() {
+                if self.manager.boot.finish == Instant2::default() {
+                    self.boot_finished();
+                }
+                if !self.manager.journal.pending() {
+                    self.booting = false;
+                    self.manager.compact();
+                    release_free_memory();
+                }
             }
             let retry = self.manager.journal.pending().then_some(JOURNAL_RETRY_MS);
             self.watch_journal_room(retry.is_some());

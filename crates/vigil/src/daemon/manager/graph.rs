@@ -420,6 +420,14 @@ impl Manager {
         out
     }
 
+    /// Whether `from` has an edge of `kind` to `to` (an alias resolved to
+    /// its unit's id), without copying any name.
+    pub(super) fn has_dep_on(&self, from: &str, kind: Dep, to: &str) -> bool {
+        let mut found = false;
+        self.each_dep(from, |k, n| found |= k == kind && self.known_id(n).unwrap_or(n) == to);
+        found
+    }
+
     /// The loaded units on the other end of `id`'s edges of these kinds.
     pub(super) fn related(&self, id: &str, kinds: &[Dep]) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();

@@ -383,7 +383,7 @@ impl Manager {
         }
         if want("TasksMax") {
             let limit = group.and_then(|g| self.tasks_limit(g));
-            p.push(("TasksMax".into(), limit.map_or_else(|| "infinity".to_string(), |n| n.to_string())));
+            p.push(("TasksMax".into(), super::show_all::limit_word(limit)));
         }
         if u.svc.is_some() && !brief {
             self.usage_properties(&u.cfg, group, &settings, &mut p);
@@ -463,8 +463,7 @@ impl Manager {
         use engine::transaction::Dep;
         for (name, kind) in [("OnSuccessOf", Dep::OnSuccess), ("OnFailureOf", Dep::OnFailure)] {
             if want(name) {
-                let of: Vec<&str> =
-                    self.units().filter(|(other, _)| self.dependency_names(other, kind).iter().any(|n| n == id)).map(|(o, _)| o).collect();
+                let of: Vec<&str> = self.units().filter(|(other, _)| self.has_dep_on(other, kind, id)).map(|(o, _)| o).collect();
                 p.push((name.into(), of.join(" ")));
             }
         }

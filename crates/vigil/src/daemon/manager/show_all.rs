@@ -554,6 +554,11 @@ pub(super) fn own_limit(resource: exec::Resource) -> (Option<u64>, Option<u64>) 
     (v(rl.rlim_cur), v(rl.rlim_max))
 }
 
+/// A limit as systemctl shows one: the number, or `infinity` for none.
+pub(super) fn limit_word(v: Option<u64>) -> String {
+    v.map_or_else(|| "infinity".to_string(), |n| n.to_string())
+}
+
 /// `LimitNOFILE`/`LimitNOFILESoft`…: the unit's `Limit*=`, else the
 /// manager's own.
 fn limit(cfg: &UnitConfig, name: &str) -> Option<String> {
@@ -568,7 +573,7 @@ fn limit(cfg: &UnitConfig, name: &str) -> Option<String> {
         _ => own_limit(resource),
     };
     let v = if soft { s } else { h };
-    Some(v.map_or_else(|| "infinity".to_string(), |n| n.to_string()))
+    Some(limit_word(v))
 }
 
 /// One of the manager's own `/proc/self` files, trimmed.

@@ -149,16 +149,11 @@ const FEATURES: &str = "-PAM -AUDIT -SELINUX -APPARMOR -IMA -SMACK -SECCOMP -GCR
 -CURL -ELFUTILS -FIDO2 -IDN2 -IDN -IPTC -KMOD -LIBCRYPTSETUP -LIBFDISK -PCRE2 -PWQUALITY -P11KIT -QRENCODE -TPM2 \
 -BZIP2 -LZ4 -XZ -ZLIB -ZSTD -BPF_FRAMEWORK -XKBCOMMON -UTMP +SYSVINIT default-hierarchy=unified";
 
-/// What the event loop knows that the manager does not.
-pub struct ManagerView<'a> {
-    /// `is-system-running`'s answer.
-    pub system_state: &'a str,
-}
-
 impl Manager {
     /// The manager's properties, in systemctl's order; only those named in
-    /// `wanted` (all when it is empty).
-    pub fn manager_properties(&self, wanted: &[String], view: &ManagerView<'_>) -> Vec<Prop> {
+    /// `wanted` (all when it is empty). `system_state` is what the event
+    /// loop answers `is-system-running` with.
+    pub fn manager_properties(&self, wanted: &[String], system_state: &str) -> Vec<Prop> {
         let want = |k: &str| wanted.is_empty() || wanted.iter().any(|w| w == k);
         let _zone = crate::journalctl::time::ZoneScope::enter();
         let mut out = Vec::new();
@@ -180,19 +175,18 @@ impl Manager {
                 ("DefaultLimit", _) => {
                     for r in exec::Resource::ALL {
                         let (soft, hard) = super::show_all::own_limit(r);
-                        let show = |v: Option<u64>| v.map_or_else(|| "infinity".to_string(), |n| n.to_string());
                         let base = format!("Default{}", r.directive());
                         if want(&base) {
-                            out.push((base.clone().into(), show(hard)));
+                            out.push((base.clone().into(), super::show_all::limit_word(hard)));
                         }
                         let soft_name = format!("{base}Soft");
                         if want(&soft_name) {
-                            out.push((soft_name.into(), show(soft)));
+                            out.push((soft_name.into(), super::show_all::limit_word(soft)));
                         }
                     }
                 }
                 (n, "\0") if want(n) => {
-                    let v = self.manager_value(n, view);
+                    let v = self.manager_value(n, system_state);
                     out.push((n.into(), v));
                 }
                 (n, d) if want(n) => out.push((n.into(), d.to_string())),
@@ -217,7 +211,7 @@ impl Manager {
     }
 
     /// One computed value of [`MANAGER`].
-    fn manager_value(&self, name: &str, view: &ManagerView<'_>) -> String {
+    fn manager_value(&self, name: &str, system_state: &str) -> String {
         let root = &self.loader.lookup.root;
         let span = |u: unit::value::time::Usec| unit::value::time::format_timespan(u.0, 1);
         match name {
@@ -246,7 +240,7 @@ impl Manager {
                 dirs.join(" ")
             }
             "ControlGroup" => self.cgroups.base().and_then(|b| self.cgroups.relative(b)).unwrap_or_default(),
-            "SystemState" => view.system_state.to_string(),
+            "SystemState" => system_state.to_string(),
             "DefaultTimeoutStartUSec" | "DefaultTimeoutStopUSec" | "DefaultTimeoutAbortUSec" => {
                 span(unit::config::service::DEFAULT_TIMEOUT)
             }

@@ -15,6 +15,8 @@
 //!   and the job modes — over a read-only view of the unit graph
 //!   ([`transaction::Graph`]), plus the runtime rules around jobs
 //!   (`StopWhenUnneeded=`, `OnFailure=`, `JobTimeoutSec=`).
+//! - [`timer`]: one `.timer` unit (`systemd.timer(5)`): [`timer::Timer`]
+//!   driven by [`timer::TimerEvent`]s, answering [`timer::Outcome`]s.
 //! - [`name_hash`]: the hasher of maps keyed by unit names, here and in
 //!   the daemon (cheaper than SipHash over long instance names).
 //! - [`name`]: [`name::Name`], a unit name shared by reference count (the
@@ -23,4 +25,5 @@
 pub mod name;
 pub mod name_hash;
 pub mod service;
+pub mod timer;
 pub mod transaction;

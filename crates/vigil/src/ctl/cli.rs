@@ -328,6 +328,11 @@ pub enum Verb {
         #[arg(value_name = "PATTERN")]
         patterns: Vec<String>,
     },
+    /// List timer units: when each elapses next and last did
+    ListTimers {
+        #[arg(value_name = "PATTERN")]
+        patterns: Vec<String>,
+    },
     /// Show the units a unit depends on (or, with --reverse, that depend on it) as a tree
     ListDependencies {
         #[arg(value_name = "UNIT")]

@@ -25,7 +25,7 @@ pub struct Listing {
     pub all: bool,
 }
 
-fn run(t: &Target<'_>, f: impl FnOnce(&mut Client) -> Result<u8>) -> u8 {
+pub(super) fn run(t: &Target<'_>, f: impl FnOnce(&mut Client) -> Result<u8>) -> u8 {
     match client(t).and_then(|mut c| f(&mut c)) {
         Ok(code) => code,
         Err(e) => {

@@ -49,6 +49,7 @@ mod status_lines;
 mod sysv;
 mod table;
 mod term;
+mod timers;
 
 use std::path::Path;
 
@@ -112,6 +113,7 @@ fn pages(v: &Verb) -> bool {
             | Verb::ListDependencies { .. }
             | Verb::ListJobs { .. }
             | Verb::ListSockets { .. }
+            | Verb::ListTimers { .. }
             | Verb::ShowEnvironment
             | Verb::Status { .. }
             | Verb::Show { .. }
@@ -239,6 +241,7 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
                 Verb::ResetFailed { units } => return manage::reset_failed(&t, &units),
                 Verb::ListJobs { patterns } => return manage::list_jobs(&t, &patterns, &listing),
                 Verb::ListSockets { patterns } => return manage::list_sockets(&t, &patterns, opts.show_types, &listing),
+                Verb::ListTimers { patterns } => return manage::run(&t, |c| timers::list_timers(c, &patterns, &listing)),
                 Verb::ShowEnvironment => return manage::show_environment(&t, extra.json),
                 Verb::SetEnvironment { assignments } => {
                     return manage::change_environment(&t, Request::SetEnvironment { assignments })

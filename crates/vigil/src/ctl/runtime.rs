@@ -434,6 +434,9 @@ fn socket_lines(c: &mut Client, p: &[(String, String)], g: super::term::Glyphs, 
         let label = if i == 0 { "TriggeredBy:" } else { "            " };
         say!(out, "{label} {} {t}", paint(state_color(&st), g.state(&st)));
     }
+    if get(p, "Id").ends_with(".timer") {
+        say!(out, "{}", super::timers::trigger_line(p));
+    }
     for (i, t) in words("Triggers").iter().enumerate() {
         let st = get(&show(c, t, &["ActiveState"], false)?, "ActiveState").to_string();
         let label = if i == 0 { "   Triggers:" } else { "            " };

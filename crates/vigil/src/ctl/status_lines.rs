@@ -92,7 +92,7 @@ pub fn relative(t: u64, now: u64) -> String {
     }
 }
 
-fn realtime_now() -> u64 {
+pub fn realtime_now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_micros() as u64)
 }
 
@@ -233,7 +233,7 @@ pub fn stamp_and_ago(stamp: &str) -> Option<String> {
 /// abbreviation is checked against this process's zone for that instant:
 /// a stamp from a manager in another zone is left unread rather than
 /// misread.
-fn parse_stamp(stamp: &str, now: u64) -> Option<u64> {
+pub fn parse_stamp(stamp: &str, now: u64) -> Option<u64> {
     use crate::journalctl::time::{parse_timestamp, strftime};
     if let Some(t) = parse_timestamp(stamp, now) {
         return Some(t);

@@ -2,24 +2,28 @@
 //! triggers: an empty assignment of any of them clears every trigger
 //! assigned before it. `Unit=` can be given once; systemd ignores later
 //! assignments with a warning.
+//!
+//! Not acted on yet: `OnClockChange=`/`OnTimezoneChange=` (a realtime
+//! elapse is checked against the wall clock when it fires, not when the
+//! clock is set) and `WakeSystem=` (no alarm clocks).
 
-use super::{planned, Def};
+use super::{implemented, planned, Def};
 use crate::directive::{Kind as K, ResetGroup as G};
 
 pub(in crate::directive) const TIMER: &[Def] = &[
-    planned("OnCalendar", K::Calendar).shared(G::Timers).property("TimersCalendar"),
-    planned("OnActiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
-    planned("OnBootSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
-    planned("OnStartupSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
-    planned("OnUnitActiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
-    planned("OnUnitInactiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
+    implemented("OnCalendar", K::Calendar).shared(G::Timers).property("TimersCalendar"),
+    implemented("OnActiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
+    implemented("OnBootSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
+    implemented("OnStartupSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
+    implemented("OnUnitActiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
+    implemented("OnUnitInactiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
     planned("OnClockChange", K::Bool),
     planned("OnTimezoneChange", K::Bool),
-    planned("Persistent", K::Bool),
+    implemented("Persistent", K::Bool),
     planned("WakeSystem", K::Bool),
-    planned("RemainAfterElapse", K::Bool),
-    planned("FixedRandomDelay", K::Bool),
-    planned("AccuracySec", K::Seconds).property("AccuracyUSec"),
-    planned("RandomizedDelaySec", K::Seconds).property("RandomizedDelayUSec"),
-    planned("Unit", K::Unit).first(),
+    implemented("RemainAfterElapse", K::Bool),
+    implemented("FixedRandomDelay", K::Bool),
+    implemented("AccuracySec", K::Seconds).property("AccuracyUSec"),
+    implemented("RandomizedDelaySec", K::Seconds).property("RandomizedDelayUSec"),
+    implemented("Unit", K::Unit).first(),
 ];

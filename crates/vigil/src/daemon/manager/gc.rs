@@ -207,10 +207,13 @@ impl Manager {
         if let Some(svc) = u.sock.as_ref().and_then(|s| s.settings.service.as_deref()) {
             self.sockets.unindex_service(svc, id);
         }
+        if let Some(t) = u.timer.as_ref() {
+            self.timer_unindex(id, &t.trigger);
+        }
         if !self.timers.is_empty() {
             self.engine_timers.remove_unit(id);
             self.timers.retain(|_, o| match o {
-                TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) | TimerOwner::SocketControl(u, _) => u != id,
+                TimerOwner::Engine(u, _) | TimerOwner::PidFilePoll(u) | TimerOwner::SocketControl(u, _) | TimerOwner::TimerUnit(u) => u != id,
             });
         }
         if u.in_cgroup && !self.shutting_down {

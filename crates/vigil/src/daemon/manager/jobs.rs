@@ -435,6 +435,9 @@ impl Manager {
             }
             return;
         }
+        if self.units.get(id).is_some_and(|u| u.timer.is_some()) {
+            return self.run_timer_job(id, job.ty);
+        }
         let now = self.now();
         let Some(u) = self.units.get_mut(id) else { return };
         if u.svc.is_none() {
@@ -459,6 +462,9 @@ impl Manager {
             self.complete(id, "done");
             if !start && was {
                 self.unit_went_down(id, false);
+            }
+            if was != start {
+                self.timer_trigger_changed(id);
             }
             self.uphold_queue(id);
             return;

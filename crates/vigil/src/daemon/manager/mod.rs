@@ -45,6 +45,7 @@ pub mod show_manager;
 mod socket_exec;
 mod socket_units;
 mod spawn;
+mod timer_units;
 mod turn;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -85,6 +86,8 @@ pub struct Unit {
     /// Socket units: their runtime (`sockets/`). Boxed: large, and most
     /// units are not sockets.
     pub sock: Option<Box<crate::daemon::sockets::SocketUnit>>,
+    /// Timer units: their machine (`timer_units.rs`). Boxed, as `sock`.
+    pub timer: Option<Box<timer_units::TimerUnit>>,
     /// For units without a state machine: started or not.
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
@@ -112,6 +115,7 @@ impl Unit {
         match &self.svc {
             Some(s) => s.active_state().as_str(),
             None if self.sock.is_some() => self.sock.as_ref().map_or("inactive", |s| s.state().active_state()),
+            None if self.timer.is_some() => self.timer.as_ref().map_or("inactive", |t| t.machine.state().active_state()),
             None if self.passive_active => "active",
             None => "inactive",
         }
@@ -121,6 +125,7 @@ impl Unit {
         match &self.svc {
             Some(s) => s.state().as_str(),
             None if self.sock.is_some() => self.sock.as_ref().map_or("dead", |s| s.state().as_str()),
+            None if self.timer.is_some() => self.timer.as_ref().map_or("dead", |t| t.machine.state().as_str()),
             None if self.passive_active => "active",
             None => "dead",
         }
@@ -134,6 +139,8 @@ enum TimerOwner {
     PidFilePoll(String),
     /// A socket unit's control command may run until then (`socket_exec`).
     SocketControl(String, u32),
+    /// A timer unit's next elapse (`timer_units.rs`).
+    TimerUnit(String),
 }
 
 pub struct Manager {
@@ -150,6 +157,8 @@ pub struct Manager {
     names: graph::NameMap<String>,
     pids: index::PidTable,
     timers: BTreeMap<(u64, u64), TimerOwner>,
+    /// Triggered unit → the timer units that start it (`timer_units.rs`).
+    timer_triggers: std::collections::HashMap<String, Vec<String>>,
     /// Where each unit's engine timers are in `timers`.
     engine_timers: index::EngineTimers,
     timer_seq: u64,
@@ -224,6 +233,7 @@ impl Manager {
             pids: index::PidTable::default(),
             engine_timers: index::EngineTimers::default(),
             timers: BTreeMap::new(),
+            timer_triggers: Default::default(),
             timer_seq: 0,
             cgroups,
             epoch: Instant::now(),
@@ -293,6 +303,7 @@ impl Manager {
         }
         self.record_name(&mangled, &id);
         let sock = self.socket_runtime(&mut cfg).map(Box::new);
+        let timer = self.timer_runtime(&cfg).map(Box::new);
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)).with_debug_logs(messages::wanted(LogLevel::Debug, self.log_max)));
         self.units.insert(
@@ -303,6 +314,7 @@ impl Manager {
                 invocation_id: InvocationId::default(),
                 svc,
                 sock,
+                timer,
                 passive_active: false,
                 job: None,
                 in_cgroup: false,
@@ -541,6 +553,7 @@ impl Manager {
         }
         self.gc.queue(id);
         self.socket_service_changed(id, Some(to));
+        self.timer_trigger_changed(id);
         self.exec_transition(id, from, to, auto_restart);
         self.unit_actions(id, from, to, auto_restart);
         let Some(u) = self.units.get(id) else { return };
@@ -950,6 +963,7 @@ impl Manager {
                     self.feed(&id, now, Event::TimerFired(token))
                 }
                 TimerOwner::SocketControl(id, pid) => self.socket_control_timeout(&id, pid),
+                TimerOwner::TimerUnit(id) => self.timer_deadline(&id),
                 TimerOwner::PidFilePoll(id) => {
                     let watching = self.units.get(&id).is_some_and(|u| u.pid_file_watch);
                     if watching {

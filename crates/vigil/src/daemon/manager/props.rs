@@ -90,6 +90,16 @@ impl Stamps {
 
     /// A state change, given as the active states before and after
     /// (equal when only the sub-state changed).
+    /// The last inactive → active change (never: zeros).
+    pub fn inactive_exit(&self) -> Instant2 {
+        self.inactive_exit
+    }
+
+    /// The last active → inactive change (never: zeros).
+    pub fn inactive_enter(&self) -> Instant2 {
+        self.inactive_enter
+    }
+
     pub fn record(&mut self, from: &str, to: &str) {
         self.record_at(from, to, Instant2::now());
     }

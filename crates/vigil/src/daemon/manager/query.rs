@@ -160,6 +160,7 @@ impl Manager {
             if u.svc.is_some() {
                 self.feed(&id, now, Event::ResetFailed);
             }
+            self.timer_reset_failed(&id);
         }
         Ok(())
     }
@@ -338,8 +339,10 @@ impl Manager {
         };
         let Some(u) = self.unit(id) else { return Vec::new() };
         let mut p = super::props::properties(u, &want);
+        self.timer_properties(u, &want, brief, &mut p);
         if want("TriggeredBy") {
             let mut by: Vec<String> = self.sockets.sockets_for(u.cfg.names().map(|n| n.as_str()));
+            by.extend(self.timers_for(u.cfg.names().map(|n| n.as_str())));
             if let Some(c) = self.sockets.connection(id) {
                 by.push(c.socket.clone());
             }
@@ -407,7 +410,7 @@ impl Manager {
             }
             super::show_all::extra(u, self.loader.lookup.scope == unit::Scope::System, wanted, &mut p);
         }
-        if !brief && (want("WatchdogTimestamp") || want("WatchdogTimestampMonotonic")) {
+        if !brief && u.svc.is_some() && (want("WatchdogTimestamp") || want("WatchdogTimestampMonotonic")) {
             // The engine's clock is the manager's (µs since it started).
             let at = u.svc.as_ref().and_then(|s| s.watchdog_reset_at()).map(|t| {
                 let now = super::props::Instant2::now();
@@ -451,6 +454,9 @@ impl Manager {
         // `status` (brief) reads by name; one property has no order.
         if !brief && p.len() > 1 {
             super::show_all::order(&mut p);
+            if u.timer.is_some() {
+                super::timer_units::place_result(&mut p);
+            }
         }
         p
     }

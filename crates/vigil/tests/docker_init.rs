@@ -310,6 +310,63 @@ fn apt_install_in_running_container_starts_through_init(init: Init) {
     assert_eq!(records(&c, "stopped"), ["late", "early"], "console:\n{}", c.logs());
 }
 
+/// Timers: one of the test's own, enabled into `timers.target`, starts
+/// its service again and again; Debian's own enabled timers (apt, dpkg,
+/// e2fsprogs; `fstrim.timer` is skipped in a container by its condition)
+/// are waiting, and `list-timers` lists the same ones under either init.
+fn timers_run_after_boot(init: Init) {
+    let svc = format!(
+        "[Unit]\nDescription=vigil test: tick\n[Service]\nType=oneshot\n\
+         ExecStart=/bin/sh -c 'mkdir -p {STATE_DIR} && echo tick >> {STATE_DIR}/ticked'\n"
+    );
+    let timer = "[Unit]\nDescription=vigil test: tick timer\n[Timer]\nOnActiveSec=1\nOnUnitActiveSec=2\nAccuracySec=1us\n\
+                 [Install]\nWantedBy=timers.target\n";
+    let c = boot(
+        init,
+        "timer",
+        &[],
+        &[
+            ("etc/systemd/system/tick.service", &svc),
+            ("etc/systemd/system/tick.timer", timer),
+            ("etc/systemd/system/timers.target.wants/tick.timer", "->/etc/systemd/system/tick.timer"),
+        ],
+    );
+    wait_booted(&c);
+    assert!(poll(Duration::from_secs(30), || records(&c, "ticked").len() >= 2), "tick.service ran {:?}; console:\n{}", records(&c, "ticked"), c.logs());
+    let o = c.exec(&["systemctl", "list-timers", "--no-pager"], QUICK);
+    let out = text(&o.stdout);
+    assert!(o.status.success() && out.starts_with("NEXT "), "{out}{}", text(&o.stderr));
+    let rows: Vec<&str> = out.lines().skip(1).take_while(|l| !l.is_empty()).collect();
+    // The systemd image has systemd's own `systemd-tmpfiles-clean.timer`
+    // too; the packages' timers are the same in both.
+    let mut listed: Vec<String> = rows
+        .iter()
+        .map(|l| l.split_whitespace().rev().take(2).collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.contains("systemd-"))
+        .collect();
+    listed.sort();
+    assert_eq!(
+        listed,
+        [
+            "apt-daily-upgrade.service apt-daily-upgrade.timer",
+            "apt-daily.service apt-daily.timer",
+            "dpkg-db-backup.service dpkg-db-backup.timer",
+            "e2scrub_all.service e2scrub_all.timer",
+            "tick.service tick.timer"
+        ],
+        "{out}"
+    );
+    let footer = format!("\n{} timers listed.\nPass --all to see loaded but inactive timers, too.\n", rows.len());
+    assert!(out.contains(&footer), "{out}");
+    assert_eq!(is_active(&c, &["timers.target", "apt-daily.timer", "fstrim.timer"]), "active\nactive\ninactive");
+    let status = text(&c.exec(&["systemctl", "status", "--no-pager", "-n0", "apt-daily.timer"], QUICK).stdout);
+    assert!(status.contains("     Active: active (waiting) since "), "{status}");
+    assert!(status.lines().any(|l| l.starts_with("    Trigger: ") && l.ends_with(" left")), "{status}");
+    assert!(status.contains("   Triggers: ● apt-daily.service"), "{status}");
+    // Persistent=true: the stamp exists from the first start on.
+    assert_eq!(c.sh("test -e /var/lib/systemd/timers/stamp-apt-daily.timer && echo yes", QUICK), "yes");
+}
+
 /// One test per (scenario, init), both run.
 macro_rules! scenario_both {
     ($scenario:ident, $vigil:ident, $systemd:ident) => {
@@ -359,4 +416,9 @@ scenario_both!(
     apt_install_in_running_container_starts_through_init,
     vigil_apt_install_in_running_container_starts_through_init,
     systemd_apt_install_in_running_container_starts_through_init
+);
+scenario_both!(
+    timers_run_after_boot,
+    vigil_timers_run_after_boot,
+    systemd_timers_run_after_boot
 );

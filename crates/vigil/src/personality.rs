@@ -133,14 +133,15 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
                      ([--prefix=DIR, default /usr/local] [--init] [--force])\n  \
            journald         run the journal daemon (also: systemd-journald)\n  \
            logs …           read the journal (also: journalctl)\n  \
-           analyze VERB …   systemd-analyze: unit-paths\n  \
+           analyze VERB …   systemd-analyze: verify unit-paths timespan calendar time blame\n  \
            VERB …           a systemctl verb (also: vigil ctl VERB …):\n    \
              unit files, offline on / or --root=DIR:\n      \
                enable disable reenable preset preset-all is-enabled mask unmask\n      \
                link revert add-wants add-requires get-default set-default\n      \
                list-unit-files cat\n    \
              the manager: start stop restart reload status show is-active\n      \
-               is-failed list-units exit is-system-running (and service NAME VERB)\n  \
+               is-failed list-units list-timers exit is-system-running\n      \
+               (and service NAME VERB)\n  \
            ctl --help       the systemctl options and verbs\n\
          \n\
          Installed under another name (a symlink), vigil acts as that tool:\n  \

@@ -191,3 +191,13 @@ fn verify_reports_only_what_is_not_acted_on() {
         assert!(!err.contains(&format!("{d} is not supported")), "{d}: {err}");
     }
 }
+
+#[test]
+fn a_timer_without_its_unit_refuses_to_start() {
+    let r = TestRoot::with_units("timer-nounit", &[("lone.timer", "[Timer]\nOnActiveSec=1h\n")]);
+    let o = r.vigil(&["start", "lone.timer"]);
+    assert_ne!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(r.prop("lone.timer", "ActiveState"), "inactive");
+    let journal = stdout(&r.vigil(&["logs", "-u", "lone.timer", "-o", "cat", "--no-pager"]));
+    assert!(journal.contains("lone.timer: Refusing to start, unit lone.service to trigger not loaded.\nFailed to start lone.timer.\n"), "{journal}");
+}

@@ -294,6 +294,17 @@ impl Manager {
         if ty == JobType::Restart {
             self.timer_event(id, TimerEvent::Stop);
         }
+        if start && was != "active" {
+            // unit_test_trigger_loaded(): no start without the unit to start.
+            let trigger = self.units.get(id).and_then(|u| u.timer.as_ref()).map(|t| t.trigger.clone()).unwrap_or_default();
+            let loaded = self.unit_id(&trigger).ok().and_then(|t| self.units.get(&t)).is_some_and(|t| t.cfg.load_state == LoadState::Loaded);
+            if !loaded {
+                self.log(id, engine::service::LogLevel::Warning, &format!("Refusing to start, unit {trigger} to trigger not loaded."));
+                let desc = self.units.get(id).map(|u| super::messages::status_ident(&u.cfg)).unwrap_or_default();
+                self.say_at(id, 3, &format!("Failed to start {desc}."), Some(super::messages::UNIT_FAILED));
+                return self.complete(id, "failed");
+            }
+        }
         if start {
             let stamp = self.units.get(id).and_then(|u| u.timer.as_ref()).and_then(|t| t.stamp.clone());
             let mtime = stamp.as_deref().and_then(|p| {

@@ -24,6 +24,7 @@
 mod actions;
 mod bus_watch;
 mod checks;
+mod deadlines;
 mod exec_dirs;
 mod exec_hooks;
 mod exec_plan;
@@ -159,6 +160,9 @@ pub struct Manager {
     timers: BTreeMap<(u64, u64), TimerOwner>,
     /// Triggered unit → the timer units that start it (`timer_units.rs`).
     timer_triggers: std::collections::HashMap<String, Vec<String>>,
+    /// When calendar timers were last held against the wall clock
+    /// (`deadlines.rs`).
+    wall_checked: u64,
     /// Where each unit's engine timers are in `timers`.
     engine_timers: index::EngineTimers,
     timer_seq: u64,
@@ -216,7 +220,7 @@ pub struct Manager {
 }
 
 /// How often a watched `PIDFile=` is re-read while the service starts.
-const PID_FILE_POLL_USEC: u64 = 20_000;
+pub(super) const PID_FILE_POLL_USEC: u64 = 20_000;
 
 impl Manager {
     pub fn new(loader: Loader, notify_socket: PathBuf, cgroups: Cgroups, journal: JournalLink) -> Manager {
@@ -234,6 +238,7 @@ impl Manager {
             engine_timers: index::EngineTimers::default(),
             timers: BTreeMap::new(),
             timer_triggers: Default::default(),
+            wall_checked: 0,
             timer_seq: 0,
             cgroups,
             epoch: Instant::now(),
@@ -939,47 +944,6 @@ impl Manager {
         let mut parts = path.rsplit('/');
         let unit = parts.next()?;
         (parts.next()? == base).then(|| unit.to_string()).filter(|u| self.units.contains_key(u))
-    }
-
-    /// When the next timer is due (monotonic usec), for the event loop.
-    pub fn next_deadline(&self) -> Option<u64> {
-        let unit_timers = self.timers.keys().next().map(|(at, _)| *at);
-        unit_timers.into_iter().chain(self.job_timers.next_deadline()).min()
-    }
-
-    /// Fire every timer that is due.
-    pub fn fire_timers(&mut self) {
-        self.fire_job_timers(self.now());
-        loop {
-            let now = self.now();
-            let Some((&key, _)) = self.timers.iter().next() else { return };
-            if key.0 > now {
-                return;
-            }
-            let Some(owner) = self.timers.remove(&key) else { return };
-            match owner {
-                TimerOwner::Engine(id, token) => {
-                    self.engine_timers.take(&id, token.kind, Some(key));
-                    self.feed(&id, now, Event::TimerFired(token))
-                }
-                TimerOwner::SocketControl(id, pid) => self.socket_control_timeout(&id, pid),
-                TimerOwner::TimerUnit(id) => self.timer_deadline(&id),
-                TimerOwner::PidFilePoll(id) => {
-                    let watching = self.units.get(&id).is_some_and(|u| u.pid_file_watch);
-                    if watching {
-                        let ev = self.read_pid_file(&id);
-                        let found = matches!(ev, Event::PidFileRead { .. });
-                        if found {
-                            self.feed(&id, now, ev);
-                        }
-                        if self.units.get(&id).is_some_and(|u| u.pid_file_watch) {
-                            self.timer_seq += 1;
-                            self.timers.insert((now + PID_FILE_POLL_USEC, self.timer_seq), TimerOwner::PidFilePoll(id));
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /// True when no job is queued or running.

@@ -261,6 +261,17 @@ impl Manager {
         }
     }
 
+    /// A calendar elapse the wall clock says is due fires now, whatever
+    /// its converted deadline (`deadlines.rs`).
+    pub(super) fn timer_wall_check(&mut self, id: &str) {
+        let wall = Instant2::now().wall;
+        let due = self.units.get(id).and_then(|u| u.timer.as_ref()).and_then(|t| t.machine.next_realtime()).is_some_and(|r| r <= wall);
+        if due {
+            self.timer_disarm(id);
+            self.timer_event(id, TimerEvent::Elapse);
+        }
+    }
+
     /// The timer elapsed: queue its unit's start job (not while the timer
     /// itself is being stopped), then tell the machine how that went.
     fn timer_fire(&mut self, id: &str) {

@@ -53,6 +53,12 @@ fn monotonic_timer_starts_its_service_again_and_again() {
     assert!(rows[0].starts_with("NEXT") && rows[0].contains(" LEFT ") && rows[0].ends_with("UNIT       ACTIVATES"), "{list}");
     assert!(rows[1].ends_with(" tick.timer tick.service") && rows[1].contains(" ago "), "{list}");
     assert_eq!(&rows[2..], ["", "1 timers listed.", "Pass --all to see loaded but inactive timers, too."], "{list}");
+    // JSON: times in µs, `left`/`passed` repeat them (systemd 252).
+    let json: serde_json::Value = serde_json::from_str(&ok(&r, &["list-timers", "-o", "json"])).unwrap();
+    let row = &json[0];
+    assert_eq!((row["unit"].as_str(), row["activates"].as_str()), (Some("tick.timer"), Some("tick.service")));
+    assert!(row["next"].as_u64().unwrap() > 1_700_000_000_000_000 && row["left"] == row["next"] && row["passed"] == row["last"], "{json}");
+    assert!(ok(&r, &["list-timers", "-o", "json-pretty"]).contains("\t\t\"unit\" : \"tick.timer\",\n"));
     // Stopped, it starts nothing more.
     ok(&r, &["stop", "tick.timer"]);
     assert_eq!(r.prop("tick.timer", "ActiveState"), "inactive");

@@ -136,8 +136,9 @@ pub fn json_array(rows: &[Vec<(String, Value)>], pretty: bool) -> String {
             .iter()
             .map(|(k, v)| {
                 let k = Value::String(k.clone()).to_string();
+                // systemd's pretty JSON has a blank before the colon too.
                 if pretty {
-                    format!("{indent}\t{k}: {v}")
+                    format!("{indent}\t{k} : {v}")
                 } else {
                     format!("{k}:{v}")
                 }
@@ -197,12 +198,13 @@ mod tests {
     }
 
     #[test]
+    /// Pretty: systemd 252 puts a blank before the colon (`systemctl list-units -o json-pretty` in the oracle container).
     fn json_keeps_column_order() {
         let row = vec![("b".to_string(), Value::from("x")), ("a".to_string(), Value::Null)];
         assert_eq!(json_array(std::slice::from_ref(&row), false), "[{\"b\":\"x\",\"a\":null}]\n");
-        assert_eq!(json_array(std::slice::from_ref(&row), true), "[\n\t{\n\t\t\"b\": \"x\",\n\t\t\"a\": null\n\t}\n]\n");
+        assert_eq!(json_array(std::slice::from_ref(&row), true), "[\n\t{\n\t\t\"b\" : \"x\",\n\t\t\"a\" : null\n\t}\n]\n");
         assert_eq!(json_object(&row, false), "{\"b\":\"x\",\"a\":null}\n");
-        assert_eq!(json_object(&row, true), "{\n\t\"b\": \"x\",\n\t\"a\": null\n}\n");
+        assert_eq!(json_object(&row, true), "{\n\t\"b\" : \"x\",\n\t\"a\" : null\n}\n");
     }
 
     #[test]

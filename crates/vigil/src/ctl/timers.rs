@@ -90,8 +90,27 @@ pub fn list_timers(c: &mut Client, patterns: &[String], l: &super::manage::Listi
             Cell::many(triggers.clone()),
         ]);
     }
+    // JSON has the times as µs since the epoch, and `left`/`passed` the
+    // same numbers as `next`/`last` (systemd 252 prints them so).
     if let Some(pretty) = l.json {
-        print!("{}", tb.json(pretty));
+        let json: Vec<Vec<(String, serde_json::Value)>> = rows
+            .iter()
+            .map(|(next, last, name, triggers)| {
+                let activates = match triggers.as_slice() {
+                    [one] => serde_json::Value::from(one.clone()),
+                    many => serde_json::Value::from(many.to_vec()),
+                };
+                vec![
+                    ("next".into(), (*next).into()),
+                    ("left".into(), (*next).into()),
+                    ("last".into(), (*last).into()),
+                    ("passed".into(), (*last).into()),
+                    ("unit".into(), name.clone().into()),
+                    ("activates".into(), activates),
+                ]
+            })
+            .collect();
+        print!("{}", super::table::json_array(&json, pretty));
         return Ok(0);
     }
     print!("{}", tb.render(l.legend));

@@ -197,8 +197,9 @@ mod tests {
         );
     }
 
+    /// Pretty: systemd 252 puts a blank before the colon (`systemctl
+    /// list-units -o json-pretty` in the oracle container).
     #[test]
-    /// Pretty: systemd 252 puts a blank before the colon (`systemctl list-units -o json-pretty` in the oracle container).
     fn json_keeps_column_order() {
         let row = vec![("b".to_string(), Value::from("x")), ("a".to_string(), Value::Null)];
         assert_eq!(json_array(std::slice::from_ref(&row), false), "[{\"b\":\"x\",\"a\":null}]\n");

@@ -24,6 +24,11 @@
 //!   `timer_trigger_notify()`): re-enable the `OnUnitActiveSec=` /
 //!   `OnUnitInactiveSec=` triggers and compute again — from `waiting` or
 //!   `elapsed` at once, from `running` once the unit is inactive again.
+//! - `ClockChanged` (the wall clock was set) and `TimezoneChanged`, only
+//!   in `waiting`: a last trigger that now lies in the future is moved
+//!   back to now (after a clock set back, the elapses since count again,
+//!   as with `Persistent=`); then the timer elapses at once with
+//!   `OnClockChange=yes` / `OnTimezoneChange=yes`, else computes again.
 //! - `ResetFailed`: `failed` → `dead`.
 //!
 //! # The next elapse
@@ -118,6 +123,10 @@ pub struct TimerParams {
     /// number (the manager computes it from the machine and the unit).
     pub fixed_delay_hash: Option<u64>,
     pub remain_after_elapse: bool,
+    /// `OnClockChange=` / `OnTimezoneChange=`: elapse when the wall clock
+    /// or the time zone changes (and never count as elapsed for good).
+    pub on_clock_change: bool,
+    pub on_timezone_change: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -193,6 +202,8 @@ pub enum TimerEvent {
     Queued,
     QueueFailed,
     TriggerChanged { trigger_inactive: bool },
+    ClockChanged,
+    TimezoneChanged,
     ResetFailed,
 }
 
@@ -275,7 +286,7 @@ impl Timer {
                     self.last_trigger.realtime = t;
                 }
                 self.result = TimerResult::Success;
-                match self.enter_waiting(ctx) {
+                match self.enter_waiting(ctx, false) {
                     Outcome::Arm { monotonic, realtime } if future => Outcome::StampInFuture { monotonic, realtime },
                     o => o,
                 }
@@ -306,11 +317,24 @@ impl Timer {
                     }
                 }
                 match state {
-                    S::Waiting | S::Elapsed => self.enter_waiting(ctx),
-                    S::Running if trigger_inactive => self.enter_waiting(ctx),
+                    S::Waiting | S::Elapsed => self.enter_waiting(ctx, false),
+                    S::Running if trigger_inactive => self.enter_waiting(ctx, false),
                     S::Running | S::Dead | S::Failed => Outcome::Nothing,
                 }
             }
+            (S::Waiting, event @ (E::ClockChanged | E::TimezoneChanged)) => {
+                let clock = event == E::ClockChanged;
+                if clock {
+                    self.last_trigger.realtime = self.last_trigger.realtime.min(ctx.now.realtime);
+                }
+                let elapse = if clock { self.params.on_clock_change } else { self.params.on_timezone_change };
+                if elapse {
+                    Outcome::StartTrigger
+                } else {
+                    self.enter_waiting(ctx, clock)
+                }
+            }
+            (S::Dead | S::Running | S::Elapsed | S::Failed, E::ClockChanged | E::TimezoneChanged) => Outcome::Nothing,
             (S::Failed, E::ResetFailed) => {
                 self.result = TimerResult::Success;
                 self.set_state(S::Dead);
@@ -338,8 +362,10 @@ impl Timer {
         self.set_state(if self.result == TimerResult::Success { TimerState::Dead } else { TimerState::Failed });
     }
 
-    /// systemd's `timer_enter_waiting()` (module docs, "The next elapse").
-    fn enter_waiting(&mut self, ctx: &mut Context<'_>) -> Outcome {
+    /// systemd's `timer_enter_waiting()` (module docs, "The next elapse");
+    /// after a clock change no one-shot trigger is disabled for lying in
+    /// the past.
+    fn enter_waiting(&mut self, ctx: &mut Context<'_>, time_change: bool) -> Outcome {
         let active = self.state.active_state() == "active";
         let (mut mono, mut real): (Option<u64>, Option<u64>) = (None, None);
         let mut leave_around = false;
@@ -385,13 +411,13 @@ impl Timer {
             let next = base.saturating_add(v.usec);
             v.next = next;
             let one_shot = matches!(v.base, Base::Active | Base::Boot | Base::Startup);
-            if last.is_set() && one_shot && next < ctx.now.monotonic {
+            if last.is_set() && !time_change && one_shot && next < ctx.now.monotonic {
                 v.disabled = true;
                 continue;
             }
             mono = Some(mono.map_or(next, |m| m.min(next)));
         }
-        if mono.is_none() && real.is_none() {
+        if mono.is_none() && real.is_none() && !self.params.on_clock_change && !self.params.on_timezone_change {
             if self.params.remain_after_elapse || leave_around {
                 self.set_state(TimerState::Elapsed);
             } else {

@@ -187,13 +187,13 @@ fn verify_reports_only_what_is_not_acted_on() {
         "timer-verify",
         &[
             ("v.service", "[Service]\nType=oneshot\nExecStart=/bin/true\n"),
-            ("v.timer", "[Timer]\nOnCalendar=daily\nPersistent=yes\nRandomizedDelaySec=1h\nOnClockChange=yes\n"),
+            ("v.timer", "[Timer]\nOnCalendar=daily\nPersistent=yes\nRandomizedDelaySec=1h\nOnClockChange=yes\nWakeSystem=yes\n"),
         ],
     );
     let o = r.vigil(&["verify", "v.timer"]);
     let err = stderr(&o);
-    assert!(err.contains("OnClockChange= is not supported by vigil yet"), "{err}");
-    for d in ["OnCalendar=", "Persistent=", "RandomizedDelaySec="] {
+    assert!(err.contains("WakeSystem= is not supported by vigil yet"), "{err}");
+    for d in ["OnCalendar=", "Persistent=", "RandomizedDelaySec=", "OnClockChange="] {
         assert!(!err.contains(&format!("{d} is not supported")), "{d}: {err}");
     }
 }

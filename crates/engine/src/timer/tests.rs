@@ -158,6 +158,7 @@ fn randomized_delay_fixed_and_random() {
         randomized_delay: 60 * S,
         fixed_delay_hash: Some(61 * S),
         remain_after_elapse: true,
+        ..TimerParams::default()
     });
     assert_eq!(e.run(&mut t, TimerEvent::Start { stamp: None }), Outcome::Arm { monotonic: Some(510 * S + S), realtime: None });
     let mut t = Timer::new(TimerParams {
@@ -165,6 +166,7 @@ fn randomized_delay_fixed_and_random() {
         randomized_delay: 60 * S,
         fixed_delay_hash: None,
         remain_after_elapse: true,
+        ..TimerParams::default()
     });
     assert_eq!(e.run(&mut t, TimerEvent::Start { stamp: None }), Outcome::Arm { monotonic: Some(517 * S + 3), realtime: None });
 }
@@ -202,4 +204,31 @@ fn restarting_rearms_on_active() {
     e.run(&mut t, TimerEvent::Stop);
     let out = e.run(&mut t, TimerEvent::Start { stamp: None });
     assert_eq!(out, Outcome::Arm { monotonic: Some(e.now.monotonic + S), realtime: None });
+}
+
+#[test]
+fn clock_and_zone_changes() {
+    let mut e = Env::new();
+    // A clock set back: the last trigger, now in the future, counts from
+    // now again; the next calendar elapse is computed anew.
+    let mut t = timer(vec![TimerValue::new(cal("hourly"), 0)]);
+    e.run(&mut t, TimerEvent::Start { stamp: None });
+    e.run(&mut t, TimerEvent::Elapse);
+    e.run(&mut t, TimerEvent::Queued);
+    e.run(&mut t, TimerEvent::TriggerChanged { trigger_inactive: true });
+    assert_eq!(t.state(), TimerState::Waiting);
+    e.now.realtime -= 2 * 3600 * S;
+    let out = e.run(&mut t, TimerEvent::ClockChanged);
+    assert_eq!(t.last_trigger().realtime, e.now.realtime);
+    assert_eq!(out, Outcome::Arm { monotonic: None, realtime: Some(e.now.realtime + 3600 * S) });
+    // OnClockChange=yes elapses at once, and with no other trigger the
+    // timer still waits for the next change instead of being elapsed.
+    let mut t = Timer::new(TimerParams { on_clock_change: true, remain_after_elapse: true, ..TimerParams::default() });
+    assert_eq!(e.run(&mut t, TimerEvent::Start { stamp: None }), Outcome::Arm { monotonic: None, realtime: None });
+    assert_eq!(t.state(), TimerState::Waiting);
+    assert_eq!(e.run(&mut t, TimerEvent::TimezoneChanged), Outcome::Arm { monotonic: None, realtime: None });
+    assert_eq!(e.run(&mut t, TimerEvent::ClockChanged), Outcome::StartTrigger);
+    // Not waiting: nothing.
+    e.run(&mut t, TimerEvent::Queued);
+    assert_eq!(e.run(&mut t, TimerEvent::ClockChanged), Outcome::Nothing);
 }

@@ -41,6 +41,9 @@ const BUS: u64 = 6;
 /// Room again in the journal's queue for the manager's messages
 /// (`journal_link.rs`, "Held messages").
 const JOURNAL: u64 = 7;
+/// The wall clock was set; the time zone changed (`clock_watch.rs`).
+const CLOCK: u64 = 8;
+const ZONE: u64 = 9;
 const FIRST_CONN: u64 = 16;
 
 /// How long queued messages wait at most before the loop tries the
@@ -72,6 +75,8 @@ pub struct EventLoop {
     /// Whether the journal's socket is in the epoll with `EPOLLOUT`: only
     /// while messages wait for room ([`EventLoop::watch_journal_room`]).
     journal_room_watched: bool,
+    /// Sets of the wall clock and changes of the time zone, for timers.
+    clock: super::clock_watch::ClockWatch,
     /// A `SIGCHLD` was read: the full reap is owed, since this time
     /// (`Manager::now`, µs; [`EventLoop::reap_signalled`],
     /// [`EventLoop::sweep_now`]).
@@ -194,7 +199,15 @@ impl EventLoop {
         if let Some(fd) = manager.journal.out_fd() {
             epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLET, JOURNAL))?;
         }
+        let clock = super::clock_watch::ClockWatch::new();
+        if let Some(fd) = clock.clock_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, CLOCK))?;
+        }
+        if let Some(fd) = clock.zone_fd() {
+            epoll.add(fd, EpollEvent::new(EpollFlags::EPOLLIN, ZONE))?;
+        }
         Ok(EventLoop {
+            clock,
             notify,
             manager,
             waiters: HashMap::new(),
@@ -361,6 +374,16 @@ impl EventLoop {
                     SPAWNS => self.manager.spawn_reports(),
                     BUS => self.manager.bus_events(),
                     JOURNAL => self.manager.journal.pump(),
+                    CLOCK => {
+                        if self.clock.clock_was_set() {
+                            self.manager.timers_time_change(false);
+                        }
+                    }
+                    ZONE => {
+                        if self.clock.zone_changed() {
+                            self.manager.timers_time_change(true);
+                        }
+                    }
                     token => self.on_conn(token, ev.events()),
                 }
             }

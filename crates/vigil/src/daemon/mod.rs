@@ -16,6 +16,7 @@
 
 mod boot;
 mod bus;
+mod clock_watch;
 pub(crate) mod cgroup;
 mod control;
 mod event_loop;

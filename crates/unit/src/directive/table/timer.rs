@@ -3,9 +3,7 @@
 //! assigned before it. `Unit=` can be given once; systemd ignores later
 //! assignments with a warning.
 //!
-//! Not acted on yet: `OnClockChange=`/`OnTimezoneChange=` (a realtime
-//! elapse is checked against the wall clock when it fires, not when the
-//! clock is set) and `WakeSystem=` (no alarm clocks).
+//! Not acted on yet: `WakeSystem=` (no alarm clocks).
 
 use super::{implemented, planned, Def};
 use crate::directive::{Kind as K, ResetGroup as G};
@@ -17,8 +15,8 @@ pub(in crate::directive) const TIMER: &[Def] = &[
     implemented("OnStartupSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
     implemented("OnUnitActiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
     implemented("OnUnitInactiveSec", K::Seconds).shared(G::Timers).property("TimersMonotonic"),
-    planned("OnClockChange", K::Bool),
-    planned("OnTimezoneChange", K::Bool),
+    implemented("OnClockChange", K::Bool),
+    implemented("OnTimezoneChange", K::Bool),
     implemented("Persistent", K::Bool),
     planned("WakeSystem", K::Bool),
     implemented("RemainAfterElapse", K::Bool),

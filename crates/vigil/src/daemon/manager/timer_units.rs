@@ -17,7 +17,10 @@
 //!   against the wall clock when it fires: a clock set back re-arms
 //!   instead of firing early. (systemd arms `CLOCK_REALTIME` timers; a
 //!   clock set *forward* fires here only when the converted deadline
-//!   passes — `OnClockChange=` is not acted on.)
+//!   passes, or at the next check against the wall clock, `deadlines.rs`.)
+//! - a set of the wall clock or a change of the time zone
+//!   (`clock_watch.rs`) is told to every timer: `OnClockChange=` and
+//!   `OnTimezoneChange=` elapse then, the others compute again;
 //! - an elapse queues a start job of the triggered unit, `replace` mode as
 //!   systemd's `timer_enter_running()`, touches the stamp, and the timer
 //!   is `running` until that unit is inactive again;
@@ -58,8 +61,6 @@ pub struct TimerUnit {
     pub persistent: bool,
     pub wake_system: bool,
     pub fixed_random_delay: bool,
-    pub on_clock_change: bool,
-    pub on_timezone_change: bool,
 }
 
 impl TimerUnit {
@@ -98,6 +99,8 @@ impl TimerUnit {
                 randomized_delay: span("RandomizedDelaySec", 0),
                 fixed_delay_hash: fixed.then(|| fixed_delay_hash(machine_id, user, id)),
                 remain_after_elapse: cfg.bool_or(S::Timer, "RemainAfterElapse", true),
+                on_clock_change: cfg.bool_or(S::Timer, "OnClockChange", false),
+                on_timezone_change: cfg.bool_or(S::Timer, "OnTimezoneChange", false),
             }),
             trigger: unit::config::deps::triggered_unit(cfg).unwrap_or_else(|| format!("{}.service", cfg.id.stem())),
             stamp: persistent.then(|| stamp_dir.map(|d| d.join(format!("stamp-{id}")))).flatten(),
@@ -105,8 +108,6 @@ impl TimerUnit {
             persistent,
             wake_system: cfg.bool_or(S::Timer, "WakeSystem", false),
             fixed_random_delay: fixed,
-            on_clock_change: cfg.bool_or(S::Timer, "OnClockChange", false),
-            on_timezone_change: cfg.bool_or(S::Timer, "OnTimezoneChange", false),
         }
     }
 }
@@ -361,6 +362,20 @@ impl Manager {
         }
     }
 
+    /// The wall clock was set, or the time zone changed (`clock_watch.rs`):
+    /// every timer is told (systemd's `timer_time_change()`,
+    /// `timer_timezone_change()`).
+    pub fn timers_time_change(&mut self, zone: bool) {
+        if self.timer_triggers.is_empty() {
+            return;
+        }
+        let timers: Vec<String> = self.timer_triggers.values().flatten().cloned().collect();
+        let event = if zone { TimerEvent::TimezoneChanged } else { TimerEvent::ClockChanged };
+        for t in timers {
+            self.timer_event(&t, event.clone());
+        }
+    }
+
     /// `reset-failed` of a timer.
     pub(super) fn timer_reset_failed(&mut self, id: &str) {
         if self.units.get(id).is_some_and(|u| u.timer.is_some()) {
@@ -448,8 +463,8 @@ impl Manager {
                 push("TimersCalendar", format!("{{ OnCalendar={spec} ; next_elapse={next} }}"));
             }
         }
-        push("OnClockChange", yes_no(t.on_clock_change));
-        push("OnTimezoneChange", yes_no(t.on_timezone_change));
+        push("OnClockChange", yes_no(m.params.on_clock_change));
+        push("OnTimezoneChange", yes_no(m.params.on_timezone_change));
         push("NextElapseUSecRealtime", stamp(m.next_realtime().unwrap_or(0)));
         push("NextElapseUSecMonotonic", span(m.next_monotonic().unwrap_or(0)));
         push("LastTriggerUSec", stamp(m.last_trigger().realtime));

@@ -210,7 +210,8 @@ fn environment_block_reaches_services_started_afterwards() {
     let o = r.vigil(&["set-environment", "FOO=bar", "SP=a b", "Q=it's"]);
     assert_eq!((o.status.code(), stderr(&o)), (Some(0), String::new()));
     let o = r.vigil(&["show-environment"]);
-    assert_eq!(stdout(&o), format!("FOO=bar\n{path}Q=$'it\\'s'\nSP=$'a b'\n"));
+    // The manager's own block first, then the clients' (systemd 252).
+    assert_eq!(stdout(&o), format!("{path}FOO=bar\nQ=$'it\\'s'\nSP=$'a b'\n"));
     assert_eq!(r.vigil(&["start", "show"]).status.code(), Some(0));
     assert_eq!(std::fs::read_to_string(r.path.join("env-out")).unwrap(), "FOO=bar SP=a b\n");
 
@@ -571,4 +572,29 @@ fn unprivileged_users_get_access_denied_with_systemctls_codes() {
     let o = as_nobody(&["show-environment"]);
     assert_eq!(o.status.code(), Some(0));
     assert_eq!(prop(&r, "web", "ActiveState"), "active");
+}
+
+/// `import-environment` and systemctl's old verb names, as systemd 252
+/// answers them (oracle container: same steps).
+#[test]
+fn import_environment_and_verb_aliases() {
+    let r = root_with("ctl-import", &[("web.service", "[Service]\nExecStart=/bin/sleep 1000\n")]);
+    let o = with_env(&r, &[("FOO", "bar"), ("BAZ", "a b")], &["import-environment", "FOO", "BAZ", "NOPE"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), "Environment variable $NOPE not set, ignoring.\n"));
+    let path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\n";
+    assert_eq!(stdout(&r.vigil(&["show-environment"])), format!("{path}BAZ=$'a b'\nFOO=bar\n"));
+    let o = r.vigil(&["import-environment", "9x"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Not a valid environment variable name: 9x\n"));
+    // check = is-active; condrestart = try-restart (nothing to do on an
+    // inactive unit); force-reload = try-reload-or-restart; condstop = stop.
+    let o = r.vigil(&["check", "web"]);
+    assert_eq!((stdout(&o).as_str(), o.status.code()), ("inactive\n", Some(3)));
+    assert_eq!(r.vigil(&["condrestart", "web"]).status.code(), Some(0));
+    assert_eq!(prop(&r, "web", "ActiveState"), "inactive");
+    assert_eq!(r.vigil(&["start", "web"]).status.code(), Some(0));
+    let pid = prop(&r, "web", "MainPID");
+    assert_eq!(r.vigil(&["force-reload", "web"]).status.code(), Some(0));
+    assert_ne!(prop(&r, "web", "MainPID"), pid, "no ExecReload=: restarted");
+    assert_eq!(r.vigil(&["condstop", "web"]).status.code(), Some(0));
+    assert_eq!(prop(&r, "web", "ActiveState"), "inactive");
 }

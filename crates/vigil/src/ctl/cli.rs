@@ -250,6 +250,7 @@ pub enum Verb {
         units: Vec<String>,
     },
     /// Stop units (and what requires them)
+    #[command(alias = "condstop")]
     Stop {
         #[arg(value_name = "UNIT", required = true)]
         units: Vec<String>,
@@ -260,6 +261,7 @@ pub enum Verb {
         units: Vec<String>,
     },
     /// Restart units that are running
+    #[command(alias = "condrestart")]
     TryRestart {
         #[arg(value_name = "UNIT", required = true)]
         units: Vec<String>,
@@ -275,11 +277,13 @@ pub enum Verb {
         units: Vec<String>,
     },
     /// Reload or restart units that are running
+    #[command(aliases = ["force-reload", "condreload", "reload-or-try-restart"])]
     TryReloadOrRestart {
         #[arg(value_name = "UNIT", required = true)]
         units: Vec<String>,
     },
     /// Print whether units are active (exit 0 if any is)
+    #[command(alias = "check")]
     IsActive {
         #[arg(value_name = "UNIT", required = true)]
         units: Vec<String>,
@@ -344,6 +348,11 @@ pub enum Verb {
     SetEnvironment {
         #[arg(value_name = "VARIABLE=VALUE", required = true)]
         assignments: Vec<String>,
+    },
+    /// Copy variables of this environment into the manager's block
+    ImportEnvironment {
+        #[arg(value_name = "VARIABLE")]
+        names: Vec<String>,
     },
     /// Remove variables from the manager's environment block
     UnsetEnvironment {

@@ -206,6 +206,30 @@ fn shell_quote(v: &str) -> String {
     out
 }
 
+/// `systemctl import-environment [NAME…]`: `NAME=VALUE` of each named
+/// variable of this process's environment (a name that is not set is
+/// noted and skipped); with no name, all of them, which systemd 252 does
+/// with a deprecation warning.
+pub fn imported(names: &[String]) -> Result<Vec<String>, u8> {
+    if names.is_empty() {
+        eprintln!("Calling import-environment without a list of variable names is deprecated.");
+        return Ok(std::env::vars_os().filter_map(|(k, v)| Some(format!("{}={}", k.into_string().ok()?, v.into_string().ok()?))).collect());
+    }
+    let mut out = Vec::new();
+    for n in names {
+        let valid = !n.is_empty() && !n.starts_with(|c: char| c.is_ascii_digit()) && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            eprintln!("Not a valid environment variable name: {n}");
+            return Err(1);
+        }
+        match std::env::var_os(n).and_then(|v| v.into_string().ok()) {
+            Some(v) => out.push(format!("{n}={v}")),
+            None => eprintln!("Environment variable ${n} not set, ignoring."),
+        }
+    }
+    Ok(out)
+}
+
 /// `systemctl show-environment`.
 pub fn show_environment(t: &Target<'_>, json: Option<bool>) -> u8 {
     run(t, |c| {

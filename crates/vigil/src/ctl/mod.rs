@@ -247,6 +247,10 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
                     return manage::change_environment(&t, Request::SetEnvironment { assignments })
                 }
                 Verb::UnsetEnvironment { names } => return manage::change_environment(&t, Request::UnsetEnvironment { names }),
+                Verb::ImportEnvironment { names } => match manage::imported(&names) {
+                    Ok(assignments) => return manage::change_environment(&t, Request::SetEnvironment { assignments }),
+                    Err(code) => return code,
+                },
                 Verb::Halt => return manage::shutdown(&t, ShutdownKind::Halt),
                 Verb::Poweroff => return manage::shutdown(&t, ShutdownKind::Poweroff),
                 Verb::Reboot => return manage::shutdown(&t, ShutdownKind::Reboot),

@@ -196,10 +196,16 @@ impl Manager {
         Some(job_type(verb).to_string())
     }
 
-    /// The environment block, `NAME=VALUE` sorted (`show-environment`).
+    /// The environment block (`show-environment`), in systemd's order:
+    /// the manager's own block first, then what clients set, each sorted
+    /// (systemd 252 keeps a sorted transient and a sorted client
+    /// environment and lists the one, then the other; seen in the oracle
+    /// after `set-environment ZZ=1 AA=2`: `LANG`, `PATH`, `AA`, `ZZ`).
+    /// vigil's own block is `PATH` alone ([`Manager::new`]); a client's
+    /// `PATH` keeps that place, as systemd's merge replaces in place.
     pub fn environment_block(&self) -> Vec<String> {
         let mut v: Vec<String> = self.environment.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        v.sort();
+        v.sort_by(|a, b| (!a.starts_with("PATH="), a).cmp(&(!b.starts_with("PATH="), b)));
         v
     }
 

@@ -138,7 +138,7 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
              unit files, offline on / or --root=DIR:\n      \
                enable disable reenable preset preset-all is-enabled mask unmask\n      \
                link revert add-wants add-requires get-default set-default\n      \
-               list-unit-files cat\n    \
+               list-unit-files cat edit\n    \
              the manager: start stop restart reload status show is-active\n      \
                is-failed list-units list-timers exit is-system-running\n      \
                (and service NAME VERB)\n  \

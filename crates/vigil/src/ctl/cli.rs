@@ -237,6 +237,11 @@ pub enum Verb {
         #[arg(value_name = "UNIT|PATTERN", required = true)]
         units: Vec<String>,
     },
+    /// Edit a drop-in of units (with --full the unit files) in an editor
+    Edit {
+        #[arg(value_name = "UNIT", required = true)]
+        units: Vec<String>,
+    },
     /// Ask the manager to exit (with an exit code, for a container's PID 1)
     Exit {
         #[arg(value_name = "EXIT_CODE", default_value_t = 0)]

@@ -39,6 +39,7 @@ mod cli;
 mod connect;
 mod context;
 mod deps;
+mod edit;
 mod fast;
 mod install;
 mod manage;
@@ -222,6 +223,16 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
         Verb::GetDefault => install::get_default(&cx),
         Verb::SetDefault { target } => install::set_default(&cx, &target),
         Verb::Cat { units } => cat::cat(&cx, &units),
+        Verb::Edit { units } => {
+            let (code, changed) = edit::edit(&cx, &units, opts.user);
+            // A running manager reloads its units, as systemctl asks for;
+            // none is started for it.
+            let t = runtime::Target { root: opts.root.as_deref(), user: opts.user, autostart: false, quiet: true };
+            if changed && runtime::client(&t).is_ok() {
+                return runtime::run(&t, runtime::Call::DaemonReload).max(code);
+            }
+            code
+        }
         Verb::Show { units } if opts.offline => show_offline(opts, &units),
         other => {
             let t = runtime::Target {

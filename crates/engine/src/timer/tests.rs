@@ -47,6 +47,16 @@ impl Env {
         out
     }
 
+    /// A second later the timer elapses, its unit is queued and, a second
+    /// after that, is done.
+    fn one_run(&mut self, t: &mut Timer) {
+        self.advance(S);
+        self.run(t, TimerEvent::Elapse);
+        self.run(t, TimerEvent::Queued);
+        self.advance(S);
+        self.run(t, TimerEvent::TriggerChanged { trigger_inactive: true });
+    }
+
     fn advance(&mut self, usec: u64) {
         self.now.realtime += usec;
         self.now.monotonic += usec;
@@ -85,11 +95,7 @@ fn remain_after_elapse_no_goes_dead() {
     let mut e = Env::new();
     let mut t = Timer::new(TimerParams { values: vec![TimerValue::new(Base::Active, S)], ..TimerParams::default() });
     e.run(&mut t, TimerEvent::Start { stamp: None });
-    e.advance(S);
-    e.run(&mut t, TimerEvent::Elapse);
-    e.run(&mut t, TimerEvent::Queued);
-    e.advance(S);
-    e.run(&mut t, TimerEvent::TriggerChanged { trigger_inactive: true });
+    e.one_run(&mut t);
     assert_eq!(t.state(), TimerState::Dead);
     assert_eq!(t.result(), TimerResult::Success);
 }
@@ -195,11 +201,7 @@ fn restarting_rearms_on_active() {
     let mut e = Env::new();
     let mut t = timer(vec![TimerValue::new(Base::Active, S)]);
     e.run(&mut t, TimerEvent::Start { stamp: None });
-    e.advance(S);
-    e.run(&mut t, TimerEvent::Elapse);
-    e.run(&mut t, TimerEvent::Queued);
-    e.advance(S);
-    e.run(&mut t, TimerEvent::TriggerChanged { trigger_inactive: true });
+    e.one_run(&mut t);
     assert_eq!(t.state(), TimerState::Elapsed);
     e.run(&mut t, TimerEvent::Stop);
     let out = e.run(&mut t, TimerEvent::Start { stamp: None });

@@ -519,7 +519,15 @@ fn implemented_set_is_the_agreed_one() {
             expected.insert(format!("Socket.{}", d.name));
         }
     }
+    // The timer runtime (crates/vigil/src/daemon/manager/timer_units.rs)
+    // acts on every [Timer] setting but waking the system.
+    for d in in_section(SectionKind::Timer) {
+        if d.name != "WakeSystem" {
+            expected.insert(format!("Timer.{}", d.name));
+        }
+    }
     assert_eq!(implemented, expected);
+    assert!(lookup(SectionKind::Timer, "WakeSystem").is_some_and(|d| !d.is_implemented()));
     assert!(lookup(SectionKind::Unit, "BindTo").is_some_and(|d| d.is_implemented()));
     assert!(lookup(SectionKind::Service, "ExecStart").is_some_and(|d| d.is_implemented()));
     assert!(lookup(SectionKind::Socket, "User").is_some_and(|d| !d.is_implemented()));

@@ -133,7 +133,8 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
                      ([--prefix=DIR, default /usr/local] [--init] [--force])\n  \
            journald         run the journal daemon (also: systemd-journald)\n  \
            logs …           read the journal (also: journalctl)\n  \
-           analyze VERB …   systemd-analyze: verify unit-paths timespan calendar time blame\n  \
+           analyze VERB …   systemd-analyze: verify unit-paths timespan calendar time blame\n                   \
+                     critical-chain\n  \
            VERB …           a systemctl verb (also: vigil ctl VERB …):\n    \
              unit files, offline on / or --root=DIR:\n      \
                enable disable reenable preset preset-all is-enabled mask unmask\n      \

@@ -256,6 +256,27 @@ fn a_boot_records_its_instants_and_says_when_it_finished() {
     assert!(ms >= 150.0, "{blame}");
     let width = blame.lines().map(|l| l.find(|c: char| c != ' ').unwrap() + l.trim_start().find(' ').unwrap()).collect::<Vec<_>>();
     assert!(width.windows(2).all(|w| w[0] == w[1]), "times not right-aligned:\n{blame}");
+    // critical-chain: the default target (by the id it links to) waited
+    // for slow.service, which took its time (`+`), after sysinit.target.
+    let o = r.vigil(&["analyze", "critical-chain", "--no-pager"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let chain = stdout(&o);
+    let lines: Vec<&str> = chain.lines().collect();
+    assert_eq!(
+        &lines[..3],
+        [
+            "The time when unit became active or started is printed after the \"@\" character.",
+            "The time the unit took to start is printed after the \"+\" character.",
+            ""
+        ]
+    );
+    assert!(lines[3].starts_with("holder.target @"), "{chain}");
+    assert!(lines[4].starts_with("└─slow.service @"), "{chain}");
+    let took = lines[4].rsplit_once(" +").and_then(|(_, t)| t.strip_suffix("ms")).and_then(|t| t.parse::<u32>().ok());
+    assert!(took.is_some_and(|ms| ms >= 150), "{chain}");
+    assert!(lines[5].starts_with("  └─"), "{chain}");
+    let o = r.vigil(&["analyze", "critical-chain", "a.service"]);
+    assert!(stdout(&o).lines().nth(3).is_some_and(|l| l.starts_with("a.service @")), "{}", stdout(&o));
 }
 
 /// Until the boot's jobs are done, systemd-analyze refuses, in its words.
@@ -269,7 +290,7 @@ fn analyze_waits_for_the_boot_to_finish() {
     let r = &b.root;
     assert!(wait_until(Duration::from_secs(10), || r.control().exists()), "manager did not start");
     assert!(wait_until(Duration::from_secs(10), || r.prop("hang", "ActiveState") == "activating"), "hang not started");
-    for verb in ["time", "blame"] {
+    for verb in ["time", "blame", "critical-chain"] {
         let o = r.vigil(&["analyze", verb]);
         assert_eq!(o.status.code(), Some(1), "{verb}");
         assert!(stderr(&o).starts_with("Bootup is not yet finished"), "{verb}: {}", stderr(&o));

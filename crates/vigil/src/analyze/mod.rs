@@ -5,6 +5,7 @@
 
 mod boot;
 mod calendar;
+mod chain;
 mod verify;
 
 use std::path::PathBuf;
@@ -27,6 +28,9 @@ struct Analyze {
     /// Operate on the units shared by all users.
     #[arg(long, global = true)]
     global: bool,
+    /// Accepted for compatibility: the output is never paged.
+    #[arg(long, global = true)]
+    no_pager: bool,
     #[command(subcommand)]
     verb: Verb,
 }
@@ -54,6 +58,16 @@ enum Verb {
     Time,
     /// List the units by the time they took to start, slowest first.
     Blame,
+    /// Print the chain of units the start of UNIT (default.target) waited
+    /// for, each with when it became active and how long it took.
+    CriticalChain {
+        #[arg(value_name = "UNIT")]
+        units: Vec<String>,
+        /// Also follow units that became active this long before the
+        /// latest one.
+        #[arg(long, value_name = "TIMESPAN", default_value = "0")]
+        fuzz: String,
+    },
     /// Normalize calendar expressions and show when they next elapse.
     Calendar {
         #[arg(required = true, value_name = "EXPR")]
@@ -101,6 +115,14 @@ pub fn main(args: Vec<String>) -> u8 {
                 1
             }
         },
+        Verb::CriticalChain { units, fuzz } => {
+            let Ok(fuzz) = unit::value::time::parse_sec(&fuzz) else {
+                eprintln!("Failed to parse --fuzz= parameter: {fuzz}");
+                return 1;
+            };
+            let t = crate::ctl::Target { root: cli.root.as_deref().map(|_| root.as_path()), user: cli.user, autostart: false, quiet: false };
+            chain::critical_chain(&t, &units, fuzz.0)
+        }
         Verb::Time | Verb::Blame => {
             let t = crate::ctl::Target { root: cli.root.as_deref().map(|_| root.as_path()), user: cli.user, autostart: false, quiet: false };
             if matches!(cli.verb, Verb::Time) {

@@ -62,6 +62,7 @@ use unit::install::Dependency;
 
 pub(crate) use runtime::{boot_data, get, BootData, Target};
 pub(crate) use status_lines::relative;
+pub(crate) use term::{colors_enabled, Glyphs};
 
 use cli::{Ctl, Stop, Verb};
 use context::Context;

@@ -106,6 +106,10 @@ impl Glyphs {
         Glyphs { utf8: locale_is_utf8() }
     }
 
+    pub fn is_utf8(self) -> bool {
+        self.utf8
+    }
+
     fn pick(self, u: &'static str, a: &'static str) -> &'static str {
         if self.utf8 {
             u

@@ -99,6 +99,8 @@ pub enum Request {
         all: bool,
     },
     ListJobs,
+    /// `cancel [JOB…]`: end these jobs as canceled (none named: all).
+    CancelJobs { ids: Vec<u32> },
     DaemonReload,
     ShowEnvironment,
     SetEnvironment { assignments: Vec<String> },

@@ -598,3 +598,33 @@ fn import_environment_and_verb_aliases() {
     assert_eq!(r.vigil(&["condstop", "web"]).status.code(), Some(0));
     assert_eq!(prop(&r, "web", "ActiveState"), "inactive");
 }
+
+/// `systemctl cancel`, the oracle's steps: canceling a running start job
+/// leaves the service starting and fails the job waiting for it.
+#[test]
+fn cancel_ends_jobs_and_their_dependents() {
+    let r = root_with(
+        "ctl-cancel",
+        &[
+            ("hang.service", "[Service]\nType=oneshot\nExecStart=/bin/sleep 100\n"),
+            ("dep.service", "[Unit]\nRequires=hang.service\nAfter=hang.service\n[Service]\nExecStart=/bin/sleep 100\n"),
+        ],
+    );
+    assert_eq!(r.vigil(&["start", "--no-block", "dep.service"]).status.code(), Some(0));
+    let jobs = stdout(&r.vigil(&["list-jobs", "--no-legend"]));
+    let hang = jobs.lines().find(|l| l.contains("hang.service")).and_then(|l| l.split_whitespace().next()).expect(&jobs).to_string();
+    let o = r.vigil(&["cancel", &hang]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(0), ""));
+    assert_eq!(stdout(&r.vigil(&["list-jobs"])), "No jobs running.\n");
+    let o = r.vigil(&["is-active", "hang.service", "dep.service"]);
+    assert_eq!(stdout(&o), "activating\ninactive\n");
+    let journal = stdout(&r.vigil(&["logs", "-o", "cat", "--no-pager", "-u", "dep.service"]));
+    assert!(journal.contains("Dependency failed for dep.service.\ndep.service: Job dep.service/start failed with result 'dependency'."), "{journal}");
+    let o = r.vigil(&["cancel", "9999"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to cancel job 9999: Job 9999 does not exist.\n"));
+    let o = r.vigil(&["cancel", "abc"]);
+    assert_eq!((o.status.code(), stderr(&o).as_str()), (Some(1), "Failed to parse job id \"abc\": Invalid argument\n"));
+    assert_eq!(r.vigil(&["start", "--no-block", "dep.service"]).status.code(), Some(0));
+    assert_eq!(r.vigil(&["cancel"]).status.code(), Some(0));
+    assert_eq!(stdout(&r.vigil(&["list-jobs"])), "No jobs running.\n");
+}

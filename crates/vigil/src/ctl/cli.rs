@@ -327,6 +327,11 @@ pub enum Verb {
         #[arg(value_name = "UNIT")]
         units: Vec<String>,
     },
+    /// Cancel jobs by id (all jobs when none is named)
+    Cancel {
+        #[arg(value_name = "JOB")]
+        jobs: Vec<String>,
+    },
     /// List queued and running jobs
     ListJobs {
         #[arg(value_name = "PATTERN")]

@@ -131,6 +131,34 @@ pub fn list_jobs(t: &Target<'_>, patterns: &[String], l: &Listing) -> u8 {
     })
 }
 
+/// `systemctl cancel [JOB…]`: one request per job, as systemctl calls
+/// `CancelJob` per id; a word that is no job id stops there.
+pub fn cancel(t: &Target<'_>, jobs: &[String]) -> u8 {
+    run(t, |c| {
+        if jobs.is_empty() {
+            return Ok(match ok_or_message(c, &Request::CancelJobs { ids: Vec::new() })? {
+                Ok(()) => 0,
+                Err(m) => {
+                    eprintln!("{m}");
+                    1
+                }
+            });
+        }
+        let mut code = 0;
+        for word in jobs {
+            let Ok(id) = word.parse::<u32>() else {
+                eprintln!("Failed to parse job id \"{word}\": Invalid argument");
+                return Ok(1);
+            };
+            if let Err(m) = ok_or_message(c, &Request::CancelJobs { ids: vec![id] })? {
+                eprintln!("Failed to cancel job {id}: {m}");
+                code = 1;
+            }
+        }
+        Ok(code)
+    })
+}
+
 /// systemctl's socket order: addresses before paths, then by text, then
 /// by type.
 fn socket_order(a: &proto::msg::SocketRow, b: &proto::msg::SocketRow) -> std::cmp::Ordering {

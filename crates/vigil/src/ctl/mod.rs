@@ -252,6 +252,7 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
                 Verb::Kill { units } => return manage::kill(&t, &units, extra.whom.clone(), extra.signal),
                 Verb::ResetFailed { units } => return manage::reset_failed(&t, &units),
                 Verb::ListJobs { patterns } => return manage::list_jobs(&t, &patterns, &listing),
+                Verb::Cancel { jobs } => return manage::cancel(&t, &jobs),
                 Verb::ListSockets { patterns } => return manage::list_sockets(&t, &patterns, opts.show_types, &listing),
                 Verb::ListTimers { patterns } => return manage::run(&t, |c| timers::list_timers(c, &patterns, &listing)),
                 Verb::ShowEnvironment => return manage::show_environment(&t, extra.json),

@@ -366,6 +366,10 @@ impl Conn {
                 let jobs = el.manager.job_rows();
                 self.queue(&Response::Jobs { jobs });
             }
+            Request::CancelJobs { ids } => {
+                let res = el.manager.cancel_jobs(&ids);
+                self.answer(res);
+            }
             Request::ShowEnvironment => {
                 let assignments = el.manager.environment_block();
                 self.queue(&Response::Environment { assignments });

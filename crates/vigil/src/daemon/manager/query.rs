@@ -165,6 +165,34 @@ impl Manager {
         Ok(())
     }
 
+    /// `systemctl cancel [JOB…]`: each job ends as `canceled` (a start's
+    /// dependents fail with `dependency`, as after any failed start); the
+    /// unit itself is left as it is (a service still starting goes on), as
+    /// systemd's `job_finish_and_invalidate(JOB_CANCELED)`. No id: every
+    /// job.
+    pub fn cancel_jobs(&mut self, ids: &[u32]) -> Result<(), Failure> {
+        let all: Vec<(u32, String)> = self.jobs.iter().map(|(unit, j)| (j.id, unit.to_string())).collect();
+        let wanted: Vec<(u32, String)> = if ids.is_empty() {
+            all
+        } else {
+            let mut v = Vec::new();
+            for id in ids {
+                match all.iter().find(|(j, _)| j == id) {
+                    Some(found) => v.push(found.clone()),
+                    None => return Err((ErrorKind::InvalidRequest, format!("Job {id} does not exist."))),
+                }
+            }
+            v
+        };
+        for (id, unit) in wanted {
+            // A job canceled by an earlier one's dependents is gone.
+            if self.jobs.get(&unit).is_some_and(|j| j.id == id) {
+                self.complete(&unit, "canceled");
+            }
+        }
+        Ok(())
+    }
+
     /// `systemctl list-jobs`: the pending and running jobs, by id.
     pub fn job_rows(&self) -> Vec<JobRow> {
         let mut rows: Vec<JobRow> = self

@@ -62,7 +62,9 @@ impl Table {
     pub fn render(&self, header: bool) -> String {
         let shown = |c: &Cell, i: usize| -> String { c.lines.get(i).cloned().filter(|s| !s.is_empty()).unwrap_or_else(|| if i == 0 { "-".into() } else { String::new() }) };
         let n = self.columns.len();
-        let mut widths: Vec<usize> = self.columns.iter().map(|c| if header { width(c) } else { 0 }).collect();
+        // The nameless column (list-units' status dot) is one glyph wide
+        // even with no row: systemd's empty list still starts "  UNIT".
+        let mut widths: Vec<usize> = self.columns.iter().map(|c| if c.is_empty() { 1 } else if header { width(c) } else { 0 }).collect();
         for row in &self.rows {
             for (j, c) in row.iter().enumerate().take(n) {
                 let h = c.lines.len().max(1);

@@ -141,6 +141,8 @@ fn persistent_timer_catches_up_a_missed_run() {
     assert_eq!(r.prop("q.timer", "SubState"), "waiting");
     assert_eq!(runs(&r, "q"), 0);
     assert_eq!(r.prop("p.timer", "Persistent"), "yes");
+    // The stamp is what `clean --what=state` would remove (systemd 252).
+    assert_eq!(r.prop("p.timer", "CanClean"), "state");
 }
 
 #[test]

@@ -689,6 +689,10 @@ fn live(u: &Unit, prop: &str, system: bool) -> Option<String> {
         p if p.starts_with("Standard") => stdio(cfg, p),
         p if p.starts_with("Limit") => limit(cfg, p)?,
         "SyslogPriority" => super::exec_plan::syslog_priority(cfg).to_string(),
+        // A timer's persistent stamp is its state (`systemd.timer(5)`).
+        "CanClean" if cfg.id.unit_type() == unit::UnitType::Timer => {
+            (if cfg.bool_or(unit::directive::SectionKind::Timer, "Persistent", false) { "state" } else { "" }).into()
+        }
         "CanClean" => {
             let kinds = ["RuntimeDirectory", "StateDirectory", "CacheDirectory", "LogsDirectory", "ConfigurationDirectory"];
             let words = ["runtime", "state", "cache", "logs", "configuration"];

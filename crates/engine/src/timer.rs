@@ -29,6 +29,9 @@
 //!   back to now (after a clock set back, the elapses since count again,
 //!   as with `Persistent=`); then the timer elapses at once with
 //!   `OnClockChange=yes` / `OnTimezoneChange=yes`, else computes again.
+//! - `Reloaded` (`daemon-reload` gave the timer new settings, put in place
+//!   by [`Timer::set_params`]): from `waiting` or `elapsed` the next elapse
+//!   is computed with them at once, from `running` when the unit is done.
 //! - `ResetFailed`: `failed` → `dead`.
 //!
 //! # The next elapse
@@ -204,6 +207,7 @@ pub enum TimerEvent {
     TriggerChanged { trigger_inactive: bool },
     ClockChanged,
     TimezoneChanged,
+    Reloaded,
     ResetFailed,
 }
 
@@ -244,6 +248,12 @@ impl Timer {
             next_monotonic: None,
             next_realtime: None,
         }
+    }
+
+    /// New settings after `daemon-reload`, the state and the last trigger
+    /// kept; `TimerEvent::Reloaded` then computes the next elapse.
+    pub fn set_params(&mut self, params: TimerParams) {
+        self.params = params;
     }
 
     pub fn state(&self) -> TimerState {
@@ -335,6 +345,8 @@ impl Timer {
                 }
             }
             (S::Dead | S::Running | S::Elapsed | S::Failed, E::ClockChanged | E::TimezoneChanged) => Outcome::Nothing,
+            (S::Waiting | S::Elapsed, E::Reloaded) => self.enter_waiting(ctx, false),
+            (S::Dead | S::Running | S::Failed, E::Reloaded) => Outcome::Nothing,
             (S::Failed, E::ResetFailed) => {
                 self.result = TimerResult::Success;
                 self.set_state(S::Dead);

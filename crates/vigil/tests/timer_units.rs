@@ -209,3 +209,16 @@ fn a_timer_without_its_unit_refuses_to_start() {
     let journal = stdout(&r.vigil(&["logs", "-u", "lone.timer", "-o", "cat", "--no-pager"]));
     assert!(journal.contains("lone.timer: Refusing to start, unit lone.service to trigger not loaded.\nFailed to start lone.timer.\n"), "{journal}");
 }
+
+#[test]
+fn daemon_reload_gives_a_waiting_timer_its_new_settings() {
+    let svc = counter("reload");
+    let r = TestRoot::with_units("timer-reload", &[("r.service", &svc), ("r.timer", "[Timer]\nOnActiveSec=1h\nAccuracySec=1us\n")]);
+    ok(&r, &["start", "r.timer"]);
+    assert_eq!(r.prop("r.timer", "TimersMonotonic").split(" ; ").next(), Some("{ OnActiveUSec=1h"));
+    std::fs::write(r.path.join("etc/systemd/system/r.timer"), "[Timer]\nOnActiveSec=1\nAccuracySec=1us\n").unwrap();
+    ok(&r, &["daemon-reload"]);
+    // Counted from the timer's start, as before: due within a second.
+    assert!(wait_until(Duration::from_secs(10), || runs(&r, "reload") == 1), "the new setting did not take effect");
+    assert_eq!(r.prop("r.timer", "TimersMonotonic").split(" ; ").next(), Some("{ OnActiveUSec=1s"));
+}

@@ -234,3 +234,15 @@ fn clock_and_zone_changes() {
     e.run(&mut t, TimerEvent::Queued);
     assert_eq!(e.run(&mut t, TimerEvent::ClockChanged), Outcome::Nothing);
 }
+
+#[test]
+fn new_settings_take_effect_at_once() {
+    let mut e = Env::new();
+    let mut t = timer(vec![TimerValue::new(Base::Active, 3600 * S)]);
+    e.run(&mut t, TimerEvent::Start { stamp: None });
+    t.set_params(TimerParams { values: vec![TimerValue::new(Base::Active, 60 * S)], remain_after_elapse: true, ..TimerParams::default() });
+    // Counted from the timer's start, as before the reload.
+    assert_eq!(e.run(&mut t, TimerEvent::Reloaded), Outcome::Arm { monotonic: Some(e.own_exit.monotonic + 60 * S), realtime: None });
+    e.run(&mut t, TimerEvent::Stop);
+    assert_eq!(e.run(&mut t, TimerEvent::Reloaded), Outcome::Nothing);
+}

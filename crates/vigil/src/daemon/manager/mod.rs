@@ -365,6 +365,7 @@ impl Manager {
                     u.stamps.loaded_ns = props::file_clock_ns();
                 }
                 self.bus_fix_params(&id);
+                self.timer_reloaded(&id);
             }
         }
         self.edges = graph::Edges::default();

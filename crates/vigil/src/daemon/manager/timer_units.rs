@@ -376,6 +376,23 @@ impl Manager {
         }
     }
 
+    /// `daemon-reload` of a timer that is kept (not idle): its new
+    /// settings take effect now, its state and last trigger kept, as
+    /// systemd re-reads a timer and computes its next elapse again.
+    pub(super) fn timer_reloaded(&mut self, id: &str) {
+        let Some(old) = self.units.get(id).and_then(|u| u.timer.as_ref()).map(|t| t.trigger.clone()) else { return };
+        let Some(cfg) = self.units.get(id).map(|u| u.cfg.clone()) else { return };
+        self.timer_unindex(id, &old);
+        let Some(fresh) = self.timer_runtime(&cfg) else { return };
+        if let Some(t) = self.units.get_mut(id).and_then(|u| u.timer.as_mut()) {
+            let TimerUnit { machine, trigger, stamp, accuracy, persistent, wake_system, fixed_random_delay } = fresh;
+            t.machine.set_params(machine.params);
+            (t.trigger, t.stamp, t.accuracy, t.persistent, t.wake_system, t.fixed_random_delay) =
+                (trigger, stamp, accuracy, persistent, wake_system, fixed_random_delay);
+        }
+        self.timer_event(id, TimerEvent::Reloaded);
+    }
+
     /// `reset-failed` of a timer.
     pub(super) fn timer_reset_failed(&mut self, id: &str) {
         if self.units.get(id).is_some_and(|u| u.timer.is_some()) {

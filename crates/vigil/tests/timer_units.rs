@@ -92,6 +92,8 @@ fn one_shot_timer_elapses_or_goes_dead() {
     // Started again, a one-shot timer counts from the new start.
     ok(&r, &["restart", "a.timer"]);
     assert!(wait_until(Duration::from_secs(15), || runs(&r, "a") == 2));
+    let said = stdout(&r.vigil(&["logs", "-u", "a.timer", "-o", "cat", "--no-pager"]));
+    assert!(said.ends_with("Started a.timer.\nStopping a.timer...\nStarted a.timer.\n"), "{said}");
 }
 
 #[test]

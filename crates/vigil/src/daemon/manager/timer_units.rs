@@ -192,7 +192,8 @@ impl Manager {
         let container = in_container(&self.loader.lookup.root, self.loader.lookup.scope);
         let Some(u) = self.units.get(id) else { return };
         let Some(t) = u.timer.as_ref() else { return };
-        let (exit, enter) = self.units.get(&t.trigger).map_or((0, 0), |tu| (tu.stamps.inactive_exit().mono, tu.stamps.inactive_enter().mono));
+        let trigger = self.known_id(&t.trigger).and_then(|tid| self.units.get(tid));
+        let (exit, enter) = trigger.map_or((0, 0), |tu| (tu.stamps.inactive_exit().mono, tu.stamps.inactive_enter().mono));
         let own = u.stamps.inactive_exit();
         let local = unit::calendar::tz::TimeZone::local();
         let mut random = random_u64;
@@ -301,11 +302,15 @@ impl Manager {
     /// restart job stops, then starts.
     pub(super) fn run_timer_job(&mut self, id: &str, ty: engine::transaction::JobType) {
         use engine::transaction::JobType;
-        let was = self.units.get(id).map_or("inactive", |u| u.active_state());
         let start = ty != JobType::Stop;
-        if ty == JobType::Restart {
+        if ty == JobType::Restart && self.units.get(id).is_some_and(|u| u.active_state() == "active") {
             self.timer_event(id, TimerEvent::Stop);
+            let desc = self.units.get(id).map(|u| super::messages::status_ident(&u.cfg)).unwrap_or_default();
+            // A restart job says it is stopping, then "Started" (systemd
+            // 252 in the oracle; no "Stopped" line).
+            self.say_at(id, 6, &format!("Stopping {desc}..."), Some(super::messages::UNIT_STOPPING));
         }
+        let was = self.units.get(id).map_or("inactive", |u| u.active_state());
         if start && was != "active" {
             // unit_test_trigger_loaded(): no start without the unit to start.
             let trigger = self.units.get(id).and_then(|u| u.timer.as_ref()).map(|t| t.trigger.clone()).unwrap_or_default();
@@ -355,7 +360,14 @@ impl Manager {
         if self.timer_triggers.is_empty() {
             return;
         }
-        let Some(timers) = self.timer_triggers.get(id).cloned() else { return };
+        // By every name of the unit: a timer's `Unit=` may name an alias.
+        let timers = match self.units.get(id) {
+            Some(u) => self.timers_for(u.cfg.names().map(|n| n.as_str())),
+            None => self.timer_triggers.get(id).cloned().unwrap_or_default(),
+        };
+        if timers.is_empty() {
+            return;
+        }
         let inactive = self.units.get(id).is_none_or(|u| matches!(u.active_state(), "inactive" | "failed"));
         for t in timers {
             self.timer_event(&t, TimerEvent::TriggerChanged { trigger_inactive: inactive });

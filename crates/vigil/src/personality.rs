@@ -134,7 +134,7 @@ pub fn vigil_help(args: Vec<String>) -> u8 {
            journald         run the journal daemon (also: systemd-journald)\n  \
            logs …           read the journal (also: journalctl)\n  \
            analyze VERB …   systemd-analyze: verify unit-paths timespan calendar time blame\n                   \
-                     critical-chain\n  \
+                     critical-chain dot\n  \
            VERB …           a systemctl verb (also: vigil ctl VERB …):\n    \
              unit files, offline on / or --root=DIR:\n      \
                enable disable reenable preset preset-all is-enabled mask unmask\n      \

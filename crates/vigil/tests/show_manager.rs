@@ -277,6 +277,15 @@ fn a_boot_records_its_instants_and_says_when_it_finished() {
     assert!(lines[5].starts_with("  └─"), "{chain}");
     let o = r.vigil(&["analyze", "critical-chain", "a.service"]);
     assert!(stdout(&o).lines().nth(3).is_some_and(|l| l.starts_with("a.service @")), "{}", stdout(&o));
+    // dot: the edges touching slow.service, ordering green, wanting grey.
+    let o = r.vigil(&["analyze", "dot", "slow.service"]);
+    let dot = stdout(&o);
+    assert!(dot.starts_with("digraph systemd {\n") && dot.ends_with("}\n"), "{dot}");
+    for edge in ["\"holder.target\"->\"slow.service\" [color=\"green\"];", "\"holder.target\"->\"slow.service\" [color=\"grey66\"];"] {
+        assert!(dot.lines().any(|l| l == format!("\t{edge}")), "{edge} missing:\n{dot}");
+    }
+    assert!(dot.lines().skip(1).take_while(|l| *l != "}").all(|l| l.contains("slow.service")), "{dot}");
+    assert!(stderr(&o).starts_with("   Color legend: black     = Requires\n"), "{}", stderr(&o));
 }
 
 /// Until the boot's jobs are done, systemd-analyze refuses, in its words.

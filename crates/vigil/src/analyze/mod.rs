@@ -6,6 +6,7 @@
 mod boot;
 mod calendar;
 mod chain;
+mod dot;
 mod verify;
 
 use std::path::PathBuf;
@@ -68,6 +69,23 @@ enum Verb {
         #[arg(long, value_name = "TIMESPAN", default_value = "0")]
         fuzz: String,
     },
+    /// Print the dependency graph in Graphviz's dot language.
+    Dot {
+        #[arg(value_name = "PATTERN")]
+        patterns: Vec<String>,
+        /// Only ordering edges (After=).
+        #[arg(long, conflicts_with = "require")]
+        order: bool,
+        /// Only requirement edges (Requires=, Requisite=, Wants=, Conflicts=).
+        #[arg(long)]
+        require: bool,
+        /// Only edges from units matching this pattern.
+        #[arg(long = "from-pattern", value_name = "GLOB")]
+        from_pattern: Vec<String>,
+        /// Only edges to units matching this pattern.
+        #[arg(long = "to-pattern", value_name = "GLOB")]
+        to_pattern: Vec<String>,
+    },
     /// Normalize calendar expressions and show when they next elapse.
     Calendar {
         #[arg(required = true, value_name = "EXPR")]
@@ -96,6 +114,8 @@ pub fn main(args: Vec<String>) -> u8 {
     };
     let root = cli.root.clone().unwrap_or_else(|| PathBuf::from("/"));
     let root = std::path::absolute(&root).unwrap_or(root);
+    // The running manager's (never started for these).
+    let t = crate::ctl::Target { root: cli.root.as_deref().map(|_| root.as_path()), user: cli.user, autostart: false, quiet: false };
     match cli.verb {
         Verb::Verify { units, .. } => {
             let scope = if cli.user {
@@ -115,16 +135,24 @@ pub fn main(args: Vec<String>) -> u8 {
                 1
             }
         },
+        Verb::Dot { patterns, order, require, from_pattern, to_pattern } => {
+            let kinds = if order {
+                dot::Kinds::Order
+            } else if require {
+                dot::Kinds::Require
+            } else {
+                dot::Kinds::All
+            };
+            dot::dot(&t, kinds, &dot::Filter { patterns: &patterns, from: &from_pattern, to: &to_pattern })
+        }
         Verb::CriticalChain { units, fuzz } => {
             let Ok(fuzz) = unit::value::time::parse_sec(&fuzz) else {
                 eprintln!("Failed to parse --fuzz= parameter: {fuzz}");
                 return 1;
             };
-            let t = crate::ctl::Target { root: cli.root.as_deref().map(|_| root.as_path()), user: cli.user, autostart: false, quiet: false };
             chain::critical_chain(&t, &units, fuzz.0)
         }
         Verb::Time | Verb::Blame => {
-            let t = crate::ctl::Target { root: cli.root.as_deref().map(|_| root.as_path()), user: cli.user, autostart: false, quiet: false };
             if matches!(cli.verb, Verb::Time) {
                 boot::time(&t)
             } else {

@@ -513,12 +513,13 @@ fn job_modes_isolate_and_unknown_units() {
     assert!(stdout(&o).starts_with("fail\nreplace\nreplace-irreversibly\nisolate\n"), "{}", stdout(&o));
     assert_eq!(r.vigil(&["start", "--job-mode=fail", "web"]).status.code(), Some(0));
     let o = r.vigil(&["isolate", "nosuch.target"]);
-    // systemd checks AllowIsolate= before the load state (exit 4).
+    // systemd checks AllowIsolate= before the load state (exit 4), and
+    // says "start": isolate is a start in isolate mode (oracle).
     assert_eq!(
         (o.status.code(), stderr(&o).as_str()),
         (
             Some(4),
-            "Failed to isolate nosuch.target: Operation refused, unit may not be isolated.\n\
+            "Failed to start nosuch.target: Operation refused, unit may not be isolated.\n\
              See system logs and 'systemctl status nosuch.target' for details.\n"
         )
     );
@@ -629,4 +630,32 @@ fn cancel_ends_jobs_and_their_dependents() {
     assert_eq!(r.vigil(&["start", "--no-block", "dep.service"]).status.code(), Some(0));
     assert_eq!(r.vigil(&["cancel"]).status.code(), Some(0));
     assert_eq!(stdout(&r.vigil(&["list-jobs"])), "No jobs running.\n");
+}
+
+/// `systemctl help UNIT…`, the oracle's messages (man(1) is kept out of
+/// reach through PATH, as the oracle container has none).
+#[test]
+fn help_shows_documentation_or_says_why_not() {
+    let r = root_with(
+        "ctl-help",
+        &[
+            ("plain.service", "[Service]\nExecStart=/bin/true\n"),
+            ("doc.service", "[Unit]\nDocumentation=https://example.com/x man:nonexist(8)\n[Service]\nExecStart=/bin/true\n"),
+        ],
+    );
+    let o = r.vigil(&["help"]);
+    assert_eq!(
+        (o.status.code(), stderr(&o).as_str()),
+        (Some(1), "'help' command expects one or more unit names.\n(Alternatively, help for systemctl itself may be shown with --help)\n")
+    );
+    let o = r.vigil(&["help", "plain.service", "nothere.service"]);
+    assert_eq!(
+        (o.status.code(), stderr(&o).as_str()),
+        (Some(1), "Documentation for plain.service not known.\nUnit nothere.service could not be found.\n")
+    );
+    let o = with_env(&r, &[("PATH", "/nonexistent")], &["help", "doc.service"]);
+    assert_eq!(
+        (o.status.code(), stderr(&o).as_str()),
+        (Some(0), "Can't show: https://example.com/x\nFailed to execute man: No such file or directory\n")
+    );
 }

@@ -25,11 +25,16 @@ pub struct Style {
     pub quiet: bool,
     /// `--no-legend` turns this off: table header and footer.
     pub legend: bool,
+    /// On a live system (no `--root`), systemctl has the manager make the
+    /// change and prints its D-Bus error ("Failed to mask unit: File X
+    /// already exists."), not the offline wording ("Failed to mask unit,
+    /// file "X" already exists."); read off systemd 252 both ways.
+    pub live: bool,
 }
 
 impl Default for Style {
     fn default() -> Style {
-        Style { utf8: true, quiet: false, legend: true }
+        Style { utf8: true, quiet: false, legend: true, live: false }
     }
 }
 
@@ -94,8 +99,29 @@ pub fn change_message(verb: &str, c: &Change, style: Style) -> Option<(bool, Str
             info(format!("Unit {dependent} is added as a dependency to a non-existent unit {unit}."))
         }
         Change::AuxiliaryFailed { unit } => info(format!("Failed to enable auxiliary unit {unit}, ignoring.")),
-        Change::Failed { errno, path, source } => Some((true, failure_message(verb, *errno, path, source.as_deref()))),
+        Change::Failed { errno, path, source } => Some((
+            true,
+            match style.live.then(|| live_failure(*errno, path, source.as_deref())).flatten() {
+                Some(m) => format!("Failed to {verb} unit: {m}"),
+                None => failure_message(verb, *errno, path, source.as_deref()),
+            },
+        )),
     }
+}
+
+/// The manager's D-Bus error for a failed change (`install_error()`),
+/// for the errors checked against systemd 252; the others keep the
+/// offline wording.
+fn live_failure(e: Errno, path: &str, source: Option<&str>) -> Option<String> {
+    Some(match (e, source) {
+        (Errno::EEXIST, Some(s)) => format!("File {path} already exists and is a symlink to {s}."),
+        (Errno::EEXIST, None) => format!("File {path} already exists."),
+        (Errno::ERFKILL, _) => format!("Unit file {path} is masked."),
+        (Errno::ENOENT, _) => format!("Unit file {path} does not exist."),
+        (Errno::ELOOP, _) => format!("Refusing to operate on alias name or linked unit file: {path}"),
+        (Errno::EBADSLT, _) => format!("Invalid specifier in {path}."),
+        _ => return None,
+    })
 }
 
 fn failure_message(verb: &str, e: Errno, path: &str, source: Option<&str>) -> String {
@@ -411,5 +437,22 @@ mod tests {
         let p = list_unit_files(&outcome(vec![], Ok(vec![])), Style::default());
         assert_eq!(p.stdout, "UNIT FILE STATE PRESET\n\n0 unit files listed.\n");
         assert_eq!(p.exit_code, 1);
+    }
+
+    /// On a live system the manager's D-Bus wording, read off systemd 252
+    /// (`systemctl enable|mask` without `--root`); the rest keep the
+    /// offline one.
+    #[test]
+    fn live_failures_in_the_managers_words() {
+        let live = Style { live: true, ..Style::default() };
+        let msg = |verb: &str, errno: Errno, path: &str| {
+            change_message(verb, &Change::Failed { errno, path: path.into(), source: None }, live).map(|(_, m)| m)
+        };
+        assert_eq!(msg("mask", Errno::EEXIST, "/etc/systemd/system/tick.service").unwrap(), "Failed to mask unit: File /etc/systemd/system/tick.service already exists.");
+        assert_eq!(msg("enable", Errno::ERFKILL, "/etc/systemd/system/zz.service").unwrap(), "Failed to enable unit: Unit file /etc/systemd/system/zz.service is masked.");
+        assert_eq!(msg("enable", Errno::ENOENT, "nothere.service").unwrap(), "Failed to enable unit: Unit file nothere.service does not exist.");
+        assert_eq!(msg("enable", Errno::ELOOP, "alias1.service").unwrap(), "Failed to enable unit: Refusing to operate on alias name or linked unit file: alias1.service");
+        assert_eq!(msg("enable", Errno::EBADSLT, "%Z.target").unwrap(), "Failed to enable unit: Invalid specifier in %Z.target.");
+        assert_eq!(msg("enable", Errno::EUCLEAN, "x").unwrap(), "Failed to enable unit, \"x\" is not a valid unit name.");
     }
 }

@@ -27,6 +27,7 @@ use super::states;
     name = "systemctl",
     about = "Query or send control commands to the vigil manager, or change unit file state",
     disable_version_flag = true,
+    disable_help_subcommand = true,
     args_override_self = true,
     after_help = "Unit file commands work without a running manager, on / or on --root=DIR.\n\
                   Unlike systemctl, `cat` also works with --root=DIR (a vigil extension)."
@@ -324,6 +325,11 @@ pub enum Verb {
     },
     /// Reset the failed state of units (all units without arguments)
     ResetFailed {
+        #[arg(value_name = "UNIT")]
+        units: Vec<String>,
+    },
+    /// Show the manual pages of units (their Documentation=)
+    Help {
         #[arg(value_name = "UNIT")]
         units: Vec<String>,
     },

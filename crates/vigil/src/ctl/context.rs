@@ -80,7 +80,14 @@ impl Context {
     /// The print style. Only verbs that print arrows or bullets ask for
     /// the locale (`utf8`), because finding out loads the locale.
     pub fn style(&self, need_glyphs: bool) -> Style {
-        Style { utf8: !need_glyphs || locale_is_utf8(), quiet: self.quiet, legend: self.legend }
+        // systemctl's `install_client_side()`: changes go through the
+        // manager (and its wording) only on a booted system, without
+        // `--root`, not for `--global`, and not when told otherwise.
+        let live = self.root.is_none()
+            && self.scope != Scope::Global
+            && Path::new("/run/systemd/system").is_dir()
+            && env_bool("SYSTEMCTL_INSTALL_CLIENT_SIDE") != Some(true);
+        Style { utf8: !need_glyphs || locale_is_utf8(), quiet: self.quiet, legend: self.legend, live }
     }
 
     pub fn flags(&self) -> unit::install::Flags {

@@ -131,6 +131,51 @@ pub fn list_jobs(t: &Target<'_>, patterns: &[String], l: &Listing) -> u8 {
     })
 }
 
+/// `systemctl help UNIT…`: each unit's `Documentation=`, `man:` pages
+/// shown with man(1), other addresses only named (systemd 252's
+/// `show_man_page()` and its messages).
+pub fn help(t: &Target<'_>, units: &[String]) -> u8 {
+    if units.is_empty() {
+        eprintln!("'help' command expects one or more unit names.\n(Alternatively, help for systemctl itself may be shown with --help)");
+        return 1;
+    }
+    run(t, |c| {
+        let mut code = 0;
+        for (i, u) in units.iter().enumerate() {
+            let name = mangled(u);
+            let p = super::runtime::show(c, &name, &["Id", "LoadState", "Documentation"], i + 1 == units.len())?;
+            let get = |k: &str| p.iter().find(|(n, _)| n == k).map_or("", |(_, v)| v.as_str()).to_string();
+            if get("LoadState") == "not-found" || get("Id").is_empty() {
+                eprintln!("Unit {name} could not be found.");
+                code = 1;
+                continue;
+            }
+            let docs = get("Documentation");
+            if docs.is_empty() {
+                eprintln!("Documentation for {} not known.", get("Id"));
+                continue;
+            }
+            // `show` quotes a URI with parentheses ("man:foo(8)"); URIs hold no blanks.
+            for doc in docs.split_whitespace().map(|w| w.trim_matches('"')) {
+                let Some(page) = doc.strip_prefix("man:") else {
+                    eprintln!("Can't show: {doc}");
+                    continue;
+                };
+                // "foo(8)" is `man 8 foo`.
+                let args: Vec<&str> = match page.strip_suffix(')').and_then(|p| p.split_once('(')) {
+                    Some((name, section)) => vec![section, name],
+                    None => vec![page],
+                };
+                super::context::flush_stdout();
+                if let Err(e) = std::process::Command::new("man").args(&args).status() {
+                    eprintln!("Failed to execute man: {}", unit::install::Errno::from(&e).message());
+                }
+            }
+        }
+        Ok(code)
+    })
+}
+
 /// `systemctl cancel [JOB…]`: one request per job, as systemctl calls
 /// `CancelJob` per id; a word that is no job id stops there.
 pub fn cancel(t: &Target<'_>, jobs: &[String]) -> u8 {

@@ -253,6 +253,7 @@ fn dispatch(opts: &cli::Opts, resolved: cli::Resolved, extra: Extra, verb: Verb)
                 Verb::ResetFailed { units } => return manage::reset_failed(&t, &units),
                 Verb::ListJobs { patterns } => return manage::list_jobs(&t, &patterns, &listing),
                 Verb::Cancel { jobs } => return manage::cancel(&t, &jobs),
+                Verb::Help { units } => return manage::help(&t, &units),
                 Verb::ListSockets { patterns } => return manage::list_sockets(&t, &patterns, opts.show_types, &listing),
                 Verb::ListTimers { patterns } => return manage::run(&t, |c| timers::list_timers(c, &patterns, &listing)),
                 Verb::ShowEnvironment => return manage::show_environment(&t, extra.json),

@@ -145,7 +145,9 @@ pub(super) fn verb_word(v: JobVerb) -> &'static str {
         JobVerb::ReloadOrRestart => "reload-or-restart",
         JobVerb::TryReloadOrRestart => "try-reload-or-restart",
         JobVerb::VerifyActive => "verify-active",
-        JobVerb::Isolate => "isolate",
+        // systemctl isolates by starting in isolate mode, and says so:
+        // "Failed to start X: Operation refused, unit may not be isolated."
+        JobVerb::Isolate => "start",
     }
 }
 

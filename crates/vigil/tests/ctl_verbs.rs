@@ -537,7 +537,7 @@ fn job_modes_isolate_and_unknown_units() {
         (o.status.code(), stderr(&o).as_str()),
         (
             Some(4),
-            "Failed to isolate web.service: Operation refused, unit may not be isolated.\n\
+            "Failed to start web.service: Operation refused, unit may not be isolated.\n\
              See system logs and 'systemctl status web.service' for details.\n"
         )
     );

@@ -32,7 +32,7 @@
 //! |---|---|---|
 //! | pending (in `pending`), watched | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
 //! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
-//! | pending, with [`PENDING_MAX`] others | the next spawn | every lazy child that has exec'd is settled (any order, no wait); if none has, the oldest is, blocking until it has exec'd: bounds the descriptors (and child stacks) held while 1000 units start at once |
+//! | pending, with [`PENDING_MAX`] others | the next spawn | every lazy child that has exec'd is settled, in any order; while none has, the manager waits for the oldest [`ROOM_WAIT`] at a time and looks again ([`Manager::make_room`]); a child with a pipe, the oldest, blocking until it has exec'd: bounds the descriptors (and child stacks) held while 1000 units start at once |
 //! | pending, lazy (no-wait, no pipe) | each loop turn ([`Manager::spawn_settle_done`]) | settled if exec'd: a load of the word the kernel clears at exec; its stack goes back to the pool, its plan is freed |
 //! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block; at most [`SETTLE_WAIT`], once: a child stopped before exec is then *stuck*, only checked each turn, and the idle loop no longer waits for it) and settled; the spare stacks are unmapped |
 //!
@@ -64,6 +64,10 @@ const READY_BATCH: usize = 64;
 /// How long the event loop may sleep, while no-wait children are not
 /// settled, before it waits for them ([`Manager::spawn_settle_all`]).
 const SETTLE_MS: u64 = 1;
+
+/// How long [`Manager::make_room`] waits for one child before it looks
+/// at all the pending ones again.
+const ROOM_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The longest [`Manager::spawn_settle_all`] waits for one child.
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
@@ -235,15 +239,7 @@ impl Manager {
             }
             return Event::Spawned { role, pid: pid as u32 };
         }
-        if self.execs.pending.len() >= PENDING_MAX {
-            // Room first from the children that have exec'd already, in
-            // any order: waiting for the oldest, which the scheduler may
-            // not have run for a while, put the manager to sleep for up to
-            // 45 ms at a time in a boot of 1000 while younger children had
-            // long exec'd (`bench/start_cpu.py --stacks`). The stacks stay
-            // in the pool: the burst goes on.
-            self.settle_lazy(|_| false, false);
-        }
+        self.make_room();
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
@@ -254,6 +250,31 @@ impl Manager {
             self.spawn_report(p);
         }
         Event::Spawned { role, pid: pid as u32 }
+    }
+
+    /// At [`PENDING_MAX`] children pending: room from the no-wait children
+    /// that have exec'd, in any order, waiting [`ROOM_WAIT`] at a time
+    /// for the oldest of them and looking at all again in between. Waiting
+    /// for the oldest alone, which the scheduler may not have run for a
+    /// while, put the manager to sleep for up to 45 ms at a time in a boot
+    /// of 1000 while younger children had long exec'd
+    /// (`bench/start_cpu.py --stacks`). The stacks stay in the pool: the
+    /// burst goes on. Children with a report pipe are left to
+    /// [`Execs::over_limit`], as before.
+    fn make_room(&mut self) {
+        while self.execs.pending.len() >= PENDING_MAX {
+            self.settle_lazy(|_| false, false);
+            if self.execs.pending.len() < PENDING_MAX {
+                return;
+            }
+            let oldest = self.execs.lazy.iter().find_map(|pid| self.execs.pending.get(pid).filter(|p| !p.stuck));
+            match oldest {
+                Some(p) => {
+                    p.spawning.wait_settled(ROOM_WAIT);
+                }
+                None => return,
+            }
+        }
     }
 
     /// Without cgroups, note the process where a manager started after a

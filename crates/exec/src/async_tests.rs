@@ -10,8 +10,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use crate::vfork::tests::{open_gate, GATE};
-use crate::vfork::pooled_stacks;
-use crate::{spawn_async, ExecPlan, SpawnError, Step, WorkDirPath, WorkingDirectory};
+use crate::vfork::{pooled_stacks, POOL_MAX};
+use crate::{reserve_stacks, spawn_async, trim_stacks, ExecPlan, SpawnError, Step, WorkDirPath, WorkingDirectory};
 
 fn on_x86_64() -> bool {
     if cfg!(target_arch = "x86_64") {
@@ -180,4 +180,30 @@ fn a_bounded_wait_gives_up_on_a_child_that_does_not_go_on() {
     assert!(spawning.wait_settled(Duration::from_secs(10)));
     let child = spawning.finish().expect("exec'd");
     assert_eq!(exit_code(child.pid), 0);
+}
+
+/// A burst's stacks are mapped ahead (`reserve_stacks`): the pool is
+/// filled up to the number asked, never beyond its bound, a spawn takes
+/// its stack from there and gives it back, and an idle trim unmaps them.
+#[test]
+fn stacks_reserved_ahead_of_a_burst_are_taken_from_the_pool() {
+    if !on_x86_64() {
+        return;
+    }
+    trim_stacks(0);
+    reserve_stacks(5);
+    assert_eq!(pooled_stacks(), 5);
+    reserve_stacks(3);
+    assert_eq!(pooled_stacks(), 5, "enough already: nothing mapped, nothing dropped");
+    reserve_stacks(usize::MAX);
+    assert_eq!(pooled_stacks(), POOL_MAX, "bounded by the pool");
+    GATE.store(1, Ordering::Release);
+    let spawning = spawn_async(ExecPlan::new("/bin/true").prepare().unwrap(), true).unwrap();
+    assert_eq!(pooled_stacks(), POOL_MAX - 1, "the child runs on a reserved stack");
+    open_gate();
+    let child = spawning.finish().expect("exec'd");
+    assert_eq!(pooled_stacks(), POOL_MAX, "handed back");
+    assert_eq!(exit_code(child.pid), 0);
+    trim_stacks(2);
+    assert_eq!(pooled_stacks(), 2);
 }

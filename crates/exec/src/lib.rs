@@ -67,4 +67,4 @@ pub use spawn::{
     set_child_subreaper, spawn, spawn_async, spawn_nowait, Child, SignalError, SpawnError, Spawning,
 };
 pub use steps::{record_signal_dispositions, Step};
-pub use vfork::trim_stacks;
+pub use vfork::{reserve_stacks, trim_stacks};

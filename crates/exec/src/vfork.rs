@@ -185,7 +185,7 @@ impl std::fmt::Debug for ChildStack {
 /// are unmapped when handed back ([`give_back`]), and an idle caller
 /// unmaps the spare ones ([`trim_stacks`]). Only the pages a child touched
 /// (a few) cost memory.
-const POOL_MAX: usize = 128;
+pub(crate) const POOL_MAX: usize = 128;
 
 thread_local! {
     static POOL: RefCell<Vec<ChildStack>> = const { RefCell::new(Vec::new()) };
@@ -202,6 +202,36 @@ pub(crate) fn give_back(stack: ChildStack) {
         let mut p = p.borrow_mut();
         if p.len() < POOL_MAX {
             p.push(stack);
+        }
+    });
+}
+
+/// Maps free stacks into the pool until it holds `n` of them (at most
+/// [`POOL_MAX`]), for a burst of spawns about to begin.
+///
+/// Why before the burst: mapping a stack (`mmap`, then `mprotect` of its
+/// guard page) takes the address space's lock for writing, and during a
+/// burst up to 128 `CLONE_VM` children share that address space and take
+/// the same lock for reading while they run their steps and exec. A
+/// writer waits for the readers, and readers that come after a waiting
+/// writer wait behind it: in a boot of 1000 the manager slept in
+/// `down_write_killable` under `mmap`/`mprotect` for 22–29 ms, with
+/// children stalled behind it (`bench/start_cpu.py --stacks`). Mapped
+/// while no child runs, the same system calls wait for nobody. Nothing
+/// is touched, so the stacks cost no memory until used, and an idle
+/// caller unmaps the spare ones as before ([`trim_stacks`]).
+pub fn reserve_stacks(n: usize) {
+    if !cfg!(target_arch = "x86_64") {
+        // No CLONE_VM child there (module docs, "Where it applies").
+        return;
+    }
+    POOL.with(|p| {
+        let mut p = p.borrow_mut();
+        while p.len() < n.min(POOL_MAX) {
+            match ChildStack::map() {
+                Some(stack) => p.push(stack),
+                None => break,
+            }
         }
     });
 }

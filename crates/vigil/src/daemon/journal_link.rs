@@ -21,6 +21,23 @@
 //! (below); their console copy is written in one `write(2)` per line
 //! ([`console`]).
 //!
+//! # Start-up
+//!
+//! [`JournalLink::start`] forks the journal and returns at once; the
+//! manager goes on loading units while the journal starts on the other
+//! CPU. Its verdict (`READY`, or why not) is read the first time the
+//! manager needs it ([`JournalLink::settle`]): before the first service's
+//! stream is connected, before the first message is sent or printed,
+//! before the journal is stopped or its exit handled — so nothing is
+//! said, sent or connected in a different order than when the manager
+//! waited at once, and a start-up failure is still the first line about
+//! the journal. A manager started by a client (`--ready-fd`) waits before
+//! it says it is ready ([`JournalLink::wait_ready`]), as before. Why: the
+//! journal's start (exec, its files opened) was a wait of 3.4 ms of the
+//! manager's boot on a quiet machine and 64 ms on a loaded one
+//! (`sched_switch` trace of a boot of 1000), with the other CPU idle and
+//! the boot's units not yet loaded.
+//!
 //! A datagram socket's receive queue holds only `net.unix.max_dgram_qlen`
 //! messages (10 by default; systemd raises it to 512 at boot), so a burst
 //! (1000 units starting or stopping at once) fills it long before the
@@ -119,9 +136,21 @@ pub struct JournalLink {
     /// and when it first did since the journal last took a message.
     full_at: Cell<Option<Instant>>,
     full_since: Cell<Option<Instant>>,
-    /// The journal process, while it runs.
-    pub pid: Option<i32>,
+    /// The journal process, once it said it is ready.
+    pid: Cell<Option<i32>>,
+    /// The journal process forked and not heard from yet (module docs,
+    /// "Start-up").
+    starting: RefCell<Option<Starting>>,
     rundir: RunDir,
+}
+
+/// A journal process forked by [`JournalLink::start`], its verdict unread.
+struct Starting {
+    pid: i32,
+    /// Its `--ready-fd` pipe: `READY`, a reason, or end-of-file.
+    verdict: OwnedFd,
+    /// [`READY_DEADLINE`] from the fork.
+    deadline: Instant,
 }
 
 /// How long the manager waits for a fresh journal to listen.
@@ -183,21 +212,51 @@ impl JournalLink {
             held: RefCell::default(),
             full_at: Cell::new(None),
             full_since: Cell::new(None),
-            pid: None,
+            pid: Cell::new(None),
+            starting: RefCell::new(None),
             rundir: rundir.clone(),
         }
     }
 
-    /// Start the journal process and wait until it listens. A failure is
+    /// Start the journal process; its verdict is read when first needed
+    /// ([`JournalLink::settle`], module docs "Start-up"). A failure is
     /// reported and the manager carries on without a journal.
     pub fn start(&mut self) {
         match self.spawn() {
-            Ok(pid) => self.pid = Some(pid),
-            Err(e) => self.console(&[&format!("Failed to start the journal: {e}; service output goes to the console.")]),
+            Ok(starting) => *self.starting.get_mut() = Some(starting),
+            Err(e) => self.start_failed(&e),
         }
     }
 
-    fn spawn(&self) -> std::io::Result<i32> {
+    fn start_failed(&self, e: &std::io::Error) {
+        self.console(&[&format!("Failed to start the journal: {e}; service output goes to the console.")]);
+    }
+
+    /// Wait for the journal started last to say it listens, if it has not
+    /// yet: for a client that starts a manager and is told when it is ready.
+    pub fn wait_ready(&self) {
+        self.settle();
+    }
+
+    /// Whether a journal process takes the output (`LogTarget=`): its
+    /// verdict is read first if it is still starting.
+    pub fn running(&self) -> bool {
+        self.settle();
+        self.pid.get().is_some()
+    }
+
+    /// Read the verdict of a journal still starting (blocks until it
+    /// comes, at most until [`READY_DEADLINE`] after the fork).
+    fn settle(&self) {
+        let Some(s) = self.starting.borrow_mut().take() else { return };
+        match read_verdict(s.verdict, s.deadline) {
+            Ok(v) if v.trim() == "READY" => self.pid.set(Some(s.pid)),
+            Ok(v) => self.start_failed(&std::io::Error::other(if v.is_empty() { "exited during start-up".into() } else { v })),
+            Err(e) => self.start_failed(&e),
+        }
+    }
+
+    fn spawn(&self) -> std::io::Result<Starting> {
         let (rd, wr) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)?;
         let wr_fd = wr.as_raw_fd();
         let exe = CString::new(std::fs::read_link("/proc/self/exe")?.as_os_str().as_bytes())
@@ -235,22 +294,25 @@ impl JournalLink {
             }
         }
         drop(wr);
-        let verdict = read_verdict(rd)?;
-        if verdict.trim() == "READY" {
-            Ok(pid)
-        } else {
-            Err(std::io::Error::other(if verdict.is_empty() { "exited during start-up".into() } else { verdict }))
-        }
+        Ok(Starting { pid, verdict: rd, deadline: Instant::now() + READY_DEADLINE })
     }
 
     /// The journal process exited: start it again (it is the manager's
     /// child, reaped by the event loop).
     pub fn exited(&mut self, pid: i32) -> bool {
-        if self.pid != Some(pid) {
+        if self.starting.get_mut().as_ref().is_some_and(|s| s.pid == pid) {
+            // Its verdict first: a failure is reported as a failed start;
+            // a journal that was ready and died since is started again.
+            self.settle();
+            if self.pid.get() != Some(pid) {
+                return true;
+            }
+        }
+        if self.pid.get() != Some(pid) {
             return false;
         }
         self.console(&[&format!("The journal (PID {pid}) exited; starting it again.")]);
-        self.pid = None;
+        self.pid.set(None);
         self.connected.set(false);
         self.start();
         true
@@ -259,7 +321,8 @@ impl JournalLink {
     /// A stream for one service: connected, header written. `None` when
     /// there is no journal (the caller falls back to its own output).
     pub fn stream(&self, identifier: &str, unit: &str, invocation: &str, priority: u8, level_prefix: bool) -> Option<OwnedFd> {
-        self.pid?;
+        self.settle();
+        self.pid.get()?;
         let s = UnixStream::connect(&self.stdout_socket).ok()?;
         // identifier, "unit invocation", priority, level prefix, and the
         // three forward flags, one per line; built without `format!`.
@@ -306,7 +369,8 @@ impl JournalLink {
     /// end (`"x.service: Deactivated successfully."` from the unit's name
     /// and the engine's words, without a `format!` copy first).
     pub fn send_parts(&self, unit: Option<&str>, priority: u8, parts: &[&str], message_id: Option<&str>) {
-        let (Some(out), Some(_)) = (&self.out, self.pid) else { return };
+        self.settle();
+        let (Some(out), Some(_)) = (&self.out, self.pid.get()) else { return };
         let d = entry(self.rundir.user, unit, priority, parts, message_id);
         // Behind messages still queued, or in a turn: queued (module docs).
         if self.holding.get() || !self.held.borrow().journal.is_empty() {
@@ -322,6 +386,7 @@ impl JournalLink {
     /// One line on the manager's console (stderr), in one `write(2)` — or
     /// held with the turn's other messages (module docs).
     pub fn console(&self, parts: &[&str]) {
+        self.settle();
         if !self.holding.get() {
             return console_line(parts);
         }
@@ -411,7 +476,8 @@ impl JournalLink {
         // Without a journal (it could not be started again after it
         // died) they go where an unqueued message would have gone:
         // nowhere but the console, which has them.
-        let (Some(out), Some(_)) = (&self.out, self.pid) else {
+        self.settle();
+        let (Some(out), Some(_)) = (&self.out, self.pid.get()) else {
             let mut h = self.held.borrow_mut();
             let n: usize = h.journal.drain(..).map(|d| d.len()).sum();
             h.bytes -= n;
@@ -532,6 +598,7 @@ impl JournalLink {
     /// Stop the journal last, after every unit: it flushes and marks its
     /// files offline on SIGTERM.
     pub fn stop(&mut self) {
+        self.settle();
         // Every line queued goes in before the journal is told to end. A
         // journal found stuck earlier (a loaded machine can starve it for
         // a second) gets one more chance to take them: the manager is
@@ -657,10 +724,9 @@ fn itoa_u8(n: u8, buf: &mut [u8; 3]) -> &str {
     std::str::from_utf8(&buf[at..]).unwrap_or("0")
 }
 
-fn read_verdict(rd: OwnedFd) -> std::io::Result<String> {
+fn read_verdict(rd: OwnedFd, end: Instant) -> std::io::Result<String> {
     use std::io::Read;
     let mut f = std::fs::File::from(rd);
-    let end = Instant::now() + READY_DEADLINE;
     let mut msg = Vec::new();
     let mut buf = [0u8; 256];
     loop {

@@ -194,7 +194,8 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
              resource limits and cgroup-based kills are not available."
         ),
     }
-    // The journal first, as systemd starts journald before any unit.
+    // The journal first, as systemd starts journald before any unit; it
+    // starts while the manager loads them (journal_link.rs, "Start-up").
     // VIGIL_JOURNAL=off keeps service output on the manager's console.
     let mut journal = journal_link::JournalLink::new(&rundir);
     if journal_on {
@@ -215,6 +216,10 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
     }
     let mut el = event_loop::EventLoop::new(listener, notify, manager)?;
     if let Some(r) = ready.take() {
+        // Whoever started us may read the journal once told: it listens
+        // first, as when the manager waited for it at once
+        // (journal_link.rs, "Start-up").
+        el.manager.journal.wait_ready();
         r.tell("READY");
     }
     if args.boot || args.init {

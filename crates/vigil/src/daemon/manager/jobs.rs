@@ -278,6 +278,7 @@ impl Manager {
                 anchor_job = job_id;
             }
         }
+        self.spawn_burst(new_jobs.iter().filter(|u| u.ends_with(".service") && self.jobs.get(*u).is_some_and(|j| j.ty == JobType::Start)).count());
         // A merged job that runs again: the machine's answer to the job
         // it was running no longer counts.
         for id in &rerun {

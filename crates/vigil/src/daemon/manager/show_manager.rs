@@ -226,8 +226,8 @@ impl Manager {
             "LogLevel" => level_name(self.log_max).to_string(),
             // Without the journal process (`VIGIL_JOURNAL=off`) the
             // manager's lines and services' output go to its console.
-            "LogTarget" => (if self.journal.pid.is_some() { "journal" } else { "console" }).to_string(),
-            "DefaultStandardOutput" => (if self.journal.pid.is_some() { "journal" } else { "inherit" }).to_string(),
+            "LogTarget" => (if self.journal.running() { "journal" } else { "console" }).to_string(),
+            "DefaultStandardOutput" => (if self.journal.running() { "journal" } else { "inherit" }).to_string(),
             "NNames" => self.units.values().map(|u| u.cfg.names().count()).sum::<usize>().to_string(),
             "NFailedUnits" => self.units.values().filter(|u| u.active_state() == "failed").count().to_string(),
             "NJobs" => self.jobs.len().to_string(),

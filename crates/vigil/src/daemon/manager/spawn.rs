@@ -32,7 +32,7 @@
 //! |---|---|---|
 //! | pending (in `pending`), watched | its pipe is readable ([`Manager::spawn_reports`]) | exec'd: `ExecSucceeded` for a main process (`Type=exec` is started only now, as `systemd.service(5)` says); failed: the step's error is logged |
 //! | pending | the child is reaped first ([`Manager::spawn_settle`]) | the report is read then (the pipe is closed, the read cannot block), before the exit is handled, so the log says why before the unit fails |
-//! | pending, with [`PENDING_MAX`] others | the next spawn | the oldest is settled, blocking if it has not exec'd yet: bounds the descriptors (and child stacks) held while 1000 units start at once |
+//! | pending, with [`PENDING_MAX`] others | the next spawn | every lazy child that has exec'd is settled, in any order; while none has, the manager waits for the oldest [`ROOM_WAIT`] at a time and looks again ([`Manager::make_room`]); a child with a pipe, the oldest, blocking until it has exec'd: bounds the descriptors (and child stacks) held while 1000 units start at once |
 //! | pending, lazy (no-wait, no pipe) | each loop turn ([`Manager::spawn_settle_done`]) | settled if exec'd: a load of the word the kernel clears at exec; its stack goes back to the pool, its plan is freed |
 //! | pending, lazy | the loop idle for [`SETTLE_MS`] ([`Manager::spawn_settle_all`]) | waited for (its steps cannot block; at most [`SETTLE_WAIT`], once: a child stopped before exec is then *stuck*, only checked each turn, and the idle loop no longer waits for it) and settled; the spare stacks are unmapped |
 //!
@@ -64,6 +64,10 @@ const READY_BATCH: usize = 64;
 /// How long the event loop may sleep, while no-wait children are not
 /// settled, before it waits for them ([`Manager::spawn_settle_all`]).
 const SETTLE_MS: u64 = 1;
+
+/// How long [`Manager::make_room`] waits for one child before it looks
+/// at all the pending ones again.
+const ROOM_WAIT: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The longest [`Manager::spawn_settle_all`] waits for one child.
 const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_millis(5);
@@ -201,6 +205,16 @@ impl Manager {
         self.execs.epoll.as_ref().map(|e| e.0.as_fd())
     }
 
+    /// A transaction is about to start `services` services: above a few,
+    /// the stacks their no-wait children will run on are mapped now, while
+    /// no child shares the manager's memory ([`exec::reserve_stacks`]),
+    /// at most one per child that may be pending at once.
+    pub(super) fn spawn_burst(&self, services: usize) {
+        if services > STACKS_KEPT {
+            exec::reserve_stacks(services.min(PENDING_MAX));
+        }
+    }
+
     /// Whether the exec of this child must be reported as it happens: a
     /// `Type=exec` main process (module docs).
     pub(super) fn exec_watched(&self, id: &str, role: Role) -> bool {
@@ -225,6 +239,7 @@ impl Manager {
             }
             return Event::Spawned { role, pid: pid as u32 };
         }
+        self.make_room();
         if let Some(oldest) = self.execs.over_limit() {
             self.spawn_report(oldest);
         }
@@ -235,6 +250,31 @@ impl Manager {
             self.spawn_report(p);
         }
         Event::Spawned { role, pid: pid as u32 }
+    }
+
+    /// At [`PENDING_MAX`] children pending: room from the no-wait children
+    /// that have exec'd, in any order, waiting [`ROOM_WAIT`] at a time
+    /// for the oldest of them and looking at all again in between. Waiting
+    /// for the oldest alone, which the scheduler may not have run for a
+    /// while, put the manager to sleep for up to 45 ms at a time in a boot
+    /// of 1000 while younger children had long exec'd
+    /// (`bench/start_cpu.py --stacks`). The stacks stay in the pool: the
+    /// burst goes on. Children with a report pipe are left to
+    /// [`Execs::over_limit`], as before.
+    fn make_room(&mut self) {
+        while self.execs.pending.len() >= PENDING_MAX {
+            self.settle_lazy(|_| false, false);
+            if self.execs.pending.len() < PENDING_MAX {
+                return;
+            }
+            let oldest = self.execs.lazy.iter().find_map(|pid| self.execs.pending.get(pid).filter(|p| !p.stuck));
+            match oldest {
+                Some(p) => {
+                    p.spawning.wait_settled(ROOM_WAIT);
+                }
+                None => return,
+            }
+        }
     }
 
     /// Without cgroups, note the process where a manager started after a
@@ -300,7 +340,7 @@ impl Manager {
     /// stacks are unmapped. The event loop calls this each turn; it costs a
     /// load per child pending (at most [`PENDING_MAX`]).
     pub fn spawn_settle_done(&mut self) {
-        self.settle_lazy(|_| false);
+        self.settle_lazy(|_| false, true);
     }
 
     /// How long the event loop may wait before [`Manager::spawn_settle_all`]
@@ -323,19 +363,23 @@ impl Manager {
     /// from then on only checked each turn, and settled when it execs or
     /// is reaped — it never makes the loop wait again.
     pub fn spawn_settle_all(&mut self) {
-        self.settle_lazy(|p| {
-            if p.stuck {
-                return false;
-            }
-            let done = p.spawning.wait_settled(SETTLE_WAIT);
-            p.stuck = !done;
-            done
-        });
+        self.settle_lazy(
+            |p| {
+                if p.stuck {
+                    return false;
+                }
+                let done = p.spawning.wait_settled(SETTLE_WAIT);
+                p.stuck = !done;
+                done
+            },
+            true,
+        );
     }
 
     /// One pass over the lazy children: each that has exec'd or exited,
     /// or for which `wait` says so, is settled; the others stay, in order.
-    fn settle_lazy(&mut self, mut wait: impl FnMut(&mut Pending) -> bool) {
+    /// With `trim`, the spare stacks are unmapped once none is left.
+    fn settle_lazy(&mut self, mut wait: impl FnMut(&mut Pending) -> bool, trim: bool) {
         // Out of `execs` while it is walked: settling takes from `execs`
         // (which forgets the queue with the table once that is empty).
         let mut lazy = std::mem::take(&mut self.execs.lazy);
@@ -352,7 +396,7 @@ impl Manager {
         // Anything queued meanwhile comes after those kept.
         lazy.append(&mut self.execs.lazy);
         self.execs.lazy = lazy;
-        if self.execs.lazy.is_empty() {
+        if trim && self.execs.lazy.is_empty() {
             // The stacks of a burst (up to PENDING_MAX) go back to the
             // system; a few stay for the next spawns, so that two or three
             // connections in flight (Accept=yes) do not map and unmap one

@@ -59,7 +59,7 @@ pub use caps::{CapabilitySet, SecureBits};
 pub use condition::Condition;
 pub use cpuset::CpuSet;
 pub use error::{ExecErrorReason, ValueError};
-pub use exec::{ExecCommand, ExecFlags};
+pub use exec::{Argv, ExecCommand, ExecFlags};
 pub use exit_status::ExitStatusSet;
 pub use limit::Rlimit;
 pub use listen::ListenAddress;

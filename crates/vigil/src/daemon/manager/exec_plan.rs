@@ -250,7 +250,7 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     })
     .ok_or_else(|| PlanError(format!("Unable to locate executable '{}': No such file or directory", cmd.path)))?;
     let argv = if cmd.flags.no_env_expand {
-        cmd.argv.clone()
+        cmd.argv.to_vec()
     } else {
         expand_argv(cmd, |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     };

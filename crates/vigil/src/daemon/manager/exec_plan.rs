@@ -88,9 +88,9 @@ fn output(cfg: &UnitConfig, o: &StdOutput, ctx: &SpawnContext<'_>, stream: &str)
         }
         StdOutput::Null => Stdio::Null,
         StdOutput::Tty => Stdio::Tty(tty_path(cfg)),
-        StdOutput::File(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Write },
-        StdOutput::Append(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Append },
-        StdOutput::Truncate(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Truncate },
+        StdOutput::File(Some(p)) => Stdio::File { path: (**p).into(), mode: FileMode::Write },
+        StdOutput::Append(Some(p)) => Stdio::File { path: (**p).into(), mode: FileMode::Append },
+        StdOutput::Truncate(Some(p)) => Stdio::File { path: (**p).into(), mode: FileMode::Truncate },
         StdOutput::Fd(name) => Stdio::Fd(named_fd(ctx, name.as_deref(), stream)?),
         // inherit, and socket (set by `sockets::pass::apply`): the
         // manager's own output until then.
@@ -144,7 +144,7 @@ fn input(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Result<Stdio, PlanError> {
         Some(Value::Input(StdInput::Tty | StdInput::TtyForce | StdInput::TtyFail)) => {
             Stdio::Tty(tty_path(cfg))
         }
-        Some(Value::Input(StdInput::File(Some(p)))) => Stdio::File { path: p.into(), mode: FileMode::Read },
+        Some(Value::Input(StdInput::File(Some(p)))) => Stdio::File { path: (**p).into(), mode: FileMode::Read },
         Some(Value::Input(StdInput::Fd(name))) => Stdio::Fd(named_fd(ctx, name.as_deref(), "stdin")?),
         Some(Value::Input(StdInput::Data)) => Stdio::Data(stdin_data(cfg)?.unwrap_or_default()),
         None => stdin_data(cfg)?.map_or(Stdio::Null, Stdio::Data),

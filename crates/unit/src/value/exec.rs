@@ -66,8 +66,9 @@ pub struct ExecFlags {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecCommand {
     /// The executable: absolute and simplified, or a plain file name to be
-    /// looked up in [`DEFAULT_PATH`].
-    pub path: String,
+    /// looked up in [`DEFAULT_PATH`]. (A `Box<str>`: kept for every
+    /// command of every loaded unit, and no `String` capacity to keep.)
+    pub path: Box<str>,
     /// The arguments, `argv[0]` included (with `@`, the word after the
     /// executable; otherwise the executable as written).
     pub argv: Argv,
@@ -324,7 +325,7 @@ pub fn parse_exec(
             fail(ignore, warnings, ExecErrorReason::EmptyArgv0, raw.to_string())?;
             return Ok(commands);
         }
-        commands.push(ExecCommand { path, argv: Argv::from(argv), flags: partial.flags });
+        commands.push(ExecCommand { path: path.into(), argv: Argv::from(argv), flags: partial.flags });
         if !another {
             commands.shrink_to_fit();
             return Ok(commands);
@@ -474,6 +475,9 @@ mod tests {
         // One boxed string: [`ExecCommand`] is kept per command of every
         // loaded unit.
         assert_eq!(std::mem::size_of::<Argv>(), 16);
+        // A service's one `ExecStart=` command is a 48-byte list block
+        // (64 with a `String` path and a `Vec` of words).
+        assert!(std::mem::size_of::<ExecCommand>() <= 40, "{}", std::mem::size_of::<ExecCommand>());
     }
 
     fn one(raw: &str) -> ExecCommand {
@@ -494,11 +498,11 @@ mod tests {
     #[test]
     fn plain_and_quoted() {
         let c = one("/bin/echo 'b c' a\\x41 \"\"");
-        assert_eq!(c.path, "/bin/echo");
+        assert_eq!(&*c.path, "/bin/echo");
         assert_eq!(c.argv, ["/bin/echo", "b c", "aA", ""]);
         assert_eq!(c.flags, ExecFlags::default());
         let c = one("\"/usr/bin/my prog\" arg");
-        assert_eq!(c.path, "/usr/bin/my prog");
+        assert_eq!(&*c.path, "/usr/bin/my prog");
         let c = one("/bin/echo \"a\"b\"c d\"");
         assert_eq!(c.argv, ["/bin/echo", "abc d"]);
     }
@@ -506,20 +510,20 @@ mod tests {
     #[test]
     fn prefixes() {
         let c = one("@-:/bin/echo argz x");
-        assert_eq!(c.path, "/bin/echo");
+        assert_eq!(&*c.path, "/bin/echo");
         assert_eq!(c.argv, ["argz", "x"]);
         assert!(c.flags.ignore_failure && c.flags.no_env_expand);
         let c = one("!!ls x");
         assert!(c.flags.ambient && !c.flags.no_setuid);
-        assert_eq!(c.path, "ls");
+        assert_eq!(&*c.path, "ls");
         let c = one("+!ls x");
         assert!(c.flags.privileged);
-        assert_eq!(c.path, "!ls", "! after + is part of the name");
+        assert_eq!(&*c.path, "!ls", "! after + is part of the name");
         let c = one("!+ls x");
         assert!(c.flags.no_setuid);
-        assert_eq!(c.path, "+ls");
+        assert_eq!(&*c.path, "+ls");
         let c = one("!!!ls");
-        assert_eq!(c.path, "!ls");
+        assert_eq!(&*c.path, "!ls");
         let c = one("-@ls x");
         assert_eq!(c.argv, ["x"]);
     }
@@ -561,9 +565,9 @@ mod tests {
         assert_eq!(fatal_reason("@/bin/echo"), ExecErrorReason::EmptyArgv0);
         assert_eq!(fatal_reason("/bin/echo \"unbalanced"), ExecErrorReason::UnbalancedQuoting);
         let c = one("//bin//true/. a");
-        assert_eq!(c.path, "/bin/true");
+        assert_eq!(&*c.path, "/bin/true");
         assert_eq!(&c.argv[0], "//bin//true/.");
-        assert_eq!(one("/bin/echo\\x20x").path, "/bin/echo x");
+        assert_eq!(&*one("/bin/echo\\x20x").path, "/bin/echo x");
     }
 
     #[test]
@@ -598,7 +602,7 @@ mod tests {
         };
         let mut w = Vec::new();
         let v = parse_exec("-:%n \"%n x\" \\; ${A}", &mut expand, &mut w).unwrap();
-        assert_eq!(v[0].path, "foo.service");
+        assert_eq!(&*v[0].path, "foo.service");
         assert_eq!(v[0].argv, ["foo.service", "foo.service x", ";", "${A}"]);
         let mut w = Vec::new();
         match parse_exec("/bin/echo %q", &mut expand, &mut w) {

@@ -384,7 +384,7 @@ pub fn journal_identity(cfg: &UnitConfig, cmd: &ExecCommand) -> (String, u8, boo
     let ident = cfg
         .string(S::Service, "SyslogIdentifier")
         .map(str::to_string)
-        .unwrap_or_else(|| Path::new(&cmd.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+        .unwrap_or_else(|| Path::new(&*cmd.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
     (ident, syslog_priority(cfg), cfg.bool_or(S::Service, "SyslogLevelPrefix", true))
 }
 

@@ -31,7 +31,7 @@ impl UnitIndex {
     fn names_and_fragment(
         &self,
         name: &UnitName,
-    ) -> (Vec<UnitName>, Result<(&Arc<Path>, super::index::Content), Unresolved>) {
+    ) -> (Vec<UnitName>, super::index::Found<'_>) {
         let (found, mut names) = self.find_fragment(name);
         let id = match &found {
             Ok((p, _)) => id_for(name, p).unwrap_or_else(|| name.clone()),

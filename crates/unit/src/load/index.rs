@@ -50,6 +50,10 @@ pub(super) enum Target {
     Alias(Box<str>),
 }
 
+/// A name's fragment: its path (shared, see [`Target::File`]) and what the
+/// file is, or why there is none.
+pub(super) type Found<'a> = Result<(&'a Arc<Path>, Content), Unresolved>;
+
 #[derive(Debug)]
 pub(super) struct Id {
     pub(super) target: Target,
@@ -500,7 +504,7 @@ impl UnitIndex {
     /// Follow `name` through aliases to a unit file (`unit_ids_map_get()`):
     /// at most [`FOLLOW_MAX`] hops; an alias to an instance without an
     /// entry of its own continues at its template.
-    pub(super) fn resolve(&self, name: &str) -> Result<(&Arc<Path>, Content), Unresolved> {
+    pub(super) fn resolve(&self, name: &str) -> Found<'_> {
         let mut cur: &str = name;
         let mut first = true;
         for _ in 0..FOLLOW_MAX {
@@ -530,7 +534,7 @@ impl UnitIndex {
     pub(super) fn find_fragment(
         &self,
         name: &UnitName,
-    ) -> (Result<(&Arc<Path>, Content), Unresolved>, Vec<UnitName>) {
+    ) -> (Found<'_>, Vec<UnitName>) {
         let mut names: Vec<UnitName> = Vec::new();
         self.add_names(name, None, name.as_str(), &mut names);
         let mut found = self.resolve(name.as_str());

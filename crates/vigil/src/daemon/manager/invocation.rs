@@ -11,14 +11,8 @@
 //! `getrandom(2)` for many ids).
 
 /// A unit's `InvocationID=`, or none (shown empty).
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct InvocationId([u8; 32]);
-
-impl Default for InvocationId {
-    fn default() -> InvocationId {
-        InvocationId([0; 32])
-    }
-}
 
 impl InvocationId {
     pub fn as_str(&self) -> &str {

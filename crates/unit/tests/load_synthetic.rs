@@ -23,8 +23,8 @@ fn n(s: &str) -> UnitName {
     UnitName::parse(s).unwrap()
 }
 
-fn p(s: &str) -> Option<PathBuf> {
-    Some(PathBuf::from(s))
+fn p(s: &str) -> Option<std::sync::Arc<std::path::Path>> {
+    Some(std::sync::Arc::from(PathBuf::from(s)))
 }
 
 fn descriptions(src: &unit::load::LoadedSource) -> Vec<String> {

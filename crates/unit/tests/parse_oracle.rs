@@ -173,7 +173,7 @@ fn our_service_fields(cfg: &unit::config::UnitConfig) -> Vec<(String, String)> {
     }
     for phase in EXEC_PHASES {
         for c in s.exec(phase) {
-            f.push((phase.to_string(), quote_command_line(&c.argv)));
+            f.push((phase.to_string(), quote_command_line(&c.argv.to_vec())));
         }
     }
     f

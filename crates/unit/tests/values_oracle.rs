@@ -300,7 +300,7 @@ fn command_lines_match_systemd() {
         unit.push_str(&format!("ExecStart={raw}\n"));
         let mut w = Vec::new();
         match parse_exec(raw, &mut spec, &mut w) {
-            Ok(cmds) => expected.extend(cmds.into_iter().map(|c| c.argv)),
+            Ok(cmds) => expected.extend(cmds.into_iter().map(|c| c.argv.to_vec())),
             Err(e) => panic!("{raw:?}: systemd accepts this, we refuse: {e}"),
         }
     }

@@ -190,7 +190,7 @@ impl Service {
 
     fn spawn_control(&mut self, phase: Phase, index: usize, timeout: Option<Usec>) {
         self.arm(TimerKind::State, add(self.now, timeout));
-        self.control = Some(ControlProc { phase, index, pid: None });
+        self.control = Some(ControlProc { phase, index: u32::try_from(index).unwrap_or(u32::MAX), pid: None });
         self.populated_before_spawn = self.cgroup_populated;
         self.cgroup_populated = true;
         self.out.push(Action::Spawn { phase, index, role: Role::Control });
@@ -629,7 +629,7 @@ impl Service {
         // Only the forking start command is judged as a daemon.
         let daemon = c.phase == Phase::Start && self.params.service_type != ServiceType::Oneshot;
         let mut f = classify(status, daemon, &self.params);
-        if self.ignores_failure(c.phase, c.index) {
+        if self.ignores_failure(c.phase, c.index as usize) {
             f = ServiceResult::Success;
         }
         if c.phase == Phase::Condition && self.state == ServiceState::Condition {

@@ -265,9 +265,10 @@ impl Service {
             return true;
         }
         let now = self.now;
-        let window_open = self.start_limit.begin.is_some_and(|b| now.saturating_sub(b) <= limit.interval);
+        let begin = self.start_limit.begin;
+        let window_open = begin != RateLimit::NOT_STARTED && now.saturating_sub(begin) <= limit.interval;
         if !window_open {
-            self.start_limit = RateLimit { begin: Some(now), num: 0 };
+            self.start_limit = RateLimit { begin: now, num: 0 };
         }
         let passes = self.start_limit.num < limit.burst;
         self.start_limit.num = self.start_limit.num.saturating_add(1);

@@ -112,8 +112,8 @@ impl Service {
         if self.state != ServiceState::Reload {
             self.note_result(f);
         }
-        if f == ServiceResult::Success && self.has_next_command(c.phase, c.index) {
-            self.run_next_control(c.phase, c.index);
+        if f == ServiceResult::Success && self.has_next_command(c.phase, c.index as usize) {
+            self.run_next_control(c.phase, c.index as usize);
             return None;
         }
         Some(f)

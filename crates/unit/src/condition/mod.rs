@@ -273,12 +273,12 @@ pub fn evaluate(kind: &str, cond: &Condition, env: &CheckEnv) -> Outcome {
     let (arg, refused) = if PATH_KINDS.contains(&bare) {
         match absolute_path(&cond.arg) {
             Ok(p) => (p, None),
-            Err(e) => (cond.arg.clone(), Some(e.to_string())),
+            Err(e) => (cond.arg.to_string(), Some(e.to_string())),
         }
     } else if bare == "CPUFeature" {
         (cond.arg.to_ascii_lowercase(), None)
     } else {
-        (cond.arg.clone(), None)
+        (cond.arg.to_string(), None)
     };
     let assignment = format!(
         "{prefix}{bare}={}{}{arg}",

@@ -187,9 +187,9 @@ impl Loader {
         let mut src = self.index.load(name);
         if src.load_state == LoadState::NotFound && self.builtin_targets {
             if let Some(text) = builtin::builtin_unit(name.as_str()) {
-                let path = std::path::Path::new("/builtin").join(name.as_str());
+                let path: Arc<std::path::Path> = Arc::from(std::path::Path::new("/builtin").join(name.as_str()));
                 src.fragment_file = Some(crate::syntax::parse(
-                    path.as_path(),
+                    path.clone(),
                     text,
                     crate::syntax::Sections::Only(name.unit_type().section_names()),
                 ));
@@ -209,10 +209,8 @@ impl Loader {
             id: src.name.clone(),
             aliases: src.names.iter().skip(1).cloned().collect(),
             load_state: src.load_state,
-            fragment: src.fragment.as_deref().map(|f| match &src.fragment_file {
-                Some(file) if *file.path == *f => file.path.clone(),
-                _ => Arc::from(f),
-            }),
+            // The index's path, which the parsed fragment's spans share.
+            fragment: src.fragment.clone(),
             dropin_paths: src.dropin_paths.iter().cloned().collect(),
             settings: Settings::default(),
             dir_wants: src.wants.iter().map(|w| w.name.clone()).collect(),

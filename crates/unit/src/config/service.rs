@@ -158,7 +158,7 @@ impl<'a> ServiceView<'a> {
             .get(S::Service, "EnvironmentFile")
             .iter()
             .filter_map(|a| match &a.value {
-                Value::EnvironmentFile { path, optional } => Some((path.as_str(), *optional)),
+                Value::EnvironmentFile { path, optional } => Some((&**path, *optional)),
                 _ => None,
             })
             .collect()

@@ -31,7 +31,7 @@ impl UnitIndex {
     fn names_and_fragment(
         &self,
         name: &UnitName,
-    ) -> (Vec<UnitName>, Result<(&Path, super::index::Content), Unresolved>) {
+    ) -> (Vec<UnitName>, super::index::Found<'_>) {
         let (found, mut names) = self.find_fragment(name);
         let id = match &found {
             Ok((p, _)) => id_for(name, p).unwrap_or_else(|| name.clone()),
@@ -65,7 +65,7 @@ impl UnitIndex {
         let sections = sections_for(name.unit_type());
 
         let fragment = match found {
-            Ok((p, _)) => Some(p.to_path_buf()),
+            Ok((p, _)) => Some(p.clone()),
             Err(Unresolved::Loop) => {
                 let at = self.entry(name.as_str()).map(|e| e.path).unwrap_or_default();
                 diags.push(Diagnostic::error(
@@ -105,7 +105,7 @@ impl UnitIndex {
         let mut refused = false;
         let search = SearchNames::new(&names, id.unit_type());
         for found in self.collect(&search, ".d", Some(".conf"), &mut diags) {
-            let file = match self.read_file(&found.path, name.unit_type(), &mut diags) {
+            let file = match self.read_file(&Arc::from(found.path.as_path()), name.unit_type(), &mut diags) {
                 Read::Parsed(mut f) => {
                     truncate_at_fatal(&mut f);
                     f

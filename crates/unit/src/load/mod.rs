@@ -94,7 +94,8 @@ mod index;
 mod read;
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diag::{Diagnostic, Severity};
 use crate::name::{UnitName, UnitType};
@@ -184,7 +185,7 @@ pub struct LoadedSource {
     /// linked unit file or mask, the symlink itself). `None` when there is
     /// none or it could not be opened (systemd records the path only after
     /// opening it; the diagnostic names it).
-    pub fragment: Option<PathBuf>,
+    pub fragment: Option<Arc<Path>>,
     /// The parsed fragment; `None` when there is none, it is masked or it
     /// could not be read.
     pub fragment_file: Option<ParsedFile>,

@@ -126,7 +126,7 @@ fn span(path: &Path) -> Span {
 impl UnitIndex {
     /// Read the in-root `path`, a file of a unit of type `ty`; permission
     /// warnings go to `warnings`.
-    pub(super) fn read_file(&self, path: &Path, ty: UnitType, warnings: &mut Vec<Diagnostic>) -> Read {
+    pub(super) fn read_file(&self, path: &Arc<Path>, ty: UnitType, warnings: &mut Vec<Diagnostic>) -> Read {
         use std::os::unix::fs::FileTypeExt;
         let sections = sections_for(ty);
         let mut host = match self.host_path(path) {
@@ -209,14 +209,14 @@ impl UnitIndex {
             // Opened but unreadable (a directory): systemd has already
             // taken the file as the fragment, and the failed parse makes
             // the unit `error`, not `not-found`.
-            let mut f = parse_bytes(path, b"", sections);
+            let mut f = parse_bytes(path.clone(), b"", sections);
             f.diagnostics.push(Diagnostic::error(
                 span(path),
                 format!("Failed to read configuration file {}: {e}", path.display()),
             ));
             return Read::Parsed(f);
         }
-        let parsed = parse_bytes(path, &bytes, sections);
+        let parsed = parse_bytes(path.clone(), &bytes, sections);
         if cached && stamp.settled() {
             self.parsed.put(&host.path, ty, stamp, &parsed);
         }
@@ -264,8 +264,7 @@ fn read_all(mut file: &fs::File, size: u64, regular: bool, bytes: &mut Vec<u8>) 
 
 /// Parse raw file content, reporting the first non-comment line that is
 /// not UTF-8 as systemd's fatal "not UTF-8 clean" error.
-pub(super) fn parse_bytes(path: &Path, bytes: &[u8], sections: &[&str]) -> ParsedFile {
-    let path: Arc<Path> = Arc::from(path);
+pub(super) fn parse_bytes(path: Arc<Path>, bytes: &[u8], sections: &[&str]) -> ParsedFile {
     match std::str::from_utf8(bytes) {
         Ok(text) => syntax::parse(path, text, Sections::Only(sections)),
         Err(_) => {
@@ -367,10 +366,10 @@ mod tests {
 
     #[test]
     fn latin1_in_comment_is_fine_in_value_is_fatal() {
-        let f = parse_bytes(Path::new("/x.service"), b"[Unit]\n# caf\xe9\nDescription=ok\n", S);
+        let f = parse_bytes(Arc::from(Path::new("/x.service")), b"[Unit]\n# caf\xe9\nDescription=ok\n", S);
         assert!(!f.has_errors());
         assert_eq!(f.entries("Unit").count(), 1);
-        let f = parse_bytes(Path::new("/x.service"), b"[Unit]\nDescription=caf\xe9\n", S);
+        let f = parse_bytes(Arc::from(Path::new("/x.service")), b"[Unit]\nDescription=caf\xe9\n", S);
         let d: Vec<_> = f.diagnostics.iter().map(|d| (d.span.line, d.severity)).collect();
         assert_eq!(d, vec![(2, Severity::Error)]);
     }
@@ -378,7 +377,7 @@ mod tests {
     #[test]
     fn dropin_truncated_at_fatal_line() {
         let mut f = parse_bytes(
-            Path::new("/x.conf"),
+            Arc::from(Path::new("/x.conf")),
             b"[Unit]\nDescription=before\n[Broken\n[Unit]\nDescription=after\n",
             S,
         );

@@ -17,7 +17,7 @@ pub struct Condition {
     /// `!`: negated.
     pub negate: bool,
     /// The argument after the prefixes, specifiers expanded.
-    pub arg: String,
+    pub arg: Box<str>,
 }
 
 fn skip_blanks(s: &str) -> &str {
@@ -39,7 +39,7 @@ pub fn parse_condition(
         p = skip_blanks(&p[1..]);
     }
     let arg = expand(p).map_err(|reason| ValueError::Specifier { text: p.to_string(), reason })?;
-    Ok(Condition { trigger, negate, arg })
+    Ok(Condition { trigger, negate, arg: arg.into() })
 }
 
 #[cfg(test)]
@@ -66,8 +66,8 @@ mod tests {
 
     #[test]
     fn specifiers_and_errors() {
-        assert_eq!(cond("|/run/%n").arg, "/run/x.service");
-        assert_eq!(cond("|").arg, "");
+        assert_eq!(&*cond("|/run/%n").arg, "/run/x.service");
+        assert_eq!(&*cond("|").arg, "");
         let r = parse_condition("!%q", &mut |_: &str| Err("bad".to_string()));
         assert_eq!(r, Err(ValueError::Specifier { text: "%q".into(), reason: "bad".into() }));
     }

@@ -66,12 +66,110 @@ pub struct ExecFlags {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExecCommand {
     /// The executable: absolute and simplified, or a plain file name to be
-    /// looked up in [`DEFAULT_PATH`].
-    pub path: String,
+    /// looked up in [`DEFAULT_PATH`]. (A `Box<str>`: kept for every
+    /// command of every loaded unit, and no `String` capacity to keep.)
+    pub path: Box<str>,
     /// The arguments, `argv[0]` included (with `@`, the word after the
     /// executable; otherwise the executable as written).
-    pub argv: Vec<String>,
+    pub argv: Argv,
     pub flags: ExecFlags,
+}
+
+/// A command's arguments in one heap block: each word followed by a NUL,
+/// which no word can hold (the word splitter refuses a `\0` escape and
+/// ends the input at a NUL byte, as C does, and `execve(2)` could not pass
+/// one either). Parsed commands live as long as their unit: a
+/// `Vec<String>` was a list block and a block per word (`/bin/sleep
+/// infinity`: three blocks, 128 bytes; this is one of 32; 1000 services,
+/// ~100 kB and two thousand blocks among the units' own).
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Argv(Box<str>);
+
+impl Argv {
+    pub fn len(&self) -> usize {
+        self.0.bytes().filter(|&b| b == 0).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The words, in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &str> + Clone + '_ {
+        self.0.split_terminator('\0')
+    }
+
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.iter().nth(i)
+    }
+
+    /// The words joined by `sep`.
+    pub fn join(&self, sep: &str) -> String {
+        self.iter().collect::<Vec<_>>().join(sep)
+    }
+
+    /// The words as owned strings.
+    pub fn to_vec(&self) -> Vec<String> {
+        self.iter().map(str::to_string).collect()
+    }
+
+    /// Sized once: the block is the unit's for its life, and a string grown
+    /// by doubling would leave its smaller blocks behind as holes.
+    fn from_words<S: AsRef<str>>(words: &[S]) -> Argv {
+        // A word holding a NUL (impossible from a unit file, see the
+        // type's documentation) is cut there, as `execve(2)` would read it.
+        fn word<S: AsRef<str>>(w: &S) -> &str {
+            let w = w.as_ref();
+            w.split('\0').next().unwrap_or(w)
+        }
+        let mut joined = String::with_capacity(words.iter().map(|w| word(w).len() + 1).sum());
+        for w in words {
+            joined.push_str(word(w));
+            joined.push('\0');
+        }
+        Argv(joined.into_boxed_str())
+    }
+}
+
+impl<S: AsRef<str>> FromIterator<S> for Argv {
+    fn from_iter<I: IntoIterator<Item = S>>(words: I) -> Argv {
+        Argv::from_words(&words.into_iter().collect::<Vec<S>>())
+    }
+}
+
+impl From<Vec<String>> for Argv {
+    fn from(v: Vec<String>) -> Argv {
+        Argv::from_words(&v)
+    }
+}
+
+impl std::ops::Index<usize> for Argv {
+    type Output = str;
+
+    fn index(&self, i: usize) -> &str {
+        match self.get(i) {
+            Some(w) => w,
+            None => panic!("argument {i} of a command of {} arguments", self.len()),
+        }
+    }
+}
+
+impl std::fmt::Debug for Argv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<S: AsRef<str>, const N: usize> PartialEq<[S; N]> for Argv {
+    fn eq(&self, other: &[S; N]) -> bool {
+        self.len() == N && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
+}
+
+impl<S: AsRef<str>> PartialEq<[S]> for Argv {
+    fn eq(&self, other: &[S]) -> bool {
+        self.len() == other.len() && self.iter().zip(other).all(|(a, b)| a == b.as_ref())
+    }
 }
 
 /// The state of one command while its words are read.
@@ -227,10 +325,7 @@ pub fn parse_exec(
             fail(ignore, warnings, ExecErrorReason::EmptyArgv0, raw.to_string())?;
             return Ok(commands);
         }
-        // Parsed commands live as long as the unit: no room for growth
-        // (a growing Vec keeps four slots; 1000 units, ~0.2 MB).
-        argv.shrink_to_fit();
-        commands.push(ExecCommand { path, argv, flags: partial.flags });
+        commands.push(ExecCommand { path: path.into(), argv: Argv::from(argv), flags: partial.flags });
         if !another {
             commands.shrink_to_fit();
             return Ok(commands);
@@ -269,10 +364,10 @@ where
     S: AsRef<str>,
 {
     if cmd.flags.no_env_expand {
-        return cmd.argv.clone();
+        return cmd.argv.to_vec();
     }
     let mut out = Vec::with_capacity(cmd.argv.len());
-    for arg in &cmd.argv {
+    for arg in cmd.argv.iter() {
         if let Some(name) = arg.strip_prefix('$') {
             if !name.starts_with(['{', '$']) {
                 if let Some(value) = lookup(name) {
@@ -358,6 +453,33 @@ mod tests {
         (r, w)
     }
 
+    #[test]
+    fn argv_keeps_every_word_in_one_block() {
+        let a: Argv = ["/bin/echo", "", "a b", ""].iter().collect();
+        assert_eq!(a.len(), 4);
+        assert_eq!(a, ["/bin/echo", "", "a b", ""]);
+        assert_eq!(a.get(2), Some("a b"));
+        assert_eq!(a.get(4), None);
+        assert_eq!(a.join(" "), "/bin/echo  a b ");
+        assert_eq!(a.to_vec(), ["/bin/echo", "", "a b", ""]);
+        assert_eq!(format!("{a:?}"), r#"["/bin/echo", "", "a b", ""]"#);
+        let one_empty = Argv::from(vec![String::new()]);
+        assert_eq!((one_empty.len(), one_empty.iter().count()), (1, 1));
+        let none = Argv::default();
+        assert!(none.is_empty());
+        assert_eq!(none.iter().count(), 0);
+        assert_eq!(none, [""; 0]);
+        // A NUL cannot come from a unit file; one given anyway ends its
+        // word, as execve(2) would read it, and does not split it.
+        assert_eq!(Argv::from(vec!["a\0b".to_string(), "c".to_string()]), ["a", "c"]);
+        // One boxed string: [`ExecCommand`] is kept per command of every
+        // loaded unit.
+        assert_eq!(std::mem::size_of::<Argv>(), 16);
+        // A service's one `ExecStart=` command is a 48-byte list block
+        // (64 with a `String` path and a `Vec` of words).
+        assert!(std::mem::size_of::<ExecCommand>() <= 40, "{}", std::mem::size_of::<ExecCommand>());
+    }
+
     fn one(raw: &str) -> ExecCommand {
         let (r, w) = parse(raw);
         let mut v = r.unwrap_or_else(|e| panic!("{raw}: {e}"));
@@ -376,11 +498,11 @@ mod tests {
     #[test]
     fn plain_and_quoted() {
         let c = one("/bin/echo 'b c' a\\x41 \"\"");
-        assert_eq!(c.path, "/bin/echo");
+        assert_eq!(&*c.path, "/bin/echo");
         assert_eq!(c.argv, ["/bin/echo", "b c", "aA", ""]);
         assert_eq!(c.flags, ExecFlags::default());
         let c = one("\"/usr/bin/my prog\" arg");
-        assert_eq!(c.path, "/usr/bin/my prog");
+        assert_eq!(&*c.path, "/usr/bin/my prog");
         let c = one("/bin/echo \"a\"b\"c d\"");
         assert_eq!(c.argv, ["/bin/echo", "abc d"]);
     }
@@ -388,20 +510,20 @@ mod tests {
     #[test]
     fn prefixes() {
         let c = one("@-:/bin/echo argz x");
-        assert_eq!(c.path, "/bin/echo");
+        assert_eq!(&*c.path, "/bin/echo");
         assert_eq!(c.argv, ["argz", "x"]);
         assert!(c.flags.ignore_failure && c.flags.no_env_expand);
         let c = one("!!ls x");
         assert!(c.flags.ambient && !c.flags.no_setuid);
-        assert_eq!(c.path, "ls");
+        assert_eq!(&*c.path, "ls");
         let c = one("+!ls x");
         assert!(c.flags.privileged);
-        assert_eq!(c.path, "!ls", "! after + is part of the name");
+        assert_eq!(&*c.path, "!ls", "! after + is part of the name");
         let c = one("!+ls x");
         assert!(c.flags.no_setuid);
-        assert_eq!(c.path, "+ls");
+        assert_eq!(&*c.path, "+ls");
         let c = one("!!!ls");
-        assert_eq!(c.path, "!ls");
+        assert_eq!(&*c.path, "!ls");
         let c = one("-@ls x");
         assert_eq!(c.argv, ["x"]);
     }
@@ -443,9 +565,9 @@ mod tests {
         assert_eq!(fatal_reason("@/bin/echo"), ExecErrorReason::EmptyArgv0);
         assert_eq!(fatal_reason("/bin/echo \"unbalanced"), ExecErrorReason::UnbalancedQuoting);
         let c = one("//bin//true/. a");
-        assert_eq!(c.path, "/bin/true");
-        assert_eq!(c.argv[0], "//bin//true/.");
-        assert_eq!(one("/bin/echo\\x20x").path, "/bin/echo x");
+        assert_eq!(&*c.path, "/bin/true");
+        assert_eq!(&c.argv[0], "//bin//true/.");
+        assert_eq!(&*one("/bin/echo\\x20x").path, "/bin/echo x");
     }
 
     #[test]
@@ -480,7 +602,7 @@ mod tests {
         };
         let mut w = Vec::new();
         let v = parse_exec("-:%n \"%n x\" \\; ${A}", &mut expand, &mut w).unwrap();
-        assert_eq!(v[0].path, "foo.service");
+        assert_eq!(&*v[0].path, "foo.service");
         assert_eq!(v[0].argv, ["foo.service", "foo.service x", ";", "${A}"]);
         let mut w = Vec::new();
         match parse_exec("/bin/echo %q", &mut expand, &mut w) {

@@ -59,7 +59,7 @@ pub use caps::{CapabilitySet, SecureBits};
 pub use condition::Condition;
 pub use cpuset::CpuSet;
 pub use error::{ExecErrorReason, ValueError};
-pub use exec::{ExecCommand, ExecFlags};
+pub use exec::{Argv, ExecCommand, ExecFlags};
 pub use exit_status::ExitStatusSet;
 pub use limit::Rlimit;
 pub use listen::ListenAddress;
@@ -86,6 +86,11 @@ pub struct PathEntry {
 /// The parsed value of one assignment. Several kinds share a variant when
 /// their results have the same shape; the caller knows the kind it asked
 /// for.
+///
+/// Every loaded unit keeps one per assignment for its life, so no payload
+/// is wider than three words (32 bytes with the tag): a value of 40 made
+/// each assignment an 80-byte slot instead of 72 (`Settings`' size test).
+/// Hence `Box<str>` rather than `String` in the few two-field payloads.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     /// The value was empty.
@@ -121,7 +126,7 @@ pub enum Value {
     Environment(Vec<(String, String)>),
     /// `Kind::EnvironmentFile`: the path (a glob is allowed) and whether it
     /// had the `-` prefix.
-    EnvironmentFile { path: String, optional: bool },
+    EnvironmentFile { path: Box<str>, optional: bool },
     Condition(Condition),
     /// `Kind::Enum`: the member of the kind's list that matched.
     Enum(&'static str),
@@ -210,7 +215,7 @@ pub fn parse_with_warnings(
             if !path_is_absolute(p) {
                 return Err(ValueError::PathNotAbsolute(path));
             }
-            Value::EnvironmentFile { path: p.to_string(), optional }
+            Value::EnvironmentFile { path: p.into(), optional }
         }
         Kind::EnvNames => Value::Strings(env::parse_env_names(raw, expand, warnings)),
         Kind::Condition => Value::Condition(condition::parse_condition(raw, expand)?),

@@ -31,9 +31,9 @@ pub enum StdInput {
     /// `data`: the contents of `StandardInputText=`/`StandardInputData=`.
     Data,
     /// `fd` or `fd:NAME`; `None` means the default name.
-    Fd(Option<String>),
+    Fd(Option<Box<str>>),
     /// `file:PATH`; `None` for the bare word `file`.
-    File(Option<String>),
+    File(Option<Box<str>>),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -46,10 +46,10 @@ pub enum StdOutput {
     Kmsg,
     KmsgConsole,
     Socket,
-    Fd(Option<String>),
-    File(Option<String>),
-    Append(Option<String>),
-    Truncate(Option<String>),
+    Fd(Option<Box<str>>),
+    File(Option<Box<str>>),
+    Append(Option<Box<str>>),
+    Truncate(Option<Box<str>>),
 }
 
 type Expand<'a> = dyn FnMut(&str) -> Result<String, String> + 'a;
@@ -58,11 +58,11 @@ fn expanded(text: &str, expand: &mut Expand<'_>) -> Result<String, ValueError> {
     expand(text).map_err(|reason| ValueError::Specifier { text: text.to_string(), reason })
 }
 
-fn file_arg(path: &str, expand: &mut Expand<'_>) -> Result<Option<String>, ValueError> {
-    absolute_path(&expanded(path, expand)?).map(Some)
+fn file_arg(path: &str, expand: &mut Expand<'_>) -> Result<Option<Box<str>>, ValueError> {
+    absolute_path(&expanded(path, expand)?).map(|p| Some(p.into()))
 }
 
-fn fd_arg(name: &str, expand: &mut Expand<'_>) -> Result<Option<String>, ValueError> {
+fn fd_arg(name: &str, expand: &mut Expand<'_>) -> Result<Option<Box<str>>, ValueError> {
     let name = expanded(name, expand)?;
     if name.is_empty() {
         return Ok(None);
@@ -70,7 +70,7 @@ fn fd_arg(name: &str, expand: &mut Expand<'_>) -> Result<Option<String>, ValueEr
     if !fdname_is_valid(&name) {
         return Err(ValueError::FdName(name));
     }
-    Ok(Some(name))
+    Ok(Some(name.into()))
 }
 
 /// `config_parse_exec_input()`.

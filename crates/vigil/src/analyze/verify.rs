@@ -163,7 +163,7 @@ fn check_executables(cfg: &UnitConfig, root: &Path) -> bool {
             continue;
         }
         let path = if c.path.starts_with('/') {
-            Some(c.path.clone())
+            Some(c.path.to_string())
         } else {
             unit::value::exec::resolve_executable(&c.path, |p| executable_problem(root, p).is_none())
         };

@@ -268,7 +268,7 @@ pub fn cat(cx: &Context, words: &[String]) -> u8 {
             out("\n");
         }
         first = false;
-        let files = src.fragment.iter().chain(src.dropin_paths.iter());
+        let files = src.fragment.iter().map(|p| &**p).chain(src.dropin_paths.iter().map(PathBuf::as_path));
         for (i, p) in files.enumerate() {
             if let Err(msg) = cat_file(root, p, i > 0, color) {
                 err_line(&msg);

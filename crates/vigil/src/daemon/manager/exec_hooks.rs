@@ -29,7 +29,7 @@ impl Manager {
         // Simple services go from dead straight to running.
         if down(from) && !down(to) {
             if let Some(u) = self.units.get_mut(id) {
-                u.runs.started_by = u.job.map(|(j, _)| j);
+                u.runs.started_by = u.job.and_then(|(j, _)| std::num::NonZeroU32::new(j));
             }
             self.say_unapplied(id);
         }

@@ -88,9 +88,9 @@ fn output(cfg: &UnitConfig, o: &StdOutput, ctx: &SpawnContext<'_>, stream: &str)
         }
         StdOutput::Null => Stdio::Null,
         StdOutput::Tty => Stdio::Tty(tty_path(cfg)),
-        StdOutput::File(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Write },
-        StdOutput::Append(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Append },
-        StdOutput::Truncate(Some(p)) => Stdio::File { path: p.into(), mode: FileMode::Truncate },
+        StdOutput::File(Some(p)) => Stdio::File { path: (**p).into(), mode: FileMode::Write },
+        StdOutput::Append(Some(p)) => Stdio::File { path: (**p).into(), mode: FileMode::Append },
+        StdOutput::Truncate(Some(p)) => Stdio::File { path: (**p).into(), mode: FileMode::Truncate },
         StdOutput::Fd(name) => Stdio::Fd(named_fd(ctx, name.as_deref(), stream)?),
         // inherit, and socket (set by `sockets::pass::apply`): the
         // manager's own output until then.
@@ -144,7 +144,7 @@ fn input(cfg: &UnitConfig, ctx: &SpawnContext<'_>) -> Result<Stdio, PlanError> {
         Some(Value::Input(StdInput::Tty | StdInput::TtyForce | StdInput::TtyFail)) => {
             Stdio::Tty(tty_path(cfg))
         }
-        Some(Value::Input(StdInput::File(Some(p)))) => Stdio::File { path: p.into(), mode: FileMode::Read },
+        Some(Value::Input(StdInput::File(Some(p)))) => Stdio::File { path: (**p).into(), mode: FileMode::Read },
         Some(Value::Input(StdInput::Fd(name))) => Stdio::Fd(named_fd(ctx, name.as_deref(), "stdin")?),
         Some(Value::Input(StdInput::Data)) => Stdio::Data(stdin_data(cfg)?.unwrap_or_default()),
         None => stdin_data(cfg)?.map_or(Stdio::Null, Stdio::Data),
@@ -250,7 +250,7 @@ pub fn build(cfg: &UnitConfig, cmd: &ExecCommand, ctx: &SpawnContext<'_>) -> Res
     })
     .ok_or_else(|| PlanError(format!("Unable to locate executable '{}': No such file or directory", cmd.path)))?;
     let argv = if cmd.flags.no_env_expand {
-        cmd.argv.clone()
+        cmd.argv.to_vec()
     } else {
         expand_argv(cmd, |name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
     };
@@ -384,7 +384,7 @@ pub fn journal_identity(cfg: &UnitConfig, cmd: &ExecCommand) -> (String, u8, boo
     let ident = cfg
         .string(S::Service, "SyslogIdentifier")
         .map(str::to_string)
-        .unwrap_or_else(|| Path::new(&cmd.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+        .unwrap_or_else(|| Path::new(&*cmd.path).file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
     (ident, syslog_priority(cfg), cfg.bool_or(S::Service, "SyslogLevelPrefix", true))
 }
 

@@ -44,6 +44,7 @@
 //! cgroup. The next reference loads it afresh from its file, in state
 //! `inactive`.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashSet;
 
 use super::graph::{Name, NameHash, NameRcMap};
@@ -64,7 +65,55 @@ pub struct Gc {
     /// most names have one referrer, and a hash set of one entry took
     /// ~120 bytes (1000 services: 370 kB); removing one referrer of a
     /// target that 1000 units name compares 1000 pointers.
-    referrers: NameRcMap<Vec<Name>>,
+    referrers: NameRcMap<Refs>,
+}
+
+/// The referrers of one name, the first inline: most names have one (a
+/// service wanted by one target), and a list of one was a 32-byte heap
+/// block per loaded unit (1000 services: 32 kB). The same size as the
+/// list (its capacity has room for the tag).
+enum Refs {
+    One(Name),
+    Many(Vec<Name>),
+}
+
+impl Refs {
+    fn as_slice(&self) -> &[Name] {
+        match self {
+            Refs::One(n) => std::slice::from_ref(n),
+            Refs::Many(v) => v,
+        }
+    }
+
+    fn push(&mut self, n: Name) {
+        match self {
+            Refs::One(first) => *self = Refs::Many(vec![first.clone(), n]),
+            Refs::Many(v) => v.push(n),
+        }
+    }
+
+    /// Remove one reference by `id` (the last); whether none is left.
+    fn remove(&mut self, id: &str) -> bool {
+        match self {
+            Refs::One(n) => &**n == id,
+            Refs::Many(v) => {
+                if let Some(i) = v.iter().rposition(|r| &**r == id) {
+                    v.swap_remove(i);
+                }
+                v.is_empty()
+            }
+        }
+    }
+
+    /// No slack: a list of one goes back inline.
+    fn shrink(&mut self) {
+        if let Refs::Many(v) = self {
+            match v.as_slice() {
+                [one] => *self = Refs::One(one.clone()),
+                _ => v.shrink_to_fit(),
+            }
+        }
+    }
 }
 
 impl Gc {
@@ -76,7 +125,7 @@ impl Gc {
     /// Give back the slack of the reference lists (after boot).
     pub fn shrink(&mut self) {
         for v in self.referrers.values_mut() {
-            v.shrink_to_fit();
+            v.shrink();
         }
         // Drained at every sweep, but its table stays sized for the boot.
         self.queue.shrink_to_fit();
@@ -102,7 +151,12 @@ impl Manager {
         let me = self.edges.names.intern(id);
         for d in own {
             let other = self.edges.names.intern(&d.other);
-            self.gc.referrers.entry(other).or_default().push(me.clone());
+            match self.gc.referrers.entry(other) {
+                Entry::Occupied(mut e) => e.get_mut().push(me.clone()),
+                Entry::Vacant(e) => {
+                    e.insert(Refs::One(me.clone()));
+                }
+            }
         }
         self.gc.queue(id);
     }
@@ -135,7 +189,7 @@ impl Manager {
         let Some(u) = self.units.get(id) else { return false };
         let names = std::iter::once(id).chain(u.cfg.names().map(|n| n.as_str()));
         for n in names {
-            for r in self.gc.referrers.get(n).into_iter().flatten().map(|r| &**r) {
+            for r in self.gc.referrers.get(n).map_or(&[][..], Refs::as_slice).iter().map(|r| &**r) {
                 if self.units.contains_key(r) && !visiting.contains(r) && self.needed(r, visiting) {
                     return true;
                 }
@@ -195,13 +249,8 @@ impl Manager {
         });
         for (kind, other) in &deps {
             self.edges.unindex(id, *kind, other);
-            if let Some(m) = self.gc.referrers.get_mut(&**other) {
-                if let Some(i) = m.iter().rposition(|r| &**r == id) {
-                    m.swap_remove(i);
-                }
-                if m.is_empty() {
-                    self.gc.referrers.remove(&**other);
-                }
+            if self.gc.referrers.get_mut(&**other).is_some_and(|m| m.remove(id)) {
+                self.gc.referrers.remove(&**other);
             }
         }
         if let Some(svc) = u.sock.as_ref().and_then(|s| s.settings.service.as_deref()) {
@@ -239,5 +288,28 @@ impl Manager {
         for n in u.cfg.names().map(|n| n.as_str()).chain(std::iter::once(id)) {
             self.edges.names.release(n);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_referrer_is_kept_inline() {
+        let (a, b): (Name, Name) = ("a.target".into(), "b.target".into());
+        let mut r = Refs::One(a.clone());
+        assert_eq!(r.as_slice().len(), 1);
+        r.push(b.clone());
+        r.push(a.clone());
+        assert_eq!(r.as_slice().iter().map(|n| &**n).collect::<Vec<_>>(), ["a.target", "b.target", "a.target"]);
+        assert!(!r.remove("a.target"), "the last reference by a goes, one stays");
+        assert_eq!(r.as_slice().iter().map(|n| &**n).collect::<Vec<_>>(), ["a.target", "b.target"]);
+        assert!(!r.remove("b.target"));
+        r.shrink();
+        assert!(matches!(r, Refs::One(_)), "a list of one goes back inline");
+        assert!(!r.remove("c.target"), "not a referrer");
+        assert!(r.remove("a.target"));
+        assert_eq!(std::mem::size_of::<Refs>(), std::mem::size_of::<Vec<Name>>());
     }
 }

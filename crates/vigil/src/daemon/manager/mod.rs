@@ -585,7 +585,7 @@ impl Manager {
             // leftovers are killed): the job that began this cycle is done,
             // "Finished X." (systemd's `service_finished_job()`).
             ServiceState::Dead
-                if u.job.is_some_and(|(j, _)| u.runs.started_by == Some(j))
+                if u.job.is_some_and(|(j, _)| u.runs.started_by.is_some_and(|s| s.get() == j))
                     && u.svc.as_ref().is_some_and(|s| s.params().service_type == engine::service::ServiceType::Oneshot) =>
             {
                 self.say_at(id, 6, &messages::start_done(&desc, true), Some(messages::UNIT_STARTED));
@@ -972,3 +972,6 @@ impl Manager {
 pub fn describe(cfg: &UnitConfig) -> String {
     cfg.string(unit::directive::SectionKind::Unit, "Description").map(str::to_string).unwrap_or_else(|| cfg.id.to_string())
 }
+
+#[cfg(test)]
+mod size_tests;

@@ -595,7 +595,7 @@ fn stdio(cfg: &UnitConfig, prop: &str) -> String {
     };
     let out_word = |o: &StdOutput| -> (&'static str, String) {
         let name = match o {
-            StdOutput::Fd(n) => n.clone().unwrap_or_default(),
+            StdOutput::Fd(n) => n.as_deref().unwrap_or_default().to_string(),
             _ => String::new(),
         };
         (output_word(o), name)
@@ -603,7 +603,7 @@ fn stdio(cfg: &UnitConfig, prop: &str) -> String {
     let input = match cfg.value(SectionKind::Service, "StandardInput") {
         Some(v @ Value::Input(i)) => {
             let name = match i {
-                StdInput::Fd(n) => n.clone().unwrap_or_default(),
+                StdInput::Fd(n) => n.as_deref().unwrap_or_default().to_string(),
                 _ => String::new(),
             };
             (format_value(v), name)

@@ -189,8 +189,9 @@ pub fn edit(cx: &Context, words: &[String], user: bool) -> (u8, bool) {
                 let others: Vec<(PathBuf, String)> = src
                     .fragment
                     .iter()
-                    .chain(src.dropin_paths.iter())
-                    .filter(|p| **p != target)
+                    .map(|p| &**p)
+                    .chain(src.dropin_paths.iter().map(PathBuf::as_path))
+                    .filter(|p| *p != target)
                     .map(|p| (p.to_path_buf(), read(p)))
                     .collect();
                 drop_in_template(&target, &read(&target), &others)

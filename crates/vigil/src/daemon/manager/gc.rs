@@ -218,7 +218,7 @@ impl Manager {
                 return false;
             }
         }
-        if u.sock.as_ref().is_some_and(|s| s.connections() > 0) || self.sockets.connection(id).is_some() {
+        if u.sock().is_some_and(|s| s.connections() > 0) || self.sockets.connection(id).is_some() {
             return false;
         }
         // A group that still has processes (or cannot be read) keeps it.
@@ -253,10 +253,10 @@ impl Manager {
                 self.gc.referrers.remove(&**other);
             }
         }
-        if let Some(svc) = u.sock.as_ref().and_then(|s| s.settings.service.as_deref()) {
+        if let Some(svc) = u.sock().and_then(|s| s.settings.service.as_deref()) {
             self.sockets.unindex_service(svc, id);
         }
-        if let Some(t) = u.timer.as_ref() {
+        if let Some(t) = u.timer() {
             self.timer_unindex(id, &t.trigger);
         }
         if !self.timers.is_empty() {

@@ -510,7 +510,7 @@ impl Manager {
             None if flag("OnFailureIsolate") => Mode::Isolate,
             None => Mode::Replace,
         };
-        let can_reload = match (&u.svc, &u.sock) {
+        let can_reload = match (&u.svc, u.sock()) {
             (Some(_), _) => !unit::config::service::ServiceView::new(cfg).exec("ExecReload").is_empty(),
             _ => false,
         };

@@ -425,7 +425,7 @@ impl Manager {
                 }
             }
         }
-        if self.units.get(id).is_some_and(|u| u.sock.is_some()) {
+        if self.units.get(id).is_some_and(|u| u.sock().is_some()) {
             match job.ty {
                 JobType::Start => self.run_socket_job(id, JobVerb::Start),
                 JobType::Stop => self.run_socket_job(id, JobVerb::Stop),
@@ -436,7 +436,7 @@ impl Manager {
             }
             return;
         }
-        if self.units.get(id).is_some_and(|u| u.timer.is_some()) {
+        if self.units.get(id).is_some_and(|u| u.timer().is_some()) {
             return self.run_timer_job(id, job.ty);
         }
         let now = self.now();

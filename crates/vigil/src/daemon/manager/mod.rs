@@ -84,11 +84,11 @@ pub struct Unit {
     pub cfg: UnitConfig,
     pub invocation_id: InvocationId,
     pub svc: Option<Service>,
-    /// Socket units: their runtime (`sockets/`). Boxed: large, and most
-    /// units are not sockets.
-    pub sock: Option<Box<crate::daemon::sockets::SocketUnit>>,
-    /// Timer units: their machine (`timer_units.rs`). Boxed, as `sock`.
-    pub timer: Option<Box<timer_units::TimerUnit>>,
+    /// A socket's or a timer's runtime (`sockets/`, `timer_units.rs`):
+    /// one boxed field for both, as most units are neither and a field
+    /// each cost every unit 8 bytes more (`size_tests.rs`); read through
+    /// [`Unit::sock`] and [`Unit::timer`].
+    runtime: Option<Box<Runtime>>,
     /// For units without a state machine: started or not.
     pub passive_active: bool,
     pub job: Option<(u32, JobVerb)>,
@@ -111,12 +111,49 @@ pub struct Unit {
     own: Option<graph::Own>,
 }
 
+/// What a socket or timer unit has beyond its configuration. Boxed whole
+/// in the unit: a timer's box is a socket's size (~0.7 kB), which the few
+/// timers of a system afford; one more box per socket would cost more.
+#[allow(clippy::large_enum_variant)]
+pub enum Runtime {
+    Socket(crate::daemon::sockets::SocketUnit),
+    Timer(timer_units::TimerUnit),
+}
+
 impl Unit {
+    pub fn sock(&self) -> Option<&crate::daemon::sockets::SocketUnit> {
+        match self.runtime.as_deref() {
+            Some(Runtime::Socket(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn sock_mut(&mut self) -> Option<&mut crate::daemon::sockets::SocketUnit> {
+        match self.runtime.as_deref_mut() {
+            Some(Runtime::Socket(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn timer(&self) -> Option<&timer_units::TimerUnit> {
+        match self.runtime.as_deref() {
+            Some(Runtime::Timer(t)) => Some(t),
+            _ => None,
+        }
+    }
+
+    pub fn timer_mut(&mut self) -> Option<&mut timer_units::TimerUnit> {
+        match self.runtime.as_deref_mut() {
+            Some(Runtime::Timer(t)) => Some(t),
+            _ => None,
+        }
+    }
+
     pub fn active_state(&self) -> &'static str {
         match &self.svc {
             Some(s) => s.active_state().as_str(),
-            None if self.sock.is_some() => self.sock.as_ref().map_or("inactive", |s| s.state().active_state()),
-            None if self.timer.is_some() => self.timer.as_ref().map_or("inactive", |t| t.machine.state().active_state()),
+            None if self.sock().is_some() => self.sock().map_or("inactive", |s| s.state().active_state()),
+            None if self.timer().is_some() => self.timer().map_or("inactive", |t| t.machine.state().active_state()),
             None if self.passive_active => "active",
             None => "inactive",
         }
@@ -125,8 +162,8 @@ impl Unit {
     pub fn sub_state(&self) -> &'static str {
         match &self.svc {
             Some(s) => s.state().as_str(),
-            None if self.sock.is_some() => self.sock.as_ref().map_or("dead", |s| s.state().as_str()),
-            None if self.timer.is_some() => self.timer.as_ref().map_or("dead", |t| t.machine.state().as_str()),
+            None if self.sock().is_some() => self.sock().map_or("dead", |s| s.state().as_str()),
+            None if self.timer().is_some() => self.timer().map_or("dead", |t| t.machine.state().as_str()),
             None if self.passive_active => "active",
             None => "dead",
         }
@@ -307,8 +344,10 @@ impl Manager {
             self.record_name(n.as_str(), &id);
         }
         self.record_name(&mangled, &id);
-        let sock = self.socket_runtime(&mut cfg).map(Box::new);
-        let timer = self.timer_runtime(&cfg).map(Box::new);
+        let runtime = match self.socket_runtime(&mut cfg) {
+            Some(s) => Some(Box::new(Runtime::Socket(s))),
+            None => self.timer_runtime(&cfg).map(|t| Box::new(Runtime::Timer(t))),
+        };
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)).with_debug_logs(messages::wanted(LogLevel::Debug, self.log_max)));
         self.units.insert(
@@ -318,8 +357,7 @@ impl Manager {
                 cfg,
                 invocation_id: InvocationId::default(),
                 svc,
-                sock,
-                timer,
+                runtime,
                 passive_active: false,
                 job: None,
                 in_cgroup: false,
@@ -351,7 +389,7 @@ impl Manager {
         let ids: Vec<String> = self.units.keys().map(str::to_string).collect();
         for id in ids {
             let idle = self.units.get(&id).is_some_and(|u| {
-                u.job.is_none() && matches!(u.active_state(), "inactive" | "failed") && u.sock.is_none()
+                u.job.is_none() && matches!(u.active_state(), "inactive" | "failed") && u.sock().is_none()
             });
             if idle {
                 self.forget(&id);
@@ -840,7 +878,7 @@ impl Manager {
             }
             return;
         };
-        if self.units.get(&id).is_some_and(|u| u.sock.is_some()) {
+        if self.units.get(&id).is_some_and(|u| u.sock().is_some()) {
             self.socket_child_exited(&id, pid as u32, status);
             return;
         }

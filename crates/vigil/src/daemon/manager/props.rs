@@ -332,7 +332,7 @@ pub fn properties(u: &Unit, want: &dyn Fn(&str) -> bool) -> Vec<Prop> {
         p.add("User", || v.user().unwrap_or("").to_string());
         p.add("Group", || v.group().unwrap_or("").to_string());
     }
-    if let Some(sock) = &u.sock {
+    if let Some(sock) = u.sock() {
         p.out.extend(sock.properties().into_iter().filter(|(k, _)| want(k)).map(|(k, v)| (Cow::Owned(k), v)));
     }
     // What vigil parses but does not apply, and the sandboxing a manager

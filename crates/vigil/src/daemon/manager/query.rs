@@ -154,7 +154,7 @@ impl Manager {
         let now = self.now();
         for id in ids {
             let Some(u) = self.units.get_mut(&id) else { continue };
-            if let Some(s) = u.sock.as_mut() {
+            if let Some(s) = u.sock_mut() {
                 s.reset_failed();
             }
             if u.svc.is_some() {
@@ -438,7 +438,7 @@ impl Manager {
             for name in lists {
                 let Some(kind) = dependency_kind(name) else { continue };
                 // A socket answers `Triggers` itself (`sockets/`).
-                if !(kind == Dep::Triggers && u.sock.is_some()) {
+                if !(kind == Dep::Triggers && u.sock().is_some()) {
                     p.push((name.to_string().into(), self.dependency_names(id, kind).join(" ")));
                 }
             }
@@ -481,14 +481,14 @@ impl Manager {
             p.push(("UnitFilePreset".into(), preset));
         }
         // An Accept=yes socket triggers its live instances.
-        if want("Triggers") && u.sock.as_ref().is_some_and(|s| s.settings.accept) {
+        if want("Triggers") && u.sock().is_some_and(|s| s.settings.accept) {
             p.retain(|(k, _)| k != "Triggers");
             p.push(("Triggers".into(), self.sockets.instances_of(id).join(" ")));
         }
         // `status` (brief) reads by name; one property has no order.
         if !brief && p.len() > 1 {
             super::show_all::order(&mut p);
-            if u.timer.is_some() {
+            if u.timer().is_some() {
                 super::timer_units::place_result(&mut p);
             }
         }

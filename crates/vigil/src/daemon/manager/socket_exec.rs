@@ -63,7 +63,7 @@ impl Manager {
             Ok(pid) => {
                 self.pids.insert(pid, self.units.name(id));
                 self.socket_arm_timeout(id, pid);
-                if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
+                if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock_mut()) {
                     s.enter_control(&mut self.sockets, step.state());
                     s.control = Some(Control { step, index, pid, terminated: false });
                 }
@@ -77,7 +77,7 @@ impl Manager {
 
     /// `TimeoutSec=` from now for control process `pid`.
     fn socket_arm_timeout(&mut self, id: &str, pid: u32) {
-        let timeout = self.units.get(id).and_then(|u| u.sock.as_ref()).map_or(0, |s| s.settings.timeout.0);
+        let timeout = self.units.get(id).and_then(|u| u.sock()).map_or(0, |s| s.settings.timeout.0);
         if timeout == 0 || timeout == u64::MAX {
             return;
         }
@@ -179,7 +179,7 @@ impl Manager {
             }
             (ControlStep::StartPre, false) => self.socket_finish(id),
             (ControlStep::StartPost, true) => {
-                let watched = match self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
+                let watched = match self.units.get_mut(id).and_then(|u| u.sock_mut()) {
                     Some(s) => s.enter_listening(&mut self.sockets),
                     None => return,
                 };
@@ -205,7 +205,7 @@ impl Manager {
             (ControlStep::StopPre, _) => {
                 self.socket_kill_rest(id);
                 if let Some(u) = self.units.get_mut(id) {
-                    if let Some(s) = u.sock.as_mut() {
+                    if let Some(s) = u.sock_mut() {
                         s.close_ports(&mut self.sockets);
                     }
                 }
@@ -220,7 +220,7 @@ impl Manager {
         self.socket_kill_rest(id);
         let Some(u) = self.units.get_mut(id) else { return };
         let desc = status_ident(&u.cfg);
-        let Some(s) = u.sock.as_mut() else { return };
+        let Some(s) = u.sock_mut() else { return };
         let result = s.finish(&mut self.sockets);
         let starting = std::mem::take(&mut s.starting);
         u.invocation_id.clear();

@@ -66,7 +66,7 @@ impl Manager {
     }
 
     pub(super) fn sock_mut(&mut self, id: &str) -> Option<&mut SocketUnit> {
-        self.units.get_mut(id).and_then(|u| u.sock.as_deref_mut())
+        self.units.get_mut(id).and_then(|u| u.sock_mut())
     }
 
     /// Run a start or stop job of a socket unit; it completes at once, or
@@ -81,7 +81,7 @@ impl Manager {
     /// Start the socket: `Some(result)` when done at once, `None` while
     /// its control commands run.
     pub(super) fn socket_start(&mut self, id: &str) -> Option<&'static str> {
-        let Some(sock) = self.units.get(id).and_then(|u| u.sock.as_ref()) else { return Some("failed") };
+        let Some(sock) = self.units.get(id).and_then(|u| u.sock()) else { return Some("failed") };
         if sock.is_open() {
             return Some("done");
         }
@@ -113,14 +113,14 @@ impl Manager {
         }
         let desc = status_ident(&u.cfg);
         if has_exec {
-            if let Some(s) = u.sock.as_mut() {
+            if let Some(s) = u.sock_mut() {
                 s.reset_result();
                 s.starting = true;
             }
             self.socket_step(id, ControlStep::StartPre, 0);
             return None;
         }
-        let started = match u.sock.as_mut() {
+        let started = match u.sock_mut() {
             Some(s) => s.start(&mut self.sockets, &mut log),
             None => return Some("failed"),
         };
@@ -145,7 +145,7 @@ impl Manager {
     pub(super) fn socket_stop(&mut self, id: &str) -> Option<&'static str> {
         let Some(u) = self.units.get_mut(id) else { return Some("done") };
         let desc = status_ident(&u.cfg);
-        let Some(sock) = u.sock.as_mut() else { return Some("done") };
+        let Some(sock) = u.sock_mut() else { return Some("done") };
         if sock.settings.has_exec && !matches!(sock.state(), SocketState::Dead | SocketState::Failed) {
             // A start still running its commands is cut short.
             if let Some(c) = sock.control.take() {
@@ -183,7 +183,7 @@ impl Manager {
 
     /// A socket failed while up: close it and say so.
     fn socket_fail(&mut self, id: &str, result: SocketResult) {
-        let Some(sock) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) else { return };
+        let Some(sock) = self.units.get_mut(id).and_then(|u| u.sock_mut()) else { return };
         let r = sock.fail(&mut self.sockets, result);
         self.gc.queue(id);
         self.say(id, &format!("{id}: Failed with result '{}'.", r.as_str()));
@@ -232,7 +232,7 @@ impl Manager {
     /// so a service that fails at once re-arms it through
     /// [`Manager::socket_service_changed`].
     fn socket_trigger(&mut self, id: &str) {
-        let Some(service) = self.units.get(id).and_then(|u| u.sock.as_ref()).and_then(|s| s.settings.service.clone()) else {
+        let Some(service) = self.units.get(id).and_then(|u| u.sock()).and_then(|s| s.settings.service.clone()) else {
             return;
         };
         let pending = match self.unit_id(&service) {
@@ -244,7 +244,7 @@ impl Manager {
             }
             Err(_) => false,
         };
-        if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock.as_mut()) {
+        if let Some(s) = self.units.get_mut(id).and_then(|u| u.sock_mut()) {
             s.enter_running(&mut self.sockets);
         }
         // Going down: the socket stops being watched (running) but its
@@ -289,7 +289,7 @@ impl Manager {
         let mut sockets = self.sockets.sockets_for(names.iter().map(String::as_str));
         sockets.retain(|s| s != id);
         for sid in sockets {
-            let Some(sock) = self.units.get(&sid).and_then(|u| u.sock.as_ref()) else { continue };
+            let Some(sock) = self.units.get(&sid).and_then(|u| u.sock()) else { continue };
             if !sock.is_open() || sock.settings.accept {
                 continue;
             }
@@ -300,7 +300,7 @@ impl Manager {
             if pending {
                 continue;
             }
-            let Some(sock) = self.units.get_mut(&sid).and_then(|u| u.sock.as_mut()) else { continue };
+            let Some(sock) = self.units.get_mut(&sid).and_then(|u| u.sock_mut()) else { continue };
             match state {
                 ServiceState::Dead
                 | ServiceState::Failed
@@ -365,7 +365,7 @@ impl Manager {
         }
         let mut fds = Vec::new();
         for s in &sockets {
-            if let Some(sock) = self.units.get(s).and_then(|u| u.sock.as_ref()).filter(|s| s.is_open()) {
+            if let Some(sock) = self.units.get(s).and_then(|u| u.sock()).filter(|s| s.is_open()) {
                 fds.extend(sock.listen_fds());
             }
         }
@@ -377,7 +377,7 @@ impl Manager {
         let mut rows: Vec<ListenRow> = self
             .units
             .values()
-            .filter_map(|u| u.sock.as_ref())
+            .filter_map(|u| u.sock())
             .flat_map(|s| {
                 let mut r = s.listen_rows(all);
                 if s.settings.accept {

@@ -191,7 +191,7 @@ impl Manager {
         let userspace = self.boot.userspace.mono;
         let container = in_container(&self.loader.lookup.root, self.loader.lookup.scope);
         let Some(u) = self.units.get(id) else { return };
-        let Some(t) = u.timer.as_ref() else { return };
+        let Some(t) = u.timer() else { return };
         let trigger = self.known_id(&t.trigger).and_then(|tid| self.units.get(tid));
         let (exit, enter) = trigger.map_or((0, 0), |tu| (tu.stamps.inactive_exit().mono, tu.stamps.inactive_enter().mono));
         let own = u.stamps.inactive_exit();
@@ -207,7 +207,7 @@ impl Manager {
             local: &local,
             random: &mut random,
         };
-        let Some(t) = self.units.get_mut(id).and_then(|u| u.timer.as_mut()) else { return };
+        let Some(t) = self.units.get_mut(id).and_then(|u| u.timer_mut()) else { return };
         let before = t.machine.state().active_state();
         let outcome = t.machine.handle(event, &mut ctx);
         let after = t.machine.state().active_state();
@@ -251,7 +251,7 @@ impl Manager {
     /// unless the wall clock says a calendar elapse is not due yet.
     pub(super) fn timer_deadline(&mut self, id: &str) {
         let now = Instant2::now();
-        let Some(t) = self.units.get(id).and_then(|u| u.timer.as_ref()) else { return };
+        let Some(t) = self.units.get(id).and_then(|u| u.timer()) else { return };
         let mono_due = t.machine.next_monotonic().is_some_and(|m| m <= now.mono);
         // A millisecond of slack: the two clocks were read apart.
         let real_due = t.machine.next_realtime().is_some_and(|r| r <= now.wall + 1000);
@@ -267,7 +267,7 @@ impl Manager {
     /// its converted deadline (`deadlines.rs`).
     pub(super) fn timer_wall_check(&mut self, id: &str) {
         let wall = Instant2::now().wall;
-        let due = self.units.get(id).and_then(|u| u.timer.as_ref()).and_then(|t| t.machine.next_realtime()).is_some_and(|r| r <= wall);
+        let due = self.units.get(id).and_then(|u| u.timer()).and_then(|t| t.machine.next_realtime()).is_some_and(|r| r <= wall);
         if due {
             self.timer_disarm(id);
             self.timer_event(id, TimerEvent::Elapse);
@@ -280,13 +280,13 @@ impl Manager {
         if self.jobs.get(id).is_some_and(|j| j.verb == proto::msg::JobVerb::Stop) {
             return;
         }
-        let Some(t) = self.units.get(id).and_then(|u| u.timer.as_ref()) else { return };
+        let Some(t) = self.units.get(id).and_then(|u| u.timer()) else { return };
         let trigger = t.trigger.clone();
         let stamp = t.stamp.clone();
         match self.job(&trigger, proto::msg::JobVerb::Start) {
             Ok(_) => {
                 self.timer_event(id, TimerEvent::Queued);
-                if let (Some(p), Some(t)) = (stamp, self.units.get(id).and_then(|u| u.timer.as_ref())) {
+                if let (Some(p), Some(t)) = (stamp, self.units.get(id).and_then(|u| u.timer())) {
                     touch(&p, Some(t.machine.last_trigger().realtime));
                 }
             }
@@ -313,7 +313,7 @@ impl Manager {
         let was = self.units.get(id).map_or("inactive", |u| u.active_state());
         if start && was != "active" {
             // unit_test_trigger_loaded(): no start without the unit to start.
-            let trigger = self.units.get(id).and_then(|u| u.timer.as_ref()).map(|t| t.trigger.clone()).unwrap_or_default();
+            let trigger = self.units.get(id).and_then(|u| u.timer()).map(|t| t.trigger.clone()).unwrap_or_default();
             let loaded = self.unit_id(&trigger).ok().and_then(|t| self.units.get(&t)).is_some_and(|t| t.cfg.load_state == LoadState::Loaded);
             if !loaded {
                 self.log(id, engine::service::LogLevel::Warning, &format!("Refusing to start, unit {trigger} to trigger not loaded."));
@@ -323,7 +323,7 @@ impl Manager {
             }
         }
         if start {
-            let stamp = self.units.get(id).and_then(|u| u.timer.as_ref()).and_then(|t| t.stamp.clone());
+            let stamp = self.units.get(id).and_then(|u| u.timer()).and_then(|t| t.stamp.clone());
             let mtime = stamp.as_deref().and_then(|p| {
                 let m = mtime_usec(p);
                 if m.is_none() {
@@ -392,11 +392,11 @@ impl Manager {
     /// settings take effect now, its state and last trigger kept, as
     /// systemd re-reads a timer and computes its next elapse again.
     pub(super) fn timer_reloaded(&mut self, id: &str) {
-        let Some(old) = self.units.get(id).and_then(|u| u.timer.as_ref()).map(|t| t.trigger.clone()) else { return };
+        let Some(old) = self.units.get(id).and_then(|u| u.timer()).map(|t| t.trigger.clone()) else { return };
         let Some(cfg) = self.units.get(id).map(|u| u.cfg.clone()) else { return };
         self.timer_unindex(id, &old);
         let Some(fresh) = self.timer_runtime(&cfg) else { return };
-        if let Some(t) = self.units.get_mut(id).and_then(|u| u.timer.as_mut()) {
+        if let Some(t) = self.units.get_mut(id).and_then(|u| u.timer_mut()) {
             let TimerUnit { machine, trigger, stamp, accuracy, persistent, wake_system, fixed_random_delay } = fresh;
             t.machine.set_params(machine.params);
             (t.trigger, t.stamp, t.accuracy, t.persistent, t.wake_system, t.fixed_random_delay) =
@@ -407,7 +407,7 @@ impl Manager {
 
     /// `reset-failed` of a timer.
     pub(super) fn timer_reset_failed(&mut self, id: &str) {
-        if self.units.get(id).is_some_and(|u| u.timer.is_some()) {
+        if self.units.get(id).is_some_and(|u| u.timer().is_some()) {
             self.timer_event(id, TimerEvent::ResetFailed);
         }
     }
@@ -461,7 +461,7 @@ impl Manager {
     /// timer); for `status` (`brief`) only the next elapse on both clocks
     /// and `Triggers`, from which it prints `Trigger:` and `Triggers:`.
     pub(super) fn timer_properties(&self, u: &super::Unit, want: &dyn Fn(&str) -> bool, brief: bool, p: &mut Vec<super::props::Prop>) {
-        let Some(t) = u.timer.as_ref() else { return };
+        let Some(t) = u.timer() else { return };
         let m = &t.machine;
         if brief {
             p.push(("NextElapseUSecRealtime".into(), stamp(m.next_realtime().unwrap_or(0))));

@@ -38,12 +38,17 @@ fn acquire(t: &Target<'_>, default_target: bool) -> Result<BootData, u8> {
         1
     })?;
     if usec(&data.manager, "FinishTimestampMonotonic") == 0 {
-        eprintln!("Bootup is not yet finished (org.freedesktop.systemd1.Manager.FinishTimestampMonotonic=0).");
-        eprintln!("Please try again later.");
-        eprintln!("Hint: Use 'systemctl list-jobs' to see active jobs");
-        return Err(1);
+        return Err(not_finished());
     }
     Ok(data)
+}
+
+/// systemd-analyze's three lines while the boot's jobs run; exit status 1.
+pub(super) fn not_finished() -> u8 {
+    eprintln!("Bootup is not yet finished (org.freedesktop.systemd1.Manager.FinishTimestampMonotonic=0).");
+    eprintln!("Please try again later.");
+    eprintln!("Hint: Use 'systemctl list-jobs' to see active jobs");
+    1
 }
 
 /// `systemd-analyze time`.

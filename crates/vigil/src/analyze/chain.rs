@@ -152,10 +152,7 @@ pub fn critical_chain(t: &Target<'_>, units: &[String], fuzz: u64) -> u8 {
     };
     let finish = usec(&data.manager, "FinishTimestampMonotonic");
     if finish == 0 {
-        eprintln!("Bootup is not yet finished (org.freedesktop.systemd1.Manager.FinishTimestampMonotonic=0).");
-        eprintln!("Please try again later.");
-        eprintln!("Hint: Use 'systemctl list-jobs' to see active jobs");
-        return 1;
+        return super::boot::not_finished();
     }
     let mut chain = Chain {
         times: HashMap::new(),

@@ -26,7 +26,8 @@ const UNIT: [&str; 5] = [
     "LoadState",
 ];
 
-fn usec(p: &[(String, String)], k: &str) -> u64 {
+/// A `…Monotonic` property as a number (0 when unset).
+pub(super) fn usec(p: &[(String, String)], k: &str) -> u64 {
     get(p, k).parse().unwrap_or(0)
 }
 

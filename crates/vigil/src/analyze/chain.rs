@@ -19,6 +19,7 @@ use std::collections::HashMap;
 
 use unit::value::time::format_timespan;
 
+use super::boot::usec;
 use crate::ctl::{boot_data, get, Target};
 
 const MANAGER: [&str; 2] = ["UserspaceTimestampMonotonic", "FinishTimestampMonotonic"];
@@ -135,10 +136,6 @@ impl Chain {
             }
         }
     }
-}
-
-fn usec(p: &[(String, String)], k: &str) -> u64 {
-    get(p, k).parse().unwrap_or(0)
 }
 
 /// `systemd-analyze critical-chain [UNIT…]`.

@@ -7,7 +7,7 @@
 //! - The file edited is `/etc/systemd/system/UNIT.d/override.conf`
 //!   (`--runtime`: under `/run`; `--user`: the user's configuration), or
 //!   with `--full` `/etc/systemd/system/UNIT`. The editor gets a temporary
-//!   copy beside it, `.#override.confXXXXXXXXXXXXXXXX`:
+//!   copy beside it, named `.#override.conf` and 16 random hex digits:
 //!
 //!   ```text
 //!   ### Editing /etc/systemd/system/x.service.d/override.conf

@@ -195,7 +195,8 @@ impl Manager {
         let trigger = self.known_id(&t.trigger).and_then(|tid| self.units.get(tid));
         let (exit, enter) = trigger.map_or((0, 0), |tu| (tu.stamps.inactive_exit().mono, tu.stamps.inactive_enter().mono));
         let own = u.stamps.inactive_exit();
-        let local = unit::calendar::tz::TimeZone::local();
+        // Read from /etc/localtime once, not at every event (put back below).
+        let local = self.local_zone.take().unwrap_or_else(unit::calendar::tz::TimeZone::local);
         let mut random = random_u64;
         let mut ctx = Context {
             now: Dual { realtime: now.wall, monotonic: now.mono },
@@ -211,6 +212,7 @@ impl Manager {
         let before = t.machine.state().active_state();
         let outcome = t.machine.handle(event, &mut ctx);
         let after = t.machine.state().active_state();
+        self.local_zone = Some(local);
         if let Some(u) = self.units.get_mut(id) {
             if before != after {
                 u.stamps.record(before, after);
@@ -378,6 +380,10 @@ impl Manager {
     /// every timer is told (systemd's `timer_time_change()`,
     /// `timer_timezone_change()`).
     pub fn timers_time_change(&mut self, zone: bool) {
+        if zone {
+            // Read again at the next timer event.
+            self.local_zone = None;
+        }
         if self.timer_triggers.is_empty() {
             return;
         }

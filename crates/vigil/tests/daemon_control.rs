@@ -176,3 +176,44 @@ fn unprivileged_users_may_read_but_not_control() {
     assert!(stderr(&o).contains("Access denied"), "stderr: {}", stderr(&o));
     assert!(r.manager_pid().map(pid_alive).unwrap_or(false));
 }
+
+/// kB of the process's own executable mapped in its page tables (the
+/// `Rss:` of every mapping of `/proc/PID/exe` in `smaps`).
+fn exe_rss_kb(pid: i32) -> u64 {
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe")).unwrap();
+    let exe = exe.to_str().unwrap().to_string();
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap();
+    let mut ours = false;
+    let mut kb = 0;
+    for line in smaps.lines() {
+        if line.split_whitespace().next().is_some_and(|f| f.contains('-') && !f.ends_with(':')) {
+            ours = line.split_whitespace().nth(5) == Some(exe.as_str());
+        } else if let Some(v) = line.strip_prefix("Rss:").filter(|_| ours) {
+            kb += v.trim().trim_end_matches("kB").trim().parse::<u64>().unwrap();
+        }
+    }
+    kb
+}
+
+/// Serving requests maps code the idle manager does not run; once it has
+/// been idle a while after them (10 s, `event_loop.rs` `release_due`) it
+/// drops those pages again, and it still answers afterwards.
+#[test]
+fn an_idle_manager_gives_back_the_code_its_requests_mapped() {
+    let r = TestRoot::with_units("idle-release", &[("a.service", "[Service]\nExecStart=/bin/sleep 600\n")]);
+    let o = r.vigil(&["start", "a.service"]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let pid = r.manager_pid().expect("manager wrote its pid");
+    for args in [&["status", "--no-pager", "a.service"][..], &["show", "a.service"], &["list-units", "--no-pager"]] {
+        r.vigil(args);
+    }
+    let busy = exe_rss_kb(pid);
+    assert!(
+        wait_until(Duration::from_secs(40), || exe_rss_kb(pid) * 2 < busy),
+        "the manager's code stayed mapped: {busy} kB after the requests, {} kB now",
+        exe_rss_kb(pid)
+    );
+    let o = r.vigil(&["is-active", "a.service"]);
+    assert_eq!(stdout(&o), "active\n", "stderr: {}", stderr(&o));
+    r.vigil(&["exit"]);
+}

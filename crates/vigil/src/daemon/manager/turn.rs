@@ -51,10 +51,11 @@
 //!   signal).
 //!
 //!   When the spared processes are all our children that exited already
-//!   (`waitid(…, WNOWAIT)`, which leaves them to be reaped), the group is
-//!   read first (`cgroup.events`): empty, nothing is left to signal and
-//!   `cgroup.procs` is not opened — at a stop-all most services die
-//!   before their group's turn comes. When `cgroup.procs` listed nothing
+//!   (`waitid(…, WNOWAIT)`, which leaves them to be reaped), or there is
+//!   none (the main process was reaped before the kill, as when a
+//!   `Restart=` service dies), the group is read first (`cgroup.events`):
+//!   empty, nothing is left to signal and `cgroup.procs` is not opened —
+//!   at a stop-all most services die before their group's turn comes. When `cgroup.procs` listed nothing
 //!   but the spared processes and each of those is our child,
 //!   the `cgroup.events` read after the signals is not made: the group was
 //!   populated when read, its emptying is reported by its watch, and the
@@ -209,11 +210,14 @@ impl Manager {
             return true;
         }
         let spared = &check.kills[0].spared;
-        // Spared processes that all exited (our zombies, not reaped yet):
-        // the group is most likely empty, and `cgroup.events` says so
-        // without `cgroup.procs` (nothing to signal then).
+        // Spared processes that all exited (our zombies, not reaped yet),
+        // or none left to spare (the main process exited and was reaped,
+        // as before a `Restart=` restart): the group is most likely empty,
+        // and `cgroup.events` says so without `cgroup.procs` (nothing to
+        // signal then). A group that still holds processes costs one read
+        // more.
         let states: Vec<Child> = spared.iter().map(|&p| child_state(p)).collect();
-        if !states.is_empty() && states.iter().all(|s| *s == Child::Exited) && self.cgroups.populated(&check.id) != Some(true) {
+        if states.iter().all(|s| *s == Child::Exited) && self.cgroups.populated(&check.id) != Some(true) {
             return true;
         }
         let mut listed_spared_only = true;

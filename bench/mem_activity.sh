@@ -2,8 +2,10 @@
 # Manager memory after boot AND after some activity: PSS (smaps_rollup) of `vigil daemon`
 # and its journal process with N=1000 running units, right after boot (as bench.py and
 # bench/mem.sh measure it) and again after 20 is-active + 20 status, 20 SIGKILLed services
-# restarted, list-units and show. The second figure includes the code that queries and
-# restarts fault back in (src/resident.rs drops start-up code pages after boot).
+# restarted, list-units and show, and once more after 22 s of idle. The second figure
+# includes the code that queries and restarts fault back in (src/resident.rs drops
+# start-up code pages after boot); the third what is left once the manager has given
+# back what its requests brought in (event_loop.rs, release_due).
 #
 # Usage: bench/mem_activity.sh [VIGIL=target/release/vigil]
 BIN=$(realpath "${1:-target/release/vigil}"); N=1000; D=$(mktemp -d /tmp/memact.XXXX); U=$D/root/etc/systemd/system; mkdir -p $U/multi-user.target.wants
@@ -19,4 +21,9 @@ for p in $(pgrep -P $VP sleep | head -20); do kill -9 $p; sleep 0.05; done
 $BIN --root=$D/root list-units >/dev/null; $BIN --root=$D/root show s5 >/dev/null
 sleep 2
 echo "after activity: daemon $(pss $VP) journal $(pss $JP)"
+# The manager gives back what the requests brought in once idle 10 s after
+# the last one (event_loop.rs, release_due), the journal its code once a
+# whole 10 s window passed without input (journald/server.rs, IDLE_CODE_USEC).
+sleep 22
+echo "after 22 s idle: daemon $(pss $VP) journal $(pss $JP)"
 $BIN --root=$D/root exit >/dev/null 2>&1 || kill $VP; wait $VP 2>/dev/null; rm -rf $D

@@ -15,10 +15,11 @@ is what runs afterwards: the code whose pages come back and stay (crates/vigil/s
 The names are demangled without their hash (what `nm -C` prints; the build's `v0` mangling keeps a
 generic function's type arguments in its name), so that they still match the next build's symbols;
 a function renamed since falls back to the default place, nothing breaks.
-Groups, in layout order: journal's active only, journal's idle only, idle in both, manager's idle
-only, the client of the kit's three commands, manager's active, then what only the other commands
-run; hottest first within a group. The journal's and the manager's steady states thus sit together,
-what both run between them, and a `systemctl is-active` finds its code in a few runs next to them.
+Groups, in layout order: the journal's active set (what only it runs, then what the manager or a
+client also runs), the journal's idle set, what both idle processes run, the manager's idle set, the
+client of the kit's three commands, the manager's active set, the other commands; each function in
+the first of these it belongs to, hottest first within a group. So each process's idle code is one
+piece, next to its active code, and a `systemctl is-active` finds its code in a few runs.
 """
 import collections, os, re, shutil, subprocess, sys, time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -127,24 +128,31 @@ if __name__ == '__main__':
         return c
     mi, ma, ji, ja = costs(m_idle), costs(m_act), costs(j_idle), costs(j_act)
     kit, cl = costs(*clients[:3]), costs(*clients)
-    idle = mi.keys() | ji.keys()
-    groups = [
-        ("the journal's active steady state (not idle, not the manager's)", ja.keys() - idle - ma.keys(), ja),
-        ("the journal's idle steady state only", ji.keys() - mi.keys(), ji),
-        ("idle in both the journal and the manager", ji.keys() & mi.keys(), ji + mi),
-        ("the manager's idle steady state only", mi.keys() - ji.keys(), mi),
-        ("the client process of the kit's commands (is-active, show, status -n0), what is not above", kit.keys() - idle - ja.keys(), kit),
-        ("the manager's active steady state (and what both run only when active)", ma.keys() - idle - kit.keys(), ma + ja),
-        ("the other control commands, in the client process", cl.keys() - ma.keys() - idle - ja.keys() - kit.keys(), cl),
+    titles = [
+        "the journal's active steady state only",
+        "the journal's active steady state, also run by the manager or a client",
+        "the journal's idle steady state only",
+        "idle in both the journal and the manager",
+        "the manager's idle steady state only",
+        "the client process of the kit's commands (is-active, show, status -n0), what is not above",
+        "the manager's active steady state, what is not above",
+        "the other control commands, in the client process",
     ]
+    def group(f):
+        # Each function in the first group it belongs to, in the order of the layout's priority:
+        # what the idle processes run, then the journal's active set (next to its idle set),
+        # then the kit's client, the manager's active set and the other commands.
+        if f in ji or f in mi: return 3 if f in ji and f in mi else 2 if f in ji else 4
+        if f in ja: return 1 if f in ma or f in cl else 0
+        return 5 if f in kit else 6 if f in ma else 7
+    every = mi + ma + ji + ja + cl
+    groups = [(t, [f for f in every if group(f) == i]) for i, t in enumerate(titles)]
     lines = ['# The order of the code in release builds: scripts/link-hot puts these functions first in',
              '# .text, in this order. Written by bench/hot_code.py from a callgrind profile of the steady',
              '# state (`BENCH_DIR=... bench/hot_code.py target/release/vigil`; again after large changes: a',
              '# name that no longer exists is skipped). Names as `nm -C` prints them (no hash).']
-    seen = set()
-    for title, names, c in groups:
+    for title, names in groups:
         lines.append(f'## {title}')
-        for f in sorted(names, key=lambda f: (-c[f], f)):
-            if f not in seen: seen.add(f); lines.append(f)
+        lines += sorted(names, key=lambda f: (-every[f], f))
     open(PROFILE, 'w').write('\n'.join(lines) + '\n')
-    print(f'{PROFILE}: {len(seen)} functions; callgrind files in {out}')
+    print(f'{PROFILE}: {len(every)} functions; callgrind files in {out}')

@@ -46,6 +46,10 @@
 
 fn main() {
     println!("cargo::rerun-if-changed=build.rs");
+    // The order of the release binary's code (scripts/link-hot, the linker
+    // of .cargo/config.toml): a new order is a new link.
+    println!("cargo::rerun-if-changed=hot-code.txt");
+    println!("cargo::rerun-if-changed=../../scripts/link-hot");
     let env = std::env::var("CARGO_CFG_TARGET_ENV").unwrap_or_default();
     let os = std::env::var("CARGO_CFG_TARGET_OS").unwrap_or_default();
     let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();

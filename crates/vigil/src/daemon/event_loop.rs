@@ -278,6 +278,7 @@ impl EventLoop {
     /// "Startup finished in …." (`manager_notify_finished()`; the time from
     /// the manager's start, as a container's systemd words it — vigil
     /// knows no firmware, loader or kernel times).
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     fn boot_finished(&mut self) {
         let now = Instant2::now();
         let boot = &mut self.manager.boot;
@@ -288,6 +289,17 @@ impl EventLoop {
     }
 
     /// Run until asked to end; returns how (kind and exit status).
+    ///
+    /// What an idle manager runs is this loop and little else, and the
+    /// code pages it touches are its resident code for the machine's
+    /// lifetime (`resident.rs`). The release build lays out the functions
+    /// the steady state runs together (`scripts/link-hot`), but moves
+    /// whole functions: so this one is not inlined into the start-up code
+    /// that calls it, and the handlers of what an idle manager does not see
+    /// (connections, signals, notifications, stopping everything) are not
+    /// inlined into it. Inlined, they made one 55 kB function of it and the
+    /// daemon's start-up, all of it mapped by an idle manager.
+    #[inline(never)]
     pub fn run(&mut self) -> Result<Ending> {
         let mut events = vec![EpollEvent::empty(); 64];
         let mut stopping = false;
@@ -451,6 +463,7 @@ impl EventLoop {
     /// the signalfd is polled level-triggered, and a signal that came
     /// meanwhile wakes the loop again. A restart's turn made that read
     /// between the reap and the new `clone3`.
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     fn on_signals(&mut self) {
         const SIZE: usize = std::mem::size_of::<libc::signalfd_siginfo>();
         loop {
@@ -537,6 +550,7 @@ impl EventLoop {
     /// SIGTERM (`Manager::unit_emptied`) — a main process and the
     /// `ExecStop=` command that stopped it, exiting together, made the
     /// stop fail with result `signal`.
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     fn reap(&mut self) -> usize {
         let manager = &mut self.manager;
         exec::reap_all(|pid, status| {
@@ -623,6 +637,7 @@ impl EventLoop {
     }
 
     /// Datagrams on `NOTIFY_SOCKET`, with the sender's credentials.
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     fn on_notify(&mut self) {
         use nix::sys::socket::{recvmsg, ControlMessageOwned, MsgFlags, UnixAddr};
         let mut buf = vec![0u8; super::notify::NOTIFY_BUFFER_MAX + 1];
@@ -705,6 +720,7 @@ impl EventLoop {
     /// manager runs, and the reply leaves in this turn instead of after
     /// another `epoll_wait` (a control round trip is a benchmark of its
     /// own, issue 8).
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     fn on_accept(&mut self) {
         loop {
             match accept_nonblocking(&self.listener) {

@@ -252,7 +252,13 @@ impl Server {
         })
     }
 
-    /// Runs until SIGTERM/SIGINT.
+    /// Runs until SIGTERM/SIGINT. Not inlined into the journal's start-up
+    /// code, nor are the handlers an idle journal does not run (accepting a
+    /// stream, signals) inlined into it: the idle journal's resident code
+    /// is this loop and the few functions it calls, which the release
+    /// build lays out together (`scripts/link-hot`, `EventLoop::run` of
+    /// the manager).
+    #[inline(never)]
     pub fn run(&mut self) -> Result<()> {
         let mut events = vec![EpollEvent::empty(); 128];
         while !self.exit {
@@ -407,6 +413,7 @@ impl Server {
         self.d.expire_rate_limits();
     }
 
+    #[inline(never)] // not in the idle loop's code: `Server::run`
     fn on_signals(&mut self) {
         loop {
             match self.sigfd.read_signal() {
@@ -435,6 +442,7 @@ impl Server {
         self.manager_pid == Some(c.pid) && (c.uid == 0 || c.uid == self.my_uid)
     }
 
+    #[inline(never)] // not in the idle loop's code: `Server::run`
     fn on_accept(&mut self) {
         loop {
             // Non-blocking from the start (no `ioctl(FIONBIO)` after).

@@ -132,6 +132,7 @@ impl Manager {
     }
 
     /// The bus socket is readable: owners of watched names.
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     pub fn bus_events(&mut self) {
         let Some(bus) = self.bus.bus.as_mut() else { return };
         let events = match bus.read() {

@@ -751,6 +751,7 @@ impl Manager {
     /// Stop every unit that is up (manager shutdown), as stop jobs so the
     /// order is the reverse of the start order; the event loop keeps
     /// running until all are down.
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     pub fn stop_all(&mut self) {
         self.shutting_down = true;
         let up: Vec<String> = self

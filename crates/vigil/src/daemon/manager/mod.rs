@@ -433,6 +433,7 @@ impl Manager {
     /// index alone — unless shrunk here. Shrinking an empty table frees
     /// it; the next insert allocates again, so this only costs time if
     /// they fill up again, and then no more than they cost at boot.
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     pub fn compact(&mut self) {
         self.edges.shrink();
         self.gc.shrink();
@@ -806,6 +807,7 @@ impl Manager {
             })
     }
 
+    #[inline(never)] // not in the idle loop's code: `EventLoop::run`
     pub fn cleanup(&mut self) {
         self.cgroups.cleanup();
         if let Some(r) = self.recorder.take() {

@@ -28,7 +28,8 @@
 //! Serving a control request runs much code too (one `is-active` mapped
 //! ~1.5 MB of the binary back into a manager of 1000 units, session 14):
 //! the manager drops its code again once it has been idle a while after
-//! requests (`daemon/event_loop.rs`, `release_due`).
+//! requests (`daemon/event_loop.rs`, `release_due`), and the journal after
+//! a whole 10 s without input (`journald/server.rs`, `IDLE_CODE_USEC`).
 //!
 //! Measured with `bench/mem.sh 1000`: see BENCHMARKS.md (session 4).
 //!
@@ -57,7 +58,8 @@ pub fn code_on_demand() {
 
 /// Drop the code pages mapped so far (module docs): the manager after its
 /// boot and whenever it has been idle a while after control requests
-/// (`daemon/event_loop.rs`, `release_due`).
+/// (`daemon/event_loop.rs`, `release_due`), the journal after 10 s without
+/// input (`journald/server.rs`).
 pub fn drop_code() {
     advise(false);
 }

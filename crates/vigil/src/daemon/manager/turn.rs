@@ -55,8 +55,9 @@
 //!   none (the main process was reaped before the kill, as when a
 //!   `Restart=` service dies), the group is read first (`cgroup.events`):
 //!   empty, nothing is left to signal and `cgroup.procs` is not opened —
-//!   at a stop-all most services die before their group's turn comes. When `cgroup.procs` listed nothing
-//!   but the spared processes and each of those is our child,
+//!   at a stop-all most services die before their group's turn comes.
+//!   When `cgroup.procs` listed nothing but the spared processes and each
+//!   of those is our child,
 //!   the `cgroup.events` read after the signals is not made: the group was
 //!   populated when read, its emptying is reported by its watch, and the
 //!   reaping of the spared children checks it again (`child_exited`) — a

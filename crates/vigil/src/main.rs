@@ -34,6 +34,7 @@ mod ctl;
 mod daemon;
 mod journalctl;
 mod journald;
+mod malloc_cache;
 mod personality;
 mod random;
 mod resident;

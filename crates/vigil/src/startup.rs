@@ -50,6 +50,13 @@ impl ReadyPipe {
         Some(ReadyPipe(unsafe { File::from_raw_fd(fd) }))
     }
 
+    /// The pipe's descriptor (kept open across the manager's re-execution,
+    /// `malloc_cache::reexec_manager`).
+    pub fn fd(&self) -> i32 {
+        use std::os::fd::AsRawFd;
+        self.0.as_raw_fd()
+    }
+
     pub fn tell(mut self, msg: &str) {
         use std::io::Write;
         let _ = writeln!(self.0, "{}", msg.replace('\n', " "));

@@ -252,3 +252,52 @@ fn an_idle_manager_and_journal_give_back_the_code_their_work_mapped() {
     assert_eq!(stdout(&o), "active\n", "stderr: {}", stderr(&o));
     r.vigil(&["exit"]);
 }
+
+/// The environment a process was executed with, as `/proc/PID/environ`
+/// shows it: NUL-separated, and `GLIBC_TUNABLES` cut at its colons (the
+/// loader parses it in place).
+fn exec_environ(pid: i32) -> String {
+    String::from_utf8_lossy(&std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default()).into_owned()
+}
+
+/// The manager runs with glibc's malloc cache kept small
+/// (`malloc_cache.rs`): it executed itself again, under the same name,
+/// with the tunable added to the `GLIBC_TUNABLES` it was given, and then
+/// put its environment back: the journal process, which it starts with
+/// its own environment plus the tunable, gets the given value with the
+/// tunable added once and none of the re-execution's own variable. The
+/// autostart's start-up pipe survived the re-execution (the client was
+/// told the manager is up).
+#[test]
+fn the_manager_runs_with_the_small_malloc_cache_and_gives_on_the_environment_it_was_given() {
+    let r = TestRoot::with_units("malloc-cache", &[("a.service", "[Service]\nExecStart=/bin/sleep 600\n")]);
+    let given = "glibc.malloc.trim_threshold=131072";
+    let o = Command::new(vigil())
+        .arg(r.root_arg())
+        .args(["start", "a.service"])
+        .env("GLIBC_TUNABLES", given)
+        .output()
+        .expect("run vigil");
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let pid = r.manager_pid().expect("manager wrote its pid");
+    let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap();
+    assert_eq!(comm.trim_end(), "vigil", "executed again under its own name");
+    let tunable = "glibc.malloc.tcache_max=128";
+    let env = exec_environ(pid);
+    assert!(env.contains(&format!("\0VIGIL_GLIBC_TUNABLES_WAS=={given}\0")), "{env:?}");
+    assert!(env.contains(&format!("\0GLIBC_TUNABLES={given}")) && env.contains(tunable), "{env:?}");
+    let journal: i32 = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .find(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap().contains("journald"))
+        .expect("the manager's journal process");
+    let env = exec_environ(journal);
+    assert_eq!(env.matches("GLIBC_TUNABLES=").count(), 1, "{env:?}");
+    assert!(env.contains(&format!("GLIBC_TUNABLES={given}")), "{env:?}");
+    assert_eq!(env.matches(tunable).count(), 1, "{env:?}");
+    assert!(!env.contains("VIGIL_GLIBC_TUNABLES_WAS"), "{env:?}");
+    let o = r.vigil(&["is-active", "a.service"]);
+    assert_eq!(stdout(&o), "active\n", "stderr: {}", stderr(&o));
+    r.vigil(&["exit"]);
+}

@@ -250,8 +250,10 @@ impl EventLoop {
     pub fn boot(&mut self, unit: &str) {
         self.booting = true;
         self.manager.begin_turn();
-        // The transaction loads every unit the boot pulls in.
+        // Every unit the boot pulls in is loaded, then its transaction
+        // built (`Manager::preload`).
         self.manager.boot.units_load_start = Instant2::now();
+        self.manager.preload(unit);
         let started = self.manager.job(unit, proto::msg::JobVerb::Start);
         self.manager.boot.units_load_finish = Instant2::now();
         self.manager.end_turn();
@@ -343,7 +345,10 @@ impl EventLoop {
                 if self.manager.boot.finish == Instant2::default() {
                     self.boot_finished();
                 }
-                if !self.manager.journal.pending() {
+                // And after the children it spawned last are settled and
+                // the reap they put off is done: their exec plans, freed
+                // after a trim, left pages resident (`bench/mem.sh`).
+                if !self.manager.journal.pending() && self.manager.spawn_settle_ms().is_none() && self.sweep_owed.is_none() {
                     self.booting = false;
                     self.manager.compact();
                     release_free_memory();

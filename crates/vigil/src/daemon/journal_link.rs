@@ -94,18 +94,8 @@
 //!
 //! **The journal's malloc cache.** The journal process starts with
 //! `GLIBC_TUNABLES=glibc.malloc.tcache_max=128` added to the manager's
-//! environment ([`journal_tunables`]; `ld.so(8)`, "Tunables"). glibc keeps
-//! up to 7 freed chunks of every size up to 1032 bytes in a per-thread
-//! cache (the "tcache") that neither coalesces them nor gives them back:
-//! `malloc_trim(3)`, which the journal runs once input stops, does not see
-//! them. After a 1000-unit boot the cache held 300 chunks, 126 KiB, half of
-//! the idle journal's heap, scattered over pages that could otherwise be
-//! returned (`bench/mem.sh 1000`: heap 276 -> 120 KiB). Chunks of up to 128
-//! bytes, most of an entry's allocations, keep the fast path; the larger
-//! ones go through the arena's bins: +1.9 % instructions per stored line
-//! (`bench/journald_ingest.py` under callgrind), paid back by the entry's
-//! fields borrowing instead of copying (`journald/dispatch.rs`). A cache
-//! size chosen in the manager's own `GLIBC_TUNABLES` is left alone.
+//! environment, as the manager itself runs (`malloc_cache.rs`: glibc's
+//! per-thread cache kept 126 KiB of the idle journal's heap resident).
 
 use std::cell::{Cell, RefCell};
 use std::ffi::CString;
@@ -753,33 +743,9 @@ fn read_verdict(rd: OwnedFd, end: Instant) -> std::io::Result<String> {
     }
 }
 
-/// The tunable the journal process starts with (module docs, "The
-/// journal's malloc cache").
-const JOURNAL_TUNABLE: &str = "glibc.malloc.tcache_max=128";
-
-/// `GLIBC_TUNABLES` for the journal, given the manager's: the manager's
-/// with [`JOURNAL_TUNABLE`] appended (`ld.so(8)`: colon-separated
-/// `name=value` pairs), unless it already chooses a size for the cache
-/// (`tcache_max` or `tcache_count`), which is then left as it is.
-fn journal_tunables(inherited: Option<&[u8]>) -> Vec<u8> {
-    match inherited {
-        None | Some([]) => JOURNAL_TUNABLE.as_bytes().to_vec(),
-        Some(t) => {
-            let chosen = t.split(|&b| b == b':').any(|pair| {
-                pair.starts_with(b"glibc.malloc.tcache_max=") || pair.starts_with(b"glibc.malloc.tcache_count=")
-            });
-            let mut v = t.to_vec();
-            if !chosen {
-                v.push(b':');
-                v.extend_from_slice(JOURNAL_TUNABLE.as_bytes());
-            }
-            v
-        }
-    }
-}
-
-/// The journal's environment: the manager's, with `GLIBC_TUNABLES` from
-/// [`journal_tunables`]. Built before `fork` (the child may not allocate).
+/// The journal's environment: the manager's, with the malloc tunable
+/// added to `GLIBC_TUNABLES` (`malloc_cache::with_tunable`). Built before
+/// `fork` (the child may not allocate).
 fn journal_env() -> Vec<CString> {
     let mut inherited = None;
     let mut env: Vec<CString> = Vec::new();
@@ -796,8 +762,9 @@ fn journal_env() -> Vec<CString> {
             env.push(c);
         }
     }
+    let inherited = inherited.as_deref().map(OsStrExt::as_bytes);
     let mut t = b"GLIBC_TUNABLES=".to_vec();
-    t.extend_from_slice(&journal_tunables(inherited.as_deref().map(OsStrExt::as_bytes)));
+    t.extend_from_slice(&crate::malloc_cache::with_tunable(inherited).unwrap_or_else(|| inherited.unwrap_or_default().to_vec()));
     if let Ok(c) = CString::new(t) {
         env.push(c);
     }
@@ -806,18 +773,6 @@ fn journal_env() -> Vec<CString> {
 
 #[cfg(test)]
 mod tests {
-    /// The journal gets the small malloc cache, on top of whatever
-    /// tunables the manager was given, but a cache size chosen there wins.
-    #[test]
-    fn journal_tunables_add_the_cache_size_unless_chosen() {
-        use super::journal_tunables as t;
-        assert_eq!(t(None), b"glibc.malloc.tcache_max=128");
-        assert_eq!(t(Some(b"")), b"glibc.malloc.tcache_max=128");
-        assert_eq!(t(Some(b"glibc.malloc.check=3")), b"glibc.malloc.check=3:glibc.malloc.tcache_max=128");
-        assert_eq!(t(Some(b"glibc.malloc.tcache_count=0")), b"glibc.malloc.tcache_count=0");
-        assert_eq!(t(Some(b"a=1:glibc.malloc.tcache_max=64")), b"a=1:glibc.malloc.tcache_max=64");
-    }
-
     /// The manager's environment reaches the journal, with the tunable.
     #[test]
     fn journal_env_keeps_the_environment_and_adds_the_tunable() {

@@ -129,6 +129,9 @@ fn run(args: &Args, ready: &mut Option<ReadyPipe>) -> Result<u8> {
             boot::raise_dgram_qlen();
         }
     }
+    // glibc's malloc cache kept small (`malloc_cache.rs`), before
+    // anything else is set up.
+    crate::malloc_cache::reexec_manager(ready.as_ref().map(ReadyPipe::fd));
     let rundir = RunDir::new(args.root.as_deref(), args.user)?;
     std::fs::create_dir_all(&rundir.dir)
         .with_context(|| format!("creating state directory {}", rundir.dir.display()))?;

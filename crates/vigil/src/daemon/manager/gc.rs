@@ -47,7 +47,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashSet;
 
-use super::graph::{Name, NameHash, NameRcMap};
+use super::graph::{Name, NameHash, NameRcMap, Names};
 
 use unit::config::deps;
 use unit::directive::SectionKind;
@@ -137,30 +137,26 @@ impl Gc {
             self.queue.insert(id.to_string());
         }
     }
-}
 
-impl Manager {
-    /// Record who `id` refers to — `own`, its dependencies as
-    /// [`Manager::index_edges`] indexed them — and queue it: a unit that
-    /// was loaded only to be looked at (`status`, `show`) is collected
-    /// after the answer.
-    pub(super) fn gc_loaded(&mut self, id: &str, own: &[deps::Dep]) {
-        if !self.units.contains_key(id) {
-            return;
-        }
-        let me = self.edges.names.intern(id);
-        for d in own {
-            let other = self.edges.names.intern(&d.other);
-            match self.gc.referrers.entry(other) {
+    /// Record who the freshly loaded unit `id` refers to — `others`, its
+    /// dependencies as [`Manager::index_edges`] indexes them, names
+    /// interned in `names` — and queue it: a unit that was loaded only to
+    /// be looked at (`status`, `show`) is collected after the answer.
+    pub fn loaded<'a>(&mut self, names: &mut Names, id: &str, others: impl Iterator<Item = &'a str>) {
+        let me = names.intern(id);
+        for other in others {
+            match self.referrers.entry(names.intern(other)) {
                 Entry::Occupied(mut e) => e.get_mut().push(me.clone()),
                 Entry::Vacant(e) => {
                     e.insert(Refs::One(me.clone()));
                 }
             }
         }
-        self.gc.queue(id);
+        self.queue(id);
     }
+}
 
+impl Manager {
     /// Unload every queued unit that nothing needs.
     pub fn collect_garbage(&mut self) {
         // Going down (`stop_all`): every unit goes with the manager; unloading
@@ -242,8 +238,8 @@ impl Manager {
         // holds it.
         let kept = u.own.as_mut().and_then(|o| o.deps.take()).map(Vec::from);
         let deps: Vec<(deps::DepKind, Name)> = kept.unwrap_or_else(|| {
-            deps::unit_deps(&u.cfg, self.loader.lookup.scope)
-                .into_iter()
+            deps::unit_deps_ref(&u.cfg, self.loader.lookup.scope)
+                .iter()
                 .map(|d| (d.kind, self.edges.names.intern(&d.other)))
                 .collect()
         });

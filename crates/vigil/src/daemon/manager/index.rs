@@ -18,31 +18,23 @@
 //! - [`UnitTable`]: the loaded units by id, keyed by the id's interned
 //!   copy (`graph::Name`) and looked up by `&str`.
 //!
-//! A unit's name and its pids are one shared record ([`Tracked`]): the
-//! by-pid table holds a pointer to it per pid, the by-unit set holds one
-//! pointer per unit, looked up by the name inside. Two maps keyed by
-//! `Rc<str>` with a `Vec` per unit cost 183 bytes per tracked unit at 1000
-//! services (their tables hold about twice their length in slots, and a
-//! by-unit slot was a name and a list header, 40 bytes); this costs ~145.
+//! A unit's pids are kept under its name in the by-unit table, the first
+//! inline ([`Pids`]); the by-pid table holds the unit's name per pid. Both
+//! hold the manager's interned copy of the name ([`Names`]), so tracking a
+//! process allocates nothing of its own: a record per tracked unit (the
+//! pids and a pointer to the name, shared by both tables) was a heap block
+//! made in the spawn path, and at a boot of 1000 services those blocks lay
+//! among the burst's short-lived ones, keeping ~600 kB of otherwise free
+//! heap pages resident (`bench/heap_trace.sh`, `HOLES_PROFILE=1`). The two
+//! tables cost ~100 bytes per tracked unit at 1000 services (they hold
+//! about twice their length in slots).
 
-use std::borrow::Borrow;
-use std::cell::{Ref, RefCell};
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
-use std::rc::Rc;
+use std::collections::HashMap;
 
 use engine::service::TimerKind;
 
-use super::graph::{Name, NameHash, NameMap, NameRcMap, Names};
+use super::graph::{Name, NameMap, NameRcMap, Names};
 use super::Unit;
-
-/// One unit's tracked pids, oldest first, with the unit's name: the
-/// manager's interned copy ([`UnitTable::name`]), not one of its own (a
-/// `Box<str>` was one more heap block per tracked unit).
-struct Tracked {
-    unit: Name,
-    pids: RefCell<Pids>,
-}
 
 /// A unit's tracked pids, oldest first; the first kept inline. Most units
 /// track one process at a time (their main process): a list was one more
@@ -95,37 +87,11 @@ impl Pids {
     }
 }
 
-/// A [`Tracked`] in the by-unit set: hashed and compared as its name, so
-/// the set is looked up by `&str`.
-struct ByName(Rc<Tracked>);
-
-impl Borrow<str> for ByName {
-    fn borrow(&self) -> &str {
-        &self.0.unit
-    }
-}
-
-impl Hash for ByName {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        self.0.unit.hash(h)
-    }
-}
-
-impl PartialEq for ByName {
-    fn eq(&self, other: &ByName) -> bool {
-        self.0.unit == other.0.unit
-    }
-}
-
-impl Eq for ByName {}
-
 /// Tracked pids, by pid and by unit.
 #[derive(Default)]
 pub(super) struct PidTable {
-    owner: HashMap<u32, Rc<Tracked>>,
-    by_unit: HashSet<ByName, NameHash>,
-    /// What [`PidTable::of_unit`] lends for a unit without pids.
-    none: RefCell<Pids>,
+    owner: HashMap<u32, Name>,
+    by_unit: NameRcMap<Pids>,
 }
 
 impl PidTable {
@@ -133,45 +99,40 @@ impl PidTable {
     /// moves to it).
     pub fn insert(&mut self, pid: u32, unit: Name) {
         self.remove(pid);
-        let t = match self.by_unit.get(&*unit) {
-            Some(t) => t.0.clone(),
+        match self.by_unit.get_mut(&*unit) {
+            Some(p) => p.push(pid),
             None => {
-                let t = Rc::new(Tracked { unit, pids: RefCell::new(Pids::NONE) });
-                self.by_unit.insert(ByName(t.clone()));
-                t
+                let mut p = Pids::NONE;
+                p.push(pid);
+                self.by_unit.insert(unit.clone(), p);
             }
-        };
-        t.pids.borrow_mut().push(pid);
-        self.owner.insert(pid, t);
+        }
+        self.owner.insert(pid, unit);
     }
 
     /// Stop tracking `pid`; returns its unit.
     pub fn remove(&mut self, pid: u32) -> Option<String> {
-        let t = self.owner.remove(&pid)?;
-        let empty = t.pids.borrow_mut().remove(pid);
-        if empty {
-            self.by_unit.remove(&*t.unit);
+        let unit = self.owner.remove(&pid)?;
+        if self.by_unit.get_mut(&*unit).is_some_and(|p| p.remove(pid)) {
+            self.by_unit.remove(&*unit);
         }
-        Some(t.unit.to_string())
+        Some(unit.to_string())
     }
 
     /// The unit `pid` is tracked for.
     pub fn get(&self, pid: u32) -> Option<&str> {
-        self.owner.get(&pid).map(|t| &*t.unit)
+        self.owner.get(&pid).map(|u| &**u)
     }
 
     /// The tracked pids of `unit`, oldest first.
-    pub fn of_unit(&self, unit: &str) -> Ref<'_, [u32]> {
-        match self.by_unit.get(unit) {
-            Some(t) => Ref::map(t.0.pids.borrow(), Pids::as_slice),
-            None => Ref::map(self.none.borrow(), Pids::as_slice),
-        }
+    pub fn of_unit(&self, unit: &str) -> &[u32] {
+        self.by_unit.get(unit).map_or(&[], Pids::as_slice)
     }
 
     /// Forget every tracked pid of `unit`.
     pub fn remove_unit(&mut self, unit: &str) {
-        if let Some(t) = self.by_unit.take(unit) {
-            for pid in t.0.pids.borrow().as_slice() {
+        if let Some(p) = self.by_unit.remove(unit) {
+            for pid in p.as_slice() {
                 self.owner.remove(pid);
             }
         }
@@ -179,7 +140,7 @@ impl PidTable {
 
     /// Every tracked pid with its unit.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &str)> {
-        self.owner.iter().map(|(p, t)| (*p, &*t.unit))
+        self.owner.iter().map(|(p, u)| (*p, &**u))
     }
 }
 
@@ -316,13 +277,13 @@ mod tests {
         t.insert(11, "a.service".into());
         t.insert(20, "b.service".into());
         assert_eq!(t.get(11), Some("a.service"));
-        assert_eq!(&*t.of_unit("a.service"), &[10, 11]);
+        assert_eq!(t.of_unit("a.service"), &[10, 11]);
         assert_eq!(t.remove(10).as_deref(), Some("a.service"));
-        assert_eq!(&*t.of_unit("a.service"), &[11]);
+        assert_eq!(t.of_unit("a.service"), &[11]);
         // A reused pid moves to its new unit.
         t.insert(11, "b.service".into());
         assert!(t.of_unit("a.service").is_empty());
-        assert_eq!(&*t.of_unit("b.service"), &[20, 11]);
+        assert_eq!(t.of_unit("b.service"), &[20, 11]);
         t.remove_unit("b.service");
         assert_eq!(t.get(20), None);
         assert_eq!(t.iter().count(), 0);
@@ -330,7 +291,7 @@ mod tests {
         assert!(t.by_unit.is_empty(), "a unit without pids has no entry");
         // A unit tracked again after it was forgotten starts a new list.
         t.insert(30, "b.service".into());
-        assert_eq!(&*t.of_unit("b.service"), &[30]);
+        assert_eq!(t.of_unit("b.service"), &[30]);
         assert_eq!(t.remove(30).as_deref(), Some("b.service"));
         assert!(t.by_unit.is_empty() && t.owner.is_empty());
     }
@@ -350,10 +311,9 @@ mod tests {
         assert_eq!(p.as_slice(), &[8, 9, 10]);
         assert!(!p.remove(9));
         assert_eq!(p.as_slice(), &[8, 10]);
-        // No bigger than the list it replaced: a `Tracked` is a 64-byte
-        // chunk with its `Rc` counts.
+        // No bigger than the list it replaced: a by-unit slot is 32 bytes.
         assert_eq!(std::mem::size_of::<Pids>(), std::mem::size_of::<Vec<u32>>());
-        assert!(std::mem::size_of::<Tracked>() <= 40);
+        assert!(std::mem::size_of::<(Name, Pids)>() <= 32);
     }
 
     #[test]

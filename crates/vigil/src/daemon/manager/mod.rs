@@ -355,6 +355,7 @@ impl Manager {
         };
         let svc = (cfg.load_state == LoadState::Loaded && cfg.id.unit_type() == unit::UnitType::Service)
             .then(|| Service::new(params::service_params(&cfg)).with_debug_logs(messages::wanted(LogLevel::Debug, self.log_max)));
+        let runs = if svc.is_some() { exec_status::Runs::for_service() } else { exec_status::Runs::default() };
         self.units.insert(
             &mut self.edges.names,
             &id,
@@ -370,12 +371,11 @@ impl Manager {
                 stamps: props::Stamps::loaded_now(),
                 exec_main_pid: 0,
                 pid_file_watch: false,
-                runs: exec_status::Runs::default(),
+                runs,
                 own: None,
             }),
         );
-        let own = self.index_edges(&id);
-        self.gc_loaded(&id, &own);
+        self.index_edges(&id);
         Ok(id)
     }
 
@@ -416,8 +416,7 @@ impl Manager {
         self.gc.clear_references();
         let ids: Vec<String> = self.units.keys().map(str::to_string).collect();
         for id in ids {
-            let own = self.index_edges(&id);
-            self.gc_loaded(&id, &own);
+            self.index_edges(&id);
         }
         self.console("Reloading finished.");
     }

@@ -205,10 +205,12 @@ const INLINE_DEPS: usize = 24;
 /// to [`INLINE_DEPS`] of them.
 ///
 /// The manager indexes every unit's edges as it loads, between the
-/// allocations of units that stay; a list made on the heap (grown by
-/// doubling, a string per edge) and freed again left its blocks as holes
-/// among theirs — at 1000 services a third of the free space in the
-/// manager's resident heap pages (`bench/heap_trace.sh`).
+/// allocations of units that stay. A list made on the heap (grown by
+/// doubling, a string per edge) and freed again was the first occupant of
+/// a third of the free room in the manager's resident heap pages at 1000
+/// services (`bench/heap_trace.sh`, `HOLES_FIRST=1`); gone, the loader's
+/// other temporaries took that room, but each load makes a dozen blocks
+/// fewer.
 pub struct DepList<'a> {
     inline: [DepRef<'a>; INLINE_DEPS],
     len: usize,

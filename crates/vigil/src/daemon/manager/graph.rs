@@ -303,12 +303,12 @@ pub fn job_mode(word: &str) -> Mode {
 
 impl Manager {
     /// Record a freshly loaded unit's edges, and its own dependencies as
-    /// the collector's references (`gc_loaded`).
+    /// the collector's references (`gc::Gc::loaded`).
     ///
     /// The dependencies are borrowed from the unit's settings
     /// (`unit_deps_ref()`): this runs for every unit as it loads, and a
-    /// list with a string per edge, freed here, left holes between the
-    /// units' own heap blocks (module essay, "Memory").
+    /// list with a string per edge was a dozen heap blocks per unit made
+    /// and freed here among the unit's own.
     pub(super) fn index_edges(&mut self, id: &str) {
         let Some(u) = self.units.get(id) else { return };
         let scope = self.loader.lookup.scope;

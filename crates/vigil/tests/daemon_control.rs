@@ -210,12 +210,7 @@ fn an_idle_manager_and_journal_give_back_the_code_their_work_mapped() {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
     let pid = r.manager_pid().expect("manager wrote its pid");
     // The journal process is the manager's child.
-    let journal: i32 = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap()
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .find(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap().contains("journald"))
-        .expect("the manager's journal process");
+    let journal = journal_of(pid);
     // Its first quiet moment after the start drops its start-up code once
     // (`drop_code_once`): wait for that, so that what follows is the
     // idle drop's doing.
@@ -253,6 +248,16 @@ fn an_idle_manager_and_journal_give_back_the_code_their_work_mapped() {
     r.vigil(&["exit"]);
 }
 
+/// The manager's journal process (its child).
+fn journal_of(pid: i32) -> i32 {
+    std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+        .unwrap()
+        .split_whitespace()
+        .map(|p| p.parse().unwrap())
+        .find(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap().contains("journald"))
+        .expect("the manager's journal process")
+}
+
 /// The environment a process was executed with, as `/proc/PID/environ`
 /// shows it: NUL-separated, and `GLIBC_TUNABLES` cut at its colons (the
 /// loader parses it in place).
@@ -286,12 +291,7 @@ fn the_manager_runs_with_the_small_malloc_cache_and_gives_on_the_environment_it_
     let env = exec_environ(pid);
     assert!(env.contains(&format!("\0VIGIL_GLIBC_TUNABLES_WAS=={given}\0")), "{env:?}");
     assert!(env.contains(&format!("\0GLIBC_TUNABLES={given}")) && env.contains(tunable), "{env:?}");
-    let journal: i32 = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
-        .unwrap()
-        .split_whitespace()
-        .map(|p| p.parse().unwrap())
-        .find(|p| std::fs::read_to_string(format!("/proc/{p}/cmdline")).unwrap().contains("journald"))
-        .expect("the manager's journal process");
+    let journal = journal_of(pid);
     let env = exec_environ(journal);
     assert_eq!(env.matches("GLIBC_TUNABLES=").count(), 1, "{env:?}");
     assert!(env.contains(&format!("GLIBC_TUNABLES={given}")), "{env:?}");

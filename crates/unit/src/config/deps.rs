@@ -561,14 +561,7 @@ mod tests {
     }
 
     fn load(name: &str, text: &str) -> UnitConfig {
-        let root = std::env::temp_dir().join(format!("vigil-deps-{}-{name}", std::process::id()));
-        let dir = root.join("etc/systemd/system");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(name), text).unwrap();
-        let loader = crate::config::Loader::new(crate::paths::LookupPaths::system(&root), crate::specifier::Host::default());
-        let cfg = loader.load(&UnitName::parse(name).unwrap());
-        let _ = std::fs::remove_dir_all(&root);
-        cfg
+        crate::config::load_for_test("deps", name, text)
     }
 
     /// The borrowed list holds the edges the owned one does, in the same

@@ -36,6 +36,21 @@ pub mod service;
 pub mod show;
 mod settings;
 
+/// A unit file written under a fresh temporary root and loaded as the
+/// system manager would (unit tests of this module's parts); `tag` keeps
+/// the roots of tests running at once apart.
+#[cfg(test)]
+pub(crate) fn load_for_test(tag: &str, name: &str, text: &str) -> UnitConfig {
+    let root = std::env::temp_dir().join(format!("vigil-{tag}-{}-{name}", std::process::id()));
+    let dir = root.join("etc/systemd/system");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join(name), text).unwrap();
+    let loader = Loader::new(crate::paths::LookupPaths::system(&root), crate::specifier::Host::default());
+    let cfg = loader.load(&crate::UnitName::parse(name).unwrap());
+    let _ = std::fs::remove_dir_all(&root);
+    cfg
+}
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

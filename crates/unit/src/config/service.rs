@@ -215,14 +215,7 @@ mod tests {
     use super::*;
 
     fn load(name: &str, text: &str) -> UnitConfig {
-        let root = std::env::temp_dir().join(format!("vigil-service-view-{}-{name}", std::process::id()));
-        let dir = root.join("etc/systemd/system");
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(dir.join(name), text).unwrap();
-        let loader = crate::config::Loader::new(crate::paths::LookupPaths::system(&root), crate::specifier::Host::default());
-        let cfg = loader.load(&crate::UnitName::parse(name).unwrap());
-        let _ = std::fs::remove_dir_all(&root);
-        cfg
+        crate::config::load_for_test("service-view", name, text)
     }
 
     #[test]

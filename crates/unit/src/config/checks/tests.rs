@@ -3,19 +3,9 @@
 //! vigil crate: crates/vigil/tests/verify_checks.rs).
 
 use super::*;
-use crate::config::Loader;
-use crate::paths::LookupPaths;
-use crate::specifier::Host;
 
 fn load(name: &str, text: &str) -> UnitConfig {
-    let root = std::env::temp_dir().join(format!("vigil-checks-{}-{name}", std::process::id()));
-    let dir = root.join("etc/systemd/system");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join(name), text).unwrap();
-    let loader = Loader::new(LookupPaths::system(&root), Host::default());
-    let cfg = loader.load(&UnitName::parse(name).unwrap());
-    let _ = std::fs::remove_dir_all(&root);
-    cfg
+    crate::config::load_for_test("checks", name, text)
 }
 
 fn errors(cfg: &UnitConfig) -> Vec<&str> {

@@ -31,7 +31,10 @@
 //! start-up ([`reexec_manager`]), then puts back the environment it was
 //! given, so that services, generators and `show-environment` see exactly
 //! that. A `GLIBC_TUNABLES` that already chooses a size for the cache is
-//! the administrator's, and is left as it is.
+//! the administrator's, and is left as it is. (`/proc/PID/environ` shows
+//! what a process was executed with: for the manager, the second
+//! execution's environment, with `GLIBC_TUNABLES` and the variable that
+//! carries the given one across, [`WAS`].)
 
 use std::ffi::{OsStr, OsString};
 use std::os::fd::RawFd;

@@ -192,7 +192,7 @@ pub struct DepRef<'a> {
 }
 
 impl DepRef<'_> {
-    pub fn to_owned(&self) -> Dep {
+    pub fn to_dep(&self) -> Dep {
         Dep { kind: self.kind, other: self.other.to_string(), origin: self.origin }
     }
 }
@@ -233,7 +233,7 @@ impl<'a> DepList<'a> {
             self.len += 1;
         } else {
             self.spilled.reserve(2 * INLINE_DEPS);
-            self.spilled.extend(self.inline.iter_mut().map(|x| x.clone()));
+            self.spilled.extend(self.inline.iter().cloned());
             self.spilled.push(d);
             self.len = 0;
         }
@@ -388,7 +388,7 @@ pub fn is_perpetual(name: &str, scope: Scope) -> bool {
 
 /// The edges one unit has on its own account, sorted, each once.
 pub fn unit_deps(cfg: &UnitConfig, scope: Scope) -> Vec<Dep> {
-    unit_deps_ref(cfg, scope).iter().map(DepRef::to_owned).collect()
+    unit_deps_ref(cfg, scope).iter().map(DepRef::to_dep).collect()
 }
 
 /// [`unit_deps`] without a heap block per edge (see [`DepList`]).
@@ -575,7 +575,7 @@ mod tests {
         for (cfg, spilled, after) in [(few, false, "b.service"), (many, true, "u39.service")] {
             let list = unit_deps_ref(&cfg, Scope::System);
             assert_eq!(list.spilled.is_empty(), !spilled);
-            let owned: Vec<Dep> = list.iter().map(DepRef::to_owned).collect();
+            let owned: Vec<Dep> = list.iter().map(DepRef::to_dep).collect();
             let mut expect = owned.clone();
             expect.sort();
             expect.dedup();

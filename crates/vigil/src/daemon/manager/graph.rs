@@ -349,7 +349,9 @@ impl Manager {
     /// in every page (module essay, "Memory"). Loaded first, the units lie
     /// together, and the transaction's blocks come after them: at 1000
     /// services the manager's heap is ~400 kB smaller once the boot is
-    /// over (`bench/mem.sh`). It follows the kinds the transaction pulls
+    /// over (`bench/mem.sh`; with glibc's malloc cache kept small,
+    /// `malloc_cache.rs`, without which the freed room stayed resident
+    /// anyway). It follows the kinds the transaction pulls
     /// units in by (`Requires=`, `Requisite=`, `Wants=`, `BindsTo=`,
     /// `Upholds=`) and `Conflicts=`; a unit it misses is loaded by the
     /// transaction as before.

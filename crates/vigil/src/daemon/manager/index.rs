@@ -21,13 +21,14 @@
 //! A unit's pids are kept under its name in the by-unit table, the first
 //! inline ([`Pids`]); the by-pid table holds the unit's name per pid. Both
 //! hold the manager's interned copy of the name ([`Names`]), so tracking a
-//! process allocates nothing of its own: a record per tracked unit (the
+//! process allocates nothing of its own. A record per tracked unit (the
 //! pids and a pointer to the name, shared by both tables) was a heap block
-//! made in the spawn path, and at a boot of 1000 services those blocks lay
-//! among the burst's short-lived ones, keeping ~600 kB of otherwise free
-//! heap pages resident (`bench/heap_trace.sh`, `HOLES_PROFILE=1`). The two
-//! tables cost ~100 bytes per tracked unit at 1000 services (they hold
-//! about twice their length in slots).
+//! made in the spawn path: at a boot of 1000 services those blocks, with
+//! the services' first run records, lay among the burst's short-lived
+//! ones and kept its pages resident (the burst's 1.1 MB of heap held 243
+//! kB of live data, most of it theirs; `bench/heap_trace.sh`,
+//! `HOLES_PROFILE=1`). The two tables cost ~100 bytes per tracked unit at
+//! 1000 services (they hold about twice their length in slots).
 
 use std::collections::HashMap;
 

@@ -100,14 +100,7 @@ impl PidTable {
     /// moves to it).
     pub fn insert(&mut self, pid: u32, unit: Name) {
         self.remove(pid);
-        match self.by_unit.get_mut(&*unit) {
-            Some(p) => p.push(pid),
-            None => {
-                let mut p = Pids::NONE;
-                p.push(pid);
-                self.by_unit.insert(unit.clone(), p);
-            }
-        }
+        self.by_unit.entry(unit.clone()).or_insert(Pids::NONE).push(pid);
         self.owner.insert(pid, unit);
     }
 

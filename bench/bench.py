@@ -350,19 +350,29 @@ def booted_vigil(binp, name, n):
     return p, ready, p.root()
 
 
-def sigkill_restarts(ready, n, reps, pause=0.3):
-    """SIGKILL REPS of the N bench services one by one (s0, s37, s74, ... as the restart latency
-    above), each time waiting for its replacement's ready datagram, then PAUSE s of idle; returns
-    the killed pids. For the restart probes (bench/restart_phases.py, bench/restart_sched.py)."""
-    killed = []
+def restart_latencies(ready, n, reps=10, pause=0.3, host_pid=lambda pid: pid):
+    """SIGKILL REPS of the N bench services one by one (s0, s37, s74, ...), each time waiting for
+    its replacement's ready datagram, then PAUSE s of idle (a restart after a quiet spell, not a
+    warm loop): [(killed pid, ms from the kill to the new report, or None)]. HOST_PID maps a
+    service's pid as it reported it to the host's (a peer in a pid namespace), None if unknown."""
+    out = []
     for k in range(reps):
         name = f's{(k * 37) % n}'
         oldpid = ready.latest[name][0]
-        killed.append(oldpid)
-        os.kill(oldpid, signal.SIGKILL)
-        ready.wait_new(name, oldpid, 10)
+        hp = host_pid(oldpid)
+        if hp is None:
+            out.append((oldpid, None)); continue
+        t1 = time.monotonic(); os.kill(hp, signal.SIGKILL)
+        t2 = ready.wait_new(name, oldpid, 10)
+        out.append((hp, None if t2 is None else (t2 - t1) * 1e3))
         time.sleep(pause); reap()
-    return killed
+    return out
+
+
+def sigkill_restarts(ready, n, reps, pause=0.3):
+    """restart_latencies' killed pids. For the restart probes (bench/restart_phases.py,
+    bench/restart_sched.py)."""
+    return [pid for pid, _ in restart_latencies(ready, n, reps, pause)]
 
 
 class Vigil100(Vigil):
@@ -410,15 +420,7 @@ def once(peer_name, n, ready):
     # restart latency
     lats = []
     if tl is not None:
-        for k in range(10):
-            name = f's{(k * 37) % n}'
-            oldpid = ready.latest[name][0]
-            hp = nsmap(root).get(oldpid)
-            if hp is None: lats.append(None); continue
-            t1 = time.monotonic(); os.kill(hp, signal.SIGKILL)
-            t2 = ready.wait_new(name, oldpid, 10)
-            lats.append(None if t2 is None else (t2 - t1) * 1e3)
-            time.sleep(0.3); reap()
+        lats = [ms for _, ms in restart_latencies(ready, n, host_pid=lambda pid: nsmap(root).get(pid))]
         ok = [x for x in lats if x is not None]
         res['restart_ms_median'] = round(statistics.median(ok), 2) if ok else None
         res['restart_ms_all'] = [None if x is None else round(x, 1) for x in lats]
@@ -466,9 +468,44 @@ def safe_once(peer_name, n, ready):
         return {'peer': peer_name, 'n': n, 'error': f'{type(e).__name__}: {e}', 'loadavg_before': loadavg()}
 
 
-def floor(n):
+def supervisor_floor(mode, n, ready):
+    """N psvc under bench/supfloor MODE (plain | into), a supervisor that only reaps and
+    respawns, timed as the peers are: the median restart latency (ms) and the stop of all (s,
+    SIGTERM to it -> every service pid gone, polled as `once` polls)."""
+    cg = '/sys/fs/cgroup/unified/vigil-bench-rfloor'
+    if mode == 'into': os.makedirs(cg, exist_ok=True)
+    with ready.cond: ready.latest.clear()
+    proc = subprocess.Popen([BENCH + '/supfloor', mode, PSVC, str(n)] + ([cg] if mode == 'into' else []),
+                            stdin=subprocess.DEVNULL)
+    out = {'restart_ms': None, 'stop_s': None}
+    try:
+        if ready.wait_n(n, 60) is None: return out
+        time.sleep(1.0)
+        ok = [ms for _, ms in restart_latencies(ready, n) if ms is not None]
+        out['restart_ms'] = round(statistics.median(ok), 3) if ok else None
+        time.sleep(1.0)
+        pids = [v[0] for v in ready.latest.values()]
+        t0 = time.monotonic(); proc.send_signal(signal.SIGTERM)
+        while any(alive(x) for x in pids):
+            reap(); time.sleep(0.002)
+            if time.monotonic() - t0 > 60: break
+        else:
+            out['stop_s'] = round(time.monotonic() - t0, 4)
+        return out
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try: proc.wait(30)
+        except subprocess.TimeoutExpired: kill_tree_of(proc.pid); proc.kill(); proc.wait(5)
+        reap()
+        if mode == 'into':
+            try: os.rmdir(cg)
+            except OSError: pass
+
+
+def floor(n, ready):
     """The physical floor: the kit's spawnfloor (fork/vfork/posix_spawn + exec), an exec of /bin/true
-    under hyperfine, and bench/cgspawn (one isolated spawn, with and without a cgroup move)."""
+    under hyperfine, bench/cgspawn (one isolated spawn, with and without a cgroup move) and
+    bench/supfloor (restart and stop of all under a supervisor that does nothing else)."""
     res = {'peer': 'floor', 'n': n, 'loadavg_before': loadavg()}
     out = subprocess.run([BENCH + '/spawnfloor', str(n)], capture_output=True, text=True).stdout
     res['spawnfloor'] = out.strip().splitlines()
@@ -489,6 +526,7 @@ def floor(n):
     finally:
         try: os.rmdir(cg)
         except OSError: pass
+    res['supervisor_floor'] = {m: supervisor_floor(m, n, ready) for m in ('plain', 'into')}
     res['loadavg_after'] = loadavg()
     return res
 
@@ -541,7 +579,7 @@ if __name__ == '__main__':
     for n in ns:
         for rep in range(a.reps):
             # the floor beside every rep: one measurement taken during a load spike must not set it
-            f = floor(n); f['rep'] = rep
+            f = floor(n, ready); f['rep'] = rep
             emit(f)
             for peer in peers:
                 r = safe_once(peer, n, ready); r['rep'] = rep

@@ -11,10 +11,14 @@ Floors (from spawnfloor N and hyperfine, same run):
           one-threaded manager that forks every service itself cannot beat;
           the issue's target is against the two-core floor (`true_par2`, two
           threads spawning at once), printed below the table
-  restart one isolated fork+exec+wait of /bin/true after 100 ms idle
-          (bench/cgspawn `plain`); the warm back-to-back `true_seq` of
-          spawnfloor underestimates a lone spawn on a VM
-  stop    N x kill+reap of a sleeping child (`sleep_kill+reap`)
+  restart SIGKILL of a psvc -> its replacement's report, timed as the
+          peers are, under bench/supfloor `plain`: a supervisor that only
+          reaps and vforks again (the kernel's exit of the old process, one
+          wake-up, one spawn). Results older than that tool: one isolated
+          fork+exec+wait of /bin/true after 100 ms idle (bench/cgspawn `plain`)
+  stop    N x kill+reap of a sleeping child (`sleep_kill+reap`), or the stop
+          of all under bench/supfloor `plain` (timed as the peers: SIGTERM
+          to it -> every pid gone, polled every 2 ms), whichever is less
   status  one exec of /bin/true (any control command is at least an exec)
 """
 import json, sys, statistics as st, collections
@@ -49,6 +53,10 @@ def merge_floors(fls):
     for k in ('fork+exec', 'vfork+exec', 'posix_spawn', 'isolated_spawn_ms'):
         keys = {kk for x in fls for kk in x.get(k, {})}
         if keys: m[k] = {kk: med([x.get(k, {}).get(kk) for x in fls]) for kk in keys}
+    sup = {mode for x in fls for mode in x.get('supervisor_floor', {})}
+    if sup:
+        m['supervisor_floor'] = {mode: {fig: med([x.get('supervisor_floor', {}).get(mode, {}).get(fig) for x in fls])
+                                        for fig in ('restart_ms', 'stop_s')} for mode in sup}
     m['true_exec_ms'] = med([x.get('true_exec_ms') for x in fls])
     return m
 
@@ -107,8 +115,10 @@ def main(paths):
         if fl and 'fork+exec' in fl:
             fe = fl['fork+exec']
             iso = fl.get('isolated_spawn_ms', {})
-            fs = {'start_s': n * fe['true_seq'] / 1e6, 'pss_mib': None, 'restart_ms': iso.get('plain', fe['true_seq'] / 1e3),
-                  'stop_s': n * fe['sleep_kill+reap'] / 1e6, 'status_ms': fl.get('true_exec_ms') if isinstance(fl.get('true_exec_ms'), float) else None}
+            sup = fl.get('supervisor_floor', {}).get('plain', {})
+            fs = {'start_s': n * fe['true_seq'] / 1e6, 'pss_mib': None,
+                  'restart_ms': sup.get('restart_ms') or iso.get('plain', fe['true_seq'] / 1e3),
+                  'stop_s': min(x for x in (n * fe['sleep_kill+reap'] / 1e6, sup.get('stop_s')) if x is not None), 'status_ms': fl.get('true_exec_ms') if isinstance(fl.get('true_exec_ms'), float) else None}
             out.append(f"| floor (spawnfloor {n}; exec of /bin/true) | {fl['reps']} | {f(fs['start_s'], '.3f')} | — | — | {f(fs['restart_ms'], '.2f')} | "
                        f"{f(fs['stop_s'], '.3f')} | — | {f(fs['status_ms'], '.2f')} | {fl['loads']} |")
         out.append('')
@@ -137,6 +147,12 @@ def main(paths):
             iso = fl['isolated_spawn_ms']
             out.append('One isolated spawn (bench/cgspawn, median ms): ' + ', '.join(
                 f"{k} {iso[k]:.2f}" for k in ('plain', 'procs', 'into') if iso.get(k) is not None) + ' — plain fork; fork + write into a fresh cgroup\'s cgroup.procs; clone3(CLONE_INTO_CGROUP).')
+            out.append('')
+        if fl and fl.get('supervisor_floor'):
+            sup = fl['supervisor_floor']
+            out.append('A supervisor that only reaps and respawns (bench/supfloor, timed as the peers; median): ' + '; '.join(
+                f"{k}: restart {f(sup[k]['restart_ms'], '.2f')} ms, stop all {f(sup[k]['stop_s'], '.3f')} s" for k in ('plain', 'into') if k in sup)
+                + ' — `plain` vfork + exec; `into` clone3 into the service\'s kept cgroup.')
             out.append('')
         peers = [p for p in summ if p not in VIGILS]
         keys = ['start_s', 'pss_mib', 'restart_ms', 'stop_s', 'status_ms']

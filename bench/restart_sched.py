@@ -7,7 +7,9 @@ sendto. Per restart, from the switches: on-CPU time (us) of the manager, the jou
 process in each phase, the manager's burst from clone3 to its next sleep, whether the full reap
 (waitid(P_ALL)) ran before the new process's exec; over the run, how often the journal preempted
 (took the CPU from a runnable task) the dying service or the manager. Prints medians.
-BATCH=1 first puts the journal under SCHED_BATCH with chrt (to try the policy on any build)."""
+BATCH=1 first puts the journal under SCHED_BATCH with chrt (to try the policy on any build).
+TIMELINE=K also prints the events of the first K restarts, in us from the service's exit to its
+replacement's ready datagram (who woke whom and onto which CPU, who ran, the syscalls above)."""
 import os, re, sys, time, signal, statistics, subprocess
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench
@@ -30,6 +32,19 @@ evs = []
 for l in out.splitlines():
     m = re.match(r'\s*(.+?)\s+(\d+)/(\d+)\s+\[(\d+)\]\s+([\d.]+):\s+(\S+):\s*(.*)', l)
     if m: evs.append((float(m.group(5)) * 1e6, m.group(1), int(m.group(3)), m.group(6).split(':')[1], m.group(7)))
+def timeline(k):
+    """The events of the first K restarts, one line each, in us from the service's exit."""
+    exits = [i for i, e in enumerate(evs) if e[3] == 'sched_process_exit' and e[1] == 'psvc']
+    for i in exits[:k]:
+        t0 = evs[i][0]
+        print(f'-- restart: manager {root}, journal {jp}')
+        for t, comm, tid, e, tr in evs[i:]:
+            m = e == 'sched_switch' and re.search(r'prev_comm=(.+?) prev_pid=(\d+) .*prev_state=(\S+) ==> next_comm=(.+?) next_pid=(\d+)', tr)
+            what = f'{m.group(1)}/{m.group(2)}[{m.group(3)}] -> {m.group(4)}/{m.group(5)}' if m else f'{comm}/{tid} {tr[:80]}'
+            print(f'{t - t0:8.0f} {e:20s} {what}')
+            if e == 'sys_enter_sendto' and comm == 'psvc' or t - t0 > 5000: break
+if os.environ.get('TIMELINE'):
+    timeline(int(os.environ['TIMELINE']))
 ivs, cur, preempt = {}, {}, {'service': 0, 'manager': 0}
 for t, comm, tid, e, tr in evs:
     if e != 'sched_switch': continue

@@ -41,7 +41,7 @@
 static volatile sig_atomic_t stop;
 static const char *psvc;
 static int into, n;
-static pid_t *volatile pids;
+static volatile pid_t *pids;
 static int *cgfd;
 
 // SIGTERM: pass it on to every child at once (kill is async-signal-safe),

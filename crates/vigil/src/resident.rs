@@ -23,8 +23,9 @@
 //! Start-up itself runs much code that is not needed afterwards (argument
 //! parsing, loading every unit file, building the boot transaction,
 //! generators): [`drop_code`] drops the code pages once more when that is
-//! over — the manager after its boot, the journal after its first quiet
-//! moment — and the pages the steady state runs come back one by one.
+//! over — the manager after its boot (and again a second later, for what
+//! ran just after it, `daemon/event_loop.rs`), the journal after its first
+//! quiet moment — and the pages the steady state runs come back one by one.
 //! Serving a control request runs much code too (one `is-active` mapped
 //! ~1.5 MB of the binary back into a manager of 1000 units, session 14):
 //! the manager drops its code again once it has been idle a while after

@@ -248,6 +248,46 @@ fn an_idle_manager_and_journal_give_back_the_code_their_work_mapped() {
     r.vigil(&["exit"]);
 }
 
+/// A booted manager gives back memory once more a little after its boot's
+/// end, with no control request to prompt it (`event_loop.rs`,
+/// `AFTER_BOOT_RELEASE_USEC`). The boot's own release comes as soon as its
+/// jobs are done; what the manager runs after that (here: a service that
+/// exits 0.3 s into the boot, then the reap and the messages) mapped its
+/// code back, and without a request nothing dropped it again. (The unit's
+/// `$$$$` is the shell's `$$`: `$$` in a command line is a `$`.)
+#[test]
+fn a_booted_manager_gives_back_what_ran_after_its_boot_without_a_request() {
+    let r = TestRoot::with_units(
+        "after-boot-release",
+        &[("brief.service", "[Service]\nExecStart=/bin/sh -c 'echo $$$$ > @ROOT@/pid.tmp && mv @ROOT@/pid.tmp @ROOT@/pid; sleep 0.3'\n")],
+    );
+    let wants = r.path.join("etc/systemd/system/multi-user.target.wants");
+    std::fs::create_dir_all(&wants).unwrap();
+    std::os::unix::fs::symlink("../brief.service", wants.join("brief.service")).unwrap();
+    let mut manager = Command::new(vigil())
+        .args(["daemon", &r.root_arg(), "--boot"])
+        .env("VIGIL_JOURNAL", "off")
+        .stderr(std::fs::File::create(r.path.join("console.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let pid_file = r.path.join("pid");
+    assert!(wait_until(Duration::from_secs(20), || pid_file.exists()), "brief.service never ran");
+    let service: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
+    // Reaped: the manager has handled the exit (no control request asks,
+    // which would put the release off by IDLE_RELEASE_USEC).
+    assert!(wait_until(Duration::from_secs(20), || !pid_alive(service)), "brief.service never exited");
+    let manager_pid = manager.id() as i32;
+    let busy = code_rss_kb(manager_pid);
+    let dropped = wait_until(Duration::from_secs(20), || code_rss_kb(manager_pid) * 2 < busy);
+    let now = code_rss_kb(manager_pid);
+    let _ = r.vigil(&["exit"]);
+    if !wait_until(Duration::from_secs(20), || matches!(manager.try_wait(), Ok(Some(_)))) {
+        let _ = manager.kill();
+        let _ = manager.wait();
+    }
+    assert!(dropped, "the manager's code stayed mapped after the boot: {busy} kB after the service's exit, {now} kB now");
+}
+
 /// The manager's journal process (its child).
 fn journal_of(pid: i32) -> i32 {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))

@@ -288,6 +288,66 @@ fn a_booted_manager_gives_back_what_ran_after_its_boot_without_a_request() {
     assert!(dropped, "the manager's code stayed mapped after the boot: {busy} kB after the service's exit, {now} kB now");
 }
 
+/// Work that no control request asked for — a service that dies and is
+/// restarted — is given back too, a while after it (`event_loop.rs`,
+/// `owe_release_after_work`): the manager drops the code it ran for it
+/// with no request to prompt it. Twice, so that the second restart comes
+/// after the boot's own releases whatever the timing.
+#[test]
+fn a_manager_gives_back_what_a_restart_ran_without_a_request() {
+    let r = TestRoot::with_units(
+        "after-work-release",
+        &[(
+            "again.service",
+            "[Service]\nExecStart=/bin/sh -c 'echo $$$$ > @ROOT@/pid.tmp && mv @ROOT@/pid.tmp @ROOT@/pid; exec sleep 600'\nRestart=always\nRestartSec=0\n",
+        )],
+    );
+    let wants = r.path.join("etc/systemd/system/multi-user.target.wants");
+    std::fs::create_dir_all(&wants).unwrap();
+    std::os::unix::fs::symlink("../again.service", wants.join("again.service")).unwrap();
+    let mut manager = Command::new(vigil())
+        .args(["daemon", &r.root_arg(), "--boot"])
+        .env("VIGIL_JOURNAL", "off")
+        .stderr(std::fs::File::create(r.path.join("console.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let manager_pid = manager.id() as i32;
+    let pid_file = r.path.join("pid");
+    let service = || std::fs::read_to_string(&pid_file).ok().and_then(|s| s.trim().parse::<i32>().ok());
+    let mut outcome = Ok(());
+    for round in 1..=2 {
+        let mut ran = None;
+        if !wait_until(Duration::from_secs(20), || {
+            ran = service();
+            ran.is_some()
+        }) {
+            outcome = Err(format!("round {round}: again.service never ran"));
+            break;
+        }
+        let old = ran.unwrap();
+        // SAFETY: kill(2) on a pid this test's service wrote.
+        unsafe { libc::kill(old, libc::SIGKILL) };
+        if !wait_until(Duration::from_secs(20), || service().is_some_and(|p| p != old)) {
+            outcome = Err(format!("round {round}: again.service was not restarted"));
+            break;
+        }
+        let busy = code_rss_kb(manager_pid);
+        if !wait_until(Duration::from_secs(30), || code_rss_kb(manager_pid) * 2 < busy) {
+            outcome = Err(format!(
+                "round {round}: the code the restart ran stayed mapped: {busy} kB after it, {} kB now",
+                code_rss_kb(manager_pid)
+            ));
+            break;
+        }
+    }
+    let _ = r.vigil(&["exit"]);
+    if !wait_until(Duration::from_secs(20), || matches!(manager.try_wait(), Ok(Some(_)))) {
+        let _ = manager.kill();
+        let _ = manager.wait();
+    }
+    outcome.unwrap();
+}
+
 /// The manager's journal process (its child).
 fn journal_of(pid: i32) -> i32 {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))

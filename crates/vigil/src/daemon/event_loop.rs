@@ -55,7 +55,9 @@ const JOURNAL_RETRY_MS: u64 = 10;
 const SWEEP_DEFER_MAX_USEC: u64 = 5_000;
 
 /// How long the loop stays without a control request before it gives
-/// back what serving the last ones brought in ([`EventLoop::release_due`]).
+/// back what serving the last ones brought in, and how long after other
+/// work (a restart, a timer) it gives back what that ran
+/// ([`EventLoop::release_due`]).
 const IDLE_RELEASE_USEC: u64 = 10_000_000;
 
 /// How long after the boot's end the manager gives back memory once more
@@ -96,8 +98,8 @@ pub struct EventLoop {
     /// [`EventLoop::sweep_now`]).
     sweep_owed: Option<u64>,
     /// When [`release_free_memory`] is next due (`Manager::now`, µs;
-    /// [`EventLoop::release_due`]): a while after the last control request,
-    /// or after the boot's end.
+    /// [`EventLoop::release_due`]): a while after the last control request
+    /// or after other work, or a second after the boot's end.
     release_at: Option<u64>,
 }
 
@@ -441,6 +443,9 @@ impl EventLoop {
             self.manager.end_turn();
             self.deliver_finished_jobs();
             self.manager.collect_garbage();
+            if n > 0 && !self.booting {
+                self.owe_release_after_work();
+            }
         }
         self.manager.cleanup();
         // Flush what we can of the last replies (the `exit` acknowledgement).
@@ -636,9 +641,11 @@ impl EventLoop {
     /// and the heap their replies grew (`list-units` of 1000 units,
     /// ~0.4 MB). The next request after that pays for faulting its code
     /// back (tens of minor faults); requests that come less than the delay
-    /// apart do not. Returns in how many ms it is due, if it is owed and
-    /// not done now; never while booting (the boot's end releases, and
-    /// once more [`AFTER_BOOT_RELEASE_USEC`] later).
+    /// apart do not. Work no request asked for is given back the same way
+    /// ([`EventLoop::owe_release_after_work`]). Returns in how many ms it
+    /// is due, if it is owed and not done now; never while booting (the
+    /// boot's end releases, and once more [`AFTER_BOOT_RELEASE_USEC`]
+    /// later).
     fn release_due(&mut self) -> Option<u64> {
         let due = self.release_at?;
         if self.booting {
@@ -657,6 +664,23 @@ impl EventLoop {
     fn owe_release(&mut self, usec: u64) {
         let at = self.manager.now().saturating_add(usec);
         self.release_at = Some(self.release_at.map_or(at, |due| due.max(at)));
+    }
+
+    /// The loop handled events after the boot (a service died and
+    /// restarted, a timer fired, a socket was connected…): the code that
+    /// ran and the heap it left are given back [`IDLE_RELEASE_USEC`] after
+    /// the first of them, unless a release is owed already. Twenty
+    /// `Restart=` restarts with no control request left 1.3 MB of code
+    /// mapped in a manager of 1000 units for good (file PSS 50 kB after
+    /// the boot, 1332 kB after, and still 12 s later; session 16). Not put
+    /// off by later events, unlike a control request's: a manager that
+    /// keeps working (a timer every few seconds) then releases once per
+    /// `IDLE_RELEASE_USEC` and faults back what it runs, tens of minor
+    /// faults, rather than never.
+    fn owe_release_after_work(&mut self) {
+        if self.release_at.is_none() {
+            self.release_at = Some(self.manager.now().saturating_add(IDLE_RELEASE_USEC));
+        }
     }
 
     /// Datagrams on `NOTIFY_SOCKET`, with the sender's credentials.

@@ -56,7 +56,7 @@ const SWEEP_DEFER_MAX_USEC: u64 = 5_000;
 
 /// How long the loop stays without a control request before it gives
 /// back what serving the last ones brought in, and how long after other
-/// work (a restart, a timer) it gives back what that ran
+/// work (a restart, a timer's service) it gives back what that ran
 /// ([`EventLoop::release_due`]).
 const IDLE_RELEASE_USEC: u64 = 10_000_000;
 
@@ -667,9 +667,10 @@ impl EventLoop {
     }
 
     /// The loop handled events after the boot (a service died and
-    /// restarted, a timer fired, a socket was connected…): the code that
-    /// ran and the heap it left are given back [`IDLE_RELEASE_USEC`] after
-    /// the first of them, unless a release is owed already. Twenty
+    /// restarted, a timer's service ran, a socket was connected…): the
+    /// code that ran and the heap it left are given back
+    /// [`IDLE_RELEASE_USEC`] after the first of them, unless a release is
+    /// owed already. Twenty
     /// `Restart=` restarts with no control request left 1.3 MB of code
     /// mapped in a manager of 1000 units for good (file PSS 50 kB after
     /// the boot, 1332 kB after, and still 12 s later; session 16). Not put

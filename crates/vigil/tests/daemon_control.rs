@@ -248,22 +248,20 @@ fn an_idle_manager_and_journal_give_back_the_code_their_work_mapped() {
     r.vigil(&["exit"]);
 }
 
-/// A booted manager gives back memory once more a little after its boot's
-/// end, with no control request to prompt it (`event_loop.rs`,
-/// `AFTER_BOOT_RELEASE_USEC`). The boot's own release comes as soon as its
-/// jobs are done; what the manager runs after that (here: a service that
-/// exits 0.3 s into the boot, then the reap and the messages) mapped its
-/// code back, and without a request nothing dropped it again. (The unit's
-/// `$$$$` is the shell's `$$`: `$$` in a command line is a `$`.)
-#[test]
-fn a_booted_manager_gives_back_what_ran_after_its_boot_without_a_request() {
-    let r = TestRoot::with_units(
-        "after-boot-release",
-        &[("brief.service", "[Service]\nExecStart=/bin/sh -c 'echo $$$$ > @ROOT@/pid.tmp && mv @ROOT@/pid.tmp @ROOT@/pid; sleep 0.3'\n")],
-    );
+/// A root whose one service, `NAME.service`, is wanted by the boot and
+/// writes its pid into `ROOT/pid` (`EXEC_TAIL` runs after that in the same
+/// shell; the unit's `$$$$` is the shell's `$$`: `$$` in a command line is
+/// a `$`), booted by a manager with no control request (`daemon --boot`;
+/// a request would put the releases off by `IDLE_RELEASE_USEC`). `f` gets
+/// the manager's pid and reads the service's pid with `service()`; its
+/// answer is checked once the manager is gone.
+fn with_booted_service(name: &str, extra: &str, exec_tail: &str, f: impl FnOnce(i32, &dyn Fn() -> Option<i32>) -> Result<(), String>) {
+    let unit = format!("[Service]\nExecStart=/bin/sh -c 'echo $$$$ > @ROOT@/pid.tmp && mv @ROOT@/pid.tmp @ROOT@/pid; {exec_tail}'\n{extra}");
+    let file = format!("{name}.service");
+    let r = TestRoot::with_units(name, &[(&file, &unit)]);
     let wants = r.path.join("etc/systemd/system/multi-user.target.wants");
     std::fs::create_dir_all(&wants).unwrap();
-    std::os::unix::fs::symlink("../brief.service", wants.join("brief.service")).unwrap();
+    std::os::unix::fs::symlink(format!("../{file}"), wants.join(&file)).unwrap();
     let mut manager = Command::new(vigil())
         .args(["daemon", &r.root_arg(), "--boot"])
         .env("VIGIL_JOURNAL", "off")
@@ -271,21 +269,51 @@ fn a_booted_manager_gives_back_what_ran_after_its_boot_without_a_request() {
         .spawn()
         .unwrap();
     let pid_file = r.path.join("pid");
-    assert!(wait_until(Duration::from_secs(20), || pid_file.exists()), "brief.service never ran");
-    let service: i32 = std::fs::read_to_string(&pid_file).unwrap().trim().parse().unwrap();
-    // Reaped: the manager has handled the exit (no control request asks,
-    // which would put the release off by IDLE_RELEASE_USEC).
-    assert!(wait_until(Duration::from_secs(20), || !pid_alive(service)), "brief.service never exited");
-    let manager_pid = manager.id() as i32;
-    let busy = code_rss_kb(manager_pid);
-    let dropped = wait_until(Duration::from_secs(20), || code_rss_kb(manager_pid) * 2 < busy);
-    let now = code_rss_kb(manager_pid);
+    let service = || std::fs::read_to_string(&pid_file).ok().and_then(|s| s.trim().parse::<i32>().ok());
+    let outcome = f(manager.id() as i32, &service);
     let _ = r.vigil(&["exit"]);
     if !wait_until(Duration::from_secs(20), || matches!(manager.try_wait(), Ok(Some(_)))) {
         let _ = manager.kill();
         let _ = manager.wait();
     }
-    assert!(dropped, "the manager's code stayed mapped after the boot: {busy} kB after the service's exit, {now} kB now");
+    outcome.unwrap();
+}
+
+/// The pid `service()` reads, once there is one other than `not`.
+fn service_pid(service: &dyn Fn() -> Option<i32>, not: Option<i32>) -> Option<i32> {
+    let mut seen = None;
+    let found = wait_until(Duration::from_secs(20), || {
+        seen = service().filter(|p| Some(*p) != not);
+        seen.is_some()
+    });
+    if found { seen } else { None }
+}
+
+/// Whether the manager's code RSS falls below half of `busy` within 30 s;
+/// the error says how far it got.
+fn code_given_back(manager: i32, busy: u64, what: &str) -> Result<(), String> {
+    if wait_until(Duration::from_secs(30), || code_rss_kb(manager) * 2 < busy) {
+        return Ok(());
+    }
+    Err(format!("the code {what} stayed mapped: {busy} kB after it, {} kB now", code_rss_kb(manager)))
+}
+
+/// A booted manager gives back memory once more a little after its boot's
+/// end, with no control request to prompt it (`event_loop.rs`,
+/// `AFTER_BOOT_RELEASE_USEC`). The boot's own release comes as soon as its
+/// jobs are done; what the manager runs after that (here: a service that
+/// exits 0.3 s into the boot, then the reap and the messages) mapped its
+/// code back, and without a request nothing dropped it again.
+#[test]
+fn a_booted_manager_gives_back_what_ran_after_its_boot_without_a_request() {
+    with_booted_service("brief", "", "sleep 0.3", |manager, service| {
+        let pid = service_pid(service, None).ok_or("brief.service never ran")?;
+        // Reaped: the manager has handled the exit.
+        if !wait_until(Duration::from_secs(20), || !pid_alive(pid)) {
+            return Err("brief.service never exited".into());
+        }
+        code_given_back(manager, code_rss_kb(manager), "run after the boot")
+    });
 }
 
 /// Work that no control request asked for — a service that dies and is
@@ -295,57 +323,16 @@ fn a_booted_manager_gives_back_what_ran_after_its_boot_without_a_request() {
 /// after the boot's own releases whatever the timing.
 #[test]
 fn a_manager_gives_back_what_a_restart_ran_without_a_request() {
-    let r = TestRoot::with_units(
-        "after-work-release",
-        &[(
-            "again.service",
-            "[Service]\nExecStart=/bin/sh -c 'echo $$$$ > @ROOT@/pid.tmp && mv @ROOT@/pid.tmp @ROOT@/pid; exec sleep 600'\nRestart=always\nRestartSec=0\n",
-        )],
-    );
-    let wants = r.path.join("etc/systemd/system/multi-user.target.wants");
-    std::fs::create_dir_all(&wants).unwrap();
-    std::os::unix::fs::symlink("../again.service", wants.join("again.service")).unwrap();
-    let mut manager = Command::new(vigil())
-        .args(["daemon", &r.root_arg(), "--boot"])
-        .env("VIGIL_JOURNAL", "off")
-        .stderr(std::fs::File::create(r.path.join("console.log")).unwrap())
-        .spawn()
-        .unwrap();
-    let manager_pid = manager.id() as i32;
-    let pid_file = r.path.join("pid");
-    let service = || std::fs::read_to_string(&pid_file).ok().and_then(|s| s.trim().parse::<i32>().ok());
-    let mut outcome = Ok(());
-    for round in 1..=2 {
-        let mut ran = None;
-        if !wait_until(Duration::from_secs(20), || {
-            ran = service();
-            ran.is_some()
-        }) {
-            outcome = Err(format!("round {round}: again.service never ran"));
-            break;
+    with_booted_service("again", "Restart=always\nRestartSec=0\n", "exec sleep 600", |manager, service| {
+        for round in 1..=2 {
+            let old = service_pid(service, None).ok_or(format!("round {round}: again.service never ran"))?;
+            // SAFETY: kill(2) on the pid this test's service wrote.
+            unsafe { libc::kill(old, libc::SIGKILL) };
+            service_pid(service, Some(old)).ok_or(format!("round {round}: again.service was not restarted"))?;
+            code_given_back(manager, code_rss_kb(manager), &format!("round {round}'s restart ran"))?;
         }
-        let old = ran.unwrap();
-        // SAFETY: kill(2) on a pid this test's service wrote.
-        unsafe { libc::kill(old, libc::SIGKILL) };
-        if !wait_until(Duration::from_secs(20), || service().is_some_and(|p| p != old)) {
-            outcome = Err(format!("round {round}: again.service was not restarted"));
-            break;
-        }
-        let busy = code_rss_kb(manager_pid);
-        if !wait_until(Duration::from_secs(30), || code_rss_kb(manager_pid) * 2 < busy) {
-            outcome = Err(format!(
-                "round {round}: the code the restart ran stayed mapped: {busy} kB after it, {} kB now",
-                code_rss_kb(manager_pid)
-            ));
-            break;
-        }
-    }
-    let _ = r.vigil(&["exit"]);
-    if !wait_until(Duration::from_secs(20), || matches!(manager.try_wait(), Ok(Some(_)))) {
-        let _ = manager.kill();
-        let _ = manager.wait();
-    }
-    outcome.unwrap();
+        Ok(())
+    });
 }
 
 /// The manager's journal process (its child).
